@@ -1,0 +1,17 @@
+//! Plinth's shared vocabulary: the canonical codec, keys and signatures, hashes,
+//! merkle trees and human-readable addresses.
+//!
+//! Everything here is pure: no I/O, no clock, no randomness except what a caller
+//! passes in. The ledger, the proof families and every service build on these types,
+//! so a transaction, a report or a block encodes to the same bytes everywhere.
+
+pub mod address;
+pub mod codec;
+pub mod hash;
+pub mod keys;
+pub mod merkle;
+
+pub use address::{Address, AddressError, DeviceId};
+pub use codec::{decode, encode, CodecError};
+pub use hash::Hash;
+pub use keys::{verify_batch, KeyError, Keypair, PublicKey, Signature};
