@@ -136,13 +136,19 @@ mod tests {
         let i = chars.len() - 5;
         chars[i] = if chars[i] == 'q' { 'p' } else { 'q' };
         let typo: String = chars.into_iter().collect();
-        assert!(matches!(typo.parse::<Address>(), Err(AddressError::Invalid { .. })));
+        assert!(matches!(
+            typo.parse::<Address>(),
+            Err(AddressError::Invalid { .. })
+        ));
     }
 
     #[test]
     fn wrong_kind_is_refused() {
         let d = DeviceId(Keypair::from_seed([1; 32]).public()).to_string();
-        assert!(matches!(d.parse::<Address>(), Err(AddressError::WrongPrefix { .. })));
+        assert!(matches!(
+            d.parse::<Address>(),
+            Err(AddressError::WrongPrefix { .. })
+        ));
     }
 
     #[test]

@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn round_trip_and_limits() {
-        let m = Msg { a: 7, b: vec![1, 2, 3] };
+        let m = Msg {
+            a: 7,
+            b: vec![1, 2, 3],
+        };
         let bytes = encode(&m);
         assert_eq!(decode::<Msg>(&bytes, 1024).unwrap(), m);
         assert!(matches!(
@@ -54,8 +57,14 @@ mod tests {
         ));
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(matches!(decode::<Msg>(&trailing, 1024), Err(CodecError::Malformed(_))));
-        assert!(matches!(decode::<Msg>(&bytes[..5], 1024), Err(CodecError::Malformed(_))));
+        assert!(matches!(
+            decode::<Msg>(&trailing, 1024),
+            Err(CodecError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode::<Msg>(&bytes[..5], 1024),
+            Err(CodecError::Malformed(_))
+        ));
     }
 
     #[test]

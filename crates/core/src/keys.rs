@@ -146,9 +146,15 @@ mod tests {
         let k = Keypair::from_seed([7; 32]);
         let sig = k.sign(b"hello");
         assert!(k.public().verify(b"hello", &sig).is_ok());
-        assert_eq!(k.public().verify(b"hellp", &sig), Err(KeyError::InvalidSignature));
+        assert_eq!(
+            k.public().verify(b"hellp", &sig),
+            Err(KeyError::InvalidSignature)
+        );
         let other = Keypair::from_seed([8; 32]);
-        assert_eq!(other.public().verify(b"hello", &sig), Err(KeyError::InvalidSignature));
+        assert_eq!(
+            other.public().verify(b"hello", &sig),
+            Err(KeyError::InvalidSignature)
+        );
     }
 
     #[test]

@@ -49,7 +49,16 @@ pub fn root(leaves: &[Hash]) -> Hash {
 }
 
 /// An inclusion proof of one leaf.
-#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Proof {
     pub index: u64,
     pub leaf_count: u64,
@@ -91,7 +100,9 @@ mod tests {
     use super::*;
 
     fn leaves(n: usize) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(&(i as u64).to_le_bytes())).collect()
+        (0..n)
+            .map(|i| leaf_hash(&(i as u64).to_le_bytes()))
+            .collect()
     }
 
     #[test]

@@ -1,0 +1,95 @@
+//! Accounts: balances and nonces; the transfer call.
+
+use crate::error::{LedgerError, TxError};
+use crate::execute::Fail;
+use crate::state::{Overlay, Store};
+use crate::{keys, Amount};
+use borsh::{BorshDeserialize, BorshSerialize};
+use plinth_core::Address;
+use serde::{Deserialize, Serialize};
+
+/// Stake that is unlocking, withdrawable from `release_height` on.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Unbonding {
+    pub amount: Amount,
+    pub release_height: u64,
+}
+
+/// One account's state. Total holdings are `balance + bonded + Σ unbonding`.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct Account {
+    /// Free balance.
+    pub balance: Amount,
+    /// Transactions applied so far; the next transaction must carry this nonce.
+    pub nonce: u64,
+    /// Stake bonded to devices or validators.
+    pub bonded: Amount,
+    pub unbonding: Vec<Unbonding>,
+}
+
+impl Account {
+    pub fn unbonding_total(&self) -> Amount {
+        self.unbonding.iter().map(|u| u.amount).sum()
+    }
+
+    pub fn total(&self) -> Amount {
+        self.balance + self.bonded + self.unbonding_total()
+    }
+
+    pub(crate) fn debit(&mut self, amount: Amount) -> Result<(), TxError> {
+        self.balance = self
+            .balance
+            .checked_sub(amount)
+            .ok_or(TxError::InsufficientFunds {
+                needed: amount,
+                available: self.balance,
+            })?;
+        Ok(())
+    }
+
+    pub(crate) fn credit(&mut self, amount: Amount) -> Result<(), TxError> {
+        self.balance = self.balance.checked_add(amount).ok_or(TxError::Overflow)?;
+        Ok(())
+    }
+}
+
+pub fn load<S: Store>(
+    state: &Overlay<'_, S>,
+    addr: &Address,
+) -> Result<Option<Account>, LedgerError> {
+    state.get_t(&keys::account(addr.key()))
+}
+
+pub fn save<S: Store>(state: &mut Overlay<'_, S>, addr: &Address, account: &Account) {
+    state.put_t(keys::account(addr.key()), account);
+}
+
+/// Adds `amount` to `addr`'s free balance, creating the account if needed.
+pub fn credit<S: Store>(
+    state: &mut Overlay<'_, S>,
+    addr: &Address,
+    amount: Amount,
+) -> Result<(), Fail> {
+    let mut acct = load(state, addr)?.unwrap_or_default();
+    acct.credit(amount)?;
+    save(state, addr, &acct);
+    Ok(())
+}
+
+/// The transfer call: `from` (already charged its fee) pays `to`.
+pub fn transfer<S: Store>(
+    state: &mut Overlay<'_, S>,
+    from: &Address,
+    to: &Address,
+    amount: Amount,
+) -> Result<(), Fail> {
+    if amount == 0 {
+        return Err(TxError::ZeroAmount.into());
+    }
+    let mut sender = load(state, from)?.unwrap_or_default();
+    sender.debit(amount)?;
+    save(state, from, &sender);
+    credit(state, to, amount)
+}

@@ -1,0 +1,170 @@
+//! Devices: registration (signed by owner and device), ownership transfer,
+//! location updates and retirement. Locations are H3 cells.
+
+use crate::accounts;
+use crate::error::{LedgerError, TxError};
+use crate::execute::Fail;
+use crate::keys;
+use crate::params::Network;
+use crate::state::{Overlay, Store};
+use borsh::{BorshDeserialize, BorshSerialize};
+use plinth_core::{Address, DeviceId, Signature};
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Active,
+    Retired,
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Device {
+    pub id: DeviceId,
+    pub owner: Address,
+    pub network: String,
+    /// H3 cell index of the device's asserted location.
+    pub location: u64,
+    pub status: DeviceStatus,
+    pub registered_height: u64,
+}
+
+/// What the device key signs to prove that the owner holds it.
+pub fn registration_message(
+    chain_id: &str,
+    owner: &Address,
+    device: &DeviceId,
+    network: &str,
+    location: u64,
+) -> Vec<u8> {
+    let mut out = b"plinth/device-register/v1".to_vec();
+    borsh::to_writer(&mut out, &(chain_id, owner, device, network, location)).expect("vec write");
+    out
+}
+
+/// Checks that `cell` is a valid H3 cell index.
+pub fn check_location(cell: u64) -> Result<h3o::CellIndex, TxError> {
+    h3o::CellIndex::try_from(cell).map_err(|e| TxError::InvalidLocation {
+        reason: e.to_string(),
+    })
+}
+
+pub fn load<S: Store>(
+    state: &Overlay<'_, S>,
+    id: &DeviceId,
+) -> Result<Option<Device>, LedgerError> {
+    state.get_t(&keys::device(id.key()))
+}
+
+fn save<S: Store>(state: &mut Overlay<'_, S>, device: &Device) {
+    state.put_t(keys::device(device.id.key()), device);
+}
+
+/// Loads a device the signer owns and that is still active.
+pub(crate) fn owned_active<S: Store>(
+    state: &Overlay<'_, S>,
+    id: &DeviceId,
+    signer: &Address,
+) -> Result<Device, Fail> {
+    let device = load(state, id)?.ok_or_else(|| TxError::UnknownDevice {
+        device: id.to_string(),
+    })?;
+    if device.owner != *signer {
+        return Err(TxError::NotDeviceOwner {
+            device: id.to_string(),
+            owner: device.owner.to_string(),
+        }
+        .into());
+    }
+    if device.status == DeviceStatus::Retired {
+        return Err(TxError::DeviceRetired {
+            device: id.to_string(),
+        }
+        .into());
+    }
+    Ok(device)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn register<S: Store>(
+    state: &mut Overlay<'_, S>,
+    chain_id: &str,
+    height: u64,
+    owner: &Address,
+    id: &DeviceId,
+    network: &str,
+    location: u64,
+    device_signature: &Signature,
+) -> Result<(), Fail> {
+    if state.get_t::<Network>(&keys::network(network))?.is_none() {
+        return Err(TxError::UnknownNetwork {
+            network: network.to_string(),
+        }
+        .into());
+    }
+    check_location(location)?;
+    if load(state, id)?.is_some() {
+        return Err(TxError::DeviceExists {
+            device: id.to_string(),
+        }
+        .into());
+    }
+    let msg = registration_message(chain_id, owner, id, network, location);
+    id.key()
+        .verify(&msg, device_signature)
+        .map_err(|_| TxError::BadDeviceSignature)?;
+    let device = Device {
+        id: *id,
+        owner: *owner,
+        network: network.to_string(),
+        location,
+        status: DeviceStatus::Active,
+        registered_height: height,
+    };
+    save(state, &device);
+    state.put(keys::owner_device(owner.key(), id.key()), Vec::new());
+    Ok(())
+}
+
+pub fn transfer<S: Store>(
+    state: &mut Overlay<'_, S>,
+    signer: &Address,
+    id: &DeviceId,
+    new_owner: &Address,
+) -> Result<(), Fail> {
+    let mut device = owned_active(state, id, signer)?;
+    state.delete(keys::owner_device(signer.key(), id.key()));
+    state.put(keys::owner_device(new_owner.key(), id.key()), Vec::new());
+    // Make sure the new owner exists as an account, so it can be looked up.
+    accounts::credit(state, new_owner, 0)?;
+    device.owner = *new_owner;
+    save(state, &device);
+    Ok(())
+}
+
+pub fn update_location<S: Store>(
+    state: &mut Overlay<'_, S>,
+    signer: &Address,
+    id: &DeviceId,
+    location: u64,
+) -> Result<(), Fail> {
+    check_location(location)?;
+    let mut device = owned_active(state, id, signer)?;
+    device.location = location;
+    save(state, &device);
+    Ok(())
+}
+
+pub fn retire<S: Store>(
+    state: &mut Overlay<'_, S>,
+    signer: &Address,
+    id: &DeviceId,
+) -> Result<(), Fail> {
+    let mut device = owned_active(state, id, signer)?;
+    device.status = DeviceStatus::Retired;
+    save(state, &device);
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! Typed errors: a rejected transaction says exactly why; a block that cannot be
+//! applied says which rule it broke.
+
+use crate::Amount;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Why a transaction was rejected. A rejected transaction changes nothing.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    thiserror::Error,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum TxError {
+    #[error("transaction of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("malformed transaction: {reason}")]
+    Malformed { reason: String },
+    #[error("bad signature")]
+    BadSignature,
+    #[error("wrong chain: expected `{expected}`, found `{found}`")]
+    WrongChain { expected: String, found: String },
+    #[error("wrong nonce: expected {expected}, found {found}")]
+    BadNonce { expected: u64, found: u64 },
+    #[error("unknown account {address}")]
+    UnknownAccount { address: String },
+    #[error("insufficient funds: needed {needed}, available {available}")]
+    InsufficientFunds { needed: Amount, available: Amount },
+    #[error("fee too low: minimum {min}, found {found}")]
+    FeeTooLow { min: Amount, found: Amount },
+    #[error("amount must be greater than zero")]
+    ZeroAmount,
+    #[error("arithmetic overflow")]
+    Overflow,
+    #[error("unknown network `{network}`")]
+    UnknownNetwork { network: String },
+    #[error("invalid location: {reason}")]
+    InvalidLocation { reason: String },
+    #[error("device {device} is already registered")]
+    DeviceExists { device: String },
+    #[error("unknown device {device}")]
+    UnknownDevice { device: String },
+    #[error("device {device} is owned by {owner}, not the signer")]
+    NotDeviceOwner { device: String, owner: String },
+    #[error("device {device} is retired")]
+    DeviceRetired { device: String },
+    #[error("the device's signature does not prove possession of the device key")]
+    BadDeviceSignature,
+    #[error("{address} is not a validator")]
+    UnknownValidator { address: String },
+    #[error("insufficient bond: bonded {bonded}, requested {requested}")]
+    InsufficientBond { bonded: Amount, requested: Amount },
+    #[error(
+        "nothing to withdraw: {pending} still unbonding, next release at height {next_release}"
+    )]
+    NothingToWithdraw { pending: Amount, next_release: u64 },
+    #[error("too many unbonding entries (limit {limit}); withdraw first")]
+    TooManyUnbonding { limit: u64 },
+    #[error("duplicate transaction in block")]
+    Duplicate,
+}
+
+/// Why a block could not be applied, or the store failed underneath the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("block height {found} does not follow head {head}")]
+    BadHeight { head: u64, found: u64 },
+    #[error("block parent {found} is not the head {expected}")]
+    BadParent { expected: String, found: String },
+    #[error("block for chain `{found}`, expected `{expected}`")]
+    WrongChain { expected: String, found: String },
+    #[error("block proposer {proposer} is not a validator")]
+    UnknownProposer { proposer: String },
+    #[error("bad block signature")]
+    BadBlockSignature,
+    #[error("block transaction root mismatch")]
+    TxRootMismatch,
+    #[error("block state root {claimed} differs from computed {computed}")]
+    StateRootMismatch { claimed: String, computed: String },
+    #[error("block timestamp {found} is before its parent's {parent}")]
+    BadTimestamp { parent: u64, found: u64 },
+    #[error("state is not initialised: no genesis")]
+    NoGenesis,
+    #[error("invalid genesis: {0}")]
+    Genesis(String),
+    #[error("corrupt state entry {key}: {reason}")]
+    Corrupt { key: String, reason: String },
+    #[error("transaction rejected: {0}")]
+    Rejected(TxError),
+    #[error("store: {0}")]
+    Store(#[from] anyhow::Error),
+}

@@ -1,0 +1,225 @@
+//! The genesis: a TOML file that fixes the token, the initial balances, the
+//! networks and their proof families, the validators and the block time.
+
+use crate::block::{Block, BlockHeader};
+use crate::error::LedgerError;
+use crate::params::{ChainParams, Network, Validator};
+use crate::state::{Overlay, Store};
+use crate::{accounts::Account, keys, tree, Amount, Execution};
+use plinth_core::{Address, Hash, Signature};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    pub chain_id: String,
+    /// Timestamp of the genesis block, milliseconds since the Unix epoch.
+    pub genesis_time_ms: u64,
+    /// Target interval between blocks.
+    pub block_time_ms: u64,
+    pub token: Token,
+    pub fees: Fees,
+    pub staking: Staking,
+    #[serde(default)]
+    pub accounts: Vec<GenesisAccount>,
+    pub validators: Vec<Validator>,
+    #[serde(default)]
+    pub networks: Vec<GenesisNetwork>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    pub name: String,
+    pub symbol: String,
+    pub decimals: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fees {
+    /// The smallest fee a transaction may pay, in the smallest unit.
+    pub min_fee: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staking {
+    /// Blocks between an unbond and the withdrawal of its tokens.
+    pub unbonding_blocks: u64,
+    /// How many unbonding entries one account may have at once.
+    #[serde(default = "default_max_unbonding")]
+    pub max_unbonding_entries: u64,
+}
+
+fn default_max_unbonding() -> u64 {
+    16
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAccount {
+    pub address: Address,
+    pub balance: Amount,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisNetwork {
+    pub name: String,
+    /// The proof family that verifies this network's work (`uptime`, `sensor`, …).
+    pub family: String,
+    /// The family's parameters; opaque to the ledger.
+    #[serde(default)]
+    pub params: toml::Table,
+}
+
+impl Genesis {
+    /// Parses and validates a genesis file's text.
+    pub fn from_toml(text: &str) -> Result<Genesis, LedgerError> {
+        let g: Genesis = toml::from_str(text).map_err(|e| LedgerError::Genesis(e.to_string()))?;
+        g.validate()?;
+        Ok(g)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("genesis serialises")
+    }
+
+    /// The genesis's identity: a hash of its canonical JSON form.
+    pub fn hash(&self) -> Hash {
+        Hash::tagged(
+            "plinth/genesis",
+            &serde_json::to_vec(self).expect("genesis serialises"),
+        )
+    }
+
+    pub fn params(&self) -> ChainParams {
+        ChainParams {
+            chain_id: self.chain_id.clone(),
+            token_name: self.token.name.clone(),
+            token_symbol: self.token.symbol.clone(),
+            decimals: self.token.decimals,
+            block_time_ms: self.block_time_ms,
+            min_fee: self.fees.min_fee,
+            unbonding_blocks: self.staking.unbonding_blocks,
+            max_unbonding_entries: self.staking.max_unbonding_entries,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), LedgerError> {
+        let bad = |m: String| Err(LedgerError::Genesis(m));
+        if self.chain_id.is_empty() || self.chain_id.len() > 64 {
+            return bad("chain_id must be 1 to 64 characters".into());
+        }
+        if self.token.decimals > 18 {
+            return bad("token.decimals must be at most 18".into());
+        }
+        if self.block_time_ms == 0 {
+            return bad("block_time_ms must be positive".into());
+        }
+        if self.validators.is_empty() {
+            return bad("at least one validator is required".into());
+        }
+        let mut seen = BTreeSet::new();
+        for v in &self.validators {
+            if !seen.insert(v.address) {
+                return bad(format!("validator {} listed twice", v.address));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        let mut supply: Amount = 0;
+        for a in &self.accounts {
+            if !seen.insert(a.address) {
+                return bad(format!("account {} listed twice", a.address));
+            }
+            supply = match supply.checked_add(a.balance) {
+                Some(s) => s,
+                None => return bad("total supply overflows u64".into()),
+            };
+        }
+        let mut seen = BTreeSet::new();
+        for n in &self.networks {
+            let ok_name = !n.name.is_empty()
+                && n.name.len() <= 32
+                && n.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok_name {
+                return bad(format!(
+                    "network name `{}` must be 1 to 32 characters of a-z, 0-9 and -",
+                    n.name
+                ));
+            }
+            if !seen.insert(&n.name) {
+                return bad(format!("network `{}` listed twice", n.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// The total supply at genesis.
+    pub fn supply(&self) -> Amount {
+        self.accounts.iter().map(|a| a.balance).sum()
+    }
+
+    /// Builds the state at version 0 on an empty store.
+    pub fn execute<S: Store>(&self, store: &S) -> Result<Execution, LedgerError> {
+        self.validate()?;
+        if let Some(v) = store.version()? {
+            return Err(LedgerError::Genesis(format!(
+                "store already holds state at height {v}"
+            )));
+        }
+        let mut state = Overlay::new(store);
+        state.put_t(keys::PARAMS.to_vec(), &self.params());
+        for a in &self.accounts {
+            let acct = Account {
+                balance: a.balance,
+                ..Account::default()
+            };
+            state.put_t(keys::account(a.address.key()), &acct);
+        }
+        for v in &self.validators {
+            state.put_t(keys::validator(v.address.key()), v);
+        }
+        for n in &self.networks {
+            let network = Network {
+                name: n.name.clone(),
+                family: n.family.clone(),
+                // toml::Table is ordered, so this JSON is canonical.
+                params_json: serde_json::to_string(&n.params).expect("params serialise"),
+            };
+            state.put_t(keys::network(&n.name), &network);
+        }
+        state.put_t(keys::HEAD.to_vec(), &(0u64, self.genesis_time_ms));
+        let writes = state.into_writes();
+        let (state_root, tree_batch) = tree::update(store, &writes, 0)?;
+        Ok(Execution {
+            version: 0,
+            receipts: Vec::new(),
+            writes,
+            state_root,
+            tree_batch,
+        })
+    }
+
+    /// The genesis block (height 0, no transactions, unsigned) for a state root.
+    pub fn block(&self, state_root: Hash) -> Block {
+        Block {
+            header: BlockHeader {
+                chain_id: self.chain_id.clone(),
+                height: 0,
+                // The parent of genesis names the genesis file itself.
+                parent: self.hash(),
+                timestamp_ms: self.genesis_time_ms,
+                proposer: self.validators[0].address,
+                tx_root: Hash::ZERO,
+                state_root,
+            },
+            txs: Vec::new(),
+            signature: Signature([0; 64]),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The key layout of ledger state. Every key starts with its module's prefix, so a
+//! module's entries are contiguous and prefix scans (devices of an owner) are cheap.
+
+use plinth_core::PublicKey;
+
+pub const PARAMS: &[u8] = b"sys/params";
+pub const HEAD: &[u8] = b"sys/head";
+
+fn with_key(prefix: &[u8], key: &PublicKey) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + 32);
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+pub fn account(addr: &PublicKey) -> Vec<u8> {
+    with_key(b"acct/", addr)
+}
+
+pub fn device(id: &PublicKey) -> Vec<u8> {
+    with_key(b"dev/", id)
+}
+
+/// Index entry: owner → device (value empty).
+pub fn owner_device(owner: &PublicKey, device: &PublicKey) -> Vec<u8> {
+    let mut k = owner_prefix(owner);
+    k.extend_from_slice(device.as_bytes());
+    k
+}
+
+pub fn owner_prefix(owner: &PublicKey) -> Vec<u8> {
+    with_key(b"own/", owner)
+}
+
+pub fn validator(addr: &PublicKey) -> Vec<u8> {
+    with_key(b"val/", addr)
+}
+
+pub const VALIDATOR_PREFIX: &[u8] = b"val/";
+
+pub fn network(name: &str) -> Vec<u8> {
+    let mut k = b"net/".to_vec();
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+pub const NETWORK_PREFIX: &[u8] = b"net/";
+
+/// A staker's bond on one target.
+pub fn bond(staker: &PublicKey, target_tag: u8, target: &PublicKey) -> Vec<u8> {
+    let mut k = with_key(b"bond/", staker);
+    k.push(target_tag);
+    k.extend_from_slice(target.as_bytes());
+    k
+}
+
+pub fn bond_prefix(staker: &PublicKey) -> Vec<u8> {
+    with_key(b"bond/", staker)
+}
+
+/// Total stake bonded to one target.
+pub fn stake_total(target_tag: u8, target: &PublicKey) -> Vec<u8> {
+    let mut k = b"stake/".to_vec();
+    k.push(target_tag);
+    k.extend_from_slice(target.as_bytes());
+    k
+}

@@ -1,0 +1,35 @@
+//! Chain parameters fixed by the genesis and kept in state, so that every node reads
+//! the same values at the same height.
+
+use crate::Amount;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Parameters every transaction is checked against.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ChainParams {
+    pub chain_id: String,
+    pub token_name: String,
+    pub token_symbol: String,
+    pub decimals: u8,
+    pub block_time_ms: u64,
+    pub min_fee: Amount,
+    pub unbonding_blocks: u64,
+    pub max_unbonding_entries: u64,
+}
+
+/// A network of devices and the proof family that verifies their work.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Network {
+    pub name: String,
+    pub family: String,
+    /// The family's parameters as canonical JSON (sorted keys); opaque to the ledger.
+    pub params_json: String,
+}
+
+/// A member of the validator set.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Validator {
+    pub address: plinth_core::Address,
+    pub name: String,
+}

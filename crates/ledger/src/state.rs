@@ -1,0 +1,170 @@
+//! The [`Store`] the ledger reads and the [`Overlay`] it writes into.
+//!
+//! The ledger never writes to the store: it collects a block's writes in an overlay
+//! (with a nested per-transaction layer, so a rejected transaction is dropped whole)
+//! and returns them; the node persists them atomically with the block.
+
+use crate::error::LedgerError;
+use borsh::{BorshDeserialize, BorshSerialize};
+use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
+use jmt::{KeyHash, OwnedValue, Version};
+use std::collections::{BTreeMap, HashMap};
+
+/// A read-only view of committed state: the latest value of each key, plus the
+/// authenticated tree's nodes (through [`TreeReader`]).
+pub trait Store: TreeReader {
+    /// The latest committed value of `key`.
+    fn get(&self, key: &[u8]) -> anyhow::Result<Option<Vec<u8>>>;
+    /// The latest committed tree version (the head height), or `None` before genesis.
+    fn version(&self) -> anyhow::Result<Option<Version>>;
+}
+
+/// A write set: key → new value, `None` for a deletion.
+pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// Uncommitted writes over a [`Store`].
+pub struct Overlay<'s, S: Store> {
+    store: &'s S,
+    block: Writes,
+    tx: Writes,
+}
+
+impl<'s, S: Store> Overlay<'s, S> {
+    pub fn new(store: &'s S) -> Self {
+        Overlay {
+            store,
+            block: Writes::new(),
+            tx: Writes::new(),
+        }
+    }
+
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LedgerError> {
+        if let Some(v) = self.tx.get(key) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.block.get(key) {
+            return Ok(v.clone());
+        }
+        Ok(self.store.get(key)?)
+    }
+
+    /// Reads and decodes a typed value.
+    pub fn get_t<T: BorshDeserialize>(&self, key: &[u8]) -> Result<Option<T>, LedgerError> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(bytes) => borsh::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| LedgerError::Corrupt {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    reason: e.to_string(),
+                }),
+        }
+    }
+
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.tx.insert(key, Some(value));
+    }
+
+    pub fn put_t<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T) {
+        self.put(key, plinth_core::encode(value));
+    }
+
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.tx.insert(key, None);
+    }
+
+    /// Keeps the current transaction's writes.
+    pub fn commit_tx(&mut self) {
+        let tx = std::mem::take(&mut self.tx);
+        self.block.extend(tx);
+    }
+
+    /// Drops the current transaction's writes.
+    pub fn discard_tx(&mut self) {
+        self.tx.clear();
+    }
+
+    /// The committed writes of the block so far.
+    pub fn into_writes(mut self) -> Writes {
+        self.commit_tx();
+        self.block
+    }
+
+    pub fn store(&self) -> &'s S {
+        self.store
+    }
+}
+
+/// An in-memory [`Store`] for tests, simulators and replays.
+#[derive(Default, Clone)]
+pub struct MemStore {
+    state: BTreeMap<Vec<u8>, Vec<u8>>,
+    nodes: HashMap<NodeKey, Node>,
+    values: BTreeMap<(KeyHash, Version), Option<OwnedValue>>,
+    version: Option<Version>,
+}
+
+impl MemStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies an execution's writes and tree nodes (what a persistent store does in
+    /// one transaction).
+    pub fn commit(&mut self, exec: &crate::Execution) {
+        for (k, v) in &exec.writes {
+            match v {
+                Some(v) => self.state.insert(k.clone(), v.clone()),
+                None => self.state.remove(k),
+            };
+        }
+        for (k, n) in exec.tree_batch.node_batch.nodes() {
+            self.nodes.insert(k.clone(), n.clone());
+        }
+        for ((version, key_hash), v) in exec.tree_batch.node_batch.values() {
+            self.values.insert((*key_hash, *version), v.clone());
+        }
+        self.version = Some(exec.version);
+    }
+
+    /// All keys with `prefix`, in order.
+    pub fn scan(&self, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.state
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+impl TreeReader for MemStore {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        Ok(self.nodes.get(node_key).cloned())
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        Ok(self
+            .values
+            .range((key_hash, 0)..=(key_hash, max_version))
+            .next_back()
+            .and_then(|(_, v)| v.clone()))
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        anyhow::bail!("rightmost leaf is only used by tree restore, which Plinth does not use")
+    }
+}
+
+impl Store for MemStore {
+    fn get(&self, key: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self.state.get(key).cloned())
+    }
+
+    fn version(&self) -> anyhow::Result<Option<Version>> {
+        Ok(self.version)
+    }
+}

@@ -1,0 +1,171 @@
+//! The signed transaction envelope. The calls themselves belong to their modules
+//! ([`crate::accounts`], [`crate::devices`], [`crate::staking`]); this file only
+//! names them and says how the envelope is signed and hashed.
+
+use crate::error::TxError;
+use crate::{Amount, MAX_TX_BYTES};
+use borsh::{BorshDeserialize, BorshSerialize};
+use plinth_core::{Address, DeviceId, Hash, Keypair, Signature};
+use serde::{Deserialize, Serialize};
+
+/// What a transaction does.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Call {
+    /// Move tokens to another account.
+    Transfer { to: Address, amount: Amount },
+    /// Register a device to the signer. `device_signature` is the device key's
+    /// signature over [`crate::devices::registration_message`].
+    RegisterDevice {
+        device: DeviceId,
+        network: String,
+        /// H3 cell index.
+        location: u64,
+        device_signature: Signature,
+    },
+    /// Hand a device to another owner.
+    TransferDevice {
+        device: DeviceId,
+        new_owner: Address,
+    },
+    /// Move a device to a new H3 cell.
+    UpdateLocation { device: DeviceId, location: u64 },
+    /// Take a device out of service for good.
+    RetireDevice { device: DeviceId },
+    /// Lock tokens as stake on a device or validator.
+    Bond { target: StakeTarget, amount: Amount },
+    /// Start unlocking stake; it becomes withdrawable after the unbonding period.
+    Unbond { target: StakeTarget, amount: Amount },
+    /// Move every matured unbonding entry back to the free balance.
+    Withdraw,
+}
+
+/// What stake is bonded to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum StakeTarget {
+    Device(DeviceId),
+    Validator(Address),
+}
+
+impl StakeTarget {
+    pub(crate) fn tag(&self) -> u8 {
+        match self {
+            StakeTarget::Device(_) => 0,
+            StakeTarget::Validator(_) => 1,
+        }
+    }
+
+    pub(crate) fn key(&self) -> &plinth_core::PublicKey {
+        match self {
+            StakeTarget::Device(d) => &d.0,
+            StakeTarget::Validator(a) => &a.0,
+        }
+    }
+}
+
+/// The signed part of a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Transaction {
+    pub chain_id: String,
+    pub signer: Address,
+    pub nonce: u64,
+    pub fee: Amount,
+    pub call: Call,
+}
+
+const TX_DOMAIN: &[u8] = b"plinth/tx/v1";
+
+impl Transaction {
+    /// The bytes the signer signs: a domain tag, then the canonical encoding.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut out = TX_DOMAIN.to_vec();
+        borsh::to_writer(&mut out, self).expect("vec write");
+        out
+    }
+
+    /// The transaction's id. Signatures are strict (one valid form), so the id of
+    /// the unsigned part identifies the signed transaction too.
+    pub fn hash(&self) -> Hash {
+        Hash::tagged("plinth/txid", &plinth_core::encode(self))
+    }
+
+    pub fn sign(self, key: &Keypair) -> SignedTx {
+        let signature = key.sign(&self.signing_bytes());
+        SignedTx {
+            tx: self,
+            signature,
+        }
+    }
+}
+
+/// A transaction with its signer's signature.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct SignedTx {
+    pub tx: Transaction,
+    pub signature: Signature,
+}
+
+impl SignedTx {
+    pub fn hash(&self) -> Hash {
+        self.tx.hash()
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        plinth_core::encode(self)
+    }
+
+    /// Decodes untrusted bytes under the ledger's size limit.
+    pub fn decode(bytes: &[u8]) -> Result<SignedTx, TxError> {
+        plinth_core::decode(bytes, MAX_TX_BYTES).map_err(|e| match e {
+            plinth_core::CodecError::TooLarge { size, limit } => TxError::TooLarge {
+                size: size as u64,
+                limit: limit as u64,
+            },
+            plinth_core::CodecError::Malformed(reason) => TxError::Malformed { reason },
+        })
+    }
+
+    /// Checks the signer's signature.
+    pub fn verify_signature(&self) -> Result<(), TxError> {
+        self.tx
+            .signer
+            .key()
+            .verify(&self.tx.signing_bytes(), &self.signature)
+            .map_err(|_| TxError::BadSignature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_decode_verify() {
+        let k = Keypair::from_seed([3; 32]);
+        let tx = Transaction {
+            chain_id: "t".into(),
+            signer: Address(k.public()),
+            nonce: 0,
+            fee: 1,
+            call: Call::Withdraw,
+        }
+        .sign(&k);
+        let back = SignedTx::decode(&tx.encode()).unwrap();
+        assert_eq!(back, tx);
+        assert!(back.verify_signature().is_ok());
+        let mut forged = back.clone();
+        forged.tx.nonce = 1;
+        assert_eq!(forged.verify_signature(), Err(TxError::BadSignature));
+        assert!(matches!(
+            SignedTx::decode(&[1, 2, 3]),
+            Err(TxError::Malformed { .. })
+        ));
+        assert!(matches!(
+            SignedTx::decode(&vec![0; MAX_TX_BYTES + 1]),
+            Err(TxError::TooLarge { .. })
+        ));
+    }
+}
