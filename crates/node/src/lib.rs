@@ -1,1 +1,427 @@
+//! A Plinth node: the durable mempool, block production, the HTTP API, events and
+//! metrics around the pure ledger.
+//!
+//! ```text
+//!  HTTP POST /v1/txs ─▶ Node::submit ─▶ decode ─▶ verify signatures (parallel)
+//!                                         │
+//!                          mempool lock: ledger::admit ─▶ Mempool
+//!                                         │
+//!                          durability thread: one fsync per group of submissions ─▶ 202
+//!
+//!  every block_time: Mempool::batch ─▶ ledger::execute ─▶ seal ─▶ ChainStore::commit_block
+//!                                                                   │
+//!                                               SSE /v1/events ◀────┘ metrics, mempool cleanup
+//! ```
+//!
+//! A transaction is acknowledged only once it is durable (in the store's mempool
+//! table or in a committed block), so a crash loses no acknowledged transaction.
 
+pub mod api;
+pub mod mempool;
+pub mod metrics;
+pub mod rpc;
+
+use mempool::Mempool;
+use plinth_core::{Address, Hash, Keypair};
+use plinth_ledger::{
+    accounts, block::tx_root, execute, Block, BlockContext, BlockHeader, ChainParams, Genesis,
+    LedgerError, Overlay, SigCheck, SignedTx, TxError,
+};
+use plinth_store::{ChainStore, StoreError};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{broadcast, oneshot, watch};
+
+/// How a node runs.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub data_dir: PathBuf,
+    pub block_time: Duration,
+    /// Most transactions in one block.
+    pub max_block_txs: usize,
+    /// Most transactions waiting in the mempool.
+    pub mempool_capacity: usize,
+}
+
+impl NodeConfig {
+    pub fn new(data_dir: PathBuf, block_time: Duration) -> Self {
+        NodeConfig {
+            data_dir,
+            block_time,
+            max_block_txs: 20_000,
+            mempool_capacity: 200_000,
+        }
+    }
+}
+
+/// Why a submitted transaction was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Rejected(TxError),
+    #[error("duplicate transaction: {0}")]
+    Duplicate(String),
+    #[error("mempool full ({0} transactions); try again later")]
+    MempoolFull(usize),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// A server-sent event.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Block {
+        height: u64,
+        hash: Hash,
+        timestamp_ms: u64,
+        txs: usize,
+        state_root: Hash,
+    },
+}
+
+type Durable = (Vec<(Hash, Vec<u8>)>, oneshot::Sender<Result<(), String>>);
+
+/// A running node's shared state.
+pub struct Node {
+    pub store: Arc<ChainStore>,
+    pub genesis: Genesis,
+    pub genesis_hash: Hash,
+    pub params: ChainParams,
+    pub config: NodeConfig,
+    pub metrics: metrics::Metrics,
+    key: Keypair,
+    mempool: Mutex<Mempool>,
+    events: broadcast::Sender<Event>,
+    durable: mpsc::Sender<Durable>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Node {
+    /// Opens the node's store (creating the chain from `genesis` on first start) and
+    /// reloads the durable mempool.
+    pub fn open(genesis: Genesis, key: Keypair, config: NodeConfig) -> Result<Arc<Node>, StoreError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Db(e.into()))?;
+        let store = Arc::new(ChainStore::open_with_genesis(
+            &config.data_dir.join("chain.redb"),
+            &genesis,
+        )?);
+        let (durable_tx, durable_rx) = mpsc::channel::<Durable>();
+        let writer = store.clone();
+        std::thread::Builder::new()
+            .name("mempool-durability".into())
+            .spawn(move || durability_loop(writer, durable_rx))
+            .map_err(|e| StoreError::Db(e.into()))?;
+        let node = Arc::new(Node {
+            genesis_hash: genesis.hash(),
+            params: genesis.params(),
+            genesis,
+            metrics: metrics::Metrics::new(),
+            key,
+            mempool: Mutex::new(Mempool::new(config.mempool_capacity)),
+            events: broadcast::channel(1024).0,
+            durable: durable_tx,
+            store,
+            config,
+        });
+        node.reload_mempool()?;
+        Ok(node)
+    }
+
+    /// This node's validator address.
+    pub fn validator(&self) -> Address {
+        Address(self.key.public())
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    pub fn mempool_len(&self) -> usize {
+        self.mempool.lock().expect("mempool lock").len()
+    }
+
+    /// A pending transaction, or why it was dropped.
+    pub fn pending_status(&self, hash: &Hash) -> Option<Result<SignedTx, TxError>> {
+        let pool = self.mempool.lock().expect("mempool lock");
+        if let Some(tx) = pool.get(hash) {
+            return Some(Ok(tx.clone()));
+        }
+        pool.dropped(hash).map(|e| Err(e.clone()))
+    }
+
+    /// What `addr` has waiting in the mempool above its committed nonce.
+    pub fn pending_count(&self, addr: &Address, committed_nonce: u64) -> u64 {
+        self.mempool
+            .lock()
+            .expect("mempool lock")
+            .pending_view(addr, committed_nonce)
+            .count
+    }
+
+    fn reload_mempool(&self) -> Result<(), StoreError> {
+        let stored = self.store.pending()?;
+        if stored.is_empty() {
+            return Ok(());
+        }
+        // Admission wants each sender's transactions in nonce order.
+        let mut stale = Vec::new();
+        let mut txs = Vec::new();
+        for (hash, bytes) in stored {
+            match SignedTx::decode(&bytes) {
+                Ok(tx) => txs.push((tx, hash, bytes)),
+                Err(_) => stale.push(hash),
+            }
+        }
+        txs.sort_by_key(|(tx, _, _)| (tx.tx.signer, tx.tx.nonce));
+        let hashes: Vec<Hash> = txs.iter().map(|(_, h, _)| *h).collect();
+        let results = self.admit_batch(txs.into_iter().map(|(_, _, b)| b).collect());
+        // Entries that no longer apply (already committed, or superseded) go.
+        stale.extend(
+            hashes
+                .iter()
+                .zip(&results)
+                .filter(|(_, r)| r.is_err())
+                .map(|(h, _)| *h),
+        );
+        self.store.remove_pending(&stale)?;
+        tracing::info!(
+            reloaded = self.mempool_len(),
+            discarded = stale.len(),
+            "durable mempool reloaded"
+        );
+        Ok(())
+    }
+
+    /// Checks and admits raw transactions; returns one verdict each. Does not make
+    /// them durable (see [`Node::submit`]).
+    fn admit_batch(&self, raw: Vec<Vec<u8>>) -> Vec<Result<(SignedTx, Vec<u8>), SubmitError>> {
+        let decoded: Vec<Result<SignedTx, TxError>> =
+            raw.iter().map(|b| SignedTx::decode(b)).collect();
+        let ok_txs: Vec<SignedTx> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+        let mut sig_ok = plinth_ledger::execute::verify_signatures(&ok_txs).into_iter();
+
+        let mut pool = self.mempool.lock().expect("mempool lock");
+        let snapshot = match self.store.snapshot() {
+            Ok(s) => s,
+            Err(e) => {
+                return raw
+                    .iter()
+                    .map(|_| Err(SubmitError::Internal(e.to_string())))
+                    .collect()
+            }
+        };
+        let proposer = self.validator();
+        let mut out = Vec::with_capacity(raw.len());
+        for (bytes, d) in raw.into_iter().zip(decoded) {
+            let verdict = (|| {
+                let stx = d.map_err(SubmitError::Rejected)?;
+                if !sig_ok.next().unwrap_or(false) {
+                    return Err(SubmitError::Rejected(TxError::BadSignature));
+                }
+                let hash = stx.hash();
+                if pool.contains(&hash) {
+                    return Err(SubmitError::Duplicate("already pending".into()));
+                }
+                if let Some(loc) = self
+                    .store
+                    .tx_location(&hash)
+                    .map_err(|e| SubmitError::Internal(e.to_string()))?
+                {
+                    return Err(SubmitError::Duplicate(format!(
+                        "already committed in block {}",
+                        loc.height
+                    )));
+                }
+                if pool.is_full() {
+                    return Err(SubmitError::MempoolFull(pool.len()));
+                }
+                let committed_nonce = accounts::load(&Overlay::new(&snapshot), &stx.tx.signer)
+                    .map_err(|e| SubmitError::Internal(e.to_string()))?
+                    .map(|a| a.nonce)
+                    .unwrap_or(0);
+                let pending = pool.pending_view(&stx.tx.signer, committed_nonce);
+                let spend = match plinth_ledger::admit(&snapshot, &stx, pending, &proposer) {
+                    Ok(spend) => spend,
+                    Err(LedgerError::Rejected(e)) => return Err(SubmitError::Rejected(e)),
+                    Err(e) => return Err(SubmitError::Internal(e.to_string())),
+                };
+                pool.insert(stx.clone(), spend);
+                Ok((stx, bytes))
+            })();
+            if let Err(e) = &verdict {
+                self.metrics.tx_rejected(e);
+            }
+            out.push(verdict);
+        }
+        self.metrics.mempool_size.set(pool.len() as i64);
+        out
+    }
+
+    /// Submits raw transactions: decode, signature check, admission against state
+    /// and the mempool, then durability. Returns when every accepted transaction is
+    /// durable, with one verdict each (the transaction id, or why it was refused).
+    pub async fn submit(self: &Arc<Self>, raw: Vec<Vec<u8>>) -> Vec<Result<Hash, SubmitError>> {
+        let node = self.clone();
+        let verdicts = match tokio::task::spawn_blocking(move || node.admit_batch(raw)).await {
+            Ok(v) => v,
+            Err(e) => return vec![Err(SubmitError::Internal(e.to_string()))],
+        };
+        let accepted: Vec<(Hash, Vec<u8>)> = verdicts
+            .iter()
+            .filter_map(|v| v.as_ref().ok().map(|(tx, b)| (tx.hash(), b.clone())))
+            .collect();
+        let durable = if accepted.is_empty() {
+            Ok(())
+        } else {
+            let (done_tx, done_rx) = oneshot::channel();
+            let hashes: Vec<Hash> = accepted.iter().map(|(h, _)| *h).collect();
+            let sent = self.durable.send((accepted, done_tx)).is_ok();
+            let result = if sent {
+                done_rx.await.unwrap_or_else(|_| Err("durability thread stopped".into()))
+            } else {
+                Err("durability thread stopped".into())
+            };
+            if result.is_err() {
+                self.mempool
+                    .lock()
+                    .expect("mempool lock")
+                    .remove_included(hashes);
+            }
+            result
+        };
+        verdicts
+            .into_iter()
+            .map(|v| match v {
+                Ok((tx, _)) => match &durable {
+                    Ok(()) => Ok(tx.hash()),
+                    Err(e) => Err(SubmitError::Internal(format!("could not persist: {e}"))),
+                },
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
+
+    /// Seals and commits one block from the mempool. Blocking: call from a blocking
+    /// thread.
+    pub fn produce_block(&self) -> Result<BlockHeader, StoreError> {
+        let started = std::time::Instant::now();
+        let candidates = self
+            .mempool
+            .lock()
+            .expect("mempool lock")
+            .batch(self.config.max_block_txs);
+        let head = self.store.head()?;
+        let snapshot = self.store.snapshot()?;
+        let ctx = BlockContext {
+            height: head.height + 1,
+            timestamp_ms: now_ms().max(head.timestamp_ms),
+            proposer: self.validator(),
+        };
+        let mut exec = execute(&snapshot, &ctx, &candidates, SigCheck::Trusted)?;
+        drop(snapshot);
+        // Rejected transactions wrote nothing, so leaving them out of the block keeps
+        // the same writes and root; only the receipts are renumbered.
+        let mut included = Vec::with_capacity(candidates.len());
+        let mut rejected = Vec::new();
+        let mut receipts = Vec::with_capacity(candidates.len());
+        for (tx, mut receipt) in candidates.into_iter().zip(std::mem::take(&mut exec.receipts)) {
+            match receipt.error.take() {
+                None => {
+                    receipt.index = included.len() as u32;
+                    receipts.push(receipt);
+                    included.push(tx);
+                }
+                Some(e) => rejected.push((tx.hash(), e)),
+            }
+        }
+        exec.receipts = receipts;
+        let header = BlockHeader {
+            chain_id: self.params.chain_id.clone(),
+            height: ctx.height,
+            parent: head.hash(),
+            timestamp_ms: ctx.timestamp_ms,
+            proposer: ctx.proposer,
+            tx_root: tx_root(&included),
+            state_root: exec.state_root,
+        };
+        let block = Block::seal(header.clone(), included, &self.key);
+        let rejected_hashes: Vec<Hash> = rejected.iter().map(|(h, _)| *h).collect();
+        self.store.commit_block(&block, &exec, &rejected_hashes)?;
+
+        let mut cascade = Vec::new();
+        {
+            let mut pool = self.mempool.lock().expect("mempool lock");
+            pool.remove_included(block.txs.iter().map(|t| t.hash()));
+            for (h, e) in rejected {
+                self.metrics.tx_rejected(&SubmitError::Rejected(e.clone()));
+                cascade.extend(pool.drop_rejected(&h, e).into_iter().skip(1));
+            }
+            self.metrics.mempool_size.set(pool.len() as i64);
+        }
+        if !cascade.is_empty() {
+            self.store.remove_pending(&cascade)?;
+        }
+        self.metrics.block_committed(&block, started.elapsed());
+        let _ = self.events.send(Event::Block {
+            height: header.height,
+            hash: header.hash(),
+            timestamp_ms: header.timestamp_ms,
+            txs: block.txs.len(),
+            state_root: header.state_root,
+        });
+        Ok(header)
+    }
+
+    /// Produces a block every `block_time` until `shutdown` turns true.
+    pub async fn run_producer(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut interval = tokio::time::interval(self.config.block_time);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval.tick().await;
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = shutdown.changed() => break,
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+            let node = self.clone();
+            match tokio::task::spawn_blocking(move || node.produce_block()).await {
+                Ok(Ok(h)) => tracing::debug!(height = h.height, "block committed"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "block production failed; stopping");
+                    break;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "block production panicked; stopping");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Writes accepted transactions to the durable mempool, one fsync for everything
+/// queued at the time.
+fn durability_loop(store: Arc<ChainStore>, rx: mpsc::Receiver<Durable>) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            group.push(more);
+        }
+        let all: Vec<(Hash, Vec<u8>)> = group.iter().flat_map(|(txs, _)| txs.clone()).collect();
+        let result = store.put_pending(&all).map_err(|e| e.to_string());
+        for (_, done) in group {
+            let _ = done.send(result.clone());
+        }
+    }
+}

@@ -1,1 +1,431 @@
+//! Plinth's embedded persistent store, on redb.
+//!
+//! One redb file holds everything a node must not lose: the latest state, the
+//! authenticated tree (latest version only; stale nodes are pruned in the same
+//! transaction that makes them stale), blocks, receipts, indexes and the durable
+//! mempool. A block, its receipts and its state changes are committed in one redb
+//! write transaction with fsync, so after a crash (kill -9 included) the store holds
+//! exactly the blocks that were reported committed, never half of one.
+//!
+//! ```text
+//!   state    key → value            (what the ledger reads)
+//!   nodes    jmt NodeKey → Node     (the state root's tree)
+//!   values   key hash → value       (leaf values, for proofs)
+//!   blocks   height → Block         block_hash  hash → height
+//!   receipts height → [Receipt]     tx_index    tx hash → (height, index)
+//!   history  address ‖ height ‖ index → tx hash
+//!   mempool  tx hash → signed tx    (accepted, not yet in a block)
+//!   meta     "genesis" → genesis TOML
+//! ```
 
+use borsh::{BorshDeserialize, BorshSerialize};
+use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
+use jmt::{KeyHash, OwnedValue, Version};
+use plinth_core::{Address, Hash};
+use plinth_ledger::{Block, BlockHeader, Call, Execution, Genesis, Receipt};
+use redb::{Database, ReadOnlyTable, ReadableTable, ReadableTableMetadata, TableDefinition};
+use std::path::Path;
+
+const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
+const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("jmt_nodes");
+const VALUES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("jmt_values");
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const BLOCK_HASH: TableDefinition<&[u8], u64> = TableDefinition::new("block_hash");
+const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
+const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tx_index");
+const HISTORY: TableDefinition<&[u8], &[u8]> = TableDefinition::new("history");
+const MEMPOOL: TableDefinition<&[u8], &[u8]> = TableDefinition::new("mempool");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    #[error("corrupt {what}: {reason}")]
+    Corrupt { what: &'static str, reason: String },
+    #[error("the store holds no chain yet (no genesis)")]
+    Empty,
+    #[error("the store was created for another genesis (chain `{found}`)")]
+    GenesisMismatch { found: String },
+    #[error(transparent)]
+    Ledger(#[from] plinth_ledger::LedgerError),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.into())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+fn corrupt(what: &'static str) -> impl Fn(std::io::Error) -> StoreError {
+    move |e| StoreError::Corrupt {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+fn decode<T: BorshDeserialize>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    borsh::from_slice(bytes).map_err(corrupt(what))
+}
+
+fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
+    plinth_core::encode(v)
+}
+
+/// Where a transaction landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct TxLocation {
+    pub height: u64,
+    pub index: u32,
+}
+
+/// The node's database.
+pub struct ChainStore {
+    db: Database,
+}
+
+impl ChainStore {
+    /// Opens (or creates) the database at `path`.
+    pub fn open(path: &Path) -> Result<ChainStore, StoreError> {
+        let db = Database::create(path)?;
+        let w = db.begin_write()?;
+        for t in [STATE, NODES, VALUES, TX_INDEX, HISTORY, MEMPOOL] {
+            w.open_table(t)?;
+        }
+        w.open_table(BLOCKS)?;
+        w.open_table(RECEIPTS)?;
+        w.open_table(BLOCK_HASH)?;
+        w.open_table(META)?;
+        w.commit()?;
+        Ok(ChainStore { db })
+    }
+
+    /// Opens the store and makes sure it holds `genesis`: writes the genesis state
+    /// and block on first start; refuses a store made for another genesis.
+    pub fn open_with_genesis(path: &Path, genesis: &Genesis) -> Result<ChainStore, StoreError> {
+        let store = ChainStore::open(path)?;
+        match store.genesis()? {
+            Some(existing) if existing.hash() == genesis.hash() => {}
+            Some(existing) => {
+                return Err(StoreError::GenesisMismatch {
+                    found: existing.chain_id,
+                })
+            }
+            None => store.init_genesis(genesis)?,
+        }
+        Ok(store)
+    }
+
+    fn init_genesis(&self, genesis: &Genesis) -> Result<(), StoreError> {
+        let snap = self.snapshot()?;
+        let exec = genesis.execute(&snap)?;
+        let block = genesis.block(exec.state_root);
+        let w = self.db.begin_write()?;
+        {
+            let mut meta = w.open_table(META)?;
+            meta.insert("genesis", genesis.to_toml().as_bytes())?;
+        }
+        write_block(&w, &block, &exec)?;
+        w.commit()?;
+        Ok(())
+    }
+
+    /// The genesis this store was created with.
+    pub fn genesis(&self) -> Result<Option<Genesis>, StoreError> {
+        let r = self.db.begin_read()?;
+        let meta = r.open_table(META)?;
+        let Some(text) = meta.get("genesis")? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(text.value()).into_owned();
+        Ok(Some(Genesis::from_toml(&text)?))
+    }
+
+    /// A consistent read-only view of the latest committed state.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let r = self.db.begin_read()?;
+        let head = {
+            let blocks = r.open_table(BLOCKS)?;
+            let last = blocks.last()?.map(|(k, _)| k.value());
+            last
+        };
+        Ok(Snapshot {
+            state: r.open_table(STATE)?,
+            nodes: r.open_table(NODES)?,
+            values: r.open_table(VALUES)?,
+            head,
+        })
+    }
+
+    /// Persists `block` with its execution, atomically and durably, and drops its
+    /// transactions (and `dropped`, rejected ones) from the durable mempool.
+    pub fn commit_block(
+        &self,
+        block: &Block,
+        exec: &Execution,
+        dropped: &[Hash],
+    ) -> Result<(), StoreError> {
+        let w = self.db.begin_write()?;
+        write_block(&w, block, exec)?;
+        {
+            let mut mempool = w.open_table(MEMPOOL)?;
+            for tx in &block.txs {
+                mempool.remove(tx.hash().as_bytes().as_slice())?;
+            }
+            for h in dropped {
+                mempool.remove(h.as_bytes().as_slice())?;
+            }
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// The latest block's header.
+    pub fn head(&self) -> Result<BlockHeader, StoreError> {
+        let r = self.db.begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        let (_, v) = blocks.last()?.ok_or(StoreError::Empty)?;
+        Ok(decode::<Block>("block", v.value())?.header)
+    }
+
+    pub fn block(&self, height: u64) -> Result<Option<Block>, StoreError> {
+        let r = self.db.begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        blocks
+            .get(height)?
+            .map(|v| decode("block", v.value()))
+            .transpose()
+    }
+
+    pub fn block_height(&self, hash: &Hash) -> Result<Option<u64>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(BLOCK_HASH)?;
+        Ok(t.get(hash.as_bytes().as_slice())?.map(|v| v.value()))
+    }
+
+    pub fn receipts(&self, height: u64) -> Result<Option<Vec<Receipt>>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(RECEIPTS)?;
+        t.get(height)?
+            .map(|v| decode("receipts", v.value()))
+            .transpose()
+    }
+
+    pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(TX_INDEX)?;
+        t.get(hash.as_bytes().as_slice())?
+            .map(|v| decode("tx index", v.value()))
+            .transpose()
+    }
+
+    /// Transactions that touched `addr`, newest first, at most `limit`.
+    pub fn history(&self, addr: &Address, limit: usize) -> Result<Vec<(TxLocation, Hash)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(HISTORY)?;
+        let start = addr.key().as_bytes().to_vec();
+        let mut end = start.clone();
+        end.extend_from_slice(&[0xff; 12]);
+        let mut out = Vec::new();
+        for item in t.range(start.as_slice()..=end.as_slice())?.rev().take(limit) {
+            let (k, v) = item?;
+            let k = k.value();
+            let height = u64::from_be_bytes(k[32..40].try_into().expect("key layout"));
+            let index = u32::from_be_bytes(k[40..44].try_into().expect("key layout"));
+            let hash: [u8; 32] = v.value().try_into().map_err(|_| StoreError::Corrupt {
+                what: "history",
+                reason: "hash is not 32 bytes".into(),
+            })?;
+            out.push((TxLocation { height, index }, Hash(hash)));
+        }
+        Ok(out)
+    }
+
+    /// Makes accepted transactions durable before they are acknowledged.
+    pub fn put_pending(&self, txs: &[(Hash, Vec<u8>)]) -> Result<(), StoreError> {
+        let w = self.db.begin_write()?;
+        {
+            let mut t = w.open_table(MEMPOOL)?;
+            for (h, bytes) in txs {
+                t.insert(h.as_bytes().as_slice(), bytes.as_slice())?;
+            }
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Drops transactions from the durable mempool.
+    pub fn remove_pending(&self, hashes: &[Hash]) -> Result<(), StoreError> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let w = self.db.begin_write()?;
+        {
+            let mut t = w.open_table(MEMPOOL)?;
+            for h in hashes {
+                t.remove(h.as_bytes().as_slice())?;
+            }
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// The durable mempool, to reload after a restart.
+    pub fn pending(&self) -> Result<Vec<(Hash, Vec<u8>)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(MEMPOOL)?;
+        let mut out = Vec::with_capacity(t.len()? as usize);
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let hash: [u8; 32] = k.value().try_into().map_err(|_| StoreError::Corrupt {
+                what: "mempool",
+                reason: "key is not 32 bytes".into(),
+            })?;
+            out.push((Hash(hash), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+fn write_block(w: &redb::WriteTransaction, block: &Block, exec: &Execution) -> Result<(), StoreError> {
+    let height = block.header.height;
+    {
+        let mut state = w.open_table(STATE)?;
+        for (k, v) in &exec.writes {
+            match v {
+                Some(v) => state.insert(k.as_slice(), v.as_slice())?,
+                None => state.remove(k.as_slice())?,
+            };
+        }
+    }
+    {
+        let mut nodes = w.open_table(NODES)?;
+        let batch = &exec.tree_batch;
+        // Only the latest tree is kept: nodes replaced by this version go now.
+        for stale in &batch.stale_node_index_batch {
+            nodes.remove(enc(&stale.node_key).as_slice())?;
+        }
+        for (k, n) in batch.node_batch.nodes() {
+            nodes.insert(enc(k).as_slice(), enc(n).as_slice())?;
+        }
+        let mut values = w.open_table(VALUES)?;
+        for ((_, key_hash), v) in batch.node_batch.values() {
+            match v {
+                Some(v) => values.insert(key_hash.0.as_slice(), v.as_slice())?,
+                None => values.remove(key_hash.0.as_slice())?,
+            };
+        }
+    }
+    {
+        let mut blocks = w.open_table(BLOCKS)?;
+        blocks.insert(height, enc(block).as_slice())?;
+        let mut hashes = w.open_table(BLOCK_HASH)?;
+        hashes.insert(block.hash().as_bytes().as_slice(), height)?;
+        let mut receipts = w.open_table(RECEIPTS)?;
+        receipts.insert(height, enc(&exec.receipts).as_slice())?;
+        let mut index = w.open_table(TX_INDEX)?;
+        let mut history = w.open_table(HISTORY)?;
+        for (i, tx) in block.txs.iter().enumerate() {
+            let hash = tx.hash();
+            let loc = TxLocation {
+                height,
+                index: i as u32,
+            };
+            index.insert(hash.as_bytes().as_slice(), enc(&loc).as_slice())?;
+            for addr in touched(tx) {
+                let mut k = addr.key().as_bytes().to_vec();
+                k.extend_from_slice(&height.to_be_bytes());
+                k.extend_from_slice(&(i as u32).to_be_bytes());
+                history.insert(k.as_slice(), hash.as_bytes().as_slice())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The accounts a transaction concerns, for their history.
+fn touched(tx: &plinth_ledger::SignedTx) -> Vec<Address> {
+    let mut out = vec![tx.tx.signer];
+    match &tx.tx.call {
+        Call::Transfer { to, .. } => out.push(*to),
+        Call::TransferDevice { new_owner, .. } => out.push(*new_owner),
+        _ => {}
+    }
+    out.dedup();
+    out
+}
+
+/// A consistent read view of committed state; the ledger's [`plinth_ledger::Store`].
+pub struct Snapshot {
+    state: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    values: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    head: Option<u64>,
+}
+
+impl Snapshot {
+    /// The head height of this view.
+    pub fn head(&self) -> Option<u64> {
+        self.head
+    }
+
+    /// Entries whose key starts with `prefix`, at most `limit`.
+    pub fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.state.range(prefix..)? {
+            let (k, v) = item?;
+            if !k.value().starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((k.value().to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+impl TreeReader for Snapshot {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        match self.nodes.get(enc(node_key).as_slice())? {
+            None => Ok(None),
+            Some(v) => Ok(Some(borsh::from_slice(v.value())?)),
+        }
+    }
+
+    fn get_value_option(
+        &self,
+        _max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        // Only the latest version is kept, which is the only one proofs are made at.
+        Ok(self
+            .values
+            .get(key_hash.0.as_slice())?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        anyhow::bail!("rightmost leaf is only used by tree restore, which Plinth does not use")
+    }
+}
+
+impl plinth_ledger::Store for Snapshot {
+    fn get(&self, key: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self.state.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    fn version(&self) -> anyhow::Result<Option<Version>> {
+        Ok(self.head)
+    }
+}

@@ -1,0 +1,616 @@
+//! The HTTP API: JSON under `/v1`, server-sent events, Prometheus metrics.
+//!
+//! Every request body has a size limit; every error is a JSON [`ErrorBody`] with a
+//! 4xx status for bad input, so a client always learns what was wrong.
+
+use crate::api::*;
+use crate::metrics::error_code;
+use crate::{Node, SubmitError};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::stream::Stream;
+use plinth_core::{Address, DeviceId, Hash};
+use plinth_ledger::devices::Device;
+use plinth_ledger::params::{Network, Validator};
+use plinth_ledger::{accounts, keys, staking, tree, Overlay, StakeTarget, TxError};
+use plinth_store::Snapshot;
+use serde::Deserialize;
+use std::sync::Arc;
+use tokio_stream::StreamExt;
+
+/// The OpenAPI description of this API.
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
+
+/// Largest body of a single-transaction request.
+pub const MAX_BODY: usize = 64 * 1024;
+/// Largest body of a batch request.
+pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
+/// Most transactions in one batch.
+pub const MAX_BATCH_TXS: usize = 20_000;
+
+type AppState = Arc<Node>;
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: ErrorDetail {
+                    code: code.into(),
+                    message: message.into(),
+                    details: None,
+                },
+            },
+        }
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error serving a request");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    }
+
+    fn not_found(code: &str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// The JSON detail of a transaction error.
+pub fn tx_error_detail(e: &TxError) -> ErrorDetail {
+    let mut value = serde_json::to_value(e).unwrap_or_default();
+    let code = value
+        .get("code")
+        .and_then(|c| c.as_str())
+        .unwrap_or("rejected")
+        .to_string();
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("code");
+    }
+    let details = value.as_object().filter(|o| !o.is_empty()).map(|_| value.clone());
+    ErrorDetail {
+        code,
+        message: e.to_string(),
+        details,
+    }
+}
+
+/// Status code and JSON detail of a refused submission.
+pub fn submit_error(e: &SubmitError) -> (StatusCode, ErrorDetail) {
+    let status = match e {
+        SubmitError::Rejected(TxError::Malformed { .. })
+        | SubmitError::Rejected(TxError::BadSignature)
+        | SubmitError::Rejected(TxError::WrongChain { .. }) => StatusCode::BAD_REQUEST,
+        SubmitError::Rejected(TxError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        SubmitError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        SubmitError::Duplicate(_) => StatusCode::CONFLICT,
+        SubmitError::MempoolFull(_) => StatusCode::SERVICE_UNAVAILABLE,
+        SubmitError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let detail = match e {
+        SubmitError::Rejected(t) => tx_error_detail(t),
+        other => ErrorDetail {
+            code: error_code(other),
+            message: other.to_string(),
+            details: None,
+        },
+    };
+    (status, detail)
+}
+
+/// Builds the router.
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/v1/status", get(status))
+        .route("/v1/genesis", get(genesis))
+        .route("/v1/openapi.yaml", get(openapi))
+        .route("/v1/networks", get(networks))
+        .route("/v1/validators", get(validators))
+        .route("/v1/accounts/{addr}", get(account))
+        .route("/v1/accounts/{addr}/txs", get(history))
+        .route("/v1/devices", get(devices))
+        .route("/v1/devices/{id}", get(device))
+        .route("/v1/blocks", get(blocks))
+        .route("/v1/blocks/{id}", get(block))
+        .route("/v1/txs", post(submit).layer(DefaultBodyLimit::max(MAX_BODY)))
+        .route(
+            "/v1/txs/batch",
+            post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
+        )
+        .route("/v1/txs/{hash}", get(tx))
+        .route("/v1/events", get(events))
+        .route("/metrics", get(metrics))
+        .fallback(|| async {
+            ApiError::not_found("not_found", "no such endpoint; see /v1/openapi.yaml")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(node)
+}
+
+fn snapshot(node: &Node) -> Result<Snapshot, ApiError> {
+    node.store.snapshot().map_err(ApiError::internal)
+}
+
+async fn status(State(node): State<AppState>) -> Result<Json<StatusView>, ApiError> {
+    let head = node.store.head().map_err(ApiError::internal)?;
+    let p = &node.params;
+    Ok(Json(StatusView {
+        chain_id: p.chain_id.clone(),
+        genesis_hash: node.genesis_hash,
+        height: head.height,
+        head_hash: head.hash(),
+        state_root: head.state_root,
+        timestamp_ms: head.timestamp_ms,
+        block_time_ms: node.config.block_time.as_millis() as u64,
+        mempool: node.mempool_len(),
+        validator: node.validator(),
+        token: TokenView {
+            name: p.token_name.clone(),
+            symbol: p.token_symbol.clone(),
+            decimals: p.decimals,
+        },
+        min_fee: p.min_fee,
+        unbonding_blocks: p.unbonding_blocks,
+    }))
+}
+
+async fn genesis(State(node): State<AppState>) -> Json<plinth_ledger::Genesis> {
+    Json(node.genesis.clone())
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML)
+}
+
+async fn metrics(State(node): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        node.metrics.render(),
+    )
+}
+
+async fn networks(State(node): State<AppState>) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    let snap = snapshot(&node)?;
+    let rows = snap.scan(keys::NETWORK_PREFIX, 1000).map_err(ApiError::internal)?;
+    let mut out = Vec::new();
+    for (_, v) in rows {
+        let n: Network = borsh::from_slice(&v).map_err(ApiError::internal)?;
+        let params: serde_json::Value = serde_json::from_str(&n.params_json).unwrap_or_default();
+        out.push(serde_json::json!({"name": n.name, "family": n.family, "params": params}));
+    }
+    Ok(Json(out))
+}
+
+async fn validators(State(node): State<AppState>) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    let snap = snapshot(&node)?;
+    let state = Overlay::new(&snap);
+    let rows = snap.scan(keys::VALIDATOR_PREFIX, 1000).map_err(ApiError::internal)?;
+    let mut out = Vec::new();
+    for (_, v) in rows {
+        let val: Validator = borsh::from_slice(&v).map_err(ApiError::internal)?;
+        let stake = staking::total(&state, &StakeTarget::Validator(val.address))
+            .map_err(ApiError::internal)?;
+        out.push(serde_json::json!({"address": val.address, "name": val.name, "stake": stake}));
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+struct ProofQuery {
+    #[serde(default)]
+    proof: bool,
+}
+
+fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>()
+        .map_err(|e| ApiError::bad_request(code, e.to_string()))
+}
+
+fn prove(node: &Node, snap: &Snapshot, key: &[u8]) -> Result<ProofView, ApiError> {
+    let height = snap.head().unwrap_or(0);
+    let head = node.store.block(height).map_err(ApiError::internal)?;
+    let state_root = head
+        .map(|b| b.header.state_root)
+        .ok_or_else(|| ApiError::internal("head block missing"))?;
+    let (value, proof) = tree::prove(snap, key, height).map_err(ApiError::internal)?;
+    Ok(ProofView {
+        height,
+        state_root,
+        key: hex::encode(key),
+        value: value.map(hex::encode),
+        proof: hex::encode(plinth_core::encode(&proof)),
+    })
+}
+
+async fn account(
+    State(node): State<AppState>,
+    Path(addr): Path<String>,
+    Query(q): Query<ProofQuery>,
+) -> Result<Json<AccountView>, ApiError> {
+    let addr: Address = parse(&addr, "invalid_address")?;
+    let snap = snapshot(&node)?;
+    let state = Overlay::new(&snap);
+    let acct = accounts::load(&state, &addr).map_err(ApiError::internal)?;
+    let exists = acct.is_some();
+    let acct = acct.unwrap_or_default();
+    let mut bonds = Vec::new();
+    for (k, v) in snap
+        .scan(&keys::bond_prefix(addr.key()), 1000)
+        .map_err(ApiError::internal)?
+    {
+        let id: [u8; 32] = k[k.len() - 32..].try_into().expect("bond key layout");
+        let key = plinth_core::PublicKey(id);
+        let target = if k[k.len() - 33] == 0 {
+            StakeTarget::Device(DeviceId(key))
+        } else {
+            StakeTarget::Validator(Address(key))
+        };
+        let amount: u64 = borsh::from_slice(&v).map_err(ApiError::internal)?;
+        bonds.push(BondView { target, amount });
+    }
+    let proof = if q.proof {
+        Some(prove(&node, &snap, &keys::account(addr.key()))?)
+    } else {
+        None
+    };
+    Ok(Json(AccountView {
+        address: addr,
+        exists,
+        balance: acct.balance,
+        nonce: acct.nonce,
+        next_nonce: acct.nonce + node.pending_count(&addr, acct.nonce),
+        bonded: acct.bonded,
+        unbonding: acct.unbonding,
+        bonds,
+        height: snap.head().unwrap_or(0),
+        proof,
+    }))
+}
+
+#[derive(Deserialize)]
+struct LimitQuery {
+    limit: Option<usize>,
+}
+
+async fn history(
+    State(node): State<AppState>,
+    Path(addr): Path<String>,
+    Query(q): Query<LimitQuery>,
+) -> Result<Json<Vec<HistoryItem>>, ApiError> {
+    let addr: Address = parse(&addr, "invalid_address")?;
+    let limit = q.limit.unwrap_or(50).min(1000);
+    let rows = node.store.history(&addr, limit).map_err(ApiError::internal)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (loc, hash) in rows {
+        let block = node
+            .store
+            .block(loc.height)
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::internal("indexed block missing"))?;
+        let receipts = node.store.receipts(loc.height).map_err(ApiError::internal)?;
+        let tx = block
+            .txs
+            .get(loc.index as usize)
+            .ok_or_else(|| ApiError::internal("indexed transaction missing"))?;
+        out.push(HistoryItem {
+            hash,
+            height: loc.height,
+            index: loc.index,
+            tx: tx.tx.clone(),
+            receipt: receipts.and_then(|r| r.get(loc.index as usize).cloned()),
+        });
+    }
+    Ok(Json(out))
+}
+
+fn device_view(snap: &Snapshot, device: Device) -> Result<DeviceView, ApiError> {
+    let stake = staking::total(&Overlay::new(snap), &StakeTarget::Device(device.id))
+        .map_err(ApiError::internal)?;
+    Ok(DeviceView::new(device, stake))
+}
+
+async fn device(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<ProofQuery>,
+) -> Result<Json<DeviceView>, ApiError> {
+    let id: DeviceId = parse(&id, "invalid_device_id")?;
+    let snap = snapshot(&node)?;
+    let device = plinth_ledger::devices::load(&Overlay::new(&snap), &id)
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("unknown_device", format!("unknown device {id}")))?;
+    let mut view = device_view(&snap, device)?;
+    if q.proof {
+        view.proof = Some(prove(&node, &snap, &keys::device(id.key()))?);
+    }
+    Ok(Json(view))
+}
+
+#[derive(Deserialize)]
+struct DevicesQuery {
+    owner: Option<String>,
+    network: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn devices(
+    State(node): State<AppState>,
+    Query(q): Query<DevicesQuery>,
+) -> Result<Json<Vec<DeviceView>>, ApiError> {
+    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let snap = snapshot(&node)?;
+    let state = Overlay::new(&snap);
+    let mut out = Vec::new();
+    match &q.owner {
+        Some(owner) => {
+            let owner: Address = parse(owner, "invalid_address")?;
+            let rows = snap
+                .scan(&keys::owner_prefix(owner.key()), limit)
+                .map_err(ApiError::internal)?;
+            for (k, _) in rows {
+                let id: [u8; 32] = k[k.len() - 32..].try_into().expect("owner index layout");
+                if let Some(d) = plinth_ledger::devices::load(&state, &DeviceId(plinth_core::PublicKey(id)))
+                    .map_err(ApiError::internal)?
+                {
+                    out.push(device_view(&snap, d)?);
+                }
+            }
+        }
+        None => {
+            for (_, v) in snap.scan(b"dev/", limit).map_err(ApiError::internal)? {
+                let d: Device = borsh::from_slice(&v).map_err(ApiError::internal)?;
+                out.push(device_view(&snap, d)?);
+            }
+        }
+    }
+    if let Some(n) = &q.network {
+        out.retain(|d| &d.network == n);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+struct BlocksQuery {
+    limit: Option<u64>,
+    before: Option<u64>,
+}
+
+async fn blocks(
+    State(node): State<AppState>,
+    Query(q): Query<BlocksQuery>,
+) -> Result<Json<Vec<BlockSummary>>, ApiError> {
+    let head = node.store.head().map_err(ApiError::internal)?.height;
+    let top = q.before.map(|b| b.saturating_sub(1)).unwrap_or(head).min(head);
+    let limit = q.limit.unwrap_or(20).min(200);
+    let mut out = Vec::new();
+    let mut h = top as i64;
+    while h >= 0 && (out.len() as u64) < limit {
+        if let Some(b) = node.store.block(h as u64).map_err(ApiError::internal)? {
+            out.push(BlockSummary {
+                hash: b.hash(),
+                height: b.header.height,
+                timestamp_ms: b.header.timestamp_ms,
+                txs: b.txs.len(),
+                proposer: b.header.proposer,
+                state_root: b.header.state_root,
+            });
+        }
+        h -= 1;
+    }
+    Ok(Json(out))
+}
+
+async fn block(
+    State(node): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<BlockView>, ApiError> {
+    let height = if id == "latest" {
+        node.store.head().map_err(ApiError::internal)?.height
+    } else if let Ok(h) = id.parse::<u64>() {
+        h
+    } else {
+        let hash: Hash = parse(&id, "invalid_block_id")?;
+        node.store
+            .block_height(&hash)
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::not_found("unknown_block", format!("no block with hash {hash}")))?
+    };
+    let block = node
+        .store
+        .block(height)
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("unknown_block", format!("no block at height {height}")))?;
+    let receipts = node
+        .store
+        .receipts(height)
+        .map_err(ApiError::internal)?
+        .unwrap_or_default();
+    Ok(Json(BlockView::new(block, receipts)))
+}
+
+async fn tx(State(node): State<AppState>, Path(hash): Path<String>) -> Result<Json<TxView>, ApiError> {
+    let hash: Hash = parse(&hash, "invalid_hash")?;
+    if let Some(loc) = node.store.tx_location(&hash).map_err(ApiError::internal)? {
+        let block = node
+            .store
+            .block(loc.height)
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::internal("indexed block missing"))?;
+        let receipt = node
+            .store
+            .receipts(loc.height)
+            .map_err(ApiError::internal)?
+            .and_then(|r| r.get(loc.index as usize).cloned());
+        return Ok(Json(TxView {
+            hash,
+            status: TxStatus::Committed,
+            height: Some(loc.height),
+            index: Some(loc.index),
+            receipt,
+            error: None,
+            tx: block.txs.get(loc.index as usize).map(|t| t.tx.clone()),
+        }));
+    }
+    match node.pending_status(&hash) {
+        Some(Ok(tx)) => Ok(Json(TxView {
+            hash,
+            status: TxStatus::Pending,
+            height: None,
+            index: None,
+            receipt: None,
+            error: None,
+            tx: Some(tx.tx),
+        })),
+        Some(Err(e)) => Ok(Json(TxView {
+            hash,
+            status: TxStatus::Rejected,
+            height: None,
+            index: None,
+            receipt: None,
+            error: Some(tx_error_detail(&e)),
+            tx: None,
+        })),
+        None => Err(ApiError::not_found("unknown_transaction", format!("unknown transaction {hash}"))),
+    }
+}
+
+fn body_error(r: BytesRejection) -> ApiError {
+    let status = r.status();
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "too_large"
+    } else {
+        "bad_body"
+    };
+    ApiError::new(status, code, r.body_text())
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let bytes = body.map_err(body_error)?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))
+}
+
+fn decode_hex(s: &str) -> Result<Vec<u8>, SubmitError> {
+    hex::decode(s.trim()).map_err(|e| {
+        SubmitError::Rejected(TxError::Malformed {
+            reason: format!("transaction is not hex: {e}"),
+        })
+    })
+}
+
+async fn submit(
+    State(node): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
+    let req: SubmitRequest = json_body(body)?;
+    let raw = decode_hex(&req.tx).map_err(|e| {
+        let (status, detail) = submit_error(&e);
+        ApiError {
+            status,
+            body: ErrorBody { error: detail },
+        }
+    })?;
+    let verdict = node.submit(vec![raw]).await.pop().unwrap_or_else(|| {
+        Err(SubmitError::Internal("no verdict".into()))
+    });
+    match verdict {
+        Ok(hash) => Ok((
+            StatusCode::ACCEPTED,
+            Json(SubmitResponse {
+                hash,
+                status: TxStatus::Pending,
+            }),
+        )),
+        Err(e) => {
+            let (status, detail) = submit_error(&e);
+            Err(ApiError {
+                status,
+                body: ErrorBody { error: detail },
+            })
+        }
+    }
+}
+
+async fn submit_batch(
+    State(node): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BatchResponse>, ApiError> {
+    let req: BatchRequest = json_body(body)?;
+    if req.txs.len() > MAX_BATCH_TXS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_transactions",
+            format!("a batch holds at most {MAX_BATCH_TXS} transactions, found {}", req.txs.len()),
+        ));
+    }
+    // Hex errors are answered in place; the rest go through the node.
+    let decoded: Vec<Result<Vec<u8>, SubmitError>> = req.txs.iter().map(|s| decode_hex(s)).collect();
+    let raw: Vec<Vec<u8>> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+    let mut verdicts = node.submit(raw).await.into_iter();
+    let mut results = Vec::with_capacity(decoded.len());
+    let mut accepted = 0;
+    for d in decoded {
+        let v = match d {
+            Ok(_) => verdicts
+                .next()
+                .unwrap_or_else(|| Err(SubmitError::Internal("no verdict".into()))),
+            Err(e) => Err(e),
+        };
+        results.push(match v {
+            Ok(hash) => {
+                accepted += 1;
+                BatchItem {
+                    hash: Some(hash),
+                    error: None,
+                }
+            }
+            Err(e) => BatchItem {
+                hash: None,
+                error: Some(submit_error(&e).1),
+            },
+        });
+    }
+    Ok(Json(BatchResponse { accepted, results }))
+}
+
+async fn events(
+    State(node): State<AppState>,
+) -> Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>> {
+    let stream = tokio_stream::wrappers::BroadcastStream::new(node.subscribe()).filter_map(|e| {
+        // A lagging client skips what it missed rather than stalling the node.
+        let e = e.ok()?;
+        let name = match &e {
+            crate::Event::Block { .. } => "block",
+        };
+        Some(Ok(SseEvent::default()
+            .event(name)
+            .data(serde_json::to_string(&e).unwrap_or_default())))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
