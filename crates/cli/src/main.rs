@@ -1,1 +1,470 @@
-fn main() {}
+//! `plinth`: the one binary of a Plinth network. One subcommand per role.
+
+mod amount;
+mod bench;
+mod client;
+mod genesis_cmd;
+mod keystore;
+mod serve;
+mod wallet;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use wallet::{Ctx, SendOpts};
+
+#[derive(Parser)]
+#[command(name = "plinth", version, about = "Plinth: run and use a DePIN — ledger, devices, wallet", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a whole one-validator network on this machine.
+    Devnet(DevnetArgs),
+    /// Run a validator node from a genesis file and a key.
+    Node(NodeArgs),
+    /// Create genesis files.
+    #[command(subcommand)]
+    Genesis(GenesisCmd),
+    /// Keys, balances, transfers and staking.
+    Wallet(WalletArgs),
+    /// Device keys and registration.
+    Device(DeviceArgs),
+    /// Measure performance (release builds).
+    #[command(subcommand)]
+    Bench(BenchCmd),
+}
+
+#[derive(Args)]
+struct DevnetArgs {
+    /// Where the chain, its genesis and its keystore live.
+    #[arg(long, env = "PLINTH_DATA_DIR", default_value = ".plinth/devnet")]
+    data_dir: PathBuf,
+    /// Time between blocks (e.g. 1s, 500ms); the genesis's value when absent.
+    #[arg(long, value_parser = serve::parse_duration)]
+    block_time: Option<Duration>,
+    /// Address of the HTTP API.
+    #[arg(long, env = "PLINTH_RPC", default_value = "127.0.0.1:8645")]
+    rpc: SocketAddr,
+    /// Funded development accounts to create on first start.
+    #[arg(long, default_value_t = 5)]
+    accounts: usize,
+}
+
+#[derive(Args)]
+struct NodeArgs {
+    /// A TOML file with `genesis`, `key`, `data_dir`, `rpc`, `block_time_ms`; flags win.
+    #[arg(long, env = "PLINTH_CONFIG")]
+    config: Option<PathBuf>,
+    #[arg(long, env = "PLINTH_GENESIS")]
+    genesis: Option<PathBuf>,
+    /// A keystore file holding the validator's key (named `validator`).
+    #[arg(long, env = "PLINTH_KEY")]
+    key: Option<PathBuf>,
+    #[arg(long, env = "PLINTH_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[arg(long, env = "PLINTH_RPC")]
+    rpc: Option<SocketAddr>,
+}
+
+#[derive(Subcommand)]
+enum GenesisCmd {
+    /// Write a commented default genesis, a validator key and funded account keys.
+    Init {
+        /// The genesis file to write.
+        #[arg(long, default_value = "genesis.toml")]
+        out: PathBuf,
+        /// The keystore to put the validator's and accounts' keys in.
+        #[arg(long, default_value = "keystore.json")]
+        keystore: PathBuf,
+        #[arg(long, default_value = "plinth-local")]
+        chain_id: String,
+        /// Funded accounts to create.
+        #[arg(long, default_value_t = 3)]
+        accounts: usize,
+        /// Overwrite an existing genesis file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// The keystore file.
+    #[arg(
+        long,
+        global = true,
+        env = "PLINTH_KEYSTORE",
+        default_value = ".plinth/devnet/keystore.json"
+    )]
+    keystore: PathBuf,
+    /// The node's HTTP API.
+    #[arg(
+        long,
+        global = true,
+        env = "PLINTH_NODE",
+        default_value = "http://127.0.0.1:8645"
+    )]
+    node: String,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct Tx {
+    /// The key (name or address in the keystore) that signs and pays.
+    #[arg(long)]
+    from: String,
+    /// Fee in tokens (default: the chain's minimum).
+    #[arg(long)]
+    fee: Option<String>,
+    /// Return once submitted instead of waiting for the block.
+    #[arg(long)]
+    no_wait: bool,
+}
+
+impl Tx {
+    fn opts(&self) -> SendOpts {
+        SendOpts {
+            from: self.from.clone(),
+            fee: self.fee.clone(),
+            wait: !self.no_wait,
+        }
+    }
+}
+
+#[derive(Args)]
+struct WalletArgs {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: WalletCmd,
+}
+
+#[derive(Subcommand)]
+enum WalletCmd {
+    /// Create a key and add it to the keystore.
+    New { name: String },
+    /// List the keystore's keys.
+    List,
+    /// Print the address of a key.
+    Address { name: String },
+    /// Show free, bonded and unbonding balances.
+    Balance {
+        /// Key name or address.
+        who: String,
+        /// Fetch and verify a state proof against the block header's root.
+        #[arg(long)]
+        proof: bool,
+    },
+    /// Send tokens.
+    Transfer {
+        #[command(flatten)]
+        tx: Tx,
+        /// Recipient: key name or address.
+        to: String,
+        /// Amount in tokens, e.g. 12.5.
+        amount: String,
+    },
+    /// List transactions that touched an account.
+    History {
+        who: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Bond stake to a device you own or to a validator.
+    Bond {
+        #[command(flatten)]
+        tx: Tx,
+        #[arg(long)]
+        device: Option<String>,
+        #[arg(long)]
+        validator: Option<String>,
+        amount: String,
+    },
+    /// Start unbonding stake (withdrawable after the unbonding period).
+    Unbond {
+        #[command(flatten)]
+        tx: Tx,
+        #[arg(long)]
+        device: Option<String>,
+        #[arg(long)]
+        validator: Option<String>,
+        amount: String,
+    },
+    /// Withdraw matured unbonding stake to the free balance.
+    Withdraw {
+        #[command(flatten)]
+        tx: Tx,
+    },
+}
+
+#[derive(Args)]
+struct DeviceArgs {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: DeviceCmd,
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// Create a device key file.
+    Keygen {
+        #[arg(long, default_value = "device.key.json")]
+        out: PathBuf,
+    },
+    /// Register a device to the owner (`--from`), signed by both.
+    Register {
+        #[command(flatten)]
+        tx: Tx,
+        /// The device's key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        network: String,
+        /// LAT,LON in degrees.
+        #[arg(long, allow_hyphen_values = true)]
+        location: String,
+        /// H3 resolution of the stored cell.
+        #[arg(long, default_value_t = 12)]
+        resolution: u8,
+    },
+    /// Hand a device to another owner.
+    Transfer {
+        #[command(flatten)]
+        tx: Tx,
+        device: String,
+        /// New owner: key name or address.
+        #[arg(long)]
+        to: String,
+    },
+    /// Assert a new location.
+    #[command(alias = "move")]
+    UpdateLocation {
+        #[command(flatten)]
+        tx: Tx,
+        device: String,
+        #[arg(long, allow_hyphen_values = true)]
+        location: String,
+        #[arg(long, default_value_t = 12)]
+        resolution: u8,
+    },
+    /// Retire a device for good.
+    Retire {
+        #[command(flatten)]
+        tx: Tx,
+        device: String,
+    },
+    /// Show one device.
+    Show { id: String },
+    /// List devices, by owner or network.
+    List {
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        network: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Committed transfers per second through the node's submission path.
+    Ledger {
+        #[arg(long, default_value_t = 200_000)]
+        txs: usize,
+        #[arg(long, default_value_t = 10_000)]
+        accounts: usize,
+        #[arg(long, default_value_t = 20_000)]
+        block_txs: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn ctx(c: &Common) -> Ctx {
+    Ctx {
+        keystore: c.keystore.clone(),
+        node: c.node.clone(),
+        json: c.json,
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Devnet(a) => {
+            init_logging();
+            runtime()?.block_on(serve::devnet(serve::DevnetOptions {
+                data_dir: a.data_dir,
+                block_time: a.block_time,
+                rpc: a.rpc,
+                accounts: a.accounts,
+            }))
+        }
+        Command::Node(a) => {
+            init_logging();
+            let mut cfg = match &a.config {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("reading {}", p.display()))?;
+                    toml::from_str(&text).with_context(|| format!("in {}", p.display()))?
+                }
+                None => serve::NodeFileConfig::default(),
+            };
+            cfg.genesis = a.genesis.or(cfg.genesis);
+            cfg.key = a.key.or(cfg.key);
+            cfg.data_dir = a.data_dir.or(cfg.data_dir);
+            cfg.rpc = a.rpc.or(cfg.rpc);
+            runtime()?.block_on(serve::node(cfg))
+        }
+        Command::Genesis(GenesisCmd::Init {
+            out,
+            keystore,
+            chain_id,
+            accounts,
+            force,
+        }) => {
+            if out.exists() && !force {
+                anyhow::bail!("{} exists; pass --force to overwrite", out.display());
+            }
+            let setup = genesis_cmd::new_setup(&chain_id, accounts, 1000, serve::now_ms())?;
+            let mut ks = keystore::Keystore::load(&keystore)?;
+            ks.add("validator", &setup.validator)?;
+            for (name, key) in &setup.accounts {
+                ks.add(name, key)?;
+            }
+            ks.save()?;
+            std::fs::write(&out, &setup.genesis_toml)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} and keys in {}", out.display(), keystore.display());
+            Ok(())
+        }
+        Command::Wallet(w) => {
+            let c = ctx(&w.common);
+            match w.command {
+                WalletCmd::New { name } => wallet::new_key(&c, &name),
+                WalletCmd::List => wallet::list(&c),
+                WalletCmd::Address { name } => wallet::address(&c, &name),
+                WalletCmd::Balance { who, proof } => wallet::balance(&c, &who, proof),
+                WalletCmd::Transfer { tx, to, amount } => {
+                    wallet::transfer(&c, &tx.opts(), &to, &amount)
+                }
+                WalletCmd::History { who, limit } => wallet::history(&c, &who, limit),
+                WalletCmd::Bond {
+                    tx,
+                    device,
+                    validator,
+                    amount,
+                } => {
+                    let target = wallet::stake_target(&c, device.as_deref(), validator.as_deref())?;
+                    wallet::send(&c, &tx.opts(), |s| {
+                        Ok(plinth_ledger::Call::Bond {
+                            target,
+                            amount: amount::parse(&amount, s.token.decimals)?,
+                        })
+                    })
+                }
+                WalletCmd::Unbond {
+                    tx,
+                    device,
+                    validator,
+                    amount,
+                } => {
+                    let target = wallet::stake_target(&c, device.as_deref(), validator.as_deref())?;
+                    wallet::send(&c, &tx.opts(), |s| {
+                        Ok(plinth_ledger::Call::Unbond {
+                            target,
+                            amount: amount::parse(&amount, s.token.decimals)?,
+                        })
+                    })
+                }
+                WalletCmd::Withdraw { tx } => {
+                    wallet::send(&c, &tx.opts(), |_| Ok(plinth_ledger::Call::Withdraw))
+                }
+            }
+        }
+        Command::Device(d) => {
+            let c = ctx(&d.common);
+            match d.command {
+                DeviceCmd::Keygen { out } => wallet::device_keygen(&c, &out),
+                DeviceCmd::Register {
+                    tx,
+                    key,
+                    network,
+                    location,
+                    resolution,
+                } => wallet::device_register(&c, &tx.opts(), &key, &network, &location, resolution),
+                DeviceCmd::Transfer { tx, device, to } => {
+                    let device: plinth_core::DeviceId = device.parse()?;
+                    let new_owner = c.keystore()?.resolve(&to)?;
+                    wallet::send(&c, &tx.opts(), |_| {
+                        Ok(plinth_ledger::Call::TransferDevice { device, new_owner })
+                    })
+                }
+                DeviceCmd::UpdateLocation {
+                    tx,
+                    device,
+                    location,
+                    resolution,
+                } => {
+                    let device: plinth_core::DeviceId = device.parse()?;
+                    let location = wallet::parse_location(&location, resolution)?;
+                    wallet::send(&c, &tx.opts(), |_| {
+                        Ok(plinth_ledger::Call::UpdateLocation { device, location })
+                    })
+                }
+                DeviceCmd::Retire { tx, device } => {
+                    let device: plinth_core::DeviceId = device.parse()?;
+                    wallet::send(&c, &tx.opts(), |_| {
+                        Ok(plinth_ledger::Call::RetireDevice { device })
+                    })
+                }
+                DeviceCmd::Show { id } => wallet::device_show(&c, &id),
+                DeviceCmd::List { owner, network } => {
+                    wallet::device_list(&c, owner.as_deref(), network.as_deref())
+                }
+            }
+        }
+        Command::Bench(BenchCmd::Ledger {
+            txs,
+            accounts,
+            block_txs,
+            json,
+        }) => runtime()?.block_on(bench::ledger(bench::LedgerBench {
+            txs,
+            accounts,
+            block_txs,
+            json,
+        })),
+    }
+}

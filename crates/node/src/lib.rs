@@ -108,7 +108,11 @@ fn now_ms() -> u64 {
 impl Node {
     /// Opens the node's store (creating the chain from `genesis` on first start) and
     /// reloads the durable mempool.
-    pub fn open(genesis: Genesis, key: Keypair, config: NodeConfig) -> Result<Arc<Node>, StoreError> {
+    pub fn open(
+        genesis: Genesis,
+        key: Keypair,
+        config: NodeConfig,
+    ) -> Result<Arc<Node>, StoreError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Db(e.into()))?;
         let store = Arc::new(ChainStore::open_with_genesis(
             &config.data_dir.join("chain.redb"),
@@ -206,7 +210,10 @@ impl Node {
     fn admit_batch(&self, raw: Vec<Vec<u8>>) -> Vec<Result<(SignedTx, Vec<u8>), SubmitError>> {
         let decoded: Vec<Result<SignedTx, TxError>> =
             raw.iter().map(|b| SignedTx::decode(b)).collect();
-        let ok_txs: Vec<SignedTx> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+        let ok_txs: Vec<SignedTx> = decoded
+            .iter()
+            .filter_map(|d| d.as_ref().ok().cloned())
+            .collect();
         let mut sig_ok = plinth_ledger::execute::verify_signatures(&ok_txs).into_iter();
 
         let mut pool = self.mempool.lock().expect("mempool lock");
@@ -286,7 +293,9 @@ impl Node {
             let hashes: Vec<Hash> = accepted.iter().map(|(h, _)| *h).collect();
             let sent = self.durable.send((accepted, done_tx)).is_ok();
             let result = if sent {
-                done_rx.await.unwrap_or_else(|_| Err("durability thread stopped".into()))
+                done_rx
+                    .await
+                    .unwrap_or_else(|_| Err("durability thread stopped".into()))
             } else {
                 Err("durability thread stopped".into())
             };
@@ -333,7 +342,10 @@ impl Node {
         let mut included = Vec::with_capacity(candidates.len());
         let mut rejected = Vec::new();
         let mut receipts = Vec::with_capacity(candidates.len());
-        for (tx, mut receipt) in candidates.into_iter().zip(std::mem::take(&mut exec.receipts)) {
+        for (tx, mut receipt) in candidates
+            .into_iter()
+            .zip(std::mem::take(&mut exec.receipts))
+        {
             match receipt.error.take() {
                 None => {
                     receipt.index = included.len() as u32;

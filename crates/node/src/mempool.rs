@@ -139,7 +139,9 @@ impl Mempool {
                 self.remember(
                     h,
                     TxError::Malformed {
-                        reason: format!("dropped: an earlier transaction of its sender ({hash}) was rejected"),
+                        reason: format!(
+                            "dropped: an earlier transaction of its sender ({hash}) was rejected"
+                        ),
                     },
                 );
                 out.push(h);

@@ -47,11 +47,27 @@ impl Metrics {
         let txs_committed = Counter::default();
         let txs_rejected = Family::<Reason, Counter>::default();
         let block_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 14));
-        registry.register("chain_height", "Height of the latest committed block", height.clone());
-        registry.register("mempool_transactions", "Transactions waiting in the mempool", mempool_size.clone());
+        registry.register(
+            "chain_height",
+            "Height of the latest committed block",
+            height.clone(),
+        );
+        registry.register(
+            "mempool_transactions",
+            "Transactions waiting in the mempool",
+            mempool_size.clone(),
+        );
         registry.register("blocks", "Blocks committed", blocks.clone());
-        registry.register("transactions_committed", "Transactions committed in blocks", txs_committed.clone());
-        registry.register("transactions_rejected", "Transactions refused, by reason", txs_rejected.clone());
+        registry.register(
+            "transactions_committed",
+            "Transactions committed in blocks",
+            txs_committed.clone(),
+        );
+        registry.register(
+            "transactions_rejected",
+            "Transactions refused, by reason",
+            txs_rejected.clone(),
+        );
         registry.register(
             "block_production_seconds",
             "Time to execute, seal and durably commit a block",

@@ -88,7 +88,10 @@ pub fn tx_error_detail(e: &TxError) -> ErrorDetail {
     if let Some(obj) = value.as_object_mut() {
         obj.remove("code");
     }
-    let details = value.as_object().filter(|o| !o.is_empty()).map(|_| value.clone());
+    let details = value
+        .as_object()
+        .filter(|o| !o.is_empty())
+        .map(|_| value.clone());
     ErrorDetail {
         code,
         message: e.to_string(),
@@ -133,7 +136,10 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/devices/{id}", get(device))
         .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{id}", get(block))
-        .route("/v1/txs", post(submit).layer(DefaultBodyLimit::max(MAX_BODY)))
+        .route(
+            "/v1/txs",
+            post(submit).layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
         .route(
             "/v1/txs/batch",
             post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
@@ -195,7 +201,9 @@ async fn metrics(State(node): State<AppState>) -> impl IntoResponse {
 
 async fn networks(State(node): State<AppState>) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
     let snap = snapshot(&node)?;
-    let rows = snap.scan(keys::NETWORK_PREFIX, 1000).map_err(ApiError::internal)?;
+    let rows = snap
+        .scan(keys::NETWORK_PREFIX, 1000)
+        .map_err(ApiError::internal)?;
     let mut out = Vec::new();
     for (_, v) in rows {
         let n: Network = borsh::from_slice(&v).map_err(ApiError::internal)?;
@@ -205,10 +213,14 @@ async fn networks(State(node): State<AppState>) -> Result<Json<Vec<serde_json::V
     Ok(Json(out))
 }
 
-async fn validators(State(node): State<AppState>) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+async fn validators(
+    State(node): State<AppState>,
+) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
-    let rows = snap.scan(keys::VALIDATOR_PREFIX, 1000).map_err(ApiError::internal)?;
+    let rows = snap
+        .scan(keys::VALIDATOR_PREFIX, 1000)
+        .map_err(ApiError::internal)?;
     let mut out = Vec::new();
     for (_, v) in rows {
         let val: Validator = borsh::from_slice(&v).map_err(ApiError::internal)?;
@@ -306,7 +318,10 @@ async fn history(
 ) -> Result<Json<Vec<HistoryItem>>, ApiError> {
     let addr: Address = parse(&addr, "invalid_address")?;
     let limit = q.limit.unwrap_or(50).min(1000);
-    let rows = node.store.history(&addr, limit).map_err(ApiError::internal)?;
+    let rows = node
+        .store
+        .history(&addr, limit)
+        .map_err(ApiError::internal)?;
     let mut out = Vec::with_capacity(rows.len());
     for (loc, hash) in rows {
         let block = node
@@ -314,7 +329,10 @@ async fn history(
             .block(loc.height)
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::internal("indexed block missing"))?;
-        let receipts = node.store.receipts(loc.height).map_err(ApiError::internal)?;
+        let receipts = node
+            .store
+            .receipts(loc.height)
+            .map_err(ApiError::internal)?;
         let tx = block
             .txs
             .get(loc.index as usize)
@@ -376,8 +394,9 @@ async fn devices(
                 .map_err(ApiError::internal)?;
             for (k, _) in rows {
                 let id: [u8; 32] = k[k.len() - 32..].try_into().expect("owner index layout");
-                if let Some(d) = plinth_ledger::devices::load(&state, &DeviceId(plinth_core::PublicKey(id)))
-                    .map_err(ApiError::internal)?
+                if let Some(d) =
+                    plinth_ledger::devices::load(&state, &DeviceId(plinth_core::PublicKey(id)))
+                        .map_err(ApiError::internal)?
                 {
                     out.push(device_view(&snap, d)?);
                 }
@@ -407,7 +426,11 @@ async fn blocks(
     Query(q): Query<BlocksQuery>,
 ) -> Result<Json<Vec<BlockSummary>>, ApiError> {
     let head = node.store.head().map_err(ApiError::internal)?.height;
-    let top = q.before.map(|b| b.saturating_sub(1)).unwrap_or(head).min(head);
+    let top = q
+        .before
+        .map(|b| b.saturating_sub(1))
+        .unwrap_or(head)
+        .min(head);
     let limit = q.limit.unwrap_or(20).min(200);
     let mut out = Vec::new();
     let mut h = top as i64;
@@ -440,13 +463,17 @@ async fn block(
         node.store
             .block_height(&hash)
             .map_err(ApiError::internal)?
-            .ok_or_else(|| ApiError::not_found("unknown_block", format!("no block with hash {hash}")))?
+            .ok_or_else(|| {
+                ApiError::not_found("unknown_block", format!("no block with hash {hash}"))
+            })?
     };
     let block = node
         .store
         .block(height)
         .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::not_found("unknown_block", format!("no block at height {height}")))?;
+        .ok_or_else(|| {
+            ApiError::not_found("unknown_block", format!("no block at height {height}"))
+        })?;
     let receipts = node
         .store
         .receipts(height)
@@ -455,7 +482,10 @@ async fn block(
     Ok(Json(BlockView::new(block, receipts)))
 }
 
-async fn tx(State(node): State<AppState>, Path(hash): Path<String>) -> Result<Json<TxView>, ApiError> {
+async fn tx(
+    State(node): State<AppState>,
+    Path(hash): Path<String>,
+) -> Result<Json<TxView>, ApiError> {
     let hash: Hash = parse(&hash, "invalid_hash")?;
     if let Some(loc) = node.store.tx_location(&hash).map_err(ApiError::internal)? {
         let block = node
@@ -497,7 +527,10 @@ async fn tx(State(node): State<AppState>, Path(hash): Path<String>) -> Result<Js
             error: Some(tx_error_detail(&e)),
             tx: None,
         })),
-        None => Err(ApiError::not_found("unknown_transaction", format!("unknown transaction {hash}"))),
+        None => Err(ApiError::not_found(
+            "unknown_transaction",
+            format!("unknown transaction {hash}"),
+        )),
     }
 }
 
@@ -511,9 +544,12 @@ fn body_error(r: BytesRejection) -> ApiError {
     ApiError::new(status, code, r.body_text())
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+fn json_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
     let bytes = body.map_err(body_error)?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("malformed_json", e.to_string()))
 }
 
 fn decode_hex(s: &str) -> Result<Vec<u8>, SubmitError> {
@@ -536,9 +572,11 @@ async fn submit(
             body: ErrorBody { error: detail },
         }
     })?;
-    let verdict = node.submit(vec![raw]).await.pop().unwrap_or_else(|| {
-        Err(SubmitError::Internal("no verdict".into()))
-    });
+    let verdict = node
+        .submit(vec![raw])
+        .await
+        .pop()
+        .unwrap_or_else(|| Err(SubmitError::Internal("no verdict".into())));
     match verdict {
         Ok(hash) => Ok((
             StatusCode::ACCEPTED,
@@ -566,12 +604,19 @@ async fn submit_batch(
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_many_transactions",
-            format!("a batch holds at most {MAX_BATCH_TXS} transactions, found {}", req.txs.len()),
+            format!(
+                "a batch holds at most {MAX_BATCH_TXS} transactions, found {}",
+                req.txs.len()
+            ),
         ));
     }
     // Hex errors are answered in place; the rest go through the node.
-    let decoded: Vec<Result<Vec<u8>, SubmitError>> = req.txs.iter().map(|s| decode_hex(s)).collect();
-    let raw: Vec<Vec<u8>> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+    let decoded: Vec<Result<Vec<u8>, SubmitError>> =
+        req.txs.iter().map(|s| decode_hex(s)).collect();
+    let raw: Vec<Vec<u8>> = decoded
+        .iter()
+        .filter_map(|d| d.as_ref().ok().cloned())
+        .collect();
     let mut verdicts = node.submit(raw).await.into_iter();
     let mut results = Vec::with_capacity(decoded.len());
     let mut accepted = 0;

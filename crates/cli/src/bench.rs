@@ -1,0 +1,174 @@
+//! `plinth bench ledger`: committed transfers per second through the node's own
+//! submission path (decode, signature check, admission, durable mempool), block
+//! execution, sealing and durable commit.
+
+use anyhow::{bail, Context, Result};
+use plinth_core::{Address, Keypair};
+use plinth_ledger::{Call, Genesis, Transaction};
+use plinth_node::{Node, NodeConfig};
+use std::time::{Duration, Instant};
+
+pub struct LedgerBench {
+    pub txs: usize,
+    pub accounts: usize,
+    pub block_txs: usize,
+    pub json: bool,
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn key(i: usize) -> Keypair {
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    seed[8] = 0xbe;
+    Keypair::from_seed(seed)
+}
+
+/// Raw single-core signature verification rates (individual, batched).
+fn verify_rates() -> (f64, f64) {
+    let n = 8192;
+    let k = key(0);
+    let msgs: Vec<Vec<u8>> = (0..n)
+        .map(|i| format!("message {i}").into_bytes())
+        .collect();
+    let sigs: Vec<_> = msgs.iter().map(|m| k.sign(m)).collect();
+    let pk = k.public();
+    let t = Instant::now();
+    for (m, s) in msgs.iter().zip(&sigs) {
+        pk.verify(m, s).expect("valid");
+    }
+    let single = n as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for chunk in msgs.iter().zip(&sigs).collect::<Vec<_>>().chunks(64) {
+        let items: Vec<_> = chunk.iter().map(|(m, s)| (m.as_slice(), pk, **s)).collect();
+        plinth_core::verify_batch(&items).expect("valid");
+    }
+    let batch = n as f64 / t.elapsed().as_secs_f64();
+    (single, batch)
+}
+
+pub async fn ledger(b: LedgerBench) -> Result<()> {
+    if b.accounts < 2 || b.txs == 0 || b.block_txs == 0 {
+        bail!("need at least 2 accounts, 1 transaction and 1 transaction per block");
+    }
+    let dir = std::env::temp_dir().join(format!("plinth-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "generating {} accounts and {} signed transfers…",
+        b.accounts, b.txs
+    );
+    let keys: Vec<Keypair> = (0..b.accounts).map(key).collect();
+    let validator = key(usize::MAX / 2);
+    let mut accounts_toml = String::new();
+    for k in &keys {
+        accounts_toml.push_str(&format!(
+            "[[accounts]]\naddress = \"{}\"\nbalance = 1000000000000\n",
+            Address(k.public())
+        ));
+    }
+    let genesis = Genesis::from_toml(&format!(
+        "chain_id = \"bench\"\ngenesis_time_ms = 0\nblock_time_ms = 1000\n\
+         [token]\nname = \"Plinth\"\nsymbol = \"PLN\"\ndecimals = 6\n\
+         [fees]\nmin_fee = 1000\n[staking]\nunbonding_blocks = 10\n\
+         [[validators]]\nname = \"v\"\naddress = \"{}\"\n{accounts_toml}",
+        Address(validator.public())
+    ))?;
+    // Sign on both cores: account i sends its nonces in order to account i+1.
+    let n = b.txs;
+    let m = b.accounts;
+    let sign_range = |range: std::ops::Range<usize>| -> Vec<Vec<u8>> {
+        range
+            .map(|i| {
+                let from = i % m;
+                let tx = Transaction {
+                    chain_id: "bench".into(),
+                    signer: Address(keys[from].public()),
+                    nonce: (i / m) as u64,
+                    fee: 1000,
+                    call: Call::Transfer {
+                        to: Address(keys[(from + 1 + i / m) % m].public()),
+                        amount: 1 + (i % 1000) as u64,
+                    },
+                };
+                tx.sign(&keys[from]).encode()
+            })
+            .collect()
+    };
+    let raw: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let half = n / 2;
+        let a = s.spawn(move || sign_range(0..half));
+        let second = sign_range(half..n);
+        let mut first = a.join().expect("signing thread");
+        first.extend(second);
+        first
+    });
+    let tx_bytes: usize = raw.iter().map(|r| r.len()).sum::<usize>() / n;
+
+    let (single, batched) = verify_rates();
+
+    let mut config = NodeConfig::new(dir.clone(), Duration::from_secs(1));
+    config.max_block_txs = b.block_txs;
+    config.mempool_capacity = b.block_txs * 2;
+    let node = Node::open(genesis, validator, config).context("opening the bench chain")?;
+
+    eprintln!("submitting and committing…");
+    let start = Instant::now();
+    let mut blocks = 0usize;
+    let mut committed = 0usize;
+    for chunk in raw.chunks(b.block_txs) {
+        let verdicts = node.submit(chunk.to_vec()).await;
+        if let Some(e) = verdicts.iter().find_map(|v| v.as_ref().err()) {
+            bail!("a bench transaction was refused: {e}");
+        }
+        let n2 = node.clone();
+        let header = tokio::task::spawn_blocking(move || n2.produce_block()).await??;
+        blocks += 1;
+        committed += node
+            .store
+            .block(header.height)?
+            .map(|b| b.txs.len())
+            .unwrap_or(0);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    if committed != n {
+        bail!("only {committed} of {n} transfers were committed");
+    }
+    let tps = n as f64 / elapsed;
+    let result = serde_json::json!({
+        "transfers": n,
+        "accounts": m,
+        "block_txs": b.block_txs,
+        "tx_bytes": tx_bytes,
+        "seconds": elapsed,
+        "transfers_per_second": tps,
+        "blocks": blocks,
+        "blocks_per_second": blocks as f64 / elapsed,
+        "peak_rss_mib": peak_rss_mib(),
+        "ed25519_verify_per_second_one_core": single,
+        "ed25519_batch_verify_per_second_one_core": batched,
+        "cores": std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1),
+    });
+    drop(node);
+    let _ = std::fs::remove_dir_all(&dir);
+    if b.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        println!("plinth bench ledger: {n} transfers from {m} accounts, blocks of {} ({tx_bytes} bytes/tx)", b.block_txs);
+        println!("  committed transfers/s   {tps:>12.0}");
+        println!(
+            "  blocks/s                {:>12.2}  ({blocks} blocks in {elapsed:.2}s)",
+            blocks as f64 / elapsed
+        );
+        println!(
+            "  peak memory             {:>12.1} MiB",
+            peak_rss_mib().unwrap_or(0.0)
+        );
+        println!("  ed25519 verify/s, 1 core: {single:.0} single, {batched:.0} batched");
+    }
+    Ok(())
+}

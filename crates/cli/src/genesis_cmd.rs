@@ -1,0 +1,148 @@
+//! Writing genesis files: the commented default, and the devnet's.
+
+use anyhow::{Context, Result};
+use plinth_core::{Address, Keypair};
+use plinth_ledger::Genesis;
+use std::fmt::Write;
+
+/// Balance of each development account: one million tokens at 6 decimals.
+pub const DEV_BALANCE: u64 = 1_000_000 * 1_000_000;
+
+/// Names of the devnet's funded accounts, in order.
+pub const DEV_NAMES: &[&str] = &[
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
+];
+
+/// A commented genesis file.
+pub fn template(
+    chain_id: &str,
+    genesis_time_ms: u64,
+    block_time_ms: u64,
+    validators: &[(String, Address)],
+    accounts: &[(String, Address, u64)],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"# Plinth genesis: the first state of a chain. Every validator must start from
+# the same file, byte for byte; its hash is the chain's identity.
+
+# Identifies the chain; transactions name it, so they cannot be replayed elsewhere.
+chain_id = "{chain_id}"
+# Time of the genesis block, milliseconds since the Unix epoch.
+genesis_time_ms = {genesis_time_ms}
+# Target time between blocks, in milliseconds.
+block_time_ms = {block_time_ms}
+
+[token]
+name = "Plinth"
+symbol = "PLN"
+# Amounts on the ledger are integers in the smallest unit: 1 PLN = 10^decimals units.
+decimals = 6
+
+[fees]
+# Smallest fee a transaction may pay, in the smallest unit. Fees go to the block's
+# proposer.
+min_fee = 1000
+
+[staking]
+# Blocks between unbonding stake and being able to withdraw it.
+unbonding_blocks = 30
+# Unbonding entries one account may have open at a time.
+max_unbonding_entries = 16
+"#
+    );
+    let _ = writeln!(
+        s,
+        "# Validators seal blocks. Fees of their blocks go to their account."
+    );
+    for (name, addr) in validators {
+        let _ = writeln!(
+            s,
+            "[[validators]]\nname = \"{name}\"\naddress = \"{addr}\"\n"
+        );
+    }
+    let _ = writeln!(s, "# Initial balances, in the smallest unit.");
+    for (name, addr, balance) in accounts {
+        let _ = writeln!(
+            s,
+            "[[accounts]] # {name}\naddress = \"{addr}\"\nbalance = {balance}\n"
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"# Networks of devices. Each names the proof family that verifies its devices'
+# work; `params` belong to that family (the ledger stores them as given).
+[[networks]]
+name = "weather"
+family = "sensor"
+[networks.params]
+unit = "celsius"
+min = -60
+max = 60
+
+[[networks]]
+name = "backhaul"
+family = "uptime"
+[networks.params]
+heartbeat_interval_s = 60
+"#
+    );
+    s
+}
+
+/// What `plinth genesis init` and the devnet create.
+pub struct Setup {
+    pub genesis_toml: String,
+    pub validator: Keypair,
+    pub accounts: Vec<(String, Keypair)>,
+}
+
+pub fn new_setup(
+    chain_id: &str,
+    accounts: usize,
+    block_time_ms: u64,
+    now_ms: u64,
+) -> Result<Setup> {
+    let validator = Keypair::generate();
+    let accounts: Vec<(String, Keypair)> = (0..accounts)
+        .map(|i| {
+            let name = DEV_NAMES
+                .get(i)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| format!("account{i}"));
+            (name, Keypair::generate())
+        })
+        .collect();
+    let text = template(
+        chain_id,
+        now_ms,
+        block_time_ms,
+        &[("validator".into(), Address(validator.public()))],
+        &accounts
+            .iter()
+            .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
+            .collect::<Vec<_>>(),
+    );
+    // The template must always be a valid genesis.
+    Genesis::from_toml(&text).context("generated genesis is invalid")?;
+    Ok(Setup {
+        genesis_toml: text,
+        validator,
+        accounts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses() {
+        let s = new_setup("t", 3, 1000, 0).unwrap();
+        let g = Genesis::from_toml(&s.genesis_toml).unwrap();
+        assert_eq!(g.accounts.len(), 3);
+        assert_eq!(g.networks.len(), 2);
+        assert_eq!(g.supply(), 3 * DEV_BALANCE);
+    }
+}

@@ -1,0 +1,360 @@
+//! `plinth wallet …` and `plinth device …`: keys, queries and signed transactions.
+
+use crate::amount;
+use crate::client::Client;
+use crate::keystore::{DeviceKeyFile, Keystore};
+use anyhow::{bail, Context, Result};
+use plinth_core::{Address, DeviceId, Keypair};
+use plinth_ledger::{Call, StakeTarget, Transaction};
+use plinth_node::api::*;
+use std::path::Path;
+use std::time::Duration;
+
+/// What every wallet and device command shares.
+pub struct Ctx {
+    pub keystore: std::path::PathBuf,
+    pub node: String,
+    pub json: bool,
+}
+
+impl Ctx {
+    pub fn client(&self) -> Client {
+        Client::new(&self.node)
+    }
+
+    pub fn keystore(&self) -> Result<Keystore> {
+        Keystore::load(&self.keystore)
+    }
+
+    fn print<T: serde::Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
+        } else {
+            println!("{}", human());
+        }
+    }
+}
+
+pub fn new_key(ctx: &Ctx, name: &str) -> Result<()> {
+    let mut ks = ctx.keystore()?;
+    let key = Keypair::generate();
+    let address = ks.add(name, &key)?;
+    ks.save()?;
+    ctx.print(
+        &serde_json::json!({"name": name, "address": address}),
+        || format!("{name}  {address}\n(saved in {})", ks.path().display()),
+    );
+    Ok(())
+}
+
+pub fn list(ctx: &Ctx) -> Result<()> {
+    let ks = ctx.keystore()?;
+    let rows: Vec<_> = ks
+        .keys
+        .iter()
+        .map(|k| serde_json::json!({"name": k.name, "address": k.address}))
+        .collect();
+    ctx.print(&rows, || {
+        if ks.keys.is_empty() {
+            return format!(
+                "no keys in {} (create one with `plinth wallet new NAME`)",
+                ks.path().display()
+            );
+        }
+        ks.keys
+            .iter()
+            .map(|k| format!("{:<12} {}", k.name, k.address))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+pub fn address(ctx: &Ctx, name: &str) -> Result<()> {
+    let addr = ctx.keystore()?.resolve(name)?;
+    ctx.print(&serde_json::json!({"address": addr}), || addr.to_string());
+    Ok(())
+}
+
+pub fn balance(ctx: &Ctx, who: &str, proof: bool) -> Result<()> {
+    let addr = ctx.keystore()?.resolve(who)?;
+    let client = ctx.client();
+    let status = client.status()?;
+    let view: AccountView = client.get(&format!(
+        "/v1/accounts/{addr}{}",
+        if proof { "?proof=true" } else { "" }
+    ))?;
+    let mut verified = None;
+    if let Some(p) = &view.proof {
+        // The proof must check out, and its root must be the one in the block header.
+        let block: BlockView = client.get(&format!("/v1/blocks/{}", p.height))?;
+        if !p.verify() || block.header.state_root != p.state_root {
+            bail!("the node's state proof for {addr} does not verify");
+        }
+        verified = Some(format!(
+            "proof verified against state root {} at height {}",
+            p.state_root, p.height
+        ));
+    }
+    let d = status.token.decimals;
+    let sym = &status.token.symbol;
+    ctx.print(&view, || {
+        let unbonding: u64 = view.unbonding.iter().map(|u| u.amount).sum();
+        let mut s = format!(
+            "{addr}\n  free       {} {sym}\n  bonded     {} {sym}\n  unbonding  {} {sym}\n  nonce      {}  (height {})",
+            amount::format(view.balance, d),
+            amount::format(view.bonded, d),
+            amount::format(unbonding, d),
+            view.nonce,
+            view.height,
+        );
+        for u in &view.unbonding {
+            s.push_str(&format!(
+                "\n    {} {sym} withdrawable from height {}",
+                amount::format(u.amount, d),
+                u.release_height
+            ));
+        }
+        for b in &view.bonds {
+            let target = match b.target {
+                StakeTarget::Device(id) => format!("device {id}"),
+                StakeTarget::Validator(a) => format!("validator {a}"),
+            };
+            s.push_str(&format!("\n    bonded {} {sym} to {target}", amount::format(b.amount, d)));
+        }
+        if let Some(v) = &verified {
+            s.push_str(&format!("\n  {v}"));
+        }
+        s
+    });
+    Ok(())
+}
+
+pub fn history(ctx: &Ctx, who: &str, limit: usize) -> Result<()> {
+    let addr = ctx.keystore()?.resolve(who)?;
+    let client = ctx.client();
+    let items: Vec<HistoryItem> = client.get(&format!("/v1/accounts/{addr}/txs?limit={limit}"))?;
+    let decimals = client.status()?.token.decimals;
+    ctx.print(&items, || {
+        if items.is_empty() {
+            return format!("no transactions for {addr}");
+        }
+        items
+            .iter()
+            .map(|i| {
+                let what = match &i.tx.call {
+                    Call::Transfer { to, amount: a } if i.tx.signer == addr => {
+                        format!("sent {} to {to}", amount::format(*a, decimals))
+                    }
+                    Call::Transfer { amount: a, .. } => {
+                        format!(
+                            "received {} from {}",
+                            amount::format(*a, decimals),
+                            i.tx.signer
+                        )
+                    }
+                    other => serde_json::to_value(other)
+                        .ok()
+                        .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+                        .unwrap_or_default(),
+                };
+                format!("#{:<6} {}  {what}", i.height, i.hash)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
+
+/// Options of every command that sends a transaction.
+pub struct SendOpts {
+    pub from: String,
+    /// Fee in tokens; the chain's minimum when absent.
+    pub fee: Option<String>,
+    pub wait: bool,
+}
+
+/// Signs and submits `call` from `opts.from`; waits for its block unless told not to.
+pub fn send(
+    ctx: &Ctx,
+    opts: &SendOpts,
+    make_call: impl FnOnce(&StatusView) -> Result<Call>,
+) -> Result<()> {
+    let ks = ctx.keystore()?;
+    let key = ks.key(&opts.from)?;
+    let signer = Address(key.public());
+    let client = ctx.client();
+    let status = client.status()?;
+    let call = make_call(&status)?;
+    let fee = match &opts.fee {
+        Some(f) => amount::parse(f, status.token.decimals)?,
+        None => status.min_fee,
+    };
+    let acct: AccountView = client.get(&format!("/v1/accounts/{signer}"))?;
+    let tx = Transaction {
+        chain_id: status.chain_id.clone(),
+        signer,
+        nonce: acct.next_nonce,
+        fee,
+        call,
+    }
+    .sign(&key);
+    let hash = tx.hash();
+    client.submit(&tx)?;
+    if !opts.wait {
+        ctx.print(
+            &serde_json::json!({"hash": hash, "status": "pending"}),
+            || format!("submitted {hash} (pending)"),
+        );
+        return Ok(());
+    }
+    let view = client.wait(&hash, Duration::from_secs(60))?;
+    match view.status {
+        TxStatus::Committed => {
+            ctx.print(&view, || {
+                format!(
+                    "committed {hash} in block {} (fee {} {})",
+                    view.height.unwrap_or(0),
+                    amount::format(fee, status.token.decimals),
+                    status.token.symbol
+                )
+            });
+            Ok(())
+        }
+        _ => {
+            let reason = view
+                .error
+                .map(|e| format!("{} [{}]", e.message, e.code))
+                .unwrap_or_else(|| "unknown reason".into());
+            bail!("transaction {hash} was rejected: {reason}")
+        }
+    }
+}
+
+pub fn transfer(ctx: &Ctx, opts: &SendOpts, to: &str, amount_text: &str) -> Result<()> {
+    let to = ctx.keystore()?.resolve(to)?;
+    send(ctx, opts, |s| {
+        Ok(Call::Transfer {
+            to,
+            amount: amount::parse(amount_text, s.token.decimals)?,
+        })
+    })
+}
+
+pub fn stake_target(
+    ctx: &Ctx,
+    device: Option<&str>,
+    validator: Option<&str>,
+) -> Result<StakeTarget> {
+    match (device, validator) {
+        (Some(d), None) => Ok(StakeTarget::Device(d.parse::<DeviceId>()?)),
+        (None, Some(v)) => Ok(StakeTarget::Validator(ctx.keystore()?.resolve(v)?)),
+        _ => bail!("name exactly one of --device ID or --validator ADDRESS"),
+    }
+}
+
+/// Reads `LAT,LON` into an H3 cell at `resolution`.
+pub fn parse_location(text: &str, resolution: u8) -> Result<u64> {
+    let (lat, lon) = text
+        .split_once(',')
+        .with_context(|| format!("location `{text}` must be LAT,LON (e.g. 52.52,13.40)"))?;
+    let lat: f64 = lat
+        .trim()
+        .parse()
+        .with_context(|| format!("latitude `{lat}` is not a number"))?;
+    let lon: f64 = lon
+        .trim()
+        .parse()
+        .with_context(|| format!("longitude `{lon}` is not a number"))?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        bail!("location {lat},{lon} is off the globe (latitude -90..90, longitude -180..180)");
+    }
+    let res = h3o::Resolution::try_from(resolution).context("H3 resolution must be 0 to 15")?;
+    let cell = h3o::LatLng::new(lat, lon)
+        .context("invalid coordinates")?
+        .to_cell(res);
+    Ok(u64::from(cell))
+}
+
+pub fn device_keygen(ctx: &Ctx, out: &Path) -> Result<()> {
+    if out.exists() {
+        bail!(
+            "{} already exists; refusing to overwrite a device key",
+            out.display()
+        );
+    }
+    let id = DeviceKeyFile::write(out, &Keypair::generate())?;
+    ctx.print(
+        &serde_json::json!({"device_id": id, "key_file": out}),
+        || format!("{id}\n(key saved in {})", out.display()),
+    );
+    Ok(())
+}
+
+pub fn device_register(
+    ctx: &Ctx,
+    opts: &SendOpts,
+    key_file: &Path,
+    network: &str,
+    location: &str,
+    resolution: u8,
+) -> Result<()> {
+    let device_key = DeviceKeyFile::load(key_file)?;
+    let owner = Address(ctx.keystore()?.key(&opts.from)?.public());
+    let cell = parse_location(location, resolution)?;
+    let device = DeviceId(device_key.public());
+    send(ctx, opts, |s| {
+        let msg = plinth_ledger::devices::registration_message(
+            &s.chain_id,
+            &owner,
+            &device,
+            network,
+            cell,
+        );
+        Ok(Call::RegisterDevice {
+            device,
+            network: network.to_string(),
+            location: cell,
+            device_signature: device_key.sign(&msg),
+        })
+    })
+}
+
+pub fn device_show(ctx: &Ctx, id: &str) -> Result<()> {
+    let id: DeviceId = id.parse()?;
+    let view: DeviceView = ctx.client().get(&format!("/v1/devices/{id}"))?;
+    ctx.print(&view, || device_line(&view));
+    Ok(())
+}
+
+fn device_line(d: &DeviceView) -> String {
+    format!(
+        "{}\n  owner     {}\n  network   {}\n  location  {} (res {}, {:.5},{:.5})\n  status    {:?}\n  stake     {}\n  since     block {}",
+        d.id, d.owner, d.network, d.location, d.resolution, d.lat, d.lon, d.status, d.stake, d.registered_height
+    )
+}
+
+pub fn device_list(ctx: &Ctx, owner: Option<&str>, network: Option<&str>) -> Result<()> {
+    let mut q = Vec::new();
+    if let Some(o) = owner {
+        q.push(format!("owner={}", ctx.keystore()?.resolve(o)?));
+    }
+    if let Some(n) = network {
+        q.push(format!("network={n}"));
+    }
+    let views: Vec<DeviceView> = ctx.client().get(&format!("/v1/devices?{}", q.join("&")))?;
+    ctx.print(&views, || {
+        if views.is_empty() {
+            return "no devices".into();
+        }
+        views
+            .iter()
+            .map(|d| format!("{}  {:<10} {}  {:?}", d.id, d.network, d.location, d.status))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(())
+}
