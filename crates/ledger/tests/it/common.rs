@@ -1,0 +1,322 @@
+//! Shared fixtures: a small genesis, a chain driver over a `MemStore`, transaction
+//! builders and state readers.
+
+#![allow(dead_code)]
+
+use plinth_core::{Address, DeviceId, Hash, Keypair};
+use plinth_ledger::accounts::{self, Account};
+use plinth_ledger::block::tx_root;
+use plinth_ledger::devices::{self, Device};
+use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
+use plinth_ledger::params::Validator;
+use plinth_ledger::state::MemStore;
+use plinth_ledger::{
+    execute, staking, Block, BlockContext, BlockHeader, Call, Execution, Genesis, Overlay, Receipt,
+    SigCheck, SignedTx, StakeTarget, Store, Transaction, TxError,
+};
+
+pub const CHAIN_ID: &str = "plinth-test";
+pub const NETWORK: &str = "weather";
+pub const FAMILY: &str = "sensor";
+pub const MIN_FEE: u64 = 10;
+pub const FEE: u64 = 25;
+pub const UNBONDING_BLOCKS: u64 = 3;
+pub const MAX_UNBONDING: u64 = 2;
+pub const INITIAL_BALANCE: u64 = 1_000_000;
+pub const GENESIS_TIME_MS: u64 = 1_700_000_000_000;
+pub const BLOCK_TIME_MS: u64 = 1_000;
+
+/// The key of funded user `i` (seeds 1..).
+pub fn user(i: u8) -> Keypair {
+    Keypair::from_seed([i + 1; 32])
+}
+
+/// The single validator's key (not a funded account at genesis).
+pub fn validator_key() -> Keypair {
+    Keypair::from_seed([0xAA; 32])
+}
+
+/// A device key (seeds distinct from the users' and the validator's).
+pub fn device_key(i: u8) -> Keypair {
+    let mut seed = [0xD0; 32];
+    seed[0] = i;
+    Keypair::from_seed(seed)
+}
+
+/// A key nobody funded.
+pub fn stranger() -> Keypair {
+    Keypair::from_seed([0x55; 32])
+}
+
+pub fn addr(k: &Keypair) -> Address {
+    Address(k.public())
+}
+
+pub fn dev_id(k: &Keypair) -> DeviceId {
+    DeviceId(k.public())
+}
+
+/// A valid H3 cell (resolution 9) at a point.
+pub fn cell(lat: f64, lng: f64) -> u64 {
+    u64::from(
+        h3o::LatLng::new(lat, lng)
+            .unwrap()
+            .to_cell(h3o::Resolution::Nine),
+    )
+}
+
+pub fn berlin() -> u64 {
+    cell(52.52, 13.405)
+}
+
+pub fn paris() -> u64 {
+    cell(48.8566, 2.3522)
+}
+
+/// A genesis with `n` users funded with `INITIAL_BALANCE`, one validator and one
+/// network ("weather", family "sensor").
+pub fn genesis(n: u8) -> Genesis {
+    let mut params = toml::Table::new();
+    params.insert("min_readings".into(), toml::Value::Integer(3));
+    Genesis {
+        chain_id: CHAIN_ID.into(),
+        genesis_time_ms: GENESIS_TIME_MS,
+        block_time_ms: BLOCK_TIME_MS,
+        token: Token {
+            name: "Plinth".into(),
+            symbol: "PLN".into(),
+            decimals: 6,
+        },
+        fees: Fees { min_fee: MIN_FEE },
+        staking: Staking {
+            unbonding_blocks: UNBONDING_BLOCKS,
+            max_unbonding_entries: MAX_UNBONDING,
+        },
+        accounts: (0..n)
+            .map(|i| GenesisAccount {
+                address: addr(&user(i)),
+                balance: INITIAL_BALANCE,
+            })
+            .collect(),
+        validators: vec![Validator {
+            address: addr(&validator_key()),
+            name: "val-0".into(),
+        }],
+        networks: vec![GenesisNetwork {
+            name: NETWORK.into(),
+            family: FAMILY.into(),
+            params,
+        }],
+    }
+}
+
+/// Reads an account from committed state.
+pub fn account(store: &MemStore, a: &Address) -> Option<Account> {
+    accounts::load(&Overlay::new(store), a).unwrap()
+}
+
+/// Reads a device from committed state.
+pub fn device(store: &MemStore, d: &DeviceId) -> Option<Device> {
+    devices::load(&Overlay::new(store), d).unwrap()
+}
+
+/// `staker`'s bond on `target`.
+pub fn bonded(store: &MemStore, staker: &Address, target: &StakeTarget) -> u64 {
+    staking::bonded(&Overlay::new(store), staker, target).unwrap()
+}
+
+/// Everyone's stake on `target`.
+pub fn stake_total(store: &MemStore, target: &StakeTarget) -> u64 {
+    staking::total(&Overlay::new(store), target).unwrap()
+}
+
+/// Sum of `Account::total()` over every account in state.
+pub fn supply(store: &MemStore) -> u64 {
+    store
+        .scan(b"acct/")
+        .iter()
+        .map(|(_, v)| borsh::from_slice::<Account>(v).unwrap().total())
+        .sum()
+}
+
+/// Signs a transaction for this chain.
+pub fn tx(signer: &Keypair, nonce: u64, fee: u64, call: Call) -> SignedTx {
+    Transaction {
+        chain_id: CHAIN_ID.into(),
+        signer: addr(signer),
+        nonce,
+        fee,
+        call,
+    }
+    .sign(signer)
+}
+
+/// A `RegisterDevice` call signed by the device key for `owner`.
+pub fn register_call(owner: &Address, device: &Keypair, network: &str, location: u64) -> Call {
+    let id = dev_id(device);
+    let msg = devices::registration_message(CHAIN_ID, owner, &id, network, location);
+    Call::RegisterDevice {
+        device: id,
+        network: network.into(),
+        location,
+        device_signature: device.sign(&msg),
+    }
+}
+
+/// A chain on a `MemStore`: genesis committed, blocks produced by the validator.
+pub struct Chain {
+    pub genesis: Genesis,
+    pub store: MemStore,
+    /// The header of the head block (the genesis block at first).
+    pub head: BlockHeader,
+    pub validator: Keypair,
+    /// Every produced block, in order.
+    pub blocks: Vec<Block>,
+    /// How blocks are executed (`Verify` unless a test opts out for speed).
+    pub sigs: SigCheck,
+}
+
+impl Chain {
+    pub fn new(users: u8) -> Chain {
+        Self::from_genesis(genesis(users))
+    }
+
+    pub fn from_genesis(genesis: Genesis) -> Chain {
+        let mut store = MemStore::new();
+        let exec = genesis.execute(&store).unwrap();
+        store.commit(&exec);
+        let head = genesis.block(exec.state_root).header;
+        Chain {
+            genesis,
+            store,
+            head,
+            validator: validator_key(),
+            blocks: Vec::new(),
+            sigs: SigCheck::Verify,
+        }
+    }
+
+    pub fn proposer(&self) -> Address {
+        addr(&self.validator)
+    }
+
+    pub fn height(&self) -> u64 {
+        self.head.height
+    }
+
+    pub fn root(&self) -> Hash {
+        self.head.state_root
+    }
+
+    /// The context of the next block.
+    pub fn next_ctx(&self) -> BlockContext {
+        let height = self.head.height + 1;
+        BlockContext {
+            height,
+            timestamp_ms: GENESIS_TIME_MS + height * BLOCK_TIME_MS,
+            proposer: self.proposer(),
+        }
+    }
+
+    /// Executes `txs` as the next block without committing anything.
+    pub fn dry_run(&self, txs: &[SignedTx]) -> Execution {
+        execute(&self.store, &self.next_ctx(), txs, self.sigs).unwrap()
+    }
+
+    /// Seals a block of `txs` with the root of its dry execution (not committed).
+    pub fn seal(&self, txs: Vec<SignedTx>) -> (Block, Execution) {
+        let ctx = self.next_ctx();
+        let exec = execute(&self.store, &ctx, &txs, self.sigs).unwrap();
+        let header = BlockHeader {
+            chain_id: CHAIN_ID.into(),
+            height: ctx.height,
+            parent: self.head.hash(),
+            timestamp_ms: ctx.timestamp_ms,
+            proposer: ctx.proposer,
+            tx_root: tx_root(&txs),
+            state_root: exec.state_root,
+        };
+        (Block::seal(header, txs, &self.validator), exec)
+    }
+
+    /// Produces, seals and commits the next block; returns its receipts.
+    pub fn block(&mut self, txs: Vec<SignedTx>) -> Vec<Receipt> {
+        let (block, exec) = self.seal(txs);
+        assert_eq!(exec.receipts.len(), block.txs.len());
+        self.store.commit(&exec);
+        assert_eq!(self.store.version().unwrap(), Some(block.header.height));
+        self.head = block.header.clone();
+        self.blocks.push(block);
+        exec.receipts
+    }
+
+    /// Produces a block with one transaction and returns its receipt.
+    pub fn one(&mut self, stx: SignedTx) -> Receipt {
+        let mut r = self.block(vec![stx]);
+        assert_eq!(r.len(), 1);
+        r.remove(0)
+    }
+
+    /// Produces a block with one transaction that must succeed.
+    pub fn ok(&mut self, stx: SignedTx) {
+        let r = self.one(stx);
+        assert_eq!(r.error, None, "transaction should have succeeded");
+        assert!(r.is_ok());
+    }
+
+    /// Asserts that `stx`, alone in the next block, is rejected with exactly `err`
+    /// and changes nothing: the resulting state root equals that of an empty block
+    /// at the same height, and the receipt charges no fee. Then commits the block.
+    pub fn reject(&mut self, stx: SignedTx, err: TxError) {
+        let signer = stx.tx.signer;
+        let before_signer = account(&self.store, &signer);
+        let before_proposer = account(&self.store, &self.proposer());
+        let empty = self.dry_run(&[]);
+        let receipts = self.block(vec![stx.clone()]);
+        assert_eq!(receipts.len(), 1);
+        assert_eq!(receipts[0].error, Some(err));
+        assert!(!receipts[0].is_ok());
+        assert_eq!(receipts[0].fee, 0, "a rejected transaction pays no fee");
+        assert_eq!(receipts[0].tx_hash, stx.hash());
+        assert_eq!(
+            self.root(),
+            empty.state_root,
+            "a rejected transaction must change nothing but the head marker"
+        );
+        assert_eq!(account(&self.store, &signer), before_signer);
+        assert_eq!(account(&self.store, &self.proposer()), before_proposer);
+    }
+
+    /// The committed nonce of `k`'s account (0 if unknown).
+    pub fn nonce(&self, k: &Keypair) -> u64 {
+        account(&self.store, &addr(k)).map_or(0, |a| a.nonce)
+    }
+
+    /// The committed nonce of the account at `a` (0 if unknown).
+    pub fn nonce_of(&self, a: &Address) -> u64 {
+        account(&self.store, a).map_or(0, |a| a.nonce)
+    }
+
+    pub fn balance(&self, a: &Address) -> u64 {
+        account(&self.store, a).map_or(0, |a| a.balance)
+    }
+
+    /// Signs a transaction from `k` with its next nonce and the standard fee.
+    pub fn tx(&self, k: &Keypair, call: Call) -> SignedTx {
+        tx(k, self.nonce(k), FEE, call)
+    }
+
+    /// Registers `device` to `owner` at `location` (must succeed).
+    pub fn register(&mut self, owner: &Keypair, device: &Keypair, location: u64) {
+        let call = register_call(&addr(owner), device, NETWORK, location);
+        let stx = self.tx(owner, call);
+        self.ok(stx);
+    }
+
+    /// Produces empty blocks until the head is at `height`.
+    pub fn advance_to(&mut self, height: u64) {
+        while self.height() < height {
+            self.block(vec![]);
+        }
+    }
+}

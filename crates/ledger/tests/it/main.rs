@@ -1,0 +1,13 @@
+//! Integration tests of the ledger state machine, as one test binary.
+
+mod admit;
+mod blocks;
+mod common;
+mod devices;
+mod envelope;
+mod proofs;
+mod replay;
+mod signatures;
+mod staking;
+mod supply;
+mod transfer;

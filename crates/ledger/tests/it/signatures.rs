@@ -1,0 +1,126 @@
+//! Block signature checks must be as strict as the single check
+//! (`SignedTx::verify_signature`): batching is an optimisation, never a way in.
+
+use crate::common::*;
+use plinth_core::{Address, PublicKey, Signature};
+use plinth_ledger::execute::verify_signatures;
+use plinth_ledger::{Call, SignedTx, Transaction, TxError};
+
+/// The encoding of the identity point, a small-order ("weak") public key.
+fn identity() -> [u8; 32] {
+    let mut b = [0u8; 32];
+    b[0] = 1;
+    b
+}
+
+/// `R` = identity, `s` = 0: satisfies the cofactorless batch equation for any
+/// message under a key whose point is the identity.
+fn trivial_signature() -> Signature {
+    let mut s = [0u8; 64];
+    s[..32].copy_from_slice(&identity());
+    Signature(s)
+}
+
+fn from(signer: Address, nonce: u64, fee: u64, call: Call, signature: Signature) -> SignedTx {
+    SignedTx {
+        tx: Transaction {
+            chain_id: CHAIN_ID.into(),
+            signer,
+            nonce,
+            fee,
+            call,
+        },
+        signature,
+    }
+}
+
+#[test]
+fn funds_at_a_weak_key_cannot_be_taken_with_a_trivial_signature() {
+    let mut c = Chain::new(3);
+    let burn = Address(PublicKey(identity()));
+    c.ok(c.tx(
+        &user(0),
+        Call::Transfer {
+            to: burn,
+            amount: 50_000,
+        },
+    ));
+    assert_eq!(c.balance(&burn), 50_000);
+    let thief = user(2);
+    let steal = from(
+        burn,
+        0,
+        FEE,
+        Call::Transfer {
+            to: addr(&thief),
+            amount: 50_000 - FEE,
+        },
+        trivial_signature(),
+    );
+    // The single, strict check refuses it...
+    assert_eq!(steal.verify_signature(), Err(TxError::BadSignature));
+    assert_eq!(verify_signatures(std::slice::from_ref(&steal)), vec![false]);
+    // ...and so must a block, alone or batched with good transactions.
+    c.reject(steal.clone(), TxError::BadSignature);
+    let good = tx(&user(1), 0, FEE, Call::Withdraw);
+    assert_eq!(
+        verify_signatures(&[good.clone(), steal.clone()]),
+        vec![true, false]
+    );
+    let receipts = c.block(vec![good, steal]);
+    assert_eq!(receipts[1].error, Some(TxError::BadSignature));
+    assert_eq!(c.balance(&burn), 50_000);
+    assert_eq!(c.balance(&addr(&thief)), INITIAL_BALANCE);
+}
+
+#[test]
+fn the_all_zero_burn_address_is_not_spendable() {
+    // [0; 32] decodes to a point of order 4. A signature with R = identity and
+    // s = 0 passes the batch equation whenever the challenge is a multiple of 4,
+    // which a forger reaches by varying the fee.
+    let mut c = Chain::new(1);
+    let burn = Address(PublicKey([0; 32]));
+    c.ok(c.tx(
+        &user(0),
+        Call::Transfer {
+            to: burn,
+            amount: 10_000,
+        },
+    ));
+    let attempts: Vec<SignedTx> = (0..32)
+        .map(|i| {
+            from(
+                burn,
+                0,
+                MIN_FEE + i,
+                Call::Transfer {
+                    to: addr(&user(0)),
+                    amount: 1_000,
+                },
+                trivial_signature(),
+            )
+        })
+        .collect();
+    for t in &attempts {
+        assert_eq!(t.verify_signature(), Err(TxError::BadSignature));
+    }
+    assert_eq!(verify_signatures(&attempts), vec![false; attempts.len()]);
+    let receipts = c.block(attempts);
+    for r in &receipts {
+        assert_eq!(r.error, Some(TxError::BadSignature));
+    }
+    assert_eq!(c.balance(&burn), 10_000);
+    assert_eq!(c.nonce_of(&burn), 0);
+}
+
+#[test]
+fn batched_verdicts_match_single_checks() {
+    let a = user(0);
+    let mut txs: Vec<SignedTx> = (0..150).map(|n| tx(&a, n, FEE, Call::Withdraw)).collect();
+    for i in [3, 64, 100, 149] {
+        txs[i].signature.0[40] ^= 0x10;
+    }
+    let single: Vec<bool> = txs.iter().map(|t| t.verify_signature().is_ok()).collect();
+    assert_eq!(single.iter().filter(|ok| !**ok).count(), 4);
+    assert_eq!(verify_signatures(&txs), single);
+}
