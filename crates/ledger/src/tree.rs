@@ -50,3 +50,9 @@ pub fn verify(root: Hash, key: &[u8], value: Option<&[u8]>, proof: &StateProof) 
         .verify(jmt::RootHash(root.0), key_hash(key), value)
         .is_ok()
 }
+
+/// The root of the tree at `version`, as stored.
+pub fn root<S: Store>(store: &S, version: Version) -> anyhow::Result<Hash> {
+    let root = JellyfishMerkleTree::<_, TreeHasher>::new(store).get_root_hash(version)?;
+    Ok(Hash(root.0))
+}

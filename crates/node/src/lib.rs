@@ -113,7 +113,7 @@ impl Node {
         key: Keypair,
         config: NodeConfig,
     ) -> Result<Arc<Node>, StoreError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| StoreError::Db(e.into()))?;
+        std::fs::create_dir_all(&config.data_dir)?;
         let store = Arc::new(ChainStore::open_with_genesis(
             &config.data_dir.join("chain.redb"),
             &genesis,
@@ -122,8 +122,7 @@ impl Node {
         let writer = store.clone();
         std::thread::Builder::new()
             .name("mempool-durability".into())
-            .spawn(move || durability_loop(writer, durable_rx))
-            .map_err(|e| StoreError::Db(e.into()))?;
+            .spawn(move || durability_loop(writer, durable_rx))?;
         let node = Arc::new(Node {
             genesis_hash: genesis.hash(),
             params: genesis.params(),

@@ -41,7 +41,9 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
-    Db(#[from] redb::Error),
+    Db(Box<redb::Error>),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
     #[error("corrupt {what}: {reason}")]
     Corrupt { what: &'static str, reason: String },
     #[error("the store holds no chain yet (no genesis)")]
@@ -56,12 +58,13 @@ macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
             fn from(e: $t) -> Self {
-                StoreError::Db(e.into())
+                StoreError::Db(Box::new(e.into()))
             }
         }
     )*};
 }
 from_redb!(
+    redb::Error,
     redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,
@@ -158,8 +161,8 @@ impl ChainStore {
         let r = self.db.begin_read()?;
         let head = {
             let blocks = r.open_table(BLOCKS)?;
-            let last = blocks.last()?.map(|(k, _)| k.value());
-            last
+            let last = blocks.last()?;
+            last.map(|(k, _)| k.value())
         };
         Ok(Snapshot {
             state: r.open_table(STATE)?,
@@ -232,14 +235,22 @@ impl ChainStore {
     }
 
     /// Transactions that touched `addr`, newest first, at most `limit`.
-    pub fn history(&self, addr: &Address, limit: usize) -> Result<Vec<(TxLocation, Hash)>, StoreError> {
+    pub fn history(
+        &self,
+        addr: &Address,
+        limit: usize,
+    ) -> Result<Vec<(TxLocation, Hash)>, StoreError> {
         let r = self.db.begin_read()?;
         let t = r.open_table(HISTORY)?;
         let start = addr.key().as_bytes().to_vec();
         let mut end = start.clone();
         end.extend_from_slice(&[0xff; 12]);
         let mut out = Vec::new();
-        for item in t.range(start.as_slice()..=end.as_slice())?.rev().take(limit) {
+        for item in t
+            .range(start.as_slice()..=end.as_slice())?
+            .rev()
+            .take(limit)
+        {
             let (k, v) = item?;
             let k = k.value();
             let height = u64::from_be_bytes(k[32..40].try_into().expect("key layout"));
@@ -299,7 +310,11 @@ impl ChainStore {
     }
 }
 
-fn write_block(w: &redb::WriteTransaction, block: &Block, exec: &Execution) -> Result<(), StoreError> {
+fn write_block(
+    w: &redb::WriteTransaction,
+    block: &Block,
+    exec: &Execution,
+) -> Result<(), StoreError> {
     let height = block.header.height;
     {
         let mut state = w.open_table(STATE)?;
@@ -367,6 +382,9 @@ fn touched(tx: &plinth_ledger::SignedTx) -> Vec<Address> {
     out
 }
 
+/// A state entry: key and value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// A consistent read view of committed state; the ledger's [`plinth_ledger::Store`].
 pub struct Snapshot {
     state: ReadOnlyTable<&'static [u8], &'static [u8]>,
@@ -382,7 +400,7 @@ impl Snapshot {
     }
 
     /// Entries whose key starts with `prefix`, at most `limit`.
-    pub fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Entry>, StoreError> {
         let mut out = Vec::new();
         for item in self.state.range(prefix..)? {
             let (k, v) = item?;

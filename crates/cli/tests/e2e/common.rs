@@ -1,0 +1,173 @@
+use plinth_core::{Address, Keypair};
+use plinth_ledger::{Call, SignedTx, Transaction};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_plinth")
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A devnet process; killed (SIGKILL) on drop if still running.
+pub struct Devnet {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub port: u16,
+}
+
+impl Devnet {
+    pub fn start(dir: &Path, port: u16) -> Devnet {
+        let child = Command::new(bin())
+            .args(["devnet", "--block-time", "200ms", "--rpc"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start plinth devnet");
+        let d = Devnet {
+            child,
+            dir: dir.to_path_buf(),
+            port,
+        };
+        d.wait_ready();
+        d
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if ureq::get(&format!("{}/v1/status", self.url()))
+                .call()
+                .is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("devnet did not come up on port {}", self.port);
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+
+    pub fn keystore(&self) -> PathBuf {
+        self.dir.join("keystore.json")
+    }
+
+    /// Runs a CLI command against this devnet.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(bin())
+            .args(args)
+            .arg("--node")
+            .arg(self.url())
+            .arg("--keystore")
+            .arg(self.keystore())
+            .output()
+            .expect("run plinth")
+    }
+
+    /// Runs a CLI command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "plinth {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn get(&self, path: &str) -> serde_json::Value {
+        ureq::get(&format!("{}{}", self.url(), path))
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .into_json()
+            .unwrap()
+    }
+
+    pub fn height(&self) -> u64 {
+        self.get("/v1/status")["height"].as_u64().unwrap()
+    }
+
+    pub fn wait_height(&self, h: u64) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.height() < h {
+            assert!(Instant::now() < deadline, "chain stuck below height {h}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn balance(&self, addr: &Address) -> u64 {
+        self.get(&format!("/v1/accounts/{addr}"))["balance"]
+            .as_u64()
+            .unwrap()
+    }
+
+    pub fn key(&self, name: &str) -> Keypair {
+        let ks: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(self.keystore()).unwrap()).unwrap();
+        let entry = ks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .unwrap_or_else(|| panic!("no key {name}"));
+        Keypair::from_hex(entry["secret"].as_str().unwrap()).unwrap()
+    }
+
+    /// POSTs a raw body to /v1/txs; returns status and JSON body.
+    pub fn post_raw(&self, path: &str, body: &str) -> (u16, serde_json::Value) {
+        let r = ureq::post(&format!("{}{}", self.url(), path))
+            .set("content-type", "application/json")
+            .send_string(body);
+        match r {
+            Ok(resp) => (resp.status(), resp.into_json().unwrap()),
+            Err(ureq::Error::Status(code, resp)) => (code, resp.into_json().unwrap()),
+            Err(e) => panic!("POST {path}: {e}"),
+        }
+    }
+
+    pub fn submit(&self, tx: &SignedTx) -> (u16, serde_json::Value) {
+        self.post_raw(
+            "/v1/txs",
+            &serde_json::json!({"tx": hex::encode(tx.encode())}).to_string(),
+        )
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn transfer(from: &Keypair, nonce: u64, to: Address, amount: u64) -> SignedTx {
+    Transaction {
+        chain_id: "plinth-devnet".into(),
+        signer: Address(from.public()),
+        nonce,
+        fee: 1000,
+        call: Call::Transfer { to, amount },
+    }
+    .sign(from)
+}

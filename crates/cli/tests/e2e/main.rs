@@ -1,0 +1,5 @@
+//! End-to-end tests: the real `plinth` binary, on free loopback ports.
+
+mod bad_input;
+mod common;
+mod devnet;
