@@ -136,14 +136,16 @@ pub async fn ledger(b: LedgerBench) -> Result<()> {
     };
     let producer = {
         let node = node.clone();
-        tokio::task::spawn_blocking(move || -> Result<(usize, usize)> {
-            let (mut blocks, mut committed) = (0usize, 0usize);
+        tokio::task::spawn_blocking(move || -> Result<(usize, usize, f64)> {
+            let (mut blocks, mut committed, mut busy) = (0usize, 0usize, 0.0);
             while committed < n {
                 if node.mempool_len() == 0 {
                     std::thread::sleep(Duration::from_millis(1));
                     continue;
                 }
+                let t = Instant::now();
                 let header = node.produce_block()?;
+                busy += t.elapsed().as_secs_f64();
                 blocks += 1;
                 committed += node
                     .store
@@ -151,11 +153,11 @@ pub async fn ledger(b: LedgerBench) -> Result<()> {
                     .map(|b| b.txs.len())
                     .unwrap_or(0);
             }
-            Ok((blocks, committed))
+            Ok((blocks, committed, busy))
         })
     };
     let submit_secs = submitter.await??;
-    let (blocks, committed) = producer.await??;
+    let (blocks, committed, block_secs) = producer.await??;
     let elapsed = start.elapsed().as_secs_f64();
     if committed != n {
         bail!("only {committed} of {n} transfers were committed");
@@ -170,6 +172,7 @@ pub async fn ledger(b: LedgerBench) -> Result<()> {
         "transfers_per_second": tps,
         "submit_batch": b.submit_batch,
         "submission_seconds": submit_secs,
+        "block_production_seconds": block_secs,
         "blocks": blocks,
         "blocks_per_second": blocks as f64 / elapsed,
         "peak_rss_mib": peak_rss_mib(),
@@ -189,6 +192,7 @@ pub async fn ledger(b: LedgerBench) -> Result<()> {
             blocks as f64 / elapsed
         );
         println!("  submission alone        {:>12.0} tx/s (decode, signatures, admission, durable mempool; batches of {})", n as f64 / submit_secs, b.submit_batch);
+        println!("  block production alone  {:>12.0} tx/s (execute, state root, seal, durable commit)", n as f64 / block_secs);
         println!(
             "  peak memory             {:>12.1} MiB",
             peak_rss_mib().unwrap_or(0.0)

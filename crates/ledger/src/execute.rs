@@ -335,6 +335,19 @@ pub fn admit<S: Store>(
 ) -> Result<Amount, LedgerError> {
     let params = params(store)?;
     let height = store.version()?.ok_or(LedgerError::NoGenesis)? + 1;
+    admit_with(store, &params, height, stx, pending, proposer)
+}
+
+/// [`admit`] with the chain parameters and the next height already at hand (the
+/// mempool's hot path).
+pub fn admit_with<S: Store>(
+    store: &S,
+    params: &ChainParams,
+    height: u64,
+    stx: &SignedTx,
+    pending: PendingView,
+    proposer: &Address,
+) -> Result<Amount, LedgerError> {
     let mut state = Overlay::new(store);
     if let Some(mut acct) = accounts::load(&state, &stx.tx.signer)? {
         acct.nonce += pending.count;
@@ -346,7 +359,7 @@ pub fn admit<S: Store>(
         timestamp_ms: 0,
         proposer: *proposer,
     };
-    match apply_tx(&mut state, &params, &ctx, stx) {
+    match apply_tx(&mut state, params, &ctx, stx) {
         Ok(fee) => Ok(fee + call_cost(&stx.tx.call)),
         Err(Fail::Tx(e)) => Err(LedgerError::Rejected(e)),
         Err(Fail::Fatal(e)) => Err(e),

@@ -226,6 +226,7 @@ impl Node {
             }
         };
         let proposer = self.validator();
+        let next_height = snapshot.head().unwrap_or(0) + 1;
         let mut out = Vec::with_capacity(raw.len());
         for (bytes, d) in raw.into_iter().zip(decoded) {
             let verdict = (|| {
@@ -237,8 +238,7 @@ impl Node {
                 if pool.contains(&hash) {
                     return Err(SubmitError::Duplicate("already pending".into()));
                 }
-                if let Some(loc) = self
-                    .store
+                if let Some(loc) = snapshot
                     .tx_location(&hash)
                     .map_err(|e| SubmitError::Internal(e.to_string()))?
                 {
@@ -255,7 +255,14 @@ impl Node {
                     .map(|a| a.nonce)
                     .unwrap_or(0);
                 let pending = pool.pending_view(&stx.tx.signer, committed_nonce);
-                let spend = match plinth_ledger::admit(&snapshot, &stx, pending, &proposer) {
+                let spend = match plinth_ledger::execute::admit_with(
+                    &snapshot,
+                    &self.params,
+                    next_height,
+                    &stx,
+                    pending,
+                    &proposer,
+                ) {
                     Ok(spend) => spend,
                     Err(LedgerError::Rejected(e)) => return Err(SubmitError::Rejected(e)),
                     Err(e) => return Err(SubmitError::Internal(e.to_string())),

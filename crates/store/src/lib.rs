@@ -168,6 +168,7 @@ impl ChainStore {
             state: r.open_table(STATE)?,
             nodes: r.open_table(NODES)?,
             values: r.open_table(VALUES)?,
+            tx_index: r.open_table(TX_INDEX)?,
             head,
         })
     }
@@ -390,6 +391,7 @@ pub struct Snapshot {
     state: ReadOnlyTable<&'static [u8], &'static [u8]>,
     nodes: ReadOnlyTable<&'static [u8], &'static [u8]>,
     values: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    tx_index: ReadOnlyTable<&'static [u8], &'static [u8]>,
     head: Option<u64>,
 }
 
@@ -397,6 +399,14 @@ impl Snapshot {
     /// The head height of this view.
     pub fn head(&self) -> Option<u64> {
         self.head
+    }
+
+    /// Where a transaction landed, as of this view.
+    pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>, StoreError> {
+        self.tx_index
+            .get(hash.as_bytes().as_slice())?
+            .map(|v| decode("tx index", v.value()))
+            .transpose()
     }
 
     /// Entries whose key starts with `prefix`, at most `limit`.
