@@ -136,6 +136,8 @@ impl Node {
             config,
         });
         node.reload_mempool()?;
+        // The height gauge otherwise reads 0 after a restart until the next block.
+        node.metrics.height.set(node.store.head()?.height as i64);
         Ok(node)
     }
 

@@ -160,3 +160,224 @@ impl Mempool {
         self.dropped.insert(hash, error);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plinth_core::Keypair;
+    use plinth_ledger::{Call, Transaction};
+
+    fn key(i: u8) -> Keypair {
+        Keypair::from_seed([i + 1; 32])
+    }
+
+    fn tx(from: u8, nonce: u64) -> SignedTx {
+        Transaction {
+            chain_id: "mempool-test".into(),
+            signer: Address(key(from).public()),
+            nonce,
+            fee: 10,
+            call: Call::Transfer {
+                to: Address(key(99).public()),
+                amount: 1,
+            },
+        }
+        .sign(&key(from))
+    }
+
+    fn hashes(txs: &[SignedTx]) -> Vec<Hash> {
+        txs.iter().map(|t| t.hash()).collect()
+    }
+
+    fn sender(i: u8) -> Address {
+        Address(key(i).public())
+    }
+
+    #[test]
+    fn batch_is_first_in_first_out_across_senders() {
+        let mut pool = Mempool::new(100);
+        assert!(pool.is_empty());
+        let arrivals = vec![tx(0, 0), tx(1, 0), tx(0, 1), tx(2, 0), tx(1, 1), tx(0, 2)];
+        for (i, t) in arrivals.iter().enumerate() {
+            pool.insert(t.clone(), 11 + i as u64);
+        }
+        assert_eq!(pool.len(), 6);
+        assert!(!pool.is_empty());
+        assert_eq!(hashes(&pool.batch(100)), hashes(&arrivals));
+        assert_eq!(hashes(&pool.batch(3)), hashes(&arrivals[..3]));
+        assert!(pool.batch(0).is_empty());
+        // batch only reads.
+        assert_eq!(pool.len(), 6);
+        for t in &arrivals {
+            assert!(pool.contains(&t.hash()));
+            assert_eq!(pool.get(&t.hash()), Some(t));
+        }
+        let stranger = tx(5, 0).hash();
+        assert!(!pool.contains(&stranger));
+        assert_eq!(pool.get(&stranger), None);
+
+        // Removing from the middle keeps the others' order; later arrivals go last.
+        pool.remove_included([arrivals[1].hash(), arrivals[3].hash()]);
+        let late = tx(3, 0);
+        pool.insert(late.clone(), 10);
+        let expected = vec![
+            arrivals[0].clone(),
+            arrivals[2].clone(),
+            arrivals[4].clone(),
+            arrivals[5].clone(),
+            late,
+        ];
+        assert_eq!(hashes(&pool.batch(100)), hashes(&expected));
+    }
+
+    #[test]
+    fn pending_view_counts_nonces_from_the_committed_one_and_sums_spend() {
+        let mut pool = Mempool::new(100);
+        pool.insert(tx(0, 3), 100);
+        pool.insert(tx(1, 0), 7);
+        pool.insert(tx(0, 4), 200);
+        pool.insert(tx(0, 5), 300);
+
+        let v = pool.pending_view(&sender(0), 3);
+        assert_eq!((v.count, v.spend), (3, 600));
+        // Nonces below the committed one (already in a block) do not count.
+        let v = pool.pending_view(&sender(0), 4);
+        assert_eq!((v.count, v.spend), (2, 500));
+        let v = pool.pending_view(&sender(0), 5);
+        assert_eq!((v.count, v.spend), (1, 300));
+        let v = pool.pending_view(&sender(0), 6);
+        assert_eq!((v.count, v.spend), (0, 0));
+        let v = pool.pending_view(&sender(0), 0);
+        assert_eq!((v.count, v.spend), (3, 600));
+        let v = pool.pending_view(&sender(1), 0);
+        assert_eq!((v.count, v.spend), (1, 7));
+        let v = pool.pending_view(&sender(2), 0);
+        assert_eq!((v.count, v.spend), (0, 0));
+
+        // Spend saturates rather than overflowing.
+        pool.insert(tx(2, 0), u64::MAX);
+        pool.insert(tx(2, 1), 5);
+        assert_eq!(pool.pending_view(&sender(2), 0).spend, u64::MAX);
+    }
+
+    #[test]
+    fn remove_included_forgets_transactions_everywhere() {
+        let mut pool = Mempool::new(100);
+        let (a0, a1, b0) = (tx(0, 0), tx(0, 1), tx(1, 0));
+        pool.insert(a0.clone(), 10);
+        pool.insert(a1.clone(), 20);
+        pool.insert(b0.clone(), 30);
+
+        pool.remove_included([a0.hash(), b0.hash(), tx(7, 7).hash()]);
+        assert_eq!(pool.len(), 1);
+        assert!(!pool.contains(&a0.hash()));
+        assert!(!pool.contains(&b0.hash()));
+        assert!(pool.contains(&a1.hash()));
+        assert_eq!(hashes(&pool.batch(10)), vec![a1.hash()]);
+        let v = pool.pending_view(&sender(0), 0);
+        assert_eq!((v.count, v.spend), (1, 20));
+        assert_eq!(pool.pending_view(&sender(1), 0).count, 0);
+        // Included is not dropped: no reason is remembered.
+        assert_eq!(pool.dropped(&a0.hash()), None);
+
+        // Removing twice is harmless.
+        pool.remove_included([a0.hash()]);
+        pool.remove_included([a1.hash()]);
+        assert!(pool.is_empty());
+        assert!(pool.batch(10).is_empty());
+    }
+
+    #[test]
+    fn drop_rejected_drops_the_senders_later_transactions_with_reasons() {
+        let mut pool = Mempool::new(100);
+        let a: Vec<SignedTx> = (0..4).map(|n| tx(0, n)).collect();
+        let b0 = tx(1, 0);
+        pool.insert(a[0].clone(), 1);
+        pool.insert(a[1].clone(), 1);
+        pool.insert(b0.clone(), 1);
+        pool.insert(a[2].clone(), 1);
+        pool.insert(a[3].clone(), 1);
+
+        let err = TxError::InsufficientFunds {
+            needed: 5,
+            available: 1,
+        };
+        let out = pool.drop_rejected(&a[1].hash(), err.clone());
+        assert_eq!(out, vec![a[1].hash(), a[2].hash(), a[3].hash()]);
+        // The earlier transaction of the sender and the other sender's stay.
+        assert_eq!(hashes(&pool.batch(10)), vec![a[0].hash(), b0.hash()]);
+        assert_eq!(pool.pending_view(&sender(0), 0).count, 1);
+
+        assert_eq!(pool.dropped(&a[1].hash()), Some(&err));
+        for later in &a[2..] {
+            match pool.dropped(&later.hash()) {
+                Some(TxError::Malformed { reason }) => {
+                    assert!(reason.contains("dropped"), "{reason}");
+                    assert!(reason.contains(&a[1].hash().to_string()), "{reason}");
+                }
+                other => panic!("expected a cascade reason, got {other:?}"),
+            }
+        }
+        assert_eq!(pool.dropped(&a[0].hash()), None);
+        assert_eq!(pool.dropped(&b0.hash()), None);
+
+        // Unknown (or already dropped) transactions: nothing happens.
+        assert!(pool
+            .drop_rejected(&a[1].hash(), TxError::BadSignature)
+            .is_empty());
+        assert_eq!(pool.dropped(&a[1].hash()), Some(&err));
+        assert!(pool
+            .drop_rejected(&tx(9, 0).hash(), TxError::BadSignature)
+            .is_empty());
+        assert_eq!(pool.dropped(&tx(9, 0).hash()), None);
+        assert_eq!(pool.len(), 2);
+
+        // The last transaction of a sender drops alone.
+        assert_eq!(
+            pool.drop_rejected(&b0.hash(), TxError::BadSignature),
+            vec![b0.hash()]
+        );
+        assert_eq!(pool.dropped(&b0.hash()), Some(&TxError::BadSignature));
+        assert_eq!(hashes(&pool.batch(10)), vec![a[0].hash()]);
+    }
+
+    #[test]
+    fn dropped_reasons_are_bounded() {
+        let mut pool = Mempool::new(1);
+        let h = |i: u64| {
+            let mut b = [0u8; 32];
+            b[..8].copy_from_slice(&i.to_le_bytes());
+            Hash(b)
+        };
+        let n = DROPPED_MEMORY as u64 + 10;
+        for i in 0..n {
+            pool.remember(h(i), TxError::Duplicate);
+        }
+        assert_eq!(pool.dropped.len(), DROPPED_MEMORY);
+        assert_eq!(pool.dropped_order.len(), DROPPED_MEMORY);
+        for i in 0..10 {
+            assert_eq!(pool.dropped(&h(i)), None, "oldest reasons are forgotten");
+        }
+        assert_eq!(pool.dropped(&h(10)), Some(&TxError::Duplicate));
+        assert_eq!(pool.dropped(&h(n - 1)), Some(&TxError::Duplicate));
+    }
+
+    #[test]
+    fn capacity_bounds_the_pool() {
+        let mut pool = Mempool::new(2);
+        assert!(!pool.is_full());
+        pool.insert(tx(0, 0), 1);
+        assert!(!pool.is_full());
+        pool.insert(tx(1, 0), 1);
+        assert!(pool.is_full());
+        pool.remove_included([tx(0, 0).hash()]);
+        assert!(!pool.is_full());
+        pool.drop_rejected(&tx(1, 0).hash(), TxError::BadSignature);
+        assert!(pool.is_empty());
+
+        let mut none = Mempool::new(0);
+        assert!(none.is_full(), "a zero-capacity pool is always full");
+        none.remove_included([]);
+        assert!(none.is_full());
+    }
+}

@@ -1,0 +1,316 @@
+//! The HTTP API through `rpc::router`, called in-process with `tower::oneshot`.
+
+use crate::common::*;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use plinth_node::api::{
+    AccountView, BlockView, DeviceView, ErrorBody, ProofView, StatusView, SubmitResponse, TxStatus,
+};
+use plinth_node::rpc::router;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use tower::ServiceExt;
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let resp = app.clone().oneshot(req).await.expect("infallible service");
+    let status = resp.status();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, body)
+}
+
+async fn get_raw(app: &Router, uri: &str) -> (StatusCode, Vec<u8>) {
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+/// GET `uri`, expecting `status` and a JSON body of type `T`.
+async fn get<T: DeserializeOwned>(app: &Router, uri: &str, status: StatusCode) -> T {
+    let (s, body) = get_raw(app, uri).await;
+    let text = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(s, status, "GET {uri}: {text}");
+    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("GET {uri}: {e}: {text}"))
+}
+
+async fn post_json(app: &Router, uri: &str, json: serde_json::Value) -> (StatusCode, Vec<u8>) {
+    let req = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json.to_string()))
+        .unwrap();
+    send(app, req).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_accounts_blocks_devices_and_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let app = router(node.clone());
+    let (ua, ub) = (user(0), user(1));
+    let (a, b) = (addr(&ua), addr(&ub));
+    let device = device_key(1);
+
+    let s: StatusView = get(&app, "/v1/status", StatusCode::OK).await;
+    assert_eq!(s.chain_id, CHAIN_ID);
+    assert_eq!(s.height, 0);
+    assert_eq!(s.genesis_hash, node.genesis_hash);
+    assert_eq!(s.genesis_hash, genesis().hash());
+    assert_eq!(s.validator, addr(&validator_key()));
+    assert_eq!(s.token.symbol, "PLN");
+    assert_eq!(s.token.decimals, 6);
+    assert_eq!(s.min_fee, MIN_FEE);
+    assert_eq!(s.block_time_ms, 100);
+    assert_eq!(s.unbonding_blocks, 3);
+    assert_eq!(s.mempool, 0);
+
+    // Submit through the API: one accepted, one refused with a typed error.
+    let reg = register(&ua, 0, &device);
+    let pay = transfer(&ua, 1, &b, 1_234);
+    for t in [&reg, &pay] {
+        let (st, body) = post_json(
+            &app,
+            "/v1/txs",
+            serde_json::json!({ "tx": hex::encode(t.encode()) }),
+        )
+        .await;
+        assert_eq!(
+            st,
+            StatusCode::ACCEPTED,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        let r: SubmitResponse = serde_json::from_slice(&body).unwrap();
+        assert_eq!((r.hash, r.status), (t.hash(), TxStatus::Pending));
+    }
+    let (st, body) = post_json(
+        &app,
+        "/v1/txs",
+        serde_json::json!({ "tx": hex::encode(transfer(&ua, 9, &b, 1).encode()) }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let e: ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert_eq!(e.error.code, "bad_nonce");
+    assert_eq!(e.error.details.unwrap()["expected"], 2);
+
+    let s: StatusView = get(&app, "/v1/status", StatusCode::OK).await;
+    assert_eq!(s.mempool, 2);
+    let acct: AccountView = get(&app, &format!("/v1/accounts/{a}"), StatusCode::OK).await;
+    assert_eq!(
+        (acct.nonce, acct.next_nonce),
+        (0, 2),
+        "next_nonce counts pending"
+    );
+    assert!(acct.proof.is_none(), "no proof unless asked");
+
+    let head = produce(&node).await;
+
+    let s: StatusView = get(&app, "/v1/status", StatusCode::OK).await;
+    assert_eq!(s.height, 1);
+    assert_eq!(s.head_hash, head.hash());
+    assert_eq!(s.state_root, head.state_root);
+    assert_eq!(s.timestamp_ms, head.timestamp_ms);
+    assert_eq!(s.mempool, 0);
+
+    // An account with a proof of its state under the head's root.
+    let acct: AccountView = get(
+        &app,
+        &format!("/v1/accounts/{a}?proof=true"),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(acct.exists);
+    assert_eq!(acct.address, a);
+    assert_eq!(acct.balance, INITIAL_BALANCE - 1_234 - 2 * FEE);
+    assert_eq!((acct.nonce, acct.next_nonce, acct.height), (2, 2, 1));
+    let proof: ProofView = acct.proof.expect("a proof was asked for");
+    assert_eq!(proof.height, 1);
+    assert_eq!(proof.state_root, head.state_root);
+    assert_eq!(
+        proof.key,
+        hex::encode(plinth_ledger::keys::account(a.key()))
+    );
+    assert!(proof.verify());
+    // The proof is bound to its value and its root.
+    let mut tampered = proof.clone();
+    let mut v = hex::decode(tampered.value.as_ref().unwrap()).unwrap();
+    v[0] ^= 1;
+    tampered.value = Some(hex::encode(v));
+    assert!(!tampered.verify());
+    let mut other_root = proof.clone();
+    other_root.state_root = node.store.block(0).unwrap().unwrap().header.state_root;
+    assert!(!other_root.verify());
+    // An address that never held anything: proven absent.
+    let nobody = addr(&plinth_core::Keypair::from_seed([0x55; 32]));
+    let acct: AccountView = get(
+        &app,
+        &format!("/v1/accounts/{nobody}?proof=true"),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(!acct.exists);
+    assert_eq!(acct.balance, 0);
+    let proof = acct.proof.unwrap();
+    assert_eq!(proof.value, None);
+    assert!(proof.verify());
+    let e: ErrorBody = get(&app, "/v1/accounts/not-an-address", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_address");
+
+    // The latest block, by "latest", height and hash.
+    let latest: BlockView = get(&app, "/v1/blocks/latest", StatusCode::OK).await;
+    assert_eq!(latest.hash, head.hash());
+    assert_eq!(latest.header, head);
+    let hashes: Vec<_> = latest.txs.iter().map(|t| t.hash).collect();
+    assert_eq!(hashes, vec![reg.hash(), pay.hash()]);
+    assert_eq!(latest.txs[1].tx, pay.tx);
+    assert_eq!(latest.receipts.len(), 2);
+    assert!(latest.receipts.iter().all(|r| r.is_ok()));
+    let by_height: BlockView = get(&app, "/v1/blocks/1", StatusCode::OK).await;
+    assert_eq!(by_height.hash, head.hash());
+    let by_hash: BlockView =
+        get(&app, &format!("/v1/blocks/{}", head.hash()), StatusCode::OK).await;
+    assert_eq!(by_hash.header, head);
+    let e: ErrorBody = get(&app, "/v1/blocks/99", StatusCode::NOT_FOUND).await;
+    assert_eq!(e.error.code, "unknown_block");
+
+    // Devices by owner.
+    let mine: Vec<DeviceView> = get(&app, &format!("/v1/devices?owner={a}"), StatusCode::OK).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].id, dev_id(&device));
+    assert_eq!(mine[0].owner, a);
+    assert_eq!(mine[0].network, NETWORK);
+    assert_eq!(mine[0].registered_height, 1);
+    assert_eq!(
+        mine[0].location,
+        h3o::CellIndex::try_from(berlin()).unwrap().to_string()
+    );
+    assert!((mine[0].lat - 52.52).abs() < 0.01 && (mine[0].lon - 13.405).abs() < 0.01);
+    let theirs: Vec<DeviceView> =
+        get(&app, &format!("/v1/devices?owner={b}"), StatusCode::OK).await;
+    assert!(theirs.is_empty());
+    let other_net: Vec<DeviceView> = get(
+        &app,
+        &format!("/v1/devices?owner={a}&network=other"),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(other_net.is_empty());
+    let e: ErrorBody = get(&app, "/v1/devices?owner=nope", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_address");
+    let one: DeviceView = get(
+        &app,
+        &format!("/v1/devices/{}?proof=true", dev_id(&device)),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(one.proof.expect("device proof").verify());
+
+    // Prometheus metrics.
+    let (st, body) = get_raw(&app, "/metrics").await;
+    assert_eq!(st, StatusCode::OK);
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("plinth_chain_height 1"), "{text}");
+    assert!(
+        text.contains("plinth_transactions_committed_total 2"),
+        "{text}"
+    );
+    assert!(text.contains("plinth_mempool_transactions 0"), "{text}");
+    assert!(text.contains("reason=\"bad_nonce\""), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_routes_and_bad_bodies_get_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(open(dir.path()));
+    for uri in ["/nope", "/v1", "/v1/statuses", "/v2/status"] {
+        let e: ErrorBody = get(&app, uri, StatusCode::NOT_FOUND).await;
+        assert_eq!(e.error.code, "not_found", "{uri}");
+        assert!(!e.error.message.is_empty());
+    }
+    let e: ErrorBody = get(&app, "/v1/txs/zz", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_hash");
+    let e: ErrorBody = get(
+        &app,
+        &format!("/v1/txs/{}", plinth_core::Hash([3; 32])),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(e.error.code, "unknown_transaction");
+
+    let (st, body) = post_json(&app, "/v1/txs", serde_json::json!({ "tx": "not hex" })).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let e: ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert_eq!(e.error.code, "malformed");
+    let req = Request::post("/v1/txs")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{"))
+        .unwrap();
+    let (st, body) = send(&app, req).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let e: ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert_eq!(e.error.code, "malformed_json");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_stream_a_block_event_per_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let app = router(node.clone());
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/v1/events").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let ctype = resp.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(ctype.starts_with("text/event-stream"), "{ctype}");
+    let mut body = resp.into_body();
+
+    let t = transfer(&user(0), 0, &addr(&user(1)), 5);
+    assert!(node.submit(vec![t.encode()]).await.remove(0).is_ok());
+    let head = produce(&node).await;
+
+    // Read until one whole `block` event has arrived (keep-alive comments aside).
+    let mut text = String::new();
+    let event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(end) = text.find("\n\n") {
+                let event: String = text[..end].to_string();
+                text.drain(..end + 2);
+                if event.lines().any(|l| l == "event: block") {
+                    return event;
+                }
+                continue;
+            }
+            let frame = body
+                .frame()
+                .await
+                .expect("the event stream ended")
+                .expect("the event stream failed");
+            if let Ok(data) = frame.into_data() {
+                text.push_str(std::str::from_utf8(&data).unwrap());
+            }
+        }
+    })
+    .await
+    .expect("no block event within 10 s");
+    let data = event
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .unwrap_or_else(|| panic!("no data line in {event:?}"));
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(v["type"], "block");
+    assert_eq!(v["height"], 1);
+    assert_eq!(v["txs"], 1);
+    assert_eq!(v["hash"], head.hash().to_string());
+    assert_eq!(v["state_root"], head.state_root.to_string());
+    assert_eq!(v["timestamp_ms"], head.timestamp_ms);
+}

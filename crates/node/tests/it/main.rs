@@ -1,0 +1,8 @@
+//! Integration tests of the node: submission, block production, the durable
+//! mempool across restarts, and the HTTP API, as one test binary.
+
+mod api;
+mod common;
+mod produce;
+mod restart;
+mod submit;

@@ -1,0 +1,6 @@
+//! Integration tests of the redb-backed chain store, as one test binary.
+
+mod blocks;
+mod common;
+mod mempool;
+mod tree;
