@@ -192,7 +192,10 @@ pub async fn ledger(b: LedgerBench) -> Result<()> {
             blocks as f64 / elapsed
         );
         println!("  submission alone        {:>12.0} tx/s (decode, signatures, admission, durable mempool; batches of {})", n as f64 / submit_secs, b.submit_batch);
-        println!("  block production alone  {:>12.0} tx/s (execute, state root, seal, durable commit)", n as f64 / block_secs);
+        println!(
+            "  block production alone  {:>12.0} tx/s (execute, state root, seal, durable commit)",
+            n as f64 / block_secs
+        );
         println!(
             "  peak memory             {:>12.1} MiB",
             peak_rss_mib().unwrap_or(0.0)

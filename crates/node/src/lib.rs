@@ -95,7 +95,27 @@ pub struct Node {
     key: Keypair,
     mempool: Mutex<Mempool>,
     events: broadcast::Sender<Event>,
-    durable: mpsc::Sender<Durable>,
+    /// To the durability thread; `None` once the node is shutting down.
+    durable: Mutex<Option<mpsc::Sender<Durable>>>,
+    durability_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Drop for Node {
+    /// Stops the durability thread and waits for it, so that the store (and its
+    /// file lock) is released when the node is gone.
+    fn drop(&mut self) {
+        if let Ok(mut tx) = self.durable.lock() {
+            tx.take();
+        }
+        if let Some(handle) = self
+            .durability_thread
+            .lock()
+            .ok()
+            .and_then(|mut h| h.take())
+        {
+            let _ = handle.join();
+        }
+    }
 }
 
 fn now_ms() -> u64 {
@@ -120,7 +140,7 @@ impl Node {
         )?);
         let (durable_tx, durable_rx) = mpsc::channel::<Durable>();
         let writer = store.clone();
-        std::thread::Builder::new()
+        let durability_thread = std::thread::Builder::new()
             .name("mempool-durability".into())
             .spawn(move || durability_loop(writer, durable_rx))?;
         let node = Arc::new(Node {
@@ -131,7 +151,8 @@ impl Node {
             key,
             mempool: Mutex::new(Mempool::new(config.mempool_capacity)),
             events: broadcast::channel(1024).0,
-            durable: durable_tx,
+            durable: Mutex::new(Some(durable_tx)),
+            durability_thread: Mutex::new(Some(durability_thread)),
             store,
             config,
         });
@@ -189,6 +210,15 @@ impl Node {
         txs.sort_by_key(|(tx, _, _)| (tx.tx.signer, tx.tx.nonce));
         let hashes: Vec<Hash> = txs.iter().map(|(_, h, _)| *h).collect();
         let results = self.admit_batch(txs.into_iter().map(|(_, _, b)| b).collect());
+        // They came from the durable mempool: they are durable already.
+        let reloaded: Vec<Hash> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|(tx, _)| tx.hash()))
+            .collect();
+        self.mempool
+            .lock()
+            .expect("mempool lock")
+            .mark_durable(&reloaded);
         // Entries that no longer apply (already committed, or superseded) go.
         stale.extend(
             hashes
@@ -269,7 +299,7 @@ impl Node {
                     Err(LedgerError::Rejected(e)) => return Err(SubmitError::Rejected(e)),
                     Err(e) => return Err(SubmitError::Internal(e.to_string())),
                 };
-                pool.insert(stx.clone(), spend);
+                pool.insert_unsynced(stx.clone(), spend);
                 Ok((stx, bytes))
             })();
             if let Err(e) = &verdict {
@@ -299,7 +329,8 @@ impl Node {
         } else {
             let (done_tx, done_rx) = oneshot::channel();
             let hashes: Vec<Hash> = accepted.iter().map(|(h, _)| *h).collect();
-            let sent = self.durable.send((accepted, done_tx)).is_ok();
+            let sender = self.durable.lock().expect("durable lock").clone();
+            let sent = sender.is_some_and(|s| s.send((accepted, done_tx)).is_ok());
             let result = if sent {
                 done_rx
                     .await
@@ -307,11 +338,11 @@ impl Node {
             } else {
                 Err("durability thread stopped".into())
             };
-            if result.is_err() {
-                self.mempool
-                    .lock()
-                    .expect("mempool lock")
-                    .remove_included(hashes);
+            let mut pool = self.mempool.lock().expect("mempool lock");
+            if result.is_ok() {
+                pool.mark_durable(&hashes);
+            } else {
+                pool.remove_included(hashes);
             }
             result
         };

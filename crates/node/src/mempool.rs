@@ -6,12 +6,15 @@
 
 use plinth_core::{Address, Hash};
 use plinth_ledger::{Amount, PendingView, SignedTx, TxError};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 pub struct Entry {
     pub tx: SignedTx,
     /// Fee plus what the call spends.
     pub spend: Amount,
+    /// Written to the durable mempool; only durable transactions go into blocks, so
+    /// that a block never races the write that makes its transactions durable.
+    durable: bool,
     seq: u64,
 }
 
@@ -79,7 +82,26 @@ impl Mempool {
         view
     }
 
+    /// Adds a transaction that is already durable.
     pub fn insert(&mut self, tx: SignedTx, spend: Amount) {
+        self.add(tx, spend, true);
+    }
+
+    /// Adds a transaction whose durable write is still under way; it is held back
+    /// from blocks until [`Mempool::mark_durable`].
+    pub fn insert_unsynced(&mut self, tx: SignedTx, spend: Amount) {
+        self.add(tx, spend, false);
+    }
+
+    pub fn mark_durable(&mut self, hashes: &[Hash]) {
+        for h in hashes {
+            if let Some(e) = self.entries.get_mut(h) {
+                e.durable = true;
+            }
+        }
+    }
+
+    fn add(&mut self, tx: SignedTx, spend: Amount, durable: bool) {
         let hash = tx.hash();
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -88,16 +110,37 @@ impl Mempool {
             .entry(tx.tx.signer)
             .or_default()
             .insert(tx.tx.nonce, hash);
-        self.entries.insert(hash, Entry { tx, spend, seq });
+        self.entries.insert(
+            hash,
+            Entry {
+                tx,
+                spend,
+                durable,
+                seq,
+            },
+        );
     }
 
-    /// Up to `max` transactions in arrival order.
+    /// Up to `max` durable transactions in arrival order. A sender's transactions
+    /// after one that is not durable yet wait with it, so nonces stay in order.
     pub fn batch(&self, max: usize) -> Vec<SignedTx> {
-        self.order
-            .values()
-            .take(max)
-            .map(|h| self.entries[h].tx.clone())
-            .collect()
+        let mut held: HashSet<Address> = HashSet::new();
+        let mut out = Vec::new();
+        for h in self.order.values() {
+            if out.len() >= max {
+                break;
+            }
+            let e = &self.entries[h];
+            let sender = e.tx.tx.signer;
+            if !e.durable {
+                held.insert(sender);
+                continue;
+            }
+            if held.is_empty() || !held.contains(&sender) {
+                out.push(e.tx.clone());
+            }
+        }
+        out
     }
 
     fn remove(&mut self, hash: &Hash) -> Option<Entry> {
@@ -228,6 +271,24 @@ mod tests {
             late,
         ];
         assert_eq!(hashes(&pool.batch(100)), hashes(&expected));
+    }
+
+    #[test]
+    fn transactions_wait_for_durability_and_hold_their_senders_later_ones() {
+        let mut pool = Mempool::new(100);
+        let (a0, a1, b0) = (tx(0, 0), tx(0, 1), tx(1, 0));
+        pool.insert_unsynced(a0.clone(), 1);
+        pool.insert(a1.clone(), 1);
+        pool.insert_unsynced(b0.clone(), 1);
+        // a1 is durable but must not run before a0.
+        assert!(pool.batch(10).is_empty());
+        pool.mark_durable(&[b0.hash()]);
+        assert_eq!(hashes(&pool.batch(10)), vec![b0.hash()]);
+        pool.mark_durable(&[a0.hash()]);
+        assert_eq!(
+            hashes(&pool.batch(10)),
+            vec![a0.hash(), a1.hash(), b0.hash()]
+        );
     }
 
     #[test]

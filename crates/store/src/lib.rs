@@ -13,18 +13,24 @@
 //!   values   key hash → value       (leaf values, for proofs)
 //!   blocks   height → Block         block_hash  hash → height
 //!   receipts height → [Receipt]     tx_index    tx hash → (height, index)
-//!   history  address ‖ height ‖ index → tx hash
-//!   mempool  tx hash → signed tx    (accepted, not yet in a block)
+//!   history  address ‖ height → [(index, tx hash)]
 //!   meta     "genesis" → genesis TOML
 //! ```
+//!
+//! Accepted transactions not yet in a block live in an append-only log beside the
+//! database (see [`mempool_log`]).
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 use plinth_core::{Address, Hash};
 use plinth_ledger::{Block, BlockHeader, Call, Execution, Genesis, Receipt};
-use redb::{Database, ReadOnlyTable, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadOnlyTable, ReadableTable, TableDefinition};
 use std::path::Path;
+use std::sync::Mutex;
+
+mod mempool_log;
+use mempool_log::MempoolLog;
 
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
 const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("jmt_nodes");
@@ -34,7 +40,6 @@ const BLOCK_HASH: TableDefinition<&[u8], u64> = TableDefinition::new("block_hash
 const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
 const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tx_index");
 const HISTORY: TableDefinition<&[u8], &[u8]> = TableDefinition::new("history");
-const MEMPOOL: TableDefinition<&[u8], &[u8]> = TableDefinition::new("mempool");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
 /// Why the store failed.
@@ -97,6 +102,7 @@ pub struct TxLocation {
 /// The node's database.
 pub struct ChainStore {
     db: Database,
+    log: Mutex<MempoolLog>,
 }
 
 impl ChainStore {
@@ -104,7 +110,7 @@ impl ChainStore {
     pub fn open(path: &Path) -> Result<ChainStore, StoreError> {
         let db = Database::create(path)?;
         let w = db.begin_write()?;
-        for t in [STATE, NODES, VALUES, TX_INDEX, HISTORY, MEMPOOL] {
+        for t in [STATE, NODES, VALUES, TX_INDEX, HISTORY] {
             w.open_table(t)?;
         }
         w.open_table(BLOCKS)?;
@@ -112,7 +118,11 @@ impl ChainStore {
         w.open_table(BLOCK_HASH)?;
         w.open_table(META)?;
         w.commit()?;
-        Ok(ChainStore { db })
+        let log = MempoolLog::open(&path.with_extension("mempool.log"))?;
+        Ok(ChainStore {
+            db,
+            log: Mutex::new(log),
+        })
     }
 
     /// Opens the store and makes sure it holds `genesis`: writes the genesis state
@@ -183,16 +193,11 @@ impl ChainStore {
     ) -> Result<(), StoreError> {
         let w = self.db.begin_write()?;
         write_block(&w, block, exec)?;
-        {
-            let mut mempool = w.open_table(MEMPOOL)?;
-            for tx in &block.txs {
-                mempool.remove(tx.hash().as_bytes().as_slice())?;
-            }
-            for h in dropped {
-                mempool.remove(h.as_bytes().as_slice())?;
-            }
-        }
         w.commit()?;
+        // The block is durable; its transactions leave the mempool log.
+        let mut gone: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        gone.extend_from_slice(dropped);
+        self.log.lock().expect("mempool log lock").remove(&gone)?;
         Ok(())
     }
 
@@ -245,69 +250,35 @@ impl ChainStore {
         let t = r.open_table(HISTORY)?;
         let start = addr.key().as_bytes().to_vec();
         let mut end = start.clone();
-        end.extend_from_slice(&[0xff; 12]);
+        end.extend_from_slice(&[0xff; 8]);
         let mut out = Vec::new();
-        for item in t
-            .range(start.as_slice()..=end.as_slice())?
-            .rev()
-            .take(limit)
-        {
+        for item in t.range(start.as_slice()..=end.as_slice())?.rev() {
             let (k, v) = item?;
-            let k = k.value();
-            let height = u64::from_be_bytes(k[32..40].try_into().expect("key layout"));
-            let index = u32::from_be_bytes(k[40..44].try_into().expect("key layout"));
-            let hash: [u8; 32] = v.value().try_into().map_err(|_| StoreError::Corrupt {
-                what: "history",
-                reason: "hash is not 32 bytes".into(),
-            })?;
-            out.push((TxLocation { height, index }, Hash(hash)));
+            let height = u64::from_be_bytes(k.value()[32..40].try_into().expect("key layout"));
+            let entries: Vec<(u32, Hash)> = decode("history", v.value())?;
+            for (index, hash) in entries.into_iter().rev() {
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+                out.push((TxLocation { height, index }, hash));
+            }
         }
         Ok(out)
     }
 
     /// Makes accepted transactions durable before they are acknowledged.
     pub fn put_pending(&self, txs: &[(Hash, Vec<u8>)]) -> Result<(), StoreError> {
-        let w = self.db.begin_write()?;
-        {
-            let mut t = w.open_table(MEMPOOL)?;
-            for (h, bytes) in txs {
-                t.insert(h.as_bytes().as_slice(), bytes.as_slice())?;
-            }
-        }
-        w.commit()?;
-        Ok(())
+        Ok(self.log.lock().expect("mempool log lock").add(txs)?)
     }
 
     /// Drops transactions from the durable mempool.
     pub fn remove_pending(&self, hashes: &[Hash]) -> Result<(), StoreError> {
-        if hashes.is_empty() {
-            return Ok(());
-        }
-        let w = self.db.begin_write()?;
-        {
-            let mut t = w.open_table(MEMPOOL)?;
-            for h in hashes {
-                t.remove(h.as_bytes().as_slice())?;
-            }
-        }
-        w.commit()?;
-        Ok(())
+        Ok(self.log.lock().expect("mempool log lock").remove(hashes)?)
     }
 
-    /// The durable mempool, to reload after a restart.
+    /// The durable mempool, to reload after a restart (in no particular order).
     pub fn pending(&self) -> Result<Vec<(Hash, Vec<u8>)>, StoreError> {
-        let r = self.db.begin_read()?;
-        let t = r.open_table(MEMPOOL)?;
-        let mut out = Vec::with_capacity(t.len()? as usize);
-        for item in t.iter()? {
-            let (k, v) = item?;
-            let hash: [u8; 32] = k.value().try_into().map_err(|_| StoreError::Corrupt {
-                what: "mempool",
-                reason: "key is not 32 bytes".into(),
-            })?;
-            out.push((Hash(hash), v.value().to_vec()));
-        }
-        Ok(out)
+        Ok(self.log.lock().expect("mempool log lock").live())
     }
 }
 
@@ -352,7 +323,9 @@ fn write_block(
         let mut receipts = w.open_table(RECEIPTS)?;
         receipts.insert(height, enc(&exec.receipts).as_slice())?;
         let mut index = w.open_table(TX_INDEX)?;
-        let mut history = w.open_table(HISTORY)?;
+        // One history entry per account and block keeps the index small.
+        let mut per_account: std::collections::BTreeMap<Address, Vec<(u32, Hash)>> =
+            std::collections::BTreeMap::new();
         for (i, tx) in block.txs.iter().enumerate() {
             let hash = tx.hash();
             let loc = TxLocation {
@@ -361,11 +334,14 @@ fn write_block(
             };
             index.insert(hash.as_bytes().as_slice(), enc(&loc).as_slice())?;
             for addr in touched(tx) {
-                let mut k = addr.key().as_bytes().to_vec();
-                k.extend_from_slice(&height.to_be_bytes());
-                k.extend_from_slice(&(i as u32).to_be_bytes());
-                history.insert(k.as_slice(), hash.as_bytes().as_slice())?;
+                per_account.entry(addr).or_default().push((i as u32, hash));
             }
+        }
+        let mut history = w.open_table(HISTORY)?;
+        for (addr, entries) in per_account {
+            let mut k = addr.key().as_bytes().to_vec();
+            k.extend_from_slice(&height.to_be_bytes());
+            history.insert(k.as_slice(), enc(&entries).as_slice())?;
         }
     }
     Ok(())
