@@ -1,0 +1,192 @@
+//! Device reports: the canonical, signed messages devices send to the oracle.
+//!
+//! A report names its device, network, epoch, timestamp and a per-device sequence
+//! number, and carries one body (heartbeat, probe answer, sensor reading). It is
+//! encoded with the same canonical codec as transactions and signed by the device
+//! key under its own domain tag, so a report signature can never pass for a
+//! transaction signature or the other way round.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use plinth_core::{DeviceId, Hash, Keypair, Signature};
+use serde::{Deserialize, Serialize};
+
+/// The largest encoded report accepted.
+pub const MAX_REPORT_BYTES: usize = 1024;
+/// The longest unit name in a reading.
+pub const MAX_UNIT_LEN: usize = 16;
+/// The longest network name.
+pub const MAX_NETWORK_LEN: usize = 32;
+
+/// What a report says.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReportBody {
+    /// "I am up": the uptime family counts the heartbeat intervals it proves.
+    Heartbeat,
+    /// An answer to an oracle probe: the challenge the oracle issued (derived from
+    /// a block hash, so it cannot be known in advance).
+    ProbeAnswer { challenge: Hash },
+    /// A sensor reading in thousandths of `unit` (fixed point: no floats).
+    Reading { value_milli: i64, unit: String },
+}
+
+impl ReportBody {
+    /// A short name of the body's kind, for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReportBody::Heartbeat => "heartbeat",
+            ReportBody::ProbeAnswer { .. } => "probe_answer",
+            ReportBody::Reading { .. } => "reading",
+        }
+    }
+}
+
+/// The signed part of a report.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Report {
+    pub device: DeviceId,
+    pub network: String,
+    pub epoch: u64,
+    /// When the device made the report, milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// Strictly increasing per device; the oracle refuses a sequence it has seen.
+    pub seq: u64,
+    pub body: ReportBody,
+}
+
+const REPORT_DOMAIN: &[u8] = b"plinth/report/v1";
+
+impl Report {
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut out = REPORT_DOMAIN.to_vec();
+        borsh::to_writer(&mut out, self).expect("vec write");
+        out
+    }
+
+    pub fn sign(self, key: &Keypair) -> SignedReport {
+        let signature = key.sign(&self.signing_bytes());
+        SignedReport {
+            report: self,
+            signature,
+        }
+    }
+}
+
+/// A report with the device's signature.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct SignedReport {
+    pub report: Report,
+    pub signature: Signature,
+}
+
+/// Why report bytes were refused before any state was consulted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportDecodeError {
+    #[error("report of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("malformed report: {0}")]
+    Malformed(String),
+}
+
+impl SignedReport {
+    /// The report's identity: the hash of its canonical encoding, signature
+    /// included (signatures are strict, so there is one encoding per report).
+    pub fn hash(&self) -> Hash {
+        Hash::tagged("plinth/report", &self.encode())
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        plinth_core::encode(self)
+    }
+
+    /// Decodes untrusted bytes: size limit first, then structure and field limits.
+    pub fn decode(bytes: &[u8]) -> Result<SignedReport, ReportDecodeError> {
+        let r: SignedReport =
+            plinth_core::decode(bytes, MAX_REPORT_BYTES).map_err(|e| match e {
+                plinth_core::CodecError::TooLarge { size, limit } => {
+                    ReportDecodeError::TooLarge { size, limit }
+                }
+                plinth_core::CodecError::Malformed(m) => ReportDecodeError::Malformed(m),
+            })?;
+        if r.report.network.len() > MAX_NETWORK_LEN {
+            return Err(ReportDecodeError::Malformed("network name too long".into()));
+        }
+        if let ReportBody::Reading { unit, .. } = &r.report.body {
+            if unit.len() > MAX_UNIT_LEN {
+                return Err(ReportDecodeError::Malformed("unit name too long".into()));
+            }
+        }
+        Ok(r)
+    }
+
+    /// Checks the device's signature (strict).
+    pub fn verify_signature(&self) -> bool {
+        self.report
+            .device
+            .key()
+            .verify(&self.report.signing_bytes(), &self.signature)
+            .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(key: &Keypair) -> SignedReport {
+        Report {
+            device: DeviceId(key.public()),
+            network: "weather".into(),
+            epoch: 3,
+            timestamp_ms: 1_000,
+            seq: 7,
+            body: ReportBody::Reading {
+                value_milli: 21_500,
+                unit: "celsius".into(),
+            },
+        }
+        .sign(key)
+    }
+
+    #[test]
+    fn round_trip_sign_verify() {
+        let k = Keypair::from_seed([1; 32]);
+        let r = sample(&k);
+        let back = SignedReport::decode(&r.encode()).unwrap();
+        assert_eq!(back, r);
+        assert!(back.verify_signature());
+        let mut forged = back.clone();
+        forged.report.seq = 8;
+        assert!(!forged.verify_signature());
+        assert_ne!(forged.hash(), r.hash());
+    }
+
+    #[test]
+    fn limits() {
+        assert!(matches!(
+            SignedReport::decode(&vec![0; MAX_REPORT_BYTES + 1]),
+            Err(ReportDecodeError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            SignedReport::decode(&[1, 2, 3]),
+            Err(ReportDecodeError::Malformed(_))
+        ));
+        let k = Keypair::from_seed([1; 32]);
+        let mut r = sample(&k);
+        r.report.body = ReportBody::Reading {
+            value_milli: 1,
+            unit: "x".repeat(MAX_UNIT_LEN + 1),
+        };
+        assert!(SignedReport::decode(&r.encode()).is_err());
+    }
+
+    #[test]
+    fn a_transaction_signature_is_not_a_report_signature() {
+        let k = Keypair::from_seed([1; 32]);
+        let r = sample(&k);
+        let sig = k.sign(&plinth_core::encode(&r.report));
+        let mut wrong = r.clone();
+        wrong.signature = sig;
+        assert!(!wrong.verify_signature());
+    }
+}

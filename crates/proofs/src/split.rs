@@ -1,0 +1,112 @@
+//! Splitting an epoch's emission among devices in proportion to their scores, in
+//! integers, exactly.
+//!
+//! Each device first gets `floor(total × score / Σscore)`; the units left over
+//! (fewer than the number of devices) go one each to the largest fractional
+//! remainders, ties broken by device id. The amounts always sum to `total` (when
+//! any score is positive), and the result depends only on the inputs.
+
+use plinth_core::DeviceId;
+use std::collections::BTreeMap;
+
+/// Splits `total` by `scores`. Devices with zero score get nothing; with no
+/// positive score, nothing is paid (an empty map).
+pub fn split(total: u64, scores: &BTreeMap<DeviceId, u64>) -> BTreeMap<DeviceId, u64> {
+    let sum: u128 = scores.values().map(|&s| s as u128).sum();
+    let mut out = BTreeMap::new();
+    if sum == 0 || total == 0 {
+        return out;
+    }
+    let mut paid: u128 = 0;
+    let mut remainders: Vec<(u128, DeviceId)> = Vec::with_capacity(scores.len());
+    for (id, &s) in scores {
+        if s == 0 {
+            continue;
+        }
+        let exact = total as u128 * s as u128;
+        let amount = exact / sum;
+        paid += amount;
+        remainders.push((exact % sum, *id));
+        out.insert(*id, amount as u64);
+    }
+    let mut left = total as u128 - paid;
+    // Largest remainder first; equal remainders by ascending device id.
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, id) in remainders {
+        if left == 0 {
+            break;
+        }
+        *out.get_mut(&id).expect("inserted above") += 1;
+        left -= 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plinth_core::{Keypair, PublicKey};
+    use proptest::prelude::*;
+
+    fn id(i: u8) -> DeviceId {
+        DeviceId(Keypair::from_seed([i; 32]).public())
+    }
+
+    #[test]
+    fn proportional_with_exact_sum() {
+        let scores: BTreeMap<_, _> = [(id(1), 1), (id(2), 1), (id(3), 1)].into();
+        let out = split(100, &scores);
+        assert_eq!(out.values().sum::<u64>(), 100);
+        let mut amounts: Vec<u64> = out.values().copied().collect();
+        amounts.sort();
+        assert_eq!(amounts, vec![33, 33, 34]);
+        let scores: BTreeMap<_, _> = [(id(1), 3), (id(2), 1)].into();
+        let out = split(1000, &scores);
+        assert_eq!(out[&id(1)], 750);
+        assert_eq!(out[&id(2)], 250);
+    }
+
+    #[test]
+    fn zero_scores_get_nothing() {
+        let scores: BTreeMap<_, _> = [(id(1), 0), (id(2), 5)].into();
+        let out = split(10, &scores);
+        assert_eq!(out.get(&id(1)), None);
+        assert_eq!(out[&id(2)], 10);
+        assert!(split(10, &[(id(1), 0)].into()).is_empty());
+    }
+
+    #[test]
+    fn huge_values_do_not_overflow() {
+        let scores: BTreeMap<_, _> = [(id(1), u64::MAX), (id(2), u64::MAX)].into();
+        let out = split(u64::MAX, &scores);
+        assert_eq!(out.values().map(|&v| v as u128).sum::<u128>(), u64::MAX as u128);
+    }
+
+    proptest! {
+        #[test]
+        fn sums_are_exact_and_order_free(total in 0u64..1_000_000_000_000, raw in proptest::collection::vec(0u64..2_000_000, 1..40)) {
+            let scores: BTreeMap<DeviceId, u64> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| {
+                    let mut k = [0u8; 32];
+                    k[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                    (DeviceId(PublicKey(k)), s)
+                })
+                .collect();
+            let out = split(total, &scores);
+            if raw.iter().any(|&s| s > 0) {
+                prop_assert_eq!(out.values().sum::<u64>(), total);
+            } else {
+                prop_assert!(out.is_empty());
+            }
+            // Never more than one unit away from the exact share.
+            let sum: u128 = raw.iter().map(|&s| s as u128).sum();
+            for (d, &amount) in &out {
+                let exact = total as u128 * scores[d] as u128;
+                prop_assert!((amount as u128) * sum <= exact + sum);
+                prop_assert!((amount as u128) * sum + sum > exact);
+            }
+        }
+    }
+}
