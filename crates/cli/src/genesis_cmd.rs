@@ -13,13 +13,15 @@ pub const DEV_NAMES: &[&str] = &[
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
 ];
 
-/// A commented genesis file.
+/// A commented genesis file. `oracles` sign reward manifests; any one of them
+/// suffices (threshold 1) — raise the threshold when there are several.
 pub fn template(
     chain_id: &str,
     genesis_time_ms: u64,
     block_time_ms: u64,
     validators: &[(String, Address)],
     accounts: &[(String, Address, u64)],
+    oracles: &[Address],
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -50,7 +52,33 @@ min_fee = 1000
 unbonding_blocks = 30
 # Unbonding entries one account may have open at a time.
 max_unbonding_entries = 16
+
+# Emission: new tokens paid to devices' owners through reward manifests. Time is cut
+# into epochs of `epoch_ms` from `genesis_time_ms`; epoch e emits
+# max(initial_per_epoch >> (e / halving_interval_epochs), tail_per_epoch), split
+# across the networks by their `share_bps`. Amounts in the smallest unit.
+[emission]
+# 30 seconds per epoch.
+epoch_ms = 30000
+# 1,000 PLN per epoch at first…
+initial_per_epoch = 1_000_000_000
+# …halving every 100,000 epochs (0 = never)…
+halving_interval_epochs = 100_000
+# …but never less than 100 PLN per epoch.
+tail_per_epoch = 100_000_000
 "#
+    );
+    let members: Vec<String> = oracles.iter().map(|a| format!("\"{a}\"")).collect();
+    let _ = writeln!(
+        s,
+        r#"# Oracles score the devices' work each epoch and sign its reward manifest; the
+# ledger accepts a manifest signed by at least `threshold` distinct members.
+[oracles]
+threshold = {}
+members = [{}]
+"#,
+        oracles.len().min(1),
+        members.join(", ")
     );
     let _ = writeln!(
         s,
@@ -73,9 +101,12 @@ max_unbonding_entries = 16
         s,
         r#"# Networks of devices. Each names the proof family that verifies its devices'
 # work; `params` belong to that family (the ledger stores them as given).
+# `share_bps` is the network's share of each epoch's emission, in basis points
+# (10000 = all of it); the shares add up to at most 10000.
 [[networks]]
 name = "weather"
 family = "sensor"
+share_bps = 5000
 [networks.params]
 unit = "celsius"
 min = -60
@@ -84,6 +115,7 @@ max = 60
 [[networks]]
 name = "backhaul"
 family = "uptime"
+share_bps = 5000
 [networks.params]
 heartbeat_interval_s = 60
 "#
@@ -95,6 +127,8 @@ heartbeat_interval_s = 60
 pub struct Setup {
     pub genesis_toml: String,
     pub validator: Keypair,
+    /// The one member of the oracle set; signs reward manifests.
+    pub oracle: Keypair,
     pub accounts: Vec<(String, Keypair)>,
 }
 
@@ -105,6 +139,7 @@ pub fn new_setup(
     now_ms: u64,
 ) -> Result<Setup> {
     let validator = Keypair::generate();
+    let oracle = Keypair::generate();
     let accounts: Vec<(String, Keypair)> = (0..accounts)
         .map(|i| {
             let name = DEV_NAMES
@@ -123,12 +158,14 @@ pub fn new_setup(
             .iter()
             .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
             .collect::<Vec<_>>(),
+        &[Address(oracle.public())],
     );
     // The template must always be a valid genesis.
     Genesis::from_toml(&text).context("generated genesis is invalid")?;
     Ok(Setup {
         genesis_toml: text,
         validator,
+        oracle,
         accounts,
     })
 }
@@ -144,5 +181,28 @@ mod tests {
         assert_eq!(g.accounts.len(), 3);
         assert_eq!(g.networks.len(), 2);
         assert_eq!(g.supply(), 3 * DEV_BALANCE);
+        assert_eq!(g.emission.epoch_ms, 30_000);
+        assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
+        assert_eq!(g.emission.halving_interval_epochs, 100_000);
+        assert_eq!(g.emission.tail_per_epoch, 100_000_000);
+        assert_eq!(g.oracles.threshold, 1);
+        assert_eq!(g.oracles.members, vec![Address(s.oracle.public())]);
+        let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
+        assert_eq!(shares, vec![5_000, 5_000]);
+    }
+
+    #[test]
+    fn template_without_oracles_accepts_no_manifests() {
+        let text = template(
+            "t",
+            0,
+            1000,
+            &[("v".into(), Address(Keypair::generate().public()))],
+            &[],
+            &[],
+        );
+        let g = Genesis::from_toml(&text).unwrap();
+        assert_eq!(g.oracles.threshold, 0);
+        assert!(g.oracles.members.is_empty());
     }
 }

@@ -370,6 +370,7 @@ fn run() -> Result<()> {
             let setup = genesis_cmd::new_setup(&chain_id, accounts, 1000, serve::now_ms())?;
             let mut ks = keystore::Keystore::load(&keystore)?;
             ks.add("validator", &setup.validator)?;
+            ks.add("oracle", &setup.oracle)?;
             for (name, key) in &setup.accounts {
                 ks.add(name, key)?;
             }

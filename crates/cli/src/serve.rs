@@ -47,8 +47,8 @@ pub struct DevnetOptions {
     pub accounts: usize,
 }
 
-/// Creates the devnet's files on first start: genesis, keystore (validator and
-/// funded accounts).
+/// Creates the devnet's files on first start: genesis, keystore (validator, oracle
+/// and funded accounts).
 fn init_devnet(dir: &Path, accounts: usize, block_time: Option<Duration>) -> Result<bool> {
     let genesis_path = dir.join("genesis.toml");
     if genesis_path.exists() {
@@ -59,6 +59,7 @@ fn init_devnet(dir: &Path, accounts: usize, block_time: Option<Duration>) -> Res
     let setup = genesis_cmd::new_setup("plinth-devnet", accounts, block_time_ms, now_ms())?;
     let mut ks = Keystore::load(&dir.join("keystore.json"))?;
     ks.add("validator", &setup.validator)?;
+    ks.add("oracle", &setup.oracle)?;
     for (name, key) in &setup.accounts {
         ks.add(name, key)?;
     }

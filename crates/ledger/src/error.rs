@@ -65,6 +65,32 @@ pub enum TxError {
     TooManyUnbonding { limit: u64 },
     #[error("duplicate transaction in block")]
     Duplicate,
+    #[error("epoch {epoch} is not over: it ends at {ends_at_ms} ms")]
+    EpochNotOver { epoch: u64, ends_at_ms: u64 },
+    #[error("a reward manifest for network `{network}` epoch {epoch} was already accepted")]
+    ManifestExists { network: String, epoch: u64 },
+    #[error(
+        "the manifest pays {total}, more than the {allowed} the network may emit in its epoch"
+    )]
+    OverEmission { total: Amount, allowed: Amount },
+    #[error("{valid} valid oracle signatures, {threshold} required")]
+    NotEnoughOracleSignatures { valid: u32, threshold: u32 },
+    #[error("{count} signatures, at most {limit} allowed")]
+    TooManySignatures { count: u64, limit: u64 },
+    #[error("the manifest pays {total} to no devices")]
+    EmptyManifest { total: Amount },
+    #[error("this chain has no oracle set, so it accepts no reward manifests")]
+    NoOracleSet,
+    #[error("no reward manifest for network `{network}` epoch {epoch}")]
+    UnknownManifest { network: String, epoch: u64 },
+    #[error("the merkle proof does not prove this entry under the manifest's root")]
+    BadProof,
+    #[error("entry {index} of network `{network}` epoch {epoch} is already claimed")]
+    AlreadyClaimed {
+        network: String,
+        epoch: u64,
+        index: u64,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

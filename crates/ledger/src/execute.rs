@@ -5,7 +5,7 @@ use crate::error::{LedgerError, TxError};
 use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store, Writes};
 use crate::tx::{Call, SignedTx};
-use crate::{accounts, devices, keys, staking, tree, Amount, MAX_TX_BYTES};
+use crate::{accounts, devices, keys, rewards, staking, tree, Amount, MAX_TX_BYTES};
 use jmt::storage::TreeUpdateBatch;
 use plinth_core::{Address, Hash};
 use rayon::prelude::*;
@@ -179,6 +179,16 @@ fn apply_tx<S: Store>(
             staking::unbond(state, params, ctx.height, &signer, target, *amount)?
         }
         Call::Withdraw => staking::withdraw(state, ctx.height, &signer)?,
+        Call::SubmitManifest { header, signatures } => {
+            rewards::submit_manifest(state, params, ctx, header, signatures)?
+        }
+        Call::Claim {
+            network,
+            epoch,
+            index,
+            entry,
+            proof,
+        } => rewards::claim(state, network, *epoch, *index, entry, proof)?,
     }
     Ok(tx.fee)
 }
@@ -327,6 +337,10 @@ pub struct PendingView {
 /// Checks whether `stx` would apply on top of committed state and the signer's
 /// pending transactions, without changing anything: the mempool's admission check.
 /// Returns what the transaction will spend (fee + cost).
+///
+/// Rules that depend on the block's timestamp are not checked here (the timestamp
+/// of the block that will include the transaction is not known yet): a reward
+/// manifest for an epoch that is not over is admitted, and refused by the block.
 pub fn admit<S: Store>(
     store: &S,
     stx: &SignedTx,
@@ -356,7 +370,9 @@ pub fn admit_with<S: Store>(
     }
     let ctx = BlockContext {
         height,
-        timestamp_ms: 0,
+        // The next block's timestamp is not known yet; time-dependent rules (a reward
+        // epoch being over) are judged by the block, which drops what fails them.
+        timestamp_ms: u64::MAX,
         proposer: *proposer,
     };
     match apply_tx(&mut state, params, &ctx, stx) {

@@ -1,9 +1,12 @@
 //! The genesis: a TOML file that fixes the token, the initial balances, the
-//! networks and their proof families, the validators and the block time.
+//! networks and their proof families, the validators, the block time, the emission
+//! schedule and the oracle set.
 
 use crate::block::{Block, BlockHeader};
+use crate::emission::{Emission, Supply, BPS};
 use crate::error::LedgerError;
 use crate::params::{ChainParams, Network, Validator};
+use crate::rewards::OracleSet;
 use crate::state::{Overlay, Store};
 use crate::{accounts::Account, keys, tree, Amount, Execution};
 use plinth_core::{Address, Hash, Signature};
@@ -26,6 +29,12 @@ pub struct Genesis {
     pub validators: Vec<Validator>,
     #[serde(default)]
     pub networks: Vec<GenesisNetwork>,
+    /// The emission schedule; by default nothing is emitted.
+    #[serde(default)]
+    pub emission: Emission,
+    /// The oracles that sign reward manifests; by default none (no manifests).
+    #[serde(default)]
+    pub oracles: OracleSet,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +82,10 @@ pub struct GenesisNetwork {
     /// The family's parameters; opaque to the ledger.
     #[serde(default)]
     pub params: toml::Table,
+    /// The network's share of each epoch's emission, in basis points (out of
+    /// 10,000); the shares of all networks add up to at most 10,000.
+    #[serde(default)]
+    pub share_bps: u32,
 }
 
 impl Genesis {
@@ -105,6 +118,8 @@ impl Genesis {
             min_fee: self.fees.min_fee,
             unbonding_blocks: self.staking.unbonding_blocks,
             max_unbonding_entries: self.staking.max_unbonding_entries,
+            genesis_time_ms: self.genesis_time_ms,
+            emission: self.emission.clone(),
         }
     }
 
@@ -156,6 +171,18 @@ impl Genesis {
                 return bad(format!("network `{}` listed twice", n.name));
             }
         }
+        let shares: u64 = self.networks.iter().map(|n| u64::from(n.share_bps)).sum();
+        if shares > u64::from(BPS) {
+            return bad(format!(
+                "networks' share_bps add up to {shares}, more than {BPS}"
+            ));
+        }
+        if self.emission.epoch_ms == 0 {
+            return bad("emission.epoch_ms must be positive".into());
+        }
+        if let Err(reason) = self.oracles.validate() {
+            return bad(reason);
+        }
         Ok(())
     }
 
@@ -190,9 +217,18 @@ impl Genesis {
                 family: n.family.clone(),
                 // toml::Table is ordered, so this JSON is canonical.
                 params_json: serde_json::to_string(&n.params).expect("params serialise"),
+                share_bps: n.share_bps,
             };
             state.put_t(keys::network(&n.name), &network);
         }
+        state.put_t(keys::ORACLES.to_vec(), &self.oracles);
+        state.put_t(
+            keys::SUPPLY.to_vec(),
+            &Supply {
+                genesis: self.supply(),
+                ..Supply::default()
+            },
+        );
         state.put_t(keys::HEAD.to_vec(), &(0u64, self.genesis_time_ms));
         let writes = state.into_writes();
         let (state_root, tree_batch) = tree::update(store, &writes, 0)?;

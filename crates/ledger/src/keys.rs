@@ -5,6 +5,10 @@ use plinth_core::PublicKey;
 
 pub const PARAMS: &[u8] = b"sys/params";
 pub const HEAD: &[u8] = b"sys/head";
+/// The token supply record ([`crate::emission::Supply`]).
+pub const SUPPLY: &[u8] = b"sys/supply";
+/// The oracle set that signs reward manifests ([`crate::rewards::OracleSet`]).
+pub const ORACLES: &[u8] = b"sys/oracles";
 
 fn with_key(prefix: &[u8], key: &PublicKey) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + 32);
@@ -63,5 +67,29 @@ pub fn stake_total(target_tag: u8, target: &PublicKey) -> Vec<u8> {
     let mut k = b"stake/".to_vec();
     k.push(target_tag);
     k.extend_from_slice(target.as_bytes());
+    k
+}
+
+/// A network's reward epochs: `rwd/{network}/`. Network names are `[a-z0-9-]`, so
+/// the `/` after the name ends it unambiguously.
+pub fn reward_prefix(network: &str) -> Vec<u8> {
+    let mut k = b"rwd/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k
+}
+
+/// An accepted reward manifest: `rwd/{network}/{epoch BE}`.
+pub fn reward_epoch(network: &str, epoch: u64) -> Vec<u8> {
+    let mut k = reward_prefix(network);
+    k.extend_from_slice(&epoch.to_be_bytes());
+    k
+}
+
+/// The marker of a claimed manifest entry: `rwd/{network}/{epoch BE}/c/{index BE}`.
+pub fn reward_claim(network: &str, epoch: u64, index: u64) -> Vec<u8> {
+    let mut k = reward_epoch(network, epoch);
+    k.extend_from_slice(b"/c/");
+    k.extend_from_slice(&index.to_be_bytes());
     k
 }

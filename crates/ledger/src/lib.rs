@@ -15,32 +15,39 @@
 //! no clock and no randomness: the block's timestamp and height come in with the block.
 //! Amounts are `u64` in the token's smallest unit with checked arithmetic.
 //!
-//! Modules follow the ledger's domains: [`accounts`], [`devices`], [`staking`];
-//! [`tx`] holds the signed envelope and [`block`] the block format.
+//! Modules follow the ledger's domains: [`accounts`], [`devices`], [`staking`],
+//! [`emission`] (schedule and supply) and [`rewards`] (oracle-signed epoch manifests,
+//! merkle-proof claims); [`tx`] holds the signed envelope and [`block`] the block
+//! format.
 
 pub mod accounts;
 pub mod block;
 pub mod devices;
+pub mod emission;
 pub mod error;
 pub mod execute;
 pub mod genesis;
 pub mod keys;
 pub mod params;
+pub mod rewards;
 pub mod staking;
 pub mod state;
 pub mod tree;
 pub mod tx;
 
 pub use block::{Block, BlockHeader, Receipt};
+pub use emission::{Emission, Supply};
 pub use error::{LedgerError, TxError};
 pub use execute::{admit, apply_block, execute, BlockContext, Execution, PendingView, SigCheck};
 pub use genesis::Genesis;
 pub use params::ChainParams;
+pub use rewards::{ManifestEntry, ManifestHeader, OracleSet, OracleSignature, RewardEpoch};
 pub use state::{Overlay, Store};
 pub use tx::{Call, SignedTx, StakeTarget, Transaction};
 
 /// Amounts in the token's smallest unit.
 pub type Amount = u64;
 
-/// The largest encoded transaction the ledger accepts.
-pub const MAX_TX_BYTES: usize = 4 * 1024;
+/// The largest encoded transaction the ledger accepts. Sized so that a reward
+/// manifest with the most oracle signatures (64 × 96 bytes) fits.
+pub const MAX_TX_BYTES: usize = 8 * 1024;

@@ -16,6 +16,10 @@ pub struct ChainParams {
     pub min_fee: Amount,
     pub unbonding_blocks: u64,
     pub max_unbonding_entries: u64,
+    /// Timestamp of the genesis block; reward epochs count from it.
+    pub genesis_time_ms: u64,
+    /// The emission schedule (epoch length, initial rate, halving, tail).
+    pub emission: crate::emission::Emission,
 }
 
 /// A network of devices and the proof family that verifies their work.
@@ -25,6 +29,8 @@ pub struct Network {
     pub family: String,
     /// The family's parameters as canonical JSON (sorted keys); opaque to the ledger.
     pub params_json: String,
+    /// The network's share of each epoch's emission, in basis points.
+    pub share_bps: u32,
 }
 
 /// A member of the validator set.

@@ -1,10 +1,12 @@
 //! The signed transaction envelope. The calls themselves belong to their modules
-//! ([`crate::accounts`], [`crate::devices`], [`crate::staking`]); this file only
+//! ([`crate::accounts`], [`crate::devices`], [`crate::staking`], [`crate::rewards`]); this file only
 //! names them and says how the envelope is signed and hashed.
 
 use crate::error::TxError;
+use crate::rewards::{ManifestEntry, ManifestHeader, OracleSignature};
 use crate::{Amount, MAX_TX_BYTES};
 use borsh::{BorshDeserialize, BorshSerialize};
+use plinth_core::merkle::Proof;
 use plinth_core::{Address, DeviceId, Hash, Keypair, Signature};
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +40,22 @@ pub enum Call {
     Unbond { target: StakeTarget, amount: Amount },
     /// Move every matured unbonding entry back to the free balance.
     Withdraw,
+    /// Put an epoch's reward manifest on the ledger, signed by the oracle quorum
+    /// (at most [`crate::rewards::MAX_MANIFEST_SIGNATURES`] signatures). Any account
+    /// may submit it.
+    SubmitManifest {
+        header: ManifestHeader,
+        signatures: Vec<OracleSignature>,
+    },
+    /// Pay entry `index` of an accepted manifest to its owner, proven by a merkle
+    /// proof. Anyone may submit it; the tokens always go to `entry.owner`.
+    Claim {
+        network: String,
+        epoch: u64,
+        index: u64,
+        entry: ManifestEntry,
+        proof: Proof,
+    },
 }
 
 /// What stake is bonded to.

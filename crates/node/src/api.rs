@@ -45,6 +45,39 @@ pub struct StatusView {
     pub token: TokenView,
     pub min_fee: Amount,
     pub unbonding_blocks: u64,
+    /// Reward epochs count from the genesis time in steps of `epoch_ms`.
+    pub genesis_time_ms: u64,
+    pub epoch_ms: u64,
+    /// The reward epoch of the head block's timestamp (still running).
+    pub epoch: u64,
+}
+
+/// `GET /v1/supply`: the supply record and what circulates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SupplyView {
+    /// Σ balances at genesis.
+    pub genesis: Amount,
+    /// Minted by accepted reward manifests.
+    pub minted: Amount,
+    pub burned: Amount,
+    /// Minted but not yet claimed.
+    pub unclaimed: Amount,
+    /// `genesis + minted − burned − unclaimed`: what accounts hold.
+    pub circulating: Amount,
+    pub height: u64,
+}
+
+/// `GET /v1/rewards/{network}/{epoch}/claimed/{index}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimedView {
+    pub claimed: bool,
+}
+
+/// `GET /v1/oracles`: the oracle set that signs reward manifests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OraclesView {
+    pub threshold: u32,
+    pub members: Vec<Address>,
 }
 
 /// A state proof: `value` (hex, absent for a non-existence proof) under

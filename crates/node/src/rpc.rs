@@ -18,6 +18,7 @@ use futures_util::stream::Stream;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::devices::Device;
 use plinth_ledger::params::{Network, Validator};
+use plinth_ledger::rewards::{self, RewardEpoch};
 use plinth_ledger::{accounts, keys, staking, tree, Overlay, StakeTarget, TxError};
 use plinth_store::Snapshot;
 use serde::Deserialize;
@@ -134,6 +135,13 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/accounts/{addr}/txs", get(history))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}", get(device))
+        .route("/v1/supply", get(supply))
+        .route("/v1/oracles", get(oracles))
+        .route("/v1/rewards/{network}/{epoch}", get(reward_epoch))
+        .route(
+            "/v1/rewards/{network}/{epoch}/claimed/{index}",
+            get(reward_claimed),
+        )
         .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{id}", get(block))
         .route(
@@ -178,7 +186,73 @@ async fn status(State(node): State<AppState>) -> Result<Json<StatusView>, ApiErr
         },
         min_fee: p.min_fee,
         unbonding_blocks: p.unbonding_blocks,
+        genesis_time_ms: p.genesis_time_ms,
+        epoch_ms: p.emission.epoch_ms,
+        epoch: p.emission.epoch_at(p.genesis_time_ms, head.timestamp_ms),
     }))
+}
+
+async fn supply(State(node): State<AppState>) -> Result<Json<SupplyView>, ApiError> {
+    let snap = snapshot(&node)?;
+    let s = plinth_ledger::emission::supply(&Overlay::new(&snap)).map_err(ApiError::internal)?;
+    let circulating = s
+        .circulating()
+        .ok_or_else(|| ApiError::internal("supply record out of range"))?;
+    Ok(Json(SupplyView {
+        genesis: s.genesis,
+        minted: s.minted,
+        burned: s.burned,
+        unclaimed: s.unclaimed,
+        circulating,
+        height: snap.head().unwrap_or(0),
+    }))
+}
+
+async fn oracles(State(node): State<AppState>) -> Result<Json<OraclesView>, ApiError> {
+    let snap = snapshot(&node)?;
+    let set = rewards::oracle_set(&Overlay::new(&snap)).map_err(ApiError::internal)?;
+    Ok(Json(OraclesView {
+        threshold: set.threshold,
+        members: set.members,
+    }))
+}
+
+fn unknown_manifest(network: &str, epoch: u64) -> ApiError {
+    ApiError::not_found(
+        "unknown_manifest",
+        format!("no reward manifest for network `{network}` epoch {epoch}"),
+    )
+}
+
+async fn reward_epoch(
+    State(node): State<AppState>,
+    Path((network, epoch)): Path<(String, String)>,
+) -> Result<Json<RewardEpoch>, ApiError> {
+    let epoch: u64 = parse(&epoch, "invalid_epoch")?;
+    let snap = snapshot(&node)?;
+    rewards::reward_epoch(&Overlay::new(&snap), &network, epoch)
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .ok_or_else(|| unknown_manifest(&network, epoch))
+}
+
+async fn reward_claimed(
+    State(node): State<AppState>,
+    Path((network, epoch, index)): Path<(String, String, String)>,
+) -> Result<Json<ClaimedView>, ApiError> {
+    let epoch: u64 = parse(&epoch, "invalid_epoch")?;
+    let index: u64 = parse(&index, "invalid_index")?;
+    let snap = snapshot(&node)?;
+    let state = Overlay::new(&snap);
+    if rewards::reward_epoch(&state, &network, epoch)
+        .map_err(ApiError::internal)?
+        .is_none()
+    {
+        return Err(unknown_manifest(&network, epoch));
+    }
+    let claimed =
+        rewards::is_claimed(&state, &network, epoch, index).map_err(ApiError::internal)?;
+    Ok(Json(ClaimedView { claimed }))
 }
 
 async fn genesis(State(node): State<AppState>) -> Json<plinth_ledger::Genesis> {
@@ -208,7 +282,12 @@ async fn networks(State(node): State<AppState>) -> Result<Json<Vec<serde_json::V
     for (_, v) in rows {
         let n: Network = borsh::from_slice(&v).map_err(ApiError::internal)?;
         let params: serde_json::Value = serde_json::from_str(&n.params_json).unwrap_or_default();
-        out.push(serde_json::json!({"name": n.name, "family": n.family, "params": params}));
+        out.push(serde_json::json!({
+            "name": n.name,
+            "family": n.family,
+            "params": params,
+            "share_bps": n.share_bps,
+        }));
     }
     Ok(Json(out))
 }

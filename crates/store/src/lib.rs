@@ -353,6 +353,8 @@ fn touched(tx: &plinth_ledger::SignedTx) -> Vec<Address> {
     match &tx.tx.call {
         Call::Transfer { to, .. } => out.push(*to),
         Call::TransferDevice { new_owner, .. } => out.push(*new_owner),
+        // A claim pays the entry's owner, whoever submits it.
+        Call::Claim { entry, .. } => out.push(entry.owner),
         _ => {}
     }
     out.dedup();

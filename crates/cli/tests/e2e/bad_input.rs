@@ -36,7 +36,10 @@ fn bad_input_gets_a_json_4xx_and_changes_nothing() {
     );
     let huge = format!(r#"{{"tx": "{}"}}"#, "00".repeat(100_000));
     expect(net.post_raw("/v1/txs", &huge), 413, "too_large");
-    let big_tx = format!(r#"{{"tx": "{}"}}"#, "00".repeat(5_000));
+    let big_tx = format!(
+        r#"{{"tx": "{}"}}"#,
+        "00".repeat(plinth_ledger::MAX_TX_BYTES + 1)
+    );
     expect(net.post_raw("/v1/txs", &big_tx), 413, "too_large");
 
     // Bad signature: a transaction signed by someone else.

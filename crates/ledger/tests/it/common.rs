@@ -7,8 +7,10 @@ use plinth_core::{Address, DeviceId, Hash, Keypair};
 use plinth_ledger::accounts::{self, Account};
 use plinth_ledger::block::tx_root;
 use plinth_ledger::devices::{self, Device};
+use plinth_ledger::emission::{self, Emission, Supply};
 use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
 use plinth_ledger::params::Validator;
+use plinth_ledger::rewards::{self, ManifestEntry, ManifestHeader, OracleSet, RewardEpoch};
 use plinth_ledger::state::MemStore;
 use plinth_ledger::{
     execute, staking, Block, BlockContext, BlockHeader, Call, Execution, Genesis, Overlay, Receipt,
@@ -25,6 +27,16 @@ pub const MAX_UNBONDING: u64 = 2;
 pub const INITIAL_BALANCE: u64 = 1_000_000;
 pub const GENESIS_TIME_MS: u64 = 1_700_000_000_000;
 pub const BLOCK_TIME_MS: u64 = 1_000;
+/// Reward epochs last ten blocks: epoch `e` is over from block `10 (e + 1)` on.
+pub const EPOCH_MS: u64 = 10 * BLOCK_TIME_MS;
+pub const INITIAL_PER_EPOCH: u64 = 100_000;
+pub const HALVING_EPOCHS: u64 = 4;
+pub const TAIL_PER_EPOCH: u64 = 10_000;
+/// The "weather" network's share of each epoch's emission.
+pub const SHARE_BPS: u32 = 5_000;
+/// Oracles `oracle_key(0..ORACLES)` form the set; any `ORACLE_THRESHOLD` sign.
+pub const ORACLES: u8 = 3;
+pub const ORACLE_THRESHOLD: u32 = 2;
 
 /// The key of funded user `i` (seeds 1..).
 pub fn user(i: u8) -> Keypair {
@@ -39,6 +51,13 @@ pub fn validator_key() -> Keypair {
 /// A device key (seeds distinct from the users' and the validator's).
 pub fn device_key(i: u8) -> Keypair {
     let mut seed = [0xD0; 32];
+    seed[0] = i;
+    Keypair::from_seed(seed)
+}
+
+/// Oracle `i`'s key (member of the genesis oracle set for `i < ORACLES`).
+pub fn oracle_key(i: u8) -> Keypair {
+    let mut seed = [0x0C; 32];
     seed[0] = i;
     Keypair::from_seed(seed)
 }
@@ -73,8 +92,9 @@ pub fn paris() -> u64 {
     cell(48.8566, 2.3522)
 }
 
-/// A genesis with `n` users funded with `INITIAL_BALANCE`, one validator and one
-/// network ("weather", family "sensor").
+/// A genesis with `n` users funded with `INITIAL_BALANCE`, one validator, one
+/// network ("weather", family "sensor", `SHARE_BPS` of the emission), an emission
+/// schedule and a 2-of-3 oracle set.
 pub fn genesis(n: u8) -> Genesis {
     let mut params = toml::Table::new();
     params.insert("min_readings".into(), toml::Value::Integer(3));
@@ -106,7 +126,18 @@ pub fn genesis(n: u8) -> Genesis {
             name: NETWORK.into(),
             family: FAMILY.into(),
             params,
+            share_bps: SHARE_BPS,
         }],
+        emission: Emission {
+            epoch_ms: EPOCH_MS,
+            initial_per_epoch: INITIAL_PER_EPOCH,
+            halving_interval_epochs: HALVING_EPOCHS,
+            tail_per_epoch: TAIL_PER_EPOCH,
+        },
+        oracles: OracleSet {
+            threshold: ORACLE_THRESHOLD,
+            members: (0..ORACLES).map(|i| addr(&oracle_key(i))).collect(),
+        },
     }
 }
 
@@ -137,6 +168,70 @@ pub fn supply(store: &MemStore) -> u64 {
         .iter()
         .map(|(_, v)| borsh::from_slice::<Account>(v).unwrap().total())
         .sum()
+}
+
+/// The supply record in committed state.
+pub fn supply_record(store: &MemStore) -> Supply {
+    emission::supply(&Overlay::new(store)).unwrap()
+}
+
+/// The accepted manifest of `network` for `epoch`.
+pub fn reward_epoch(store: &MemStore, network: &str, epoch: u64) -> Option<RewardEpoch> {
+    rewards::reward_epoch(&Overlay::new(store), network, epoch).unwrap()
+}
+
+/// Whether entry `index` of a manifest has been claimed.
+pub fn is_claimed(store: &MemStore, network: &str, epoch: u64, index: u64) -> bool {
+    rewards::is_claimed(&Overlay::new(store), network, epoch, index).unwrap()
+}
+
+/// Manifest entries: device `device_key(i)` owned by `owners[i]`, earning `amounts[i]`.
+pub fn entries(owners: &[Address], amounts: &[u64]) -> Vec<ManifestEntry> {
+    owners
+        .iter()
+        .zip(amounts)
+        .enumerate()
+        .map(|(i, (owner, amount))| ManifestEntry {
+            device: dev_id(&device_key(i as u8)),
+            owner: *owner,
+            amount: *amount,
+        })
+        .collect()
+}
+
+/// The header of a manifest over `entries` for `network` and `epoch`.
+pub fn manifest_header(network: &str, epoch: u64, entries: &[ManifestEntry]) -> ManifestHeader {
+    ManifestHeader {
+        chain_id: CHAIN_ID.into(),
+        network: network.into(),
+        epoch,
+        root: rewards::manifest_root(entries),
+        total: entries.iter().map(|e| e.amount).sum(),
+        devices: entries.len() as u64,
+        inputs: Hash::of(b"spool batches"),
+    }
+}
+
+/// A `SubmitManifest` call signed by oracles `signers`.
+pub fn submit_call(header: &ManifestHeader, signers: &[u8]) -> Call {
+    Call::SubmitManifest {
+        header: header.clone(),
+        signatures: signers
+            .iter()
+            .map(|i| header.sign(&oracle_key(*i)))
+            .collect(),
+    }
+}
+
+/// A `Claim` call for `entries[index]` with its proof.
+pub fn claim_call(network: &str, epoch: u64, entries: &[ManifestEntry], index: usize) -> Call {
+    Call::Claim {
+        network: network.into(),
+        epoch,
+        index: index as u64,
+        entry: entries[index],
+        proof: rewards::manifest_proof(entries, index).unwrap(),
+    }
 }
 
 /// Signs a transaction for this chain.
@@ -311,6 +406,17 @@ impl Chain {
         let call = register_call(&addr(owner), device, NETWORK, location);
         let stx = self.tx(owner, call);
         self.ok(stx);
+    }
+
+    /// The epoch the next block's timestamp falls in.
+    pub fn next_epoch(&self) -> u64 {
+        (self.next_ctx().timestamp_ms - GENESIS_TIME_MS) / EPOCH_MS
+    }
+
+    /// Produces empty blocks until the next block is the first in which `epoch` is
+    /// over.
+    pub fn finish_epoch(&mut self, epoch: u64) {
+        self.advance_to((epoch + 1) * (EPOCH_MS / BLOCK_TIME_MS) - 1);
     }
 
     /// Produces empty blocks until the head is at `height`.

@@ -7,6 +7,7 @@ mod devices;
 mod envelope;
 mod proofs;
 mod replay;
+mod rewards;
 mod signatures;
 mod staking;
 mod supply;

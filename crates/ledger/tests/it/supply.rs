@@ -1,8 +1,11 @@
-//! Property: no sequence of transfers, bonds, unbonds and withdraws creates or
-//! destroys tokens. Fees move to the proposer, which is an account too.
+//! Property: no sequence of transfers, bonds, unbonds, withdraws, reward manifests
+//! and claims creates or destroys tokens outside the supply record: the accounts'
+//! holdings plus the unclaimed rewards always equal `genesis + minted − burned`, and
+//! only accepted manifests mint. Fees move to the proposer, which is an account too.
 
 use crate::common::*;
 use plinth_ledger::accounts::Account;
+use plinth_ledger::rewards::ManifestEntry;
 use plinth_ledger::{Call, StakeTarget};
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -11,10 +14,42 @@ const USERS: u8 = 4;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Transfer { from: u8, to: u8, amount: u64 },
-    Bond { who: u8, device: bool, amount: u64 },
-    Unbond { who: u8, device: bool, amount: u64 },
-    Withdraw { who: u8 },
+    Transfer {
+        from: u8,
+        to: u8,
+        amount: u64,
+    },
+    Bond {
+        who: u8,
+        device: bool,
+        amount: u64,
+    },
+    Unbond {
+        who: u8,
+        device: bool,
+        amount: u64,
+    },
+    Withdraw {
+        who: u8,
+    },
+    /// A manifest for the epoch `back` epochs before the last finished one, paying
+    /// `amounts` to parties; `extra` is added to the signed total (a bad oracle).
+    Manifest {
+        who: u8,
+        back: u64,
+        amounts: Vec<(u8, u64)>,
+        extra: u64,
+    },
+    /// A claim of entry `entry` of the `manifest`-th manifest built so far (accepted
+    /// or not), possibly with a tampered amount.
+    Claim {
+        who: u8,
+        manifest: usize,
+        entry: usize,
+        tamper: bool,
+    },
+    /// Produce blocks until the current epoch is over.
+    NextEpoch,
     EndBlock,
 }
 
@@ -36,7 +71,17 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(who, device, amount)| Op::Bond { who, device, amount }),
         3 => (who.clone(), any::<bool>(), amount())
             .prop_map(|(who, device, amount)| Op::Unbond { who, device, amount }),
-        2 => who.prop_map(|who| Op::Withdraw { who }),
+        2 => who.clone().prop_map(|who| Op::Withdraw { who }),
+        2 => (
+            who.clone(),
+            0..3u64,
+            prop::collection::vec((0..=USERS, 0..30_000u64), 0..4),
+            prop_oneof![3 => Just(0u64), 1 => 0..20_000u64],
+        )
+            .prop_map(|(who, back, amounts, extra)| Op::Manifest { who, back, amounts, extra }),
+        4 => (who, 0..8usize, 0..4usize, prop::bool::weighted(0.2))
+            .prop_map(|(who, manifest, entry, tamper)| Op::Claim { who, manifest, entry, tamper }),
+        1 => Just(Op::NextEpoch),
         2 => Just(Op::EndBlock),
     ]
 }
@@ -51,7 +96,24 @@ fn party(i: u8) -> plinth_core::Keypair {
 }
 
 fn check_invariants(c: &Chain, supply0: u64) {
-    assert_eq!(supply(&c.store), supply0, "total supply changed");
+    let s = supply_record(&c.store);
+    assert_eq!(s.genesis, supply0);
+    assert_eq!(
+        supply(&c.store) + s.unclaimed,
+        s.genesis + s.minted - s.burned,
+        "tokens appeared or vanished outside the supply record"
+    );
+    // Every accepted manifest minted its total; what is unclaimed is what its
+    // entries have not paid out yet.
+    let (mut minted, mut unclaimed) = (0u64, 0u64);
+    for (_, v) in c.store.scan(b"rwd/") {
+        if let Ok(r) = borsh::from_slice::<plinth_ledger::RewardEpoch>(&v) {
+            assert!(r.claimed <= r.header.total);
+            minted += r.header.total;
+            unclaimed += r.header.total - r.claimed;
+        }
+    }
+    assert_eq!((s.minted, s.unclaimed), (minted, unclaimed));
     // Each account's `bonded` is the sum of its bond entries, and all bonds add up
     // to the targets' totals.
     let mut bonded_sum = 0u64;
@@ -76,7 +138,9 @@ fn check_invariants(c: &Chain, supply0: u64) {
     assert_eq!(bonded_sum, totals);
 }
 
-fn run(ops: Vec<Op>, fee_extra: u64) -> (usize, usize) {
+/// Runs `ops`; returns how many transactions succeeded, failed, and were not built
+/// (claims with no manifest to claim from).
+fn run(ops: Vec<Op>, fee_extra: u64) -> (usize, usize, usize) {
     let mut c = Chain::new(USERS);
     // Signatures are not what this property is about; skip their checks for speed.
     c.sigs = plinth_ledger::SigCheck::Trusted;
@@ -98,7 +162,9 @@ fn run(ops: Vec<Op>, fee_extra: u64) -> (usize, usize) {
     check_invariants(&c, supply0);
 
     let validator = StakeTarget::Validator(c.proposer());
-    let (mut ok, mut failed) = (0, 0);
+    // Every manifest built, accepted or not: (epoch, entries).
+    let mut manifests: Vec<(u64, Vec<ManifestEntry>)> = Vec::new();
+    let (mut ok, mut failed, mut skipped) = (0, 0, 0);
     let mut block = Vec::new();
     let mut nonces: HashMap<u8, u64> = HashMap::new();
     let mut flush = |c: &mut Chain, block: &mut Vec<_>, nonces: &mut HashMap<u8, u64>| {
@@ -117,6 +183,55 @@ fn run(ops: Vec<Op>, fee_extra: u64) -> (usize, usize) {
             Op::EndBlock => {
                 flush(&mut c, &mut block, &mut nonces);
                 continue;
+            }
+            Op::NextEpoch => {
+                flush(&mut c, &mut block, &mut nonces);
+                let epoch = c.next_epoch();
+                while c.next_epoch() == epoch {
+                    flush(&mut c, &mut block, &mut nonces);
+                }
+                continue;
+            }
+            Op::Manifest {
+                who,
+                back,
+                amounts,
+                extra,
+            } => {
+                // The last finished epoch, or epoch 0 (then refused as not over).
+                let epoch = c.next_epoch().saturating_sub(1 + back);
+                let es: Vec<ManifestEntry> = amounts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (to, amount))| ManifestEntry {
+                        device: dev_id(&device_key(i as u8)),
+                        owner: addr(&party(*to)),
+                        amount: *amount,
+                    })
+                    .collect();
+                let mut header = manifest_header(NETWORK, epoch, &es);
+                header.total += extra;
+                manifests.push((epoch, es));
+                (who, submit_call(&header, &[0, 2]))
+            }
+            Op::Claim {
+                who,
+                manifest,
+                entry,
+                tamper,
+            } => {
+                let Some((epoch, es)) = manifests
+                    .get(manifest % manifests.len().max(1))
+                    .filter(|(_, es)| !es.is_empty())
+                else {
+                    skipped += 1;
+                    continue;
+                };
+                let mut call = claim_call(NETWORK, *epoch, es, entry % es.len());
+                if let (true, Call::Claim { entry, .. }) = (tamper, &mut call) {
+                    entry.amount += 1;
+                }
+                (who, call)
             }
             Op::Transfer { from, to, amount } => (
                 from,
@@ -158,7 +273,7 @@ fn run(ops: Vec<Op>, fee_extra: u64) -> (usize, usize) {
         *n += 1;
     }
     flush(&mut c, &mut block, &mut nonces);
-    (ok, failed)
+    (ok, failed, skipped)
 }
 
 proptest! {
@@ -166,9 +281,9 @@ proptest! {
 
     #[test]
     fn supply_is_conserved(ops in prop::collection::vec(op(), 1..40), fee_extra in 0..50u64) {
-        let n = ops.iter().filter(|o| !matches!(o, Op::EndBlock)).count();
-        let (ok, failed) = run(ops, fee_extra);
-        prop_assert_eq!(ok + failed, n);
+        let (ok, failed, skipped) = run(ops.clone(), fee_extra);
+        let n = ops.iter().filter(|o| !matches!(o, Op::EndBlock | Op::NextEpoch)).count();
+        prop_assert_eq!(ok + failed + skipped, n);
     }
 }
 
@@ -214,6 +329,64 @@ fn supply_is_conserved_through_a_full_staking_cycle() {
     }
     ops.push(Op::Withdraw { who: 0 });
     ops.push(Op::Withdraw { who: 1 });
-    let (ok, failed) = run(ops, 5);
+    let (ok, failed, _) = run(ops, 5);
     assert_eq!((ok, failed), (7, 1));
+}
+
+/// A fixed sequence through the reward paths: a manifest, good and tampered claims,
+/// a double claim, a manifest over the allowance, one for an epoch not yet over.
+#[test]
+fn supply_is_conserved_through_manifests_and_claims() {
+    let ops = vec![
+        // Epoch 0 is not over yet.
+        Op::Manifest {
+            who: 0,
+            back: 0,
+            amounts: vec![(1, 100)],
+            extra: 0,
+        },
+        Op::NextEpoch,
+        Op::Manifest {
+            who: 0,
+            back: 0,
+            amounts: vec![(1, 100), (USERS, 250), (2, 0)],
+            extra: 0,
+        },
+        Op::EndBlock,
+        Op::Claim {
+            who: 3,
+            manifest: 1,
+            entry: 1,
+            tamper: false,
+        },
+        Op::Claim {
+            who: 3,
+            manifest: 1,
+            entry: 0,
+            tamper: true,
+        },
+        Op::EndBlock,
+        Op::Claim {
+            who: 2,
+            manifest: 1,
+            entry: 1,
+            tamper: false,
+        },
+        Op::Claim {
+            who: 1,
+            manifest: 1,
+            entry: 0,
+            tamper: false,
+        },
+        Op::NextEpoch,
+        // Over the 50,000 allowance.
+        Op::Manifest {
+            who: 1,
+            back: 0,
+            amounts: vec![(0, 30_000), (1, 20_000)],
+            extra: 1,
+        },
+    ];
+    let (ok, failed, skipped) = run(ops, 0);
+    assert_eq!((ok, failed, skipped), (3, 4, 0));
 }

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use plinth_ledger::Call;
 use plinth_node::api::{
     AccountView, BlockView, DeviceView, ErrorBody, ProofView, StatusView, SubmitResponse, TxStatus,
 };
@@ -313,4 +314,206 @@ async fn events_stream_a_block_event_per_block() {
     assert_eq!(v["hash"], head.hash().to_string());
     assert_eq!(v["state_root"], head.state_root.to_string());
     assert_eq!(v["timestamp_ms"], head.timestamp_ms);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rewards_supply_and_oracles() {
+    use plinth_ledger::rewards::{manifest_proof, manifest_root, ManifestEntry, ManifestHeader};
+    use plinth_ledger::RewardEpoch;
+    use plinth_node::api::{ClaimedView, OraclesView, SupplyView, TxView};
+
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let app = router(node.clone());
+    let genesis_supply = USERS as u64 * INITIAL_BALANCE;
+
+    // Status at genesis: epoch 0 of one-minute epochs.
+    let s: StatusView = get(&app, "/v1/status", StatusCode::OK).await;
+    assert_eq!(
+        (s.genesis_time_ms, s.epoch_ms, s.epoch),
+        (GENESIS_TIME_MS, EPOCH_MS, 0)
+    );
+    let o: OraclesView = get(&app, "/v1/oracles", StatusCode::OK).await;
+    assert_eq!((o.threshold, o.members), (1, vec![addr(&oracle_key())]));
+    let nets: Vec<serde_json::Value> = get(&app, "/v1/networks", StatusCode::OK).await;
+    assert_eq!(nets[0]["name"], NETWORK);
+    assert_eq!(nets[0]["share_bps"], SHARE_BPS);
+    let sup: SupplyView = get(&app, "/v1/supply", StatusCode::OK).await;
+    assert_eq!(
+        (
+            sup.genesis,
+            sup.minted,
+            sup.burned,
+            sup.unclaimed,
+            sup.circulating
+        ),
+        (genesis_supply, 0, 0, 0, genesis_supply)
+    );
+
+    let e: ErrorBody = get(&app, "/v1/rewards/weather/0", StatusCode::NOT_FOUND).await;
+    assert_eq!(e.error.code, "unknown_manifest");
+    let e: ErrorBody = get(&app, "/v1/rewards/nope/0", StatusCode::NOT_FOUND).await;
+    assert_eq!(e.error.code, "unknown_manifest");
+    let e: ErrorBody = get(&app, "/v1/rewards/weather/x", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_epoch");
+    let e: ErrorBody = get(
+        &app,
+        "/v1/rewards/weather/0/claimed/0",
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(e.error.code, "unknown_manifest");
+
+    // Epoch 0 ended long ago (the node's blocks carry the wall clock): the oracle's
+    // manifest goes on chain, submitted by user 0.
+    let stranger = addr(&plinth_core::Keypair::from_seed([0x55; 32]));
+    let entries = vec![
+        ManifestEntry {
+            device: dev_id(&device_key(0)),
+            owner: addr(&user(1)),
+            amount: 300_000,
+        },
+        ManifestEntry {
+            device: dev_id(&device_key(1)),
+            owner: stranger,
+            amount: 200_000,
+        },
+    ];
+    let header = ManifestHeader {
+        chain_id: CHAIN_ID.into(),
+        network: NETWORK.into(),
+        epoch: 0,
+        root: manifest_root(&entries),
+        total: 500_000,
+        devices: 2,
+        inputs: plinth_core::Hash::of(b"batches"),
+    };
+    let submit = signed(
+        &user(0),
+        0,
+        FEE,
+        Call::SubmitManifest {
+            header: header.clone(),
+            signatures: vec![header.sign(&oracle_key())],
+        },
+    );
+    // One for an epoch that has not ended: admitted, then refused by the block.
+    let mut future = header.clone();
+    future.epoch = 1_000_000_000;
+    let early = signed(
+        &user(2),
+        0,
+        FEE,
+        Call::SubmitManifest {
+            signatures: vec![future.sign(&oracle_key())],
+            header: future,
+        },
+    );
+    for t in [&submit, &early] {
+        let (st, body) = post_json(
+            &app,
+            "/v1/txs",
+            serde_json::json!({ "tx": hex::encode(t.encode()) }),
+        )
+        .await;
+        assert_eq!(
+            st,
+            StatusCode::ACCEPTED,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let head = produce(&node).await;
+    let t: TxView = get(&app, &format!("/v1/txs/{}", early.hash()), StatusCode::OK).await;
+    assert_eq!(t.status, TxStatus::Rejected);
+    assert_eq!(t.error.unwrap().code, "epoch_not_over");
+
+    let r: RewardEpoch = get(&app, "/v1/rewards/weather/0", StatusCode::OK).await;
+    assert_eq!(r.header, header);
+    assert_eq!(
+        (r.claimed, r.claims, r.submitted_height),
+        (0, 0, head.height)
+    );
+    let raw: serde_json::Value = get(&app, "/v1/rewards/weather/0", StatusCode::OK).await;
+    assert_eq!(raw["header"]["root"], header.root.to_string());
+    assert_eq!(raw["header"]["total"], 500_000);
+    let c: ClaimedView = get(&app, "/v1/rewards/weather/0/claimed/1", StatusCode::OK).await;
+    assert!(!c.claimed);
+    let sup: SupplyView = get(&app, "/v1/supply", StatusCode::OK).await;
+    assert_eq!(
+        (sup.minted, sup.unclaimed, sup.circulating),
+        (500_000, 500_000, genesis_supply)
+    );
+    let s: StatusView = get(&app, "/v1/status", StatusCode::OK).await;
+    assert_eq!(s.epoch, (head.timestamp_ms - GENESIS_TIME_MS) / EPOCH_MS);
+
+    // User 3 claims the stranger's entry for them.
+    let claim = signed(
+        &user(3),
+        0,
+        FEE,
+        Call::Claim {
+            network: NETWORK.into(),
+            epoch: 0,
+            index: 1,
+            entry: entries[1],
+            proof: manifest_proof(&entries, 1).unwrap(),
+        },
+    );
+    assert!(node.submit(vec![claim.encode()]).await.remove(0).is_ok());
+    produce(&node).await;
+    assert_eq!(balance(&node, &stranger), 200_000);
+    // The claim shows in the owner's history, not only the claimer's.
+    let hist: Vec<plinth_node::api::HistoryItem> = get(
+        &app,
+        &format!("/v1/accounts/{stranger}/txs"),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        hist.iter().map(|h| h.hash).collect::<Vec<_>>(),
+        vec![claim.hash()]
+    );
+    let c: ClaimedView = get(&app, "/v1/rewards/weather/0/claimed/1", StatusCode::OK).await;
+    assert!(c.claimed);
+    let c: ClaimedView = get(&app, "/v1/rewards/weather/0/claimed/0", StatusCode::OK).await;
+    assert!(!c.claimed);
+    let e: ErrorBody = get(
+        &app,
+        "/v1/rewards/weather/0/claimed/-1",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(e.error.code, "invalid_index");
+    let r: RewardEpoch = get(&app, "/v1/rewards/weather/0", StatusCode::OK).await;
+    assert_eq!((r.claimed, r.claims), (200_000, 1));
+    let sup: SupplyView = get(&app, "/v1/supply", StatusCode::OK).await;
+    assert_eq!(
+        (sup.minted, sup.unclaimed, sup.circulating),
+        (500_000, 300_000, genesis_supply + 200_000)
+    );
+
+    // A second claim of the same entry is refused at submission.
+    let again = signed(
+        &user(3),
+        1,
+        FEE,
+        Call::Claim {
+            network: NETWORK.into(),
+            epoch: 0,
+            index: 1,
+            entry: entries[1],
+            proof: manifest_proof(&entries, 1).unwrap(),
+        },
+    );
+    let (st, body) = post_json(
+        &app,
+        "/v1/txs",
+        serde_json::json!({ "tx": hex::encode(again.encode()) }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let e: ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert_eq!(e.error.code, "already_claimed");
+    assert_eq!(e.error.details.unwrap()["index"], 1);
 }

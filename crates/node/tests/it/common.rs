@@ -32,6 +32,17 @@ pub fn device_key(i: u8) -> Keypair {
     Keypair::from_seed(seed)
 }
 
+/// The genesis oracle set's only member (threshold 1).
+pub fn oracle_key() -> Keypair {
+    Keypair::from_seed([0x0C; 32])
+}
+
+/// Reward epochs are a minute long; the network gets half of 1,000,000 per epoch.
+pub const EPOCH_MS: u64 = 60_000;
+pub const INITIAL_PER_EPOCH: u64 = 1_000_000;
+pub const SHARE_BPS: u32 = 5_000;
+pub const GENESIS_TIME_MS: u64 = 1_700_000_000_000;
+
 pub fn addr(k: &Keypair) -> Address {
     Address(k.public())
 }
@@ -58,11 +69,14 @@ pub fn genesis() -> Genesis {
         ));
     }
     Genesis::from_toml(&format!(
-        "chain_id = \"{CHAIN_ID}\"\ngenesis_time_ms = 1700000000000\nblock_time_ms = 100\n\
+        "chain_id = \"{CHAIN_ID}\"\ngenesis_time_ms = {GENESIS_TIME_MS}\nblock_time_ms = 100\n\
          [token]\nname = \"Plinth\"\nsymbol = \"PLN\"\ndecimals = 6\n\
          [fees]\nmin_fee = {MIN_FEE}\n[staking]\nunbonding_blocks = 3\n\
+         [emission]\nepoch_ms = {EPOCH_MS}\ninitial_per_epoch = {INITIAL_PER_EPOCH}\n\
+         [oracles]\nthreshold = 1\nmembers = [\"{}\"]\n\
          [[validators]]\nname = \"v\"\naddress = \"{}\"\n\
-         [[networks]]\nname = \"{NETWORK}\"\nfamily = \"sensor\"\n{accounts}",
+         [[networks]]\nname = \"{NETWORK}\"\nfamily = \"sensor\"\nshare_bps = {SHARE_BPS}\n{accounts}",
+        addr(&oracle_key()),
         addr(&validator_key())
     ))
     .expect("valid genesis")

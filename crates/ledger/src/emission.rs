@@ -1,0 +1,172 @@
+//! Token issuance: the emission schedule (how much each epoch may pay out) and the
+//! supply record (what exists, what was minted, what waits to be claimed).
+//!
+//! Time is cut into epochs of `epoch_ms` from the genesis time; epoch `e` covers block
+//! timestamps `[genesis_time_ms + e·epoch_ms, genesis_time_ms + (e+1)·epoch_ms)`. The
+//! schedule starts at `initial_per_epoch`, halves every `halving_interval_epochs` and
+//! never drops below `tail_per_epoch`. Nothing is minted by the clock: tokens come
+//! into existence only when a reward manifest for a finished epoch is accepted
+//! ([`crate::rewards`]), up to each network's share of that epoch's emission.
+
+use crate::error::{LedgerError, TxError};
+use crate::state::{Overlay, Store};
+use crate::{keys, Amount};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Basis points in one whole (a network's `share_bps` is out of this).
+pub const BPS: u32 = 10_000;
+
+/// The emission schedule, the genesis's `[emission]` section.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Emission {
+    /// Length of a reward epoch in milliseconds.
+    pub epoch_ms: u64,
+    /// Tokens (smallest unit) emitted in epoch 0.
+    pub initial_per_epoch: Amount,
+    /// The emission halves every this many epochs; 0 means it never halves.
+    pub halving_interval_epochs: u64,
+    /// The floor the emission never drops below.
+    pub tail_per_epoch: Amount,
+}
+
+impl Default for Emission {
+    fn default() -> Self {
+        Emission {
+            epoch_ms: 60_000,
+            initial_per_epoch: 0,
+            halving_interval_epochs: 0,
+            tail_per_epoch: 0,
+        }
+    }
+}
+
+impl Emission {
+    /// The tokens emitted in `epoch`:
+    /// `max(initial_per_epoch >> (epoch / halving_interval_epochs), tail_per_epoch)`.
+    pub fn per_epoch(&self, epoch: u64) -> Amount {
+        let halvings = epoch.checked_div(self.halving_interval_epochs).unwrap_or(0);
+        let halved = if halvings >= 64 {
+            0
+        } else {
+            self.initial_per_epoch >> halvings
+        };
+        halved.max(self.tail_per_epoch)
+    }
+
+    /// What a network with `share_bps` may pay out in `epoch`.
+    pub fn network_allowance(&self, epoch: u64, share_bps: u32) -> Amount {
+        let share = u128::from(share_bps.min(BPS));
+        // ≤ per_epoch(epoch) because share ≤ BPS, so it fits back into u64.
+        (u128::from(self.per_epoch(epoch)) * share / u128::from(BPS)) as Amount
+    }
+
+    /// The epoch a block timestamp falls in (timestamps before genesis are epoch 0).
+    pub fn epoch_at(&self, genesis_time_ms: u64, timestamp_ms: u64) -> u64 {
+        timestamp_ms
+            .saturating_sub(genesis_time_ms)
+            .checked_div(self.epoch_ms)
+            .unwrap_or(0)
+    }
+
+    /// The first timestamp after `epoch`: the epoch is over in a block at or past it.
+    /// `None` when that lies beyond the range of a `u64` (the epoch never ends).
+    pub fn epoch_end_ms(&self, genesis_time_ms: u64, epoch: u64) -> Option<u64> {
+        epoch
+            .checked_add(1)?
+            .checked_mul(self.epoch_ms)?
+            .checked_add(genesis_time_ms)
+    }
+}
+
+/// The token supply. Invariant: the holdings of every account (free, bonded and
+/// unbonding) plus `unclaimed` equal `genesis + minted − burned`.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct Supply {
+    /// Σ balances at genesis.
+    pub genesis: Amount,
+    /// Minted since genesis by accepted reward manifests.
+    pub minted: Amount,
+    /// Destroyed since genesis.
+    pub burned: Amount,
+    /// Minted but not yet claimed by the devices' owners.
+    pub unclaimed: Amount,
+}
+
+impl Supply {
+    /// Every token in existence: `genesis + minted − burned`.
+    pub fn total(&self) -> Option<Amount> {
+        self.genesis
+            .checked_add(self.minted)?
+            .checked_sub(self.burned)
+    }
+
+    /// Tokens held by accounts: the total less what waits to be claimed.
+    pub fn circulating(&self) -> Option<Amount> {
+        self.total()?.checked_sub(self.unclaimed)
+    }
+
+    /// Mints `amount` into the unclaimed pool. Refused when the total supply would
+    /// leave the range of an amount (so no balance can ever overflow).
+    pub(crate) fn mint_unclaimed(&mut self, amount: Amount) -> Result<(), TxError> {
+        self.total()
+            .and_then(|t| t.checked_add(amount))
+            .ok_or(TxError::Overflow)?;
+        self.minted = self.minted.checked_add(amount).ok_or(TxError::Overflow)?;
+        self.unclaimed = self
+            .unclaimed
+            .checked_add(amount)
+            .ok_or(TxError::Overflow)?;
+        Ok(())
+    }
+
+    /// Takes `amount` out of the unclaimed pool (it goes to an account).
+    pub(crate) fn release_unclaimed(&mut self, amount: Amount) -> Result<(), TxError> {
+        self.unclaimed = self
+            .unclaimed
+            .checked_sub(amount)
+            .ok_or(TxError::Overflow)?;
+        Ok(())
+    }
+}
+
+/// The supply record in state.
+pub fn supply<S: Store>(state: &Overlay<'_, S>) -> Result<Supply, LedgerError> {
+    state
+        .get_t::<Supply>(keys::SUPPLY)?
+        .ok_or(LedgerError::NoGenesis)
+}
+
+pub(crate) fn save_supply<S: Store>(state: &mut Overlay<'_, S>, supply: &Supply) {
+    state.put_t(keys::SUPPLY.to_vec(), supply);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_down_to_the_tail() {
+        let e = Emission {
+            epoch_ms: 1000,
+            initial_per_epoch: 1_000,
+            halving_interval_epochs: 10,
+            tail_per_epoch: 100,
+        };
+        assert_eq!(e.per_epoch(0), 1_000);
+        assert_eq!(e.per_epoch(9), 1_000);
+        assert_eq!(e.per_epoch(10), 500);
+        assert_eq!(e.per_epoch(20), 250);
+        assert_eq!(e.per_epoch(30), 125);
+        assert_eq!(e.per_epoch(40), 100);
+        assert_eq!(e.per_epoch(u64::MAX), 100);
+        assert_eq!(e.network_allowance(10, 2_500), 125);
+        assert_eq!(e.epoch_at(5_000, 4_000), 0);
+        assert_eq!(e.epoch_at(5_000, 6_999), 1);
+        assert_eq!(e.epoch_end_ms(5_000, 1), Some(7_000));
+        assert_eq!(e.epoch_end_ms(5_000, u64::MAX), None);
+    }
+}
