@@ -19,6 +19,7 @@ pub fn template(
     chain_id: &str,
     genesis_time_ms: u64,
     block_time_ms: u64,
+    epoch_ms: u64,
     validators: &[(String, Address)],
     accounts: &[(String, Address, u64)],
     oracles: &[Address],
@@ -58,8 +59,8 @@ max_unbonding_entries = 16
 # max(initial_per_epoch >> (e / halving_interval_epochs), tail_per_epoch), split
 # across the networks by their `share_bps`. Amounts in the smallest unit.
 [emission]
-# 30 seconds per epoch.
-epoch_ms = 30000
+# Length of an epoch (30 s on the devnet: rewards show up quickly).
+epoch_ms = {epoch_ms}
 # 1,000 PLN per epoch at first…
 initial_per_epoch = 1_000_000_000
 # …halving every 100,000 epochs (0 = never)…
@@ -117,7 +118,8 @@ name = "backhaul"
 family = "uptime"
 share_bps = 5000
 [networks.params]
-heartbeat_interval_s = 60
+# One heartbeat per 5 s interval proves the interval (epochs are 30 s).
+heartbeat_interval_s = 5
 "#
     );
     s
@@ -136,6 +138,7 @@ pub fn new_setup(
     chain_id: &str,
     accounts: usize,
     block_time_ms: u64,
+    epoch_ms: u64,
     now_ms: u64,
 ) -> Result<Setup> {
     let validator = Keypair::generate();
@@ -153,10 +156,17 @@ pub fn new_setup(
         chain_id,
         now_ms,
         block_time_ms,
+        epoch_ms,
         &[("validator".into(), Address(validator.public()))],
         &accounts
             .iter()
             .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
+            // The oracle pays the fees of the manifests it submits.
+            .chain(std::iter::once((
+                "oracle".to_string(),
+                Address(oracle.public()),
+                DEV_BALANCE / 1000,
+            )))
             .collect::<Vec<_>>(),
         &[Address(oracle.public())],
     );
@@ -176,11 +186,12 @@ mod tests {
 
     #[test]
     fn template_parses() {
-        let s = new_setup("t", 3, 1000, 0).unwrap();
+        let s = new_setup("t", 3, 1000, 30_000, 0).unwrap();
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
-        assert_eq!(g.accounts.len(), 3);
+        // Three accounts and the oracle, which pays its manifests' fees.
+        assert_eq!(g.accounts.len(), 4);
         assert_eq!(g.networks.len(), 2);
-        assert_eq!(g.supply(), 3 * DEV_BALANCE);
+        assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
         assert_eq!(g.emission.epoch_ms, 30_000);
         assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
         assert_eq!(g.emission.halving_interval_epochs, 100_000);
@@ -197,6 +208,7 @@ mod tests {
             "t",
             0,
             1000,
+            30_000,
             &[("v".into(), Address(Keypair::generate().public()))],
             &[],
             &[],

@@ -3,10 +3,13 @@
 mod amount;
 mod bench;
 mod client;
+mod device_cmd;
 mod genesis_cmd;
 mod keystore;
+mod oracle_cmd;
 mod replay;
 mod serve;
+mod services;
 mod wallet;
 
 use anyhow::{Context, Result};
@@ -34,8 +37,11 @@ enum Command {
     Genesis(GenesisCmd),
     /// Keys, balances, transfers and staking.
     Wallet(WalletArgs),
-    /// Device keys and registration.
+    /// Device keys and registration; the device agent; the fleet simulator.
     Device(DeviceArgs),
+    /// Run the oracle (report ingest, epoch scoring, reward manifests), or audit
+    /// an epoch.
+    Oracle(OracleArgs),
     /// Re-execute a stopped node's blocks from genesis and check every state root.
     Replay {
         #[arg(long, env = "PLINTH_DATA_DIR", default_value = ".plinth/devnet")]
@@ -60,6 +66,76 @@ struct DevnetArgs {
     /// Funded development accounts to create on first start.
     #[arg(long, default_value_t = 5)]
     accounts: usize,
+    /// Length of an epoch for a new chain (e.g. 30s).
+    #[arg(long, default_value = "30s", value_parser = serve::parse_duration)]
+    epoch_time: Duration,
+    /// Simulated devices of the fleet (0: no oracle services at all).
+    #[arg(long, default_value_t = 200)]
+    devices: usize,
+    /// Share of the fleet that cheats, e.g. 10%.
+    #[arg(long, default_value = "10%", value_parser = parse_percent)]
+    cheaters: u32,
+    /// Address of the oracle's HTTP API.
+    #[arg(long, default_value = "127.0.0.1:8646")]
+    oracle_http: SocketAddr,
+    /// Address of the embedded MQTT broker.
+    #[arg(long, default_value = "127.0.0.1:1883")]
+    mqtt: SocketAddr,
+}
+
+/// Parses `10%` (or `10`) into basis points.
+fn parse_percent(s: &str) -> Result<u32, String> {
+    let n = s.trim().trim_end_matches('%');
+    let v: f64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a percentage"))?;
+    if !(0.0..=100.0).contains(&v) {
+        return Err(format!("`{s}` is not between 0% and 100%"));
+    }
+    Ok((v * 100.0).round() as u32)
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct OracleArgs {
+    #[command(subcommand)]
+    command: Option<OracleCmd>,
+    /// A TOML file with `node`, `key`, `data_dir`, `http`, `mqtt`, `max_skew_ms`; flags win.
+    #[arg(long, env = "PLINTH_ORACLE_CONFIG")]
+    config: Option<PathBuf>,
+    /// The node's HTTP API.
+    #[arg(long, env = "PLINTH_NODE")]
+    node: Option<String>,
+    /// A keystore holding the oracle's key (named `oracle`).
+    #[arg(long)]
+    key: Option<PathBuf>,
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Address of the oracle's HTTP API.
+    #[arg(long)]
+    http: Option<SocketAddr>,
+    /// MQTT broker to ingest from, e.g. mqtt://127.0.0.1:1883.
+    #[arg(long)]
+    mqtt: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum OracleCmd {
+    /// Recompute an epoch from its spool batches and compare with the ledger.
+    Audit {
+        epoch: u64,
+        #[arg(long)]
+        network: String,
+        #[arg(long, env = "PLINTH_NODE", default_value = "http://127.0.0.1:8645")]
+        node: String,
+        #[arg(long, env = "PLINTH_ORACLE", default_value = "http://127.0.0.1:8646")]
+        oracle: String,
+        /// Read batches from a local spool directory instead of the oracle.
+        #[arg(long)]
+        spool: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -169,6 +245,22 @@ enum WalletCmd {
         #[arg(long)]
         proof: bool,
     },
+    /// Rewards of an owner's devices per epoch, claimed or not.
+    Rewards {
+        /// Key name or address.
+        who: String,
+        #[arg(long, env = "PLINTH_ORACLE", default_value = "http://127.0.0.1:8646")]
+        oracle: String,
+    },
+    /// Claim the rewards of your devices (every unclaimed epoch, or one).
+    Claim {
+        #[command(flatten)]
+        tx: Tx,
+        #[arg(long)]
+        epoch: Option<u64>,
+        #[arg(long, env = "PLINTH_ORACLE", default_value = "http://127.0.0.1:8646")]
+        oracle: String,
+    },
     /// Send tokens.
     Transfer {
         #[command(flatten)]
@@ -270,6 +362,41 @@ enum DeviceCmd {
     },
     /// Show one device.
     Show { id: String },
+    /// Run the device agent: signed reports on a schedule, answers to probes.
+    Run {
+        /// The device's key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long, env = "PLINTH_ORACLE", default_value = "http://127.0.0.1:8646")]
+        oracle: String,
+        /// Time between reports.
+        #[arg(long, default_value = "5s", value_parser = serve::parse_duration)]
+        interval: Duration,
+        /// For sensor networks: the value to report (in the network's unit).
+        #[arg(long, allow_hyphen_values = true)]
+        value: Option<String>,
+    },
+    /// Simulate many devices, honest and cheating, in one process.
+    Fleet {
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        /// Share of cheaters, e.g. 10%, spread over the cheating strategies.
+        #[arg(long, default_value = "10%", value_parser = parse_percent)]
+        cheaters: u32,
+        #[arg(long, env = "PLINTH_ORACLE", default_value = "http://127.0.0.1:8646")]
+        oracle: String,
+        /// Owners (key names in the keystore), in turn.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "alice,bob,carol,dave,erin"
+        )]
+        owners: Vec<String>,
+        #[arg(long, default_value = "5s", value_parser = serve::parse_duration)]
+        interval: Duration,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// List devices, by owner or network.
     List {
         #[arg(long)]
@@ -339,6 +466,14 @@ fn run() -> Result<()> {
                 block_time: a.block_time,
                 rpc: a.rpc,
                 accounts: a.accounts,
+                epoch_time: a.epoch_time,
+                services: (a.devices > 0).then_some(services::ServicesOptions {
+                    oracle_http: a.oracle_http,
+                    mqtt: a.mqtt,
+                    devices: a.devices,
+                    cheaters_bps: a.cheaters,
+                    report_interval: Duration::from_secs(5),
+                }),
             }))
         }
         Command::Node(a) => {
@@ -367,7 +502,7 @@ fn run() -> Result<()> {
             if out.exists() && !force {
                 anyhow::bail!("{} exists; pass --force to overwrite", out.display());
             }
-            let setup = genesis_cmd::new_setup(&chain_id, accounts, 1000, serve::now_ms())?;
+            let setup = genesis_cmd::new_setup(&chain_id, accounts, 1000, 30_000, serve::now_ms())?;
             let mut ks = keystore::Keystore::load(&keystore)?;
             ks.add("validator", &setup.validator)?;
             ks.add("oracle", &setup.oracle)?;
@@ -387,6 +522,10 @@ fn run() -> Result<()> {
                 WalletCmd::List => wallet::list(&c),
                 WalletCmd::Address { name } => wallet::address(&c, &name),
                 WalletCmd::Balance { who, proof } => wallet::balance(&c, &who, proof),
+                WalletCmd::Rewards { who, oracle } => oracle_cmd::rewards(&c, &who, &oracle),
+                WalletCmd::Claim { tx, epoch, oracle } => {
+                    oracle_cmd::claim(&c, &tx.opts(), &oracle, epoch)
+                }
                 WalletCmd::Transfer { tx, to, amount } => {
                     wallet::transfer(&c, &tx.opts(), &to, &amount)
                 }
@@ -461,11 +600,58 @@ fn run() -> Result<()> {
                     })
                 }
                 DeviceCmd::Show { id } => wallet::device_show(&c, &id),
+                DeviceCmd::Run {
+                    key,
+                    oracle,
+                    interval,
+                    value,
+                } => {
+                    init_logging();
+                    device_cmd::run(&c, &key, &oracle, interval, value.as_deref())
+                }
+                DeviceCmd::Fleet {
+                    count,
+                    cheaters,
+                    oracle,
+                    owners,
+                    interval,
+                    seed,
+                } => {
+                    init_logging();
+                    device_cmd::fleet(&c, count, cheaters, &oracle, &owners, interval, seed)
+                }
                 DeviceCmd::List { owner, network } => {
                     wallet::device_list(&c, owner.as_deref(), network.as_deref())
                 }
             }
         }
+        Command::Oracle(o) => match o.command {
+            Some(OracleCmd::Audit {
+                epoch,
+                network,
+                node,
+                oracle,
+                spool,
+                json,
+            }) => oracle_cmd::audit(&node, &oracle, &network, epoch, spool, json),
+            None => {
+                init_logging();
+                let mut cfg = match &o.config {
+                    Some(p) => {
+                        let text = std::fs::read_to_string(p)
+                            .with_context(|| format!("reading {}", p.display()))?;
+                        toml::from_str(&text).with_context(|| format!("in {}", p.display()))?
+                    }
+                    None => oracle_cmd::OracleFileConfig::default(),
+                };
+                cfg.node = o.node.or(cfg.node);
+                cfg.key = o.key.or(cfg.key);
+                cfg.data_dir = o.data_dir.or(cfg.data_dir);
+                cfg.http = o.http.or(cfg.http);
+                cfg.mqtt = o.mqtt.or(cfg.mqtt);
+                runtime()?.block_on(oracle_cmd::run(cfg))
+            }
+        },
         Command::Replay { data_dir } => {
             let r = replay::replay(&data_dir)?;
             println!(

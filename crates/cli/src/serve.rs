@@ -45,18 +45,33 @@ pub struct DevnetOptions {
     pub block_time: Option<Duration>,
     pub rpc: SocketAddr,
     pub accounts: usize,
+    /// Epoch length of a new chain.
+    pub epoch_time: Duration,
+    /// The oracle, broker and fleet beside the node (none with `--devices 0`).
+    pub services: Option<crate::services::ServicesOptions>,
 }
 
 /// Creates the devnet's files on first start: genesis, keystore (validator, oracle
 /// and funded accounts).
-fn init_devnet(dir: &Path, accounts: usize, block_time: Option<Duration>) -> Result<bool> {
+fn init_devnet(
+    dir: &Path,
+    accounts: usize,
+    block_time: Option<Duration>,
+    epoch_time: Duration,
+) -> Result<bool> {
     let genesis_path = dir.join("genesis.toml");
     if genesis_path.exists() {
         return Ok(false);
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let block_time_ms = block_time.map(|d| d.as_millis() as u64).unwrap_or(1000);
-    let setup = genesis_cmd::new_setup("plinth-devnet", accounts, block_time_ms, now_ms())?;
+    let setup = genesis_cmd::new_setup(
+        "plinth-devnet",
+        accounts,
+        block_time_ms,
+        epoch_time.as_millis() as u64,
+        now_ms(),
+    )?;
     let mut ks = Keystore::load(&dir.join("keystore.json"))?;
     ks.add("validator", &setup.validator)?;
     ks.add("oracle", &setup.oracle)?;
@@ -71,7 +86,7 @@ fn init_devnet(dir: &Path, accounts: usize, block_time: Option<Duration>) -> Res
 
 pub async fn devnet(opts: DevnetOptions) -> Result<()> {
     let dir = &opts.data_dir;
-    let created = init_devnet(dir, opts.accounts, opts.block_time)?;
+    let created = init_devnet(dir, opts.accounts, opts.block_time, opts.epoch_time)?;
     let genesis_path = dir.join("genesis.toml");
     let genesis = load_genesis(&genesis_path)?;
     let ks = Keystore::load(&dir.join("keystore.json"))?;
@@ -111,9 +126,14 @@ pub async fn devnet(opts: DevnetOptions) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let services = opts.services.map(|o| (dir.clone(), ks, o));
+    run(node, listener, services).await
+}
+
+fn banner_tail() {
     println!("Try: plinth wallet balance alice   |   plinth wallet transfer --from alice bob 10");
+    println!("     plinth wallet rewards alice   |   plinth device list --owner alice");
     println!("Ctrl-C stops; running the same command again resumes this chain.");
-    run(node, listener).await
 }
 
 fn load_genesis(path: &Path) -> Result<Genesis> {
@@ -165,10 +185,15 @@ pub async fn node(cfg: NodeFileConfig) -> Result<()> {
     let listener = bind(rpc).await?;
     tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "node serving");
     println!("rpc http://{}/v1/status", listener.local_addr()?);
-    run(node, listener).await
+    run(node, listener, None).await
 }
 
-async fn run(node: Arc<Node>, listener: tokio::net::TcpListener) -> Result<()> {
+async fn run(
+    node: Arc<Node>,
+    listener: tokio::net::TcpListener,
+    services: Option<(PathBuf, Keystore, crate::services::ServicesOptions)>,
+) -> Result<()> {
+    let node_url = format!("http://{}", listener.local_addr()?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let producer = tokio::spawn(node.clone().run_producer(stop_rx.clone()));
     let mut stop_for_http = stop_rx.clone();
@@ -177,6 +202,29 @@ async fn run(node: Arc<Node>, listener: tokio::net::TcpListener) -> Result<()> {
             let _ = stop_for_http.changed().await;
         });
     let server = tokio::spawn(async move { server.await });
+    // The oracle and the fleet talk to the node over its public API, now up.
+    let _services = match services {
+        Some((dir, ks, opts)) => {
+            let s = crate::services::start(&dir, &node_url, &ks, opts).await?;
+            println!("  oracle     {}/v1/status", s.oracle_url);
+            println!(
+                "  mqtt       {} (devices publish to plinth/reports)",
+                s.mqtt_url
+            );
+            println!(
+                "  fleet      simulated devices report every 5 s; an epoch lasts {} s",
+                node.params.emission.epoch_ms / 1000
+            );
+            banner_tail();
+            Some(s)
+        }
+        None => {
+            if node_url.contains("127.0.0.1") && node.genesis.chain_id == "plinth-devnet" {
+                banner_tail();
+            }
+            None
+        }
+    };
     shutdown_signal().await;
     eprintln!("stopping: finishing the block in progress");
     let _ = stop_tx.send(true);
@@ -188,7 +236,7 @@ async fn run(node: Arc<Node>, listener: tokio::net::TcpListener) -> Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -177,18 +177,18 @@ pub struct SendOpts {
     pub wait: bool,
 }
 
-/// Signs and submits `call` from `opts.from`; waits for its block unless told not to.
-pub fn send(
+/// Signs and submits `call` from `opts.from`; waits for its block unless told not
+/// to. Returns the fee, the hash and, when waited for, the committed view.
+fn submit_call(
     ctx: &Ctx,
     opts: &SendOpts,
-    make_call: impl FnOnce(&StatusView) -> Result<Call>,
-) -> Result<()> {
+    status: &StatusView,
+    call: Call,
+) -> Result<(u64, plinth_core::Hash, Option<TxView>)> {
     let ks = ctx.keystore()?;
     let key = ks.key(&opts.from)?;
     let signer = Address(key.public());
     let client = ctx.client();
-    let status = client.status()?;
-    let call = make_call(&status)?;
     let fee = match &opts.fee {
         Some(f) => amount::parse(f, status.token.decimals)?,
         None => status.min_fee,
@@ -205,33 +205,49 @@ pub fn send(
     let hash = tx.hash();
     client.submit(&tx)?;
     if !opts.wait {
-        ctx.print(
-            &serde_json::json!({"hash": hash, "status": "pending"}),
-            || format!("submitted {hash} (pending)"),
-        );
-        return Ok(());
+        return Ok((fee, hash, None));
     }
     let view = client.wait(&hash, Duration::from_secs(60))?;
-    match view.status {
-        TxStatus::Committed => {
-            ctx.print(&view, || {
-                format!(
-                    "committed {hash} in block {} (fee {} {})",
-                    view.height.unwrap_or(0),
-                    amount::format(fee, status.token.decimals),
-                    status.token.symbol
-                )
-            });
-            Ok(())
-        }
-        _ => {
-            let reason = view
-                .error
-                .map(|e| format!("{} [{}]", e.message, e.code))
-                .unwrap_or_else(|| "unknown reason".into());
-            bail!("transaction {hash} was rejected: {reason}")
-        }
+    if view.status != TxStatus::Committed {
+        let reason = view
+            .error
+            .map(|e| format!("{} [{}]", e.message, e.code))
+            .unwrap_or_else(|| "unknown reason".into());
+        bail!("transaction {hash} was rejected: {reason}");
     }
+    Ok((fee, hash, Some(view)))
+}
+
+/// [`send`] without output (for commands that send many transactions).
+pub fn send_quiet(ctx: &Ctx, opts: &SendOpts, call: Call) -> Result<()> {
+    let status = ctx.client().status()?;
+    submit_call(ctx, opts, &status, call).map(|_| ())
+}
+
+/// Signs and submits the call `make_call` builds, and reports the outcome.
+pub fn send(
+    ctx: &Ctx,
+    opts: &SendOpts,
+    make_call: impl FnOnce(&StatusView) -> Result<Call>,
+) -> Result<()> {
+    let status = ctx.client().status()?;
+    let call = make_call(&status)?;
+    let (fee, hash, view) = submit_call(ctx, opts, &status, call)?;
+    match view {
+        None => ctx.print(
+            &serde_json::json!({"hash": hash, "status": "pending"}),
+            || format!("submitted {hash} (pending)"),
+        ),
+        Some(view) => ctx.print(&view, || {
+            format!(
+                "committed {hash} in block {} (fee {} {})",
+                view.height.unwrap_or(0),
+                amount::format(fee, status.token.decimals),
+                status.token.symbol
+            )
+        }),
+    }
+    Ok(())
 }
 
 pub fn transfer(ctx: &Ctx, opts: &SendOpts, to: &str, amount_text: &str) -> Result<()> {

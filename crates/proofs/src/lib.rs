@@ -13,9 +13,11 @@
 //! [`SCORE_ONE`] means 1.0. The oracle runs a family at each epoch's end; an
 //! auditor runs the same code over the same spool and must get the same scores.
 
+pub mod family;
 pub mod report;
 pub mod split;
 
+pub use family::{Family, FamilyError};
 pub use report::{Report, ReportBody, SignedReport};
 pub use split::split;
 
@@ -37,7 +39,9 @@ pub struct DeviceInfo {
 }
 
 /// The epoch being scored: `[start_ms, end_ms)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct EpochWindow {
     pub epoch: u64,
     pub start_ms: u64,
@@ -64,9 +68,19 @@ pub enum ScoreRejection {
     InactiveDevice,
     OutsideEpoch,
     WrongKind,
-    WrongUnit { expected: String, found: String },
-    OutOfRange { value_milli: i64, min_milli: i64, max_milli: i64 },
-    Stale { age_ms: u64, max_ms: u64 },
+    WrongUnit {
+        expected: String,
+        found: String,
+    },
+    OutOfRange {
+        value_milli: i64,
+        min_milli: i64,
+        max_milli: i64,
+    },
+    Stale {
+        age_ms: u64,
+        max_ms: u64,
+    },
     DuplicateInterval,
     UnknownChallenge,
     LateAnswer,
@@ -81,7 +95,9 @@ pub struct Rejected {
 }
 
 /// A family's verdict for one epoch.
-#[derive(Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 pub struct FamilyOutput {
     /// Devices with a positive score, by id (fixed point, [`SCORE_ONE`] = 1.0).
     pub scores: std::collections::BTreeMap<DeviceId, u64>,

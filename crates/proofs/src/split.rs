@@ -79,7 +79,10 @@ mod tests {
     fn huge_values_do_not_overflow() {
         let scores: BTreeMap<_, _> = [(id(1), u64::MAX), (id(2), u64::MAX)].into();
         let out = split(u64::MAX, &scores);
-        assert_eq!(out.values().map(|&v| v as u128).sum::<u128>(), u64::MAX as u128);
+        assert_eq!(
+            out.values().map(|&v| v as u128).sum::<u128>(),
+            u64::MAX as u128
+        );
     }
 
     proptest! {

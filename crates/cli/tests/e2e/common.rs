@@ -27,7 +27,7 @@ pub struct Devnet {
 impl Devnet {
     pub fn start(dir: &Path, port: u16) -> Devnet {
         let child = Command::new(bin())
-            .args(["devnet", "--block-time", "200ms", "--rpc"])
+            .args(["devnet", "--block-time", "200ms", "--devices", "0", "--rpc"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
             .arg(dir)
@@ -36,6 +36,17 @@ impl Devnet {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start plinth devnet");
+        let d = Devnet {
+            child,
+            dir: dir.to_path_buf(),
+            port,
+        };
+        d.wait_ready();
+        d
+    }
+
+    /// Wraps an already started devnet process.
+    pub fn adopt(child: Child, dir: &Path, port: u16) -> Devnet {
         let d = Devnet {
             child,
             dir: dir.to_path_buf(),

@@ -1,0 +1,133 @@
+//! `plinth device run` and `plinth device fleet`.
+
+use crate::keystore::DeviceKeyFile;
+use crate::wallet::Ctx;
+use anyhow::{bail, Context, Result};
+use plinth_device::agent::{AgentConfig, Work};
+use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
+use plinth_device::{DeviceKey, OracleClient};
+use plinth_node::api::DeviceView;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+fn network_info(ctx: &Ctx, name: &str) -> Result<serde_json::Value> {
+    let networks: Vec<serde_json::Value> = ctx.client().get("/v1/networks")?;
+    networks
+        .into_iter()
+        .find(|n| n["name"] == name)
+        .with_context(|| format!("the chain has no network `{name}`"))
+}
+
+pub fn run(
+    ctx: &Ctx,
+    key_file: &Path,
+    oracle: &str,
+    interval: Duration,
+    value: Option<&str>,
+) -> Result<()> {
+    let key = DeviceKeyFile::load(key_file)?;
+    let id = plinth_core::DeviceId(key.public());
+    let view: DeviceView = ctx
+        .client()
+        .get(&format!("/v1/devices/{id}"))
+        .with_context(|| format!("device {id} is not registered (see `plinth device register`)"))?;
+    let net = network_info(ctx, &view.network)?;
+    let work = match net["family"].as_str().unwrap_or_default() {
+        "uptime" => Work::Uptime,
+        "sensor" => {
+            let unit = net["params"]["unit"].as_str().unwrap_or("unit").to_string();
+            let value_milli = match value {
+                Some(v) => {
+                    let neg = v.starts_with('-');
+                    let m = crate::amount::parse(v.trim_start_matches('-'), 3)? as i64;
+                    if neg {
+                        -m
+                    } else {
+                        m
+                    }
+                }
+                None => bail!("a sensor device needs --value (in {unit})"),
+            };
+            Work::Sensor { unit, value_milli }
+        }
+        other => bail!("no device agent for the `{other}` family"),
+    };
+    println!(
+        "device {id} reporting to {oracle} on `{}` every {interval:?}",
+        view.network
+    );
+    let stop = AtomicBool::new(false);
+    plinth_device::agent::run(
+        DeviceKey::new(key, &view.network),
+        &OracleClient::new(oracle),
+        &AgentConfig { interval, work },
+        &stop,
+    )
+}
+
+pub fn fleet(
+    ctx: &Ctx,
+    count: usize,
+    cheaters_bps: u32,
+    oracle: &str,
+    owners: &[String],
+    interval: Duration,
+    seed: u64,
+) -> Result<()> {
+    let ks = ctx.keystore()?;
+    let owners = owners
+        .iter()
+        .map(|o| ks.key(o))
+        .collect::<Result<Vec<_>>>()?;
+    let networks: Vec<serde_json::Value> = ctx.client().get("/v1/networks")?;
+    let networks: Vec<FleetNetwork> = networks
+        .iter()
+        .filter(|n| n["family"] == "sensor" || n["family"] == "uptime")
+        .map(|n| FleetNetwork {
+            name: n["name"].as_str().unwrap_or_default().to_string(),
+            family: n["family"].as_str().unwrap_or_default().to_string(),
+            unit: n["params"]["unit"]
+                .as_str()
+                .unwrap_or("celsius")
+                .to_string(),
+        })
+        .collect();
+    if networks.is_empty() {
+        bail!("the chain has no sensor or uptime network for the fleet");
+    }
+    let cfg = FleetConfig {
+        count,
+        cheaters_bps,
+        networks,
+        center: (52.52, 13.405),
+        spread_deg: 0.3,
+        seed,
+    };
+    let how = FleetRun {
+        node: ctx.node.clone(),
+        oracle: oracle.to_string(),
+        owners,
+        interval,
+    };
+    println!(
+        "fleet of {count} devices ({}% cheating) reporting to {oracle}",
+        cheaters_bps as f64 / 100.0
+    );
+    let stop = AtomicBool::new(false);
+    plinth_device::fleet::run(&cfg, &how, &stop, |share| {
+        let cheat_pct = share.cheaters_bps() as f64 / 100.0;
+        let parts: Vec<String> = share
+            .by_strategy
+            .iter()
+            .map(|(s, a)| format!("{s:?}={a}"))
+            .collect();
+        println!(
+            "epoch {} `{}`: paid {} — cheaters {cheat_pct:.2}% ({})",
+            share.epoch,
+            share.network,
+            share.total,
+            parts.join(", ")
+        );
+    })
+}

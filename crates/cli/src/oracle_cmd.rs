@@ -1,0 +1,239 @@
+//! `plinth oracle …` and the reward side of the wallet.
+
+use crate::keystore::Keystore;
+use crate::wallet::{Ctx, SendOpts};
+use anyhow::{bail, Context, Result};
+use plinth_oracle::{Oracle, OracleConfig};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// `plinth oracle` settings, from a TOML file with flags on top.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OracleFileConfig {
+    pub node: Option<String>,
+    /// A keystore holding the oracle's key (named `oracle`).
+    pub key: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub http: Option<SocketAddr>,
+    /// `mqtt://host:port` of the broker devices publish to.
+    pub mqtt: Option<String>,
+    pub max_skew_ms: Option<u64>,
+}
+
+/// Loads the oracle key from a keystore file.
+pub fn oracle_key(path: &std::path::Path) -> Result<plinth_core::Keypair> {
+    let ks = Keystore::load(path)?;
+    ks.key("oracle")
+        .with_context(|| format!("the keystore {} has no key named `oracle`", path.display()))
+}
+
+pub fn open(cfg: &OracleFileConfig) -> Result<Arc<Oracle>> {
+    let node = cfg
+        .node
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:8645".into());
+    let Some(key) = &cfg.key else {
+        bail!("no oracle key: pass --key FILE (a keystore holding a key named `oracle`)");
+    };
+    let mut oc = OracleConfig::new(
+        cfg.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".plinth/oracle")),
+        node,
+    );
+    if let Some(s) = cfg.max_skew_ms {
+        oc.max_skew_ms = s;
+    }
+    let key = oracle_key(key)?;
+    let oracle = Oracle::open(oc, key)?;
+    Ok(oracle)
+}
+
+pub async fn run(cfg: OracleFileConfig) -> Result<()> {
+    let http = cfg
+        .http
+        .unwrap_or_else(|| "127.0.0.1:8646".parse().expect("valid"));
+    let o2 = cfg.clone();
+    let oracle = tokio::task::spawn_blocking(move || open(&o2)).await??;
+    let listener = tokio::net::TcpListener::bind(http)
+        .await
+        .with_context(|| format!("cannot listen on {http} (choose another with --http)"))?;
+    println!("oracle http://{}/v1/status", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(plinth_oracle::run::run(
+        oracle,
+        plinth_oracle::run::Endpoints {
+            http: listener,
+            mqtt: cfg.mqtt.clone(),
+        },
+        stop_rx,
+    ));
+    crate::serve::shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = task.await;
+    Ok(())
+}
+
+pub fn audit(
+    node: &str,
+    oracle: &str,
+    network: &str,
+    epoch: u64,
+    spool: Option<PathBuf>,
+    json: bool,
+) -> Result<()> {
+    let source = match spool {
+        Some(dir) => plinth_oracle::audit::BatchSource::Dir(dir),
+        None => plinth_oracle::audit::BatchSource::Oracle,
+    };
+    let r = plinth_oracle::audit::audit(node, oracle, network, epoch, source)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else if r.ok {
+        println!(
+            "audit ok: `{}` epoch {}: {} batches recomputed to root {} (total {}), as on the ledger",
+            r.network, r.epoch, r.batches, r.recomputed_root, r.recomputed_total
+        );
+    } else {
+        println!("audit FAILED: `{}` epoch {}", r.network, r.epoch);
+        for p in &r.problems {
+            println!("  - {p}");
+        }
+    }
+    plinth_oracle::audit::require_ok(&r)
+}
+
+/// One reward as the wallet shows it.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct RewardRow {
+    pub network: String,
+    pub epoch: u64,
+    pub index: u64,
+    pub device: plinth_core::DeviceId,
+    pub amount: u64,
+    /// False while the manifest is published by the oracle but not yet on the ledger.
+    pub on_ledger: bool,
+    pub claimed: bool,
+}
+
+fn reward_rows(
+    ctx: &Ctx,
+    owner: &plinth_core::Address,
+    oracle: &str,
+) -> Result<(Vec<plinth_oracle::RewardClaim>, Vec<RewardRow>)> {
+    let client = ctx.client();
+    let o = plinth_oracle::chain::NodeClient::new(oracle);
+    let claims: Vec<plinth_oracle::RewardClaim> = o.get(&format!("/v1/rewards/{owner}"))?;
+    let mut rows = Vec::with_capacity(claims.len());
+    for c in &claims {
+        let claimed: Option<serde_json::Value> = match client.get(&format!(
+            "/v1/rewards/{}/{}/claimed/{}",
+            c.network, c.epoch, c.index
+        )) {
+            Ok(v) => Some(v),
+            Err(e)
+                if e.downcast_ref::<crate::client::NodeError>()
+                    .is_some_and(|n| n.code == "unknown_manifest") =>
+            {
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let on_ledger = claimed.is_some();
+        let claimed = claimed.unwrap_or_default();
+        rows.push(RewardRow {
+            network: c.network.clone(),
+            epoch: c.epoch,
+            index: c.index,
+            device: c.entry.device,
+            amount: c.entry.amount,
+            on_ledger,
+            claimed: claimed["claimed"].as_bool().unwrap_or(false),
+        });
+    }
+    Ok((claims, rows))
+}
+
+pub fn rewards(ctx: &Ctx, who: &str, oracle: &str) -> Result<()> {
+    let owner = ctx.keystore()?.resolve(who)?;
+    let (_, rows) = reward_rows(ctx, &owner, oracle)?;
+    let decimals = ctx.client().status()?.token.decimals;
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no rewards for {owner} yet");
+        return Ok(());
+    }
+    let mut by_epoch: std::collections::BTreeMap<(u64, String), (u64, u64, usize)> =
+        Default::default();
+    for r in &rows {
+        let e = by_epoch.entry((r.epoch, r.network.clone())).or_default();
+        e.2 += 1;
+        if r.claimed {
+            e.0 += r.amount;
+        } else {
+            e.1 += r.amount;
+        }
+    }
+    println!(
+        "{:<8} {:<10} {:>8} {:>16} {:>16}",
+        "epoch", "network", "devices", "claimed", "unclaimed"
+    );
+    for ((epoch, network), (claimed, unclaimed, n)) in by_epoch {
+        println!(
+            "{epoch:<8} {network:<10} {n:>8} {:>16} {:>16}",
+            crate::amount::format(claimed, decimals),
+            crate::amount::format(unclaimed, decimals)
+        );
+    }
+    Ok(())
+}
+
+/// Claims every unclaimed reward of the signer's devices (or of one epoch).
+pub fn claim(ctx: &Ctx, opts: &SendOpts, oracle: &str, epoch: Option<u64>) -> Result<()> {
+    let owner = ctx.keystore()?.resolve(&opts.from)?;
+    let (claims, rows) = reward_rows(ctx, &owner, oracle)?;
+    let todo: Vec<&plinth_oracle::RewardClaim> = claims
+        .iter()
+        .zip(&rows)
+        .filter(|(c, r)| r.on_ledger && !r.claimed && epoch.is_none_or(|e| e == c.epoch))
+        .map(|(c, _)| c)
+        .collect();
+    if todo.is_empty() {
+        println!("nothing to claim");
+        return Ok(());
+    }
+    let total: u64 = todo.iter().map(|c| c.entry.amount).sum();
+    let n = todo.len();
+    for (i, c) in todo.into_iter().enumerate() {
+        let last = i + 1 == n;
+        let o = SendOpts {
+            from: opts.from.clone(),
+            fee: opts.fee.clone(),
+            wait: opts.wait && last,
+        };
+        crate::wallet::send_quiet(
+            ctx,
+            &o,
+            plinth_ledger::Call::Claim {
+                network: c.network.clone(),
+                epoch: c.epoch,
+                index: c.index,
+                entry: c.entry,
+                proof: c.proof.clone(),
+            },
+        )?;
+    }
+    let decimals = ctx.client().status()?.token.decimals;
+    println!(
+        "claimed {} rewards, {} in all",
+        n,
+        crate::amount::format(total, decimals)
+    );
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! The device side of Plinth: an SDK to build and send signed reports, the device
+//! agent (`plinth device run`), and a fleet simulator (`plinth device fleet`) with
+//! honest and cheating devices, against which the verifier is measured.
+
+pub mod agent;
+pub mod fleet;
+
+use anyhow::{anyhow, Context, Result};
+use plinth_core::{DeviceId, Keypair};
+use plinth_proofs::{Report, ReportBody, SignedReport};
+use serde::Deserialize;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The oracle's epoch arithmetic, read from its status.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct EpochClock {
+    pub genesis_time_ms: u64,
+    pub epoch_ms: u64,
+}
+
+impl EpochClock {
+    pub fn epoch_of(&self, ts: u64) -> u64 {
+        ts.saturating_sub(self.genesis_time_ms) / self.epoch_ms.max(1)
+    }
+}
+
+/// A device's signing identity and its report counter.
+pub struct DeviceKey {
+    pub key: Keypair,
+    pub network: String,
+    last_seq: u64,
+}
+
+impl DeviceKey {
+    pub fn new(key: Keypair, network: &str) -> Self {
+        DeviceKey {
+            key,
+            network: network.to_string(),
+            last_seq: 0,
+        }
+    }
+
+    pub fn id(&self) -> DeviceId {
+        DeviceId(self.key.public())
+    }
+
+    /// A signed report made at `ts`. Sequence numbers follow the clock (so they
+    /// keep increasing across restarts) and never repeat.
+    pub fn report(&mut self, clock: &EpochClock, ts: u64, body: ReportBody) -> SignedReport {
+        self.last_seq = (self.last_seq + 1).max(ts);
+        Report {
+            device: self.id(),
+            network: self.network.clone(),
+            epoch: clock.epoch_of(ts),
+            timestamp_ms: ts,
+            seq: self.last_seq,
+            body,
+        }
+        .sign(&self.key)
+    }
+}
+
+/// A blocking client of an oracle's HTTP API.
+#[derive(Clone)]
+pub struct OracleClient {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// The oracle's answer for one report.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Verdict {
+    pub hash: Option<String>,
+    pub status: String,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Challenge {
+    pub device: DeviceId,
+    pub challenge: plinth_core::Hash,
+    pub issued_ms: u64,
+    pub deadline_ms: u64,
+}
+
+impl OracleClient {
+    pub fn new(base: &str) -> Self {
+        OracleClient {
+            base: base.trim_end_matches('/').to_string(),
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(30))
+                .build(),
+        }
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.agent
+            .get(&format!("{}{}", self.base, path))
+            .call()
+            .map_err(|e| anyhow!("oracle {}: {e}", self.base))?
+            .into_json()
+            .context("reading the oracle's answer")
+    }
+
+    pub fn clock(&self) -> Result<EpochClock> {
+        self.get("/v1/status")
+    }
+
+    /// Sends reports; one verdict each, in order.
+    pub fn send(&self, reports: &[SignedReport]) -> Result<Vec<Verdict>> {
+        #[derive(Deserialize)]
+        struct Resp {
+            results: Vec<Verdict>,
+        }
+        let body = serde_json::json!({
+            "reports": reports.iter().map(|r| hex::encode(r.encode())).collect::<Vec<_>>()
+        });
+        let resp: Resp = self
+            .agent
+            .post(&format!("{}/v1/reports", self.base))
+            .send_json(body)
+            .map_err(|e| anyhow!("oracle {}: {e}", self.base))?
+            .into_json()
+            .context("reading the oracle's verdicts")?;
+        Ok(resp.results)
+    }
+
+    pub fn challenges(&self, device: &DeviceId) -> Result<Vec<Challenge>> {
+        self.get(&format!("/v1/challenges/{device}"))
+    }
+}

@@ -1,0 +1,145 @@
+//! Closing an epoch: the spool's batches in, a signed reward manifest out.
+//!
+//! [`compute`] is pure: given the epoch's batches (reports, probe rounds and the
+//! registry snapshot taken at close) it yields the same manifest on any machine, so
+//! `plinth oracle audit` runs exactly this code over batches it downloaded.
+
+use crate::spool::{ProbeIssue, SpoolBatch};
+use borsh::{BorshDeserialize, BorshSerialize};
+use plinth_core::{DeviceId, Hash};
+use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader, OracleSignature};
+use plinth_proofs::{DeviceInfo, EpochWindow, Family, ProbeRecord, ReportBody, SignedReport};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// The registry as the oracle saw it when it closed an epoch, per network.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RegistrySnapshot {
+    pub network: String,
+    pub devices: Vec<DeviceInfo>,
+}
+
+/// A manifest as the oracle publishes it: the header the ledger holds, every entry,
+/// the batches it was computed from, and what was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub header: ManifestHeader,
+    pub entries: Vec<ManifestEntry>,
+    /// The spool batches of the epoch, in hash order; `header.inputs` is their hash.
+    pub batches: Vec<Hash>,
+    pub signatures: Vec<OracleSignature>,
+    /// Reports the family did not count, by reason.
+    pub rejected: BTreeMap<String, u64>,
+    /// Devices with a positive score.
+    pub scored: u64,
+}
+
+/// The hash of a batch list, as put in `ManifestHeader::inputs`.
+pub fn inputs_hash(batches: &[Hash]) -> Hash {
+    let mut bytes = Vec::with_capacity(batches.len() * 32);
+    for b in batches {
+        bytes.extend_from_slice(b.as_bytes());
+    }
+    Hash::tagged("plinth/manifest-inputs", &bytes)
+}
+
+/// What [`compute`] needs besides the batches.
+pub struct EpochSpec<'a> {
+    pub chain_id: &'a str,
+    pub network: &'a str,
+    pub family: &'a Family,
+    pub window: EpochWindow,
+    /// The network's emission for this epoch.
+    pub allowance: u64,
+}
+
+/// Scores one network's epoch and builds its manifest (unsigned). Batches are
+/// `(hash, contents)` of every batch of the epoch; the result depends only on them
+/// and `spec`.
+pub fn compute(spec: &EpochSpec<'_>, batches: &[(Hash, SpoolBatch)]) -> Manifest {
+    let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
+    list.sort();
+    let mut reports: Vec<&SignedReport> = Vec::new();
+    let mut issues: Vec<&ProbeIssue> = Vec::new();
+    let mut registry: Option<&RegistrySnapshot> = None;
+    for (_, b) in batches {
+        match b {
+            SpoolBatch::Reports(rs) => {
+                reports.extend(rs.iter().filter(|r| r.report.network == spec.network))
+            }
+            SpoolBatch::Probes(ps) => issues.extend(ps.iter()),
+            SpoolBatch::Registry(snaps) => {
+                if let Some(s) = snaps.iter().find(|s| s.network == spec.network) {
+                    registry = Some(s);
+                }
+            }
+        }
+    }
+    let devices: BTreeMap<DeviceId, DeviceInfo> = registry
+        .map(|s| s.devices.iter().map(|d| (d.id, d.clone())).collect())
+        .unwrap_or_default();
+    // A probe is answered by the earliest valid answer report for its challenge.
+    let mut answers: HashMap<(DeviceId, Hash), u64> = HashMap::new();
+    for r in &reports {
+        if let ReportBody::ProbeAnswer { challenge } = &r.report.body {
+            let e = answers
+                .entry((r.report.device, *challenge))
+                .or_insert(r.report.timestamp_ms);
+            *e = (*e).min(r.report.timestamp_ms);
+        }
+    }
+    let mut probes: Vec<ProbeRecord> = issues
+        .iter()
+        .filter(|p| devices.contains_key(&p.device))
+        .map(|p| ProbeRecord {
+            device: p.device,
+            challenge: p.challenge,
+            issued_ms: p.issued_ms,
+            deadline_ms: p.deadline_ms,
+            answered_ms: answers.get(&(p.device, p.challenge)).copied(),
+        })
+        .collect();
+    probes.sort_by_key(|p| (p.device, p.challenge));
+    probes.dedup_by(|a, b| a.device == b.device && a.challenge == b.challenge);
+    // Families are order-independent; sort anyway so the input is canonical.
+    let mut owned: Vec<SignedReport> = reports.into_iter().cloned().collect();
+    owned.sort_by_key(|r| (r.report.device, r.report.seq));
+    let out = spec.family.score(&spec.window, &devices, &owned, &probes);
+    let mut rejected = BTreeMap::new();
+    for r in &out.rejections {
+        let code = serde_json::to_value(&r.why)
+            .ok()
+            .and_then(|v| v.get("reason").and_then(|c| c.as_str().map(str::to_owned)))
+            .unwrap_or_else(|| "rejected".into());
+        *rejected.entry(code).or_insert(0u64) += 1;
+    }
+    let paid = plinth_proofs::split(spec.allowance, &out.scores);
+    let entries: Vec<ManifestEntry> = paid
+        .into_iter()
+        .filter(|(_, amount)| *amount > 0)
+        .filter_map(|(device, amount)| {
+            devices.get(&device).map(|d| ManifestEntry {
+                device,
+                owner: d.owner,
+                amount,
+            })
+        })
+        .collect();
+    let header = ManifestHeader {
+        chain_id: spec.chain_id.to_string(),
+        network: spec.network.to_string(),
+        epoch: spec.window.epoch,
+        root: manifest_root(&entries),
+        total: entries.iter().map(|e| e.amount).sum(),
+        devices: entries.len() as u64,
+        inputs: inputs_hash(&list),
+    };
+    Manifest {
+        header,
+        entries,
+        batches: list,
+        signatures: Vec::new(),
+        rejected,
+        scored: out.scores.len() as u64,
+    }
+}

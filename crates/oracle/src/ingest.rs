@@ -1,0 +1,233 @@
+//! Report admission: every check a report must pass before it enters the spool,
+//! each failure with a reason the sender gets back and that metrics count.
+
+use crate::spool::ProbeIssue;
+use plinth_core::{DeviceId, Hash};
+use plinth_proofs::{DeviceInfo, ReportBody, SignedReport};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// Why a report was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Refusal {
+    #[error("report of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("malformed report: {reason}")]
+    Malformed { reason: String },
+    #[error("this oracle serves no network `{network}`")]
+    UnknownNetwork { network: String },
+    #[error("device {device} is not registered")]
+    UnknownDevice { device: String },
+    #[error("device {device} is registered to network `{registered}`, not `{found}`")]
+    WrongNetwork {
+        device: String,
+        registered: String,
+        found: String,
+    },
+    #[error("device {device} is retired")]
+    InactiveDevice { device: String },
+    #[error("bad signature: not signed by the device's key")]
+    BadSignature,
+    #[error("stale report: {age_ms} ms old, the limit is {max_ms} ms")]
+    Stale { age_ms: u64, max_ms: u64 },
+    #[error("report from the future: {ahead_ms} ms ahead, the limit is {max_ms} ms")]
+    FromFuture { ahead_ms: u64, max_ms: u64 },
+    #[error("report names epoch {found}, but its timestamp is in epoch {expected}")]
+    WrongEpoch { expected: u64, found: u64 },
+    #[error("duplicate: this report was already accepted")]
+    Duplicate,
+    #[error("replayed sequence number {found}: the device's last accepted is {last}")]
+    Replay { last: u64, found: u64 },
+    #[error("no outstanding challenge {challenge} for this device")]
+    UnknownChallenge { challenge: String },
+    #[error("the oracle could not store the report: {reason}")]
+    Unavailable { reason: String },
+}
+
+impl Refusal {
+    /// The machine-readable code (`stale`, `bad_signature`, …).
+    pub fn code(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("code").and_then(|c| c.as_str().map(str::to_owned)))
+            .unwrap_or_else(|| "refused".into())
+    }
+}
+
+/// A registered device as the oracle knows it.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub network: String,
+    pub info: DeviceInfo,
+}
+
+/// Epoch arithmetic of the chain.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub genesis_time_ms: u64,
+    pub epoch_ms: u64,
+}
+
+impl Clock {
+    pub fn epoch_of(&self, ts_ms: u64) -> u64 {
+        ts_ms.saturating_sub(self.genesis_time_ms) / self.epoch_ms.max(1)
+    }
+
+    pub fn window(&self, epoch: u64) -> plinth_proofs::EpochWindow {
+        let start_ms = self.genesis_time_ms + epoch * self.epoch_ms;
+        plinth_proofs::EpochWindow {
+            epoch,
+            start_ms,
+            end_ms: start_ms + self.epoch_ms,
+        }
+    }
+}
+
+/// What admission remembers between reports.
+#[derive(Default)]
+pub struct IngestState {
+    pub registry: HashMap<DeviceId, Registered>,
+    /// Last accepted sequence number per device.
+    pub last_seq: HashMap<DeviceId, u64>,
+    /// Hashes of accepted reports, per epoch (for duplicate answers).
+    pub seen: HashMap<u64, HashSet<Hash>>,
+    /// Challenges issued and not yet answered, by challenge.
+    pub outstanding: HashMap<Hash, ProbeIssue>,
+}
+
+impl IngestState {
+    /// Remembers an accepted report (also used when replaying the spool on start).
+    pub fn remember(&mut self, r: &SignedReport) {
+        let d = r.report.device;
+        let last = self.last_seq.entry(d).or_insert(0);
+        *last = (*last).max(r.report.seq);
+        self.seen
+            .entry(r.report.epoch)
+            .or_default()
+            .insert(r.hash());
+        if let ReportBody::ProbeAnswer { challenge } = &r.report.body {
+            self.outstanding.remove(challenge);
+        }
+    }
+
+    /// Forgets duplicate-detection data of epochs before `epoch` (sequence numbers
+    /// are kept: they still stop replays).
+    pub fn forget_before(&mut self, epoch: u64) {
+        self.seen.retain(|e, _| *e >= epoch);
+    }
+}
+
+/// Admission settings.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub networks: HashSet<String>,
+    pub clock: Clock,
+    /// How far a report's timestamp may be from the oracle's clock.
+    pub max_skew_ms: u64,
+}
+
+/// Checks signatures of many reports on all cores; one verdict each.
+pub fn verify_signatures(reports: &[SignedReport]) -> Vec<bool> {
+    reports
+        .par_chunks(64)
+        .flat_map_iter(|chunk| {
+            let msgs: Vec<Vec<u8>> = chunk.iter().map(|r| r.report.signing_bytes()).collect();
+            let items: Vec<_> = chunk
+                .iter()
+                .zip(&msgs)
+                .map(|(r, m)| (m.as_slice(), *r.report.device.key(), r.signature))
+                .collect();
+            let v: Vec<bool> = if plinth_core::verify_batch(&items).is_ok() {
+                vec![true; chunk.len()]
+            } else {
+                items
+                    .iter()
+                    .map(|(m, k, s)| k.verify(m, s).is_ok())
+                    .collect()
+            };
+            v.into_iter()
+        })
+        .collect()
+}
+
+/// Checks one report whose signature is known to be valid against the oracle's
+/// state at `now_ms`. On success the report is remembered.
+pub fn admit(
+    state: &mut IngestState,
+    rules: &Rules,
+    r: &SignedReport,
+    now_ms: u64,
+) -> Result<(), Refusal> {
+    let rep = &r.report;
+    if !rules.networks.contains(&rep.network) {
+        return Err(Refusal::UnknownNetwork {
+            network: rep.network.clone(),
+        });
+    }
+    let reg = state
+        .registry
+        .get(&rep.device)
+        .ok_or_else(|| Refusal::UnknownDevice {
+            device: rep.device.to_string(),
+        })?;
+    if reg.network != rep.network {
+        return Err(Refusal::WrongNetwork {
+            device: rep.device.to_string(),
+            registered: reg.network.clone(),
+            found: rep.network.clone(),
+        });
+    }
+    if !reg.info.active {
+        return Err(Refusal::InactiveDevice {
+            device: rep.device.to_string(),
+        });
+    }
+    if rep.timestamp_ms + rules.max_skew_ms < now_ms {
+        return Err(Refusal::Stale {
+            age_ms: now_ms - rep.timestamp_ms,
+            max_ms: rules.max_skew_ms,
+        });
+    }
+    if rep.timestamp_ms > now_ms + rules.max_skew_ms {
+        return Err(Refusal::FromFuture {
+            ahead_ms: rep.timestamp_ms - now_ms,
+            max_ms: rules.max_skew_ms,
+        });
+    }
+    let expected = rules.clock.epoch_of(rep.timestamp_ms);
+    if rep.epoch != expected {
+        return Err(Refusal::WrongEpoch {
+            expected,
+            found: rep.epoch,
+        });
+    }
+    if state
+        .seen
+        .get(&rep.epoch)
+        .is_some_and(|s| s.contains(&r.hash()))
+    {
+        return Err(Refusal::Duplicate);
+    }
+    if let Some(&last) = state.last_seq.get(&rep.device) {
+        if rep.seq <= last {
+            return Err(Refusal::Replay {
+                last,
+                found: rep.seq,
+            });
+        }
+    }
+    if let ReportBody::ProbeAnswer { challenge } = &rep.body {
+        match state.outstanding.get(challenge) {
+            Some(issue) if issue.device == rep.device => {}
+            _ => {
+                return Err(Refusal::UnknownChallenge {
+                    challenge: challenge.to_string(),
+                })
+            }
+        }
+    }
+    state.remember(r);
+    Ok(())
+}

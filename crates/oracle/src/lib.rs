@@ -1,0 +1,684 @@
+//! The Plinth oracle: it ingests signed device reports, keeps them in the spool,
+//! probes devices, and at each epoch's end scores the epoch with the network's proof
+//! family and puts a reward manifest on the ledger.
+//!
+//! ```text
+//!  HTTP POST /v1/reports ─┐
+//!  MQTT plinth/reports   ─┴─▶ queue ─▶ ingest worker: decode ─▶ signatures (all cores)
+//!                                        ─▶ admit (registry, freshness, epoch, replay)
+//!                                        ─▶ spool batch (fsync) ─▶ verdicts back
+//!  probe rounds ─▶ challenges from the head block hash ─▶ spool (probe batches)
+//!  epoch end ─▶ spool batches ─▶ family::score ─▶ split ─▶ manifest ─▶ sign ─▶ ledger
+//! ```
+
+pub mod audit;
+pub mod chain;
+pub mod epoch;
+pub mod http;
+pub mod ingest;
+pub mod metrics;
+pub mod mqtt;
+pub mod run;
+pub mod spool;
+
+use anyhow::{Context, Result};
+use chain::{NetworkInfo, NodeClient};
+use ingest::{Clock, IngestState, Refusal, Registered, Rules};
+use plinth_core::{Hash, Keypair};
+use plinth_proofs::SignedReport;
+use serde::{Deserialize, Serialize};
+use spool::{ProbeIssue, Spool, SpoolBatch};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::oneshot;
+
+/// How an oracle runs.
+#[derive(Debug, Clone)]
+pub struct OracleConfig {
+    pub data_dir: PathBuf,
+    pub node: String,
+    /// How far a report's timestamp may be from the oracle's clock.
+    pub max_skew_ms: u64,
+    /// How often the device registry is re-read from the node.
+    pub registry_refresh: Duration,
+    /// How often uptime devices are probed, and how long they have to answer.
+    pub probe_interval: Duration,
+    pub probe_deadline: Duration,
+    /// Wait after an epoch's end before scoring it, for late reports.
+    pub close_grace: Duration,
+}
+
+impl OracleConfig {
+    pub fn new(data_dir: PathBuf, node: String) -> Self {
+        OracleConfig {
+            data_dir,
+            node,
+            max_skew_ms: 30_000,
+            registry_refresh: Duration::from_secs(2),
+            probe_interval: Duration::from_secs(10),
+            probe_deadline: Duration::from_secs(5),
+            close_grace: Duration::from_secs(3),
+        }
+    }
+}
+
+/// The answer for one report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdict {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<Hash>,
+    pub status: VerdictStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    Accepted,
+    Rejected,
+}
+
+impl Verdict {
+    fn accepted(hash: Hash) -> Verdict {
+        Verdict {
+            hash: Some(hash),
+            status: VerdictStatus::Accepted,
+            code: None,
+            reason: None,
+        }
+    }
+
+    fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
+        Verdict {
+            hash,
+            status: VerdictStatus::Rejected,
+            code: Some(r.code()),
+            reason: Some(r.to_string()),
+        }
+    }
+}
+
+type Job = (Vec<Vec<u8>>, oneshot::Sender<Vec<Verdict>>);
+
+/// A running oracle.
+pub struct Oracle {
+    pub config: OracleConfig,
+    pub chain_id: String,
+    pub clock: Clock,
+    pub networks: Vec<NetworkInfo>,
+    pub spool: Spool,
+    pub metrics: metrics::Metrics,
+    pub node: NodeClient,
+    pub emission: plinth_ledger::emission::Emission,
+    key: Keypair,
+    rules: Rules,
+    state: Mutex<IngestState>,
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Oracle {
+    /// Connects to the node (waiting for it), opens the spool and replays its
+    /// recent epochs so that replays and duplicates stay refused after a restart.
+    pub fn open(config: OracleConfig, key: Keypair) -> Result<Arc<Oracle>> {
+        let node = NodeClient::new(&config.node);
+        let status = retry(|| node.status()).context("reading the chain's status")?;
+        let networks = retry(|| node.networks())?;
+        let genesis: plinth_ledger::Genesis = retry(|| node.get("/v1/genesis"))?;
+        let clock = Clock {
+            genesis_time_ms: status.genesis_time_ms,
+            epoch_ms: status.epoch_ms,
+        };
+        let spool = Spool::open(&config.data_dir.join("spool"))?;
+        let rules = Rules {
+            networks: networks.iter().map(|n| n.name.clone()).collect(),
+            clock,
+            max_skew_ms: config.max_skew_ms,
+        };
+        let oracle = Arc::new(Oracle {
+            chain_id: status.chain_id,
+            clock,
+            networks,
+            spool,
+            metrics: metrics::Metrics::new(),
+            node,
+            emission: genesis.emission.clone(),
+            key,
+            rules,
+            state: Mutex::new(IngestState::default()),
+            queue: Mutex::new(None),
+            config,
+        });
+        oracle.replay_spool()?;
+        oracle.refresh_registry()?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        *oracle.queue.lock().expect("queue lock") = Some(tx);
+        let worker = oracle.clone();
+        std::thread::Builder::new()
+            .name("oracle-ingest".into())
+            .spawn(move || worker.ingest_loop(rx))?;
+        Ok(oracle)
+    }
+
+    /// The oracle's address (it signs manifests and pays their fees).
+    pub fn address(&self) -> plinth_core::Address {
+        plinth_core::Address(self.key.public())
+    }
+
+    pub fn key(&self) -> &Keypair {
+        &self.key
+    }
+
+    pub fn network(&self, name: &str) -> Option<&NetworkInfo> {
+        self.networks.iter().find(|n| n.name == name)
+    }
+
+    fn replay_spool(&self) -> Result<()> {
+        let current = self.clock.epoch_of(now_ms());
+        let mut state = self.state.lock().expect("state lock");
+        let mut reports = 0;
+        for epoch in self.spool.epochs()? {
+            // Probes before reports, so that an answer read later removes its
+            // challenge whatever the batches' (hash) order.
+            let batches: Vec<SpoolBatch> = self
+                .spool
+                .batches(epoch)?
+                .iter()
+                .map(|h| self.spool.read(epoch, h))
+                .collect::<Result<_, _>>()?;
+            for b in &batches {
+                if let SpoolBatch::Probes(ps) = b {
+                    for p in ps {
+                        state.outstanding.insert(p.challenge, p.clone());
+                    }
+                }
+            }
+            for b in &batches {
+                if let SpoolBatch::Reports(rs) = b {
+                    for r in rs {
+                        state.remember(r);
+                    }
+                    reports += rs.len();
+                }
+            }
+        }
+        state.forget_before(current.saturating_sub(2));
+        tracing::info!(reports, "spool replayed");
+        Ok(())
+    }
+
+    /// Re-reads the device registry from the node.
+    pub fn refresh_registry(&self) -> Result<()> {
+        let devices = self.node.devices()?;
+        let mut registry = HashMap::with_capacity(devices.len());
+        for (network, info) in devices {
+            registry.insert(info.id, Registered { network, info });
+        }
+        self.metrics.registry_devices.set(registry.len() as i64);
+        self.state.lock().expect("state lock").registry = registry;
+        Ok(())
+    }
+
+    /// Submits raw reports; returns one verdict each once accepted ones are durable.
+    pub async fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<Verdict> {
+        let n = raw.len();
+        let (tx, rx) = oneshot::channel();
+        let sent = self
+            .queue
+            .lock()
+            .expect("queue lock")
+            .as_ref()
+            .map(|q| q.send((raw, tx)).is_ok())
+            .unwrap_or(false);
+        let unavailable = |why: &str| {
+            vec![
+                Verdict::refused(
+                    None,
+                    &Refusal::Unavailable {
+                        reason: why.to_string()
+                    }
+                );
+                n
+            ]
+        };
+        if !sent {
+            return unavailable("the oracle is shutting down");
+        }
+        rx.await
+            .unwrap_or_else(|_| unavailable("the ingest worker stopped"))
+    }
+
+    fn ingest_loop(&self, rx: mpsc::Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let mut jobs = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                jobs.push(more);
+            }
+            let sizes: Vec<usize> = jobs.iter().map(|(r, _)| r.len()).collect();
+            let mut all = Vec::with_capacity(sizes.iter().sum());
+            let mut replies = Vec::with_capacity(jobs.len());
+            for (raw, reply) in jobs {
+                all.extend(raw);
+                replies.push(reply);
+            }
+            let mut verdicts = self.ingest(all, now_ms()).into_iter();
+            for (size, reply) in sizes.into_iter().zip(replies) {
+                let _ = reply.send(verdicts.by_ref().take(size).collect());
+            }
+        }
+    }
+
+    /// The whole admission of a group of reports at `now_ms`: decode, signatures,
+    /// rules, then one durable spool batch per epoch.
+    pub fn ingest(&self, raw: Vec<Vec<u8>>, now: u64) -> Vec<Verdict> {
+        let decoded: Vec<Result<SignedReport, Refusal>> = raw
+            .iter()
+            .map(|b| {
+                SignedReport::decode(b).map_err(|e| match e {
+                    plinth_proofs::report::ReportDecodeError::TooLarge { size, limit } => {
+                        Refusal::TooLarge { size, limit }
+                    }
+                    plinth_proofs::report::ReportDecodeError::Malformed(reason) => {
+                        Refusal::Malformed { reason }
+                    }
+                })
+            })
+            .collect();
+        let ok: Vec<SignedReport> = decoded
+            .iter()
+            .filter_map(|d| d.as_ref().ok().cloned())
+            .collect();
+        let mut sig_ok = ingest::verify_signatures(&ok).into_iter();
+
+        let mut state = self.state.lock().expect("state lock");
+        let mut verdicts = Vec::with_capacity(raw.len());
+        let mut accepted: HashMap<u64, Vec<SignedReport>> = HashMap::new();
+        let mut undo: Vec<(plinth_core::DeviceId, Option<u64>, u64, Hash)> = Vec::new();
+        for d in decoded {
+            let v = match d {
+                Err(r) => Err((None, r)),
+                Ok(rep) => {
+                    let hash = rep.hash();
+                    if !sig_ok.next().unwrap_or(false) {
+                        Err((Some(hash), Refusal::BadSignature))
+                    } else {
+                        let prev = state.last_seq.get(&rep.report.device).copied();
+                        match ingest::admit(&mut state, &self.rules, &rep, now) {
+                            Ok(()) => {
+                                undo.push((rep.report.device, prev, rep.report.epoch, hash));
+                                accepted.entry(rep.report.epoch).or_default().push(rep);
+                                Ok(hash)
+                            }
+                            Err(r) => Err((Some(hash), r)),
+                        }
+                    }
+                }
+            };
+            verdicts.push(v);
+        }
+        // Durable before acknowledged.
+        let mut failure = None;
+        let mut epochs: Vec<_> = accepted.into_iter().collect();
+        epochs.sort_by_key(|(e, _)| *e);
+        for (epoch, reports) in epochs {
+            for r in &reports {
+                self.metrics
+                    .accepted
+                    .get_or_create(&metrics::KindLabel {
+                        network: r.report.network.clone(),
+                        kind: r.report.body.kind().into(),
+                    })
+                    .inc();
+            }
+            match self.spool.write(epoch, &SpoolBatch::Reports(reports)) {
+                Ok(_) => {
+                    self.metrics.spool_batches.inc();
+                }
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if let Some(reason) = &failure {
+            tracing::error!(%reason, "spool write failed; refusing the group");
+            for (device, prev, epoch, hash) in undo.into_iter().rev() {
+                match prev {
+                    Some(p) => state.last_seq.insert(device, p),
+                    None => state.last_seq.remove(&device),
+                };
+                if let Some(s) = state.seen.get_mut(&epoch) {
+                    s.remove(&hash);
+                }
+            }
+        }
+        drop(state);
+        verdicts
+            .into_iter()
+            .map(|v| {
+                let out = match (v, &failure) {
+                    (Ok(hash), None) => Verdict::accepted(hash),
+                    (Ok(hash), Some(reason)) => Verdict::refused(
+                        Some(hash),
+                        &Refusal::Unavailable {
+                            reason: reason.clone(),
+                        },
+                    ),
+                    (Err((hash, r)), _) => Verdict::refused(hash, &r),
+                };
+                if let Some(code) = &out.code {
+                    self.metrics
+                        .rejected
+                        .get_or_create(&metrics::ReasonLabel {
+                            reason: code.clone(),
+                        })
+                        .inc();
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Issues one round of probes to every active device of every uptime network:
+    /// each challenge is derived from the head block's hash, so it cannot be known
+    /// in advance. The round is written to the spool before devices can see it.
+    pub fn probe_round(&self, head_hash: Hash, now: u64) -> Result<Vec<ProbeIssue>> {
+        let uptime: Vec<&str> = self
+            .networks
+            .iter()
+            .filter(|n| n.family == "uptime")
+            .map(|n| n.name.as_str())
+            .collect();
+        if uptime.is_empty() {
+            return Ok(Vec::new());
+        }
+        let deadline = now + self.config.probe_deadline.as_millis() as u64;
+        let mut state = self.state.lock().expect("state lock");
+        let mut issues: Vec<ProbeIssue> = state
+            .registry
+            .values()
+            .filter(|r| r.info.active && uptime.contains(&r.network.as_str()))
+            .map(|r| {
+                let mut seed = head_hash.0.to_vec();
+                seed.extend_from_slice(r.info.id.key().as_bytes());
+                seed.extend_from_slice(&now.to_le_bytes());
+                ProbeIssue {
+                    device: r.info.id,
+                    challenge: Hash::tagged("plinth/probe", &seed),
+                    issued_ms: now,
+                    deadline_ms: deadline,
+                }
+            })
+            .collect();
+        issues.sort_by_key(|p| p.device);
+        if issues.is_empty() {
+            return Ok(issues);
+        }
+        let epoch = self.clock.epoch_of(now);
+        self.spool
+            .write(epoch, &SpoolBatch::Probes(issues.clone()))?;
+        // Expired challenges can no longer be answered.
+        state.outstanding.retain(|_, p| p.deadline_ms >= now);
+        for p in &issues {
+            state.outstanding.insert(p.challenge, p.clone());
+        }
+        Ok(issues)
+    }
+
+    /// Challenges a device may still answer.
+    pub fn challenges_for(&self, device: &plinth_core::DeviceId, now: u64) -> Vec<ProbeIssue> {
+        let state = self.state.lock().expect("state lock");
+        let mut out: Vec<ProbeIssue> = state
+            .outstanding
+            .values()
+            .filter(|p| p.device == *device && p.deadline_ms >= now)
+            .cloned()
+            .collect();
+        out.sort_by_key(|p| p.issued_ms);
+        out
+    }
+
+    /// Stops the ingest worker once queued work is done.
+    pub fn shutdown(&self) {
+        self.queue.lock().expect("queue lock").take();
+    }
+}
+
+fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut last = None;
+    for _ in 0..50 {
+        match f() {
+            Ok(v) => return Ok(v),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err(last.expect("at least one try"))
+}
+
+/// A claimable reward: one manifest entry with its proof.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RewardClaim {
+    pub network: String,
+    pub epoch: u64,
+    pub index: u64,
+    pub entry: plinth_ledger::rewards::ManifestEntry,
+    pub proof: plinth_core::merkle::Proof,
+}
+
+impl Oracle {
+    fn manifest_path(&self, network: &str, epoch: u64) -> PathBuf {
+        self.config
+            .data_dir
+            .join("manifests")
+            .join(network)
+            .join(format!("{epoch}.json"))
+    }
+
+    /// A published manifest.
+    pub fn manifest(&self, network: &str, epoch: u64) -> Result<Option<epoch::Manifest>> {
+        let path = self.manifest_path(network, epoch);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                Ok(Some(serde_json::from_slice(&bytes).with_context(|| {
+                    format!("reading manifest {}", path.display())
+                })?))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every published manifest's (network, epoch), ascending by epoch.
+    pub fn manifests(&self) -> Result<Vec<(String, u64)>> {
+        let dir = self.config.data_dir.join("manifests");
+        let mut out = Vec::new();
+        for n in &self.networks {
+            let Ok(entries) = std::fs::read_dir(dir.join(&n.name)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(epoch) = name.strip_suffix(".json").and_then(|s| s.parse().ok()) {
+                    out.push((n.name.clone(), epoch));
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        Ok(out)
+    }
+
+    /// Every reward entry of `owner`'s devices, with proofs.
+    pub fn rewards_of(&self, owner: &plinth_core::Address) -> Result<Vec<RewardClaim>> {
+        let mut out = Vec::new();
+        for (network, epoch) in self.manifests()? {
+            let Some(m) = self.manifest(&network, epoch)? else {
+                continue;
+            };
+            let mine: Vec<usize> = (0..m.entries.len())
+                .filter(|&i| m.entries[i].owner == *owner)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let leaves: Vec<Hash> = m.entries.iter().map(|e| e.leaf()).collect();
+            for i in mine {
+                if let Some(proof) = plinth_core::merkle::prove(&leaves, i) {
+                    out.push(RewardClaim {
+                        network: network.clone(),
+                        epoch,
+                        index: i as u64,
+                        entry: m.entries[i],
+                        proof,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Closes every epoch whose end (plus the grace period) has passed and that has
+    /// no manifest yet, and (re)submits manifests the ledger does not hold.
+    /// Blocking.
+    pub fn close_due_epochs(&self, now: u64) -> Result<Vec<(String, u64)>> {
+        let grace = self.config.close_grace.as_millis() as u64;
+        let mut closed = Vec::new();
+        for epoch in self.spool.epochs()? {
+            if self.clock.window(epoch).end_ms + grace > now {
+                continue;
+            }
+            for n in self.networks.clone() {
+                match self.manifest(&n.name, epoch)? {
+                    Some(m) => self.ensure_submitted(&m)?,
+                    None => {
+                        if let Some(m) = self.close(&n, epoch)? {
+                            self.ensure_submitted(&m)?;
+                            closed.push((n.name.clone(), epoch));
+                        }
+                    }
+                }
+            }
+            self.state.lock().expect("state lock").forget_before(epoch);
+        }
+        Ok(closed)
+    }
+
+    /// The epoch's batches, writing the registry snapshot first if the epoch has
+    /// none yet (so every network of the epoch is scored against the same one).
+    fn epoch_batches(&self, epoch: u64) -> Result<Vec<(Hash, SpoolBatch)>> {
+        let mut batches: Vec<(Hash, SpoolBatch)> = self
+            .spool
+            .batches(epoch)?
+            .into_iter()
+            .map(|h| self.spool.read(epoch, &h).map(|b| (h, b)))
+            .collect::<Result<_, _>>()?;
+        if !batches
+            .iter()
+            .any(|(_, b)| matches!(b, SpoolBatch::Registry(_)))
+        {
+            self.refresh_registry()?;
+            let state = self.state.lock().expect("state lock");
+            let mut snaps: Vec<epoch::RegistrySnapshot> = self
+                .networks
+                .iter()
+                .map(|n| {
+                    let mut devices: Vec<_> = state
+                        .registry
+                        .values()
+                        .filter(|r| r.network == n.name)
+                        .map(|r| r.info.clone())
+                        .collect();
+                    devices.sort_by_key(|d| d.id);
+                    epoch::RegistrySnapshot {
+                        network: n.name.clone(),
+                        devices,
+                    }
+                })
+                .collect();
+            snaps.sort_by(|a, b| a.network.cmp(&b.network));
+            drop(state);
+            let batch = SpoolBatch::Registry(snaps);
+            let hash = self.spool.write(epoch, &batch)?;
+            batches.push((hash, batch));
+        }
+        Ok(batches)
+    }
+
+    /// Scores one network's epoch, signs the manifest and publishes it (file).
+    fn close(&self, n: &NetworkInfo, epoch: u64) -> Result<Option<epoch::Manifest>> {
+        let family = match plinth_proofs::Family::from_network(&n.family, &n.params.to_string()) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(network = %n.name, error = %e, "network not scored");
+                return Ok(None);
+            }
+        };
+        let batches = self.epoch_batches(epoch)?;
+        let spec = epoch::EpochSpec {
+            chain_id: &self.chain_id,
+            network: &n.name,
+            family: &family,
+            window: self.clock.window(epoch),
+            allowance: self.emission.network_allowance(epoch, n.share_bps),
+        };
+        let mut m = epoch::compute(&spec, &batches);
+        m.signatures.push(m.header.sign(&self.key));
+        let path = self.manifest_path(&n.name, epoch);
+        std::fs::create_dir_all(path.parent().expect("manifest dir"))?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&m)?)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        self.metrics.epochs_closed.inc();
+        tracing::info!(
+            network = %n.name, epoch, devices = m.header.devices, total = m.header.total,
+            root = %m.header.root, "epoch closed"
+        );
+        Ok(Some(m))
+    }
+
+    /// Puts a manifest on the ledger unless it is there already (or pays nothing).
+    fn ensure_submitted(&self, m: &epoch::Manifest) -> Result<()> {
+        if m.header.total == 0 {
+            return Ok(());
+        }
+        let path = format!("/v1/rewards/{}/{}", m.header.network, m.header.epoch);
+        if self.node.get_opt::<serde_json::Value>(&path)?.is_some() {
+            return Ok(());
+        }
+        let status = self.node.status()?;
+        let acct: plinth_node::api::AccountView =
+            self.node.get(&format!("/v1/accounts/{}", self.address()))?;
+        let tx = plinth_ledger::Transaction {
+            chain_id: self.chain_id.clone(),
+            signer: self.address(),
+            nonce: acct.next_nonce,
+            fee: status.min_fee,
+            call: plinth_ledger::Call::SubmitManifest {
+                header: m.header.clone(),
+                signatures: m.signatures.clone(),
+            },
+        }
+        .sign(&self.key);
+        let _: serde_json::Value = self
+            .node
+            .post(
+                "/v1/txs",
+                &serde_json::json!({"tx": hex::encode(tx.encode())}),
+            )
+            .context("submitting the manifest")?;
+        tracing::info!(network = %m.header.network, epoch = m.header.epoch, tx = %tx.hash(), "manifest submitted");
+        Ok(())
+    }
+}

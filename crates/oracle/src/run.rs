@@ -1,0 +1,100 @@
+//! Running an oracle: the HTTP API, the MQTT client, registry refresh, probe
+//! rounds and the epoch closer, until shutdown.
+
+use crate::{now_ms, Oracle};
+use anyhow::Result;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Where the oracle listens and what it connects to.
+pub struct Endpoints {
+    pub http: tokio::net::TcpListener,
+    /// `mqtt://host:port` of a broker to ingest from, if any.
+    pub mqtt: Option<String>,
+}
+
+/// Runs every oracle task until `stop` turns true.
+pub async fn run(
+    oracle: Arc<Oracle>,
+    endpoints: Endpoints,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let mut tasks = Vec::new();
+    if let Some(broker) = endpoints.mqtt.clone() {
+        let o = oracle.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = crate::mqtt::run_client(o, broker).await {
+                tracing::error!(error = %e, "MQTT ingest stopped");
+            }
+        }));
+    }
+    // Registry refresh.
+    {
+        let o = oracle.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(o.config.registry_refresh).await;
+                let o2 = o.clone();
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || o2.refresh_registry()).await
+                {
+                    tracing::warn!(error = %e, "registry refresh failed");
+                }
+            }
+        }));
+    }
+    // Probe rounds: challenges from the head block's hash; only rounds whose
+    // deadline falls inside the current epoch, so answers land in its spool.
+    {
+        let o = oracle.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(o.config.probe_interval).await;
+                let o2 = o.clone();
+                let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+                    let now = now_ms();
+                    let end = o2.clock.window(o2.clock.epoch_of(now)).end_ms;
+                    if now + o2.config.probe_deadline.as_millis() as u64 >= end {
+                        return Ok(0);
+                    }
+                    let head = o2.node.status()?.head_hash;
+                    Ok(o2.probe_round(head, now)?.len())
+                })
+                .await;
+                match r {
+                    Ok(Ok(n)) if n > 0 => tracing::debug!(probes = n, "probe round issued"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "probe round failed"),
+                    _ => {}
+                }
+            }
+        }));
+    }
+    // Epoch closer.
+    {
+        let o = oracle.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let o2 = o.clone();
+                match tokio::task::spawn_blocking(move || o2.close_due_epochs(now_ms())).await {
+                    Ok(Err(e)) => tracing::warn!(error = %e, "closing epochs failed; will retry"),
+                    Err(e) => tracing::error!(error = %e, "epoch closer panicked"),
+                    _ => {}
+                }
+            }
+        }));
+    }
+    let mut stop_http = stop.clone();
+    let server = axum::serve(endpoints.http, crate::http::router(oracle.clone()))
+        .with_graceful_shutdown(async move {
+            let _ = stop_http.changed().await;
+        });
+    let server = tokio::spawn(async move { server.await });
+    let _ = stop.changed().await;
+    for t in &tasks {
+        t.abort();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    oracle.shutdown();
+    Ok(())
+}

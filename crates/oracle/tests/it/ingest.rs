@@ -1,0 +1,188 @@
+use crate::common::*;
+use plinth_core::Hash;
+use plinth_proofs::ReportBody;
+
+fn code(v: &serde_json::Value) -> &str {
+    v["code"].as_str().unwrap_or("accepted")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_rejection_reason_through_http() {
+    let sensor = key(10);
+    let other_net = key(11);
+    let retired = key(12);
+    let stranger = key(13);
+    let mut net = Net::start(&[
+        ("weather", &sensor),
+        ("backhaul", &other_net),
+        ("weather", &retired),
+    ])
+    .await;
+    // Retire one device on the ledger.
+    let tx = plinth_ledger::Transaction {
+        chain_id: "oracle-test".into(),
+        signer: plinth_core::Address(net.owner.public()),
+        nonce: 3,
+        fee: 10,
+        call: plinth_ledger::Call::RetireDevice {
+            device: plinth_core::DeviceId(retired.public()),
+        },
+    }
+    .sign(&net.owner);
+    net.node
+        .submit(vec![tx.encode()])
+        .await
+        .pop()
+        .unwrap()
+        .unwrap();
+    wait_until(|| net.node.mempool_len() == 0).await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await; // registry refresh
+
+    let clock = net.clock();
+    let now = now_ms();
+    let e = clock.epoch_of(now);
+    let good = report(&sensor, "weather", now, e, 1, reading(20_000));
+
+    // Whole-request problems.
+    let (status, body) = net.post_reports(vec!["zz".into()]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["results"][0]["code"], "malformed");
+    let url = format!("{}/v1/reports", net.oracle_url);
+    let (status, body) =
+        tokio::task::spawn_blocking(move || match ureq::post(&url).send_string("{nope") {
+            Err(ureq::Error::Status(c, r)) => (c, r.into_json::<serde_json::Value>().unwrap()),
+            other => panic!("{other:?}"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "malformed_json");
+
+    let mut forged = good.clone();
+    forged.signature = stranger.sign(&good.report.signing_bytes());
+    let cases = vec![
+        (good.clone(), "accepted"),
+        (good.clone(), "duplicate"),
+        (
+            report(&sensor, "weather", now, e, 1, reading(20_001)),
+            "replay",
+        ),
+        (
+            report(&sensor, "nonet", now, e, 5, reading(1)),
+            "unknown_network",
+        ),
+        (
+            report(&stranger, "weather", now, e, 1, reading(1)),
+            "unknown_device",
+        ),
+        (
+            report(&other_net, "weather", now, e, 1, reading(1)),
+            "wrong_network",
+        ),
+        (
+            report(&retired, "weather", now, e, 1, reading(1)),
+            "inactive_device",
+        ),
+        (forged, "bad_signature"),
+        (
+            report(
+                &sensor,
+                "weather",
+                now - 60_000,
+                clock.epoch_of(now - 60_000),
+                10,
+                reading(1),
+            ),
+            "stale",
+        ),
+        (
+            report(
+                &sensor,
+                "weather",
+                now + 60_000,
+                clock.epoch_of(now + 60_000),
+                11,
+                reading(1),
+            ),
+            "from_future",
+        ),
+        (
+            report(&sensor, "weather", now, e + 1, 12, reading(1)),
+            "wrong_epoch",
+        ),
+        (
+            report(
+                &other_net,
+                "backhaul",
+                now,
+                e,
+                2,
+                ReportBody::ProbeAnswer {
+                    challenge: Hash::of(b"never issued"),
+                },
+            ),
+            "unknown_challenge",
+        ),
+    ];
+    for (r, want) in &cases {
+        let v = net.send(std::slice::from_ref(r)).await;
+        assert_eq!(code(&v[0]), *want, "{}", v[0]);
+        if *want != "accepted" {
+            assert!(v[0]["reason"].as_str().unwrap().len() > 5);
+        }
+    }
+    // Oversized report bytes.
+    let v = net.post_reports(vec!["00".repeat(5_000)]).await.1;
+    assert_eq!(v["results"][0]["code"], "too_large");
+
+    // Counted in metrics by reason.
+    let url = format!("{}/metrics", net.oracle_url);
+    let metrics =
+        tokio::task::spawn_blocking(move || ureq::get(&url).call().unwrap().into_string().unwrap())
+            .await
+            .unwrap();
+    for (_, want) in &cases[1..] {
+        assert!(
+            metrics.contains(&format!("reason=\"{want}\"")),
+            "{want} missing from metrics"
+        );
+    }
+
+    // The accepted report is durable: after a restart of the oracle it is still in
+    // the spool and still refused as a duplicate.
+    let spooled: Vec<_> = net
+        .oracle
+        .spool
+        .batches(e)
+        .unwrap()
+        .iter()
+        .flat_map(|h| match net.oracle.spool.read(e, h).unwrap() {
+            plinth_oracle::spool::SpoolBatch::Reports(r) => r,
+            _ => vec![],
+        })
+        .collect();
+    assert_eq!(
+        spooled,
+        vec![good.clone()],
+        "exactly the accepted report is spooled"
+    );
+    net.restart_oracle().await;
+    let v = net.send(&[good]).await;
+    assert_eq!(code(&v[0]), "duplicate");
+    let v = net
+        .send(&[report(
+            &sensor,
+            "weather",
+            now_ms(),
+            clock.epoch_of(now_ms()),
+            1,
+            reading(20_002),
+        )])
+        .await;
+    assert_eq!(
+        code(&v[0]),
+        "replay",
+        "sequence numbers survive a restart: {}",
+        v[0]
+    );
+}

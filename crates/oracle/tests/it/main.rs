@@ -1,0 +1,6 @@
+//! Oracle tests against a real node and a real oracle on loopback ports.
+
+mod common;
+mod ingest;
+mod mqtt;
+mod rewards;
