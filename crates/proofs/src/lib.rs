@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  accepted reports (spool order) ─┐
-//!  probe records (challenges)     ─┼─▶ family::score ─▶ FamilyOutput { scores, rejections }
+//!  probe records (challenges)     ─┼─▶ Family::score ─▶ FamilyOutput { scores, rejections }
 //!  devices (registry at epoch end) ─┤                              │
 //!  network params (genesis)       ─┘                 split(emission, scores) ─▶ rewards
 //! ```
@@ -12,18 +12,30 @@
 //! randomness, no floats in results: scores are fixed-point integers where
 //! [`SCORE_ONE`] means 1.0. The oracle runs a family at each epoch's end; an
 //! auditor runs the same code over the same spool and must get the same scores.
+//! The output does not depend on the order of reports or probes: rejections are
+//! listed by device, then report hash.
+//!
+//! Families: [`uptime`] (heartbeat intervals and oracle probes) and [`sensor`]
+//! (plausible, fresh readings that agree with neighbouring sensors in the same or
+//! adjacent H3 cells). A network names its family and parameters in genesis;
+//! [`Family::from_network`] sets it up. Families do not check signatures: the
+//! oracle does that before a report enters the spool.
 
-pub mod family;
+pub mod fixed;
 pub mod report;
+pub mod sensor;
 pub mod split;
+pub mod uptime;
 
-pub use family::{Family, FamilyError};
 pub use report::{Report, ReportBody, SignedReport};
+pub use sensor::SensorParams;
 pub use split::split;
+pub use uptime::UptimeParams;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{Address, DeviceId, Hash};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Fixed-point 1.0 for scores and factors.
 pub const SCORE_ONE: u64 = 1_000_000;
@@ -100,6 +112,146 @@ pub struct Rejected {
 )]
 pub struct FamilyOutput {
     /// Devices with a positive score, by id (fixed point, [`SCORE_ONE`] = 1.0).
-    pub scores: std::collections::BTreeMap<DeviceId, u64>,
+    pub scores: BTreeMap<DeviceId, u64>,
     pub rejections: Vec<Rejected>,
+}
+
+impl Rejected {
+    /// A rejection of `report` for `why`.
+    pub fn of(report: &SignedReport, why: ScoreRejection) -> Rejected {
+        Rejected {
+            report: report.hash(),
+            device: report.report.device,
+            why,
+        }
+    }
+}
+
+impl FamilyOutput {
+    /// Puts the rejections in canonical order (by device, then report hash), so
+    /// that the whole output, not only the scores, is independent of input order.
+    fn canonical(mut self) -> FamilyOutput {
+        self.rejections
+            .sort_unstable_by_key(|r| (r.device, r.report));
+        self
+    }
+}
+
+/// The checks every family makes first, in this order: the device is registered,
+/// it is active. `Ok` carries the registry entry.
+fn registered<'a>(
+    devices: &'a BTreeMap<DeviceId, DeviceInfo>,
+    r: &SignedReport,
+) -> Result<&'a DeviceInfo, ScoreRejection> {
+    match devices.get(&r.report.device) {
+        None => Err(ScoreRejection::UnknownDevice),
+        Some(d) if !d.active => Err(ScoreRejection::InactiveDevice),
+        Some(d) => Ok(d),
+    }
+}
+
+/// The largest parameter document accepted, in bytes.
+pub const MAX_PARAMS_BYTES: usize = 8 * 1024;
+
+/// The family names [`Family::from_network`] knows.
+pub const FAMILY_NAMES: &[&str] = &["uptime", "sensor"];
+
+/// Why a network's proof family could not be set up from its name and parameters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FamilyError {
+    #[error("unknown proof family `{name}` (known: uptime, sensor)")]
+    UnknownFamily { name: String },
+    #[error("parameters of the `{family}` family are {size} bytes, the limit is {limit} bytes")]
+    ParamsTooLarge {
+        family: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("bad parameters for the `{family}` family: {reason}")]
+    BadParams { family: String, reason: String },
+}
+
+impl FamilyError {
+    /// The network names a family this build does not have.
+    pub fn is_unknown_family(&self) -> bool {
+        matches!(self, FamilyError::UnknownFamily { .. })
+    }
+
+    /// The family is known but its parameters are not acceptable.
+    pub fn is_bad_params(&self) -> bool {
+        matches!(
+            self,
+            FamilyError::BadParams { .. } | FamilyError::ParamsTooLarge { .. }
+        )
+    }
+}
+
+/// A network's proof family with its parameters, ready to score epochs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Family {
+    Uptime(UptimeParams),
+    Sensor(SensorParams),
+}
+
+impl Family {
+    /// Sets up the family a network names, from the network's parameter object
+    /// (JSON, as the ledger stores it). An empty document or `null` means "all
+    /// defaults".
+    ///
+    /// ```
+    /// use plinth_proofs::Family;
+    /// let f = Family::from_network("sensor", r#"{"unit": "celsius", "min": -40.5, "max": 60}"#)
+    ///     .unwrap();
+    /// let Family::Sensor(p) = f else { unreachable!() };
+    /// assert_eq!((p.min_milli, p.max_milli), (-40_500, 60_000));
+    /// assert!(Family::from_network("weather", "{}").unwrap_err().is_unknown_family());
+    /// ```
+    pub fn from_network(family_name: &str, params_json: &str) -> Result<Family, FamilyError> {
+        if !FAMILY_NAMES.contains(&family_name) {
+            return Err(FamilyError::UnknownFamily {
+                name: family_name.chars().take(64).collect(),
+            });
+        }
+        if params_json.len() > MAX_PARAMS_BYTES {
+            return Err(FamilyError::ParamsTooLarge {
+                family: family_name.to_string(),
+                size: params_json.len(),
+                limit: MAX_PARAMS_BYTES,
+            });
+        }
+        let text = match params_json.trim() {
+            "" | "null" => "{}",
+            t => t,
+        };
+        let bad = |e: serde_json::Error| FamilyError::BadParams {
+            family: family_name.to_string(),
+            reason: e.to_string(),
+        };
+        match family_name {
+            "uptime" => serde_json::from_str(text).map(Family::Uptime).map_err(bad),
+            _ => serde_json::from_str(text).map(Family::Sensor).map_err(bad),
+        }
+    }
+
+    /// The family's name, as networks name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Family::Uptime(_) => "uptime",
+            Family::Sensor(_) => "sensor",
+        }
+    }
+
+    /// Scores one epoch. `probes` are used by the uptime family only.
+    pub fn score(
+        &self,
+        window: &EpochWindow,
+        devices: &BTreeMap<DeviceId, DeviceInfo>,
+        reports: &[SignedReport],
+        probes: &[ProbeRecord],
+    ) -> FamilyOutput {
+        match self {
+            Family::Uptime(p) => uptime::score(p, window, devices, reports, probes),
+            Family::Sensor(p) => sensor::score(p, window, devices, reports),
+        }
+    }
 }

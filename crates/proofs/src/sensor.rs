@@ -1,0 +1,735 @@
+//! The sensor family: a sensor reports measurements of the physical world; a
+//! reading counts when it is fresh, plausible, and agrees with the sensors around it.
+//!
+//! A reading is valid when its device is registered and active, it is a
+//! `Reading` stamped inside the epoch window, not older than `max_age_ms` at the
+//! window's end, in the network's `unit`, and within `[min, max]` — checked in
+//! that order, each failure a rejection with its reason (`UnknownDevice`,
+//! `InactiveDevice`, `WrongKind`, `OutsideEpoch`, `Stale`, `WrongUnit`,
+//! `OutOfRange`).
+//!
+//! ```text
+//! value(d)      = lower median of d's valid readings (thousandths of the unit)
+//! home(d)       = d's location cell taken to `resolution` (parent; centre child if coarser)
+//! neighbours(d) = every other device with a valid reading whose home is home(d)
+//!                 or one of its six grid-disk (k = 1) neighbours
+//! deviation     = |value(d) − lower median of value(neighbours(d))|
+//! agreement     = 1                               if deviation ≤ tolerance
+//!               = 0                               if deviation ≥ max_deviation
+//!               = (max_deviation − deviation) / (max_deviation − tolerance) otherwise
+//!               = 1                               if d has no neighbours (a lone sensor)
+//! readings      = min(1, valid readings / expected_readings)
+//! score         = agreement × readings
+//! ```
+//!
+//! all in integers, fixed point [`SCORE_ONE`] = 1.0, each step
+//! rounded down. A device whose registered location is not a valid H3 cell has
+//! no neighbourhood and scores 0 (the ledger admits only valid cells).
+//!
+//! Cost: the readings are sorted once; devices are grouped by home cell in one
+//! sorted list, and each occupied cell computes its disk and the merged sorted
+//! values of that disk once. A device then finds its neighbours' median in that
+//! list, minus its own value, with one binary search. About O(n log n) overall.
+
+use crate::fixed::{fraction, mul, number_milli, DecimalError};
+use crate::report::MAX_UNIT_LEN;
+use crate::{
+    registered, DeviceInfo, EpochWindow, FamilyOutput, Rejected, ReportBody, ScoreRejection,
+    SignedReport, SCORE_ONE,
+};
+use h3o::{CellIndex, Resolution};
+use plinth_core::DeviceId;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Parameters of the sensor family, from the network's params object. Values
+/// are held in thousandths of `unit`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SensorParamsJson")]
+pub struct SensorParams {
+    /// The unit readings must be in (JSON `unit`, required).
+    pub unit: String,
+    /// Plausibility range, inclusive (JSON `min` and `max` in whole units,
+    /// integers or decimals with up to three places; required).
+    pub min_milli: i64,
+    pub max_milli: i64,
+    /// H3 resolution of neighbourhoods (JSON `resolution`, default 7).
+    pub resolution: Resolution,
+    /// A reading more than this before the window's end is stale (JSON
+    /// `max_age_ms`; default none: the whole epoch is fresh).
+    pub max_age_ms: Option<u64>,
+    /// Deviation from the neighbours' median still given full agreement
+    /// (default 2000 = 2 units).
+    pub tolerance_milli: u64,
+    /// Deviation at which agreement reaches 0 (default 10000 = 10 units).
+    pub max_deviation_milli: u64,
+    /// Valid readings an epoch needs for a full score (default 1).
+    pub expected_readings: u64,
+}
+
+/// Why sensor parameters are not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SensorParamsError {
+    #[error("unit must be 1 to {max} bytes, found {len}")]
+    Unit { len: usize, max: usize },
+    #[error("min: {0}")]
+    Min(DecimalError),
+    #[error("max: {0}")]
+    Max(DecimalError),
+    #[error("min ({min_milli} thousandths) is above max ({max_milli} thousandths)")]
+    MinAboveMax { min_milli: i64, max_milli: i64 },
+    #[error("resolution must be 0 to 15, found {found}")]
+    Resolution { found: u8 },
+    #[error(
+        "tolerance_milli ({tolerance_milli}) is above max_deviation_milli ({max_deviation_milli})"
+    )]
+    Tolerance {
+        tolerance_milli: u64,
+        max_deviation_milli: u64,
+    },
+    #[error("{field} must be at least 1")]
+    Zero { field: &'static str },
+}
+
+#[derive(Deserialize)]
+struct SensorParamsJson {
+    unit: String,
+    min: serde_json::Number,
+    max: serde_json::Number,
+    #[serde(default = "default_resolution")]
+    resolution: u8,
+    #[serde(default)]
+    max_age_ms: Option<u64>,
+    #[serde(default = "default_tolerance")]
+    tolerance_milli: u64,
+    #[serde(default = "default_max_deviation")]
+    max_deviation_milli: u64,
+    #[serde(default = "default_expected")]
+    expected_readings: u64,
+}
+
+fn default_resolution() -> u8 {
+    7
+}
+fn default_tolerance() -> u64 {
+    2_000
+}
+fn default_max_deviation() -> u64 {
+    10_000
+}
+fn default_expected() -> u64 {
+    1
+}
+
+impl TryFrom<SensorParamsJson> for SensorParams {
+    type Error = SensorParamsError;
+
+    fn try_from(j: SensorParamsJson) -> Result<Self, Self::Error> {
+        if j.unit.is_empty() || j.unit.len() > MAX_UNIT_LEN {
+            return Err(SensorParamsError::Unit {
+                len: j.unit.len(),
+                max: MAX_UNIT_LEN,
+            });
+        }
+        let min_milli = number_milli(&j.min).map_err(SensorParamsError::Min)?;
+        let max_milli = number_milli(&j.max).map_err(SensorParamsError::Max)?;
+        if min_milli > max_milli {
+            return Err(SensorParamsError::MinAboveMax {
+                min_milli,
+                max_milli,
+            });
+        }
+        let resolution =
+            Resolution::try_from(j.resolution).map_err(|_| SensorParamsError::Resolution {
+                found: j.resolution,
+            })?;
+        if j.tolerance_milli > j.max_deviation_milli {
+            return Err(SensorParamsError::Tolerance {
+                tolerance_milli: j.tolerance_milli,
+                max_deviation_milli: j.max_deviation_milli,
+            });
+        }
+        if j.expected_readings == 0 {
+            return Err(SensorParamsError::Zero {
+                field: "expected_readings",
+            });
+        }
+        if j.max_age_ms == Some(0) {
+            return Err(SensorParamsError::Zero {
+                field: "max_age_ms",
+            });
+        }
+        Ok(SensorParams {
+            unit: j.unit,
+            min_milli,
+            max_milli,
+            resolution,
+            max_age_ms: j.max_age_ms,
+            tolerance_milli: j.tolerance_milli,
+            max_deviation_milli: j.max_deviation_milli,
+            expected_readings: j.expected_readings,
+        })
+    }
+}
+
+impl SensorParams {
+    /// Agreement of a value `deviation` thousandths away from its neighbours'
+    /// median, as a fraction of [`SCORE_ONE`].
+    pub fn agreement(&self, deviation: u64) -> u64 {
+        if deviation <= self.tolerance_milli {
+            SCORE_ONE
+        } else if deviation >= self.max_deviation_milli {
+            0
+        } else {
+            // tolerance < deviation < max_deviation, so the divisor is positive.
+            ((self.max_deviation_milli - deviation) as u128 * SCORE_ONE as u128
+                / (self.max_deviation_milli - self.tolerance_milli) as u128) as u64
+        }
+    }
+
+    /// The value of a valid reading, or why it is not one.
+    fn check(
+        &self,
+        window: &EpochWindow,
+        devices: &BTreeMap<DeviceId, DeviceInfo>,
+        r: &SignedReport,
+    ) -> Result<i64, ScoreRejection> {
+        registered(devices, r)?;
+        let ReportBody::Reading { value_milli, unit } = &r.report.body else {
+            return Err(ScoreRejection::WrongKind);
+        };
+        let ts = r.report.timestamp_ms;
+        if ts < window.start_ms || ts >= window.end_ms {
+            return Err(ScoreRejection::OutsideEpoch);
+        }
+        if let Some(max_ms) = self.max_age_ms {
+            let age_ms = window.end_ms - ts;
+            if age_ms > max_ms {
+                return Err(ScoreRejection::Stale { age_ms, max_ms });
+            }
+        }
+        if *unit != self.unit {
+            return Err(ScoreRejection::WrongUnit {
+                expected: self.unit.clone(),
+                found: unit.clone(),
+            });
+        }
+        if *value_milli < self.min_milli || *value_milli > self.max_milli {
+            return Err(ScoreRejection::OutOfRange {
+                value_milli: *value_milli,
+                min_milli: self.min_milli,
+                max_milli: self.max_milli,
+            });
+        }
+        Ok(*value_milli)
+    }
+}
+
+/// The cell whose disk is a device's neighbourhood: its location taken to
+/// `resolution` (the parent, or the centre child of a coarser cell).
+pub fn home_cell(location: u64, resolution: Resolution) -> Option<CellIndex> {
+    let cell = CellIndex::try_from(location).ok()?;
+    if cell.resolution() >= resolution {
+        cell.parent(resolution)
+    } else {
+        cell.center_child(resolution)
+    }
+}
+
+/// Fills `out` with `cell` and its grid-disk neighbours at distance 1.
+fn disk(cell: CellIndex, out: &mut Vec<u64>) {
+    out.clear();
+    for c in cell.grid_disk_fast(1) {
+        match c {
+            Some(c) => out.push(c.into()),
+            None => {
+                // Pentagon distortion: the slow path is always right.
+                out.clear();
+                out.extend(cell.grid_disk_safe(1).map(u64::from));
+                return;
+            }
+        }
+    }
+}
+
+/// The lower median of `sorted` with one occurrence of `own` (which it holds)
+/// removed; `None` if nothing is left.
+fn median_without(sorted: &[i64], own: i64) -> Option<i64> {
+    let m = sorted.len();
+    if m < 2 {
+        return None;
+    }
+    // Without one `own`, m − 1 values; their lower median has index j.
+    let j = (m - 2) / 2;
+    let at = sorted.partition_point(|&x| x < own);
+    Some(if at > j { sorted[j] } else { sorted[j + 1] })
+}
+
+/// Scores one epoch of a sensor network (see the module docs for the formula).
+pub fn score(
+    params: &SensorParams,
+    window: &EpochWindow,
+    devices: &BTreeMap<DeviceId, DeviceInfo>,
+    reports: &[SignedReport],
+) -> FamilyOutput {
+    let mut out = FamilyOutput::default();
+    let mut valid: Vec<(DeviceId, i64)> = Vec::with_capacity(reports.len());
+    for r in reports {
+        match params.check(window, devices, r) {
+            Ok(v) => valid.push((r.report.device, v)),
+            Err(why) => out.rejections.push(Rejected::of(r, why)),
+        }
+    }
+    valid.sort_unstable();
+
+    // One entry per device with a valid reading (its value lives in `homes`).
+    struct Sensor {
+        id: DeviceId,
+        readings: u64,
+    }
+    let mut sensors: Vec<Sensor> = Vec::new();
+    // (home cell, value, index into `sensors`), for devices with a valid home.
+    let mut homes: Vec<(u64, i64, usize)> = Vec::new();
+    for group in valid.chunk_by(|a, b| a.0 == b.0) {
+        let id = group[0].0;
+        let value = group[(group.len() - 1) / 2].1;
+        let location = devices.get(&id).map(|d| d.location);
+        if let Some(home) = location.and_then(|l| home_cell(l, params.resolution)) {
+            homes.push((home.into(), value, sensors.len()));
+        }
+        sensors.push(Sensor {
+            id,
+            readings: group.len() as u64,
+        });
+    }
+    homes.sort_unstable();
+
+    // Occupied cells: (cell, start, end) of their run in `homes`.
+    let mut cells: Vec<(u64, usize, usize)> = Vec::new();
+    for (i, h) in homes.iter().enumerate() {
+        match cells.last_mut() {
+            Some(c) if c.0 == h.0 => c.2 = i + 1,
+            _ => cells.push((h.0, i, i + 1)),
+        }
+    }
+
+    let mut scores: Vec<(DeviceId, u64)> = Vec::with_capacity(sensors.len());
+    let mut ring: Vec<u64> = Vec::with_capacity(7);
+    let mut around: Vec<i64> = Vec::new();
+    for &(cell, start, end) in &cells {
+        disk(
+            CellIndex::try_from(cell).expect("a home is a valid cell"),
+            &mut ring,
+        );
+        around.clear();
+        for n in &ring {
+            if let Ok(k) = cells.binary_search_by_key(n, |c| c.0) {
+                let (_, s, e) = cells[k];
+                around.extend(homes[s..e].iter().map(|h| h.1));
+            }
+        }
+        around.sort_unstable();
+        for &(_, value, idx) in &homes[start..end] {
+            let s = &sensors[idx];
+            let agreement = match median_without(&around, value) {
+                None => SCORE_ONE,
+                Some(median) => params.agreement(value.abs_diff(median)),
+            };
+            let readings = fraction(s.readings, params.expected_readings.max(1));
+            let score = mul(agreement, readings);
+            if score > 0 {
+                scores.push((s.id, score));
+            }
+        }
+    }
+    out.scores = scores.into_iter().collect();
+    out.canonical()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Report;
+    use plinth_core::{Address, Keypair};
+
+    const START: u64 = 10_000_000;
+    const WINDOW: EpochWindow = EpochWindow {
+        epoch: 3,
+        start_ms: START,
+        end_ms: START + 3_600_000,
+    };
+
+    fn key(i: u8) -> Keypair {
+        Keypair::from_seed([i; 32])
+    }
+
+    fn id(i: u8) -> DeviceId {
+        DeviceId(key(i).public())
+    }
+
+    fn params() -> SensorParams {
+        serde_json::from_str(r#"{"unit": "celsius", "min": -40.5, "max": 60}"#).unwrap()
+    }
+
+    /// A resolution-7 cell in Berlin and cells around it.
+    fn berlin() -> CellIndex {
+        h3o::LatLng::new(52.52, 13.40)
+            .unwrap()
+            .to_cell(Resolution::Seven)
+    }
+
+    /// A res-12 location inside the res-7 cell `c`.
+    fn inside(c: CellIndex) -> u64 {
+        c.center_child(Resolution::Twelve).unwrap().into()
+    }
+
+    fn neighbour_of(c: CellIndex) -> CellIndex {
+        c.grid_ring::<Vec<_>>(1)[0]
+    }
+
+    fn far_from(c: CellIndex) -> CellIndex {
+        c.grid_ring::<Vec<_>>(3)[0]
+    }
+
+    fn registry(at: &[(u8, u64)]) -> BTreeMap<DeviceId, DeviceInfo> {
+        at.iter()
+            .map(|&(i, location)| {
+                (
+                    id(i),
+                    DeviceInfo {
+                        id: id(i),
+                        owner: Address(key(200).public()),
+                        location,
+                        active: true,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn report(i: u8, ts: u64, seq: u64, body: ReportBody) -> SignedReport {
+        Report {
+            device: id(i),
+            network: "weather".into(),
+            epoch: 3,
+            timestamp_ms: ts,
+            seq,
+            body,
+        }
+        .sign(&key(i))
+    }
+
+    fn reading(i: u8, seq: u64, value_milli: i64) -> SignedReport {
+        report(
+            i,
+            START + seq * 1_000,
+            seq,
+            ReportBody::Reading {
+                value_milli,
+                unit: "celsius".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn an_outlier_scores_zero_and_agreeing_neighbours_full() {
+        let home = berlin();
+        let devices = registry(&[
+            (1, inside(home)),
+            (2, inside(neighbour_of(home))),
+            (3, inside(home)),
+        ]);
+        let reports = vec![
+            reading(1, 1, 20_000),
+            reading(2, 1, 20_500),
+            reading(3, 1, 50_000), // 30 units off
+        ];
+        let out = score(&params(), &WINDOW, &devices, &reports);
+        // 1: neighbours {20.5, 50} → lower median 20.5, 0.5 off → full.
+        // 2: neighbours {20, 50} → 20, 0.5 off → full.
+        // 3: neighbours {20, 20.5} → 20, 30 off → 0, left out.
+        assert_eq!(out.scores.get(&id(1)), Some(&SCORE_ONE));
+        assert_eq!(out.scores.get(&id(2)), Some(&SCORE_ONE));
+        assert_eq!(out.scores.get(&id(3)), None);
+        assert!(out.rejections.is_empty());
+    }
+
+    #[test]
+    fn agreement_falls_linearly_between_tolerance_and_max_deviation() {
+        let home = berlin();
+        let devices = registry(&[(1, inside(home)), (2, inside(home)), (3, inside(home))]);
+        // 3 is 6 units off {20, 20}: (10 − 6) / (10 − 2) = 0.5.
+        let reports = vec![
+            reading(1, 1, 20_000),
+            reading(2, 1, 20_000),
+            reading(3, 1, 26_000),
+        ];
+        let out = score(&params(), &WINDOW, &devices, &reports);
+        assert_eq!(out.scores[&id(3)], 500_000);
+        assert_eq!(out.scores[&id(1)], SCORE_ONE);
+        let p = params();
+        assert_eq!(p.agreement(2_000), SCORE_ONE);
+        assert_eq!(p.agreement(2_001), 999_875);
+        assert_eq!(p.agreement(9_999), 125);
+        assert_eq!(p.agreement(10_000), 0);
+        assert_eq!(p.agreement(u64::MAX), 0);
+    }
+
+    #[test]
+    fn sensors_beyond_the_ring_are_not_neighbours() {
+        let home = berlin();
+        let devices = registry(&[(1, inside(home)), (2, inside(far_from(home)))]);
+        let reports = vec![reading(1, 1, 20_000), reading(2, 1, 50_000)];
+        let out = score(&params(), &WINDOW, &devices, &reports);
+        // Each is lone: full agreement.
+        assert_eq!(out.scores[&id(1)], SCORE_ONE);
+        assert_eq!(out.scores[&id(2)], SCORE_ONE);
+    }
+
+    #[test]
+    fn a_lone_sensor_is_scored_on_range_and_readings_only() {
+        let p = SensorParams {
+            expected_readings: 4,
+            ..params()
+        };
+        let devices = registry(&[(1, inside(berlin()))]);
+        let reports = vec![
+            reading(1, 1, 59_000),
+            reading(1, 2, -40_500), // min itself is plausible
+            reading(1, 3, 60_000),  // and max
+            reading(1, 4, 60_001),  // out of range, not counted
+        ];
+        let out = score(&p, &WINDOW, &devices, &reports);
+        assert_eq!(out.scores[&id(1)], 750_000);
+        assert_eq!(out.rejections.len(), 1);
+        // More readings than expected do not score above 1.
+        let reports: Vec<_> = (1..=9).map(|s| reading(1, s, 20_000)).collect();
+        assert_eq!(
+            score(&p, &WINDOW, &devices, &reports).scores[&id(1)],
+            SCORE_ONE
+        );
+    }
+
+    #[test]
+    fn a_device_value_is_the_lower_median_of_its_readings() {
+        let home = berlin();
+        let devices = registry(&[(1, inside(home)), (2, inside(home)), (3, inside(home))]);
+        let mut reports = vec![reading(1, 1, 20_000)];
+        // Even count: lower median 20 (upper 30 or mean 25 would lose agreement).
+        for (s, v) in [(1, 40_000), (2, 10_000), (3, 30_000), (4, 20_000)] {
+            reports.push(reading(2, s, v));
+        }
+        // Odd count: median 26 → 6 off the others' lower median 20 → 0.5.
+        for (s, v) in [(1, 30_000), (2, 10_000), (3, 26_000)] {
+            reports.push(reading(3, s, v));
+        }
+        let out = score(&params(), &WINDOW, &devices, &reports);
+        assert_eq!(out.scores[&id(2)], SCORE_ONE);
+        assert_eq!(out.scores[&id(3)], 500_000);
+    }
+
+    #[test]
+    fn stacked_devices_do_not_count_themselves() {
+        let spot = inside(berlin());
+        // Two devices on the same spot 10 units apart: each one's only neighbour
+        // is the other, so both are at max deviation. Counting itself, each would
+        // have found a median equal to its own value.
+        let devices = registry(&[(1, spot), (2, spot)]);
+        let reports = vec![reading(1, 1, 20_000), reading(2, 1, 30_000)];
+        assert!(score(&params(), &WINDOW, &devices, &reports)
+            .scores
+            .is_empty());
+        // Equal values stacked: removing one's own value leaves the other's.
+        let reports = vec![reading(1, 1, 20_000), reading(2, 1, 20_000)];
+        let out = score(&params(), &WINDOW, &devices, &reports);
+        assert_eq!(out.scores[&id(1)], SCORE_ONE);
+        assert_eq!(out.scores[&id(2)], SCORE_ONE);
+        // Three stacked, one outlier.
+        let devices = registry(&[(1, spot), (2, spot), (3, spot)]);
+        let reports = vec![
+            reading(1, 1, 20_000),
+            reading(2, 1, 20_000),
+            reading(3, 1, 35_000),
+        ];
+        let out = score(&params(), &WINDOW, &devices, &reports);
+        assert_eq!(out.scores.len(), 2);
+        assert!(!out.scores.contains_key(&id(3)));
+    }
+
+    #[test]
+    fn a_coarse_location_joins_the_neighbourhood_of_its_centre() {
+        let home = berlin();
+        let coarse = home.parent(Resolution::Five).unwrap();
+        let centre = coarse.center_child(Resolution::Seven).unwrap();
+        let devices = registry(&[(1, coarse.into()), (2, inside(centre))]);
+        let reports = vec![reading(1, 1, 20_000), reading(2, 1, 50_000)];
+        assert!(score(&params(), &WINDOW, &devices, &reports)
+            .scores
+            .is_empty());
+    }
+
+    #[test]
+    fn an_invalid_location_scores_nothing() {
+        let devices = registry(&[(1, 12345)]);
+        let out = score(&params(), &WINDOW, &devices, &[reading(1, 1, 20_000)]);
+        assert!(out.scores.is_empty());
+    }
+
+    #[test]
+    fn every_rejection_reason() {
+        let p = SensorParams {
+            max_age_ms: Some(600_000),
+            ..params()
+        };
+        let mut devices = registry(&[(1, inside(berlin())), (2, inside(berlin()))]);
+        devices.get_mut(&id(2)).unwrap().active = false;
+        let fresh = WINDOW.end_ms - 600_000;
+        let at = |i: u8, ts: u64, seq: u64, v: i64, unit: &str| {
+            report(
+                i,
+                ts,
+                seq,
+                ReportBody::Reading {
+                    value_milli: v,
+                    unit: unit.into(),
+                },
+            )
+        };
+        let cases = vec![
+            (
+                at(9, fresh, 1, 20_000, "celsius"),
+                ScoreRejection::UnknownDevice,
+            ),
+            (
+                at(2, fresh, 1, 20_000, "celsius"),
+                ScoreRejection::InactiveDevice,
+            ),
+            (
+                report(1, fresh, 2, ReportBody::Heartbeat),
+                ScoreRejection::WrongKind,
+            ),
+            (
+                report(
+                    1,
+                    fresh,
+                    3,
+                    ReportBody::ProbeAnswer {
+                        challenge: plinth_core::Hash::ZERO,
+                    },
+                ),
+                ScoreRejection::WrongKind,
+            ),
+            (
+                at(1, START - 1, 4, 20_000, "celsius"),
+                ScoreRejection::OutsideEpoch,
+            ),
+            (
+                at(1, WINDOW.end_ms, 5, 20_000, "celsius"),
+                ScoreRejection::OutsideEpoch,
+            ),
+            (
+                at(1, fresh - 1, 6, 20_000, "celsius"),
+                ScoreRejection::Stale {
+                    age_ms: 600_001,
+                    max_ms: 600_000,
+                },
+            ),
+            (
+                at(1, fresh, 7, 20_000, "kelvin"),
+                ScoreRejection::WrongUnit {
+                    expected: "celsius".into(),
+                    found: "kelvin".into(),
+                },
+            ),
+            (
+                at(1, fresh, 8, -40_501, "celsius"),
+                ScoreRejection::OutOfRange {
+                    value_milli: -40_501,
+                    min_milli: -40_500,
+                    max_milli: 60_000,
+                },
+            ),
+        ];
+        let reports: Vec<_> = cases.iter().map(|(r, _)| r.clone()).collect();
+        let out = score(&p, &WINDOW, &devices, &reports);
+        assert!(out.scores.is_empty());
+        assert_eq!(out.rejections.len(), cases.len());
+        for (r, why) in &cases {
+            let got = out
+                .rejections
+                .iter()
+                .find(|x| x.report == r.hash())
+                .expect("rejected");
+            assert_eq!(&got.why, why);
+            assert_eq!(got.device, r.report.device);
+        }
+        // The freshest valid reading on the boundary counts.
+        let ok = at(1, fresh, 9, 20_000, "celsius");
+        let out = score(&p, &WINDOW, &devices, &[ok]);
+        assert_eq!(out.scores[&id(1)], SCORE_ONE);
+    }
+
+    #[test]
+    fn median_without_own_value() {
+        assert_eq!(median_without(&[5], 5), None);
+        assert_eq!(median_without(&[1, 5], 5), Some(1));
+        assert_eq!(median_without(&[1, 5], 1), Some(5));
+        // {1, 2, 3, 4} minus 1 → {2, 3, 4} → 3; minus 4 → {1, 2, 3} → 2.
+        assert_eq!(median_without(&[1, 2, 3, 4], 1), Some(3));
+        assert_eq!(median_without(&[1, 2, 3, 4], 4), Some(2));
+        // {1, 2, 2, 9} minus 2 → {1, 2, 9} → 2.
+        assert_eq!(median_without(&[1, 2, 2, 9], 2), Some(2));
+        // Minus one value of an even remainder takes the lower median.
+        assert_eq!(median_without(&[1, 2, 3, 4, 5], 5), Some(2));
+    }
+
+    #[test]
+    fn params_parse_decimals_defaults_and_errors() {
+        let p = params();
+        assert_eq!(p.unit, "celsius");
+        assert_eq!((p.min_milli, p.max_milli), (-40_500, 60_000));
+        assert_eq!(p.resolution, Resolution::Seven);
+        assert_eq!(p.max_age_ms, None);
+        assert_eq!((p.tolerance_milli, p.max_deviation_milli), (2_000, 10_000));
+        assert_eq!(p.expected_readings, 1);
+        let p: SensorParams = serde_json::from_str(
+            r#"{"unit": "pm25", "min": 0, "max": 999.999, "resolution": 9,
+                "max_age_ms": 60000, "tolerance_milli": 500,
+                "max_deviation_milli": 500, "expected_readings": 12}"#,
+        )
+        .unwrap();
+        assert_eq!(p.max_milli, 999_999);
+        assert_eq!(p.resolution, Resolution::Nine);
+        assert_eq!(p.agreement(500), SCORE_ONE);
+        assert_eq!(p.agreement(501), 0);
+        for (bad, says) in [
+            (r#"{"min": 0, "max": 1}"#, "unit"),
+            (r#"{"unit": "", "min": 0, "max": 1}"#, "unit"),
+            (r#"{"unit": "c", "max": 1}"#, "min"),
+            (r#"{"unit": "c", "min": 2, "max": 1}"#, "above max"),
+            (r#"{"unit": "c", "min": 0.0001, "max": 1}"#, "3 decimal"),
+            (r#"{"unit": "c", "min": "0", "max": 1}"#, "invalid type"),
+            (
+                r#"{"unit": "c", "min": 0, "max": 1, "resolution": 16}"#,
+                "resolution",
+            ),
+            (
+                r#"{"unit": "c", "min": 0, "max": 1, "tolerance_milli": 3, "max_deviation_milli": 2}"#,
+                "tolerance",
+            ),
+            (
+                r#"{"unit": "c", "min": 0, "max": 1, "expected_readings": 0}"#,
+                "expected",
+            ),
+            (
+                r#"{"unit": "c", "min": 0, "max": 1, "max_age_ms": 0}"#,
+                "max_age",
+            ),
+        ] {
+            let e = serde_json::from_str::<SensorParams>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+}
