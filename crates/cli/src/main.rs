@@ -408,6 +408,31 @@ enum DeviceCmd {
 
 #[derive(Subcommand)]
 enum BenchCmd {
+    /// Reports per second accepted and made durable by the oracle over HTTP.
+    Ingest {
+        #[arg(long, default_value_t = 10_000)]
+        devices: usize,
+        #[arg(long, default_value_t = 200_000)]
+        reports: usize,
+        /// Reports per HTTP request.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 2)]
+        clients: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score one epoch of many devices and build its manifest and root.
+    Epoch {
+        #[arg(long, default_value_t = 1_000_000)]
+        devices: usize,
+        /// sensor or uptime.
+        #[arg(long, default_value = "sensor")]
+        family: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Committed transfers per second through the node's submission path.
     Ledger {
         #[arg(long, default_value_t = 200_000)]
@@ -660,6 +685,28 @@ fn run() -> Result<()> {
             );
             Ok(())
         }
+        Command::Bench(BenchCmd::Ingest {
+            devices,
+            reports,
+            batch,
+            clients,
+            json,
+        }) => runtime()?.block_on(bench::ingest(bench::IngestBench {
+            devices,
+            reports,
+            batch,
+            clients,
+            json,
+        })),
+        Command::Bench(BenchCmd::Epoch {
+            devices,
+            family,
+            json,
+        }) => bench::epoch(bench::EpochBench {
+            devices,
+            family,
+            json,
+        }),
         Command::Bench(BenchCmd::Ledger {
             txs,
             accounts,

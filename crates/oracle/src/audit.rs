@@ -107,13 +107,14 @@ pub fn audit(
         },
         allowance: genesis.emission.network_allowance(epoch, n.share_bps),
     };
-    let recomputed = compute(&spec, &batches);
+    let count = batches.len();
+    let recomputed = compute(&spec, batches);
     Ok(report(
         network,
         epoch,
         &on_ledger,
         Some(&recomputed),
-        batches.len(),
+        count,
         problems,
     ))
 }

@@ -56,27 +56,34 @@ pub struct EpochSpec<'a> {
 /// Scores one network's epoch and builds its manifest (unsigned). Batches are
 /// `(hash, contents)` of every batch of the epoch; the result depends only on them
 /// and `spec`.
-pub fn compute(spec: &EpochSpec<'_>, batches: &[(Hash, SpoolBatch)]) -> Manifest {
+pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
     let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
     list.sort();
-    let mut reports: Vec<&SignedReport> = Vec::new();
-    let mut issues: Vec<&ProbeIssue> = Vec::new();
-    let mut registry: Option<&RegistrySnapshot> = None;
+    // The batches are consumed: reports move into one vector (no copies, which
+    // matters for an epoch of a million devices).
+    let mut reports: Vec<SignedReport> = Vec::new();
+    let mut issues: Vec<ProbeIssue> = Vec::new();
+    let mut registry: Option<RegistrySnapshot> = None;
     for (_, b) in batches {
         match b {
-            SpoolBatch::Reports(rs) => {
-                reports.extend(rs.iter().filter(|r| r.report.network == spec.network))
+            SpoolBatch::Reports(mut rs) => {
+                rs.retain(|r| r.report.network == spec.network);
+                if reports.is_empty() {
+                    reports = rs;
+                } else {
+                    reports.append(&mut rs);
+                }
             }
-            SpoolBatch::Probes(ps) => issues.extend(ps.iter()),
+            SpoolBatch::Probes(mut ps) => issues.append(&mut ps),
             SpoolBatch::Registry(snaps) => {
-                if let Some(s) = snaps.iter().find(|s| s.network == spec.network) {
+                if let Some(s) = snaps.into_iter().find(|s| s.network == spec.network) {
                     registry = Some(s);
                 }
             }
         }
     }
     let devices: BTreeMap<DeviceId, DeviceInfo> = registry
-        .map(|s| s.devices.iter().map(|d| (d.id, d.clone())).collect())
+        .map(|s| s.devices.into_iter().map(|d| (d.id, d)).collect())
         .unwrap_or_default();
     // A probe is answered by the earliest valid answer report for its challenge.
     let mut answers: HashMap<(DeviceId, Hash), u64> = HashMap::new();
@@ -101,10 +108,9 @@ pub fn compute(spec: &EpochSpec<'_>, batches: &[(Hash, SpoolBatch)]) -> Manifest
         .collect();
     probes.sort_by_key(|p| (p.device, p.challenge));
     probes.dedup_by(|a, b| a.device == b.device && a.challenge == b.challenge);
-    // Families are order-independent; sort anyway so the input is canonical.
-    let mut owned: Vec<SignedReport> = reports.into_iter().cloned().collect();
-    owned.sort_by_key(|r| (r.report.device, r.report.seq));
-    let out = spec.family.score(&spec.window, &devices, &owned, &probes);
+    // Families are order-independent (their outputs are canonical).
+    let out = spec.family.score(&spec.window, &devices, &reports, &probes);
+    drop(reports);
     let mut rejected = BTreeMap::new();
     for r in &out.rejections {
         let code = serde_json::to_value(&r.why)

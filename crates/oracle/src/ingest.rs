@@ -131,7 +131,7 @@ pub struct Rules {
 /// Checks signatures of many reports on all cores; one verdict each.
 pub fn verify_signatures(reports: &[SignedReport]) -> Vec<bool> {
     reports
-        .par_chunks(64)
+        .par_chunks(256)
         .flat_map_iter(|chunk| {
             let msgs: Vec<Vec<u8>> = chunk.iter().map(|r| r.report.signing_bytes()).collect();
             let items: Vec<_> = chunk

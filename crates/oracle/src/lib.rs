@@ -632,7 +632,7 @@ impl Oracle {
             window: self.clock.window(epoch),
             allowance: self.emission.network_allowance(epoch, n.share_bps),
         };
-        let mut m = epoch::compute(&spec, &batches);
+        let mut m = epoch::compute(&spec, batches);
         m.signatures.push(m.header.sign(&self.key));
         let path = self.manifest_path(&n.name, epoch);
         std::fs::create_dir_all(path.parent().expect("manifest dir"))?;

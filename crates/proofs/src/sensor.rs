@@ -19,8 +19,14 @@
 //!               = (max_deviation − deviation) / (max_deviation − tolerance) otherwise
 //!               = 1                               if d has no neighbours (a lone sensor)
 //! readings      = min(1, valid readings / expected_readings)
-//! score         = agreement × readings
+//! stacked(d)    = devices with a valid reading whose location, taken to
+//!                 `density_resolution`, is d's cell at that resolution (d included)
+//! score         = agreement × readings / stacked(d)
 //! ```
+//!
+//! Devices stacked in one small area (a `density_resolution` cell, default 10:
+//! about 15,000 m²) share one device's reward, so that registering many sensors in
+//! one place does not multiply rewards.
 //!
 //! all in integers, fixed point [`SCORE_ONE`] = 1.0, each step
 //! rounded down. A device whose registered location is not a valid H3 cell has
@@ -65,6 +71,9 @@ pub struct SensorParams {
     pub max_deviation_milli: u64,
     /// Valid readings an epoch needs for a full score (default 1).
     pub expected_readings: u64,
+    /// Devices in one cell of this resolution share one device's reward (JSON
+    /// `density_resolution`, default 10).
+    pub density_resolution: Resolution,
 }
 
 /// Why sensor parameters are not acceptable.
@@ -106,6 +115,12 @@ struct SensorParamsJson {
     max_deviation_milli: u64,
     #[serde(default = "default_expected")]
     expected_readings: u64,
+    #[serde(default = "default_density_resolution")]
+    density_resolution: u8,
+}
+
+fn default_density_resolution() -> u8 {
+    10
 }
 
 fn default_resolution() -> u8 {
@@ -143,6 +158,11 @@ impl TryFrom<SensorParamsJson> for SensorParams {
             Resolution::try_from(j.resolution).map_err(|_| SensorParamsError::Resolution {
                 found: j.resolution,
             })?;
+        let density_resolution = Resolution::try_from(j.density_resolution).map_err(|_| {
+            SensorParamsError::Resolution {
+                found: j.density_resolution,
+            }
+        })?;
         if j.tolerance_milli > j.max_deviation_milli {
             return Err(SensorParamsError::Tolerance {
                 tolerance_milli: j.tolerance_milli,
@@ -168,6 +188,7 @@ impl TryFrom<SensorParamsJson> for SensorParams {
             tolerance_milli: j.tolerance_milli,
             max_deviation_milli: j.max_deviation_milli,
             expected_readings: j.expected_readings,
+            density_resolution,
         })
     }
 }
@@ -286,6 +307,8 @@ pub fn score(
     struct Sensor {
         id: DeviceId,
         readings: u64,
+        /// The device's cell at `density_resolution`.
+        crowd: Option<u64>,
     }
     let mut sensors: Vec<Sensor> = Vec::new();
     // (home cell, value, index into `sensors`), for devices with a valid home.
@@ -300,9 +323,24 @@ pub fn score(
         sensors.push(Sensor {
             id,
             readings: group.len() as u64,
+            crowd: location
+                .and_then(|l| home_cell(l, params.density_resolution))
+                .map(u64::from),
         });
     }
     homes.sort_unstable();
+    // How many scored devices share each density cell.
+    let mut crowds: Vec<u64> = sensors.iter().filter_map(|s| s.crowd).collect();
+    crowds.sort_unstable();
+    let stacked = |c: Option<u64>| -> u64 {
+        c.map(|c| {
+            let lo = crowds.partition_point(|x| *x < c);
+            let hi = crowds.partition_point(|x| *x <= c);
+            (hi - lo) as u64
+        })
+        .unwrap_or(1)
+        .max(1)
+    };
 
     // Occupied cells: (cell, start, end) of their run in `homes`.
     let mut cells: Vec<(u64, usize, usize)> = Vec::new();
@@ -336,7 +374,7 @@ pub fn score(
                 Some(median) => params.agreement(value.abs_diff(median)),
             };
             let readings = fraction(s.readings, params.expected_readings.max(1));
-            let score = mul(agreement, readings);
+            let score = mul(agreement, readings) / stacked(s.crowd);
             if score > 0 {
                 scores.push((s.id, score));
             }
@@ -378,9 +416,15 @@ mod tests {
             .to_cell(Resolution::Seven)
     }
 
-    /// A res-12 location inside the res-7 cell `c`.
+    /// A res-12 location inside the res-7 cell `c`, in a different
+    /// density (res-10) cell at each call, so that test sensors are not stacked
+    /// unless a test puts them on one spot on purpose.
     fn inside(c: CellIndex) -> u64 {
-        c.center_child(Resolution::Twelve).unwrap().into()
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let k = NEXT.fetch_add(1, Ordering::Relaxed) % 343;
+        let ten = c.children(Resolution::Ten).nth(k).unwrap();
+        ten.center_child(Resolution::Twelve).unwrap().into()
     }
 
     fn neighbour_of(c: CellIndex) -> CellIndex {
@@ -539,11 +583,25 @@ mod tests {
         assert!(score(&params(), &WINDOW, &devices, &reports)
             .scores
             .is_empty());
-        // Equal values stacked: removing one's own value leaves the other's.
+        // Equal values stacked: removing one's own value leaves the other's, so
+        // both agree fully — and, stacked in one density cell, share one reward.
         let reports = vec![reading(1, 1, 20_000), reading(2, 1, 20_000)];
         let out = score(&params(), &WINDOW, &devices, &reports);
-        assert_eq!(out.scores[&id(1)], SCORE_ONE);
-        assert_eq!(out.scores[&id(2)], SCORE_ONE);
+        assert_eq!(out.scores[&id(1)], SCORE_ONE / 2);
+        assert_eq!(out.scores[&id(2)], SCORE_ONE / 2);
+        // Ten stacked sybils earn what one honest sensor beside them earns.
+        let honest = inside(berlin());
+        let mut at: Vec<(u8, u64)> = (10..20).map(|i| (i, spot)).collect();
+        at.push((30, honest));
+        let devices = registry(&at);
+        let reports: Vec<_> = (10..20)
+            .chain([30])
+            .map(|i| reading(i, 1, 20_000))
+            .collect();
+        let out = score(&params(), &WINDOW, &devices, &reports);
+        let sybils: u64 = (10..20).map(|i| out.scores[&id(i)]).sum();
+        assert_eq!(sybils, SCORE_ONE);
+        assert_eq!(out.scores[&id(30)], SCORE_ONE);
         // Three stacked, one outlier.
         let devices = registry(&[(1, spot), (2, spot), (3, spot)]);
         let reports = vec![

@@ -61,7 +61,14 @@ fn model(
             p.agreement(value.abs_diff(lower_median(neighbours)))
         };
         let readings = (*n).min(p.expected_readings) * SCORE_ONE / p.expected_readings;
-        let s = agreement * readings / SCORE_ONE;
+        // Devices in one density cell share one device's reward.
+        let crowd = |d: &DeviceId| home_cell(devices[d].location, p.density_resolution);
+        let stacked = sensors
+            .iter()
+            .filter(|(o, ..)| crowd(o).is_some() && crowd(o) == crowd(d))
+            .count()
+            .max(1) as u64;
+        let s = agreement * readings / SCORE_ONE / stacked;
         if s > 0 {
             out.insert(*d, s);
         }
