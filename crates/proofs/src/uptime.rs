@@ -16,12 +16,15 @@
 //!
 //! ```text
 //! heartbeat_fraction = proven intervals / intervals in the epoch
-//! probe_fraction     = probes passed / probes issued   (= heartbeat_fraction if none issued)
-//! score              = heartbeat_fraction × (1 − w) + probe_fraction × w
+//! probe_fraction     = probes passed / probes issued   (= 1 if none issued)
+//! score              = heartbeat_fraction × ((1 − w) + w × probe_fraction)
 //! ```
 //!
-//! all in fixed point ([`SCORE_ONE`] = 1.0), each step rounded down. A device the
-//! oracle did not probe is neither punished nor rewarded for that.
+//! all in fixed point ([`SCORE_ONE`] = 1.0), each step rounded down. Probes gate
+//! the heartbeats rather than add to them: heartbeats are the device's own word,
+//! probes are the oracle's check of it, so with the default `w = 1` a device that
+//! never answers probes earns nothing however many heartbeats it sends. A device
+//! the oracle did not probe is neither punished nor rewarded for that.
 //!
 //! `ProbeAnswer` reports are not scored here: the oracle has already folded them
 //! into the probe records, so they are neither counted nor rejected.
@@ -45,7 +48,8 @@ const BPS_ONE: u64 = 10_000;
 pub struct UptimeParams {
     /// Length of the intervals a heartbeat proves, in seconds (default 60).
     pub heartbeat_interval_s: u64,
-    /// Share of the score that comes from probes, in basis points (default 5000).
+    /// How much the probes gate the heartbeat score, in basis points (default
+    /// 10000: the score is heartbeats × probes passed).
     pub probe_weight_bps: u64,
     /// How far outside the window a heartbeat naming this epoch may be stamped
     /// and still count, in milliseconds (default 5000).
@@ -56,7 +60,7 @@ impl Default for UptimeParams {
     fn default() -> Self {
         UptimeParams {
             heartbeat_interval_s: 60,
-            probe_weight_bps: 5_000,
+            probe_weight_bps: BPS_ONE,
             max_clock_skew_ms: 5_000,
         }
     }
@@ -245,10 +249,11 @@ pub fn score(
         let heartbeat = fraction(proven.get(id).copied().unwrap_or(0), intervals.count);
         let probe = match probed.get(id) {
             Some(&(issued, passed)) => fraction(passed, issued),
-            None => heartbeat,
+            // Not probed: the gate is open.
+            None => SCORE_ONE,
         };
-        let s = (heartbeat as u128 * (BPS_ONE - w) as u128 + probe as u128 * w as u128)
-            / BPS_ONE as u128;
+        let gate = (BPS_ONE - w) as u128 * SCORE_ONE as u128 + w as u128 * probe as u128;
+        let s = heartbeat as u128 * gate / (BPS_ONE as u128 * SCORE_ONE as u128);
         debug_assert!(s <= SCORE_ONE as u128);
         if s > 0 {
             scored.push((*id, s as u64));
@@ -470,23 +475,23 @@ mod tests {
 
     #[test]
     fn probes_passed_late_and_missing() {
-        let p = UptimeParams::default(); // w = 0.5
+        let p = UptimeParams::default(); // w = 1: score = heartbeats × probes
                                          // Device 1: all intervals; probes: one on time, one exactly at the
-                                         // deadline, one late, one never answered → 2/4.
+                                         // deadline, one late, one never answered → 1.0 × 2/4.
         let reports: Vec<_> = (0..10).map(|k| beat(1, START + k * 60_000)).collect();
         let probes = vec![
             probe(1, 1, Some(START + 100)),
             probe(1, 2, Some(START + 5_000)),
             probe(1, 3, Some(START + 5_001)),
             probe(1, 4, None),
-            // Device 2 has no heartbeat but answers every probe: 0 × 0.5 + 1 × 0.5.
+            // Device 2 has no heartbeat but answers every probe: 0 × 1.
             probe(2, 1, Some(START + 1)),
             // Probes of unknown devices are ignored.
             probe(9, 1, Some(START + 1)),
         ];
         let out = score(&p, &WINDOW, &devices(&[1, 2, 3], &[]), &reports, &probes);
-        assert_eq!(out.scores[&id(1)], 750_000);
-        assert_eq!(out.scores[&id(2)], 500_000);
+        assert_eq!(out.scores[&id(1)], 500_000);
+        assert!(!out.scores.contains_key(&id(2)));
         assert!(!out.scores.contains_key(&id(9)));
     }
 
@@ -521,7 +526,8 @@ mod tests {
             probe(1, 1, Some(START)),
             probe(1, 2, None),
         ];
-        let out = score(&p, &WINDOW, &devices(&[1], &[]), &[], &probes);
+        let beats: Vec<_> = (0..10).map(|k| beat(1, START + k * 60_000)).collect();
+        let out = score(&p, &WINDOW, &devices(&[1], &[]), &beats, &probes);
         assert_eq!(out.scores[&id(1)], 500_000);
     }
 

@@ -45,7 +45,7 @@ fn uptime_params_default_when_absent() {
         panic!("not an uptime family");
     };
     assert_eq!(p.heartbeat_interval_s, 5);
-    assert_eq!(p.probe_weight_bps, 5_000);
+    assert_eq!(p.probe_weight_bps, 10_000);
 }
 
 #[test]
