@@ -101,7 +101,7 @@ pub fn fleet(
         cheaters_bps,
         networks,
         center: (52.52, 13.405),
-        spread_deg: 0.3,
+        spread_deg: 0.03,
         seed,
     };
     let how = FleetRun {

@@ -97,7 +97,7 @@ pub async fn start(
             cheaters_bps: opts.cheaters_bps,
             networks,
             center: (52.52, 13.405),
-            spread_deg: 0.3,
+            spread_deg: 0.03,
             seed: 7,
         };
         let how = FleetRun {

@@ -141,15 +141,36 @@ pub fn verify_batch(items: &[(&[u8], PublicKey, Signature)]) -> Result<(), KeyEr
             return Err(KeyError::InvalidPublicKey);
         }
         let r_bytes: [u8; 32] = sig.0[..32].try_into().expect("64-byte signature");
-        match curve25519_dalek::edwards::CompressedEdwardsY(r_bytes).decompress() {
-            Some(r) if !r.is_small_order() => {}
-            _ => return Err(KeyError::InvalidSignature),
+        if small_order_encoding(&r_bytes) {
+            return Err(KeyError::InvalidSignature);
         }
         messages.push(*msg);
         sigs.push(ed25519_dalek::Signature::from_bytes(&sig.0));
         keys.push(vk);
     }
     ed25519_dalek::verify_batch(&messages, &sigs, &keys).map_err(|_| KeyError::InvalidSignature)
+}
+
+/// Whether `bytes` encode a point of small order, without decompressing: its `y`
+/// is one of the small-order points' (sign bit ignored) or is not reduced mod p
+/// (the only non-canonical encodings of small-order points are of y = 0 and 1).
+fn small_order_encoding(bytes: &[u8; 32]) -> bool {
+    use std::sync::OnceLock;
+    static SMALL: OnceLock<Vec<[u8; 32]>> = OnceLock::new();
+    let small = SMALL.get_or_init(|| {
+        curve25519_dalek::constants::EIGHT_TORSION
+            .iter()
+            .map(|p| {
+                let mut y = p.compress().to_bytes();
+                y[31] &= 0x7f;
+                y
+            })
+            .collect()
+    });
+    let mut y = *bytes;
+    y[31] &= 0x7f;
+    let non_canonical = y[31] == 0x7f && y[1..31].iter().all(|b| *b == 0xff) && y[0] >= 0xed;
+    non_canonical || small.contains(&y)
 }
 
 #[cfg(test)]
@@ -192,6 +213,28 @@ mod tests {
         assert!(verify_batch(&items).is_ok());
         items[3].2 = keys[3].sign(b"something else");
         assert!(verify_batch(&items).is_err());
+    }
+
+    #[test]
+    fn small_order_encodings_are_recognised_without_decompressing() {
+        for p in curve25519_dalek::constants::EIGHT_TORSION {
+            let b = p.compress().to_bytes();
+            assert!(small_order_encoding(&b));
+            let mut flipped = b;
+            flipped[31] ^= 0x80;
+            assert!(small_order_encoding(&flipped));
+        }
+        // p and p + 1: non-canonical encodings of y = 0 and y = 1.
+        let mut p_enc = [0xffu8; 32];
+        p_enc[0] = 0xed;
+        p_enc[31] = 0x7f;
+        assert!(small_order_encoding(&p_enc));
+        p_enc[0] = 0xee;
+        assert!(small_order_encoding(&p_enc));
+        // An ordinary R is not.
+        let k = Keypair::from_seed([5; 32]);
+        let r: [u8; 32] = k.sign(b"m").0[..32].try_into().unwrap();
+        assert!(!small_order_encoding(&r));
     }
 
     #[test]

@@ -21,12 +21,13 @@
 //! readings      = min(1, valid readings / expected_readings)
 //! stacked(d)    = devices with a valid reading whose location, taken to
 //!                 `density_resolution`, is d's cell at that resolution (d included)
-//! score         = agreement × readings / stacked(d)
+//! score         = agreement × readings / stacked(d)   (0 if stacked(d) > max_stacked)
 //! ```
 //!
 //! Devices stacked in one small area (a `density_resolution` cell, default 10:
 //! about 15,000 m²) share one device's reward, so that registering many sensors in
-//! one place does not multiply rewards.
+//! one place does not multiply rewards; more than `max_stacked` (default 4) in one
+//! such cell is the mark of a sybil farm, and earns nothing.
 //!
 //! all in integers, fixed point [`SCORE_ONE`] = 1.0, each step
 //! rounded down. A device whose registered location is not a valid H3 cell has
@@ -74,6 +75,9 @@ pub struct SensorParams {
     /// Devices in one cell of this resolution share one device's reward (JSON
     /// `density_resolution`, default 10).
     pub density_resolution: Resolution,
+    /// More devices than this in one density cell earn nothing (JSON
+    /// `max_stacked`, default 4).
+    pub max_stacked: u64,
 }
 
 /// Why sensor parameters are not acceptable.
@@ -117,6 +121,12 @@ struct SensorParamsJson {
     expected_readings: u64,
     #[serde(default = "default_density_resolution")]
     density_resolution: u8,
+    #[serde(default = "default_max_stacked")]
+    max_stacked: u64,
+}
+
+fn default_max_stacked() -> u64 {
+    4
 }
 
 fn default_density_resolution() -> u8 {
@@ -189,6 +199,7 @@ impl TryFrom<SensorParamsJson> for SensorParams {
             max_deviation_milli: j.max_deviation_milli,
             expected_readings: j.expected_readings,
             density_resolution,
+            max_stacked: j.max_stacked.max(1),
         })
     }
 }
@@ -374,7 +385,12 @@ pub fn score(
                 Some(median) => params.agreement(value.abs_diff(median)),
             };
             let readings = fraction(s.readings, params.expected_readings.max(1));
-            let score = mul(agreement, readings) / stacked(s.crowd);
+            let crowd = stacked(s.crowd);
+            let score = if crowd > params.max_stacked {
+                0
+            } else {
+                mul(agreement, readings) / crowd
+            };
             if score > 0 {
                 scores.push((s.id, score));
             }
@@ -589,19 +605,24 @@ mod tests {
         let out = score(&params(), &WINDOW, &devices, &reports);
         assert_eq!(out.scores[&id(1)], SCORE_ONE / 2);
         assert_eq!(out.scores[&id(2)], SCORE_ONE / 2);
-        // Ten stacked sybils earn what one honest sensor beside them earns.
+        // Four stacked earn what one honest sensor beside them earns; ten stacked
+        // (more than max_stacked) earn nothing.
         let honest = inside(berlin());
-        let mut at: Vec<(u8, u64)> = (10..20).map(|i| (i, spot)).collect();
-        at.push((30, honest));
-        let devices = registry(&at);
-        let reports: Vec<_> = (10..20)
-            .chain([30])
-            .map(|i| reading(i, 1, 20_000))
-            .collect();
-        let out = score(&params(), &WINDOW, &devices, &reports);
-        let sybils: u64 = (10..20).map(|i| out.scores[&id(i)]).sum();
-        assert_eq!(sybils, SCORE_ONE);
-        assert_eq!(out.scores[&id(30)], SCORE_ONE);
+        for (n, want) in [(4u8, SCORE_ONE), (10, 0)] {
+            let mut at: Vec<(u8, u64)> = (10..10 + n).map(|i| (i, spot)).collect();
+            at.push((30, honest));
+            let devices = registry(&at);
+            let reports: Vec<_> = (10..10 + n)
+                .chain([30])
+                .map(|i| reading(i, 1, 20_000))
+                .collect();
+            let out = score(&params(), &WINDOW, &devices, &reports);
+            let sybils: u64 = (10..10 + n)
+                .map(|i| out.scores.get(&id(i)).copied().unwrap_or(0))
+                .sum();
+            assert_eq!(sybils, want, "{n} stacked");
+            assert_eq!(out.scores[&id(30)], SCORE_ONE);
+        }
         // Three stacked, one outlier.
         let devices = registry(&[(1, spot), (2, spot), (3, spot)]);
         let reports = vec![

@@ -68,7 +68,11 @@ fn model(
             .filter(|(o, ..)| crowd(o).is_some() && crowd(o) == crowd(d))
             .count()
             .max(1) as u64;
-        let s = agreement * readings / SCORE_ONE / stacked;
+        let s = if stacked > p.max_stacked {
+            0
+        } else {
+            agreement * readings / SCORE_ONE / stacked
+        };
         if s > 0 {
             out.insert(*d, s);
         }
