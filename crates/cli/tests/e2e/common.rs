@@ -26,9 +26,16 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start(dir: &Path, port: u16) -> Devnet {
+        Devnet::start_with(dir, port, &[])
+    }
+
+    /// Like [`Devnet::start`], with extra `plinth devnet` flags (e.g.
+    /// `["--epoch-time", "8s"]`).
+    pub fn start_with(dir: &Path, port: u16, extra: &[&str]) -> Devnet {
         let child = Command::new(bin())
             .args(["devnet", "--block-time", "200ms", "--devices", "0", "--rpc"])
             .arg(format!("127.0.0.1:{port}"))
+            .args(extra)
             .arg("--data-dir")
             .arg(dir)
             .env("RUST_LOG", "warn")

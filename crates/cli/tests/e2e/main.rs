@@ -3,4 +3,5 @@
 mod bad_input;
 mod common;
 mod devnet;
+mod oracle_crash;
 mod rewards;
