@@ -36,6 +36,8 @@ pub enum Refusal {
     FromFuture { ahead_ms: u64, max_ms: u64 },
     #[error("report names epoch {found}, but its timestamp is in epoch {expected}")]
     WrongEpoch { expected: u64, found: u64 },
+    #[error("epoch {epoch} is closed: its rewards are being or have been computed")]
+    EpochClosed { epoch: u64 },
     #[error("duplicate: this report was already accepted")]
     Duplicate,
     #[error("replayed sequence number {found}: the device's last accepted is {last}")]
@@ -126,6 +128,9 @@ pub struct Rules {
     pub clock: Clock,
     /// How far a report's timestamp may be from the oracle's clock.
     pub max_skew_ms: u64,
+    /// Reports for an epoch are refused from this long after its end (the closer
+    /// scores it a little later, so nothing accepted can miss its manifest).
+    pub accept_after_end_ms: u64,
 }
 
 /// Checks signatures of many reports on all cores; one verdict each.
@@ -202,6 +207,9 @@ pub fn admit(
             expected,
             found: rep.epoch,
         });
+    }
+    if now_ms >= rules.clock.window(rep.epoch).end_ms + rules.accept_after_end_ms {
+        return Err(Refusal::EpochClosed { epoch: rep.epoch });
     }
     if state
         .seen

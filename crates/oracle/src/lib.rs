@@ -145,6 +145,9 @@ impl Oracle {
             networks: networks.iter().map(|n| n.name.clone()).collect(),
             clock,
             max_skew_ms: config.max_skew_ms,
+            // Stop a second before the closer starts (or at the end, for a very
+            // short grace), so no accepted report can miss its epoch's manifest.
+            accept_after_end_ms: (config.close_grace.as_millis() as u64).saturating_sub(1_000),
         };
         let oracle = Arc::new(Oracle {
             chain_id: status.chain_id,
