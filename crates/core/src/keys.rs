@@ -151,6 +151,18 @@ pub fn verify_batch(items: &[(&[u8], PublicKey, Signature)]) -> Result<(), KeyEr
     ed25519_dalek::verify_batch(&messages, &sigs, &keys).map_err(|_| KeyError::InvalidSignature)
 }
 
+/// One verdict per signature: a batch check first and, only if it fails (or the
+/// batch refuses an input), strict single checks to find the bad ones.
+pub fn verify_each(items: &[(&[u8], PublicKey, Signature)]) -> Vec<bool> {
+    if verify_batch(items).is_ok() {
+        return vec![true; items.len()];
+    }
+    items
+        .iter()
+        .map(|(m, k, s)| k.verify(m, s).is_ok())
+        .collect()
+}
+
 /// Whether `bytes` encode a point of small order, without decompressing: its `y`
 /// is one of the small-order points' (sign bit ignored) or is not reduced mod p
 /// (the only non-canonical encodings of small-order points are of y = 0 and 1).

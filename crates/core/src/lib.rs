@@ -14,4 +14,4 @@ pub mod merkle;
 pub use address::{Address, AddressError, DeviceId};
 pub use codec::{decode, encode, CodecError};
 pub use hash::Hash;
-pub use keys::{verify_batch, KeyError, Keypair, PublicKey, Signature};
+pub use keys::{verify_batch, verify_each, KeyError, Keypair, PublicKey, Signature};

@@ -67,8 +67,7 @@ pub fn params<S: Store>(store: &S) -> Result<ChainParams, LedgerError> {
 
 /// Checks signatures in parallel batches; returns one verdict per transaction.
 pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
-    const CHUNK: usize = 64;
-    txs.par_chunks(CHUNK)
+    txs.par_chunks(64)
         .flat_map_iter(|chunk| {
             let msgs: Vec<Vec<u8>> = chunk.iter().map(|t| t.tx.signing_bytes()).collect();
             let items: Vec<_> = chunk
@@ -76,18 +75,7 @@ pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
                 .zip(&msgs)
                 .map(|(t, m)| (m.as_slice(), *t.tx.signer.key(), t.signature))
                 .collect();
-            // verify_batch refuses weak keys and small-order R, which only the strict
-            // single check judges correctly.
-            let verdicts: Vec<bool> = if plinth_core::verify_batch(&items).is_ok() {
-                vec![true; chunk.len()]
-            } else {
-                // Find the bad ones.
-                items
-                    .iter()
-                    .map(|(m, k, s)| k.verify(m, s).is_ok())
-                    .collect()
-            };
-            verdicts.into_iter()
+            plinth_core::verify_each(&items)
         })
         .collect()
 }

@@ -455,6 +455,8 @@ struct DevicesQuery {
     owner: Option<String>,
     network: Option<String>,
     limit: Option<usize>,
+    /// Page after this device id (listing all devices, in id order).
+    after: Option<String>,
 }
 
 async fn devices(
@@ -482,7 +484,16 @@ async fn devices(
             }
         }
         None => {
-            for (_, v) in snap.scan(b"dev/", limit).map_err(ApiError::internal)? {
+            let after = match &q.after {
+                Some(a) => Some(keys::device(
+                    parse::<DeviceId>(a, "invalid_device_id")?.key(),
+                )),
+                None => None,
+            };
+            for (_, v) in snap
+                .scan_after(b"dev/", after.as_deref(), limit)
+                .map_err(ApiError::internal)?
+            {
                 let d: Device = borsh::from_slice(&v).map_err(ApiError::internal)?;
                 out.push(device_view(&snap, d)?);
             }

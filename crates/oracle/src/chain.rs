@@ -87,10 +87,24 @@ impl NodeClient {
         self.get("/v1/networks")
     }
 
-    /// Every registered device, with its network.
+    /// Every registered device, with its network (paged through the node's API).
     pub fn devices(&self) -> Result<Vec<(String, DeviceInfo)>> {
-        let views: Vec<DeviceView> = self.get("/v1/devices?limit=10000")?;
-        Ok(views.into_iter().filter_map(view_to_info).collect())
+        const PAGE: usize = 10_000;
+        let mut out = Vec::new();
+        let mut after: Option<DeviceId> = None;
+        loop {
+            let path = match &after {
+                Some(a) => format!("/v1/devices?limit={PAGE}&after={a}"),
+                None => format!("/v1/devices?limit={PAGE}"),
+            };
+            let views: Vec<DeviceView> = self.get(&path)?;
+            let n = views.len();
+            after = views.last().map(|v| v.id);
+            out.extend(views.into_iter().filter_map(view_to_info));
+            if n < PAGE {
+                return Ok(out);
+            }
+        }
     }
 }
 

@@ -144,15 +144,7 @@ pub fn verify_signatures(reports: &[SignedReport]) -> Vec<bool> {
                 .zip(&msgs)
                 .map(|(r, m)| (m.as_slice(), *r.report.device.key(), r.signature))
                 .collect();
-            let v: Vec<bool> = if plinth_core::verify_batch(&items).is_ok() {
-                vec![true; chunk.len()]
-            } else {
-                items
-                    .iter()
-                    .map(|(m, k, s)| k.verify(m, s).is_ok())
-                    .collect()
-            };
-            v.into_iter()
+            plinth_core::verify_each(&items)
         })
         .collect()
 }

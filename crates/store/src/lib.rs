@@ -389,11 +389,25 @@ impl Snapshot {
 
     /// Entries whose key starts with `prefix`, at most `limit`.
     pub fn scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<Entry>, StoreError> {
+        self.scan_after(prefix, None, limit)
+    }
+
+    /// Like [`Snapshot::scan`], starting after the key `after` (for paging).
+    pub fn scan_after(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
         let mut out = Vec::new();
-        for item in self.state.range(prefix..)? {
+        let start = after.unwrap_or(prefix);
+        for item in self.state.range(start..)? {
             let (k, v) = item?;
             if !k.value().starts_with(prefix) || out.len() >= limit {
                 break;
+            }
+            if Some(k.value()) == after {
+                continue;
             }
             out.push((k.value().to_vec(), v.value().to_vec()));
         }

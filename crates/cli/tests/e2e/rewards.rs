@@ -71,6 +71,51 @@ fn devnet_pays_rewards_that_audit() {
         net.balance(&alice) > start_balance,
         "claims did not raise alice's balance"
     );
+    // Exactly: alice's balance is the start plus every claimed manifest amount,
+    // less one minimum fee per transaction she signed (the fleet's registrations of
+    // her devices and the claims). Claims keep landing every few seconds, so
+    // compare a consistent set of readings.
+    let min_fee = net.get("/v1/status")["min_fee"].as_u64().unwrap();
+    let genesis = net.get("/v1/genesis");
+    let genesis_balance = genesis["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["address"] == alice.to_string())
+        .unwrap()["balance"]
+        .as_u64()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let claimed = |net: &Devnet| -> (u64, u64) {
+            let rows: serde_json::Value = serde_json::from_str(
+                &net.ok(&["wallet", "rewards", "alice", "--oracle", &oracle, "--json"]),
+            )
+            .unwrap();
+            let c: Vec<u64> = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["claimed"] == true)
+                .map(|r| r["amount"].as_u64().unwrap())
+                .collect();
+            (c.iter().sum(), c.len() as u64)
+        };
+        let before = claimed(&net);
+        let acct = net.get(&format!("/v1/accounts/{alice}"));
+        let after = claimed(&net);
+        if before == after && acct["next_nonce"] == acct["nonce"] {
+            let (sum, n) = after;
+            let signed = acct["nonce"].as_u64().unwrap();
+            assert_eq!(
+                acct["balance"].as_u64().unwrap(),
+                genesis_balance + sum - signed * min_fee,
+                "{n} claims of {sum}, {signed} transactions signed"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "claims never settled");
+    }
     assert!(net.get("/v1/supply")["minted"].as_u64().unwrap() > 0);
     let out = net.ok(&["wallet", "rewards", "alice", "--oracle", &oracle]);
     assert!(out.contains("weather"), "{out}");

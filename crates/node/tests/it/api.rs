@@ -517,3 +517,33 @@ async fn rewards_supply_and_oracles() {
     assert_eq!(e.error.code, "already_claimed");
     assert_eq!(e.error.details.unwrap()["index"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_devices_page_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let owner = user(0);
+    let txs: Vec<Vec<u8>> = (0..3u64)
+        .map(|i| register(&owner, i, &device_key(40 + i as u8)).encode())
+        .collect();
+    for v in node.submit(txs).await {
+        v.unwrap();
+    }
+    produce(&node).await;
+    let app = router(node.clone());
+    let all: Vec<DeviceView> = get(&app, "/v1/devices", StatusCode::OK).await;
+    assert_eq!(all.len(), 3);
+    let mut ids: Vec<_> = all.iter().map(|d| d.id).collect();
+    ids.sort();
+    let page1: Vec<DeviceView> = get(&app, "/v1/devices?limit=2", StatusCode::OK).await;
+    assert_eq!(page1.iter().map(|d| d.id).collect::<Vec<_>>(), ids[..2]);
+    let page2: Vec<DeviceView> = get(
+        &app,
+        &format!("/v1/devices?limit=2&after={}", ids[1]),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page2.iter().map(|d| d.id).collect::<Vec<_>>(), ids[2..]);
+    let e: ErrorBody = get(&app, "/v1/devices?after=nope", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_device_id");
+}
