@@ -472,6 +472,17 @@ fn main() {
     }
 }
 
+/// A role's TOML config file (all fields optional), or the defaults without one.
+fn load_config<T: serde::de::DeserializeOwned + Default>(
+    path: Option<&std::path::Path>,
+) -> Result<T> {
+    let Some(p) = path else {
+        return Ok(T::default());
+    };
+    let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+    toml::from_str(&text).with_context(|| format!("in {}", p.display()))
+}
+
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -503,14 +514,7 @@ fn run() -> Result<()> {
         }
         Command::Node(a) => {
             init_logging();
-            let mut cfg = match &a.config {
-                Some(p) => {
-                    let text = std::fs::read_to_string(p)
-                        .with_context(|| format!("reading {}", p.display()))?;
-                    toml::from_str(&text).with_context(|| format!("in {}", p.display()))?
-                }
-                None => serve::NodeFileConfig::default(),
-            };
+            let mut cfg: serve::NodeFileConfig = load_config(a.config.as_deref())?;
             cfg.genesis = a.genesis.or(cfg.genesis);
             cfg.key = a.key.or(cfg.key);
             cfg.data_dir = a.data_dir.or(cfg.data_dir);
@@ -661,14 +665,7 @@ fn run() -> Result<()> {
             }) => oracle_cmd::audit(&node, &oracle, &network, epoch, spool, json),
             None => {
                 init_logging();
-                let mut cfg = match &o.config {
-                    Some(p) => {
-                        let text = std::fs::read_to_string(p)
-                            .with_context(|| format!("reading {}", p.display()))?;
-                        toml::from_str(&text).with_context(|| format!("in {}", p.display()))?
-                    }
-                    None => oracle_cmd::OracleFileConfig::default(),
-                };
+                let mut cfg: oracle_cmd::OracleFileConfig = load_config(o.config.as_deref())?;
                 cfg.node = o.node.or(cfg.node);
                 cfg.key = o.key.or(cfg.key);
                 cfg.data_dir = o.data_dir.or(cfg.data_dir);
