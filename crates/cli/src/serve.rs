@@ -112,6 +112,7 @@ pub async fn devnet(opts: DevnetOptions) -> Result<()> {
         node.validator(),
         block_time
     );
+    println!("  explorer   http://{addr}/");
     println!("  rpc        http://{addr}/v1/status");
     println!("  events     http://{addr}/v1/events");
     println!("  metrics    http://{addr}/metrics");
@@ -197,15 +198,17 @@ async fn run(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let producer = tokio::spawn(node.clone().run_producer(stop_rx.clone()));
     let mut stop_for_http = stop_rx.clone();
-    let server = axum::serve(listener, plinth_node::rpc::router(node.clone()))
-        .with_graceful_shutdown(async move {
-            let _ = stop_for_http.changed().await;
-        });
+    let explorer = plinth_node::explorer::ExplorerConfig::default();
+    let app = plinth_node::rpc::router_with(node.clone(), explorer.clone());
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_for_http.changed().await;
+    });
     let server = tokio::spawn(async move { server.await });
     // The oracle and the fleet talk to the node over its public API, now up.
     let _services = match services {
         Some((dir, ks, opts)) => {
             let s = crate::services::start(&dir, &node_url, &ks, opts).await?;
+            explorer.set_oracle(s.oracle_url.clone());
             println!("  oracle     {}/v1/status", s.oracle_url);
             println!(
                 "  mqtt       {} (devices publish to plinth/reports)",

@@ -17,6 +17,7 @@
 //! table or in a committed block), so a crash loses no acknowledged transaction.
 
 pub mod api;
+pub mod explorer;
 pub mod mempool;
 pub mod metrics;
 pub mod rpc;

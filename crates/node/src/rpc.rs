@@ -58,7 +58,7 @@ impl ApiError {
         }
     }
 
-    fn internal(e: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error serving a request");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
@@ -123,9 +123,14 @@ pub fn submit_error(e: &SubmitError) -> (StatusCode, ErrorDetail) {
     (status, detail)
 }
 
-/// Builds the router.
+/// Builds the router: the API and the explorer (with no oracle URL).
 pub fn router(node: Arc<Node>) -> Router {
-    Router::new()
+    router_with(node, crate::explorer::ExplorerConfig::default())
+}
+
+/// Builds the router, telling the explorer what `explorer` holds.
+pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -> Router {
+    let api = Router::new()
         .route("/v1/status", get(status))
         .route("/v1/genesis", get(genesis))
         .route("/v1/openapi.yaml", get(openapi))
@@ -154,7 +159,8 @@ pub fn router(node: Arc<Node>) -> Router {
         )
         .route("/v1/txs/{hash}", get(tx))
         .route("/v1/events", get(events))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics));
+    crate::explorer::routes(api, explorer)
         .fallback(|| async {
             ApiError::not_found("not_found", "no such endpoint; see /v1/openapi.yaml")
         })

@@ -1,0 +1,229 @@
+//! Contract tests of the explorer's endpoints and assets (`explorer::routes`).
+
+use crate::common::*;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use plinth_ledger::rewards::{manifest_proof, manifest_root, ManifestEntry, ManifestHeader};
+use plinth_ledger::{Call, RewardEpoch};
+use plinth_node::api::{DeviceView, ErrorBody};
+use plinth_node::explorer::{ExplorerConfig, ExplorerConfigView, MapView};
+use plinth_node::rpc::{router, router_with};
+use serde::de::DeserializeOwned;
+use tower::ServiceExt;
+
+async fn get_raw(app: &Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    let req = Request::get(uri).body(Body::empty()).unwrap();
+    let resp = app.clone().oneshot(req).await.expect("infallible service");
+    let status = resp.status();
+    let mime = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, mime, body)
+}
+
+async fn get<T: DeserializeOwned>(app: &Router, uri: &str, status: StatusCode) -> T {
+    let (s, _, body) = get_raw(app, uri).await;
+    let text = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(s, status, "GET {uri}: {text}");
+    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("GET {uri}: {e}: {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assets_are_served_from_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(open(dir.path()));
+    let (s, mime, body) = get_raw(&app, "/").await;
+    assert_eq!(
+        (s, mime.as_str()),
+        (StatusCode::OK, "text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("/explorer/app.js") && html.contains("/explorer/style.css"));
+    for (path, mime) in [
+        ("/explorer/app.js", "text/javascript; charset=utf-8"),
+        ("/explorer/style.css", "text/css; charset=utf-8"),
+        ("/explorer", "text/html; charset=utf-8"),
+    ] {
+        let (s, m, body) = get_raw(&app, path).await;
+        assert_eq!((s, m.as_str()), (StatusCode::OK, mime), "{path}");
+        assert!(!body.is_empty());
+    }
+    let e: ErrorBody = get(&app, "/explorer/secret.txt", StatusCode::NOT_FOUND).await;
+    assert_eq!(e.error.code, "not_found");
+    // The API still answers unknown paths with a JSON error.
+    let e: ErrorBody = get(&app, "/v1/nope", StatusCode::NOT_FOUND).await;
+    assert_eq!(e.error.code, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_names_the_oracle_once_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let c: ExplorerConfigView =
+        get(&router(node.clone()), "/v1/explorer/config", StatusCode::OK).await;
+    assert_eq!(c.oracle, None);
+    let config = ExplorerConfig::default();
+    let app = router_with(node, config.clone());
+    // Set after the router is built, as the devnet does once its oracle is up.
+    config.set_oracle("http://127.0.0.1:8646");
+    let c: ExplorerConfigView = get(&app, "/v1/explorer/config", StatusCode::OK).await;
+    assert_eq!(c.oracle.as_deref(), Some("http://127.0.0.1:8646"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn map_clusters_devices_into_h3_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let app = router(node.clone());
+    let m: MapView = get(&app, "/v1/map", StatusCode::OK).await;
+    assert_eq!((m.devices, m.cells.len(), m.truncated), (0, 0, false));
+
+    let owner = user(0);
+    let txs = vec![
+        register(&owner, 0, &device_key(0)).encode(),
+        register(&owner, 1, &device_key(1)).encode(),
+    ];
+    assert!(node.submit(txs).await.iter().all(Result::is_ok));
+    produce(&node).await;
+
+    let berlin = h3o::CellIndex::try_from(berlin()).unwrap();
+    let res5 = berlin.parent(h3o::Resolution::Five).unwrap();
+    let m: MapView = get(&app, "/v1/map?res=5", StatusCode::OK).await;
+    assert_eq!((m.res, m.devices), (5, 2));
+    assert_eq!(m.cells.len(), 1);
+    let c = &m.cells[0];
+    assert_eq!(c.cell, res5.to_string());
+    assert_eq!((c.devices, c.active), (2, 2));
+    assert_eq!(c.networks.get(NETWORK), Some(&2));
+    assert_eq!(c.boundary.len(), 6, "a hexagon");
+    let (lat, lon) = (c.lat, c.lon);
+    assert!(c
+        .boundary
+        .iter()
+        .all(|[la, lo]| (la - lat).abs() < 1.0 && (lo - lon).abs() < 1.0));
+    // Finer than the devices' own cells: each device stays in its own cell.
+    let m: MapView = get(&app, "/v1/map?res=15", StatusCode::OK).await;
+    assert_eq!(m.devices, 2);
+    let m: MapView = get(&app, "/v1/map?network=other", StatusCode::OK).await;
+    assert_eq!((m.devices, m.cells.len()), (0, 0));
+    let e: ErrorBody = get(&app, "/v1/map?res=16", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_resolution");
+
+    let devs: Vec<DeviceView> = get(&app, &format!("/v1/map/{res5}"), StatusCode::OK).await;
+    let mut ids: Vec<_> = devs.iter().map(|d| d.id).collect();
+    ids.sort();
+    let mut want = vec![dev_id(&device_key(0)), dev_id(&device_key(1))];
+    want.sort();
+    assert_eq!(ids, want);
+    let elsewhere = h3o::LatLng::new(-33.9, 18.4)
+        .unwrap()
+        .to_cell(h3o::Resolution::Five);
+    let devs: Vec<DeviceView> = get(&app, &format!("/v1/map/{elsewhere}"), StatusCode::OK).await;
+    assert!(devs.is_empty());
+    let e: ErrorBody = get(&app, "/v1/map/not-a-cell", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_cell");
+}
+
+fn manifest(epoch: u64, entries: &[ManifestEntry]) -> ManifestHeader {
+    ManifestHeader {
+        chain_id: CHAIN_ID.into(),
+        network: NETWORK.into(),
+        epoch,
+        root: manifest_root(entries),
+        total: entries.iter().map(|e| e.amount).sum(),
+        devices: entries.len() as u64,
+        inputs: plinth_core::Hash::of(b"batches"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rewards_lists_accepted_epochs_skipping_claim_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let app = router(node.clone());
+    let none: Vec<RewardEpoch> = get(&app, "/v1/rewards", StatusCode::OK).await;
+    assert!(none.is_empty());
+
+    let entries = vec![
+        ManifestEntry {
+            device: dev_id(&device_key(0)),
+            owner: addr(&user(1)),
+            amount: 300_000,
+        },
+        ManifestEntry {
+            device: dev_id(&device_key(1)),
+            owner: addr(&user(2)),
+            amount: 200_000,
+        },
+    ];
+    // Epochs 0, 1 and 3 (the genesis is long past, so all have ended).
+    let headers: Vec<_> = [0, 1, 3].iter().map(|&e| manifest(e, &entries)).collect();
+    let txs: Vec<Vec<u8>> = headers
+        .iter()
+        .enumerate()
+        .map(|(n, h)| {
+            signed(
+                &user(0),
+                n as u64,
+                FEE,
+                Call::SubmitManifest {
+                    header: h.clone(),
+                    signatures: vec![h.sign(&oracle_key())],
+                },
+            )
+            .encode()
+        })
+        .collect();
+    assert!(node.submit(txs).await.iter().all(Result::is_ok));
+    produce(&node).await;
+    // Claims put markers between epoch 0's key and epoch 1's.
+    let claims: Vec<Vec<u8>> = (0..2)
+        .map(|i| {
+            signed(
+                &user(3),
+                i,
+                FEE,
+                Call::Claim {
+                    network: NETWORK.into(),
+                    epoch: 0,
+                    index: i,
+                    entry: entries[i as usize],
+                    proof: manifest_proof(&entries, i as usize).unwrap(),
+                },
+            )
+            .encode()
+        })
+        .collect();
+    assert!(node.submit(claims).await.iter().all(Result::is_ok));
+    produce(&node).await;
+
+    let epochs = |v: &[RewardEpoch]| v.iter().map(|r| r.header.epoch).collect::<Vec<_>>();
+    let all: Vec<RewardEpoch> = get(&app, "/v1/rewards", StatusCode::OK).await;
+    assert_eq!(epochs(&all), vec![0, 1, 3]);
+    assert_eq!(all[0].header, headers[0]);
+    assert_eq!((all[0].claims, all[0].claimed), (2, 500_000));
+    assert_eq!((all[1].claims, all[1].claimed), (0, 0));
+    let v: Vec<RewardEpoch> = get(&app, "/v1/rewards?network=weather&from=1", StatusCode::OK).await;
+    assert_eq!(epochs(&v), vec![1, 3]);
+    let v: Vec<RewardEpoch> = get(&app, "/v1/rewards?from=2&limit=5", StatusCode::OK).await;
+    assert_eq!(epochs(&v), vec![3]);
+    let v: Vec<RewardEpoch> = get(&app, "/v1/rewards?limit=2", StatusCode::OK).await;
+    assert_eq!(epochs(&v), vec![0, 1]);
+    let v: Vec<RewardEpoch> = get(&app, "/v1/rewards?from=4", StatusCode::OK).await;
+    assert!(v.is_empty());
+    let e: ErrorBody = get(&app, "/v1/rewards?network=nope", StatusCode::NOT_FOUND).await;
+    assert_eq!(e.error.code, "unknown_network");
+    let e: ErrorBody = get(&app, "/v1/rewards?from=x", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_epoch");
+}

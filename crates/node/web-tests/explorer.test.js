@@ -1,0 +1,186 @@
+// Browser tests of the explorer: start the real `plinth devnet`, open every page in
+// Debian's chromium (driven by playwright-core, no downloaded browser) and check real
+// content. Screenshots go to target/explorer-screenshots (a CI artifact).
+//
+// Needs target/debug/plinth (`cargo build -p plinth`); PLINTH_BIN overrides it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const bin = process.env.PLINTH_BIN || join(root, 'target/debug/plinth');
+const shots = join(root, 'target/explorer-screenshots');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let devnet; let browser; let page; let base; let dataDir; let profileDir;
+let log = '';
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function getJson(path) {
+  const r = await fetch(base + path);
+  assert.ok(r.ok, `GET ${path}: ${r.status}`);
+  return r.json();
+}
+
+/** Polls `f` until it returns a truthy value or `ms` pass. */
+async function until(what, f, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { const v = await f(); if (v) return v; } catch { /* not yet */ }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- devnet log ---\n${log.slice(-4000)}`);
+    await sleep(250);
+  }
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'plinth-explorer-'));
+  profileDir = mkdtempSync(join(tmpdir(), 'plinth-chromium-'));
+  const [rpc, oracle, mqtt] = [await freePort(), await freePort(), await freePort()];
+  base = `http://127.0.0.1:${rpc}`;
+  devnet = spawn(bin, ['devnet', '--data-dir', dataDir, '--rpc', `127.0.0.1:${rpc}`,
+    '--oracle-http', `127.0.0.1:${oracle}`, '--mqtt', `127.0.0.1:${mqtt}`,
+    '--epoch-time', '6s', '--devices', '30', '--block-time', '250ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  devnet.stdout.on('data', (d) => { log += d; });
+  devnet.stderr.on('data', (d) => { log += d; });
+  await until('the node API', () => getJson('/v1/status'));
+  await until('the fleet registered', async () => (await getJson('/v1/devices?limit=100')).length === 30);
+  // A fresh profile directory: playwright passes it as --user-data-dir.
+  browser = await chromium.launchPersistentContext(profileDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = browser.pages()[0] || await browser.newPage();
+  page.on('pageerror', (e) => { log += `\n[page error] ${e.message}`; });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (devnet) {
+    devnet.kill('SIGINT');
+    await Promise.race([new Promise((r) => devnet.once('exit', r)), sleep(5000)]);
+    devnet.kill('SIGKILL');
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(profileDir, { recursive: true, force: true });
+});
+
+test('the overview shows a block height that advances live', async () => {
+  await page.goto(`${base}/`);
+  const height = () => page.locator('#height').textContent().then((t) => Number(t.replace(/,/g, '')));
+  await page.locator('#height').waitFor();
+  const first = await height();
+  // The height advances through the event stream, without a reload.
+  await until('the height to advance', async () => (await height()) > first + 2, 20_000);
+  await until('the live dot', () => page.locator('#live.on').count());
+  const text = await page.locator('main').textContent();
+  assert.match(text, /plinth-devnet/);
+  assert.match(text, /Minted/);
+  assert.match(text, /network weather/);
+  assert.match(await page.locator('#countdown').textContent(), /\d+ s/);
+  await shot('overview');
+});
+
+test('the map draws the devices as hexagons and lists a cell\'s devices', async () => {
+  await page.goto(`${base}/#/map`);
+  const hexes = page.locator('#map path.hex');
+  await until('hexagons', async () => (await hexes.count()) > 0);
+  assert.match(await page.locator('#mapinfo').textContent(), /30 devices/);
+  await shot('map');
+  await hexes.first().click();
+  await until('the cell\'s devices', () => page.locator('#cell a[href^="#/device/pdev1"]').count());
+  await shot('map-cell');
+  // Zooming out clusters into fewer, coarser cells.
+  const fine = await hexes.count();
+  const res = Number(await page.locator('#res').textContent());
+  for (let i = 0; i < 4; i++) await page.locator('#zout').click();
+  await until('coarser cells', async () => (await page.locator('#res').textContent()) === String(res - 4));
+  assert.ok((await hexes.count()) <= fine);
+});
+
+test('blocks, a block, a transaction and an account', async () => {
+  await page.goto(`${base}/#/blocks`);
+  await page.locator('main table tbody tr').first().waitFor();
+  await shot('blocks');
+  // Find a block that carries a transaction (the devnet's fleet and claimer send some).
+  const withTx = await until('a block with transactions', async () => {
+    const blocks = await getJson('/v1/blocks?limit=200');
+    return blocks.find((b) => b.txs > 0);
+  });
+  await page.goto(`${base}/#/block/${withTx.height}`);
+  await page.locator('main h1', { hasText: `Block ${withTx.height.toLocaleString('en-US')}` }).waitFor();
+  const txLink = page.locator('main a[href^="#/tx/"]').first();
+  await txLink.click();
+  await page.locator('main h1', { hasText: 'Transaction' }).waitFor();
+  assert.match(await page.locator('main').textContent(), /committed/);
+  await shot('tx');
+  await page.locator('main dd a[href^="#/account/"]').first().click();
+  await page.locator('#balance').waitFor();
+  assert.match(await page.locator('#balance').textContent(), /PLN|\d/);
+  await shot('account');
+});
+
+test('devices list and device detail', async () => {
+  await page.goto(`${base}/#/devices`);
+  const link = page.locator('main a[href^="#/device/pdev1"]').first();
+  await link.waitFor();
+  await link.click();
+  await page.locator('main h1', { hasText: 'Device' }).waitFor();
+  assert.match(await page.locator('main').textContent(), /H3/);
+  await shot('device');
+});
+
+test('the search box recognises a height, an address and a device id', async () => {
+  await page.goto(`${base}/#/blocks`);
+  await page.locator('#q').fill('3');
+  await page.locator('#q').press('Enter');
+  await page.locator('main h1', { hasText: 'Block 3' }).waitFor();
+  const [dev] = await getJson('/v1/devices?limit=1');
+  await page.locator('#q').fill(dev.id);
+  await page.locator('#q').press('Enter');
+  await page.locator('main dd', { hasText: dev.id }).waitFor();
+  await page.locator('#q').fill(dev.owner);
+  await page.locator('#q').press('Enter');
+  await page.locator('main dd', { hasText: dev.owner }).waitFor();
+  const block = await getJson('/v1/blocks/2');
+  await page.locator('#q').fill(block.hash);
+  await page.locator('#q').press('Enter');
+  await page.locator('main h1', { hasText: 'Block 2' }).waitFor();
+});
+
+test('epochs show manifests with rewards', async () => {
+  await until('a reward manifest', async () => (await getJson('/v1/rewards')).some((e) => e.header.total > 0));
+  await page.goto(`${base}/#/epochs`);
+  const row = page.locator('#epochs a[href^="#/epoch/"]').first();
+  await row.waitFor();
+  await shot('epochs');
+  await row.click();
+  await page.locator('main dt', { hasText: 'Total emission' }).waitFor();
+  const text = await page.locator('main').textContent();
+  assert.match(text, /Devices paid/);
+  assert.match(text, /\/v1\/manifests\//, 'links the oracle manifest');
+  await shot('epoch');
+});
