@@ -116,6 +116,7 @@ pub async fn start(
                         epoch = share.epoch,
                         total = share.total,
                         cheaters_bps = share.cheaters_bps(),
+                        by_strategy = ?share.by_strategy,
                         "epoch paid the fleet"
                     );
                 });

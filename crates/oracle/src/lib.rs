@@ -164,6 +164,7 @@ impl Oracle {
             config,
         });
         oracle.replay_spool()?;
+        // Devices known at start are probed by the regular rounds.
         oracle.refresh_registry()?;
         let (tx, rx) = mpsc::channel::<Job>();
         *oracle.queue.lock().expect("queue lock") = Some(tx);
@@ -222,15 +223,22 @@ impl Oracle {
     }
 
     /// Re-reads the device registry from the node.
-    pub fn refresh_registry(&self) -> Result<()> {
+    /// Returns the active devices that were not in the registry before.
+    pub fn refresh_registry(&self) -> Result<std::collections::HashSet<plinth_core::DeviceId>> {
         let devices = self.node.devices()?;
         let mut registry = HashMap::with_capacity(devices.len());
         for (network, info) in devices {
             registry.insert(info.id, Registered { network, info });
         }
         self.metrics.registry_devices.set(registry.len() as i64);
-        self.state.lock().expect("state lock").registry = registry;
-        Ok(())
+        let mut state = self.state.lock().expect("state lock");
+        let new = registry
+            .values()
+            .filter(|r| r.info.active && !state.registry.contains_key(&r.info.id))
+            .map(|r| r.info.id)
+            .collect();
+        state.registry = registry;
+        Ok(new)
     }
 
     /// Submits raw reports; returns one verdict each once accepted ones are durable.
@@ -396,7 +404,14 @@ impl Oracle {
     /// Issues one round of probes to every active device of every uptime network:
     /// each challenge is derived from the head block's hash, so it cannot be known
     /// in advance. The round is written to the spool before devices can see it.
-    pub fn probe_round(&self, head_hash: Hash, now: u64) -> Result<Vec<ProbeIssue>> {
+    /// With `only`, probes just those devices (newly registered ones, so that no
+    /// device goes unprobed for long).
+    pub fn probe_round(
+        &self,
+        head_hash: Hash,
+        now: u64,
+        only: Option<&std::collections::HashSet<plinth_core::DeviceId>>,
+    ) -> Result<Vec<ProbeIssue>> {
         let uptime: Vec<&str> = self
             .networks
             .iter()
@@ -412,6 +427,7 @@ impl Oracle {
             .registry
             .values()
             .filter(|r| r.info.active && uptime.contains(&r.network.as_str()))
+            .filter(|r| only.is_none_or(|o| o.contains(&r.info.id)))
             .map(|r| {
                 let mut seed = head_hash.0.to_vec();
                 seed.extend_from_slice(r.info.id.key().as_bytes());

@@ -29,15 +29,26 @@ pub async fn run(
             }
         }));
     }
-    // Registry refresh.
+    // Registry refresh; devices new to the registry are probed at once, so that
+    // none escapes the probes' gate for the rest of the epoch.
     {
         let o = oracle.clone();
         tasks.push(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(o.config.registry_refresh).await;
                 let o2 = o.clone();
-                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || o2.refresh_registry()).await
-                {
+                let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+                    let new = o2.refresh_registry()?;
+                    let now = now_ms();
+                    let end = o2.clock.window(o2.clock.epoch_of(now)).end_ms;
+                    if new.is_empty() || now + o2.config.probe_deadline.as_millis() as u64 >= end {
+                        return Ok(0);
+                    }
+                    let head = o2.node.status()?.head_hash;
+                    Ok(o2.probe_round(head, now, Some(&new))?.len())
+                })
+                .await;
+                if let Ok(Err(e)) = r {
                     tracing::warn!(error = %e, "registry refresh failed");
                 }
             }
@@ -58,7 +69,7 @@ pub async fn run(
                         return Ok(0);
                     }
                     let head = o2.node.status()?.head_hash;
-                    Ok(o2.probe_round(head, now)?.len())
+                    Ok(o2.probe_round(head, now, None)?.len())
                 })
                 .await;
                 match r {
