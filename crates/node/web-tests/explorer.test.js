@@ -2,7 +2,8 @@
 // Debian's chromium (driven by playwright-core, no downloaded browser) and check real
 // content. Screenshots go to target/explorer-screenshots (a CI artifact).
 //
-// Needs target/debug/plinth (`cargo build -p plinth`); PLINTH_BIN overrides it.
+// Needs the debug binary (`cargo build -p plinth`, in $CARGO_TARGET_DIR or ./target);
+// PLINTH_BIN overrides it.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = process.env.PLINTH_BIN || join(root, 'target/debug/plinth');
+// Where cargo put the binary: CARGO_TARGET_DIR when set (CI keeps it outside the
+// clone), ./target otherwise.
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, 'target');
+const bin = process.env.PLINTH_BIN || join(targetDir, 'debug/plinth');
 const shots = join(root, 'target/explorer-screenshots');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
