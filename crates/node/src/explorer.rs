@@ -9,8 +9,13 @@
 //!  browser ──GET /, /explorer/*──▶ assets (include_str!)
 //!     │──GET /v1/status, /v1/blocks, … ──▶ rpc.rs
 //!     │──GET /v1/rewards, /v1/map, /v1/map/{cell}, /v1/explorer/config ──▶ here
+//!     │──GET /v1/explorer/manifests/{network}/{epoch} ──▶ here ──▶ oracle
 //!     └──EventSource /v1/events ──▶ live block events
 //! ```
+//!
+//! The manifest endpoint proxies the oracle's full manifest (entries, rejected
+//! reports) and checks it against the header the ledger accepted, so the page
+//! never talks to the oracle itself.
 
 use crate::rpc::ApiError;
 use crate::Node;
@@ -22,7 +27,7 @@ use axum::{Json, Router};
 use plinth_core::DeviceId;
 use plinth_ledger::devices::{Device, DeviceStatus};
 use plinth_ledger::params::Network;
-use plinth_ledger::rewards::RewardEpoch;
+use plinth_ledger::rewards::{self, ManifestEntry, ManifestHeader, RewardEpoch};
 use plinth_ledger::{keys, staking, Overlay, StakeTarget};
 use plinth_store::Snapshot;
 use serde::{Deserialize, Serialize};
@@ -33,8 +38,14 @@ use std::sync::{Arc, OnceLock};
 pub const MAX_MAP_DEVICES: usize = 200_000;
 /// Most reward epochs one `/v1/rewards` request returns.
 pub const MAX_REWARD_EPOCHS: usize = 500;
-/// Most devices `/v1/map/{cell}` lists.
+/// Most devices `/v1/map/{cell}` lists, and most ids one cell of `/v1/map?ids=true` lists.
 pub const MAX_CELL_DEVICES: usize = 500;
+/// Most bytes of an oracle manifest the node reads.
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+/// How long the node waits for the oracle.
+pub const ORACLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How many entries `top_earners` lists.
+pub const TOP_EARNERS: usize = 10;
 
 const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
@@ -83,6 +94,9 @@ pub struct MapCell {
     pub networks: BTreeMap<String, u64>,
     /// Σ stake bonded to the cell's devices.
     pub stake: u64,
+    /// The cell's device ids (at most [`MAX_CELL_DEVICES`]), only with `?ids=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<DeviceId>>,
 }
 
 /// The body of `GET /v1/map`.
@@ -98,6 +112,7 @@ pub struct MapView {
 
 /// Adds the explorer's pages and endpoints to `router`.
 pub fn routes(router: Router<Arc<Node>>, config: ExplorerConfig) -> Router<Arc<Node>> {
+    let audit_config = config.clone();
     router
         .route("/", get(|| async { asset("index.html") }))
         .route("/explorer", get(|| async { asset("index.html") }))
@@ -115,6 +130,17 @@ pub fn routes(router: Router<Arc<Node>>, config: ExplorerConfig) -> Router<Arc<N
         .route("/v1/rewards", get(reward_epochs))
         .route("/v1/map", get(map))
         .route("/v1/map/{cell}", get(cell_devices))
+        .route(
+            "/v1/explorer/manifests/{network}/{epoch}",
+            get(
+                move |State(node): State<Arc<Node>>,
+                      Path(path): Path<(String, String)>,
+                      Query(q): Query<AuditQuery>| {
+                    let config = audit_config.clone();
+                    async move { manifest_audit(node, path, q, config).await }
+                },
+            ),
+        )
 }
 
 fn asset(name: &str) -> axum::response::Response {
@@ -245,6 +271,7 @@ async fn reward_epochs(
 struct MapQuery {
     res: Option<u8>,
     network: Option<String>,
+    ids: Option<bool>,
 }
 
 /// Every device (up to [`MAX_MAP_DEVICES`]) and whether there were more.
@@ -319,8 +346,12 @@ async fn map(
                 active: 0,
                 networks: BTreeMap::new(),
                 stake: 0,
+                ids: q.ids.unwrap_or(false).then(Vec::new),
             }
         });
+        if let Some(ids) = entry.ids.as_mut().filter(|i| i.len() < MAX_CELL_DEVICES) {
+            ids.push(d.id);
+        }
         entry.devices += 1;
         entry.active += u64::from(d.status == DeviceStatus::Active);
         *entry.networks.entry(d.network).or_default() += 1;
@@ -362,4 +393,167 @@ async fn cell_devices(
         }
     }
     Ok(Json(out))
+}
+
+/// The oracle's manifest as `GET /v1/manifests/{network}/{epoch}` serves it (the
+/// fields the explorer uses).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OracleManifest {
+    pub header: ManifestHeader,
+    pub entries: Vec<ManifestEntry>,
+    #[serde(default)]
+    pub rejected: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub scored: u64,
+}
+
+/// The body of `GET /v1/explorer/manifests/{network}/{epoch}`: the oracle's
+/// manifest checked against the header the ledger accepted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ManifestAudit {
+    pub network: String,
+    pub epoch: u64,
+    /// Whether the oracle's manifest matches the ledger (no `problems`).
+    pub consistent: bool,
+    /// What does not match, in words.
+    pub problems: Vec<String>,
+    /// The [`TOP_EARNERS`] largest entries, largest first.
+    pub top_earners: Vec<ManifestEntry>,
+    /// Reports the oracle did not count, by reason.
+    pub rejected: BTreeMap<String, u64>,
+    /// Entries in the oracle's manifest.
+    pub devices_paid: u64,
+    /// Σ amounts of the oracle's entries.
+    pub total: u128,
+    /// Devices with a positive score.
+    pub scored: u64,
+    /// Every entry, only with `?entries=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<ManifestEntry>>,
+}
+
+impl ManifestAudit {
+    /// Checks `manifest` against the ledger's accepted `header`.
+    pub fn check(ledger: &ManifestHeader, manifest: OracleManifest, with_entries: bool) -> Self {
+        let mut problems = Vec::new();
+        if manifest.header != *ledger {
+            problems.push("the oracle's header differs from the one the ledger accepted".into());
+        }
+        let root = rewards::manifest_root(&manifest.entries);
+        if root != ledger.root {
+            problems.push(format!(
+                "merkle root of the entries {root} is not the ledger's {}",
+                ledger.root
+            ));
+        }
+        let total: u128 = manifest.entries.iter().map(|e| u128::from(e.amount)).sum();
+        if total != u128::from(ledger.total) {
+            problems.push(format!(
+                "entries sum to {total}, the ledger's total is {}",
+                ledger.total
+            ));
+        }
+        let paid = manifest.entries.len() as u64;
+        if paid != ledger.devices {
+            problems.push(format!(
+                "{paid} entries, the ledger's header counts {}",
+                ledger.devices
+            ));
+        }
+        let mut top = manifest.entries.clone();
+        top.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.device.cmp(&b.device)));
+        top.truncate(TOP_EARNERS);
+        ManifestAudit {
+            network: ledger.network.clone(),
+            epoch: ledger.epoch,
+            consistent: problems.is_empty(),
+            problems,
+            top_earners: top,
+            rejected: manifest.rejected,
+            devices_paid: paid,
+            total,
+            scored: manifest.scored,
+            entries: with_entries.then_some(manifest.entries),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    entries: Option<bool>,
+}
+
+/// Why the oracle could not give a manifest.
+enum OracleFetch {
+    Missing,
+    Unreachable(String),
+    Invalid(String),
+}
+
+fn fetch_manifest(url: &str) -> Result<OracleManifest, OracleFetch> {
+    let agent = ureq::AgentBuilder::new().timeout(ORACLE_TIMEOUT).build();
+    let resp = match agent.get(url).call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(404, _)) => return Err(OracleFetch::Missing),
+        Err(ureq::Error::Status(code, _)) => {
+            return Err(OracleFetch::Unreachable(format!("oracle answered {code}")))
+        }
+        Err(e) => return Err(OracleFetch::Unreachable(e.to_string())),
+    };
+    let reader = std::io::Read::take(resp.into_reader(), MAX_MANIFEST_BYTES);
+    serde_json::from_reader(reader).map_err(|e| OracleFetch::Invalid(e.to_string()))
+}
+
+async fn manifest_audit(
+    node: Arc<Node>,
+    (network, epoch): (String, String),
+    q: AuditQuery,
+    config: ExplorerConfig,
+) -> Result<Json<ManifestAudit>, ApiError> {
+    let epoch = number(Some(&epoch), "invalid_epoch")?.unwrap_or_default();
+    let Some(oracle) = config.oracle().map(str::to_string) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_oracle",
+            "this node knows no oracle URL",
+        ));
+    };
+    let unknown = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_manifest",
+            format!("no reward manifest for network `{network}` epoch {epoch}"),
+        )
+    };
+    let ledger = {
+        let snap = snapshot(&node)?;
+        rewards::reward_epoch(&Overlay::new(&snap), &network, epoch)
+            .map_err(ApiError::internal)?
+            .ok_or_else(unknown)?
+    };
+    let url = format!(
+        "{}/v1/manifests/{network}/{epoch}",
+        oracle.trim_end_matches('/')
+    );
+    let fetched = tokio::task::spawn_blocking(move || fetch_manifest(&url))
+        .await
+        .map_err(ApiError::internal)?;
+    match fetched {
+        Ok(m) => Ok(Json(ManifestAudit::check(
+            &ledger.header,
+            m,
+            q.entries.unwrap_or(false),
+        ))),
+        Err(OracleFetch::Missing) => Err(unknown()),
+        Err(OracleFetch::Unreachable(e)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "oracle_unreachable",
+            format!("the oracle at {oracle} could not be reached: {e}"),
+        )),
+        Err(OracleFetch::Invalid(e)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "oracle_invalid",
+            format!("the oracle at {oracle} sent no valid manifest: {e}"),
+        )),
+    }
 }

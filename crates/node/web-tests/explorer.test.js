@@ -183,8 +183,35 @@ test('epochs show manifests with rewards', async () => {
   await shot('epochs');
   await row.click();
   await page.locator('main dt', { hasText: 'Total emission' }).waitFor();
+  // An epoch that paid someone: the node checks the oracle's manifest against the
+  // ledger and lists the top earners and rejected reports.
+  const paid = (await getJson('/v1/rewards')).find((e) => e.header.total > 0).header;
+  await page.goto(`${base}/#/epoch/${paid.network}/${paid.epoch}`);
+  await page.locator('main dt', { hasText: 'Total emission' }).waitFor();
+  await until('the audit status', async () => /consistent with the ledger/.test(await page.locator('#audit').textContent()));
+  assert.match(await page.locator('#audit').textContent(), /✓/);
+  const earners = page.locator('#top-earners a[href^="#/device/pdev1"]');
+  assert.ok((await earners.count()) >= 1 && (await earners.count()) <= 10);
+  await page.locator('#rejected').waitFor();
   const text = await page.locator('main').textContent();
   assert.match(text, /Devices paid/);
-  assert.match(text, /\/v1\/manifests\//, 'links the oracle manifest');
+  assert.match(text, /Top earners/);
+  assert.match(text, /Rejected reports/);
+  assert.match(text, /plinth oracle audit/, 'keeps the full-recomputation hint');
   await shot('epoch');
+});
+
+test('the map colours cells by last epoch\'s earnings', async () => {
+  await until('a reward manifest', async () => (await getJson('/v1/rewards')).some((e) => e.header.total > 0));
+  await page.goto(`${base}/#/map`);
+  const hexes = page.locator('#map path.hex');
+  await until('hexagons', async () => (await hexes.count()) > 0);
+  await page.locator('#by-earnings').click();
+  await page.locator('#earnings-note').waitFor();
+  assert.match(await page.locator('#by-earnings').getAttribute('class'), /on/);
+  assert.match(await page.locator('#earnings-note').textContent(), /epoch \d+/);
+  await until('an earning cell', async () => (await page.locator('#map path.hex[data-earned]:not([data-earned="0"])').count()) > 0);
+  await shot('map-earnings');
+  await page.locator('#by-network').click();
+  await until('network colours', async () => (await page.locator('#map path.hex[data-earned]').count()) === 0);
 });

@@ -2,6 +2,7 @@
 // node's public /v1 API and its /v1/events stream (see crates/node/src/explorer.rs).
 
 const view = document.getElementById('view');
+const EARN = '#e3b341'; // map colour for earnings
 const PALETTE = ['#4fb3ff', '#f0883e', '#3fb950', '#d2a8ff', '#ff7b72', '#e3b341', '#56d4dd', '#db61a2'];
 
 let status = null;   // last /v1/status
@@ -266,7 +267,7 @@ async function epochPage(network, epoch) {
   const e = await api(`/v1/rewards/${encodeURIComponent(network)}/${encodeURIComponent(epoch)}`);
   const h = e.header;
   const oracle = config.oracle
-    ? `<a href="${esc(config.oracle)}/v1/manifests/${esc(network)}/${esc(epoch)}">${esc(config.oracle)}/v1/manifests/${esc(network)}/${esc(epoch)}</a> (entries, top earners, rejected reports by reason); audit with <code>plinth oracle audit ${esc(epoch)} --network ${esc(network)}</code>`
+    ? `the node reads it from ${esc(config.oracle)} and checks it against the ledger (below); recompute it from the spool with <code>plinth oracle audit ${esc(epoch)} --network ${esc(network)}</code>`
     : 'not available: this node knows no oracle URL';
   view.innerHTML = `<h1>${esc(network)} — epoch ${num(h.epoch)}</h1>
     <dl>
@@ -277,21 +278,76 @@ async function epochPage(network, epoch) {
       <dt>Inputs (spool batches)</dt><dd class="mono">${esc(h.inputs)}</dd>
       <dt>Accepted in</dt><dd>block ${linkBlock(e.submitted_height)}</dd>
       <dt>Oracle manifest</dt><dd>${oracle}</dd>
-    </dl>`;
+      <dt>Audit status</dt><dd id="audit" class="muted">${config.oracle ? 'fetching the oracle\'s manifest…' : 'unknown: no oracle'}</dd>
+    </dl>
+    <div id="manifest"></div>`;
+  if (!config.oracle) return;
+  let a;
+  try {
+    a = await api(`/v1/explorer/manifests/${encodeURIComponent(network)}/${encodeURIComponent(epoch)}`);
+  } catch (err) {
+    const el = document.getElementById('audit');
+    if (el) el.textContent = `unknown: ${err.message}`;
+    return;
+  }
+  const el = document.getElementById('audit');
+  if (!el) return; // navigated away
+  el.className = a.consistent ? 'ok' : 'err';
+  el.innerHTML = a.consistent
+    ? `✓ consistent with the ledger: header, merkle root, total and device count of the oracle's ${num(a.devices_paid)} entries match`
+    : `✗ problems: <ul>${a.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`;
+  const rejected = Object.entries(a.rejected).sort((x, y) => y[1] - x[1]);
+  document.getElementById('manifest').innerHTML = `<h2>Top earners</h2>
+    <table id="top-earners"><thead><tr><th>#</th><th>Device</th><th>Owner</th><th class="num">Amount</th></tr></thead><tbody>
+    ${a.top_earners.map((t, i) => `<tr><td>${i + 1}</td><td>${linkDev(t.device)}</td><td>${linkAcct(t.owner)}</td><td class="num">${tokens(t.amount)}</td></tr>`).join('') || '<tr><td colspan="4" class="muted">no device earned this epoch</td></tr>'}
+    </tbody></table>
+    <p class="muted">${num(a.devices_paid)} devices paid, ${tokens(a.total)} in all; ${num(a.scored)} devices scored.</p>
+    <h2>Rejected reports</h2>
+    <table id="rejected"><thead><tr><th>Reason</th><th class="num">Reports</th></tr></thead><tbody>
+    ${rejected.map(([r, k]) => `<tr><td>${esc(r)}</td><td class="num">${num(k)}</td></tr>`).join('') || '<tr><td colspan="2" class="muted">none</td></tr>'}
+    </tbody></table>`;
 }
 
 // ---------- map ----------
 
 let mapRes = 7;
+let mapColour = 'network'; // or 'earnings'
+
+// Σ earned per device id in the latest accepted epoch of each network, read
+// through the node's manifest proxy; `epochs` names the epochs used.
+async function latestEarnings() {
+  const from = Math.max(0, (status ? status.epoch : 0) - 50);
+  const eps = await api(`/v1/rewards?from=${from}&limit=500`);
+  const latest = {};
+  for (const e of eps) {
+    const h = e.header;
+    if (latest[h.network] === undefined || h.epoch > latest[h.network]) latest[h.network] = h.epoch;
+  }
+  const earned = new Map();
+  const epochs = [];
+  const errors = [];
+  await Promise.all(Object.entries(latest).map(async ([n, ep]) => {
+    try {
+      const a = await api(`/v1/explorer/manifests/${encodeURIComponent(n)}/${ep}?entries=true`);
+      for (const t of a.entries || []) earned.set(t.device, (earned.get(t.device) || 0) + t.amount);
+      epochs.push(`${n} epoch ${ep}`);
+    } catch (err) {
+      errors.push(`${n} epoch ${ep}: ${err.message}`);
+    }
+  }));
+  return { earned, epochs: epochs.sort(), errors };
+}
 
 async function mapPage() {
   view.innerHTML = `<h1>Map</h1>
     <div class="controls"><button id="zin">+</button><button id="zout">−</button>
+      <span class="muted">colour by:</span><span class="toggle" id="colourby"><button id="by-network" data-mode="network">network</button><button id="by-earnings" data-mode="earnings">earnings (last epoch)</button></span>
       <span class="muted">H3 resolution <b id="res">${mapRes}</b> · <span id="mapinfo"></span></span></div>
     <div class="maprow"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
       <div class="side" id="cell"><p class="muted">Click a hexagon to list its devices.</p><div class="legend" id="legend"></div></div></div>`;
   document.getElementById('zin').onclick = () => { mapRes = Math.min(mapRes + 1, 10); drawMap(true); };
   document.getElementById('zout').onclick = () => { mapRes = Math.max(mapRes - 1, 0); drawMap(true); };
+  document.querySelectorAll('#colourby button').forEach((b) => { b.onclick = () => { mapColour = b.dataset.mode; drawMap(true); }; });
   await drawMap(false);
   onBlock = null;
 }
@@ -301,9 +357,16 @@ let viewBox = null; // [x, y, w, h] in projected units, kept across resolutions
 function project(lat, lon) { return [lon, -lat]; } // plate carrée; y grows south
 
 async function drawMap(keepView) {
-  const m = await api(`/v1/map?res=${mapRes}`);
+  const byEarnings = mapColour === 'earnings';
+  const [m, earnings] = await Promise.all([
+    api(`/v1/map?res=${mapRes}${byEarnings ? '&ids=true' : ''}`),
+    byEarnings ? latestEarnings() : null,
+  ]);
   const svg = document.getElementById('map');
   if (!svg) return;
+  document.querySelectorAll('#colourby button').forEach((b) => b.classList.toggle('on', b.dataset.mode === mapColour));
+  const cellEarned = (c) => (c.ids || []).reduce((s, id) => s + (earnings.earned.get(id) || 0), 0);
+  const maxEarned = byEarnings ? Math.max(1, ...m.cells.map(cellEarned)) : 1;
   document.getElementById('res').textContent = m.res;
   document.getElementById('mapinfo').textContent = `${num(m.devices)} devices in ${num(m.cells.length)} cells${m.truncated ? ' (truncated)' : ''}`;
   const max = Math.max(1, ...m.cells.map((c) => c.devices));
@@ -325,15 +388,24 @@ async function drawMap(keepView) {
   for (let y = Math.floor(viewBox[1] / step) * step; y <= viewBox[1] + viewBox[3]; y += step) grid += `M${viewBox[0]},${y}H${viewBox[0] + viewBox[2]}`;
   const hexes = m.cells.map((c) => {
     const d = c.boundary.map(([la, lo], i) => `${i ? 'L' : 'M'}${project(la, lo).join(',')}`).join('') + 'Z';
+    const nets = Object.entries(c.networks).map(([n, k]) => `${n} ${k}`).join(', ');
+    if (byEarnings) {
+      const e = cellEarned(c);
+      const op = e ? 0.3 + 0.65 * Math.log1p(e) / Math.log1p(maxEarned) : 0.15;
+      return `<path class="hex" data-cell="${esc(c.cell)}" data-earned="${e}" d="${d}" fill="${e ? EARN : '#8b949e'}" fill-opacity="${op.toFixed(2)}"><title>${esc(c.cell)}: ${c.devices} devices (${nets}), earned ${tokens(e)}</title></path>`;
+    }
     const top = Object.entries(c.networks).sort((a, b) => b[1] - a[1])[0][0];
     const op = 0.35 + 0.6 * Math.log1p(c.devices) / Math.log1p(max);
-    return `<path class="hex" data-cell="${esc(c.cell)}" d="${d}" fill="${colour(top)}" fill-opacity="${op.toFixed(2)}"><title>${esc(c.cell)}: ${c.devices} devices (${Object.entries(c.networks).map(([n, k]) => `${n} ${k}`).join(', ')})</title></path>`;
+    return `<path class="hex" data-cell="${esc(c.cell)}" d="${d}" fill="${colour(top)}" fill-opacity="${op.toFixed(2)}"><title>${esc(c.cell)}: ${c.devices} devices (${nets})</title></path>`;
   }).join('');
   svg.setAttribute('viewBox', viewBox.join(' '));
   svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
   svg.innerHTML = `<path class="grid" d="${grid}"/>${hexes}`;
-  document.getElementById('legend').innerHTML = networks.map((n) => `<span><span class="swatch" style="background:${colour(n)}"></span>${esc(n)}</span>`).join('') +
-    '<p class="muted">Colour: the cell\'s main network; stronger colour: more devices.</p>';
+  document.getElementById('legend').innerHTML = byEarnings
+    ? `<span><span class="swatch" style="background:${EARN}"></span>earned</span><span><span class="swatch" style="background:#8b949e;opacity:.4"></span>nothing</span>
+      <p class="muted" id="earnings-note">Colour: Σ earned by the cell's devices in the latest accepted epoch of each network (${esc(earnings.epochs.join(', ') || 'none yet')}); stronger colour: more, up to ${tokens(maxEarned)}.${earnings.errors.length ? ` Not available: ${esc(earnings.errors.join('; '))}.` : ''}</p>`
+    : networks.map((n) => `<span><span class="swatch" style="background:${colour(n)}"></span>${esc(n)}</span>`).join('') +
+      '<p class="muted">Colour: the cell\'s main network; stronger colour: more devices.</p>';
   svg.querySelectorAll('.hex').forEach((p) => { p.onclick = () => showCell(p); });
   enablePan(svg);
 }

@@ -8,7 +8,7 @@ use http_body_util::BodyExt;
 use plinth_ledger::rewards::{manifest_proof, manifest_root, ManifestEntry, ManifestHeader};
 use plinth_ledger::{Call, RewardEpoch};
 use plinth_node::api::{DeviceView, ErrorBody};
-use plinth_node::explorer::{ExplorerConfig, ExplorerConfigView, MapView};
+use plinth_node::explorer::{ExplorerConfig, ExplorerConfigView, ManifestAudit, MapView};
 use plinth_node::rpc::{router, router_with};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
@@ -117,6 +117,14 @@ async fn map_clusters_devices_into_h3_cells() {
     assert_eq!(m.devices, 2);
     let m: MapView = get(&app, "/v1/map?network=other", StatusCode::OK).await;
     assert_eq!((m.devices, m.cells.len()), (0, 0));
+    let m: MapView = get(&app, "/v1/map?res=5&ids=true", StatusCode::OK).await;
+    let mut ids = m.cells[0].ids.clone().expect("ids asked for");
+    ids.sort();
+    let mut want = vec![dev_id(&device_key(0)), dev_id(&device_key(1))];
+    want.sort();
+    assert_eq!(ids, want);
+    let m: MapView = get(&app, "/v1/map?res=5", StatusCode::OK).await;
+    assert_eq!(m.cells[0].ids, None, "ids only when asked for");
     let e: ErrorBody = get(&app, "/v1/map?res=16", StatusCode::BAD_REQUEST).await;
     assert_eq!(e.error.code, "invalid_resolution");
 
@@ -226,4 +234,144 @@ async fn rewards_lists_accepted_epochs_skipping_claim_markers() {
     assert_eq!(e.error.code, "unknown_network");
     let e: ErrorBody = get(&app, "/v1/rewards?from=x", StatusCode::BAD_REQUEST).await;
     assert_eq!(e.error.code, "invalid_epoch");
+}
+
+/// A stand-in oracle serving `manifests` (by epoch) at `/v1/manifests/weather/{epoch}`.
+async fn fake_oracle(manifests: Vec<(u64, serde_json::Value)>) -> String {
+    use axum::extract::Path;
+    use axum::response::IntoResponse;
+    let manifests = std::sync::Arc::new(manifests);
+    let app = Router::new().route(
+        "/v1/manifests/{network}/{epoch}",
+        axum::routing::get(move |Path((network, epoch)): Path<(String, u64)>| {
+            let manifests = manifests.clone();
+            async move {
+                match manifests.iter().find(|(e, _)| *e == epoch) {
+                    Some((_, m)) if network == NETWORK => axum::Json(m.clone()).into_response(),
+                    _ => StatusCode::NOT_FOUND.into_response(),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn manifest_proxy_checks_the_oracle_against_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+
+    // No oracle configured.
+    let e: ErrorBody = get(
+        &router(node.clone()),
+        "/v1/explorer/manifests/weather/0",
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(e.error.code, "no_oracle");
+
+    let entries: Vec<ManifestEntry> = (0..12u8)
+        .map(|i| ManifestEntry {
+            device: dev_id(&device_key(i)),
+            owner: addr(&user(1)),
+            amount: 1_000 * (u64::from(i) + 1),
+        })
+        .collect();
+    // Epochs 0, 1 and 3 on the ledger.
+    let headers: Vec<_> = [0, 1, 3].iter().map(|&e| manifest(e, &entries)).collect();
+    let txs: Vec<Vec<u8>> = headers
+        .iter()
+        .enumerate()
+        .map(|(n, h)| {
+            signed(
+                &user(0),
+                n as u64,
+                FEE,
+                Call::SubmitManifest {
+                    header: h.clone(),
+                    signatures: vec![h.sign(&oracle_key())],
+                },
+            )
+            .encode()
+        })
+        .collect();
+    assert!(node.submit(txs).await.iter().all(Result::is_ok));
+    produce(&node).await;
+
+    // The oracle serves epoch 0 as accepted, epoch 1 with one amount changed,
+    // epoch 2 (which the ledger lacks) and not epoch 3.
+    let doc = |h: &ManifestHeader, entries: &[ManifestEntry]| {
+        serde_json::json!({
+            "header": h, "entries": entries, "batches": [], "signatures": [],
+            "rejected": {"bad_signature": 3, "late": 1}, "scored": entries.len(),
+        })
+    };
+    let mut tampered = entries.clone();
+    tampered[0].amount += 1;
+    let url = fake_oracle(vec![
+        (0, doc(&headers[0], &entries)),
+        (1, doc(&headers[1], &tampered)),
+        (2, doc(&manifest(2, &entries), &entries)),
+    ])
+    .await;
+    let config = ExplorerConfig::default();
+    config.set_oracle(url);
+    let app = router_with(node.clone(), config);
+
+    let a: ManifestAudit = get(&app, "/v1/explorer/manifests/weather/0", StatusCode::OK).await;
+    assert!(a.consistent, "{:?}", a.problems);
+    assert!(a.problems.is_empty());
+    assert_eq!((a.network.as_str(), a.epoch), (NETWORK, 0));
+    assert_eq!((a.devices_paid, a.total, a.scored), (12, 78_000, 12));
+    assert_eq!(a.top_earners.len(), 10);
+    assert_eq!(a.top_earners[0], entries[11]);
+    assert!(a.top_earners.windows(2).all(|w| w[0].amount >= w[1].amount));
+    assert_eq!(a.rejected.get("bad_signature"), Some(&3));
+    assert_eq!(a.entries, None);
+    let a: ManifestAudit = get(
+        &app,
+        "/v1/explorer/manifests/weather/0?entries=true",
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a.entries.as_deref(), Some(&entries[..]));
+
+    let a: ManifestAudit = get(&app, "/v1/explorer/manifests/weather/1", StatusCode::OK).await;
+    assert!(!a.consistent);
+    assert_eq!(a.problems.len(), 2, "root and total: {:?}", a.problems);
+
+    for uri in [
+        "/v1/explorer/manifests/weather/2",
+        "/v1/explorer/manifests/weather/3",
+        "/v1/explorer/manifests/nope/0",
+    ] {
+        let e: ErrorBody = get(&app, uri, StatusCode::NOT_FOUND).await;
+        assert_eq!(e.error.code, "unknown_manifest", "{uri}");
+    }
+    let e: ErrorBody = get(
+        &app,
+        "/v1/explorer/manifests/weather/x",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(e.error.code, "invalid_epoch");
+
+    // An oracle that is not there.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let config = ExplorerConfig::default();
+    config.set_oracle(format!("http://127.0.0.1:{port}"));
+    let app = router_with(node, config);
+    let e: ErrorBody = get(
+        &app,
+        "/v1/explorer/manifests/weather/0",
+        StatusCode::BAD_GATEWAY,
+    )
+    .await;
+    assert_eq!(e.error.code, "oracle_unreachable");
 }
