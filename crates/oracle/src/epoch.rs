@@ -28,7 +28,7 @@ pub struct Manifest {
     /// The spool batches of the epoch, in hash order; `header.inputs` is their hash.
     pub batches: Vec<Hash>,
     pub signatures: Vec<OracleSignature>,
-    /// Reports the family did not count, by reason.
+    /// Reports the family did not count, and reports refused at ingest, by reason.
     pub rejected: BTreeMap<String, u64>,
     /// Devices with a positive score.
     pub scored: u64,

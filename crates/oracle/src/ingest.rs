@@ -97,6 +97,9 @@ pub struct IngestState {
     pub seen: HashMap<u64, HashSet<Hash>>,
     /// Challenges issued and not yet answered, by challenge.
     pub outstanding: HashMap<Hash, ProbeIssue>,
+    /// Reports refused, by (network, epoch) and reason (in memory: for the
+    /// epoch's published manifest, not part of the audited computation).
+    pub refused: HashMap<(String, u64), std::collections::BTreeMap<String, u64>>,
 }
 
 impl IngestState {
@@ -118,6 +121,22 @@ impl IngestState {
     /// are kept: they still stop replays).
     pub fn forget_before(&mut self, epoch: u64) {
         self.seen.retain(|e, _| *e >= epoch);
+        self.refused.retain(|(_, e), _| *e >= epoch);
+    }
+
+    /// Counts a refusal of a report for `network` (one the oracle serves: the
+    /// caller checks) and `epoch`, for epochs near `current` only, so that forged
+    /// fields cannot grow the map.
+    pub fn refused(&mut self, network: &str, epoch: u64, current: u64, why: &Refusal) {
+        if epoch > current + 1 || epoch.saturating_add(2) < current {
+            return;
+        }
+        *self
+            .refused
+            .entry((network.to_string(), epoch))
+            .or_default()
+            .entry(why.code())
+            .or_insert(0) += 1;
     }
 }
 

@@ -321,17 +321,25 @@ impl Oracle {
                 Err(r) => Err((None, r)),
                 Ok(rep) => {
                     let hash = rep.hash();
-                    if !sig_ok.next().unwrap_or(false) {
-                        Err((Some(hash), Refusal::BadSignature))
+                    let verdict = if !sig_ok.next().unwrap_or(false) {
+                        Err(Refusal::BadSignature)
                     } else {
                         let prev = state.last_seq.get(&rep.report.device).copied();
-                        match ingest::admit(&mut state, &self.rules, &rep, now) {
-                            Ok(()) => {
-                                undo.push((rep.report.device, prev, rep.report.epoch, hash));
-                                accepted.entry(rep.report.epoch).or_default().push(rep);
-                                Ok(hash)
+                        ingest::admit(&mut state, &self.rules, &rep, now).map(|()| prev)
+                    };
+                    match verdict {
+                        Ok(prev) => {
+                            undo.push((rep.report.device, prev, rep.report.epoch, hash));
+                            accepted.entry(rep.report.epoch).or_default().push(rep);
+                            Ok(hash)
+                        }
+                        Err(r) => {
+                            // Counted per network and epoch for the epoch's manifest.
+                            if self.rules.networks.contains(&rep.report.network) {
+                                let current = self.clock.epoch_of(now);
+                                state.refused(&rep.report.network, rep.report.epoch, current, &r);
                             }
-                            Err(r) => Err((Some(hash), r)),
+                            Err((Some(hash), r))
                         }
                     }
                 }
@@ -652,6 +660,19 @@ impl Oracle {
             allowance: self.emission.network_allowance(epoch, n.share_bps),
         };
         let mut m = epoch::compute(&spec, batches);
+        // Reports refused at ingest (not in the spool, so not part of the audited
+        // computation) are published beside the family's rejections.
+        if let Some(refused) = self
+            .state
+            .lock()
+            .expect("state lock")
+            .refused
+            .get(&(n.name.clone(), epoch))
+        {
+            for (code, count) in refused {
+                *m.rejected.entry(code.clone()).or_insert(0) += count;
+            }
+        }
         m.signatures.push(m.header.sign(&self.key));
         let path = self.manifest_path(&n.name, epoch);
         std::fs::create_dir_all(path.parent().expect("manifest dir"))?;

@@ -186,3 +186,33 @@ async fn every_rejection_reason_through_http() {
         v[0]
     );
 }
+
+/// Reports refused at ingest are published with the epoch's manifest, by reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refusals_are_published_with_the_epochs_manifest() {
+    let sensor = key(14);
+    let stranger = key(15);
+    let net = Net::start(&[("weather", &sensor)]).await;
+    let clock = net.clock();
+    // Not in the last second of an epoch, so the reports land before it closes.
+    let mut now = now_ms();
+    while net.oracle.clock.window(clock.epoch_of(now)).end_ms - now < 1_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        now = now_ms();
+    }
+    let e = clock.epoch_of(now);
+    let good = report(&sensor, "weather", now, e, 1, reading(20_000));
+    let mut forged = report(&sensor, "weather", now, e, 2, reading(20_000));
+    forged.signature = stranger.sign(&forged.report.signing_bytes());
+    let v = net.send(&[good.clone(), good, forged]).await;
+    assert_eq!(v[0]["status"], "accepted");
+    wait_until(|| net.oracle.manifest("weather", e).unwrap().is_some()).await;
+    let m = net.oracle.manifest("weather", e).unwrap().unwrap();
+    assert_eq!(m.rejected.get("duplicate"), Some(&1), "{:?}", m.rejected);
+    assert_eq!(
+        m.rejected.get("bad_signature"),
+        Some(&1),
+        "{:?}",
+        m.rejected
+    );
+}
