@@ -472,6 +472,26 @@ fn main() {
     }
 }
 
+/// `wallet bond` and `wallet unbond`: the same target and amount, two calls.
+fn stake(
+    c: &Ctx,
+    tx: &Tx,
+    device: Option<String>,
+    validator: Option<String>,
+    amount: &str,
+    bond: bool,
+) -> Result<()> {
+    let target = wallet::stake_target(c, device.as_deref(), validator.as_deref())?;
+    wallet::send(c, &tx.opts(), |s| {
+        let amount = amount::parse(amount, s.token.decimals)?;
+        Ok(if bond {
+            plinth_ledger::Call::Bond { target, amount }
+        } else {
+            plinth_ledger::Call::Unbond { target, amount }
+        })
+    })
+}
+
 /// A role's TOML config file (all fields optional), or the defaults without one.
 fn load_config<T: serde::de::DeserializeOwned + Default>(
     path: Option<&std::path::Path>,
@@ -564,29 +584,13 @@ fn run() -> Result<()> {
                     device,
                     validator,
                     amount,
-                } => {
-                    let target = wallet::stake_target(&c, device.as_deref(), validator.as_deref())?;
-                    wallet::send(&c, &tx.opts(), |s| {
-                        Ok(plinth_ledger::Call::Bond {
-                            target,
-                            amount: amount::parse(&amount, s.token.decimals)?,
-                        })
-                    })
-                }
+                } => stake(&c, &tx, device, validator, &amount, true),
                 WalletCmd::Unbond {
                     tx,
                     device,
                     validator,
                     amount,
-                } => {
-                    let target = wallet::stake_target(&c, device.as_deref(), validator.as_deref())?;
-                    wallet::send(&c, &tx.opts(), |s| {
-                        Ok(plinth_ledger::Call::Unbond {
-                            target,
-                            amount: amount::parse(&amount, s.token.decimals)?,
-                        })
-                    })
-                }
+                } => stake(&c, &tx, device, validator, &amount, false),
                 WalletCmd::Withdraw { tx } => {
                     wallet::send(&c, &tx.opts(), |_| Ok(plinth_ledger::Call::Withdraw))
                 }
