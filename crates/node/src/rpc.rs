@@ -151,11 +151,18 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .route("/v1/blocks/{id}", get(block))
         .route(
             "/v1/txs",
-            post(submit).layer(DefaultBodyLimit::max(MAX_BODY)),
+            post(submit).layer(DefaultBodyLimit::max(MAX_BODY)).layer(
+                axum::middleware::from_fn_with_state(MAX_BODY, crate::limit::refuse_oversized),
+            ),
         )
         .route(
             "/v1/txs/batch",
-            post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY)),
+            post(submit_batch)
+                .layer(DefaultBodyLimit::max(MAX_BATCH_BODY))
+                .layer(axum::middleware::from_fn_with_state(
+                    MAX_BATCH_BODY,
+                    crate::limit::refuse_oversized,
+                )),
         )
         .route("/v1/txs/{hash}", get(tx))
         .route("/v1/events", get(events))

@@ -43,7 +43,12 @@ pub fn router(oracle: Arc<Oracle>) -> Router {
     Router::new()
         .route(
             "/v1/reports",
-            post(reports).layer(DefaultBodyLimit::max(MAX_BODY)),
+            post(reports).layer(DefaultBodyLimit::max(MAX_BODY)).layer(
+                axum::middleware::from_fn_with_state(
+                    MAX_BODY,
+                    plinth_node::limit::refuse_oversized,
+                ),
+            ),
         )
         .route("/v1/status", get(status))
         .route("/v1/challenges/{device}", get(challenges))
