@@ -8,7 +8,9 @@ use crate::spool::{ProbeIssue, SpoolBatch};
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{DeviceId, Hash};
 use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader, OracleSignature};
-use plinth_proofs::{DeviceInfo, EpochWindow, Family, ProbeRecord, ReportBody, SignedReport};
+use plinth_proofs::{
+    BeaconRound, DeviceInfo, EpochWindow, Family, ProbeRecord, ReportBody, SignedReport,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -64,6 +66,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
     let mut reports: Vec<SignedReport> = Vec::new();
     let mut issues: Vec<ProbeIssue> = Vec::new();
     let mut registry: Option<RegistrySnapshot> = None;
+    let mut rounds: Vec<BeaconRound> = Vec::new();
     for (_, b) in batches {
         match b {
             SpoolBatch::Reports(mut rs) => {
@@ -75,6 +78,11 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
                 }
             }
             SpoolBatch::Probes(mut ps) => issues.append(&mut ps),
+            SpoolBatch::Rounds(rs) => rounds.extend(
+                rs.into_iter()
+                    .filter(|r| r.network == spec.network)
+                    .map(|r| r.round),
+            ),
             SpoolBatch::Registry(snaps) => {
                 if let Some(s) = snaps.into_iter().find(|s| s.network == spec.network) {
                     registry = Some(s);
@@ -109,7 +117,9 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
     probes.sort_by_key(|p| (p.device, p.challenge));
     probes.dedup_by(|a, b| a.device == b.device && a.challenge == b.challenge);
     // Families are order-independent (their outputs are canonical).
-    let out = spec.family.score(&spec.window, &devices, &reports, &probes);
+    let out = spec
+        .family
+        .score_with_rounds(&spec.window, &devices, &reports, &probes, &rounds);
     drop(reports);
     let mut rejected = BTreeMap::new();
     for r in &out.rejections {

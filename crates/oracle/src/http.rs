@@ -52,6 +52,7 @@ pub fn router(oracle: Arc<Oracle>) -> Router {
         )
         .route("/v1/status", get(status))
         .route("/v1/challenges/{device}", get(challenges))
+        .route("/v1/rounds/{network}", get(rounds))
         .route("/v1/spool/{epoch}", get(spool_list))
         .route("/v1/spool/{epoch}/{hash}", get(spool_batch))
         .route("/v1/manifests", get(manifest_list))
@@ -136,6 +137,22 @@ async fn challenges(State(o): State<Arc<Oracle>>, Path(device): Path<String>) ->
     match crate::chain::parse_device(&device) {
         Ok(d) => Json(o.challenges_for(&d, now_ms())).into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, "invalid_device_id", e.to_string()),
+    }
+}
+
+async fn rounds(State(o): State<Arc<Oracle>>, Path(network): Path<String>) -> Response {
+    match o.rounds_of(&network) {
+        Some(rounds) => {
+            Json(serde_json::json!({"network": network, "rounds": rounds})).into_response()
+        }
+        None => error(
+            StatusCode::NOT_FOUND,
+            "unknown_network",
+            format!(
+                "no coverage network `{}`",
+                network.chars().take(64).collect::<String>()
+            ),
+        ),
     }
 }
 

@@ -46,6 +46,8 @@ pub enum Refusal {
     UnknownChallenge { challenge: String },
     #[error("the oracle could not store the report: {reason}")]
     Unavailable { reason: String },
+    #[error("beacon for round {round}, which this oracle did not draw with that block hash")]
+    UnknownRound { round: u64 },
 }
 
 impl Refusal {
@@ -100,6 +102,8 @@ pub struct IngestState {
     /// Reports refused, by (network, epoch) and reason (in memory: for the
     /// epoch's published manifest, not part of the audited computation).
     pub refused: HashMap<(String, u64), std::collections::BTreeMap<String, u64>>,
+    /// Beacon rounds drawn, per coverage network, by round number.
+    pub rounds: HashMap<String, std::collections::BTreeMap<u64, plinth_proofs::BeaconRound>>,
 }
 
 impl IngestState {
@@ -122,6 +126,13 @@ impl IngestState {
     pub fn forget_before(&mut self, epoch: u64) {
         self.seen.retain(|e, _| *e >= epoch);
         self.refused.retain(|(_, e), _| *e >= epoch);
+    }
+
+    /// Forgets beacon rounds that ended before `end_ms`.
+    pub fn forget_rounds_before(&mut self, end_ms: u64) {
+        for rounds in self.rounds.values_mut() {
+            rounds.retain(|_, r| r.end_ms >= end_ms);
+        }
     }
 
     /// Counts a refusal of a report for `network` (one the oracle serves: the
@@ -245,6 +256,16 @@ pub fn admit(
                     challenge: challenge.to_string(),
                 })
             }
+        }
+    }
+    if let ReportBody::Beacon { round, draw, .. } = &rep.body {
+        let known = state
+            .rounds
+            .get(&rep.network)
+            .and_then(|rs| rs.get(round))
+            .is_some_and(|r| r.draw == *draw);
+        if !known {
+            return Err(Refusal::UnknownRound { round: *round });
         }
     }
     state.remember(r);

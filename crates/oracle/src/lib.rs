@@ -27,7 +27,7 @@ use ingest::{Clock, IngestState, Refusal, Registered, Rules};
 use plinth_core::{Hash, Keypair};
 use plinth_proofs::SignedReport;
 use serde::{Deserialize, Serialize};
-use spool::{ProbeIssue, Spool, SpoolBatch};
+use spool::{ProbeIssue, RoundIssue, Spool, SpoolBatch};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
@@ -115,6 +115,8 @@ pub struct Oracle {
     pub metrics: metrics::Metrics,
     pub node: NodeClient,
     pub emission: plinth_ledger::emission::Emission,
+    /// Coverage networks and their parameters (they get beacon rounds).
+    pub coverage: Vec<(String, plinth_proofs::CoverageParams)>,
     key: Keypair,
     rules: Rules,
     state: Mutex<IngestState>,
@@ -149,7 +151,16 @@ impl Oracle {
             // short grace), so no accepted report can miss its epoch's manifest.
             accept_after_end_ms: (config.close_grace.as_millis() as u64).saturating_sub(1_000),
         };
+        let mut coverage = Vec::new();
+        for n in networks.iter().filter(|n| n.family == "coverage") {
+            let family = plinth_proofs::Family::from_network(&n.family, &n.params.to_string())
+                .with_context(|| format!("network `{}`", n.name))?;
+            if let plinth_proofs::Family::Coverage(p) = family {
+                coverage.push((n.name.clone(), p));
+            }
+        }
         let oracle = Arc::new(Oracle {
+            coverage,
             chain_id: status.chain_id,
             clock,
             networks,
@@ -205,6 +216,18 @@ impl Oracle {
                 if let SpoolBatch::Probes(ps) = b {
                     for p in ps {
                         state.outstanding.insert(p.challenge, p.clone());
+                    }
+                }
+            }
+            for b in &batches {
+                if let SpoolBatch::Rounds(rs) = b {
+                    for r in rs {
+                        state
+                            .rounds
+                            .entry(r.network.clone())
+                            .or_default()
+                            .entry(r.round.round)
+                            .or_insert(r.round);
                     }
                 }
             }
@@ -461,6 +484,77 @@ impl Oracle {
             state.outstanding.insert(p.challenge, p.clone());
         }
         Ok(issues)
+    }
+
+    /// Draws the beacon round that `now` falls in for every coverage network that
+    /// has none yet, from the head block (`height`, `head_hash`): its hash was not
+    /// known before that block. The rounds are written to the spool before devices
+    /// can see them. Returns the rounds drawn.
+    pub fn beacon_round(&self, height: u64, head_hash: Hash, now: u64) -> Result<Vec<RoundIssue>> {
+        if self.coverage.is_empty() {
+            return Ok(Vec::new());
+        }
+        let epoch = self.clock.epoch_of(now);
+        let window = self.clock.window(epoch);
+        let mut state = self.state.lock().expect("state lock");
+        let mut issues = Vec::new();
+        for (network, params) in &self.coverage {
+            let Some((round, start_ms, end_ms)) = params
+                .rounds_of(&window)
+                .into_iter()
+                .find(|(_, s, e)| *s <= now && now < *e)
+            else {
+                continue;
+            };
+            if state
+                .rounds
+                .get(network)
+                .is_some_and(|m| m.contains_key(&round))
+            {
+                continue;
+            }
+            issues.push(RoundIssue {
+                network: network.clone(),
+                round: plinth_proofs::BeaconRound {
+                    round,
+                    start_ms,
+                    end_ms,
+                    height,
+                    draw: head_hash,
+                },
+            });
+        }
+        if issues.is_empty() {
+            return Ok(issues);
+        }
+        self.spool
+            .write(epoch, &SpoolBatch::Rounds(issues.clone()))?;
+        // Rounds of epochs that can no longer take reports are of no use.
+        state.forget_rounds_before(self.clock.window(epoch.saturating_sub(1)).start_ms);
+        for i in &issues {
+            state
+                .rounds
+                .entry(i.network.clone())
+                .or_default()
+                .insert(i.round.round, i.round);
+        }
+        Ok(issues)
+    }
+
+    /// The beacon rounds drawn for a coverage network that are still kept (this
+    /// epoch's and the previous one's), ascending; `None` if it is not one.
+    pub fn rounds_of(&self, network: &str) -> Option<Vec<plinth_proofs::BeaconRound>> {
+        if !self.coverage.iter().any(|(n, _)| n == network) {
+            return None;
+        }
+        let state = self.state.lock().expect("state lock");
+        Some(
+            state
+                .rounds
+                .get(network)
+                .map(|m| m.values().copied().collect())
+                .unwrap_or_default(),
+        )
     }
 
     /// Challenges a device may still answer.

@@ -80,6 +80,29 @@ pub async fn run(
             }
         }));
     }
+    // Beacon rounds of coverage networks: drawn from the head block when a round
+    // begins.
+    if !oracle.coverage.is_empty() {
+        let o = oracle.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let o2 = o.clone();
+                let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+                    let status = o2.node.status()?;
+                    Ok(o2
+                        .beacon_round(status.height, status.head_hash, now_ms())?
+                        .len())
+                })
+                .await;
+                match r {
+                    Ok(Ok(n)) if n > 0 => tracing::debug!(rounds = n, "beacon rounds drawn"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "drawing beacon rounds failed"),
+                    _ => {}
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }));
+    }
     // Epoch closer.
     {
         let o = oracle.clone();

@@ -41,6 +41,24 @@ pub enum SpoolBatch {
     Probes(Vec<ProbeIssue>),
     /// The device registry at the epoch's close, per network.
     Registry(Vec<crate::epoch::RegistrySnapshot>),
+    /// Beacon rounds of coverage networks, as drawn.
+    Rounds(Vec<RoundIssue>),
+}
+
+/// A coverage network's beacon round as the oracle drew it.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct RoundIssue {
+    pub network: String,
+    pub round: plinth_proofs::BeaconRound,
 }
 
 /// The largest batch file read back (a batch is at most a few MiB).

@@ -21,12 +21,14 @@
 //! [`Family::from_network`] sets it up. Families do not check signatures: the
 //! oracle does that before a report enters the spool.
 
+pub mod coverage;
 pub mod fixed;
 pub mod report;
 pub mod sensor;
 pub mod split;
 pub mod uptime;
 
+pub use coverage::CoverageParams;
 pub use report::{Report, ReportBody, SignedReport};
 pub use sensor::SensorParams;
 pub use split::split;
@@ -96,6 +98,68 @@ pub enum ScoreRejection {
     DuplicateInterval,
     UnknownChallenge,
     LateAnswer,
+    /// Coverage: a beacon for a round the oracle did not draw.
+    UnknownRound,
+    /// Coverage: a beacon that names another draw than its round's.
+    WrongDraw,
+    /// Coverage: a beacon from a hotspot the round's draw did not pick.
+    NotDrawn,
+    /// Coverage: a second beacon of one hotspot in one round.
+    DuplicateBeacon,
+    /// Coverage: declared transmit power above the network's maximum.
+    TxPowerTooHigh {
+        found_centi_dbm: i32,
+        max_centi_dbm: i32,
+    },
+    /// Coverage: a witness of a beacon that was not drawn (unknown, or refused).
+    BeaconNotDrawn,
+    /// Coverage: a hotspot witnessing its own beacon.
+    SelfWitness,
+    /// Coverage: a witness owned by the beaconer's owner.
+    SameOwner,
+    /// Coverage: witness in the same or an adjacent H3 cell as the beaconer.
+    TooClose {
+        resolution: u8,
+    },
+    /// Coverage: witness farther from the beaconer than the network's range.
+    TooFar {
+        distance_m: u64,
+        max_m: u64,
+    },
+    /// Coverage: a signal stronger than free-space path loss allows at the
+    /// asserted distance: the classic sign of a spoofed location.
+    RssiTooStrong {
+        rssi_centi_dbm: i32,
+        max_centi_dbm: i32,
+        distance_m: u64,
+    },
+    /// Coverage: heard on another frequency than the beacon's.
+    WrongFrequency {
+        expected_hz: u64,
+        found_hz: u64,
+    },
+    /// Coverage: reception time (or beacon time) outside the beacon's round.
+    OutsideRound,
+    /// Coverage: a second witness of one beacon by one hotspot.
+    DuplicateWitness,
+    /// Coverage: the same measurement (signal, noise ratio, time) as another
+    /// witness of the beacon: a relay replaying someone else's witness.
+    CopiedMeasurement,
+}
+
+/// A beacon round of a coverage network as the oracle drew it: the block whose hash
+/// the draw came from (not known before that block), and the round's time window
+/// `[start_ms, end_ms)`. Rounds are numbered from 0 across epochs:
+/// round `r` belongs to epoch `r / rounds_per_epoch`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct BeaconRound {
+    pub round: u64,
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub height: u64,
+    pub draw: Hash,
 }
 
 /// One report a family did not count, and why.
@@ -154,12 +218,12 @@ fn registered<'a>(
 pub const MAX_PARAMS_BYTES: usize = 8 * 1024;
 
 /// The family names [`Family::from_network`] knows.
-pub const FAMILY_NAMES: &[&str] = &["uptime", "sensor"];
+pub const FAMILY_NAMES: &[&str] = &["uptime", "sensor", "coverage"];
 
 /// Why a network's proof family could not be set up from its name and parameters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FamilyError {
-    #[error("unknown proof family `{name}` (known: uptime, sensor)")]
+    #[error("unknown proof family `{name}` (known: uptime, sensor, coverage)")]
     UnknownFamily { name: String },
     #[error("parameters of the `{family}` family are {size} bytes, the limit is {limit} bytes")]
     ParamsTooLarge {
@@ -191,6 +255,7 @@ impl FamilyError {
 pub enum Family {
     Uptime(UptimeParams),
     Sensor(SensorParams),
+    Coverage(CoverageParams),
 }
 
 impl Family {
@@ -229,7 +294,16 @@ impl Family {
         };
         match family_name {
             "uptime" => serde_json::from_str(text).map(Family::Uptime).map_err(bad),
-            _ => serde_json::from_str(text).map(Family::Sensor).map_err(bad),
+            "sensor" => serde_json::from_str(text).map(Family::Sensor).map_err(bad),
+            _ => serde_json::from_str::<CoverageParams>(text)
+                .map_err(bad)
+                .and_then(|p| {
+                    p.validate().map_err(|reason| FamilyError::BadParams {
+                        family: family_name.to_string(),
+                        reason,
+                    })
+                })
+                .map(Family::Coverage),
         }
     }
 
@@ -238,10 +312,12 @@ impl Family {
         match self {
             Family::Uptime(_) => "uptime",
             Family::Sensor(_) => "sensor",
+            Family::Coverage(_) => "coverage",
         }
     }
 
-    /// Scores one epoch. `probes` are used by the uptime family only.
+    /// Scores one epoch. `probes` are used by the uptime family only; a coverage
+    /// network needs its beacon rounds: use [`Family::score_with_rounds`].
     pub fn score(
         &self,
         window: &EpochWindow,
@@ -249,9 +325,23 @@ impl Family {
         reports: &[SignedReport],
         probes: &[ProbeRecord],
     ) -> FamilyOutput {
+        self.score_with_rounds(window, devices, reports, probes, &[])
+    }
+
+    /// Scores one epoch with everything the oracle recorded: `probes` (uptime)
+    /// and beacon `rounds` (coverage).
+    pub fn score_with_rounds(
+        &self,
+        window: &EpochWindow,
+        devices: &BTreeMap<DeviceId, DeviceInfo>,
+        reports: &[SignedReport],
+        probes: &[ProbeRecord],
+        rounds: &[BeaconRound],
+    ) -> FamilyOutput {
         match self {
             Family::Uptime(p) => uptime::score(p, window, devices, reports, probes),
             Family::Sensor(p) => sensor::score(p, window, devices, reports),
+            Family::Coverage(p) => coverage::score(p, window, devices, reports, rounds),
         }
     }
 }

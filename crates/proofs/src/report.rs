@@ -28,6 +28,28 @@ pub enum ReportBody {
     ProbeAnswer { challenge: Hash },
     /// A sensor reading in thousandths of `unit` (fixed point: no floats).
     Reading { value_milli: i64, unit: String },
+    /// A coverage hotspot's beacon for `round`, which the oracle drew it to send.
+    /// It names the round's draw (the block hash the draw came from), so it cannot
+    /// be made before the draw; the beacon's id, the payload the hotspot transmits
+    /// and witnesses hear, is the hash of this signed report
+    /// ([`SignedReport::hash`]), which only the device key can make.
+    Beacon {
+        round: u64,
+        draw: Hash,
+        /// Declared transmit power, hundredths of dBm (EIRP).
+        tx_power_centi_dbm: i32,
+    },
+    /// "I heard beacon `beacon`": what a coverage hotspot's radio measured.
+    Witness {
+        beacon: Hash,
+        /// Received signal strength, hundredths of dBm.
+        rssi_centi_dbm: i32,
+        /// Signal-to-noise ratio, hundredths of dB.
+        snr_centi_db: i32,
+        frequency_hz: u64,
+        /// When the beacon was received, milliseconds since the Unix epoch.
+        received_ms: u64,
+    },
 }
 
 impl ReportBody {
@@ -37,6 +59,8 @@ impl ReportBody {
             ReportBody::Heartbeat => "heartbeat",
             ReportBody::ProbeAnswer { .. } => "probe_answer",
             ReportBody::Reading { .. } => "reading",
+            ReportBody::Beacon { .. } => "beacon",
+            ReportBody::Witness { .. } => "witness",
         }
     }
 }

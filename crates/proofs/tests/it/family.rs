@@ -50,12 +50,12 @@ fn uptime_params_default_when_absent() {
 
 #[test]
 fn errors_say_what_is_wrong() {
-    let e = Family::from_network("coverage", "{}").unwrap_err();
+    let e = Family::from_network("storage", "{}").unwrap_err();
     assert!(e.is_unknown_family());
     assert_eq!(
         e,
         FamilyError::UnknownFamily {
-            name: "coverage".into()
+            name: "storage".into()
         }
     );
     let e = Family::from_network("sensor", r#"{"unit": "celsius", "min": 0}"#).unwrap_err();
