@@ -107,7 +107,7 @@ members = [{}]
 [[networks]]
 name = "weather"
 family = "sensor"
-share_bps = 5000
+share_bps = 3500
 [networks.params]
 unit = "celsius"
 min = -60
@@ -116,10 +116,31 @@ max = 60
 [[networks]]
 name = "backhaul"
 family = "uptime"
-share_bps = 5000
+share_bps = 3500
 [networks.params]
 # One heartbeat per 5 s interval proves the interval (epochs are 30 s).
 heartbeat_interval_s = 5
+
+# Radio hotspots that prove coverage by being heard (beacons and witnesses).
+[[networks]]
+name = "lora"
+family = "coverage"
+share_bps = 3000
+[networks.params]
+# Each epoch has 3 beacon rounds; in each, a third of the hotspots are drawn
+# (from a block hash) to beacon, so each beacons about once an epoch.
+rounds_per_epoch = 3
+beacon_bps = 3333
+# Witnesses in the same or an adjacent H3 cell at this resolution prove nothing.
+resolution = 8
+max_range_m = 100000
+# Beacons may declare at most this EIRP; an RSSI above free-space path loss at
+# the asserted distance plus this margin is refused.
+max_tx_power_dbm = 36
+gain_margin_db = 6
+max_witnesses_per_beacon = 14
+# HIP-17 hex density scaling: Helium's mainnet table unless set, e.g.
+# density = [{{ res = 8, n = 2, target = 1, max = 4 }}, {{ res = 10, n = 2, target = 1, max = 1 }}]
 "#
     );
     s
@@ -190,7 +211,7 @@ mod tests {
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
         // Three accounts and the oracle, which pays its manifests' fees.
         assert_eq!(g.accounts.len(), 4);
-        assert_eq!(g.networks.len(), 2);
+        assert_eq!(g.networks.len(), 3);
         assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
         assert_eq!(g.emission.epoch_ms, 30_000);
         assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
@@ -199,7 +220,14 @@ mod tests {
         assert_eq!(g.oracles.threshold, 1);
         assert_eq!(g.oracles.members, vec![Address(s.oracle.public())]);
         let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
-        assert_eq!(shares, vec![5_000, 5_000]);
+        assert_eq!(shares, vec![3_500, 3_500, 3_000]);
+        for n in &g.networks {
+            plinth_proofs::Family::from_network(
+                &n.family,
+                &serde_json::to_string(&n.params).unwrap(),
+            )
+            .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
+        }
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub async fn start(
         let networks: Vec<FleetNetwork> = oracle
             .networks
             .iter()
-            .filter(|n| n.family == "sensor" || n.family == "uptime")
+            .filter(|n| ["sensor", "uptime", "coverage"].contains(&n.family.as_str()))
             .map(|n| FleetNetwork {
                 name: n.name.clone(),
                 family: n.family.clone(),

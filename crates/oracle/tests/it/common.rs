@@ -87,6 +87,12 @@ family = "uptime"
 share_bps = 5000
 [networks.params]
 heartbeat_interval_s = 1
+[[networks]]
+name = "lora"
+family = "coverage"
+share_bps = 0
+[networks.params]
+rounds_per_epoch = 3
 "#,
         owner = Address(owner.public()),
         oracle = Address(oracle.public()),
