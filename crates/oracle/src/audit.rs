@@ -107,6 +107,16 @@ pub fn audit(
         },
         allowance: genesis.emission.network_allowance(epoch, n.share_bps),
     };
+    if n.family == "coverage" {
+        check_draws(
+            &node,
+            network,
+            &spec.window,
+            genesis.block_time_ms,
+            &batches,
+            &mut problems,
+        );
+    }
     let count = batches.len();
     let recomputed = compute(&spec, batches);
     Ok(report(
@@ -117,6 +127,70 @@ pub fn audit(
         count,
         problems,
     ))
+}
+
+/// How long before its round a block may have been sealed and still serve as the
+/// round's draw: the oracle draws at the round's start from the head it sees.
+pub fn draw_freshness_ms(block_time_ms: u64) -> u64 {
+    (5 * block_time_ms).max(10_000)
+}
+
+/// Checks that every beacon round of the epoch drew from a real block of the chain,
+/// sealed shortly before or during the round: the oracle cannot pick a draw that
+/// suits it from the chain's history, nor invent one.
+fn check_draws(
+    node: &NodeClient,
+    network: &str,
+    window: &plinth_proofs::EpochWindow,
+    block_time_ms: u64,
+    batches: &[(Hash, crate::spool::SpoolBatch)],
+    problems: &mut Vec<String>,
+) {
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, b) in batches {
+        let crate::spool::SpoolBatch::Rounds(rs) = b else {
+            continue;
+        };
+        for r in rs.iter().filter(|r| r.network == network) {
+            let r = r.round;
+            if !seen.insert((r.round, r.height, r.draw)) {
+                continue;
+            }
+            if r.start_ms < window.start_ms || r.end_ms > window.end_ms {
+                problems.push(format!("beacon round {} lies outside the epoch", r.round));
+                continue;
+            }
+            let block: Option<serde_json::Value> =
+                match node.get_opt(&format!("/v1/blocks/{}", r.height)) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        problems.push(format!("beacon round {}: {e}", r.round));
+                        continue;
+                    }
+                };
+            let Some(block) = block else {
+                problems.push(format!(
+                    "beacon round {} drew from block {}, which the chain does not have",
+                    r.round, r.height
+                ));
+                continue;
+            };
+            if block["hash"].as_str() != Some(r.draw.to_string().as_str()) {
+                problems.push(format!(
+                    "beacon round {} names draw {} but block {} is {}",
+                    r.round, r.draw, r.height, block["hash"]
+                ));
+                continue;
+            }
+            let t = block["header"]["timestamp_ms"].as_u64().unwrap_or(0);
+            if t >= r.end_ms || t + draw_freshness_ms(block_time_ms) < r.start_ms {
+                problems.push(format!(
+                    "beacon round {} [{}, {}) drew from block {} sealed at {t}: not fresh",
+                    r.round, r.start_ms, r.end_ms, r.height
+                ));
+            }
+        }
+    }
 }
 
 fn report(
