@@ -1,0 +1,1228 @@
+//! The coverage family: radio hotspots prove the area they cover by being heard.
+//!
+//! ```text
+//!  round r: oracle draws from block hash ─▶ drawn hotspots send a Beacon report
+//!           (its hash is the beacon id, transmitted on the radio)
+//!  hotspots that hear it ─▶ Witness { beacon id, RSSI, SNR, frequency, time }
+//!  epoch end: validity rules per witness ─▶ valid witnesses per beacon
+//!           ─▶ score = transmit scale × (beacon weight × min(valid, cap)
+//!                                        + witness weight × valid witnessings)
+//! ```
+//!
+//! **Draw.** For each round the oracle records a [`BeaconRound`]: the hash of a
+//! block sealed when the round began. Whether a hotspot must beacon in a round is
+//! [`drawn`]: a hash of the draw, the round and the device id, below the network's
+//! `beacon_bps`. The beacon's frequency is likewise drawn from the channel plan
+//! ([`beacon_frequency_hz`]). A Beacon report names the round and the draw; its id
+//! (the signed report's hash) is what the hotspot transmits, and nobody without the
+//! device key can make it, so a witness that names it has heard it (or colludes with
+//! the beaconer, which the geometry rules catch).
+//!
+//! **Validity.** A witness is refused, with a reason, when its beacon was not drawn
+//! (unknown or itself refused), it is the beaconer's own or its owner's, it is in the
+//! same or an adjacent H3 cell (at `resolution`), farther than `max_range_m`, its
+//! RSSI is stronger than free-space path loss allows at the asserted distance for the
+//! declared transmit power ([`fspl_centi_db`], plus `gain_margin_db` for antenna gains
+//! and measurement error), its frequency is not the beacon's, its reception time is
+//! outside the round, it repeats a witness of the same hotspot (duplicate), or it
+//! copies another witness's exact measurement (a relay).
+//!
+//! **Density.** Stacked hotspots do not multiply rewards: every score is multiplied
+//! by the hotspot's transmit scale from HIP-17 hex density scaling
+//! ([`transmit_scales`]).
+//!
+//! Arithmetic on scores is integer. Distances are great-circle distances between the
+//! asserted H3 cells' centres (h3o gives those as `f64`), rounded to whole metres;
+//! path loss is computed from them with an integer logarithm.
+
+use crate::{
+    registered, BeaconRound, DeviceInfo, EpochWindow, FamilyOutput, Rejected, ReportBody,
+    ScoreRejection, SignedReport, SCORE_ONE,
+};
+use h3o::{CellIndex, LatLng, Resolution};
+use plinth_core::{DeviceId, Hash};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// One row of the HIP-17 density table: at H3 resolution `res`, a hex's limit is
+/// `min(max, target × max(1, occupied − n + 1))`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DensityLevel {
+    pub res: u8,
+    pub n: u64,
+    pub target: u64,
+    pub max: u64,
+}
+
+/// Helium's mainnet HIP-17 parameters (res, N, target, max).
+pub const HIP17_MAINNET: [DensityLevel; 7] = [
+    DensityLevel {
+        res: 4,
+        n: 1,
+        target: 250,
+        max: 800,
+    },
+    DensityLevel {
+        res: 5,
+        n: 1,
+        target: 100,
+        max: 400,
+    },
+    DensityLevel {
+        res: 6,
+        n: 1,
+        target: 25,
+        max: 100,
+    },
+    DensityLevel {
+        res: 7,
+        n: 2,
+        target: 5,
+        max: 20,
+    },
+    DensityLevel {
+        res: 8,
+        n: 2,
+        target: 1,
+        max: 4,
+    },
+    DensityLevel {
+        res: 9,
+        n: 2,
+        target: 1,
+        max: 2,
+    },
+    DensityLevel {
+        res: 10,
+        n: 2,
+        target: 1,
+        max: 1,
+    },
+];
+
+/// A coverage network's parameters (the network's `params` in genesis, JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoverageParams {
+    /// Witnesses in the same or an adjacent cell at this H3 resolution as the
+    /// beaconer are too close to prove anything.
+    pub resolution: u8,
+    /// The farthest a witness may be from the beaconer, in metres.
+    pub max_range_m: u64,
+    /// Beacon rounds per epoch; round `r` covers
+    /// `[epoch start + i × epoch_ms / rounds_per_epoch, …)` with `i = r mod rounds_per_epoch`.
+    pub rounds_per_epoch: u64,
+    /// Chance that a hotspot is drawn to beacon in a round, in basis points.
+    pub beacon_bps: u32,
+    /// The channel plan: beacons are sent on one of these, drawn per beacon.
+    pub channels_hz: Vec<u64>,
+    /// The most transmit power (EIRP) a beacon may declare, dBm.
+    pub max_tx_power_dbm: i32,
+    /// Allowance above free-space reception, dB: receive antenna gain and
+    /// measurement error. An RSSI above `tx − FSPL + margin` is refused.
+    pub gain_margin_db: i32,
+    /// A beaconer earns for at most this many valid witnesses of one beacon.
+    pub max_witnesses_per_beacon: u64,
+    /// Score per valid witness of a hotspot's beacon (before transmit scale),
+    /// in millionths.
+    pub beacon_weight: u64,
+    /// Score per valid witnessing (before transmit scale), in millionths.
+    pub witness_weight: u64,
+    /// The HIP-17 density table, coarsest to finest resolution.
+    pub density: Vec<DensityLevel>,
+}
+
+impl Default for CoverageParams {
+    fn default() -> Self {
+        CoverageParams {
+            resolution: 8,
+            max_range_m: 100_000,
+            rounds_per_epoch: 4,
+            beacon_bps: 2_500,
+            // US915 sub-band 2 uplink channels.
+            channels_hz: (0..8).map(|i| 903_900_000 + 200_000 * i).collect(),
+            max_tx_power_dbm: 36,
+            gain_margin_db: 6,
+            max_witnesses_per_beacon: 14,
+            beacon_weight: SCORE_ONE,
+            witness_weight: SCORE_ONE,
+            density: HIP17_MAINNET.to_vec(),
+        }
+    }
+}
+
+impl CoverageParams {
+    /// Checks what serde cannot: ranges and the density table's shape.
+    pub fn validate(self) -> Result<CoverageParams, String> {
+        if self.resolution > 15 {
+            return Err(format!(
+                "resolution {} is not an H3 resolution",
+                self.resolution
+            ));
+        }
+        if self.rounds_per_epoch == 0 || self.rounds_per_epoch > 1_000 {
+            return Err("rounds_per_epoch must be 1..=1000".into());
+        }
+        if self.beacon_bps > 10_000 {
+            return Err("beacon_bps must be at most 10000".into());
+        }
+        if self.channels_hz.is_empty() || self.channels_hz.len() > 64 {
+            return Err("channels_hz must list 1 to 64 frequencies".into());
+        }
+        if self.channels_hz.contains(&0) {
+            return Err("channels_hz: a frequency must be positive".into());
+        }
+        if self.max_range_m == 0 || self.max_range_m > 1_000_000 {
+            return Err("max_range_m must be 1..=1000000".into());
+        }
+        if !(-50..=80).contains(&self.max_tx_power_dbm) || !(0..=40).contains(&self.gain_margin_db)
+        {
+            return Err("max_tx_power_dbm must be -50..=80 and gain_margin_db 0..=40".into());
+        }
+        if self.max_witnesses_per_beacon == 0 {
+            return Err("max_witnesses_per_beacon must be positive".into());
+        }
+        if self.beacon_weight > 1_000 * SCORE_ONE || self.witness_weight > 1_000 * SCORE_ONE {
+            return Err("beacon_weight and witness_weight must be at most 1000000000".into());
+        }
+        if self.density.len() > 15 {
+            return Err("density: at most 15 levels".into());
+        }
+        for (i, l) in self.density.iter().enumerate() {
+            if l.res > 14 {
+                return Err(format!("density: resolution {} must be at most 14", l.res));
+            }
+            if l.target == 0 || l.max < l.target || l.n == 0 || l.max > 1_000_000 {
+                return Err(format!(
+                    "density at resolution {}: need 0 < target <= max <= 1000000 and n > 0",
+                    l.res
+                ));
+            }
+            if i > 0 && self.density[i - 1].res >= l.res {
+                return Err("density: levels must go from coarse to fine resolution".into());
+            }
+        }
+        Ok(self)
+    }
+
+    /// The round numbers of an epoch and their windows.
+    pub fn rounds_of(&self, window: &EpochWindow) -> Vec<(u64, u64, u64)> {
+        let n = self.rounds_per_epoch;
+        let len = window.end_ms.saturating_sub(window.start_ms);
+        (0..n)
+            .map(|i| {
+                let start = window.start_ms + len * i / n;
+                let end = window.start_ms + len * (i + 1) / n;
+                (window.epoch * n + i, start, end)
+            })
+            .collect()
+    }
+}
+
+fn draw_word(tag: &str, round: &BeaconRound, device: &DeviceId) -> u64 {
+    let mut bytes = Vec::with_capacity(72);
+    bytes.extend_from_slice(round.draw.as_bytes());
+    bytes.extend_from_slice(&round.round.to_be_bytes());
+    bytes.extend_from_slice(device.key().as_bytes());
+    let h = Hash::tagged(tag, &bytes);
+    u64::from_be_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// Whether the round's draw picks `device` to beacon.
+pub fn drawn(params: &CoverageParams, round: &BeaconRound, device: &DeviceId) -> bool {
+    draw_word("plinth/coverage/draw", round, device) % 10_000 < params.beacon_bps as u64
+}
+
+/// The channel a drawn device must beacon on in this round.
+pub fn beacon_frequency_hz(params: &CoverageParams, round: &BeaconRound, device: &DeviceId) -> u64 {
+    let w = draw_word("plinth/coverage/channel", round, device);
+    params.channels_hz[(w % params.channels_hz.len() as u64) as usize]
+}
+
+/// `2000 × log10(x)` rounded to an integer, for `x ≥ 1`, with integer arithmetic
+/// only (a fixed-point base-2 logarithm with 30 fractional bits).
+fn log10_x2000(x: u64) -> i64 {
+    assert!(x >= 1);
+    let n = 63 - x.leading_zeros() as i64; // floor(log2 x)
+                                           // Mantissa in [1, 2) with 62 fractional bits.
+    let mut m: u128 = if n <= 62 {
+        (x as u128) << (62 - n)
+    } else {
+        (x as u128) >> (n - 62)
+    };
+    let mut frac: i128 = 0;
+    for i in 0..30 {
+        m = (m * m) >> 62;
+        if m >= 1u128 << 63 {
+            m >>= 1;
+            frac |= 1 << (29 - i);
+        }
+    }
+    let log2_q30: i128 = ((n as i128) << 30) | frac;
+    // log10(2) to 15 digits.
+    const LOG10_2_E15: i128 = 301_029_995_663_981;
+    let den: i128 = 1_000_000_000_000_000i128 << 30;
+    let num = log2_q30 * 2000 * LOG10_2_E15;
+    ((num + den / 2) / den) as i64
+}
+
+/// Free-space path loss in hundredths of dB at `distance_m` metres and
+/// `frequency_hz`: `20·log10(d) + 20·log10(f) − 147.55` (the constant is
+/// `20·log10(4π/c)`). Distances under a metre count as one metre.
+///
+/// At 1 km and 915 MHz: 60 + 179.23 − 147.55 = 91.68 dB → `9168`.
+pub fn fspl_centi_db(distance_m: u64, frequency_hz: u64) -> i64 {
+    log10_x2000(distance_m.max(1)) + log10_x2000(frequency_hz.max(1)) - 14_755
+}
+
+/// Mean Earth radius (IUGG), metres.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// Great-circle distance between two H3 cells' centres, whole metres; `None` if
+/// either is not a valid cell index.
+pub fn distance_m(a: u64, b: u64) -> Option<u64> {
+    let a = LatLng::from(CellIndex::try_from(a).ok()?);
+    let b = LatLng::from(CellIndex::try_from(b).ok()?);
+    Some(haversine_m(a, b))
+}
+
+fn haversine_m(a: LatLng, b: LatLng) -> u64 {
+    let (la1, lo1) = (a.lat_radians(), a.lng_radians());
+    let (la2, lo2) = (b.lat_radians(), b.lng_radians());
+    let s1 = ((la2 - la1) / 2.0).sin();
+    let s2 = ((lo2 - lo1) / 2.0).sin();
+    let h = s1 * s1 + la1.cos() * la2.cos() * s2 * s2;
+    (2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()).round() as u64
+}
+
+/// The strongest RSSI (hundredths of dBm) a witness at `distance_m` may report for
+/// a beacon declared at `tx_power_centi_dbm` on `frequency_hz`.
+pub fn max_rssi_centi_dbm(
+    params: &CoverageParams,
+    tx_power_centi_dbm: i32,
+    distance_m: u64,
+    frequency_hz: u64,
+) -> i64 {
+    tx_power_centi_dbm as i64 + params.gain_margin_db as i64 * 100
+        - fspl_centi_db(distance_m, frequency_hz)
+}
+
+/// The cell of `location` at `res`: its parent if finer, its centre child if
+/// coarser.
+fn cell_at(location: u64, res: Resolution) -> Option<CellIndex> {
+    let cell = CellIndex::try_from(location).ok()?;
+    if cell.resolution() >= res {
+        cell.parent(res)
+    } else {
+        cell.center_child(res)
+    }
+}
+
+/// Each active hotspot's transmit scale (fixed point, [`SCORE_ONE`] = 1.0) from
+/// HIP-17 hex density scaling.
+///
+/// Hotspots are counted in cells one resolution finer than the finest level. Going
+/// from the finest level to the coarsest, a hex's density is the sum of the clipped
+/// densities of its children (the cells of the previous, finer step that lie in it);
+/// its limit is `min(max, target × max(1, occupied − N + 1))` where `occupied` counts
+/// the hexes of its k-ring 1 (itself included) whose density reaches `target`, all
+/// densities of the level computed before any is clipped; its clipped density is
+/// `min(density, limit)`. A hotspot's scale is the product over the levels of
+/// clipped / density of its hex there, rounded down once at the end.
+pub fn transmit_scales(
+    params: &CoverageParams,
+    devices: &BTreeMap<DeviceId, DeviceInfo>,
+) -> BTreeMap<DeviceId, u64> {
+    let Some(finest) = params.density.last() else {
+        return devices
+            .values()
+            .filter(|d| d.active)
+            .map(|d| (d.id, SCORE_ONE))
+            .collect();
+    };
+    let res_of = |r: u8| Resolution::try_from(r).expect("validated resolution");
+    let count_res = res_of(finest.res + 1);
+    let placed: Vec<(DeviceId, CellIndex)> = devices
+        .values()
+        .filter(|d| d.active)
+        .filter_map(|d| cell_at(d.location, count_res).map(|c| (d.id, c)))
+        .collect();
+    // The clipped densities of the previous (finer) step; at first, raw counts.
+    let mut below: HashMap<CellIndex, u64> = HashMap::new();
+    for (_, c) in &placed {
+        *below.entry(*c).or_insert(0) += 1;
+    }
+    // Per level, coarse to fine order of `params.density`, (density, clipped).
+    let mut levels: Vec<HashMap<CellIndex, (u64, u64)>> =
+        vec![HashMap::new(); params.density.len()];
+    for (li, level) in params.density.iter().enumerate().rev() {
+        let res = res_of(level.res);
+        let mut density: HashMap<CellIndex, u64> = HashMap::new();
+        for (cell, d) in &below {
+            let parent = cell.parent(res).expect("coarser resolution");
+            *density.entry(parent).or_insert(0) += d;
+        }
+        let mut out = HashMap::with_capacity(density.len());
+        for (hex, d) in &density {
+            let occupied = hex
+                .grid_disk::<Vec<_>>(1)
+                .into_iter()
+                .filter(|h| density.get(h).is_some_and(|x| *x >= level.target))
+                .count() as u64;
+            let factor = (occupied + 1).saturating_sub(level.n).max(1);
+            let limit = level.max.min(level.target.saturating_mul(factor));
+            out.insert(*hex, (*d, (*d).min(limit)));
+        }
+        below = out.iter().map(|(h, (_, c))| (*h, *c)).collect();
+        levels[li] = out;
+    }
+    const EXTRA: u32 = 40;
+    placed
+        .into_iter()
+        .map(|(id, cell)| {
+            let mut s: u128 = (SCORE_ONE as u128) << EXTRA;
+            for (li, level) in params.density.iter().enumerate() {
+                let hex = cell.parent(res_of(level.res)).expect("coarser resolution");
+                let (d, c) = levels[li][&hex];
+                s = s * c as u128 / d as u128;
+            }
+            (id, (s >> EXTRA) as u64)
+        })
+        .collect()
+}
+
+/// A witness's measurement: RSSI, SNR, reception time.
+type Measurement = (i32, i32, u64);
+
+/// What the verifier keeps of an accepted beacon.
+struct Beacon {
+    device: DeviceId,
+    owner: plinth_core::Address,
+    /// The beaconer's asserted cell and its k-ring 1 at `params.resolution`.
+    near: [Option<CellIndex>; 7],
+    at: LatLng,
+    start_ms: u64,
+    end_ms: u64,
+    frequency_hz: u64,
+    /// `tx power + margin − 20·log10(f) + 147.55`, hundredths: the RSSI bound is
+    /// this minus `20·log10(distance)`.
+    budget_centi: i64,
+}
+
+/// Scores one epoch of a coverage network. See the module documentation for the
+/// rules; the result does not depend on the order of `reports` or `rounds`.
+pub fn score(
+    params: &CoverageParams,
+    window: &EpochWindow,
+    devices: &BTreeMap<DeviceId, DeviceInfo>,
+    reports: &[SignedReport],
+    rounds: &[BeaconRound],
+) -> FamilyOutput {
+    let mut out = FamilyOutput::default();
+    let close_res = Resolution::try_from(params.resolution).expect("validated resolution");
+    // The epoch's rounds; should the oracle have recorded a round twice, the
+    // lowest (height, draw) counts.
+    let mut by_round: BTreeMap<u64, BeaconRound> = BTreeMap::new();
+    for r in rounds {
+        if r.round / params.rounds_per_epoch != window.epoch {
+            continue;
+        }
+        by_round
+            .entry(r.round)
+            .and_modify(|e| {
+                if (r.height, r.draw) < (e.height, e.draw) {
+                    *e = *r;
+                }
+            })
+            .or_insert(*r);
+    }
+    let mut beacons_in: Vec<(&SignedReport, Hash, &DeviceInfo)> = Vec::new();
+    let mut witnesses_in: Vec<(&SignedReport, Hash, &DeviceInfo)> = Vec::new();
+    for r in reports {
+        let info = match registered(devices, r) {
+            Ok(i) => i,
+            Err(why) => {
+                out.rejections.push(Rejected::of(r, why));
+                continue;
+            }
+        };
+        let t = r.report.timestamp_ms;
+        if t < window.start_ms || t >= window.end_ms {
+            out.rejections
+                .push(Rejected::of(r, ScoreRejection::OutsideEpoch));
+            continue;
+        }
+        match r.report.body {
+            ReportBody::Beacon { .. } => beacons_in.push((r, r.hash(), info)),
+            ReportBody::Witness { .. } => witnesses_in.push((r, r.hash(), info)),
+            _ => out
+                .rejections
+                .push(Rejected::of(r, ScoreRejection::WrongKind)),
+        }
+    }
+
+    // Beacons: one per drawn hotspot per round.
+    beacons_in.sort_unstable_by_key(|(r, h, _)| {
+        let ReportBody::Beacon { round, .. } = r.report.body else {
+            unreachable!()
+        };
+        (r.report.device, round, *h)
+    });
+    let mut beacons: HashMap<Hash, Beacon> = HashMap::new();
+    let mut last: Option<(DeviceId, u64)> = None;
+    for (r, id, info) in &beacons_in {
+        let ReportBody::Beacon {
+            round,
+            draw,
+            tx_power_centi_dbm,
+        } = r.report.body
+        else {
+            unreachable!()
+        };
+        let verdict = (|| {
+            let br = by_round.get(&round).ok_or(ScoreRejection::UnknownRound)?;
+            if br.draw != draw {
+                return Err(ScoreRejection::WrongDraw);
+            }
+            if !drawn(params, br, &info.id) {
+                return Err(ScoreRejection::NotDrawn);
+            }
+            let t = r.report.timestamp_ms;
+            if t < br.start_ms || t >= br.end_ms {
+                return Err(ScoreRejection::OutsideRound);
+            }
+            let max = params.max_tx_power_dbm * 100;
+            if tx_power_centi_dbm > max {
+                return Err(ScoreRejection::TxPowerTooHigh {
+                    found_centi_dbm: tx_power_centi_dbm,
+                    max_centi_dbm: max,
+                });
+            }
+            if last == Some((info.id, round)) {
+                return Err(ScoreRejection::DuplicateBeacon);
+            }
+            let cell =
+                CellIndex::try_from(info.location).map_err(|_| ScoreRejection::UnknownDevice)?;
+            Ok((br, cell))
+        })();
+        match verdict {
+            Err(why) => out.rejections.push(Rejected::of(r, why)),
+            Ok((br, cell)) => {
+                last = Some((info.id, round));
+                let frequency_hz = beacon_frequency_hz(params, br, &info.id);
+                let mut near = [None; 7];
+                if let Some(home) = cell_at(info.location, close_res) {
+                    for (slot, c) in near.iter_mut().zip(home.grid_disk::<Vec<_>>(1)) {
+                        *slot = Some(c);
+                    }
+                }
+                let budget_centi = tx_power_centi_dbm as i64 + params.gain_margin_db as i64 * 100
+                    - log10_x2000(frequency_hz)
+                    + 14_755;
+                beacons.insert(
+                    *id,
+                    Beacon {
+                        device: info.id,
+                        owner: info.owner,
+                        near,
+                        at: LatLng::from(cell),
+                        start_ms: br.start_ms,
+                        end_ms: br.end_ms,
+                        frequency_hz,
+                        budget_centi,
+                    },
+                );
+            }
+        }
+    }
+
+    // Witnesses.
+    witnesses_in.sort_unstable_by_key(|(r, h, _)| {
+        let ReportBody::Witness { beacon, .. } = r.report.body else {
+            unreachable!()
+        };
+        (r.report.device, beacon, *h)
+    });
+    let mut located: HashMap<DeviceId, Option<(CellIndex, LatLng)>> = HashMap::new();
+    // Valid so far, per beacon: (measurement, report index).
+    let mut valid: HashMap<Hash, Vec<(Measurement, usize)>> = HashMap::new();
+    let mut last: Option<(DeviceId, Hash)> = None;
+    for (i, (r, _, info)) in witnesses_in.iter().enumerate() {
+        let ReportBody::Witness {
+            beacon,
+            rssi_centi_dbm,
+            snr_centi_db,
+            frequency_hz,
+            received_ms,
+        } = r.report.body
+        else {
+            unreachable!()
+        };
+        let verdict = (|| {
+            let b = beacons.get(&beacon).ok_or(ScoreRejection::BeaconNotDrawn)?;
+            if b.device == info.id {
+                return Err(ScoreRejection::SelfWitness);
+            }
+            if b.owner == info.owner {
+                return Err(ScoreRejection::SameOwner);
+            }
+            if last == Some((info.id, beacon)) {
+                return Err(ScoreRejection::DuplicateWitness);
+            }
+            last = Some((info.id, beacon));
+            if frequency_hz != b.frequency_hz {
+                return Err(ScoreRejection::WrongFrequency {
+                    expected_hz: b.frequency_hz,
+                    found_hz: frequency_hz,
+                });
+            }
+            if received_ms < b.start_ms || received_ms >= b.end_ms {
+                return Err(ScoreRejection::OutsideRound);
+            }
+            let (home, at) = located
+                .entry(info.id)
+                .or_insert_with(|| {
+                    let cell = CellIndex::try_from(info.location).ok()?;
+                    Some((cell_at(info.location, close_res)?, LatLng::from(cell)))
+                })
+                .ok_or(ScoreRejection::UnknownDevice)?;
+            if b.near.contains(&Some(home)) {
+                return Err(ScoreRejection::TooClose {
+                    resolution: params.resolution,
+                });
+            }
+            let distance_m = haversine_m(b.at, at);
+            if distance_m > params.max_range_m {
+                return Err(ScoreRejection::TooFar {
+                    distance_m,
+                    max_m: params.max_range_m,
+                });
+            }
+            let max = b.budget_centi - log10_x2000(distance_m.max(1));
+            if rssi_centi_dbm as i64 > max {
+                return Err(ScoreRejection::RssiTooStrong {
+                    rssi_centi_dbm,
+                    max_centi_dbm: max.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+                    distance_m,
+                });
+            }
+            Ok(())
+        })();
+        match verdict {
+            Err(why) => out.rejections.push(Rejected::of(r, why)),
+            Ok(()) => valid
+                .entry(beacon)
+                .or_default()
+                .push(((rssi_centi_dbm, snr_centi_db, received_ms), i)),
+        }
+    }
+
+    // Copied measurements, then the tally.
+    let mut raw: HashMap<DeviceId, u128> = HashMap::new();
+    for (beacon, mut ws) in valid {
+        ws.sort_unstable();
+        let mut kept = 0u64;
+        let mut j = 0;
+        while j < ws.len() {
+            let mut k = j + 1;
+            while k < ws.len() && ws[k].0 == ws[j].0 {
+                k += 1;
+            }
+            if k - j > 1 {
+                for (_, idx) in &ws[j..k] {
+                    let (r, _, _) = witnesses_in[*idx];
+                    out.rejections
+                        .push(Rejected::of(r, ScoreRejection::CopiedMeasurement));
+                }
+            } else {
+                let (r, _, _) = witnesses_in[ws[j].1];
+                *raw.entry(r.report.device).or_insert(0) += params.witness_weight as u128;
+                kept += 1;
+            }
+            j = k;
+        }
+        let b = &beacons[&beacon];
+        *raw.entry(b.device).or_insert(0) +=
+            params.beacon_weight as u128 * kept.min(params.max_witnesses_per_beacon) as u128;
+    }
+    let scales = transmit_scales(params, devices);
+    for (device, r) in raw {
+        let scale = scales.get(&device).copied().unwrap_or(0) as u128;
+        let s = (r * scale / SCORE_ONE as u128).min(u64::MAX as u128) as u64;
+        if s > 0 {
+            out.scores.insert(device, s);
+        }
+    }
+    out.canonical()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Report;
+    use plinth_core::{Address, Keypair};
+
+    const WINDOW: EpochWindow = EpochWindow {
+        epoch: 5,
+        start_ms: 100_000,
+        end_ms: 200_000,
+    };
+    /// Round 20 is the first of epoch 5 with 4 rounds per epoch: [100 000, 125 000).
+    const ROUND: BeaconRound = BeaconRound {
+        round: 20,
+        start_ms: 100_000,
+        end_ms: 125_000,
+        height: 42,
+        draw: Hash([7; 32]),
+    };
+    const F0: u64 = 903_900_000;
+
+    fn all_drawn() -> CoverageParams {
+        CoverageParams {
+            beacon_bps: 10_000,
+            channels_hz: vec![F0],
+            ..CoverageParams::default()
+        }
+    }
+
+    /// A res-12 cell at `north_m` metres north and `east_m` east of a base point
+    /// in the US (lat 40°).
+    fn cell(north_m: f64, east_m: f64) -> u64 {
+        let lat = 40.0 + north_m / 111_195.0;
+        let lon = -100.0 + east_m / (111_195.0 * 40f64.to_radians().cos());
+        u64::from(LatLng::new(lat, lon).unwrap().to_cell(Resolution::Twelve))
+    }
+
+    struct Hotspot {
+        key: Keypair,
+        info: DeviceInfo,
+    }
+
+    fn hotspot(seed: u8, owner: u8, location: u64) -> Hotspot {
+        let key = Keypair::from_seed([seed; 32]);
+        Hotspot {
+            info: DeviceInfo {
+                id: DeviceId(key.public()),
+                owner: Address(Keypair::from_seed([200 + owner; 32]).public()),
+                location,
+                active: true,
+            },
+            key,
+        }
+    }
+
+    fn report(h: &Hotspot, t: u64, body: ReportBody) -> SignedReport {
+        Report {
+            device: h.info.id,
+            network: "lora".into(),
+            epoch: WINDOW.epoch,
+            timestamp_ms: t,
+            seq: t,
+            body,
+        }
+        .sign(&h.key)
+    }
+
+    fn beacon(h: &Hotspot, round: &BeaconRound, tx_dbm: i32) -> SignedReport {
+        report(
+            h,
+            round.start_ms + 10,
+            ReportBody::Beacon {
+                round: round.round,
+                draw: round.draw,
+                tx_power_centi_dbm: tx_dbm * 100,
+            },
+        )
+    }
+
+    fn witness(h: &Hotspot, b: &SignedReport, rssi_centi: i32, f: u64, t: u64) -> SignedReport {
+        report(
+            h,
+            t,
+            ReportBody::Witness {
+                beacon: b.hash(),
+                rssi_centi_dbm: rssi_centi,
+                snr_centi_db: 500,
+                frequency_hz: f,
+                received_ms: t,
+            },
+        )
+    }
+
+    fn registry(hs: &[&Hotspot]) -> BTreeMap<DeviceId, DeviceInfo> {
+        hs.iter().map(|h| (h.info.id, h.info.clone())).collect()
+    }
+
+    fn why_of(out: &FamilyOutput, r: &SignedReport) -> Option<ScoreRejection> {
+        out.rejections
+            .iter()
+            .find(|x| x.report == r.hash())
+            .map(|x| x.why.clone())
+    }
+
+    #[test]
+    fn free_space_path_loss_matches_hand_computed_values() {
+        // 20·log10(1000) + 20·log10(915e6) − 147.55 = 60 + 179.2284 − 147.55 = 91.6784 dB
+        assert_eq!(fspl_centi_db(1_000, 915_000_000), 9_168);
+        // 80 + 179.1243 − 147.55 = 111.5743 dB
+        assert_eq!(fspl_centi_db(10_000, 904_100_000), 11_157);
+        // 1 m at 1 GHz: 0 + 180 − 147.55 = 32.45 dB
+        assert_eq!(fspl_centi_db(1, 1_000_000_000), 3_245);
+        // Powers of ten are exact: 2000·log10(10^k) = 2000·k.
+        for k in 0..19u32 {
+            assert_eq!(log10_x2000(10u64.pow(k)), 2000 * k as i64, "10^{k}");
+        }
+        assert_eq!(log10_x2000(u64::MAX), 38_532); // 2000 × 19.2659
+                                                   // Doubling the distance adds 20·log10(2) = 6.02 dB.
+        assert_eq!(
+            fspl_centi_db(2_000, 915_000_000) - fspl_centi_db(1_000, 915_000_000),
+            602
+        );
+    }
+
+    #[test]
+    fn the_draw_is_deterministic_and_picks_about_beacon_bps() {
+        let p = CoverageParams::default(); // 25%
+        let ids: Vec<DeviceId> = (0..4000u32)
+            .map(|i| {
+                let mut s = [0u8; 32];
+                s[..4].copy_from_slice(&i.to_le_bytes());
+                DeviceId(Keypair::from_seed(s).public())
+            })
+            .collect();
+        let n = ids.iter().filter(|d| drawn(&p, &ROUND, d)).count();
+        assert!((800..1200).contains(&n), "{n} of 4000 drawn at 25%");
+        let other = BeaconRound {
+            draw: Hash([8; 32]),
+            ..ROUND
+        };
+        let same = ids
+            .iter()
+            .filter(|d| drawn(&p, &ROUND, d) == drawn(&p, &other, d))
+            .count();
+        assert!(same < 3_500, "another block hash draws other hotspots");
+        for d in &ids[..50] {
+            assert!(p.channels_hz.contains(&beacon_frequency_hz(&p, &ROUND, d)));
+            assert_eq!(drawn(&p, &ROUND, d), drawn(&p, &ROUND, d));
+        }
+        assert_eq!(
+            p.rounds_of(&WINDOW),
+            vec![
+                (20, 100_000, 125_000),
+                (21, 125_000, 150_000),
+                (22, 150_000, 175_000),
+                (23, 175_000, 200_000)
+            ]
+        );
+    }
+
+    /// A beaconer B and a witness W 5 km north of it, different owners. The
+    /// distance between the two res-12 cell centres is 5004 m ± 10 m, so
+    /// FSPL at 903.9 MHz = 20·log10(5004) + 20·log10(903.9e6) − 147.55
+    /// = 73.99 + 179.12 − 147.55 = 105.56 dB, and with 27 dBm declared and a
+    /// 6 dB margin the strongest plausible RSSI is 27 + 6 − 105.56 = −72.56 dBm.
+    #[test]
+    fn rssi_above_free_space_at_the_asserted_distance_is_refused() {
+        let p = all_drawn();
+        let b = hotspot(1, 1, cell(0.0, 0.0));
+        let w = hotspot(2, 2, cell(5_000.0, 0.0));
+        let d = distance_m(b.info.location, w.info.location).unwrap();
+        assert!((4_990..5_020).contains(&d), "{d}");
+        let bound = max_rssi_centi_dbm(&p, 2_700, d, F0);
+        assert!((-7_259..=-7_253).contains(&bound), "{bound}");
+        let bc = beacon(&b, &ROUND, 27);
+        let strong = witness(&w, &bc, -6_000, F0, 100_050);
+        let devices = registry(&[&b, &w]);
+        let out = score(
+            &p,
+            &WINDOW,
+            &devices,
+            &[bc.clone(), strong.clone()],
+            &[ROUND],
+        );
+        match why_of(&out, &strong) {
+            Some(ScoreRejection::RssiTooStrong {
+                rssi_centi_dbm,
+                max_centi_dbm,
+                distance_m,
+            }) => {
+                assert_eq!(rssi_centi_dbm, -6_000);
+                assert_eq!(max_centi_dbm as i64, bound);
+                assert_eq!(distance_m, d);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(out.scores.is_empty(), "no valid witness, nobody earns");
+        // Just under the bound passes; just over does not.
+        let ok = witness(&w, &bc, bound as i32, F0, 100_050);
+        let out = score(&p, &WINDOW, &devices, &[bc.clone(), ok.clone()], &[ROUND]);
+        assert_eq!(why_of(&out, &ok), None);
+        assert_eq!(out.scores.len(), 2);
+        let over = witness(&w, &bc, bound as i32 + 1, F0, 100_050);
+        let out = score(&p, &WINDOW, &devices, &[bc, over.clone()], &[ROUND]);
+        assert!(matches!(
+            why_of(&out, &over),
+            Some(ScoreRejection::RssiTooStrong { .. })
+        ));
+    }
+
+    #[test]
+    fn every_witness_rule_has_its_reason() {
+        // No density scaling here: `near` shares b's res-8 hex.
+        let p = CoverageParams {
+            density: Vec::new(),
+            ..all_drawn()
+        };
+        let b = hotspot(1, 1, cell(0.0, 0.0));
+        let w = hotspot(2, 2, cell(5_000.0, 0.0));
+        let sibling = hotspot(3, 1, cell(0.0, 5_000.0)); // same owner as b
+        let near = hotspot(4, 4, cell(60.0, 0.0)); // same res-8 cell
+        let far = hotspot(5, 5, cell(150_000.0, 0.0)); // 150 km > 100 km range
+        let twin = hotspot(6, 6, cell(-5_000.0, 0.0));
+        let slow = hotspot(7, 7, cell(-5_000.0, -5_000.0));
+        let other = hotspot(8, 8, cell(5_000.0, 5_000.0));
+        let devices = registry(&[&b, &w, &sibling, &near, &far, &twin, &slow, &other]);
+        let bc = beacon(&b, &ROUND, 27);
+        let t = 100_050;
+        let good = witness(&w, &bc, -9_000, F0, t);
+        let cases: Vec<(SignedReport, ScoreRejection)> = vec![
+            (witness(&b, &bc, -9_000, F0, t), ScoreRejection::SelfWitness),
+            (
+                witness(&sibling, &bc, -9_000, F0, t),
+                ScoreRejection::SameOwner,
+            ),
+            (
+                witness(&near, &bc, -9_000, F0, t),
+                ScoreRejection::TooClose { resolution: 8 },
+            ),
+            (
+                witness(&twin, &bc, -9_000, F0 + 200_000, t),
+                ScoreRejection::WrongFrequency {
+                    expected_hz: F0,
+                    found_hz: F0 + 200_000,
+                },
+            ),
+            // A second witness of the same beacon by w: the one with the lower
+            // report hash counts, the other is a duplicate.
+            (
+                witness(&w, &bc, -9_100, F0, t),
+                ScoreRejection::DuplicateWitness,
+            ),
+        ];
+        let late = witness(&slow, &bc, -9_000, F0, ROUND.end_ms);
+        let too_far = witness(&far, &bc, -13_000, F0, t);
+        let unknown = {
+            let other_beacon = beacon(&w, &ROUND, 27);
+            witness(&other, &other_beacon, -9_000, F0, t) // beacon never reported
+        };
+        let mut reports = vec![
+            bc.clone(),
+            good.clone(),
+            late.clone(),
+            too_far.clone(),
+            unknown.clone(),
+        ];
+        reports.extend(cases.iter().map(|(r, _)| r.clone()));
+        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        for (r, want) in &cases {
+            if *want == ScoreRejection::DuplicateWitness {
+                // Whichever of the two has the higher hash is the duplicate.
+                let (a, z) = (good.hash(), r.hash());
+                let dup = if a < z { r } else { &good };
+                assert_eq!(why_of(&out, dup), Some(ScoreRejection::DuplicateWitness));
+            } else {
+                assert_eq!(why_of(&out, r).as_ref(), Some(want), "{want:?}");
+            }
+        }
+        assert_eq!(why_of(&out, &late), Some(ScoreRejection::OutsideRound));
+        assert!(matches!(
+            why_of(&out, &too_far),
+            Some(ScoreRejection::TooFar { max_m: 100_000, distance_m }) if distance_m > 149_000
+        ));
+        assert_eq!(why_of(&out, &unknown), Some(ScoreRejection::BeaconNotDrawn));
+        // Exactly one valid witness: w earns one witnessing, b one beacon witness.
+        assert_eq!(out.scores.get(&w.info.id), Some(&SCORE_ONE));
+        assert_eq!(out.scores.get(&b.info.id), Some(&SCORE_ONE));
+        assert_eq!(out.scores.len(), 2);
+    }
+
+    #[test]
+    fn copied_measurements_earn_nothing() {
+        let p = all_drawn();
+        let b = hotspot(1, 1, cell(0.0, 0.0));
+        let w = hotspot(2, 2, cell(5_000.0, 0.0));
+        let relay = hotspot(3, 3, cell(0.0, 8_000.0));
+        let devices = registry(&[&b, &w, &relay]);
+        let bc = beacon(&b, &ROUND, 27);
+        let real = witness(&w, &bc, -9_000, F0, 100_050);
+        let copy = witness(&relay, &bc, -9_000, F0, 100_050);
+        let out = score(
+            &p,
+            &WINDOW,
+            &devices,
+            &[bc, real.clone(), copy.clone()],
+            &[ROUND],
+        );
+        assert_eq!(why_of(&out, &copy), Some(ScoreRejection::CopiedMeasurement));
+        assert_eq!(why_of(&out, &real), Some(ScoreRejection::CopiedMeasurement));
+        assert!(out.scores.is_empty());
+    }
+
+    #[test]
+    fn every_beacon_rule_has_its_reason() {
+        let b = hotspot(1, 1, cell(0.0, 0.0));
+        let c = hotspot(2, 2, cell(5_000.0, 0.0));
+        let w = hotspot(3, 3, cell(0.0, 5_000.0));
+        let devices = registry(&[&b, &c, &w]);
+        let p = all_drawn();
+        let unknown_round = BeaconRound { round: 21, ..ROUND };
+        let wrong_draw = BeaconRound {
+            draw: Hash([9; 32]),
+            ..ROUND
+        };
+        let cases = [
+            (beacon(&b, &unknown_round, 27), ScoreRejection::UnknownRound),
+            (beacon(&b, &wrong_draw, 27), ScoreRejection::WrongDraw),
+            (
+                beacon(&c, &ROUND, 37),
+                ScoreRejection::TxPowerTooHigh {
+                    found_centi_dbm: 3_700,
+                    max_centi_dbm: 3_600,
+                },
+            ),
+        ];
+        let out_of_round = report(
+            &b,
+            ROUND.end_ms + 5,
+            ReportBody::Beacon {
+                round: ROUND.round,
+                draw: ROUND.draw,
+                tx_power_centi_dbm: 2_700,
+            },
+        );
+        let mut reports: Vec<SignedReport> = cases.iter().map(|(r, _)| r.clone()).collect();
+        reports.push(out_of_round.clone());
+        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        for (r, want) in &cases {
+            assert_eq!(why_of(&out, r).as_ref(), Some(want));
+        }
+        assert_eq!(
+            why_of(&out, &out_of_round),
+            Some(ScoreRejection::OutsideRound)
+        );
+
+        // Two beacons of b in one round: the lower hash is the beacon.
+        let b1 = beacon(&b, &ROUND, 27);
+        let b2 = beacon(&b, &ROUND, 26);
+        let (keep, dup) = if b1.hash() < b2.hash() {
+            (b1, b2)
+        } else {
+            (b2, b1)
+        };
+        let out = score(
+            &p,
+            &WINDOW,
+            &devices,
+            &[keep.clone(), dup.clone()],
+            &[ROUND],
+        );
+        assert_eq!(why_of(&out, &dup), Some(ScoreRejection::DuplicateBeacon));
+        assert_eq!(why_of(&out, &keep), None);
+
+        // Nobody drawn: the beacon and its witnesses are refused.
+        let none = CoverageParams {
+            beacon_bps: 0,
+            ..all_drawn()
+        };
+        let bc = beacon(&b, &ROUND, 27);
+        let wt = witness(&w, &bc, -9_000, F0, 100_050);
+        let out = score(
+            &none,
+            &WINDOW,
+            &devices,
+            &[bc.clone(), wt.clone()],
+            &[ROUND],
+        );
+        assert_eq!(why_of(&out, &bc), Some(ScoreRejection::NotDrawn));
+        assert_eq!(why_of(&out, &wt), Some(ScoreRejection::BeaconNotDrawn));
+    }
+
+    #[test]
+    fn beaconer_earnings_are_capped_per_beacon_and_order_does_not_matter() {
+        let p = CoverageParams {
+            max_witnesses_per_beacon: 3,
+            ..all_drawn()
+        };
+        let b = hotspot(1, 1, cell(0.0, 0.0));
+        // Five witnesses on a circle of 10 km, far enough apart not to be stacked.
+        let ws: Vec<Hotspot> = (0..5)
+            .map(|i| {
+                let a = i as f64 * 1.2;
+                hotspot(
+                    10 + i as u8,
+                    10 + i as u8,
+                    cell(10_000.0 * a.cos(), 10_000.0 * a.sin()),
+                )
+            })
+            .collect();
+        let mut all: Vec<&Hotspot> = ws.iter().collect();
+        all.push(&b);
+        let devices = registry(&all);
+        let bc = beacon(&b, &ROUND, 27);
+        let mut reports = vec![bc.clone()];
+        for (i, w) in ws.iter().enumerate() {
+            reports.push(witness(w, &bc, -11_000 - i as i32, F0, 100_050));
+        }
+        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        assert!(out.rejections.is_empty(), "{:?}", out.rejections);
+        assert_eq!(out.scores[&b.info.id], 3 * SCORE_ONE);
+        for w in &ws {
+            assert_eq!(out.scores[&w.info.id], SCORE_ONE);
+        }
+        reports.reverse();
+        assert_eq!(score(&p, &WINDOW, &devices, &reports, &[ROUND]), out);
+    }
+
+    fn info_at(i: u8, location: u64) -> DeviceInfo {
+        hotspot(i, i, location).info
+    }
+
+    fn scales_of(params: &CoverageParams, cells: &[u64]) -> Vec<u64> {
+        let infos: Vec<DeviceInfo> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| info_at(i as u8 + 1, *c))
+            .collect();
+        let devices: BTreeMap<DeviceId, DeviceInfo> =
+            infos.iter().map(|d| (d.id, d.clone())).collect();
+        let s = transmit_scales(params, &devices);
+        infos.iter().map(|d| s[&d.id]).collect()
+    }
+
+    fn res11_center(c: CellIndex) -> u64 {
+        u64::from(c.center_child(Resolution::Eleven).unwrap())
+    }
+
+    #[test]
+    fn a_lone_hotspot_keeps_its_full_scale() {
+        let p = CoverageParams::default();
+        assert_eq!(scales_of(&p, &[cell(0.0, 0.0)]), vec![SCORE_ONE]);
+    }
+
+    /// Helium's table. Two hotspots in one res-11 cell: at res 10 the hex's
+    /// density is 2; only it has density ≥ target 1 in its k-ring, so occupied = 1
+    /// and limit = min(max 1, 1 × max(1, 1 − 2 + 1)) = 1: clipped 1, factor 1/2.
+    /// At res 9 the density is that clipped 1: limit min(2, 1 × 1) = 1, factor 1;
+    /// res 8 likewise; at res 7..4 the density 1 is below target, the limit is
+    /// target × 1 ≥ 1, factor 1. Scale 1/2 each.
+    #[test]
+    fn two_hotspots_in_one_cell_share_one_scale() {
+        let p = CoverageParams::default();
+        let c = cell(0.0, 0.0);
+        assert_eq!(scales_of(&p, &[c, c]), vec![SCORE_ONE / 2; 2]);
+    }
+
+    /// Helium's table. Three hotspots in three different res-10 children of one
+    /// res-9 hex P. At res 10 each hex has density 1 and limit 1: factor 1. At
+    /// res 9 P's density is 1 + 1 + 1 = 3; P's neighbours are empty, occupied = 1,
+    /// limit = min(2, 1 × max(1, 1 − 2 + 1)) = 1: factor 1/3. Above, density 1:
+    /// factor 1. Scale ⌊10⁶ / 3⌋ = 333 333 each.
+    #[test]
+    fn three_hotspots_in_one_res9_hex_share_its_limit() {
+        let p = CoverageParams::default();
+        let parent = CellIndex::try_from(cell(0.0, 0.0))
+            .unwrap()
+            .parent(Resolution::Nine)
+            .unwrap();
+        let kids: Vec<CellIndex> = parent.children(Resolution::Ten).take(3).collect();
+        let cells: Vec<u64> = kids.into_iter().map(res11_center).collect();
+        assert_eq!(scales_of(&p, &cells), vec![333_333; 3]);
+    }
+
+    /// One level only: res 9 with N = 2, target 1, max 2 (counted at res 10).
+    /// Three mutually adjacent res-9 hexes with two hotspots each: every hex's
+    /// k-ring holds 3 hexes of density ≥ 1, so limit = min(2, 1 × (3 − 2 + 1)) = 2
+    /// and nothing is clipped: scale 1. The same two hotspots in a hex alone:
+    /// occupied 1, limit min(2, 1 × max(1, 0)) = 1, scale 1/2. Neighbours make
+    /// room, as HIP-17 intends for evenly spread coverage.
+    #[test]
+    fn occupied_neighbours_raise_the_limit() {
+        let p = CoverageParams {
+            density: vec![DensityLevel {
+                res: 9,
+                n: 2,
+                target: 1,
+                max: 2,
+            }],
+            ..CoverageParams::default()
+        };
+        let h = CellIndex::try_from(cell(0.0, 0.0))
+            .unwrap()
+            .parent(Resolution::Nine)
+            .unwrap();
+        let ring: Vec<CellIndex> = h
+            .grid_disk::<Vec<_>>(1)
+            .into_iter()
+            .filter(|c| *c != h)
+            .collect();
+        let n1 = ring[0];
+        let n2 = *ring
+            .iter()
+            .find(|c| **c != n1 && c.is_neighbor_with(n1).unwrap())
+            .unwrap();
+        let mut cells = Vec::new();
+        for hex in [h, n1, n2] {
+            for kid in hex.children(Resolution::Ten).take(2) {
+                cells.push(u64::from(kid));
+            }
+        }
+        assert_eq!(scales_of(&p, &cells), vec![SCORE_ONE; 6]);
+        assert_eq!(scales_of(&p, &cells[..2]), vec![SCORE_ONE / 2; 2]);
+        // The scale does not depend on the devices' order.
+        let mut rev = cells.clone();
+        rev.reverse();
+        assert_eq!(scales_of(&p, &rev), vec![SCORE_ONE; 6]);
+    }
+
+    #[test]
+    fn stacked_hotspots_do_not_multiply_rewards() {
+        let p = all_drawn();
+        let b = hotspot(1, 1, cell(0.0, 0.0));
+        let spot = cell(5_000.0, 0.0);
+        let stack: Vec<Hotspot> = (0..4).map(|i| hotspot(20 + i, 20 + i, spot)).collect();
+        let lone = hotspot(30, 30, cell(0.0, 5_000.0));
+        let mut all: Vec<&Hotspot> = stack.iter().collect();
+        all.push(&b);
+        all.push(&lone);
+        let devices = registry(&all);
+        let bc = beacon(&b, &ROUND, 27);
+        let mut reports = vec![bc.clone(), witness(&lone, &bc, -9_500, F0, 100_050)];
+        for (i, s) in stack.iter().enumerate() {
+            reports.push(witness(s, &bc, -9_000 - 10 * i as i32, F0, 100_050));
+        }
+        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        assert!(out.rejections.is_empty(), "{:?}", out.rejections);
+        let stacked: u64 = stack.iter().map(|s| out.scores[&s.info.id]).sum();
+        assert_eq!(stacked, SCORE_ONE, "four stacked earn what one would");
+        assert_eq!(out.scores[&lone.info.id], SCORE_ONE);
+    }
+
+    #[test]
+    fn params_are_validated() {
+        let f = |json: &str| crate::Family::from_network("coverage", json);
+        assert!(
+            matches!(f("{}"), Ok(crate::Family::Coverage(p)) if p == CoverageParams::default())
+        );
+        for bad in [
+            r#"{"beacon_bps": 10001}"#,
+            r#"{"rounds_per_epoch": 0}"#,
+            r#"{"channels_hz": []}"#,
+            r#"{"density": [{"res": 9, "n": 2, "target": 1, "max": 2}, {"res": 8, "n": 2, "target": 1, "max": 4}]}"#,
+            r#"{"density": [{"res": 9, "n": 2, "target": 0, "max": 2}]}"#,
+            r#"{"resolution": 16}"#,
+            r#"{"unknown": 1}"#,
+        ] {
+            assert!(f(bad).unwrap_err().is_bad_params(), "{bad}");
+        }
+    }
+}
