@@ -2,6 +2,7 @@
 
 mod amount;
 mod bench;
+mod bench_coverage;
 mod client;
 mod device_cmd;
 mod genesis_cmd;
@@ -433,6 +434,17 @@ enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Witnesses verified per second, and one coverage epoch scored with density
+    /// scaling.
+    Coverage {
+        #[arg(long, default_value_t = 100_000)]
+        hotspots: usize,
+        /// Witnesses per beacon.
+        #[arg(long, default_value_t = 20)]
+        witnesses: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Committed transfers per second through the node's submission path.
     Ledger {
         #[arg(long, default_value_t = 200_000)]
@@ -706,6 +718,15 @@ fn run() -> Result<()> {
         }) => bench::epoch(bench::EpochBench {
             devices,
             family,
+            json,
+        }),
+        Command::Bench(BenchCmd::Coverage {
+            hotspots,
+            witnesses,
+            json,
+        }) => bench_coverage::run(bench_coverage::CoverageBench {
+            hotspots,
+            witnesses,
             json,
         }),
         Command::Bench(BenchCmd::Ledger {
