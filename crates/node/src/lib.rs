@@ -26,8 +26,8 @@ pub mod rpc;
 use mempool::Mempool;
 use plinth_core::{Address, Hash, Keypair};
 use plinth_ledger::{
-    accounts, block::tx_root, execute, Block, BlockContext, BlockHeader, ChainParams, Genesis,
-    LedgerError, Overlay, SigCheck, SignedTx, TxError,
+    accounts, block::tx_root, execute, Block, BlockContext, BlockHeader, ChainParams, Execution,
+    Genesis, LedgerError, Overlay, SigCheck, SignedTx, TxError,
 };
 use plinth_store::{ChainStore, StoreError};
 use serde::Serialize;
@@ -100,6 +100,9 @@ pub struct Node {
     /// To the durability thread; `None` once the node is shutting down.
     durable: Mutex<Option<mpsc::Sender<Durable>>>,
     durability_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Where accepted transactions go to be gossiped to other validators, when
+    /// the node runs in a validator set.
+    gossip: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<Vec<u8>>>>>,
 }
 
 impl Drop for Node {
@@ -155,6 +158,7 @@ impl Node {
             events: broadcast::channel(1024).0,
             durable: Mutex::new(Some(durable_tx)),
             durability_thread: Mutex::new(Some(durability_thread)),
+            gossip: Mutex::new(None),
             store,
             config,
         });
@@ -348,6 +352,9 @@ impl Node {
             }
             result
         };
+        if durable.is_ok() {
+            self.gossip(&verdicts);
+        }
         verdicts
             .into_iter()
             .map(|v| match v {
@@ -358,6 +365,79 @@ impl Node {
                 Err(e) => Err(e),
             })
             .collect()
+    }
+
+    /// Hands accepted transactions to the gossip channel, if there is one.
+    fn gossip(&self, verdicts: &[Result<(SignedTx, Vec<u8>), SubmitError>]) {
+        let accepted: Vec<Vec<u8>> = verdicts
+            .iter()
+            .filter_map(|v| v.as_ref().ok().map(|(_, b)| b.clone()))
+            .collect();
+        if accepted.is_empty() {
+            return;
+        }
+        if let Some(tx) = self.gossip.lock().expect("gossip lock").as_ref() {
+            let _ = tx.send(accepted);
+        }
+    }
+
+    /// Sends every transaction this node accepts from now on (through
+    /// [`Node::submit`] or [`Node::submit_blocking`] with `gossip`) to `sink`, for
+    /// a validator set's transaction gossip.
+    pub fn set_gossip(&self, sink: tokio::sync::mpsc::UnboundedSender<Vec<Vec<u8>>>) {
+        *self.gossip.lock().expect("gossip lock") = Some(sink);
+    }
+
+    /// [`Node::submit`] without an async runtime: admits and makes durable on the
+    /// calling thread. Transactions received by gossip come in here with `gossip`
+    /// false, so they are not sent on again.
+    pub fn submit_blocking(
+        &self,
+        raw: Vec<Vec<u8>>,
+        gossip: bool,
+    ) -> Vec<Result<Hash, SubmitError>> {
+        let verdicts = self.admit_batch(raw);
+        let accepted: Vec<(Hash, Vec<u8>)> = verdicts
+            .iter()
+            .filter_map(|v| v.as_ref().ok().map(|(tx, b)| (tx.hash(), b.clone())))
+            .collect();
+        let hashes: Vec<Hash> = accepted.iter().map(|(h, _)| *h).collect();
+        let durable = if accepted.is_empty() {
+            Ok(())
+        } else {
+            self.store.put_pending(&accepted).map_err(|e| e.to_string())
+        };
+        {
+            let mut pool = self.mempool.lock().expect("mempool lock");
+            if durable.is_ok() {
+                pool.mark_durable(&hashes);
+            } else {
+                pool.remove_included(hashes);
+            }
+        }
+        if gossip && durable.is_ok() {
+            self.gossip(&verdicts);
+        }
+        verdicts
+            .into_iter()
+            .map(|v| match v {
+                Ok((tx, _)) => match &durable {
+                    Ok(()) => Ok(tx.hash()),
+                    Err(e) => Err(SubmitError::Internal(format!("could not persist: {e}"))),
+                },
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
+
+    /// Up to `max` pending transactions, ready for a block, in arrival order.
+    pub fn mempool_batch(&self, max: usize) -> Vec<SignedTx> {
+        self.mempool.lock().expect("mempool lock").batch(max)
+    }
+
+    /// Signs a block header as this node's validator.
+    pub fn seal(&self, header: BlockHeader, txs: Vec<SignedTx>) -> Block {
+        Block::seal(header, txs, &self.key)
     }
 
     /// Seals and commits one block from the mempool. Blocking: call from a blocking
@@ -407,8 +487,38 @@ impl Node {
             state_root: exec.state_root,
         };
         let block = Block::seal(header.clone(), included, &self.key);
-        let rejected_hashes: Vec<Hash> = rejected.iter().map(|(h, _)| *h).collect();
-        self.store.commit_block(&block, &exec, &rejected_hashes)?;
+        self.commit(&block, &exec, rejected, started)?;
+        Ok(header)
+    }
+
+    /// Persists a block finalized by a validator set, with its execution (which the
+    /// caller checked against the block's state root), and cleans the mempool up.
+    /// Blocking: call from a blocking thread.
+    pub fn commit_finalized(&self, block: &Block, exec: &Execution) -> Result<(), StoreError> {
+        self.commit(block, exec, Vec::new(), std::time::Instant::now())
+    }
+
+    /// The shared end of block production and finalization: one atomic store
+    /// commit, then the mempool, metrics and events follow.
+    fn commit(
+        &self,
+        block: &Block,
+        exec: &Execution,
+        rejected: Vec<(Hash, TxError)>,
+        started: std::time::Instant,
+    ) -> Result<(), StoreError> {
+        let header = &block.header;
+        let mut rejected_hashes: Vec<Hash> = rejected.iter().map(|(h, _)| *h).collect();
+        // Receipts with an error (possible in blocks from other proposers) drop their
+        // transactions like rejections here.
+        let mut rejected = rejected;
+        for r in &exec.receipts {
+            if let Some(e) = &r.error {
+                rejected_hashes.push(r.tx_hash);
+                rejected.push((r.tx_hash, e.clone()));
+            }
+        }
+        self.store.commit_block(block, exec, &rejected_hashes)?;
 
         let mut cascade = Vec::new();
         {
@@ -418,12 +528,27 @@ impl Node {
                 self.metrics.tx_rejected(&SubmitError::Rejected(e.clone()));
                 cascade.extend(pool.drop_rejected(&h, e).into_iter().skip(1));
             }
+            // Another validator's block can use a nonce a different pending
+            // transaction of the same sender was waiting for; those can never apply.
+            if header.proposer != self.validator() {
+                let snapshot = self.store.snapshot()?;
+                let state = Overlay::new(&snapshot);
+                let mut senders: Vec<Address> = block.txs.iter().map(|t| t.tx.signer).collect();
+                senders.sort();
+                senders.dedup();
+                for sender in senders {
+                    let nonce = accounts::load(&state, &sender)?
+                        .map(|a| a.nonce)
+                        .unwrap_or(0);
+                    cascade.extend(pool.drop_stale(&sender, nonce));
+                }
+            }
             self.metrics.mempool_size.set(pool.len() as i64);
         }
         if !cascade.is_empty() {
             self.store.remove_pending(&cascade)?;
         }
-        self.metrics.block_committed(&block, started.elapsed());
+        self.metrics.block_committed(block, started.elapsed());
         let _ = self.events.send(Event::Block {
             height: header.height,
             hash: header.hash(),
@@ -431,7 +556,7 @@ impl Node {
             txs: block.txs.len(),
             state_root: header.state_root,
         });
-        Ok(header)
+        Ok(())
     }
 
     /// Produces a block every `block_time` until `shutdown` turns true.

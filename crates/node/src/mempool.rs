@@ -193,6 +193,34 @@ impl Mempool {
         out
     }
 
+    /// Drops `sender`'s transactions below its committed nonce: another transaction
+    /// took their nonce, so they can never apply. Returns the dropped hashes.
+    pub fn drop_stale(&mut self, sender: &Address, committed_nonce: u64) -> Vec<Hash> {
+        let stale: Vec<(u64, Hash)> = self
+            .by_sender
+            .get(sender)
+            .map(|txs| {
+                txs.range(..committed_nonce)
+                    .map(|(n, h)| (*n, *h))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (nonce, h) in stale {
+            if self.remove(&h).is_some() {
+                self.remember(
+                    h,
+                    TxError::BadNonce {
+                        expected: committed_nonce,
+                        found: nonce,
+                    },
+                );
+                out.push(h);
+            }
+        }
+        out
+    }
+
     fn remember(&mut self, hash: Hash, error: TxError) {
         if self.dropped_order.len() >= DROPPED_MEMORY {
             if let Some(old) = self.dropped_order.pop_front() {
@@ -289,6 +317,27 @@ mod tests {
             hashes(&pool.batch(10)),
             vec![a0.hash(), a1.hash(), b0.hash()]
         );
+    }
+
+    #[test]
+    fn stale_nonces_are_dropped_with_the_reason_and_later_ones_kept() {
+        let mut pool = Mempool::new(100);
+        let (a0, a1, a2, b0) = (tx(0, 0), tx(0, 1), tx(0, 2), tx(1, 0));
+        for t in [&a0, &a1, &a2, &b0] {
+            pool.insert(t.clone(), 1);
+        }
+        // Another validator's block used nonces 0 and 1 of sender 0.
+        let dropped = pool.drop_stale(&sender(0), 2);
+        assert_eq!(dropped, vec![a0.hash(), a1.hash()]);
+        assert_eq!(hashes(&pool.batch(10)), vec![a2.hash(), b0.hash()]);
+        assert_eq!(
+            pool.dropped(&a0.hash()),
+            Some(&TxError::BadNonce {
+                expected: 2,
+                found: 0
+            })
+        );
+        assert!(pool.drop_stale(&sender(1), 0).is_empty());
     }
 
     #[test]

@@ -1,0 +1,531 @@
+//! The ledger as a commonware [`Application`]: build blocks from the mempool,
+//! verify others' blocks by executing them, and persist finalized blocks.
+//!
+//! ```text
+//!  propose(parent) ─▶ wait for the block time ─▶ resolve unfinalized ancestors
+//!        ─▶ mempool batch (minus ancestors' txs) ─▶ execute on Layered view ─▶ seal
+//!
+//!  verify(block)   ─▶ leader == proposer, timestamp not too far ahead
+//!        ─▶ resolve unfinalized ancestors ─▶ apply_block on Layered view (roots must match)
+//!
+//!  marshal Update::Block (height order, at least once)
+//!        ─▶ committer: skip if height ≤ store head; else cached or fresh execution
+//!        ─▶ Node::commit_finalized (one redb transaction) ─▶ ack
+//! ```
+//!
+//! Every execution of a block that is not final yet is kept in [`Executions`],
+//! keyed by digest, so finalizing a block this validator proposed or verified
+//! does not execute it again.
+
+use crate::block::{digest_of, Block, Digest};
+use crate::speculative::{Executed, Executions, Layered};
+use commonware_actor::Feedback;
+use commonware_consensus::marshal::{ancestry::Ancestry, Update};
+use commonware_consensus::simplex::types::Context;
+use commonware_consensus::types::Epoch;
+use commonware_consensus::Reporter;
+use commonware_cryptography::{ed25519, Digested, Digestible as _};
+use commonware_runtime::{Clock, Metrics, Spawner};
+use commonware_utils::{acknowledgement::Exact, Acknowledgement as _};
+use futures::channel::mpsc;
+use futures::StreamExt as _;
+use plinth_core::Address;
+use plinth_ledger::{
+    apply_block, block::tx_root, execute, BlockContext, BlockHeader, LedgerError, SigCheck,
+    SignedTx,
+};
+use plinth_node::Node;
+use plinth_store::{Snapshot, StoreError};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The signing scheme of the validator set.
+pub type Scheme = commonware_consensus::simplex::scheme::ed25519::Scheme;
+
+/// How blocks are built and checked.
+#[derive(Debug, Clone)]
+pub struct LedgerConfig {
+    /// Most transactions in one block.
+    pub max_block_txs: usize,
+    /// Most encoded bytes of transactions in one block.
+    pub max_block_bytes: usize,
+    /// The least time between a block's timestamp and its child's: a proposer
+    /// waits this long after its parent before building.
+    pub block_time: Duration,
+    /// How far ahead of a verifier's clock a block's timestamp may be before the
+    /// verifier waits for its clock to catch up.
+    pub max_future: Duration,
+    /// Most unfinalized blocks executed to build on or verify a block; a validator
+    /// further behind waits for marshal to catch it up instead.
+    pub max_speculative: u64,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        LedgerConfig {
+            max_block_txs: 10_000,
+            max_block_bytes: 4 << 20,
+            block_time: Duration::from_millis(250),
+            max_future: Duration::from_secs(2),
+            max_speculative: 64,
+        }
+    }
+}
+
+/// Why a block cannot be built on or voted for.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    /// Permanently invalid (a vote against).
+    #[error("invalid block: {0}")]
+    Invalid(String),
+    /// Cannot be decided now (no vote).
+    #[error("undecided: {0}")]
+    Undecided(String),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        Refusal::Undecided(format!("store: {e}"))
+    }
+}
+
+/// The finalized state and the executed unfinalized blocks on top of it, oldest
+/// first, ending with the block to build on.
+struct Chain {
+    snapshot: Snapshot,
+    finalized: BlockHeader,
+    layers: Vec<Arc<Executed>>,
+}
+
+impl Chain {
+    fn tip(&self) -> &BlockHeader {
+        self.layers
+            .last()
+            .map(|l| l.block.header())
+            .unwrap_or(&self.finalized)
+    }
+}
+
+struct Shared {
+    node: Arc<Node>,
+    config: LedgerConfig,
+    executions: Executions,
+    genesis: Block,
+}
+
+/// The application: one per validator, cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    shared: Arc<Shared>,
+}
+
+fn ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Ledger {
+    /// The application over `node`'s store and mempool.
+    pub fn new(node: Arc<Node>, config: LedgerConfig) -> Result<Ledger, StoreError> {
+        let genesis = node.store.block(0)?.ok_or(StoreError::Empty)?;
+        Ok(Ledger {
+            shared: Arc::new(Shared {
+                node,
+                config,
+                executions: Executions::default(),
+                genesis: Block::new(genesis),
+            }),
+        })
+    }
+
+    /// The genesis block (height 0), where marshal starts.
+    pub fn genesis(&self) -> Block {
+        self.shared.genesis.clone()
+    }
+
+    pub fn node(&self) -> &Arc<Node> {
+        &self.shared.node
+    }
+
+    /// Unfinalized executions held in memory.
+    pub fn speculative_len(&self) -> usize {
+        self.shared.executions.len()
+    }
+
+    /// Executes the chain from the finalized head up to `first` (then what
+    /// `ancestry` yields after it), reusing cached executions.
+    async fn resolve<E: Clock>(
+        &self,
+        clock: &E,
+        first: Block,
+        ancestry: &mut (impl Ancestry<Block> + 'static),
+    ) -> Result<Chain, Refusal> {
+        let cfg = &self.shared.config;
+        // A validator far behind the block waits for marshal to deliver the
+        // finalized blocks instead of executing them all speculatively.
+        let (snapshot, finalized) = loop {
+            let snapshot = self.shared.node.store.snapshot()?;
+            let height = snapshot.head().unwrap_or(0);
+            let finalized = self
+                .shared
+                .node
+                .store
+                .block(height)?
+                .ok_or(StoreError::Empty)?
+                .header;
+            if first.header().height <= height + cfg.max_speculative {
+                break (snapshot, finalized);
+            }
+            drop(snapshot);
+            clock.sleep(Duration::from_millis(50)).await;
+        };
+        let finalized_digest = digest_of(&finalized.hash());
+
+        // Newest first: the blocks between the finalized head and `first`.
+        let mut chain: Vec<Block> = Vec::new();
+        let mut next = Some(first);
+        loop {
+            let block = match next.take() {
+                Some(b) => b,
+                None => match ancestry.next().await {
+                    Some(b) => b.inner().clone(),
+                    None => return Err(Refusal::Undecided("ancestry ended".into())),
+                },
+            };
+            if block.digest() == finalized_digest {
+                break;
+            }
+            if block.header().height <= finalized.height {
+                return Err(Refusal::Invalid(format!(
+                    "block {} at height {} is not on the finalized chain (head {})",
+                    block.hash(),
+                    block.header().height,
+                    finalized.height
+                )));
+            }
+            chain.push(block);
+        }
+
+        let mut layers: Vec<Arc<Executed>> = Vec::with_capacity(chain.len());
+        for block in chain.into_iter().rev() {
+            if let Some(done) = self.shared.executions.get(&block.digest()) {
+                layers.push(done);
+                continue;
+            }
+            let parent = layers
+                .last()
+                .map(|l| l.block.header().clone())
+                .unwrap_or_else(|| finalized.clone());
+            let view = Layered::new(&snapshot, &layers);
+            let exec = match apply_block(&view, &parent, block.ledger(), SigCheck::Verify) {
+                Ok(exec) => exec,
+                Err(e @ (LedgerError::Store(_) | LedgerError::Corrupt { .. })) => {
+                    return Err(Refusal::Undecided(e.to_string()))
+                }
+                Err(e) => return Err(Refusal::Invalid(e.to_string())),
+            };
+            let done = Arc::new(Executed {
+                block,
+                exec: Arc::new(exec),
+            });
+            self.shared.executions.insert(done.clone());
+            layers.push(done);
+        }
+        Ok(Chain {
+            snapshot,
+            finalized,
+            layers,
+        })
+    }
+
+    /// Builds and seals a block on `chain`'s tip at `timestamp_ms`.
+    fn build(&self, chain: &Chain, timestamp_ms: u64) -> Result<Block, Refusal> {
+        let node = &self.shared.node;
+        let cfg = &self.shared.config;
+        let parent = chain.tip().clone();
+        // Transactions already in an unfinalized ancestor stay out.
+        let in_flight: HashSet<plinth_core::Hash> = chain
+            .layers
+            .iter()
+            .flat_map(|l| l.block.ledger().txs.iter().map(|t| t.hash()))
+            .collect();
+        let mut bytes = 0usize;
+        let candidates: Vec<SignedTx> = node
+            .mempool_batch(cfg.max_block_txs + in_flight.len())
+            .into_iter()
+            .filter(|t| !in_flight.contains(&t.hash()))
+            .take(cfg.max_block_txs)
+            .take_while(|t| {
+                bytes += borsh::object_length(t).unwrap_or(usize::MAX / 2);
+                bytes <= cfg.max_block_bytes
+            })
+            .collect();
+        let ctx = BlockContext {
+            height: parent.height + 1,
+            timestamp_ms,
+            proposer: node.validator(),
+        };
+        let view = Layered::new(&chain.snapshot, &chain.layers);
+        let mut exec = execute(&view, &ctx, &candidates, SigCheck::Trusted)
+            .map_err(|e| Refusal::Undecided(e.to_string()))?;
+        // As in single-validator production: rejected transactions wrote nothing,
+        // so leaving them out keeps the writes and the root.
+        let mut included = Vec::with_capacity(candidates.len());
+        let mut receipts = Vec::with_capacity(candidates.len());
+        for (tx, mut receipt) in candidates
+            .into_iter()
+            .zip(std::mem::take(&mut exec.receipts))
+        {
+            if receipt.error.is_none() {
+                receipt.index = included.len() as u32;
+                receipts.push(receipt);
+                included.push(tx);
+            }
+        }
+        exec.receipts = receipts;
+        let header = BlockHeader {
+            chain_id: node.params.chain_id.clone(),
+            height: ctx.height,
+            parent: parent.hash(),
+            timestamp_ms,
+            proposer: ctx.proposer,
+            tx_root: tx_root(&included),
+            state_root: exec.state_root,
+        };
+        let block = Block::new(node.seal(header, included));
+        self.shared.executions.insert(Arc::new(Executed {
+            block: block.clone(),
+            exec: Arc::new(exec),
+        }));
+        Ok(block)
+    }
+}
+
+impl<E> commonware_consensus::Application<E> for Ledger
+where
+    E: Clock + Spawner + Metrics,
+{
+    type SigningScheme = Scheme;
+    type Context = Context<Digest, ed25519::PublicKey>;
+    type Block = Block;
+    type Input = ();
+
+    fn propose(
+        &mut self,
+        (clock, context): (E, Self::Context),
+        mut ancestry: impl Ancestry<Self::Block>,
+        _input: (),
+    ) -> impl std::future::Future<Output = Option<Digested<Self::Block>>> + Send {
+        let this = self.clone();
+        async move {
+            let parent = ancestry.next().await?.inner().clone();
+            // Pace the chain: a block no sooner than `block_time` after its parent.
+            let earliest =
+                parent.header().timestamp_ms + this.shared.config.block_time.as_millis() as u64;
+            if ms(clock.current()) < earliest {
+                clock
+                    .sleep_until(UNIX_EPOCH + Duration::from_millis(earliest))
+                    .await;
+            }
+            let chain = match this.resolve(&clock, parent, &mut ancestry).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(round = %context.round, error = %e, "cannot build");
+                    return None;
+                }
+            };
+            let timestamp_ms = ms(clock.current()).max(chain.tip().timestamp_ms);
+            match this.build(&chain, timestamp_ms) {
+                Ok(block) => {
+                    tracing::debug!(
+                        height = block.header().height,
+                        txs = block.ledger().txs.len(),
+                        round = %context.round,
+                        "proposed"
+                    );
+                    let digest = block.digest();
+                    Some(Digested::precomputed(block, digest))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "block building failed");
+                    None
+                }
+            }
+        }
+    }
+
+    fn verify(
+        &mut self,
+        (clock, context): (E, Self::Context),
+        mut ancestry: impl Ancestry<Self::Block>,
+    ) -> impl std::future::Future<Output = bool> + Send {
+        let this = self.clone();
+        async move {
+            let Some(block) = ancestry.next().await else {
+                return false;
+            };
+            let block = block.inner().clone();
+            let header = block.header();
+            if header.proposer != Address(plinth_core::PublicKey(leader_bytes(&context.leader))) {
+                tracing::warn!(
+                    height = header.height,
+                    "block not sealed by the round's leader"
+                );
+                return false;
+            }
+            // A timestamp ahead of our clock by more than the allowed drift: wait
+            // for our clock (the verdict may change), do not vote against.
+            let limit = ms(clock.current()) + this.shared.config.max_future.as_millis() as u64;
+            if header.timestamp_ms > limit {
+                let wait_until =
+                    header.timestamp_ms - this.shared.config.max_future.as_millis() as u64;
+                clock
+                    .sleep_until(UNIX_EPOCH + Duration::from_millis(wait_until))
+                    .await;
+            }
+            let Some(parent) = ancestry.next().await else {
+                return false;
+            };
+            let parent = parent.inner().clone();
+            let chain = match this.resolve(&clock, parent, &mut ancestry).await {
+                Ok(c) => c,
+                Err(Refusal::Invalid(e)) => {
+                    tracing::warn!(error = %e, "parent chain invalid");
+                    return false;
+                }
+                Err(Refusal::Undecided(e)) => {
+                    // Abstain: never resolve, consensus moves on without our vote.
+                    tracing::warn!(error = %e, "cannot verify yet");
+                    futures::future::pending::<()>().await;
+                    return false;
+                }
+            };
+            if let Some(done) = this.shared.executions.get(&block.digest()) {
+                return done.block.header().parent == chain.tip().hash();
+            }
+            let view = Layered::new(&chain.snapshot, &chain.layers);
+            match apply_block(&view, chain.tip(), block.ledger(), SigCheck::Verify) {
+                Ok(exec) => {
+                    this.shared.executions.insert(Arc::new(Executed {
+                        block,
+                        exec: Arc::new(exec),
+                    }));
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(height = header.height, error = %e, "block refused");
+                    false
+                }
+            }
+        }
+    }
+}
+
+/// The raw bytes of a consensus public key (the same ed25519 key as the ledger's).
+pub fn leader_bytes(key: &ed25519::PublicKey) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(key.as_ref());
+    out
+}
+
+/// Receives finalized blocks from marshal (in height order, at least once) and
+/// hands them to the committer.
+#[derive(Clone)]
+pub struct Finalizer {
+    tx: mpsc::UnboundedSender<(Block, Exact)>,
+}
+
+impl Reporter for Finalizer {
+    type Activity = Update<Block>;
+
+    fn report(&mut self, activity: Update<Block>) -> Feedback {
+        match activity {
+            Update::Block(block, ack) => {
+                if self
+                    .tx
+                    .unbounded_send((block.inner().clone(), ack))
+                    .is_err()
+                {
+                    return Feedback::Closed;
+                }
+            }
+            Update::Tip(..) => {}
+        }
+        Feedback::Ok
+    }
+}
+
+/// A finalized block could not be applied: this validator's state and the
+/// finalized chain disagree, and it stops rather than diverge.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("finalized block {height} does not apply: {reason}")]
+    Diverged { height: u64, reason: String },
+    #[error("finalized block {height} conflicts with the stored block of that height")]
+    Conflict { height: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Ledger {
+    /// The reporter for marshal and the receiving end for [`Ledger::run_committer`].
+    pub fn finalizer(&self) -> (Finalizer, mpsc::UnboundedReceiver<(Block, Exact)>) {
+        let (tx, rx) = mpsc::unbounded();
+        (Finalizer { tx }, rx)
+    }
+
+    /// Persists one finalized block (idempotent by height). Blocking.
+    pub fn commit(&self, block: &Block) -> Result<(), CommitError> {
+        let node = &self.shared.node;
+        let head = node.store.head()?;
+        let height = block.header().height;
+        if height <= head.height {
+            // Redelivered after a restart: already in the store.
+            let stored = node.store.block(height)?.map(|b| b.hash());
+            if stored != Some(block.hash()) {
+                return Err(CommitError::Conflict { height });
+            }
+            return Ok(());
+        }
+        let cached = self
+            .shared
+            .executions
+            .get(&block.digest())
+            .filter(|e| e.block.header().parent == head.hash());
+        let exec = match cached {
+            Some(e) => e.exec.clone(),
+            None => {
+                let snapshot = node.store.snapshot()?;
+                let exec = apply_block(&snapshot, &head, block.ledger(), SigCheck::Verify)
+                    .map_err(|e| CommitError::Diverged {
+                        height,
+                        reason: e.to_string(),
+                    })?;
+                Arc::new(exec)
+            }
+        };
+        node.commit_finalized(block.ledger(), &exec)?;
+        self.shared.executions.prune(height);
+        Ok(())
+    }
+
+    /// Commits finalized blocks as marshal delivers them and acknowledges each
+    /// once it is durable. Stops (and with it marshal's delivery) on a block
+    /// that cannot be applied.
+    pub async fn run_committer(self, mut rx: mpsc::UnboundedReceiver<(Block, Exact)>) {
+        while let Some((block, ack)) = rx.next().await {
+            match self.commit(&block) {
+                Ok(()) => ack.acknowledge(),
+                Err(e) => {
+                    tracing::error!(error = %e, "stopping: finalized block not committed");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The epoch every block of a static validator set is in.
+pub const EPOCH: Epoch = Epoch::zero();

@@ -1,0 +1,355 @@
+//! A validator set in one deterministic runtime: real nodes (redb stores in
+//! temporary directories), commonware's simulated network between them.
+
+use commonware_cryptography::ed25519;
+use commonware_p2p::simulated::{self, Link, Oracle};
+use commonware_p2p::Manager as _;
+use commonware_runtime::{deterministic, Clock as _, Handle, Quota, Supervisor as _};
+use commonware_utils::{ordered::Set, probability, NZUsize, NZU32};
+use plinth_consensus::engine::{self, channel, consensus_key, consensus_signer, Channels};
+use plinth_consensus::{Ledger, LedgerConfig, Timeouts, ValidatorConfig};
+use plinth_core::{Address, Hash, Keypair};
+use plinth_ledger::{accounts, Call, Genesis, Overlay, Transaction};
+use plinth_node::{Node, NodeConfig};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Number of seeds each scenario runs: `PLINTH_SIM_SEEDS` (default 3).
+pub fn seeds() -> Vec<u64> {
+    let n = std::env::var("PLINTH_SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3u64);
+    (0..n).collect()
+}
+
+pub const BLOCK_TIME: Duration = Duration::from_millis(200);
+
+/// Users with funded accounts.
+pub fn user(i: u8) -> Keypair {
+    Keypair::from_seed([100 + i; 32])
+}
+
+pub fn validator_key(i: usize) -> Keypair {
+    Keypair::from_seed([1 + i as u8; 32])
+}
+
+pub const USERS: u8 = 8;
+pub const USER_BALANCE: u64 = 1_000_000;
+
+pub fn genesis(validators: usize) -> Genesis {
+    let mut text = String::from(
+        "chain_id = \"sim\"\ngenesis_time_ms = 0\nblock_time_ms = 200\n\
+         [token]\nname = \"Sim\"\nsymbol = \"SIM\"\ndecimals = 0\n\
+         [fees]\nmin_fee = 1\n[staking]\nunbonding_blocks = 10\n",
+    );
+    for i in 0..USERS {
+        text.push_str(&format!(
+            "[[accounts]]\naddress = \"{}\"\nbalance = {USER_BALANCE}\n",
+            Address(user(i).public())
+        ));
+    }
+    for i in 0..validators {
+        text.push_str(&format!(
+            "[[validators]]\naddress = \"{}\"\nname = \"v{i}\"\n",
+            Address(validator_key(i).public())
+        ));
+    }
+    Genesis::from_toml(&text).expect("test genesis")
+}
+
+/// A signed transfer.
+pub fn transfer(from: u8, to: u8, nonce: u64, amount: u64) -> Vec<u8> {
+    Transaction {
+        chain_id: "sim".into(),
+        signer: Address(user(from).public()),
+        nonce,
+        fee: 1,
+        call: Call::Transfer {
+            to: Address(user(to).public()),
+            amount,
+        },
+    }
+    .sign(&user(from))
+    .encode()
+}
+
+/// One validator of the set.
+pub struct Validator {
+    pub node: Option<Arc<Node>>,
+    pub handle: Option<Handle<()>>,
+}
+
+/// The set: its network, its validators' directories and running parts.
+pub struct Net {
+    pub context: deterministic::Context,
+    pub oracle: Oracle<ed25519::PublicKey, deterministic::Context>,
+    pub genesis: Genesis,
+    pub keys: Vec<ed25519::PublicKey>,
+    pub dirs: Vec<tempfile::TempDir>,
+    pub validators: Vec<Validator>,
+    pub link: Link,
+    restarts: u32,
+}
+
+pub fn ledger_config() -> LedgerConfig {
+    LedgerConfig {
+        block_time: BLOCK_TIME,
+        ..LedgerConfig::default()
+    }
+}
+
+impl Net {
+    /// Starts `n` validators, all linked.
+    pub async fn start(context: deterministic::Context, n: usize) -> Net {
+        let genesis = genesis(n);
+        let (network, oracle) = simulated::Network::new(
+            context.child("network"),
+            simulated::Config {
+                max_size: engine::max_message_size(&ledger_config()),
+                max_peers_per_set: NZUsize!(n),
+                disconnect_on_block: true,
+                tracked_peer_sets: NZUsize!(1),
+            },
+        );
+        network.start();
+        let keys: Vec<ed25519::PublicKey> = (0..n)
+            .map(|i| consensus_key(&validator_key(i).public()).expect("key"))
+            .collect();
+        let set: Set<ed25519::PublicKey> = Set::try_from(keys.clone()).expect("distinct keys");
+        oracle.manager().track(0, set);
+        let mut net = Net {
+            context,
+            oracle,
+            genesis,
+            keys,
+            dirs: (0..n)
+                .map(|_| tempfile::tempdir().expect("tempdir"))
+                .collect(),
+            validators: (0..n)
+                .map(|_| Validator {
+                    node: None,
+                    handle: None,
+                })
+                .collect(),
+            link: Link {
+                latency: Duration::from_millis(10),
+                jitter: Duration::from_millis(3),
+                success_rate: probability!(1.0),
+            },
+            restarts: 0,
+        };
+        net.link_all().await;
+        for i in 0..n {
+            net.launch(i).await;
+        }
+        net
+    }
+
+    pub async fn link(&mut self, a: usize, b: usize) {
+        let (ka, kb) = (self.keys[a].clone(), self.keys[b].clone());
+        let _ = self
+            .oracle
+            .add_link(ka.clone(), kb.clone(), self.link.clone())
+            .await;
+        let _ = self.oracle.add_link(kb, ka, self.link.clone()).await;
+    }
+
+    pub async fn unlink(&mut self, a: usize, b: usize) {
+        let (ka, kb) = (self.keys[a].clone(), self.keys[b].clone());
+        let _ = self.oracle.remove_link(ka.clone(), kb.clone()).await;
+        let _ = self.oracle.remove_link(kb, ka).await;
+    }
+
+    pub async fn link_all(&mut self) {
+        for a in 0..self.keys.len() {
+            for b in a + 1..self.keys.len() {
+                self.link(a, b).await;
+            }
+        }
+    }
+
+    /// Opens validator `i`'s node (its store survives crashes) and starts it.
+    pub async fn launch(&mut self, i: usize) {
+        let key = validator_key(i);
+        let node = open_node(&self.context, &self.genesis, &key, self.dirs[i].path()).await;
+        let ledger = Ledger::new(node.clone(), ledger_config()).expect("ledger");
+        let control = self.oracle.control(self.keys[i].clone());
+        let quota = Quota::per_second(NZU32!(100_000));
+        let mut regs = Vec::new();
+        for ch in [
+            channel::VOTES,
+            channel::CERTIFICATES,
+            channel::RESOLVER,
+            channel::BLOCKS,
+            channel::BACKFILL,
+            channel::TXS,
+        ] {
+            regs.push(control.register(ch, quota).await.expect("register channel"));
+        }
+        let mut regs = regs.into_iter();
+        let mut next = || regs.next().expect("six channels");
+        let channels = Channels {
+            votes: next(),
+            certificates: next(),
+            resolver: next(),
+            blocks: next(),
+            backfill: next(),
+            txs: next(),
+        };
+        let cfg = ValidatorConfig {
+            signer: consensus_signer(seed(&key)),
+            participants: Set::try_from(self.keys.clone()).expect("distinct keys"),
+            namespace: engine::namespace(&self.genesis.chain_id),
+            partition_prefix: format!("v{i}"),
+            ledger: ledger_config(),
+            timeouts: Timeouts::for_block_time(BLOCK_TIME),
+        };
+        let context = if self.restarts == 0 {
+            self.context.child("validator")
+        } else {
+            self.context.child("restarted")
+        }
+        .with_attribute("index", i)
+        .with_attribute("incarnation", self.restarts);
+        let handle = engine::start(
+            context,
+            ledger,
+            cfg,
+            self.oracle.manager(),
+            control,
+            channels,
+        );
+        self.validators[i] = Validator {
+            node: Some(node),
+            handle: Some(handle),
+        };
+    }
+
+    /// Kills validator `i` (every task it runs) without any shutdown.
+    pub async fn crash(&mut self, i: usize) {
+        if let Some(h) = self.validators[i].handle.take() {
+            h.abort();
+        }
+        self.validators[i].node = None;
+        // Let the runtime drop the aborted tasks (and with them the store).
+        self.context.sleep(Duration::from_millis(10)).await;
+    }
+
+    /// Stops every validator (end of a scenario).
+    pub async fn crash_all(&mut self) {
+        for i in 0..self.validators.len() {
+            self.crash(i).await;
+        }
+    }
+
+    /// Restarts a crashed validator from its directory and journals.
+    pub async fn restart(&mut self, i: usize) {
+        self.restarts += 1;
+        self.launch(i).await;
+    }
+
+    pub fn node(&self, i: usize) -> &Arc<Node> {
+        self.validators[i].node.as_ref().expect("validator running")
+    }
+
+    pub fn height(&self, i: usize) -> u64 {
+        self.node(i).store.head().expect("head").height
+    }
+
+    /// Waits until every validator in `who` has finalized `height`.
+    pub async fn wait_height(&self, who: &[usize], height: u64) {
+        while who.iter().any(|i| self.height(*i) < height) {
+            self.context.sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the transaction is in a finalized block on every validator in
+    /// `who`.
+    pub async fn wait_tx(&self, who: &[usize], hash: Hash) {
+        loop {
+            let done = who.iter().all(|i| {
+                self.node(*i)
+                    .store
+                    .tx_location(&hash)
+                    .expect("tx index")
+                    .is_some()
+            });
+            if done {
+                return;
+            }
+            self.context.sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Checks that the validators in `who` hold the same chain up to the lowest
+    /// head among them, and that each one's stored state matches its head's root.
+    pub fn assert_same_chain(&self, who: &[usize]) -> u64 {
+        let common = who.iter().map(|i| self.height(*i)).min().expect("someone");
+        for h in 0..=common {
+            let first = self
+                .node(who[0])
+                .store
+                .block(h)
+                .expect("read")
+                .expect("block");
+            for i in &who[1..] {
+                let other = self.node(*i).store.block(h).expect("read").expect("block");
+                assert_eq!(
+                    first.hash(),
+                    other.hash(),
+                    "validators {} and {i} disagree at height {h}",
+                    who[0]
+                );
+            }
+        }
+        for i in who {
+            let node = self.node(*i);
+            let snap = node.store.snapshot().expect("snapshot");
+            let head = node.store.head().expect("head");
+            let root = plinth_ledger::tree::root(&snap, head.height).expect("root");
+            assert_eq!(
+                root, head.state_root,
+                "validator {i}: state differs from its head's root"
+            );
+        }
+        common
+    }
+
+    /// A user's balance as validator `i` has it.
+    pub fn balance(&self, i: usize, u: u8) -> u64 {
+        let snap = self.node(i).store.snapshot().expect("snapshot");
+        accounts::load(&Overlay::new(&snap), &Address(user(u).public()))
+            .expect("read")
+            .map(|a| a.balance)
+            .unwrap_or(0)
+    }
+}
+
+fn seed(key: &Keypair) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(key.secret_hex(), &mut out).expect("hex seed");
+    out
+}
+
+/// Opens a node's store, retrying while a crashed incarnation still holds it.
+async fn open_node(
+    context: &deterministic::Context,
+    genesis: &Genesis,
+    key: &Keypair,
+    dir: &std::path::Path,
+) -> Arc<Node> {
+    loop {
+        match Node::open(
+            genesis.clone(),
+            key.clone(),
+            NodeConfig::new(dir.to_path_buf(), BLOCK_TIME),
+        ) {
+            Ok(node) => return node,
+            Err(e) => {
+                tracing::debug!(error = %e, "store still held; retrying");
+                context.sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of plinth-consensus: validator sets under commonware's
+//! deterministic runtime and simulated network.
+
+mod harness;
+mod simulation;
