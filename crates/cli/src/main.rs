@@ -11,6 +11,8 @@ mod oracle_cmd;
 mod replay;
 mod serve;
 mod services;
+mod testnet;
+mod validator;
 mod wallet;
 
 use anyhow::{Context, Result};
@@ -31,8 +33,12 @@ struct Cli {
 enum Command {
     /// Run a whole one-validator network on this machine.
     Devnet(DevnetArgs),
-    /// Run a validator node from a genesis file and a key.
+    /// Run a validator node from a genesis file and a key (alone, or as a member
+    /// of a validator set when its config has a `[consensus]` section).
     Node(NodeArgs),
+    /// Create the files of a validator set on this machine.
+    #[command(subcommand)]
+    Testnet(TestnetCmd),
     /// Create genesis files.
     #[command(subcommand)]
     Genesis(GenesisCmd),
@@ -153,6 +159,42 @@ struct NodeArgs {
     data_dir: Option<PathBuf>,
     #[arg(long, env = "PLINTH_RPC")]
     rpc: Option<SocketAddr>,
+}
+
+#[derive(Subcommand)]
+enum TestnetCmd {
+    /// Write keys, a shared genesis and one `node.toml` per validator; run each
+    /// with `plinth node --config DIR/vN/node.toml`.
+    Init {
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// The directory to write.
+        #[arg(long, default_value = ".plinth/testnet")]
+        out: PathBuf,
+        #[arg(long, default_value = "plinth-testnet")]
+        chain_id: String,
+        /// Funded accounts to create (in OUT/keystore.json, with the oracle key).
+        #[arg(long, default_value_t = 5)]
+        accounts: usize,
+        /// Time between blocks.
+        #[arg(long, default_value = "250ms", value_parser = serve::parse_duration)]
+        block_time: Duration,
+        /// Length of a reward epoch.
+        #[arg(long, default_value = "60s", value_parser = serve::parse_duration)]
+        epoch_time: Duration,
+        /// Address the validators listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Validator N serves its HTTP API on this port + N.
+        #[arg(long, default_value_t = 8700)]
+        rpc_port: u16,
+        /// Validator N listens for peers on this port + N.
+        #[arg(long, default_value_t = 9700)]
+        p2p_port: u16,
+        /// Overwrite an existing testnet in OUT.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -551,7 +593,48 @@ fn run() -> Result<()> {
             cfg.key = a.key.or(cfg.key);
             cfg.data_dir = a.data_dir.or(cfg.data_dir);
             cfg.rpc = a.rpc.or(cfg.rpc);
-            runtime()?.block_on(serve::node(cfg))
+            if cfg.consensus.is_some() {
+                validator::run(cfg)
+            } else {
+                runtime()?.block_on(serve::node(cfg))
+            }
+        }
+        Command::Testnet(TestnetCmd::Init {
+            validators,
+            out,
+            chain_id,
+            accounts,
+            block_time,
+            epoch_time,
+            host,
+            rpc_port,
+            p2p_port,
+            force,
+        }) => {
+            let w = testnet::init(&testnet::TestnetInit {
+                validators,
+                out,
+                chain_id,
+                accounts,
+                block_time_ms: block_time.as_millis() as u64,
+                epoch_ms: epoch_time.as_millis() as u64,
+                host,
+                rpc_port,
+                p2p_port,
+                force,
+            })?;
+            println!("genesis   {}", w.genesis.display());
+            println!(
+                "keystore  {} (funded accounts, oracle)",
+                w.keystore.display()
+            );
+            for (path, rpc) in &w.configs {
+                println!(
+                    "run       plinth node --config {}   # rpc http://{rpc}",
+                    path.display()
+                );
+            }
+            Ok(())
         }
         Command::Genesis(GenesisCmd::Init {
             out,

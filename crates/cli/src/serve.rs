@@ -137,13 +137,13 @@ fn banner_tail() {
     println!("Ctrl-C stops; running the same command again resumes this chain.");
 }
 
-fn load_genesis(path: &Path) -> Result<Genesis> {
+pub(crate) fn load_genesis(path: &Path) -> Result<Genesis> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Genesis::from_toml(&text).with_context(|| format!("in {}", path.display()))
 }
 
-async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
+pub(crate) async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (is another node running? choose another with --rpc)")
     })
@@ -158,20 +158,51 @@ pub struct NodeFileConfig {
     pub data_dir: Option<PathBuf>,
     pub rpc: Option<SocketAddr>,
     pub block_time_ms: Option<u64>,
+    /// Present for a member of a validator set (see `plinth testnet init`):
+    /// blocks come from consensus among the validators instead of this node alone.
+    pub consensus: Option<ConsensusFileConfig>,
 }
 
-pub async fn node(cfg: NodeFileConfig) -> Result<()> {
-    let Some(genesis_path) = cfg.genesis else {
+/// A validator set member's networking: where it listens and where every
+/// validator of the genesis is.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusFileConfig {
+    /// Address of this validator's p2p endpoint.
+    pub listen: SocketAddr,
+    /// Every validator of the genesis (this one included) and its p2p address.
+    pub validators: Vec<ValidatorEntry>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorEntry {
+    pub address: plinth_core::Address,
+    pub p2p: SocketAddr,
+}
+
+/// What `plinth node` runs, from its configuration.
+pub(crate) struct NodeParts {
+    pub genesis: Genesis,
+    pub key: Keypair,
+    pub data_dir: PathBuf,
+    pub rpc: SocketAddr,
+    pub block_time: Duration,
+}
+
+pub(crate) fn node_parts(cfg: &NodeFileConfig) -> Result<NodeParts> {
+    let Some(genesis_path) = &cfg.genesis else {
         bail!("no genesis: pass --genesis FILE or set `genesis` in the config file");
     };
-    let Some(key_path) = cfg.key else {
+    let Some(key_path) = &cfg.key else {
         bail!("no validator key: pass --key FILE (a keystore holding a key named `validator`)");
     };
     let data_dir = cfg
         .data_dir
+        .clone()
         .unwrap_or_else(|| PathBuf::from(".plinth/node"));
-    let genesis = load_genesis(&genesis_path)?;
-    let ks = Keystore::load(&key_path)?;
+    let genesis = load_genesis(genesis_path)?;
+    let ks = Keystore::load(key_path)?;
     let key: Keypair = ks.key("validator").or_else(|_| {
         ks.keys
             .first()
@@ -182,6 +213,23 @@ pub async fn node(cfg: NodeFileConfig) -> Result<()> {
     let rpc = cfg
         .rpc
         .unwrap_or_else(|| "127.0.0.1:8645".parse().expect("valid"));
+    Ok(NodeParts {
+        genesis,
+        key,
+        data_dir,
+        rpc,
+        block_time,
+    })
+}
+
+pub async fn node(cfg: NodeFileConfig) -> Result<()> {
+    let NodeParts {
+        genesis,
+        key,
+        data_dir,
+        rpc,
+        block_time,
+    } = node_parts(&cfg)?;
     let node = Node::open(genesis, key, NodeConfig::new(data_dir.clone(), block_time))?;
     let listener = bind(rpc).await?;
     tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "node serving");

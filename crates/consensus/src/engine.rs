@@ -122,6 +122,14 @@ pub fn consensus_key(key: &plinth_core::PublicKey) -> Option<ed25519::PublicKey>
     ed25519::PublicKey::decode(key.0.to_vec()).ok()
 }
 
+/// The consensus validator set of ledger validator addresses (`None` if a key is
+/// invalid or listed twice).
+pub fn validator_set(addresses: &[plinth_core::Address]) -> Option<Set<ed25519::PublicKey>> {
+    let keys: Option<Vec<ed25519::PublicKey>> =
+        addresses.iter().map(|a| consensus_key(&a.0)).collect();
+    Set::try_from(keys?).ok()
+}
+
 /// Converts a ledger secret seed to the consensus signer.
 pub fn consensus_signer(seed: [u8; 32]) -> ed25519::PrivateKey {
     use commonware_codec::DecodeExt as _;

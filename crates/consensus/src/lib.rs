@@ -29,6 +29,7 @@ pub mod application;
 pub mod block;
 pub mod engine;
 pub mod gossip;
+pub mod network;
 pub mod speculative;
 
 pub use application::{Ledger, LedgerConfig};

@@ -1,0 +1,217 @@
+//! `plinth testnet init`: the files of a validator set on one machine.
+//!
+//! ```text
+//!  DIR/genesis.toml        shared by every validator (validators, accounts, oracle)
+//!  DIR/keystore.json       funded accounts and the oracle key, for wallet and oracle
+//!  DIR/v0/keystore.json    validator 0's key (named `validator`)
+//!  DIR/v0/node.toml        its config: genesis, key, data dir, rpc, p2p and peers
+//!  DIR/v0/data/            created by `plinth node --config DIR/v0/node.toml`
+//!  …                       v1, v2, … alike
+//! ```
+
+use crate::genesis_cmd::{template, DEV_BALANCE, DEV_NAMES};
+use crate::keystore::{write_secret_file, Keystore};
+use crate::serve::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
+use anyhow::{bail, Context, Result};
+use plinth_core::{Address, Keypair};
+use plinth_ledger::Genesis;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// What `plinth testnet init` is asked for.
+pub struct TestnetInit {
+    pub validators: usize,
+    pub out: PathBuf,
+    pub chain_id: String,
+    pub accounts: usize,
+    pub block_time_ms: u64,
+    pub epoch_ms: u64,
+    pub host: IpAddr,
+    /// Validator i's HTTP API listens on `rpc_port + i`.
+    pub rpc_port: u16,
+    /// Validator i's p2p listens on `p2p_port + i`.
+    pub p2p_port: u16,
+    pub force: bool,
+}
+
+/// What was written, for the summary.
+pub struct Written {
+    pub genesis: PathBuf,
+    pub keystore: PathBuf,
+    pub configs: Vec<(PathBuf, SocketAddr)>,
+}
+
+pub fn init(opts: &TestnetInit) -> Result<Written> {
+    if opts.validators == 0 || opts.validators > 100 {
+        bail!("--validators must be between 1 and 100");
+    }
+    let last = |base: u16| u32::from(base) + opts.validators as u32 - 1;
+    if last(opts.rpc_port) > u32::from(u16::MAX) || last(opts.p2p_port) > u32::from(u16::MAX) {
+        bail!("ports run past 65535: choose lower --rpc-port / --p2p-port");
+    }
+    let genesis_path = opts.out.join("genesis.toml");
+    if genesis_path.exists() && !opts.force {
+        bail!(
+            "{} exists (pass --force to overwrite the whole testnet)",
+            genesis_path.display()
+        );
+    }
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("creating {}", opts.out.display()))?;
+    let out = opts
+        .out
+        .canonicalize()
+        .with_context(|| format!("resolving {}", opts.out.display()))?;
+
+    let validators: Vec<(String, Keypair)> = (0..opts.validators)
+        .map(|i| (format!("v{i}"), Keypair::generate()))
+        .collect();
+    let oracle = Keypair::generate();
+    let accounts: Vec<(String, Keypair)> = (0..opts.accounts)
+        .map(|i| {
+            let name = DEV_NAMES
+                .get(i)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| format!("account{i}"));
+            (name, Keypair::generate())
+        })
+        .collect();
+    let text = template(
+        &opts.chain_id,
+        crate::serve::now_ms(),
+        opts.block_time_ms,
+        opts.epoch_ms,
+        &validators
+            .iter()
+            .map(|(n, k)| (n.clone(), Address(k.public())))
+            .collect::<Vec<_>>(),
+        &accounts
+            .iter()
+            .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
+            .chain(std::iter::once((
+                "oracle".to_string(),
+                Address(oracle.public()),
+                DEV_BALANCE / 1000,
+            )))
+            .collect::<Vec<_>>(),
+        &[Address(oracle.public())],
+    );
+    Genesis::from_toml(&text).context("generated genesis is invalid")?;
+
+    let keystore_path = out.join("keystore.json");
+    if keystore_path.exists() {
+        std::fs::remove_file(&keystore_path)?;
+    }
+    let mut ks = Keystore::load(&keystore_path)?;
+    ks.add("oracle", &oracle)?;
+    for (name, key) in &accounts {
+        ks.add(name, key)?;
+    }
+    ks.save()?;
+
+    let book: Vec<ValidatorEntry> = validators
+        .iter()
+        .enumerate()
+        .map(|(i, (_, k))| ValidatorEntry {
+            address: Address(k.public()),
+            p2p: SocketAddr::new(opts.host, opts.p2p_port + i as u16),
+        })
+        .collect();
+    let mut configs = Vec::new();
+    for (i, (name, key)) in validators.iter().enumerate() {
+        let dir = out.join(name);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let key_path = dir.join("keystore.json");
+        if key_path.exists() {
+            std::fs::remove_file(&key_path)?;
+        }
+        let mut vks = Keystore::load(&key_path)?;
+        vks.add("validator", key)?;
+        vks.save()?;
+        let rpc = SocketAddr::new(opts.host, opts.rpc_port + i as u16);
+        let cfg = NodeFileConfig {
+            genesis: Some(genesis_path_in(&out)),
+            key: Some(key_path),
+            data_dir: Some(dir.join("data")),
+            rpc: Some(rpc),
+            block_time_ms: None,
+            consensus: Some(ConsensusFileConfig {
+                listen: SocketAddr::new(opts.host, opts.p2p_port + i as u16),
+                validators: book.clone(),
+            }),
+        };
+        let path = dir.join("node.toml");
+        let body = toml::to_string_pretty(&cfg).context("writing node.toml")?;
+        std::fs::write(
+            &path,
+            format!(
+                "# Validator {name} of testnet `{}`. Run: plinth node --config {}\n{body}",
+                opts.chain_id,
+                path.display()
+            ),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+        configs.push((path, rpc));
+    }
+    // The genesis goes last: its presence marks a complete testnet.
+    write_secret_file(&genesis_path_in(&out), &text)?;
+    Ok(Written {
+        genesis: genesis_path_in(&out),
+        keystore: keystore_path,
+        configs,
+    })
+}
+
+fn genesis_path_in(dir: &Path) -> PathBuf {
+    dir.join("genesis.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_a_consistent_validator_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = TestnetInit {
+            validators: 4,
+            out: dir.path().join("net"),
+            chain_id: "plinth-testnet".into(),
+            accounts: 2,
+            block_time_ms: 250,
+            epoch_ms: 60_000,
+            host: "127.0.0.1".parse().unwrap(),
+            rpc_port: 8700,
+            p2p_port: 9700,
+            force: false,
+        };
+        let w = init(&opts).unwrap();
+        let genesis = Genesis::from_toml(&std::fs::read_to_string(&w.genesis).unwrap()).unwrap();
+        assert_eq!(genesis.validators.len(), 4);
+        let ks = Keystore::load(&w.keystore).unwrap();
+        assert!(ks.key("alice").is_ok() && ks.key("oracle").is_ok());
+        assert_eq!(genesis.oracles.members, vec![ks.resolve("oracle").unwrap()]);
+        for (i, (path, rpc)) in w.configs.iter().enumerate() {
+            let cfg: NodeFileConfig =
+                toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            assert_eq!(cfg.rpc, Some(*rpc));
+            let c = cfg.consensus.unwrap();
+            assert_eq!(c.listen.port(), 9700 + i as u16);
+            let key = Keystore::load(cfg.key.as_ref().unwrap())
+                .unwrap()
+                .key("validator")
+                .unwrap();
+            assert_eq!(genesis.validators[i].address, Address(key.public()));
+            let listed: Vec<Address> = c.validators.iter().map(|v| v.address).collect();
+            let expected: Vec<Address> = genesis.validators.iter().map(|v| v.address).collect();
+            assert_eq!(listed, expected);
+        }
+        // A second init refuses to overwrite without --force.
+        assert!(init(&opts).is_err());
+        assert!(init(&TestnetInit {
+            force: true,
+            ..opts
+        })
+        .is_ok());
+    }
+}
