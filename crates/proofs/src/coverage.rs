@@ -41,6 +41,7 @@ use crate::{
 };
 use h3o::{CellIndex, LatLng, Resolution};
 use plinth_core::{DeviceId, Hash};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -409,6 +410,64 @@ struct Beacon {
     budget_centi: i64,
 }
 
+/// Every witness rule but the duplicate one, in the order they are reported.
+fn check_witness(
+    params: &CoverageParams,
+    beacons: &HashMap<Hash, Beacon>,
+    located: &HashMap<DeviceId, (CellIndex, LatLng)>,
+    r: &SignedReport,
+    info: &DeviceInfo,
+) -> Result<(), ScoreRejection> {
+    let ReportBody::Witness {
+        beacon,
+        rssi_centi_dbm,
+        frequency_hz,
+        received_ms,
+        ..
+    } = r.report.body
+    else {
+        return Err(ScoreRejection::WrongKind);
+    };
+    let b = beacons.get(&beacon).ok_or(ScoreRejection::BeaconNotDrawn)?;
+    if b.device == info.id {
+        return Err(ScoreRejection::SelfWitness);
+    }
+    if b.owner == info.owner {
+        return Err(ScoreRejection::SameOwner);
+    }
+    if frequency_hz != b.frequency_hz {
+        return Err(ScoreRejection::WrongFrequency {
+            expected_hz: b.frequency_hz,
+            found_hz: frequency_hz,
+        });
+    }
+    if received_ms < b.start_ms || received_ms >= b.end_ms {
+        return Err(ScoreRejection::OutsideRound);
+    }
+    let (home, at) = located.get(&info.id).ok_or(ScoreRejection::UnknownDevice)?;
+    if b.near.contains(&Some(*home)) {
+        return Err(ScoreRejection::TooClose {
+            resolution: params.resolution,
+        });
+    }
+    let distance_m = haversine_m(b.at, *at);
+    if distance_m > params.max_range_m {
+        return Err(ScoreRejection::TooFar {
+            distance_m,
+            max_m: params.max_range_m,
+        });
+    }
+    let max = b.budget_centi - log10_x2000(distance_m.max(1));
+    if rssi_centi_dbm as i64 > max {
+        return Err(ScoreRejection::RssiTooStrong {
+            rssi_centi_dbm,
+            max_centi_dbm: max.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+            distance_m,
+        });
+    }
+    Ok(())
+}
+
 /// Scores one epoch of a coverage network. See the module documentation for the
 /// rules; the result does not depend on the order of `reports` or `rounds`.
 pub fn score(
@@ -437,7 +496,7 @@ pub fn score(
             .or_insert(*r);
     }
     let mut beacons_in: Vec<(&SignedReport, Hash, &DeviceInfo)> = Vec::new();
-    let mut witnesses_in: Vec<(&SignedReport, Hash, &DeviceInfo)> = Vec::new();
+    let mut witnesses_in: Vec<(&SignedReport, &DeviceInfo)> = Vec::new();
     for r in reports {
         let info = match registered(devices, r) {
             Ok(i) => i,
@@ -454,7 +513,7 @@ pub fn score(
         }
         match r.report.body {
             ReportBody::Beacon { .. } => beacons_in.push((r, r.hash(), info)),
-            ReportBody::Witness { .. } => witnesses_in.push((r, r.hash(), info)),
+            ReportBody::Witness { .. } => witnesses_in.push((r, info)),
             _ => out
                 .rejections
                 .push(Rejected::of(r, ScoreRejection::WrongKind)),
@@ -536,78 +595,61 @@ pub fn score(
         }
     }
 
-    // Witnesses.
-    witnesses_in.sort_unstable_by_key(|(r, h, _)| {
-        let ReportBody::Witness { beacon, .. } = r.report.body else {
-            unreachable!()
-        };
-        (r.report.device, beacon, *h)
+    // Witnesses, in canonical order: by witness, beacon, then report hash (hashed
+    // only to break ties, which only duplicates have).
+    let body_beacon = |r: &SignedReport| match r.report.body {
+        ReportBody::Witness { beacon, .. } => beacon,
+        _ => unreachable!("only witnesses here"),
+    };
+    witnesses_in.sort_unstable_by(|(a, _), (b, _)| {
+        (a.report.device, body_beacon(a))
+            .cmp(&(b.report.device, body_beacon(b)))
+            .then_with(|| a.hash().cmp(&b.hash()))
     });
-    let mut located: HashMap<DeviceId, Option<(CellIndex, LatLng)>> = HashMap::new();
+    // Where each device is, at the closeness resolution and as a point.
+    let located: HashMap<DeviceId, (CellIndex, LatLng)> = devices
+        .values()
+        .filter_map(|info| {
+            let cell = CellIndex::try_from(info.location).ok()?;
+            Some((
+                info.id,
+                (cell_at(info.location, close_res)?, LatLng::from(cell)),
+            ))
+        })
+        .collect();
+    // Every rule but the duplicate one depends on the witness alone: checked on all
+    // cores. The duplicate rule (the first witness of a hotspot for a beacon that
+    // passes the beacon, self and owner rules counts) is applied in order after.
+    let checks: Vec<Result<(), ScoreRejection>> = witnesses_in
+        .par_iter()
+        .map(|(r, info)| check_witness(params, &beacons, &located, r, info))
+        .collect();
     // Valid so far, per beacon: (measurement, report index).
     let mut valid: HashMap<Hash, Vec<(Measurement, usize)>> = HashMap::new();
     let mut last: Option<(DeviceId, Hash)> = None;
-    for (i, (r, _, info)) in witnesses_in.iter().enumerate() {
+    for (i, ((r, info), verdict)) in witnesses_in.iter().zip(checks).enumerate() {
         let ReportBody::Witness {
             beacon,
             rssi_centi_dbm,
             snr_centi_db,
-            frequency_hz,
             received_ms,
+            ..
         } = r.report.body
         else {
             unreachable!()
         };
-        let verdict = (|| {
-            let b = beacons.get(&beacon).ok_or(ScoreRejection::BeaconNotDrawn)?;
-            if b.device == info.id {
-                return Err(ScoreRejection::SelfWitness);
+        let verdict = match verdict {
+            Err(
+                why @ (ScoreRejection::BeaconNotDrawn
+                | ScoreRejection::SelfWitness
+                | ScoreRejection::SameOwner),
+            ) => Err(why),
+            _ if last == Some((info.id, beacon)) => Err(ScoreRejection::DuplicateWitness),
+            other => {
+                last = Some((info.id, beacon));
+                other
             }
-            if b.owner == info.owner {
-                return Err(ScoreRejection::SameOwner);
-            }
-            if last == Some((info.id, beacon)) {
-                return Err(ScoreRejection::DuplicateWitness);
-            }
-            last = Some((info.id, beacon));
-            if frequency_hz != b.frequency_hz {
-                return Err(ScoreRejection::WrongFrequency {
-                    expected_hz: b.frequency_hz,
-                    found_hz: frequency_hz,
-                });
-            }
-            if received_ms < b.start_ms || received_ms >= b.end_ms {
-                return Err(ScoreRejection::OutsideRound);
-            }
-            let (home, at) = located
-                .entry(info.id)
-                .or_insert_with(|| {
-                    let cell = CellIndex::try_from(info.location).ok()?;
-                    Some((cell_at(info.location, close_res)?, LatLng::from(cell)))
-                })
-                .ok_or(ScoreRejection::UnknownDevice)?;
-            if b.near.contains(&Some(home)) {
-                return Err(ScoreRejection::TooClose {
-                    resolution: params.resolution,
-                });
-            }
-            let distance_m = haversine_m(b.at, at);
-            if distance_m > params.max_range_m {
-                return Err(ScoreRejection::TooFar {
-                    distance_m,
-                    max_m: params.max_range_m,
-                });
-            }
-            let max = b.budget_centi - log10_x2000(distance_m.max(1));
-            if rssi_centi_dbm as i64 > max {
-                return Err(ScoreRejection::RssiTooStrong {
-                    rssi_centi_dbm,
-                    max_centi_dbm: max.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-                    distance_m,
-                });
-            }
-            Ok(())
-        })();
+        };
         match verdict {
             Err(why) => out.rejections.push(Rejected::of(r, why)),
             Ok(()) => valid
@@ -630,12 +672,12 @@ pub fn score(
             }
             if k - j > 1 {
                 for (_, idx) in &ws[j..k] {
-                    let (r, _, _) = witnesses_in[*idx];
+                    let (r, _) = witnesses_in[*idx];
                     out.rejections
                         .push(Rejected::of(r, ScoreRejection::CopiedMeasurement));
                 }
             } else {
-                let (r, _, _) = witnesses_in[ws[j].1];
+                let (r, _) = witnesses_in[ws[j].1];
                 *raw.entry(r.report.device).or_insert(0) += params.witness_weight as u128;
                 kept += 1;
             }
