@@ -5,3 +5,4 @@ mod common;
 mod devnet;
 mod oracle_crash;
 mod rewards;
+mod testnet;

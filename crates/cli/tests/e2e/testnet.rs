@@ -1,0 +1,209 @@
+//! A 4-validator testnet of real `plinth node` processes on loopback: transfers
+//! submitted to different validators, one validator SIGKILLed and restarted; every
+//! validator ends with the same blocks, state root and balances.
+
+use crate::common::{bin, Devnet};
+use plinth_core::{Address, Keypair};
+use plinth_ledger::{Call, SignedTx, Transaction};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const VALIDATORS: usize = 4;
+
+/// A base port with `VALIDATORS` free ports above it.
+fn free_range() -> u16 {
+    for _ in 0..200 {
+        let base = 20_000 + (rand::random::<u16>() % 30_000);
+        let free =
+            (0..VALIDATORS as u16).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        if free {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+fn start_validator(dir: &Path, i: usize, rpc_port: u16) -> Devnet {
+    let child = Command::new(bin())
+        .args(["node", "--config"])
+        .arg(dir.join(format!("v{i}/node.toml")))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start plinth node");
+    // The testnet's keystore (funded accounts) is in the testnet directory.
+    Devnet::adopt(child, dir, rpc_port + i as u16)
+}
+
+fn transfer(from: &Keypair, nonce: u64, to: Address, amount: u64) -> SignedTx {
+    Transaction {
+        chain_id: "plinth-testnet".into(),
+        signer: Address(from.public()),
+        nonce,
+        fee: 1000,
+        call: Call::Transfer { to, amount },
+    }
+    .sign(from)
+}
+
+fn submit(v: &Devnet, tx: &SignedTx) {
+    let (code, body) = v.submit(tx);
+    assert_eq!(code, 202, "submit to {}: {body}", v.url());
+}
+
+/// Waits until every validator in `vs` has the transaction in a block.
+fn wait_committed(vs: &[&Devnet], tx: &SignedTx) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for v in vs {
+        loop {
+            // 404 until the transaction reaches this validator (by gossip or in a block).
+            let status = match ureq::get(&format!("{}/v1/txs/{}", v.url(), tx.hash())).call() {
+                Ok(r) => r.into_json::<serde_json::Value>().unwrap()["status"].clone(),
+                Err(ureq::Error::Status(404, _)) => serde_json::Value::Null,
+                Err(e) => panic!("GET tx from {}: {e}", v.url()),
+            };
+            if status == "committed" {
+                break;
+            }
+            assert_ne!(status, "rejected", "{} rejected {}", v.url(), tx.hash());
+            assert!(
+                Instant::now() < deadline,
+                "{} did not commit {} (status {status})",
+                v.url(),
+                tx.hash()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn wait_height(vs: &[&Devnet], h: u64) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for v in vs {
+        while v.height() < h {
+            assert!(
+                Instant::now() < deadline,
+                "{} stuck below height {h}",
+                v.url()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn four_validators_survive_a_kill9_and_agree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("testnet");
+    let rpc_port = free_range();
+    let mut p2p_port = free_range();
+    while p2p_port.abs_diff(rpc_port) < VALIDATORS as u16 {
+        p2p_port = free_range();
+    }
+    let out = Command::new(bin())
+        .args(["testnet", "init", "--validators", "4", "--out"])
+        .arg(&dir)
+        .args(["--rpc-port", &rpc_port.to_string()])
+        .args(["--p2p-port", &p2p_port.to_string()])
+        .args(["--block-time", "200ms"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "testnet init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut vs: Vec<Devnet> = (0..VALIDATORS)
+        .map(|i| start_validator(&dir, i, rpc_port))
+        .collect();
+    {
+        let all: Vec<&Devnet> = vs.iter().collect();
+        wait_height(&all, 3);
+    }
+
+    // Four senders, each through its own validator; the receiver gets everything.
+    let senders: Vec<Keypair> = ["alice", "bob", "carol", "dave"]
+        .iter()
+        .map(|n| vs[0].key(n))
+        .collect();
+    let receiver = Address(vs[0].key("erin").public());
+    let start_balance = vs[0].balance(&receiver);
+    let mut nonces = [0u64; 4];
+    let mut sent = 0u64;
+    let mut last = Vec::new();
+    for _ in 0..3 {
+        for (s, key) in senders.iter().enumerate() {
+            let tx = transfer(key, nonces[s], receiver, 1_000);
+            submit(&vs[s], &tx);
+            nonces[s] += 1;
+            sent += 1_000;
+            last.push(tx);
+        }
+    }
+    {
+        let all: Vec<&Devnet> = vs.iter().collect();
+        for tx in &last {
+            wait_committed(&all, tx);
+        }
+    }
+
+    // SIGKILL validator 3; the other three keep finalizing transfers.
+    vs[3].kill9();
+    let live: Vec<&Devnet> = vs[..3].iter().collect();
+    let killed_at = vs[0].height();
+    let mut during = Vec::new();
+    for _ in 0..3 {
+        for (s, key) in senders.iter().enumerate().take(3) {
+            let tx = transfer(key, nonces[s], receiver, 1_000);
+            submit(&vs[s], &tx);
+            nonces[s] += 1;
+            sent += 1_000;
+            during.push(tx);
+        }
+    }
+    for tx in &during {
+        wait_committed(&live, tx);
+    }
+    wait_height(&live, killed_at + 20);
+
+    // Validator 3 comes back from its data directory and catches up.
+    vs[3] = start_validator(&dir, 3, rpc_port);
+    let target = vs[0].height();
+    let all: Vec<&Devnet> = vs.iter().collect();
+    wait_height(&all, target);
+    for tx in &during {
+        wait_committed(&[&vs[3]], tx);
+    }
+    let tx = transfer(&senders[3], nonces[3], receiver, 1_000);
+    submit(&vs[3], &tx);
+    sent += 1_000;
+    wait_committed(&all, &tx);
+
+    // Same chain everywhere: the block at a common height, its state root, and
+    // the balances each validator serves.
+    let common = all.iter().map(|v| v.height()).max().unwrap();
+    wait_height(&all, common);
+    let reference = vs[0].get(&format!("/v1/blocks/{common}"));
+    for v in &all {
+        let b = v.get(&format!("/v1/blocks/{common}"));
+        assert_eq!(
+            b["hash"],
+            reference["hash"],
+            "{} forked at {common}",
+            v.url()
+        );
+        assert_eq!(b["header"]["state_root"], reference["header"]["state_root"]);
+        assert_eq!(v.balance(&receiver), start_balance + sent, "{}", v.url());
+    }
+    let proposers: std::collections::BTreeSet<String> = (1..=common)
+        .map(|h| vs[0].get(&format!("/v1/blocks/{h}"))["header"]["proposer"].to_string())
+        .collect();
+    assert_eq!(
+        proposers.len(),
+        VALIDATORS,
+        "every validator proposed blocks"
+    );
+}
