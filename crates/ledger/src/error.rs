@@ -91,6 +91,10 @@ pub enum TxError {
         epoch: u64,
         index: u64,
     },
+    #[error("only the validator admin ({}) may change the validator set", admin.as_deref().unwrap_or("none on this chain"))]
+    NotValidatorAdmin { admin: Option<String> },
+    #[error("invalid validator set: {reason}")]
+    BadValidatorSet { reason: String },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

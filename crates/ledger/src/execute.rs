@@ -5,7 +5,7 @@ use crate::error::{LedgerError, TxError};
 use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store, Writes};
 use crate::tx::{Call, SignedTx};
-use crate::{accounts, devices, keys, rewards, staking, tree, Amount, MAX_TX_BYTES};
+use crate::{accounts, devices, keys, rewards, staking, tree, validators, Amount, MAX_TX_BYTES};
 use jmt::storage::TreeUpdateBatch;
 use plinth_core::{Address, Hash};
 use rayon::prelude::*;
@@ -177,6 +177,7 @@ fn apply_tx<S: Store>(
             entry,
             proof,
         } => rewards::claim(state, network, *epoch, *index, entry, proof)?,
+        Call::SetValidators { validators } => validators::set(state, &signer, validators)?,
     }
     Ok(tx.fee)
 }
@@ -238,6 +239,7 @@ pub fn execute<S: Store>(
             error,
         });
     }
+    validators::end_block(&mut state, ctx.height)?;
     state.put_t(keys::HEAD.to_vec(), &(ctx.height, ctx.timestamp_ms));
     let writes = state.into_writes();
     let (state_root, tree_batch) = tree::update(store, &writes, ctx.height)?;

@@ -35,6 +35,10 @@ pub struct Genesis {
     /// The oracles that sign reward manifests; by default none (no manifests).
     #[serde(default)]
     pub oracles: OracleSet,
+    /// How the validator set may change; by default it never does. Left out of the
+    /// serialised form when absent, so older genesis files keep their hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validator_set: Option<crate::validators::ValidatorSetGenesis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +187,14 @@ impl Genesis {
         if let Err(reason) = self.oracles.validate() {
             return bad(reason);
         }
+        if let Some(vs) = &self.validator_set {
+            if vs.epoch_blocks < 2 {
+                return bad("validator_set.epoch_blocks must be at least 2".into());
+            }
+            if let Err(reason) = crate::validators::check_set(&self.validators) {
+                return bad(reason);
+            }
+        }
         Ok(())
     }
 
@@ -210,6 +222,9 @@ impl Genesis {
         }
         for v in &self.validators {
             state.put_t(keys::validator(v.address.key()), v);
+        }
+        if let Some(vs) = &self.validator_set {
+            crate::validators::init(&mut state, vs, &self.validators);
         }
         for n in &self.networks {
             let network = Network {

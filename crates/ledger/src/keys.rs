@@ -9,6 +9,9 @@ pub const HEAD: &[u8] = b"sys/head";
 pub const SUPPLY: &[u8] = b"sys/supply";
 /// The oracle set that signs reward manifests ([`crate::rewards::OracleSet`]).
 pub const ORACLES: &[u8] = b"sys/oracles";
+/// The validator-set record ([`crate::validators::ValidatorSet`]), on chains that
+/// can change their set.
+pub const VALIDATOR_SET: &[u8] = b"sys/validator_set";
 
 fn with_key(prefix: &[u8], key: &PublicKey) -> Vec<u8> {
     let mut k = Vec::with_capacity(prefix.len() + 32);

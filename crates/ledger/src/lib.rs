@@ -34,6 +34,7 @@ pub mod staking;
 pub mod state;
 pub mod tree;
 pub mod tx;
+pub mod validators;
 
 pub use block::{Block, BlockHeader, Receipt};
 pub use emission::{Emission, Supply};

@@ -56,6 +56,11 @@ pub enum Call {
         entry: ManifestEntry,
         proof: Proof,
     },
+    /// Replace the validator set from the next validator epoch on (admin only; see
+    /// [`crate::validators`]).
+    SetValidators {
+        validators: Vec<crate::params::Validator>,
+    },
 }
 
 /// What stake is bonded to.

@@ -138,6 +138,7 @@ pub fn genesis(n: u8) -> Genesis {
             threshold: ORACLE_THRESHOLD,
             members: (0..ORACLES).map(|i| addr(&oracle_key(i))).collect(),
         },
+        validator_set: None,
     }
 }
 

@@ -12,3 +12,4 @@ mod signatures;
 mod staking;
 mod supply;
 mod transfer;
+mod validators;
