@@ -1,9 +1,11 @@
 //! The device agent: sends signed reports on a schedule and answers the oracle's
-//! probes. `plinth device run` runs one; the fleet simulator runs many in one
-//! process through the same [`crate::DeviceKey`] and [`crate::OracleClient`].
+//! probes, or (coverage) beacons in the rounds the oracle draws it for.
+//! `plinth device run` runs one; the fleet simulator runs many in one process
+//! through the same [`crate::DeviceKey`] and [`crate::OracleClient`].
 
 use crate::{now_ms, DeviceKey, OracleClient};
 use anyhow::Result;
+use plinth_proofs::coverage::{drawn, CoverageParams};
 use plinth_proofs::ReportBody;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -15,6 +17,13 @@ pub enum Work {
     Uptime,
     /// A reading of `value_milli` thousandths of `unit` (sensor networks).
     Sensor { unit: String, value_milli: i64 },
+    /// Beacons (coverage networks): in each round the oracle draws it for, the
+    /// device sends a beacon declaring `tx_power_centi_dbm`. No heartbeats; the
+    /// agent has no radio of its own, so it witnesses nothing.
+    Coverage {
+        params: CoverageParams,
+        tx_power_centi_dbm: i32,
+    },
 }
 
 pub struct AgentConfig {
@@ -32,14 +41,37 @@ pub fn run(
 ) -> Result<()> {
     let clock = oracle.clock()?;
     let mut next_report = Instant::now();
+    let mut next_round = 0;
     while !stop.load(Ordering::SeqCst) {
-        if Instant::now() >= next_report {
+        if let Work::Coverage {
+            params,
+            tx_power_centi_dbm,
+        } = &cfg.work
+        {
+            match oracle.rounds(&device.network) {
+                Ok(rounds) => {
+                    let due = crate::fleet::due_rounds(&rounds, &mut next_round, now_ms(), 200);
+                    let id = device.id();
+                    for r in due.iter().filter(|r| drawn(params, r, &id)) {
+                        let body = ReportBody::Beacon {
+                            round: r.round,
+                            draw: r.draw,
+                            tx_power_centi_dbm: *tx_power_centi_dbm,
+                        };
+                        let at = now_ms().clamp(r.start_ms, r.end_ms.saturating_sub(1));
+                        tracing::info!(round = r.round, "drawn: beaconing");
+                        log_verdicts(oracle.send(&[device.report(&clock, at, body)]));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot fetch beacon rounds"),
+            }
+        } else if Instant::now() >= next_report {
             let body = match &cfg.work {
-                Work::Uptime => ReportBody::Heartbeat,
                 Work::Sensor { unit, value_milli } => ReportBody::Reading {
                     value_milli: *value_milli,
                     unit: unit.clone(),
                 },
+                _ => ReportBody::Heartbeat,
             };
             let r = device.report(&clock, now_ms(), body);
             log_verdicts(oracle.send(&[r]));

@@ -1,15 +1,34 @@
 //! The fleet simulator: many devices in one process, honest and cheating, each
 //! cheater following a named strategy. The measure of the verifier is how little
 //! the cheaters earn.
+//!
+//! Uptime and sensor devices send a report every interval ([`round`]). Coverage
+//! hotspots send no heartbeats: for each beacon round the oracle draws, the drawn
+//! hotspots beacon and the hotspots whose simulated radio ([`crate::radio`]) hears a
+//! beacon witness it ([`coverage_round`]):
+//!
+//! ```text
+//!  oracle /v1/rounds/{net} ─▶ new BeaconRound ─▶ drawn? ─▶ Beacon report (its hash = beacon id)
+//!                                                  │
+//!            real positions + radio model ─────────┴─▶ heard? ─▶ Witness reports
+//!            colluders: made-up witnesses of their cluster; relays: copies of honest ones
+//! ```
+//!
+//! Every device has a real place (what its radio or sensor sees) and an asserted
+//! one (the H3 cell it registers with). They differ only for the location cheats:
+//! spoofers assert a place tens of kilometres away, colluders assert places spread
+//! over the area while sitting together.
 
+use crate::radio::{Position, RadioModel};
 use crate::{DeviceKey, EpochClock, OracleClient};
 use anyhow::{anyhow, Context, Result};
-use plinth_core::{Address, DeviceId, Keypair};
+use plinth_core::{Address, DeviceId, Hash, Keypair};
 use plinth_ledger::{Call, SignedTx, Transaction};
-use plinth_proofs::{ReportBody, SignedReport};
+use plinth_proofs::coverage::{beacon_frequency_hz, drawn, CoverageParams};
+use plinth_proofs::{BeaconRound, Family, ReportBody, SignedReport};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a simulated device behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -26,25 +45,46 @@ pub enum Strategy {
     IgnoresProbes,
     /// Reports sensor values far from its neighbours' (sensor).
     Outlier,
-    /// One of many devices stacked in a single cell (sensor).
+    /// One of many devices stacked in a single cell, otherwise honest (sensor,
+    /// coverage).
     Stacked,
+    /// Asserts a location tens of kilometres from its real one; its radio hears and
+    /// is heard at its real place (coverage).
+    Spoofer,
+    /// One of a cluster of 3 to 5 hotspots sitting in one spot but asserting places
+    /// spread over the area; they witness each other's beacons with made-up strong
+    /// signals, whether heard or not (coverage).
+    Colluder,
+    /// Sits far from the others and replays honest hotspots' witnesses as its own:
+    /// same beacon, same signal, noise ratio and time (coverage).
+    Relay,
+    /// Never sends the beacons it is drawn for; witnesses honestly (coverage).
+    NoBeacon,
 }
 
 impl Strategy {
-    pub const CHEATS: [Strategy; 6] = [
+    pub const CHEATS: [Strategy; 10] = [
         Strategy::Replay,
         Strategy::ForgedTimestamp,
         Strategy::WrongKey,
         Strategy::IgnoresProbes,
         Strategy::Outlier,
         Strategy::Stacked,
+        Strategy::Spoofer,
+        Strategy::Colluder,
+        Strategy::Relay,
+        Strategy::NoBeacon,
     ];
 
     /// Whether the strategy applies to a network of this family.
     pub fn fits(&self, family: &str) -> bool {
         match self {
             Strategy::IgnoresProbes => family == "uptime",
-            Strategy::Outlier | Strategy::Stacked => family == "sensor",
+            Strategy::Outlier => family == "sensor",
+            Strategy::Stacked => family == "sensor" || family == "coverage",
+            Strategy::Spoofer | Strategy::Colluder | Strategy::Relay | Strategy::NoBeacon => {
+                family == "coverage"
+            }
             _ => true,
         }
     }
@@ -73,15 +113,33 @@ pub struct FleetConfig {
     pub seed: u64,
 }
 
+/// Coverage hotspots are spread over at least this half-side, degrees
+/// (≈ ±28 km north–south and ±17 km east–west at Berlin's latitude): hotspots hear
+/// each other over tens of kilometres, and a tighter field would put every
+/// hotspot within earshot of every other and in the same few hexes.
+pub const COVERAGE_MIN_SPREAD_DEG: f64 = 0.25;
+/// How far a spoofer asserts from its real place, metres (drawn uniformly).
+pub const SPOOF_OFFSET_M: (f64, f64) = (30_000.0, 60_000.0);
+/// How far from the fleet's centre relays sit, metres (drawn uniformly): inside the
+/// networks' default range of the others, too far to hear most of them.
+pub const RELAY_DISTANCE_M: (f64, f64) = (60_000.0, 90_000.0);
+/// Colluding clusters have 3, 4, 5, 3, … members.
+const CLUSTER_SIZES: [u32; 3] = [3, 4, 5];
+
 pub struct SimDevice {
     pub device: DeviceKey,
     pub strategy: Strategy,
     pub family: String,
     pub unit: String,
+    /// Where the device really is: what its sensor measures and where its radio
+    /// hears and is heard.
     pub lat: f64,
     pub lon: f64,
-    /// H3 cell at resolution 12.
+    /// The asserted location it registers with: an H3 cell at resolution 12. The
+    /// real place's cell, except for spoofers and colluders.
     pub cell: u64,
+    /// Colluders: the number of their cluster.
+    pub cluster: Option<u32>,
     ghost: Keypair,
     first: Option<SignedReport>,
 }
@@ -90,17 +148,33 @@ impl SimDevice {
     pub fn id(&self) -> DeviceId {
         self.device.id()
     }
+
+    /// Where the device really is.
+    pub fn position(&self) -> Position {
+        Position::new(self.lat, self.lon)
+    }
+
+    /// The centre of its asserted cell.
+    pub fn asserted(&self) -> Position {
+        Position::of_cell(self.cell).expect("a valid cell")
+    }
 }
 
 fn cell_of(lat: f64, lon: f64) -> u64 {
-    let ll = h3o::LatLng::new(lat, lon).expect("valid coordinates");
-    u64::from(ll.to_cell(h3o::Resolution::Twelve))
+    Position::new(lat, lon).cell(h3o::Resolution::Twelve)
 }
+
+/// The colluding cluster being filled in one network: (number, members so far,
+/// where they sit).
+type OpenCluster = (u32, u32, Position);
 
 /// Builds a fleet deterministically from the seed.
 pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
     let mut rng = StdRng::seed_from_u64(cfg.seed);
     let mut out = Vec::with_capacity(cfg.count);
+    let center = Position::new(cfg.center.0, cfg.center.1);
+    let mut clusters: BTreeMap<&str, OpenCluster> = BTreeMap::new();
+    let mut next_cluster = 0u32;
     for i in 0..cfg.count {
         let net = &cfg.networks[i % cfg.networks.len()];
         let cheats: Vec<Strategy> = Strategy::CHEATS
@@ -118,13 +192,54 @@ pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
         } else {
             Strategy::Honest
         };
-        let (lat, lon) = if strategy == Strategy::Stacked {
-            (cfg.center.0, cfg.center.1)
+        let spread = if net.family == "coverage" {
+            cfg.spread_deg.max(COVERAGE_MIN_SPREAD_DEG)
         } else {
-            (
-                cfg.center.0 + rng.gen_range(-cfg.spread_deg..cfg.spread_deg),
-                cfg.center.1 + rng.gen_range(-cfg.spread_deg..cfg.spread_deg),
+            cfg.spread_deg
+        };
+        let anywhere = |rng: &mut StdRng| {
+            Position::new(
+                cfg.center.0 + rng.gen_range(-spread..spread),
+                cfg.center.1 + rng.gen_range(-spread..spread),
             )
+        };
+        let mut cluster = None;
+        let (real, asserted) = match strategy {
+            Strategy::Stacked => (center, center),
+            Strategy::Spoofer => {
+                let real = anywhere(&mut rng);
+                let bearing = rng.gen_range(0.0..std::f64::consts::TAU);
+                let d = rng.gen_range(SPOOF_OFFSET_M.0..SPOOF_OFFSET_M.1);
+                (real, real.offset(bearing, d))
+            }
+            Strategy::Relay => {
+                let bearing = rng.gen_range(0.0..std::f64::consts::TAU);
+                let d = rng.gen_range(RELAY_DISTANCE_M.0..RELAY_DISTANCE_M.1);
+                let at = center.offset(bearing, d);
+                (at, at)
+            }
+            Strategy::Colluder => {
+                let open = clusters
+                    .get(net.name.as_str())
+                    .copied()
+                    .filter(|(n, members, _)| {
+                        *members < CLUSTER_SIZES[*n as usize % CLUSTER_SIZES.len()]
+                    });
+                let (n, members, spot) = match open {
+                    Some(c) => c,
+                    None => {
+                        next_cluster += 1;
+                        (next_cluster - 1, 0, anywhere(&mut rng))
+                    }
+                };
+                clusters.insert(net.name.as_str(), (n, members + 1, spot));
+                cluster = Some(n);
+                (spot, anywhere(&mut rng))
+            }
+            _ => {
+                let at = anywhere(&mut rng);
+                (at, at)
+            }
         };
         let mut seed = [0u8; 32];
         rng.fill(&mut seed);
@@ -135,9 +250,10 @@ pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
             strategy,
             family: net.family.clone(),
             unit: net.unit.clone(),
-            lat,
-            lon,
-            cell: cell_of(lat, lon),
+            lat: real.lat,
+            lon: real.lon,
+            cell: cell_of(asserted.lat, asserted.lon),
+            cluster,
             ghost: Keypair::from_seed(ghost),
             first: None,
         });
@@ -193,7 +309,33 @@ pub fn registrations(
         .collect()
 }
 
-/// One round of reports from every device at `now`, shaped by its strategy.
+/// A report of `body` made at `now`, shaped by the device's strategy (the generic
+/// cheats: back-dating, a key it does not hold, re-sending its first report).
+fn shaped(d: &mut SimDevice, clock: &EpochClock, now: u64, body: ReportBody) -> SignedReport {
+    match d.strategy {
+        Strategy::ForgedTimestamp => {
+            // Back-dated by ten minutes: claims work it did not do.
+            d.device.report(clock, now.saturating_sub(600_000), body)
+        }
+        Strategy::WrongKey => {
+            let mut r = d.device.report(clock, now, body);
+            r.signature = d.ghost.sign(&r.report.signing_bytes());
+            r
+        }
+        Strategy::Replay => match &d.first {
+            Some(first) => first.clone(),
+            None => {
+                let r = d.device.report(clock, now, body);
+                d.first = Some(r.clone());
+                r
+            }
+        },
+        _ => d.device.report(clock, now, body),
+    }
+}
+
+/// One round of reports from every uptime and sensor device at `now`, shaped by
+/// its strategy. Coverage hotspots send none: see [`coverage_round`].
 pub fn round(
     devices: &mut [SimDevice],
     clock: &EpochClock,
@@ -202,7 +344,7 @@ pub fn round(
     rng: &mut StdRng,
 ) -> Vec<SignedReport> {
     let mut out = Vec::with_capacity(devices.len());
-    for d in devices.iter_mut() {
+    for d in devices.iter_mut().filter(|d| d.family != "coverage") {
         let body = if d.family == "sensor" {
             let mut v = field_milli(d.lat, d.lon, center) + rng.gen_range(-300..=300);
             if d.strategy == Strategy::Outlier {
@@ -215,29 +357,196 @@ pub fn round(
         } else {
             ReportBody::Heartbeat
         };
-        let r = match d.strategy {
-            Strategy::ForgedTimestamp => {
-                // Back-dated by ten minutes: claims work it did not do.
-                d.device.report(clock, now.saturating_sub(600_000), body)
-            }
-            Strategy::WrongKey => {
-                let mut r = d.device.report(clock, now, body);
-                r.signature = d.ghost.sign(&r.report.signing_bytes());
-                r
-            }
-            Strategy::Replay => match &d.first {
-                Some(first) => first.clone(),
-                None => {
-                    let r = d.device.report(clock, now, body);
-                    d.first = Some(r.clone());
-                    r
-                }
-            },
-            _ => d.device.report(clock, now, body),
-        };
-        out.push(r);
+        out.push(shaped(d, clock, now, body));
     }
     out
+}
+
+/// A coverage network as the fleet simulates it: its parameters (from genesis) and
+/// the radio its hotspots share.
+#[derive(Debug, Clone)]
+pub struct CoverageNet {
+    pub name: String,
+    pub params: CoverageParams,
+    pub radio: RadioModel,
+}
+
+/// The transmit power (EIRP) the fleet's hotspots send beacons at and declare,
+/// hundredths of dBm: 27 dBm, a typical LoRa hotspot (capped at the network's
+/// maximum).
+pub const TX_POWER_CENTI_DBM: i32 = 2_700;
+
+/// The most milliseconds between a beacon leaving and a witness logging it
+/// (airtime and processing).
+pub const RECEIVE_DELAY_MS: u64 = 20;
+
+/// Made-up signal strengths colluders report for each other, hundredths of dBm:
+/// the strong readings of hotspots that sit together.
+const COLLUDER_RSSI_CENTI_DBM: (i32, i32) = (-7_000, -4_000);
+
+/// A beacon on the air.
+struct OnAir {
+    sender: usize,
+    id: Hash,
+    frequency_hz: u64,
+    tx_centi_dbm: i32,
+    sent_ms: u64,
+}
+
+/// One beacon round of a coverage network at `now`: the reports its hotspots send.
+///
+/// Drawn hotspots ([`drawn`]) beacon, except [`Strategy::NoBeacon`]; the beacon goes
+/// out at `now` (kept inside the round) on its drawn channel. Every other hotspot
+/// of the network whose radio hears it from its real place ([`RadioModel`]) sends a
+/// witness with what it measured, received a few milliseconds later. Colluders
+/// witness every beacon of their cluster with a made-up strong signal instead, and
+/// each relay copies one honest witness of every beacon that has one. The generic
+/// cheats (replay, forged timestamp, wrong key) shape their reports as in
+/// [`round`].
+///
+/// Pure given its inputs: the same devices, round, `now` and RNG state give the
+/// same reports. Reports come out in the order they were made, so each device's
+/// sequence numbers increase along the list. Cost: one distance per (beacon,
+/// hotspot) pair; links too long to be heard even in the best case are skipped
+/// before any terrain or noise is drawn.
+pub fn coverage_round(
+    devices: &mut [SimDevice],
+    net: &CoverageNet,
+    clock: &EpochClock,
+    round: &BeaconRound,
+    now: u64,
+    rng: &mut StdRng,
+) -> Vec<SignedReport> {
+    let params = &net.params;
+    let radio = &net.radio;
+    let members: Vec<usize> = (0..devices.len())
+        .filter(|&i| devices[i].family == "coverage" && devices[i].device.network == net.name)
+        .collect();
+    let positions: Vec<Position> = devices.iter().map(SimDevice::position).collect();
+    let latest_ms = round
+        .end_ms
+        .saturating_sub(1 + RECEIVE_DELAY_MS)
+        .max(round.start_ms);
+    let sent_ms = now.clamp(round.start_ms, latest_ms);
+    let tx_centi_dbm = TX_POWER_CENTI_DBM.min(params.max_tx_power_dbm.saturating_mul(100));
+    let mut out = Vec::new();
+
+    let mut on_air = Vec::new();
+    for &i in &members {
+        let d = &mut devices[i];
+        if d.strategy == Strategy::NoBeacon || !drawn(params, round, &d.id()) {
+            continue;
+        }
+        let body = ReportBody::Beacon {
+            round: round.round,
+            draw: round.draw,
+            tx_power_centi_dbm: tx_centi_dbm,
+        };
+        let r = shaped(d, clock, sent_ms, body);
+        on_air.push(OnAir {
+            sender: i,
+            id: r.hash(),
+            frequency_hz: beacon_frequency_hz(params, round, &d.id()),
+            tx_centi_dbm,
+            sent_ms,
+        });
+        out.push(r);
+    }
+
+    // The best case any link can have: no terrain, the strongest noise draw.
+    let best_noise_db = radio.noise_clamp_sigmas * radio.noise_sigma_db;
+    for b in &on_air {
+        let sender_id = devices[b.sender].id();
+        let sender_cluster = match devices[b.sender].strategy {
+            Strategy::Colluder => devices[b.sender].cluster,
+            _ => None,
+        };
+        let witness = |rssi_centi_dbm, snr_centi_db, received_ms| ReportBody::Witness {
+            beacon: b.id,
+            rssi_centi_dbm,
+            snr_centi_db,
+            frequency_hz: b.frequency_hz,
+            received_ms,
+        };
+        let mut witnessed = BTreeSet::new();
+        // Honest measurements of this beacon, for relays to copy.
+        let mut honest: Vec<(i32, i32, u64)> = Vec::new();
+        for &w in &members {
+            let wd = &devices[w];
+            if w == b.sender || (sender_cluster.is_some() && wd.cluster == sender_cluster) {
+                continue;
+            }
+            let distance_m = positions[w].distance_m(&positions[b.sender]);
+            if radio.mean_rssi_dbm(b.tx_centi_dbm, distance_m, b.frequency_hz, 0.0) + best_noise_db
+                < radio.sensitivity_dbm
+            {
+                continue;
+            }
+            let terrain = radio.terrain_loss_db(&wd.id(), &sender_id);
+            let Some(rx) = radio.receive(b.tx_centi_dbm, distance_m, b.frequency_hz, terrain, rng)
+            else {
+                continue;
+            };
+            let received_ms = b.sent_ms + rng.gen_range(1..=RECEIVE_DELAY_MS);
+            if wd.strategy == Strategy::Honest {
+                honest.push((rx.rssi_centi_dbm, rx.snr_centi_db, received_ms));
+            }
+            let body = witness(rx.rssi_centi_dbm, rx.snr_centi_db, received_ms);
+            out.push(shaped(&mut devices[w], clock, received_ms, body));
+            witnessed.insert(w);
+        }
+        if sender_cluster.is_some() {
+            for &w in &members {
+                if w != b.sender && devices[w].cluster == sender_cluster {
+                    let rssi = rng.gen_range(COLLUDER_RSSI_CENTI_DBM.0..=COLLUDER_RSSI_CENTI_DBM.1);
+                    let snr = rssi - crate::radio::centi(radio.noise_floor_dbm);
+                    let received_ms = b.sent_ms + rng.gen_range(1..=RECEIVE_DELAY_MS);
+                    let body = witness(rssi, snr, received_ms);
+                    out.push(shaped(&mut devices[w], clock, received_ms, body));
+                }
+            }
+        }
+        if !honest.is_empty() {
+            for &w in &members {
+                if devices[w].strategy == Strategy::Relay
+                    && w != b.sender
+                    && !witnessed.contains(&w)
+                {
+                    let (rssi, snr, received_ms) = honest[rng.gen_range(0..honest.len())];
+                    let body = witness(rssi, snr, received_ms);
+                    out.push(shaped(&mut devices[w], clock, received_ms, body));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The rounds of `rounds` (ascending) to play now, advancing `next` (the first
+/// round number not yet played or skipped). A round still running with at least
+/// `guard_ms` left is played; one that ended (or nearly) is skipped for good,
+/// since its reports would be refused as outside the round; one not started yet
+/// waits.
+pub fn due_rounds(
+    rounds: &[BeaconRound],
+    next: &mut u64,
+    now: u64,
+    guard_ms: u64,
+) -> Vec<BeaconRound> {
+    let mut due = Vec::new();
+    for r in rounds {
+        if r.round < *next {
+            continue;
+        }
+        if now < r.start_ms {
+            break;
+        }
+        if now.saturating_add(guard_ms) < r.end_ms {
+            due.push(*r);
+        }
+        *next = r.round + 1;
+    }
+    due
 }
 
 /// Answers every outstanding challenge of the devices that answer probes.
@@ -282,6 +591,32 @@ pub fn share_by_strategy(
         }
     }
     out
+}
+
+/// What one epoch of `network` paid the fleet, by strategy: every strategy the
+/// network's devices follow is listed, with 0 where it earned nothing (a cheat that
+/// earns nothing is the result worth showing).
+pub fn epoch_share(
+    devices: &[SimDevice],
+    network: &str,
+    epoch: u64,
+    total: u64,
+    paid: &BTreeMap<DeviceId, u64>,
+) -> EpochShare {
+    let mut by_strategy: BTreeMap<Strategy, u64> = devices
+        .iter()
+        .filter(|d| d.device.network == network)
+        .map(|d| (d.strategy, 0))
+        .collect();
+    for (s, a) in share_by_strategy(devices, paid) {
+        *by_strategy.entry(s).or_insert(0) += a;
+    }
+    EpochShare {
+        network: network.to_string(),
+        epoch,
+        total,
+        by_strategy,
+    }
 }
 
 /// Submits transactions to a node in batches; fails on any refusal.
@@ -348,9 +683,59 @@ fn get_json(agent: &ureq::Agent, url: &str) -> Result<Option<serde_json::Value>>
     }
 }
 
+/// A coverage round is played only with at least this long left in it: the
+/// beacon and its witnesses must be timestamped inside the round.
+const ROUND_GUARD_MS: u64 = 200;
+
+/// The fleet's coverage networks with their parameters, read from the node's
+/// `GET /v1/networks` (entries with `name`, `family`, `params`).
+fn coverage_networks(
+    agent: &ureq::Agent,
+    node: &str,
+    cfg: &FleetConfig,
+) -> Result<Vec<CoverageNet>> {
+    let wanted: Vec<&FleetNetwork> = cfg
+        .networks
+        .iter()
+        .filter(|n| n.family == "coverage")
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed = get_json(agent, &format!("{node}/v1/networks"))?.context("the node's networks")?;
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    wanted
+        .into_iter()
+        .map(|n| {
+            let entry = listed
+                .iter()
+                .find(|e| e["name"] == n.name.as_str())
+                .with_context(|| format!("the chain has no network `{}`", n.name))?;
+            let params = match &entry["params"] {
+                serde_json::Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
+            let family = Family::from_network("coverage", &params)
+                .with_context(|| format!("parameters of coverage network `{}`", n.name))?;
+            let Family::Coverage(params) = family else {
+                return Err(anyhow!("`{}` is not a coverage network", n.name));
+            };
+            Ok(CoverageNet {
+                name: n.name.clone(),
+                params,
+                radio: RadioModel {
+                    seed: cfg.seed,
+                    ..RadioModel::default()
+                },
+            })
+        })
+        .collect()
+}
+
 /// Registers the fleet on the chain (waiting until the node has every device),
-/// then reports every `interval` until `stop`; calls `on_epoch` for each manifest
-/// the oracle publishes.
+/// then reports every `interval` until `stop` (uptime and sensor devices), plays
+/// every coverage round the oracle draws as it starts (coverage hotspots), and
+/// calls `on_epoch` for each manifest the oracle publishes.
 pub fn run(
     cfg: &FleetConfig,
     how: &FleetRun,
@@ -417,6 +802,9 @@ pub fn run(
 
     let oracle = OracleClient::new(&how.oracle);
     let clock = oracle.clock()?;
+    let coverage = coverage_networks(&agent, node, cfg)?;
+    // Per coverage network, the first round not yet played.
+    let mut next_round: BTreeMap<String, u64> = BTreeMap::new();
     let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x5eed);
     let mut reported: std::collections::BTreeSet<(String, u64)> = Default::default();
     let mut next = std::time::Instant::now();
@@ -430,6 +818,38 @@ pub fn run(
                 }
             }
             next += how.interval;
+        }
+        for net in &coverage {
+            let rounds = match oracle.rounds(&net.name) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(network = %net.name, error = %e, "fleet cannot fetch beacon rounds");
+                    continue;
+                }
+            };
+            let next = next_round.entry(net.name.clone()).or_insert(0);
+            for r in due_rounds(&rounds, next, crate::now_ms(), ROUND_GUARD_MS) {
+                let reports =
+                    coverage_round(&mut devices, net, &clock, &r, crate::now_ms(), &mut rng);
+                let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+                for chunk in reports.chunks(5_000) {
+                    match oracle.send(chunk) {
+                        Ok(verdicts) => {
+                            for v in verdicts.into_iter().filter(|v| v.status != "accepted") {
+                                *refused.entry(v.code.unwrap_or_default()).or_insert(0) += 1;
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "fleet cannot reach the oracle"),
+                    }
+                }
+                tracing::debug!(
+                    network = %net.name,
+                    round = r.round,
+                    reports = reports.len(),
+                    refused = ?refused,
+                    "coverage round played"
+                );
+            }
         }
         let now = crate::now_ms();
         match answer_probes(&mut devices, &oracle, &clock, now) {
@@ -466,16 +886,379 @@ pub fn run(
                             paid.insert(id, a);
                         }
                     }
-                    on_epoch(&EpochShare {
-                        network,
-                        epoch,
-                        total: m["header"]["total"].as_u64().unwrap_or(0),
-                        by_strategy: share_by_strategy(&devices, &paid),
-                    });
+                    let total = m["header"]["total"].as_u64().unwrap_or(0);
+                    on_epoch(&epoch_share(&devices, &network, epoch, total, &paid));
                 }
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(1000));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(count: usize, cheaters_bps: u32, family: &str) -> FleetConfig {
+        FleetConfig {
+            count,
+            cheaters_bps,
+            networks: vec![FleetNetwork {
+                name: "net".into(),
+                family: family.into(),
+                unit: "celsius".into(),
+            }],
+            center: (52.52, 13.405),
+            spread_deg: 0.03,
+            seed: 3,
+        }
+    }
+
+    fn coverage_net(params: CoverageParams) -> CoverageNet {
+        CoverageNet {
+            name: "net".into(),
+            params,
+            radio: RadioModel::default(),
+        }
+    }
+
+    const CLOCK: EpochClock = EpochClock {
+        genesis_time_ms: 1_700_000_000_000,
+        epoch_ms: 3_600_000,
+    };
+
+    fn round_at(round: u64, draw: u8) -> BeaconRound {
+        let start_ms = CLOCK.genesis_time_ms + round * 900_000;
+        BeaconRound {
+            round,
+            start_ms,
+            end_ms: start_ms + 900_000,
+            height: 10 + round,
+            draw: Hash::of(&[draw]),
+        }
+    }
+
+    #[test]
+    fn strategies_fit_their_families() {
+        let fitting = |family: &str| -> Vec<Strategy> {
+            Strategy::CHEATS
+                .iter()
+                .copied()
+                .filter(|s| s.fits(family))
+                .collect()
+        };
+        use Strategy::*;
+        assert_eq!(
+            fitting("uptime"),
+            [Replay, ForgedTimestamp, WrongKey, IgnoresProbes]
+        );
+        assert_eq!(
+            fitting("sensor"),
+            [Replay, ForgedTimestamp, WrongKey, Outlier, Stacked]
+        );
+        assert_eq!(
+            fitting("coverage"),
+            [
+                Replay,
+                ForgedTimestamp,
+                WrongKey,
+                Stacked,
+                Spoofer,
+                Colluder,
+                Relay,
+                NoBeacon
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&[NoBeacon, Spoofer]).unwrap(),
+            r#"["no_beacon","spoofer"]"#
+        );
+    }
+
+    #[test]
+    fn coverage_cheaters_are_placed_as_their_strategy_says() {
+        let devices = build(&config(400, 5_000, "coverage"));
+        let center = Position::new(52.52, 13.405);
+        let mut clusters: BTreeMap<u32, Vec<&SimDevice>> = BTreeMap::new();
+        for d in &devices {
+            let off = d.position().distance_m(&d.asserted());
+            match d.strategy {
+                Strategy::Spoofer => {
+                    assert!((29_000.0..61_000.0).contains(&off), "spoofed by {off} m")
+                }
+                Strategy::Colluder => clusters.entry(d.cluster.unwrap()).or_default().push(d),
+                Strategy::Relay => {
+                    let far = center.distance_m(&d.position());
+                    assert!((59_000.0..91_000.0).contains(&far), "relay {far} m out");
+                    assert!(off < 15.0);
+                }
+                Strategy::Stacked => assert_eq!(d.cell, devices_stack_cell(&devices)),
+                _ => {
+                    // Honest places: the asserted cell is where the device is,
+                    // spread over the coverage area (not the sensor spread).
+                    assert!(off < 15.0);
+                    assert!((d.lat - 52.52).abs() <= COVERAGE_MIN_SPREAD_DEG);
+                }
+            }
+            if d.strategy != Strategy::Colluder {
+                assert_eq!(d.cluster, None);
+            }
+        }
+        // Clusters of 3 to 5 hotspots in one spot, asserting spread-out places (the
+        // last may be short: the fleet ran out of colluders).
+        assert!(clusters.len() >= 5);
+        let last = *clusters.keys().last().unwrap();
+        for (n, members) in &clusters {
+            assert!(members.len() <= 5 && (members.len() >= 3 || *n == last));
+            let spot = members[0].position();
+            let asserted: BTreeSet<u64> = members.iter().map(|m| m.cell).collect();
+            assert_eq!(asserted.len(), members.len());
+            for m in members {
+                assert_eq!(m.position(), spot);
+            }
+        }
+    }
+
+    fn devices_stack_cell(devices: &[SimDevice]) -> u64 {
+        devices
+            .iter()
+            .find(|d| d.strategy == Strategy::Stacked)
+            .unwrap()
+            .cell
+    }
+
+    #[test]
+    fn sensor_and_uptime_devices_are_where_they_say() {
+        for family in ["sensor", "uptime"] {
+            for d in build(&config(200, 3_000, family)) {
+                assert_eq!(d.cell, cell_of(d.lat, d.lon));
+                assert!((d.lat - 52.52).abs() <= 0.03);
+            }
+        }
+    }
+
+    #[test]
+    fn coverage_hotspots_send_no_heartbeats() {
+        let mut cfg = config(30, 0, "coverage");
+        cfg.networks.push(FleetNetwork {
+            name: "up".into(),
+            family: "uptime".into(),
+            unit: String::new(),
+        });
+        let mut devices = build(&cfg);
+        let mut rng = StdRng::seed_from_u64(1);
+        let reports = round(
+            &mut devices,
+            &CLOCK,
+            CLOCK.genesis_time_ms + 5,
+            cfg.center,
+            &mut rng,
+        );
+        assert_eq!(reports.len(), 15);
+        assert!(reports.iter().all(|r| r.report.network == "up"));
+    }
+
+    /// One round with every kind of hotspot: who beacons, who witnesses what, and
+    /// that each report is one the verifier can place in the round.
+    #[test]
+    fn a_coverage_round_beacons_and_witnesses() {
+        let mut devices = build(&config(200, 4_000, "coverage"));
+        let params = CoverageParams {
+            beacon_bps: 3_000,
+            ..CoverageParams::default()
+        };
+        let net = coverage_net(params.clone());
+        let r = round_at(40, 1);
+        let now = r.start_ms + 2_000;
+        let mut rng = StdRng::seed_from_u64(5);
+        let reports = coverage_round(&mut devices, &net, &CLOCK, &r, now, &mut rng);
+
+        let by_id: BTreeMap<DeviceId, &SimDevice> = devices.iter().map(|d| (d.id(), d)).collect();
+        let mut beacons: BTreeMap<Hash, DeviceId> = BTreeMap::new();
+        let mut witnesses: Vec<(&SimDevice, Hash, i32, i32, u64, u64)> = Vec::new();
+        let mut last_seq: BTreeMap<DeviceId, u64> = BTreeMap::new();
+        for rep in &reports {
+            let d = by_id[&rep.report.device];
+            // Sequence numbers increase along the list (the oracle refuses a
+            // sequence number at or below the device's last).
+            let last = last_seq.entry(d.id()).or_insert(0);
+            assert!(d.strategy == Strategy::Replay || rep.report.seq > *last);
+            *last = rep.report.seq;
+            match rep.report.body {
+                ReportBody::Beacon {
+                    round,
+                    draw,
+                    tx_power_centi_dbm,
+                } => {
+                    assert!(drawn(&params, &r, &d.id()));
+                    assert_ne!(d.strategy, Strategy::NoBeacon);
+                    if d.strategy == Strategy::Honest {
+                        assert_eq!((round, draw), (r.round, r.draw));
+                        assert_eq!(tx_power_centi_dbm, TX_POWER_CENTI_DBM);
+                        assert_eq!(rep.report.timestamp_ms, now);
+                        assert!(rep.verify_signature());
+                    }
+                    beacons.insert(rep.hash(), d.id());
+                }
+                ReportBody::Witness {
+                    beacon,
+                    rssi_centi_dbm,
+                    snr_centi_db,
+                    frequency_hz,
+                    received_ms,
+                } => {
+                    let sender = beacons[&beacon];
+                    assert_ne!(sender, d.id());
+                    assert_eq!(frequency_hz, beacon_frequency_hz(&params, &r, &sender));
+                    assert!(received_ms > now && received_ms <= now + RECEIVE_DELAY_MS);
+                    witnesses.push((d, beacon, rssi_centi_dbm, snr_centi_db, received_ms, 0));
+                }
+                _ => panic!("a coverage hotspot sent {:?}", rep.report.body),
+            }
+        }
+        // Every drawn hotspot beacons, but those that never do.
+        for d in &devices {
+            let sent = beacons.values().any(|b| *b == d.id());
+            let should = drawn(&params, &r, &d.id()) && d.strategy != Strategy::NoBeacon;
+            assert_eq!(sent, should, "{:?}", d.strategy);
+        }
+        assert!(beacons.len() > 40);
+        let honest: Vec<_> = witnesses
+            .iter()
+            .filter(|w| w.0.strategy == Strategy::Honest)
+            .collect();
+        // Heard by many, not by all.
+        let honest_count = devices
+            .iter()
+            .filter(|d| d.strategy == Strategy::Honest)
+            .count();
+        assert!(honest.len() > beacons.len() * honest_count / 10);
+        assert!(honest.len() < beacons.len() * honest_count * 9 / 10);
+        for w in &witnesses {
+            let sender = by_id[&beacons[&w.1]];
+            match w.0.strategy {
+                // Relays copy (or, rarely, really hear): checked below.
+                Strategy::Relay => {}
+                // Colluders report their mates' beacons loud.
+                Strategy::Colluder if sender.cluster == w.0.cluster => {
+                    assert!((-7_000..=-4_000).contains(&w.2));
+                }
+                _ => {
+                    assert!(w.2 >= -12_500, "below sensitivity: {}", w.2);
+                    assert_eq!(w.3, w.2 + 12_000);
+                }
+            }
+        }
+        // Each relay witnesses every beacon an honest hotspot heard, once, by
+        // copying an honest witness exactly unless its own radio heard it.
+        let mut copies = 0;
+        for relay in devices.iter().filter(|d| d.strategy == Strategy::Relay) {
+            for (id, sender) in &beacons {
+                if *sender == relay.id() || !honest.iter().any(|h| h.1 == *id) {
+                    continue;
+                }
+                let mine: Vec<_> = witnesses
+                    .iter()
+                    .filter(|w| w.0.id() == relay.id() && w.1 == *id)
+                    .collect();
+                assert_eq!(mine.len(), 1);
+                let w = mine[0];
+                if honest
+                    .iter()
+                    .any(|h| (h.1, h.2, h.3, h.4) == (w.1, w.2, w.3, w.4))
+                {
+                    copies += 1;
+                }
+            }
+        }
+        assert!(copies > beacons.len());
+        // Every colluder witnesses each beacon of its cluster.
+        for (id, sender) in &beacons {
+            let s = by_id[sender];
+            if s.strategy != Strategy::Colluder {
+                continue;
+            }
+            for mate in devices
+                .iter()
+                .filter(|m| m.cluster == s.cluster && m.id() != *sender)
+            {
+                assert!(witnesses
+                    .iter()
+                    .any(|w| w.0.id() == mate.id() && w.1 == *id));
+            }
+        }
+    }
+
+    #[test]
+    fn a_coverage_round_is_deterministic_given_its_inputs() {
+        let net = coverage_net(CoverageParams::default());
+        let r = round_at(7, 2);
+        let play = || {
+            let mut devices = build(&config(120, 3_000, "coverage"));
+            let mut rng = StdRng::seed_from_u64(8);
+            coverage_round(&mut devices, &net, &CLOCK, &r, r.start_ms + 100, &mut rng)
+        };
+        let a = play();
+        assert!(!a.is_empty());
+        assert_eq!(a, play());
+    }
+
+    #[test]
+    fn a_late_call_keeps_reports_inside_the_round() {
+        let mut devices = build(&config(100, 0, "coverage"));
+        let net = coverage_net(CoverageParams {
+            beacon_bps: 10_000,
+            ..CoverageParams::default()
+        });
+        let r = round_at(3, 3);
+        let mut rng = StdRng::seed_from_u64(1);
+        let reports = coverage_round(&mut devices, &net, &CLOCK, &r, r.end_ms + 5_000, &mut rng);
+        assert!(!reports.is_empty());
+        for rep in &reports {
+            assert!((r.start_ms..r.end_ms).contains(&rep.report.timestamp_ms));
+            if let ReportBody::Witness { received_ms, .. } = rep.report.body {
+                assert!((r.start_ms..r.end_ms).contains(&received_ms));
+            }
+        }
+    }
+
+    #[test]
+    fn due_rounds_play_running_rounds_once_and_skip_ended_ones() {
+        let rounds: Vec<BeaconRound> = (10..14).map(|i| round_at(i, i as u8)).collect();
+        let mut next = 0;
+        // In round 12: 10 and 11 are over (skipped), 12 is played, 13 waits.
+        let now = rounds[2].start_ms + 1_000;
+        assert_eq!(due_rounds(&rounds, &mut next, now, 200), vec![rounds[2]]);
+        assert_eq!(next, 13);
+        // Played once only.
+        assert_eq!(due_rounds(&rounds, &mut next, now + 1_000, 200), vec![]);
+        // Too close to its end to fit a beacon and its witnesses: skipped.
+        let now = rounds[3].end_ms - 100;
+        assert_eq!(due_rounds(&rounds, &mut next, now, 200), vec![]);
+        assert_eq!(next, 14);
+    }
+
+    #[test]
+    fn epoch_share_lists_every_strategy_of_the_network() {
+        let devices = build(&config(100, 5_000, "coverage"));
+        let honest = devices
+            .iter()
+            .find(|d| d.strategy == Strategy::Honest)
+            .unwrap();
+        let spoofer = devices
+            .iter()
+            .find(|d| d.strategy == Strategy::Spoofer)
+            .unwrap();
+        let paid = BTreeMap::from([(honest.id(), 900), (spoofer.id(), 100)]);
+        let share = epoch_share(&devices, "net", 4, 1_000, &paid);
+        assert_eq!(share.by_strategy[&Strategy::Honest], 900);
+        assert_eq!(share.by_strategy[&Strategy::Spoofer], 100);
+        assert_eq!(share.by_strategy[&Strategy::Colluder], 0);
+        assert_eq!(share.by_strategy.len(), 9);
+        assert_eq!(share.cheaters_bps(), 1_000);
+        assert!(epoch_share(&devices, "other", 4, 0, &BTreeMap::new())
+            .by_strategy
+            .is_empty());
+    }
 }

@@ -1,13 +1,15 @@
 //! The device side of Plinth: an SDK to build and send signed reports, the device
 //! agent (`plinth device run`), and a fleet simulator (`plinth device fleet`) with
-//! honest and cheating devices, against which the verifier is measured.
+//! honest and cheating devices, against which the verifier is measured. Coverage
+//! hotspots in the fleet hear each other through a simulated radio ([`radio`]).
 
 pub mod agent;
 pub mod fleet;
+pub mod radio;
 
 use anyhow::{anyhow, Context, Result};
 use plinth_core::{DeviceId, Keypair};
-use plinth_proofs::{Report, ReportBody, SignedReport};
+use plinth_proofs::{BeaconRound, Report, ReportBody, SignedReport};
 use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -135,5 +137,16 @@ impl OracleClient {
 
     pub fn challenges(&self, device: &DeviceId) -> Result<Vec<Challenge>> {
         self.get(&format!("/v1/challenges/{device}"))
+    }
+
+    /// The beacon rounds the oracle drew for a coverage network (those of the
+    /// current and the previous epoch, ascending).
+    pub fn rounds(&self, network: &str) -> Result<Vec<BeaconRound>> {
+        #[derive(Deserialize)]
+        struct Resp {
+            rounds: Vec<BeaconRound>,
+        }
+        let resp: Resp = self.get(&format!("/v1/rounds/{network}"))?;
+        Ok(resp.rounds)
     }
 }
