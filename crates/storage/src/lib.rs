@@ -1,0 +1,43 @@
+//! Plinth's storage network: a consumer's file committed as a merkle root, kept by
+//! a provider's agent, and checked every epoch by challenges on random segments.
+//!
+//! ```text
+//!  client::put ── Commitment::of_reader ──▶ Manifest {root, size, chunk_size} ──▶ ledger deal
+//!        │                                                                          │
+//!        └─ PUT manifest + chunk hashes, then chunks ─▶ agent (disk, fsync) ◀── DealSource
+//!                                                         │      ▲
+//!  client::get ◀── chunks, each checked against the root ─┘      │ StorageChallenge
+//!                                                                │ (block hash, deal, epoch)
+//!  oracle ── StorageChallenge::derive ──▶ POST prove ──▶ StorageProof ──▶ verify_proof
+//! ```
+//!
+//! - [`tree`]: the merkle tree (BLAKE3's own, keyed): the root of a file is
+//!   `blake3::keyed_hash(&tree::KEY, file)`; paths and their check.
+//! - [`manifest`]: a deal's [`Manifest`] (root, size, chunk size), chunk checks, and
+//!   [`Commitment`] (manifest plus the tree over chunk hashes).
+//! - [`challenge`] and [`proof`]: [`StorageChallenge`] drawn from a block hash,
+//!   [`StorageProof`] carrying the challenged segments' bytes, [`verify_proof`].
+//! - `agent` and `client` (feature `agent`, on by default): the provider's HTTP
+//!   agent, which stores deals on disk, serves them and answers challenges, with the
+//!   cheating behaviours the fleet simulator needs; and the blocking client.
+//!
+//! Everything but `agent` and `client` is pure: no I/O but a caller's `Read`, no
+//! clock, no randomness but the seed passed in.
+
+pub mod challenge;
+pub mod manifest;
+pub mod proof;
+pub mod tree;
+
+pub use challenge::{
+    challenge_indices, StorageChallenge, DEFAULT_CHALLENGE_ITEMS, MAX_CHALLENGE_ITEMS,
+};
+pub use manifest::{
+    ChunkError, CommitError, Commitment, HashListError, Manifest, ManifestError, CHUNK_SIZE,
+    MAX_CHUNK_SIZE, MAX_DEAL_SIZE,
+};
+pub use proof::{
+    prove_from_memory, prove_segment, verify_proof, verify_proofs, ProofError, ProofItem,
+    StorageProof, MAX_PROOF_BYTES,
+};
+pub use tree::{verify_path, MerkleTree, SEGMENT_SIZE};
