@@ -51,6 +51,21 @@ pub fn run(
             };
             Work::Sensor { unit, value_milli }
         }
+        "coverage" => {
+            let params = match plinth_proofs::Family::from_network(
+                "coverage",
+                &net["params"].to_string(),
+            )? {
+                plinth_proofs::Family::Coverage(p) => p,
+                _ => unreachable!("a coverage family"),
+            };
+            // 27 dBm, a typical LoRa hotspot's EIRP, within the network's limit.
+            let tx_power_centi_dbm = (params.max_tx_power_dbm * 100).min(2_700);
+            Work::Coverage {
+                params,
+                tx_power_centi_dbm,
+            }
+        }
         other => bail!("no device agent for the `{other}` family"),
     };
     println!(
@@ -83,7 +98,9 @@ pub fn fleet(
     let networks: Vec<serde_json::Value> = ctx.client().get("/v1/networks")?;
     let networks: Vec<FleetNetwork> = networks
         .iter()
-        .filter(|n| n["family"] == "sensor" || n["family"] == "uptime")
+        .filter(|n| {
+            ["sensor", "uptime", "coverage"].contains(&n["family"].as_str().unwrap_or_default())
+        })
         .map(|n| FleetNetwork {
             name: n["name"].as_str().unwrap_or_default().to_string(),
             family: n["family"].as_str().unwrap_or_default().to_string(),
@@ -94,7 +111,7 @@ pub fn fleet(
         })
         .collect();
     if networks.is_empty() {
-        bail!("the chain has no sensor or uptime network for the fleet");
+        bail!("the chain has no sensor, uptime or coverage network for the fleet");
     }
     let cfg = FleetConfig {
         count,

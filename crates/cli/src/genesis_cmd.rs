@@ -133,12 +133,17 @@ rounds_per_epoch = 3
 beacon_bps = 3333
 # Witnesses in the same or an adjacent H3 cell at this resolution prove nothing.
 resolution = 8
-max_range_m = 100000
+max_range_m = 40000
 # Beacons may declare at most this EIRP; an RSSI above free-space path loss at
 # the asserted distance plus this margin is refused.
 max_tx_power_dbm = 36
 gain_margin_db = 6
 max_witnesses_per_beacon = 14
+# A hotspot with at least `suspect_links` distinct too-strong links (more than
+# any of its counterparts), or that many too-far links making up
+# `suspect_far_share_bps` of its links, is a location suspect for the epoch.
+suspect_links = 2
+suspect_far_share_bps = 3000
 # HIP-17 hex density scaling: Helium's mainnet table unless set, e.g.
 # density = [{{ res = 8, n = 2, target = 1, max = 4 }}, {{ res = 10, n = 2, target = 1, max = 1 }}]
 "#

@@ -27,6 +27,17 @@
 //! outside the round, it repeats a witness of the same hotspot (duplicate), or it
 //! copies another witness's exact measurement (a relay).
 //!
+//! **Location suspects.** One implausible link proves little (either end may lie,
+//! or the radio carried far), so a hotspot is judged on all of its links of the
+//! epoch ([`location_suspects`]): most of them out of range of its asserted place,
+//! or more too-strong links than any hotspot it is linked with. A suspect's beacons
+//! and witnesses are refused for the epoch.
+//!
+//! **Tally.** A beaconer scores `beacon_weight` per valid witness, up to
+//! `max_witnesses_per_beacon`; at most that many of a beacon's valid witnesses
+//! (picked by a hash of beacon and witness) score `witness_weight`, and none that
+//! was drawn in a round of the epoch and sent no valid beacon for it.
+//!
 //! **Density.** Stacked hotspots do not multiply rewards: every score is multiplied
 //! by the hotspot's transmit scale from HIP-17 hex density scaling
 //! ([`transmit_scales`]).
@@ -131,13 +142,20 @@ pub struct CoverageParams {
     pub witness_weight: u64,
     /// The HIP-17 density table, coarsest to finest resolution.
     pub density: Vec<DensityLevel>,
+    /// Location suspects earn nothing for the epoch (see [`location_suspects`]):
+    /// the least number of distinct other hotspots a hotspot's too-strong (or
+    /// too-far) links must involve. 0 turns the rule off.
+    pub suspect_links: u64,
+    /// The share of a hotspot's judged links that must be too far, with at least
+    /// `suspect_links` of them, to make it a suspect, basis points.
+    pub suspect_far_share_bps: u64,
 }
 
 impl Default for CoverageParams {
     fn default() -> Self {
         CoverageParams {
             resolution: 8,
-            max_range_m: 100_000,
+            max_range_m: 40_000,
             rounds_per_epoch: 4,
             beacon_bps: 2_500,
             // US915 sub-band 2 uplink channels.
@@ -148,6 +166,8 @@ impl Default for CoverageParams {
             beacon_weight: SCORE_ONE,
             witness_weight: SCORE_ONE,
             density: HIP17_MAINNET.to_vec(),
+            suspect_links: 2,
+            suspect_far_share_bps: 3_000,
         }
     }
 }
@@ -179,6 +199,9 @@ impl CoverageParams {
         if !(-50..=80).contains(&self.max_tx_power_dbm) || !(0..=40).contains(&self.gain_margin_db)
         {
             return Err("max_tx_power_dbm must be -50..=80 and gain_margin_db 0..=40".into());
+        }
+        if self.suspect_far_share_bps > 10_000 {
+            return Err("suspect_far_share_bps must be at most 10000".into());
         }
         if self.max_witnesses_per_beacon == 0 {
             return Err("max_witnesses_per_beacon must be positive".into());
@@ -397,6 +420,7 @@ type Measurement = (i32, i32, u64);
 
 /// What the verifier keeps of an accepted beacon.
 struct Beacon {
+    round: u64,
     device: DeviceId,
     owner: plinth_core::Address,
     /// The beaconer's asserted cell and its k-ring 1 at `params.resolution`.
@@ -408,6 +432,98 @@ struct Beacon {
     /// `tx power + margin − 20·log10(f) + 147.55`, hundredths: the RSSI bound is
     /// this minus `20·log10(distance)`.
     budget_centi: i64,
+}
+
+/// The links between hotspots an epoch's witnesses make, as the geometry rules
+/// judged them: `(witness, beaconer)` pairs.
+#[derive(Debug, Default, Clone)]
+pub struct Links {
+    /// Witnesses that reached the geometry rules (valid, too close, too far, too
+    /// strong).
+    pub judged: Vec<(DeviceId, DeviceId)>,
+    /// Refused as too far.
+    pub too_far: Vec<(DeviceId, DeviceId)>,
+    /// Refused as stronger than free space allows.
+    pub too_strong: Vec<(DeviceId, DeviceId)>,
+}
+
+fn neighbours(
+    pairs: &[(DeviceId, DeviceId)],
+) -> BTreeMap<DeviceId, std::collections::HashSet<DeviceId>> {
+    let mut adj: BTreeMap<DeviceId, std::collections::HashSet<DeviceId>> = BTreeMap::new();
+    for (a, b) in pairs {
+        if a != b {
+            adj.entry(*a).or_default().insert(*b);
+            adj.entry(*b).or_default().insert(*a);
+        }
+    }
+    adj
+}
+
+/// The location suspects of an epoch: hotspots whose asserted place disagrees with
+/// what others heard. Two kinds of evidence:
+///
+/// - **Too far, for most of its links.** Long-range receptions happen, so a few
+///   too-far links mean nothing; but a hotspot that has at least `min_links`
+///   distinct too-far counterparts making up at least `far_share_bps` of all the
+///   hotspots it was judged against is not where it says (a spoofer's real
+///   neighbours are mostly far from its asserted place).
+/// - **Too strong.** A signal stronger than free space allows is physically
+///   impossible if both places are true, so one end lies. Repeatedly, the hotspot
+///   with the most distinct too-strong counterparts (ties: the lowest id) becomes a
+///   suspect and its links are dropped, while that count is at least `min_links`.
+///   Colluders that fake strong witnesses of each other, or a hotspot heard loud by
+///   several honest neighbours it claims to be far from, are picked before any of
+///   those neighbours; after them, the neighbours have nothing left against them.
+///
+/// `min_links` 0 turns both off. Several sybils (at least `min_links`) that fake
+/// too-strong witnesses of one honest hotspot, and nothing else, can get it
+/// suspected: the price of the rule, and why `min_links` should not be 1.
+pub fn location_suspects(
+    links: &Links,
+    min_links: u64,
+    far_share_bps: u64,
+) -> std::collections::BTreeSet<DeviceId> {
+    use std::collections::BTreeSet;
+    let mut suspects = BTreeSet::new();
+    if min_links == 0 {
+        return suspects;
+    }
+    let judged = neighbours(&links.judged);
+    for (d, far) in neighbours(&links.too_far) {
+        let total = judged.get(&d).map_or(0, |n| n.len()) as u64;
+        if far.len() as u64 >= min_links && far.len() as u64 * 10_000 >= far_share_bps * total {
+            suspects.insert(d);
+        }
+    }
+    let mut adj = neighbours(&links.too_strong);
+    for d in &suspects {
+        for n in adj.remove(d).unwrap_or_default() {
+            if let Some(set) = adj.get_mut(&n) {
+                set.remove(d);
+            }
+        }
+    }
+    // (degree, reversed id) so that the last element is the most linked, lowest id.
+    let mut queue: BTreeSet<(usize, std::cmp::Reverse<DeviceId>)> = adj
+        .iter()
+        .map(|(d, n)| (n.len(), std::cmp::Reverse(*d)))
+        .collect();
+    while let Some(&(degree, std::cmp::Reverse(d))) = queue.last() {
+        if (degree as u64) < min_links {
+            break;
+        }
+        queue.remove(&(degree, std::cmp::Reverse(d)));
+        suspects.insert(d);
+        for n in adj.remove(&d).unwrap_or_default() {
+            if let Some(set) = adj.get_mut(&n) {
+                queue.remove(&(set.len(), std::cmp::Reverse(n)));
+                set.remove(&d);
+                queue.insert((set.len(), std::cmp::Reverse(n)));
+            }
+        }
+    }
+    suspects
 }
 
 /// Every witness rule but the duplicate one, in the order they are reported.
@@ -441,7 +557,8 @@ fn check_witness(
             found_hz: frequency_hz,
         });
     }
-    if received_ms < b.start_ms || received_ms >= b.end_ms {
+    // Received inside the round, and reported after it was received.
+    if received_ms < b.start_ms || received_ms >= b.end_ms || r.report.timestamp_ms < received_ms {
         return Err(ScoreRejection::OutsideRound);
     }
     let (home, at) = located.get(&info.id).ok_or(ScoreRejection::UnknownDevice)?;
@@ -450,19 +567,22 @@ fn check_witness(
             resolution: params.resolution,
         });
     }
+    // Signal strength before range: a signal too strong for the asserted distance
+    // is impossible wherever that is (the stronger evidence, for
+    // `location_suspects`); a plausible one from too far is merely out of range.
     let distance_m = haversine_m(b.at, *at);
-    if distance_m > params.max_range_m {
-        return Err(ScoreRejection::TooFar {
-            distance_m,
-            max_m: params.max_range_m,
-        });
-    }
     let max = b.budget_centi - log10_x2000(distance_m.max(1));
     if rssi_centi_dbm as i64 > max {
         return Err(ScoreRejection::RssiTooStrong {
             rssi_centi_dbm,
             max_centi_dbm: max.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
             distance_m,
+        });
+    }
+    if distance_m > params.max_range_m {
+        return Err(ScoreRejection::TooFar {
+            distance_m,
+            max_m: params.max_range_m,
         });
     }
     Ok(())
@@ -581,6 +701,7 @@ pub fn score(
                 beacons.insert(
                     *id,
                     Beacon {
+                        round,
                         device: info.id,
                         owner: info.owner,
                         near,
@@ -627,6 +748,8 @@ pub fn score(
     // Valid so far, per beacon: (measurement, report index).
     let mut valid: HashMap<Hash, Vec<(Measurement, usize)>> = HashMap::new();
     let mut last: Option<(DeviceId, Hash)> = None;
+    // How the geometry rules judged the links between hotspots.
+    let mut links = Links::default();
     for (i, ((r, info), verdict)) in witnesses_in.iter().zip(checks).enumerate() {
         let ReportBody::Witness {
             beacon,
@@ -650,6 +773,19 @@ pub fn score(
                 other
             }
         };
+        let pair = || (info.id, beacons[&beacon].device);
+        match &verdict {
+            Ok(()) | Err(ScoreRejection::TooClose { .. }) => links.judged.push(pair()),
+            Err(ScoreRejection::TooFar { .. }) => {
+                links.judged.push(pair());
+                links.too_far.push(pair());
+            }
+            Err(ScoreRejection::RssiTooStrong { .. }) => {
+                links.judged.push(pair());
+                links.too_strong.push(pair());
+            }
+            Err(_) => {}
+        }
         match verdict {
             Err(why) => out.rejections.push(Rejected::of(r, why)),
             Ok(()) => valid
@@ -659,11 +795,56 @@ pub fn score(
         }
     }
 
-    // Copied measurements, then the tally.
+    // Location suspects: their beacons and witnesses do not count.
+    let suspects = location_suspects(&links, params.suspect_links, params.suspect_far_share_bps);
+    let mut suspect_beacons: Vec<(&Hash, &Beacon)> = beacons
+        .iter()
+        .filter(|(_, b)| suspects.contains(&b.device))
+        .collect();
+    suspect_beacons.sort_unstable_by_key(|(id, _)| **id);
+    for (id, b) in suspect_beacons {
+        out.rejections.push(Rejected {
+            report: *id,
+            device: b.device,
+            why: ScoreRejection::LocationSuspect,
+        });
+    }
+    // Hotspots drawn in a round that sent no valid beacon for it earn no witness
+    // credit this epoch (their witnesses still count for the beaconers).
+    let beaconed: std::collections::HashSet<(DeviceId, u64)> =
+        beacons.values().map(|b| (b.device, b.round)).collect();
+    let missed: std::collections::HashSet<DeviceId> = devices
+        .values()
+        .filter(|d| d.active)
+        .filter(|d| {
+            by_round
+                .values()
+                .any(|r| drawn(params, r, &d.id) && !beaconed.contains(&(d.id, r.round)))
+        })
+        .map(|d| d.id)
+        .collect();
+
+    // Per beacon: suspects out, copied measurements out, then the tally: the
+    // beaconer scores per valid witness up to the cap, and up to the cap of the
+    // valid witnesses, picked by a hash of beacon and witness, score a witnessing.
     let mut raw: HashMap<DeviceId, u128> = HashMap::new();
+    let mut valid: Vec<(Hash, Vec<(Measurement, usize)>)> = valid.into_iter().collect();
+    valid.sort_unstable_by_key(|(b, _)| *b);
     for (beacon, mut ws) in valid {
+        let b = &beacons[&beacon];
+        let beacon_suspect = suspects.contains(&b.device);
+        ws.retain(|(_, idx)| {
+            let (r, _) = witnesses_in[*idx];
+            if beacon_suspect || suspects.contains(&r.report.device) {
+                out.rejections
+                    .push(Rejected::of(r, ScoreRejection::LocationSuspect));
+                false
+            } else {
+                true
+            }
+        });
         ws.sort_unstable();
-        let mut kept = 0u64;
+        let mut kept: Vec<DeviceId> = Vec::new();
         let mut j = 0;
         while j < ws.len() {
             let mut k = j + 1;
@@ -677,15 +858,26 @@ pub fn score(
                         .push(Rejected::of(r, ScoreRejection::CopiedMeasurement));
                 }
             } else {
-                let (r, _) = witnesses_in[ws[j].1];
-                *raw.entry(r.report.device).or_insert(0) += params.witness_weight as u128;
-                kept += 1;
+                kept.push(witnesses_in[ws[j].1].0.report.device);
             }
             j = k;
         }
-        let b = &beacons[&beacon];
+        let cap = params.max_witnesses_per_beacon as usize;
         *raw.entry(b.device).or_insert(0) +=
-            params.beacon_weight as u128 * kept.min(params.max_witnesses_per_beacon) as u128;
+            params.beacon_weight as u128 * kept.len().min(cap) as u128;
+        if kept.len() > cap {
+            kept.sort_by_cached_key(|w| {
+                let mut bytes = beacon.as_bytes().to_vec();
+                bytes.extend_from_slice(w.key().as_bytes());
+                Hash::tagged("plinth/coverage/pick", &bytes)
+            });
+            kept.truncate(cap);
+        }
+        for w in kept {
+            if !missed.contains(&w) {
+                *raw.entry(w).or_insert(0) += params.witness_weight as u128;
+            }
+        }
     }
     let scales = transmit_scales(params, devices);
     for (device, r) in raw {
@@ -718,6 +910,30 @@ mod tests {
         draw: Hash([7; 32]),
     };
     const F0: u64 = 903_900_000;
+
+    fn half_drawn() -> CoverageParams {
+        CoverageParams {
+            beacon_bps: 5_000,
+            channels_hz: vec![F0],
+            ..CoverageParams::default()
+        }
+    }
+
+    /// A round like [`ROUND`] whose draw picks every hotspot of `drawn_ids` and
+    /// none of `not`: witnesses that were drawn and did not beacon would earn no
+    /// witness credit.
+    fn round_drawing(p: &CoverageParams, drawn_ids: &[&Hotspot], not: &[&Hotspot]) -> BeaconRound {
+        (0u64..)
+            .map(|i| BeaconRound {
+                draw: Hash::of(&i.to_be_bytes()),
+                ..ROUND
+            })
+            .find(|r| {
+                drawn_ids.iter().all(|h| drawn(p, r, &h.info.id))
+                    && not.iter().all(|h| !drawn(p, r, &h.info.id))
+            })
+            .unwrap()
+    }
 
     fn all_drawn() -> CoverageParams {
         CoverageParams {
@@ -865,14 +1081,15 @@ mod tests {
     /// 6 dB margin the strongest plausible RSSI is 27 + 6 − 105.56 = −72.56 dBm.
     #[test]
     fn rssi_above_free_space_at_the_asserted_distance_is_refused() {
-        let p = all_drawn();
+        let p = half_drawn();
         let b = hotspot(1, 1, cell(0.0, 0.0));
         let w = hotspot(2, 2, cell(5_000.0, 0.0));
+        let round = round_drawing(&p, &[&b], &[&w]);
         let d = distance_m(b.info.location, w.info.location).unwrap();
         assert!((4_990..5_020).contains(&d), "{d}");
         let bound = max_rssi_centi_dbm(&p, 2_700, d, F0);
         assert!((-7_259..=-7_253).contains(&bound), "{bound}");
-        let bc = beacon(&b, &ROUND, 27);
+        let bc = beacon(&b, &round, 27);
         let strong = witness(&w, &bc, -6_000, F0, 100_050);
         let devices = registry(&[&b, &w]);
         let out = score(
@@ -880,7 +1097,7 @@ mod tests {
             &WINDOW,
             &devices,
             &[bc.clone(), strong.clone()],
-            &[ROUND],
+            &[round],
         );
         match why_of(&out, &strong) {
             Some(ScoreRejection::RssiTooStrong {
@@ -897,11 +1114,11 @@ mod tests {
         assert!(out.scores.is_empty(), "no valid witness, nobody earns");
         // Just under the bound passes; just over does not.
         let ok = witness(&w, &bc, bound as i32, F0, 100_050);
-        let out = score(&p, &WINDOW, &devices, &[bc.clone(), ok.clone()], &[ROUND]);
+        let out = score(&p, &WINDOW, &devices, &[bc.clone(), ok.clone()], &[round]);
         assert_eq!(why_of(&out, &ok), None);
         assert_eq!(out.scores.len(), 2);
         let over = witness(&w, &bc, bound as i32 + 1, F0, 100_050);
-        let out = score(&p, &WINDOW, &devices, &[bc, over.clone()], &[ROUND]);
+        let out = score(&p, &WINDOW, &devices, &[bc, over.clone()], &[round]);
         assert!(matches!(
             why_of(&out, &over),
             Some(ScoreRejection::RssiTooStrong { .. })
@@ -913,18 +1130,23 @@ mod tests {
         // No density scaling here: `near` shares b's res-8 hex.
         let p = CoverageParams {
             density: Vec::new(),
-            ..all_drawn()
+            ..half_drawn()
         };
         let b = hotspot(1, 1, cell(0.0, 0.0));
         let w = hotspot(2, 2, cell(5_000.0, 0.0));
         let sibling = hotspot(3, 1, cell(0.0, 5_000.0)); // same owner as b
         let near = hotspot(4, 4, cell(60.0, 0.0)); // same res-8 cell
-        let far = hotspot(5, 5, cell(150_000.0, 0.0)); // 150 km > 100 km range
+        let far = hotspot(5, 5, cell(150_000.0, 0.0)); // 150 km > 40 km range
         let twin = hotspot(6, 6, cell(-5_000.0, 0.0));
         let slow = hotspot(7, 7, cell(-5_000.0, -5_000.0));
         let other = hotspot(8, 8, cell(5_000.0, 5_000.0));
         let devices = registry(&[&b, &w, &sibling, &near, &far, &twin, &slow, &other]);
-        let bc = beacon(&b, &ROUND, 27);
+        let round = round_drawing(
+            &p,
+            &[&b],
+            &[&w, &sibling, &near, &far, &twin, &slow, &other],
+        );
+        let bc = beacon(&b, &round, 27);
         let t = 100_050;
         let good = witness(&w, &bc, -9_000, F0, t);
         let cases: Vec<(SignedReport, ScoreRejection)> = vec![
@@ -951,10 +1173,10 @@ mod tests {
                 ScoreRejection::DuplicateWitness,
             ),
         ];
-        let late = witness(&slow, &bc, -9_000, F0, ROUND.end_ms);
+        let late = witness(&slow, &bc, -9_000, F0, round.end_ms);
         let too_far = witness(&far, &bc, -13_000, F0, t);
         let unknown = {
-            let other_beacon = beacon(&w, &ROUND, 27);
+            let other_beacon = beacon(&w, &round, 27);
             witness(&other, &other_beacon, -9_000, F0, t) // beacon never reported
         };
         let mut reports = vec![
@@ -965,7 +1187,7 @@ mod tests {
             unknown.clone(),
         ];
         reports.extend(cases.iter().map(|(r, _)| r.clone()));
-        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        let out = score(&p, &WINDOW, &devices, &reports, &[round]);
         for (r, want) in &cases {
             if *want == ScoreRejection::DuplicateWitness {
                 // Whichever of the two has the higher hash is the duplicate.
@@ -979,7 +1201,7 @@ mod tests {
         assert_eq!(why_of(&out, &late), Some(ScoreRejection::OutsideRound));
         assert!(matches!(
             why_of(&out, &too_far),
-            Some(ScoreRejection::TooFar { max_m: 100_000, distance_m }) if distance_m > 149_000
+            Some(ScoreRejection::TooFar { max_m: 40_000, distance_m }) if distance_m > 149_000
         ));
         assert_eq!(why_of(&out, &unknown), Some(ScoreRejection::BeaconNotDrawn));
         // Exactly one valid witness: w earns one witnessing, b one beacon witness.
@@ -1090,10 +1312,10 @@ mod tests {
     }
 
     #[test]
-    fn beaconer_earnings_are_capped_per_beacon_and_order_does_not_matter() {
+    fn earnings_are_capped_per_beacon_and_order_does_not_matter() {
         let p = CoverageParams {
             max_witnesses_per_beacon: 3,
-            ..all_drawn()
+            ..half_drawn()
         };
         let b = hotspot(1, 1, cell(0.0, 0.0));
         // Five witnesses on a circle of 10 km, far enough apart not to be stacked.
@@ -1110,19 +1332,24 @@ mod tests {
         let mut all: Vec<&Hotspot> = ws.iter().collect();
         all.push(&b);
         let devices = registry(&all);
-        let bc = beacon(&b, &ROUND, 27);
+        let round = round_drawing(&p, &[&b], &[&ws[0], &ws[1], &ws[2], &ws[3], &ws[4]]);
+        let bc = beacon(&b, &round, 27);
         let mut reports = vec![bc.clone()];
         for (i, w) in ws.iter().enumerate() {
             reports.push(witness(w, &bc, -11_000 - i as i32, F0, 100_050));
         }
-        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        let out = score(&p, &WINDOW, &devices, &reports, &[round]);
         assert!(out.rejections.is_empty(), "{:?}", out.rejections);
         assert_eq!(out.scores[&b.info.id], 3 * SCORE_ONE);
-        for w in &ws {
-            assert_eq!(out.scores[&w.info.id], SCORE_ONE);
-        }
+        // Three of the five witnesses, picked by a hash of beacon and witness,
+        // earn a witnessing; the other two nothing.
+        let paid: Vec<u64> = ws
+            .iter()
+            .filter_map(|w| out.scores.get(&w.info.id).copied())
+            .collect();
+        assert_eq!(paid, vec![SCORE_ONE; 3]);
         reports.reverse();
-        assert_eq!(score(&p, &WINDOW, &devices, &reports, &[ROUND]), out);
+        assert_eq!(score(&p, &WINDOW, &devices, &reports, &[round]), out);
     }
 
     fn info_at(i: u8, location: u64) -> DeviceInfo {
@@ -1228,7 +1455,7 @@ mod tests {
 
     #[test]
     fn stacked_hotspots_do_not_multiply_rewards() {
-        let p = all_drawn();
+        let p = half_drawn();
         let b = hotspot(1, 1, cell(0.0, 0.0));
         let spot = cell(5_000.0, 0.0);
         let stack: Vec<Hotspot> = (0..4).map(|i| hotspot(20 + i, 20 + i, spot)).collect();
@@ -1237,16 +1464,136 @@ mod tests {
         all.push(&b);
         all.push(&lone);
         let devices = registry(&all);
-        let bc = beacon(&b, &ROUND, 27);
+        let round = round_drawing(
+            &p,
+            &[&b],
+            &[&stack[0], &stack[1], &stack[2], &stack[3], &lone],
+        );
+        let bc = beacon(&b, &round, 27);
         let mut reports = vec![bc.clone(), witness(&lone, &bc, -9_500, F0, 100_050)];
         for (i, s) in stack.iter().enumerate() {
             reports.push(witness(s, &bc, -9_000 - 10 * i as i32, F0, 100_050));
         }
-        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        let out = score(&p, &WINDOW, &devices, &reports, &[round]);
         assert!(out.rejections.is_empty(), "{:?}", out.rejections);
         let stacked: u64 = stack.iter().map(|s| out.scores[&s.info.id]).sum();
         assert_eq!(stacked, SCORE_ONE, "four stacked earn what one would");
         assert_eq!(out.scores[&lone.info.id], SCORE_ONE);
+    }
+
+    /// Hand-built too-strong links: S with A, B, C, D; A also with E. Degrees:
+    /// S 4, A 2, others 1. With min_links 2, S (4) is picked; its links go, leaving
+    /// A and E with 1 each < 2: S alone. With min_links 1: S, then of A and E the
+    /// lower id, after which the other has none left.
+    ///
+    /// Too far: F has 3 too-far counterparts among 6 judged (50% ≥ 33.33%): a
+    /// suspect with min_links 2. G has 2 too-far among 10 judged (20%): not.
+    #[test]
+    fn the_hotspot_most_at_odds_with_others_is_the_suspect() {
+        let ids: Vec<DeviceId> = (1..=30u8)
+            .map(|i| DeviceId(Keypair::from_seed([i; 32]).public()))
+            .collect();
+        let (s, a, b, c, d, e) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
+        let strong = Links {
+            judged: Vec::new(),
+            too_far: Vec::new(),
+            too_strong: vec![(s, a), (b, s), (s, c), (d, s), (a, e), (s, a)],
+        };
+        let got = location_suspects(&strong, 2, 3_333);
+        assert_eq!(got.into_iter().collect::<Vec<_>>(), vec![s]);
+        let got = location_suspects(&strong, 1, 3_333);
+        assert_eq!(got.len(), 2);
+        assert!(got.contains(&s) && got.contains(&a.min(e)));
+        assert!(location_suspects(&strong, 5, 3_333).is_empty());
+        assert!(location_suspects(&strong, 0, 3_333).is_empty());
+
+        let (f, g) = (ids[10], ids[11]);
+        let mut far = Links::default();
+        for k in 0..6 {
+            far.judged.push((f, ids[12 + k]));
+            if k < 3 {
+                far.too_far.push((ids[12 + k], f));
+            }
+        }
+        for k in 0..10 {
+            far.judged.push((g, ids[18 + k]));
+            if k < 2 {
+                far.too_far.push((g, ids[18 + k]));
+            }
+        }
+        let got = location_suspects(&far, 2, 3_333);
+        assert_eq!(got.into_iter().collect::<Vec<_>>(), vec![f]);
+    }
+
+    /// A spoofer X asserts a place 150 km away while three honest hotspots witness
+    /// its beacon (too far for them) and it witnesses theirs: X has 3 implausible
+    /// counterparts, each honest one 1. X earns nothing and its reports are refused
+    /// as location suspect; the honest hotspots keep what they earn among
+    /// themselves.
+    #[test]
+    fn a_spoofer_heard_by_many_is_a_location_suspect() {
+        let p = CoverageParams {
+            beacon_bps: 10_000,
+            channels_hz: vec![F0],
+            density: Vec::new(),
+            ..CoverageParams::default()
+        };
+        let x = hotspot(1, 1, cell(150_000.0, 0.0));
+        let hs: Vec<Hotspot> = (0..3)
+            .map(|i| hotspot(10 + i, 10 + i, cell(0.0, 6_000.0 * i as f64)))
+            .collect();
+        let mut all: Vec<&Hotspot> = hs.iter().collect();
+        all.push(&x);
+        let devices = registry(&all);
+        let xb = beacon(&x, &ROUND, 27);
+        let mut reports = vec![xb.clone()];
+        let beacons: Vec<SignedReport> = hs.iter().map(|h| beacon(h, &ROUND, 27)).collect();
+        reports.extend(beacons.iter().cloned());
+        for (i, h) in hs.iter().enumerate() {
+            reports.push(witness(h, &xb, -9_000 - i as i32, F0, 100_050));
+            reports.push(witness(&x, &beacons[i], -9_100 - i as i32, F0, 100_050));
+            for (j, other) in beacons.iter().enumerate() {
+                if i != j {
+                    reports.push(witness(
+                        h,
+                        other,
+                        -10_000 - 10 * (i * 3 + j) as i32,
+                        F0,
+                        100_050,
+                    ));
+                }
+            }
+        }
+        let out = score(&p, &WINDOW, &devices, &reports, &[ROUND]);
+        assert_eq!(why_of(&out, &xb), Some(ScoreRejection::LocationSuspect));
+        assert!(!out.scores.contains_key(&x.info.id));
+        for h in &hs {
+            // Two valid witnesses of its beacon, two valid witnessings.
+            assert_eq!(out.scores[&h.info.id], 4 * SCORE_ONE, "{out:?}");
+        }
+    }
+
+    /// Every hotspot is drawn; w witnesses b's beacon but never sends its own: the
+    /// witness counts for b, w earns no witness credit.
+    #[test]
+    fn drawn_hotspots_that_do_not_beacon_earn_no_witness_credit() {
+        let p = CoverageParams {
+            density: Vec::new(),
+            ..all_drawn()
+        };
+        let b = hotspot(1, 1, cell(0.0, 0.0));
+        let w = hotspot(2, 2, cell(5_000.0, 0.0));
+        let devices = registry(&[&b, &w]);
+        let bc = beacon(&b, &ROUND, 27);
+        let wt = witness(&w, &bc, -9_000, F0, 100_050);
+        let out = score(&p, &WINDOW, &devices, &[bc.clone(), wt.clone()], &[ROUND]);
+        assert!(out.rejections.is_empty());
+        assert_eq!(out.scores.get(&b.info.id), Some(&SCORE_ONE));
+        assert_eq!(out.scores.get(&w.info.id), None);
+        // Once w beacons too, its witnessing pays.
+        let wb = beacon(&w, &ROUND, 27);
+        let out = score(&p, &WINDOW, &devices, &[bc, wt, wb], &[ROUND]);
+        assert_eq!(out.scores.get(&w.info.id), Some(&SCORE_ONE));
     }
 
     #[test]

@@ -145,6 +145,9 @@ pub enum ScoreRejection {
     /// Coverage: the same measurement (signal, noise ratio, time) as another
     /// witness of the beacon: a relay replaying someone else's witness.
     CopiedMeasurement,
+    /// Coverage: a beacon or witness of a hotspot whose asserted location
+    /// disagrees with too many others' (see `coverage::location_suspects`).
+    LocationSuspect,
 }
 
 /// A beacon round of a coverage network as the oracle drew it: the block whose hash
