@@ -2,6 +2,7 @@
 
 mod amount;
 mod bench;
+mod bench_consensus;
 mod bench_coverage;
 mod client;
 mod device_cmd;
@@ -487,6 +488,26 @@ enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Finalized transfers per second and submission-to-finality latency of a
+    /// validator set on loopback (all validators in this process, real p2p).
+    Consensus {
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        #[arg(long, default_value_t = 40_000)]
+        txs: usize,
+        #[arg(long, default_value_t = 4_000)]
+        accounts: usize,
+        /// Offered load, transfers per second over all validators (0: unlimited).
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
+        /// Transfers per submission.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        #[arg(long, default_value = "250ms", value_parser = serve::parse_duration)]
+        block_time: Duration,
+        #[arg(long)]
+        json: bool,
+    },
     /// Committed transfers per second through the node's submission path.
     Ledger {
         #[arg(long, default_value_t = 200_000)]
@@ -810,6 +831,23 @@ fn run() -> Result<()> {
         }) => bench_coverage::run(bench_coverage::CoverageBench {
             hotspots,
             witnesses,
+            json,
+        }),
+        Command::Bench(BenchCmd::Consensus {
+            validators,
+            txs,
+            accounts,
+            rate,
+            batch,
+            block_time,
+            json,
+        }) => bench_consensus::consensus(bench_consensus::ConsensusBench {
+            validators,
+            txs,
+            accounts,
+            rate,
+            batch,
+            block_time,
             json,
         }),
         Command::Bench(BenchCmd::Ledger {

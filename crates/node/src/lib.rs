@@ -435,6 +435,14 @@ impl Node {
         self.mempool.lock().expect("mempool lock").batch(max)
     }
 
+    /// Whether every one of `txs` is in the mempool byte for byte: their
+    /// signatures were checked on admission, so a block of them need not check
+    /// them again.
+    pub fn all_pending(&self, txs: &[SignedTx]) -> bool {
+        let pool = self.mempool.lock().expect("mempool lock");
+        txs.iter().all(|t| pool.get(&t.hash()) == Some(t))
+    }
+
     /// Signs a block header as this node's validator.
     pub fn seal(&self, header: BlockHeader, txs: Vec<SignedTx>) -> Block {
         Block::seal(header, txs, &self.key)
