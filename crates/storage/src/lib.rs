@@ -24,7 +24,11 @@
 //! Everything but `agent` and `client` is pure: no I/O but a caller's `Read`, no
 //! clock, no randomness but the seed passed in.
 
+#[cfg(feature = "agent")]
+pub mod agent;
 pub mod challenge;
+#[cfg(feature = "agent")]
+pub mod client;
 pub mod manifest;
 pub mod proof;
 pub mod tree;
@@ -34,7 +38,7 @@ pub use challenge::{
 };
 pub use manifest::{
     ChunkError, CommitError, Commitment, HashListError, Manifest, ManifestError, CHUNK_SIZE,
-    MAX_CHUNK_SIZE, MAX_DEAL_SIZE,
+    MAX_CHUNKS, MAX_CHUNK_SIZE, MAX_DEAL_SIZE,
 };
 pub use proof::{
     prove_from_memory, prove_segment, verify_proof, verify_proofs, ProofError, ProofItem,

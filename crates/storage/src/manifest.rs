@@ -12,10 +12,12 @@ pub const CHUNK_SIZE: u32 = 256 * 1024;
 /// The largest chunk size a deal may name: 4 MiB (an agent buffers one chunk per
 /// upload).
 pub const MAX_CHUNK_SIZE: u32 = 4 * 1024 * 1024;
-/// The largest file one deal may hold: 64 GiB (its chunk hash list, 32 bytes per
-/// chunk, is then at most 8 MiB at the default chunk size). Bigger data is several
-/// deals.
+/// The largest file one deal may hold: 64 GiB. Bigger data is several deals.
 pub const MAX_DEAL_SIZE: u64 = 64 * 1024 * 1024 * 1024;
+/// The most chunks one deal may have, which bounds its chunk hash list to 8 MiB: a
+/// deal of [`MAX_DEAL_SIZE`] at the default chunk size, smaller ones at smaller
+/// chunk sizes.
+pub const MAX_CHUNKS: u64 = 1 << 18;
 
 /// A deal's data commitment: the merkle root of the file, its size, and the chunk
 /// size it is uploaded and served in. The ledger's deal record holds one.
@@ -51,6 +53,8 @@ pub enum ManifestError {
     TooLarge { size: u64, max: u64 },
     #[error("chunk size {chunk_size} is not a power of two from 1024 to {max}", max = MAX_CHUNK_SIZE)]
     BadChunkSize { chunk_size: u32 },
+    #[error("{chunks} chunks is over the limit of {max} per deal: use a larger chunk size", max = MAX_CHUNKS)]
+    TooManyChunks { chunks: u64 },
 }
 
 /// Why a chunk was refused.
@@ -204,6 +208,10 @@ fn check_layout(size: u64, chunk_size: u32) -> Result<(), ManifestError> {
         || chunk_size > MAX_CHUNK_SIZE
     {
         return Err(ManifestError::BadChunkSize { chunk_size });
+    }
+    let chunks = size.div_ceil(chunk_size as u64);
+    if chunks > MAX_CHUNKS {
+        return Err(ManifestError::TooManyChunks { chunks });
     }
     Ok(())
 }
