@@ -120,23 +120,74 @@ fn devnet_pays_rewards_that_audit() {
     let out = net.ok(&["wallet", "rewards", "alice", "--oracle", &oracle]);
     assert!(out.contains("weather"), "{out}");
 
+    audit(&net, &oracle, "weather", epoch);
+
+    // The coverage network: hotspots beacon and witness; an epoch's manifest pays
+    // them, its rewards are claimed, and the audit (which also checks each beacon
+    // round's draw against the chain) passes.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let lora_epoch = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no claimed coverage rewards within 90 s"
+        );
+        let mut found = None;
+        for who in ["alice", "bob", "carol", "dave", "erin"] {
+            let rows: serde_json::Value = serde_json::from_str(
+                &net.ok(&["wallet", "rewards", who, "--oracle", &oracle, "--json"]),
+            )
+            .unwrap();
+            found = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["network"] == "lora" && r["claimed"] == true)
+                .and_then(|r| r["epoch"].as_u64());
+            if found.is_some() {
+                break;
+            }
+        }
+        if let Some(e) = found {
+            break e;
+        }
+        std::thread::sleep(Duration::from_millis(1000));
+    };
+    let on_chain = net.get(&format!("/v1/rewards/lora/{lora_epoch}"));
+    assert!(
+        on_chain["header"]["total"].as_u64().unwrap() > 0,
+        "{on_chain}"
+    );
+    let manifest: serde_json::Value =
+        ureq::get(&format!("{oracle}/v1/manifests/lora/{lora_epoch}"))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap();
+    assert!(
+        manifest["batches"].as_array().unwrap().len() >= 2,
+        "reports and rounds at least: {manifest}"
+    );
+    audit(&net, &oracle, "lora", lora_epoch);
+}
+
+fn audit(net: &Devnet, oracle: &str, network: &str, epoch: u64) {
     let out = Command::new(bin())
         .args([
             "oracle",
             "audit",
             &epoch.to_string(),
             "--network",
-            "weather",
+            network,
             "--node",
             &net.url(),
             "--oracle",
-            &oracle,
+            oracle,
         ])
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "audit failed: {}{}",
+        "audit of {network} failed: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
