@@ -205,6 +205,7 @@ pub fn consensus(b: ConsensusBench) -> Result<()> {
                     partition_prefix: format!("v{i}"),
                     ledger: ledger_cfg.clone(),
                     timeouts: Timeouts::for_block_time(b2.block_time),
+                    track: net.tracker(),
                 },
                 net.oracle.clone(),
                 net.oracle.clone(),

@@ -92,6 +92,7 @@ pub fn run(cfg: NodeFileConfig) -> Result<()> {
                 partition_prefix: "plinth".into(),
                 ledger: ledger_cfg,
                 timeouts: Timeouts::for_block_time(block_time),
+                track: net.tracker(),
             },
             net.oracle.clone(),
             net.oracle.clone(),

@@ -22,7 +22,6 @@ use crate::speculative::{Executed, Executions, Layered};
 use commonware_actor::Feedback;
 use commonware_consensus::marshal::{ancestry::Ancestry, Update};
 use commonware_consensus::simplex::types::Context;
-use commonware_consensus::types::Epoch;
 use commonware_consensus::Reporter;
 use commonware_cryptography::{ed25519, Digested, Digestible as _};
 use commonware_runtime::{Clock, Metrics, Spawner};
@@ -526,10 +525,17 @@ impl Ledger {
     /// Commits finalized blocks as marshal delivers them and acknowledges each
     /// once it is durable. Stops (and with it marshal's delivery) on a block
     /// that cannot be applied.
-    pub async fn run_committer(self, mut rx: mpsc::UnboundedReceiver<(Block, Exact)>) {
+    pub async fn run_committer(
+        self,
+        mut rx: mpsc::UnboundedReceiver<(Block, Exact)>,
+        mut on_commit: impl FnMut(u64) + Send,
+    ) {
         while let Some((block, ack)) = rx.next().await {
             match self.commit(&block) {
-                Ok(()) => ack.acknowledge(),
+                Ok(()) => {
+                    ack.acknowledge();
+                    on_commit(block.header().height);
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "stopping: finalized block not committed");
                     return;
@@ -538,6 +544,3 @@ impl Ledger {
         }
     }
 }
-
-/// The epoch every block of a static validator set is in.
-pub const EPOCH: Epoch = Epoch::zero();

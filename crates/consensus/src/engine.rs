@@ -15,7 +15,8 @@
 //! The engine runs under any commonware runtime: the deterministic one in the
 //! simulation tests, tokio in `plinth node`.
 
-use crate::application::{Ledger, LedgerConfig, Scheme, EPOCH};
+use crate::application::{Ledger, LedgerConfig, Scheme};
+use crate::block::{digest_of, Digest};
 use crate::gossip;
 use commonware_broadcast::buffered;
 use commonware_consensus::marshal::{
@@ -26,20 +27,26 @@ use commonware_consensus::simplex::{
     config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
     elector::RoundRobin,
 };
-use commonware_consensus::types::{FixedEpocher, ViewDelta};
+use commonware_consensus::types::{Epoch, FixedEpocher, ViewDelta};
 use commonware_cryptography::{
-    certificate::{ConstantProvider, Verifier as _},
+    certificate::{Provider as CertificateProvider, Scoped, Verifier as _},
     ed25519,
     sha256::Sha256,
     Digested, Digestible as _, Signer as _,
 };
+use commonware_macros::select;
+use commonware_p2p::utils::mux::{Builder as _, Muxer};
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{buffer::paged::CacheRef, Clock, Handle, Metrics, Spawner, Storage};
 use commonware_storage::archive::immutable;
-use commonware_utils::{ordered::Set, NZDuration, NZUsize, NZU16, NZU64};
+use commonware_utils::{ordered::Set, vec::NonEmptyVec, NZDuration, NZUsize, NZU16, NZU64};
+use futures::StreamExt as _;
+use plinth_node::Node;
 use rand_core::CryptoRng;
+use std::collections::BTreeMap;
 use std::num::{NonZeroU64, NonZeroUsize};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Channel numbers on the p2p network.
@@ -93,7 +100,8 @@ impl Timeouts {
 pub struct ValidatorConfig {
     /// The validator's key: its p2p identity and its consensus signing key.
     pub signer: ed25519::PrivateKey,
-    /// The validator set, in the order of [`Set`].
+    /// The genesis validator set (the set of every epoch on a chain without a
+    /// `[validator_set]` section; otherwise read from the ledger's state).
     pub participants: Set<ed25519::PublicKey>,
     /// Separates this chain's consensus signatures from any other's.
     pub namespace: Vec<u8>,
@@ -101,7 +109,13 @@ pub struct ValidatorConfig {
     pub partition_prefix: String,
     pub ledger: LedgerConfig,
     pub timeouts: Timeouts,
+    /// Tells the p2p network which peers matter for a validator epoch (called
+    /// with the epoch and its set when the validator enters it).
+    pub track: PeerTracker,
 }
+
+/// See [`ValidatorConfig::track`].
+pub type PeerTracker = Box<dyn FnMut(u64, Set<ed25519::PublicKey>) + Send>;
 
 /// The namespace of a chain's consensus messages.
 pub fn namespace(chain_id: &str) -> Vec<u8> {
@@ -198,16 +212,36 @@ async fn run<E, S, R, P, B>(
     P: Provider<PublicKey = ed25519::PublicKey>,
     B: Blocker<PublicKey = ed25519::PublicKey>,
 {
-    let public_key = cfg.signer.public_key();
-    let scheme = Scheme::signer(&cfg.namespace, cfg.participants.clone(), cfg.signer.clone())
-        .expect("this validator's key is in the validator set");
-    let prefix = cfg.partition_prefix.clone();
-    let max_block = cfg.ledger.max_block_bytes + 64 * 1024;
+    let ValidatorConfig {
+        signer,
+        participants: genesis_set,
+        namespace,
+        partition_prefix: prefix,
+        ledger: ledger_cfg,
+        timeouts,
+        mut track,
+    } = cfg;
+    let public_key = signer.public_key();
+    let max_block = ledger_cfg.max_block_bytes + 64 * 1024;
     let mailbox_size = NZUsize!(1024);
     let page_cache = CacheRef::new(NZU16!(PAGE_SIZE), NZUsize!(PAGE_CACHE));
 
-    // Transaction gossip.
+    // Where the chain is: the epoch to run, its validator set and its genesis
+    // (the previous epoch's last block).
     let node = ledger.node().clone();
+    let start = match epoch_start(&node, &genesis_set) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the validator set; not starting");
+            return;
+        }
+    };
+    let epocher = FixedEpocher::new(
+        NonZeroU64::new(start.epoch_blocks.unwrap_or(u64::MAX)).expect("non-zero"),
+    );
+    let schemes = EpochSchemes::default();
+
+    // Transaction gossip.
     let (outbox_tx, outbox_rx) = tokio::sync::mpsc::unbounded_channel();
     node.set_gossip(outbox_tx);
     let (tx_sender, tx_receiver) = channels.txs;
@@ -226,7 +260,7 @@ async fn run<E, S, R, P, B>(
         peer_provider: peers.clone(),
         blocker: blocker.clone(),
         mailbox_size,
-        fetch_timeout: NZDuration!(cfg.timeouts.fetch),
+        fetch_timeout: NZDuration!(timeouts.fetch),
         fetch_retry_delay: Duration::from_millis(100),
         priority_requests: false,
         priority_responses: false,
@@ -266,8 +300,6 @@ async fn run<E, S, R, P, B>(
     )
     .await
     .expect("blocks archive opens");
-    // Blocks of a static set are all in one epoch.
-    let epocher = FixedEpocher::new(NonZeroU64::new(u64::MAX).expect("non-zero"));
     let genesis = ledger.genesis();
     let genesis_digest = genesis.digest();
     let (actor, marshal, _floor) = Actor::init(
@@ -275,7 +307,7 @@ async fn run<E, S, R, P, B>(
         finalizations,
         blocks,
         MarshalConfig {
-            provider: ConstantProvider::new(scheme.clone()),
+            provider: schemes.clone(),
             epocher: epocher.clone(),
             start: Start::Genesis(Digested::precomputed(genesis, genesis_digest)),
             partition_prefix: format!("{prefix}-marshal"),
@@ -294,49 +326,311 @@ async fn run<E, S, R, P, B>(
     )
     .await;
     let (finalizer, finalized) = ledger.finalizer();
+    let (committed_tx, mut committed) = futures::channel::mpsc::unbounded::<u64>();
     let committer = ledger.clone();
-    context
-        .child("committer")
-        .dedicated()
-        .spawn(move |_| committer.run_committer(finalized));
+    context.child("committer").dedicated().spawn(move |_| {
+        committer.run_committer(finalized, move |height| {
+            let _ = committed_tx.unbounded_send(height);
+        })
+    });
     let marshal_handle = actor.start(finalizer, buffer, backfill);
 
-    // Simplex over the ledger, verifying each block before voting for it.
-    let app = Inline::new(context.child("application"), ledger, marshal, epocher);
-    let engine = simplex::Engine::new(
-        context.child("simplex"),
-        simplex::config::Config {
-            scheme,
-            elector: RoundRobin::<Sha256>::default(),
-            blocker,
-            automaton: app.clone(),
-            relay: app.clone(),
-            reporter: app,
-            strategy: Sequential,
-            partition: format!("{prefix}-simplex"),
-            mailbox_size,
-            epoch: EPOCH,
-            floor: Floor::Genesis(genesis_digest),
-            replay_buffer: NZUsize!(1 << 16),
-            write_buffer: NZUsize!(1 << 16),
-            page_cache,
-            leader_timeout: cfg.timeouts.leader,
-            certification_timeout: cfg.timeouts.certification,
-            timeout_retry: cfg.timeouts.retry,
-            view_retention: ViewDelta::new(10),
-            skip: SkipPolicy::Enabled {
-                timeout: cfg.timeouts.certification + cfg.timeouts.retry,
-                budget: SkipBudget::Participants,
-            },
-            fetch_timeout: NZDuration!(cfg.timeouts.fetch),
-            fetch_retry_delay: Duration::from_millis(100),
-            forward: ForwardPolicy::SilentVoters,
-            track_historical_votes: false,
-        },
+    // One simplex instance per validator epoch, on sub-channels of the three
+    // consensus channels. A vote from a later epoch than any we run means we
+    // missed a boundary: marshal fetches that boundary's finalization from the
+    // sender.
+    let (vote_mux, mut votes, mut vote_backup) = Muxer::builder(
+        context.child("vote_mux"),
+        channels.votes.0,
+        channels.votes.1,
+    )
+    .with_backup()
+    .build();
+    vote_mux.start();
+    let (certificate_mux, mut certificates) = Muxer::new(
+        context.child("certificate_mux"),
+        channels.certificates.0,
+        channels.certificates.1,
     );
-    let engine_handle = engine.start(channels.votes, channels.certificates, channels.resolver);
-    tracing::info!(validator = %public_key, "validator started");
-    let _ = futures::future::join(engine_handle, marshal_handle).await;
+    certificate_mux.start();
+    let (resolver_mux, mut resolvers) = Muxer::new(
+        context.child("resolver_mux"),
+        channels.resolver.0,
+        channels.resolver.1,
+    );
+    resolver_mux.start();
+
+    let app = Inline::new(
+        context.child("application"),
+        ledger,
+        marshal.clone(),
+        epocher.clone(),
+    );
+    let mut engines: BTreeMap<u64, Handle<()>> = BTreeMap::new();
+    let epochs = EpochEngines {
+        context: context.child("epochs"),
+        namespace,
+        signer,
+        schemes: schemes.clone(),
+        blocker,
+        app,
+        prefix,
+        page_cache,
+        mailbox_size,
+        timeouts,
+    };
+    track(start.epoch, start.set.clone());
+    let engine = epochs.engine(start.epoch, start.set, start.floor);
+    let handle = engine.start(
+        votes.register(start.epoch).await.expect("vote sub-channel"),
+        certificates
+            .register(start.epoch)
+            .await
+            .expect("certificate sub-channel"),
+        resolvers
+            .register(start.epoch)
+            .await
+            .expect("resolver sub-channel"),
+    );
+    engines.insert(start.epoch, handle);
+    tracing::info!(validator = %public_key, epoch = start.epoch, "validator started");
+
+    let mut marshal_handle = marshal_handle;
+    loop {
+        let current = *engines.keys().last().expect("an epoch runs");
+        select! {
+            _ = &mut marshal_handle => {
+                tracing::error!("marshal stopped");
+                break;
+            },
+            height = committed.next() => {
+                let Some(height) = height else { break };
+                let Some(epoch_blocks) = start.epoch_blocks else { continue };
+                // Once the next epoch has a finalized block, the earlier ones are
+                // done: a validator still in them catches up through marshal.
+                let epoch = height / epoch_blocks;
+                for old in engines.keys().copied().filter(|e| *e < epoch).collect::<Vec<_>>() {
+                    if let Some(h) = engines.remove(&old) {
+                        h.abort();
+                        tracing::info!(epoch = old, "left validator epoch");
+                    }
+                }
+                if !plinth_ledger::validators::is_last_in_epoch(height, epoch_blocks)
+                    || engines.contains_key(&(epoch + 1))
+                {
+                    continue;
+                }
+                // The boundary block is final: its state names the next set.
+                let next = match next_set(&node, height) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the next validator set");
+                        break;
+                    }
+                };
+                let epoch = epoch + 1;
+                track(epoch, next.0.clone());
+                let engine = epochs.engine(epoch, next.0, next.1);
+                let handle = engine.start(
+                    votes.register(epoch).await.expect("vote sub-channel"),
+                    certificates.register(epoch).await.expect("certificate sub-channel"),
+                    resolvers.register(epoch).await.expect("resolver sub-channel"),
+                );
+                engines.insert(epoch, handle);
+                tracing::info!(epoch, "entered validator epoch");
+            },
+            message = vote_backup.recv() => {
+                let Some((their_epoch, (from, _))) = message else { break };
+                if their_epoch <= current {
+                    continue;
+                }
+                if let Some(boundary) = commonware_consensus::types::Epocher::last(&epocher, Epoch::new(current)) {
+                    marshal.hint_finalized(boundary, NonEmptyVec::new(from));
+                }
+            },
+        }
+    }
+}
+
+/// What starting a simplex instance for an epoch needs.
+struct EpochEngines<E, B, A> {
+    context: E,
+    namespace: Vec<u8>,
+    signer: ed25519::PrivateKey,
+    schemes: EpochSchemes,
+    blocker: B,
+    app: A,
+    prefix: String,
+    page_cache: CacheRef,
+    mailbox_size: NonZeroUsize,
+    timeouts: Timeouts,
+}
+
+impl<E, B, A> EpochEngines<E, B, A>
+where
+    E: Clock + Spawner + Metrics + Storage + CryptoRng + rand_core::Rng,
+    B: Blocker<PublicKey = ed25519::PublicKey>,
+    A: commonware_consensus::CertifiableAutomaton<
+            Context = commonware_consensus::simplex::types::Context<Digest, ed25519::PublicKey>,
+            Digest = Digest,
+        > + commonware_consensus::Relay<
+            Digest = Digest,
+            PublicKey = ed25519::PublicKey,
+            Plan = simplex::Plan<ed25519::PublicKey>,
+        > + commonware_consensus::Reporter<Activity = simplex::types::Activity<Scheme, Digest>>,
+{
+    /// The simplex instance of `epoch`, signing if this validator is in `set`
+    /// (an observer otherwise); registers the epoch's scheme for marshal.
+    fn engine(
+        &self,
+        epoch: u64,
+        set: Set<ed25519::PublicKey>,
+        floor: Digest,
+    ) -> simplex::Engine<E, Scheme, RoundRobin<Sha256>, B, Digest, A, A, A, Sequential> {
+        let scheme = match Scheme::signer(&self.namespace, set.clone(), self.signer.clone()) {
+            Some(s) => {
+                self.schemes
+                    .register(epoch, Scoped::scheme(Arc::new(s.clone())));
+                s
+            }
+            None => {
+                let v = Scheme::verifier(&self.namespace, set);
+                self.schemes
+                    .register(epoch, Scoped::verifier(Arc::new(v.clone())));
+                v
+            }
+        };
+        let t = &self.timeouts;
+        simplex::Engine::new(
+            self.context.child("simplex").with_attribute("epoch", epoch),
+            simplex::config::Config {
+                scheme,
+                elector: RoundRobin::<Sha256>::default(),
+                blocker: self.blocker.clone(),
+                automaton: self.app.clone(),
+                relay: self.app.clone(),
+                reporter: self.app.clone(),
+                strategy: Sequential,
+                partition: format!("{}-simplex-{epoch}", self.prefix),
+                mailbox_size: self.mailbox_size,
+                epoch: Epoch::new(epoch),
+                floor: Floor::Genesis(floor),
+                replay_buffer: NZUsize!(1 << 16),
+                write_buffer: NZUsize!(1 << 16),
+                page_cache: self.page_cache.clone(),
+                leader_timeout: t.leader,
+                certification_timeout: t.certification,
+                timeout_retry: t.retry,
+                view_retention: ViewDelta::new(10),
+                skip: SkipPolicy::Enabled {
+                    timeout: t.certification + t.retry,
+                    budget: SkipBudget::Participants,
+                },
+                fetch_timeout: NZDuration!(t.fetch),
+                fetch_retry_delay: Duration::from_millis(100),
+                forward: ForwardPolicy::SilentVoters,
+                track_historical_votes: false,
+            },
+        )
+    }
+}
+
+/// Where a validator starts: the epoch after its finalized head, that epoch's
+/// set and genesis.
+struct EpochStart {
+    epoch_blocks: Option<u64>,
+    epoch: u64,
+    set: Set<ed25519::PublicKey>,
+    floor: Digest,
+}
+
+/// Why the validator set could not be read from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum SetError {
+    #[error(transparent)]
+    Store(#[from] plinth_store::StoreError),
+    #[error(transparent)]
+    Ledger(#[from] plinth_ledger::LedgerError),
+    #[error("the validator set in state is not a valid consensus set")]
+    Invalid,
+    #[error("block {0} is missing from the store")]
+    MissingBlock(u64),
+}
+
+fn block_digest(node: &Node, height: u64) -> Result<Digest, SetError> {
+    let block = node
+        .store
+        .block(height)?
+        .ok_or(SetError::MissingBlock(height))?;
+    Ok(digest_of(&block.hash()))
+}
+
+fn epoch_start(node: &Node, genesis_set: &Set<ed25519::PublicKey>) -> Result<EpochStart, SetError> {
+    let head = node.store.head()?.height;
+    let snapshot = node.store.snapshot()?;
+    match plinth_ledger::validators::current(&snapshot)? {
+        None => Ok(EpochStart {
+            epoch_blocks: None,
+            epoch: 0,
+            set: genesis_set.clone(),
+            floor: block_digest(node, 0)?,
+        }),
+        Some((epoch_blocks, members)) => {
+            // The state after the head names the set of the epoch the next block
+            // is in: it changes only at the end of an epoch's last block.
+            let epoch = (head + 1) / epoch_blocks;
+            let floor = if epoch == 0 {
+                0
+            } else {
+                epoch * epoch_blocks - 1
+            };
+            Ok(EpochStart {
+                epoch_blocks: Some(epoch_blocks),
+                epoch,
+                set: validator_set(&members).ok_or(SetError::Invalid)?,
+                floor: block_digest(node, floor)?,
+            })
+        }
+    }
+}
+
+/// The set and genesis of the epoch after boundary block `height`.
+fn next_set(node: &Node, height: u64) -> Result<(Set<ed25519::PublicKey>, Digest), SetError> {
+    let snapshot = node.store.snapshot()?;
+    let (_, members) = plinth_ledger::validators::current(&snapshot)?.ok_or(SetError::Invalid)?;
+    Ok((
+        validator_set(&members).ok_or(SetError::Invalid)?,
+        block_digest(node, height)?,
+    ))
+}
+
+/// The signing scheme of each epoch a validator has entered, for marshal (which
+/// verifies finalizations with it) and the simplex instances.
+#[derive(Clone, Default)]
+pub struct EpochSchemes {
+    inner: Arc<Mutex<BTreeMap<u64, Scoped<Scheme>>>>,
+}
+
+impl EpochSchemes {
+    fn register(&self, epoch: u64, scoped: Scoped<Scheme>) {
+        self.inner
+            .lock()
+            .expect("schemes lock")
+            .insert(epoch, scoped);
+    }
+}
+
+impl CertificateProvider for EpochSchemes {
+    type Scope = Epoch;
+    type Scheme = Scheme;
+
+    fn scoped(&self, epoch: Epoch) -> Option<Scoped<Scheme>> {
+        self.inner
+            .lock()
+            .expect("schemes lock")
+            .get(&epoch.get())
+            .cloned()
+    }
 }
 
 /// The smallest `NonZeroUsize` helper for callers configuring p2p.

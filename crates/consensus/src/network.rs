@@ -7,7 +7,7 @@
 //! ed25519 keys and encrypted (commonware's `sake` handshake, `cups` stream with
 //! ChaCha20-Poly1305).
 
-use crate::engine::{channel, max_message_size, Channels};
+use crate::engine::{channel, max_message_size, Channels, PeerTracker};
 use crate::LedgerConfig;
 use commonware_cryptography::{ed25519, ChaCha20Poly1305};
 use commonware_p2p::authenticated::lookup;
@@ -36,6 +36,21 @@ pub struct Started<E: Spawner + Clock + Metrics> {
     pub channels:
         Channels<lookup::Sender<ed25519::PublicKey, E>, lookup::Receiver<ed25519::PublicKey>>,
     pub handle: Handle<()>,
+    /// Every validator's address: the peers of every validator epoch.
+    pub book: Map<ed25519::PublicKey, Address>,
+}
+
+impl<E: Spawner + Clock + Metrics> Started<E> {
+    /// The engine's [`PeerTracker`]: each validator epoch connects to every
+    /// validator of the address book (past, current and future members alike,
+    /// so that a validator leaving the set still serves blocks to late joiners).
+    pub fn tracker(&self) -> PeerTracker {
+        let mut oracle = self.oracle.clone();
+        let book = self.book.clone();
+        Box::new(move |epoch, _set| {
+            let _ = oracle.track(epoch, book.clone());
+        })
+    }
 }
 
 /// Why the network cannot start.
@@ -79,14 +94,13 @@ where
     cfg.peer_connection_cooldown = Duration::from_millis(250);
     cfg.dial_frequency = Duration::from_millis(200);
     cfg.ping_frequency = Duration::from_secs(1);
-    let (mut network, mut oracle) = lookup::Network::new(context, cfg);
+    let (mut network, oracle) = lookup::Network::new(context, cfg);
     let book: Map<ed25519::PublicKey, Address> = validators
         .iter()
         .map(|p| (p.key.clone(), Address::from(p.address)))
         .collect::<Vec<_>>()
         .try_into()
         .map_err(|_| NetworkError::DuplicatePeers)?;
-    let _ = oracle.track(0, book);
     let fast = Quota::per_second(NZU32!(10_000));
     let blocks = Quota::per_second(NZU32!(1_000));
     let channels = Channels {
@@ -102,5 +116,6 @@ where
         oracle,
         channels,
         handle,
+        book,
     })
 }

@@ -14,12 +14,12 @@ use plinth_node::{Node, NodeConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Number of seeds each scenario runs: `PLINTH_SIM_SEEDS` (default 3).
+/// Number of seeds each scenario runs: `PLINTH_SIM_SEEDS` (default 2).
 pub fn seeds() -> Vec<u64> {
     let n = std::env::var("PLINTH_SIM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3u64);
+        .unwrap_or(2u64);
     (0..n).collect()
 }
 
@@ -37,7 +37,12 @@ pub fn validator_key(i: usize) -> Keypair {
 pub const USERS: u8 = 8;
 pub const USER_BALANCE: u64 = 1_000_000;
 
-pub fn genesis(validators: usize) -> Genesis {
+/// The account allowed to change the validator set (when the chain can).
+pub fn admin() -> u8 {
+    USERS - 1
+}
+
+pub fn genesis(validators: usize, epoch_blocks: Option<u64>) -> Genesis {
     let mut text = String::from(
         "chain_id = \"sim\"\ngenesis_time_ms = 0\nblock_time_ms = 200\n\
          [token]\nname = \"Sim\"\nsymbol = \"SIM\"\ndecimals = 0\n\
@@ -53,6 +58,12 @@ pub fn genesis(validators: usize) -> Genesis {
         text.push_str(&format!(
             "[[validators]]\naddress = \"{}\"\nname = \"v{i}\"\n",
             Address(validator_key(i).public())
+        ));
+    }
+    if let Some(epoch_blocks) = epoch_blocks {
+        text.push_str(&format!(
+            "[validator_set]\nadmin = \"{}\"\nepoch_blocks = {epoch_blocks}\n",
+            Address(user(admin()).public())
         ));
     }
     Genesis::from_toml(&text).expect("test genesis")
@@ -102,7 +113,18 @@ pub fn ledger_config() -> LedgerConfig {
 impl Net {
     /// Starts `n` validators, all linked.
     pub async fn start(context: deterministic::Context, n: usize) -> Net {
-        let genesis = genesis(n);
+        Self::start_with(context, n, n, None).await
+    }
+
+    /// Starts `n` nodes of which the first `validators` form the genesis set;
+    /// with `epoch_blocks`, the set can change every that many blocks.
+    pub async fn start_with(
+        context: deterministic::Context,
+        n: usize,
+        validators: usize,
+        epoch_blocks: Option<u64>,
+    ) -> Net {
+        let genesis = genesis(validators, epoch_blocks);
         let (network, oracle) = simulated::Network::new(
             context.child("network"),
             simulated::Config {
@@ -199,11 +221,28 @@ impl Net {
         };
         let cfg = ValidatorConfig {
             signer: consensus_signer(seed(&key)),
-            participants: Set::try_from(self.keys.clone()).expect("distinct keys"),
+            participants: engine::validator_set(
+                &self
+                    .genesis
+                    .validators
+                    .iter()
+                    .map(|v| v.address)
+                    .collect::<Vec<_>>(),
+            )
+            .expect("genesis set"),
             namespace: engine::namespace(&self.genesis.chain_id),
             partition_prefix: format!("v{i}"),
             ledger: ledger_config(),
             timeouts: Timeouts::for_block_time(BLOCK_TIME),
+            track: {
+                // Every node of the simulation is a peer of every epoch.
+                let mut manager = self.oracle.manager();
+                let everyone: Set<ed25519::PublicKey> =
+                    Set::try_from(self.keys.clone()).expect("distinct keys");
+                Box::new(move |epoch, _set| {
+                    let _ = manager.track(epoch, everyone.clone());
+                })
+            },
         };
         let context = if self.restarts == 0 {
             self.context.child("validator")

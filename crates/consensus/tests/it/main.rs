@@ -1,5 +1,6 @@
 //! Integration tests of plinth-consensus: validator sets under commonware's
 //! deterministic runtime and simulated network.
 
+mod epochs;
 mod harness;
 mod simulation;
