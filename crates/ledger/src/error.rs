@@ -95,6 +95,21 @@ pub enum TxError {
     NotValidatorAdmin { admin: Option<String> },
     #[error("invalid validator set: {reason}")]
     BadValidatorSet { reason: String },
+    #[error("no token price has been posted: burning for credits needs one")]
+    NoPrice,
+    #[error("the token price is {age_ms} ms old, older than the {max_ms} ms a burn may use")]
+    StalePrice { age_ms: u64, max_ms: u64 },
+    #[error("the price is {ahead_ms} ms ahead of the block's time")]
+    PriceFromFuture { ahead_ms: u64 },
+    #[error("the price of {found_ms} is not newer than the current one of {current_ms}")]
+    OldPrice { current_ms: u64, found_ms: u64 },
+    #[error("burning {amount} at {micro_usd_per_token} µUSD per token buys no credit")]
+    BurnTooSmall {
+        amount: Amount,
+        micro_usd_per_token: u64,
+    },
+    #[error("insufficient credits: needed {needed}, available {available}")]
+    InsufficientCredits { needed: u64, available: u64 },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

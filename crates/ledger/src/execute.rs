@@ -5,7 +5,9 @@ use crate::error::{LedgerError, TxError};
 use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store, Writes};
 use crate::tx::{Call, SignedTx};
-use crate::{accounts, devices, keys, rewards, staking, tree, validators, Amount, MAX_TX_BYTES};
+use crate::{
+    accounts, credits, devices, keys, rewards, staking, tree, validators, Amount, MAX_TX_BYTES,
+};
 use jmt::storage::TreeUpdateBatch;
 use plinth_core::{Address, Hash};
 use rayon::prelude::*;
@@ -83,7 +85,9 @@ pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
 /// What the call costs the signer beyond the fee.
 fn call_cost(call: &Call) -> Amount {
     match call {
-        Call::Transfer { amount, .. } | Call::Bond { amount, .. } => *amount,
+        Call::Transfer { amount, .. }
+        | Call::Bond { amount, .. }
+        | Call::BurnForCredits { amount, .. } => *amount,
         _ => 0,
     }
 }
@@ -178,6 +182,13 @@ fn apply_tx<S: Store>(
             proof,
         } => rewards::claim(state, network, *epoch, *index, entry, proof)?,
         Call::SetValidators { validators } => validators::set(state, &signer, validators)?,
+        Call::PostPrice { price, signatures } => {
+            credits::post_price(state, params, ctx, price, signatures)?
+        }
+        Call::BurnForCredits { amount, to } => {
+            credits::burn(state, params, ctx, &signer, *amount, to)?;
+        }
+        Call::DelegateCredits { to, amount } => credits::delegate(state, &signer, to, *amount)?,
     }
     Ok(tx.fee)
 }

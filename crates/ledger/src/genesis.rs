@@ -39,6 +39,10 @@ pub struct Genesis {
     /// serialised form when absent, so older genesis files keep their hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validator_set: Option<crate::validators::ValidatorSetGenesis>,
+    /// Credit settings (price of a credit, oldest usable token price); the defaults
+    /// when absent, which also keeps older genesis files' hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<crate::credits::CreditParams>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +191,11 @@ impl Genesis {
         if let Err(reason) = self.oracles.validate() {
             return bad(reason);
         }
+        if let Some(c) = &self.credits {
+            if let Err(reason) = c.validate() {
+                return bad(reason);
+            }
+        }
         if let Some(vs) = &self.validator_set {
             if vs.epoch_blocks < 2 {
                 return bad("validator_set.epoch_blocks must be at least 2".into());
@@ -225,6 +234,9 @@ impl Genesis {
         }
         if let Some(vs) = &self.validator_set {
             crate::validators::init(&mut state, vs, &self.validators);
+        }
+        if let Some(c) = &self.credits {
+            state.put_t(keys::CREDIT_PARAMS.to_vec(), c);
         }
         for n in &self.networks {
             let network = Network {

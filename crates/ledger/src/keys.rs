@@ -9,6 +9,23 @@ pub const HEAD: &[u8] = b"sys/head";
 pub const SUPPLY: &[u8] = b"sys/supply";
 /// The oracle set that signs reward manifests ([`crate::rewards::OracleSet`]).
 pub const ORACLES: &[u8] = b"sys/oracles";
+/// The latest token price the oracle set posted ([`crate::credits::PricePoint`]).
+pub const PRICE: &[u8] = b"sys/price";
+/// Credit settings, when the genesis has a `[credits]` section.
+pub const CREDIT_PARAMS: &[u8] = b"sys/credit_params";
+
+/// An account's credits ([`crate::credits::Credits`]).
+pub fn credits(addr: &PublicKey) -> Vec<u8> {
+    with_key(b"cred/", addr)
+}
+
+/// Tokens minted and burned in one reward epoch (big-endian, so epochs sort).
+pub fn epoch_supply(epoch: u64) -> Vec<u8> {
+    let mut k = b"sys/esupply/".to_vec();
+    k.extend_from_slice(&epoch.to_be_bytes());
+    k
+}
+
 /// The validator-set record ([`crate::validators::ValidatorSet`]), on chains that
 /// can change their set.
 pub const VALIDATOR_SET: &[u8] = b"sys/validator_set";

@@ -22,6 +22,7 @@
 
 pub mod accounts;
 pub mod block;
+pub mod credits;
 pub mod devices;
 pub mod emission;
 pub mod error;

@@ -86,15 +86,19 @@ impl OracleSet {
     /// member's first signature is checked, so a manifest costs at most one
     /// signature check per member however its signatures are padded.
     pub fn count_valid(&self, header: &ManifestHeader, signatures: &[OracleSignature]) -> u32 {
+        self.count_valid_bytes(&header.signing_bytes(), signatures)
+    }
+
+    /// [`OracleSet::count_valid`] over any domain-tagged message.
+    pub fn count_valid_bytes(&self, msg: &[u8], signatures: &[OracleSignature]) -> u32 {
         let members: BTreeSet<&Address> = self.members.iter().collect();
-        let msg = header.signing_bytes();
         let mut seen = BTreeSet::new();
         let mut valid = 0;
         for s in signatures {
             if !members.contains(&s.oracle) || !seen.insert(s.oracle) {
                 continue;
             }
-            if s.oracle.key().verify(&msg, &s.signature).is_ok() {
+            if s.oracle.key().verify(msg, &s.signature).is_ok() {
                 valid += 1;
             }
         }
@@ -312,6 +316,7 @@ pub(crate) fn submit_manifest<S: Store>(
     let mut supply: Supply = emission::supply(state)?;
     supply.mint_unclaimed(header.total)?;
     emission::save_supply(state, &supply);
+    crate::credits::record_mint(state, header.epoch, header.total)?;
     state.put_t(
         key,
         &RewardEpoch {

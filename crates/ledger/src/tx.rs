@@ -61,6 +61,18 @@ pub enum Call {
     SetValidators {
         validators: Vec<crate::params::Validator>,
     },
+    /// Post the token's price, signed by the oracle quorum; it must be newer than
+    /// the current one. Any account may submit it.
+    PostPrice {
+        price: crate::credits::PricePoint,
+        signatures: Vec<crate::rewards::OracleSignature>,
+    },
+    /// Burn `amount` of the signer's tokens for credits credited to `to`, at the
+    /// posted price (refused when it is stale).
+    BurnForCredits { amount: Amount, to: Address },
+    /// Give `amount` of the signer's own credits to `to`, which may spend but not
+    /// pass them on.
+    DelegateCredits { to: Address, amount: u64 },
 }
 
 /// What stake is bonded to.

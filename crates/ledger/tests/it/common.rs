@@ -139,6 +139,7 @@ pub fn genesis(n: u8) -> Genesis {
             members: (0..ORACLES).map(|i| addr(&oracle_key(i))).collect(),
         },
         validator_set: None,
+        credits: None,
     }
 }
 
