@@ -281,7 +281,8 @@ pub(crate) fn burn<S: Store>(
     let cp = self::params(state)?;
     let point = price(state)?.ok_or(TxError::NoPrice)?;
     let age_ms = ctx.timestamp_ms.saturating_sub(point.timestamp_ms);
-    if age_ms > cp.price_max_age_ms {
+    // At admission the block's time is unknown: the block judges freshness.
+    if ctx.timestamp_ms != crate::execute::UNKNOWN_TIME && age_ms > cp.price_max_age_ms {
         return Err(TxError::StalePrice {
             age_ms,
             max_ms: cp.price_max_age_ms,

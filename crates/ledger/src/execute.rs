@@ -41,6 +41,9 @@ pub struct BlockContext {
     pub proposer: Address,
 }
 
+/// The block time admission executes with: the next block's time is not known yet.
+pub const UNKNOWN_TIME: u64 = u64::MAX;
+
 /// Whether transaction signatures still need checking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigCheck {
@@ -372,8 +375,9 @@ pub fn admit_with<S: Store>(
     let ctx = BlockContext {
         height,
         // The next block's timestamp is not known yet; time-dependent rules (a reward
-        // epoch being over) are judged by the block, which drops what fails them.
-        timestamp_ms: u64::MAX,
+        // epoch being over, a price being fresh) are judged by the block, which drops
+        // what fails them.
+        timestamp_ms: UNKNOWN_TIME,
         proposer: *proposer,
     };
     match apply_tx(&mut state, params, &ctx, stx) {

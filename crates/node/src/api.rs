@@ -67,6 +67,37 @@ pub struct SupplyView {
     pub height: u64,
 }
 
+/// `GET /v1/supply/epochs`: one reward epoch's minted and burned tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpochSupplyView {
+    pub epoch: u64,
+    pub minted: Amount,
+    pub burned: Amount,
+    /// `minted − burned` (negative when consumers burned more than was emitted).
+    pub net: i128,
+}
+
+/// `GET /v1/price`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PriceView {
+    pub price: Option<plinth_ledger::credits::PricePoint>,
+    pub credit_micro_usd: u64,
+    pub price_max_age_ms: u64,
+    /// The head block's time, against which freshness is judged.
+    pub head_time_ms: u64,
+    /// Whether a burn in the next block could use the price.
+    pub fresh: bool,
+}
+
+/// `GET /v1/credits/{addr}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreditsView {
+    pub address: Address,
+    pub own: u64,
+    pub delegated: u64,
+    pub total: u64,
+}
+
 /// `GET /v1/rewards/{network}/{epoch}/claimed/{index}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimedView {

@@ -142,6 +142,9 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .route("/v1/devices/{id}", get(device))
         .route("/v1/supply", get(supply))
         .route("/v1/oracles", get(oracles))
+        .route("/v1/supply/epochs", get(supply_epochs))
+        .route("/v1/price", get(price))
+        .route("/v1/credits/{addr}", get(credits_of))
         .route("/v1/rewards/{network}/{epoch}", get(reward_epoch))
         .route(
             "/v1/rewards/{network}/{epoch}/claimed/{index}",
@@ -218,6 +221,91 @@ async fn supply(State(node): State<AppState>) -> Result<Json<SupplyView>, ApiErr
         unclaimed: s.unclaimed,
         circulating,
         height: snap.head().unwrap_or(0),
+    }))
+}
+
+#[derive(Deserialize)]
+struct EpochsQuery {
+    /// Newest epoch to list (default: the latest with a record).
+    before: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// Minted, burned and net supply per reward epoch, newest first.
+async fn supply_epochs(
+    State(node): State<AppState>,
+    Query(q): Query<EpochsQuery>,
+) -> Result<Json<Vec<EpochSupplyView>>, ApiError> {
+    let snap = snapshot(&node)?;
+    let limit = q.limit.unwrap_or(50).min(1000);
+    let rows = snap
+        .scan(b"sys/esupply/", usize::MAX)
+        .map_err(ApiError::internal)?;
+    let mut out = Vec::new();
+    for (k, v) in rows.into_iter().rev() {
+        let Some(epoch) = k
+            .get(b"sys/esupply/".len()..)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+        else {
+            continue;
+        };
+        if q.before.is_some_and(|b| epoch > b) {
+            continue;
+        }
+        let e: plinth_ledger::credits::EpochSupply =
+            borsh::from_slice(&v).map_err(ApiError::internal)?;
+        out.push(EpochSupplyView {
+            epoch,
+            minted: e.minted,
+            burned: e.burned,
+            net: e.minted as i128 - e.burned as i128,
+        });
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(Json(out))
+}
+
+/// The latest posted token price and whether a burn could use it now.
+async fn price(State(node): State<AppState>) -> Result<Json<PriceView>, ApiError> {
+    let snap = snapshot(&node)?;
+    let view = Overlay::new(&snap);
+    let p = plinth_ledger::credits::price(&view).map_err(ApiError::internal)?;
+    let cp = plinth_ledger::credits::params(&view).map_err(ApiError::internal)?;
+    let head_ms = view
+        .get_t::<(u64, u64)>(keys::HEAD)
+        .map_err(ApiError::internal)?
+        .map(|(_, t)| t)
+        .unwrap_or(0);
+    let fresh = p
+        .as_ref()
+        .is_some_and(|p| head_ms.saturating_sub(p.timestamp_ms) <= cp.price_max_age_ms);
+    Ok(Json(PriceView {
+        price: p,
+        credit_micro_usd: cp.credit_micro_usd,
+        price_max_age_ms: cp.price_max_age_ms,
+        head_time_ms: head_ms,
+        fresh,
+    }))
+}
+
+async fn credits_of(
+    State(node): State<AppState>,
+    Path(addr): Path<String>,
+) -> Result<Json<CreditsView>, ApiError> {
+    let addr: Address = addr
+        .parse()
+        .map_err(|e| ApiError::bad_request("invalid_address", format!("{e}")))?;
+    let snap = snapshot(&node)?;
+    let c =
+        plinth_ledger::credits::load(&Overlay::new(&snap), &addr).map_err(ApiError::internal)?;
+    Ok(Json(CreditsView {
+        address: addr,
+        own: c.own,
+        delegated: c.delegated,
+        total: c.total(),
     }))
 }
 

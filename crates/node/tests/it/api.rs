@@ -547,3 +547,73 @@ async fn all_devices_page_by_id() {
     let e: ErrorBody = get(&app, "/v1/devices?after=nope", StatusCode::BAD_REQUEST).await;
     assert_eq!(e.error.code, "invalid_device_id");
 }
+
+#[tokio::test]
+async fn price_credits_and_supply_per_epoch() {
+    use plinth_ledger::credits::PricePoint;
+    use plinth_node::api::{CreditsView, EpochSupplyView, PriceView};
+
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let app = router(node.clone());
+    let alice = addr(&user(0));
+    let bob = addr(&user(1));
+
+    let p: PriceView = get(&app, "/v1/price", StatusCode::OK).await;
+    assert!(p.price.is_none() && !p.fresh);
+    assert_eq!((p.credit_micro_usd, p.price_max_age_ms), (10, 600_000));
+
+    // The oracle posts $2.00 (blocks carry the wall clock, so use it).
+    let point = PricePoint {
+        chain_id: CHAIN_ID.into(),
+        micro_usd_per_token: 2_000_000,
+        timestamp_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64,
+    };
+    let post = signed(
+        &user(2),
+        0,
+        FEE,
+        Call::PostPrice {
+            price: point.clone(),
+            signatures: vec![point.sign(&oracle_key())],
+        },
+    );
+    // Alice burns 0.05 tokens for bob: $0.10 = 10,000 credits.
+    let burn = signed(
+        &user(0),
+        0,
+        FEE,
+        Call::BurnForCredits {
+            amount: 50_000,
+            to: bob,
+        },
+    );
+    assert!(node.submit(vec![post.encode()]).await.remove(0).is_ok());
+    produce(&node).await;
+    let r = node.submit(vec![burn.encode()]).await.remove(0);
+    assert!(r.is_ok(), "{r:?}");
+    let head = produce(&node).await;
+
+    let p: PriceView = get(&app, "/v1/price", StatusCode::OK).await;
+    assert_eq!(p.price, Some(point));
+    assert!(p.fresh);
+    assert_eq!(p.head_time_ms, head.timestamp_ms);
+    let c: CreditsView = get(&app, &format!("/v1/credits/{bob}"), StatusCode::OK).await;
+    assert_eq!((c.own, c.delegated, c.total), (10_000, 0, 10_000));
+    let c: CreditsView = get(&app, &format!("/v1/credits/{alice}"), StatusCode::OK).await;
+    assert_eq!(c.total, 0);
+    let e: ErrorBody = get(&app, "/v1/credits/nobody", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_address");
+
+    let epochs: Vec<EpochSupplyView> = get(&app, "/v1/supply/epochs", StatusCode::OK).await;
+    assert_eq!(epochs.len(), 1);
+    assert_eq!(
+        (epochs[0].minted, epochs[0].burned, epochs[0].net),
+        (0, 50_000, -50_000)
+    );
+    let s: plinth_node::api::SupplyView = get(&app, "/v1/supply", StatusCode::OK).await;
+    assert_eq!(s.burned, 50_000);
+}
