@@ -169,6 +169,13 @@ enum TestnetCmd {
     Init {
         #[arg(long, default_value_t = 4)]
         validators: usize,
+        /// Extra nodes in every address book but not in the genesis set (the admin
+        /// can make them validators with `plinth wallet set-validators`).
+        #[arg(long, default_value_t = 0)]
+        spares: usize,
+        /// Blocks per validator epoch; set changes take effect at the next one.
+        #[arg(long, default_value_t = 1000)]
+        epoch_blocks: u64,
         /// The directory to write.
         #[arg(long, default_value = ".plinth/testnet")]
         out: PathBuf,
@@ -344,6 +351,15 @@ enum WalletCmd {
     Withdraw {
         #[command(flatten)]
         tx: Tx,
+    },
+    /// Replace the validator set from the next validator epoch on (the chain's
+    /// validator admin only).
+    SetValidators {
+        #[command(flatten)]
+        tx: Tx,
+        /// The whole new set, each member as NAME=ADDRESS.
+        #[arg(required = true)]
+        members: Vec<String>,
     },
 }
 
@@ -622,6 +638,8 @@ fn run() -> Result<()> {
         }
         Command::Testnet(TestnetCmd::Init {
             validators,
+            spares,
+            epoch_blocks,
             out,
             chain_id,
             accounts,
@@ -634,6 +652,8 @@ fn run() -> Result<()> {
         }) => {
             let w = testnet::init(&testnet::TestnetInit {
                 validators,
+                spares,
+                epoch_blocks,
                 out,
                 chain_id,
                 accounts,
@@ -709,6 +729,9 @@ fn run() -> Result<()> {
                 } => stake(&c, &tx, device, validator, &amount, false),
                 WalletCmd::Withdraw { tx } => {
                     wallet::send(&c, &tx.opts(), |_| Ok(plinth_ledger::Call::Withdraw))
+                }
+                WalletCmd::SetValidators { tx, members } => {
+                    wallet::set_validators(&c, &tx.opts(), &members)
                 }
             }
         }

@@ -21,6 +21,11 @@ use std::path::{Path, PathBuf};
 /// What `plinth testnet init` is asked for.
 pub struct TestnetInit {
     pub validators: usize,
+    /// Nodes configured beside the validators (in every address book) but not in
+    /// the genesis set: followers the admin can make validators later.
+    pub spares: usize,
+    /// Blocks per validator epoch: a set change takes effect at the next one.
+    pub epoch_blocks: u64,
     pub out: PathBuf,
     pub chain_id: String,
     pub accounts: usize,
@@ -42,10 +47,13 @@ pub struct Written {
 }
 
 pub fn init(opts: &TestnetInit) -> Result<Written> {
-    if opts.validators == 0 || opts.validators > 100 {
-        bail!("--validators must be between 1 and 100");
+    if opts.validators == 0 || opts.validators + opts.spares > 100 {
+        bail!("--validators must be at least 1, and validators and spares at most 100");
     }
-    let last = |base: u16| u32::from(base) + opts.validators as u32 - 1;
+    if opts.epoch_blocks < 2 {
+        bail!("--epoch-blocks must be at least 2");
+    }
+    let last = |base: u16| u32::from(base) + (opts.validators + opts.spares) as u32 - 1;
     if last(opts.rpc_port) > u32::from(u16::MAX) || last(opts.p2p_port) > u32::from(u16::MAX) {
         bail!("ports run past 65535: choose lower --rpc-port / --p2p-port");
     }
@@ -63,10 +71,12 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         .canonicalize()
         .with_context(|| format!("resolving {}", opts.out.display()))?;
 
-    let validators: Vec<(String, Keypair)> = (0..opts.validators)
+    let nodes: Vec<(String, Keypair)> = (0..opts.validators + opts.spares)
         .map(|i| (format!("v{i}"), Keypair::generate()))
         .collect();
+    let validators = &nodes[..opts.validators];
     let oracle = Keypair::generate();
+    let admin = Keypair::generate();
     let accounts: Vec<(String, Keypair)> = (0..opts.accounts)
         .map(|i| {
             let name = DEV_NAMES
@@ -88,13 +98,31 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         &accounts
             .iter()
             .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
-            .chain(std::iter::once((
-                "oracle".to_string(),
-                Address(oracle.public()),
-                DEV_BALANCE / 1000,
-            )))
+            .chain([
+                (
+                    "oracle".to_string(),
+                    Address(oracle.public()),
+                    DEV_BALANCE / 1000,
+                ),
+                (
+                    "admin".to_string(),
+                    Address(admin.public()),
+                    DEV_BALANCE / 1000,
+                ),
+            ])
             .collect::<Vec<_>>(),
         &[Address(oracle.public())],
+    );
+    let text = format!(
+        "{text}
+# Changing the validator set: the admin account's `plinth wallet set-validators`
+# takes effect at the start of the next validator epoch of `epoch_blocks` blocks.
+[validator_set]
+admin = \"{}\"
+epoch_blocks = {}
+",
+        Address(admin.public()),
+        opts.epoch_blocks
     );
     Genesis::from_toml(&text).context("generated genesis is invalid")?;
 
@@ -104,12 +132,13 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     }
     let mut ks = Keystore::load(&keystore_path)?;
     ks.add("oracle", &oracle)?;
+    ks.add("admin", &admin)?;
     for (name, key) in &accounts {
         ks.add(name, key)?;
     }
     ks.save()?;
 
-    let book: Vec<ValidatorEntry> = validators
+    let book: Vec<ValidatorEntry> = nodes
         .iter()
         .enumerate()
         .map(|(i, (_, k))| ValidatorEntry {
@@ -118,7 +147,7 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         })
         .collect();
     let mut configs = Vec::new();
-    for (i, (name, key)) in validators.iter().enumerate() {
+    for (i, (name, key)) in nodes.iter().enumerate() {
         let dir = out.join(name);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let key_path = dir.join("keystore.json");
@@ -175,6 +204,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let opts = TestnetInit {
             validators: 4,
+            spares: 1,
+            epoch_blocks: 100,
             out: dir.path().join("net"),
             chain_id: "plinth-testnet".into(),
             accounts: 2,
@@ -190,6 +221,10 @@ mod tests {
         assert_eq!(genesis.validators.len(), 4);
         let ks = Keystore::load(&w.keystore).unwrap();
         assert!(ks.key("alice").is_ok() && ks.key("oracle").is_ok());
+        let vs = genesis.validator_set.as_ref().unwrap();
+        assert_eq!(vs.admin, Some(ks.resolve("admin").unwrap()));
+        assert_eq!(vs.epoch_blocks, 100);
+        assert_eq!(w.configs.len(), 5);
         assert_eq!(genesis.oracles.members, vec![ks.resolve("oracle").unwrap()]);
         for (i, (path, rpc)) in w.configs.iter().enumerate() {
             let cfg: NodeFileConfig =
@@ -201,10 +236,17 @@ mod tests {
                 .unwrap()
                 .key("validator")
                 .unwrap();
-            assert_eq!(genesis.validators[i].address, Address(key.public()));
-            let listed: Vec<Address> = c.validators.iter().map(|v| v.address).collect();
-            let expected: Vec<Address> = genesis.validators.iter().map(|v| v.address).collect();
-            assert_eq!(listed, expected);
+            // Validators first, then the spare; every book lists all five.
+            let in_genesis = genesis
+                .validators
+                .iter()
+                .any(|v| v.address == Address(key.public()));
+            assert_eq!(in_genesis, i < 4);
+            assert_eq!(c.validators.len(), 5);
+            assert_eq!(c.validators[i].address, Address(key.public()));
+            for v in &genesis.validators {
+                assert!(c.validators.iter().any(|e| e.address == v.address));
+            }
         }
         // A second init refuses to overwrite without --force.
         assert!(init(&opts).is_err());

@@ -250,6 +250,24 @@ pub fn send(
     Ok(())
 }
 
+/// Replaces the validator set (admin only): `members` are NAME=ADDRESS.
+pub fn set_validators(ctx: &Ctx, opts: &SendOpts, members: &[String]) -> Result<()> {
+    let mut validators = Vec::with_capacity(members.len());
+    for m in members {
+        let Some((name, address)) = m.split_once('=') else {
+            bail!("`{m}`: give each member as NAME=ADDRESS");
+        };
+        validators.push(plinth_ledger::params::Validator {
+            address: address
+                .parse()
+                .map_err(|e| anyhow::anyhow!("`{address}` is not an address: {e}"))?,
+            name: name.to_string(),
+        });
+    }
+    plinth_ledger::validators::check_set(&validators).map_err(|e| anyhow::anyhow!(e))?;
+    send(ctx, opts, |_| Ok(Call::SetValidators { validators }))
+}
+
 pub fn transfer(ctx: &Ctx, opts: &SendOpts, to: &str, amount_text: &str) -> Result<()> {
     let to = ctx.keystore()?.resolve(to)?;
     send(ctx, opts, |s| {

@@ -1,6 +1,7 @@
 //! A 4-validator testnet of real `plinth node` processes on loopback: transfers
 //! submitted to different validators, one validator SIGKILLed and restarted; every
-//! validator ends with the same blocks, state root and balances.
+//! validator ends with the same blocks, state root and balances. Then the admin
+//! swaps a validator for the spare node through the wallet.
 
 use crate::common::{bin, Devnet};
 use plinth_core::{Address, Keypair};
@@ -11,13 +12,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const VALIDATORS: usize = 4;
+/// The validators and one spare node, a follower until the admin adds it.
+const NODES: usize = 5;
+const EPOCH_BLOCKS: u64 = 20;
 
-/// A base port with `VALIDATORS` free ports above it.
+/// A base port with `NODES` free ports above it.
 fn free_range() -> u16 {
     for _ in 0..200 {
         let base = 20_000 + (rand::random::<u16>() % 30_000);
-        let free =
-            (0..VALIDATORS as u16).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        let free = (0..NODES as u16).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
         if free {
             return base;
         }
@@ -95,12 +98,12 @@ fn wait_height(vs: &[&Devnet], h: u64) {
 }
 
 #[test]
-fn four_validators_survive_a_kill9_and_agree() {
+fn four_validators_survive_a_kill9_agree_and_change_the_set() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("testnet");
     let rpc_port = free_range();
     let mut p2p_port = free_range();
-    while p2p_port.abs_diff(rpc_port) < VALIDATORS as u16 {
+    while p2p_port.abs_diff(rpc_port) < NODES as u16 {
         p2p_port = free_range();
     }
     let out = Command::new(bin())
@@ -109,6 +112,7 @@ fn four_validators_survive_a_kill9_and_agree() {
         .args(["--rpc-port", &rpc_port.to_string()])
         .args(["--p2p-port", &p2p_port.to_string()])
         .args(["--block-time", "200ms"])
+        .args(["--spares", "1", "--epoch-blocks", &EPOCH_BLOCKS.to_string()])
         .output()
         .unwrap();
     assert!(
@@ -116,7 +120,7 @@ fn four_validators_survive_a_kill9_and_agree() {
         "testnet init: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut vs: Vec<Devnet> = (0..VALIDATORS)
+    let mut vs: Vec<Devnet> = (0..NODES)
         .map(|i| start_validator(&dir, i, rpc_port))
         .collect();
     {
@@ -206,4 +210,51 @@ fn four_validators_survive_a_kill9_and_agree() {
         VALIDATORS,
         "every validator proposed blocks"
     );
+
+    // The admin makes the spare node (4) a validator in place of validator 0,
+    // with the wallet, through the spare's own API.
+    let address = |i: usize| {
+        vs[i].get("/v1/status")["validator"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mut args: Vec<String> = ["wallet", "set-validators", "--from", "admin"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend([1, 2, 3, 4].iter().map(|i| format!("v{i}={}", address(*i))));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = vs[4].ok(&args);
+    let included: u64 = out
+        .split("in block ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected wallet output: {out}"));
+    let boundary = (included / EPOCH_BLOCKS + 1) * EPOCH_BLOCKS - 1;
+    let all: Vec<&Devnet> = vs.iter().collect();
+    wait_height(&all, boundary + EPOCH_BLOCKS);
+    let after: std::collections::BTreeSet<String> = (boundary + 1..=boundary + EPOCH_BLOCKS)
+        .map(|h| {
+            vs[1].get(&format!("/v1/blocks/{h}"))["header"]["proposer"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(after.contains(&address(4)), "the new validator proposes");
+    assert!(
+        !after.contains(&address(0)),
+        "the removed validator does not"
+    );
+
+    // Validator 0 is no longer needed: kill it, the new set goes on.
+    vs[0].kill9();
+    let rest: Vec<&Devnet> = vs[1..].iter().collect();
+    let top = rest.iter().map(|v| v.height()).max().unwrap();
+    wait_height(&rest, top + 5);
+    let tx = transfer(&senders[0], nonces[0], receiver, 1_000);
+    submit(&vs[4], &tx);
+    wait_committed(&rest, &tx);
 }
