@@ -48,6 +48,11 @@ pub struct OracleConfig {
     pub probe_deadline: Duration,
     /// Wait after an epoch's end before scoring it, for late reports.
     pub close_grace: Duration,
+    /// The token price this oracle posts (micro-USD per whole token), if it runs
+    /// the price feed, and how often (a burn needs a price younger than the
+    /// chain's `price_max_age_ms`).
+    pub price_micro_usd: Option<u64>,
+    pub price_interval: Duration,
 }
 
 impl OracleConfig {
@@ -60,6 +65,8 @@ impl OracleConfig {
             probe_interval: Duration::from_secs(10),
             probe_deadline: Duration::from_secs(5),
             close_grace: Duration::from_secs(3),
+            price_micro_usd: None,
+            price_interval: Duration::from_secs(60),
         }
     }
 }
@@ -121,6 +128,9 @@ pub struct Oracle {
     rules: Rules,
     state: Mutex<IngestState>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
+    /// Held while building and sending a transaction, so that two never take the
+    /// same nonce.
+    tx_lock: Mutex<()>,
 }
 
 pub fn now_ms() -> u64 {
@@ -172,6 +182,7 @@ impl Oracle {
             rules,
             state: Mutex::new(IngestState::default()),
             queue: Mutex::new(None),
+            tx_lock: Mutex::new(()),
             config,
         });
         oracle.replay_spool()?;
@@ -791,6 +802,20 @@ impl Oracle {
         if self.node.get_opt::<serde_json::Value>(&path)?.is_some() {
             return Ok(());
         }
+        let tx = self
+            .send_tx(plinth_ledger::Call::SubmitManifest {
+                header: m.header.clone(),
+                signatures: m.signatures.clone(),
+            })
+            .context("submitting the manifest")?;
+        tracing::info!(network = %m.header.network, epoch = m.header.epoch, tx = %tx, "manifest submitted");
+        Ok(())
+    }
+
+    /// Signs `call` from the oracle's account with its next nonce and the minimum
+    /// fee, and submits it; returns the transaction's hash.
+    pub fn send_tx(&self, call: plinth_ledger::Call) -> Result<Hash> {
+        let _guard = self.tx_lock.lock().expect("tx lock");
         let status = self.node.status()?;
         let acct: plinth_node::api::AccountView =
             self.node.get(&format!("/v1/accounts/{}", self.address()))?;
@@ -799,20 +824,36 @@ impl Oracle {
             signer: self.address(),
             nonce: acct.next_nonce,
             fee: status.min_fee,
-            call: plinth_ledger::Call::SubmitManifest {
-                header: m.header.clone(),
-                signatures: m.signatures.clone(),
-            },
+            call,
         }
         .sign(&self.key);
-        let _: serde_json::Value = self
-            .node
-            .post(
-                "/v1/txs",
-                &serde_json::json!({"tx": hex::encode(tx.encode())}),
-            )
-            .context("submitting the manifest")?;
-        tracing::info!(network = %m.header.network, epoch = m.header.epoch, tx = %tx.hash(), "manifest submitted");
-        Ok(())
+        let _: serde_json::Value = self.node.post(
+            "/v1/txs",
+            &serde_json::json!({"tx": hex::encode(tx.encode())}),
+        )?;
+        Ok(tx.hash())
+    }
+
+    /// Posts the configured token price, observed at `now`, signed by this oracle
+    /// (a chain whose oracle set needs more signatures than one refuses it: the
+    /// co-signing of prices among oracles is not built yet).
+    pub fn post_price(&self, now: u64) -> Result<Option<Hash>> {
+        let Some(micro_usd) = self.config.price_micro_usd else {
+            return Ok(None);
+        };
+        let point = plinth_ledger::credits::PricePoint {
+            chain_id: self.chain_id.clone(),
+            micro_usd_per_token: micro_usd,
+            timestamp_ms: now,
+        };
+        let signature = point.sign(&self.key);
+        let tx = self
+            .send_tx(plinth_ledger::Call::PostPrice {
+                price: point,
+                signatures: vec![signature],
+            })
+            .context("posting the price")?;
+        tracing::info!(micro_usd, tx = %tx, "price posted");
+        Ok(Some(tx))
     }
 }

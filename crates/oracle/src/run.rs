@@ -103,6 +103,23 @@ pub async fn run(
             }
         }));
     }
+    // The price feed, if this oracle runs it.
+    if oracle.config.price_micro_usd.is_some() {
+        let o = oracle.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let o2 = o.clone();
+                match tokio::task::spawn_blocking(move || o2.post_price(now_ms())).await {
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "posting the price failed; will retry")
+                    }
+                    Err(e) => tracing::error!(error = %e, "price feed panicked"),
+                    _ => {}
+                }
+                tokio::time::sleep(o.config.price_interval).await;
+            }
+        }));
+    }
     // Epoch closer.
     {
         let o = oracle.clone();

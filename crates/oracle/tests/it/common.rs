@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const EPOCH_MS: u64 = 3_000;
+/// The token price the test oracle posts: $1.50.
+pub const PRICE_MICRO_USD: u64 = 1_500_000;
 
 pub fn now_ms() -> u64 {
     plinth_oracle::now_ms()
@@ -276,6 +278,8 @@ async fn start_oracle(
     cfg.probe_deadline = Duration::from_millis(400);
     cfg.registry_refresh = Duration::from_millis(300);
     cfg.max_skew_ms = 10_000;
+    cfg.price_micro_usd = Some(PRICE_MICRO_USD);
+    cfg.price_interval = Duration::from_millis(500);
     let k = key.clone();
     let oracle = tokio::task::spawn_blocking(move || Oracle::open(cfg, k))
         .await

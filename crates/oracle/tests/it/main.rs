@@ -2,6 +2,7 @@
 
 mod common;
 mod coverage;
+mod credits;
 mod ingest;
 mod mqtt;
 mod rewards;
