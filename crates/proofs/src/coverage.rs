@@ -35,7 +35,7 @@
 //!
 //! **Tally.** A beaconer scores `beacon_weight` per valid witness, up to
 //! `max_witnesses_per_beacon`; at most that many of a beacon's valid witnesses
-//! (picked by a hash of beacon and witness) score `witness_weight`, and none that
+//! (picked by a hash of beacon id and witness key) score `witness_weight`, and none that
 //! was drawn in a round of the epoch and sent no valid beacon for it.
 //!
 //! **Density.** Stacked hotspots do not multiply rewards: every score is multiplied
@@ -415,6 +415,14 @@ pub fn transmit_scales(
         .collect()
 }
 
+/// SplitMix64's finaliser: a cheap, well-mixed permutation of 64-bit words.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A witness's measurement: RSSI, SNR, reception time.
 type Measurement = (i32, i32, u64);
 
@@ -438,9 +446,9 @@ struct Beacon {
 /// judged them: `(witness, beaconer)` pairs.
 #[derive(Debug, Default, Clone)]
 pub struct Links {
-    /// Witnesses that reached the geometry rules (valid, too close, too far, too
-    /// strong).
-    pub judged: Vec<(DeviceId, DeviceId)>,
+    /// Per hotspot, how many of its witnesses (as witness or as beaconer) reached
+    /// the geometry rules (valid, too close, too far, too strong).
+    pub judged: HashMap<DeviceId, u64>,
     /// Refused as too far.
     pub too_far: Vec<(DeviceId, DeviceId)>,
     /// Refused as stronger than free space allows.
@@ -465,8 +473,8 @@ fn neighbours(
 ///
 /// - **Too far, for most of its links.** Long-range receptions happen, so a few
 ///   too-far links mean nothing; but a hotspot that has at least `min_links`
-///   distinct too-far counterparts making up at least `far_share_bps` of all the
-///   hotspots it was judged against is not where it says (a spoofer's real
+///   distinct too-far counterparts, its too-far links making up at least
+///   `far_share_bps` of all its judged links, is not where it says (a spoofer's real
 ///   neighbours are mostly far from its asserted place).
 /// - **Too strong.** A signal stronger than free space allows is physically
 ///   impossible if both places are true, so one end lies. Repeatedly, the hotspot
@@ -489,10 +497,14 @@ pub fn location_suspects(
     if min_links == 0 {
         return suspects;
     }
-    let judged = neighbours(&links.judged);
+    let mut far_links: HashMap<DeviceId, u64> = HashMap::new();
+    for (a, b) in &links.too_far {
+        *far_links.entry(*a).or_insert(0) += 1;
+        *far_links.entry(*b).or_insert(0) += 1;
+    }
     for (d, far) in neighbours(&links.too_far) {
-        let total = judged.get(&d).map_or(0, |n| n.len()) as u64;
-        if far.len() as u64 >= min_links && far.len() as u64 * 10_000 >= far_share_bps * total {
+        let total = links.judged.get(&d).copied().unwrap_or(0);
+        if far.len() as u64 >= min_links && far_links[&d] * 10_000 >= far_share_bps * total {
             suspects.insert(d);
         }
     }
@@ -774,14 +786,18 @@ pub fn score(
             }
         };
         let pair = || (info.id, beacons[&beacon].device);
+        let mut judged = |(a, b): (DeviceId, DeviceId)| {
+            *links.judged.entry(a).or_insert(0) += 1;
+            *links.judged.entry(b).or_insert(0) += 1;
+        };
         match &verdict {
-            Ok(()) | Err(ScoreRejection::TooClose { .. }) => links.judged.push(pair()),
+            Ok(()) | Err(ScoreRejection::TooClose { .. }) => judged(pair()),
             Err(ScoreRejection::TooFar { .. }) => {
-                links.judged.push(pair());
+                judged(pair());
                 links.too_far.push(pair());
             }
             Err(ScoreRejection::RssiTooStrong { .. }) => {
-                links.judged.push(pair());
+                judged(pair());
                 links.too_strong.push(pair());
             }
             Err(_) => {}
@@ -815,6 +831,8 @@ pub fn score(
         beacons.values().map(|b| (b.device, b.round)).collect();
     let missed: std::collections::HashSet<DeviceId> = devices
         .values()
+        .collect::<Vec<_>>()
+        .into_par_iter()
         .filter(|d| d.active)
         .filter(|d| {
             by_round
@@ -866,10 +884,10 @@ pub fn score(
         *raw.entry(b.device).or_insert(0) +=
             params.beacon_weight as u128 * kept.len().min(cap) as u128;
         if kept.len() > cap {
+            let seed = u64::from_be_bytes(beacon.as_bytes()[..8].try_into().expect("8 bytes"));
             kept.sort_by_cached_key(|w| {
-                let mut bytes = beacon.as_bytes().to_vec();
-                bytes.extend_from_slice(w.key().as_bytes());
-                Hash::tagged("plinth/coverage/pick", &bytes)
+                let k = u64::from_be_bytes(w.key().as_bytes()[..8].try_into().expect("8 bytes"));
+                (splitmix64(seed ^ k), *w)
             });
             kept.truncate(cap);
         }
@@ -1341,7 +1359,7 @@ mod tests {
         let out = score(&p, &WINDOW, &devices, &reports, &[round]);
         assert!(out.rejections.is_empty(), "{:?}", out.rejections);
         assert_eq!(out.scores[&b.info.id], 3 * SCORE_ONE);
-        // Three of the five witnesses, picked by a hash of beacon and witness,
+        // Three of the five witnesses, picked by a hash of beacon id and witness key,
         // earn a witnessing; the other two nothing.
         let paid: Vec<u64> = ws
             .iter()
@@ -1495,7 +1513,7 @@ mod tests {
             .collect();
         let (s, a, b, c, d, e) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
         let strong = Links {
-            judged: Vec::new(),
+            judged: HashMap::new(),
             too_far: Vec::new(),
             too_strong: vec![(s, a), (b, s), (s, c), (d, s), (a, e), (s, a)],
         };
@@ -1510,13 +1528,13 @@ mod tests {
         let (f, g) = (ids[10], ids[11]);
         let mut far = Links::default();
         for k in 0..6 {
-            far.judged.push((f, ids[12 + k]));
+            *far.judged.entry(f).or_insert(0) += 1;
             if k < 3 {
                 far.too_far.push((ids[12 + k], f));
             }
         }
         for k in 0..10 {
-            far.judged.push((g, ids[18 + k]));
+            *far.judged.entry(g).or_insert(0) += 1;
             if k < 2 {
                 far.too_far.push((g, ids[18 + k]));
             }
