@@ -5,6 +5,7 @@ mod bench;
 mod bench_consensus;
 mod bench_coverage;
 mod client;
+mod credits_cmd;
 mod device_cmd;
 mod genesis_cmd;
 mod keystore;
@@ -108,7 +109,8 @@ fn parse_percent(s: &str) -> Result<u32, String> {
 struct OracleArgs {
     #[command(subcommand)]
     command: Option<OracleCmd>,
-    /// A TOML file with `node`, `key`, `data_dir`, `http`, `mqtt`, `max_skew_ms`; flags win.
+    /// A TOML file with `node`, `key`, `data_dir`, `http`, `mqtt`, `max_skew_ms`,
+    /// `price_usd`; flags win.
     #[arg(long, env = "PLINTH_ORACLE_CONFIG")]
     config: Option<PathBuf>,
     /// The node's HTTP API.
@@ -125,6 +127,10 @@ struct OracleArgs {
     /// MQTT broker to ingest from, e.g. mqtt://127.0.0.1:1883.
     #[arg(long)]
     mqtt: Option<String>,
+    /// Run the price feed: post this token price in USD (e.g. 0.50) every minute,
+    /// so that consumers can burn tokens for credits.
+    #[arg(long)]
+    price_usd: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -296,6 +302,15 @@ enum WalletCmd {
         #[arg(long)]
         proof: bool,
     },
+    /// Credits: burn tokens for them, see them, delegate them.
+    #[command(subcommand)]
+    Credits(CreditsCmd),
+    /// The token supply, and minted, burned and net supply per reward epoch.
+    Supply {
+        /// Epochs to list, newest first.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Rewards of an owner's devices per epoch, claimed or not.
     Rewards {
         /// Key name or address.
@@ -463,6 +478,36 @@ enum DeviceCmd {
         owner: Option<String>,
         #[arg(long)]
         network: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CreditsCmd {
+    /// Burn tokens for credits at the oracle set's posted price (refused when the
+    /// price is stale). 1 credit = $0.00001 unless the genesis says otherwise.
+    Buy {
+        #[command(flatten)]
+        tx: Tx,
+        /// Tokens to burn, e.g. 2.5.
+        amount: String,
+        /// Who gets the credits (key name or address); the signer by default.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// An account's credits (own and delegated).
+    Balance {
+        /// Key name or address.
+        who: String,
+    },
+    /// Give some of your own credits to another account, which may spend them but
+    /// not pass them on.
+    Delegate {
+        #[command(flatten)]
+        tx: Tx,
+        /// Key name or address.
+        to: String,
+        /// Number of credits.
+        credits: u64,
     },
 }
 
@@ -708,6 +753,14 @@ fn run() -> Result<()> {
                 WalletCmd::Address { name } => wallet::address(&c, &name),
                 WalletCmd::Balance { who, proof } => wallet::balance(&c, &who, proof),
                 WalletCmd::Rewards { who, oracle } => oracle_cmd::rewards(&c, &who, &oracle),
+                WalletCmd::Credits(CreditsCmd::Buy { tx, amount, to }) => {
+                    credits_cmd::buy(&c, &tx.opts(), &amount, to.as_deref())
+                }
+                WalletCmd::Credits(CreditsCmd::Balance { who }) => credits_cmd::balance(&c, &who),
+                WalletCmd::Credits(CreditsCmd::Delegate { tx, to, credits }) => {
+                    credits_cmd::delegate(&c, &tx.opts(), &to, credits)
+                }
+                WalletCmd::Supply { limit } => credits_cmd::supply(&c, limit),
                 WalletCmd::Claim { tx, epoch, oracle } => {
                     oracle_cmd::claim(&c, &tx.opts(), &oracle, epoch)
                 }
@@ -814,6 +867,7 @@ fn run() -> Result<()> {
                 cfg.data_dir = o.data_dir.or(cfg.data_dir);
                 cfg.http = o.http.or(cfg.http);
                 cfg.mqtt = o.mqtt.or(cfg.mqtt);
+                cfg.price_usd = o.price_usd.or(cfg.price_usd);
                 runtime()?.block_on(oracle_cmd::run(cfg))
             }
         },

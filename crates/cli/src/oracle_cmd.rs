@@ -21,6 +21,18 @@ pub struct OracleFileConfig {
     /// `mqtt://host:port` of the broker devices publish to.
     pub mqtt: Option<String>,
     pub max_skew_ms: Option<u64>,
+    /// The token price to post, in USD (e.g. "0.50"): runs the price feed.
+    pub price_usd: Option<String>,
+}
+
+/// A USD price as micro-USD (six decimals, exact).
+pub fn parse_usd(text: &str) -> Result<u64> {
+    let micro = crate::amount::parse(text.trim().trim_start_matches('$'), 6)
+        .with_context(|| format!("`{text}` is not a USD price like 0.50"))?;
+    if micro == 0 {
+        bail!("the token price must be positive");
+    }
+    Ok(micro)
 }
 
 /// Loads the oracle key from a keystore file.
@@ -46,6 +58,9 @@ pub fn open(cfg: &OracleFileConfig) -> Result<Arc<Oracle>> {
     );
     if let Some(s) = cfg.max_skew_ms {
         oc.max_skew_ms = s;
+    }
+    if let Some(p) = &cfg.price_usd {
+        oc.price_micro_usd = Some(parse_usd(p)?);
     }
     let key = oracle_key(key)?;
     let oracle = Oracle::open(oc, key)?;

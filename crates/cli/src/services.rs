@@ -6,6 +6,9 @@ use crate::keystore::Keystore;
 use anyhow::{Context, Result};
 use plinth_core::{Address, Keypair};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
+
+/// The token price the devnet's oracle posts: $0.50.
+pub const DEVNET_PRICE_MICRO_USD: u64 = 500_000;
 use plinth_oracle::{Oracle, OracleConfig};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -57,7 +60,11 @@ pub async fn start(
     let key = ks
         .key("oracle")
         .context("the devnet keystore has no `oracle` key")?;
-    let config = OracleConfig::new(dir.join("oracle"), node_url.to_string());
+    let mut config = OracleConfig::new(dir.join("oracle"), node_url.to_string());
+    // The devnet's token trades at $0.50: its oracle runs the price feed, so
+    // `plinth wallet credits buy` works out of the box.
+    config.price_micro_usd = Some(DEVNET_PRICE_MICRO_USD);
+    config.price_interval = Duration::from_secs(30);
     let oracle: Arc<Oracle> =
         tokio::task::spawn_blocking(move || Oracle::open(config, key)).await??;
     let listener = tokio::net::TcpListener::bind(opts.oracle_http)

@@ -26,7 +26,7 @@ impl Ctx {
         Keystore::load(&self.keystore)
     }
 
-    fn print<T: serde::Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+    pub fn print<T: serde::Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         if self.json {
             println!(
                 "{}",

@@ -168,6 +168,51 @@ fn devnet_pays_rewards_that_audit() {
         "reports and rounds at least: {manifest}"
     );
     audit(&net, &oracle, "lora", lora_epoch);
+
+    // Credits: the devnet oracle's price feed posts $0.50; alice burns 2 tokens
+    // ($1.00 = 100,000 credits of $0.00001) and delegates 1,000 to bob.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while net.get("/v1/price")["fresh"] != true {
+        assert!(Instant::now() < deadline, "no fresh price within 30 s");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let burned_before = net.get("/v1/supply")["burned"].as_u64().unwrap();
+    net.ok(&["wallet", "credits", "buy", "--from", "alice", "2"]);
+    let c: serde_json::Value =
+        serde_json::from_str(&net.ok(&["wallet", "credits", "balance", "alice", "--json"]))
+            .unwrap();
+    assert_eq!(
+        (c["own"].as_u64(), c["delegated"].as_u64()),
+        (Some(100_000), Some(0))
+    );
+    net.ok(&[
+        "wallet", "credits", "delegate", "--from", "alice", "bob", "1000",
+    ]);
+    let out = net.ok(&["wallet", "credits", "balance", "bob"]);
+    assert!(out.contains("delegated 1000"), "{out}");
+    // Bob cannot pass delegated credits on.
+    let out = net.cli(&[
+        "wallet", "credits", "delegate", "--from", "bob", "carol", "1",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("insufficient credits"));
+    // The supply: 2 tokens burned, and per epoch, minted by rewards and burned.
+    let s: serde_json::Value =
+        serde_json::from_str(&net.ok(&["wallet", "supply", "--json"])).unwrap();
+    assert_eq!(
+        s["supply"]["burned"].as_u64().unwrap(),
+        burned_before + 2_000_000
+    );
+    let epochs = s["epochs"].as_array().unwrap();
+    assert!(
+        epochs
+            .iter()
+            .any(|e| e["burned"].as_u64() >= Some(2_000_000)),
+        "{s}"
+    );
+    assert!(epochs.iter().any(|e| e["minted"].as_u64() > Some(0)), "{s}");
+    let out = net.ok(&["wallet", "supply"]);
+    assert!(out.contains("burned 2") && out.contains("net"), "{out}");
 }
 
 fn audit(net: &Devnet, oracle: &str, network: &str, epoch: u64) {
