@@ -10,7 +10,7 @@ use plinth_ledger::{Call, Transaction};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-const EPOCH_BLOCKS: u64 = 10;
+const EPOCH_BLOCKS: u64 = 8;
 
 fn runner(seed: u64) -> deterministic::Runner {
     deterministic::Runner::new(
@@ -100,7 +100,7 @@ fn admin_swaps_a_validator_at_the_epoch_boundary() {
             net.crash(0).await;
             let rest = [1, 2, 3, 4];
             let top = rest.iter().map(|i| net.height(*i)).max().unwrap();
-            net.wait_height(&rest, top + EPOCH_BLOCKS + 5).await;
+            net.wait_height(&rest, top + 5).await;
             let id = {
                 let tx = crate::harness::transfer(0, 1, 0, 5);
                 let h = plinth_ledger::SignedTx::decode(&tx).unwrap().hash();

@@ -14,12 +14,12 @@ use plinth_node::{Node, NodeConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Number of seeds each scenario runs: `PLINTH_SIM_SEEDS` (default 2).
+/// Number of seeds each scenario runs: `PLINTH_SIM_SEEDS` (default 3).
 pub fn seeds() -> Vec<u64> {
     let n = std::env::var("PLINTH_SIM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2u64);
+        .unwrap_or(3u64);
     (0..n).collect()
 }
 
@@ -145,9 +145,7 @@ impl Net {
             oracle,
             genesis,
             keys,
-            dirs: (0..n)
-                .map(|_| tempfile::tempdir().expect("tempdir"))
-                .collect(),
+            dirs: (0..n).map(|_| scratch_dir()).collect(),
             validators: (0..n)
                 .map(|_| Validator {
                     node: None,
@@ -363,6 +361,21 @@ impl Net {
             .map(|a| a.balance)
             .unwrap_or(0)
     }
+}
+
+/// A node's directory: in memory (/dev/shm) where there is one, since the
+/// simulations test consensus, not the disk (the e2e test kills real processes).
+fn scratch_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::Builder::new()
+            .prefix("plinth-sim")
+            .tempdir_in(shm)
+        {
+            return dir;
+        }
+    }
+    tempfile::tempdir().expect("tempdir")
 }
 
 fn seed(key: &Keypair) -> [u8; 32] {

@@ -154,7 +154,7 @@ fn restarted_validator_catches_up() {
             for id in &ids {
                 net.wait_tx(&live, *id).await;
             }
-            let behind = net.height(0) + 30;
+            let behind = net.height(0) + 20;
             net.wait_height(&live, behind).await;
 
             net.restart(2).await;
