@@ -1,0 +1,175 @@
+//! `plinth bench storage`: storage proofs verified per second, and put and get
+//! throughput through a provider's agent over loopback.
+//!
+//! Proofs: a file of `size_mb` MiB is committed to in memory; `proofs` challenges
+//! (one per epoch, `items` segments each) are answered from it, and every answer is
+//! verified `rounds` times on all cores with `plinth_storage::verify_proofs`, the
+//! oracle's path. Put and get: the same bytes are written to a file, an agent is
+//! started on 127.0.0.1 (2 worker threads, its data directory beside the file) and
+//! `StorageClient::put` (hash the file, open the deal, upload in 2 streams, the
+//! agent checking and fsyncing every chunk) and `StorageClient::get` (stream,
+//! check every chunk against the root, write the output) are timed end to end.
+
+use anyhow::{bail, Context, Result};
+use plinth_core::Hash;
+use plinth_storage::agent::{self, Agent, AgentConfig};
+use plinth_storage::client::StorageClient;
+use plinth_storage::{
+    prove_from_memory, verify_proofs, Commitment, StorageChallenge, StorageProof, CHUNK_SIZE,
+};
+use rand::{RngCore, SeedableRng};
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub struct StorageBench {
+    /// Size of the file, MiB.
+    pub size_mb: u64,
+    /// Distinct challenges answered.
+    pub proofs: usize,
+    /// Segments per challenge.
+    pub items: usize,
+    /// Times every proof is verified.
+    pub rounds: usize,
+    /// Where the file and the agent's data go (a fresh folder under the system's
+    /// temporary directory if not given); removed afterwards.
+    pub dir: Option<PathBuf>,
+    pub json: bool,
+}
+
+fn mib_per_s(bytes: u64, secs: f64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0) / secs
+}
+
+pub fn run(b: StorageBench) -> Result<()> {
+    if b.size_mb == 0 || b.proofs == 0 || b.rounds == 0 {
+        bail!("size, proofs and rounds must be at least 1");
+    }
+    if b.items == 0 || b.items > plinth_storage::MAX_CHALLENGE_ITEMS {
+        bail!("items must be 1 to {}", plinth_storage::MAX_CHALLENGE_ITEMS);
+    }
+    let size = b.size_mb * 1024 * 1024;
+    eprintln!("generating {} MiB…", b.size_mb);
+    let mut data = vec![0u8; size as usize];
+    rand::rngs::StdRng::seed_from_u64(8).fill_bytes(&mut data);
+
+    // Proofs.
+    let t = Instant::now();
+    let commitment = Commitment::of_bytes(&data, CHUNK_SIZE)?;
+    let commit_s = t.elapsed().as_secs_f64();
+    let m = commitment.manifest;
+    let deal = Hash::of(b"bench deal");
+    let seed = Hash::of(b"bench block");
+    eprintln!("answering {} challenges…", b.proofs);
+    let challenges: Vec<StorageChallenge> = (0..b.proofs as u64)
+        .map(|epoch| StorageChallenge::derive(&seed, &deal, epoch, &m, b.items))
+        .collect();
+    let proofs: Vec<StorageProof> = challenges
+        .iter()
+        .map(|c| prove_from_memory(&commitment, &data, c))
+        .collect();
+    let proof_bytes = proofs[0].encode().len();
+    let jobs: Vec<_> = challenges
+        .iter()
+        .zip(&proofs)
+        .map(|(c, p)| (&m, c, p))
+        .collect();
+    eprintln!("verifying {} proofs {} times…", b.proofs, b.rounds);
+    let t = Instant::now();
+    for _ in 0..b.rounds {
+        let results = verify_proofs(&jobs);
+        if let Some(e) = results.iter().find_map(|r| r.as_ref().err()) {
+            bail!("an honest proof failed: {e}");
+        }
+    }
+    let verify_s = t.elapsed().as_secs_f64();
+    let verified = (b.proofs * b.rounds) as f64;
+    let items = proofs.iter().map(|p| p.items.len()).sum::<usize>() * b.rounds;
+
+    // Put and get through an agent.
+    let dir = match &b.dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("plinth-bench-storage-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let result = (|| -> Result<(f64, f64)> {
+        let file = dir.join("file.bin");
+        std::fs::write(&file, &data).context("writing the file")?;
+        drop(data);
+        let running = agent::spawn(
+            Agent::open(AgentConfig::new(dir.join("agent")))?,
+            "127.0.0.1:0",
+            2,
+        )?;
+        let client = StorageClient::new(&running.url());
+        eprintln!("put {} MiB…", b.size_mb);
+        let t = Instant::now();
+        let put = client.put(&deal, &file, CHUNK_SIZE)?;
+        let put_s = t.elapsed().as_secs_f64();
+        if put != m {
+            bail!("put committed to {put:?}, expected {m:?}");
+        }
+        let out = dir.join("out.bin");
+        eprintln!("get {} MiB…", b.size_mb);
+        let t = Instant::now();
+        client.get(&deal, &m.root, m.size, &out)?;
+        let get_s = t.elapsed().as_secs_f64();
+        let back = Commitment::of_reader(std::fs::File::open(&out)?, m.size, CHUNK_SIZE)?;
+        if back.manifest != m {
+            bail!("the file got back differs from the one put");
+        }
+        Ok((put_s, get_s))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let (put_s, get_s) = result?;
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if b.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "cores": cores,
+                "size_bytes": size,
+                "chunk_size": CHUNK_SIZE,
+                "segments": m.segment_count(),
+                "commit_mib_per_s": mib_per_s(size, commit_s),
+                "proofs_verified": verified,
+                "items_per_proof": b.items,
+                "proof_bytes": proof_bytes,
+                "proofs_per_s": verified / verify_s,
+                "segments_per_s": items as f64 / verify_s,
+                "put_mib_per_s": mib_per_s(size, put_s),
+                "get_mib_per_s": mib_per_s(size, get_s),
+            })
+        );
+    } else {
+        println!("cores: {cores}");
+        println!(
+            "file: {} MiB, {} chunks of {} KiB, {} segments; commit in memory {:.0} MiB/s",
+            b.size_mb,
+            m.chunk_count(),
+            CHUNK_SIZE / 1024,
+            m.segment_count(),
+            mib_per_s(size, commit_s)
+        );
+        println!(
+            "proofs: {:.0}/s verified ({} segments each, {} bytes; {:.0} segments/s), {} verifications in {:.2} s",
+            verified / verify_s,
+            b.items,
+            proof_bytes,
+            items as f64 / verify_s,
+            verified,
+            verify_s
+        );
+        println!(
+            "put: {:.0} MiB/s ({:.2} s: hash, open, upload, agent checks and fsyncs)",
+            mib_per_s(size, put_s),
+            put_s
+        );
+        println!(
+            "get: {:.0} MiB/s ({:.2} s: stream, check every chunk, write)",
+            mib_per_s(size, get_s),
+            get_s
+        );
+    }
+    Ok(())
+}
