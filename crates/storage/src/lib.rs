@@ -21,6 +21,26 @@
 //!   agent, which stores deals on disk, serves them and answers challenges, with the
 //!   cheating behaviours the fleet simulator needs; and the blocking client.
 //!
+//! A deal's life in the pure part, as the client, the agent and the oracle see it:
+//!
+//! ```
+//! use plinth_core::Hash;
+//! use plinth_storage::{prove_from_memory, verify_proof, Commitment, StorageChallenge, CHUNK_SIZE};
+//!
+//! let file = vec![7u8; 600_000];
+//! // The client commits to the file; the manifest goes into the ledger's deal.
+//! let commitment = Commitment::of_bytes(&file, CHUNK_SIZE).unwrap();
+//! let manifest = commitment.manifest;
+//! assert_eq!(manifest.root.0, *blake3::keyed_hash(&plinth_storage::tree::KEY, &file).as_bytes());
+//! // Each epoch the oracle draws a challenge from a block hash…
+//! let deal = Hash::of(b"deal id");
+//! let challenge = StorageChallenge::derive(&Hash::of(b"block hash"), &deal, 1, &manifest, 4);
+//! // …the provider answers from its data (the agent: from disk)…
+//! let proof = prove_from_memory(&commitment, &file, &challenge);
+//! // …and the oracle checks the answer against the deal's root.
+//! verify_proof(&manifest, &challenge, &proof).unwrap();
+//! ```
+//!
 //! Everything but `agent` and `client` is pure: no I/O but a caller's `Read`, no
 //! clock, no randomness but the seed passed in.
 

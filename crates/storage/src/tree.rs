@@ -26,8 +26,8 @@
 //! over chunk hashes has the same root as the tree over segments. Why not
 //! `plinth_core::merkle`: it rebuilds the whole tree for every proof (O(n) per path;
 //! the agent serves a path per chunk and per challenge), its verifier allocates, and
-//! hashing 1 KiB segments one by one under its `H(0 ‖ data)` leaf rule runs at a
-//! quarter of BLAKE3's speed.
+//! hashing 1 KiB segments one by one under its `H(0 ‖ data)` leaf rule runs at
+//! about a seventh of BLAKE3's speed on one large input (0.9 against 6.6 GB/s here).
 
 use blake3::hazmat::{merge_subtrees_non_root, merge_subtrees_root, HasherExt, Mode};
 use plinth_core::Hash;

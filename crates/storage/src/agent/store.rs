@@ -206,7 +206,7 @@ impl StoredDeal {
         Ok(())
     }
 
-    /// Reads `len` bytes at `offset` of the file.
+    /// Fills `buf` from byte `offset` of the file.
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.data.read_exact_at(buf, offset)
     }
