@@ -4,6 +4,7 @@ mod amount;
 mod bench;
 mod bench_consensus;
 mod bench_coverage;
+mod bench_storage;
 mod client;
 mod credits_cmd;
 mod device_cmd;
@@ -569,6 +570,27 @@ enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Storage proofs verified per second, and put/get throughput through a
+    /// provider's agent over loopback.
+    Storage {
+        /// File size, MiB.
+        #[arg(long, default_value_t = 256)]
+        size_mb: u64,
+        /// Distinct challenges answered.
+        #[arg(long, default_value_t = 10_000)]
+        proofs: usize,
+        /// Segments per challenge.
+        #[arg(long, default_value_t = 4)]
+        items: usize,
+        /// Times every proof is verified.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// Folder for the file and the agent's data (default: under the temp dir).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Committed transfers per second through the node's submission path.
     Ledger {
         #[arg(long, default_value_t = 200_000)]
@@ -925,6 +947,21 @@ fn run() -> Result<()> {
             rate,
             batch,
             block_time,
+            json,
+        }),
+        Command::Bench(BenchCmd::Storage {
+            size_mb,
+            proofs,
+            items,
+            rounds,
+            dir,
+            json,
+        }) => bench_storage::run(bench_storage::StorageBench {
+            size_mb,
+            proofs,
+            items,
+            rounds,
+            dir,
             json,
         }),
         Command::Bench(BenchCmd::Ledger {
