@@ -245,9 +245,10 @@ async fn run<E, S, R, P, B>(
     let (outbox_tx, outbox_rx) = tokio::sync::mpsc::unbounded_channel();
     node.set_gossip(outbox_tx);
     let (tx_sender, tx_receiver) = channels.txs;
+    let gossip_out = node.clone();
     context
         .child("gossip_out")
-        .spawn(move |_| gossip::run_sender(tx_sender, outbox_rx));
+        .spawn(move |context| gossip::run_sender(context, gossip_out, tx_sender, outbox_rx));
     let gossip_node = node.clone();
     context
         .child("gossip_in")

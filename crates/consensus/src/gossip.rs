@@ -9,10 +9,14 @@
 //! transactions are not sent on. A transaction a peer already has, or already
 //! committed, is refused there as a duplicate and costs nothing more.
 
+use commonware_macros::select;
 use commonware_p2p::{Receiver, Recipients, Sender};
+use commonware_runtime::Clock;
 use plinth_ledger::MAX_TX_BYTES;
 use plinth_node::Node;
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Largest gossip message: a batch of raw transactions.
@@ -69,26 +73,65 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Vec<u8>>, GossipError> {
     Ok(out)
 }
 
-/// Sends what `outbox` yields to every peer, in batches.
-pub async fn run_sender<S: Sender>(mut sender: S, mut outbox: UnboundedReceiver<Vec<Vec<u8>>>) {
-    while let Some(first) = outbox.recv().await {
-        let mut pending = first;
-        while let Ok(more) = outbox.try_recv() {
-            pending.extend(more);
-        }
-        let mut batch: Vec<Vec<u8>> = Vec::new();
-        let mut size = 4usize;
-        for tx in pending {
-            if size + 4 + tx.len() > MAX_GOSSIP_BYTES || batch.len() >= MAX_GOSSIP_TXS {
-                sender.send(Recipients::All, encode(&batch), false);
-                batch.clear();
-                size = 4;
-            }
-            size += 4 + tx.len();
-            batch.push(tx);
-        }
-        if !batch.is_empty() {
+/// How often transactions still pending are sent again: a peer that was
+/// disconnected when they were first gossiped gets them late rather than never
+/// (which matters most for a node outside the validator set, whose transactions
+/// reach a block only through others' mempools).
+pub const RESEND_EVERY: Duration = Duration::from_secs(5);
+
+/// Most pending transactions sent again per round.
+const RESEND_MAX: usize = 10_000;
+
+fn send_batches<S: Sender>(sender: &mut S, txs: Vec<Vec<u8>>) {
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut size = 4usize;
+    for tx in txs {
+        if size + 4 + tx.len() > MAX_GOSSIP_BYTES || batch.len() >= MAX_GOSSIP_TXS {
             sender.send(Recipients::All, encode(&batch), false);
+            batch.clear();
+            size = 4;
+        }
+        size += 4 + tx.len();
+        batch.push(tx);
+    }
+    if !batch.is_empty() {
+        sender.send(Recipients::All, encode(&batch), false);
+    }
+}
+
+/// Sends what `outbox` yields to every peer, in batches; every
+/// [`RESEND_EVERY`], sends again what has been pending since the last round.
+pub async fn run_sender<E: Clock, S: Sender>(
+    clock: E,
+    node: Arc<Node>,
+    mut sender: S,
+    mut outbox: UnboundedReceiver<Vec<Vec<u8>>>,
+) {
+    let mut seen_last_round: HashSet<plinth_core::Hash> = HashSet::new();
+    let mut next_round = clock.current() + RESEND_EVERY;
+    loop {
+        select! {
+            first = outbox.recv() => {
+                let Some(mut pending) = first else { return };
+                while let Ok(more) = outbox.try_recv() {
+                    pending.extend(more);
+                }
+                send_batches(&mut sender, pending);
+            },
+            _ = clock.sleep_until(next_round) => {
+                next_round = clock.current() + RESEND_EVERY;
+                let pending = node.mempool_batch(RESEND_MAX);
+                let stale: Vec<Vec<u8>> = pending
+                    .iter()
+                    .filter(|t| seen_last_round.contains(&t.hash()))
+                    .map(|t| t.encode())
+                    .collect();
+                seen_last_round = pending.iter().map(|t| t.hash()).collect();
+                if !stale.is_empty() {
+                    tracing::debug!(count = stale.len(), "gossiping pending transactions again");
+                    send_batches(&mut sender, stale);
+                }
+            },
         }
     }
 }

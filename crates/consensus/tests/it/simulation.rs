@@ -173,3 +173,29 @@ fn restarted_validator_catches_up() {
         });
     }
 }
+
+/// A node outside the validator set never proposes: a transfer submitted to it
+/// while it was cut off reaches the validators when it reconnects, because
+/// pending transactions are gossiped again.
+#[test]
+fn follower_submission_reaches_the_validators_after_a_disconnect() {
+    for seed in seeds() {
+        runner(seed).start(|context| async move {
+            let mut net = Net::start_with(context, 5, 4, None).await;
+            let everyone = [0, 1, 2, 3, 4];
+            net.wait_height(&everyone, 2).await;
+            for v in 0..4 {
+                net.unlink(4, v).await;
+            }
+            let id = submit(&net, 4, transfer(3, 2, 0, 77));
+            net.context.sleep(Duration::from_secs(1)).await;
+            net.link_all().await;
+            net.wait_tx(&everyone, id).await;
+            net.assert_same_chain(&everyone);
+            for v in everyone {
+                assert_eq!(net.balance(v, 2), USER_BALANCE + 77, "seed {seed}");
+            }
+            net.crash_all().await;
+        });
+    }
+}
