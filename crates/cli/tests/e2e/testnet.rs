@@ -16,10 +16,13 @@ const VALIDATORS: usize = 4;
 const NODES: usize = 5;
 const EPOCH_BLOCKS: u64 = 20;
 
-/// A base port with `NODES` free ports above it.
+/// A base port with `NODES` free ports above it, below Linux's ephemeral range
+/// (32768 and up by default): outgoing connections of this and the other tests
+/// take ephemeral local ports, and one of them landing on a validator's port while
+/// it is down would keep it from listening again after its restart.
 fn free_range() -> u16 {
     for _ in 0..200 {
-        let base = 20_000 + (rand::random::<u16>() % 30_000);
+        let base = 10_000 + (rand::random::<u16>() % 22_000);
         let free = (0..NODES as u16).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
         if free {
             return base;
