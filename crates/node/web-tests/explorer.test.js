@@ -103,6 +103,8 @@ test('the overview shows a block height that advances live', async () => {
   const text = await page.locator('main').textContent();
   assert.match(text, /plinth-devnet/);
   assert.match(text, /Minted/);
+  // Supply per epoch: a row per epoch with mints or burns, or the empty message.
+  await until('the supply-per-epoch table', () => page.locator('#supply-epochs tr').count());
   assert.match(text, /network weather/);
   assert.match(await page.locator('#countdown').textContent(), /\d+ s/);
   await shot('overview');

@@ -71,7 +71,8 @@ function callSummary(tx) {
 // ---------- pages ----------
 
 async function counts() {
-  const [supply, map] = await Promise.all([api('/v1/supply'), api('/v1/map?res=0')]);
+  const [supply, map, epochs] = await Promise.all([
+    api('/v1/supply'), api('/v1/map?res=0'), api('/v1/supply/epochs?limit=10')]);
   const byNet = {};
   let active = 0;
   for (const c of map.cells) {
@@ -87,6 +88,12 @@ async function counts() {
       ${card('Minted', tokens(supply.minted))}
       ${card('Burned', tokens(supply.burned))}
       ${card('Unclaimed', tokens(supply.unclaimed))}`;
+  const per = document.getElementById('supply-epochs');
+  if (per) {
+    per.innerHTML = epochs.length
+      ? epochs.map((e) => `<tr><td><a href="#/epochs">${num(e.epoch)}</a></td><td class="num">${tokens(e.minted)}</td><td class="num">${tokens(e.burned)}</td><td class="num">${tokens(e.net)}</td></tr>`).join('')
+      : '<tr><td colspan="4">nothing minted or burned yet</td></tr>';
+  }
   dev.innerHTML = `
       ${card('All devices', num(map.devices))}
       ${card('Active', num(active))}
@@ -111,6 +118,7 @@ async function overview() {
     </div>
     <h2>Supply</h2>
     <div class="cards" id="supply"></div>
+    <table><thead><tr><th>Epoch</th><th class="num">Minted</th><th class="num">Burned (credits)</th><th class="num">Net</th></tr></thead><tbody id="supply-epochs"></tbody></table>
     <h2>Devices</h2>
     <div class="cards" id="devices"></div>
     <h2>Over time</h2>

@@ -234,6 +234,25 @@ async fn rewards_lists_accepted_epochs_skipping_claim_markers() {
     assert_eq!(e.error.code, "unknown_network");
     let e: ErrorBody = get(&app, "/v1/rewards?from=x", StatusCode::BAD_REQUEST).await;
     assert_eq!(e.error.code, "invalid_epoch");
+
+    // The overview's supply-per-epoch table: newest first, what each manifest minted.
+    let per: Vec<plinth_node::api::EpochSupplyView> =
+        get(&app, "/v1/supply/epochs", StatusCode::OK).await;
+    let rows: Vec<(u64, u64, u64, i128)> = per
+        .iter()
+        .map(|e| (e.epoch, e.minted, e.burned, e.net))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (3, 500_000, 0, 500_000),
+            (1, 500_000, 0, 500_000),
+            (0, 500_000, 0, 500_000)
+        ]
+    );
+    let per: Vec<plinth_node::api::EpochSupplyView> =
+        get(&app, "/v1/supply/epochs?before=2&limit=1", StatusCode::OK).await;
+    assert_eq!(per.iter().map(|e| e.epoch).collect::<Vec<_>>(), vec![1]);
 }
 
 /// A stand-in oracle serving `manifests` (by epoch) at `/v1/manifests/weather/{epoch}`.
