@@ -20,7 +20,7 @@
 //! ```
 
 use crate::error::{LedgerError, TxError};
-use crate::execute::BlockContext;
+use crate::execute::{BlockContext, Fail};
 use crate::params::ChainParams;
 use crate::rewards::{oracle_set, OracleSignature, MAX_MANIFEST_SIGNATURES};
 use crate::state::{Overlay, Store};
@@ -80,16 +80,11 @@ pub struct PricePoint {
 
 impl PricePoint {
     pub fn signing_bytes(&self) -> Vec<u8> {
-        let mut out = PRICE_DOMAIN.to_vec();
-        borsh::to_writer(&mut out, self).expect("vec write");
-        out
+        crate::rewards::domain_bytes(PRICE_DOMAIN, self)
     }
 
     pub fn sign(&self, key: &Keypair) -> OracleSignature {
-        OracleSignature {
-            oracle: Address(key.public()),
-            signature: key.sign(&self.signing_bytes()),
-        }
+        OracleSignature::over(key, &self.signing_bytes())
     }
 }
 
@@ -188,8 +183,6 @@ pub(crate) fn record_mint<S: Store>(
     add_epoch_supply(state, epoch, amount, 0)
 }
 
-use crate::execute::Fail;
-
 /// The PostPrice call: a newer price, signed by a threshold of the oracle set.
 pub(crate) fn post_price<S: Store>(
     state: &mut Overlay<'_, S>,
@@ -261,11 +254,6 @@ pub fn credits_for(
     u64::try_from(num / den).ok()
 }
 
-/// The reward epoch a block time falls in.
-fn epoch_at(params: &ChainParams, timestamp_ms: u64) -> u64 {
-    timestamp_ms.saturating_sub(params.genesis_time_ms) / params.emission.epoch_ms.max(1)
-}
-
 /// The BurnForCredits call.
 pub(crate) fn burn<S: Store>(
     state: &mut Overlay<'_, S>,
@@ -312,7 +300,14 @@ pub(crate) fn burn<S: Store>(
     supply.burned = supply.burned.checked_add(amount).ok_or(TxError::Overflow)?;
     supply.total().ok_or(TxError::Overflow)?;
     emission::save_supply(state, &supply);
-    add_epoch_supply(state, epoch_at(params, ctx.timestamp_ms), 0, amount)?;
+    add_epoch_supply(
+        state,
+        params
+            .emission
+            .epoch_at(params.genesis_time_ms, ctx.timestamp_ms),
+        0,
+        amount,
+    )?;
     let mut c = load(state, to)?;
     c.own = c.own.checked_add(credits).ok_or(TxError::Overflow)?;
     save(state, to, &c);

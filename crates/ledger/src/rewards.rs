@@ -127,18 +127,20 @@ pub struct ManifestHeader {
 impl ManifestHeader {
     /// The bytes each oracle signs: a domain tag, then the canonical encoding.
     pub fn signing_bytes(&self) -> Vec<u8> {
-        let mut out = MANIFEST_DOMAIN.to_vec();
-        borsh::to_writer(&mut out, self).expect("vec write");
-        out
+        domain_bytes(MANIFEST_DOMAIN, self)
     }
 
     /// `key`'s signature over this header.
     pub fn sign(&self, key: &Keypair) -> OracleSignature {
-        OracleSignature {
-            oracle: Address(key.public()),
-            signature: key.sign(&self.signing_bytes()),
-        }
+        OracleSignature::over(key, &self.signing_bytes())
     }
+}
+
+/// What an oracle signs: a domain tag, then the value's canonical encoding.
+pub(crate) fn domain_bytes<T: BorshSerialize>(domain: &[u8], value: &T) -> Vec<u8> {
+    let mut out = domain.to_vec();
+    borsh::to_writer(&mut out, value).expect("vec write");
+    out
 }
 
 /// One oracle's signature over [`ManifestHeader::signing_bytes`].
@@ -148,6 +150,16 @@ impl ManifestHeader {
 pub struct OracleSignature {
     pub oracle: Address,
     pub signature: Signature,
+}
+
+impl OracleSignature {
+    /// `key`'s signature over `msg` (domain-tagged signing bytes).
+    pub fn over(key: &Keypair, msg: &[u8]) -> OracleSignature {
+        OracleSignature {
+            oracle: Address(key.public()),
+            signature: key.sign(msg),
+        }
+    }
 }
 
 /// One leaf of a manifest: what a device earned and who receives it.
