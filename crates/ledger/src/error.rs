@@ -110,6 +110,22 @@ pub enum TxError {
     },
     #[error("insufficient credits: needed {needed}, available {available}")]
     InsufficientCredits { needed: u64, available: u64 },
+    #[error("network `{network}` is a `{family}` network, not a storage network")]
+    NotStorageNetwork { network: String, family: String },
+    #[error("invalid provider endpoint: {reason}")]
+    BadEndpoint { reason: String },
+    #[error("device {device} offers no storage")]
+    NoStorageOffer { device: String },
+    #[error("invalid deal manifest: {reason}")]
+    BadManifest { reason: String },
+    #[error("a deal lasts 1 to {max} epochs, not {epochs}")]
+    BadDealTerm { epochs: u64, max: u64 },
+    #[error("the deal offers {offered} credits per epoch; the provider asks {required}")]
+    PriceBelowOffer { offered: u64, required: u64 },
+    #[error("insufficient collateral: needed {needed}, free {available}")]
+    InsufficientCollateral { needed: Amount, available: Amount },
+    #[error("{count} deal results, at most {limit} per settlement")]
+    TooManyResults { count: u64, limit: u64 },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

@@ -6,7 +6,8 @@ use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store, Writes};
 use crate::tx::{Call, SignedTx};
 use crate::{
-    accounts, credits, devices, keys, rewards, staking, tree, validators, Amount, MAX_TX_BYTES,
+    accounts, credits, devices, keys, rewards, staking, storage, tree, validators, Amount,
+    MAX_TX_BYTES,
 };
 use jmt::storage::TreeUpdateBatch;
 use plinth_core::{Address, Hash};
@@ -91,6 +92,7 @@ fn call_cost(call: &Call) -> Amount {
         Call::Transfer { amount, .. }
         | Call::Bond { amount, .. }
         | Call::BurnForCredits { amount, .. } => *amount,
+        Call::OfferStorage { deposit, .. } => *deposit,
         _ => 0,
     }
 }
@@ -192,6 +194,48 @@ fn apply_tx<S: Store>(
             credits::burn(state, params, ctx, &signer, *amount, to)?;
         }
         Call::DelegateCredits { to, amount } => credits::delegate(state, &signer, to, *amount)?,
+        Call::OfferStorage {
+            device,
+            endpoint,
+            price_per_mib_epoch,
+            collateral_per_mib,
+            deposit,
+        } => storage::set_offer(
+            state,
+            &signer,
+            device,
+            endpoint,
+            *price_per_mib_epoch,
+            *collateral_per_mib,
+            *deposit,
+        )?,
+        Call::WithdrawCollateral { device, amount } => {
+            storage::withdraw_collateral(state, &signer, device, *amount)?
+        }
+        Call::OpenDeal {
+            provider,
+            manifest,
+            epochs,
+            price_per_epoch,
+        } => {
+            storage::open_deal(
+                state,
+                params,
+                ctx,
+                &signer,
+                tx.nonce,
+                &storage::DealTerms {
+                    provider,
+                    manifest,
+                    epochs: *epochs,
+                    price_per_epoch: *price_per_epoch,
+                },
+            )?;
+        }
+        Call::SettleStorage {
+            settlement,
+            signatures,
+        } => storage::settle(state, params, ctx, settlement, signatures)?,
     }
     Ok(tx.fee)
 }

@@ -43,6 +43,10 @@ pub struct Genesis {
     /// when absent, which also keeps older genesis files' hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<crate::credits::CreditParams>,
+    /// Storage deal settings (failures before a slash, longest deal); the defaults
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<crate::storage::StorageParams>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,6 +98,10 @@ pub struct GenesisNetwork {
     /// 10,000); the shares of all networks add up to at most 10,000.
     #[serde(default)]
     pub share_bps: u32,
+    /// The part of the network's share paid as usage rewards (by credits its
+    /// devices earned from consumers), in basis points of that share.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub usage_bps: u32,
 }
 
 impl Genesis {
@@ -178,6 +186,12 @@ impl Genesis {
             if !seen.insert(&n.name) {
                 return bad(format!("network `{}` listed twice", n.name));
             }
+            if n.usage_bps > BPS {
+                return bad(format!(
+                    "network `{}`: usage_bps {} is more than {BPS}",
+                    n.name, n.usage_bps
+                ));
+            }
         }
         let shares: u64 = self.networks.iter().map(|n| u64::from(n.share_bps)).sum();
         if shares > u64::from(BPS) {
@@ -193,6 +207,11 @@ impl Genesis {
         }
         if let Some(c) = &self.credits {
             if let Err(reason) = c.validate() {
+                return bad(reason);
+            }
+        }
+        if let Some(s) = &self.storage {
+            if let Err(reason) = s.validate() {
                 return bad(reason);
             }
         }
@@ -238,6 +257,9 @@ impl Genesis {
         if let Some(c) = &self.credits {
             state.put_t(keys::CREDIT_PARAMS.to_vec(), c);
         }
+        if let Some(s) = &self.storage {
+            state.put_t(keys::STORAGE_PARAMS.to_vec(), s);
+        }
         for n in &self.networks {
             let network = Network {
                 name: n.name.clone(),
@@ -245,6 +267,7 @@ impl Genesis {
                 // toml::Table is ordered, so this JSON is canonical.
                 params_json: serde_json::to_string(&n.params).expect("params serialise"),
                 share_bps: n.share_bps,
+                usage_bps: n.usage_bps,
             };
             state.put_t(keys::network(&n.name), &network);
         }
@@ -285,4 +308,8 @@ impl Genesis {
             signature: Signature([0; 64]),
         }
     }
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }

@@ -14,6 +14,68 @@ pub const PRICE: &[u8] = b"sys/price";
 /// Credit settings, when the genesis has a `[credits]` section.
 pub const CREDIT_PARAMS: &[u8] = b"sys/credit_params";
 
+/// Storage settings, when the genesis has a `[storage]` section.
+pub const STORAGE_PARAMS: &[u8] = b"sys/storage_params";
+
+/// A provider device's storage offer ([`crate::storage::StorageOffer`]).
+pub fn storage_offer(device: &PublicKey) -> Vec<u8> {
+    with_key(b"soff/", device)
+}
+
+pub const STORAGE_OFFER_PREFIX: &[u8] = b"soff/";
+
+/// A storage deal ([`crate::storage::Deal`]).
+pub fn deal(id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = b"deal/".to_vec();
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Index entry: consumer → deal (value empty).
+pub fn deal_by_consumer(consumer: &PublicKey, id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = with_key(b"dealc/", consumer);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Index entry: provider device → deal (value empty).
+pub fn deal_by_provider(provider: &PublicKey, id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = with_key(b"dealp/", provider);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+pub fn deals_of_consumer(consumer: &PublicKey) -> Vec<u8> {
+    with_key(b"dealc/", consumer)
+}
+
+pub fn deals_of_provider(provider: &PublicKey) -> Vec<u8> {
+    with_key(b"dealp/", provider)
+}
+
+/// The active deals of a network: `deala/{network}/{id}` (value empty).
+pub fn active_deals(network: &str) -> Vec<u8> {
+    let mut k = b"deala/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k
+}
+
+pub fn active_deal(network: &str, id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = active_deals(network);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Credits used and refunded by a storage network in one epoch.
+pub fn storage_usage(network: &str, epoch: u64) -> Vec<u8> {
+    let mut k = b"susage/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k.extend_from_slice(&epoch.to_be_bytes());
+    k
+}
+
 /// An account's credits ([`crate::credits::Credits`]).
 pub fn credits(addr: &PublicKey) -> Vec<u8> {
     with_key(b"cred/", addr)

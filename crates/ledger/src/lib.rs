@@ -33,6 +33,7 @@ pub mod params;
 pub mod rewards;
 pub mod staking;
 pub mod state;
+pub mod storage;
 pub mod tree;
 pub mod tx;
 pub mod validators;

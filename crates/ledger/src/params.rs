@@ -31,6 +31,10 @@ pub struct Network {
     pub params_json: String,
     /// The network's share of each epoch's emission, in basis points.
     pub share_bps: u32,
+    /// The part of the network's share paid in proportion to the credits its
+    /// devices earned from consumers in the epoch (usage rewards), in basis points;
+    /// the rest pays proofs of work.
+    pub usage_bps: u32,
 }
 
 /// A member of the validator set.

@@ -73,6 +73,32 @@ pub enum Call {
     /// Give `amount` of the signer's own credits to `to`, which may spend but not
     /// pass them on.
     DelegateCredits { to: Address, amount: u64 },
+    /// Offer a storage device's space: its agent's endpoint, its price and the
+    /// collateral each deal locks; `deposit` tokens go into its collateral pool.
+    OfferStorage {
+        device: DeviceId,
+        endpoint: String,
+        price_per_mib_epoch: u64,
+        collateral_per_mib: Amount,
+        deposit: Amount,
+    },
+    /// Take free collateral of a provider device back to its owner's balance.
+    WithdrawCollateral { device: DeviceId, amount: Amount },
+    /// Open a storage deal with a provider device: `price_per_epoch` credits (at
+    /// least the provider's price) for each of `epochs` epochs are escrowed now.
+    /// The deal's id is [`crate::storage::deal_id`] of the signer and nonce.
+    OpenDeal {
+        provider: DeviceId,
+        manifest: plinth_storage::Manifest,
+        epochs: u64,
+        price_per_epoch: u64,
+    },
+    /// Settle storage deals for an epoch, signed by the oracle quorum. Any account
+    /// may submit it.
+    SettleStorage {
+        settlement: crate::storage::StorageSettlement,
+        signatures: Vec<crate::rewards::OracleSignature>,
+    },
 }
 
 /// What stake is bonded to.

@@ -22,6 +22,7 @@ pub mod limit;
 pub mod mempool;
 pub mod metrics;
 pub mod rpc;
+pub mod storage_api;
 
 use mempool::Mempool;
 use plinth_core::{Address, Hash, Keypair};

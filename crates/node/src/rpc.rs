@@ -63,11 +63,11 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
 
-    fn not_found(code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(code: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, code, message)
     }
 
-    fn bad_request(code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(code: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 }
@@ -168,6 +168,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
                 )),
         )
         .route("/v1/txs/{hash}", get(tx))
+        .merge(crate::storage_api::routes())
         .route("/v1/events", get(events))
         .route("/metrics", get(metrics));
     crate::explorer::routes(api, explorer)
@@ -178,7 +179,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .with_state(node)
 }
 
-fn snapshot(node: &Node) -> Result<Snapshot, ApiError> {
+pub(crate) fn snapshot(node: &Node) -> Result<Snapshot, ApiError> {
     node.store.snapshot().map_err(ApiError::internal)
 }
 
@@ -417,7 +418,7 @@ struct ProofQuery {
     proof: bool,
 }
 
-fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
+pub(crate) fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {

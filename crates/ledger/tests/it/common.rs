@@ -127,6 +127,7 @@ pub fn genesis(n: u8) -> Genesis {
             family: FAMILY.into(),
             params,
             share_bps: SHARE_BPS,
+            usage_bps: 0,
         }],
         emission: Emission {
             epoch_ms: EPOCH_MS,
@@ -140,6 +141,7 @@ pub fn genesis(n: u8) -> Genesis {
         },
         validator_set: None,
         credits: None,
+        storage: None,
     }
 }
 

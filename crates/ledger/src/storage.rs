@@ -1,0 +1,675 @@
+//! Storage deals: a consumer pays credits for a provider device to keep a file,
+//! proven every epoch by the oracle set's challenges.
+//!
+//! ```text
+//!  provider owner ──OfferStorage{device, endpoint, price/MiB·epoch, collateral/MiB, deposit}──▶
+//!                     offer: terms + collateral pool (free | locked)
+//!  consumer ──OpenDeal{provider, manifest, epochs, price/epoch}──▶ credits escrowed (spent),
+//!                     collateral locked from the pool, deal active from the next epoch
+//!  oracle set ──SettleStorage{network, epoch, [deal, proven]}, k of n signatures──▶ per deal:
+//!      proven: that epoch's price is paid out of escrow (the credits are gone: used)
+//!      failed: that epoch's price goes back to the consumer; after `max_failures` failures
+//!              in a row the collateral goes to the consumer, the rest of the escrow
+//!              back to the consumer, and the deal ends (slashed)
+//!      last epoch settled: the collateral returns to the pool, the deal is complete
+//! ```
+//!
+//! The oracle computes the results off-chain (`plinth_storage::verify_proof` over
+//! challenges drawn from a block hash) and anyone can audit them from its spool; the
+//! ledger checks the quorum's signatures and applies them. Results for deals that
+//! are not active in the epoch, or already settled for it, are ignored, so a
+//! resubmitted settlement changes nothing. Epochs an oracle never settled (it was
+//! down) are refunded to the consumer when a later epoch is settled, and count as
+//! neither proof nor failure.
+//!
+//! Refunded credits return as *delegated* credits: spendable, not delegable, so a
+//! deal can never turn credits someone delegated into credits one may pass on.
+
+use crate::error::{LedgerError, TxError};
+use crate::execute::{BlockContext, Fail};
+use crate::params::{ChainParams, Network};
+use crate::rewards::{oracle_set, OracleSignature, MAX_MANIFEST_SIGNATURES};
+use crate::state::{Overlay, Store};
+use crate::{accounts, devices, keys, Amount};
+use borsh::{BorshDeserialize, BorshSerialize};
+use plinth_core::{Address, DeviceId, Hash, Keypair};
+use plinth_storage::Manifest;
+use serde::{Deserialize, Serialize};
+
+/// The proof family of storage networks.
+pub const FAMILY: &str = "storage";
+/// Prices and collateral are per started mebibyte.
+pub const MIB: u64 = 1 << 20;
+/// The longest provider endpoint URL.
+pub const MAX_ENDPOINT_BYTES: usize = 200;
+/// The most deal results one settlement may carry (it must fit a transaction with
+/// its signatures); an epoch with more deals is settled in several.
+pub const MAX_SETTLEMENT_RESULTS: usize = 128;
+
+const SETTLEMENT_DOMAIN: &[u8] = b"plinth/storage-settlement/v1";
+
+/// The chain's storage settings: genesis `[storage]`, under `sys/storage_params`
+/// when given; absent means the defaults.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageParams {
+    /// Failed epochs in a row after which a deal is slashed and ended.
+    pub max_failures: u32,
+    /// The longest deal, in epochs.
+    pub max_deal_epochs: u64,
+}
+
+impl Default for StorageParams {
+    fn default() -> Self {
+        StorageParams {
+            max_failures: 3,
+            max_deal_epochs: 100_000,
+        }
+    }
+}
+
+impl StorageParams {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_failures == 0 {
+            return Err("storage.max_failures must be at least 1".into());
+        }
+        if self.max_deal_epochs == 0 {
+            return Err("storage.max_deal_epochs must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// A provider device's terms and collateral pool.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct StorageOffer {
+    pub device: DeviceId,
+    /// Where the provider's agent listens (`http://…` or `https://…`).
+    pub endpoint: String,
+    /// Credits per started MiB per epoch.
+    pub price_per_mib_epoch: u64,
+    /// Tokens locked per started MiB for the life of a deal.
+    pub collateral_per_mib: Amount,
+    /// Collateral not backing any deal (withdrawable).
+    pub free: Amount,
+    /// Collateral backing active deals.
+    pub locked: Amount,
+    /// Deals active now.
+    pub active_deals: u64,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    Active,
+    /// Every epoch settled; the collateral went back to the provider.
+    Completed,
+    /// Failed `max_failures` epochs in a row; the collateral went to the consumer.
+    Slashed,
+}
+
+/// A storage deal.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Deal {
+    pub id: Hash,
+    pub consumer: Address,
+    pub provider: DeviceId,
+    pub network: String,
+    pub manifest: Manifest,
+    pub opened_height: u64,
+    /// First epoch the provider must prove.
+    pub start_epoch: u64,
+    /// The epoch after the last one.
+    pub end_epoch: u64,
+    pub price_per_epoch: u64,
+    /// Credits still held for epochs not settled yet.
+    pub escrow: u64,
+    pub collateral: Amount,
+    /// The next epoch to settle.
+    pub next_epoch: u64,
+    pub proven_epochs: u64,
+    pub failed_epochs: u64,
+    /// Epochs left unsettled by the oracles (refunded).
+    pub unsettled_epochs: u64,
+    /// Failed epochs since the last proven one.
+    pub consecutive_failures: u32,
+    pub status: DealStatus,
+}
+
+/// One deal's outcome in an epoch.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct DealResult {
+    pub deal: Hash,
+    pub proven: bool,
+}
+
+/// What the oracle quorum signs to settle deals of one network for one epoch.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct StorageSettlement {
+    pub chain_id: String,
+    pub network: String,
+    pub epoch: u64,
+    pub results: Vec<DealResult>,
+}
+
+impl StorageSettlement {
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        crate::rewards::domain_bytes(SETTLEMENT_DOMAIN, self)
+    }
+
+    pub fn sign(&self, key: &Keypair) -> OracleSignature {
+        OracleSignature::over(key, &self.signing_bytes())
+    }
+}
+
+/// Credits used and refunded in one network's epoch, and the deals behind them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+pub struct EpochUsage {
+    /// Credits paid to providers for proven epochs (gone).
+    pub credits_used: u64,
+    /// Credits returned to consumers for failed or unsettled epochs.
+    pub credits_refunded: u64,
+    pub proven: u64,
+    pub failed: u64,
+    pub slashed: u64,
+}
+
+/// Started mebibytes of a file.
+pub fn mib(size: u64) -> u64 {
+    size.div_ceil(MIB)
+}
+
+/// The id of the deal opened by `consumer`'s transaction with nonce `nonce`.
+pub fn deal_id(consumer: &Address, nonce: u64) -> Hash {
+    Hash::tagged("plinth/deal", &plinth_core::encode(&(consumer, nonce)))
+}
+
+/// What a deal of `size` bytes costs per epoch under `offer`.
+pub fn price_per_epoch(offer: &StorageOffer, size: u64) -> Option<u64> {
+    mib(size).checked_mul(offer.price_per_mib_epoch)
+}
+
+/// The collateral a deal of `size` bytes locks under `offer`.
+pub fn collateral_for(offer: &StorageOffer, size: u64) -> Option<Amount> {
+    mib(size).checked_mul(offer.collateral_per_mib)
+}
+
+pub fn params<S: Store>(state: &Overlay<'_, S>) -> Result<StorageParams, LedgerError> {
+    Ok(state
+        .get_t::<StorageParams>(keys::STORAGE_PARAMS)?
+        .unwrap_or_default())
+}
+
+pub fn offer<S: Store>(
+    state: &Overlay<'_, S>,
+    device: &DeviceId,
+) -> Result<Option<StorageOffer>, LedgerError> {
+    state.get_t(&keys::storage_offer(device.key()))
+}
+
+pub fn deal<S: Store>(state: &Overlay<'_, S>, id: &Hash) -> Result<Option<Deal>, LedgerError> {
+    state.get_t(&keys::deal(id))
+}
+
+pub fn usage<S: Store>(
+    state: &Overlay<'_, S>,
+    network: &str,
+    epoch: u64,
+) -> Result<EpochUsage, LedgerError> {
+    if state.get(&keys::network(network))?.is_none() {
+        return Ok(EpochUsage::default());
+    }
+    Ok(state
+        .get_t::<EpochUsage>(&keys::storage_usage(network, epoch))?
+        .unwrap_or_default())
+}
+
+fn storage_network<S: Store>(state: &Overlay<'_, S>, name: &str) -> Result<Network, Fail> {
+    let n: Network = state
+        .get_t(&keys::network(name))?
+        .ok_or_else(|| TxError::UnknownNetwork {
+            network: name.to_string(),
+        })?;
+    if n.family != FAMILY {
+        return Err(TxError::NotStorageNetwork {
+            network: name.to_string(),
+            family: n.family,
+        }
+        .into());
+    }
+    Ok(n)
+}
+
+/// The device, checked to be the signer's.
+fn owned_device<S: Store>(
+    state: &Overlay<'_, S>,
+    signer: &Address,
+    device: &DeviceId,
+) -> Result<devices::Device, Fail> {
+    let d = devices::load(state, device)?.ok_or_else(|| TxError::UnknownDevice {
+        device: device.to_string(),
+    })?;
+    if d.owner != *signer {
+        return Err(TxError::NotDeviceOwner {
+            device: device.to_string(),
+            owner: d.owner.to_string(),
+        }
+        .into());
+    }
+    Ok(d)
+}
+
+/// Checks a provider endpoint: an http(s) URL of printable ASCII, bounded.
+pub fn check_endpoint(endpoint: &str) -> Result<(), TxError> {
+    let bad = |reason: &str| TxError::BadEndpoint {
+        reason: reason.to_string(),
+    };
+    if endpoint.len() > MAX_ENDPOINT_BYTES {
+        return Err(bad("longer than 200 bytes"));
+    }
+    if !endpoint.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad("only printable ASCII without spaces is allowed"));
+    }
+    let rest = endpoint
+        .strip_prefix("http://")
+        .or_else(|| endpoint.strip_prefix("https://"))
+        .ok_or_else(|| bad("must start with http:// or https://"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(bad("has no host"));
+    }
+    Ok(())
+}
+
+/// The OfferStorage call: sets a provider device's terms and adds `deposit` of the
+/// signer's tokens to its collateral pool.
+pub(crate) fn set_offer<S: Store>(
+    state: &mut Overlay<'_, S>,
+    signer: &Address,
+    device: &DeviceId,
+    endpoint: &str,
+    price_per_mib_epoch: u64,
+    collateral_per_mib: Amount,
+    deposit: Amount,
+) -> Result<(), Fail> {
+    let d = owned_device(state, signer, device)?;
+    if d.status != devices::DeviceStatus::Active {
+        return Err(TxError::DeviceRetired {
+            device: device.to_string(),
+        }
+        .into());
+    }
+    storage_network(state, &d.network)?;
+    check_endpoint(endpoint)?;
+    if price_per_mib_epoch == 0 {
+        return Err(TxError::ZeroAmount.into());
+    }
+    let mut o = offer(state, device)?.unwrap_or(StorageOffer {
+        device: *device,
+        endpoint: String::new(),
+        price_per_mib_epoch: 0,
+        collateral_per_mib: 0,
+        free: 0,
+        locked: 0,
+        active_deals: 0,
+    });
+    o.endpoint = endpoint.to_string();
+    o.price_per_mib_epoch = price_per_mib_epoch;
+    o.collateral_per_mib = collateral_per_mib;
+    if deposit > 0 {
+        let mut acct = accounts::load(state, signer)?.unwrap_or_default();
+        acct.debit(deposit)?;
+        accounts::save(state, signer, &acct);
+        o.free = o.free.checked_add(deposit).ok_or(TxError::Overflow)?;
+    }
+    state.put_t(keys::storage_offer(device.key()), &o);
+    Ok(())
+}
+
+/// The WithdrawCollateral call: free collateral back to the device's owner.
+pub(crate) fn withdraw_collateral<S: Store>(
+    state: &mut Overlay<'_, S>,
+    signer: &Address,
+    device: &DeviceId,
+    amount: Amount,
+) -> Result<(), Fail> {
+    if amount == 0 {
+        return Err(TxError::ZeroAmount.into());
+    }
+    owned_device(state, signer, device)?;
+    let mut o = offer(state, device)?.ok_or_else(|| TxError::NoStorageOffer {
+        device: device.to_string(),
+    })?;
+    if o.free < amount {
+        return Err(TxError::InsufficientCollateral {
+            needed: amount,
+            available: o.free,
+        }
+        .into());
+    }
+    o.free -= amount;
+    state.put_t(keys::storage_offer(device.key()), &o);
+    accounts::credit(state, signer, amount)
+}
+
+/// What a consumer asks for in an OpenDeal call.
+pub struct DealTerms<'a> {
+    pub provider: &'a DeviceId,
+    pub manifest: &'a Manifest,
+    pub epochs: u64,
+    pub price_per_epoch: u64,
+}
+
+/// The OpenDeal call: escrows the consumer's credits, locks the provider's
+/// collateral; the deal runs from the next epoch for `epochs` epochs.
+pub(crate) fn open_deal<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    ctx: &BlockContext,
+    signer: &Address,
+    nonce: u64,
+    terms: &DealTerms<'_>,
+) -> Result<Hash, Fail> {
+    terms.manifest.check().map_err(|e| TxError::BadManifest {
+        reason: e.to_string(),
+    })?;
+    let sp = self::params(state)?;
+    if terms.epochs == 0 || terms.epochs > sp.max_deal_epochs {
+        return Err(TxError::BadDealTerm {
+            epochs: terms.epochs,
+            max: sp.max_deal_epochs,
+        }
+        .into());
+    }
+    let d = devices::load(state, terms.provider)?.ok_or_else(|| TxError::UnknownDevice {
+        device: terms.provider.to_string(),
+    })?;
+    if d.status != devices::DeviceStatus::Active {
+        return Err(TxError::DeviceRetired {
+            device: terms.provider.to_string(),
+        }
+        .into());
+    }
+    let mut o = offer(state, terms.provider)?.ok_or_else(|| TxError::NoStorageOffer {
+        device: terms.provider.to_string(),
+    })?;
+    let required = price_per_epoch(&o, terms.manifest.size).ok_or(TxError::Overflow)?;
+    if terms.price_per_epoch < required {
+        return Err(TxError::PriceBelowOffer {
+            offered: terms.price_per_epoch,
+            required,
+        }
+        .into());
+    }
+    let total = terms
+        .price_per_epoch
+        .checked_mul(terms.epochs)
+        .ok_or(TxError::Overflow)?;
+    let collateral = collateral_for(&o, terms.manifest.size).ok_or(TxError::Overflow)?;
+    if o.free < collateral {
+        return Err(TxError::InsufficientCollateral {
+            needed: collateral,
+            available: o.free,
+        }
+        .into());
+    }
+    crate::credits::spend(state, signer, total)?;
+    o.free -= collateral;
+    o.locked = o.locked.checked_add(collateral).ok_or(TxError::Overflow)?;
+    o.active_deals += 1;
+    state.put_t(keys::storage_offer(terms.provider.key()), &o);
+    let start = params
+        .emission
+        .epoch_at(params.genesis_time_ms, ctx.timestamp_ms)
+        .saturating_add(1);
+    let id = deal_id(signer, nonce);
+    let deal = Deal {
+        id,
+        consumer: *signer,
+        provider: *terms.provider,
+        network: d.network.clone(),
+        manifest: *terms.manifest,
+        opened_height: ctx.height,
+        start_epoch: start,
+        end_epoch: start.checked_add(terms.epochs).ok_or(TxError::Overflow)?,
+        price_per_epoch: terms.price_per_epoch,
+        escrow: total,
+        collateral,
+        next_epoch: start,
+        proven_epochs: 0,
+        failed_epochs: 0,
+        unsettled_epochs: 0,
+        consecutive_failures: 0,
+        status: DealStatus::Active,
+    };
+    state.put_t(keys::deal(&id), &deal);
+    state.put(keys::deal_by_consumer(signer.key(), &id), Vec::new());
+    state.put(
+        keys::deal_by_provider(terms.provider.key(), &id),
+        Vec::new(),
+    );
+    state.put(keys::active_deal(&d.network, &id), Vec::new());
+    Ok(id)
+}
+
+/// Refunds credits to a deal's consumer (as delegated credits, see the module doc).
+fn refund<S: Store>(state: &mut Overlay<'_, S>, deal: &mut Deal, credits: u64) -> Result<(), Fail> {
+    deal.escrow = deal.escrow.checked_sub(credits).ok_or(TxError::Overflow)?;
+    let mut c = crate::credits::load(state, &deal.consumer)?;
+    c.delegated = c.delegated.checked_add(credits).ok_or(TxError::Overflow)?;
+    state.put_t(keys::credits(deal.consumer.key()), &c);
+    Ok(())
+}
+
+/// Ends a deal: the collateral returns to the provider's pool (completed) or goes to
+/// the consumer (slashed, with the rest of the escrow).
+fn finish<S: Store>(
+    state: &mut Overlay<'_, S>,
+    deal: &mut Deal,
+    status: DealStatus,
+) -> Result<(), Fail> {
+    let mut o = offer(state, &deal.provider)?.ok_or_else(|| LedgerError::Corrupt {
+        key: format!("storage offer of {}", deal.provider),
+        reason: "an active deal's offer is missing".into(),
+    })?;
+    o.locked = o
+        .locked
+        .checked_sub(deal.collateral)
+        .ok_or(TxError::Overflow)?;
+    o.active_deals = o.active_deals.saturating_sub(1);
+    match status {
+        DealStatus::Slashed => {
+            accounts::credit(state, &deal.consumer, deal.collateral)?;
+            let rest = deal.escrow;
+            refund(state, deal, rest)?;
+        }
+        _ => {
+            o.free = o
+                .free
+                .checked_add(deal.collateral)
+                .ok_or(TxError::Overflow)?
+        }
+    }
+    state.put_t(keys::storage_offer(deal.provider.key()), &o);
+    state.delete(keys::active_deal(&deal.network, &deal.id));
+    deal.status = status;
+    Ok(())
+}
+
+/// The SettleStorage call.
+pub(crate) fn settle<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    ctx: &BlockContext,
+    settlement: &StorageSettlement,
+    signatures: &[OracleSignature],
+) -> Result<(), Fail> {
+    if settlement.chain_id != params.chain_id {
+        return Err(TxError::WrongChain {
+            expected: params.chain_id.clone(),
+            found: settlement.chain_id.clone(),
+        }
+        .into());
+    }
+    if signatures.len() > MAX_MANIFEST_SIGNATURES {
+        return Err(TxError::TooManySignatures {
+            count: signatures.len() as u64,
+            limit: MAX_MANIFEST_SIGNATURES as u64,
+        }
+        .into());
+    }
+    if settlement.results.len() > MAX_SETTLEMENT_RESULTS {
+        return Err(TxError::TooManyResults {
+            count: settlement.results.len() as u64,
+            limit: MAX_SETTLEMENT_RESULTS as u64,
+        }
+        .into());
+    }
+    storage_network(state, &settlement.network)?;
+    let ends_at = params
+        .emission
+        .epoch_end_ms(params.genesis_time_ms, settlement.epoch);
+    if ends_at.is_none_or(|end| ctx.timestamp_ms < end) {
+        return Err(TxError::EpochNotOver {
+            epoch: settlement.epoch,
+            ends_at_ms: ends_at.unwrap_or(u64::MAX),
+        }
+        .into());
+    }
+    let set = oracle_set(state)?;
+    if !set.is_active() {
+        return Err(TxError::NoOracleSet.into());
+    }
+    let valid = set.count_valid_bytes(&settlement.signing_bytes(), signatures);
+    if valid < set.threshold {
+        return Err(TxError::NotEnoughOracleSignatures {
+            valid,
+            threshold: set.threshold,
+        }
+        .into());
+    }
+    let sp = self::params(state)?;
+    let epoch = settlement.epoch;
+    let mut usage = usage(state, &settlement.network, epoch)?;
+    for r in &settlement.results {
+        let Some(mut d) = deal(state, &r.deal)? else {
+            continue;
+        };
+        let applies = d.status == DealStatus::Active
+            && d.network == settlement.network
+            && epoch >= d.next_epoch
+            && epoch >= d.start_epoch
+            && epoch < d.end_epoch;
+        if !applies {
+            continue;
+        }
+        let skipped = epoch - d.next_epoch;
+        if skipped > 0 {
+            let credits = d
+                .price_per_epoch
+                .checked_mul(skipped)
+                .ok_or(TxError::Overflow)?;
+            refund(state, &mut d, credits)?;
+            d.unsettled_epochs += skipped;
+        }
+        let price = d.price_per_epoch;
+        if r.proven {
+            d.escrow = d.escrow.checked_sub(price).ok_or(TxError::Overflow)?;
+            d.proven_epochs += 1;
+            d.consecutive_failures = 0;
+            usage.credits_used = usage
+                .credits_used
+                .checked_add(price)
+                .ok_or(TxError::Overflow)?;
+            usage.proven += 1;
+        } else {
+            refund(state, &mut d, price)?;
+            d.failed_epochs += 1;
+            d.consecutive_failures = d.consecutive_failures.saturating_add(1);
+            usage.credits_refunded = usage
+                .credits_refunded
+                .checked_add(price)
+                .ok_or(TxError::Overflow)?;
+            usage.failed += 1;
+        }
+        d.next_epoch = epoch + 1;
+        if !r.proven && d.consecutive_failures >= sp.max_failures {
+            usage.credits_refunded = usage
+                .credits_refunded
+                .checked_add(d.escrow)
+                .ok_or(TxError::Overflow)?;
+            usage.slashed += 1;
+            finish(state, &mut d, DealStatus::Slashed)?;
+        } else if d.next_epoch >= d.end_epoch {
+            finish(state, &mut d, DealStatus::Completed)?;
+        }
+        state.put_t(keys::deal(&d.id), &d);
+    }
+    state.put_t(keys::storage_usage(&settlement.network, epoch), &usage);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_checked() {
+        assert!(check_endpoint("http://127.0.0.1:9000").is_ok());
+        assert!(check_endpoint("https://store.example.com/agent").is_ok());
+        for bad in [
+            "ftp://x",
+            "http://",
+            "http:///x",
+            "http://a b",
+            "127.0.0.1:80",
+            &format!("http://{}", "a".repeat(200)),
+        ] {
+            assert!(check_endpoint(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_round_up_to_started_mebibytes() {
+        assert_eq!(mib(1), 1);
+        assert_eq!(mib(MIB), 1);
+        assert_eq!(mib(MIB + 1), 2);
+        let o = StorageOffer {
+            device: DeviceId(Keypair::from_seed([1; 32]).public()),
+            endpoint: "http://x".into(),
+            price_per_mib_epoch: 7,
+            collateral_per_mib: 1_000,
+            free: 0,
+            locked: 0,
+            active_deals: 0,
+        };
+        assert_eq!(price_per_epoch(&o, 3 * MIB - 5), Some(21));
+        assert_eq!(collateral_for(&o, 3 * MIB - 5), Some(3_000));
+        assert_eq!(price_per_epoch(&o, u64::MAX), Some(7 * mib(u64::MAX)));
+    }
+
+    #[test]
+    fn deal_ids_differ_by_consumer_and_nonce() {
+        let a = Address(Keypair::from_seed([1; 32]).public());
+        let b = Address(Keypair::from_seed([2; 32]).public());
+        assert_ne!(deal_id(&a, 0), deal_id(&a, 1));
+        assert_ne!(deal_id(&a, 0), deal_id(&b, 0));
+        assert_eq!(deal_id(&a, 5), deal_id(&a, 5));
+    }
+}

@@ -1,0 +1,173 @@
+//! The storage part of the HTTP API: provider offers, deals, per-epoch usage.
+//!
+//! - `GET /v1/storage/offers` — every provider's offer (`?network=`).
+//! - `GET /v1/storage/offers/{device}` — one provider's offer, with its owner.
+//! - `GET /v1/deals/{id}` — one deal.
+//! - `GET /v1/deals?consumer=ADDR | provider=DEVICE | network=NAME` — deals of a
+//!   consumer or provider (all states), or a network's active deals; `limit`.
+//! - `GET /v1/storage/usage/{network}/{epoch}` — credits used and refunded.
+
+use crate::rpc::{parse, snapshot, ApiError};
+use crate::Node;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use plinth_core::{Address, DeviceId, Hash};
+use plinth_ledger::storage::{self, Deal, EpochUsage, StorageOffer};
+use plinth_ledger::{keys, Overlay};
+use plinth_store::Snapshot;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<Node>> {
+    Router::new()
+        .route("/v1/storage/offers", get(offers))
+        .route("/v1/storage/offers/{device}", get(offer))
+        .route("/v1/storage/usage/{network}/{epoch}", get(usage))
+        .route("/v1/deals", get(deals))
+        .route("/v1/deals/{id}", get(deal))
+}
+
+/// A provider's offer as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfferView {
+    pub owner: Address,
+    pub network: String,
+    pub device_active: bool,
+    #[serde(flatten)]
+    pub offer: StorageOffer,
+}
+
+fn offer_view(snap: &Snapshot, o: StorageOffer) -> Result<Option<OfferView>, ApiError> {
+    let Some(d) =
+        plinth_ledger::devices::load(&Overlay::new(snap), &o.device).map_err(ApiError::internal)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(OfferView {
+        owner: d.owner,
+        network: d.network,
+        device_active: d.status == plinth_ledger::devices::DeviceStatus::Active,
+        offer: o,
+    }))
+}
+
+#[derive(Deserialize)]
+struct OffersQuery {
+    network: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn offers(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<OffersQuery>,
+) -> Result<Json<Vec<OfferView>>, ApiError> {
+    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let snap = snapshot(&node)?;
+    let mut out = Vec::new();
+    for (_, v) in snap
+        .scan(keys::STORAGE_OFFER_PREFIX, limit)
+        .map_err(ApiError::internal)?
+    {
+        let o: StorageOffer = borsh::from_slice(&v).map_err(ApiError::internal)?;
+        if let Some(view) = offer_view(&snap, o)? {
+            if q.network.as_ref().is_none_or(|n| *n == view.network) {
+                out.push(view);
+            }
+        }
+    }
+    Ok(Json(out))
+}
+
+async fn offer(
+    State(node): State<Arc<Node>>,
+    Path(device): Path<String>,
+) -> Result<Json<OfferView>, ApiError> {
+    let device: DeviceId = parse(&device, "invalid_device_id")?;
+    let snap = snapshot(&node)?;
+    let o = storage::offer(&Overlay::new(&snap), &device).map_err(ApiError::internal)?;
+    let view = match o {
+        Some(o) => offer_view(&snap, o)?,
+        None => None,
+    };
+    view.map(Json).ok_or_else(|| {
+        ApiError::not_found(
+            "no_storage_offer",
+            format!("device {device} offers no storage"),
+        )
+    })
+}
+
+async fn deal(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+) -> Result<Json<Deal>, ApiError> {
+    let id: Hash = parse(&id, "invalid_deal_id")?;
+    let snap = snapshot(&node)?;
+    storage::deal(&Overlay::new(&snap), &id)
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("unknown_deal", format!("no deal {id}")))
+}
+
+#[derive(Deserialize)]
+struct DealsQuery {
+    consumer: Option<String>,
+    provider: Option<String>,
+    network: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn deals(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<DealsQuery>,
+) -> Result<Json<Vec<Deal>>, ApiError> {
+    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let prefix = match (&q.consumer, &q.provider, &q.network) {
+        (Some(c), None, None) => {
+            keys::deals_of_consumer(parse::<Address>(c, "invalid_address")?.key())
+        }
+        (None, Some(p), None) => {
+            keys::deals_of_provider(parse::<DeviceId>(p, "invalid_device_id")?.key())
+        }
+        (None, None, Some(n)) => {
+            let ok = !n.is_empty()
+                && n.len() <= 32
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return Err(ApiError::bad_request(
+                    "invalid_network",
+                    format!("`{n}` is not a network name"),
+                ));
+            }
+            keys::active_deals(n)
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                "give exactly one of consumer, provider or network",
+            ))
+        }
+    };
+    let snap = snapshot(&node)?;
+    let state = Overlay::new(&snap);
+    let mut out = Vec::new();
+    for (k, _) in snap.scan(&prefix, limit).map_err(ApiError::internal)? {
+        let id: [u8; 32] = k[k.len() - 32..].try_into().expect("deal index layout");
+        if let Some(d) = storage::deal(&state, &Hash(id)).map_err(ApiError::internal)? {
+            out.push(d);
+        }
+    }
+    Ok(Json(out))
+}
+
+async fn usage(
+    State(node): State<Arc<Node>>,
+    Path((network, epoch)): Path<(String, u64)>,
+) -> Result<Json<EpochUsage>, ApiError> {
+    let snap = snapshot(&node)?;
+    storage::usage(&Overlay::new(&snap), &network, epoch)
+        .map(Json)
+        .map_err(ApiError::internal)
+}
