@@ -26,6 +26,7 @@ pub mod fixed;
 pub mod report;
 pub mod sensor;
 pub mod split;
+pub mod storage;
 pub mod uptime;
 
 pub use coverage::CoverageParams;
@@ -221,12 +222,12 @@ fn registered<'a>(
 pub const MAX_PARAMS_BYTES: usize = 8 * 1024;
 
 /// The family names [`Family::from_network`] knows.
-pub const FAMILY_NAMES: &[&str] = &["uptime", "sensor", "coverage"];
+pub const FAMILY_NAMES: &[&str] = &["uptime", "sensor", "coverage", "storage"];
 
 /// Why a network's proof family could not be set up from its name and parameters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FamilyError {
-    #[error("unknown proof family `{name}` (known: uptime, sensor, coverage)")]
+    #[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage)")]
     UnknownFamily { name: String },
     #[error("parameters of the `{family}` family are {size} bytes, the limit is {limit} bytes")]
     ParamsTooLarge {
@@ -259,6 +260,8 @@ pub enum Family {
     Uptime(UptimeParams),
     Sensor(SensorParams),
     Coverage(CoverageParams),
+    /// Scored from storage rounds with [`storage::score`], not from reports.
+    Storage(storage::StorageFamilyParams),
 }
 
 impl Family {
@@ -298,6 +301,15 @@ impl Family {
         match family_name {
             "uptime" => serde_json::from_str(text).map(Family::Uptime).map_err(bad),
             "sensor" => serde_json::from_str(text).map(Family::Sensor).map_err(bad),
+            "storage" => serde_json::from_str::<storage::StorageFamilyParams>(text)
+                .map_err(bad)
+                .and_then(|p| {
+                    p.validate().map_err(|reason| FamilyError::BadParams {
+                        family: family_name.to_string(),
+                        reason,
+                    })
+                })
+                .map(Family::Storage),
             _ => serde_json::from_str::<CoverageParams>(text)
                 .map_err(bad)
                 .and_then(|p| {
@@ -316,6 +328,7 @@ impl Family {
             Family::Uptime(_) => "uptime",
             Family::Sensor(_) => "sensor",
             Family::Coverage(_) => "coverage",
+            Family::Storage(_) => "storage",
         }
     }
 
@@ -345,6 +358,8 @@ impl Family {
             Family::Uptime(p) => uptime::score(p, window, devices, reports, probes),
             Family::Sensor(p) => sensor::score(p, window, devices, reports),
             Family::Coverage(p) => coverage::score(p, window, devices, reports, rounds),
+            // Storage deals are proven by storage rounds, not reports.
+            Family::Storage(_) => FamilyOutput::default(),
         }
     }
 }
