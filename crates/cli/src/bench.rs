@@ -294,6 +294,7 @@ pub fn epoch(b: EpochBench) -> Result<()> {
             end_ms: start_ms + 3_600_000,
         },
         allowance: 1_000_000_000_000,
+        usage_bps: 0,
     };
     let t = Instant::now();
     let m = compute(&spec, batches);

@@ -217,6 +217,7 @@ pub fn run(b: CoverageBench) -> Result<()> {
         family: &family,
         window,
         allowance: 1_000_000_000_000,
+        usage_bps: 0,
     };
     let t = Instant::now();
     let m = compute(&spec, batches);

@@ -389,6 +389,7 @@ async fn networks(State(node): State<AppState>) -> Result<Json<Vec<serde_json::V
             "family": n.family,
             "params": params,
             "share_bps": n.share_bps,
+            "usage_bps": n.usage_bps,
         }));
     }
     Ok(Json(out))

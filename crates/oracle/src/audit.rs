@@ -106,6 +106,7 @@ pub fn audit(
             end_ms: start_ms + genesis.emission.epoch_ms,
         },
         allowance: genesis.emission.network_allowance(epoch, n.share_bps),
+        usage_bps: n.usage_bps,
     };
     if n.family == "coverage" {
         check_draws(
@@ -116,6 +117,9 @@ pub fn audit(
             &batches,
             &mut problems,
         );
+    }
+    if n.family == plinth_ledger::storage::FAMILY {
+        check_storage_seeds(&node, network, &spec.window, &batches, &mut problems);
     }
     let count = batches.len();
     let recomputed = compute(&spec, batches);
@@ -187,6 +191,61 @@ fn check_draws(
                 problems.push(format!(
                     "beacon round {} [{}, {}) drew from block {} sealed at {t}: not fresh",
                     r.round, r.start_ms, r.end_ms, r.height
+                ));
+            }
+        }
+    }
+}
+
+/// Checks that every storage round of the epoch was seeded by a real block of the
+/// chain sealed after the epoch's end, so no provider could know its challenges
+/// while the epoch ran.
+fn check_storage_seeds(
+    node: &NodeClient,
+    network: &str,
+    window: &plinth_proofs::EpochWindow,
+    batches: &[(Hash, crate::spool::SpoolBatch)],
+    problems: &mut Vec<String>,
+) {
+    for (_, b) in batches {
+        let crate::spool::SpoolBatch::Storage(rounds) = b else {
+            continue;
+        };
+        for r in rounds.iter().filter(|r| r.network == network) {
+            if r.epoch != window.epoch {
+                problems.push(format!(
+                    "a storage round of epoch {} is filed under epoch {}",
+                    r.epoch, window.epoch
+                ));
+                continue;
+            }
+            let block: serde_json::Value =
+                match node.get_opt(&format!("/v1/blocks/{}", r.seed_height)) {
+                    Ok(Some(b)) => b,
+                    Ok(None) => {
+                        problems.push(format!(
+                        "the storage round was seeded by block {}, which the chain does not have",
+                        r.seed_height
+                    ));
+                        continue;
+                    }
+                    Err(e) => {
+                        problems.push(format!("storage round seed: {e}"));
+                        continue;
+                    }
+                };
+            if block["hash"].as_str() != Some(r.seed.to_string().as_str()) {
+                problems.push(format!(
+                    "the storage round names seed {} but block {} is {}",
+                    r.seed, r.seed_height, block["hash"]
+                ));
+                continue;
+            }
+            let t = block["header"]["timestamp_ms"].as_u64().unwrap_or(0);
+            if t < window.end_ms {
+                problems.push(format!(
+                    "the storage round was seeded by block {} sealed at {t}, before the epoch's end {}",
+                    r.seed_height, window.end_ms
                 ));
             }
         }

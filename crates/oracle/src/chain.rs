@@ -16,6 +16,9 @@ pub struct NetworkInfo {
     pub params: serde_json::Value,
     #[serde(default)]
     pub share_bps: u32,
+    /// The part of the share paid by credits earned (usage rewards).
+    #[serde(default)]
+    pub usage_bps: u32,
 }
 
 /// A blocking client of a node (call from blocking threads).

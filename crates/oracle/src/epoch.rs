@@ -8,6 +8,7 @@ use crate::spool::{ProbeIssue, SpoolBatch};
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{DeviceId, Hash};
 use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader, OracleSignature};
+use plinth_proofs::storage::StorageRound;
 use plinth_proofs::{
     BeaconRound, DeviceInfo, EpochWindow, Family, ProbeRecord, ReportBody, SignedReport,
 };
@@ -34,6 +35,13 @@ pub struct Manifest {
     pub rejected: BTreeMap<String, u64>,
     /// Devices with a positive score.
     pub scored: u64,
+    /// Storage networks: every deal's outcome in the epoch (what settles the
+    /// ledger's deals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deals: Vec<plinth_proofs::storage::DealOutcome>,
+    /// Usage rewards: credits each device earned from consumers in the epoch.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub usage: BTreeMap<DeviceId, u64>,
 }
 
 /// The hash of a batch list, as put in `ManifestHeader::inputs`.
@@ -53,6 +61,29 @@ pub struct EpochSpec<'a> {
     pub window: EpochWindow,
     /// The network's emission for this epoch.
     pub allowance: u64,
+    /// The part of the allowance paid by usage (credits earned), in basis points.
+    pub usage_bps: u32,
+}
+
+/// Splits `allowance` between work and usage: `usage_bps` of it by credits earned
+/// (when any device earned some), the rest by work scores. The two parts are split
+/// exactly ([`plinth_proofs::split`]) and added up per device.
+pub fn split_rewards(
+    allowance: u64,
+    usage_bps: u32,
+    work: &BTreeMap<DeviceId, u64>,
+    usage: &BTreeMap<DeviceId, u64>,
+) -> BTreeMap<DeviceId, u64> {
+    let usage_part = if usage.values().any(|&c| c > 0) {
+        (allowance as u128 * u128::from(usage_bps.min(10_000)) / 10_000) as u64
+    } else {
+        0
+    };
+    let mut paid = plinth_proofs::split(allowance - usage_part, work);
+    for (device, amount) in plinth_proofs::split(usage_part, usage) {
+        *paid.entry(device).or_insert(0) += amount;
+    }
+    paid
 }
 
 /// Scores one network's epoch and builds its manifest (unsigned). Batches are
@@ -67,6 +98,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
     let mut issues: Vec<ProbeIssue> = Vec::new();
     let mut registry: Option<RegistrySnapshot> = None;
     let mut rounds: Vec<BeaconRound> = Vec::new();
+    let mut storage_rounds: Vec<StorageRound> = Vec::new();
     for (_, b) in batches {
         match b {
             SpoolBatch::Reports(mut rs) => {
@@ -83,6 +115,9 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
                     .filter(|r| r.network == spec.network)
                     .map(|r| r.round),
             ),
+            SpoolBatch::Storage(rs) => {
+                storage_rounds.extend(rs.into_iter().filter(|r| r.network == spec.network))
+            }
             SpoolBatch::Registry(snaps) => {
                 if let Some(s) = snaps.into_iter().find(|s| s.network == spec.network) {
                     registry = Some(s);
@@ -129,7 +164,19 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
             .unwrap_or_else(|| "rejected".into());
         *rejected.entry(code).or_insert(0u64) += 1;
     }
-    let paid = plinth_proofs::split(spec.allowance, &out.scores);
+    let (scores, usage, deals) = match spec.family {
+        Family::Storage(p) => {
+            storage_rounds.sort_by_key(|r| r.seed);
+            let st = plinth_proofs::storage::score(p, &devices, &storage_rounds);
+            (st.work, st.usage, st.outcomes)
+        }
+        _ => (out.scores, BTreeMap::new(), Vec::new()),
+    };
+    let unproven = deals.iter().filter(|d| !d.proven).count() as u64;
+    if unproven > 0 {
+        *rejected.entry("deal_not_proven".into()).or_insert(0) += unproven;
+    }
+    let paid = split_rewards(spec.allowance, spec.usage_bps, &scores, &usage);
     let entries: Vec<ManifestEntry> = paid
         .into_iter()
         .filter(|(_, amount)| *amount > 0)
@@ -156,6 +203,8 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         batches: list,
         signatures: Vec::new(),
         rejected,
-        scored: out.scores.len() as u64,
+        scored: scores.len() as u64,
+        deals,
+        usage,
     }
 }

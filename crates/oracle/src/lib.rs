@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod mqtt;
 pub mod run;
 pub mod spool;
+pub mod storage;
 
 use anyhow::{Context, Result};
 use chain::{NetworkInfo, NodeClient};
@@ -131,6 +132,8 @@ pub struct Oracle {
     /// Held while building and sending a transaction, so that two never take the
     /// same nonce.
     tx_lock: Mutex<()>,
+    /// Storage epochs whose deals the ledger has settled: `(network, epoch)`.
+    settled: Mutex<std::collections::HashSet<(String, u64)>>,
 }
 
 pub fn now_ms() -> u64 {
@@ -183,6 +186,7 @@ impl Oracle {
             state: Mutex::new(IngestState::default()),
             queue: Mutex::new(None),
             tx_lock: Mutex::new(()),
+            settled: Mutex::new(Default::default()),
             config,
         });
         oracle.replay_spool()?;
@@ -686,7 +690,15 @@ impl Oracle {
     pub fn close_due_epochs(&self, now: u64) -> Result<Vec<(String, u64)>> {
         let grace = self.config.close_grace.as_millis() as u64;
         let mut closed = Vec::new();
-        for epoch in self.spool.epochs()? {
+        let mut epochs = self.spool.epochs()?;
+        // A storage network is challenged after every epoch, reports or not.
+        let current = self.clock.epoch_of(now);
+        if current > 0 && !self.storage_networks().is_empty() {
+            epochs.push(current - 1);
+            epochs.sort();
+            epochs.dedup();
+        }
+        for epoch in epochs {
             if self.clock.window(epoch).end_ms + grace > now {
                 continue;
             }
@@ -706,8 +718,9 @@ impl Oracle {
         Ok(closed)
     }
 
-    /// The epoch's batches, writing the registry snapshot first if the epoch has
-    /// none yet (so every network of the epoch is scored against the same one).
+    /// The epoch's batches, writing the registry snapshot and the storage rounds
+    /// first if the epoch has none yet (so every network of the epoch is scored
+    /// against the same ones).
     fn epoch_batches(&self, epoch: u64) -> Result<Vec<(Hash, SpoolBatch)>> {
         let mut batches: Vec<(Hash, SpoolBatch)> = self
             .spool
@@ -715,10 +728,24 @@ impl Oracle {
             .into_iter()
             .map(|h| self.spool.read(epoch, &h).map(|b| (h, b)))
             .collect::<Result<_, _>>()?;
-        if !batches
+        let has_registry = batches
             .iter()
-            .any(|(_, b)| matches!(b, SpoolBatch::Registry(_)))
-        {
+            .any(|(_, b)| matches!(b, SpoolBatch::Registry(_)));
+        if !has_registry {
+            // Storage rounds go first: taking them may fail (no block after the
+            // epoch's end yet), and then nothing of the epoch is written.
+            let has_storage = batches
+                .iter()
+                .any(|(_, b)| matches!(b, SpoolBatch::Storage(_)));
+            let mut rounds = Vec::new();
+            for (network, params) in self.storage_networks().into_iter().filter(|_| !has_storage) {
+                rounds.push(self.take_storage_round(&network, &params, epoch)?);
+            }
+            if !rounds.is_empty() {
+                let batch = SpoolBatch::Storage(rounds);
+                let hash = self.spool.write(epoch, &batch)?;
+                batches.push((hash, batch));
+            }
             self.refresh_registry()?;
             let state = self.state.lock().expect("state lock");
             let mut snaps: Vec<epoch::RegistrySnapshot> = self
@@ -763,6 +790,7 @@ impl Oracle {
             family: &family,
             window: self.clock.window(epoch),
             allowance: self.emission.network_allowance(epoch, n.share_bps),
+            usage_bps: n.usage_bps,
         };
         let mut m = epoch::compute(&spec, batches);
         // Reports refused at ingest (not in the spool, so not part of the audited
@@ -793,8 +821,10 @@ impl Oracle {
         Ok(Some(m))
     }
 
-    /// Puts a manifest on the ledger unless it is there already (or pays nothing).
+    /// Settles a storage manifest's deals, and puts the manifest on the ledger
+    /// unless it is there already (or pays nothing).
     fn ensure_submitted(&self, m: &epoch::Manifest) -> Result<()> {
+        self.ensure_settled(m)?;
         if m.header.total == 0 {
             return Ok(());
         }

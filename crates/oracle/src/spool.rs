@@ -43,6 +43,9 @@ pub enum SpoolBatch {
     Registry(Vec<crate::epoch::RegistrySnapshot>),
     /// Beacon rounds of coverage networks, as drawn.
     Rounds(Vec<RoundIssue>),
+    /// Storage rounds: challenges to storage providers after an epoch, and their
+    /// answers.
+    Storage(Vec<plinth_proofs::storage::StorageRound>),
 }
 
 /// A coverage network's beacon round as the oracle drew it.

@@ -78,7 +78,7 @@ balance = 1000000000
 [[networks]]
 name = "weather"
 family = "sensor"
-share_bps = 5000
+share_bps = 4000
 [networks.params]
 unit = "celsius"
 min = -60
@@ -86,7 +86,7 @@ max = 60
 [[networks]]
 name = "backhaul"
 family = "uptime"
-share_bps = 5000
+share_bps = 4000
 [networks.params]
 heartbeat_interval_s = 1
 [[networks]]
@@ -95,6 +95,16 @@ family = "coverage"
 share_bps = 0
 [networks.params]
 rounds_per_epoch = 3
+[[networks]]
+name = "storage"
+family = "storage"
+share_bps = 2000
+usage_bps = 5000
+[networks.params]
+challenge_items = 8
+answer_timeout_ms = 2000
+[storage]
+max_failures = 2
 "#,
         owner = Address(owner.public()),
         oracle = Address(oracle.public()),

@@ -6,3 +6,4 @@ mod credits;
 mod ingest;
 mod mqtt;
 mod rewards;
+mod storage;

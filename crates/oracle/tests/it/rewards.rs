@@ -122,6 +122,7 @@ async fn report_to_reward_to_balance_with_a_restart_and_an_audit() {
         family: &family,
         window: net.oracle.clock.window(e),
         allowance: net.oracle.emission.network_allowance(e, n.share_bps),
+        usage_bps: n.usage_bps,
     };
     let expected = compute(&spec, fresh);
     assert_eq!(expected.header.root, on_ledger.header.root);

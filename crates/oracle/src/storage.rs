@@ -1,0 +1,220 @@
+//! Storage networks: after each epoch the oracle challenges every active deal's
+//! provider and settles the deals on the ledger.
+//!
+//! ```text
+//!  epoch E over ─▶ head block (sealed after E's end) = seed
+//!              ─▶ deals active in E (GET /v1/deals?network=N), endpoints (offers)
+//!              ─▶ per deal: StorageChallenge::derive(seed, deal, E) ─▶ POST agent /prove
+//!                  (answer_timeout_ms) ─▶ StorageRound {deals, answers} ─▶ spool
+//!  close E ─▶ storage::score (verify every proof against its root) ─▶ outcomes
+//!          ─▶ SettleStorage {E, [deal, proven]} (signed, ≤128 results per tx)
+//!          ─▶ manifest: work by MiB proven, usage by credits earned
+//! ```
+//!
+//! The round goes into the spool with the epoch's other batches before any network
+//! of the epoch is closed, so every manifest of the epoch names the same inputs and
+//! `plinth oracle audit` recomputes the outcomes from the recorded answers (and
+//! checks that the seed is a real block sealed after the epoch's end).
+
+use crate::epoch::Manifest;
+use crate::Oracle;
+use anyhow::{anyhow, Context, Result};
+use plinth_core::{DeviceId, Hash};
+use plinth_ledger::storage::{Deal, DealResult, DealStatus, StorageSettlement};
+use plinth_node::storage_api::OfferView;
+use plinth_proofs::storage::{RoundAnswer, RoundDeal, StorageFamilyParams, StorageRound};
+use plinth_storage::client::StorageClient;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Agents challenged at once.
+const CONCURRENCY: usize = 32;
+
+impl Oracle {
+    /// The storage networks and their parameters.
+    pub fn storage_networks(&self) -> Vec<(String, StorageFamilyParams)> {
+        self.networks
+            .iter()
+            .filter(|n| n.family == plinth_ledger::storage::FAMILY)
+            .filter_map(|n| {
+                match plinth_proofs::Family::from_network(&n.family, &n.params.to_string()) {
+                    Ok(plinth_proofs::Family::Storage(p)) => Some((n.name.clone(), p)),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// Takes `network`'s storage round for `epoch` (which must be over): seeds the
+    /// challenges with the head block, asks every provider of a deal active in the
+    /// epoch, and returns the round (not yet written). Blocking.
+    pub fn take_storage_round(
+        &self,
+        network: &str,
+        params: &StorageFamilyParams,
+        epoch: u64,
+    ) -> Result<StorageRound> {
+        let status = self.node.status()?;
+        let end = self.clock.window(epoch).end_ms;
+        if status.timestamp_ms < end {
+            return Err(anyhow!(
+                "waiting for a block sealed after epoch {epoch}'s end to seed its storage challenges"
+            ));
+        }
+        let deals: Vec<Deal> = self
+            .node
+            .get(&format!("/v1/deals?network={network}&limit=10000"))?;
+        let offers: Vec<OfferView> = self
+            .node
+            .get(&format!("/v1/storage/offers?network={network}&limit=10000"))?;
+        let endpoints: HashMap<DeviceId, String> = offers
+            .into_iter()
+            .map(|o| (o.offer.device, o.offer.endpoint))
+            .collect();
+        let mut round_deals: Vec<RoundDeal> = deals
+            .iter()
+            .filter(|d| {
+                d.status == DealStatus::Active
+                    && d.start_epoch <= epoch
+                    && epoch < d.end_epoch
+                    && d.next_epoch <= epoch
+            })
+            .map(|d| RoundDeal {
+                id: d.id,
+                provider: d.provider,
+                manifest: d.manifest,
+                price_per_epoch: d.price_per_epoch,
+            })
+            .collect();
+        round_deals.sort_by_key(|d| d.id);
+        let mut round = StorageRound {
+            network: network.to_string(),
+            epoch,
+            seed_height: status.height,
+            seed: status.head_hash,
+            deals: round_deals,
+            answers: Vec::new(),
+        };
+        let timeout = Duration::from_millis(params.answer_timeout_ms);
+        let jobs: Vec<(Hash, Option<String>, plinth_storage::StorageChallenge)> = round
+            .deals
+            .iter()
+            .map(|d| {
+                (
+                    d.id,
+                    endpoints.get(&d.provider).cloned(),
+                    round.challenge(params, d),
+                )
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(CONCURRENCY) {
+            let got: Vec<RoundAnswer> = std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|(deal, endpoint, challenge)| {
+                        s.spawn(move || ask(*deal, endpoint.as_deref(), challenge, timeout))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("challenge thread"))
+                    .collect()
+            });
+            answers.extend(got);
+        }
+        round.answers = answers;
+        let failed = round.answers.iter().filter(|a| a.proof.is_none()).count();
+        tracing::info!(
+            network,
+            epoch,
+            deals = round.deals.len(),
+            unanswered = failed,
+            seed_height = round.seed_height,
+            "storage round taken"
+        );
+        Ok(round)
+    }
+
+    /// Puts the settlement of a storage manifest's deals on the ledger: results for
+    /// deals the ledger has not settled for the epoch yet, at most
+    /// [`plinth_ledger::storage::MAX_SETTLEMENT_RESULTS`] per transaction. Returns
+    /// whether every deal is settled (nothing left to send).
+    pub(crate) fn ensure_settled(&self, m: &Manifest) -> Result<bool> {
+        let key = (m.header.network.clone(), m.header.epoch);
+        if m.deals.is_empty() || self.settled.lock().expect("settled lock").contains(&key) {
+            return Ok(true);
+        }
+        let epoch = m.header.epoch;
+        let mut pending = Vec::new();
+        for o in &m.deals {
+            let d: Option<Deal> = self.node.get_opt(&format!("/v1/deals/{}", o.deal))?;
+            let open = d.is_some_and(|d| {
+                d.status == DealStatus::Active && d.next_epoch <= epoch && epoch < d.end_epoch
+            });
+            if open {
+                pending.push(DealResult {
+                    deal: o.deal,
+                    proven: o.proven,
+                });
+            }
+        }
+        if pending.is_empty() {
+            self.settled.lock().expect("settled lock").insert(key);
+            return Ok(true);
+        }
+        for results in pending.chunks(plinth_ledger::storage::MAX_SETTLEMENT_RESULTS) {
+            let settlement = StorageSettlement {
+                chain_id: self.chain_id.clone(),
+                network: m.header.network.clone(),
+                epoch,
+                results: results.to_vec(),
+            };
+            let signature = settlement.sign(self.key());
+            let tx = self
+                .send_tx(plinth_ledger::Call::SettleStorage {
+                    settlement,
+                    signatures: vec![signature],
+                })
+                .context("settling storage deals")?;
+            tracing::info!(
+                network = %m.header.network,
+                epoch,
+                deals = results.len(),
+                proven = results.iter().filter(|r| r.proven).count(),
+                tx = %tx,
+                "storage deals settled"
+            );
+        }
+        Ok(false)
+    }
+}
+
+/// Challenges one deal's agent; a missing endpoint, a refusal or a timeout is
+/// recorded as the reason there is no proof.
+fn ask(
+    deal: Hash,
+    endpoint: Option<&str>,
+    challenge: &plinth_storage::StorageChallenge,
+    timeout: Duration,
+) -> RoundAnswer {
+    let Some(endpoint) = endpoint else {
+        return RoundAnswer {
+            deal,
+            proof: None,
+            error: Some("the provider has no storage offer".into()),
+        };
+    };
+    match StorageClient::with_timeout(endpoint, timeout).prove(challenge) {
+        Ok(proof) => RoundAnswer {
+            deal,
+            proof: Some(proof.encode()),
+            error: None,
+        },
+        Err(e) => RoundAnswer {
+            deal,
+            proof: None,
+            error: Some(e.to_string().chars().take(200).collect()),
+        },
+    }
+}

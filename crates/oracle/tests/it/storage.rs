@@ -1,0 +1,233 @@
+//! Storage deals end to end through the oracle: providers' agents really store the
+//! data; after each epoch the oracle challenges them, settles the deals on the
+//! ledger and pays work and usage rewards; a provider that kept only hashes is
+//! slashed.
+
+use crate::common::*;
+use plinth_core::{Address, DeviceId, Hash, Keypair};
+use plinth_ledger::storage::{self, Deal, DealStatus};
+use plinth_ledger::{Call, Overlay, Transaction};
+use plinth_storage::agent::{spawn, Agent, AgentConfig, Behaviour, RunningAgent};
+use plinth_storage::client::StorageClient;
+use std::time::{Duration, Instant};
+
+const TOKEN: u64 = 1_000_000;
+
+async fn submit(net: &Net, signer: &Keypair, call: Call) -> u64 {
+    let who = Address(signer.public());
+    let nonce = {
+        let snap = net.node.store.snapshot().unwrap();
+        plinth_ledger::accounts::load(&Overlay::new(&snap), &who)
+            .unwrap()
+            .map(|a| a.nonce)
+            .unwrap_or(0)
+    };
+    let tx = Transaction {
+        chain_id: "oracle-test".into(),
+        signer: who,
+        nonce,
+        fee: 10,
+        call,
+    }
+    .sign(signer);
+    let hash = tx.hash();
+    net.node
+        .submit(vec![tx.encode()])
+        .await
+        .remove(0)
+        .expect("accepted");
+    wait_until(|| net.node.store.tx_location(&hash).unwrap().is_some()).await;
+    let at = net.node.store.tx_location(&hash).unwrap().unwrap();
+    let receipt = &net.node.store.receipts(at.height).unwrap().unwrap()[at.index as usize];
+    assert!(receipt.error.is_none(), "{:?}", receipt.error);
+    nonce
+}
+
+fn deal(net: &Net, id: &Hash) -> Deal {
+    storage::deal(&Overlay::new(&net.node.store.snapshot().unwrap()), id)
+        .unwrap()
+        .expect("deal on the ledger")
+}
+
+async fn wait_long(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !f() {
+        assert!(Instant::now() < deadline, "{what}: not within 90 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn agent(dir: &std::path::Path, behaviour: Behaviour) -> RunningAgent {
+    let mut cfg = AgentConfig::new(dir);
+    cfg.behaviour = behaviour;
+    spawn(Agent::open(cfg).unwrap(), "127.0.0.1:0", 2).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deals_are_challenged_settled_paid_and_slashed() {
+    let honest_key = key(40);
+    let bluffer_key = key(41);
+    let net = Net::start(&[("storage", &honest_key), ("storage", &bluffer_key)]).await;
+    let honest = agent(&net.dir.path().join("a"), Behaviour::Honest);
+    let bluffer = agent(&net.dir.path().join("b"), Behaviour::HashesOnly);
+    let (honest_dev, bluffer_dev) = (
+        DeviceId(honest_key.public()),
+        DeviceId(bluffer_key.public()),
+    );
+    for (dev, a) in [(honest_dev, &honest), (bluffer_dev, &bluffer)] {
+        submit(
+            &net,
+            &net.owner,
+            Call::OfferStorage {
+                device: dev,
+                endpoint: a.url(),
+                price_per_mib_epoch: 10,
+                collateral_per_mib: 2 * TOKEN,
+                deposit: 10 * TOKEN,
+            },
+        )
+        .await;
+    }
+    // A consumer with tokens buys credits at the oracle's price.
+    let consumer = key(42);
+    let consumer_addr = Address(consumer.public());
+    submit(
+        &net,
+        &net.owner,
+        Call::Transfer {
+            to: consumer_addr,
+            amount: 10 * TOKEN,
+        },
+    )
+    .await;
+    wait_until(|| {
+        plinth_ledger::credits::price(&Overlay::new(&net.node.store.snapshot().unwrap()))
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    submit(
+        &net,
+        &consumer,
+        Call::BurnForCredits {
+            amount: TOKEN,
+            to: consumer_addr,
+        },
+    )
+    .await;
+
+    // One file, 300 KiB (one started MiB: 10 credits per epoch), kept by both.
+    let data: Vec<u8> = (0..300 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let file = net.dir.path().join("file.bin");
+    std::fs::write(&file, &data).unwrap();
+    let commitment = plinth_storage::client::commit_file(&file, 64 * 1024).unwrap();
+    let mut ids = Vec::new();
+    for (dev, epochs) in [(honest_dev, 3), (bluffer_dev, 10)] {
+        let nonce = submit(
+            &net,
+            &consumer,
+            Call::OpenDeal {
+                provider: dev,
+                manifest: commitment.manifest,
+                epochs,
+                price_per_epoch: 10,
+            },
+        )
+        .await;
+        ids.push(storage::deal_id(&consumer_addr, nonce));
+    }
+    let (honest_deal, bluffer_deal) = (ids[0], ids[1]);
+    for (id, a) in [(honest_deal, &honest), (bluffer_deal, &bluffer)] {
+        let client = StorageClient::new(&a.url());
+        client.open_deal(&id, &commitment).unwrap();
+        let status = client.upload(&id, &commitment, &file).unwrap();
+        assert!(status.complete);
+    }
+    let escrow_at_start = deal(&net, &honest_deal).escrow;
+    assert_eq!(escrow_at_start, 30);
+    let balance_before_slash = net.balance(&consumer);
+
+    // The honest provider proves every epoch; its deal completes and its
+    // collateral returns to its pool.
+    wait_long("the honest deal completes", || {
+        deal(&net, &honest_deal).status == DealStatus::Completed
+    })
+    .await;
+    let d = deal(&net, &honest_deal);
+    assert_eq!((d.proven_epochs, d.failed_epochs), (3, 0), "{d:?}");
+    assert_eq!(d.escrow, 0);
+    let offer = storage::offer(
+        &Overlay::new(&net.node.store.snapshot().unwrap()),
+        &honest_dev,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!((offer.free, offer.locked), (10 * TOKEN, 0));
+
+    // The provider that kept only hashes fails every challenge (its segments'
+    // bytes are zeros) and is slashed after two failures in a row: the
+    // collateral goes to the consumer, the escrow comes back as credits.
+    wait_long("the bluffing deal is slashed", || {
+        deal(&net, &bluffer_deal).status == DealStatus::Slashed
+    })
+    .await;
+    let d = deal(&net, &bluffer_deal);
+    assert_eq!((d.proven_epochs, d.failed_epochs), (0, 2), "{d:?}");
+    assert_eq!(d.escrow, 0);
+    assert_eq!(net.balance(&consumer), balance_before_slash + 2 * TOKEN);
+
+    // The oracle's manifests pay the honest provider for work and usage, and an
+    // audit recomputes one from the spool and the chain.
+    let e = d.start_epoch;
+    let m = net
+        .oracle
+        .manifest("storage", e)
+        .unwrap()
+        .expect("manifest");
+    assert_eq!(m.usage.get(&honest_dev), Some(&10));
+    assert!(!m.usage.contains_key(&bluffer_dev));
+    let outcome = |id: &Hash| m.deals.iter().find(|o| o.deal == *id).unwrap().clone();
+    assert!(outcome(&honest_deal).proven);
+    assert!(!outcome(&bluffer_deal).proven);
+    let allowance = net.oracle.emission.network_allowance(e, 2000);
+    assert_eq!(m.entries.len(), 1);
+    assert_eq!(m.entries[0].device, honest_dev);
+    assert_eq!(
+        m.entries[0].amount, allowance,
+        "work and usage both go to it"
+    );
+    let usage = storage::usage(
+        &Overlay::new(&net.node.store.snapshot().unwrap()),
+        "storage",
+        e,
+    )
+    .unwrap();
+    assert_eq!(usage.credits_used, 10);
+    assert_eq!(usage.proven, 1);
+    let (node_url, oracle_url) = (net.node_url.clone(), net.oracle_url.clone());
+    wait_long("the manifest is on the ledger", || {
+        plinth_ledger::rewards::reward_epoch(
+            &Overlay::new(&net.node.store.snapshot().unwrap()),
+            "storage",
+            e,
+        )
+        .unwrap()
+        .is_some()
+    })
+    .await;
+    let report = tokio::task::spawn_blocking(move || {
+        plinth_oracle::audit::audit(
+            &node_url,
+            &oracle_url,
+            "storage",
+            e,
+            plinth_oracle::audit::BatchSource::Oracle,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    plinth_oracle::audit::require_ok(&report).unwrap();
+}
