@@ -111,7 +111,7 @@ struct OracleArgs {
     #[command(subcommand)]
     command: Option<OracleCmd>,
     /// A TOML file with `node`, `key`, `data_dir`, `http`, `mqtt`, `max_skew_ms`,
-    /// `price_usd`; flags win.
+    /// `price_usd`, `peers`, `price_tolerance_bps`; flags win.
     #[arg(long, env = "PLINTH_ORACLE_CONFIG")]
     config: Option<PathBuf>,
     /// The node's HTTP API.
@@ -132,6 +132,14 @@ struct OracleArgs {
     /// so that consumers can burn tokens for credits.
     #[arg(long)]
     price_usd: Option<String>,
+    /// Another oracle of the set (its HTTP API, e.g. http://10.0.0.2:8646), asked
+    /// to co-sign prices when the chain needs more than one signature; repeat for
+    /// each.
+    #[arg(long = "peer")]
+    peers: Vec<String>,
+    /// Co-sign a peer's price only within this many basis points of our own.
+    #[arg(long)]
+    price_tolerance_bps: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -890,6 +898,10 @@ fn run() -> Result<()> {
                 cfg.http = o.http.or(cfg.http);
                 cfg.mqtt = o.mqtt.or(cfg.mqtt);
                 cfg.price_usd = o.price_usd.or(cfg.price_usd);
+                if !o.peers.is_empty() {
+                    cfg.peers = o.peers;
+                }
+                cfg.price_tolerance_bps = o.price_tolerance_bps.or(cfg.price_tolerance_bps);
                 runtime()?.block_on(oracle_cmd::run(cfg))
             }
         },

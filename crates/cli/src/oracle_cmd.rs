@@ -23,6 +23,11 @@ pub struct OracleFileConfig {
     pub max_skew_ms: Option<u64>,
     /// The token price to post, in USD (e.g. "0.50"): runs the price feed.
     pub price_usd: Option<String>,
+    /// The other oracles' HTTP APIs, asked to co-sign prices.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// Co-sign a peer's price only within this many basis points of our own.
+    pub price_tolerance_bps: Option<u32>,
 }
 
 /// A USD price as micro-USD (six decimals, exact).
@@ -61,6 +66,10 @@ pub fn open(cfg: &OracleFileConfig) -> Result<Arc<Oracle>> {
     }
     if let Some(p) = &cfg.price_usd {
         oc.price_micro_usd = Some(parse_usd(p)?);
+    }
+    oc.peers = cfg.peers.clone();
+    if let Some(t) = cfg.price_tolerance_bps {
+        oc.price_tolerance_bps = t;
     }
     let key = oracle_key(key)?;
     let oracle = Oracle::open(oc, key)?;

@@ -51,6 +51,7 @@ pub fn router(oracle: Arc<Oracle>) -> Router {
             ),
         )
         .route("/v1/status", get(status))
+        .route("/v1/cosign/price", post(cosign_price))
         .route("/v1/challenges/{device}", get(challenges))
         .route("/v1/rounds/{network}", get(rounds))
         .route("/v1/spool/{epoch}", get(spool_list))
@@ -118,6 +119,22 @@ async fn reports(State(o): State<Arc<Oracle>>, body: Result<Bytes, BytesRejectio
         .filter(|v| v.status == VerdictStatus::Accepted)
         .count();
     Json(ReportsResponse { accepted, results }).into_response()
+}
+
+/// A peer's price to co-sign (JSON `PricePoint`): the signature, or a 422 that
+/// says why not.
+async fn cosign_price(
+    State(o): State<Arc<Oracle>>,
+    body: Result<Json<plinth_ledger::credits::PricePoint>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(point) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    match o.cosign_price(&point, now_ms()) {
+        Ok(sig) => Json(sig).into_response(),
+        Err(r) => error(StatusCode::UNPROCESSABLE_ENTITY, r.code(), r.to_string()),
+    }
 }
 
 async fn status(State(o): State<Arc<Oracle>>) -> Response {

@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod chain;
+pub mod cosign;
 pub mod epoch;
 pub mod http;
 pub mod ingest;
@@ -54,6 +55,12 @@ pub struct OracleConfig {
     /// chain's `price_max_age_ms`).
     pub price_micro_usd: Option<u64>,
     pub price_interval: Duration,
+    /// The other oracles of the set (their HTTP API), asked to co-sign prices when
+    /// the chain needs more signatures than this oracle's own.
+    pub peers: Vec<String>,
+    /// How far a proposed price may be from this oracle's own for it to co-sign,
+    /// in basis points.
+    pub price_tolerance_bps: u32,
 }
 
 impl OracleConfig {
@@ -68,6 +75,8 @@ impl OracleConfig {
             close_grace: Duration::from_secs(3),
             price_micro_usd: None,
             price_interval: Duration::from_secs(60),
+            peers: Vec::new(),
+            price_tolerance_bps: 200,
         }
     }
 }
@@ -864,9 +873,10 @@ impl Oracle {
         Ok(tx.hash())
     }
 
-    /// Posts the configured token price, observed at `now`, signed by this oracle
-    /// (a chain whose oracle set needs more signatures than one refuses it: the
-    /// co-signing of prices among oracles is not built yet).
+    /// Posts the configured token price, observed at `now`: signed by this oracle
+    /// and, when the chain's oracle set needs more signatures, co-signed by peers
+    /// (`config.peers`) whose own price is within their tolerance. Refuses to send
+    /// a price with fewer signatures than the set's threshold.
     pub fn post_price(&self, now: u64) -> Result<Option<Hash>> {
         let Some(micro_usd) = self.config.price_micro_usd else {
             return Ok(None);
@@ -876,11 +886,31 @@ impl Oracle {
             micro_usd_per_token: micro_usd,
             timestamp_ms: now,
         };
-        let signature = point.sign(&self.key);
+        let set: plinth_node::api::OraclesView = self.node.get("/v1/oracles")?;
+        let mut signatures = vec![point.sign(&self.key)];
+        let mut refusals = Vec::new();
+        if (signatures.len() as u32) < set.threshold {
+            let (got, refused) = cosign::gather(&self.config.peers, &point, &set.members);
+            signatures.extend(got);
+            refusals = refused;
+        }
+        if (signatures.len() as u32) < set.threshold {
+            anyhow::bail!(
+                "{} of the {} signatures the chain needs for a price{}",
+                signatures.len(),
+                set.threshold,
+                if refusals.is_empty() {
+                    " (no peers configured: pass --peer URL for each other oracle)".to_string()
+                } else {
+                    format!("; peers: {}", refusals.join("; "))
+                }
+            );
+        }
+        signatures.truncate(set.threshold.max(1) as usize);
         let tx = self
             .send_tx(plinth_ledger::Call::PostPrice {
                 price: point,
-                signatures: vec![signature],
+                signatures,
             })
             .context("posting the price")?;
         tracing::info!(micro_usd, tx = %tx, "price posted");

@@ -130,11 +130,23 @@ impl Net {
         devices: &[(&str, &Keypair)],
         genesis_time: Option<u64>,
     ) -> Net {
+        Net::start_custom(dir, devices, genesis_time, |_| {}, |_| {}).await
+    }
+
+    /// [`Net::start_in`] with the genesis and the oracle's configuration edited.
+    pub async fn start_custom(
+        dir: tempfile::TempDir,
+        devices: &[(&str, &Keypair)],
+        genesis_time: Option<u64>,
+        edit_genesis: impl FnOnce(&mut Genesis),
+        edit_oracle: impl FnOnce(&mut OracleConfig),
+    ) -> Net {
         let owner = key(1);
         let oracle_key = key(2);
         let validator = key(3);
         let genesis_time_ms = genesis_time.unwrap_or_else(now_ms);
-        let g = genesis(genesis_time_ms, &owner, &oracle_key, &validator);
+        let mut g = genesis(genesis_time_ms, &owner, &oracle_key, &validator);
+        edit_genesis(&mut g);
         let node = Node::open(
             g,
             validator,
@@ -201,7 +213,14 @@ impl Net {
             }
             wait_until(|| node.mempool_len() == 0).await;
         }
-        let (oracle, oracle_url, oracle_stop) = start_oracle(&dir, &node_url, &oracle_key).await;
+        let (oracle, oracle_url, oracle_stop) = start_oracle_with(
+            dir.path().join("oracle"),
+            &node_url,
+            &oracle_key,
+            None,
+            edit_oracle,
+        )
+        .await;
         Net {
             dir,
             node,
@@ -282,7 +301,19 @@ async fn start_oracle(
     node_url: &str,
     key: &Keypair,
 ) -> (Arc<Oracle>, String, tokio::sync::watch::Sender<bool>) {
-    let mut cfg = OracleConfig::new(dir.path().join("oracle"), node_url.to_string());
+    start_oracle_with(dir.path().join("oracle"), node_url, key, None, |_| {}).await
+}
+
+/// Starts an oracle on `data_dir` with the tests' settings edited by `edit`,
+/// serving on `listener` (a free port when `None`).
+pub async fn start_oracle_with(
+    data_dir: std::path::PathBuf,
+    node_url: &str,
+    key: &Keypair,
+    listener: Option<tokio::net::TcpListener>,
+    edit: impl FnOnce(&mut OracleConfig),
+) -> (Arc<Oracle>, String, tokio::sync::watch::Sender<bool>) {
+    let mut cfg = OracleConfig::new(data_dir, node_url.to_string());
     cfg.close_grace = Duration::from_millis(300);
     cfg.probe_interval = Duration::from_millis(500);
     cfg.probe_deadline = Duration::from_millis(400);
@@ -290,12 +321,16 @@ async fn start_oracle(
     cfg.max_skew_ms = 10_000;
     cfg.price_micro_usd = Some(PRICE_MICRO_USD);
     cfg.price_interval = Duration::from_millis(500);
+    edit(&mut cfg);
     let k = key.clone();
     let oracle = tokio::task::spawn_blocking(move || Oracle::open(cfg, k))
         .await
         .unwrap()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = match listener {
+        Some(l) => l,
+        None => tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    };
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(plinth_oracle::run::run(

@@ -58,3 +58,82 @@ async fn the_price_feed_makes_burns_possible_and_stays_fresh() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     wait_until(|| view().unwrap().timestamp_ms > first.timestamp_ms).await;
 }
+
+/// With a set of two oracles and a threshold of two, a price needs both: the feed
+/// oracle gets its peer's co-signature when their prices agree, and a peer refuses
+/// a price out of its tolerance or time.
+#[tokio::test(flavor = "multi_thread")]
+async fn prices_are_co_signed_by_the_oracle_set() {
+    let peer_key = key(7);
+    let peer_addr = Address(peer_key.public());
+    let peer_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let peer_url = format!("http://{}", peer_listener.local_addr().unwrap());
+    let peers = vec![peer_url.clone()];
+    let net = Net::start_custom(
+        tempfile::tempdir().unwrap(),
+        &[],
+        None,
+        |g| {
+            g.oracles.threshold = 2;
+            g.oracles.members.push(peer_addr);
+        },
+        move |c| c.peers = peers,
+    )
+    .await;
+    // Until the peer is up, the feed oracle cannot post: one of two signatures.
+    let lone = net.oracle.post_price(now_ms()).unwrap_err().to_string();
+    assert!(lone.contains("1 of the 2 signatures"), "{lone}");
+    assert!(lone.contains("unreachable"), "{lone}");
+
+    // The peer observes $1.52: within 2% of the feed's $1.50.
+    let (peer, _, _peer_stop) = start_oracle_with(
+        net.dir.path().join("peer"),
+        &net.node_url,
+        &peer_key,
+        Some(peer_listener),
+        |c| {
+            c.price_micro_usd = Some(1_520_000);
+            c.price_interval = Duration::from_secs(3600);
+        },
+    )
+    .await;
+    let price = || {
+        let snap = net.node.store.snapshot().unwrap();
+        plinth_ledger::credits::price(&Overlay::new(&snap)).unwrap()
+    };
+    wait_until(|| price().is_some_and(|p| p.micro_usd_per_token == PRICE_MICRO_USD)).await;
+
+    // The peer refuses what it does not agree with, and says why.
+    let mut point = price().unwrap();
+    point.timestamp_ms = now_ms();
+    point.micro_usd_per_token = 1_600_000;
+    let refusal = peer.cosign_price(&point, now_ms()).unwrap_err();
+    assert_eq!(refusal.code(), "price_out_of_tolerance");
+    point.micro_usd_per_token = 1_500_000;
+    point.timestamp_ms = now_ms() - 60_000;
+    assert_eq!(
+        peer.cosign_price(&point, now_ms()).unwrap_err().code(),
+        "bad_timestamp"
+    );
+    point.timestamp_ms = now_ms();
+    point.chain_id = "other".into();
+    assert_eq!(
+        peer.cosign_price(&point, now_ms()).unwrap_err().code(),
+        "wrong_chain"
+    );
+    // Over HTTP: a refusal is a 422 with the code.
+    point.chain_id = "oracle-test".into();
+    point.micro_usd_per_token = 3_000_000;
+    let url = format!("{peer_url}/v1/cosign/price");
+    let body = serde_json::to_value(&point).unwrap();
+    let (status, answer) =
+        tokio::task::spawn_blocking(move || match ureq::post(&url).send_json(body) {
+            Ok(r) => (r.status(), r.into_json::<serde_json::Value>().unwrap()),
+            Err(ureq::Error::Status(c, r)) => (c, r.into_json().unwrap()),
+            Err(e) => panic!("{e}"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(status, 422);
+    assert_eq!(answer["error"]["code"], "price_out_of_tolerance");
+}
