@@ -336,8 +336,14 @@ async fn rewards_supply_and_oracles() {
     let o: OraclesView = get(&app, "/v1/oracles", StatusCode::OK).await;
     assert_eq!((o.threshold, o.members), (1, vec![addr(&oracle_key())]));
     let nets: Vec<serde_json::Value> = get(&app, "/v1/networks", StatusCode::OK).await;
-    assert_eq!(nets[0]["name"], NETWORK);
-    assert_eq!(nets[0]["share_bps"], SHARE_BPS);
+    let weather = nets.iter().find(|n| n["name"] == NETWORK).unwrap();
+    assert_eq!(weather["share_bps"], SHARE_BPS);
+    assert_eq!(weather["usage_bps"], 0);
+    let storage = nets.iter().find(|n| n["name"] == STORAGE).unwrap();
+    assert_eq!(
+        (&storage["family"], &storage["usage_bps"]),
+        (&"storage".into(), &5000.into())
+    );
     let sup: SupplyView = get(&app, "/v1/supply", StatusCode::OK).await;
     assert_eq!(
         (
@@ -616,4 +622,168 @@ async fn price_credits_and_supply_per_epoch() {
     );
     let s: plinth_node::api::SupplyView = get(&app, "/v1/supply", StatusCode::OK).await;
     assert_eq!(s.burned, 50_000);
+}
+
+#[tokio::test]
+async fn storage_offers_deals_and_usage() {
+    use plinth_ledger::credits::PricePoint;
+    use plinth_ledger::storage::{Deal, DealStatus, EpochUsage};
+    use plinth_node::storage_api::OfferView;
+
+    let dir = tempfile::tempdir().unwrap();
+    let node = open(dir.path());
+    let app = router(node.clone());
+    let (owner, consumer) = (user(0), user(1));
+    let provider = device_key(9);
+    let dev = dev_id(&provider);
+
+    // A provider device in the storage network, with an offer and 0.1 token of
+    // collateral; the oracle posts a price and the consumer buys credits.
+    let location = berlin();
+    let msg = plinth_ledger::devices::registration_message(
+        CHAIN_ID,
+        &addr(&owner),
+        &dev,
+        STORAGE,
+        location,
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let point = PricePoint {
+        chain_id: CHAIN_ID.into(),
+        micro_usd_per_token: 1_000_000,
+        timestamp_ms: now,
+    };
+    let txs = [
+        signed(
+            &owner,
+            0,
+            FEE,
+            Call::RegisterDevice {
+                device: dev,
+                network: STORAGE.into(),
+                location,
+                device_signature: provider.sign(&msg),
+            },
+        ),
+        signed(
+            &owner,
+            1,
+            FEE,
+            Call::OfferStorage {
+                device: dev,
+                endpoint: "http://127.0.0.1:9700".into(),
+                price_per_mib_epoch: 5,
+                collateral_per_mib: 1_000,
+                deposit: 100_000,
+            },
+        ),
+        signed(
+            &user(2),
+            0,
+            FEE,
+            Call::PostPrice {
+                price: point.clone(),
+                signatures: vec![point.sign(&oracle_key())],
+            },
+        ),
+    ];
+    // Admission checks against committed state: a block after each.
+    for tx in txs {
+        let r = node.submit(vec![tx.encode()]).await.remove(0);
+        assert!(r.is_ok(), "{r:?}");
+        produce(&node).await;
+    }
+    let burn = signed(
+        &consumer,
+        0,
+        FEE,
+        Call::BurnForCredits {
+            amount: 10_000,
+            to: addr(&consumer),
+        },
+    );
+    assert!(node.submit(vec![burn.encode()]).await.remove(0).is_ok());
+    produce(&node).await;
+    let manifest = plinth_storage::Commitment::of_bytes(&[7u8; 3000], 1024)
+        .unwrap()
+        .manifest;
+    let open_deal = signed(
+        &consumer,
+        1,
+        FEE,
+        Call::OpenDeal {
+            provider: dev,
+            manifest,
+            epochs: 4,
+            price_per_epoch: 5,
+        },
+    );
+    let r = node.submit(vec![open_deal.encode()]).await.remove(0);
+    assert!(r.is_ok(), "{r:?}");
+    produce(&node).await;
+    let id = plinth_ledger::storage::deal_id(&addr(&consumer), 1);
+
+    let o: OfferView = get(&app, &format!("/v1/storage/offers/{dev}"), StatusCode::OK).await;
+    assert_eq!((o.owner, o.network.as_str()), (addr(&owner), STORAGE));
+    assert_eq!(o.offer.endpoint, "http://127.0.0.1:9700");
+    assert_eq!((o.offer.free, o.offer.locked), (99_000, 1_000));
+    assert_eq!(o.offer.active_deals, 1);
+    let all: Vec<OfferView> = get(&app, "/v1/storage/offers", StatusCode::OK).await;
+    assert_eq!(all.len(), 1);
+    let none: Vec<OfferView> =
+        get(&app, "/v1/storage/offers?network=weather", StatusCode::OK).await;
+    assert!(none.is_empty());
+    let e: ErrorBody = get(
+        &app,
+        &format!("/v1/storage/offers/{}", dev_id(&device_key(3))),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(e.error.code, "no_storage_offer");
+
+    let d: Deal = get(&app, &format!("/v1/deals/{id}"), StatusCode::OK).await;
+    assert_eq!((d.consumer, d.provider), (addr(&consumer), dev));
+    assert_eq!(
+        (d.escrow, d.collateral, d.status),
+        (20, 1_000, DealStatus::Active)
+    );
+    assert_eq!(d.manifest, manifest);
+    for q in [
+        format!("consumer={}", addr(&consumer)),
+        format!("provider={dev}"),
+        format!("network={STORAGE}"),
+    ] {
+        let ds: Vec<Deal> = get(&app, &format!("/v1/deals?{q}"), StatusCode::OK).await;
+        assert_eq!(ds.iter().map(|d| d.id).collect::<Vec<_>>(), vec![id], "{q}");
+    }
+    let ds: Vec<Deal> = get(
+        &app,
+        &format!("/v1/deals?consumer={}", addr(&owner)),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(ds.is_empty());
+    for (q, code) in [
+        ("", "bad_query"),
+        ("?consumer=x&provider=y", "bad_query"),
+        ("?network=Not%20A%20Name", "invalid_network"),
+        ("?consumer=nobody", "invalid_address"),
+    ] {
+        let e: ErrorBody = get(&app, &format!("/v1/deals{q}"), StatusCode::BAD_REQUEST).await;
+        assert_eq!(e.error.code, code, "{q}");
+    }
+    let e: ErrorBody = get(
+        &app,
+        &format!("/v1/deals/{}", plinth_core::Hash::of(b"x")),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(e.error.code, "unknown_deal");
+    let e: ErrorBody = get(&app, "/v1/deals/zz", StatusCode::BAD_REQUEST).await;
+    assert_eq!(e.error.code, "invalid_deal_id");
+    let u: EpochUsage = get(&app, "/v1/storage/usage/storage/0", StatusCode::OK).await;
+    assert_eq!(u, EpochUsage::default());
 }

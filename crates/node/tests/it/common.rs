@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 pub const CHAIN_ID: &str = "node-test";
 pub const NETWORK: &str = "weather";
+/// A storage network (family `storage`).
+pub const STORAGE: &str = "storage";
 pub const MIN_FEE: u64 = 10;
 pub const FEE: u64 = 25;
 pub const INITIAL_BALANCE: u64 = 1_000_000;
@@ -75,7 +77,8 @@ pub fn genesis() -> Genesis {
          [emission]\nepoch_ms = {EPOCH_MS}\ninitial_per_epoch = {INITIAL_PER_EPOCH}\n\
          [oracles]\nthreshold = 1\nmembers = [\"{}\"]\n\
          [[validators]]\nname = \"v\"\naddress = \"{}\"\n\
-         [[networks]]\nname = \"{NETWORK}\"\nfamily = \"sensor\"\nshare_bps = {SHARE_BPS}\n{accounts}",
+         [[networks]]\nname = \"{NETWORK}\"\nfamily = \"sensor\"\nshare_bps = {SHARE_BPS}\n\
+         [[networks]]\nname = \"{STORAGE}\"\nfamily = \"storage\"\nshare_bps = 1000\nusage_bps = 5000\n{accounts}",
         addr(&oracle_key()),
         addr(&validator_key())
     ))
