@@ -50,8 +50,7 @@ impl Default for StorageFamilyParams {
 
 impl StorageFamilyParams {
     pub fn validate(self) -> Result<StorageFamilyParams, String> {
-        if self.challenge_items == 0 || self.challenge_items > plinth_storage::MAX_CHALLENGE_ITEMS
-        {
+        if self.challenge_items == 0 || self.challenge_items > plinth_storage::MAX_CHALLENGE_ITEMS {
             return Err(format!(
                 "challenge_items must be 1 to {}",
                 plinth_storage::MAX_CHALLENGE_ITEMS
@@ -205,4 +204,346 @@ pub fn score(
     }
     out.outcomes.sort_by_key(|o| o.deal);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plinth_core::{Address, Keypair};
+    use plinth_storage::{prove_from_memory, Commitment, ProofError};
+
+    const CHUNK: u32 = 64 * 1024;
+
+    fn params() -> StorageFamilyParams {
+        StorageFamilyParams::default()
+    }
+
+    fn provider(i: u8) -> DeviceId {
+        DeviceId(Keypair::from_seed([i; 32]).public())
+    }
+
+    fn devices(active: &[u8], retired: &[u8]) -> BTreeMap<DeviceId, DeviceInfo> {
+        let info = |i: u8, active: bool| {
+            (
+                provider(i),
+                DeviceInfo {
+                    id: provider(i),
+                    owner: Address(Keypair::from_seed([200; 32]).public()),
+                    location: 0,
+                    active,
+                },
+            )
+        };
+        active
+            .iter()
+            .map(|&i| info(i, true))
+            .chain(retired.iter().map(|&i| info(i, false)))
+            .collect()
+    }
+
+    /// A file of `size` pseudo-random bytes, different per `tag`.
+    fn file(tag: u8, size: usize) -> Vec<u8> {
+        (0..size)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3] ^ tag)
+            .collect()
+    }
+
+    /// A deal of `provider` over `data` at `price` credits per epoch.
+    struct Stored {
+        deal: RoundDeal,
+        commitment: Commitment,
+        data: Vec<u8>,
+    }
+
+    fn stored(tag: u8, provider_index: u8, size: usize, price: u64) -> Stored {
+        let data = file(tag, size);
+        let commitment = Commitment::of_bytes(&data, CHUNK).unwrap();
+        Stored {
+            deal: RoundDeal {
+                id: Hash::of(&[tag]),
+                provider: provider(provider_index),
+                manifest: commitment.manifest,
+                price_per_epoch: price,
+            },
+            commitment,
+            data,
+        }
+    }
+
+    fn round(deals: Vec<RoundDeal>, answers: Vec<RoundAnswer>) -> StorageRound {
+        StorageRound {
+            network: "storage".into(),
+            epoch: 7,
+            seed_height: 80,
+            seed: Hash::of(b"block 80"),
+            deals,
+            answers,
+        }
+    }
+
+    /// The honest proof of `s` in `r`.
+    fn honest(r: &StorageRound, s: &Stored) -> plinth_storage::StorageProof {
+        let challenge = r.challenge(&params(), &s.deal);
+        prove_from_memory(&s.commitment, &s.data, &challenge)
+    }
+
+    fn answer(deal: &RoundDeal, proof: Option<Vec<u8>>, error: Option<&str>) -> RoundAnswer {
+        RoundAnswer {
+            deal: deal.id,
+            proof,
+            error: error.map(str::to_string),
+        }
+    }
+
+    /// A round of the one deal `s`, answered with `proof` as `f` leaves it.
+    fn answered(
+        s: &Stored,
+        f: impl FnOnce(&mut plinth_storage::StorageProof),
+    ) -> (StorageRound, DealOutcome) {
+        let mut r = round(vec![s.deal.clone()], vec![]);
+        let mut proof = honest(&r, s);
+        f(&mut proof);
+        r.answers = vec![answer(&s.deal, Some(proof.encode()), None)];
+        let scores = score(&params(), &devices(&[1], &[]), &[r.clone()]);
+        assert_eq!(scores.outcomes.len(), 1);
+        (r, scores.outcomes[0].clone())
+    }
+
+    #[test]
+    fn an_honest_proof_is_proven_and_earns_started_mib_and_the_price() {
+        // 2 MiB and one byte: three started MiB.
+        let s = stored(1, 1, 2 * MIB as usize + 1, 40);
+        let mut r = round(vec![s.deal.clone()], vec![]);
+        let proof = honest(&r, &s);
+        assert_eq!(proof.items.len(), params().challenge_items);
+        r.answers = vec![answer(&s.deal, Some(proof.encode()), None)];
+        let scores = score(&params(), &devices(&[1], &[]), &[r]);
+        assert_eq!(
+            scores.outcomes,
+            vec![DealOutcome {
+                deal: s.deal.id,
+                provider: provider(1),
+                proven: true,
+                reason: None,
+            }]
+        );
+        assert_eq!(scores.work, BTreeMap::from([(provider(1), 3)]));
+        assert_eq!(scores.usage, BTreeMap::from([(provider(1), 40)]));
+    }
+
+    #[test]
+    fn a_providers_proven_deals_add_up() {
+        let a = stored(1, 1, 1_000, 5);
+        let b = stored(2, 1, MIB as usize + 10, 7);
+        let c = stored(3, 2, 300_000, 11);
+        let mut r = round(vec![a.deal.clone(), b.deal.clone(), c.deal.clone()], vec![]);
+        r.answers = [&a, &b, &c]
+            .iter()
+            .map(|s| answer(&s.deal, Some(honest(&r, s).encode()), None))
+            .collect();
+        let scores = score(&params(), &devices(&[1, 2], &[]), &[r]);
+        assert!(scores.outcomes.iter().all(|o| o.proven));
+        assert_eq!(
+            scores.work,
+            BTreeMap::from([(provider(1), 1 + 2), (provider(2), 1)])
+        );
+        assert_eq!(
+            scores.usage,
+            BTreeMap::from([(provider(1), 5 + 7), (provider(2), 11)])
+        );
+    }
+
+    #[test]
+    fn no_answer_or_an_agent_error_fails_the_deal() {
+        let s = stored(1, 1, 10_000, 5);
+        let cases = [
+            (vec![], "no answer recorded"),
+            (
+                vec![answer(&s.deal, None, Some("connection refused"))],
+                "connection refused",
+            ),
+            (
+                vec![answer(&s.deal, None, None)],
+                "the agent did not answer",
+            ),
+            // An answer for another deal is no answer for this one.
+            (
+                vec![RoundAnswer {
+                    deal: Hash::of(b"other"),
+                    proof: Some(vec![1, 2, 3]),
+                    error: None,
+                }],
+                "no answer recorded",
+            ),
+        ];
+        for (answers, reason) in cases {
+            let r = round(vec![s.deal.clone()], answers);
+            let scores = score(&params(), &devices(&[1], &[]), &[r]);
+            assert_eq!(scores.outcomes.len(), 1);
+            assert!(!scores.outcomes[0].proven);
+            assert_eq!(scores.outcomes[0].reason.as_deref(), Some(reason));
+            assert!(scores.work.is_empty() && scores.usage.is_empty());
+        }
+    }
+
+    #[test]
+    fn malformed_proof_bytes_fail_the_deal() {
+        let s = stored(1, 1, 10_000, 5);
+        let r = round(vec![s.deal.clone()], vec![]);
+        let mut truncated = honest(&r, &s).encode();
+        truncated.pop();
+        for bytes in [vec![], vec![0xFF; 7], truncated] {
+            let mut r = r.clone();
+            r.answers = vec![answer(&s.deal, Some(bytes), None)];
+            let scores = score(&params(), &devices(&[1], &[]), &[r]);
+            let o = &scores.outcomes[0];
+            assert!(!o.proven);
+            assert!(
+                o.reason
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("malformed proof: "),
+                "{:?}",
+                o.reason
+            );
+            assert!(scores.work.is_empty() && scores.usage.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_tampered_or_incomplete_proof_fails_with_the_segment_at_fault() {
+        let s = stored(1, 1, 200_000, 5);
+        // One flipped byte in a segment: its bytes no longer hash to the leaf.
+        let mut at = 0;
+        let (_, o) = answered(&s, |p| {
+            at = p.items[1].index;
+            p.items[1].segment[17] ^= 1;
+        });
+        assert!(!o.proven);
+        assert_eq!(
+            o.reason,
+            Some(ProofError::WrongLeaf { index: at }.to_string())
+        );
+        // The bytes and the leaf both changed: the path no longer leads to the root.
+        let (_, o) = answered(&s, |p| {
+            at = p.items[0].index;
+            p.items[0].segment[0] ^= 1;
+            p.items[0].leaf = s.commitment.manifest.segment_leaf(at, &p.items[0].segment);
+        });
+        assert_eq!(
+            o.reason,
+            Some(ProofError::BadPath { index: at }.to_string())
+        );
+        // One challenged segment left out.
+        let (_, o) = answered(&s, |p| at = p.items.pop().unwrap().index);
+        assert!(!o.proven);
+        assert_eq!(
+            o.reason,
+            Some(ProofError::MissingItem { index: at }.to_string())
+        );
+        // Last epoch's proof replayed.
+        let (_, o) = answered(&s, |p| p.epoch -= 1);
+        assert_eq!(
+            o.reason,
+            Some(
+                ProofError::WrongEpoch {
+                    expected: 7,
+                    got: 6
+                }
+                .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn a_failed_deal_does_not_spoil_its_neighbours() {
+        let good = stored(1, 1, 50_000, 5);
+        let bad = stored(2, 1, 50_000, 9);
+        let mut r = round(vec![good.deal.clone(), bad.deal.clone()], vec![]);
+        let mut forged = honest(&r, &bad);
+        forged.items[0].segment[0] ^= 0x80;
+        r.answers = vec![
+            answer(&good.deal, Some(honest(&r, &good).encode()), None),
+            answer(&bad.deal, Some(forged.encode()), None),
+        ];
+        let scores = score(&params(), &devices(&[1], &[]), &[r]);
+        let by_deal: BTreeMap<Hash, &DealOutcome> =
+            scores.outcomes.iter().map(|o| (o.deal, o)).collect();
+        assert!(by_deal[&good.deal.id].proven);
+        assert!(!by_deal[&bad.deal.id].proven);
+        assert!(by_deal[&bad.deal.id].reason.is_some());
+        assert_eq!(scores.work, BTreeMap::from([(provider(1), 1)]));
+        assert_eq!(scores.usage, BTreeMap::from([(provider(1), 5)]));
+    }
+
+    #[test]
+    fn inactive_or_unknown_providers_get_outcomes_but_no_score() {
+        let retired = stored(1, 1, 10_000, 5);
+        let unknown = stored(2, 9, 10_000, 7);
+        let active = stored(3, 2, 10_000, 11);
+        let all = [&retired, &unknown, &active];
+        let mut r = round(all.iter().map(|s| s.deal.clone()).collect(), vec![]);
+        r.answers = all
+            .iter()
+            .map(|s| answer(&s.deal, Some(honest(&r, s).encode()), None))
+            .collect();
+        let scores = score(&params(), &devices(&[2], &[1]), &[r]);
+        assert_eq!(scores.outcomes.len(), 3);
+        assert!(scores
+            .outcomes
+            .iter()
+            .all(|o| o.proven && o.reason.is_none()));
+        assert_eq!(scores.work, BTreeMap::from([(provider(2), 1)]));
+        assert_eq!(scores.usage, BTreeMap::from([(provider(2), 11)]));
+    }
+
+    #[test]
+    fn a_deal_listed_twice_is_scored_once() {
+        let s = stored(1, 1, MIB as usize + 1, 5);
+        let mut r = round(vec![s.deal.clone(), s.deal.clone()], vec![]);
+        let a = answer(&s.deal, Some(honest(&r, &s).encode()), None);
+        r.answers = vec![a.clone(), a];
+        // Twice in one round.
+        let scores = score(&params(), &devices(&[1], &[]), &[r.clone()]);
+        assert_eq!(scores.outcomes.len(), 1);
+        assert!(scores.outcomes[0].proven);
+        assert_eq!(scores.work, BTreeMap::from([(provider(1), 2)]));
+        assert_eq!(scores.usage, BTreeMap::from([(provider(1), 5)]));
+        // And again in a second round.
+        let scores = score(&params(), &devices(&[1], &[]), &[r.clone(), r]);
+        assert_eq!(scores.outcomes.len(), 1);
+        assert_eq!(scores.work, BTreeMap::from([(provider(1), 2)]));
+        assert_eq!(scores.usage, BTreeMap::from([(provider(1), 5)]));
+    }
+
+    #[test]
+    fn outcomes_are_in_deal_id_order_and_scoring_is_deterministic() {
+        let stores: Vec<Stored> = (1..=6)
+            .map(|i| stored(i, i % 3, 3_000 * i as usize, i as u64))
+            .collect();
+        let mut deals: Vec<RoundDeal> = stores.iter().map(|s| s.deal.clone()).collect();
+        // Listed out of id order, and split over two rounds.
+        deals.sort_by_key(|d| std::cmp::Reverse(d.id));
+        let mut first = round(deals[..3].to_vec(), vec![]);
+        let mut second = round(deals[3..].to_vec(), vec![]);
+        second.seed = Hash::of(b"another seed");
+        for r in [&mut first, &mut second] {
+            r.answers = stores
+                .iter()
+                .filter(|s| s.deal.id != stores[0].deal.id)
+                .map(|s| answer(&s.deal, Some(honest(r, s).encode()), None))
+                .collect();
+        }
+        let rounds = [first, second];
+        let devs = devices(&[0, 1, 2], &[]);
+        let scores = score(&params(), &devs, &rounds);
+        let ids: Vec<Hash> = scores.outcomes.iter().map(|o| o.deal).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert_eq!(ids.len(), 6);
+        let proven = scores.outcomes.iter().filter(|o| o.proven).count();
+        assert_eq!(proven, 5, "all but the unanswered deal");
+        assert_eq!(scores, score(&params(), &devs, &rounds));
+    }
 }

@@ -11,6 +11,7 @@ mod replay;
 mod rewards;
 mod signatures;
 mod staking;
+mod storage;
 mod supply;
 mod transfer;
 mod validators;
