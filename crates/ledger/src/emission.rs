@@ -104,7 +104,9 @@ impl Supply {
             .checked_sub(self.burned)
     }
 
-    /// Tokens held by accounts: the total less what waits to be claimed.
+    /// Tokens held: the total less what waits to be claimed. Held tokens are in
+    /// accounts (free, bonded, unbonding) and in storage providers' collateral
+    /// pools ([`crate::storage::StorageOffer`]).
     pub fn circulating(&self) -> Option<Amount> {
         self.total()?.checked_sub(self.unclaimed)
     }

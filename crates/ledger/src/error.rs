@@ -126,6 +126,15 @@ pub enum TxError {
     InsufficientCollateral { needed: Amount, available: Amount },
     #[error("{count} deal results, at most {limit} per settlement")]
     TooManyResults { count: u64, limit: u64 },
+    #[error("no deal {deal}")]
+    UnknownDeal { deal: String },
+    #[error("deal {deal} has ended")]
+    DealNotActive { deal: String },
+    #[error("deal {deal} can be closed from epoch {closable_from_epoch} on")]
+    DealNotExpired {
+        deal: String,
+        closable_from_epoch: u64,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

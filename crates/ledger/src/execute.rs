@@ -236,6 +236,7 @@ fn apply_tx<S: Store>(
             settlement,
             signatures,
         } => storage::settle(state, params, ctx, settlement, signatures)?,
+        Call::CloseDeal { deal } => storage::close_deal(state, params, ctx, deal)?,
     }
     Ok(tx.fee)
 }

@@ -22,6 +22,11 @@
 //! down) are refunded to the consumer when a later epoch is settled, and count as
 //! neither proof nor failure.
 //!
+//! A deal whose last epoch passed without being settled (the oracles were down) can
+//! be closed by anyone once a whole epoch has gone by after its end: the escrow of
+//! the unsettled epochs goes back to the consumer and the collateral to the
+//! provider's pool (`CloseDeal`).
+//!
 //! Refunded credits return as *delegated* credits: spendable, not delegable, so a
 //! deal can never turn credits someone delegated into credits one may pass on.
 
@@ -184,7 +189,9 @@ impl StorageSettlement {
 pub struct EpochUsage {
     /// Credits paid to providers for proven epochs (gone).
     pub credits_used: u64,
-    /// Credits returned to consumers for failed or unsettled epochs.
+    /// Credits returned to consumers for failed epochs, for slashed deals' unused
+    /// escrow, and for earlier epochs no oracle settled (counted in the epoch
+    /// whose settlement refunded them).
     pub credits_refunded: u64,
     pub proven: u64,
     pub failed: u64,
@@ -447,7 +454,8 @@ pub(crate) fn open_deal<S: Store>(
         manifest: *terms.manifest,
         opened_height: ctx.height,
         start_epoch: start,
-        end_epoch: start.checked_add(terms.epochs).ok_or(TxError::Overflow)?,
+        // Saturating: at admission the start is computed from an unknown time.
+        end_epoch: start.saturating_add(terms.epochs),
         price_per_epoch: terms.price_per_epoch,
         escrow: total,
         collateral,
@@ -566,7 +574,8 @@ pub(crate) fn settle<S: Store>(
     }
     let sp = self::params(state)?;
     let epoch = settlement.epoch;
-    let mut usage = usage(state, &settlement.network, epoch)?;
+    let before = usage(state, &settlement.network, epoch)?;
+    let mut usage = before;
     for r in &settlement.results {
         let Some(mut d) = deal(state, &r.deal)? else {
             continue;
@@ -587,6 +596,10 @@ pub(crate) fn settle<S: Store>(
                 .ok_or(TxError::Overflow)?;
             refund(state, &mut d, credits)?;
             d.unsettled_epochs += skipped;
+            usage.credits_refunded = usage
+                .credits_refunded
+                .checked_add(credits)
+                .ok_or(TxError::Overflow)?;
         }
         let price = d.price_per_epoch;
         if r.proven {
@@ -621,7 +634,50 @@ pub(crate) fn settle<S: Store>(
         }
         state.put_t(keys::deal(&d.id), &d);
     }
-    state.put_t(keys::storage_usage(&settlement.network, epoch), &usage);
+    // A settlement that applied nothing (a resubmission) writes nothing.
+    if usage != before {
+        state.put_t(keys::storage_usage(&settlement.network, epoch), &usage);
+    }
+    Ok(())
+}
+
+/// The CloseDeal call: ends an active deal whose last epoch is over by a whole
+/// epoch without having been settled. The unsettled epochs' escrow goes back to
+/// the consumer, the collateral to the provider's pool. Anyone may send it.
+pub(crate) fn close_deal<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    ctx: &BlockContext,
+    id: &Hash,
+) -> Result<(), Fail> {
+    let mut d = deal(state, id)?.ok_or_else(|| TxError::UnknownDeal {
+        deal: id.to_string(),
+    })?;
+    if d.status != DealStatus::Active {
+        return Err(TxError::DealNotActive {
+            deal: id.to_string(),
+        }
+        .into());
+    }
+    let now = params
+        .emission
+        .epoch_at(params.genesis_time_ms, ctx.timestamp_ms);
+    // At admission the block's time is unknown: the block judges.
+    let closable_from = d.end_epoch.saturating_add(1);
+    if ctx.timestamp_ms != crate::execute::UNKNOWN_TIME && now < closable_from {
+        return Err(TxError::DealNotExpired {
+            deal: id.to_string(),
+            closable_from_epoch: closable_from,
+        }
+        .into());
+    }
+    let left = d.end_epoch.saturating_sub(d.next_epoch);
+    let rest = d.escrow;
+    refund(state, &mut d, rest)?;
+    d.unsettled_epochs += left;
+    d.next_epoch = d.end_epoch;
+    finish(state, &mut d, DealStatus::Completed)?;
+    state.put_t(keys::deal(&d.id), &d);
     Ok(())
 }
 

@@ -99,6 +99,10 @@ pub enum Call {
         settlement: crate::storage::StorageSettlement,
         signatures: Vec<crate::rewards::OracleSignature>,
     },
+    /// Close a deal whose last epoch passed a whole epoch ago unsettled: its
+    /// escrow back to the consumer, its collateral to the provider's pool. Anyone
+    /// may submit it.
+    CloseDeal { deal: Hash },
 }
 
 /// What stake is bonded to.

@@ -87,6 +87,20 @@ impl Oracle {
             })
             .collect();
         round_deals.sort_by_key(|d| d.id);
+        // Deals whose end passed unsettled (this oracle was down) are closed, so
+        // their escrow and collateral do not stay locked (best effort: anyone may).
+        let current = self.clock.epoch_of(status.timestamp_ms);
+        for d in deals
+            .iter()
+            .filter(|d| d.status == DealStatus::Active && d.end_epoch < current)
+        {
+            match self.send_tx(plinth_ledger::Call::CloseDeal { deal: d.id }) {
+                Ok(tx) => tracing::info!(deal = %d.id, tx = %tx, "expired deal closed"),
+                Err(e) => {
+                    tracing::warn!(deal = %d.id, error = %e, "closing an expired deal failed")
+                }
+            }
+        }
         let mut round = StorageRound {
             network: network.to_string(),
             epoch,
