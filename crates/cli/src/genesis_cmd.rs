@@ -83,6 +83,15 @@ members = [{}]
     );
     let _ = writeln!(
         s,
+        r#"# Storage deals (see the `storage` network below).
+[storage]
+# Failed epochs in a row after which a deal is slashed: its collateral goes to the
+# consumer and the deal ends. The devnet slashes fast (the default is 3).
+max_failures = 2
+"#
+    );
+    let _ = writeln!(
+        s,
         "# Validators seal blocks. Fees of their blocks go to their account."
     );
     for (name, addr) in validators {
@@ -107,7 +116,7 @@ members = [{}]
 [[networks]]
 name = "weather"
 family = "sensor"
-share_bps = 3500
+share_bps = 3000
 [networks.params]
 unit = "celsius"
 min = -60
@@ -116,7 +125,7 @@ max = 60
 [[networks]]
 name = "backhaul"
 family = "uptime"
-share_bps = 3500
+share_bps = 3000
 [networks.params]
 # One heartbeat per 5 s interval proves the interval (epochs are 30 s).
 heartbeat_interval_s = 5
@@ -125,7 +134,7 @@ heartbeat_interval_s = 5
 [[networks]]
 name = "lora"
 family = "coverage"
-share_bps = 3000
+share_bps = 2500
 [networks.params]
 # Each epoch has 3 beacon rounds; in each, a third of the hotspots are drawn
 # (from a block hash) to beacon, so each beacons about once an epoch.
@@ -146,6 +155,21 @@ suspect_links = 2
 suspect_far_share_bps = 3000
 # HIP-17 hex density scaling: Helium's mainnet table unless set, e.g.
 # density = [{{ res = 8, n = 2, target = 1, max = 4 }}, {{ res = 10, n = 2, target = 1, max = 1 }}]
+
+# Storage providers keep consumers' files under deals (`plinth storage put`); each
+# epoch the oracle challenges every active deal on random segments of its file.
+[[networks]]
+name = "storage"
+family = "storage"
+share_bps = 1500
+# Half of the share pays providers by the credits consumers paid them (usage),
+# half by the MiB they proved.
+usage_bps = 5000
+[networks.params]
+# Segments challenged per deal and epoch.
+challenge_items = 8
+# How long an agent has to answer a challenge.
+answer_timeout_ms = 5000
 "#
     );
     s
@@ -216,7 +240,7 @@ mod tests {
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
         // Three accounts and the oracle, which pays its manifests' fees.
         assert_eq!(g.accounts.len(), 4);
-        assert_eq!(g.networks.len(), 3);
+        assert_eq!(g.networks.len(), 4);
         assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
         assert_eq!(g.emission.epoch_ms, 30_000);
         assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
@@ -225,7 +249,14 @@ mod tests {
         assert_eq!(g.oracles.threshold, 1);
         assert_eq!(g.oracles.members, vec![Address(s.oracle.public())]);
         let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
-        assert_eq!(shares, vec![3_500, 3_500, 3_000]);
+        assert_eq!(shares, vec![3_000, 3_000, 2_500, 1_500]);
+        assert_eq!(shares.iter().sum::<u32>(), 10_000);
+        let storage = &g.networks[3];
+        assert_eq!(
+            (storage.family.as_str(), storage.usage_bps),
+            ("storage", 5_000)
+        );
+        assert_eq!(g.storage.map(|s| s.max_failures), Some(2));
         for n in &g.networks {
             plinth_proofs::Family::from_network(
                 &n.family,

@@ -131,9 +131,13 @@ pub async fn devnet(opts: DevnetOptions) -> Result<()> {
     run(node, listener, services).await
 }
 
-fn banner_tail() {
+/// `storage`: whether the devnet runs storage providers to try.
+fn banner_tail(storage: bool) {
     println!("Try: plinth wallet balance alice   |   plinth wallet transfer --from alice bob 10");
     println!("     plinth wallet rewards alice   |   plinth device list --owner alice");
+    if storage {
+        println!("     plinth storage offers         |   plinth storage put FILE --provider DEVICE --epochs 10 --from alice");
+    }
     println!("Ctrl-C stops; running the same command again resumes this chain.");
 }
 
@@ -266,12 +270,23 @@ async fn run(
                 "  fleet      simulated devices report every 5 s; an epoch lasts {} s",
                 node.params.emission.epoch_ms / 1000
             );
-            banner_tail();
+            for p in &s.storage {
+                println!(
+                    "  storage    provider {} at {} ({})",
+                    p.device,
+                    p.endpoint(),
+                    match p.behaviour {
+                        plinth_storage::agent::Behaviour::Honest => "honest".to_string(),
+                        b => format!("cheats: {b:?}"),
+                    }
+                );
+            }
+            banner_tail(!s.storage.is_empty());
             Some(s)
         }
         None => {
             if node_url.contains("127.0.0.1") && node.genesis.chain_id == "plinth-devnet" {
-                banner_tail();
+                banner_tail(false);
             }
             None
         }

@@ -1,11 +1,16 @@
 //! The devnet's DePIN services beside the node: an embedded MQTT broker, the
-//! oracle, a simulated device fleet, and a claimer that claims the fleet owners'
-//! rewards, so that a newcomer sees rewards flow into balances with no setup.
+//! oracle, storage providers' agents, a simulated device fleet, and a claimer that
+//! claims the owners' rewards, so that a newcomer sees rewards flow into balances
+//! and can store a file with no setup.
 
-use crate::keystore::Keystore;
-use anyhow::{Context, Result};
-use plinth_core::{Address, Keypair};
+use crate::client::Client;
+use crate::keystore::{DeviceKeyFile, Keystore};
+use anyhow::{bail, Context, Result};
+use plinth_core::{Address, DeviceId, Keypair};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
+use plinth_ledger::{Call, Transaction};
+use plinth_node::api::{AccountView, TxStatus};
+use plinth_storage::agent::{Agent, AgentConfig, Behaviour, RunningAgent};
 
 /// The token price the devnet's oracle posts: $0.50.
 pub const DEVNET_PRICE_MICRO_USD: u64 = 500_000;
@@ -24,10 +29,12 @@ pub struct ServicesOptions {
     pub report_interval: Duration,
 }
 
-/// Running services; dropping stops the fleet and the claimer.
+/// Running services; dropping stops the fleet, the claimer and the storage agents.
 pub struct Services {
     pub oracle_url: String,
     pub mqtt_url: String,
+    /// The devnet's storage providers (none without a storage network).
+    pub storage: Vec<StorageProvider>,
     stop: Arc<AtomicBool>,
     oracle_stop: tokio::sync::watch::Sender<bool>,
 }
@@ -86,8 +93,26 @@ pub async fn start(
         stop_rx,
     ));
 
-    let stop = Arc::new(AtomicBool::new(false));
     let owners = owners(ks)?;
+    // Owned by the last dev account (its deposits would blur the balances people
+    // watch on alice's), and set up before the fleet and the claimer start signing
+    // with the same owners, so that their nonces do not race.
+    let storage = match owners.last() {
+        Some((name, key)) => {
+            let (dir, node, owner, name) = (
+                dir.to_path_buf(),
+                node_url.to_string(),
+                key.clone(),
+                name.clone(),
+            );
+            tokio::task::spawn_blocking(move || start_storage_providers(&dir, &node, &owner, &name))
+                .await?
+                .context("starting the devnet's storage providers")?
+        }
+        None => Vec::new(),
+    };
+
+    let stop = Arc::new(AtomicBool::new(false));
     if opts.devices > 0 && !owners.is_empty() {
         let networks: Vec<FleetNetwork> = oracle
             .networks
@@ -150,6 +175,7 @@ pub async fn start(
     Ok(Services {
         oracle_url,
         mqtt_url,
+        storage,
         stop,
         oracle_stop,
     })
@@ -213,5 +239,222 @@ fn claim_all(
         return Ok(());
     }
     let _: serde_json::Value = n.post("/v1/txs/batch", &serde_json::json!({ "txs": txs }))?;
+    Ok(())
+}
+
+/// How the devnet's storage providers behave, in order: two honest ones and the
+/// two cheaters the oracle's challenges must catch.
+pub const STORAGE_BEHAVIOURS: [Behaviour; 4] = [
+    Behaviour::Honest,
+    Behaviour::Honest,
+    Behaviour::DropChunks {
+        per_million: 250_000,
+    },
+    Behaviour::HashesOnly,
+];
+/// The devnet providers' price: credits per started MiB per epoch.
+const STORAGE_PRICE: u64 = 10;
+/// Collateral per started MiB, and the pool each provider deposits, in whole tokens.
+const STORAGE_COLLATERAL_TOKENS: u64 = 1;
+const STORAGE_DEPOSIT_TOKENS: u64 = 1_000;
+/// Each devnet provider takes at most this many bytes of deals.
+const STORAGE_CAPACITY: u64 = 4 << 30;
+
+/// One of the devnet's storage providers: an agent served in this process.
+pub struct StorageProvider {
+    pub device: DeviceId,
+    pub behaviour: Behaviour,
+    pub agent: RunningAgent,
+}
+
+impl StorageProvider {
+    pub fn endpoint(&self) -> String {
+        self.agent.url()
+    }
+}
+
+/// Starts the devnet's storage providers under `<dir>/storage/<i>` (device key,
+/// deals, last port), each a device of the chain's storage network owned by
+/// `owner` with an offer on the ledger. Keys and ports are kept across restarts;
+/// what the ledger already has is not sent again (an offer whose endpoint moved
+/// is updated).
+fn start_storage_providers(
+    dir: &Path,
+    node_url: &str,
+    owner: &Keypair,
+    owner_name: &str,
+) -> Result<Vec<StorageProvider>> {
+    let client = Client::new(node_url);
+    let networks: Vec<serde_json::Value> = client.get("/v1/networks")?;
+    let Some(network) = networks
+        .iter()
+        .find(|n| n["family"] == plinth_ledger::storage::FAMILY)
+        .and_then(|n| n["name"].as_str())
+        .map(str::to_string)
+    else {
+        tracing::info!("the chain has no storage network: no storage providers");
+        return Ok(Vec::new());
+    };
+    let mut providers = Vec::with_capacity(STORAGE_BEHAVIOURS.len());
+    for (i, behaviour) in STORAGE_BEHAVIOURS.into_iter().enumerate() {
+        let home = dir.join("storage").join(i.to_string());
+        std::fs::create_dir_all(&home).with_context(|| format!("creating {}", home.display()))?;
+        let key_path = home.join("device.key.json");
+        let key = if key_path.exists() {
+            DeviceKeyFile::load(&key_path)?
+        } else {
+            let k = Keypair::generate();
+            DeviceKeyFile::write(&key_path, &k)?;
+            k
+        };
+        let device = DeviceId(key.public());
+        let agent = Agent::open(AgentConfig {
+            data_dir: home.clone(),
+            capacity: STORAGE_CAPACITY,
+            behaviour,
+            deals: Some(Arc::new(crate::storage_cmd::NodeDealSource::new(
+                node_url, device,
+            ))),
+        })
+        .with_context(|| format!("opening storage provider {i} in {}", home.display()))?;
+        // The same port as last time keeps the ledger's offer (and open deals) valid.
+        let port_path = home.join("port");
+        let last: Option<u16> = std::fs::read_to_string(&port_path)
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
+        let running = match last.and_then(|p| {
+            plinth_storage::agent::spawn(agent.clone(), &format!("127.0.0.1:{p}"), 1).ok()
+        }) {
+            Some(r) => r,
+            None => plinth_storage::agent::spawn(agent, "127.0.0.1:0", 1)
+                .context("starting a storage agent")?,
+        };
+        std::fs::write(&port_path, running.addr.port().to_string())
+            .with_context(|| format!("writing {}", port_path.display()))?;
+        providers.push((
+            key,
+            StorageProvider {
+                device,
+                behaviour,
+                agent: running,
+            },
+        ));
+    }
+    register_storage_providers(&client, owner, &network, &providers)?;
+    for (_, p) in &providers {
+        tracing::info!(
+            device = %p.device,
+            endpoint = %p.endpoint(),
+            behaviour = ?p.behaviour,
+            owner = owner_name,
+            network = %network,
+            "storage provider"
+        );
+    }
+    Ok(providers.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Registers the providers' devices and posts their offers, whatever of it the
+/// ledger does not have yet; waits for every transaction to commit.
+fn register_storage_providers(
+    client: &Client,
+    owner: &Keypair,
+    network: &str,
+    providers: &[(Keypair, StorageProvider)],
+) -> Result<()> {
+    let status = client.status()?;
+    let unit = 10u64.pow(status.token.decimals as u32);
+    let signer = Address(owner.public());
+    let not_found = |e: &anyhow::Error| {
+        e.downcast_ref::<crate::client::NodeError>()
+            .is_some_and(|n| n.status == 404)
+    };
+    // Offers name a registered device, so registrations commit first.
+    let mut registrations = Vec::new();
+    for (i, (key, p)) in providers.iter().enumerate() {
+        match client.get::<serde_json::Value>(&format!("/v1/devices/{}", p.device)) {
+            Ok(_) => continue,
+            Err(e) if not_found(&e) => {}
+            Err(e) => return Err(e),
+        }
+        // A few hundred metres apart in Berlin, beside the fleet.
+        let cell = u64::from(
+            h3o::LatLng::new(52.52 + 0.004 * i as f64, 13.405 - 0.004 * i as f64)
+                .context("a provider's location")?
+                .to_cell(h3o::Resolution::Twelve),
+        );
+        let msg = plinth_ledger::devices::registration_message(
+            &status.chain_id,
+            &signer,
+            &p.device,
+            network,
+            cell,
+        );
+        registrations.push(Call::RegisterDevice {
+            device: p.device,
+            network: network.to_string(),
+            location: cell,
+            device_signature: key.sign(&msg),
+        });
+    }
+    submit_all(client, &status, owner, registrations)?;
+    let mut offers = Vec::new();
+    for (_, p) in providers {
+        let endpoint = p.endpoint();
+        let deposit =
+            match client.get::<serde_json::Value>(&format!("/v1/storage/offers/{}", p.device)) {
+                Ok(o) if o["endpoint"] == endpoint.as_str() => continue,
+                // The agent moved: new endpoint, same pool.
+                Ok(_) => 0,
+                Err(e) if not_found(&e) => STORAGE_DEPOSIT_TOKENS * unit,
+                Err(e) => return Err(e),
+            };
+        offers.push(Call::OfferStorage {
+            device: p.device,
+            endpoint,
+            price_per_mib_epoch: STORAGE_PRICE,
+            collateral_per_mib: STORAGE_COLLATERAL_TOKENS * unit,
+            deposit,
+        });
+    }
+    submit_all(client, &status, owner, offers)
+}
+
+/// Signs `calls` with `key` at consecutive nonces, submits them and waits until
+/// each is committed.
+fn submit_all(
+    client: &Client,
+    status: &plinth_node::api::StatusView,
+    key: &Keypair,
+    calls: Vec<Call>,
+) -> Result<()> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let signer = Address(key.public());
+    let acct: AccountView = client.get(&format!("/v1/accounts/{signer}"))?;
+    let mut hashes = Vec::with_capacity(calls.len());
+    for (nonce, call) in (acct.next_nonce..).zip(calls) {
+        let tx = Transaction {
+            chain_id: status.chain_id.clone(),
+            signer,
+            nonce,
+            fee: status.min_fee,
+            call,
+        }
+        .sign(key);
+        client.submit(&tx)?;
+        hashes.push(tx.hash());
+    }
+    for hash in hashes {
+        let view = client.wait(&hash, Duration::from_secs(60))?;
+        if view.status != TxStatus::Committed {
+            let reason = view
+                .error
+                .map(|e| format!("{} [{}]", e.message, e.code))
+                .unwrap_or_else(|| "unknown reason".into());
+            bail!("transaction {hash} was rejected: {reason}");
+        }
+    }
     Ok(())
 }

@@ -5,4 +5,5 @@ mod common;
 mod devnet;
 mod oracle_crash;
 mod rewards;
+mod storage;
 mod testnet;
