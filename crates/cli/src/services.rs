@@ -341,6 +341,9 @@ fn start_storage_providers(
         ));
     }
     register_storage_providers(&client, owner, &network, &providers)?;
+    if let Err(e) = open_demo_deals(&client, owner, dir, &providers) {
+        tracing::warn!(error = %e, "the devnet's demo storage deals were not opened");
+    }
     for (_, p) in &providers {
         tracing::info!(
             device = %p.device,
@@ -352,6 +355,95 @@ fn start_storage_providers(
         );
     }
     Ok(providers.into_iter().map(|(_, p)| p).collect())
+}
+
+/// How long the devnet's demo deals run, in epochs.
+const DEMO_DEAL_EPOCHS: u64 = 1_000;
+/// The size of each demo file: 16 chunks of 64 KiB, so that the provider that
+/// drops a quarter of its chunks almost surely (1 − 0.75^16 ≈ 0.99) lost some.
+const DEMO_FILE_BYTES: usize = 1024 * 1024;
+const DEMO_CHUNK_SIZE: u32 = 64 * 1024;
+
+/// On a new devnet, the providers' owner buys credits and stores a demo file with
+/// each provider (`<dir>/storage/demo-<i>.bin`), so that the storage network has
+/// deals to prove from the first epoch on: the honest providers' deals are paid
+/// every epoch, the cheaters' are slashed. Skipped when the owner already has deals.
+fn open_demo_deals(
+    client: &Client,
+    owner: &Keypair,
+    dir: &Path,
+    providers: &[(Keypair, StorageProvider)],
+) -> Result<()> {
+    let signer = Address(owner.public());
+    let existing: Vec<serde_json::Value> = client.get(&format!("/v1/deals?consumer={signer}"))?;
+    if !existing.is_empty() || providers.is_empty() {
+        return Ok(());
+    }
+    // The oracle posts its first price as it starts.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let price = loop {
+        let p: plinth_node::api::PriceView = client.get("/v1/price")?;
+        match p.price {
+            Some(point) if p.fresh => break (point, p.credit_micro_usd),
+            _ if std::time::Instant::now() > deadline => {
+                bail!("no fresh token price after 30 s")
+            }
+            _ => std::thread::sleep(Duration::from_millis(250)),
+        }
+    };
+    let status = client.status()?;
+    let mut files = Vec::with_capacity(providers.len());
+    for i in 0..providers.len() {
+        let path = dir.join("storage").join(format!("demo-{i}.bin"));
+        let bytes: Vec<u8> = (0..DEMO_FILE_BYTES as u64)
+            .map(|j| ((j.wrapping_mul(0x9E37_79B9) >> 7) as u8) ^ (i as u8).wrapping_mul(31))
+            .collect();
+        std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+        let commitment = plinth_storage::client::commit_file(&path, DEMO_CHUNK_SIZE)?;
+        files.push((path, commitment));
+    }
+    let per_epoch = STORAGE_PRICE * plinth_ledger::storage::mib(DEMO_FILE_BYTES as u64);
+    let credits = per_epoch * DEMO_DEAL_EPOCHS * providers.len() as u64;
+    // Tokens for `credits` at the posted price, rounded up to a whole token.
+    let unit = 10u128.pow(status.token.decimals as u32);
+    let micro_usd = credits as u128 * price.1 as u128;
+    let tokens = micro_usd.div_ceil(price.0.micro_usd_per_token as u128);
+    let burn = (tokens * unit) as u64;
+    submit_all(
+        client,
+        &status,
+        owner,
+        vec![Call::BurnForCredits {
+            amount: burn,
+            to: signer,
+        }],
+    )?;
+    let acct: AccountView = client.get(&format!("/v1/accounts/{signer}"))?;
+    let opens = providers
+        .iter()
+        .zip(&files)
+        .map(|((_, p), (_, c))| Call::OpenDeal {
+            provider: p.device,
+            manifest: c.manifest,
+            epochs: DEMO_DEAL_EPOCHS,
+            price_per_epoch: per_epoch,
+        })
+        .collect();
+    submit_all(client, &status, owner, opens)?;
+    for (i, ((_, p), (path, c))) in providers.iter().zip(&files).enumerate() {
+        let deal = plinth_ledger::storage::deal_id(&signer, acct.next_nonce + i as u64);
+        let agent = plinth_storage::client::StorageClient::new(&p.endpoint());
+        agent.open_deal(&deal, c)?;
+        agent.upload(&deal, c, path)?;
+        tracing::info!(
+            deal = %deal,
+            provider = %p.device,
+            behaviour = ?p.behaviour,
+            file = %path.display(),
+            "demo storage deal"
+        );
+    }
+    Ok(())
 }
 
 /// Registers the providers' devices and posts their offers, whatever of it the

@@ -25,6 +25,7 @@ const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 let devnet; let browser; let page; let base; let dataDir; let profileDir;
 let log = '';
+let allDevices = 0;
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -68,7 +69,11 @@ before(async () => {
   devnet.stdout.on('data', (d) => { log += d; });
   devnet.stderr.on('data', (d) => { log += d; });
   await until('the node API', () => getJson('/v1/status'));
-  await until('the fleet registered', async () => (await getJson('/v1/devices?limit=100')).length === 30);
+  // The fleet's 30 devices, plus the devnet's storage providers.
+  await until('the fleet registered', async () => (await getJson('/v1/devices?limit=100'))
+    .filter((d) => d.network !== 'storage').length === 30);
+  await until('the storage providers\' offers', async () => (await getJson('/v1/storage/offers')).length > 0);
+  allDevices = (await getJson('/v1/devices?limit=100')).length;
   // A fresh profile directory: playwright passes it as --user-data-dir.
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,
@@ -114,7 +119,7 @@ test('the map draws the devices as hexagons and lists a cell\'s devices', async 
   await page.goto(`${base}/#/map`);
   const hexes = page.locator('#map path.hex');
   await until('hexagons', async () => (await hexes.count()) > 0);
-  assert.match(await page.locator('#mapinfo').textContent(), /30 devices/);
+  assert.match(await page.locator('#mapinfo').textContent(), new RegExp(`${allDevices} devices`));
   await shot('map');
   await hexes.first().click();
   await until('the cell\'s devices', () => page.locator('#cell a[href^="#/device/pdev1"]').count());
@@ -216,4 +221,27 @@ test('the map colours cells by last epoch\'s earnings', async () => {
   await shot('map-earnings');
   await page.locator('#by-network').click();
   await until('network colours', async () => (await page.locator('#map path.hex[data-earned]').count()) === 0);
+});
+
+test('the storage page lists providers, active deals and settled epochs', async () => {
+  // The devnet stores a demo file with each provider; the honest ones' deals stay
+  // active and are paid every epoch, the cheaters' are slashed.
+  const settled = await until('a settled storage epoch', async () => {
+    const s = await getJson('/v1/status');
+    const u = await getJson(`/v1/storage/usage/storage/${s.epoch - 1}`);
+    return u.proven > 0 ? u : null;
+  });
+  const offers = await getJson('/v1/storage/offers');
+  const deals = await getJson('/v1/deals?network=storage');
+  assert.ok(deals.length > 0);
+  await page.goto(`${base}/#/storage`);
+  await page.locator('#offers').waitFor();
+  assert.equal(await page.locator('#offers tbody tr').count(), offers.length);
+  assert.match(await page.locator('#offers tbody tr').first().textContent(), /http:\/\/127\.0\.0\.1:\d+/);
+  assert.equal(await page.locator('#storage-providers').textContent(), String(offers.length));
+  assert.equal(await page.locator('#deals tbody tr').count(), deals.length);
+  const usage = await page.locator('#usage tbody').textContent();
+  assert.match(usage, /storage/);
+  assert.ok(settled.credits_used > 0);
+  await shot('storage');
 });

@@ -62,6 +62,7 @@ function callSummary(tx) {
   if (c.to) parts.push(`→ ${linkAcct(c.to)}`);
   if (c.new_owner) parts.push(`→ ${linkAcct(c.new_owner)}`);
   if (c.device) parts.push(linkDev(c.device));
+  if (c.provider) parts.push(linkDev(c.provider));
   if (c.amount !== undefined) parts.push(tokens(c.amount));
   if (c.network) parts.push(esc(c.network));
   if (c.epoch !== undefined) parts.push(`epoch ${esc(c.epoch)}`);
@@ -268,6 +269,41 @@ async function epochsPage() {
     <p class="muted">Current epoch ${num(s.epoch)}; epochs last ${s.epoch_ms / 1000} s. Manifests accepted on the ledger since epoch ${from}:</p>
     <table id="epochs"><thead><tr><th>Network</th><th class="num">Epoch</th><th class="num">Emission</th><th class="num">Devices paid</th><th class="num">Claimed</th><th>Root</th><th>Block</th></tr></thead><tbody>
     ${eps.map((e) => `<tr><td><span class="swatch" style="background:${colour(e.header.network)}"></span>${esc(e.header.network)}</td><td class="num"><a href="#/epoch/${esc(e.header.network)}/${e.header.epoch}">${e.header.epoch}</a></td><td class="num">${tokens(e.header.total)}</td><td class="num">${num(e.header.devices)}</td><td class="num">${num(e.claims)} / ${tokens(e.claimed)}</td><td class="mono">${esc(short(e.header.root))}</td><td>${linkBlock(e.submitted_height)}</td></tr>`).join('') || '<tr><td colspan="7" class="muted">no manifest yet — the first arrives after the first epoch ends</td></tr>'}
+    </tbody></table>`;
+}
+
+async function storagePage() {
+  const [s, nets, offers] = await Promise.all([api('/v1/status'), api('/v1/networks'), api('/v1/storage/offers')]);
+  status = s;
+  const storageNets = nets.filter((n) => n.family === 'storage').map((n) => n.name);
+  const deals = (await Promise.all(storageNets.map((n) => api(`/v1/deals?network=${encodeURIComponent(n)}`)))).flat();
+  const recentEpochs = [];
+  for (let e = s.epoch - 1; e >= Math.max(0, s.epoch - 10); e -= 1) recentEpochs.push(e);
+  const usage = [];
+  for (const n of storageNets) {
+    const us = await Promise.all(recentEpochs.map((e) => api(`/v1/storage/usage/${encodeURIComponent(n)}/${e}`)));
+    us.forEach((u, i) => { if (u.proven || u.failed) usage.push({ network: n, epoch: recentEpochs[i], ...u }); });
+  }
+  const size = (b) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+  view.innerHTML = `<h1>Storage</h1>
+    <p class="muted">Consumers burn tokens for credits and pay storage providers per epoch; each epoch the oracle challenges every active deal and settles it on the ledger.</p>
+    <div class="cards">
+      ${card('Providers', num(offers.length), 'storage-providers')}
+      ${card('Active deals', num(deals.length), 'storage-deals')}
+      ${card('Stored', size(deals.reduce((a, d) => a + d.manifest.size, 0)))}
+      ${card('Collateral locked', tokens(offers.reduce((a, o) => a + o.locked, 0)))}
+    </div>
+    <h2>Providers</h2>
+    <table id="offers"><thead><tr><th>Device</th><th>Owner</th><th>Endpoint</th><th class="num">Credits / MiB·epoch</th><th class="num">Collateral / MiB</th><th class="num">Free</th><th class="num">Locked</th><th class="num">Deals</th></tr></thead><tbody>
+    ${offers.map((o) => `<tr><td>${linkDev(o.device)}</td><td>${linkAcct(o.owner)}</td><td class="mono">${esc(o.endpoint)}</td><td class="num">${num(o.price_per_mib_epoch)}</td><td class="num">${tokens(o.collateral_per_mib)}</td><td class="num">${tokens(o.free)}</td><td class="num">${tokens(o.locked)}</td><td class="num">${num(o.active_deals)}</td></tr>`).join('') || '<tr><td colspan="8" class="muted">no provider offers storage yet</td></tr>'}
+    </tbody></table>
+    <h2>Active deals</h2>
+    <table id="deals"><thead><tr><th>Deal</th><th>Consumer</th><th>Provider</th><th class="num">Size</th><th class="num">Epochs</th><th class="num">Proven / failed</th><th class="num">Escrow (credits)</th><th class="num">Collateral</th></tr></thead><tbody>
+    ${deals.map((d) => `<tr><td class="mono">${esc(short(d.id))}</td><td>${linkAcct(d.consumer)}</td><td>${linkDev(d.provider)}</td><td class="num">${size(d.manifest.size)}</td><td class="num">${d.start_epoch}–${d.end_epoch - 1}</td><td class="num">${num(d.proven_epochs)} / ${num(d.failed_epochs)}</td><td class="num">${num(d.escrow)}</td><td class="num">${tokens(d.collateral)}</td></tr>`).join('') || '<tr><td colspan="8" class="muted">no active deal</td></tr>'}
+    </tbody></table>
+    <h2>Recent epochs</h2>
+    <table id="usage"><thead><tr><th>Network</th><th class="num">Epoch</th><th class="num">Deals proven</th><th class="num">Failed</th><th class="num">Slashed</th><th class="num">Credits used</th><th class="num">Refunded</th></tr></thead><tbody>
+    ${usage.map((u) => `<tr><td>${esc(u.network)}</td><td class="num">${u.epoch}</td><td class="num">${num(u.proven)}</td><td class="num">${num(u.failed)}</td><td class="num">${num(u.slashed)}</td><td class="num">${num(u.credits_used)}</td><td class="num">${num(u.credits_refunded)}</td></tr>`).join('') || '<tr><td colspan="7" class="muted">no deal settled in the last ten epochs</td></tr>'}
     </tbody></table>`;
 }
 
@@ -486,6 +522,7 @@ async function route() {
       case 'map': await mapPage(); break;
       case 'epochs': await epochsPage(); break;
       case 'epoch': await epochPage(a, b); break;
+      case 'storage': await storagePage(); break;
       default: view.innerHTML = '<p class="err">No such page.</p>';
     }
   } catch (e) {
