@@ -634,6 +634,15 @@ enum StorageCmd {
         #[arg(long)]
         amount: String,
     },
+    /// Close a deal whose last epoch passed a whole epoch ago without being
+    /// settled (its oracles were down): the escrow goes back to the consumer, the
+    /// collateral to the provider. Anyone may send it.
+    Close {
+        #[command(flatten)]
+        tx: Tx,
+        /// The deal id.
+        deal: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1096,6 +1105,7 @@ fn run() -> Result<()> {
                 StorageCmd::Withdraw { tx, device, amount } => {
                     storage_cmd::withdraw(&c, &tx.opts(), &device, &amount)
                 }
+                StorageCmd::Close { tx, deal } => storage_cmd::close(&c, &tx.opts(), &deal),
             }
         }
         Command::Replay { data_dir } => {

@@ -267,6 +267,14 @@ pub fn withdraw(ctx: &Ctx, opts: &SendOpts, device: &str, amount_text: &str) -> 
     })
 }
 
+/// `plinth storage close`: ends a deal whose end passed unsettled.
+pub fn close(ctx: &Ctx, opts: &SendOpts, deal: &str) -> Result<()> {
+    let deal: Hash = deal
+        .parse()
+        .map_err(|e| anyhow::anyhow!("`{deal}` is not a deal id: {e}"))?;
+    send(ctx, opts, |_| Ok(Call::CloseDeal { deal }))
+}
+
 /// Signs `call` with `from`, submits it and waits for its block; returns the
 /// signer, the nonce it used and the committed transaction. A rejection carries the
 /// ledger's reason.
