@@ -50,14 +50,30 @@ fn uptime_params_default_when_absent() {
 
 #[test]
 fn errors_say_what_is_wrong() {
-    let e = Family::from_network("storage", "{}").unwrap_err();
+    let e = Family::from_network("compute", "{}").unwrap_err();
     assert!(e.is_unknown_family());
     assert_eq!(
         e,
         FamilyError::UnknownFamily {
-            name: "storage".into()
+            name: "compute".into()
         }
     );
+    // The storage family: defaults, and its limits.
+    let Family::Storage(p) = Family::from_network("storage", "{}").unwrap() else {
+        panic!("not a storage family");
+    };
+    assert_eq!((p.challenge_items, p.answer_timeout_ms), (4, 10_000));
+    let e = Family::from_network("storage", r#"{"challenge_items": 0}"#).unwrap_err();
+    assert!(
+        e.to_string().contains("challenge_items must be 1 to 64"),
+        "{e}"
+    );
+    let e = Family::from_network("storage", r#"{"challenge_items": 65}"#).unwrap_err();
+    assert!(e.is_bad_params());
+    let e = Family::from_network("storage", r#"{"answer_timeout_ms": 0}"#).unwrap_err();
+    assert!(e.to_string().contains("answer_timeout_ms"), "{e}");
+    let e = Family::from_network("storage", r#"{"challenge_itemz": 4}"#).unwrap_err();
+    assert!(e.to_string().contains("unknown field"), "{e}");
     let e = Family::from_network("sensor", r#"{"unit": "celsius", "min": 0}"#).unwrap_err();
     assert!(e.is_bad_params());
     assert!(e.to_string().contains("missing field `max`"), "{e}");
