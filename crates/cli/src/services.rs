@@ -243,15 +243,19 @@ fn claim_all(
 }
 
 /// How the devnet's storage providers behave, in order: two honest ones and the
-/// two cheaters the oracle's challenges must catch.
-pub const STORAGE_BEHAVIOURS: [Behaviour; 4] = [
+/// three cheaters the oracle's challenges must catch (the last takes its data,
+/// then goes offline: see [`GOES_OFFLINE`]).
+pub const STORAGE_BEHAVIOURS: [Behaviour; 5] = [
     Behaviour::Honest,
     Behaviour::Honest,
     Behaviour::DropChunks {
         per_million: 250_000,
     },
     Behaviour::HashesOnly,
+    Behaviour::Offline,
 ];
+/// The provider that accepts its demo deal honestly, then stops answering.
+const GOES_OFFLINE: usize = 4;
 /// The devnet providers' price: credits per started MiB per epoch.
 const STORAGE_PRICE: u64 = 10;
 /// Collateral per started MiB, and the pool each provider deposits, in whole tokens.
@@ -311,7 +315,12 @@ fn start_storage_providers(
         let agent = Agent::open(AgentConfig {
             data_dir: home.clone(),
             capacity: STORAGE_CAPACITY,
-            behaviour,
+            // It takes its data while it is up.
+            behaviour: if i == GOES_OFFLINE {
+                Behaviour::Honest
+            } else {
+                behaviour
+            },
             deals: Some(Arc::new(crate::storage_cmd::NodeDealSource::new(
                 node_url, device,
             ))),
@@ -343,6 +352,9 @@ fn start_storage_providers(
     register_storage_providers(&client, owner, &network, &providers)?;
     if let Err(e) = open_demo_deals(&client, owner, dir, &providers) {
         tracing::warn!(error = %e, "the devnet's demo storage deals were not opened");
+    }
+    if let Some((_, p)) = providers.get(GOES_OFFLINE) {
+        p.agent.agent.set_behaviour(Behaviour::Offline);
     }
     for (_, p) in &providers {
         tracing::info!(

@@ -111,11 +111,11 @@ fn storage_deals_are_kept_proven_and_slashed() {
         .parse()
         .unwrap();
 
-    // The devnet's four providers register and post their offers as it starts.
+    // The devnet's five providers register and post their offers as it starts.
     let deadline = Instant::now() + Duration::from_secs(60);
     let offers = loop {
         let offers = net.get("/v1/storage/offers?network=storage");
-        if offers.as_array().unwrap().len() == 4 {
+        if offers.as_array().unwrap().len() == 5 {
             break offers;
         }
         assert!(
