@@ -82,6 +82,20 @@ impl Client {
         )
     }
 
+    /// Polls until the transaction is committed; a rejection is an error carrying
+    /// the ledger's reason.
+    pub fn wait_committed(&self, hash: &Hash, timeout: Duration) -> Result<TxView> {
+        let view = self.wait(hash, timeout)?;
+        if view.status != TxStatus::Committed {
+            let reason = view
+                .error
+                .map(|e| format!("{} [{}]", e.message, e.code))
+                .unwrap_or_else(|| "unknown reason".into());
+            return Err(anyhow!("transaction {hash} was rejected: {reason}"));
+        }
+        Ok(view)
+    }
+
     /// Polls until the transaction is committed or rejected.
     pub fn wait(&self, hash: &Hash, timeout: Duration) -> Result<TxView> {
         let deadline = Instant::now() + timeout;

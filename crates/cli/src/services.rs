@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use plinth_core::{Address, DeviceId, Keypair};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
 use plinth_ledger::{Call, Transaction};
-use plinth_node::api::{AccountView, TxStatus};
+use plinth_node::api::AccountView;
 use plinth_storage::agent::{Agent, AgentConfig, Behaviour, RunningAgent};
 
 /// The token price the devnet's oracle posts: $0.50.
@@ -551,14 +551,7 @@ fn submit_all(
         hashes.push(tx.hash());
     }
     for hash in hashes {
-        let view = client.wait(&hash, Duration::from_secs(60))?;
-        if view.status != TxStatus::Committed {
-            let reason = view
-                .error
-                .map(|e| format!("{} [{}]", e.message, e.code))
-                .unwrap_or_else(|| "unknown reason".into());
-            bail!("transaction {hash} was rejected: {reason}");
-        }
+        client.wait_committed(&hash, Duration::from_secs(60))?;
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ use anyhow::{bail, Context, Result};
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::storage::{self as ledger_storage, Deal, DealStatus, StorageOffer};
 use plinth_ledger::{Call, Transaction};
-use plinth_node::api::{AccountView, CreditsView, DeviceView, StatusView, TxStatus, TxView};
+use plinth_node::api::{AccountView, CreditsView, DeviceView, StatusView, TxView};
 use plinth_node::storage_api::OfferView;
 use plinth_storage::agent::{Agent, AgentConfig, Behaviour, DealInfo, DealSource, DealSourceError};
 use plinth_storage::client::{commit_file, ClientError, StorageClient};
@@ -304,14 +304,7 @@ fn submit_and_wait(
     .sign(&key);
     let hash = tx.hash();
     client.submit(&tx)?;
-    let view = client.wait(&hash, Duration::from_secs(60))?;
-    if view.status != TxStatus::Committed {
-        let reason = view
-            .error
-            .map(|e| format!("{} [{}]", e.message, e.code))
-            .unwrap_or_else(|| "unknown reason".into());
-        bail!("transaction {hash} was rejected: {reason}");
-    }
+    let view = client.wait_committed(&hash, Duration::from_secs(60))?;
     Ok((signer, nonce, view))
 }
 

@@ -207,14 +207,7 @@ fn submit_call(
     if !opts.wait {
         return Ok((fee, hash, None));
     }
-    let view = client.wait(&hash, Duration::from_secs(60))?;
-    if view.status != TxStatus::Committed {
-        let reason = view
-            .error
-            .map(|e| format!("{} [{}]", e.message, e.code))
-            .unwrap_or_else(|| "unknown reason".into());
-        bail!("transaction {hash} was rejected: {reason}");
-    }
+    let view = client.wait_committed(&hash, Duration::from_secs(60))?;
     Ok((fee, hash, Some(view)))
 }
 

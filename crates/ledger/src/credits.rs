@@ -22,7 +22,7 @@
 use crate::error::{LedgerError, TxError};
 use crate::execute::{BlockContext, Fail};
 use crate::params::ChainParams;
-use crate::rewards::{oracle_set, OracleSignature, MAX_MANIFEST_SIGNATURES};
+use crate::rewards::{check_envelope, check_quorum, OracleSignature};
 use crate::state::{Overlay, Store};
 use crate::{accounts, emission, keys, Amount};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -191,22 +191,9 @@ pub(crate) fn post_price<S: Store>(
     point: &PricePoint,
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
-    if point.chain_id != params.chain_id {
-        return Err(TxError::WrongChain {
-            expected: params.chain_id.clone(),
-            found: point.chain_id.clone(),
-        }
-        .into());
-    }
+    check_envelope(params, &point.chain_id, signatures)?;
     if point.micro_usd_per_token == 0 {
         return Err(TxError::ZeroAmount.into());
-    }
-    if signatures.len() > MAX_MANIFEST_SIGNATURES {
-        return Err(TxError::TooManySignatures {
-            count: signatures.len() as u64,
-            limit: MAX_MANIFEST_SIGNATURES as u64,
-        }
-        .into());
     }
     if point.timestamp_ms > ctx.timestamp_ms.saturating_add(MAX_PRICE_SKEW_MS) {
         return Err(TxError::PriceFromFuture {
@@ -223,18 +210,7 @@ pub(crate) fn post_price<S: Store>(
             .into());
         }
     }
-    let set = oracle_set(state)?;
-    if !set.is_active() {
-        return Err(TxError::NoOracleSet.into());
-    }
-    let valid = set.count_valid_bytes(&point.signing_bytes(), signatures);
-    if valid < set.threshold {
-        return Err(TxError::NotEnoughOracleSignatures {
-            valid,
-            threshold: set.threshold,
-        }
-        .into());
-    }
+    check_quorum(state, &point.signing_bytes(), signatures)?;
     state.put_t(keys::PRICE.to_vec(), point);
     Ok(())
 }

@@ -204,6 +204,52 @@ pub struct RewardEpoch {
     pub submitted_height: u64,
 }
 
+/// The cheap checks of any oracle-signed message (manifest, price, settlement): at
+/// most [`MAX_MANIFEST_SIGNATURES`] signatures, and this chain's id.
+pub(crate) fn check_envelope(
+    params: &ChainParams,
+    chain_id: &str,
+    signatures: &[OracleSignature],
+) -> Result<(), Fail> {
+    if signatures.len() > MAX_MANIFEST_SIGNATURES {
+        return Err(TxError::TooManySignatures {
+            count: signatures.len() as u64,
+            limit: MAX_MANIFEST_SIGNATURES as u64,
+        }
+        .into());
+    }
+    if chain_id != params.chain_id {
+        return Err(TxError::WrongChain {
+            expected: params.chain_id.clone(),
+            found: chain_id.to_string(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The expensive check, done last: valid signatures over `msg` (domain-tagged
+/// signing bytes) of at least `threshold` distinct members of the oracle set.
+pub(crate) fn check_quorum<S: Store>(
+    state: &Overlay<'_, S>,
+    msg: &[u8],
+    signatures: &[OracleSignature],
+) -> Result<(), Fail> {
+    let set = oracle_set(state)?;
+    if !set.is_active() {
+        return Err(TxError::NoOracleSet.into());
+    }
+    let valid = set.count_valid_bytes(msg, signatures);
+    if valid < set.threshold {
+        return Err(TxError::NotEnoughOracleSignatures {
+            valid,
+            threshold: set.threshold,
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// The oracle set in state (empty before one is set).
 pub fn oracle_set<S: Store>(state: &Overlay<'_, S>) -> Result<OracleSet, LedgerError> {
     Ok(state.get_t::<OracleSet>(keys::ORACLES)?.unwrap_or_default())
@@ -263,20 +309,7 @@ pub(crate) fn submit_manifest<S: Store>(
     header: &ManifestHeader,
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
-    if signatures.len() > MAX_MANIFEST_SIGNATURES {
-        return Err(TxError::TooManySignatures {
-            count: signatures.len() as u64,
-            limit: MAX_MANIFEST_SIGNATURES as u64,
-        }
-        .into());
-    }
-    if header.chain_id != params.chain_id {
-        return Err(TxError::WrongChain {
-            expected: params.chain_id.clone(),
-            found: header.chain_id.clone(),
-        }
-        .into());
-    }
+    check_envelope(params, &header.chain_id, signatures)?;
     let network = load_network(state, &header.network)?;
     let ends_at = params
         .emission
@@ -313,18 +346,7 @@ pub(crate) fn submit_manifest<S: Store>(
         .into());
     }
     // Signatures last: they are the expensive check.
-    let set = oracle_set(state)?;
-    if !set.is_active() {
-        return Err(TxError::NoOracleSet.into());
-    }
-    let valid = set.count_valid(header, signatures);
-    if valid < set.threshold {
-        return Err(TxError::NotEnoughOracleSignatures {
-            valid,
-            threshold: set.threshold,
-        }
-        .into());
-    }
+    check_quorum(state, &header.signing_bytes(), signatures)?;
     let mut supply: Supply = emission::supply(state)?;
     supply.mint_unclaimed(header.total)?;
     emission::save_supply(state, &supply);

@@ -33,7 +33,7 @@
 use crate::error::{LedgerError, TxError};
 use crate::execute::{BlockContext, Fail};
 use crate::params::{ChainParams, Network};
-use crate::rewards::{oracle_set, OracleSignature, MAX_MANIFEST_SIGNATURES};
+use crate::rewards::{check_envelope, check_quorum, OracleSignature};
 use crate::state::{Overlay, Store};
 use crate::{accounts, devices, keys, Amount};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -528,20 +528,7 @@ pub(crate) fn settle<S: Store>(
     settlement: &StorageSettlement,
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
-    if settlement.chain_id != params.chain_id {
-        return Err(TxError::WrongChain {
-            expected: params.chain_id.clone(),
-            found: settlement.chain_id.clone(),
-        }
-        .into());
-    }
-    if signatures.len() > MAX_MANIFEST_SIGNATURES {
-        return Err(TxError::TooManySignatures {
-            count: signatures.len() as u64,
-            limit: MAX_MANIFEST_SIGNATURES as u64,
-        }
-        .into());
-    }
+    check_envelope(params, &settlement.chain_id, signatures)?;
     if settlement.results.len() > MAX_SETTLEMENT_RESULTS {
         return Err(TxError::TooManyResults {
             count: settlement.results.len() as u64,
@@ -560,18 +547,7 @@ pub(crate) fn settle<S: Store>(
         }
         .into());
     }
-    let set = oracle_set(state)?;
-    if !set.is_active() {
-        return Err(TxError::NoOracleSet.into());
-    }
-    let valid = set.count_valid_bytes(&settlement.signing_bytes(), signatures);
-    if valid < set.threshold {
-        return Err(TxError::NotEnoughOracleSignatures {
-            valid,
-            threshold: set.threshold,
-        }
-        .into());
-    }
+    check_quorum(state, &settlement.signing_bytes(), signatures)?;
     let sp = self::params(state)?;
     let epoch = settlement.epoch;
     let before = usage(state, &settlement.network, epoch)?;
