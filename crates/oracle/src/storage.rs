@@ -24,11 +24,14 @@ use plinth_ledger::storage::{Deal, DealResult, DealStatus, StorageSettlement};
 use plinth_node::storage_api::OfferView;
 use plinth_proofs::storage::{RoundAnswer, RoundDeal, StorageFamilyParams, StorageRound};
 use plinth_storage::client::StorageClient;
-use std::collections::HashMap;
-use std::time::Duration;
+use plinth_storage::StorageChallenge;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
 
 /// Agents challenged at once.
-const CONCURRENCY: usize = 32;
+const ENDPOINTS_AT_ONCE: usize = 64;
+/// Requests in flight to one agent.
+const REQUESTS_PER_ENDPOINT: usize = 4;
 
 impl Oracle {
     /// The storage networks and their parameters.
@@ -109,25 +112,27 @@ impl Oracle {
             deals: round_deals,
             answers: Vec::new(),
         };
-        let timeout = Duration::from_millis(params.answer_timeout_ms);
-        let jobs: Vec<(Hash, Option<String>, plinth_storage::StorageChallenge)> = round
-            .deals
-            .iter()
-            .map(|d| {
-                (
-                    d.id,
-                    endpoints.get(&d.provider).cloned(),
-                    round.challenge(params, d),
-                )
-            })
-            .collect();
-        let mut answers = Vec::with_capacity(jobs.len());
-        for chunk in jobs.chunks(CONCURRENCY) {
-            let got: Vec<RoundAnswer> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
+        // Every provider has `answer_timeout_ms` from now for all its challenges:
+        // one thread per endpoint, a few requests at a time, nothing sent after
+        // the deadline. So a round takes at most the timeout per batch of
+        // endpoints, whatever the number of deals or how agents misbehave.
+        let deadline = Instant::now() + Duration::from_millis(params.answer_timeout_ms);
+        let mut by_endpoint: BTreeMap<Option<String>, Vec<(Hash, StorageChallenge)>> =
+            BTreeMap::new();
+        for d in &round.deals {
+            by_endpoint
+                .entry(endpoints.get(&d.provider).cloned())
+                .or_default()
+                .push((d.id, round.challenge(params, d)));
+        }
+        let groups: Vec<_> = by_endpoint.into_iter().collect();
+        let mut answers = Vec::with_capacity(round.deals.len());
+        for batch in groups.chunks(ENDPOINTS_AT_ONCE) {
+            let got: Vec<Vec<RoundAnswer>> = std::thread::scope(|s| {
+                let handles: Vec<_> = batch
                     .iter()
-                    .map(|(deal, endpoint, challenge)| {
-                        s.spawn(move || ask(*deal, endpoint.as_deref(), challenge, timeout))
+                    .map(|(endpoint, jobs)| {
+                        s.spawn(move || ask_endpoint(endpoint.as_deref(), jobs, deadline))
                     })
                     .collect();
                 handles
@@ -135,8 +140,9 @@ impl Oracle {
                     .map(|h| h.join().expect("challenge thread"))
                     .collect()
             });
-            answers.extend(got);
+            answers.extend(got.into_iter().flatten());
         }
+        answers.sort_by_key(|a| a.deal);
         round.answers = answers;
         let failed = round.answers.iter().filter(|a| a.proof.is_none()).count();
         tracing::info!(
@@ -204,31 +210,52 @@ impl Oracle {
     }
 }
 
-/// Challenges one deal's agent; a missing endpoint, a refusal or a timeout is
-/// recorded as the reason there is no proof.
-fn ask(
-    deal: Hash,
+/// Challenges one agent with its deals' challenges, [`REQUESTS_PER_ENDPOINT`] at a
+/// time, until `deadline`: a missing endpoint, a refusal, a timeout or the deadline
+/// is recorded as the reason there is no proof.
+fn ask_endpoint(
     endpoint: Option<&str>,
-    challenge: &plinth_storage::StorageChallenge,
-    timeout: Duration,
-) -> RoundAnswer {
-    let Some(endpoint) = endpoint else {
-        return RoundAnswer {
-            deal,
-            proof: None,
-            error: Some("the provider has no storage offer".into()),
-        };
+    jobs: &[(Hash, StorageChallenge)],
+    deadline: Instant,
+) -> Vec<RoundAnswer> {
+    let unanswered = |deal: Hash, why: &str| RoundAnswer {
+        deal,
+        proof: None,
+        error: Some(why.to_string()),
     };
-    match StorageClient::with_timeout(endpoint, timeout).prove(challenge) {
-        Ok(proof) => RoundAnswer {
-            deal,
-            proof: Some(proof.encode()),
-            error: None,
-        },
-        Err(e) => RoundAnswer {
-            deal,
-            proof: None,
-            error: Some(e.to_string().chars().take(200).collect()),
-        },
-    }
+    let Some(endpoint) = endpoint else {
+        return jobs
+            .iter()
+            .map(|(d, _)| unanswered(*d, "the provider has no storage offer"))
+            .collect();
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let out = std::sync::Mutex::new(Vec::with_capacity(jobs.len()));
+    std::thread::scope(|s| {
+        for _ in 0..REQUESTS_PER_ENDPOINT.min(jobs.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((deal, challenge)) = jobs.get(i) else {
+                    return;
+                };
+                let left = deadline.saturating_duration_since(Instant::now());
+                let answer = if left.is_zero() {
+                    unanswered(*deal, "no answer before the round's deadline")
+                } else {
+                    match StorageClient::with_deadline(endpoint, left).prove(challenge) {
+                        Ok(proof) => RoundAnswer {
+                            deal: *deal,
+                            proof: Some(proof.encode()),
+                            error: None,
+                        },
+                        Err(e) => {
+                            unanswered(*deal, &e.to_string().chars().take(200).collect::<String>())
+                        }
+                    }
+                };
+                out.lock().expect("answers lock").push(answer);
+            });
+        }
+    });
+    out.into_inner().expect("answers lock")
 }

@@ -149,6 +149,16 @@ impl StorageClient {
         }
     }
 
+    /// A client whose every request must complete within `total` (connecting,
+    /// sending and reading the whole answer): for a challenge's deadline, which an
+    /// agent sending its answer a byte at a time must not stretch.
+    pub fn with_deadline(agent_url: &str, total: Duration) -> StorageClient {
+        StorageClient {
+            base: agent_url.trim_end_matches('/').to_string(),
+            http: ureq::AgentBuilder::new().timeout(total).build(),
+        }
+    }
+
     fn url(&self, deal: &Hash, rest: &str) -> String {
         format!("{}/v1/deals/{}{}", self.base, deal.to_hex(), rest)
     }

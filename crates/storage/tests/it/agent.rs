@@ -462,3 +462,57 @@ fn bad_challenges_are_refused() {
         (404, "unknown_deal".into())
     );
 }
+
+/// An agent that answers a challenge a byte at a time cannot stretch the oracle's
+/// deadline: a client made `with_deadline` gives up when it passes, however the
+/// bytes trickle in (each read alone would be within a per-read timeout).
+#[test]
+fn a_trickling_agent_cannot_stretch_the_deadline() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000\r\n\r\n",
+                );
+                // 1,000 bytes at one per 50 ms: 50 s in all.
+                for _ in 0..1000 {
+                    if s.write_all(&[0]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            });
+        }
+    });
+    let m = Commitment::of_bytes(&bytes(10_000, 1), CHUNK)
+        .unwrap()
+        .manifest;
+    let c = challenge(&m, &deal(1), 1);
+    let started = std::time::Instant::now();
+    let err = StorageClient::with_deadline(&url, std::time::Duration::from_millis(500))
+        .prove(&c)
+        .unwrap_err();
+    // Far less than the 50 s the answer would take.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "gave up after {:?}: {err}",
+        started.elapsed()
+    );
+    assert!(!err.is_refused(), "{err}");
+    // The per-read timeout alone does not stop it: each byte comes in time.
+    let started = std::time::Instant::now();
+    let slow = StorageClient::with_timeout(&url, std::time::Duration::from_millis(500));
+    let waited = std::thread::spawn(move || slow.prove(&c));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        !waited.is_finished(),
+        "the per-read timeout should not fire"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+}
