@@ -4,7 +4,8 @@
 //! - `GET /v1/storage/offers/{device}` — one provider's offer, with its owner.
 //! - `GET /v1/deals/{id}` — one deal.
 //! - `GET /v1/deals?consumer=ADDR | provider=DEVICE | network=NAME` — deals of a
-//!   consumer or provider (all states), or a network's active deals; `limit`.
+//!   consumer or provider (all states), or a network's active deals, in id order;
+//!   `limit` (at most 10,000) and `after` (a deal id) page through them.
 //! - `GET /v1/storage/usage/{network}/{epoch}` — credits used and refunded.
 
 use crate::rpc::{parse, snapshot, ApiError};
@@ -116,6 +117,8 @@ struct DealsQuery {
     provider: Option<String>,
     network: Option<String>,
     limit: Option<usize>,
+    /// Page after this deal id (deals come in id order).
+    after: Option<String>,
 }
 
 async fn deals(
@@ -150,10 +153,22 @@ async fn deals(
             ))
         }
     };
+    let after = match &q.after {
+        Some(a) => {
+            let id: Hash = parse(a, "invalid_deal_id")?;
+            let mut k = prefix.clone();
+            k.extend_from_slice(id.as_bytes());
+            Some(k)
+        }
+        None => None,
+    };
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let mut out = Vec::new();
-    for (k, _) in snap.scan(&prefix, limit).map_err(ApiError::internal)? {
+    for (k, _) in snap
+        .scan_after(&prefix, after.as_deref(), limit)
+        .map_err(ApiError::internal)?
+    {
         let id: [u8; 32] = k[k.len() - 32..].try_into().expect("deal index layout");
         if let Some(d) = storage::deal(&state, &Hash(id)).map_err(ApiError::internal)? {
             out.push(d);

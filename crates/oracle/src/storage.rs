@@ -48,6 +48,24 @@ impl Oracle {
             .collect()
     }
 
+    /// Every active deal of `network`, paged through the node's API.
+    pub fn active_deals(&self, network: &str) -> Result<Vec<Deal>> {
+        const PAGE: usize = 10_000;
+        let mut out: Vec<Deal> = Vec::new();
+        loop {
+            let path = match out.last() {
+                Some(d) => format!("/v1/deals?network={network}&limit={PAGE}&after={}", d.id),
+                None => format!("/v1/deals?network={network}&limit={PAGE}"),
+            };
+            let page: Vec<Deal> = self.node.get(&path)?;
+            let n = page.len();
+            out.extend(page);
+            if n < PAGE {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Takes `network`'s storage round for `epoch` (which must be over): seeds the
     /// challenges with the head block, asks every provider of a deal active in the
     /// epoch, and returns the round (not yet written). Blocking.
@@ -64,16 +82,20 @@ impl Oracle {
                 "waiting for a block sealed after epoch {epoch}'s end to seed its storage challenges"
             ));
         }
-        let deals: Vec<Deal> = self
-            .node
-            .get(&format!("/v1/deals?network={network}&limit=10000"))?;
-        let offers: Vec<OfferView> = self
-            .node
-            .get(&format!("/v1/storage/offers?network={network}&limit=10000"))?;
-        let endpoints: HashMap<DeviceId, String> = offers
-            .into_iter()
-            .map(|o| (o.offer.device, o.offer.endpoint))
-            .collect();
+        let deals = self.active_deals(network)?;
+        // The endpoint of each provider with a deal (from its offer).
+        let mut endpoints: HashMap<DeviceId, String> = HashMap::new();
+        for provider in deals.iter().map(|d| d.provider) {
+            if endpoints.contains_key(&provider) {
+                continue;
+            }
+            let offer: Option<OfferView> = self
+                .node
+                .get_opt(&format!("/v1/storage/offers/{provider}"))?;
+            if let Some(o) = offer {
+                endpoints.insert(provider, o.offer.endpoint);
+            }
+        }
         let mut round_deals: Vec<RoundDeal> = deals
             .iter()
             .filter(|d| {

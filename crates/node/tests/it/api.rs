@@ -786,4 +786,46 @@ async fn storage_offers_deals_and_usage() {
     assert_eq!(e.error.code, "invalid_deal_id");
     let u: EpochUsage = get(&app, "/v1/storage/usage/storage/0", StatusCode::OK).await;
     assert_eq!(u, EpochUsage::default());
+
+    // A second deal: lists come in id order and page with `after`.
+    let second = signed(
+        &consumer,
+        2,
+        FEE,
+        Call::OpenDeal {
+            provider: dev,
+            manifest,
+            epochs: 1,
+            price_per_epoch: 5,
+        },
+    );
+    assert!(node.submit(vec![second.encode()]).await.remove(0).is_ok());
+    produce(&node).await;
+    let mut ids = vec![id, plinth_ledger::storage::deal_id(&addr(&consumer), 2)];
+    ids.sort();
+    let all: Vec<Deal> = get(&app, "/v1/deals?network=storage", StatusCode::OK).await;
+    assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), ids);
+    let first: Vec<Deal> = get(&app, "/v1/deals?network=storage&limit=1", StatusCode::OK).await;
+    assert_eq!(first.iter().map(|d| d.id).collect::<Vec<_>>(), ids[..1]);
+    let rest: Vec<Deal> = get(
+        &app,
+        &format!("/v1/deals?network=storage&limit=1&after={}", ids[0]),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rest.iter().map(|d| d.id).collect::<Vec<_>>(), ids[1..]);
+    let none: Vec<Deal> = get(
+        &app,
+        &format!("/v1/deals?provider={dev}&after={}", ids[1]),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(none.is_empty());
+    let e: ErrorBody = get(
+        &app,
+        "/v1/deals?network=storage&after=x",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(e.error.code, "invalid_deal_id");
 }
