@@ -188,19 +188,25 @@ impl Oracle {
             return Ok(true);
         }
         let epoch = m.header.epoch;
-        let mut pending = Vec::new();
-        for o in &m.deals {
-            let d: Option<Deal> = self.node.get_opt(&format!("/v1/deals/{}", o.deal))?;
-            let open = d.is_some_and(|d| {
-                d.status == DealStatus::Active && d.next_epoch <= epoch && epoch < d.end_epoch
-            });
-            if open {
-                pending.push(DealResult {
-                    deal: o.deal,
-                    proven: o.proven,
-                });
-            }
-        }
+        // Deals no longer active are settled for good (completed, slashed, closed).
+        let active: HashMap<Hash, Deal> = self
+            .active_deals(&m.header.network)?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+        let pending: Vec<DealResult> = m
+            .deals
+            .iter()
+            .filter(|o| {
+                active
+                    .get(&o.deal)
+                    .is_some_and(|d| d.next_epoch <= epoch && epoch < d.end_epoch)
+            })
+            .map(|o| DealResult {
+                deal: o.deal,
+                proven: o.proven,
+            })
+            .collect();
         if pending.is_empty() {
             self.settled.lock().expect("settled lock").insert(key);
             return Ok(true);
