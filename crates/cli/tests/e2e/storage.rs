@@ -366,3 +366,191 @@ fn storage_deals_are_kept_proven_and_slashed() {
         0
     );
 }
+
+/// A provider's agent killed with SIGKILL in the middle of an upload keeps every
+/// chunk it acknowledged: restarted on the same directory, it takes the rest
+/// (`plinth storage put FILE --deal ID` resumes), and the file comes back byte for
+/// byte, every chunk checked against the deal's root.
+#[test]
+fn a_provider_killed_mid_upload_resumes_without_loss() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dn");
+    let port = free_port();
+    let child = Command::new(bin())
+        .args(["devnet", "--block-time", "250ms", "--epoch-time", "4s"])
+        .args(["--accounts", "7", "--devices", "2", "--rpc"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--oracle-http")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--mqtt")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--data-dir")
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let net = Devnet::adopt(child, &dir, port);
+    let frank: Address = net
+        .ok(&["wallet", "address", "frank"])
+        .trim()
+        .parse()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while net.get("/v1/price")["fresh"] != true {
+        assert!(Instant::now() < deadline, "no fresh price within 60 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    net.ok(&["wallet", "credits", "buy", "--from", "frank", "1"]);
+    net.ok(&["wallet", "new", "keeper"]);
+    net.ok(&["wallet", "transfer", "--from", "frank", "keeper", "400"]);
+    let key_file = tmp.path().join("keeper-device.json");
+    let key_path = key_file.to_str().unwrap();
+    net.ok(&["device", "keygen", "--out", key_path]);
+    net.ok(&[
+        "device",
+        "register",
+        "--from",
+        "keeper",
+        "--key",
+        key_path,
+        "--network",
+        "storage",
+        "--location",
+        "52.50,13.40",
+    ]);
+    let agent_dir = tmp.path().join("agent");
+    let agent_port = free_port();
+    let endpoint = format!("http://127.0.0.1:{agent_port}");
+    let start_agent = || {
+        let agent = Running(
+            Command::new(bin())
+                .args(["storage", "agent", "--key", key_path, "--data-dir"])
+                .arg(&agent_dir)
+                .arg("--listen")
+                .arg(format!("127.0.0.1:{agent_port}"))
+                .arg("--node")
+                .arg(net.url())
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while ureq::get(&format!("{endpoint}/v1/deals")).call().is_err() {
+            assert!(Instant::now() < deadline, "the agent did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        agent
+    };
+    let mut agent = start_agent();
+    net.ok(&[
+        "storage",
+        "offer",
+        "--from",
+        "keeper",
+        "--device",
+        key_path,
+        "--endpoint",
+        &endpoint,
+        "--price",
+        "1",
+        "--collateral",
+        "1",
+        "--deposit",
+        "300",
+    ]);
+
+    // 192 MiB in 256 KiB chunks, sent in two streams of 64 MiB requests (96 MiB
+    // each: a request of 64 MiB, then one of 32 MiB): the put runs in the
+    // background and the agent is killed as soon as it has acknowledged a request,
+    // while the second ones are under way.
+    let file = tmp.path().join("big.bin");
+    let data = random_file(&file, 192 * MIB);
+    let put = Command::new(bin())
+        .args([
+            "storage",
+            "put",
+            file.to_str().unwrap(),
+            "--provider",
+            key_path,
+        ])
+        .args([
+            "--epochs",
+            "3",
+            "--from",
+            "frank",
+            "--node",
+            &net.url(),
+            "--keystore",
+        ])
+        .arg(dir.join("keystore.json"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut put = put;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let stored_before_kill = loop {
+        if let Ok(Some(status)) = put.try_wait() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(put.stderr.as_mut().unwrap(), &mut err).unwrap();
+            assert!(status.success(), "the put failed before the kill: {err}");
+        }
+        let deals: serde_json::Value = ureq::get(&format!("{endpoint}/v1/deals"))
+            .call()
+            .ok()
+            .and_then(|r| r.into_json().ok())
+            .unwrap_or_default();
+        let stored = deals
+            .as_array()
+            .and_then(|ds| ds.first())
+            .map(|d| u(&d["stored"]));
+        if stored.is_some_and(|s| s > 0) {
+            break stored.unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the upload did not start: {deals}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    agent.0.kill().unwrap(); // SIGKILL
+    eprintln!("killed the agent with {stored_before_kill} of 768 chunks stored");
+    agent.0.wait().unwrap();
+    let out = put.wait_with_output().unwrap();
+    let deals = net.get(&format!("/v1/deals?consumer={frank}"));
+    let id = deals[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(deals.as_array().unwrap().len(), 1, "{deals}");
+    if !out.status.success() {
+        // The put names the way to resume.
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("--deal {id}")), "{err}");
+    }
+
+    // Restarted, the agent holds at least what it had acknowledged before the kill.
+    agent = start_agent();
+    let status: serde_json::Value = ureq::get(&format!("{endpoint}/v1/deals/{id}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert!(u(&status["stored"]) >= stored_before_kill, "{status}");
+    assert_eq!(u(&status["chunks"]), 768, "{status}");
+    net.ok(&["storage", "put", file.to_str().unwrap(), "--deal", &id]);
+    let status: serde_json::Value = ureq::get(&format!("{endpoint}/v1/deals/{id}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(status["complete"], true, "{status}");
+    let back = tmp.path().join("big.back");
+    net.ok(&["storage", "get", &id, "--out", back.to_str().unwrap()]);
+    assert!(
+        std::fs::read(&back).unwrap() == data,
+        "the file came back different"
+    );
+    drop(agent);
+}
