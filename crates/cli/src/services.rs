@@ -324,6 +324,7 @@ fn start_storage_providers(
             deals: Some(Arc::new(crate::storage_cmd::NodeDealSource::new(
                 node_url, device,
             ))),
+            receipt_key: Some(key.clone()),
         })
         .with_context(|| format!("opening storage provider {i} in {}", home.display()))?;
         // The same port as last time keeps the ledger's offer (and open deals) valid.
@@ -377,33 +378,23 @@ const DEMO_FILE_BYTES: usize = 1024 * 1024;
 const DEMO_CHUNK_SIZE: u32 = 64 * 1024;
 
 /// On a new devnet, the providers' owner buys credits and stores a demo file with
-/// each provider (`<dir>/storage/demo-<i>.bin`), so that the storage network has
-/// deals to prove from the first epoch on: the honest providers' deals are paid
-/// every epoch, the cheaters' are slashed. Skipped when the owner already has deals.
+/// each provider (`<dir>/storage/demo-<i>.bin`), activating each deal with the
+/// provider's receipt, so that the storage network has deals to prove from the
+/// next epoch on: the honest providers' deals are paid every epoch, the cheaters'
+/// are slashed. On a restart, deals still pending are uploaded and activated.
 fn open_demo_deals(
     client: &Client,
     owner: &Keypair,
     dir: &Path,
     providers: &[(Keypair, StorageProvider)],
 ) -> Result<()> {
+    use plinth_ledger::storage::{Deal, DealStatus};
     let signer = Address(owner.public());
-    let existing: Vec<serde_json::Value> = client.get(&format!("/v1/deals?consumer={signer}"))?;
-    if !existing.is_empty() || providers.is_empty() {
+    if providers.is_empty() {
         return Ok(());
     }
-    // The oracle posts its first price as it starts.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let price = loop {
-        let p: plinth_node::api::PriceView = client.get("/v1/price")?;
-        match p.price {
-            Some(point) if p.fresh => break (point, p.credit_micro_usd),
-            _ if std::time::Instant::now() > deadline => {
-                bail!("no fresh token price after 30 s")
-            }
-            _ => std::thread::sleep(Duration::from_millis(250)),
-        }
-    };
-    let status = client.status()?;
+    // The demo files are the same on every start (a function of the provider's
+    // index), so an interrupted setup resumes.
     let mut files = Vec::with_capacity(providers.len());
     for i in 0..providers.len() {
         let path = dir.join("storage").join(format!("demo-{i}.bin"));
@@ -414,48 +405,79 @@ fn open_demo_deals(
         let commitment = plinth_storage::client::commit_file(&path, DEMO_CHUNK_SIZE)?;
         files.push((path, commitment));
     }
-    let per_epoch = STORAGE_PRICE * plinth_ledger::storage::mib(DEMO_FILE_BYTES as u64);
-    let credits = per_epoch * DEMO_DEAL_EPOCHS * providers.len() as u64;
-    // Tokens for `credits` at the posted price, rounded up to a whole token.
-    let unit = 10u128.pow(status.token.decimals as u32);
-    let micro_usd = credits as u128 * price.1 as u128;
-    let tokens = micro_usd.div_ceil(price.0.micro_usd_per_token as u128);
-    let burn = (tokens * unit) as u64;
-    submit_all(
-        client,
-        &status,
-        owner,
-        vec![Call::BurnForCredits {
-            amount: burn,
-            to: signer,
-        }],
-    )?;
-    let acct: AccountView = client.get(&format!("/v1/accounts/{signer}"))?;
-    let opens = providers
-        .iter()
-        .zip(&files)
-        .map(|((_, p), (_, c))| Call::OpenDeal {
-            provider: p.device,
-            manifest: c.manifest,
-            epochs: DEMO_DEAL_EPOCHS,
-            price_per_epoch: per_epoch,
-        })
-        .collect();
-    submit_all(client, &status, owner, opens)?;
-    for (i, ((_, p), (path, c))) in providers.iter().zip(&files).enumerate() {
-        let deal = plinth_ledger::storage::deal_id(&signer, acct.next_nonce + i as u64);
+    let status = client.status()?;
+    let mut deals: Vec<Deal> = client.get(&format!("/v1/deals?consumer={signer}"))?;
+    if deals.is_empty() {
+        // The oracle posts its first price as it starts.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let price = loop {
+            let p: plinth_node::api::PriceView = client.get("/v1/price")?;
+            match p.price {
+                Some(point) if p.fresh => break (point, p.credit_micro_usd),
+                _ if std::time::Instant::now() > deadline => {
+                    bail!("no fresh token price after 30 s")
+                }
+                _ => std::thread::sleep(Duration::from_millis(250)),
+            }
+        };
+        let per_epoch = STORAGE_PRICE * plinth_ledger::storage::mib(DEMO_FILE_BYTES as u64);
+        let credits = per_epoch * DEMO_DEAL_EPOCHS * providers.len() as u64;
+        // Tokens for `credits` at the posted price, rounded up to a whole token.
+        let unit = 10u128.pow(status.token.decimals as u32);
+        let micro_usd = credits as u128 * price.1 as u128;
+        let tokens = micro_usd.div_ceil(price.0.micro_usd_per_token as u128);
+        let burn = (tokens * unit) as u64;
+        submit_all(
+            client,
+            &status,
+            owner,
+            vec![Call::BurnForCredits {
+                amount: burn,
+                to: signer,
+            }],
+        )?;
+        let opens = providers
+            .iter()
+            .zip(&files)
+            .map(|((_, p), (_, c))| Call::OpenDeal {
+                provider: p.device,
+                manifest: c.manifest,
+                epochs: DEMO_DEAL_EPOCHS,
+                price_per_epoch: per_epoch,
+                min_collateral: 0,
+            })
+            .collect();
+        submit_all(client, &status, owner, opens)?;
+        deals = client.get(&format!("/v1/deals?consumer={signer}"))?;
+    }
+    // Upload what is pending and activate it with the provider's receipt.
+    let mut activations = Vec::new();
+    for d in deals.iter().filter(|d| d.status == DealStatus::Pending) {
+        let Some(i) = providers.iter().position(|(_, p)| p.device == d.provider) else {
+            continue;
+        };
+        let (path, c) = &files[i];
+        if c.manifest != d.manifest {
+            continue;
+        }
+        let p = &providers[i].1;
         let agent = plinth_storage::client::StorageClient::new(&p.endpoint());
-        agent.open_deal(&deal, c)?;
-        agent.upload(&deal, c, path)?;
+        agent.open_deal(&d.id, c)?;
+        agent.upload(&d.id, c, path)?;
+        let receipt = agent.receipt(&d.id, &c.manifest, &p.device)?;
+        activations.push(Call::ActivateDeal {
+            deal: d.id,
+            receipt,
+        });
         tracing::info!(
-            deal = %deal,
+            deal = %d.id,
             provider = %p.device,
             behaviour = ?p.behaviour,
             file = %path.display(),
             "demo storage deal"
         );
     }
-    Ok(())
+    submit_all(client, &status, owner, activations)
 }
 
 /// Registers the providers' devices and posts their offers, whatever of it the

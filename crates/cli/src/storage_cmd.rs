@@ -54,7 +54,10 @@ fn is_not_found(e: &anyhow::Error) -> bool {
 impl DealSource for NodeDealSource {
     fn deal(&self, id: &Hash) -> Result<Option<DealInfo>, DealSourceError> {
         match self.client.get::<Deal>(&format!("/v1/deals/{id}")) {
-            Ok(d) if d.status == DealStatus::Active && d.provider == self.device => {
+            Ok(d)
+                if matches!(d.status, DealStatus::Pending | DealStatus::Active)
+                    && d.provider == self.device =>
+            {
                 Ok(Some(DealInfo {
                     manifest: d.manifest,
                 }))
@@ -211,6 +214,7 @@ pub fn agent(ctx: &Ctx, opts: AgentOpts) -> Result<()> {
         capacity: opts.capacity,
         behaviour: opts.behaviour,
         deals: Some(Arc::new(NodeDealSource::new(&ctx.node, device))),
+        receipt_key: Some(key.clone()),
     })
     .with_context(|| format!("opening the agent's data in {}", opts.data_dir.display()))?;
     crate::runtime()?.block_on(async move {
@@ -418,6 +422,9 @@ pub fn put(ctx: &Ctx, opts: &PutOpts) -> Result<()> {
                     manifest: m,
                     epochs,
                     price_per_epoch: price,
+                    // The collateral of the terms read above, not less.
+                    min_collateral: ledger_storage::collateral_for(&offer.offer, m.size)
+                        .context("the collateral of this file overflows")?,
                 },
             )
             .context("opening the deal on the ledger")?;
@@ -449,6 +456,30 @@ pub fn put(ctx: &Ctx, opts: &PutOpts) -> Result<()> {
             deal.id
         );
     }
+    // The provider's receipt activates the deal from the next epoch.
+    let (deal, tx) = if deal.status == DealStatus::Pending {
+        let receipt = agent.receipt(&deal.id, &m, &deal.provider).map_err(|e| {
+            anyhow::anyhow!("the provider gave no receipt for deal {}: {e}", deal.id)
+        })?;
+        let Some(from) = &opts.from else {
+            bail!("deal {} is pending: pass --from to activate it", deal.id);
+        };
+        let status = client.status()?;
+        let (_, _, view) = submit_and_wait(
+            ctx,
+            &status,
+            from,
+            opts.fee.as_deref(),
+            Call::ActivateDeal {
+                deal: deal.id,
+                receipt,
+            },
+        )
+        .context("activating the deal with the provider's receipt")?;
+        (deal_of(&client, &deal.id)?, tx.or(Some(view.hash)))
+    } else {
+        (deal, tx)
+    };
     let view = PutView {
         deal: deal.id,
         provider: deal.provider,
@@ -458,7 +489,7 @@ pub fn put(ctx: &Ctx, opts: &PutOpts) -> Result<()> {
         chunk_size: m.chunk_size,
         chunks: m.chunk_count(),
         price_per_epoch: deal.price_per_epoch,
-        epochs: deal.end_epoch - deal.start_epoch,
+        epochs: deal.epochs,
         start_epoch: deal.start_epoch,
         end_epoch: deal.end_epoch,
         escrow: deal.escrow,
@@ -519,6 +550,7 @@ fn status_word(s: DealStatus) -> &'static str {
         DealStatus::Active => "active",
         DealStatus::Completed => "completed",
         DealStatus::Slashed => "slashed",
+        DealStatus::Pending => "pending (waiting for the provider's receipt)",
     }
 }
 

@@ -135,6 +135,14 @@ pub enum TxError {
         deal: String,
         closable_from_epoch: u64,
     },
+    #[error("the provider's collateral for this deal would be {offered}, less than the {asked} asked for")]
+    CollateralBelowAsked { asked: Amount, offered: Amount },
+    #[error("deal {deal} is not pending")]
+    DealNotPending { deal: String },
+    #[error("the receipt is not the provider device's signature over the deal and its manifest")]
+    BadReceipt,
+    #[error("deal {deal} was not activated in time: it expired at epoch {epoch}")]
+    DealExpired { deal: String, epoch: u64 },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

@@ -217,6 +217,7 @@ fn apply_tx<S: Store>(
             manifest,
             epochs,
             price_per_epoch,
+            min_collateral,
         } => {
             storage::open_deal(
                 state,
@@ -229,6 +230,7 @@ fn apply_tx<S: Store>(
                     manifest,
                     epochs: *epochs,
                     price_per_epoch: *price_per_epoch,
+                    min_collateral: *min_collateral,
                 },
             )?;
         }
@@ -237,6 +239,9 @@ fn apply_tx<S: Store>(
             signatures,
         } => storage::settle(state, params, ctx, settlement, signatures)?,
         Call::CloseDeal { deal } => storage::close_deal(state, params, ctx, deal)?,
+        Call::ActivateDeal { deal, receipt } => {
+            storage::activate_deal(state, params, ctx, deal, receipt)?
+        }
     }
     Ok(tx.fee)
 }

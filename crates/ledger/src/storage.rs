@@ -4,8 +4,11 @@
 //! ```text
 //!  provider owner ──OfferStorage{device, endpoint, price/MiB·epoch, collateral/MiB, deposit}──▶
 //!                     offer: terms + collateral pool (free | locked)
-//!  consumer ──OpenDeal{provider, manifest, epochs, price/epoch}──▶ credits escrowed (spent),
-//!                     collateral locked from the pool, deal active from the next epoch
+//!  consumer ──OpenDeal{provider, manifest, epochs, price/epoch, min collateral}──▶ pending:
+//!                     credits escrowed (spent), collateral locked from the pool
+//!  agent, once it holds every chunk ──receipt (device signature over deal + manifest)──▶
+//!  anyone ──ActivateDeal{deal, receipt}──▶ active from the next epoch for `epochs` epochs
+//!  (not activated within `accept_epochs`: anyone may close it, everything refunded)
 //!  oracle set ──SettleStorage{network, epoch, [deal, proven]}, k of n signatures──▶ per deal:
 //!      proven: that epoch's price is paid out of escrow (the credits are gone: used)
 //!      failed: that epoch's price goes back to the consumer; after `max_failures` failures
@@ -16,11 +19,14 @@
 //!
 //! The oracle computes the results off-chain (`plinth_storage::verify_proof` over
 //! challenges drawn from a block hash) and anyone can audit them from its spool; the
-//! ledger checks the quorum's signatures and applies them. Results for deals that
-//! are not active in the epoch, or already settled for it, are ignored, so a
-//! resubmitted settlement changes nothing. Epochs an oracle never settled (it was
-//! down) are refunded to the consumer when a later epoch is settled, and count as
-//! neither proof nor failure.
+//! ledger checks the quorum's signatures and applies them. A result applies only to
+//! the deal's next unsettled epoch, so epochs are settled in order and a settlement
+//! relayed early or twice changes nothing (the oracle sends it again in turn).
+//!
+//! Why a receipt: a deal can be slashed only once its provider has said, with its
+//! device key, that it holds the data. Without it a consumer could open a deal for
+//! a file it never uploads and collect the collateral when the provider cannot
+//! answer.
 //!
 //! A deal whose last epoch passed without being settled (the oracles were down) can
 //! be closed by anyone once a whole epoch has gone by after its end: the escrow of
@@ -64,6 +70,9 @@ pub struct StorageParams {
     pub max_failures: u32,
     /// The longest deal, in epochs.
     pub max_deal_epochs: u64,
+    /// Epochs a pending deal waits for its provider's receipt before anyone may
+    /// close it (everything refunded).
+    pub accept_epochs: u64,
 }
 
 impl Default for StorageParams {
@@ -71,6 +80,7 @@ impl Default for StorageParams {
         StorageParams {
             max_failures: 3,
             max_deal_epochs: 100_000,
+            accept_epochs: 4,
         }
     }
 }
@@ -82,6 +92,9 @@ impl StorageParams {
         }
         if self.max_deal_epochs == 0 {
             return Err("storage.max_deal_epochs must be at least 1".into());
+        }
+        if self.accept_epochs == 0 {
+            return Err("storage.accept_epochs must be at least 1".into());
         }
         Ok(())
     }
@@ -115,6 +128,10 @@ pub enum DealStatus {
     Completed,
     /// Failed `max_failures` epochs in a row; the collateral went to the consumer.
     Slashed,
+    /// Opened, waiting for the provider's receipt ([`Call::ActivateDeal`]).
+    ///
+    /// [`Call::ActivateDeal`]: crate::Call::ActivateDeal
+    Pending,
 }
 
 /// A storage deal.
@@ -126,9 +143,13 @@ pub struct Deal {
     pub network: String,
     pub manifest: Manifest,
     pub opened_height: u64,
-    /// First epoch the provider must prove.
+    /// The epoch of the block that opened it.
+    pub opened_epoch: u64,
+    /// The deal's term.
+    pub epochs: u64,
+    /// First epoch the provider must prove (set when the deal is activated).
     pub start_epoch: u64,
-    /// The epoch after the last one.
+    /// The epoch after the last one (set when the deal is activated).
     pub end_epoch: u64,
     pub price_per_epoch: u64,
     /// Credits still held for epochs not settled yet.
@@ -189,9 +210,9 @@ impl StorageSettlement {
 pub struct EpochUsage {
     /// Credits paid to providers for proven epochs (gone).
     pub credits_used: u64,
-    /// Credits returned to consumers for failed epochs, for slashed deals' unused
-    /// escrow, and for earlier epochs no oracle settled (counted in the epoch
-    /// whose settlement refunded them).
+    /// Credits returned to consumers: for failed epochs, for slashed deals' unused
+    /// escrow, and for closed deals' unsettled or never activated epochs (counted
+    /// in the epoch of the close).
     pub credits_refunded: u64,
     pub proven: u64,
     pub failed: u64,
@@ -294,6 +315,9 @@ pub fn check_endpoint(endpoint: &str) -> Result<(), TxError> {
     if !endpoint.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad("only printable ASCII without spaces is allowed"));
     }
+    if endpoint.contains(['?', '#', '@']) {
+        return Err(bad("no query, fragment or user part is allowed"));
+    }
     let rest = endpoint
         .strip_prefix("http://")
         .or_else(|| endpoint.strip_prefix("https://"))
@@ -381,10 +405,13 @@ pub struct DealTerms<'a> {
     pub manifest: &'a Manifest,
     pub epochs: u64,
     pub price_per_epoch: u64,
+    /// The least collateral the consumer accepts (the provider's terms may change
+    /// between reading the offer and opening the deal).
+    pub min_collateral: Amount,
 }
 
 /// The OpenDeal call: escrows the consumer's credits, locks the provider's
-/// collateral; the deal runs from the next epoch for `epochs` epochs.
+/// collateral; the deal is pending until its provider's receipt activates it.
 pub(crate) fn open_deal<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
@@ -429,6 +456,13 @@ pub(crate) fn open_deal<S: Store>(
         .checked_mul(terms.epochs)
         .ok_or(TxError::Overflow)?;
     let collateral = collateral_for(&o, terms.manifest.size).ok_or(TxError::Overflow)?;
+    if collateral < terms.min_collateral {
+        return Err(TxError::CollateralBelowAsked {
+            asked: terms.min_collateral,
+            offered: collateral,
+        }
+        .into());
+    }
     if o.free < collateral {
         return Err(TxError::InsufficientCollateral {
             needed: collateral,
@@ -441,10 +475,6 @@ pub(crate) fn open_deal<S: Store>(
     o.locked = o.locked.checked_add(collateral).ok_or(TxError::Overflow)?;
     o.active_deals += 1;
     state.put_t(keys::storage_offer(terms.provider.key()), &o);
-    let start = params
-        .emission
-        .epoch_at(params.genesis_time_ms, ctx.timestamp_ms)
-        .saturating_add(1);
     let id = deal_id(signer, nonce);
     let deal = Deal {
         id,
@@ -453,18 +483,19 @@ pub(crate) fn open_deal<S: Store>(
         network: d.network.clone(),
         manifest: *terms.manifest,
         opened_height: ctx.height,
-        start_epoch: start,
-        // Saturating: at admission the start is computed from an unknown time.
-        end_epoch: start.saturating_add(terms.epochs),
+        opened_epoch: epoch_now(params, ctx),
+        epochs: terms.epochs,
+        start_epoch: 0,
+        end_epoch: 0,
         price_per_epoch: terms.price_per_epoch,
         escrow: total,
         collateral,
-        next_epoch: start,
+        next_epoch: 0,
         proven_epochs: 0,
         failed_epochs: 0,
         unsettled_epochs: 0,
         consecutive_failures: 0,
-        status: DealStatus::Active,
+        status: DealStatus::Pending,
     };
     state.put_t(keys::deal(&id), &deal);
     state.put(keys::deal_by_consumer(signer.key(), &id), Vec::new());
@@ -472,8 +503,67 @@ pub(crate) fn open_deal<S: Store>(
         keys::deal_by_provider(terms.provider.key(), &id),
         Vec::new(),
     );
-    state.put(keys::active_deal(&d.network, &id), Vec::new());
     Ok(id)
+}
+
+/// The reward epoch of the block (at admission, of an unknown future time).
+fn epoch_now(params: &ChainParams, ctx: &BlockContext) -> u64 {
+    params
+        .emission
+        .epoch_at(params.genesis_time_ms, ctx.timestamp_ms)
+}
+
+/// The reward epoch of the head block, from state (a lower bound of any future
+/// block's epoch, for checks at admission).
+fn head_epoch<S: Store>(state: &Overlay<'_, S>, params: &ChainParams) -> Result<u64, Fail> {
+    let head_ms = state
+        .get_t::<(u64, u64)>(keys::HEAD)?
+        .map(|(_, t)| t)
+        .unwrap_or(params.genesis_time_ms);
+    Ok(params.emission.epoch_at(params.genesis_time_ms, head_ms))
+}
+
+/// The ActivateDeal call: the provider's receipt (its device key's signature over
+/// [`plinth_storage::receipt_message`]) turns a pending deal active from the next
+/// epoch for its term.
+pub(crate) fn activate_deal<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    ctx: &BlockContext,
+    id: &Hash,
+    receipt: &plinth_core::Signature,
+) -> Result<(), Fail> {
+    let mut d = deal(state, id)?.ok_or_else(|| TxError::UnknownDeal {
+        deal: id.to_string(),
+    })?;
+    if d.status != DealStatus::Pending {
+        return Err(TxError::DealNotPending {
+            deal: id.to_string(),
+        }
+        .into());
+    }
+    let msg = plinth_storage::receipt_message(id, &d.manifest);
+    if d.provider.key().verify(&msg, receipt).is_err() {
+        return Err(TxError::BadReceipt.into());
+    }
+    let sp = self::params(state)?;
+    let now = epoch_now(params, ctx);
+    let expires = d.opened_epoch.saturating_add(sp.accept_epochs);
+    // At admission the block's time is unknown: the block judges.
+    if ctx.timestamp_ms != crate::execute::UNKNOWN_TIME && now >= expires {
+        return Err(TxError::DealExpired {
+            deal: id.to_string(),
+            epoch: expires,
+        }
+        .into());
+    }
+    d.start_epoch = now.saturating_add(1);
+    d.end_epoch = d.start_epoch.saturating_add(d.epochs);
+    d.next_epoch = d.start_epoch;
+    d.status = DealStatus::Active;
+    state.put_t(keys::deal(id), &d);
+    state.put(keys::active_deal(&d.network, id), Vec::new());
+    Ok(())
 }
 
 /// Refunds credits to a deal's consumer (as delegated credits, see the module doc).
@@ -556,26 +646,13 @@ pub(crate) fn settle<S: Store>(
         let Some(mut d) = deal(state, &r.deal)? else {
             continue;
         };
+        // Epochs are settled in order: only the deal's next epoch.
         let applies = d.status == DealStatus::Active
             && d.network == settlement.network
-            && epoch >= d.next_epoch
-            && epoch >= d.start_epoch
+            && epoch == d.next_epoch
             && epoch < d.end_epoch;
         if !applies {
             continue;
-        }
-        let skipped = epoch - d.next_epoch;
-        if skipped > 0 {
-            let credits = d
-                .price_per_epoch
-                .checked_mul(skipped)
-                .ok_or(TxError::Overflow)?;
-            refund(state, &mut d, credits)?;
-            d.unsettled_epochs += skipped;
-            usage.credits_refunded = usage
-                .credits_refunded
-                .checked_add(credits)
-                .ok_or(TxError::Overflow)?;
         }
         let price = d.price_per_epoch;
         if r.proven {
@@ -617,9 +694,14 @@ pub(crate) fn settle<S: Store>(
     Ok(())
 }
 
-/// The CloseDeal call: ends an active deal whose last epoch is over by a whole
-/// epoch without having been settled. The unsettled epochs' escrow goes back to
-/// the consumer, the collateral to the provider's pool. Anyone may send it.
+/// The CloseDeal call: ends a deal its oracles or its provider left hanging.
+/// Anyone may send it.
+///
+/// - A pending deal not activated within `accept_epochs` epochs of its opening:
+///   the whole escrow back to the consumer, the collateral to the provider's pool.
+/// - An active deal whose last epoch is over by a whole epoch without having been
+///   settled: the unsettled epochs' escrow back to the consumer, the collateral to
+///   the provider's pool.
 pub(crate) fn close_deal<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
@@ -629,29 +711,51 @@ pub(crate) fn close_deal<S: Store>(
     let mut d = deal(state, id)?.ok_or_else(|| TxError::UnknownDeal {
         deal: id.to_string(),
     })?;
-    if d.status != DealStatus::Active {
-        return Err(TxError::DealNotActive {
-            deal: id.to_string(),
+    let closable_from = match d.status {
+        DealStatus::Pending => d
+            .opened_epoch
+            .saturating_add(self::params(state)?.accept_epochs),
+        DealStatus::Active => d.end_epoch.saturating_add(1),
+        _ => {
+            return Err(TxError::DealNotActive {
+                deal: id.to_string(),
+            }
+            .into())
         }
-        .into());
-    }
-    let now = params
-        .emission
-        .epoch_at(params.genesis_time_ms, ctx.timestamp_ms);
-    // At admission the block's time is unknown: the block judges.
-    let closable_from = d.end_epoch.saturating_add(1);
-    if ctx.timestamp_ms != crate::execute::UNKNOWN_TIME && now < closable_from {
+    };
+    // At admission the block's time is unknown, but it is not before the head's:
+    // refuse what cannot become closable by the next epoch; the block judges.
+    let now = if ctx.timestamp_ms == crate::execute::UNKNOWN_TIME {
+        head_epoch(state, params)?.saturating_add(1)
+    } else {
+        epoch_now(params, ctx)
+    };
+    if now < closable_from {
         return Err(TxError::DealNotExpired {
             deal: id.to_string(),
             closable_from_epoch: closable_from,
         }
         .into());
     }
-    let left = d.end_epoch.saturating_sub(d.next_epoch);
+    let left = match d.status {
+        DealStatus::Pending => 0,
+        _ => d.end_epoch.saturating_sub(d.next_epoch),
+    };
     let rest = d.escrow;
     refund(state, &mut d, rest)?;
     d.unsettled_epochs += left;
-    d.next_epoch = d.end_epoch;
+    if d.status == DealStatus::Active {
+        d.next_epoch = d.end_epoch;
+    }
+    if rest > 0 {
+        let epoch = epoch_now(params, ctx);
+        let mut u = usage(state, &d.network, epoch)?;
+        u.credits_refunded = u
+            .credits_refunded
+            .checked_add(rest)
+            .ok_or(TxError::Overflow)?;
+        state.put_t(keys::storage_usage(&d.network, epoch), &u);
+    }
     finish(state, &mut d, DealStatus::Completed)?;
     state.put_t(keys::deal(&d.id), &d);
     Ok(())

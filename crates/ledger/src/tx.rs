@@ -85,13 +85,16 @@ pub enum Call {
     /// Take free collateral of a provider device back to its owner's balance.
     WithdrawCollateral { device: DeviceId, amount: Amount },
     /// Open a storage deal with a provider device: `price_per_epoch` credits (at
-    /// least the provider's price) for each of `epochs` epochs are escrowed now.
-    /// The deal's id is [`crate::storage::deal_id`] of the signer and nonce.
+    /// least the provider's price) for each of `epochs` epochs are escrowed now,
+    /// and collateral (at least `min_collateral`) is locked. The deal is pending
+    /// until activated with the provider's receipt. Its id is
+    /// [`crate::storage::deal_id`] of the signer and nonce.
     OpenDeal {
         provider: DeviceId,
         manifest: plinth_storage::Manifest,
         epochs: u64,
         price_per_epoch: u64,
+        min_collateral: Amount,
     },
     /// Settle storage deals for an epoch, signed by the oracle quorum. Any account
     /// may submit it.
@@ -103,6 +106,10 @@ pub enum Call {
     /// escrow back to the consumer, its collateral to the provider's pool. Anyone
     /// may submit it.
     CloseDeal { deal: Hash },
+    /// Activate a pending deal with the provider's receipt: its device key's
+    /// signature over [`plinth_storage::receipt_message`], which its agent gives
+    /// once it holds every chunk. Anyone may submit it.
+    ActivateDeal { deal: Hash, receipt: Signature },
 }
 
 /// What stake is bonded to.

@@ -258,6 +258,30 @@ impl StorageClient {
         Ok(())
     }
 
+    /// The agent's receipt for `deal` (it holds every chunk), checked to be the
+    /// signature of `provider` over the deal and `manifest`.
+    pub fn receipt(
+        &self,
+        deal: &Hash,
+        manifest: &Manifest,
+        provider: &plinth_core::DeviceId,
+    ) -> Result<plinth_core::Signature, ClientError> {
+        let r: crate::agent::Receipt =
+            Self::json(self.http.get(&self.url(deal, "/receipt")).call()?)?;
+        if r.deal != *deal
+            || r.device != *provider
+            || provider
+                .key()
+                .verify(&crate::receipt_message(deal, manifest), &r.signature)
+                .is_err()
+        {
+            return Err(ClientError::Malformed(format!(
+                "the agent's receipt for deal {deal} is not the provider's signature over it"
+            )));
+        }
+        Ok(r.signature)
+    }
+
     /// What the agent holds of `deal`.
     pub fn status(&self, deal: &Hash) -> Result<DealStatus, ClientError> {
         Self::json(self.http.get(&self.url(deal, "")).call()?)

@@ -57,8 +57,8 @@ pub use challenge::{
     challenge_indices, StorageChallenge, DEFAULT_CHALLENGE_ITEMS, MAX_CHALLENGE_ITEMS,
 };
 pub use manifest::{
-    ChunkError, CommitError, Commitment, HashListError, Manifest, ManifestError, CHUNK_SIZE,
-    MAX_CHUNKS, MAX_CHUNK_SIZE, MAX_DEAL_SIZE,
+    receipt_message, ChunkError, CommitError, Commitment, HashListError, Manifest, ManifestError,
+    CHUNK_SIZE, MAX_CHUNKS, MAX_CHUNK_SIZE, MAX_DEAL_SIZE,
 };
 pub use proof::{
     prove_from_memory, prove_segment, verify_proof, verify_proofs, ProofError, ProofItem,

@@ -539,7 +539,21 @@ fn a_provider_killed_mid_upload_resumes_without_loss() {
         .unwrap();
     assert!(u(&status["stored"]) >= stored_before_kill, "{status}");
     assert_eq!(u(&status["chunks"]), 768, "{status}");
-    net.ok(&["storage", "put", file.to_str().unwrap(), "--deal", &id]);
+    // An interrupted deal is still pending: nothing can be slashed before the
+    // provider's receipt, which the resumed put fetches and submits.
+    if !out.status.success() {
+        assert_eq!(net.get(&format!("/v1/deals/{id}"))["status"], "pending");
+    }
+    net.ok(&[
+        "storage",
+        "put",
+        file.to_str().unwrap(),
+        "--deal",
+        &id,
+        "--from",
+        "frank",
+    ]);
+    assert_eq!(net.get(&format!("/v1/deals/{id}"))["status"], "active");
     let status: serde_json::Value = ureq::get(&format!("{endpoint}/v1/deals/{id}"))
         .call()
         .unwrap()

@@ -130,11 +130,25 @@ fn open_call(manifest: Manifest, epochs: u64, price_per_epoch: u64) -> Call {
         manifest,
         epochs,
         price_per_epoch,
+        min_collateral: 0,
     }
 }
 
-/// Opens the standard deal for `epochs` epochs (must succeed); returns its id.
-fn open(c: &mut Chain, epochs: u64) -> Hash {
+/// The provider's receipt for deal `id` of `manifest`, as its agent signs it.
+fn receipt(id: &Hash, manifest: &Manifest) -> plinth_core::Signature {
+    provider().sign(&plinth_storage::receipt_message(id, manifest))
+}
+
+fn activate_call(id: &Hash, manifest: &Manifest) -> Call {
+    Call::ActivateDeal {
+        deal: *id,
+        receipt: receipt(id, manifest),
+    }
+}
+
+/// Opens the standard deal for `epochs` epochs (must succeed) and leaves it
+/// pending; returns its id.
+fn open_pending(c: &mut Chain, epochs: u64) -> Hash {
     let nonce = c.nonce(&consumer());
     let stx = c.tx(
         &consumer(),
@@ -142,6 +156,15 @@ fn open(c: &mut Chain, epochs: u64) -> Hash {
     );
     c.ok(stx);
     storage::deal_id(&addr(&consumer()), nonce)
+}
+
+/// Opens the standard deal for `epochs` epochs and activates it with the
+/// provider's receipt (both must succeed); returns its id.
+fn open(c: &mut Chain, epochs: u64) -> Hash {
+    let id = open_pending(c, epochs);
+    let stx = c.tx(&relayer(), activate_call(&id, &manifest(SIZE, 64 * 1024)));
+    c.ok(stx);
+    id
 }
 
 fn settlement(network: &str, epoch: u64, results: &[(Hash, bool)]) -> StorageSettlement {
@@ -461,9 +484,9 @@ fn opening_a_deal_escrows_credits_and_locks_collateral() {
     let mut c = market(None);
     let me = addr(&consumer());
     let balance = c.balance(&me);
-    let start = c.next_epoch() + 1;
+    let opened_epoch = c.next_epoch();
     let height = c.height() + 1;
-    let id = open(&mut c, 4);
+    let id = open_pending(&mut c, 4);
 
     assert_eq!(credits_of(&c, &me).total(), CREDITS - 4 * PRICE);
     assert_eq!(
@@ -471,27 +494,43 @@ fn opening_a_deal_escrows_credits_and_locks_collateral() {
         balance - FEE,
         "a deal costs credits, not tokens"
     );
-    let deal = deal_of(&c, &id);
+    let pending = Deal {
+        id,
+        consumer: me,
+        provider: dev_id(&provider()),
+        network: STORAGE.into(),
+        manifest: manifest(SIZE, 64 * 1024),
+        opened_height: height,
+        opened_epoch,
+        epochs: 4,
+        start_epoch: 0,
+        end_epoch: 0,
+        price_per_epoch: PRICE,
+        escrow: 4 * PRICE,
+        collateral: COLLATERAL,
+        next_epoch: 0,
+        proven_epochs: 0,
+        failed_epochs: 0,
+        unsettled_epochs: 0,
+        consecutive_failures: 0,
+        status: DealStatus::Pending,
+    };
+    assert_eq!(deal_of(&c, &id), pending);
+    // Pending deals are not challenged: not in the active index.
+    assert!(active_deals(&c.store, STORAGE).is_empty());
+
+    // The provider's receipt activates it from the next epoch.
+    let start = c.next_epoch() + 1;
+    let stx = c.tx(&relayer(), activate_call(&id, &manifest(SIZE, 64 * 1024)));
+    c.ok(stx);
     assert_eq!(
-        deal,
+        deal_of(&c, &id),
         Deal {
-            id,
-            consumer: me,
-            provider: dev_id(&provider()),
-            network: STORAGE.into(),
-            manifest: manifest(SIZE, 64 * 1024),
-            opened_height: height,
             start_epoch: start,
             end_epoch: start + 4,
-            price_per_epoch: PRICE,
-            escrow: 4 * PRICE,
-            collateral: COLLATERAL,
             next_epoch: start,
-            proven_epochs: 0,
-            failed_epochs: 0,
-            unsettled_epochs: 0,
-            consecutive_failures: 0,
             status: DealStatus::Active,
+            ..pending
         }
     );
     let offer = offer_of(&c, &provider()).unwrap();
@@ -513,6 +552,8 @@ fn opening_a_deal_escrows_credits_and_locks_collateral() {
     let stx = c.tx(&consumer(), open_call(manifest(MIB, 1024 * 1024), 1, 25));
     c.ok(stx);
     let second = deal_of(&c, &storage::deal_id(&me, nonce));
+    let stx = c.tx(&relayer(), activate_call(&second.id, &second.manifest));
+    c.ok(stx);
     assert_ne!(second.id, id);
     assert_eq!((second.escrow, second.collateral), (25, COLLATERAL_PER_MIB));
     assert_eq!(credits_of(&c, &me).total(), CREDITS - 4 * PRICE - 25);
@@ -534,6 +575,7 @@ fn deals_the_terms_or_funds_do_not_allow_are_refused() {
     let mut c = market(Some(StorageParams {
         max_failures: 3,
         max_deal_epochs: 50,
+        accept_epochs: 4,
     }));
     let me = addr(&consumer());
     let ok_manifest = manifest(SIZE, 64 * 1024);
@@ -618,6 +660,7 @@ fn deals_the_terms_or_funds_do_not_allow_are_refused() {
                 manifest: ok_manifest,
                 epochs: 1,
                 price_per_epoch: PRICE,
+                min_collateral: 0,
             },
         );
         c.reject(stx, err);
@@ -956,6 +999,7 @@ fn the_genesis_sets_how_many_failures_slash() {
     let mut c = market(Some(StorageParams {
         max_failures: 1,
         max_deal_epochs: 100,
+        accept_epochs: 4,
     }));
     let me = addr(&consumer());
     let id = open(&mut c, 5);
@@ -1025,41 +1069,34 @@ fn a_settlement_applies_once() {
 }
 
 #[test]
-fn unsettled_epochs_are_refunded_when_a_later_one_settles() {
+fn epochs_settle_in_order_and_unsettled_ones_are_refunded_at_close() {
     let mut c = market(None);
     let me = addr(&consumer());
-    let id = open(&mut c, 5);
+    let id = open(&mut c, 3);
     let s = deal_of(&c, &id).start_epoch;
 
-    // The oracles were down for two epochs; the third is proven.
-    settle(&mut c, s + 2, &[(id, true)]);
+    // A result for a later epoch does nothing while an earlier one is unsettled
+    // (relayed early, or the oracles skipped one): no implicit skipping.
+    c.finish_epoch(s + 1);
+    let early = settle_call(&settlement(STORAGE, s + 1, &[(id, false)]), &[0, 1]);
+    assert_no_effect(&mut c, &relayer(), early);
+    assert_eq!(deal_of(&c, &id).next_epoch, s);
+
+    // In order, both apply.
+    settle(&mut c, s, &[(id, true)]);
+    settle(&mut c, s + 1, &[(id, false)]);
     let d = deal_of(&c, &id);
     assert_eq!(
-        (
-            d.unsettled_epochs,
-            d.proven_epochs,
-            d.failed_epochs,
-            d.consecutive_failures
-        ),
-        (2, 1, 0, 0)
+        (d.proven_epochs, d.failed_epochs, d.next_epoch, d.escrow),
+        (1, 1, s + 2, PRICE)
     );
-    assert_eq!((d.escrow, d.next_epoch), (2 * PRICE, s + 3));
-    assert_eq!(
-        credits_of(&c, &me),
-        Credits {
-            own: CREDITS - 5 * PRICE,
-            delegated: 2 * PRICE
-        }
-    );
-    assert_eq!(usage_of(&c, STORAGE, s + 2).credits_used, PRICE);
-    // The refund of the skipped epochs is counted where it happened.
-    assert_eq!(usage_of(&c, STORAGE, s + 2).credits_refunded, 2 * PRICE);
-    // The skipped epochs can no longer be settled.
-    let late = settle_call(&settlement(STORAGE, s, &[(id, true)]), &[0, 1]);
-    assert_no_effect(&mut c, &relayer(), late);
 
-    // Skipped epochs are not failures: two skipped and a failed one do not slash.
-    settle(&mut c, s + 4, &[(id, false)]);
+    // The last epoch is never settled: a whole epoch after the end, anyone closes
+    // the deal; its escrow comes back, counted in the usage of the close's epoch.
+    c.finish_epoch(s + 3);
+    let close_epoch = c.next_epoch();
+    let stx = c.tx(&relayer(), Call::CloseDeal { deal: id });
+    c.ok(stx);
     let d = deal_of(&c, &id);
     assert_eq!(d.status, DealStatus::Completed);
     assert_eq!(
@@ -1069,18 +1106,126 @@ fn unsettled_epochs_are_refunded_when_a_later_one_settles() {
             d.failed_epochs,
             d.escrow
         ),
-        (3, 1, 1, 0)
+        (1, 1, 1, 0)
     );
     assert_eq!(
         credits_of(&c, &me),
         Credits {
-            own: CREDITS - 5 * PRICE,
-            delegated: 4 * PRICE
+            own: CREDITS - 3 * PRICE,
+            delegated: 2 * PRICE
         }
     );
+    assert_eq!(usage_of(&c, STORAGE, close_epoch).credits_refunded, PRICE);
     let offer = offer_of(&c, &provider()).unwrap();
     assert_eq!((offer.free, offer.locked), (DEPOSIT, 0));
     assert!(active_deals(&c.store, STORAGE).is_empty());
+    assert_tokens_conserved(&c);
+}
+
+#[test]
+fn a_deal_is_challenged_only_after_its_providers_receipt() {
+    let mut c = market(None);
+    let me = addr(&consumer());
+    let id = open_pending(&mut c, 3);
+    let m = manifest(SIZE, 64 * 1024);
+
+    // A receipt must be the provider device's signature over this deal and
+    // manifest: not the owner's, not over another manifest.
+    let forged = [
+        owner().sign(&plinth_storage::receipt_message(&id, &m)),
+        provider().sign(&plinth_storage::receipt_message(
+            &id,
+            &manifest(SIZE + 1, 64 * 1024),
+        )),
+        provider().sign(&plinth_storage::receipt_message(&Hash::of(b"other"), &m)),
+    ];
+    for receipt in forged {
+        let stx = c.tx(&relayer(), Call::ActivateDeal { deal: id, receipt });
+        c.reject(stx, TxError::BadReceipt);
+    }
+    // A pending deal is not settled: a consumer who never uploads cannot have it
+    // fail and collect the collateral.
+    c.finish_epoch(c.next_epoch());
+    let e = c.next_epoch() - 1;
+    let call = settle_call(&settlement(STORAGE, e, &[(id, false)]), &[0, 1]);
+    assert_no_effect(&mut c, &relayer(), call);
+    assert_eq!(deal_of(&c, &id).status, DealStatus::Pending);
+
+    // Not activated within `accept_epochs` (4): anyone may close it, and every
+    // credit and the collateral go back.
+    let opened = deal_of(&c, &id).opened_epoch;
+    let stx = c.tx(&relayer(), Call::CloseDeal { deal: id });
+    c.reject(
+        stx,
+        TxError::DealNotExpired {
+            deal: id.to_string(),
+            closable_from_epoch: opened + 4,
+        },
+    );
+    c.finish_epoch(opened + 3);
+    let stx = c.tx(&relayer(), activate_call(&id, &m));
+    c.reject(
+        stx,
+        TxError::DealExpired {
+            deal: id.to_string(),
+            epoch: opened + 4,
+        },
+    );
+    let stx = c.tx(&relayer(), Call::CloseDeal { deal: id });
+    c.ok(stx);
+    let d = deal_of(&c, &id);
+    assert_eq!(
+        (d.status, d.escrow, d.unsettled_epochs),
+        (DealStatus::Completed, 0, 0)
+    );
+    assert_eq!(credits_of(&c, &me).total(), CREDITS);
+    let offer = offer_of(&c, &provider()).unwrap();
+    assert_eq!(
+        (offer.free, offer.locked, offer.active_deals),
+        (DEPOSIT, 0, 0)
+    );
+    let stx = c.tx(&relayer(), activate_call(&id, &m));
+    c.reject(
+        stx,
+        TxError::DealNotPending {
+            deal: id.to_string(),
+        },
+    );
+    assert_tokens_conserved(&c);
+}
+
+#[test]
+fn a_deal_refuses_collateral_below_what_the_consumer_asked() {
+    let mut c = market(None);
+    // The owner cuts the collateral to nothing just before the consumer's deal.
+    let stx = c.tx(
+        &owner(),
+        Call::OfferStorage {
+            device: dev_id(&provider()),
+            endpoint: ENDPOINT.into(),
+            price_per_mib_epoch: PRICE_PER_MIB,
+            collateral_per_mib: 0,
+            deposit: 0,
+        },
+    );
+    c.ok(stx);
+    let stx = c.tx(
+        &consumer(),
+        Call::OpenDeal {
+            provider: dev_id(&provider()),
+            manifest: manifest(SIZE, 64 * 1024),
+            epochs: 2,
+            price_per_epoch: PRICE,
+            min_collateral: COLLATERAL,
+        },
+    );
+    c.reject(
+        stx,
+        TxError::CollateralBelowAsked {
+            asked: COLLATERAL,
+            offered: 0,
+        },
+    );
 }
 
 #[test]
@@ -1115,7 +1260,7 @@ fn results_for_unknown_deals_are_ignored() {
 #[test]
 fn a_deal_lifecycle_replays_to_the_same_roots() {
     let mut a = market(None);
-    let kept = open(&mut a, 3);
+    let kept = open_pending(&mut a, 3);
     let lost = {
         let nonce = a.nonce(&consumer());
         let stx = a.tx(
@@ -1134,6 +1279,16 @@ fn a_deal_lifecycle_replays_to_the_same_roots() {
         assert!(receipts[1].error.is_some());
         storage::deal_id(&addr(&consumer()), nonce)
     };
+    // Both activated in one block.
+    let first = a.tx(&relayer(), activate_call(&kept, &manifest(SIZE, 64 * 1024)));
+    let second = tx(
+        &relayer(),
+        a.nonce(&relayer()) + 1,
+        FEE,
+        activate_call(&lost, &manifest(MIB + 1, 4096)),
+    );
+    let receipts = a.block(vec![first, second]);
+    assert!(receipts.iter().all(|r| r.is_ok()), "{receipts:?}");
     let s = deal_of(&a, &kept).start_epoch;
     assert_eq!(deal_of(&a, &lost).start_epoch, s);
     for e in 0..3 {

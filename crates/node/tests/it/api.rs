@@ -719,12 +719,30 @@ async fn storage_offers_deals_and_usage() {
             manifest,
             epochs: 4,
             price_per_epoch: 5,
+            min_collateral: 0,
         },
     );
     let r = node.submit(vec![open_deal.encode()]).await.remove(0);
     assert!(r.is_ok(), "{r:?}");
     produce(&node).await;
     let id = plinth_ledger::storage::deal_id(&addr(&consumer), 1);
+    let d: Deal = get(&app, &format!("/v1/deals/{id}"), StatusCode::OK).await;
+    assert_eq!(d.status, DealStatus::Pending);
+    // Pending deals are not listed among a network's active ones.
+    let ds: Vec<Deal> = get(&app, "/v1/deals?network=storage", StatusCode::OK).await;
+    assert!(ds.is_empty());
+    let activate = signed(
+        &user(2),
+        1,
+        FEE,
+        Call::ActivateDeal {
+            deal: id,
+            receipt: provider.sign(&plinth_storage::receipt_message(&id, &manifest)),
+        },
+    );
+    let r = node.submit(vec![activate.encode()]).await.remove(0);
+    assert!(r.is_ok(), "{r:?}");
+    produce(&node).await;
 
     let o: OfferView = get(&app, &format!("/v1/storage/offers/{dev}"), StatusCode::OK).await;
     assert_eq!((o.owner, o.network.as_str()), (addr(&owner), STORAGE));
@@ -797,11 +815,24 @@ async fn storage_offers_deals_and_usage() {
             manifest,
             epochs: 1,
             price_per_epoch: 5,
+            min_collateral: 0,
         },
     );
     assert!(node.submit(vec![second.encode()]).await.remove(0).is_ok());
     produce(&node).await;
-    let mut ids = vec![id, plinth_ledger::storage::deal_id(&addr(&consumer), 2)];
+    let second_id = plinth_ledger::storage::deal_id(&addr(&consumer), 2);
+    let activate = signed(
+        &user(2),
+        2,
+        FEE,
+        Call::ActivateDeal {
+            deal: second_id,
+            receipt: provider.sign(&plinth_storage::receipt_message(&second_id, &manifest)),
+        },
+    );
+    assert!(node.submit(vec![activate.encode()]).await.remove(0).is_ok());
+    produce(&node).await;
+    let mut ids = vec![id, second_id];
     ids.sort();
     let all: Vec<Deal> = get(&app, "/v1/deals?network=storage", StatusCode::OK).await;
     assert_eq!(all.iter().map(|d| d.id).collect::<Vec<_>>(), ids);

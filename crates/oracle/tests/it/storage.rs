@@ -57,9 +57,10 @@ async fn wait_long(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn agent(dir: &std::path::Path, behaviour: Behaviour) -> RunningAgent {
+fn agent(dir: &std::path::Path, behaviour: Behaviour, device: &Keypair) -> RunningAgent {
     let mut cfg = AgentConfig::new(dir);
     cfg.behaviour = behaviour;
+    cfg.receipt_key = Some(device.clone());
     spawn(Agent::open(cfg).unwrap(), "127.0.0.1:0", 2).unwrap()
 }
 
@@ -68,8 +69,12 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
     let honest_key = key(40);
     let bluffer_key = key(41);
     let net = Net::start(&[("storage", &honest_key), ("storage", &bluffer_key)]).await;
-    let honest = agent(&net.dir.path().join("a"), Behaviour::Honest);
-    let bluffer = agent(&net.dir.path().join("b"), Behaviour::HashesOnly);
+    let honest = agent(&net.dir.path().join("a"), Behaviour::Honest, &honest_key);
+    let bluffer = agent(
+        &net.dir.path().join("b"),
+        Behaviour::HashesOnly,
+        &bluffer_key,
+    );
     let (honest_dev, bluffer_dev) = (
         DeviceId(honest_key.public()),
         DeviceId(bluffer_key.public()),
@@ -133,17 +138,25 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
                 manifest: commitment.manifest,
                 epochs,
                 price_per_epoch: 10,
+                min_collateral: 2 * TOKEN,
             },
         )
         .await;
         ids.push(storage::deal_id(&consumer_addr, nonce));
     }
     let (honest_deal, bluffer_deal) = (ids[0], ids[1]);
-    for (id, a) in [(honest_deal, &honest), (bluffer_deal, &bluffer)] {
+    // Each agent takes the file and gives its receipt, which activates the deal.
+    for (id, a, dev) in [
+        (honest_deal, &honest, honest_dev),
+        (bluffer_deal, &bluffer, bluffer_dev),
+    ] {
         let client = StorageClient::new(&a.url());
         client.open_deal(&id, &commitment).unwrap();
         let status = client.upload(&id, &commitment, &file).unwrap();
         assert!(status.complete);
+        let receipt = client.receipt(&id, &commitment.manifest, &dev).unwrap();
+        submit(&net, &consumer, Call::ActivateDeal { deal: id, receipt }).await;
+        assert_eq!(deal(&net, &id).status, DealStatus::Active);
     }
     let escrow_at_start = deal(&net, &honest_deal).escrow;
     assert_eq!(escrow_at_start, 30);

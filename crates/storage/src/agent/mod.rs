@@ -101,6 +101,10 @@ pub struct AgentConfig {
     pub behaviour: Behaviour,
     /// The ledger's deals; `None` accepts any well-formed deal.
     pub deals: Option<Arc<dyn DealSource>>,
+    /// The provider device's key: with it the agent signs a receipt for each deal
+    /// it holds whole (`GET /v1/deals/{deal}/receipt`), which activates the deal
+    /// on the ledger.
+    pub receipt_key: Option<plinth_core::Keypair>,
 }
 
 impl AgentConfig {
@@ -111,6 +115,7 @@ impl AgentConfig {
             capacity: 1 << 40,
             behaviour: Behaviour::Honest,
             deals: None,
+            receipt_key: None,
         }
     }
 }
@@ -159,6 +164,7 @@ struct Inner {
     deals_dir: PathBuf,
     capacity: u64,
     source: Option<Arc<dyn DealSource>>,
+    receipt_key: Option<plinth_core::Keypair>,
     behaviour: RwLock<Behaviour>,
     deals: RwLock<HashMap<Hash, Arc<Deal>>>,
     /// Serializes deal creation (capacity and existence checks, then the disk).
@@ -204,6 +210,7 @@ impl Agent {
                 deals_dir,
                 capacity: config.capacity,
                 source: config.deals,
+                receipt_key: config.receipt_key,
                 behaviour: RwLock::new(config.behaviour),
                 deals: RwLock::new(deals),
                 opening: tokio::sync::Mutex::new(()),
@@ -240,6 +247,7 @@ impl Agent {
                     )),
             )
             .route("/v1/deals/{deal}/hashes", get(hashes))
+            .route("/v1/deals/{deal}/receipt", get(receipt))
             .route("/v1/deals/{deal}/data", get(data))
             .route(
                 "/v1/deals/{deal}/chunks/{index}",
@@ -445,6 +453,45 @@ async fn list_deals(State(agent): State<Agent>) -> Response {
         .collect();
     all.sort_by_key(|s| s.deal);
     Json(all).into_response()
+}
+
+/// The provider's receipt for a deal it holds whole.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Receipt {
+    pub deal: Hash,
+    /// The provider device.
+    pub device: plinth_core::DeviceId,
+    /// Its signature over [`crate::receipt_message`].
+    pub signature: plinth_core::Signature,
+}
+
+async fn receipt(State(agent): State<Agent>, Path(deal): Path<String>) -> ApiResult {
+    let deal = find(&agent, &deal)?;
+    let Some(key) = agent.inner.receipt_key.as_ref() else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "no_receipt_key",
+            "this agent has no device key to sign receipts with",
+        ));
+    };
+    let status = deal.status();
+    if !status.complete {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "incomplete",
+            format!(
+                "the agent holds {} of the deal's {} chunks",
+                status.stored, status.chunks
+            ),
+        ));
+    }
+    let msg = crate::receipt_message(&status.deal, &status.manifest);
+    Ok(Json(Receipt {
+        deal: status.deal,
+        device: plinth_core::DeviceId(key.public()),
+        signature: key.sign(&msg),
+    })
+    .into_response())
 }
 
 async fn deal_status(State(agent): State<Agent>, Path(deal): Path<String>) -> ApiResult {
