@@ -1,6 +1,7 @@
 //! The storage part of the HTTP API: provider offers, deals, per-epoch usage.
 //!
-//! - `GET /v1/storage/offers` — every provider's offer (`?network=`).
+//! - `GET /v1/storage/offers` — providers' offers in device order (`?network=`,
+//!   `limit`, `after` a device id).
 //! - `GET /v1/storage/offers/{device}` — one provider's offer, with its owner.
 //! - `GET /v1/deals/{id}` — one deal.
 //! - `GET /v1/deals?consumer=ADDR | provider=DEVICE | network=NAME` — deals of a
@@ -57,24 +58,47 @@ fn offer_view(snap: &Snapshot, o: StorageOffer) -> Result<Option<OfferView>, Api
 struct OffersQuery {
     network: Option<String>,
     limit: Option<usize>,
+    /// Page after this provider device (offers come in device order).
+    after: Option<String>,
 }
+
+/// Most offers read to answer one request (those of other networks included).
+const MAX_OFFERS_SCANNED: usize = 100_000;
 
 async fn offers(
     State(node): State<Arc<Node>>,
     Query(q): Query<OffersQuery>,
 ) -> Result<Json<Vec<OfferView>>, ApiError> {
-    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    let mut after = match &q.after {
+        Some(a) => Some(keys::storage_offer(
+            parse::<DeviceId>(a, "invalid_device_id")?.key(),
+        )),
+        None => None,
+    };
     let snap = snapshot(&node)?;
     let mut out = Vec::new();
-    for (_, v) in snap
-        .scan(keys::STORAGE_OFFER_PREFIX, limit)
-        .map_err(ApiError::internal)?
-    {
-        let o: StorageOffer = borsh::from_slice(&v).map_err(ApiError::internal)?;
-        if let Some(view) = offer_view(&snap, o)? {
-            if q.network.as_ref().is_none_or(|n| *n == view.network) {
-                out.push(view);
+    let mut scanned = 0;
+    // The network filter applies while scanning, so a page holds `limit` offers
+    // of the network (unless the offers run out).
+    while out.len() < limit && scanned < MAX_OFFERS_SCANNED {
+        let rows = snap
+            .scan_after(keys::STORAGE_OFFER_PREFIX, after.as_deref(), limit)
+            .map_err(ApiError::internal)?;
+        let Some((last, _)) = rows.last() else { break };
+        after = Some(last.clone());
+        scanned += rows.len();
+        let n = rows.len();
+        for (_, v) in rows {
+            let o: StorageOffer = borsh::from_slice(&v).map_err(ApiError::internal)?;
+            if let Some(view) = offer_view(&snap, o)? {
+                if q.network.as_ref().is_none_or(|n| *n == view.network) && out.len() < limit {
+                    out.push(view);
+                }
             }
+        }
+        if n < limit {
+            break;
         }
     }
     Ok(Json(out))

@@ -754,6 +754,27 @@ async fn storage_offers_deals_and_usage() {
     let none: Vec<OfferView> =
         get(&app, "/v1/storage/offers?network=weather", StatusCode::OK).await;
     assert!(none.is_empty());
+    let page: Vec<OfferView> = get(
+        &app,
+        "/v1/storage/offers?network=storage&limit=1",
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page.len(), 1);
+    let after: Vec<OfferView> = get(
+        &app,
+        &format!("/v1/storage/offers?after={dev}"),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(after.is_empty());
+    let e: ErrorBody = get(
+        &app,
+        "/v1/storage/offers?after=nope",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(e.error.code, "invalid_device_id");
     let e: ErrorBody = get(
         &app,
         &format!("/v1/storage/offers/{}", dev_id(&device_key(3))),
