@@ -1,14 +1,25 @@
 //! `plinth oracle audit`: recompute an epoch from its spool batches and check the
 //! root on the ledger. Anyone can run it: it needs only the node's and the oracle's
 //! public APIs (or a local copy of the spool).
+//!
+//! For a storage network it also checks the round's seed (exactly the first block
+//! sealed at or after the epoch's end), the deal outcomes the oracle published
+//! against the recomputed ones, and the ledger's settlement counters for the epoch
+//! (`GET /v1/storage/usage/{network}/{epoch}`: deals proven and failed, credits
+//! used) against the recomputed outcomes. A storage epoch that paid nothing (every
+//! deal failed, say: the epochs that slash) has no manifest on the ledger; it is
+//! audited against the oracle's published manifest and the settlement counters.
 
 use crate::chain::{NetworkInfo, NodeClient};
 use crate::epoch::{compute, inputs_hash, EpochSpec, Manifest};
-use crate::spool::decode_batch;
+use crate::spool::{decode_batch, SpoolBatch};
 use anyhow::{anyhow, bail, Context, Result};
 use plinth_core::Hash;
-use plinth_ledger::rewards::RewardEpoch;
+use plinth_ledger::rewards::{ManifestHeader, RewardEpoch};
+use plinth_ledger::storage::{Deal, DealStatus, EpochUsage};
+use plinth_proofs::storage::DealOutcome;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// What an audit found.
@@ -17,13 +28,35 @@ pub struct AuditReport {
     pub network: String,
     pub epoch: u64,
     pub batches: usize,
-    pub ledger_root: Hash,
+    /// The ledger's manifest root and total; `None` when the ledger holds no
+    /// manifest (a storage epoch that paid nothing).
+    pub ledger_root: Option<Hash>,
     pub recomputed_root: Hash,
-    pub ledger_total: u64,
+    pub ledger_total: Option<u64>,
     pub recomputed_total: u64,
+    /// Storage networks: the recomputed deal outcomes beside the ledger's
+    /// settlement counters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<SettlementAudit>,
     /// True when everything matched.
     pub ok: bool,
     pub problems: Vec<String>,
+}
+
+/// A storage epoch's settlement: what the recomputed outcomes say and what the
+/// ledger applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettlementAudit {
+    pub proven: u64,
+    pub failed: u64,
+    /// Credits the proven deals earned (their price for the epoch).
+    pub credits_used: u64,
+    /// Recomputed outcomes the ledger could not apply: their deal ended (slashed)
+    /// in an earlier epoch.
+    pub ended_before: u64,
+    pub ledger_proven: u64,
+    pub ledger_failed: u64,
+    pub ledger_credits_used: u64,
 }
 
 /// Where the spool batches come from.
@@ -49,16 +82,26 @@ pub fn audit(
         .iter()
         .find(|n| n.name == network)
         .ok_or_else(|| anyhow!("the chain has no network `{network}`"))?;
-    let on_ledger: RewardEpoch = node
-        .get_opt(&format!("/v1/rewards/{network}/{epoch}"))?
-        .ok_or_else(|| anyhow!("the ledger holds no manifest for `{network}` epoch {epoch}"))?;
+    let storage = n.family == plinth_ledger::storage::FAMILY;
+    let on_ledger: Option<RewardEpoch> = node.get_opt(&format!("/v1/rewards/{network}/{epoch}"))?;
     let published: Manifest = oracle
         .get_opt(&format!("/v1/manifests/{network}/{epoch}"))?
         .ok_or_else(|| anyhow!("the oracle publishes no manifest for `{network}` epoch {epoch}"))?;
+    // Without a manifest on the ledger only a storage epoch that paid nothing can
+    // be audited (its settlements are on the ledger); it is checked against the
+    // oracle's published manifest.
+    if on_ledger.is_none() && !(storage && published.header.total == 0) {
+        bail!("the ledger holds no manifest for `{network}` epoch {epoch}");
+    }
+    let on_ledger = on_ledger.map(|r| r.header);
 
     let mut problems = Vec::new();
-    if inputs_hash(&published.batches) != on_ledger.header.inputs {
-        problems.push("the published batch list is not the one the ledger's manifest names".into());
+    match &on_ledger {
+        Some(h) if inputs_hash(&published.batches) != h.inputs => problems
+            .push("the published batch list is not the one the ledger's manifest names".into()),
+        None if inputs_hash(&published.batches) != published.header.inputs => problems
+            .push("the published batch list is not the one the published manifest names".into()),
+        _ => {}
     }
     let agent = ureq::AgentBuilder::new().build();
     let mut batches = Vec::with_capacity(published.batches.len());
@@ -87,7 +130,8 @@ pub fn audit(
         return Ok(report(
             network,
             epoch,
-            &on_ledger,
+            on_ledger.as_ref(),
+            &published.header,
             None,
             batches.len(),
             problems,
@@ -118,19 +162,132 @@ pub fn audit(
             &mut problems,
         );
     }
-    if n.family == plinth_ledger::storage::FAMILY {
+    // Each deal's price in the epoch's storage rounds (for the credits used).
+    let mut prices: HashMap<Hash, u64> = HashMap::new();
+    if storage {
         check_storage_seeds(&node, network, &spec.window, &batches, &mut problems);
+        for (_, b) in &batches {
+            if let SpoolBatch::Storage(rounds) = b {
+                for r in rounds.iter().filter(|r| r.network == network) {
+                    for d in &r.deals {
+                        prices.entry(d.id).or_insert(d.price_per_epoch);
+                    }
+                }
+            }
+        }
     }
     let count = batches.len();
     let recomputed = compute(&spec, batches);
-    Ok(report(
+    let mut r = report(
         network,
         epoch,
-        &on_ledger,
+        on_ledger.as_ref(),
+        &published.header,
         Some(&recomputed),
         count,
         problems,
-    ))
+    );
+    if storage {
+        if recomputed.deals != published.deals {
+            r.problems.push(
+                "the recomputed deal outcomes differ from the ones the oracle published (and settled)"
+                    .into(),
+            );
+        }
+        r.settlement = check_settlement(
+            &node,
+            network,
+            epoch,
+            &recomputed.deals,
+            &prices,
+            &mut r.problems,
+        );
+        r.ok = r.problems.is_empty();
+    }
+    Ok(r)
+}
+
+/// Compares the recomputed deal outcomes of a storage epoch with what the ledger
+/// applied (its usage counters for the epoch). An outcome for a deal that ended in
+/// an earlier epoch (slashed while this epoch's round was already taken) cannot
+/// apply and is not counted; a deal still waiting for this epoch's settlement is a
+/// problem.
+fn check_settlement(
+    node: &NodeClient,
+    network: &str,
+    epoch: u64,
+    outcomes: &[DealOutcome],
+    prices: &HashMap<Hash, u64>,
+    problems: &mut Vec<String>,
+) -> Option<SettlementAudit> {
+    let usage: EpochUsage = match node.get(&format!("/v1/storage/usage/{network}/{epoch}")) {
+        Ok(u) => u,
+        Err(e) => {
+            problems.push(format!("reading the ledger's storage usage: {e}"));
+            return None;
+        }
+    };
+    let tally = |applied: &dyn Fn(&DealOutcome) -> bool| {
+        let mut t = (0u64, 0u64, 0u64);
+        for o in outcomes.iter().filter(|o| applied(o)) {
+            if o.proven {
+                t.0 += 1;
+                t.2 =
+                    t.2.saturating_add(prices.get(&o.deal).copied().unwrap_or(0));
+            } else {
+                t.1 += 1;
+            }
+        }
+        t
+    };
+    let ledger = (usage.proven, usage.failed, usage.credits_used);
+    let mut counted = tally(&|_| true);
+    let mut ended_before = 0;
+    if counted != ledger {
+        // Look at each deal: which outcomes could the ledger apply?
+        let mut ended: std::collections::HashSet<Hash> = Default::default();
+        for o in outcomes {
+            let d: Option<Deal> = match node.get_opt(&format!("/v1/deals/{}", o.deal)) {
+                Ok(d) => d,
+                Err(e) => {
+                    problems.push(format!("reading deal {}: {e}", o.deal));
+                    return None;
+                }
+            };
+            match d {
+                None => problems.push(format!(
+                    "deal {} of the storage round is unknown to the ledger",
+                    o.deal
+                )),
+                Some(d) if d.next_epoch > epoch => {}
+                Some(d) if d.status == DealStatus::Active => problems.push(format!(
+                    "deal {} is not settled for epoch {epoch} yet (its next epoch is {})",
+                    o.deal, d.next_epoch
+                )),
+                Some(_) => {
+                    ended.insert(o.deal);
+                }
+            }
+        }
+        ended_before = ended.len() as u64;
+        counted = tally(&|o| !ended.contains(&o.deal));
+        if counted != ledger {
+            problems.push(format!(
+                "the ledger settled epoch {epoch} with {} proven and {} failed deals ({} credits used), \
+                 the recomputed outcomes have {} proven and {} failed ({} credits)",
+                ledger.0, ledger.1, ledger.2, counted.0, counted.1, counted.2
+            ));
+        }
+    }
+    Some(SettlementAudit {
+        proven: counted.0,
+        failed: counted.1,
+        credits_used: counted.2,
+        ended_before,
+        ledger_proven: usage.proven,
+        ledger_failed: usage.failed,
+        ledger_credits_used: usage.credits_used,
+    })
 }
 
 /// How long before its round a block may have been sealed and still serve as the
@@ -197,9 +354,9 @@ fn check_draws(
     }
 }
 
-/// Checks that every storage round of the epoch was seeded by a real block of the
-/// chain sealed after the epoch's end, so no provider could know its challenges
-/// while the epoch ran.
+/// Checks that every storage round of the epoch was seeded by the first block of
+/// the chain sealed at or after the epoch's end: no provider could know its
+/// challenges while the epoch ran, and the oracle could not choose among blocks.
 fn check_storage_seeds(
     node: &NodeClient,
     network: &str,
@@ -247,15 +404,39 @@ fn check_storage_seeds(
                     "the storage round was seeded by block {} sealed at {t}, before the epoch's end {}",
                     r.seed_height, window.end_ms
                 ));
+                continue;
+            }
+            if r.seed_height == 0 {
+                continue;
+            }
+            let before = r.seed_height - 1;
+            match node.get_opt::<serde_json::Value>(&format!("/v1/blocks/{before}")) {
+                Ok(Some(b)) => {
+                    let t = b["header"]["timestamp_ms"].as_u64().unwrap_or(u64::MAX);
+                    if t >= window.end_ms {
+                        problems.push(format!(
+                            "the storage round was seeded by block {}, but block {before} (sealed at {t}) \
+                             is the first at or after the epoch's end {}",
+                            r.seed_height, window.end_ms
+                        ));
+                    }
+                }
+                Ok(None) => problems.push(format!(
+                    "the chain does not have block {before}, below the storage round's seed"
+                )),
+                Err(e) => problems.push(format!("storage round seed: {e}")),
             }
         }
     }
 }
 
+/// The report: the recomputed header is compared with the ledger's, or with the
+/// published one when the ledger holds none.
 fn report(
     network: &str,
     epoch: u64,
-    on_ledger: &RewardEpoch,
+    on_ledger: Option<&ManifestHeader>,
+    published: &ManifestHeader,
     recomputed: Option<&Manifest>,
     batches: usize,
     mut problems: Vec<String>,
@@ -264,15 +445,19 @@ fn report(
         .map(|m| (m.header.root, m.header.total))
         .unwrap_or((Hash::ZERO, 0));
     if let Some(m) = recomputed {
-        if m.header != on_ledger.header {
+        let (expected, whose) = match on_ledger {
+            Some(h) => (h, "the ledger's"),
+            None => (published, "the published one (the ledger holds none)"),
+        };
+        if m.header != *expected {
             problems.push(format!(
-                "recomputed manifest differs from the ledger's: root {} vs {}, total {} vs {}, devices {} vs {}",
+                "recomputed manifest differs from {whose}: root {} vs {}, total {} vs {}, devices {} vs {}",
                 m.header.root,
-                on_ledger.header.root,
+                expected.root,
                 m.header.total,
-                on_ledger.header.total,
+                expected.total,
                 m.header.devices,
-                on_ledger.header.devices
+                expected.devices
             ));
         }
     }
@@ -280,10 +465,11 @@ fn report(
         network: network.to_string(),
         epoch,
         batches,
-        ledger_root: on_ledger.header.root,
+        ledger_root: on_ledger.map(|h| h.root),
         recomputed_root: root,
-        ledger_total: on_ledger.header.total,
+        ledger_total: on_ledger.map(|h| h.total),
         recomputed_total: total,
+        settlement: None,
         ok: problems.is_empty() && recomputed.is_some(),
         problems,
     }

@@ -2,12 +2,18 @@
 //!
 //! The ledger takes a price only with signatures of `threshold` members of the
 //! oracle set. An oracle running the price feed signs its observation and asks its
-//! peers (`POST /v1/cosign/price` on each): a peer signs only a price of this chain
-//! within `price_tolerance_bps` of its own observation and with a timestamp within
-//! its clock skew, so no single oracle can move the price alone.
+//! peers (`POST /v1/cosign/price` on each, body `{"price": PricePoint,
+//! "signature": OracleSignature}` with its own signature over the price). A peer
+//! signs only for another member of the chain's oracle set (read from the node's
+//! `/v1/oracles`, cached for [`ORACLE_SET_MAX_AGE`]) whose signature over the price
+//! is valid, only a price of this chain, not more than [`MAX_AHEAD_MS`] ahead of its
+//! clock nor more than its clock skew behind, and within `price_tolerance_bps` of
+//! its own observation: so no single oracle can move the price alone, and no one
+//! outside the set can make a member sign prices.
 //!
 //! ```text
-//!  feed oracle: PricePoint{µUSD, now} ─ sign ─┬─▶ peer 1: |p − own| ≤ tol, |t − now| ≤ skew ─▶ signature
+//!  feed oracle: PricePoint{µUSD, now} ─ sign ─┬─▶ peer 1: member? signature? |p − own| ≤ tol,
+//!                                             │           t ≤ now + 5 s, now − t ≤ skew ─▶ signature
 //!                                             └─▶ peer 2: … refused: price_out_of_tolerance
 //!  ≥ threshold signatures ─▶ PostPrice ─▶ ledger (checks them again)
 //! ```
@@ -16,10 +22,24 @@ use crate::Oracle;
 use plinth_core::Address;
 use plinth_ledger::credits::PricePoint;
 use plinth_ledger::OracleSignature;
-use std::time::Duration;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
 
 /// How long a peer has to answer.
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How far ahead of this oracle's clock a price's time may be.
+pub const MAX_AHEAD_MS: u64 = 5_000;
+/// How long the oracle set read from the node is used before it is read again.
+pub const ORACLE_SET_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// What `POST /v1/cosign/price` takes: the price and the requesting oracle's own
+/// signature over it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CosignRequest {
+    pub price: PricePoint,
+    pub signature: OracleSignature,
+}
 
 /// Why an oracle will not co-sign a price.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +48,18 @@ pub enum CosignRefusal {
     NoPriceFeed,
     #[error("the price is for chain `{found}`, this oracle serves `{expected}`")]
     WrongChain { expected: String, found: String },
+    #[error("the requester's signature is not {oracle}'s signature over the price")]
+    BadSignature { oracle: Address },
+    #[error("{oracle} is not a member of the chain's oracle set")]
+    NotAnOracle { oracle: Address },
+    #[error("the request is signed by this oracle itself")]
+    FromSelf,
+    #[error("the chain's oracle set cannot be read: {reason}")]
+    OracleSetUnavailable { reason: String },
+    #[error(
+        "the price's time {timestamp_ms} is more than {MAX_AHEAD_MS} ms ahead of this oracle's clock"
+    )]
+    FromFuture { timestamp_ms: u64 },
     #[error(
         "the price's time {timestamp_ms} is more than {max_skew_ms} ms from this oracle's clock"
     )]
@@ -45,6 +77,11 @@ impl CosignRefusal {
         match self {
             CosignRefusal::NoPriceFeed => "no_price_feed",
             CosignRefusal::WrongChain { .. } => "wrong_chain",
+            CosignRefusal::BadSignature { .. } => "bad_signature",
+            CosignRefusal::NotAnOracle { .. } => "not_an_oracle",
+            CosignRefusal::FromSelf => "from_self",
+            CosignRefusal::OracleSetUnavailable { .. } => "oracle_set_unavailable",
+            CosignRefusal::FromFuture { .. } => "from_future",
             CosignRefusal::BadTimestamp { .. } => "bad_timestamp",
             CosignRefusal::OutOfTolerance { .. } => "price_out_of_tolerance",
         }
@@ -58,12 +95,28 @@ pub fn within_tolerance(proposed: u64, own: u64, tolerance_bps: u32) -> bool {
 }
 
 impl Oracle {
-    /// Signs a peer's price if it agrees with this oracle's own observation.
+    /// The chain's oracle set, read from the node at most every
+    /// [`ORACLE_SET_MAX_AGE`]. Blocking.
+    pub fn oracle_set(&self) -> anyhow::Result<plinth_node::api::OraclesView> {
+        if let Some((at, set)) = self.oracle_set.lock().expect("oracle set lock").as_ref() {
+            if at.elapsed() < ORACLE_SET_MAX_AGE {
+                return Ok(set.clone());
+            }
+        }
+        let set: plinth_node::api::OraclesView = self.node.get("/v1/oracles")?;
+        *self.oracle_set.lock().expect("oracle set lock") = Some((Instant::now(), set.clone()));
+        Ok(set)
+    }
+
+    /// Signs another oracle's price if the request is that oracle's (a member of
+    /// the set) and the price agrees with this oracle's own observation. Blocking
+    /// (it may read the oracle set from the node).
     pub fn cosign_price(
         &self,
-        point: &PricePoint,
+        req: &CosignRequest,
         now: u64,
     ) -> Result<OracleSignature, CosignRefusal> {
+        let point = &req.price;
         let own = self
             .config
             .price_micro_usd
@@ -72,6 +125,30 @@ impl Oracle {
             return Err(CosignRefusal::WrongChain {
                 expected: self.chain_id.clone(),
                 found: point.chain_id.clone(),
+            });
+        }
+        let requester = req.signature.oracle;
+        if requester
+            .key()
+            .verify(&point.signing_bytes(), &req.signature.signature)
+            .is_err()
+        {
+            return Err(CosignRefusal::BadSignature { oracle: requester });
+        }
+        if requester == self.address() {
+            return Err(CosignRefusal::FromSelf);
+        }
+        let set = self
+            .oracle_set()
+            .map_err(|e| CosignRefusal::OracleSetUnavailable {
+                reason: e.to_string(),
+            })?;
+        if !set.members.contains(&requester) {
+            return Err(CosignRefusal::NotAnOracle { oracle: requester });
+        }
+        if point.timestamp_ms > now.saturating_add(MAX_AHEAD_MS) {
+            return Err(CosignRefusal::FromFuture {
+                timestamp_ms: point.timestamp_ms,
             });
         }
         if point.timestamp_ms.abs_diff(now) > self.config.max_skew_ms {
@@ -95,18 +172,25 @@ impl Oracle {
     }
 }
 
-/// Asks every peer to co-sign `point` (in parallel); returns the valid signatures
-/// of set members (one per member) and a line per peer that did not give one.
+/// Asks every peer to co-sign `point` (in parallel), presenting `own` (this
+/// oracle's signature over it); returns the valid signatures of set members other
+/// than this oracle (one per member) and a line per peer that did not give one.
 pub fn gather(
     peers: &[String],
     point: &PricePoint,
+    own: &OracleSignature,
     members: &[Address],
 ) -> (Vec<OracleSignature>, Vec<String>) {
     let msg = point.signing_bytes();
+    let req = CosignRequest {
+        price: point.clone(),
+        signature: *own,
+    };
+    let req = &req;
     let answers: Vec<(String, Result<OracleSignature, String>)> = std::thread::scope(|s| {
         let handles: Vec<_> = peers
             .iter()
-            .map(|peer| s.spawn(move || (peer.clone(), ask(peer, point))))
+            .map(|peer| s.spawn(move || (peer.clone(), ask(peer, req))))
             .collect();
         handles
             .into_iter()
@@ -123,6 +207,9 @@ pub fn gather(
             Ok(sig) if sig.oracle.key().verify(&msg, &sig.signature).is_err() => {
                 refused.push(format!("{peer}: bad signature"))
             }
+            Ok(sig) if sig.oracle == own.oracle => {
+                refused.push(format!("{peer}: answered with this oracle's own signature"))
+            }
             Ok(sig) if got.iter().any(|g| g.oracle == sig.oracle) => {}
             Ok(sig) => got.push(sig),
             Err(e) => refused.push(format!("{peer}: {e}")),
@@ -131,12 +218,12 @@ pub fn gather(
     (got, refused)
 }
 
-fn ask(peer: &str, point: &PricePoint) -> Result<OracleSignature, String> {
+fn ask(peer: &str, req: &CosignRequest) -> Result<OracleSignature, String> {
     let url = format!("{}/v1/cosign/price", peer.trim_end_matches('/'));
     let agent = ureq::AgentBuilder::new().timeout(PEER_TIMEOUT).build();
     match agent
         .post(&url)
-        .send_json(serde_json::to_value(point).expect("price serialises"))
+        .send_json(serde_json::to_value(req).expect("request serialises"))
     {
         Ok(r) => r
             .into_json::<OracleSignature>()
@@ -144,7 +231,8 @@ fn ask(peer: &str, point: &PricePoint) -> Result<OracleSignature, String> {
         Err(ureq::Error::Status(code, r)) => {
             let body: serde_json::Value = r.into_json().unwrap_or_default();
             Err(format!(
-                "refused ({code}): {}",
+                "refused ({code} {}): {}",
+                body["error"]["code"].as_str().unwrap_or("?"),
                 body["error"]["message"]
                     .as_str()
                     .unwrap_or("no reason given")

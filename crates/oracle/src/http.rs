@@ -1,5 +1,6 @@
 //! The oracle's HTTP API: report ingest, challenges, the spool (for auditors),
-//! manifests and reward proofs (for wallets), metrics.
+//! manifests and reward proofs (for wallets), price co-signing (for the other
+//! oracles of the set, see [`crate::cosign`]), metrics.
 
 use crate::{now_ms, Oracle, Verdict, VerdictStatus};
 use axum::body::Bytes;
@@ -121,19 +122,33 @@ async fn reports(State(o): State<Arc<Oracle>>, body: Result<Bytes, BytesRejectio
     Json(ReportsResponse { accepted, results }).into_response()
 }
 
-/// A peer's price to co-sign (JSON `PricePoint`): the signature, or a 422 that
-/// says why not.
+/// Another oracle's price to co-sign ([`crate::cosign::CosignRequest`]: the price
+/// and the requester's own signature over it): the signature, or a 422 (403 for a
+/// requester outside the oracle set or a bad signature, 503 when the oracle set
+/// cannot be read) whose code says why not.
 async fn cosign_price(
     State(o): State<Arc<Oracle>>,
-    body: Result<Json<plinth_ledger::credits::PricePoint>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<crate::cosign::CosignRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let Json(point) = match body {
+    let Json(req) = match body {
         Ok(b) => b,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
     };
-    match o.cosign_price(&point, now_ms()) {
-        Ok(sig) => Json(sig).into_response(),
-        Err(r) => error(StatusCode::UNPROCESSABLE_ENTITY, r.code(), r.to_string()),
+    let answer = tokio::task::spawn_blocking(move || o.cosign_price(&req, now_ms())).await;
+    match answer {
+        Ok(Ok(sig)) => Json(sig).into_response(),
+        Ok(Err(r)) => {
+            use crate::cosign::CosignRefusal as R;
+            let status = match r {
+                R::BadSignature { .. } | R::NotAnOracle { .. } | R::FromSelf => {
+                    StatusCode::FORBIDDEN
+                }
+                R::OracleSetUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            error(status, r.code(), r.to_string())
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
 }
 

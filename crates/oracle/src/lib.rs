@@ -8,8 +8,14 @@
 //!                                        ─▶ admit (registry, freshness, epoch, replay)
 //!                                        ─▶ spool batch (fsync) ─▶ verdicts back
 //!  probe rounds ─▶ challenges from the head block hash ─▶ spool (probe batches)
-//!  epoch end ─▶ spool batches ─▶ family::score ─▶ split ─▶ manifest ─▶ sign ─▶ ledger
+//!  epoch end ─▶ storage rounds (challenges seeded by the first block after the end)
+//!            ─▶ spool batches ─▶ family::score ─▶ split ─▶ manifest ─▶ sign ─▶ ledger
+//!            ─▶ storage networks: SettleStorage (every epoch, in order)
 //! ```
+//!
+//! Storage networks are closed after every epoch, reports or not; an oracle back
+//! from downtime closes every epoch it missed, at most [`MAX_CATCH_UP`] back (see
+//! [`storage`]).
 
 pub mod audit;
 pub mod chain;
@@ -61,6 +67,9 @@ pub struct OracleConfig {
     /// How far a proposed price may be from this oracle's own for it to co-sign,
     /// in basis points.
     pub price_tolerance_bps: u32,
+    /// Storage providers challenged at once; each batch has the network's
+    /// `answer_timeout_ms` from its start.
+    pub storage_providers_at_once: usize,
 }
 
 impl OracleConfig {
@@ -77,6 +86,7 @@ impl OracleConfig {
             price_interval: Duration::from_secs(60),
             peers: Vec::new(),
             price_tolerance_bps: 200,
+            storage_providers_at_once: storage::PROVIDERS_AT_ONCE,
         }
     }
 }
@@ -143,7 +153,19 @@ pub struct Oracle {
     tx_lock: Mutex<()>,
     /// Storage epochs whose deals the ledger has settled: `(network, epoch)`.
     settled: Mutex<std::collections::HashSet<(String, u64)>>,
+    /// Settlement transactions sent per storage epoch, not sent again while one
+    /// is pending.
+    settlements_sent: Mutex<HashMap<(String, u64), storage::SentSettlement>>,
+    /// The epoch in which abandoned deals were last closed.
+    deals_swept: Mutex<Option<u64>>,
+    /// The chain's oracle set as last read (for co-signing), and when.
+    oracle_set: Mutex<Option<(std::time::Instant, plinth_node::api::OraclesView)>>,
 }
+
+/// How many epochs back an oracle that was down still challenges and settles
+/// storage deals (the ledger settles each deal's epochs in order); deals that
+/// ended before that are closed instead.
+pub const MAX_CATCH_UP: u64 = 64;
 
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -196,6 +218,9 @@ impl Oracle {
             queue: Mutex::new(None),
             tx_lock: Mutex::new(()),
             settled: Mutex::new(Default::default()),
+            settlements_sent: Mutex::new(HashMap::new()),
+            deals_swept: Mutex::new(None),
+            oracle_set: Mutex::new(None),
             config,
         });
         oracle.replay_spool()?;
@@ -693,17 +718,52 @@ impl Oracle {
         Ok(out)
     }
 
+    /// The newest epoch with a published manifest for `network`.
+    fn last_manifest_epoch(&self, network: &str) -> Option<u64> {
+        let dir = self.config.data_dir.join("manifests").join(network);
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .strip_suffix(".json")
+                    .and_then(|s| s.parse::<u64>().ok())
+            })
+            .max()
+    }
+
+    /// The epochs storage networks must still be challenged and settled for,
+    /// before `current`: every epoch after the last one with a manifest of every
+    /// storage network, up to `current - 1`, at most [`MAX_CATCH_UP`] back.
+    pub fn storage_epochs_due(&self, current: u64) -> std::ops::Range<u64> {
+        let networks = self.storage_networks();
+        if networks.is_empty() || current == 0 {
+            return 0..0;
+        }
+        let oldest = current.saturating_sub(MAX_CATCH_UP);
+        let from = networks
+            .iter()
+            .map(|(n, _)| self.last_manifest_epoch(n).map_or(0, |e| e + 1))
+            .min()
+            .unwrap_or(0);
+        from.max(oldest)..current
+    }
+
     /// Closes every epoch whose end (plus the grace period) has passed and that has
     /// no manifest yet, and (re)submits manifests the ledger does not hold.
-    /// Blocking.
+    /// Storage networks are challenged after every epoch, reports or not: every
+    /// epoch missed while the oracle was down is closed, in order (see
+    /// [`Oracle::storage_epochs_due`]); then deals that ended too long ago to be
+    /// settled are closed on the ledger. Blocking.
     pub fn close_due_epochs(&self, now: u64) -> Result<Vec<(String, u64)>> {
         let grace = self.config.close_grace.as_millis() as u64;
         let mut closed = Vec::new();
         let mut epochs = self.spool.epochs()?;
-        // A storage network is challenged after every epoch, reports or not.
         let current = self.clock.epoch_of(now);
-        if current > 0 && !self.storage_networks().is_empty() {
-            epochs.push(current - 1);
+        let due = self.storage_epochs_due(current);
+        if !due.is_empty() {
+            epochs.extend(due);
             epochs.sort();
             epochs.dedup();
         }
@@ -723,6 +783,9 @@ impl Oracle {
                 }
             }
             self.state.lock().expect("state lock").forget_before(epoch);
+        }
+        if current > 0 && !self.storage_networks().is_empty() {
+            self.close_abandoned_deals(current);
         }
         Ok(closed)
     }
@@ -875,8 +938,9 @@ impl Oracle {
 
     /// Posts the configured token price, observed at `now`: signed by this oracle
     /// and, when the chain's oracle set needs more signatures, co-signed by peers
-    /// (`config.peers`) whose own price is within their tolerance. Refuses to send
-    /// a price with fewer signatures than the set's threshold.
+    /// (`config.peers`, asked with this oracle's own signature over the price)
+    /// whose own price is within their tolerance. Refuses to send a price with
+    /// fewer signatures than the set's threshold.
     pub fn post_price(&self, now: u64) -> Result<Option<Hash>> {
         let Some(micro_usd) = self.config.price_micro_usd else {
             return Ok(None);
@@ -887,10 +951,11 @@ impl Oracle {
             timestamp_ms: now,
         };
         let set: plinth_node::api::OraclesView = self.node.get("/v1/oracles")?;
-        let mut signatures = vec![point.sign(&self.key)];
+        let own = point.sign(&self.key);
+        let mut signatures = vec![own];
         let mut refusals = Vec::new();
         if (signatures.len() as u32) < set.threshold {
-            let (got, refused) = cosign::gather(&self.config.peers, &point, &set.members);
+            let (got, refused) = cosign::gather(&self.config.peers, &point, &own, &set.members);
             signatures.extend(got);
             refusals = refused;
         }

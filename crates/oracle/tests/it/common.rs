@@ -238,10 +238,28 @@ impl Net {
     /// Stops the oracle (as a crash would: nothing flushed beyond what it already
     /// made durable) and starts a new one on the same data directory.
     pub async fn restart_oracle(&mut self) {
+        self.stop_oracle().await;
+        self.resume_oracle(|_| {}).await;
+    }
+
+    /// Stops the oracle (as [`Net::restart_oracle`] does), leaving it down.
+    pub async fn stop_oracle(&mut self) {
         let _ = self.oracle_stop.send(true);
         self.oracle.shutdown();
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let (o, url, stop) = start_oracle(&self.dir, &self.node_url, &self.oracle_key).await;
+    }
+
+    /// Starts a new oracle on the stopped one's data directory, with the tests'
+    /// settings edited by `edit`.
+    pub async fn resume_oracle(&mut self, edit: impl FnOnce(&mut OracleConfig)) {
+        let (o, url, stop) = start_oracle_with(
+            self.dir.path().join("oracle"),
+            &self.node_url,
+            &self.oracle_key,
+            None,
+            edit,
+        )
+        .await;
         self.oracle = o;
         self.oracle_url = url;
         self.oracle_stop = stop;
@@ -294,14 +312,6 @@ fn node_nonce(node: &Node, who: &Keypair) -> u64 {
     .unwrap()
     .map(|a| a.nonce)
     .unwrap_or(0)
-}
-
-async fn start_oracle(
-    dir: &tempfile::TempDir,
-    node_url: &str,
-    key: &Keypair,
-) -> (Arc<Oracle>, String, tokio::sync::watch::Sender<bool>) {
-    start_oracle_with(dir.path().join("oracle"), node_url, key, None, |_| {}).await
 }
 
 /// Starts an oracle on `data_dir` with the tests' settings edited by `edit`,

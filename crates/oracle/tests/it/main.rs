@@ -7,3 +7,4 @@ mod ingest;
 mod mqtt;
 mod rewards;
 mod storage;
+mod storage_round;
