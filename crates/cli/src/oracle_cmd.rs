@@ -117,10 +117,21 @@ pub fn audit(
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else if r.ok {
+        let against = if r.ledger_root.is_some() {
+            "as on the ledger"
+        } else {
+            "as published (it pays nothing, so the ledger holds no manifest)"
+        };
         println!(
-            "audit ok: `{}` epoch {}: {} batches recomputed to root {} (total {}), as on the ledger",
+            "audit ok: `{}` epoch {}: {} batches recomputed to root {} (total {}), {against}",
             r.network, r.epoch, r.batches, r.recomputed_root, r.recomputed_total
         );
+        if let Some(s) = &r.settlement {
+            println!(
+                "  storage settlement: {} proven, {} failed, {} credits used, as the ledger applied them",
+                s.proven, s.failed, s.credits_used
+            );
+        }
     } else {
         println!("audit FAILED: `{}` epoch {}", r.network, r.epoch);
         for p in &r.problems {
