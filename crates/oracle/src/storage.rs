@@ -28,7 +28,8 @@
 //! after the settlements).
 //!
 //! Challenges are grouped by provider device: each provider gets its own requests
-//! (one thread, [`REQUESTS_PER_PROVIDER`] at a time) and nothing is sent to it
+//! (up to [`MAX_BATCH_CHALLENGES`] deals' challenges per `POST /v1/prove`,
+//! [`REQUESTS_PER_PROVIDER`] requests at a time) and nothing is sent to it
 //! after its batch's deadline, so an agent that never answers costs at most one
 //! `answer_timeout_ms` per batch of providers and cannot take time from providers
 //! in other batches (nor, by naming a victim's endpoint in its own offer, from the
@@ -42,6 +43,7 @@ use plinth_ledger::storage::{Deal, DealResult, DealStatus, StorageSettlement};
 use plinth_node::api::{TxStatus, TxView};
 use plinth_node::storage_api::OfferView;
 use plinth_proofs::storage::{RoundAnswer, RoundDeal, StorageFamilyParams, StorageRound};
+use plinth_storage::agent::MAX_BATCH_CHALLENGES;
 use plinth_storage::client::StorageClient;
 use plinth_storage::StorageChallenge;
 use std::collections::{BTreeMap, HashMap};
@@ -404,9 +406,10 @@ impl Oracle {
     }
 }
 
-/// Challenges one provider's agent with its deals' challenges,
-/// [`REQUESTS_PER_PROVIDER`] at a time, until `deadline`: a missing endpoint, a
-/// refusal, a timeout or the deadline is recorded as the reason there is no proof.
+/// Challenges one provider's agent with its deals' challenges, in batches of
+/// [`MAX_BATCH_CHALLENGES`] per request (`POST /v1/prove`), [`REQUESTS_PER_PROVIDER`]
+/// requests at a time, until `deadline`: a missing endpoint, a refusal, a timeout
+/// or the deadline is recorded as the reason there is no proof.
 fn ask_provider(endpoint: Option<&str>, jobs: &[Job], deadline: Instant) -> Vec<RoundAnswer> {
     let unanswered = |deal: Hash, why: &str| RoundAnswer {
         deal,
@@ -419,31 +422,45 @@ fn ask_provider(endpoint: Option<&str>, jobs: &[Job], deadline: Instant) -> Vec<
             .map(|(d, _)| unanswered(*d, "the provider has no storage offer"))
             .collect();
     };
+    let batches: Vec<&[Job]> = jobs.chunks(MAX_BATCH_CHALLENGES).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let out = std::sync::Mutex::new(Vec::with_capacity(jobs.len()));
     std::thread::scope(|s| {
-        for _ in 0..REQUESTS_PER_PROVIDER.min(jobs.len()) {
+        for _ in 0..REQUESTS_PER_PROVIDER.min(batches.len()) {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((deal, challenge)) = jobs.get(i) else {
+                let Some(batch) = batches.get(i) else {
                     return;
                 };
                 let left = deadline.saturating_duration_since(Instant::now());
-                let answer = if left.is_zero() {
-                    unanswered(*deal, "no answer before the round's deadline")
+                let answers: Vec<RoundAnswer> = if left.is_zero() {
+                    batch
+                        .iter()
+                        .map(|(d, _)| unanswered(*d, "no answer before the round's deadline"))
+                        .collect()
                 } else {
-                    match StorageClient::with_deadline(endpoint, left).prove(challenge) {
-                        Ok(proof) => RoundAnswer {
-                            deal: *deal,
-                            proof: Some(proof.encode()),
-                            error: None,
-                        },
+                    let challenges: Vec<StorageChallenge> =
+                        batch.iter().map(|(_, c)| c.clone()).collect();
+                    match StorageClient::with_deadline(endpoint, left).prove_batch(&challenges) {
+                        Ok(proofs) => batch
+                            .iter()
+                            .zip(proofs)
+                            .map(|((deal, _), proof)| match proof {
+                                Some(p) => RoundAnswer {
+                                    deal: *deal,
+                                    proof: Some(p.encode()),
+                                    error: None,
+                                },
+                                None => unanswered(*deal, "the agent does not hold this deal"),
+                            })
+                            .collect(),
                         Err(e) => {
-                            unanswered(*deal, &e.to_string().chars().take(200).collect::<String>())
+                            let why: String = e.to_string().chars().take(200).collect();
+                            batch.iter().map(|(d, _)| unanswered(*d, &why)).collect()
                         }
                     }
                 };
-                out.lock().expect("answers lock").push(answer);
+                out.lock().expect("answers lock").extend(answers);
             });
         }
     });

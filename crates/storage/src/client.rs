@@ -258,6 +258,40 @@ impl StorageClient {
         Ok(())
     }
 
+    /// Sends many deals' challenges in one request (at most
+    /// [`crate::agent::MAX_BATCH_CHALLENGES`]) and returns the agent's answers in
+    /// order: a proof, or `None` for a deal it does not hold. Checking the proofs is
+    /// [`crate::verify_proofs`]' job.
+    pub fn prove_batch(
+        &self,
+        challenges: &[StorageChallenge],
+    ) -> Result<Vec<Option<StorageProof>>, ClientError> {
+        use crate::agent::{MAX_BATCH_ANSWER_BYTES, MAX_BATCH_CHALLENGES};
+        if challenges.len() > MAX_BATCH_CHALLENGES {
+            return Err(ClientError::Malformed(format!(
+                "{} challenges in one request, at most {MAX_BATCH_CHALLENGES}",
+                challenges.len()
+            )));
+        }
+        let resp = self
+            .http
+            .post(&format!("{}/v1/prove", self.base))
+            .set("content-type", "application/octet-stream")
+            .send_bytes(&plinth_core::encode(&challenges.to_vec()))?;
+        let body = read_limited(resp.into_reader(), MAX_BATCH_ANSWER_BYTES as u64)
+            .map_err(ClientError::Read)?;
+        let answers: Vec<Option<StorageProof>> =
+            plinth_core::decode(&body, MAX_BATCH_ANSWER_BYTES)?;
+        if answers.len() != challenges.len() {
+            return Err(ClientError::Malformed(format!(
+                "{} answers to {} challenges",
+                answers.len(),
+                challenges.len()
+            )));
+        }
+        Ok(answers)
+    }
+
     /// The agent's receipt for `deal` (it holds every chunk), checked to be the
     /// signature of `provider` over the deal and `manifest`.
     pub fn receipt(

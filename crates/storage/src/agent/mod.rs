@@ -28,7 +28,7 @@ pub use store::StoreError;
 
 use crate::challenge::{StorageChallenge, MAX_CHALLENGE_BYTES};
 use crate::manifest::{ChunkError, Commitment, Manifest, MAX_CHUNKS};
-use crate::proof::{prove_segment, ProofItem, StorageProof};
+use crate::proof::{prove_segment, ProofItem, StorageProof, MAX_PROOF_BYTES};
 use crate::tree::MerkleTree;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -261,6 +261,12 @@ impl Agent {
                         MAX_CHALLENGE_BYTES,
                         too_large,
                     )),
+            )
+            .route(
+                "/v1/prove",
+                post(prove_batch)
+                    .layer(DefaultBodyLimit::max(MAX_BATCH_BYTES))
+                    .layer(middleware::from_fn_with_state(MAX_BATCH_BYTES, too_large)),
             )
             .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
             .layer(middleware::from_fn_with_state(self.clone(), offline))
@@ -856,6 +862,62 @@ async fn prove(
     Ok((
         [(header::CONTENT_TYPE, "application/octet-stream")],
         proof.encode(),
+    )
+        .into_response())
+}
+
+/// Most challenges one `POST /v1/prove` may carry.
+pub const MAX_BATCH_CHALLENGES: usize = 64;
+/// The longest batch of challenges.
+pub const MAX_BATCH_BYTES: usize = 4 + MAX_BATCH_CHALLENGES * MAX_CHALLENGE_BYTES;
+/// The longest answer to a batch: a proof or nothing for each challenge.
+pub const MAX_BATCH_ANSWER_BYTES: usize = 4 + MAX_BATCH_CHALLENGES * (1 + MAX_PROOF_BYTES);
+
+/// `POST /v1/prove`: many deals' challenges in one request (borsh
+/// `Vec<StorageChallenge>`, at most [`MAX_BATCH_CHALLENGES`]), answered in order
+/// with a proof, or nothing for a deal the agent does not hold (borsh
+/// `Vec<Option<StorageProof>>`). The oracle challenges a provider's deals this way:
+/// one request per batch, not one per deal.
+async fn prove_batch(State(agent): State<Agent>, body: Result<Bytes, BytesRejection>) -> ApiResult {
+    let body = body.map_err(|r| error(r.status(), "bad_body", r.body_text()))?;
+    let challenges: Vec<StorageChallenge> = plinth_core::decode(&body, MAX_BATCH_BYTES)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "bad_challenge", e.to_string()))?;
+    if challenges.len() > MAX_BATCH_CHALLENGES {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "too_many_challenges",
+            format!(
+                "{} challenges, at most {MAX_BATCH_CHALLENGES} per request",
+                challenges.len()
+            ),
+        ));
+    }
+    if let Some(c) = challenges
+        .iter()
+        .find(|c| c.indices.len() > crate::MAX_CHALLENGE_ITEMS)
+    {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad_challenge",
+            format!(
+                "the challenge to deal {} names {} segments, at most {}",
+                c.deal,
+                c.indices.len(),
+                crate::MAX_CHALLENGE_ITEMS
+            ),
+        ));
+    }
+    let behaviour = agent.behaviour();
+    let answers: Vec<Option<StorageProof>> = blocking(move || {
+        challenges
+            .iter()
+            .map(|c| agent.inner.deal(&c.deal).map(|d| answer(&d, behaviour, c)))
+            .collect()
+    })
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        plinth_core::encode(&answers),
     )
         .into_response())
 }

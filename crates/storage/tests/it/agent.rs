@@ -516,3 +516,47 @@ fn a_trickling_agent_cannot_stretch_the_deadline() {
     );
     assert!(started.elapsed() >= std::time::Duration::from_secs(2));
 }
+
+/// `POST /v1/prove` answers many deals' challenges in one request, in order: a
+/// proof for each deal the agent holds (exactly what the single endpoint gives),
+/// nothing for one it does not; batches over the limit are refused.
+#[test]
+fn batched_challenges_are_answered_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let running = start(&tmp.path().join("agent"), Behaviour::Honest);
+    let client = StorageClient::new(&running.url());
+    let mut challenges = Vec::new();
+    let mut manifests = Vec::new();
+    for n in 0..3u8 {
+        let (file, _) = write_file(
+            tmp.path(),
+            &format!("f{n}"),
+            9 * CHUNK as usize + n as usize,
+            10 + n as u64,
+        );
+        let m = client.put(&deal(n), &file, CHUNK).unwrap();
+        challenges.push(challenge(&m, &deal(n), 5));
+        manifests.push(m);
+    }
+    // A deal the agent does not hold, in the middle.
+    challenges.insert(1, challenge(&manifests[0], &deal(99), 5));
+    let answers = client.prove_batch(&challenges).unwrap();
+    assert_eq!(answers.len(), 4);
+    assert!(answers[1].is_none());
+    for (i, n) in [(0, 0), (2, 1), (3, 2)] {
+        let proof = answers[i].as_ref().expect("a proof");
+        assert_eq!(proof, &client.prove(&challenges[i]).unwrap());
+        verify_proof(&manifests[n], &challenges[i], proof).unwrap();
+    }
+    assert!(client.prove_batch(&[]).unwrap().is_empty());
+    // Over the limit: the client refuses to send it, the agent to take it.
+    let many = vec![challenges[0].clone(); agent::MAX_BATCH_CHALLENGES + 1];
+    assert!(client.prove_batch(&many).is_err());
+    let (status, code) = raw_status(
+        ureq::post(&format!("{}/v1/prove", running.url())).send_bytes(&plinth_core::encode(&many)),
+    );
+    assert_eq!((status, code.as_str()), (400, "too_many_challenges"));
+    let (status, code) =
+        raw_status(ureq::post(&format!("{}/v1/prove", running.url())).send_bytes(&[1, 2, 3]));
+    assert_eq!((status, code.as_str()), (400, "bad_challenge"));
+}
