@@ -9,6 +9,11 @@
 //! `StorageClient::put` (hash the file, open the deal, upload in 2 streams, the
 //! agent checking and fsyncing every chunk) and `StorageClient::get` (stream,
 //! check every chunk against the root, write the output) are timed end to end.
+//!
+//! Round: `round_deals` small deals (16 KiB each) spread over `round_agents`
+//! agents on loopback; one oracle storage round is timed — every deal's challenge
+//! sent in batches (`plinth_oracle::storage::ask_providers`, the oracle's path),
+//! answered from disk, and every answer verified.
 
 use anyhow::{bail, Context, Result};
 use plinth_core::Hash;
@@ -30,11 +35,18 @@ pub struct StorageBench {
     pub items: usize,
     /// Times every proof is verified.
     pub rounds: usize,
+    /// Deals of the timed storage round (0: no round).
+    pub round_deals: usize,
+    /// Agents those deals are spread over.
+    pub round_agents: usize,
     /// Where the file and the agent's data go (a fresh folder under the system's
     /// temporary directory if not given); removed afterwards.
     pub dir: Option<PathBuf>,
     pub json: bool,
 }
+
+/// A timed round: seconds, and requests sent.
+type RoundTime = (f64, usize);
 
 fn mib_per_s(bytes: u64, secs: f64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0) / secs
@@ -91,7 +103,7 @@ pub fn run(b: StorageBench) -> Result<()> {
         None => std::env::temp_dir().join(format!("plinth-bench-storage-{}", std::process::id())),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let result = (|| -> Result<(f64, f64)> {
+    let result = (|| -> Result<(f64, f64, Option<RoundTime>)> {
         let file = dir.join("file.bin");
         std::fs::write(&file, &data).context("writing the file")?;
         drop(data);
@@ -117,10 +129,16 @@ pub fn run(b: StorageBench) -> Result<()> {
         if back.manifest != m {
             bail!("the file got back differs from the one put");
         }
-        Ok((put_s, get_s))
+        drop(running);
+        let round = if b.round_deals > 0 {
+            Some(round(&dir, b.round_deals, b.round_agents.max(1), b.items)?)
+        } else {
+            None
+        };
+        Ok((put_s, get_s, round))
     })();
     let _ = std::fs::remove_dir_all(&dir);
-    let (put_s, get_s) = result?;
+    let (put_s, get_s, round) = result?;
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if b.json {
@@ -139,6 +157,10 @@ pub fn run(b: StorageBench) -> Result<()> {
                 "segments_per_s": items as f64 / verify_s,
                 "put_mib_per_s": mib_per_s(size, put_s),
                 "get_mib_per_s": mib_per_s(size, get_s),
+                "round_deals": b.round_deals,
+                "round_agents": b.round_agents,
+                "round_s": round.map(|r| r.0),
+                "round_deals_per_s": round.map(|r| b.round_deals as f64 / r.0),
             })
         );
     } else {
@@ -170,6 +192,91 @@ pub fn run(b: StorageBench) -> Result<()> {
             mib_per_s(size, get_s),
             get_s
         );
+        if let Some((secs, requests)) = round {
+            println!(
+                "round: {} deals at {} agents challenged ({} requests), answered from disk and verified in {:.2} s ({:.0} deals/s)",
+                b.round_deals,
+                b.round_agents,
+                requests,
+                secs,
+                b.round_deals as f64 / secs
+            );
+        }
     }
     Ok(())
+}
+
+/// One oracle storage round over `deals` deals of 16 KiB on `agents` agents:
+/// seconds for challenging, answering and verifying them all, and the number of
+/// requests sent.
+fn round(dir: &std::path::Path, deals: usize, agents: usize, items: usize) -> Result<RoundTime> {
+    use plinth_oracle::storage::{ask_providers, Job};
+    const DEAL_BYTES: usize = 16 * 1024;
+    eprintln!("storing {deals} deals on {agents} agents…");
+    let running: Vec<_> = (0..agents)
+        .map(|i| {
+            agent::spawn(
+                Agent::open(AgentConfig::new(dir.join(format!("round-{i}"))))?,
+                "127.0.0.1:0",
+                1,
+            )
+            .map_err(anyhow::Error::from)
+        })
+        .collect::<Result<_>>()?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let seed = Hash::of(b"round seed");
+    let mut groups: Vec<(Option<String>, Vec<Job>)> = running
+        .iter()
+        .map(|a| (Some(a.url()), Vec::new()))
+        .collect();
+    let mut manifests = std::collections::HashMap::new();
+    for n in 0..deals {
+        let mut bytes = vec![0u8; DEAL_BYTES];
+        rng.fill_bytes(&mut bytes);
+        let c = Commitment::of_bytes(&bytes, DEAL_BYTES as u32)?;
+        let id = Hash::of(&(n as u64).to_le_bytes());
+        let file = dir.join("round-deal.bin");
+        std::fs::write(&file, &bytes)?;
+        let a = &running[n % agents];
+        let client = StorageClient::new(&a.url());
+        client.open_deal(&id, &c)?;
+        client.upload(&id, &c, &file)?;
+        groups[n % agents].1.push((
+            id,
+            StorageChallenge::derive(&seed, &id, 1, &c.manifest, items),
+        ));
+        manifests.insert(id, c.manifest);
+    }
+    let requests: usize = groups
+        .iter()
+        .map(|(_, jobs)| jobs.len().div_ceil(agent::MAX_BATCH_CHALLENGES))
+        .sum();
+    eprintln!("one storage round…");
+    let t = Instant::now();
+    let answers = ask_providers(&groups, std::time::Duration::from_secs(60), 64);
+    let challenges: std::collections::HashMap<Hash, &StorageChallenge> = groups
+        .iter()
+        .flat_map(|(_, jobs)| jobs.iter().map(|(d, c)| (*d, c)))
+        .collect();
+    let proofs: Vec<(Hash, StorageProof)> = answers
+        .into_iter()
+        .map(|a| {
+            let bytes = a
+                .proof
+                .with_context(|| format!("deal {} unanswered: {:?}", a.deal, a.error))?;
+            Ok((a.deal, StorageProof::decode(&bytes)?))
+        })
+        .collect::<Result<_>>()?;
+    let jobs: Vec<_> = proofs
+        .iter()
+        .map(|(d, p)| (&manifests[d], challenges[d], p))
+        .collect();
+    if let Some(e) = verify_proofs(&jobs).iter().find_map(|r| r.as_ref().err()) {
+        bail!("an honest proof failed: {e}");
+    }
+    let secs = t.elapsed().as_secs_f64();
+    if proofs.len() != deals {
+        bail!("{} answers for {deals} deals", proofs.len());
+    }
+    Ok((secs, requests))
 }

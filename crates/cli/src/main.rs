@@ -718,6 +718,12 @@ enum BenchCmd {
         /// Times every proof is verified.
         #[arg(long, default_value_t = 20)]
         rounds: usize,
+        /// Deals of one timed oracle storage round (16 KiB each; 0: none).
+        #[arg(long, default_value_t = 2_000)]
+        round_deals: usize,
+        /// Agents the round's deals are spread over.
+        #[arg(long, default_value_t = 4)]
+        round_agents: usize,
         /// Folder for the file and the agent's data (default: under the temp dir).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
@@ -1169,6 +1175,8 @@ fn run() -> Result<()> {
             proofs,
             items,
             rounds,
+            round_deals,
+            round_agents,
             dir,
             json,
         }) => bench_storage::run(bench_storage::StorageBench {
@@ -1176,6 +1184,8 @@ fn run() -> Result<()> {
             proofs,
             items,
             rounds,
+            round_deals,
+            round_agents,
             dir,
             json,
         }),

@@ -57,9 +57,6 @@ pub const REQUESTS_PER_PROVIDER: usize = 4;
 /// How long a settlement transaction may stay pending before it is sent again.
 pub const RESEND_AFTER: Duration = Duration::from_secs(30);
 
-/// One challenge: the deal and what its provider must prove.
-type Job = (Hash, StorageChallenge);
-
 /// Settlement transactions sent for one `(network, epoch)`, and when.
 #[derive(Debug, Clone)]
 pub(crate) struct SentSettlement {
@@ -205,28 +202,7 @@ impl Oracle {
             .map(|(p, jobs)| (endpoints.get(&p).cloned(), jobs))
             .collect();
         let timeout = Duration::from_millis(params.answer_timeout_ms);
-        let mut answers = Vec::with_capacity(round.deals.len());
-        for batch in groups.chunks(self.config.storage_providers_at_once.max(1)) {
-            // Every provider of the batch has `answer_timeout_ms` from the batch's
-            // start for all its challenges: one thread per provider, a few
-            // requests at a time, nothing sent after the deadline. So a round
-            // takes at most the timeout per batch, whatever the number of deals or
-            // how agents misbehave.
-            let deadline = Instant::now() + timeout;
-            let got: Vec<Vec<RoundAnswer>> = std::thread::scope(|s| {
-                let handles: Vec<_> = batch
-                    .iter()
-                    .map(|(endpoint, jobs)| {
-                        s.spawn(move || ask_provider(endpoint.as_deref(), jobs, deadline))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("challenge thread"))
-                    .collect()
-            });
-            answers.extend(got.into_iter().flatten());
-        }
+        let mut answers = ask_providers(&groups, timeout, self.config.storage_providers_at_once);
         answers.sort_by_key(|a| a.deal);
         round.answers = answers;
         let failed = round.answers.iter().filter(|a| a.proof.is_none()).count();
@@ -404,6 +380,42 @@ impl Oracle {
         }
         *self.deals_swept.lock().expect("sweep lock") = Some(current);
     }
+}
+
+/// A deal's id and its challenge.
+pub type Job = (Hash, StorageChallenge);
+
+/// Challenges providers — `(endpoint, its deals' challenges)`, one group per
+/// provider — `at_once` providers at a time; every provider of such a batch has
+/// `timeout` from the batch's start for all its challenges. Returns an answer for
+/// every challenge (in no particular order).
+pub fn ask_providers(
+    groups: &[(Option<String>, Vec<Job>)],
+    timeout: Duration,
+    at_once: usize,
+) -> Vec<RoundAnswer> {
+    let mut answers = Vec::with_capacity(groups.iter().map(|(_, j)| j.len()).sum());
+    for batch in groups.chunks(at_once.max(1)) {
+        // Every provider of the batch has `timeout` from the batch's start for all
+        // its challenges: one thread per provider, a few requests at a time,
+        // nothing sent after the deadline. So a round takes at most the timeout
+        // per batch, whatever the number of deals or how agents misbehave.
+        let deadline = Instant::now() + timeout;
+        let got: Vec<Vec<RoundAnswer>> = std::thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|(endpoint, jobs)| {
+                    s.spawn(move || ask_provider(endpoint.as_deref(), jobs, deadline))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("challenge thread"))
+                .collect()
+        });
+        answers.extend(got.into_iter().flatten());
+    }
+    answers
 }
 
 /// Challenges one provider's agent with its deals' challenges, in batches of
