@@ -7,7 +7,7 @@ use crate::common::*;
 use plinth_core::Address;
 use rand::RngCore;
 use std::io::{Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,132 @@ fn random_file(path: &Path, len: usize) -> Vec<u8> {
     rand::thread_rng().fill_bytes(&mut data);
     std::fs::write(path, &data).unwrap();
     data
+}
+
+/// A devnet on free ports: 250 ms blocks, 4 s epochs, seven dev accounts and
+/// `devices` fleet devices.
+fn start_devnet(dir: &Path, devices: usize) -> Devnet {
+    let port = free_port();
+    let child = Command::new(bin())
+        .args(["devnet", "--block-time", "250ms", "--epoch-time", "4s"])
+        .args(["--accounts", "7", "--devices"])
+        .arg(devices.to_string())
+        .arg("--rpc")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--oracle-http")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--mqtt")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--data-dir")
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    Devnet::adopt(child, dir, port)
+}
+
+/// Waits until the devnet's oracle has posted a price a burn can use.
+fn wait_for_price(net: &Devnet) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while net.get("/v1/price")["fresh"] != true {
+        assert!(Instant::now() < deadline, "no fresh price within 60 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// A provider run by hand: a new account `keeper` (funded by frank), its device
+/// registered in the storage network, where its agent keeps its data and listens.
+struct Keeper {
+    address: Address,
+    key_file: PathBuf,
+    agent_dir: PathBuf,
+    port: u16,
+}
+
+impl Keeper {
+    fn new(net: &Devnet, dir: &Path, tokens: &str) -> Keeper {
+        let out = net.ok(&["wallet", "new", "keeper", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        net.ok(&["wallet", "transfer", "--from", "frank", "keeper", tokens]);
+        let k = Keeper {
+            address: v["address"].as_str().unwrap().parse().unwrap(),
+            key_file: dir.join("keeper-device.json"),
+            agent_dir: dir.join("agent"),
+            port: free_port(),
+        };
+        net.ok(&["device", "keygen", "--out", k.key()]);
+        net.ok(&[
+            "device",
+            "register",
+            "--from",
+            "keeper",
+            "--key",
+            k.key(),
+            "--network",
+            "storage",
+            "--location",
+            "52.50,13.40",
+        ]);
+        k
+    }
+
+    fn key(&self) -> &str {
+        self.key_file.to_str().unwrap()
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts `plinth storage agent` and waits until it answers.
+    fn start_agent(&self, net: &Devnet) -> Running {
+        let agent = Running(
+            Command::new(bin())
+                .args(["storage", "agent", "--key", self.key(), "--data-dir"])
+                .arg(&self.agent_dir)
+                .arg("--listen")
+                .arg(format!("127.0.0.1:{}", self.port))
+                .arg("--node")
+                .arg(net.url())
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while ureq::get(&format!("{}/v1/deals", self.endpoint()))
+            .call()
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the agent did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        agent
+    }
+
+    /// Posts the offer: `price` credits per MiB·epoch, 1 token of collateral per
+    /// MiB, `deposit` tokens into the pool.
+    fn offer(&self, net: &Devnet, price: &str, deposit: &str) {
+        net.ok(&[
+            "storage",
+            "offer",
+            "--from",
+            "keeper",
+            "--device",
+            self.key(),
+            "--endpoint",
+            &self.endpoint(),
+            "--price",
+            price,
+            "--collateral",
+            "1",
+            "--deposit",
+            deposit,
+        ]);
+    }
 }
 
 fn deal(net: &Devnet, id: &str) -> serde_json::Value {
@@ -72,39 +198,7 @@ fn p_miss(n: u64, gap: u64, k: u64) -> f64 {
 fn storage_deals_are_kept_proven_and_slashed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dn");
-    let port = free_port();
-    let oracle_port = free_port();
-    let mqtt_port = free_port();
-    // Seven accounts and five fleet devices: `frank` (the last but one) and `grace`
-    // (the last, who owns the devnet's storage providers) own no fleet device, so
-    // nothing but this test signs with frank (no nonce races with the fleet or the
-    // claimer).
-    let child = Command::new(bin())
-        .args([
-            "devnet",
-            "--block-time",
-            "250ms",
-            "--epoch-time",
-            "4s",
-            "--accounts",
-            "7",
-            "--devices",
-            "5",
-            "--rpc",
-        ])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--oracle-http")
-        .arg(format!("127.0.0.1:{oracle_port}"))
-        .arg("--mqtt")
-        .arg(format!("127.0.0.1:{mqtt_port}"))
-        .arg("--data-dir")
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let net = Devnet::adopt(child, &dir, port);
+    let net = start_devnet(&dir, 5);
     let frank: Address = net
         .ok(&["wallet", "address", "frank"])
         .trim()
@@ -143,11 +237,7 @@ fn storage_deals_are_kept_proven_and_slashed() {
     assert_eq!(u(&offer["free"]), 1_000 * TOKEN);
 
     // Credits: the devnet's oracle posts a price of $0.50; 1 token buys 50,000.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while net.get("/v1/price")["fresh"] != true {
-        assert!(Instant::now() < deadline, "no fresh price within 60 s");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    wait_for_price(&net);
     net.ok(&["wallet", "credits", "buy", "--from", "frank", "1"]);
 
     // 1. A MiB with an honest devnet provider, for 10 epochs at 10 credits each.
@@ -180,65 +270,9 @@ fn storage_deals_are_kept_proven_and_slashed() {
     );
 
     // 2. A provider run by hand, owned by a new account `keeper`.
-    let keeper: Address = {
-        let out = net.ok(&["wallet", "new", "keeper", "--json"]);
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        v["address"].as_str().unwrap().parse().unwrap()
-    };
-    net.ok(&["wallet", "transfer", "--from", "frank", "keeper", "200"]);
-    let key_file = tmp.path().join("keeper-device.json");
-    let key_path = key_file.to_str().unwrap();
-    net.ok(&["device", "keygen", "--out", key_path]);
-    net.ok(&[
-        "device",
-        "register",
-        "--from",
-        "keeper",
-        "--key",
-        key_path,
-        "--network",
-        "storage",
-        "--location",
-        "52.50,13.40",
-    ]);
-    let agent_dir = tmp.path().join("agent");
-    let agent_port = free_port();
-    let endpoint = format!("http://127.0.0.1:{agent_port}");
-    let _agent = Running(
-        Command::new(bin())
-            .args(["storage", "agent", "--key", key_path, "--data-dir"])
-            .arg(&agent_dir)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{agent_port}"))
-            .arg("--node")
-            .arg(net.url())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(&format!("{endpoint}/v1/deals")).call().is_err() {
-        assert!(Instant::now() < deadline, "the agent did not come up");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    net.ok(&[
-        "storage",
-        "offer",
-        "--from",
-        "keeper",
-        "--device",
-        key_path,
-        "--endpoint",
-        &endpoint,
-        "--price",
-        "10",
-        "--collateral",
-        "1",
-        "--deposit",
-        "100",
-    ]);
+    let keeper = Keeper::new(&net, tmp.path(), "200");
+    let _agent = keeper.start_agent(&net);
+    keeper.offer(&net, "10", "100");
     let file2 = tmp.path().join("two.bin");
     random_file(&file2, MIB);
     let put2: serde_json::Value = serde_json::from_str(&net.ok(&[
@@ -246,7 +280,7 @@ fn storage_deals_are_kept_proven_and_slashed() {
         "put",
         file2.to_str().unwrap(),
         "--provider",
-        key_path,
+        keeper.key(),
         "--epochs",
         "30",
         "--from",
@@ -260,7 +294,7 @@ fn storage_deals_are_kept_proven_and_slashed() {
     assert_eq!(u(&put2["chunks"]), 4);
     // The agent keeps each deal as one file (crates/storage/src/agent/store.rs):
     // chunk 1 is lost by zeroing its bytes there.
-    let data_path = agent_dir.join("deals").join(&lost).join("data");
+    let data_path = keeper.agent_dir.join("deals").join(&lost).join("data");
     {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -347,20 +381,21 @@ fn storage_deals_are_kept_proven_and_slashed() {
     );
 
     // The keeper's pool lost the slashed collateral; the rest is free to withdraw.
-    let device =
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&key_file).unwrap())
-            .unwrap()["device_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+    let device = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(&keeper.key_file).unwrap(),
+    )
+    .unwrap()["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let pool = net.get(&format!("/v1/storage/offers/{device}"));
     assert_eq!((u(&pool["free"]), u(&pool["locked"])), (99 * TOKEN, 0));
-    let before = net.balance(&keeper);
+    let before = net.balance(&keeper.address);
     let min_fee = u(&net.get("/v1/status")["min_fee"]);
     net.ok(&[
         "storage", "withdraw", "--from", "keeper", "--device", &device, "--amount", "99",
     ]);
-    assert_eq!(net.balance(&keeper), before + 99 * TOKEN - min_fee);
+    assert_eq!(net.balance(&keeper.address), before + 99 * TOKEN - min_fee);
     assert_eq!(
         u(&net.get(&format!("/v1/storage/offers/{device}"))["free"]),
         0
@@ -375,93 +410,17 @@ fn storage_deals_are_kept_proven_and_slashed() {
 fn a_provider_killed_mid_upload_resumes_without_loss() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dn");
-    let port = free_port();
-    let child = Command::new(bin())
-        .args(["devnet", "--block-time", "250ms", "--epoch-time", "4s"])
-        .args(["--accounts", "7", "--devices", "2", "--rpc"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--oracle-http")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .arg("--mqtt")
-        .arg(format!("127.0.0.1:{}", free_port()))
-        .arg("--data-dir")
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let net = Devnet::adopt(child, &dir, port);
+    let net = start_devnet(&dir, 2);
     let frank: Address = net
         .ok(&["wallet", "address", "frank"])
         .trim()
         .parse()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while net.get("/v1/price")["fresh"] != true {
-        assert!(Instant::now() < deadline, "no fresh price within 60 s");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    wait_for_price(&net);
     net.ok(&["wallet", "credits", "buy", "--from", "frank", "1"]);
-    net.ok(&["wallet", "new", "keeper"]);
-    net.ok(&["wallet", "transfer", "--from", "frank", "keeper", "400"]);
-    let key_file = tmp.path().join("keeper-device.json");
-    let key_path = key_file.to_str().unwrap();
-    net.ok(&["device", "keygen", "--out", key_path]);
-    net.ok(&[
-        "device",
-        "register",
-        "--from",
-        "keeper",
-        "--key",
-        key_path,
-        "--network",
-        "storage",
-        "--location",
-        "52.50,13.40",
-    ]);
-    let agent_dir = tmp.path().join("agent");
-    let agent_port = free_port();
-    let endpoint = format!("http://127.0.0.1:{agent_port}");
-    let start_agent = || {
-        let agent = Running(
-            Command::new(bin())
-                .args(["storage", "agent", "--key", key_path, "--data-dir"])
-                .arg(&agent_dir)
-                .arg("--listen")
-                .arg(format!("127.0.0.1:{agent_port}"))
-                .arg("--node")
-                .arg(net.url())
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap(),
-        );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while ureq::get(&format!("{endpoint}/v1/deals")).call().is_err() {
-            assert!(Instant::now() < deadline, "the agent did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        agent
-    };
-    let mut agent = start_agent();
-    net.ok(&[
-        "storage",
-        "offer",
-        "--from",
-        "keeper",
-        "--device",
-        key_path,
-        "--endpoint",
-        &endpoint,
-        "--price",
-        "1",
-        "--collateral",
-        "1",
-        "--deposit",
-        "300",
-    ]);
+    let keeper = Keeper::new(&net, tmp.path(), "400");
+    let mut agent = keeper.start_agent(&net);
+    keeper.offer(&net, "1", "300");
 
     // 192 MiB in 256 KiB chunks, sent in two streams of 64 MiB requests (96 MiB
     // each: a request of 64 MiB, then one of 32 MiB): the put runs in the
@@ -475,7 +434,7 @@ fn a_provider_killed_mid_upload_resumes_without_loss() {
             "put",
             file.to_str().unwrap(),
             "--provider",
-            key_path,
+            keeper.key(),
         ])
         .args([
             "--epochs",
@@ -499,7 +458,7 @@ fn a_provider_killed_mid_upload_resumes_without_loss() {
             std::io::Read::read_to_string(put.stderr.as_mut().unwrap(), &mut err).unwrap();
             assert!(status.success(), "the put failed before the kill: {err}");
         }
-        let deals: serde_json::Value = ureq::get(&format!("{endpoint}/v1/deals"))
+        let deals: serde_json::Value = ureq::get(&format!("{}/v1/deals", keeper.endpoint()))
             .call()
             .ok()
             .and_then(|r| r.into_json().ok())
@@ -531,8 +490,8 @@ fn a_provider_killed_mid_upload_resumes_without_loss() {
     }
 
     // Restarted, the agent holds at least what it had acknowledged before the kill.
-    agent = start_agent();
-    let status: serde_json::Value = ureq::get(&format!("{endpoint}/v1/deals/{id}"))
+    agent = keeper.start_agent(&net);
+    let status: serde_json::Value = ureq::get(&format!("{}/v1/deals/{id}", keeper.endpoint()))
         .call()
         .unwrap()
         .into_json()
@@ -554,7 +513,7 @@ fn a_provider_killed_mid_upload_resumes_without_loss() {
         "frank",
     ]);
     assert_eq!(net.get(&format!("/v1/deals/{id}"))["status"], "active");
-    let status: serde_json::Value = ureq::get(&format!("{endpoint}/v1/deals/{id}"))
+    let status: serde_json::Value = ureq::get(&format!("{}/v1/deals/{id}", keeper.endpoint()))
         .call()
         .unwrap()
         .into_json()
