@@ -391,3 +391,71 @@ pub fn reading(v: i64) -> ReportBody {
         unit: "celsius".into(),
     }
 }
+
+/// Submits `calls` signed by `signer` with consecutive nonces in one go, waits
+/// until all are committed and checks that none failed; returns the first nonce.
+pub async fn submit_all(net: &Net, signer: &Keypair, calls: Vec<Call>) -> u64 {
+    let who = Address(signer.public());
+    let first = node_nonce(&net.node, signer);
+    let txs: Vec<_> = calls
+        .into_iter()
+        .enumerate()
+        .map(|(i, call)| {
+            Transaction {
+                chain_id: "oracle-test".into(),
+                signer: who,
+                nonce: first + i as u64,
+                fee: 10,
+                call,
+            }
+            .sign(signer)
+        })
+        .collect();
+    let hashes: Vec<plinth_core::Hash> = txs.iter().map(|t| t.hash()).collect();
+    for v in net
+        .node
+        .submit(txs.iter().map(|t| t.encode()).collect())
+        .await
+    {
+        v.expect("accepted");
+    }
+    wait_until(|| {
+        hashes
+            .iter()
+            .all(|h| net.node.store.tx_location(h).unwrap().is_some())
+    })
+    .await;
+    for h in &hashes {
+        let at = net.node.store.tx_location(h).unwrap().unwrap();
+        let receipt = &net.node.store.receipts(at.height).unwrap().unwrap()[at.index as usize];
+        assert!(receipt.error.is_none(), "{:?}", receipt.error);
+    }
+    first
+}
+
+/// [`submit_all`] of one call; returns its nonce.
+pub async fn submit(net: &Net, signer: &Keypair, call: Call) -> u64 {
+    submit_all(net, signer, vec![call]).await
+}
+
+/// A storage deal as the node's ledger holds it.
+pub fn deal(net: &Net, id: &plinth_core::Hash) -> plinth_ledger::storage::Deal {
+    plinth_ledger::storage::deal(
+        &plinth_ledger::Overlay::new(&net.node.store.snapshot().unwrap()),
+        id,
+    )
+    .unwrap()
+    .expect("deal on the ledger")
+}
+
+/// Polls `f` until it holds, for at most 90 s (several epochs).
+pub async fn wait_long(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while !f() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

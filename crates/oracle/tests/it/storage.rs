@@ -5,57 +5,12 @@
 
 use crate::common::*;
 use plinth_core::{Address, DeviceId, Hash, Keypair};
-use plinth_ledger::storage::{self, Deal, DealStatus};
-use plinth_ledger::{Call, Overlay, Transaction};
+use plinth_ledger::storage::{self, DealStatus};
+use plinth_ledger::{Call, Overlay};
 use plinth_storage::agent::{spawn, Agent, AgentConfig, Behaviour, RunningAgent};
 use plinth_storage::client::StorageClient;
-use std::time::{Duration, Instant};
 
 const TOKEN: u64 = 1_000_000;
-
-async fn submit(net: &Net, signer: &Keypair, call: Call) -> u64 {
-    let who = Address(signer.public());
-    let nonce = {
-        let snap = net.node.store.snapshot().unwrap();
-        plinth_ledger::accounts::load(&Overlay::new(&snap), &who)
-            .unwrap()
-            .map(|a| a.nonce)
-            .unwrap_or(0)
-    };
-    let tx = Transaction {
-        chain_id: "oracle-test".into(),
-        signer: who,
-        nonce,
-        fee: 10,
-        call,
-    }
-    .sign(signer);
-    let hash = tx.hash();
-    net.node
-        .submit(vec![tx.encode()])
-        .await
-        .remove(0)
-        .expect("accepted");
-    wait_until(|| net.node.store.tx_location(&hash).unwrap().is_some()).await;
-    let at = net.node.store.tx_location(&hash).unwrap().unwrap();
-    let receipt = &net.node.store.receipts(at.height).unwrap().unwrap()[at.index as usize];
-    assert!(receipt.error.is_none(), "{:?}", receipt.error);
-    nonce
-}
-
-fn deal(net: &Net, id: &Hash) -> Deal {
-    storage::deal(&Overlay::new(&net.node.store.snapshot().unwrap()), id)
-        .unwrap()
-        .expect("deal on the ledger")
-}
-
-async fn wait_long(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !f() {
-        assert!(Instant::now() < deadline, "{what}: not within 90 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn agent(dir: &std::path::Path, behaviour: Behaviour, device: &Keypair) -> RunningAgent {
     let mut cfg = AgentConfig::new(dir);

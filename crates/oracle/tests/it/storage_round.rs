@@ -7,82 +7,16 @@
 
 use crate::common::*;
 use plinth_core::{Address, DeviceId, Hash, Keypair};
-use plinth_ledger::storage::{self, Deal, DealStatus};
-use plinth_ledger::{Call, Overlay, Transaction};
+use plinth_ledger::storage::{self, DealStatus};
+use plinth_ledger::{Call, Overlay};
 use plinth_oracle::spool::SpoolBatch;
 use plinth_storage::agent::{spawn, Agent, AgentConfig, RunningAgent};
 use plinth_storage::client::StorageClient;
 use plinth_storage::Commitment;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TOKEN: u64 = 1_000_000;
 const PRICE: u64 = 10;
-
-fn nonce_of(net: &Net, who: &Address) -> u64 {
-    plinth_ledger::accounts::load(&Overlay::new(&net.node.store.snapshot().unwrap()), who)
-        .unwrap()
-        .map(|a| a.nonce)
-        .unwrap_or(0)
-}
-
-/// Submits `calls` signed by `signer` with consecutive nonces in one go, waits
-/// until all are committed and checks that none failed; returns the first nonce.
-async fn submit_all(net: &Net, signer: &Keypair, calls: Vec<Call>) -> u64 {
-    let who = Address(signer.public());
-    let first = nonce_of(net, &who);
-    let txs: Vec<_> = calls
-        .into_iter()
-        .enumerate()
-        .map(|(i, call)| {
-            Transaction {
-                chain_id: "oracle-test".into(),
-                signer: who,
-                nonce: first + i as u64,
-                fee: 10,
-                call,
-            }
-            .sign(signer)
-        })
-        .collect();
-    let hashes: Vec<Hash> = txs.iter().map(|t| t.hash()).collect();
-    for v in net
-        .node
-        .submit(txs.iter().map(|t| t.encode()).collect())
-        .await
-    {
-        v.expect("accepted");
-    }
-    wait_until(|| {
-        hashes
-            .iter()
-            .all(|h| net.node.store.tx_location(h).unwrap().is_some())
-    })
-    .await;
-    for h in &hashes {
-        let at = net.node.store.tx_location(h).unwrap().unwrap();
-        let receipt = &net.node.store.receipts(at.height).unwrap().unwrap()[at.index as usize];
-        assert!(receipt.error.is_none(), "{:?}", receipt.error);
-    }
-    first
-}
-
-async fn submit(net: &Net, signer: &Keypair, call: Call) -> u64 {
-    submit_all(net, signer, vec![call]).await
-}
-
-fn deal(net: &Net, id: &Hash) -> Deal {
-    storage::deal(&Overlay::new(&net.node.store.snapshot().unwrap()), id)
-        .unwrap()
-        .expect("deal on the ledger")
-}
-
-async fn wait_long(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !f() {
-        assert!(Instant::now() < deadline, "{what}: not within 90 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn honest_agent(dir: &std::path::Path) -> RunningAgent {
     spawn(
