@@ -144,6 +144,8 @@ pub struct Oracle {
     pub emission: plinth_ledger::emission::Emission,
     /// Coverage networks and their parameters (they get beacon rounds).
     pub coverage: Vec<(String, plinth_proofs::CoverageParams)>,
+    /// Storage networks and their parameters (they get storage rounds).
+    pub storage: Vec<(String, plinth_proofs::storage::StorageFamilyParams)>,
     key: Keypair,
     rules: Rules,
     state: Mutex<IngestState>,
@@ -196,15 +198,22 @@ impl Oracle {
             accept_after_end_ms: (config.close_grace.as_millis() as u64).saturating_sub(1_000),
         };
         let mut coverage = Vec::new();
-        for n in networks.iter().filter(|n| n.family == "coverage") {
+        let mut storage = Vec::new();
+        for n in networks
+            .iter()
+            .filter(|n| n.family == "coverage" || n.family == plinth_ledger::storage::FAMILY)
+        {
             let family = plinth_proofs::Family::from_network(&n.family, &n.params.to_string())
                 .with_context(|| format!("network `{}`", n.name))?;
-            if let plinth_proofs::Family::Coverage(p) = family {
-                coverage.push((n.name.clone(), p));
+            match family {
+                plinth_proofs::Family::Coverage(p) => coverage.push((n.name.clone(), p)),
+                plinth_proofs::Family::Storage(p) => storage.push((n.name.clone(), p)),
+                _ => {}
             }
         }
         let oracle = Arc::new(Oracle {
             coverage,
+            storage,
             chain_id: status.chain_id,
             clock,
             networks,
@@ -810,8 +819,8 @@ impl Oracle {
                 .iter()
                 .any(|(_, b)| matches!(b, SpoolBatch::Storage(_)));
             let mut rounds = Vec::new();
-            for (network, params) in self.storage_networks().into_iter().filter(|_| !has_storage) {
-                rounds.push(self.take_storage_round(&network, &params, epoch)?);
+            for (network, params) in self.storage_networks().iter().filter(|_| !has_storage) {
+                rounds.push(self.take_storage_round(network, params, epoch)?);
             }
             if !rounds.is_empty() {
                 let batch = SpoolBatch::Storage(rounds);

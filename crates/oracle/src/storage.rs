@@ -77,18 +77,9 @@ struct StampHeader {
 }
 
 impl Oracle {
-    /// The storage networks and their parameters.
-    pub fn storage_networks(&self) -> Vec<(String, StorageFamilyParams)> {
-        self.networks
-            .iter()
-            .filter(|n| n.family == plinth_ledger::storage::FAMILY)
-            .filter_map(|n| {
-                match plinth_proofs::Family::from_network(&n.family, &n.params.to_string()) {
-                    Ok(plinth_proofs::Family::Storage(p)) => Some((n.name.clone(), p)),
-                    _ => None,
-                }
-            })
-            .collect()
+    /// The storage networks and their parameters (read once, at start).
+    pub fn storage_networks(&self) -> &[(String, StorageFamilyParams)] {
+        &self.storage
     }
 
     /// Every active deal of `network`, paged through the node's API.
@@ -359,7 +350,7 @@ impl Oracle {
             }
         }
         for (network, _) in self.storage_networks() {
-            let deals = match self.active_deals(&network) {
+            let deals = match self.active_deals(network) {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::warn!(network, error = %e, "listing deals to close failed");
