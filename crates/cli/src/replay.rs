@@ -29,7 +29,10 @@ pub fn replay(data_dir: &Path) -> Result<ReplayReport> {
     let mut mem = MemStore::new();
     let exec = genesis.execute(&mem)?;
     mem.commit(&exec);
-    let mut parent = store.block(0)?.context("genesis block missing")?.header;
+    let mut parent = store
+        .block(0)?
+        .context("genesis block missing")?
+        .sealed_header();
     if parent.state_root != exec.state_root {
         bail!("genesis state root differs from the stored genesis block");
     }
@@ -43,7 +46,7 @@ pub fn replay(data_dir: &Path) -> Result<ReplayReport> {
             .with_context(|| format!("replaying block {h}"))?;
         mem.commit(&exec);
         txs += block.txs.len();
-        parent = block.header;
+        parent = block.sealed_header();
     }
     // The store's own tree must have the same root as the replay.
     let snap = store.snapshot()?;

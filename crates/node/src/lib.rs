@@ -560,7 +560,7 @@ impl Node {
         self.metrics.block_committed(block, started.elapsed());
         let _ = self.events.send(Event::Block {
             height: header.height,
-            hash: header.hash(),
+            hash: block.hash(),
             timestamp_ms: header.timestamp_ms,
             txs: block.txs.len(),
             state_root: header.state_root,
