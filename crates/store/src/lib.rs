@@ -30,6 +30,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 mod mempool_log;
+pub mod replay;
 use mempool_log::MempoolLog;
 
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
