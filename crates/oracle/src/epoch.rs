@@ -55,7 +55,8 @@ pub fn inputs_hash(batches: &[Hash]) -> Hash {
 
 /// What [`compute`] needs besides the batches.
 pub struct EpochSpec<'a> {
-    pub chain_id: &'a str,
+    /// The chain's identity, which the manifest header names.
+    pub chain: Hash,
     pub network: &'a str,
     pub family: &'a Family,
     pub window: EpochWindow,
@@ -189,7 +190,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         })
         .collect();
     let header = ManifestHeader {
-        chain_id: spec.chain_id.to_string(),
+        chain: spec.chain,
         network: spec.network.to_string(),
         epoch: spec.window.epoch,
         root: manifest_root(&entries),

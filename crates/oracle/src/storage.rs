@@ -289,7 +289,7 @@ impl Oracle {
         let mut sent = Vec::new();
         for results in due.chunks(plinth_ledger::storage::MAX_SETTLEMENT_RESULTS) {
             let settlement = StorageSettlement {
-                chain_id: self.chain_id.clone(),
+                chain: self.chain,
                 network: m.header.network.clone(),
                 epoch,
                 results: results.to_vec(),

@@ -12,10 +12,18 @@ use plinth_storage::client::StorageClient;
 
 const TOKEN: u64 = 1_000_000;
 
-fn agent(dir: &std::path::Path, behaviour: Behaviour, device: &Keypair) -> RunningAgent {
+fn agent(
+    dir: &std::path::Path,
+    behaviour: Behaviour,
+    device: &Keypair,
+    chain: plinth_core::Hash,
+) -> RunningAgent {
     let mut cfg = AgentConfig::new(dir);
     cfg.behaviour = behaviour;
-    cfg.receipt_key = Some(device.clone());
+    cfg.receipt_key = Some(plinth_storage::agent::ReceiptKey {
+        key: device.clone(),
+        chain,
+    });
     spawn(Agent::open(cfg).unwrap(), "127.0.0.1:0", 2).unwrap()
 }
 
@@ -24,11 +32,17 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
     let honest_key = key(40);
     let bluffer_key = key(41);
     let net = Net::start(&[("storage", &honest_key), ("storage", &bluffer_key)]).await;
-    let honest = agent(&net.dir.path().join("a"), Behaviour::Honest, &honest_key);
+    let honest = agent(
+        &net.dir.path().join("a"),
+        Behaviour::Honest,
+        &honest_key,
+        net.chain,
+    );
     let bluffer = agent(
         &net.dir.path().join("b"),
         Behaviour::HashesOnly,
         &bluffer_key,
+        net.chain,
     );
     let (honest_dev, bluffer_dev) = (
         DeviceId(honest_key.public()),
@@ -109,7 +123,9 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
         client.open_deal(&id, &commitment).unwrap();
         let status = client.upload(&id, &commitment, &file).unwrap();
         assert!(status.complete);
-        let receipt = client.receipt(&id, &commitment.manifest, &dev).unwrap();
+        let receipt = client
+            .receipt(&net.chain, &id, &commitment.manifest, &dev)
+            .unwrap();
         submit(&net, &consumer, Call::ActivateDeal { deal: id, receipt }).await;
         assert_eq!(deal(&net, &id).status, DealStatus::Active);
     }
