@@ -260,6 +260,8 @@ pub fn epoch(b: EpochBench) -> Result<()> {
         };
         reports.push(SignedReport {
             report: Report {
+                // Scoring alone: no chain checks it.
+                chain: plinth_core::Hash::ZERO,
                 device: id,
                 network: "bench".into(),
                 epoch: 0,
@@ -285,7 +287,7 @@ pub fn epoch(b: EpochBench) -> Result<()> {
     ];
     let rss_before = peak_rss_mib().unwrap_or(0.0);
     let spec = EpochSpec {
-        chain_id: "bench",
+        chain: plinth_core::Hash::ZERO,
         network: "bench",
         family: &family_impl,
         window: plinth_proofs::EpochWindow {
@@ -468,6 +470,7 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
                     break 'outer;
                 }
                 let r = Report {
+                    chain: oracle.chain,
                     device: DeviceId(k.public()),
                     network: "weather".into(),
                     epoch: 0,
