@@ -145,6 +145,8 @@ pub struct Oracle {
     pub metrics: metrics::Metrics,
     pub node: NodeClient,
     pub emission: plinth_ledger::emission::Emission,
+    /// The token's decimals (for the token value of credits).
+    pub decimals: u8,
     /// Coverage networks and their parameters (they get beacon rounds).
     pub coverage: Vec<(String, plinth_proofs::CoverageParams)>,
     /// Storage networks and their parameters (they get storage rounds).
@@ -234,6 +236,7 @@ impl Oracle {
             metrics: metrics::Metrics::new(),
             node,
             emission: genesis.emission.clone(),
+            decimals: genesis.token.decimals,
             key,
             rules,
             state: Mutex::new(IngestState::default()),
