@@ -175,13 +175,21 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
     let outcome = |id: &Hash| m.deals.iter().find(|o| o.deal == *id).unwrap().clone();
     assert!(outcome(&honest_deal).proven);
     assert!(!outcome(&bluffer_deal).proven);
+    // Work and usage both go to it, up to the token value of the 10 credits its
+    // deal paid at $1.50 a token (self-dealing must not pay): 66 units, far below
+    // the network's allowance, the rest of which is not minted.
     let allowance = net.oracle.emission.network_allowance(e, 2000);
+    let cap = plinth_proofs::storage::TokenPrice {
+        micro_usd_per_token: PRICE_MICRO_USD,
+        credit_micro_usd: 10,
+        decimals: 6,
+    }
+    .tokens_for(10);
+    assert_eq!(cap, 66);
+    assert!(cap < allowance);
     assert_eq!(m.entries.len(), 1);
     assert_eq!(m.entries[0].device, honest_dev);
-    assert_eq!(
-        m.entries[0].amount, allowance,
-        "work and usage both go to it"
-    );
+    assert_eq!(m.entries[0].amount, cap);
     let usage = storage::usage(
         &Overlay::new(&net.node.store.snapshot().unwrap()),
         "storage",
