@@ -416,8 +416,8 @@ pub struct DealTerms<'a> {
     pub min_collateral: Amount,
 }
 
-/// The OpenDeal call: escrows the consumer's credits, locks the provider's
-/// collateral; the deal is pending until its provider's receipt activates it.
+/// The OpenDeal call: escrows the consumer's credits; the deal is pending until
+/// its provider's receipt activates it (and locks the collateral).
 pub(crate) fn open_deal<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
