@@ -371,6 +371,7 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
     let mut config = NodeConfig::new(dir.join("node"), Duration::from_millis(100));
     config.max_block_txs = 20_000;
     config.mempool_capacity = b.devices + 1;
+    let chain = genesis.chain();
     let node = Node::open(genesis, validator, config)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(node.clone().run_producer(stop_rx.clone()));
@@ -397,7 +398,7 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
                 .to_cell(h3o::Resolution::Twelve),
             );
             let msg = plinth_ledger::devices::registration_message(
-                "bench",
+                &chain,
                 &owner_addr,
                 &id,
                 "weather",

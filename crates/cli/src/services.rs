@@ -518,7 +518,7 @@ fn register_storage_providers(
                 .to_cell(h3o::Resolution::Twelve),
         );
         let msg = plinth_ledger::devices::registration_message(
-            &status.chain_id,
+            &plinth_core::chain_identity(&status.genesis_hash),
             &signer,
             &p.device,
             network,

@@ -286,7 +286,7 @@ pub fn registrations(
             let owner = Address(owners[o].public());
             let id = d.id();
             let msg = plinth_ledger::devices::registration_message(
-                chain_id,
+                &d.device.chain,
                 &owner,
                 &id,
                 &d.device.network,

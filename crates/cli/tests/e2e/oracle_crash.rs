@@ -135,7 +135,9 @@ fn register_sensors(net: &Devnet, owner: &Keypair, keys: &[Keypair]) {
                 .to_cell(h3o::Resolution::Twelve),
         );
         let msg = plinth_ledger::devices::registration_message(
-            &chain_id,
+            &plinth_core::chain_identity(
+                &status["genesis_hash"].as_str().unwrap().parse().unwrap(),
+            ),
             &owner_addr,
             &id,
             "weather",

@@ -254,7 +254,7 @@ pub fn tx(signer: &Keypair, nonce: u64, fee: u64, call: Call) -> SignedTx {
 /// A `RegisterDevice` call signed by the device key for `owner`.
 pub fn register_call(owner: &Address, device: &Keypair, network: &str, location: u64) -> Call {
     let id = dev_id(device);
-    let msg = devices::registration_message(CHAIN_ID, owner, &id, network, location);
+    let msg = devices::registration_message(&chain(), owner, &id, network, location);
     Call::RegisterDevice {
         device: id,
         network: network.into(),

@@ -641,7 +641,7 @@ async fn storage_offers_deals_and_usage() {
     // collateral; the oracle posts a price and the consumer buys credits.
     let location = berlin();
     let msg = plinth_ledger::devices::registration_message(
-        CHAIN_ID,
+        &genesis().chain(),
         &addr(&owner),
         &dev,
         STORAGE,

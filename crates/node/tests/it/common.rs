@@ -140,7 +140,8 @@ pub fn transfer(from: &Keypair, nonce: u64, to: &Address, amount: u64) -> Signed
 pub fn register(owner: &Keypair, nonce: u64, device: &Keypair) -> SignedTx {
     let id = dev_id(device);
     let location = berlin();
-    let msg = devices::registration_message(CHAIN_ID, &addr(owner), &id, NETWORK, location);
+    let msg =
+        devices::registration_message(&genesis().chain(), &addr(owner), &id, NETWORK, location);
     signed(
         owner,
         nonce,

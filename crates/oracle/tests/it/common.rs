@@ -186,7 +186,7 @@ impl Net {
             let owner_addr = Address(owner.public());
             let loc = cell(i as u32);
             let msg = plinth_ledger::devices::registration_message(
-                "oracle-test",
+                &chain,
                 &owner_addr,
                 &id,
                 network,
