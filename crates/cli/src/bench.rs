@@ -115,6 +115,7 @@ pub async fn ledger(b: LedgerBench) -> Result<()> {
     let mut config = NodeConfig::new(dir.clone(), Duration::from_secs(1));
     config.max_block_txs = b.block_txs;
     config.mempool_capacity = n + 1;
+    config.mempool_per_sender = n + 1;
     let node = Node::open(genesis, validator, config).context("opening the bench chain")?;
 
     // As on a loaded node: clients keep submitting (in batches, as `POST

@@ -801,10 +801,14 @@ fn load_config<T: serde::de::DeserializeOwned + Default>(
 }
 
 fn init_logging() {
+    // Plinth's own crates log at INFO; dependencies (the MQTT broker, hyper, the
+    // consensus engine) only at WARN, so a newcomer's terminal shows what Plinth
+    // does. `RUST_LOG` overrides both. Colour only on a terminal.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,plinth=info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }

@@ -30,8 +30,8 @@ use futures::channel::mpsc;
 use futures::StreamExt as _;
 use plinth_core::Address;
 use plinth_ledger::{
-    apply_block, block::tx_root, execute, BlockContext, BlockHeader, LedgerError, SigCheck,
-    SignedTx,
+    apply_block, block::tx_root, execute, BlockContext, BlockHeader, LedgerError, SealedHeader,
+    SigCheck, SignedTx,
 };
 use plinth_node::Node;
 use plinth_store::{Snapshot, StoreError};
@@ -93,16 +93,17 @@ impl From<StoreError> for Refusal {
 /// first, ending with the block to build on.
 struct Chain {
     snapshot: Snapshot,
-    finalized: BlockHeader,
+    finalized: SealedHeader,
     layers: Vec<Arc<Executed>>,
 }
 
 impl Chain {
-    fn tip(&self) -> &BlockHeader {
+    /// The header and seal of the block to build on.
+    fn tip(&self) -> SealedHeader {
         self.layers
             .last()
-            .map(|l| l.block.header())
-            .unwrap_or(&self.finalized)
+            .map(|l| l.block.ledger().sealed_header())
+            .unwrap_or_else(|| self.finalized.clone())
     }
 }
 
@@ -129,12 +130,16 @@ impl Ledger {
     /// The application over `node`'s store and mempool.
     pub fn new(node: Arc<Node>, config: LedgerConfig) -> Result<Ledger, StoreError> {
         let genesis = node.store.block(0)?.ok_or(StoreError::Empty)?;
+        let genesis = Block::new(genesis).map_err(|e| StoreError::Corrupt {
+            what: "genesis block",
+            reason: e.to_string(),
+        })?;
         Ok(Ledger {
             shared: Arc::new(Shared {
                 node,
                 config,
                 executions: Executions::default(),
-                genesis: Block::new(genesis),
+                genesis,
             }),
         })
     }
@@ -173,7 +178,7 @@ impl Ledger {
                 .store
                 .block(height)?
                 .ok_or(StoreError::Empty)?
-                .header;
+                .sealed_header();
             if first.header().height <= height + cfg.max_speculative {
                 break (snapshot, finalized);
             }
@@ -215,7 +220,7 @@ impl Ledger {
             }
             let parent = layers
                 .last()
-                .map(|l| l.block.header().clone())
+                .map(|l| l.block.ledger().sealed_header())
                 .unwrap_or_else(|| finalized.clone());
             let view = Layered::new(&snapshot, &layers);
             let sigs = self.sig_check(&block);
@@ -254,7 +259,7 @@ impl Ledger {
     fn build(&self, chain: &Chain, timestamp_ms: u64) -> Result<Block, Refusal> {
         let node = &self.shared.node;
         let cfg = &self.shared.config;
-        let parent = chain.tip().clone();
+        let parent = chain.tip();
         // Transactions already in an unfinalized ancestor stay out.
         let in_flight: HashSet<plinth_core::Hash> = chain
             .layers
@@ -304,7 +309,8 @@ impl Ledger {
             tx_root: tx_root(&included),
             state_root: exec.state_root,
         };
-        let block = Block::new(node.seal(header, included));
+        let block = Block::new(node.seal(header, included))
+            .map_err(|e| Refusal::Undecided(e.to_string()))?;
         self.shared.executions.insert(Arc::new(Executed {
             block: block.clone(),
             exec: Arc::new(exec),
@@ -417,7 +423,7 @@ where
             }
             let view = Layered::new(&chain.snapshot, &chain.layers);
             let sigs = this.sig_check(&block);
-            match apply_block(&view, chain.tip(), block.ledger(), sigs) {
+            match apply_block(&view, &chain.tip(), block.ledger(), sigs) {
                 Ok(exec) => {
                     this.shared.executions.insert(Arc::new(Executed {
                         block,

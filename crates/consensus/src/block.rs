@@ -2,10 +2,17 @@
 //!
 //! Consensus orders digests; marshal moves whole blocks. [`Block`] wraps the
 //! ledger's sealed [`plinth_ledger::Block`] (header, transactions, proposer's
-//! signature) and gives it the traits commonware needs: a digest (the header's
-//! hash, which commits to the parent, height, timestamp, transactions and state
-//! root), a height, a parent, and a canonical codec (borsh behind a bounded
-//! length prefix).
+//! signature) and gives it the traits commonware needs: a digest (the ledger
+//! block's id, [`plinth_ledger::block_hash`], over the header and the seal; the
+//! header's `tx_root` covers the signed transactions), a height, a parent, and a
+//! canonical codec (borsh behind a bounded length prefix).
+//!
+//! A [`Block`] exists only when its body matches its header's `tx_root`, so a
+//! digest names exactly one block: a byzantine proposer cannot hand some
+//! validators a copy with other transaction signatures under the digest the
+//! others vote on (the decoder refuses it), and a copy with another seal has
+//! another digest. The seal itself is checked when the block is verified
+//! ([`plinth_ledger::apply_block`]), before anyone votes for it.
 
 use bytes::BufMut;
 use commonware_codec::{
@@ -16,7 +23,7 @@ use commonware_cryptography::{sha256, Digestible};
 use plinth_core::Hash;
 use std::sync::Arc;
 
-/// The digest consensus votes on: the 32 bytes of the ledger block's header hash.
+/// The digest consensus votes on: the 32 bytes of the ledger block's id.
 pub type Digest = sha256::Digest;
 
 /// Turns a ledger hash into the digest consensus uses.
@@ -37,13 +44,28 @@ pub struct Block {
     digest: Digest,
 }
 
+/// Why a ledger block cannot be a consensus block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    /// The transactions are not the ones the header's `tx_root` commits to.
+    #[error("block {height}: its transactions do not match the header's tx_root")]
+    BodyMismatch { height: u64 },
+}
+
 impl Block {
-    pub fn new(block: plinth_ledger::Block) -> Block {
+    /// Wraps a ledger block; refuses one whose transactions do not match its
+    /// header (its digest would not cover them).
+    pub fn new(block: plinth_ledger::Block) -> Result<Block, BlockError> {
+        if !block.body_matches() {
+            return Err(BlockError::BodyMismatch {
+                height: block.header.height,
+            });
+        }
         let digest = digest_of(&block.hash());
-        Block {
+        Ok(Block {
             inner: Arc::new(block),
             digest,
-        }
+        })
     }
 
     /// The ledger block.
@@ -119,7 +141,7 @@ impl Read for Block {
         // trailing bytes, so decode(encode(b)) == b holds both ways.
         let block: plinth_ledger::Block = borsh::from_slice(&bytes)
             .map_err(|e| CodecError::Wrapped("plinth block", Box::new(e)))?;
-        Ok(Block::new(block))
+        Block::new(block).map_err(|e| CodecError::Wrapped("plinth block", Box::new(e)))
     }
 }
 
@@ -141,7 +163,7 @@ mod tests {
             tx_root: Hash::ZERO,
             state_root: Hash::tagged("s", b"y"),
         };
-        Block::new(plinth_ledger::Block::seal(header, Vec::new(), &key))
+        Block::new(plinth_ledger::Block::seal(header, Vec::new(), &key)).unwrap()
     }
 
     #[test]
@@ -168,5 +190,72 @@ mod tests {
         padded.extend_from_slice(&inner);
         padded.push(0);
         assert!(Block::read_cfg(&mut bytes::Bytes::from(padded), &1024).is_err());
+    }
+
+    fn with_tx() -> (plinth_ledger::Block, Keypair) {
+        let key = Keypair::from_seed([1; 32]);
+        let user = Keypair::from_seed([2; 32]);
+        let tx = plinth_ledger::Transaction {
+            chain_id: "t".into(),
+            signer: Address(user.public()),
+            nonce: 0,
+            fee: 1,
+            call: plinth_ledger::Call::Withdraw,
+        }
+        .sign(&user);
+        let txs = vec![tx];
+        let header = BlockHeader {
+            chain_id: "t".into(),
+            height: 7,
+            parent: Hash::tagged("p", b"x"),
+            timestamp_ms: 42,
+            proposer: Address(key.public()),
+            tx_root: plinth_ledger::block::tx_root(&txs),
+            state_root: Hash::tagged("s", b"y"),
+        };
+        (plinth_ledger::Block::seal(header, txs, &key), key)
+    }
+
+    /// A copy of a block with another transaction signature under the same
+    /// header is no block at all: the decoder and the constructor refuse it.
+    #[test]
+    fn a_changed_transaction_signature_is_refused_under_the_same_header() {
+        let (good, _) = with_tx();
+        let good = Block::new(good).unwrap();
+        let mut forged = good.ledger().clone();
+        forged.txs[0].signature.0[0] ^= 1;
+        assert_eq!(
+            Block::new(forged.clone()),
+            Err(BlockError::BodyMismatch { height: 7 })
+        );
+        let mut bytes = Vec::new();
+        let inner = plinth_core::encode(&forged);
+        UInt(inner.len() as u64).write(&mut bytes);
+        bytes.extend_from_slice(&inner);
+        assert!(Block::read_cfg(&mut bytes::Bytes::from(bytes), &(1 << 20)).is_err());
+        // Dropping the transaction is refused the same way.
+        let mut emptied = good.ledger().clone();
+        emptied.txs.clear();
+        assert!(Block::new(emptied).is_err());
+    }
+
+    /// Another seal (garbage, or the proposer's second signature) makes another
+    /// digest: one digest, one seal.
+    #[test]
+    fn the_digest_covers_the_seal() {
+        let (good, key) = with_tx();
+        let digest = Block::new(good.clone()).unwrap().digest();
+        let mut garbage = good.clone();
+        garbage.signature.0[10] ^= 1;
+        let garbage = Block::new(garbage).unwrap();
+        assert_ne!(garbage.digest(), digest);
+        assert!(!garbage.ledger().verify_seal());
+        // Still a valid seal, but not the one voted on.
+        let other = plinth_ledger::Block {
+            signature: key.sign(b"something else"),
+            ..good.clone()
+        };
+        assert_ne!(Block::new(other).unwrap().digest(), digest);
+        assert_eq!(digest_of(&good.sealed_header().hash()), digest);
     }
 }

@@ -381,6 +381,9 @@ async fn run<E, S, R, P, B>(
         timeouts,
     };
     track(start.epoch, start.set.clone());
+    // The set the newest epoch runs with: the fallback should the next one be
+    // unusable.
+    let mut newest_set = start.set.clone();
     let engine = epochs.engine(start.epoch, start.set, start.floor);
     let handle = engine.start(
         votes.register(start.epoch).await.expect("vote sub-channel"),
@@ -396,9 +399,13 @@ async fn run<E, S, R, P, B>(
     engines.insert(start.epoch, handle);
     tracing::info!(validator = %public_key, epoch = start.epoch, "validator started");
 
+    // A boundary block whose next set could not be read yet (a store error):
+    // retried, never a reason to stop.
+    let mut unread: Option<u64> = None;
     let mut marshal_handle = marshal_handle;
     loop {
         let current = *engines.keys().last().expect("an epoch runs");
+        let mut boundary: Option<u64> = None;
         select! {
             _ = &mut marshal_handle => {
                 tracing::error!("marshal stopped");
@@ -416,42 +423,65 @@ async fn run<E, S, R, P, B>(
                         tracing::info!(epoch = old, "left validator epoch");
                     }
                 }
-                if !plinth_ledger::validators::is_last_in_epoch(height, epoch_blocks)
-                    || engines.contains_key(&(epoch + 1))
+                boundary = unread;
+                if plinth_ledger::validators::is_last_in_epoch(height, epoch_blocks)
+                    && !engines.contains_key(&(epoch + 1))
                 {
-                    continue;
+                    boundary = Some(height);
                 }
-                // The boundary block is final: its state names the next set.
-                let next = match next_set(&node, height) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot read the next validator set");
-                        break;
-                    }
-                };
-                let epoch = epoch + 1;
-                track(epoch, next.0.clone());
-                let engine = epochs.engine(epoch, next.0, next.1);
-                let handle = engine.start(
-                    votes.register(epoch).await.expect("vote sub-channel"),
-                    certificates.register(epoch).await.expect("certificate sub-channel"),
-                    resolvers.register(epoch).await.expect("resolver sub-channel"),
-                );
-                engines.insert(epoch, handle);
-                tracing::info!(epoch, "entered validator epoch");
             },
             message = vote_backup.recv() => {
                 let Some((their_epoch, (from, _))) = message else { break };
-                if their_epoch <= current {
-                    continue;
-                }
-                if let Some(boundary) = commonware_consensus::types::Epocher::last(&epocher, Epoch::new(current)) {
-                    marshal.hint_finalized(boundary, NonEmptyVec::new(from));
+                if their_epoch > current {
+                    if let Some(boundary) = commonware_consensus::types::Epocher::last(&epocher, Epoch::new(current)) {
+                        marshal.hint_finalized(boundary, NonEmptyVec::new(from));
+                    }
                 }
             },
+            _ = context.sleep(SET_RETRY) => {
+                boundary = unread;
+            },
         }
+        let (Some(height), Some(epoch_blocks)) = (boundary, start.epoch_blocks) else {
+            continue;
+        };
+        let epoch = height / epoch_blocks + 1;
+        if engines.contains_key(&epoch) {
+            unread = None;
+            continue;
+        }
+        // The boundary block is final: its state names the next set.
+        let (set, floor) = match next_set(&node, height, &newest_set) {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::error!(error = %e, height, "cannot read the next validator set yet; retrying");
+                unread = Some(height);
+                continue;
+            }
+        };
+        unread = None;
+        newest_set = set.clone();
+        track(epoch, set.clone());
+        let engine = epochs.engine(epoch, set, floor);
+        let handle = engine.start(
+            votes.register(epoch).await.expect("vote sub-channel"),
+            certificates
+                .register(epoch)
+                .await
+                .expect("certificate sub-channel"),
+            resolvers
+                .register(epoch)
+                .await
+                .expect("resolver sub-channel"),
+        );
+        engines.insert(epoch, handle);
+        tracing::info!(epoch, "entered validator epoch");
     }
 }
+
+/// How long a validator waits before reading a next validator set again after
+/// the store failed to give it.
+const SET_RETRY: Duration = Duration::from_secs(1);
 
 /// What starting a simplex instance for an epoch needs.
 struct EpochEngines<E, B, A> {
@@ -595,14 +625,29 @@ fn epoch_start(node: &Node, genesis_set: &Set<ed25519::PublicKey>) -> Result<Epo
     }
 }
 
-/// The set and genesis of the epoch after boundary block `height`.
-fn next_set(node: &Node, height: u64) -> Result<(Set<ed25519::PublicKey>, Digest), SetError> {
+/// The set and genesis of the epoch after boundary block `height`. The ledger
+/// admits only sets consensus can run ([`plinth_ledger::validators::check_set`]);
+/// should the state name one all the same, the epoch keeps `fallback` (the set
+/// before it) rather than stop: every validator reads the same state, so all
+/// fall back alike. Errors are the store's, worth a retry.
+fn next_set(
+    node: &Node,
+    height: u64,
+    fallback: &Set<ed25519::PublicKey>,
+) -> Result<(Set<ed25519::PublicKey>, Digest), SetError> {
     let snapshot = node.store.snapshot()?;
-    let (_, members) = plinth_ledger::validators::current(&snapshot)?.ok_or(SetError::Invalid)?;
-    Ok((
-        validator_set(&members).ok_or(SetError::Invalid)?,
-        block_digest(node, height)?,
-    ))
+    let members = plinth_ledger::validators::current(&snapshot)?.map(|(_, m)| m);
+    let set = match members.as_deref().and_then(validator_set) {
+        Some(set) if !set.is_empty() => set,
+        _ => {
+            tracing::error!(
+                height,
+                "the next validator set in state is not a valid consensus set; keeping the current one"
+            );
+            fallback.clone()
+        }
+    };
+    Ok((set, block_digest(node, height)?))
 }
 
 /// The signing scheme of each epoch a validator has entered, for marshal (which

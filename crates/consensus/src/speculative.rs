@@ -147,8 +147,8 @@ mod tests {
     use plinth_core::{Address, Keypair};
     use plinth_ledger::state::MemStore;
     use plinth_ledger::{
-        apply_block, block::tx_root, execute, BlockContext, BlockHeader, Call, Genesis, SigCheck,
-        Transaction,
+        apply_block, block::tx_root, execute, BlockContext, BlockHeader, Call, Genesis,
+        SealedHeader, SigCheck, Transaction,
     };
 
     fn genesis(keys: &[Keypair]) -> Genesis {
@@ -172,7 +172,7 @@ mod tests {
 
     fn block_on<S: Store>(
         store: &S,
-        parent: &BlockHeader,
+        parent: &SealedHeader,
         key: &Keypair,
         txs: Vec<plinth_ledger::SignedTx>,
     ) -> (plinth_ledger::Block, Execution) {
@@ -220,7 +220,7 @@ mod tests {
         let gblock = g.block(gexec.state_root);
 
         let mut layers: Vec<Arc<Executed>> = Vec::new();
-        let mut parent = gblock.header.clone();
+        let mut parent = gblock.sealed_header();
         for i in 0..3u64 {
             let view = Layered::new(&base, &layers);
             let txs = vec![
@@ -231,9 +231,9 @@ mod tests {
             // A verifier running apply_block on the same view agrees.
             let again = apply_block(&view, &parent, &block, SigCheck::Verify).unwrap();
             assert_eq!(again.state_root, exec.state_root);
-            parent = block.header.clone();
+            parent = block.sealed_header();
             layers.push(Arc::new(Executed {
-                block: Block::new(block),
+                block: Block::new(block).unwrap(),
                 exec: Arc::new(exec),
             }));
         }
@@ -254,7 +254,7 @@ mod tests {
         two.commit(&layers[1].exec);
         let again = apply_block(
             &two,
-            layers[1].block.header(),
+            &layers[1].block.ledger().sealed_header(),
             layers[2].block.ledger(),
             SigCheck::Verify,
         )

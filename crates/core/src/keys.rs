@@ -31,6 +31,16 @@ impl PublicKey {
         VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::InvalidPublicKey)
     }
 
+    /// Whether the key is a usable ed25519 public key: a canonically encoded
+    /// curve point that is not of small order (no signature under a small-order
+    /// key passes the strict check, and consensus refuses what does not decode).
+    pub fn is_valid_point(&self) -> bool {
+        match self.verifying_key() {
+            Ok(key) => !key.is_weak() && key.to_edwards().compress().to_bytes() == self.0,
+            Err(_) => false,
+        }
+    }
+
     /// Checks `signature` over `message` (strict: rejects small-order keys and
     /// non-canonical signatures, so a signature has one valid form).
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), KeyError> {

@@ -15,20 +15,69 @@ pub struct BlockHeader {
     /// Milliseconds since the Unix epoch, chosen by the proposer.
     pub timestamp_ms: u64,
     pub proposer: Address,
-    /// Merkle root of the transaction ids, in block order.
+    /// Merkle root of the transaction ids ([`SignedTx::hash`], which covers the
+    /// signatures), in block order.
     pub tx_root: Hash,
     /// State root after applying this block.
     pub state_root: Hash,
 }
 
 impl BlockHeader {
-    pub fn hash(&self) -> Hash {
-        Hash::tagged("plinth/block", &plinth_core::encode(self))
+    /// What the proposer signs. Not the block's id: that is [`block_hash`], which
+    /// also covers the seal.
+    pub fn seal_hash(&self) -> Hash {
+        Hash::tagged("plinth/header", &plinth_core::encode(self))
     }
 }
 
+/// A block's id: the hash of its header and its seal. With `tx_root` over
+/// signed-transaction ids, it commits to every byte of the block, so two blocks
+/// with one id are the same block (a proposer cannot hand different validators
+/// different seals or signatures under one id).
+pub fn block_hash(header: &BlockHeader, seal: &Signature) -> Hash {
+    let mut bytes = header.seal_hash().as_bytes().to_vec();
+    bytes.extend_from_slice(&seal.0);
+    Hash::tagged("plinth/block", &bytes)
+}
+
+/// A header with its proposer's seal: all that names a block (its id, the parent
+/// a child refers to), without the transactions. Derefs to the header.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct SealedHeader {
+    pub header: BlockHeader,
+    pub signature: Signature,
+}
+
+impl SealedHeader {
+    /// The block's id ([`block_hash`]).
+    pub fn hash(&self) -> Hash {
+        block_hash(&self.header, &self.signature)
+    }
+
+    /// Whether the seal is the proposer's signature over the header.
+    pub fn verify_seal(&self) -> bool {
+        verify_seal(&self.header, &self.signature)
+    }
+}
+
+impl std::ops::Deref for SealedHeader {
+    type Target = BlockHeader;
+
+    fn deref(&self) -> &BlockHeader {
+        &self.header
+    }
+}
+
+fn verify_seal(header: &BlockHeader, seal: &Signature) -> bool {
+    header
+        .proposer
+        .key()
+        .verify(header.seal_hash().as_bytes(), seal)
+        .is_ok()
+}
+
 /// A sealed block: header, transactions and the proposer's signature over the
-/// header hash.
+/// header's [`BlockHeader::seal_hash`].
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Block {
     pub header: BlockHeader,
@@ -37,13 +86,22 @@ pub struct Block {
 }
 
 impl Block {
+    /// The block's id ([`block_hash`]).
     pub fn hash(&self) -> Hash {
-        self.header.hash()
+        block_hash(&self.header, &self.signature)
+    }
+
+    /// The header and seal, without the transactions.
+    pub fn sealed_header(&self) -> SealedHeader {
+        SealedHeader {
+            header: self.header.clone(),
+            signature: self.signature,
+        }
     }
 
     /// Signs `header` as its proposer.
     pub fn seal(header: BlockHeader, txs: Vec<SignedTx>, key: &Keypair) -> Block {
-        let signature = key.sign(header.hash().as_bytes());
+        let signature = key.sign(header.seal_hash().as_bytes());
         Block {
             header,
             txs,
@@ -52,15 +110,17 @@ impl Block {
     }
 
     pub fn verify_seal(&self) -> bool {
-        self.header
-            .proposer
-            .key()
-            .verify(self.hash().as_bytes(), &self.signature)
-            .is_ok()
+        verify_seal(&self.header, &self.signature)
+    }
+
+    /// Whether the header's `tx_root` is the root of the block's transactions:
+    /// with it, the block's id covers the whole body.
+    pub fn body_matches(&self) -> bool {
+        tx_root(&self.txs) == self.header.tx_root
     }
 }
 
-/// The merkle root of transaction ids.
+/// The merkle root of signed-transaction ids ([`SignedTx::hash`]).
 pub fn tx_root(txs: &[SignedTx]) -> Hash {
     let leaves: Vec<Hash> = txs
         .iter()

@@ -99,8 +99,16 @@ pub enum TxError {
     },
     #[error("only the validator admin ({}) may change the validator set", admin.as_deref().unwrap_or("none on this chain"))]
     NotValidatorAdmin { admin: Option<String> },
-    #[error("invalid validator set: {reason}")]
-    BadValidatorSet { reason: String },
+    #[error("the validator set cannot be empty")]
+    EmptyValidatorSet,
+    #[error("{count} validators, at most {limit}")]
+    TooManyValidators { count: u64, limit: u64 },
+    #[error("validator {address} is listed twice")]
+    DuplicateValidator { address: String },
+    #[error("validator {address}: the key is not a valid ed25519 public key")]
+    InvalidValidatorKey { address: String },
+    #[error("validator {address}: a name must be 1 to 64 characters")]
+    BadValidatorName { address: String },
     #[error("no token price has been posted: burning for credits needs one")]
     NoPrice,
     #[error("the token price is {age_ms} ms old, older than the {max_ms} ms a burn may use")]

@@ -1,6 +1,6 @@
 //! Executing blocks: signature checks, transaction dispatch, the state root.
 
-use crate::block::{tx_root, Block, BlockHeader, Receipt};
+use crate::block::{Block, Receipt, SealedHeader};
 use crate::error::{LedgerError, TxError};
 use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store, Writes};
@@ -316,11 +316,11 @@ pub fn execute<S: Store>(
     })
 }
 
-/// Checks a block from elsewhere against its parent and executes it; the claimed
-/// state root must match the computed one.
+/// Checks a block from elsewhere against its parent (its header and seal, which
+/// name it) and executes it; the claimed state root must match the computed one.
 pub fn apply_block<S: Store>(
     store: &S,
-    parent: &BlockHeader,
+    parent: &SealedHeader,
     block: &Block,
     sigs: SigCheck,
 ) -> Result<Execution, LedgerError> {
@@ -361,7 +361,7 @@ pub fn apply_block<S: Store>(
     if !block.verify_seal() {
         return Err(LedgerError::BadBlockSignature);
     }
-    if tx_root(&block.txs) != h.tx_root {
+    if !block.body_matches() {
         return Err(LedgerError::TxRootMismatch);
     }
     let ctx = BlockContext {

@@ -229,8 +229,8 @@ impl Genesis {
             if vs.epoch_blocks < 2 {
                 return bad("validator_set.epoch_blocks must be at least 2".into());
             }
-            if let Err(reason) = crate::validators::check_set(&self.validators) {
-                return bad(reason);
+            if let Err(e) = crate::validators::check_set(&self.validators) {
+                return bad(e.to_string());
             }
         }
         Ok(())

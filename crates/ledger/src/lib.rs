@@ -38,7 +38,7 @@ pub mod tree;
 pub mod tx;
 pub mod validators;
 
-pub use block::{Block, BlockHeader, Receipt};
+pub use block::{block_hash, Block, BlockHeader, Receipt, SealedHeader};
 pub use emission::{Emission, Supply};
 pub use error::{LedgerError, TxError};
 pub use execute::{admit, apply_block, execute, BlockContext, Execution, PendingView, SigCheck};

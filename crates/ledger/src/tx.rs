@@ -161,12 +161,6 @@ impl Transaction {
         out
     }
 
-    /// The transaction's id. Signatures are strict (one valid form), so the id of
-    /// the unsigned part identifies the signed transaction too.
-    pub fn hash(&self) -> Hash {
-        Hash::tagged("plinth/txid", &plinth_core::encode(self))
-    }
-
     pub fn sign(self, key: &Keypair) -> SignedTx {
         let signature = key.sign(&self.signing_bytes());
         SignedTx {
@@ -184,8 +178,13 @@ pub struct SignedTx {
 }
 
 impl SignedTx {
+    /// The transaction's id: the hash of the signed encoding, signature included.
+    /// Its one definition, used by blocks' `tx_root`, receipts, the mempool, the
+    /// store's index and the API. A copy with another signature (a forgery, or the
+    /// signer's second signature) is another transaction, so a proposer cannot
+    /// pass a forged copy off as someone's pending transaction.
     pub fn hash(&self) -> Hash {
-        self.tx.hash()
+        Hash::tagged("plinth/txid", &self.encode())
     }
 
     pub fn encode(&self) -> Vec<u8> {

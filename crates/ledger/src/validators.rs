@@ -81,28 +81,36 @@ pub(crate) fn init<S: Store>(
     );
 }
 
-/// Checks a proposed set: not empty, not too large, no address twice, names of 1
-/// to 64 characters.
-pub fn check_set(validators: &[Validator]) -> Result<(), String> {
+/// Checks a proposed set: not empty, not too large, no address twice, every key
+/// a valid ed25519 point (what consensus needs to start an epoch with it), names
+/// of 1 to 64 characters. A set that passes is one every validator's engine can
+/// run, so a set in state never stops the chain at an epoch boundary.
+pub fn check_set(validators: &[Validator]) -> Result<(), TxError> {
     if validators.is_empty() {
-        return Err("the validator set cannot be empty".into());
+        return Err(TxError::EmptyValidatorSet);
     }
     if validators.len() > MAX_VALIDATORS {
-        return Err(format!(
-            "{} validators, at most {MAX_VALIDATORS}",
-            validators.len()
-        ));
+        return Err(TxError::TooManyValidators {
+            count: validators.len() as u64,
+            limit: MAX_VALIDATORS as u64,
+        });
     }
     let mut seen = BTreeSet::new();
     for v in validators {
         if !seen.insert(v.address) {
-            return Err(format!("validator {} listed twice", v.address));
+            return Err(TxError::DuplicateValidator {
+                address: v.address.to_string(),
+            });
+        }
+        if !v.address.key().is_valid_point() {
+            return Err(TxError::InvalidValidatorKey {
+                address: v.address.to_string(),
+            });
         }
         if v.name.is_empty() || v.name.len() > 64 {
-            return Err(format!(
-                "validator {}: a name must be 1 to 64 characters",
-                v.address
-            ));
+            return Err(TxError::BadValidatorName {
+                address: v.address.to_string(),
+            });
         }
     }
     Ok(())
@@ -124,7 +132,7 @@ pub(crate) fn set<S: Store>(
         }
         .into());
     }
-    check_set(validators).map_err(|reason| TxError::BadValidatorSet { reason })?;
+    check_set(validators)?;
     record.pending = Some(validators.to_vec());
     state.put_t(keys::VALIDATOR_SET.to_vec(), &record);
     Ok(())

@@ -28,7 +28,7 @@ use mempool::Mempool;
 use plinth_core::{Address, Hash, Keypair};
 use plinth_ledger::{
     accounts, block::tx_root, execute, Block, BlockContext, BlockHeader, ChainParams, Execution,
-    Genesis, LedgerError, Overlay, SigCheck, SignedTx, TxError,
+    Genesis, LedgerError, Overlay, SealedHeader, SigCheck, SignedTx, TxError,
 };
 use plinth_store::{ChainStore, StoreError};
 use serde::Serialize;
@@ -46,7 +46,13 @@ pub struct NodeConfig {
     pub max_block_txs: usize,
     /// Most transactions waiting in the mempool.
     pub mempool_capacity: usize,
+    /// Most transactions one sender may have waiting in the mempool, so that one
+    /// busy sender cannot fill it (and admission stays cheap per transaction).
+    pub mempool_per_sender: usize,
 }
+
+/// The default of [`NodeConfig::mempool_per_sender`].
+pub const MEMPOOL_PER_SENDER: usize = 1_000;
 
 impl NodeConfig {
     pub fn new(data_dir: PathBuf, block_time: Duration) -> Self {
@@ -55,6 +61,7 @@ impl NodeConfig {
             block_time,
             max_block_txs: 20_000,
             mempool_capacity: 200_000,
+            mempool_per_sender: MEMPOOL_PER_SENDER,
         }
     }
 }
@@ -68,6 +75,8 @@ pub enum SubmitError {
     Duplicate(String),
     #[error("mempool full ({0} transactions); try again later")]
     MempoolFull(usize),
+    #[error("{sender} already has {limit} transactions pending, the most one sender may; wait for some to commit")]
+    SenderQueueFull { sender: Address, limit: usize },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -155,7 +164,10 @@ impl Node {
             genesis,
             metrics: metrics::Metrics::new(),
             key,
-            mempool: Mutex::new(Mempool::new(config.mempool_capacity)),
+            mempool: Mutex::new(Mempool::new(
+                config.mempool_capacity,
+                config.mempool_per_sender,
+            )),
             events: broadcast::channel(1024).0,
             durable: Mutex::new(Some(durable_tx)),
             durability_thread: Mutex::new(Some(durability_thread)),
@@ -288,6 +300,12 @@ impl Node {
                 }
                 if pool.is_full() {
                     return Err(SubmitError::MempoolFull(pool.len()));
+                }
+                if pool.sender_is_full(&stx.tx.signer) {
+                    return Err(SubmitError::SenderQueueFull {
+                        sender: stx.tx.signer,
+                        limit: pool.per_sender(),
+                    });
                 }
                 let committed_nonce = accounts::load(&Overlay::new(&snapshot), &stx.tx.signer)
                     .map_err(|e| SubmitError::Internal(e.to_string()))?
@@ -451,7 +469,7 @@ impl Node {
 
     /// Seals and commits one block from the mempool. Blocking: call from a blocking
     /// thread.
-    pub fn produce_block(&self) -> Result<BlockHeader, StoreError> {
+    pub fn produce_block(&self) -> Result<SealedHeader, StoreError> {
         let started = std::time::Instant::now();
         let candidates = self
             .mempool
@@ -495,9 +513,9 @@ impl Node {
             tx_root: tx_root(&included),
             state_root: exec.state_root,
         };
-        let block = Block::seal(header.clone(), included, &self.key);
+        let block = Block::seal(header, included, &self.key);
         self.commit(&block, &exec, rejected, started)?;
-        Ok(header)
+        Ok(block.sealed_header())
     }
 
     /// Persists a block finalized by a validator set, with its execution (which the
@@ -560,7 +578,7 @@ impl Node {
         self.metrics.block_committed(block, started.elapsed());
         let _ = self.events.send(Event::Block {
             height: header.height,
-            hash: header.hash(),
+            hash: block.hash(),
             timestamp_ms: header.timestamp_ms,
             txs: block.txs.len(),
             state_root: header.state_root,

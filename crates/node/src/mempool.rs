@@ -3,6 +3,11 @@
 //! Admission requires each sender's transactions to arrive in nonce order with no
 //! gaps, so arrival order is also a valid execution order and the producer can take
 //! transactions first-in, first-out.
+//!
+//! One sender holds at most `per_sender` pending transactions, and what admission
+//! reads about a sender's queue ([`Mempool::pending_view`]) comes from running
+//! totals, so admitting a transaction costs the same however long its sender's
+//! queue is (admission runs under the node's mempool lock).
 
 use plinth_core::{Address, Hash};
 use plinth_ledger::{Amount, PendingView, SignedTx, TxError};
@@ -18,30 +23,48 @@ pub struct Entry {
     seq: u64,
 }
 
-/// The pool. Bounded by count; a full pool refuses new transactions.
+/// One sender's pending transactions by nonce, with the totals admission needs.
+#[derive(Default)]
+struct SenderQueue {
+    by_nonce: BTreeMap<u64, Hash>,
+    /// The sum of the entries' spend; a u128 never saturates, so removing an
+    /// entry subtracts exactly what adding it added.
+    spend: u128,
+}
+
+/// The pool. Bounded by count, overall and per sender; a full pool refuses new
+/// transactions.
 pub struct Mempool {
     entries: HashMap<Hash, Entry>,
-    by_sender: HashMap<Address, BTreeMap<u64, Hash>>,
+    by_sender: HashMap<Address, SenderQueue>,
     order: BTreeMap<u64, Hash>,
     next_seq: u64,
     capacity: usize,
+    per_sender: usize,
     /// Recently dropped transactions and why, for status queries (bounded).
     dropped: HashMap<Hash, TxError>,
     dropped_order: VecDeque<Hash>,
+    /// Entries `pending_view` stepped over (tests check it stays flat).
+    #[cfg(test)]
+    view_steps: std::cell::Cell<u64>,
 }
 
 const DROPPED_MEMORY: usize = 100_000;
 
 impl Mempool {
-    pub fn new(capacity: usize) -> Self {
+    /// A pool of at most `capacity` transactions, `per_sender` from any one sender.
+    pub fn new(capacity: usize, per_sender: usize) -> Self {
         Mempool {
             entries: HashMap::new(),
             by_sender: HashMap::new(),
             order: BTreeMap::new(),
             next_seq: 0,
             capacity,
+            per_sender,
             dropped: HashMap::new(),
             dropped_order: VecDeque::new(),
+            #[cfg(test)]
+            view_steps: std::cell::Cell::new(0),
         }
     }
 
@@ -57,6 +80,18 @@ impl Mempool {
         self.entries.len() >= self.capacity
     }
 
+    /// The most transactions one sender may have pending.
+    pub fn per_sender(&self) -> usize {
+        self.per_sender
+    }
+
+    /// Whether `sender` already has as many pending transactions as it may.
+    pub fn sender_is_full(&self, sender: &Address) -> bool {
+        self.by_sender
+            .get(sender)
+            .is_some_and(|q| q.by_nonce.len() >= self.per_sender)
+    }
+
     pub fn contains(&self, hash: &Hash) -> bool {
         self.entries.contains_key(hash)
     }
@@ -70,16 +105,26 @@ impl Mempool {
         self.dropped.get(hash)
     }
 
-    /// What `sender` has pending at or above its committed nonce.
+    /// What `sender` has pending at or above its committed nonce: the queue's
+    /// running totals, less any entries below that nonce (stale ones another
+    /// block overtook, dropped at its commit; normally none), so the cost does
+    /// not grow with the queue.
     pub fn pending_view(&self, sender: &Address, committed_nonce: u64) -> PendingView {
-        let mut view = PendingView::default();
-        if let Some(txs) = self.by_sender.get(sender) {
-            for hash in txs.range(committed_nonce..).map(|(_, h)| h) {
-                view.count += 1;
-                view.spend = view.spend.saturating_add(self.entries[hash].spend);
-            }
+        let Some(q) = self.by_sender.get(sender) else {
+            return PendingView::default();
+        };
+        let mut count = q.by_nonce.len() as u64;
+        let mut spend = q.spend;
+        for (_, hash) in q.by_nonce.range(..committed_nonce) {
+            #[cfg(test)]
+            self.view_steps.set(self.view_steps.get() + 1);
+            count -= 1;
+            spend -= u128::from(self.entries[hash].spend);
         }
-        view
+        PendingView {
+            count,
+            spend: u64::try_from(spend).unwrap_or(u64::MAX),
+        }
     }
 
     /// Adds a transaction that is already durable.
@@ -106,10 +151,16 @@ impl Mempool {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.order.insert(seq, hash);
-        self.by_sender
-            .entry(tx.tx.signer)
-            .or_default()
-            .insert(tx.tx.nonce, hash);
+        let queue = self.by_sender.entry(tx.tx.signer).or_default();
+        if let Some(old) = queue.by_nonce.insert(tx.tx.nonce, hash) {
+            // Admission never lets two transactions of a sender share a nonce;
+            // should one replace another all the same, the totals follow.
+            if let Some(e) = self.entries.remove(&old) {
+                queue.spend -= u128::from(e.spend);
+                self.order.remove(&e.seq);
+            }
+        }
+        queue.spend += u128::from(spend);
         self.entries.insert(
             hash,
             Entry {
@@ -147,9 +198,12 @@ impl Mempool {
         let entry = self.entries.remove(hash)?;
         self.order.remove(&entry.seq);
         let sender = entry.tx.tx.signer;
-        if let Some(txs) = self.by_sender.get_mut(&sender) {
-            txs.remove(&entry.tx.tx.nonce);
-            if txs.is_empty() {
+        if let Some(q) = self.by_sender.get_mut(&sender) {
+            if q.by_nonce.get(&entry.tx.tx.nonce) == Some(hash) {
+                q.by_nonce.remove(&entry.tx.tx.nonce);
+                q.spend -= u128::from(entry.spend);
+            }
+            if q.by_nonce.is_empty() {
                 self.by_sender.remove(&sender);
             }
         }
@@ -175,7 +229,12 @@ impl Mempool {
         let later: Vec<Hash> = self
             .by_sender
             .get(&sender)
-            .map(|txs| txs.range(entry.tx.tx.nonce..).map(|(_, h)| *h).collect())
+            .map(|q| {
+                q.by_nonce
+                    .range(entry.tx.tx.nonce..)
+                    .map(|(_, h)| *h)
+                    .collect()
+            })
             .unwrap_or_default();
         for h in later {
             if self.remove(&h).is_some() {
@@ -199,8 +258,9 @@ impl Mempool {
         let stale: Vec<(u64, Hash)> = self
             .by_sender
             .get(sender)
-            .map(|txs| {
-                txs.range(..committed_nonce)
+            .map(|q| {
+                q.by_nonce
+                    .range(..committed_nonce)
                     .map(|(n, h)| (*n, *h))
                     .collect()
             })
@@ -266,7 +326,7 @@ mod tests {
 
     #[test]
     fn batch_is_first_in_first_out_across_senders() {
-        let mut pool = Mempool::new(100);
+        let mut pool = Mempool::new(100, 100);
         assert!(pool.is_empty());
         let arrivals = vec![tx(0, 0), tx(1, 0), tx(0, 1), tx(2, 0), tx(1, 1), tx(0, 2)];
         for (i, t) in arrivals.iter().enumerate() {
@@ -303,7 +363,7 @@ mod tests {
 
     #[test]
     fn transactions_wait_for_durability_and_hold_their_senders_later_ones() {
-        let mut pool = Mempool::new(100);
+        let mut pool = Mempool::new(100, 100);
         let (a0, a1, b0) = (tx(0, 0), tx(0, 1), tx(1, 0));
         pool.insert_unsynced(a0.clone(), 1);
         pool.insert(a1.clone(), 1);
@@ -321,7 +381,7 @@ mod tests {
 
     #[test]
     fn stale_nonces_are_dropped_with_the_reason_and_later_ones_kept() {
-        let mut pool = Mempool::new(100);
+        let mut pool = Mempool::new(100, 100);
         let (a0, a1, a2, b0) = (tx(0, 0), tx(0, 1), tx(0, 2), tx(1, 0));
         for t in [&a0, &a1, &a2, &b0] {
             pool.insert(t.clone(), 1);
@@ -342,7 +402,7 @@ mod tests {
 
     #[test]
     fn pending_view_counts_nonces_from_the_committed_one_and_sums_spend() {
-        let mut pool = Mempool::new(100);
+        let mut pool = Mempool::new(100, 100);
         pool.insert(tx(0, 3), 100);
         pool.insert(tx(1, 0), 7);
         pool.insert(tx(0, 4), 200);
@@ -372,7 +432,7 @@ mod tests {
 
     #[test]
     fn remove_included_forgets_transactions_everywhere() {
-        let mut pool = Mempool::new(100);
+        let mut pool = Mempool::new(100, 100);
         let (a0, a1, b0) = (tx(0, 0), tx(0, 1), tx(1, 0));
         pool.insert(a0.clone(), 10);
         pool.insert(a1.clone(), 20);
@@ -399,7 +459,7 @@ mod tests {
 
     #[test]
     fn drop_rejected_drops_the_senders_later_transactions_with_reasons() {
-        let mut pool = Mempool::new(100);
+        let mut pool = Mempool::new(100, 100);
         let a: Vec<SignedTx> = (0..4).map(|n| tx(0, n)).collect();
         let b0 = tx(1, 0);
         pool.insert(a[0].clone(), 1);
@@ -453,7 +513,7 @@ mod tests {
 
     #[test]
     fn dropped_reasons_are_bounded() {
-        let mut pool = Mempool::new(1);
+        let mut pool = Mempool::new(1, 1);
         let h = |i: u64| {
             let mut b = [0u8; 32];
             b[..8].copy_from_slice(&i.to_le_bytes());
@@ -474,7 +534,7 @@ mod tests {
 
     #[test]
     fn capacity_bounds_the_pool() {
-        let mut pool = Mempool::new(2);
+        let mut pool = Mempool::new(2, 2);
         assert!(!pool.is_full());
         pool.insert(tx(0, 0), 1);
         assert!(!pool.is_full());
@@ -485,9 +545,65 @@ mod tests {
         pool.drop_rejected(&tx(1, 0).hash(), TxError::BadSignature);
         assert!(pool.is_empty());
 
-        let mut none = Mempool::new(0);
+        let mut none = Mempool::new(0, 0);
         assert!(none.is_full(), "a zero-capacity pool is always full");
         none.remove_included([]);
         assert!(none.is_full());
+    }
+
+    #[test]
+    fn a_sender_is_full_at_its_cap_and_others_are_not() {
+        let mut pool = Mempool::new(100, 3);
+        assert_eq!(pool.per_sender(), 3);
+        for n in 0..3 {
+            assert!(!pool.sender_is_full(&sender(0)));
+            pool.insert(tx(0, n), 1);
+        }
+        assert!(pool.sender_is_full(&sender(0)));
+        assert!(!pool.sender_is_full(&sender(1)));
+        // Room again once one commits.
+        pool.remove_included([tx(0, 0).hash()]);
+        assert!(!pool.sender_is_full(&sender(0)));
+    }
+
+    /// The view admission reads is kept as running totals: it steps over no
+    /// entry however long the queue, and stays exact through removals, drops
+    /// and stale entries (which it steps over, one each, until dropped).
+    #[test]
+    fn pending_view_does_not_walk_the_queue() {
+        let n = 2_000u64;
+        let mut pool = Mempool::new(10_000, 10_000);
+        for nonce in 0..n {
+            pool.insert(tx(0, nonce), nonce + 1);
+        }
+        let total: u64 = (1..=n).sum();
+        let v = pool.pending_view(&sender(0), 0);
+        assert_eq!((v.count, v.spend), (n, total));
+        for _ in 0..100 {
+            pool.pending_view(&sender(0), 0);
+        }
+        assert_eq!(pool.view_steps.get(), 0, "the view walked the queue");
+
+        // Included transactions leave the totals.
+        pool.remove_included([tx(0, 0).hash(), tx(0, 1).hash()]);
+        let v = pool.pending_view(&sender(0), 2);
+        assert_eq!((v.count, v.spend), (n - 2, total - 3));
+        assert_eq!(pool.view_steps.get(), 0);
+
+        // Two stale entries (another block used their nonces) are stepped over
+        // until dropped, then the view is flat again.
+        let v = pool.pending_view(&sender(0), 4);
+        assert_eq!((v.count, v.spend), (n - 4, total - 3 - 3 - 4));
+        assert_eq!(pool.view_steps.get(), 2);
+        pool.drop_stale(&sender(0), 4);
+        let v = pool.pending_view(&sender(0), 4);
+        assert_eq!((v.count, v.spend), (n - 4, total - 10));
+        assert_eq!(pool.view_steps.get(), 2);
+
+        // A rejection drops the rest of the queue, and the totals with it.
+        pool.drop_rejected(&tx(0, 10).hash(), TxError::BadSignature);
+        let v = pool.pending_view(&sender(0), 4);
+        assert_eq!((v.count, v.spend), (6, (5..=10).sum::<u64>()));
+        assert_eq!(pool.view_steps.get(), 2);
     }
 }

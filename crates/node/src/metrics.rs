@@ -34,6 +34,7 @@ pub fn error_code(e: &SubmitError) -> String {
             .unwrap_or_else(|| "rejected".into()),
         SubmitError::Duplicate(_) => "duplicate".into(),
         SubmitError::MempoolFull(_) => "mempool_full".into(),
+        SubmitError::SenderQueueFull { .. } => "sender_queue_full".into(),
         SubmitError::Internal(_) => "internal".into(),
     }
 }

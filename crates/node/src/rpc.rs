@@ -110,10 +110,16 @@ pub fn submit_error(e: &SubmitError) -> (StatusCode, ErrorDetail) {
         SubmitError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         SubmitError::Duplicate(_) => StatusCode::CONFLICT,
         SubmitError::MempoolFull(_) => StatusCode::SERVICE_UNAVAILABLE,
+        SubmitError::SenderQueueFull { .. } => StatusCode::TOO_MANY_REQUESTS,
         SubmitError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let detail = match e {
         SubmitError::Rejected(t) => tx_error_detail(t),
+        SubmitError::SenderQueueFull { sender, limit } => ErrorDetail {
+            code: error_code(e),
+            message: e.to_string(),
+            details: Some(serde_json::json!({"sender": sender.to_string(), "limit": limit})),
+        },
         other => ErrorDetail {
             code: error_code(other),
             message: other.to_string(),

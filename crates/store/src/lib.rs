@@ -24,12 +24,13 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 use plinth_core::{Address, Hash};
-use plinth_ledger::{Block, BlockHeader, Call, Execution, Genesis, Receipt};
+use plinth_ledger::{Block, Call, Execution, Genesis, Receipt, SealedHeader, TxError};
 use redb::{Database, ReadOnlyTable, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Mutex;
 
 mod mempool_log;
+pub mod replay;
 use mempool_log::MempoolLog;
 
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
@@ -201,12 +202,12 @@ impl ChainStore {
         Ok(())
     }
 
-    /// The latest block's header.
-    pub fn head(&self) -> Result<BlockHeader, StoreError> {
+    /// The latest block's header and seal (its `hash()` is the block's id).
+    pub fn head(&self) -> Result<SealedHeader, StoreError> {
         let r = self.db.begin_read()?;
         let blocks = r.open_table(BLOCKS)?;
         let (_, v) = blocks.last()?.ok_or(StoreError::Empty)?;
-        Ok(decode::<Block>("block", v.value())?.header)
+        Ok(decode::<Block>("block", v.value())?.sealed_header())
     }
 
     pub fn block(&self, height: u64) -> Result<Option<Block>, StoreError> {
@@ -333,6 +334,15 @@ fn write_block(
                 index: i as u32,
             };
             index.insert(hash.as_bytes().as_slice(), enc(&loc).as_slice())?;
+            // A transaction its signer did not sign (a proposer's forgery, refused
+            // with a receipt) stays out of the signer's history.
+            let forged = exec
+                .receipts
+                .get(i)
+                .is_some_and(|r| r.error == Some(TxError::BadSignature));
+            if forged {
+                continue;
+            }
             for addr in touched(tx) {
                 per_account.entry(addr).or_default().push((i as u32, hash));
             }

@@ -30,7 +30,7 @@ fn block_on(node: &Node, timestamp_ms: u64, txs: Vec<SignedTx>, proposer: usize)
         tx_root: tx_root(&txs),
         state_root: exec.state_root,
     };
-    Block::new(plinth_ledger::Block::seal(header, txs, &key))
+    Block::new(plinth_ledger::Block::seal(header, txs, &key)).unwrap()
 }
 
 fn open(dir: &std::path::Path) -> (Arc<Node>, Ledger) {
@@ -60,16 +60,17 @@ fn finalized_blocks_commit_once_by_height() {
     assert_eq!(node.store.head().unwrap().state_root, root);
 
     // Another block at height 1 is not the finalized chain this node holds.
-    let head = node.store.block(0).unwrap().unwrap().header;
+    let head = node.store.block(0).unwrap().unwrap().sealed_header();
     let other = {
         let key = validator_key(2);
         let header = BlockHeader {
             timestamp_ms: 11,
             proposer: Address(key.public()),
             parent: head.hash(),
+            tx_root: tx_root(&[]),
             ..one.header().clone()
         };
-        Block::new(plinth_ledger::Block::seal(header, Vec::new(), &key))
+        Block::new(plinth_ledger::Block::seal(header, Vec::new(), &key)).unwrap()
     };
     assert!(matches!(
         ledger.commit(&other),
@@ -84,7 +85,8 @@ fn finalized_blocks_commit_once_by_height() {
         bad.header,
         Vec::new(),
         &validator_key(3),
-    ));
+    ))
+    .unwrap();
     assert!(matches!(
         ledger.commit(&bad),
         Err(CommitError::Diverged { height: 2, .. })

@@ -156,3 +156,85 @@ fn restart_across_an_epoch_change() {
         });
     }
 }
+
+fn set_validators_raw(validators: Vec<Validator>, nonce: u64) -> Vec<u8> {
+    Transaction {
+        chain_id: "sim".into(),
+        signer: Address(user(admin()).public()),
+        nonce,
+        fee: 1,
+        call: Call::SetValidators { validators },
+    }
+    .sign(&user(admin()))
+    .encode()
+}
+
+/// Sets consensus could not start an epoch with (a key that is no curve point,
+/// a small-order key, no member, a member twice) are refused with a typed
+/// error, and the chain finalizes across the next validator-epoch boundaries
+/// with the set it has.
+#[test]
+fn sets_the_engine_cannot_run_are_refused_and_the_chain_goes_on() {
+    use plinth_ledger::TxError;
+    use plinth_node::SubmitError;
+    for seed in seeds() {
+        runner(seed).start(|context| async move {
+            let mut net = Net::start_with(context, 4, 4, Some(EPOCH_BLOCKS)).await;
+            let all = [0, 1, 2, 3];
+            net.wait_height(&all, 2).await;
+            let member = |i: usize| Validator {
+                address: addr(i),
+                name: format!("v{i}"),
+            };
+            let raw_key = |bytes: [u8; 32]| Validator {
+                address: Address(plinth_core::PublicKey(bytes)),
+                name: "bad".into(),
+            };
+            let mut not_a_point = [0u8; 32];
+            not_a_point[0] = 2;
+            let mut identity = [0u8; 32];
+            identity[0] = 1;
+            let cases: Vec<(Vec<Validator>, TxError)> = vec![
+                (
+                    vec![member(0), member(1), raw_key(not_a_point)],
+                    TxError::InvalidValidatorKey {
+                        address: raw_key(not_a_point).address.to_string(),
+                    },
+                ),
+                (
+                    vec![member(0), raw_key(identity)],
+                    TxError::InvalidValidatorKey {
+                        address: raw_key(identity).address.to_string(),
+                    },
+                ),
+                (Vec::new(), TxError::EmptyValidatorSet),
+                (
+                    vec![member(1), member(2), member(1)],
+                    TxError::DuplicateValidator {
+                        address: addr(1).to_string(),
+                    },
+                ),
+            ];
+            for (i, (set, expected)) in cases.into_iter().enumerate() {
+                let verdict = net
+                    .node(i % 4)
+                    .submit_blocking(vec![set_validators_raw(set, 0)], true);
+                match &verdict[0] {
+                    Err(SubmitError::Rejected(e)) => assert_eq!(e, &expected, "seed {seed}"),
+                    other => panic!("seed {seed}: expected {expected:?}, got {other:?}"),
+                }
+            }
+            // Two boundaries later the chain still finalizes, with its set.
+            let top = all.iter().map(|i| net.height(*i)).max().unwrap();
+            let past = (top / EPOCH_BLOCKS + 2) * EPOCH_BLOCKS + 2;
+            let reached = net
+                .wait_height_within(&all, past, Duration::from_secs(300))
+                .await;
+            assert!(reached, "seed {seed}: stopped before height {past}");
+            let proposers = proposers(&net, 0, past - EPOCH_BLOCKS..=past);
+            assert!(proposers.len() > 1, "seed {seed}");
+            net.assert_same_chain(&all);
+            net.crash_all().await;
+        });
+    }
+}

@@ -1,16 +1,19 @@
 //! A validator set in one deterministic runtime: real nodes (redb stores in
 //! temporary directories), commonware's simulated network between them.
 
+use commonware_codec::{varint::UInt, ReadExt as _, Write as _};
 use commonware_cryptography::ed25519;
 use commonware_p2p::simulated::{self, Link, Oracle};
-use commonware_p2p::Manager as _;
-use commonware_runtime::{deterministic, Clock as _, Handle, Quota, Supervisor as _};
+use commonware_p2p::{Manager as _, Message, Receiver};
+use commonware_runtime::{deterministic, Clock as _, Handle, IoBuf, Quota, Supervisor as _};
 use commonware_utils::{ordered::Set, probability, NZUsize, NZU32};
 use plinth_consensus::engine::{self, channel, consensus_key, consensus_signer, Channels};
 use plinth_consensus::{Ledger, LedgerConfig, Timeouts, ValidatorConfig};
 use plinth_core::{Address, Hash, Keypair};
 use plinth_ledger::{accounts, Call, Genesis, Overlay, Transaction};
 use plinth_node::{Node, NodeConfig};
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -101,6 +104,103 @@ pub struct Net {
     pub validators: Vec<Validator>,
     pub link: Link,
     restarts: u32,
+    /// The validator that forges blocks, if any (see [`Forge`]).
+    pub byzantine: Option<usize>,
+    /// What it forged so far.
+    pub forged: Forged,
+}
+
+/// Counts of the copies a byzantine validator's blocks were replaced with.
+#[derive(Debug, Clone, Default)]
+pub struct Forged {
+    /// Copies with a garbage seal.
+    pub seals: Arc<AtomicU64>,
+    /// Copies with one transaction's signature changed.
+    pub signatures: Arc<AtomicU64>,
+}
+
+impl Forged {
+    pub fn seals(&self) -> u64 {
+        self.seals.load(Ordering::SeqCst)
+    }
+
+    pub fn signatures(&self) -> u64 {
+        self.signatures.load(Ordering::SeqCst)
+    }
+}
+
+/// A byzantine leader that sends different bodies under one header: of each
+/// block the byzantine validator broadcasts, one honest validator (chosen by
+/// height) gets a copy with the same header and either a garbage seal or one
+/// transaction's signature replaced, alternately; the others get the block.
+/// Modelled at the victim's inbox (the message still comes from the leader's
+/// authenticated key), so the leader runs the ordinary engine.
+#[derive(Debug, Clone)]
+struct Forge {
+    leader: ed25519::PublicKey,
+    me: usize,
+    honest: Vec<usize>,
+    forged: Forged,
+}
+
+impl Forge {
+    fn apply(&self, message: IoBuf) -> IoBuf {
+        let mut rest = bytes::Bytes::copy_from_slice(message.as_ref());
+        let Ok(len) = UInt::<u64>::read(&mut rest) else {
+            return message;
+        };
+        if len.0 != rest.len() as u64 {
+            return message;
+        }
+        let Ok(mut block) = borsh::from_slice::<plinth_ledger::Block>(&rest) else {
+            return message;
+        };
+        let victim = self.honest[block.header.height as usize % self.honest.len()];
+        if victim != self.me {
+            return message;
+        }
+        let done = self.forged.seals() + self.forged.signatures();
+        if done % 2 == 1 && !block.txs.is_empty() {
+            // Signed by someone else: a well-formed signature, not the signer's.
+            let tx = &mut block.txs[0];
+            tx.signature = user(USERS - 1).sign(&tx.tx.signing_bytes());
+            self.forged.signatures.fetch_add(1, Ordering::SeqCst);
+        } else {
+            block.signature.0[7] ^= 0x5a;
+            self.forged.seals.fetch_add(1, Ordering::SeqCst);
+        }
+        let inner = plinth_core::encode(&block);
+        let mut out = Vec::with_capacity(inner.len() + 10);
+        UInt(inner.len() as u64).write(&mut out);
+        out.extend_from_slice(&inner);
+        IoBuf::from(out)
+    }
+}
+
+/// A validator's end of one channel: the simulated network's receiver, through
+/// a [`Forge`] on an honest validator's block channel when the net has a
+/// byzantine validator.
+#[derive(Debug)]
+pub struct Inbox {
+    inner: simulated::Receiver<ed25519::PublicKey>,
+    forge: Option<Forge>,
+}
+
+impl Receiver for Inbox {
+    type Error = simulated::Error;
+    type PublicKey = ed25519::PublicKey;
+
+    async fn recv(&mut self) -> Result<Message<ed25519::PublicKey>, simulated::Error> {
+        let (from, message) = self.inner.recv().await?;
+        match &self.forge {
+            Some(f) if from == f.leader => Ok((from, f.apply(message))),
+            _ => Ok((from, message)),
+        }
+    }
+
+    fn capacity(&self) -> NonZeroUsize {
+        self.inner.capacity()
+    }
 }
 
 pub fn ledger_config() -> LedgerConfig {
@@ -123,6 +223,25 @@ impl Net {
         n: usize,
         validators: usize,
         epoch_blocks: Option<u64>,
+    ) -> Net {
+        Self::start_full(context, n, validators, epoch_blocks, None).await
+    }
+
+    /// Starts `n` validators of which `byzantine` forges blocks (see [`Forge`]).
+    pub async fn start_byzantine(
+        context: deterministic::Context,
+        n: usize,
+        byzantine: usize,
+    ) -> Net {
+        Self::start_full(context, n, n, None, Some(byzantine)).await
+    }
+
+    async fn start_full(
+        context: deterministic::Context,
+        n: usize,
+        validators: usize,
+        epoch_blocks: Option<u64>,
+        byzantine: Option<usize>,
     ) -> Net {
         let genesis = genesis(validators, epoch_blocks);
         let (network, oracle) = simulated::Network::new(
@@ -158,6 +277,8 @@ impl Net {
                 success_rate: probability!(1.0),
             },
             restarts: 0,
+            byzantine,
+            forged: Forged::default(),
         };
         net.link_all().await;
         for i in 0..n {
@@ -205,7 +326,17 @@ impl Net {
             channel::BACKFILL,
             channel::TXS,
         ] {
-            regs.push(control.register(ch, quota).await.expect("register channel"));
+            let (sender, inner) = control.register(ch, quota).await.expect("register channel");
+            let forge = match self.byzantine {
+                Some(b) if b != i && ch == channel::BLOCKS => Some(Forge {
+                    leader: self.keys[b].clone(),
+                    me: i,
+                    honest: (0..self.keys.len()).filter(|v| *v != b).collect(),
+                    forged: self.forged.clone(),
+                }),
+                _ => None,
+            };
+            regs.push((sender, Inbox { inner, forge }));
         }
         let mut regs = regs.into_iter();
         let mut next = || regs.next().expect("six channels");
@@ -299,6 +430,38 @@ impl Net {
         while who.iter().any(|i| self.height(*i) < height) {
             self.context.sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Waits until every validator in `who` has finalized `height`, or `within`
+    /// has passed; whether they did.
+    pub async fn wait_height_within(&self, who: &[usize], height: u64, within: Duration) -> bool {
+        let deadline = self.context.current() + within;
+        while who.iter().any(|i| self.height(*i) < height) {
+            if self.context.current() >= deadline {
+                return false;
+            }
+            self.context.sleep(Duration::from_millis(50)).await;
+        }
+        true
+    }
+
+    /// Replays validator `i`'s stored chain as `plinth replay` does (the
+    /// validator must be crashed: the store is opened again).
+    pub async fn replay(
+        &self,
+        i: usize,
+    ) -> Result<plinth_store::replay::ReplayReport, plinth_store::replay::ReplayError> {
+        let path = self.dirs[i].path().join("chain.redb");
+        let store = loop {
+            match plinth_store::ChainStore::open(&path) {
+                Ok(store) => break store,
+                Err(e) => {
+                    tracing::debug!(error = %e, "store still held; retrying");
+                    self.context.sleep(Duration::from_millis(10)).await;
+                }
+            }
+        };
+        plinth_store::replay::replay(&store)
     }
 
     /// Waits until the transaction is in a finalized block on every validator in

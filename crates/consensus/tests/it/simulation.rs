@@ -199,3 +199,60 @@ fn follower_submission_reaches_the_validators_after_a_disconnect() {
         });
     }
 }
+
+/// A byzantine leader (validator 3) sends, of each block it proposes, one
+/// honest validator a copy under the same header with a garbage seal or with a
+/// transaction's signature replaced. A digest covers the whole block, so such a
+/// copy is another block nobody votes for, or no block at all: no honest
+/// validator stores it, every one keeps finalizing the one chain, and replaying
+/// each store (`plinth replay`) passes.
+#[test]
+fn a_leader_sending_different_bodies_under_one_header_stops_no_one() {
+    for seed in seeds() {
+        runner(seed).start(|context| async move {
+            let mut net = Net::start_byzantine(context, 4, 3).await;
+            let honest = [0, 1, 2];
+            let all = [0, 1, 2, 3];
+            // Transfers keep coming, so blocks have bodies to forge.
+            let mut ids = Vec::new();
+            for round in 0..12u64 {
+                for u in 0..4u8 {
+                    ids.push(submit(&net, u as usize % 3, transfer(u, u + 4, round, 10)));
+                }
+                net.context.sleep(Duration::from_millis(250)).await;
+            }
+            let target = net.height(0) + 10;
+            let reached = net
+                .wait_height_within(&honest, target, Duration::from_secs(300))
+                .await;
+            let heights: Vec<u64> = all.iter().map(|i| net.height(*i)).collect();
+            assert!(
+                reached,
+                "seed {seed}: an honest validator stopped (heights {heights:?}, target {target})"
+            );
+            for id in ids {
+                net.wait_tx(&all, id).await;
+            }
+            assert!(
+                net.forged.seals() > 0 && net.forged.signatures() > 0,
+                "seed {seed}: the leader forged {} seals and {} signatures",
+                net.forged.seals(),
+                net.forged.signatures()
+            );
+            let common = net.assert_same_chain(&all);
+            for v in all {
+                for u in 0..4u8 {
+                    assert_eq!(net.balance(v, u), USER_BALANCE - 12 * 11, "seed {seed}");
+                }
+            }
+            net.crash_all().await;
+            for v in all {
+                let report = net
+                    .replay(v)
+                    .await
+                    .unwrap_or_else(|e| panic!("seed {seed}: validator {v} does not replay: {e}"));
+                assert!(report.height >= common, "seed {seed}");
+            }
+        });
+    }
+}

@@ -67,7 +67,7 @@ fn a_sealed_block_applies_with_the_same_root() {
     // The next block builds on it.
     let mut c2 = c;
     c2.store = store;
-    c2.head = block.header.clone();
+    c2.head = block.sealed_header();
     let (next, _) = c2.seal(vec![tx(&user(0), 1, FEE, Call::Withdraw)]);
     let exec = apply_block(&c2.store, &c2.head, &next, SigCheck::Verify).unwrap();
     assert_eq!(exec.state_root, next.header.state_root);
@@ -84,8 +84,8 @@ fn the_genesis_block_is_the_parent_of_height_one() {
     assert_eq!(parent.header.height, 0);
     assert_eq!(parent.header.state_root, exec.state_root);
     let (c, block) = setup();
-    assert_eq!(c.head, parent.header);
-    assert!(apply_block(&store, &parent.header, &block, SigCheck::Verify).is_ok());
+    assert_eq!(c.head, parent.sealed_header());
+    assert!(apply_block(&store, &parent.sealed_header(), &block, SigCheck::Verify).is_ok());
     // Genesis on a non-empty store is refused.
     assert!(matches!(g.execute(&store), Err(LedgerError::Genesis(_))));
 }

@@ -14,7 +14,7 @@ use plinth_ledger::rewards::{self, ManifestEntry, ManifestHeader, OracleSet, Rew
 use plinth_ledger::state::MemStore;
 use plinth_ledger::{
     execute, staking, Block, BlockContext, BlockHeader, Call, Execution, Genesis, Overlay, Receipt,
-    SigCheck, SignedTx, StakeTarget, Store, Transaction, TxError,
+    SealedHeader, SigCheck, SignedTx, StakeTarget, Store, Transaction, TxError,
 };
 
 pub const CHAIN_ID: &str = "plinth-test";
@@ -289,8 +289,8 @@ pub fn lookalike_chain() -> Hash {
 pub struct Chain {
     pub genesis: Genesis,
     pub store: MemStore,
-    /// The header of the head block (the genesis block at first).
-    pub head: BlockHeader,
+    /// The header and seal of the head block (the genesis block at first).
+    pub head: SealedHeader,
     pub validator: Keypair,
     /// Every produced block, in order.
     pub blocks: Vec<Block>,
@@ -307,7 +307,7 @@ impl Chain {
         let mut store = MemStore::new();
         let exec = genesis.execute(&store).unwrap();
         store.commit(&exec);
-        let head = genesis.block(exec.state_root).header;
+        let head = genesis.block(exec.state_root).sealed_header();
         CHAIN.with(|c| c.set(genesis.chain()));
         Chain {
             genesis,
@@ -368,7 +368,7 @@ impl Chain {
         assert_eq!(exec.receipts.len(), block.txs.len());
         self.store.commit(&exec);
         assert_eq!(self.store.version().unwrap(), Some(block.header.height));
-        self.head = block.header.clone();
+        self.head = block.sealed_header();
         self.blocks.push(block);
         exec.receipts
     }

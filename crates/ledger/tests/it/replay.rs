@@ -245,14 +245,14 @@ fn random_blocks_replay_to_the_same_roots() {
     let genesis_exec = a.genesis.execute(&b).unwrap();
     b.commit(&genesis_exec);
     assert_eq!(genesis_exec.state_root, roots[0]);
-    let mut parent = a.genesis.block(genesis_exec.state_root).header;
+    let mut parent = a.genesis.block(genesis_exec.state_root).sealed_header();
     for (i, block) in a.blocks.iter().enumerate() {
         let exec = apply_block(&b, &parent, block, SigCheck::Verify)
             .unwrap_or_else(|e| panic!("block {} failed to apply: {e}", i + 1));
         assert_eq!(exec.state_root, roots[i + 1], "root of block {}", i + 1);
         assert_eq!(exec.receipts, receipts[i], "receipts of block {}", i + 1);
         b.commit(&exec);
-        parent = block.header.clone();
+        parent = block.sealed_header();
     }
     assert_eq!(parent.state_root, a.root());
     assert_eq!(b.scan(b""), a.store.scan(b""), "final state differs");
@@ -265,7 +265,7 @@ fn random_blocks_replay_to_the_same_roots() {
         .expect("some forged transaction");
     let mut t = MemStore::new();
     t.commit(&a.genesis.execute(&t).unwrap());
-    let mut parent = a.genesis.block(roots[0]).header;
+    let mut parent = a.genesis.block(roots[0]).sealed_header();
     let mut diverged = None;
     for (i, block) in a.blocks.iter().enumerate() {
         match apply_block(&t, &parent, block, SigCheck::Trusted) {
@@ -276,7 +276,7 @@ fn random_blocks_replay_to_the_same_roots() {
             }
             Err(e) => panic!("unexpected error {e}"),
         }
-        parent = block.header.clone();
+        parent = block.sealed_header();
     }
     let diverged = diverged.expect("trusting forged signatures must change the state");
     assert!(diverged >= first_forged);

@@ -1329,12 +1329,12 @@ fn a_deal_lifecycle_replays_to_the_same_roots() {
     let mut b = MemStore::new();
     let genesis = a.genesis.execute(&b).unwrap();
     b.commit(&genesis);
-    let mut parent = a.genesis.block(genesis.state_root).header;
+    let mut parent = a.genesis.block(genesis.state_root).sealed_header();
     for block in &a.blocks {
         let exec = apply_block(&b, &parent, block, SigCheck::Verify).unwrap();
         assert_eq!(exec.state_root, block.header.state_root);
         b.commit(&exec);
-        parent = block.header.clone();
+        parent = block.sealed_header();
     }
     assert_eq!(parent.state_root, a.root());
     assert_eq!(b.scan(b""), a.store.scan(b""));

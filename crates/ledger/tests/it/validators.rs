@@ -91,17 +91,14 @@ fn only_the_admin_changes_the_set_and_only_to_a_valid_one() {
             admin: Some(addr(&admin()).to_string()),
         },
     );
+    c.reject(c.tx(&admin(), set(vec![])), TxError::EmptyValidatorSet);
+    let twice = vec![member(&a, "a"), member(&a, "again")];
     c.reject(
-        c.tx(&admin(), set(vec![])),
-        TxError::BadValidatorSet {
-            reason: "the validator set cannot be empty".into(),
+        c.tx(&admin(), set(twice)),
+        TxError::DuplicateValidator {
+            address: addr(&a).to_string(),
         },
     );
-    let twice = vec![member(&a, "a"), member(&a, "again")];
-    assert!(matches!(
-        c.one(c.tx(&admin(), set(twice))).error,
-        Some(TxError::BadValidatorSet { .. })
-    ));
     // A later change in the same epoch (epoch 1: heights 5..=9) replaces an
     // earlier one.
     c.advance_to(EPOCH_BLOCKS - 1);
@@ -141,4 +138,64 @@ fn genesis_hash_of_a_file_without_the_section_is_unchanged_by_it() {
     assert_ne!(with.hash(), g.hash());
     with.validator_set.as_mut().unwrap().epoch_blocks = 1;
     assert!(with.validate().is_err());
+}
+
+/// Keys consensus cannot use are refused with a typed error, so no set in state
+/// can stop the chain at the next epoch boundary: bytes that are no curve point,
+/// small-order points (no strict signature verifies under them), a
+/// non-canonical encoding, too many members, a bad name.
+#[test]
+fn sets_consensus_cannot_run_are_refused() {
+    let mut c = chain();
+    let good = member(&new_validator(0), "a");
+    let with = |bad: Validator| set(vec![good.clone(), bad]);
+    let raw = |bytes: [u8; 32]| Validator {
+        address: plinth_core::Address(plinth_core::PublicKey(bytes)),
+        name: "x".into(),
+    };
+    // y = 2 is not the y of any curve point.
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    // The identity (order 1) and [0; 32] (order 4) are small-order points.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    // y = p + 1 encodes the identity again, non-canonically.
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xee;
+    non_canonical[31] = 0x7f;
+    for bytes in [not_a_point, identity, [0; 32], non_canonical] {
+        assert!(!plinth_core::PublicKey(bytes).is_valid_point());
+        let bad = raw(bytes);
+        c.reject(
+            c.tx(&admin(), with(bad.clone())),
+            TxError::InvalidValidatorKey {
+                address: bad.address.to_string(),
+            },
+        );
+    }
+    let too_many: Vec<Validator> = (0..=validators::MAX_VALIDATORS as u32)
+        .map(|i| {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&i.to_le_bytes());
+            member(&Keypair::from_seed(seed), "m")
+        })
+        .collect();
+    c.reject(
+        c.tx(&admin(), set(too_many)),
+        TxError::TooManyValidators {
+            count: validators::MAX_VALIDATORS as u64 + 1,
+            limit: validators::MAX_VALIDATORS as u64,
+        },
+    );
+    let unnamed = member(&new_validator(1), "");
+    c.reject(
+        c.tx(&admin(), with(unnamed.clone())),
+        TxError::BadValidatorName {
+            address: unnamed.address.to_string(),
+        },
+    );
+    // Nothing was scheduled; a good set still is.
+    let record = validators::load(&Overlay::new(&c.store)).unwrap().unwrap();
+    assert_eq!(record.pending, None);
+    c.ok(c.tx(&admin(), set(vec![good])));
 }

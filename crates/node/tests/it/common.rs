@@ -5,7 +5,7 @@
 
 use plinth_core::{Address, DeviceId, Keypair};
 use plinth_ledger::accounts::{self, Account};
-use plinth_ledger::{devices, BlockHeader, Call, Genesis, Overlay, SignedTx, Transaction};
+use plinth_ledger::{devices, Call, Genesis, Overlay, SealedHeader, SignedTx, Transaction};
 use plinth_node::{Node, NodeConfig};
 use std::path::Path;
 use std::sync::Arc;
@@ -114,7 +114,7 @@ pub fn open(dir: &Path) -> Arc<Node> {
 }
 
 /// Produces a block on a blocking thread, as the producer loop does.
-pub async fn produce(node: &Arc<Node>) -> BlockHeader {
+pub async fn produce(node: &Arc<Node>) -> SealedHeader {
     let node = node.clone();
     tokio::task::spawn_blocking(move || node.produce_block())
         .await

@@ -4,6 +4,7 @@
 mod api;
 mod common;
 mod explorer;
+mod hostile;
 mod produce;
 mod restart;
 mod submit;

@@ -21,7 +21,7 @@ fn a_new_store_holds_the_genesis_block_and_state() {
     assert_eq!(head.proposer, addr(&validator_key()));
 
     let genesis_block = c.store.block(0).unwrap().expect("genesis block");
-    assert_eq!(genesis_block.header, head);
+    assert_eq!(genesis_block.sealed_header(), head);
     assert!(genesis_block.txs.is_empty());
     assert_eq!(c.store.block_height(&head.hash()).unwrap(), Some(0));
     assert_eq!(c.store.receipts(0).unwrap(), Some(vec![]));
@@ -64,7 +64,7 @@ fn check(c: &Chain, e: &Expect) {
     let v = addr(&validator_key());
     let last = e.blocks.last().unwrap();
     let head = c.head();
-    assert_eq!(head, last.header);
+    assert_eq!(head, last.sealed_header());
     assert_eq!(head.height, e.blocks.len() as u64);
 
     for block in &e.blocks {
@@ -153,7 +153,7 @@ fn committed_blocks_are_indexed_and_survive_a_reopen() {
     assert!(r4[0].is_ok());
     assert_eq!(b4.header.height, 4);
     assert_eq!(b4.header.parent, e.blocks[2].hash());
-    assert_eq!(c.head(), b4.header);
+    assert_eq!(c.head(), b4.sealed_header());
 }
 
 #[test]

@@ -8,7 +8,7 @@ use plinth_ledger::accounts::{self, Account};
 use plinth_ledger::block::tx_root;
 use plinth_ledger::{
     execute, Block, BlockContext, BlockHeader, Call, Execution, Genesis, Overlay, Receipt,
-    SigCheck, SignedTx, Transaction,
+    SealedHeader, SigCheck, SignedTx, Transaction,
 };
 use plinth_store::ChainStore;
 use std::path::PathBuf;
@@ -130,7 +130,7 @@ impl Chain {
         }
     }
 
-    pub fn head(&self) -> BlockHeader {
+    pub fn head(&self) -> SealedHeader {
         self.store.head().unwrap()
     }
 

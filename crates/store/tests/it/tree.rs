@@ -175,7 +175,7 @@ fn a_replay_of_the_stored_blocks_gives_identical_roots() {
     let genesis_block = c.store.block(0).unwrap().unwrap();
     assert_eq!(exec.state_root, genesis_block.header.state_root);
     mem.commit(&exec);
-    let mut parent = genesis_block.header;
+    let mut parent = genesis_block.sealed_header();
     for h in 1..=BLOCKS {
         let block = c.store.block(h).unwrap().expect("stored block");
         let exec = apply_block(&mem, &parent, &block, SigCheck::Verify)
@@ -187,10 +187,16 @@ fn a_replay_of_the_stored_blocks_gives_identical_roots() {
             "receipts at {h}"
         );
         mem.commit(&exec);
-        parent = block.header;
+        parent = block.sealed_header();
     }
     assert_eq!(parent, head);
     assert_eq!(mem.version().unwrap(), Some(BLOCKS));
+    // `plinth replay` does the same and agrees.
+    let report = plinth_store::replay::replay(&c.store).unwrap();
+    assert_eq!(
+        (report.height, report.state_root),
+        (BLOCKS, head.state_root)
+    );
     assert_eq!(tree::root(&mem, BLOCKS).unwrap(), head.state_root);
 
     // Same state, entry for entry.
