@@ -261,6 +261,8 @@ pub fn epoch(b: EpochBench) -> Result<()> {
         };
         reports.push(SignedReport {
             report: Report {
+                // Scoring alone: no chain checks it.
+                chain: plinth_core::Hash::ZERO,
                 device: id,
                 network: "bench".into(),
                 epoch: 0,
@@ -286,7 +288,7 @@ pub fn epoch(b: EpochBench) -> Result<()> {
     ];
     let rss_before = peak_rss_mib().unwrap_or(0.0);
     let spec = EpochSpec {
-        chain_id: "bench",
+        chain: plinth_core::Hash::ZERO,
         network: "bench",
         family: &family_impl,
         window: plinth_proofs::EpochWindow {
@@ -370,6 +372,7 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
     let mut config = NodeConfig::new(dir.join("node"), Duration::from_millis(100));
     config.max_block_txs = 20_000;
     config.mempool_capacity = b.devices + 1;
+    let chain = genesis.chain();
     let node = Node::open(genesis, validator, config)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(node.clone().run_producer(stop_rx.clone()));
@@ -396,7 +399,7 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
                 .to_cell(h3o::Resolution::Twelve),
             );
             let msg = plinth_ledger::devices::registration_message(
-                "bench",
+                &chain,
                 &owner_addr,
                 &id,
                 "weather",
@@ -469,6 +472,7 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
                     break 'outer;
                 }
                 let r = Report {
+                    chain: oracle.chain,
                     device: DeviceId(k.public()),
                     network: "weather".into(),
                     epoch: 0,

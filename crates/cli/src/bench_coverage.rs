@@ -108,6 +108,7 @@ pub fn run(b: CoverageBench) -> Result<()> {
         .collect();
     let report = |device: DeviceId, t: u64, body: ReportBody| SignedReport {
         report: Report {
+            chain: plinth_core::Hash::ZERO,
             device,
             network: "bench".into(),
             epoch: 0,
@@ -212,7 +213,7 @@ pub fn run(b: CoverageBench) -> Result<()> {
         ),
     ];
     let spec = EpochSpec {
-        chain_id: "bench",
+        chain: plinth_core::Hash::ZERO,
         network: "bench",
         family: &family,
         window,

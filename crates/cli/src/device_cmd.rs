@@ -33,6 +33,8 @@ pub fn run(
         .get(&format!("/v1/devices/{id}"))
         .with_context(|| format!("device {id} is not registered (see `plinth device register`)"))?;
     let net = network_info(ctx, &view.network)?;
+    // Reports name the chain: its identity from the node's genesis hash.
+    let chain = plinth_core::chain_identity(&ctx.client().status()?.genesis_hash);
     let work = match net["family"].as_str().unwrap_or_default() {
         "uptime" => Work::Uptime,
         "sensor" => {
@@ -74,7 +76,7 @@ pub fn run(
     );
     let stop = AtomicBool::new(false);
     plinth_device::agent::run(
-        DeviceKey::new(key, &view.network),
+        DeviceKey::new(key, &view.network, chain),
         &OracleClient::new(oracle),
         &AgentConfig { interval, work },
         &stop,
@@ -120,6 +122,7 @@ pub fn fleet(
         center: (52.52, 13.405),
         spread_deg: 0.03,
         seed,
+        chain: plinth_core::chain_identity(&ctx.client().status()?.genesis_hash),
     };
     let how = FleetRun {
         node: ctx.node.clone(),

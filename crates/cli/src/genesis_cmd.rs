@@ -67,6 +67,10 @@ initial_per_epoch = 1_000_000_000
 halving_interval_epochs = 100_000
 # …but never less than 100 PLN per epoch.
 tail_per_epoch = 100_000_000
+# A manifest is accepted at most this many epochs after its epoch; what an epoch
+# did not mint by then is never minted (no backlog for a leaked oracle key). The
+# oracle closes every epoch, with an empty manifest when it paid nothing.
+manifest_max_age_epochs = 16
 "#
     );
     let members: Vec<String> = oracles.iter().map(|a| format!("\"{a}\"")).collect();
@@ -170,6 +174,11 @@ usage_bps = 5000
 challenge_items = 8
 # How long an agent has to answer a challenge.
 answer_timeout_ms = 5000
+# Work is paid only for deals at or above this price (credits per started MiB and
+# epoch), and no provider is paid more in an epoch than the token value of what
+# its deals paid: opening deals with one's own provider costs at least what it
+# earns.
+work_floor_price_per_mib_epoch = 5
 "#
     );
     s

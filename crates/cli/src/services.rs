@@ -131,6 +131,8 @@ pub async fn start(
             center: (52.52, 13.405),
             spread_deg: 0.03,
             seed: 7,
+            // The chain the oracle read (and checked) from the node.
+            chain: oracle.chain,
         };
         let how = FleetRun {
             node: node_url.to_string(),
@@ -289,6 +291,8 @@ fn start_storage_providers(
     owner_name: &str,
 ) -> Result<Vec<StorageProvider>> {
     let client = Client::new(node_url);
+    // Receipts name the chain: its identity from the node's genesis hash.
+    let chain = plinth_core::chain_identity(&client.status()?.genesis_hash);
     let networks: Vec<serde_json::Value> = client.get("/v1/networks")?;
     let Some(network) = networks
         .iter()
@@ -324,7 +328,10 @@ fn start_storage_providers(
             deals: Some(Arc::new(crate::storage_cmd::NodeDealSource::new(
                 node_url, device,
             ))),
-            receipt_key: Some(key.clone()),
+            receipt_key: Some(plinth_storage::agent::ReceiptKey {
+                key: key.clone(),
+                chain,
+            }),
         })
         .with_context(|| format!("opening storage provider {i} in {}", home.display()))?;
         // The same port as last time keeps the ledger's offer (and open deals) valid.
@@ -464,7 +471,8 @@ fn open_demo_deals(
         let agent = plinth_storage::client::StorageClient::new(&p.endpoint());
         agent.open_deal(&d.id, c)?;
         agent.upload(&d.id, c, path)?;
-        let receipt = agent.receipt(&d.id, &c.manifest, &p.device)?;
+        let chain = plinth_core::chain_identity(&status.genesis_hash);
+        let receipt = agent.receipt(&chain, &d.id, &c.manifest, &p.device)?;
         activations.push(Call::ActivateDeal {
             deal: d.id,
             receipt,
@@ -510,7 +518,7 @@ fn register_storage_providers(
                 .to_cell(h3o::Resolution::Twelve),
         );
         let msg = plinth_ledger::devices::registration_message(
-            &status.chain_id,
+            &plinth_core::chain_identity(&status.genesis_hash),
             &signer,
             &p.device,
             network,

@@ -22,7 +22,9 @@ use plinth_ledger::storage::{self as ledger_storage, Deal, DealStatus, StorageOf
 use plinth_ledger::{Call, Transaction};
 use plinth_node::api::{AccountView, CreditsView, DeviceView, StatusView, TxView};
 use plinth_node::storage_api::OfferView;
-use plinth_storage::agent::{Agent, AgentConfig, Behaviour, DealInfo, DealSource, DealSourceError};
+use plinth_storage::agent::{
+    Agent, AgentConfig, Behaviour, DealInfo, DealSource, DealSourceError, ReceiptKey,
+};
 use plinth_storage::client::{commit_file, ClientError, StorageClient};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -175,6 +177,12 @@ pub fn agent(ctx: &Ctx, opts: AgentOpts) -> Result<()> {
     let key = DeviceKeyFile::load(&opts.key)?;
     let device = DeviceId(key.public());
     let client = ctx.client();
+    // Receipts name the chain (its identity from the node's genesis hash), so the
+    // agent needs it before it can sign one.
+    let chain = client
+        .status()
+        .map(|s| plinth_core::chain_identity(&s.genesis_hash))
+        .context("reading the chain's identity from the node (receipts name it)")?;
     // The agent can serve without the node, but then it opens no deal: say so now.
     match client.get::<DeviceView>(&format!("/v1/devices/{device}")) {
         Ok(view) => {
@@ -214,7 +222,10 @@ pub fn agent(ctx: &Ctx, opts: AgentOpts) -> Result<()> {
         capacity: opts.capacity,
         behaviour: opts.behaviour,
         deals: Some(Arc::new(NodeDealSource::new(&ctx.node, device))),
-        receipt_key: Some(key.clone()),
+        receipt_key: Some(ReceiptKey {
+            key: key.clone(),
+            chain,
+        }),
     })
     .with_context(|| format!("opening the agent's data in {}", opts.data_dir.display()))?;
     crate::runtime()?.block_on(async move {
@@ -458,13 +469,16 @@ pub fn put(ctx: &Ctx, opts: &PutOpts) -> Result<()> {
     }
     // The provider's receipt activates the deal from the next epoch.
     let (deal, tx) = if deal.status == DealStatus::Pending {
-        let receipt = agent.receipt(&deal.id, &m, &deal.provider).map_err(|e| {
-            anyhow::anyhow!("the provider gave no receipt for deal {}: {e}", deal.id)
-        })?;
+        let status = client.status()?;
+        let chain = plinth_core::chain_identity(&status.genesis_hash);
+        let receipt = agent
+            .receipt(&chain, &deal.id, &m, &deal.provider)
+            .map_err(|e| {
+                anyhow::anyhow!("the provider gave no receipt for deal {}: {e}", deal.id)
+            })?;
         let Some(from) = &opts.from else {
             bail!("deal {} is pending: pass --from to activate it", deal.id);
         };
-        let status = client.status()?;
         let (_, _, view) = submit_and_wait(
             ctx,
             &status,

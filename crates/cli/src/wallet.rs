@@ -335,7 +335,7 @@ pub fn device_register(
     let device = DeviceId(device_key.public());
     send(ctx, opts, |s| {
         let msg = plinth_ledger::devices::registration_message(
-            &s.chain_id,
+            &plinth_core::chain_identity(&s.genesis_hash),
             &owner,
             &device,
             network,

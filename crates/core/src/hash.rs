@@ -79,6 +79,14 @@ impl<'de> Deserialize<'de> for Hash {
     }
 }
 
+/// A chain's identity: what every message signed for one chain names (device
+/// reports, storage receipts, oracle-signed manifests, prices and settlements), so
+/// that it is worth nothing on any other. Derived from the hash of the chain's
+/// genesis, not its free-form `chain_id` string, which two chains can share.
+pub fn chain_identity(genesis_hash: &Hash) -> Hash {
+    Hash::tagged("plinth/chain", genesis_hash.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

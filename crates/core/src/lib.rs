@@ -13,5 +13,5 @@ pub mod merkle;
 
 pub use address::{Address, AddressError, DeviceId};
 pub use codec::{decode, encode, CodecError};
-pub use hash::Hash;
+pub use hash::{chain_identity, Hash};
 pub use keys::{verify_batch, verify_each, KeyError, Keypair, PublicKey, Signature};

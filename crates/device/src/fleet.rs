@@ -111,6 +111,8 @@ pub struct FleetConfig {
     /// Half the side of the square the devices are spread over, in degrees.
     pub spread_deg: f64,
     pub seed: u64,
+    /// The chain the fleet reports for ([`crate::chain_of_node`]).
+    pub chain: plinth_core::Hash,
 }
 
 /// Coverage hotspots are spread over at least this half-side, degrees
@@ -246,7 +248,7 @@ pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
         let mut ghost = [0u8; 32];
         rng.fill(&mut ghost);
         out.push(SimDevice {
-            device: DeviceKey::new(Keypair::from_seed(seed), &net.name),
+            device: DeviceKey::new(Keypair::from_seed(seed), &net.name, cfg.chain),
             strategy,
             family: net.family.clone(),
             unit: net.unit.clone(),
@@ -284,7 +286,7 @@ pub fn registrations(
             let owner = Address(owners[o].public());
             let id = d.id();
             let msg = plinth_ledger::devices::registration_message(
-                chain_id,
+                &d.device.chain,
                 &owner,
                 &id,
                 &d.device.network,
@@ -749,6 +751,17 @@ pub fn run(
     let node = how.node.trim_end_matches('/');
     let status = get_json(&agent, &format!("{node}/v1/status"))?.context("node status")?;
     let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();
+    let chain = status["genesis_hash"]
+        .as_str()
+        .and_then(|h| h.parse().ok())
+        .map(|h| plinth_core::chain_identity(&h))
+        .context("the node's status names no genesis hash")?;
+    if chain != cfg.chain {
+        return Err(anyhow!(
+            "the fleet was built for chain {}, but the node serves chain {chain}",
+            cfg.chain
+        ));
+    }
     let fee = status["min_fee"].as_u64().unwrap_or(0);
     let mut devices = build(cfg);
 
@@ -912,6 +925,7 @@ mod tests {
             center: (52.52, 13.405),
             spread_deg: 0.03,
             seed: 3,
+            chain: plinth_core::Hash::ZERO,
         }
     }
 

@@ -8,7 +8,7 @@ pub mod fleet;
 pub mod radio;
 
 use anyhow::{anyhow, Context, Result};
-use plinth_core::{DeviceId, Keypair};
+use plinth_core::{DeviceId, Hash, Keypair};
 use plinth_proofs::{BeaconRound, Report, ReportBody, SignedReport};
 use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,6 +18,26 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+/// The identity of the chain a node serves ([`plinth_core::chain_identity`] of the
+/// genesis hash in its `GET /v1/status`): what reports, receipts and oracle
+/// messages for that chain name.
+pub fn chain_of_node(node: &str) -> Result<Hash> {
+    #[derive(Deserialize)]
+    struct Status {
+        genesis_hash: Hash,
+    }
+    let url = format!("{}/v1/status", node.trim_end_matches('/'));
+    let status: Status = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .get(&url)
+        .call()
+        .map_err(|e| anyhow!("node {node}: {e}"))?
+        .into_json()
+        .context("reading the node's status")?;
+    Ok(plinth_core::chain_identity(&status.genesis_hash))
 }
 
 /// The oracle's epoch arithmetic, read from its status.
@@ -37,14 +57,18 @@ impl EpochClock {
 pub struct DeviceKey {
     pub key: Keypair,
     pub network: String,
+    /// The chain its reports are for ([`plinth_core::chain_identity`], from the
+    /// node's genesis hash: see [`chain_of_node`]).
+    pub chain: Hash,
     last_seq: u64,
 }
 
 impl DeviceKey {
-    pub fn new(key: Keypair, network: &str) -> Self {
+    pub fn new(key: Keypair, network: &str, chain: Hash) -> Self {
         DeviceKey {
             key,
             network: network.to_string(),
+            chain,
             last_seq: 0,
         }
     }
@@ -58,6 +82,7 @@ impl DeviceKey {
     pub fn report(&mut self, clock: &EpochClock, ts: u64, body: ReportBody) -> SignedReport {
         self.last_seq = (self.last_seq + 1).max(ts);
         Report {
+            chain: self.chain,
             device: self.id(),
             network: self.network.clone(),
             epoch: clock.epoch_of(ts),

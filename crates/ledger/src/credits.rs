@@ -71,7 +71,8 @@ impl CreditParams {
 /// The token's price as the oracle set signs it.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct PricePoint {
-    pub chain_id: String,
+    /// The chain's identity ([`plinth_core::chain_identity`]).
+    pub chain: plinth_core::Hash,
     /// Micro-USD per whole token (1_250_000 = $1.25).
     pub micro_usd_per_token: u64,
     /// When the oracles observed the price, milliseconds since the Unix epoch.
@@ -191,7 +192,7 @@ pub(crate) fn post_price<S: Store>(
     point: &PricePoint,
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
-    check_envelope(params, &point.chain_id, signatures)?;
+    check_envelope(params, &point.chain, signatures)?;
     if point.micro_usd_per_token == 0 {
         return Err(TxError::ZeroAmount.into());
     }

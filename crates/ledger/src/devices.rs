@@ -8,7 +8,7 @@ use crate::keys;
 use crate::params::Network;
 use crate::state::{Overlay, Store};
 use borsh::{BorshDeserialize, BorshSerialize};
-use plinth_core::{Address, DeviceId, Signature};
+use plinth_core::{Address, DeviceId, Hash, Signature};
 use serde::{Deserialize, Serialize};
 
 #[derive(
@@ -32,16 +32,18 @@ pub struct Device {
     pub registered_height: u64,
 }
 
-/// What the device key signs to prove that the owner holds it.
+/// What the device key signs to prove that the owner holds it, naming the chain's
+/// identity ([`plinth_core::chain_identity`]) so the signature registers the
+/// device on this chain only.
 pub fn registration_message(
-    chain_id: &str,
+    chain: &Hash,
     owner: &Address,
     device: &DeviceId,
     network: &str,
     location: u64,
 ) -> Vec<u8> {
-    let mut out = b"plinth/device-register/v1".to_vec();
-    borsh::to_writer(&mut out, &(chain_id, owner, device, network, location)).expect("vec write");
+    let mut out = b"plinth/device-register/v2".to_vec();
+    borsh::to_writer(&mut out, &(chain, owner, device, network, location)).expect("vec write");
     out
 }
 
@@ -91,7 +93,7 @@ pub(crate) fn owned_active<S: Store>(
 #[allow(clippy::too_many_arguments)]
 pub fn register<S: Store>(
     state: &mut Overlay<'_, S>,
-    chain_id: &str,
+    chain: &Hash,
     height: u64,
     owner: &Address,
     id: &DeviceId,
@@ -112,7 +114,7 @@ pub fn register<S: Store>(
         }
         .into());
     }
-    let msg = registration_message(chain_id, owner, id, network, location);
+    let msg = registration_message(chain, owner, id, network, location);
     id.key()
         .verify(&msg, device_signature)
         .map_err(|_| TxError::BadDeviceSignature)?;

@@ -29,6 +29,20 @@ pub struct Emission {
     pub halving_interval_epochs: u64,
     /// The floor the emission never drops below.
     pub tail_per_epoch: Amount,
+    /// How many epochs after its end an epoch's reward manifest is still accepted.
+    /// An older one is refused ([`crate::TxError::ManifestTooOld`]): what an epoch
+    /// did not mint in time is never minted, so a leaked oracle key finds no
+    /// backlog of unminted epochs to mint for itself. Left out of the serialised
+    /// genesis when it is the default, so older genesis files keep their hash.
+    #[serde(skip_serializing_if = "is_default_max_age")]
+    pub manifest_max_age_epochs: u64,
+}
+
+/// The default of [`Emission::manifest_max_age_epochs`].
+pub const DEFAULT_MANIFEST_MAX_AGE_EPOCHS: u64 = 16;
+
+fn is_default_max_age(v: &u64) -> bool {
+    *v == DEFAULT_MANIFEST_MAX_AGE_EPOCHS
 }
 
 impl Default for Emission {
@@ -38,6 +52,7 @@ impl Default for Emission {
             initial_per_epoch: 0,
             halving_interval_epochs: 0,
             tail_per_epoch: 0,
+            manifest_max_age_epochs: DEFAULT_MANIFEST_MAX_AGE_EPOCHS,
         }
     }
 }
@@ -68,6 +83,12 @@ impl Emission {
             .saturating_sub(genesis_time_ms)
             .checked_div(self.epoch_ms)
             .unwrap_or(0)
+    }
+
+    /// Whether a manifest for `epoch` is too old to be accepted in `current` (the
+    /// epoch of the block): more than `manifest_max_age_epochs` epochs after it.
+    pub fn manifest_too_old(&self, epoch: u64, current: u64) -> bool {
+        current.saturating_sub(epoch) > self.manifest_max_age_epochs
     }
 
     /// The first timestamp after `epoch`: the epoch is over in a block at or past it.
@@ -157,6 +178,7 @@ mod tests {
             initial_per_epoch: 1_000,
             halving_interval_epochs: 10,
             tail_per_epoch: 100,
+            ..Emission::default()
         };
         assert_eq!(e.per_epoch(0), 1_000);
         assert_eq!(e.per_epoch(9), 1_000);

@@ -67,6 +67,12 @@ pub enum TxError {
     Duplicate,
     #[error("epoch {epoch} is not over: it ends at {ends_at_ms} ms")]
     EpochNotOver { epoch: u64, ends_at_ms: u64 },
+    #[error("the manifest for epoch {epoch} is too old: epoch {current_epoch} accepts manifests of at most {max_age_epochs} epochs before it")]
+    ManifestTooOld {
+        epoch: u64,
+        current_epoch: u64,
+        max_age_epochs: u64,
+    },
     #[error("a reward manifest for network `{network}` epoch {epoch} was already accepted")]
     ManifestExists { network: String, epoch: u64 },
     #[error(

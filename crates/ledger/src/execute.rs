@@ -156,7 +156,7 @@ fn apply_tx<S: Store>(
             device_signature,
         } => devices::register(
             state,
-            &params.chain_id,
+            &params.chain,
             ctx.height,
             &signer,
             device,

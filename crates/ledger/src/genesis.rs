@@ -136,7 +136,14 @@ impl Genesis {
             max_unbonding_entries: self.staking.max_unbonding_entries,
             genesis_time_ms: self.genesis_time_ms,
             emission: self.emission.clone(),
+            chain: self.chain(),
         }
+    }
+
+    /// The chain's identity, which signed messages name: derived from
+    /// [`Genesis::hash`], so two chains sharing a `chain_id` still differ.
+    pub fn chain(&self) -> Hash {
+        plinth_core::chain_identity(&self.hash())
     }
 
     pub fn validate(&self) -> Result<(), LedgerError> {
@@ -201,6 +208,9 @@ impl Genesis {
         }
         if self.emission.epoch_ms == 0 {
             return bad("emission.epoch_ms must be positive".into());
+        }
+        if self.emission.manifest_max_age_epochs == 0 {
+            return bad("emission.manifest_max_age_epochs must be at least 1".into());
         }
         if let Err(reason) = self.oracles.validate() {
             return bad(reason);

@@ -20,6 +20,9 @@ pub struct ChainParams {
     pub genesis_time_ms: u64,
     /// The emission schedule (epoch length, initial rate, halving, tail).
     pub emission: crate::emission::Emission,
+    /// The chain's identity ([`plinth_core::chain_identity`] of the genesis hash):
+    /// every oracle-signed message and storage receipt must name it.
+    pub chain: plinth_core::Hash,
 }
 
 /// A network of devices and the proof family that verifies their work.

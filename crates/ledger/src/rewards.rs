@@ -9,8 +9,10 @@
 //!  Claim { entry, proof } ──▶ proof under the root, not claimed yet ──▶ owner credited
 //! ```
 //!
-//! A manifest is accepted once per (network, epoch), only after the epoch is over,
-//! only within the network's share of that epoch's emission ([`crate::emission`]), and
+//! A manifest is accepted once per (network, epoch), only after the epoch is over
+//! and at most `manifest_max_age_epochs` epochs after it (an epoch the oracles did
+//! not close in time is never minted; oracles close epochs that paid nothing with an
+//! empty manifest, so none stays open for a leaked key to mint later), only within the network's share of that epoch's emission ([`crate::emission`]), and
 //! only with valid signatures of at least `threshold` distinct members of the oracle
 //! set. Its total is minted at once into [`Supply::unclaimed`]; each claim moves one
 //! entry's amount to the entry's owner, whoever submits it. So an epoch of a million
@@ -110,7 +112,8 @@ impl OracleSet {
 /// entries, their sum and count, and what they were computed from.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ManifestHeader {
-    pub chain_id: String,
+    /// The chain's identity ([`plinth_core::chain_identity`]).
+    pub chain: Hash,
     pub network: String,
     pub epoch: u64,
     /// [`manifest_root`] of the entries.
@@ -205,10 +208,12 @@ pub struct RewardEpoch {
 }
 
 /// The cheap checks of any oracle-signed message (manifest, price, settlement): at
-/// most [`MAX_MANIFEST_SIGNATURES`] signatures, and this chain's id.
+/// most [`MAX_MANIFEST_SIGNATURES`] signatures, and this chain's identity (from its
+/// genesis hash: a message signed for another chain with the same `chain_id` string
+/// is refused).
 pub(crate) fn check_envelope(
     params: &ChainParams,
-    chain_id: &str,
+    chain: &Hash,
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
     if signatures.len() > MAX_MANIFEST_SIGNATURES {
@@ -218,10 +223,10 @@ pub(crate) fn check_envelope(
         }
         .into());
     }
-    if chain_id != params.chain_id {
+    if *chain != params.chain {
         return Err(TxError::WrongChain {
-            expected: params.chain_id.clone(),
-            found: chain_id.to_string(),
+            expected: params.chain.to_string(),
+            found: chain.to_string(),
         }
         .into());
     }
@@ -309,7 +314,7 @@ pub(crate) fn submit_manifest<S: Store>(
     header: &ManifestHeader,
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
-    check_envelope(params, &header.chain_id, signatures)?;
+    check_envelope(params, &header.chain, signatures)?;
     let network = load_network(state, &header.network)?;
     let ends_at = params
         .emission
@@ -318,6 +323,23 @@ pub(crate) fn submit_manifest<S: Store>(
         return Err(TxError::EpochNotOver {
             epoch: header.epoch,
             ends_at_ms: ends_at.unwrap_or(u64::MAX),
+        }
+        .into());
+    }
+    // At admission the block's time is unknown, but not before the head's: an
+    // epoch too old at the head only gets older.
+    let current = if ctx.timestamp_ms == crate::execute::UNKNOWN_TIME {
+        crate::storage::head_epoch(state, params)?
+    } else {
+        params
+            .emission
+            .epoch_at(params.genesis_time_ms, ctx.timestamp_ms)
+    };
+    if params.emission.manifest_too_old(header.epoch, current) {
+        return Err(TxError::ManifestTooOld {
+            epoch: header.epoch,
+            current_epoch: current,
+            max_age_epochs: params.emission.manifest_max_age_epochs,
         }
         .into());
     }

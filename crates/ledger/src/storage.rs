@@ -5,9 +5,12 @@
 //!  provider owner ──OfferStorage{device, endpoint, price/MiB·epoch, collateral/MiB, deposit}──▶
 //!                     offer: terms + collateral pool (free | locked)
 //!  consumer ──OpenDeal{provider, manifest, epochs, price/epoch, min collateral}──▶ pending:
-//!                     credits escrowed (spent), collateral locked from the pool
-//!  agent, once it holds every chunk ──receipt (device signature over deal + manifest)──▶
-//!  anyone ──ActivateDeal{deal, receipt}──▶ active from the next epoch for `epochs` epochs
+//!                     credits escrowed (spent); the pool must hold the collateral,
+//!                     but nothing is locked yet
+//!  agent, once it holds every chunk ──receipt (device signature over chain + deal +
+//!                     manifest)──▶
+//!  anyone ──ActivateDeal{deal, receipt}──▶ collateral locked from the pool (refused if
+//!                     it no longer holds it); active from the next epoch for `epochs`
 //!  (not activated within `accept_epochs`: anyone may close it, everything refunded)
 //!  oracle set ──SettleStorage{network, epoch, [deal, proven]}, k of n signatures──▶ per deal:
 //!      proven: that epoch's price is paid out of escrow (the credits are gone: used)
@@ -24,7 +27,9 @@
 //! relayed early or twice changes nothing (the oracle sends it again in turn).
 //!
 //! Why a receipt: a deal can be slashed only once its provider has said, with its
-//! device key, that it holds the data. Without it a consumer could open a deal for
+//! device key, that it holds the data. And why the collateral is locked only then:
+//! locked at the opening, anyone could tie up a provider's whole pool with deals
+//! the provider never accepted, until they expire. Without it a consumer could open a deal for
 //! a file it never uploads and collect the collateral when the provider cannot
 //! answer.
 //!
@@ -178,7 +183,8 @@ pub struct DealResult {
 /// What the oracle quorum signs to settle deals of one network for one epoch.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct StorageSettlement {
-    pub chain_id: String,
+    /// The chain's identity ([`plinth_core::chain_identity`]).
+    pub chain: Hash,
     pub network: String,
     pub epoch: u64,
     pub results: Vec<DealResult>,
@@ -410,8 +416,8 @@ pub struct DealTerms<'a> {
     pub min_collateral: Amount,
 }
 
-/// The OpenDeal call: escrows the consumer's credits, locks the provider's
-/// collateral; the deal is pending until its provider's receipt activates it.
+/// The OpenDeal call: escrows the consumer's credits; the deal is pending until
+/// its provider's receipt activates it (and locks the collateral).
 pub(crate) fn open_deal<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
@@ -440,7 +446,7 @@ pub(crate) fn open_deal<S: Store>(
         }
         .into());
     }
-    let mut o = offer(state, terms.provider)?.ok_or_else(|| TxError::NoStorageOffer {
+    let o = offer(state, terms.provider)?.ok_or_else(|| TxError::NoStorageOffer {
         device: terms.provider.to_string(),
     })?;
     let required = price_per_epoch(&o, terms.manifest.size).ok_or(TxError::Overflow)?;
@@ -463,6 +469,9 @@ pub(crate) fn open_deal<S: Store>(
         }
         .into());
     }
+    // Checked here to refuse a deal that could not be activated now, but not
+    // locked: only the provider's receipt locks its collateral (ActivateDeal), so
+    // nobody can tie up a provider's pool with deals it never accepted.
     if o.free < collateral {
         return Err(TxError::InsufficientCollateral {
             needed: collateral,
@@ -471,10 +480,6 @@ pub(crate) fn open_deal<S: Store>(
         .into());
     }
     crate::credits::spend(state, signer, total)?;
-    o.free -= collateral;
-    o.locked = o.locked.checked_add(collateral).ok_or(TxError::Overflow)?;
-    o.active_deals += 1;
-    state.put_t(keys::storage_offer(terms.provider.key()), &o);
     let id = deal_id(signer, nonce);
     let deal = Deal {
         id,
@@ -515,7 +520,10 @@ fn epoch_now(params: &ChainParams, ctx: &BlockContext) -> u64 {
 
 /// The reward epoch of the head block, from state (a lower bound of any future
 /// block's epoch, for checks at admission).
-fn head_epoch<S: Store>(state: &Overlay<'_, S>, params: &ChainParams) -> Result<u64, Fail> {
+pub(crate) fn head_epoch<S: Store>(
+    state: &Overlay<'_, S>,
+    params: &ChainParams,
+) -> Result<u64, Fail> {
     let head_ms = state
         .get_t::<(u64, u64)>(keys::HEAD)?
         .map(|(_, t)| t)
@@ -542,7 +550,7 @@ pub(crate) fn activate_deal<S: Store>(
         }
         .into());
     }
-    let msg = plinth_storage::receipt_message(id, &d.manifest);
+    let msg = plinth_storage::receipt_message(&params.chain, id, &d.manifest);
     if d.provider.key().verify(&msg, receipt).is_err() {
         return Err(TxError::BadReceipt.into());
     }
@@ -557,6 +565,25 @@ pub(crate) fn activate_deal<S: Store>(
         }
         .into());
     }
+    // The collateral is locked now, with the provider's receipt, not at the
+    // opening; the pool may have been withdrawn from or locked by other deals since.
+    let mut o = offer(state, &d.provider)?.ok_or_else(|| TxError::NoStorageOffer {
+        device: d.provider.to_string(),
+    })?;
+    if o.free < d.collateral {
+        return Err(TxError::InsufficientCollateral {
+            needed: d.collateral,
+            available: o.free,
+        }
+        .into());
+    }
+    o.free -= d.collateral;
+    o.locked = o
+        .locked
+        .checked_add(d.collateral)
+        .ok_or(TxError::Overflow)?;
+    o.active_deals = o.active_deals.checked_add(1).ok_or(TxError::Overflow)?;
+    state.put_t(keys::storage_offer(d.provider.key()), &o);
     d.start_epoch = now.saturating_add(1);
     d.end_epoch = d.start_epoch.saturating_add(d.epochs);
     d.next_epoch = d.start_epoch;
@@ -576,12 +603,17 @@ fn refund<S: Store>(state: &mut Overlay<'_, S>, deal: &mut Deal, credits: u64) -
 }
 
 /// Ends a deal: the collateral returns to the provider's pool (completed) or goes to
-/// the consumer (slashed, with the rest of the escrow).
+/// the consumer (slashed, with the rest of the escrow). A pending deal never locked
+/// any collateral, so ending one leaves the pool alone.
 fn finish<S: Store>(
     state: &mut Overlay<'_, S>,
     deal: &mut Deal,
     status: DealStatus,
 ) -> Result<(), Fail> {
+    if deal.status == DealStatus::Pending {
+        deal.status = status;
+        return Ok(());
+    }
     let mut o = offer(state, &deal.provider)?.ok_or_else(|| LedgerError::Corrupt {
         key: format!("storage offer of {}", deal.provider),
         reason: "an active deal's offer is missing".into(),
@@ -618,7 +650,7 @@ pub(crate) fn settle<S: Store>(
     settlement: &StorageSettlement,
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
-    check_envelope(params, &settlement.chain_id, signatures)?;
+    check_envelope(params, &settlement.chain, signatures)?;
     if settlement.results.len() > MAX_SETTLEMENT_RESULTS {
         return Err(TxError::TooManyResults {
             count: settlement.results.len() as u64,

@@ -85,9 +85,10 @@ pub enum Call {
     /// Take free collateral of a provider device back to its owner's balance.
     WithdrawCollateral { device: DeviceId, amount: Amount },
     /// Open a storage deal with a provider device: `price_per_epoch` credits (at
-    /// least the provider's price) for each of `epochs` epochs are escrowed now,
-    /// and collateral (at least `min_collateral`) is locked. The deal is pending
-    /// until activated with the provider's receipt. Its id is
+    /// least the provider's price) for each of `epochs` epochs are escrowed now;
+    /// the collateral (at least `min_collateral`) must be free in the provider's
+    /// pool but is locked only when the provider's receipt activates the deal.
+    /// Its id is
     /// [`crate::storage::deal_id`] of the signer and nonce.
     OpenDeal {
         provider: DeviceId,
@@ -107,8 +108,10 @@ pub enum Call {
     /// may submit it.
     CloseDeal { deal: Hash },
     /// Activate a pending deal with the provider's receipt: its device key's
-    /// signature over [`plinth_storage::receipt_message`], which its agent gives
-    /// once it holds every chunk. Anyone may submit it.
+    /// signature over [`plinth_storage::receipt_message`] (naming this chain's
+    /// identity), which its agent gives once it holds every chunk. Locks the
+    /// deal's collateral in the provider's pool (refused if the pool no longer
+    /// holds it). Anyone may submit it.
     ActivateDeal { deal: Hash, receipt: Signature },
 }
 

@@ -141,7 +141,7 @@ pub fn audit(
         .map_err(|e| anyhow!("network `{network}`: {e}"))?;
     let start_ms = genesis.genesis_time_ms + epoch * genesis.emission.epoch_ms;
     let spec = EpochSpec {
-        chain_id: &genesis.chain_id,
+        chain: genesis.chain(),
         network,
         family: &family,
         window: plinth_proofs::EpochWindow {

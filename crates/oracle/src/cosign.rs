@@ -121,10 +121,10 @@ impl Oracle {
             .config
             .price_micro_usd
             .ok_or(CosignRefusal::NoPriceFeed)?;
-        if point.chain_id != self.chain_id {
+        if point.chain != self.chain {
             return Err(CosignRefusal::WrongChain {
-                expected: self.chain_id.clone(),
-                found: point.chain_id.clone(),
+                expected: self.chain.to_string(),
+                found: point.chain.to_string(),
             });
         }
         let requester = req.signature.oracle;

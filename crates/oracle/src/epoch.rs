@@ -55,7 +55,8 @@ pub fn inputs_hash(batches: &[Hash]) -> Hash {
 
 /// What [`compute`] needs besides the batches.
 pub struct EpochSpec<'a> {
-    pub chain_id: &'a str,
+    /// The chain's identity, which the manifest header names.
+    pub chain: Hash,
     pub network: &'a str,
     pub family: &'a Family,
     pub window: EpochWindow,
@@ -164,19 +165,24 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
             .unwrap_or_else(|| "rejected".into());
         *rejected.entry(code).or_insert(0u64) += 1;
     }
-    let (scores, usage, deals) = match spec.family {
+    let (scores, usage, deals, caps) = match spec.family {
         Family::Storage(p) => {
             storage_rounds.sort_by_key(|r| r.seed);
             let st = plinth_proofs::storage::score(p, &devices, &storage_rounds);
-            (st.work, st.usage, st.outcomes)
+            (st.work, st.usage, st.outcomes, Some(st.caps))
         }
-        _ => (out.scores, BTreeMap::new(), Vec::new()),
+        _ => (out.scores, BTreeMap::new(), Vec::new(), None),
     };
     let unproven = deals.iter().filter(|d| !d.proven).count() as u64;
     if unproven > 0 {
         *rejected.entry("deal_not_proven".into()).or_insert(0) += unproven;
     }
-    let paid = split_rewards(spec.allowance, spec.usage_bps, &scores, &usage);
+    let mut paid = split_rewards(spec.allowance, spec.usage_bps, &scores, &usage);
+    // Storage providers are paid at most what their deals paid (self-dealing must
+    // not pay: see plinth_proofs::storage).
+    if let Some(caps) = &caps {
+        plinth_proofs::storage::apply_caps(&mut paid, caps);
+    }
     let entries: Vec<ManifestEntry> = paid
         .into_iter()
         .filter(|(_, amount)| *amount > 0)
@@ -189,7 +195,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         })
         .collect();
     let header = ManifestHeader {
-        chain_id: spec.chain_id.to_string(),
+        chain: spec.chain,
         network: spec.network.to_string(),
         epoch: spec.window.epoch,
         root: manifest_root(&entries),

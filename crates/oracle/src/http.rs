@@ -156,6 +156,7 @@ async fn status(State(o): State<Arc<Oracle>>) -> Response {
     let now = now_ms();
     Json(serde_json::json!({
         "chain_id": o.chain_id,
+        "chain": o.chain,
         "oracle": o.address(),
         "epoch": o.clock.epoch_of(now),
         "epoch_ms": o.clock.epoch_ms,

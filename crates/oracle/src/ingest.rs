@@ -12,6 +12,8 @@ use std::collections::{HashMap, HashSet};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Refusal {
+    #[error("the report is signed for chain {found}, this oracle serves chain {expected}")]
+    WrongChain { expected: String, found: String },
     #[error("report of {size} bytes exceeds the limit of {limit} bytes")]
     TooLarge { size: usize, limit: usize },
     #[error("malformed report: {reason}")]
@@ -154,6 +156,9 @@ impl IngestState {
 /// Admission settings.
 #[derive(Debug, Clone)]
 pub struct Rules {
+    /// The chain's identity ([`plinth_core::chain_identity`]): reports for any
+    /// other chain are refused.
+    pub chain: Hash,
     pub networks: HashSet<String>,
     pub clock: Clock,
     /// How far a report's timestamp may be from the oracle's clock.
@@ -188,6 +193,12 @@ pub fn admit(
     now_ms: u64,
 ) -> Result<(), Refusal> {
     let rep = &r.report;
+    if rep.chain != rules.chain {
+        return Err(Refusal::WrongChain {
+            expected: rules.chain.to_string(),
+            found: rep.chain.to_string(),
+        });
+    }
     if !rules.networks.contains(&rep.network) {
         return Err(Refusal::UnknownNetwork {
             network: rep.network.clone(),

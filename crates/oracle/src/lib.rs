@@ -136,12 +136,17 @@ type Job = (Vec<Vec<u8>>, oneshot::Sender<Vec<Verdict>>);
 pub struct Oracle {
     pub config: OracleConfig,
     pub chain_id: String,
+    /// The chain's identity ([`plinth_core::chain_identity`] of its genesis hash):
+    /// reports must name it, and every message this oracle signs does.
+    pub chain: Hash,
     pub clock: Clock,
     pub networks: Vec<NetworkInfo>,
     pub spool: Spool,
     pub metrics: metrics::Metrics,
     pub node: NodeClient,
     pub emission: plinth_ledger::emission::Emission,
+    /// The token's decimals (for the token value of credits).
+    pub decimals: u8,
     /// Coverage networks and their parameters (they get beacon rounds).
     pub coverage: Vec<(String, plinth_proofs::CoverageParams)>,
     /// Storage networks and their parameters (they get storage rounds).
@@ -184,12 +189,21 @@ impl Oracle {
         let status = retry(|| node.status()).context("reading the chain's status")?;
         let networks = retry(|| node.networks())?;
         let genesis: plinth_ledger::Genesis = retry(|| node.get("/v1/genesis"))?;
+        if genesis.hash() != status.genesis_hash {
+            anyhow::bail!(
+                "the node's genesis hashes to {}, but its status names genesis {}",
+                genesis.hash(),
+                status.genesis_hash
+            );
+        }
+        let chain = genesis.chain();
         let clock = Clock {
             genesis_time_ms: status.genesis_time_ms,
             epoch_ms: status.epoch_ms,
         };
         let spool = Spool::open(&config.data_dir.join("spool"))?;
         let rules = Rules {
+            chain,
             networks: networks.iter().map(|n| n.name.clone()).collect(),
             clock,
             max_skew_ms: config.max_skew_ms,
@@ -215,12 +229,14 @@ impl Oracle {
             coverage,
             storage,
             chain_id: status.chain_id,
+            chain,
             clock,
             networks,
             spool,
             metrics: metrics::Metrics::new(),
             node,
             emission: genesis.emission.clone(),
+            decimals: genesis.token.decimals,
             key,
             rules,
             state: Mutex::new(IngestState::default()),
@@ -759,8 +775,36 @@ impl Oracle {
         from.max(oldest)..current
     }
 
+    /// The epochs reward manifests are still due for, before `current`: every epoch
+    /// after the last one with a manifest of every scored network, up to
+    /// `current - 1`, at most `manifest_max_age_epochs` back (the ledger refuses
+    /// older ones). Each is closed, reports or not, with an empty manifest if it
+    /// paid nothing: an epoch left open on the ledger is one a leaked oracle key
+    /// could still mint for itself.
+    pub fn reward_epochs_due(&self, current: u64) -> std::ops::Range<u64> {
+        let scored: Vec<&NetworkInfo> = self
+            .networks
+            .iter()
+            .filter(|n| {
+                plinth_proofs::Family::from_network(&n.family, &n.params.to_string()).is_ok()
+            })
+            .collect();
+        if scored.is_empty() || current == 0 {
+            return 0..0;
+        }
+        let oldest = current.saturating_sub(self.emission.manifest_max_age_epochs);
+        let from = scored
+            .iter()
+            .map(|n| self.last_manifest_epoch(&n.name).map_or(0, |e| e + 1))
+            .min()
+            .unwrap_or(0);
+        from.max(oldest)..current
+    }
+
     /// Closes every epoch whose end (plus the grace period) has passed and that has
     /// no manifest yet, and (re)submits manifests the ledger does not hold.
+    /// Every network's epochs are closed, reports or not (see
+    /// [`Oracle::reward_epochs_due`]).
     /// Storage networks are challenged after every epoch, reports or not: every
     /// epoch missed while the oracle was down is closed, in order (see
     /// [`Oracle::storage_epochs_due`]); then deals that ended too long ago to be
@@ -770,12 +814,10 @@ impl Oracle {
         let mut closed = Vec::new();
         let mut epochs = self.spool.epochs()?;
         let current = self.clock.epoch_of(now);
-        let due = self.storage_epochs_due(current);
-        if !due.is_empty() {
-            epochs.extend(due);
-            epochs.sort();
-            epochs.dedup();
-        }
+        epochs.extend(self.storage_epochs_due(current));
+        epochs.extend(self.reward_epochs_due(current));
+        epochs.sort();
+        epochs.dedup();
         for epoch in epochs {
             if self.clock.window(epoch).end_ms + grace > now {
                 continue;
@@ -866,7 +908,7 @@ impl Oracle {
         };
         let batches = self.epoch_batches(epoch)?;
         let spec = epoch::EpochSpec {
-            chain_id: &self.chain_id,
+            chain: self.chain,
             network: &n.name,
             family: &family,
             window: self.clock.window(epoch),
@@ -903,10 +945,12 @@ impl Oracle {
     }
 
     /// Settles a storage manifest's deals, and puts the manifest on the ledger
-    /// unless it is there already (or pays nothing).
+    /// unless it is there already or too old for the ledger to take. A manifest
+    /// that pays nothing goes too: it closes its epoch on the ledger for good.
     fn ensure_submitted(&self, m: &epoch::Manifest) -> Result<()> {
         self.ensure_settled(m)?;
-        if m.header.total == 0 {
+        let current = self.clock.epoch_of(now_ms());
+        if self.emission.manifest_too_old(m.header.epoch, current) {
             return Ok(());
         }
         let path = format!("/v1/rewards/{}/{}", m.header.network, m.header.epoch);
@@ -955,7 +999,7 @@ impl Oracle {
             return Ok(None);
         };
         let point = plinth_ledger::credits::PricePoint {
-            chain_id: self.chain_id.clone(),
+            chain: self.chain,
             micro_usd_per_token: micro_usd,
             timestamp_ms: now,
         };

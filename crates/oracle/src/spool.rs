@@ -196,6 +196,7 @@ mod tests {
     fn report(seq: u64) -> SignedReport {
         let k = Keypair::from_seed([1; 32]);
         Report {
+            chain: Hash::ZERO,
             device: DeviceId(k.public()),
             network: "n".into(),
             epoch: 0,

@@ -133,6 +133,17 @@ impl Oracle {
     /// Takes `network`'s storage round for `epoch` (which must be over): seeds the
     /// challenges with [`Oracle::storage_seed`], asks every provider of a deal
     /// active in the epoch, and returns the round (not yet written). Blocking.
+    /// The ledger's token price now (for the round's reward cap), if one was
+    /// posted.
+    fn token_price(&self) -> Result<Option<plinth_proofs::storage::TokenPrice>> {
+        let view: plinth_node::api::PriceView = self.node.get("/v1/price")?;
+        Ok(view.price.map(|p| plinth_proofs::storage::TokenPrice {
+            micro_usd_per_token: p.micro_usd_per_token,
+            credit_micro_usd: view.credit_micro_usd,
+            decimals: self.decimals,
+        }))
+    }
+
     pub fn take_storage_round(
         &self,
         network: &str,
@@ -178,6 +189,7 @@ impl Oracle {
             seed,
             deals: round_deals,
             answers: Vec::new(),
+            price: self.token_price()?,
         };
         // One group per provider device (not per endpoint: two offers naming the
         // same URL still get separate requests and deadlines).
@@ -289,7 +301,7 @@ impl Oracle {
         let mut sent = Vec::new();
         for results in due.chunks(plinth_ledger::storage::MAX_SETTLEMENT_RESULTS) {
             let settlement = StorageSettlement {
-                chain_id: self.chain_id.clone(),
+                chain: self.chain,
                 network: m.header.network.clone(),
                 epoch,
                 results: results.to_vec(),

@@ -989,6 +989,7 @@ mod tests {
 
     fn report(h: &Hotspot, t: u64, body: ReportBody) -> SignedReport {
         Report {
+            chain: Hash::ZERO,
             device: h.info.id,
             network: "lora".into(),
             epoch: WINDOW.epoch,

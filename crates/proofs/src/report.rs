@@ -1,7 +1,7 @@
 //! Device reports: the canonical, signed messages devices send to the oracle.
 //!
-//! A report names its device, network, epoch, timestamp and a per-device sequence
-//! number, and carries one body (heartbeat, probe answer, sensor reading). It is
+//! A report names its chain, device, network, epoch, timestamp and a per-device
+//! sequence number, and carries one body (heartbeat, probe answer, sensor reading). It is
 //! encoded with the same canonical codec as transactions and signed by the device
 //! key under its own domain tag, so a report signature can never pass for a
 //! transaction signature or the other way round.
@@ -68,6 +68,10 @@ impl ReportBody {
 /// The signed part of a report.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Report {
+    /// The chain the report is for ([`plinth_core::chain_identity`] of its genesis
+    /// hash): an oracle refuses reports for any other, so a report cannot be
+    /// replayed to another chain's oracle, even one with the same `chain_id`.
+    pub chain: Hash,
     pub device: DeviceId,
     pub network: String,
     pub epoch: u64,
@@ -159,6 +163,7 @@ mod tests {
 
     fn sample(key: &Keypair) -> SignedReport {
         Report {
+            chain: Hash::ZERO,
             device: DeviceId(key.public()),
             network: "weather".into(),
             epoch: 3,
@@ -202,6 +207,15 @@ mod tests {
             unit: "x".repeat(MAX_UNIT_LEN + 1),
         };
         assert!(SignedReport::decode(&r.encode()).is_err());
+    }
+
+    #[test]
+    fn the_signature_covers_the_chain() {
+        let k = Keypair::from_seed([1; 32]);
+        let r = sample(&k);
+        let mut elsewhere = r.clone();
+        elsewhere.report.chain = plinth_core::chain_identity(&Hash::of(b"another genesis"));
+        assert!(!elsewhere.verify_signature());
     }
 
     #[test]

@@ -469,6 +469,7 @@ mod tests {
 
     fn report(i: u8, ts: u64, seq: u64, body: ReportBody) -> SignedReport {
         Report {
+            chain: plinth_core::Hash::ZERO,
             device: id(i),
             network: "weather".into(),
             epoch: 3,

@@ -16,6 +16,25 @@
 //! - **Usage**: the credits each provider earned from consumers in the epoch (the
 //!   price of its proven deals), which the oracle pays usage rewards by.
 //!
+//! **Self-dealing must not pay.** An operator can open deals with its own provider
+//! over data it regenerates from a seed: it pays itself credits, keeps nothing of
+//! value, and would collect the network's work and usage rewards. Two rules make
+//! that farming cost at least what it earns:
+//!
+//! 1. Work counts only deals paid at or above the network's floor price
+//!    (`work_floor_price_per_mib_epoch` credits per started MiB and epoch), so no
+//!    deal at a token price earns work score.
+//! 2. What a provider is paid in an epoch, work and usage together, is capped at
+//!    the token value of the credits its proven deals paid in that epoch
+//!    ([`paid_value_cap`]), at the ledger's token price when the round was taken
+//!    (recorded in the round, so the cap is audited like the rest). Credits are
+//!    bought by burning tokens at that price, so a self-dealer burns at least what
+//!    it is minted: its net is ≤ 0 however the reward pools are shared out. Honest
+//!    providers lose nothing they were paid for; what the cap holds back is never
+//!    minted. (The cap uses the price at the round, not at the burn: a dealer who
+//!    bought credits before a price drop gains the drop, as any credit holder
+//!    would by spending them later; the price feed's freshness bounds it.)
+//!
 //! A provider missing a fraction `f` of a file's segments fails a challenge of `k`
 //! segments with probability `1 − C(n−fn, k)/C(n, k) ≥ 1 − (1 − f)^k`: a quarter of
 //! the file gone is caught with probability at least 0.68 per epoch at `k = 4`.
@@ -37,13 +56,20 @@ pub struct StorageFamilyParams {
     pub challenge_items: usize,
     /// How long an agent has to answer a challenge.
     pub answer_timeout_ms: u64,
+    /// The least price, in credits per started MiB and epoch, at which a proven
+    /// deal earns work score (see the module doc: self-dealing must not pay).
+    pub work_floor_price_per_mib_epoch: u64,
 }
+
+/// The default of [`StorageFamilyParams::work_floor_price_per_mib_epoch`].
+pub const DEFAULT_WORK_FLOOR_PRICE_PER_MIB_EPOCH: u64 = 1;
 
 impl Default for StorageFamilyParams {
     fn default() -> Self {
         StorageFamilyParams {
             challenge_items: plinth_storage::DEFAULT_CHALLENGE_ITEMS,
             answer_timeout_ms: 10_000,
+            work_floor_price_per_mib_epoch: DEFAULT_WORK_FLOOR_PRICE_PER_MIB_EPOCH,
         }
     }
 }
@@ -61,6 +87,40 @@ impl StorageFamilyParams {
         }
         Ok(self)
     }
+}
+
+/// The ledger's token price when a round was taken: what a credit is worth in
+/// tokens, for [`paid_value_cap`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct TokenPrice {
+    /// Micro-USD per whole token.
+    pub micro_usd_per_token: u64,
+    /// Micro-USD per credit.
+    pub credit_micro_usd: u64,
+    /// The token's decimals (smallest units per whole token: `10^decimals`).
+    pub decimals: u8,
+}
+
+impl TokenPrice {
+    /// What `credits` are worth in the token's smallest unit, rounded down:
+    /// `credits × credit µUSD × 10^decimals / µUSD per token`. Zero for a zero
+    /// price (nothing is known to be worth anything).
+    pub fn tokens_for(&self, credits: u64) -> u64 {
+        let num = u128::from(credits)
+            .saturating_mul(u128::from(self.credit_micro_usd))
+            .saturating_mul(10u128.saturating_pow(u32::from(self.decimals)));
+        num.checked_div(u128::from(self.micro_usd_per_token))
+            .map_or(0, |v| u64::try_from(v).unwrap_or(u64::MAX))
+    }
+}
+
+/// The most a provider may be paid for an epoch (work and usage together): the
+/// token value of `credits_paid`, the credits its proven deals paid, at `price`.
+/// No price known: nothing (no credits could be bought without one).
+pub fn paid_value_cap(price: Option<&TokenPrice>, credits_paid: u64) -> u64 {
+    price.map_or(0, |p| p.tokens_for(credits_paid))
 }
 
 /// A deal as the round saw it on the ledger.
@@ -92,6 +152,9 @@ pub struct StorageRound {
     /// Deals active in the epoch, in id order.
     pub deals: Vec<RoundDeal>,
     pub answers: Vec<RoundAnswer>,
+    /// The ledger's token price when the round was taken (none posted: `None`),
+    /// which caps what providers are paid ([`paid_value_cap`]).
+    pub price: Option<TokenPrice>,
 }
 
 impl StorageRound {
@@ -122,10 +185,14 @@ pub struct DealOutcome {
 pub struct StorageScores {
     /// Every deal of the rounds, in id order.
     pub outcomes: Vec<DealOutcome>,
-    /// Started MiB proven, per provider.
+    /// Started MiB proven in deals paid at or above the work floor price, per
+    /// provider.
     pub work: BTreeMap<DeviceId, u64>,
     /// Credits earned from consumers, per provider.
     pub usage: BTreeMap<DeviceId, u64>,
+    /// The most each provider may be paid for the epoch ([`paid_value_cap`] of its
+    /// credits earned); providers with no entry may be paid nothing.
+    pub caps: BTreeMap<DeviceId, u64>,
 }
 
 /// Scores a network's storage rounds of an epoch (normally one). Pure: the outcome
@@ -196,14 +263,29 @@ pub fn score(
                 continue;
             }
             let d = &round.deals[deal_index[&o.deal]];
-            let w = out.work.entry(d.provider).or_insert(0);
-            *w = w.saturating_add(d.manifest.size.div_ceil(MIB));
+            let mib = d.manifest.size.div_ceil(MIB);
+            // Below the floor a deal earns usage (capped by what it paid), no work.
+            if d.price_per_epoch >= mib.saturating_mul(params.work_floor_price_per_mib_epoch) {
+                let w = out.work.entry(d.provider).or_insert(0);
+                *w = w.saturating_add(mib);
+            }
             let u = out.usage.entry(d.provider).or_insert(0);
             *u = u.saturating_add(d.price_per_epoch);
+            let c = out.caps.entry(d.provider).or_insert(0);
+            *c = c.saturating_add(paid_value_cap(round.price.as_ref(), d.price_per_epoch));
         }
     }
     out.outcomes.sort_by_key(|o| o.deal);
     out
+}
+
+/// Caps each device's payout at `caps` (no entry: nothing), so that no provider
+/// is paid more than the token value of what its deals paid. What is held back is
+/// not minted.
+pub fn apply_caps(paid: &mut BTreeMap<DeviceId, u64>, caps: &BTreeMap<DeviceId, u64>) {
+    for (device, amount) in paid.iter_mut() {
+        *amount = (*amount).min(caps.get(device).copied().unwrap_or(0));
+    }
 }
 
 #[cfg(test)]
@@ -213,6 +295,12 @@ mod tests {
     use plinth_storage::{prove_from_memory, Commitment, ProofError};
 
     const CHUNK: u32 = 64 * 1024;
+    /// $1 per token of 6 decimals, credits of $0.00001: a credit is worth 10 units.
+    const PRICE: TokenPrice = TokenPrice {
+        micro_usd_per_token: 1_000_000,
+        credit_micro_usd: 10,
+        decimals: 6,
+    };
 
     fn params() -> StorageFamilyParams {
         StorageFamilyParams::default()
@@ -278,6 +366,7 @@ mod tests {
             seed: Hash::of(b"block 80"),
             deals,
             answers,
+            price: Some(PRICE),
         }
     }
 

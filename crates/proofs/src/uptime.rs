@@ -301,6 +301,7 @@ mod tests {
 
     fn report(i: u8, ts: u64, seq: u64, body: ReportBody) -> SignedReport {
         Report {
+            chain: Hash::ZERO,
             device: id(i),
             network: "backhaul".into(),
             epoch: 7,

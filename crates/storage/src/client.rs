@@ -293,20 +293,28 @@ impl StorageClient {
     }
 
     /// The agent's receipt for `deal` (it holds every chunk), checked to be the
-    /// signature of `provider` over the deal and `manifest`.
+    /// signature of `provider` over `chain` (the chain's identity), the deal and
+    /// `manifest`.
     pub fn receipt(
         &self,
+        chain: &Hash,
         deal: &Hash,
         manifest: &Manifest,
         provider: &plinth_core::DeviceId,
     ) -> Result<plinth_core::Signature, ClientError> {
         let r: crate::agent::Receipt =
             Self::json(self.http.get(&self.url(deal, "/receipt")).call()?)?;
+        if r.chain != *chain {
+            return Err(ClientError::Malformed(format!(
+                "the agent signs receipts for chain {}, not this chain {chain}: it serves another chain",
+                r.chain
+            )));
+        }
         if r.deal != *deal
             || r.device != *provider
             || provider
                 .key()
-                .verify(&crate::receipt_message(deal, manifest), &r.signature)
+                .verify(&crate::receipt_message(chain, deal, manifest), &r.signature)
                 .is_err()
         {
             return Err(ClientError::Malformed(format!(

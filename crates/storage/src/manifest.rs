@@ -339,11 +339,13 @@ pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Resu
 }
 
 /// What a provider's device key signs to say it holds a deal's data (a *receipt*):
-/// a domain tag, then the canonical encoding of the deal id and its manifest. The
-/// ledger activates a deal only with this signature, so a deal can be slashed only
-/// after its provider said it has the data.
-pub fn receipt_message(deal: &Hash, manifest: &Manifest) -> Vec<u8> {
-    let mut out = b"plinth/storage-receipt/v1".to_vec();
-    borsh::to_writer(&mut out, &(deal, manifest)).expect("vec write");
+/// a domain tag, then the canonical encoding of the chain's identity
+/// ([`plinth_core::chain_identity`]), the deal id and its manifest. The ledger
+/// activates a deal only with this signature, so a deal can be slashed only after
+/// its provider said it has the data; naming the chain keeps a receipt given on
+/// one chain from activating a deal with the same id on another.
+pub fn receipt_message(chain: &Hash, deal: &Hash, manifest: &Manifest) -> Vec<u8> {
+    let mut out = b"plinth/storage-receipt/v2".to_vec();
+    borsh::to_writer(&mut out, &(chain, deal, manifest)).expect("vec write");
     out
 }

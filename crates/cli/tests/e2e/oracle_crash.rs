@@ -135,7 +135,9 @@ fn register_sensors(net: &Devnet, owner: &Keypair, keys: &[Keypair]) {
                 .to_cell(h3o::Resolution::Twelve),
         );
         let msg = plinth_ledger::devices::registration_message(
-            &chain_id,
+            &plinth_core::chain_identity(
+                &status["genesis_hash"].as_str().unwrap().parse().unwrap(),
+            ),
             &owner_addr,
             &id,
             "weather",
@@ -194,6 +196,8 @@ struct StreamLog {
 struct Stream {
     oracle: String,
     devices: Vec<Keypair>,
+    /// The chain's identity, which reports name.
+    chain: plinth_core::Hash,
     epoch: u64,
     /// No new reports from here on.
     stop_at_ms: u64,
@@ -237,6 +241,7 @@ impl Stream {
                         seq[d] += 1;
                         let jitter = ((seq[d] * 37) % 400) as i64 - 200;
                         let r = Report {
+                            chain: self.chain,
                             device: DeviceId(self.devices[d].public()),
                             network: "weather".into(),
                             epoch: self.epoch,
@@ -370,6 +375,9 @@ fn kill_9_oracle_during_ingest_loses_no_acknowledged_report() {
     let stream = Stream {
         oracle: oracle.url(),
         devices: devices.clone(),
+        chain: plinth_core::chain_identity(
+            &status["genesis_hash"].as_str().unwrap().parse().unwrap(),
+        ),
         epoch,
         stop_at_ms: end_ms - 1_000,
         give_up_at_ms: end_ms - 300,
@@ -545,7 +553,7 @@ fn kill_9_oracle_during_ingest_loses_no_acknowledged_report() {
     let family =
         plinth_proofs::Family::from_network(&weather.family, &weather.params.to_string()).unwrap();
     let spec = EpochSpec {
-        chain_id: &genesis.chain_id,
+        chain: genesis.chain(),
         network: "weather",
         family: &family,
         window: plinth_proofs::EpochWindow {

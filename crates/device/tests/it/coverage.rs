@@ -154,6 +154,7 @@ fn simulate() -> Outcome {
         center: (52.52, 13.405),
         spread_deg: 0.03,
         seed: SEED,
+        chain: plinth_core::Hash::ZERO,
     });
     let params = CoverageParams::default();
     let net = CoverageNet {

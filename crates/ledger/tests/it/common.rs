@@ -134,6 +134,7 @@ pub fn genesis(n: u8) -> Genesis {
             initial_per_epoch: INITIAL_PER_EPOCH,
             halving_interval_epochs: HALVING_EPOCHS,
             tail_per_epoch: TAIL_PER_EPOCH,
+            ..Emission::default()
         },
         oracles: OracleSet {
             threshold: ORACLE_THRESHOLD,
@@ -206,7 +207,7 @@ pub fn entries(owners: &[Address], amounts: &[u64]) -> Vec<ManifestEntry> {
 /// The header of a manifest over `entries` for `network` and `epoch`.
 pub fn manifest_header(network: &str, epoch: u64, entries: &[ManifestEntry]) -> ManifestHeader {
     ManifestHeader {
-        chain_id: CHAIN_ID.into(),
+        chain: chain(),
         network: network.into(),
         epoch,
         root: rewards::manifest_root(entries),
@@ -253,13 +254,35 @@ pub fn tx(signer: &Keypair, nonce: u64, fee: u64, call: Call) -> SignedTx {
 /// A `RegisterDevice` call signed by the device key for `owner`.
 pub fn register_call(owner: &Address, device: &Keypair, network: &str, location: u64) -> Call {
     let id = dev_id(device);
-    let msg = devices::registration_message(CHAIN_ID, owner, &id, network, location);
+    let msg = devices::registration_message(&chain(), owner, &id, network, location);
     Call::RegisterDevice {
         device: id,
         network: network.into(),
         location,
         device_signature: device.sign(&msg),
     }
+}
+
+thread_local! {
+    /// The identity of the chain last started on this thread (each test runs on
+    /// its own), which the message helpers below sign for.
+    static CHAIN: std::cell::Cell<Hash> = const { std::cell::Cell::new(Hash::ZERO) };
+}
+
+/// The identity ([`Genesis::chain`]) of the chain last started on this thread:
+/// what oracle-signed messages and receipts built by these helpers name.
+pub fn chain() -> Hash {
+    CHAIN.with(|c| c.get())
+}
+
+/// The identity of another chain with the same `chain_id` string (and everything
+/// else) but a genesis a millisecond later: what a message replayed from a
+/// look-alike chain names.
+pub fn lookalike_chain() -> Hash {
+    let mut g = genesis(3);
+    g.genesis_time_ms += 1;
+    assert_eq!(g.chain_id, CHAIN_ID);
+    g.chain()
 }
 
 /// A chain on a `MemStore`: genesis committed, blocks produced by the validator.
@@ -285,6 +308,7 @@ impl Chain {
         let exec = genesis.execute(&store).unwrap();
         store.commit(&exec);
         let head = genesis.block(exec.state_root).sealed_header();
+        CHAIN.with(|c| c.set(genesis.chain()));
         Chain {
             genesis,
             store,

@@ -13,7 +13,7 @@ fn time_of(c: &Chain) -> u64 {
 
 fn price(at_ms: u64, micro_usd: u64) -> PricePoint {
     PricePoint {
-        chain_id: CHAIN_ID.into(),
+        chain: chain(),
         micro_usd_per_token: micro_usd,
         timestamp_ms: at_ms,
     }
@@ -52,6 +52,17 @@ fn burn_with_a_fresh_price_mints_credits_and_shrinks_the_supply() {
         TxError::NotEnoughOracleSignatures {
             valid: 1,
             threshold: 2,
+        },
+    );
+    // Signed for a look-alike chain (same chain_id string, another genesis).
+    let mut foreign = p.clone();
+    foreign.chain = lookalike_chain();
+    let stx = c.tx(&user(2), post(&foreign, &[0, 1]));
+    c.reject(
+        stx,
+        TxError::WrongChain {
+            expected: chain().to_string(),
+            found: lookalike_chain().to_string(),
         },
     );
     let stx = c.tx(&user(2), post(&p, &[0, 1]));

@@ -146,9 +146,9 @@ fn register_without_the_device_key_is_rejected() {
     };
     c.reject(c.tx(&a, moved), TxError::BadDeviceSignature);
 
-    // A signature for another chain.
+    // A signature for a look-alike chain (same chain_id string, another genesis).
     let msg = plinth_ledger::devices::registration_message(
-        "other-chain",
+        &lookalike_chain(),
         &addr(&a),
         &dev_id(&d),
         NETWORK,

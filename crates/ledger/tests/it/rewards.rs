@@ -31,6 +31,7 @@ fn emission_halves_every_interval_down_to_the_tail() {
         initial_per_epoch: 1_000_000_000,
         halving_interval_epochs: 100_000,
         tail_per_epoch: 100_000_000,
+        ..Emission::default()
     };
     assert_eq!(e.per_epoch(0), 1_000_000_000);
     assert_eq!(e.per_epoch(99_999), 1_000_000_000);
@@ -50,6 +51,7 @@ fn emission_halves_every_interval_down_to_the_tail() {
         initial_per_epoch: u64::MAX,
         halving_interval_epochs: 1,
         tail_per_epoch: 0,
+        ..Emission::default()
     };
     assert_eq!(fast.per_epoch(0), u64::MAX);
     assert_eq!(fast.per_epoch(63), 1);
@@ -66,6 +68,7 @@ fn emission_halves_every_interval_down_to_the_tail() {
         initial_per_epoch: 7,
         halving_interval_epochs: 0,
         tail_per_epoch: 0,
+        ..Emission::default()
     };
     assert_eq!(flat.per_epoch(u64::MAX), 7);
     let floor = Emission {
@@ -198,15 +201,15 @@ fn manifest_rejections() {
     );
     assert_eq!(c.height(), 9);
 
-    // Wrong chain in the header.
+    // Signed for a look-alike chain: same chain_id string, another genesis.
     let mut h = header.clone();
-    h.chain_id = "other-chain".into();
+    h.chain = lookalike_chain();
     let stx = c.tx(&submitter, submit_call(&h, &[0, 1]));
     c.reject(
         stx,
         TxError::WrongChain {
-            expected: CHAIN_ID.into(),
-            found: "other-chain".into(),
+            expected: chain().to_string(),
+            found: lookalike_chain().to_string(),
         },
     );
 
@@ -629,4 +632,79 @@ fn manifest_helpers_match_the_core_merkle_tree() {
     h2.inputs = Hash::ZERO;
     assert_ne!(h.signing_bytes(), h2.signing_bytes());
     let _: Address = h.sign(&oracle_key(0)).oracle;
+}
+
+#[test]
+fn a_manifest_older_than_the_age_limit_is_refused() {
+    let mut g = genesis(3);
+    g.emission.manifest_max_age_epochs = 2;
+    let mut c = Chain::from_genesis(g);
+    let es = three();
+    // Epoch 3: epoch 1 is 2 epochs back (accepted), epoch 0 is 3 (refused).
+    c.finish_epoch(2);
+    assert_eq!(c.next_epoch(), 3);
+    let old = manifest_header(NETWORK, 0, &es);
+    let stx = c.tx(&user(2), submit_call(&old, &[0, 1]));
+    c.reject(
+        stx,
+        TxError::ManifestTooOld {
+            epoch: 0,
+            current_epoch: 3,
+            max_age_epochs: 2,
+        },
+    );
+    accept(&mut c, 1, &es);
+    assert!(reward_epoch(&c.store, NETWORK, 0).is_none());
+    // Once the head itself is past the limit, admission refuses it already.
+    c.finish_epoch(3);
+    let stx = c.tx(&user(2), submit_call(&old, &[0, 1]));
+    let none = PendingView { count: 0, spend: 0 };
+    assert!(matches!(
+        admit(&c.store, &stx, none, &c.proposer()),
+        Err(LedgerError::Rejected(TxError::ManifestTooOld {
+            epoch: 0,
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn the_manifest_age_limit_defaults_and_is_validated() {
+    // Left out: the default, and not written back (older files keep their hash).
+    let g = genesis(3);
+    assert_eq!(g.emission.manifest_max_age_epochs, 16);
+    assert!(!g.to_toml().contains("manifest_max_age_epochs"));
+    let back = Genesis::from_toml(&g.to_toml()).unwrap();
+    assert_eq!(back.hash(), g.hash());
+    let mut zero = genesis(3);
+    zero.emission.manifest_max_age_epochs = 0;
+    assert!(zero.validate().is_err());
+    let mut set = genesis(3);
+    set.emission.manifest_max_age_epochs = 5;
+    assert!(set.to_toml().contains("manifest_max_age_epochs = 5"));
+    assert_ne!(set.hash(), g.hash());
+}
+
+#[test]
+fn an_empty_manifest_closes_its_epoch_for_good() {
+    // What the oracle submits for an epoch that paid nothing: afterwards no
+    // manifest (a leaked key's, say) can mint that epoch.
+    let mut c = Chain::new(3);
+    c.finish_epoch(0);
+    let empty = manifest_header(NETWORK, 0, &[]);
+    let stx = c.tx(&user(2), submit_call(&empty, &[0, 1]));
+    c.ok(stx);
+    let minted = supply_record(&c.store).minted;
+    let stx = c.tx(
+        &user(2),
+        submit_call(&manifest_header(NETWORK, 0, &three()), &[0, 1]),
+    );
+    c.reject(
+        stx,
+        TxError::ManifestExists {
+            network: NETWORK.into(),
+            epoch: 0,
+        },
+    );
+    assert_eq!(supply_record(&c.store).minted, minted);
 }

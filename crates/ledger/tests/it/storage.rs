@@ -92,7 +92,7 @@ fn market(storage: Option<StorageParams>) -> Chain {
     let stx = c.tx(&owner(), offer_call(&provider(), ENDPOINT, DEPOSIT));
     c.ok(stx);
     let price = PricePoint {
-        chain_id: CHAIN_ID.into(),
+        chain: chain(),
         micro_usd_per_token: 1_000_000,
         timestamp_ms: c.next_ctx().timestamp_ms,
     };
@@ -136,7 +136,7 @@ fn open_call(manifest: Manifest, epochs: u64, price_per_epoch: u64) -> Call {
 
 /// The provider's receipt for deal `id` of `manifest`, as its agent signs it.
 fn receipt(id: &Hash, manifest: &Manifest) -> plinth_core::Signature {
-    provider().sign(&plinth_storage::receipt_message(id, manifest))
+    provider().sign(&plinth_storage::receipt_message(&chain(), id, manifest))
 }
 
 fn activate_call(id: &Hash, manifest: &Manifest) -> Call {
@@ -169,7 +169,7 @@ fn open(c: &mut Chain, epochs: u64) -> Hash {
 
 fn settlement(network: &str, epoch: u64, results: &[(Hash, bool)]) -> StorageSettlement {
     StorageSettlement {
-        chain_id: CHAIN_ID.into(),
+        chain: chain(),
         network: network.into(),
         epoch,
         results: results
@@ -673,13 +673,19 @@ fn deals_the_terms_or_funds_do_not_allow_are_refused() {
         (DEPOSIT, 0, 0)
     );
     assert!(active_deals(&c.store, STORAGE).is_empty());
-    // Exactly the credits and collateral there are: accepted.
-    let stx = c.tx(
-        &consumer(),
-        open_call(manifest(10 * MIB, 1024 * 1024), 10, CREDITS / 10),
-    );
+    // Exactly the credits and collateral there are: accepted; the collateral is
+    // locked by the receipt.
+    let nonce = c.nonce(&consumer());
+    let big = manifest(10 * MIB, 1024 * 1024);
+    let stx = c.tx(&consumer(), open_call(big, 10, CREDITS / 10));
     c.ok(stx);
     assert_eq!(credits_of(&c, &me).total(), 0);
+    assert_eq!(offer_of(&c, &provider()).unwrap().free, DEPOSIT);
+    let stx = c.tx(
+        &relayer(),
+        activate_call(&storage::deal_id(&me, nonce), &big),
+    );
+    c.ok(stx);
     assert_eq!(offer_of(&c, &provider()).unwrap().free, 0);
 }
 
@@ -753,14 +759,15 @@ fn settlements_need_a_quorum_a_finished_epoch_and_a_storage_network() {
             network: "rain".into(),
         },
     );
+    // Signed for a look-alike chain: same chain_id string, another genesis.
     let mut elsewhere = good.clone();
-    elsewhere.chain_id = "elsewhere".into();
+    elsewhere.chain = lookalike_chain();
     let stx = c.tx(&relayer(), settle_call(&elsewhere, &[0, 1]));
     c.reject(
         stx,
         TxError::WrongChain {
-            expected: CHAIN_ID.into(),
-            found: "elsewhere".into(),
+            expected: chain().to_string(),
+            found: lookalike_chain().to_string(),
         },
     );
     // Too many results or signatures.
@@ -1132,12 +1139,24 @@ fn a_deal_is_challenged_only_after_its_providers_receipt() {
     // A receipt must be the provider device's signature over this deal and
     // manifest: not the owner's, not over another manifest.
     let forged = [
-        owner().sign(&plinth_storage::receipt_message(&id, &m)),
+        owner().sign(&plinth_storage::receipt_message(&chain(), &id, &m)),
         provider().sign(&plinth_storage::receipt_message(
+            &chain(),
             &id,
             &manifest(SIZE + 1, 64 * 1024),
         )),
-        provider().sign(&plinth_storage::receipt_message(&Hash::of(b"other"), &m)),
+        provider().sign(&plinth_storage::receipt_message(
+            &chain(),
+            &Hash::of(b"other"),
+            &m,
+        )),
+        // Given on a look-alike chain (same chain_id, another genesis) for a
+        // deal with the same id.
+        provider().sign(&plinth_storage::receipt_message(
+            &lookalike_chain(),
+            &id,
+            &m,
+        )),
     ];
     for receipt in forged {
         let stx = c.tx(&relayer(), Call::ActivateDeal { deal: id, receipt });
@@ -1387,4 +1406,74 @@ fn a_deal_its_oracles_never_settled_is_closed_after_its_end() {
     );
     let late = settle_call(&settlement(STORAGE, s + 2, &[(id, true)]), &[0, 1]);
     assert_no_effect(&mut c, &relayer(), late);
+}
+
+#[test]
+fn collateral_is_locked_when_a_deal_is_activated_not_when_it_is_opened() {
+    let mut c = market(None);
+    // Four pending deals ask for 4 × 3,000 of a 10,000 pool: opening locks none
+    // of it, so nobody can tie the pool up with deals the provider never took.
+    let ids: Vec<Hash> = (0..4).map(|_| open_pending(&mut c, 1)).collect();
+    let offer = offer_of(&c, &provider()).unwrap();
+    assert_eq!(
+        (offer.free, offer.locked, offer.active_deals),
+        (DEPOSIT, 0, 0)
+    );
+    // Each receipt locks its deal's collateral.
+    let m = manifest(SIZE, 64 * 1024);
+    for (n, id) in ids[..3].iter().enumerate() {
+        let stx = c.tx(&relayer(), activate_call(id, &m));
+        c.ok(stx);
+        let offer = offer_of(&c, &provider()).unwrap();
+        let locked = (n as u64 + 1) * COLLATERAL;
+        assert_eq!(
+            (offer.free, offer.locked, offer.active_deals),
+            (DEPOSIT - locked, locked, n as u64 + 1)
+        );
+    }
+    // The pool no longer holds the fourth deal's collateral: refused.
+    let stx = c.tx(&relayer(), activate_call(&ids[3], &m));
+    c.reject(
+        stx,
+        TxError::InsufficientCollateral {
+            needed: COLLATERAL,
+            available: DEPOSIT - 3 * COLLATERAL,
+        },
+    );
+    assert_eq!(deal_of(&c, &ids[3]).status, DealStatus::Pending);
+    assert_tokens_conserved(&c);
+}
+
+#[test]
+fn collateral_withdrawn_while_a_deal_is_pending_refuses_its_activation() {
+    let mut c = market(None);
+    let id = open_pending(&mut c, 2);
+    // Pending deals lock nothing: the owner may take the whole pool back…
+    let stx = c.tx(
+        &owner(),
+        Call::WithdrawCollateral {
+            device: dev_id(&provider()),
+            amount: DEPOSIT,
+        },
+    );
+    c.ok(stx);
+    // …and then the receipt cannot activate the deal.
+    let stx = c.tx(&relayer(), activate_call(&id, &manifest(SIZE, 64 * 1024)));
+    c.reject(
+        stx,
+        TxError::InsufficientCollateral {
+            needed: COLLATERAL,
+            available: 0,
+        },
+    );
+    // Closing the never-activated deal after `accept_epochs` refunds the consumer
+    // and leaves the (empty) pool alone.
+    let expires = deal_of(&c, &id).opened_epoch + StorageParams::default().accept_epochs;
+    c.finish_epoch(expires - 1);
+    let stx = c.tx(&relayer(), Call::CloseDeal { deal: id });
+    c.ok(stx);
+    assert_eq!(credits_of(&c, &addr(&consumer())).total(), CREDITS);
+    let offer = offer_of(&c, &provider()).unwrap();
+    assert_eq!((offer.free, offer.locked, offer.active_deals), (0, 0, 0));
+    assert_tokens_conserved(&c);
 }

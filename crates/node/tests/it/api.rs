@@ -386,7 +386,7 @@ async fn rewards_supply_and_oracles() {
         },
     ];
     let header = ManifestHeader {
-        chain_id: CHAIN_ID.into(),
+        chain: genesis().chain(),
         network: NETWORK.into(),
         epoch: 0,
         root: manifest_root(&entries),
@@ -571,7 +571,7 @@ async fn price_credits_and_supply_per_epoch() {
 
     // The oracle posts $2.00 (blocks carry the wall clock, so use it).
     let point = PricePoint {
-        chain_id: CHAIN_ID.into(),
+        chain: genesis().chain(),
         micro_usd_per_token: 2_000_000,
         timestamp_ms: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -641,7 +641,7 @@ async fn storage_offers_deals_and_usage() {
     // collateral; the oracle posts a price and the consumer buys credits.
     let location = berlin();
     let msg = plinth_ledger::devices::registration_message(
-        CHAIN_ID,
+        &genesis().chain(),
         &addr(&owner),
         &dev,
         STORAGE,
@@ -652,7 +652,7 @@ async fn storage_offers_deals_and_usage() {
         .unwrap()
         .as_millis() as u64;
     let point = PricePoint {
-        chain_id: CHAIN_ID.into(),
+        chain: genesis().chain(),
         micro_usd_per_token: 1_000_000,
         timestamp_ms: now,
     };
@@ -737,7 +737,11 @@ async fn storage_offers_deals_and_usage() {
         FEE,
         Call::ActivateDeal {
             deal: id,
-            receipt: provider.sign(&plinth_storage::receipt_message(&id, &manifest)),
+            receipt: provider.sign(&plinth_storage::receipt_message(
+                &genesis().chain(),
+                &id,
+                &manifest,
+            )),
         },
     );
     let r = node.submit(vec![activate.encode()]).await.remove(0);
@@ -848,7 +852,11 @@ async fn storage_offers_deals_and_usage() {
         FEE,
         Call::ActivateDeal {
             deal: second_id,
-            receipt: provider.sign(&plinth_storage::receipt_message(&second_id, &manifest)),
+            receipt: provider.sign(&plinth_storage::receipt_message(
+                &genesis().chain(),
+                &second_id,
+                &manifest,
+            )),
         },
     );
     assert!(node.submit(vec![activate.encode()]).await.remove(0).is_ok());

@@ -145,7 +145,7 @@ async fn map_clusters_devices_into_h3_cells() {
 
 fn manifest(epoch: u64, entries: &[ManifestEntry]) -> ManifestHeader {
     ManifestHeader {
-        chain_id: CHAIN_ID.into(),
+        chain: genesis().chain(),
         network: NETWORK.into(),
         epoch,
         root: manifest_root(entries),

@@ -28,6 +28,8 @@ pub struct Net {
     pub owner: Keypair,
     pub oracle_key: Keypair,
     pub genesis_time_ms: u64,
+    /// The chain's identity (from its genesis hash), which reports name.
+    pub chain: plinth_core::Hash,
     stop: tokio::sync::watch::Sender<bool>,
     oracle_stop: tokio::sync::watch::Sender<bool>,
 }
@@ -147,6 +149,7 @@ impl Net {
         let genesis_time_ms = genesis_time.unwrap_or_else(now_ms);
         let mut g = genesis(genesis_time_ms, &owner, &oracle_key, &validator);
         edit_genesis(&mut g);
+        let chain = g.chain();
         let node = Node::open(
             g,
             validator,
@@ -183,7 +186,7 @@ impl Net {
             let owner_addr = Address(owner.public());
             let loc = cell(i as u32);
             let msg = plinth_ledger::devices::registration_message(
-                "oracle-test",
+                &chain,
                 &owner_addr,
                 &id,
                 network,
@@ -230,6 +233,7 @@ impl Net {
             owner,
             oracle_key,
             genesis_time_ms,
+            chain,
             stop,
             oracle_stop,
         }
@@ -263,6 +267,20 @@ impl Net {
         self.oracle = o;
         self.oracle_url = url;
         self.oracle_stop = stop;
+    }
+
+    /// The identity of a look-alike chain: the same genesis (so the same
+    /// `chain_id`) but a millisecond later.
+    pub fn lookalike_chain(&self) -> plinth_core::Hash {
+        let g = genesis(
+            self.genesis_time_ms + 1,
+            &self.owner,
+            &self.oracle_key,
+            &key(3),
+        );
+        assert_eq!(g.chain_id, "oracle-test");
+        assert_ne!(g.chain(), self.chain);
+        g.chain()
     }
 
     pub fn clock(&self) -> plinth_device::EpochClock {
@@ -365,8 +383,9 @@ pub async fn wait_until(mut f: impl FnMut() -> bool) {
     }
 }
 
-/// A signed report from `dev`.
+/// A signed report from `dev` for `chain`.
 pub fn report(
+    chain: plinth_core::Hash,
     dev: &Keypair,
     network: &str,
     ts: u64,
@@ -375,6 +394,7 @@ pub fn report(
     body: ReportBody,
 ) -> SignedReport {
     Report {
+        chain,
         device: DeviceId(dev.public()),
         network: network.into(),
         epoch,

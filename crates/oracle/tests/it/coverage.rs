@@ -27,6 +27,7 @@ async fn rounds(net: &Net) -> Vec<BeaconRound> {
 fn beacon(net: &Net, key: &plinth_core::Keypair, seq: u64, round: u64, draw: Hash) -> SignedReport {
     let now = now_ms();
     Report {
+        chain: net.chain,
         device: DeviceId(key.public()),
         network: "lora".into(),
         epoch: net.clock().epoch_of(now),

@@ -18,7 +18,7 @@ async fn the_price_feed_makes_burns_possible_and_stays_fresh() {
     wait_until(|| view().is_some()).await;
     let first = view().unwrap();
     assert_eq!(first.micro_usd_per_token, PRICE_MICRO_USD);
-    assert_eq!(first.chain_id, "oracle-test");
+    assert_eq!(first.chain, net.chain);
 
     // A consumer burns 1 token: $1.50 = 150,000 credits.
     let owner = Address(net.owner.public());
@@ -134,9 +134,10 @@ async fn prices_are_co_signed_by_the_oracle_set() {
     point.timestamp_ms = now_ms() + 6_000;
     assert_eq!(cosign(&point).await.unwrap_err().code(), "from_future");
     point.timestamp_ms = now_ms();
-    point.chain_id = "other".into();
+    // For a look-alike chain (same chain_id string, another genesis): refused.
+    point.chain = net.lookalike_chain();
     assert_eq!(cosign(&point).await.unwrap_err().code(), "wrong_chain");
-    point.chain_id = "oracle-test".into();
+    point.chain = net.chain;
 
     // Over HTTP: only a member of the oracle set, other than the peer itself, with
     // a valid signature over the price gets a co-signature; a refusal says why.

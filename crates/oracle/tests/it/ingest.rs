@@ -41,7 +41,7 @@ async fn every_rejection_reason_through_http() {
     let clock = net.clock();
     let now = now_ms();
     let e = clock.epoch_of(now);
-    let good = report(&sensor, "weather", now, e, 1, reading(20_000));
+    let good = report(net.chain, &sensor, "weather", now, e, 1, reading(20_000));
 
     // Whole-request problems.
     let (status, body) = net.post_reports(vec!["zz".into()]).await;
@@ -64,28 +64,43 @@ async fn every_rejection_reason_through_http() {
         (good.clone(), "accepted"),
         (good.clone(), "duplicate"),
         (
-            report(&sensor, "weather", now, e, 1, reading(20_001)),
+            report(net.chain, &sensor, "weather", now, e, 1, reading(20_001)),
             "replay",
         ),
         (
-            report(&sensor, "nonet", now, e, 5, reading(1)),
+            report(net.chain, &sensor, "nonet", now, e, 5, reading(1)),
             "unknown_network",
         ),
         (
-            report(&stranger, "weather", now, e, 1, reading(1)),
+            report(net.chain, &stranger, "weather", now, e, 1, reading(1)),
             "unknown_device",
         ),
         (
-            report(&other_net, "weather", now, e, 1, reading(1)),
+            report(net.chain, &other_net, "weather", now, e, 1, reading(1)),
             "wrong_network",
         ),
         (
-            report(&retired, "weather", now, e, 1, reading(1)),
+            report(net.chain, &retired, "weather", now, e, 1, reading(1)),
             "inactive_device",
         ),
         (forged, "bad_signature"),
+        // Validly signed, but for a look-alike chain (same chain_id string,
+        // another genesis): it cannot be replayed here.
         (
             report(
+                net.lookalike_chain(),
+                &sensor,
+                "weather",
+                now,
+                e,
+                13,
+                reading(1),
+            ),
+            "wrong_chain",
+        ),
+        (
+            report(
+                net.chain,
                 &sensor,
                 "weather",
                 now - 60_000,
@@ -97,6 +112,7 @@ async fn every_rejection_reason_through_http() {
         ),
         (
             report(
+                net.chain,
                 &sensor,
                 "weather",
                 now + 60_000,
@@ -107,11 +123,12 @@ async fn every_rejection_reason_through_http() {
             "from_future",
         ),
         (
-            report(&sensor, "weather", now, e + 1, 12, reading(1)),
+            report(net.chain, &sensor, "weather", now, e + 1, 12, reading(1)),
             "wrong_epoch",
         ),
         (
             report(
+                net.chain,
                 &other_net,
                 "backhaul",
                 now,
@@ -171,6 +188,7 @@ async fn every_rejection_reason_through_http() {
     assert_eq!(code(&v[0]), "duplicate");
     let v = net
         .send(&[report(
+            net.chain,
             &sensor,
             "weather",
             now_ms(),
@@ -201,8 +219,8 @@ async fn refusals_are_published_with_the_epochs_manifest() {
         now = now_ms();
     }
     let e = clock.epoch_of(now);
-    let good = report(&sensor, "weather", now, e, 1, reading(20_000));
-    let mut forged = report(&sensor, "weather", now, e, 2, reading(20_000));
+    let good = report(net.chain, &sensor, "weather", now, e, 1, reading(20_000));
+    let mut forged = report(net.chain, &sensor, "weather", now, e, 2, reading(20_000));
     forged.signature = stranger.sign(&forged.report.signing_bytes());
     let v = net.send(&[good.clone(), good, forged]).await;
     assert_eq!(v[0]["status"], "accepted");

@@ -6,5 +6,6 @@ mod credits;
 mod ingest;
 mod mqtt;
 mod rewards;
+mod self_dealing;
 mod storage;
 mod storage_round;

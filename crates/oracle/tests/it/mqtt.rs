@@ -7,6 +7,7 @@ async fn ingest_over_mqtt(net: &Net, broker_port: u16, via_mosquitto_pub: bool) 
     let clock = net.clock();
     let now = now_ms();
     let r = report(
+        net.chain,
         &dev,
         "weather",
         now,

@@ -51,7 +51,7 @@ async fn report_to_reward_to_balance_with_a_restart_and_an_audit() {
                 } else {
                     20_000 + i as i64 * 100
                 };
-                report(d, "weather", now, e, 100 + round, reading(v))
+                report(net.chain, d, "weather", now, e, 100 + round, reading(v))
             })
             .collect();
         let verdicts = net.send(&reports).await;
@@ -117,7 +117,7 @@ async fn report_to_reward_to_balance_with_a_restart_and_an_audit() {
     let n = net.oracle.network("weather").unwrap().clone();
     let family = plinth_proofs::Family::from_network(&n.family, &n.params.to_string()).unwrap();
     let spec = EpochSpec {
-        chain_id: "oracle-test",
+        chain: net.chain,
         network: "weather",
         family: &family,
         window: net.oracle.clock.window(e),
@@ -222,5 +222,46 @@ async fn report_to_reward_to_balance_with_a_restart_and_an_audit() {
             .any(|p| p.contains(&victim.to_string())),
         "{:?}",
         report.problems
+    );
+}
+
+/// An epoch in which nothing reported is closed on the ledger anyway, with an
+/// empty manifest: a leaked oracle key cannot later mint it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_epoch_that_paid_nothing_is_closed_on_the_ledger() {
+    let net = Net::start(&[]).await;
+    let e = net.clock().epoch_of(now_ms());
+    // No device at all: the epoch's manifests pay nothing, but reach the ledger.
+    for network in ["weather", "backhaul"] {
+        let closed = ledger_epoch(&net, network, e).await;
+        assert_eq!((closed.header.total, closed.header.devices), (0, 0));
+    }
+    // The oracle's own key signs a manifest paying the whole allowance for the
+    // epoch: refused, the epoch is closed.
+    let entries = vec![plinth_ledger::rewards::ManifestEntry {
+        device: DeviceId(key(9).public()),
+        owner: Address(key(9).public()),
+        amount: 1_000,
+    }];
+    let header = plinth_ledger::ManifestHeader {
+        chain: net.chain,
+        network: "weather".into(),
+        epoch: e,
+        root: plinth_ledger::rewards::manifest_root(&entries),
+        total: 1_000,
+        devices: 1,
+        inputs: plinth_core::Hash::ZERO,
+    };
+    let signatures = vec![header.sign(&net.oracle_key)];
+    let oracle = net.oracle.clone();
+    let refused = tokio::task::spawn_blocking(move || {
+        oracle.send_tx(plinth_ledger::Call::SubmitManifest { header, signatures })
+    })
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("manifest_exists"),
+        "{refused:#}"
     );
 }

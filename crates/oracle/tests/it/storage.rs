@@ -12,10 +12,18 @@ use plinth_storage::client::StorageClient;
 
 const TOKEN: u64 = 1_000_000;
 
-fn agent(dir: &std::path::Path, behaviour: Behaviour, device: &Keypair) -> RunningAgent {
+fn agent(
+    dir: &std::path::Path,
+    behaviour: Behaviour,
+    device: &Keypair,
+    chain: plinth_core::Hash,
+) -> RunningAgent {
     let mut cfg = AgentConfig::new(dir);
     cfg.behaviour = behaviour;
-    cfg.receipt_key = Some(device.clone());
+    cfg.receipt_key = Some(plinth_storage::agent::ReceiptKey {
+        key: device.clone(),
+        chain,
+    });
     spawn(Agent::open(cfg).unwrap(), "127.0.0.1:0", 2).unwrap()
 }
 
@@ -24,11 +32,17 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
     let honest_key = key(40);
     let bluffer_key = key(41);
     let net = Net::start(&[("storage", &honest_key), ("storage", &bluffer_key)]).await;
-    let honest = agent(&net.dir.path().join("a"), Behaviour::Honest, &honest_key);
+    let honest = agent(
+        &net.dir.path().join("a"),
+        Behaviour::Honest,
+        &honest_key,
+        net.chain,
+    );
     let bluffer = agent(
         &net.dir.path().join("b"),
         Behaviour::HashesOnly,
         &bluffer_key,
+        net.chain,
     );
     let (honest_dev, bluffer_dev) = (
         DeviceId(honest_key.public()),
@@ -109,7 +123,9 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
         client.open_deal(&id, &commitment).unwrap();
         let status = client.upload(&id, &commitment, &file).unwrap();
         assert!(status.complete);
-        let receipt = client.receipt(&id, &commitment.manifest, &dev).unwrap();
+        let receipt = client
+            .receipt(&net.chain, &id, &commitment.manifest, &dev)
+            .unwrap();
         submit(&net, &consumer, Call::ActivateDeal { deal: id, receipt }).await;
         assert_eq!(deal(&net, &id).status, DealStatus::Active);
     }
@@ -159,13 +175,21 @@ async fn deals_are_challenged_settled_paid_and_slashed() {
     let outcome = |id: &Hash| m.deals.iter().find(|o| o.deal == *id).unwrap().clone();
     assert!(outcome(&honest_deal).proven);
     assert!(!outcome(&bluffer_deal).proven);
+    // Work and usage both go to it, up to the token value of the 10 credits its
+    // deal paid at $1.50 a token (self-dealing must not pay): 66 units, far below
+    // the network's allowance, the rest of which is not minted.
     let allowance = net.oracle.emission.network_allowance(e, 2000);
+    let cap = plinth_proofs::storage::TokenPrice {
+        micro_usd_per_token: PRICE_MICRO_USD,
+        credit_micro_usd: 10,
+        decimals: 6,
+    }
+    .tokens_for(10);
+    assert_eq!(cap, 66);
+    assert!(cap < allowance);
     assert_eq!(m.entries.len(), 1);
     assert_eq!(m.entries[0].device, honest_dev);
-    assert_eq!(
-        m.entries[0].amount, allowance,
-        "work and usage both go to it"
-    );
+    assert_eq!(m.entries[0].amount, cap);
     let usage = storage::usage(
         &Overlay::new(&net.node.store.snapshot().unwrap()),
         "storage",

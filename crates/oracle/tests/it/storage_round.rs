@@ -150,6 +150,7 @@ impl Market {
             .map(|(id, provider)| Call::ActivateDeal {
                 deal: *id,
                 receipt: provider.sign(&plinth_storage::receipt_message(
+                    &net.chain,
                     id,
                     &self.commitment.manifest,
                 )),
@@ -310,8 +311,9 @@ async fn a_silent_provider_costs_only_its_own_batch() {
     assert_eq!(sent.len(), n, "a settlement was sent twice: {sent:?}");
 
     // Both epochs audit clean: the first against its manifest on the ledger, the
-    // second (every deal failed, nothing paid: no manifest on the ledger) against
-    // the published manifest; both against the settlement counters.
+    // second (every deal failed, nothing paid: an empty manifest on the ledger,
+    // which closes the epoch) against it too; both against the settlement
+    // counters.
     let net = std::sync::Arc::new(net);
     let n2 = net.clone();
     let reports = tokio::task::spawn_blocking(move || (audit(&n2, start), audit(&n2, start + 1)))
@@ -324,7 +326,10 @@ async fn a_silent_provider_costs_only_its_own_batch() {
     assert_eq!((s.proven, s.failed, s.credits_used), (2, 2, 2 * PRICE));
     assert_eq!((s.ledger_proven, s.ledger_failed), (2, 2));
     plinth_oracle::audit::require_ok(&failed).unwrap();
-    assert_eq!((failed.ledger_root, failed.recomputed_total), (None, 0));
+    assert_eq!(
+        (failed.ledger_root, failed.recomputed_total),
+        (Some(Hash::ZERO), 0)
+    );
     let s = failed.settlement.as_ref().expect("settlement audited");
     assert_eq!((s.proven, s.failed), (0, 2));
     assert_eq!((s.ledger_proven, s.ledger_failed), (0, 2));

@@ -38,6 +38,7 @@ pub fn registry(devices: impl IntoIterator<Item = DeviceInfo>) -> BTreeMap<Devic
 pub fn report(i: u32, timestamp_ms: u64, seq: u64, body: ReportBody) -> SignedReport {
     SignedReport {
         report: Report {
+            chain: plinth_core::Hash::ZERO,
             device: id(i),
             network: "net".into(),
             epoch: WINDOW.epoch,

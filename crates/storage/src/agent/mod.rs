@@ -101,10 +101,19 @@ pub struct AgentConfig {
     pub behaviour: Behaviour,
     /// The ledger's deals; `None` accepts any well-formed deal.
     pub deals: Option<Arc<dyn DealSource>>,
-    /// The provider device's key: with it the agent signs a receipt for each deal
-    /// it holds whole (`GET /v1/deals/{deal}/receipt`), which activates the deal
-    /// on the ledger.
-    pub receipt_key: Option<plinth_core::Keypair>,
+    /// The provider device's key and the chain it serves: with them the agent
+    /// signs a receipt for each deal it holds whole (`GET /v1/deals/{deal}/receipt`),
+    /// which activates the deal on that chain's ledger.
+    pub receipt_key: Option<ReceiptKey>,
+}
+
+/// What an agent signs receipts with: the provider device's key, and the identity
+/// of the chain its deals are on ([`plinth_core::chain_identity`], from the node's
+/// genesis hash), which every receipt names.
+#[derive(Clone)]
+pub struct ReceiptKey {
+    pub key: plinth_core::Keypair,
+    pub chain: Hash,
 }
 
 impl AgentConfig {
@@ -164,7 +173,7 @@ struct Inner {
     deals_dir: PathBuf,
     capacity: u64,
     source: Option<Arc<dyn DealSource>>,
-    receipt_key: Option<plinth_core::Keypair>,
+    receipt_key: Option<ReceiptKey>,
     behaviour: RwLock<Behaviour>,
     deals: RwLock<HashMap<Hash, Arc<Deal>>>,
     /// Serializes deal creation (capacity and existence checks, then the disk).
@@ -467,13 +476,15 @@ pub struct Receipt {
     pub deal: Hash,
     /// The provider device.
     pub device: plinth_core::DeviceId,
+    /// The chain the receipt is for.
+    pub chain: Hash,
     /// Its signature over [`crate::receipt_message`].
     pub signature: plinth_core::Signature,
 }
 
 async fn receipt(State(agent): State<Agent>, Path(deal): Path<String>) -> ApiResult {
     let deal = find(&agent, &deal)?;
-    let Some(key) = agent.inner.receipt_key.as_ref() else {
+    let Some(ReceiptKey { key, chain }) = agent.inner.receipt_key.as_ref() else {
         return Err(error(
             StatusCode::NOT_FOUND,
             "no_receipt_key",
@@ -491,10 +502,11 @@ async fn receipt(State(agent): State<Agent>, Path(deal): Path<String>) -> ApiRes
             ),
         ));
     }
-    let msg = crate::receipt_message(&status.deal, &status.manifest);
+    let msg = crate::receipt_message(chain, &status.deal, &status.manifest);
     Ok(Json(Receipt {
         deal: status.deal,
         device: plinth_core::DeviceId(key.public()),
+        chain: *chain,
         signature: key.sign(&msg),
     })
     .into_response())

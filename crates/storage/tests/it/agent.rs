@@ -560,3 +560,36 @@ fn batched_challenges_are_answered_in_order() {
         raw_status(ureq::post(&format!("{}/v1/prove", running.url())).send_bytes(&[1, 2, 3]));
     assert_eq!((status, code.as_str()), (400, "bad_challenge"));
 }
+
+#[test]
+fn receipts_name_the_agents_chain_and_are_refused_for_another() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (file, _) = write_file(tmp.path(), "in.bin", 10_000, 7);
+    let device = plinth_core::Keypair::from_seed([9; 32]);
+    let provider = plinth_core::DeviceId(device.public());
+    let here = plinth_core::chain_identity(&Hash::of(b"genesis here"));
+    let there = plinth_core::chain_identity(&Hash::of(b"genesis there"));
+    let mut config = AgentConfig::new(tmp.path().join("agent"));
+    config.receipt_key = Some(agent::ReceiptKey {
+        key: device.clone(),
+        chain: here,
+    });
+    let running = agent::spawn(Agent::open(config).unwrap(), "127.0.0.1:0", 1).unwrap();
+    let client = StorageClient::new(&running.url());
+    let d = deal(3);
+    let m = client.put(&d, &file, CHUNK).unwrap();
+    let sig = client.receipt(&here, &d, &m, &provider).unwrap();
+    assert!(provider
+        .key()
+        .verify(&plinth_storage::receipt_message(&here, &d, &m), &sig)
+        .is_ok());
+    // The same deal id and manifest on another chain: this receipt is not for it.
+    assert!(provider
+        .key()
+        .verify(&plinth_storage::receipt_message(&there, &d, &m), &sig)
+        .is_err());
+    assert!(matches!(
+        client.receipt(&there, &d, &m, &provider),
+        Err(ClientError::Malformed(_))
+    ));
+}
