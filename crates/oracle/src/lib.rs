@@ -189,7 +189,12 @@ impl Oracle {
             epoch_ms: status.epoch_ms,
         };
         let spool = Spool::open(&config.data_dir.join("spool"))?;
+        let mut max_reports = HashMap::new();
+        for n in &networks {
+            max_reports.insert(n.name.clone(), n.max_reports_per_epoch(clock.epoch_ms)?);
+        }
         let rules = Rules {
+            max_reports,
             networks: networks.iter().map(|n| n.name.clone()).collect(),
             clock,
             max_skew_ms: config.max_skew_ms,
@@ -203,7 +208,8 @@ impl Oracle {
             .iter()
             .filter(|n| n.family == "coverage" || n.family == plinth_ledger::storage::FAMILY)
         {
-            let family = plinth_proofs::Family::from_network(&n.family, &n.params.to_string())
+            let family = n
+                .family()
                 .with_context(|| format!("network `{}`", n.name))?;
             match family {
                 plinth_proofs::Family::Coverage(p) => coverage.push((n.name.clone(), p)),
@@ -258,7 +264,8 @@ impl Oracle {
     }
 
     fn replay_spool(&self) -> Result<()> {
-        let current = self.clock.epoch_of(now_ms());
+        let now = now_ms();
+        let current = self.clock.epoch_of(now);
         let mut state = self.state.lock().expect("state lock");
         let mut reports = 0;
         for epoch in self.spool.epochs()? {
@@ -271,8 +278,10 @@ impl Oracle {
                 .map(|h| self.spool.read(epoch, h))
                 .collect::<Result<_, _>>()?;
             for b in &batches {
+                // Challenges of an earlier run whose deadline has passed are not
+                // outstanding again.
                 if let SpoolBatch::Probes(ps) = b {
-                    for p in ps {
+                    for p in ps.iter().filter(|p| p.deadline_ms >= now) {
                         state.outstanding.insert(p.challenge, p.clone());
                     }
                 }
@@ -427,11 +436,32 @@ impl Oracle {
             };
             verdicts.push(v);
         }
-        // Durable before acknowledged.
+        // Durable before acknowledged: per epoch, when probe answers were received
+        // (first: an answer without its receipt is not counted), then the reports,
+        // in parts small enough to be read back.
         let mut failure = None;
         let mut epochs: Vec<_> = accepted.into_iter().collect();
         epochs.sort_by_key(|(e, _)| *e);
         for (epoch, reports) in epochs {
+            let receipts: Vec<spool::AnswerReceipt> = reports
+                .iter()
+                .filter_map(|r| match &r.report.body {
+                    plinth_proofs::ReportBody::ProbeAnswer { challenge } => {
+                        Some(spool::AnswerReceipt {
+                            device: r.report.device,
+                            challenge: *challenge,
+                            received_ms: now,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !receipts.is_empty() {
+                if let Err(e) = self.spool.write_all(epoch, SpoolBatch::Answered(receipts)) {
+                    failure = Some(e.to_string());
+                    break;
+                }
+            }
             for r in &reports {
                 self.metrics
                     .accepted
@@ -441,9 +471,9 @@ impl Oracle {
                     })
                     .inc();
             }
-            match self.spool.write(epoch, &SpoolBatch::Reports(reports)) {
-                Ok(_) => {
-                    self.metrics.spool_batches.inc();
+            match self.spool.write_all(epoch, SpoolBatch::Reports(reports)) {
+                Ok(parts) => {
+                    self.metrics.spool_batches.inc_by(parts.len() as u64);
                 }
                 Err(e) => {
                     failure = Some(e.to_string());
@@ -460,6 +490,9 @@ impl Oracle {
                 };
                 if let Some(s) = state.seen.get_mut(&epoch) {
                     s.remove(&hash);
+                }
+                if let Some(n) = state.accepted.get_mut(&(epoch, device)) {
+                    *n = n.saturating_sub(1);
                 }
             }
         }
@@ -535,7 +568,7 @@ impl Oracle {
         }
         let epoch = self.clock.epoch_of(now);
         self.spool
-            .write(epoch, &SpoolBatch::Probes(issues.clone()))?;
+            .write_all(epoch, SpoolBatch::Probes(issues.clone()))?;
         // Expired challenges can no longer be answered.
         state.outstanding.retain(|_, p| p.deadline_ms >= now);
         for p in &issues {
@@ -586,7 +619,7 @@ impl Oracle {
             return Ok(issues);
         }
         self.spool
-            .write(epoch, &SpoolBatch::Rounds(issues.clone()))?;
+            .write_all(epoch, SpoolBatch::Rounds(issues.clone()))?;
         // Rounds of epochs that can no longer take reports are of no use.
         state.forget_rounds_before(self.clock.window(epoch.saturating_sub(1)).start_ms);
         for i in &issues {
@@ -801,63 +834,75 @@ impl Oracle {
 
     /// The epoch's batches, writing the registry snapshot and the storage rounds
     /// first if the epoch has none yet (so every network of the epoch is scored
-    /// against the same ones).
+    /// against the same ones). Both may take several batches (each below the
+    /// spool's read limit); a [`SpoolBatch::Closed`] batch written after them
+    /// names them, and until it exists the close is redone from scratch (parts
+    /// left by an attempt that stopped half-way are removed: no manifest names
+    /// them).
     fn epoch_batches(&self, epoch: u64) -> Result<Vec<(Hash, SpoolBatch)>> {
-        let mut batches: Vec<(Hash, SpoolBatch)> = self
+        let batches: Vec<(Hash, SpoolBatch)> = self
             .spool
             .batches(epoch)?
             .into_iter()
             .map(|h| self.spool.read(epoch, &h).map(|b| (h, b)))
             .collect::<Result<_, _>>()?;
-        let has_registry = batches
+        if batches
             .iter()
-            .any(|(_, b)| matches!(b, SpoolBatch::Registry(_)));
-        if !has_registry {
-            // Storage rounds go first: taking them may fail (no block after the
-            // epoch's end yet), and then nothing of the epoch is written.
-            let has_storage = batches
-                .iter()
-                .any(|(_, b)| matches!(b, SpoolBatch::Storage(_)));
-            let mut rounds = Vec::new();
-            for (network, params) in self.storage_networks().iter().filter(|_| !has_storage) {
-                rounds.push(self.take_storage_round(network, params, epoch)?);
-            }
-            if !rounds.is_empty() {
-                let batch = SpoolBatch::Storage(rounds);
-                let hash = self.spool.write(epoch, &batch)?;
-                batches.push((hash, batch));
-            }
-            self.refresh_registry()?;
-            let state = self.state.lock().expect("state lock");
-            let mut snaps: Vec<epoch::RegistrySnapshot> = self
-                .networks
-                .iter()
-                .map(|n| {
-                    let mut devices: Vec<_> = state
-                        .registry
-                        .values()
-                        .filter(|r| r.network == n.name)
-                        .map(|r| r.info.clone())
-                        .collect();
-                    devices.sort_by_key(|d| d.id);
-                    epoch::RegistrySnapshot {
-                        network: n.name.clone(),
-                        devices,
-                    }
-                })
-                .collect();
-            snaps.sort_by(|a, b| a.network.cmp(&b.network));
-            drop(state);
-            let batch = SpoolBatch::Registry(snaps);
-            let hash = self.spool.write(epoch, &batch)?;
-            batches.push((hash, batch));
+            .any(|(_, b)| matches!(b, SpoolBatch::Closed(_)))
+        {
+            return Ok(batches);
         }
-        Ok(batches)
+        for (h, b) in &batches {
+            if matches!(b, SpoolBatch::Registry(_) | SpoolBatch::Storage(_)) {
+                self.spool.remove(epoch, h)?;
+            }
+        }
+        drop(batches);
+        // Storage rounds go first: taking them may fail (no block after the
+        // epoch's end yet), and then nothing of the epoch is written.
+        let mut rounds = Vec::new();
+        for (network, params) in self.storage_networks() {
+            rounds.push(self.take_storage_round(network, params, epoch)?);
+        }
+        let mut written = Vec::new();
+        if !rounds.is_empty() {
+            written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
+        }
+        self.refresh_registry()?;
+        let state = self.state.lock().expect("state lock");
+        let mut snaps: Vec<epoch::RegistrySnapshot> = self
+            .networks
+            .iter()
+            .map(|n| {
+                let mut devices: Vec<_> = state
+                    .registry
+                    .values()
+                    .filter(|r| r.network == n.name)
+                    .map(|r| r.info.clone())
+                    .collect();
+                devices.sort_by_key(|d| d.id);
+                epoch::RegistrySnapshot {
+                    network: n.name.clone(),
+                    devices,
+                }
+            })
+            .collect();
+        snaps.sort_by(|a, b| a.network.cmp(&b.network));
+        drop(state);
+        written.extend(self.spool.write_all(epoch, SpoolBatch::Registry(snaps))?);
+        written.sort();
+        self.spool.write_all(epoch, SpoolBatch::Closed(written))?;
+        self.spool
+            .batches(epoch)?
+            .into_iter()
+            .map(|h| self.spool.read(epoch, &h).map(|b| (h, b)))
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
     }
 
     /// Scores one network's epoch, signs the manifest and publishes it (file).
     fn close(&self, n: &NetworkInfo, epoch: u64) -> Result<Option<epoch::Manifest>> {
-        let family = match plinth_proofs::Family::from_network(&n.family, &n.params.to_string()) {
+        let family = match n.family() {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(network = %n.name, error = %e, "network not scored");

@@ -3,6 +3,7 @@
 mod common;
 mod coverage;
 mod credits;
+mod hostile;
 mod ingest;
 mod mqtt;
 mod rewards;
