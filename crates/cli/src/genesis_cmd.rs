@@ -88,6 +88,10 @@ members = [{}]
 # Failed epochs in a row after which a deal is slashed: its collateral goes to the
 # consumer and the deal ends. The devnet slashes fast (the default is 3).
 max_failures = 2
+# Providers on this machine or a LAN (loopback and private addresses) may serve
+# deals; off by default, so that an endpoint cannot point the oracle into a
+# private network.
+allow_private_endpoints = true
 "#
     );
     let _ = writeln!(

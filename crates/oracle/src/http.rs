@@ -188,7 +188,31 @@ async fn rounds(State(o): State<Arc<Oracle>>, Path(network): Path<String>) -> Re
     }
 }
 
+/// A 403 `epoch_open` while `epoch` may still take reports (until its end plus
+/// the close grace): its beacons and readings are not published before then, so
+/// nobody can copy them into reports of their own. Closed epochs stay public for
+/// audits.
+fn refuse_open_epoch(o: &Oracle, epoch: u64) -> Option<Response> {
+    let closes_ms = o
+        .clock
+        .window(epoch)
+        .end_ms
+        .saturating_add(o.config.close_grace.as_millis() as u64);
+    (now_ms() < closes_ms).then(|| {
+        error(
+            StatusCode::FORBIDDEN,
+            "epoch_open",
+            format!(
+                "epoch {epoch} is still open (it closes at {closes_ms} ms): its spool is published once it is closed"
+            ),
+        )
+    })
+}
+
 async fn spool_list(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
+    if let Some(r) = refuse_open_epoch(&o, epoch) {
+        return r;
+    }
     match o.spool.batches(epoch) {
         Ok(b) => Json(b).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
@@ -206,6 +230,9 @@ async fn spool_batch(
             "expected 64 hex characters",
         );
     };
+    if let Some(r) = refuse_open_epoch(&o, epoch) {
+        return r;
+    }
     match o.spool.read_raw(epoch, &hash) {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Err(crate::spool::SpoolError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => error(

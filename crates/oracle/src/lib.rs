@@ -160,6 +160,9 @@ pub struct Oracle {
     settlements_sent: Mutex<HashMap<(String, u64), storage::SentSettlement>>,
     /// The epoch in which abandoned deals were last closed.
     deals_swept: Mutex<Option<u64>>,
+    /// Whether storage endpoints may be private addresses (genesis
+    /// `storage.allow_private_endpoints`).
+    pub allow_private_endpoints: bool,
     /// The chain's oracle set as last read (for co-signing), and when.
     oracle_set: Mutex<Option<(std::time::Instant, plinth_node::api::OraclesView)>>,
 }
@@ -227,6 +230,7 @@ impl Oracle {
             metrics: metrics::Metrics::new(),
             node,
             emission: genesis.emission.clone(),
+            allow_private_endpoints: genesis.storage.unwrap_or_default().allow_private_endpoints,
             key,
             rules,
             state: Mutex::new(IngestState::default()),

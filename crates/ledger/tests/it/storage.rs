@@ -18,7 +18,7 @@ use plinth_storage::{Manifest, ManifestError};
 const STORAGE: &str = "storage";
 /// A second storage network, with no deals.
 const VAULT: &str = "vault";
-const ENDPOINT: &str = "http://10.0.0.7:9000";
+const ENDPOINT: &str = "http://93.184.216.34:9000";
 const PRICE_PER_MIB: u64 = 10;
 const COLLATERAL_PER_MIB: u64 = 1_000;
 /// What the provider's owner deposits with its offer.
@@ -307,6 +307,10 @@ fn only_owners_of_storage_devices_offer_storage() {
         ("ftp://10.0.0.7", "must start with http:// or https://"),
         ("10.0.0.7:9000", "must start with http:// or https://"),
         ("https://", "has no host"),
+        (
+            "http://10.0.0.7:9000",
+            "names a loopback, private or link-local host, which this chain does not allow (genesis storage.allow_private_endpoints)",
+        ),
         (
             "http://a b",
             "only printable ASCII without spaces is allowed",

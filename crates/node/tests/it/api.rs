@@ -674,7 +674,7 @@ async fn storage_offers_deals_and_usage() {
             FEE,
             Call::OfferStorage {
                 device: dev,
-                endpoint: "http://127.0.0.1:9700".into(),
+                endpoint: "http://store.example.com:9700".into(),
                 price_per_mib_epoch: 5,
                 collateral_per_mib: 1_000,
                 deposit: 100_000,
@@ -746,7 +746,7 @@ async fn storage_offers_deals_and_usage() {
 
     let o: OfferView = get(&app, &format!("/v1/storage/offers/{dev}"), StatusCode::OK).await;
     assert_eq!((o.owner, o.network.as_str()), (addr(&owner), STORAGE));
-    assert_eq!(o.offer.endpoint, "http://127.0.0.1:9700");
+    assert_eq!(o.offer.endpoint, "http://store.example.com:9700");
     assert_eq!((o.offer.free, o.offer.locked), (99_000, 1_000));
     assert_eq!(o.offer.active_deals, 1);
     let all: Vec<OfferView> = get(&app, "/v1/storage/offers", StatusCode::OK).await;

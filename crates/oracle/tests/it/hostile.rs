@@ -455,3 +455,103 @@ async fn late_answers_and_challenges_from_before_a_restart_are_refused() {
     let v = net.oracle.ingest(vec![answer.encode()], p2.issued_ms + 10);
     assert_eq!(v[0].code.as_deref(), Some("unknown_challenge"), "{v:?}");
 }
+
+async fn get_json(url: String) -> (u16, serde_json::Value) {
+    tokio::task::spawn_blocking(move || match ureq::get(&url).call() {
+        Ok(r) => (r.status(), r.into_json().unwrap()),
+        Err(ureq::Error::Status(c, r)) => (c, r.into_json().unwrap()),
+        Err(e) => panic!("{e}"),
+    })
+    .await
+    .unwrap()
+}
+
+/// The spool of an epoch that may still take reports is not published (its
+/// beacons and readings could be copied); once the epoch is closed it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_spool_of_an_open_epoch_is_not_published() {
+    let net = Net::start(&[]).await;
+    let e = net.clock().epoch_of(now_ms());
+    let (status, body) = get_json(format!("{}/v1/spool/{e}", net.oracle_url)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "epoch_open");
+    let zero = Hash::of(b"any batch");
+    let (status, body) = get_json(format!("{}/v1/spool/{e}/{zero}", net.oracle_url)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "epoch_open");
+    let (status, _) = get_json(format!("{}/v1/spool/{}", net.oracle_url, e + 5)).await;
+    assert_eq!(status, 403, "a future epoch is open too");
+    let closes = net.oracle.clock.window(e).end_ms + 400;
+    tokio::time::sleep(Duration::from_millis(closes.saturating_sub(now_ms()))).await;
+    let (status, body) = get_json(format!("{}/v1/spool/{e}", net.oracle_url)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.is_array());
+}
+
+/// Storage endpoints that are (or resolve to) private addresses are not
+/// contacted unless the genesis allows them; what a provider answers on error
+/// is recorded as a short code only.
+#[test]
+fn private_storage_endpoints_are_not_contacted_and_errors_are_codes() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            h.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let body = format!(
+                r#"{{"error":{{"code":"{}","message":"{}"}}}}"#,
+                "x".repeat(100),
+                "internal details ".repeat(50)
+            );
+            let _ = write!(
+                s,
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let manifest = plinth_storage::Manifest {
+        root: Hash::of(b"root"),
+        size: 4096,
+        chunk_size: 1024,
+    };
+    let deal = Hash::of(b"deal");
+    let job = (
+        deal,
+        plinth_storage::StorageChallenge::derive(&Hash::of(b"seed"), &deal, 0, &manifest, 4),
+    );
+    let ask = |endpoint: String, allow_private: bool| {
+        plinth_oracle::storage::ask_providers_checked(
+            &[(Some(endpoint), vec![job.clone()])],
+            Duration::from_secs(5),
+            4,
+            allow_private,
+        )
+        .pop()
+        .unwrap()
+    };
+    for endpoint in [
+        format!("http://127.0.0.1:{port}"),
+        // A name that resolves to a private address (as a rebinding name would).
+        format!("http://localhost:{port}"),
+    ] {
+        let a = ask(endpoint.clone(), false);
+        assert!(a.proof.is_none());
+        assert_eq!(a.error.as_deref(), Some("private_address"), "{endpoint}");
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "a private endpoint was contacted"
+    );
+    // Allowed (devnet): contacted, and its error body is not copied.
+    let a = ask(format!("http://127.0.0.1:{port}"), true);
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(a.error.as_deref(), Some("refused_500"));
+}
