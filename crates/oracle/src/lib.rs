@@ -165,6 +165,39 @@ pub struct Oracle {
     pub allow_private_endpoints: bool,
     /// The chain's oracle set as last read (for co-signing), and when.
     oracle_set: Mutex<Option<(std::time::Instant, plinth_node::api::OraclesView)>>,
+    /// Published manifests and every owner's reward claims, built once at start
+    /// and kept up to date as epochs close, so that HTTP requests never re-read
+    /// the manifests.
+    index: std::sync::RwLock<ManifestIndex>,
+}
+
+/// What [`Oracle::manifests`] and [`Oracle::rewards_of`] answer from.
+#[derive(Default)]
+struct ManifestIndex {
+    /// `(epoch, network)` of every published manifest.
+    list: std::collections::BTreeSet<(u64, String)>,
+    /// Each owner's claims, in manifest order.
+    rewards: HashMap<plinth_core::Address, Vec<RewardClaim>>,
+}
+
+impl ManifestIndex {
+    fn add(&mut self, network: &str, epoch: u64, m: &epoch::Manifest) {
+        if !self.list.insert((epoch, network.to_string())) {
+            return;
+        }
+        let leaves: Vec<Hash> = m.entries.iter().map(|e| e.leaf()).collect();
+        for (i, entry) in m.entries.iter().enumerate() {
+            if let Some(proof) = plinth_core::merkle::prove(&leaves, i) {
+                self.rewards.entry(entry.owner).or_default().push(RewardClaim {
+                    network: network.to_string(),
+                    epoch,
+                    index: i as u64,
+                    entry: *entry,
+                    proof,
+                });
+            }
+        }
+    }
 }
 
 /// How many epochs back an oracle that was down still challenges and settles
@@ -240,8 +273,10 @@ impl Oracle {
             settlements_sent: Mutex::new(HashMap::new()),
             deals_swept: Mutex::new(None),
             oracle_set: Mutex::new(None),
+            index: Default::default(),
             config,
         });
+        oracle.load_manifest_index()?;
         oracle.replay_spool()?;
         // Devices known at start are probed by the regular rounds.
         oracle.refresh_registry()?;
@@ -716,10 +751,10 @@ impl Oracle {
         }
     }
 
-    /// Every published manifest's (network, epoch), ascending by epoch.
-    pub fn manifests(&self) -> Result<Vec<(String, u64)>> {
+    /// Reads every manifest on disk into the index (once, at start).
+    fn load_manifest_index(&self) -> Result<()> {
         let dir = self.config.data_dir.join("manifests");
-        let mut out = Vec::new();
+        let mut index = self.index.write().expect("index lock");
         for n in &self.networks {
             let Ok(entries) = std::fs::read_dir(dir.join(&n.name)) else {
                 continue;
@@ -727,41 +762,47 @@ impl Oracle {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if let Some(epoch) = name.strip_suffix(".json").and_then(|s| s.parse().ok()) {
-                    out.push((n.name.clone(), epoch));
+                    if let Some(m) = self.manifest(&n.name, epoch)? {
+                        index.add(&n.name, epoch, &m);
+                    }
                 }
             }
         }
-        out.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        Ok(out)
+        Ok(())
     }
 
-    /// Every reward entry of `owner`'s devices, with proofs.
+    /// Every published manifest's (network, epoch), ascending by epoch.
+    pub fn manifests(&self) -> Result<Vec<(String, u64)>> {
+        Ok(self.manifests_page(None, usize::MAX))
+    }
+
+    /// At most `limit` published manifests' (network, epoch), ascending by
+    /// (epoch, network), strictly after `after`.
+    pub fn manifests_page(&self, after: Option<(u64, String)>, limit: usize) -> Vec<(String, u64)> {
+        use std::ops::Bound;
+        let index = self.index.read().expect("index lock");
+        let from = match after {
+            Some(a) => Bound::Excluded(a),
+            None => Bound::Unbounded,
+        };
+        index
+            .list
+            .range((from, Bound::Unbounded))
+            .take(limit)
+            .map(|(e, n)| (n.clone(), *e))
+            .collect()
+    }
+
+    /// Every reward entry of `owner`'s devices, with proofs (from the index).
     pub fn rewards_of(&self, owner: &plinth_core::Address) -> Result<Vec<RewardClaim>> {
-        let mut out = Vec::new();
-        for (network, epoch) in self.manifests()? {
-            let Some(m) = self.manifest(&network, epoch)? else {
-                continue;
-            };
-            let mine: Vec<usize> = (0..m.entries.len())
-                .filter(|&i| m.entries[i].owner == *owner)
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let leaves: Vec<Hash> = m.entries.iter().map(|e| e.leaf()).collect();
-            for i in mine {
-                if let Some(proof) = plinth_core::merkle::prove(&leaves, i) {
-                    out.push(RewardClaim {
-                        network: network.clone(),
-                        epoch,
-                        index: i as u64,
-                        entry: m.entries[i],
-                        proof,
-                    });
-                }
-            }
-        }
-        Ok(out)
+        Ok(self
+            .index
+            .read()
+            .expect("index lock")
+            .rewards
+            .get(owner)
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// The newest epoch with a published manifest for `network`.
@@ -943,6 +984,10 @@ impl Oracle {
         std::fs::write(&tmp, serde_json::to_vec_pretty(&m)?)?;
         std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &path)?;
+        self.index
+            .write()
+            .expect("index lock")
+            .add(&n.name, epoch, &m);
         self.metrics.epochs_closed.inc();
         tracing::info!(
             network = %n.name, epoch, devices = m.header.devices, total = m.header.total,

@@ -580,6 +580,7 @@ fn deals_the_terms_or_funds_do_not_allow_are_refused() {
         max_failures: 3,
         max_deal_epochs: 50,
         accept_epochs: 4,
+        ..Default::default()
     }));
     let me = addr(&consumer());
     let ok_manifest = manifest(SIZE, 64 * 1024);
@@ -1004,6 +1005,7 @@ fn the_genesis_sets_how_many_failures_slash() {
         max_failures: 1,
         max_deal_epochs: 100,
         accept_epochs: 4,
+        ..Default::default()
     }));
     let me = addr(&consumer());
     let id = open(&mut c, 5);
