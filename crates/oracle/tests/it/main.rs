@@ -3,6 +3,7 @@
 mod common;
 mod coverage;
 mod credits;
+mod flood;
 mod hostile;
 mod ingest;
 mod mqtt;
