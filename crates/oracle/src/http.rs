@@ -72,7 +72,11 @@ pub fn router(oracle: Arc<Oracle>) -> Router {
 }
 
 /// [`router`] with other concurrency limits per route (tests).
-pub fn router_with_limits(oracle: Arc<Oracle>, per_route: usize, reports_per_route: usize) -> Router {
+pub fn router_with_limits(
+    oracle: Arc<Oracle>,
+    per_route: usize,
+    reports_per_route: usize,
+) -> Router {
     let permits = |n: usize| Arc::new(tokio::sync::Semaphore::new(n));
     let l = || axum::middleware::from_fn_with_state(permits(per_route), gate);
     Router::new()

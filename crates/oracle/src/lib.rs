@@ -188,13 +188,16 @@ impl ManifestIndex {
         let leaves: Vec<Hash> = m.entries.iter().map(|e| e.leaf()).collect();
         for (i, entry) in m.entries.iter().enumerate() {
             if let Some(proof) = plinth_core::merkle::prove(&leaves, i) {
-                self.rewards.entry(entry.owner).or_default().push(RewardClaim {
-                    network: network.to_string(),
-                    epoch,
-                    index: i as u64,
-                    entry: *entry,
-                    proof,
-                });
+                self.rewards
+                    .entry(entry.owner)
+                    .or_default()
+                    .push(RewardClaim {
+                        network: network.to_string(),
+                        epoch,
+                        index: i as u64,
+                        entry: *entry,
+                        proof,
+                    });
             }
         }
     }

@@ -47,7 +47,11 @@ async fn a_bounded_flood_does_not_delay_the_epoch_close() {
         format!("{}/v1/rewards/{owner}", net.oracle_url),
         format!("{}/v1/manifests", net.oracle_url),
         format!("{}/v1/status", net.oracle_url),
-        format!("{}/v1/challenges/{}", net.oracle_url, plinth_core::DeviceId(devs[0].public())),
+        format!(
+            "{}/v1/challenges/{}",
+            net.oracle_url,
+            plinth_core::DeviceId(devs[0].public())
+        ),
     ]);
     let stop_at = Instant::now() + Duration::from_millis(EPOCH_MS + 3_000);
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -79,7 +83,10 @@ async fn a_bounded_flood_does_not_delay_the_epoch_close() {
     let due = net.oracle.clock.window(e).end_ms + 300;
     let deadline = due + 3_000;
     while net.oracle.manifest("weather", e).unwrap().is_none() {
-        assert!(now_ms() < deadline, "epoch {e} not closed by {deadline} under load");
+        assert!(
+            now_ms() < deadline,
+            "epoch {e} not closed by {deadline} under load"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     done.store(true, Ordering::SeqCst);
@@ -109,7 +116,11 @@ async fn a_bounded_flood_does_not_delay_the_epoch_close() {
     let pages = tokio::task::spawn_blocking(move || {
         let all = get(&format!("{url}/v1/manifests")).1;
         let first = get(&format!("{url}/v1/manifests?limit=1")).1;
-        let after = format!("{}:{}", first[0]["epoch"], first[0]["network"].as_str().unwrap());
+        let after = format!(
+            "{}:{}",
+            first[0]["epoch"],
+            first[0]["network"].as_str().unwrap()
+        );
         let second = get(&format!("{url}/v1/manifests?limit=1&after={after}")).1;
         let bad = get(&format!("{url}/v1/manifests?limit=0"));
         let past = get(&format!("{url}/v1/manifests?after={}", u64::MAX));
