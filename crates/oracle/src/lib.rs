@@ -4,7 +4,7 @@
 //!
 //! ```text
 //!  HTTP POST /v1/reports ─┐
-//!  MQTT plinth/reports   ─┴─▶ queue ─▶ ingest worker: decode ─▶ signatures (all cores)
+//!  MQTT plinth/reports/+ ─┴─▶ queue ─▶ ingest worker: decode ─▶ signatures (all cores)
 //!                                        ─▶ admit (registry, freshness, epoch, replay)
 //!                                        ─▶ spool batch (fsync) ─▶ verdicts back
 //!  probe rounds ─▶ challenges from the head block hash ─▶ spool (probe batches)
