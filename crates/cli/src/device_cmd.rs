@@ -54,10 +54,12 @@ pub fn run(
             Work::Sensor { unit, value_milli }
         }
         "coverage" => {
-            let params = match plinth_proofs::Family::from_network(
-                "coverage",
-                &net["params"].to_string(),
-            )? {
+            // The family's parameters, less the oracle's own.
+            let mut own = net["params"].clone();
+            if let Some(o) = own.as_object_mut() {
+                o.remove(plinth_oracle::chain::MAX_REPORTS_PARAM);
+            }
+            let params = match plinth_proofs::Family::from_network("coverage", &own.to_string())? {
                 plinth_proofs::Family::Coverage(p) => p,
                 _ => unreachable!("a coverage family"),
             };

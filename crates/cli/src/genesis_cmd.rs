@@ -92,6 +92,10 @@ members = [{}]
 # Failed epochs in a row after which a deal is slashed: its collateral goes to the
 # consumer and the deal ends. The devnet slashes fast (the default is 3).
 max_failures = 2
+# Providers on this machine or a LAN (loopback and private addresses) may serve
+# deals; off by default, so that an endpoint cannot point the oracle into a
+# private network.
+allow_private_endpoints = true
 "#
     );
     let _ = writeln!(
@@ -125,6 +129,10 @@ share_bps = 3000
 unit = "celsius"
 min = -60
 max = 60
+# Reports the oracle takes from one device per epoch (beside the family's own
+# parameters; by default what the family can use, here 72). The devnet takes
+# bursts: load and crash tests stream hundreds per device.
+max_reports_per_epoch = 100000
 
 [[networks]]
 name = "backhaul"
@@ -267,11 +275,17 @@ mod tests {
         );
         assert_eq!(g.storage.map(|s| s.max_failures), Some(2));
         for n in &g.networks {
-            plinth_proofs::Family::from_network(
-                &n.family,
-                &serde_json::to_string(&n.params).unwrap(),
-            )
-            .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
+            let info = plinth_oracle::chain::NetworkInfo {
+                name: n.name.clone(),
+                family: n.family.clone(),
+                params: serde_json::to_value(&n.params).unwrap(),
+                share_bps: n.share_bps,
+                usage_bps: n.usage_bps,
+            };
+            info.family()
+                .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
+            info.max_reports_per_epoch(g.emission.epoch_ms)
+                .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
         }
     }
 

@@ -127,26 +127,154 @@ impl DeviceKeyFile {
 }
 
 /// Writes a file readable only by its owner, atomically (temp file + rename).
+///
+/// The temporary file is created new (`O_EXCL`, not following a symlink, mode
+/// 0600 from the start), so nobody can make the secret land in a file of their
+/// choosing. An existing `path` is replaced only if it is a regular file owned by
+/// the same user as the new one: a symlink, a directory or someone else's file is
+/// refused, not overwritten.
 pub fn write_secret_file(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.to_path_buf()
+        }
+        None => PathBuf::from("."),
+    };
+    let existing = match std::fs::symlink_metadata(path) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("inspecting {}", path.display())),
+    };
+    if let Some(m) = &existing {
+        if m.file_type().is_symlink() {
+            bail!(
+                "refusing to write a secret to {}: it is a symbolic link",
+                path.display()
+            );
+        }
+        if !m.is_file() {
+            bail!(
+                "refusing to write a secret to {}: it is not a regular file",
+                path.display()
+            );
+        }
     }
-    let tmp = path.with_extension("tmp");
-    {
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} names no file", path.display()))?
+        .to_string_lossy();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
+    let written = (|| -> Result<()> {
         use std::io::Write;
         let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
+        // create_new: O_CREAT | O_EXCL, which also refuses a symlink at `tmp`.
+        opts.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+            opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
         }
         let mut f = opts
             .open(&tmp)
-            .with_context(|| format!("writing {}", tmp.display()))?;
+            .with_context(|| format!("creating {}", tmp.display()))?;
+        #[cfg(unix)]
+        if let Some(m) = &existing {
+            use std::os::unix::fs::MetadataExt;
+            // The new file is ours: the old one must belong to the same user.
+            let mine = f.metadata()?.uid();
+            if m.uid() != mine {
+                bail!(
+                    "refusing to overwrite {}: it belongs to user {}, not to us ({mine})",
+                    path.display(),
+                    m.uid()
+                );
+            }
+        }
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_are_private_and_never_written_through_links() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("keys.json");
+        write_secret_file(&key, "one").unwrap();
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "one");
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // Replacing our own regular file works, and leaves no temporary file.
+        write_secret_file(&key, "two").unwrap();
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // A symlink planted where a temporary file used to be named is not
+        // followed: the secret does not end up in the attacker's file.
+        let victim = dir.path().join("attacker-readable");
+        std::fs::write(&victim, "").unwrap();
+        std::os::unix::fs::symlink(&victim, key.with_extension("tmp")).unwrap();
+        write_secret_file(&key, "three").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "");
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "three");
+
+        // A symlink at the key's own path is refused, its target untouched.
+        let linked = dir.path().join("linked.json");
+        std::os::unix::fs::symlink(&victim, &linked).unwrap();
+        let err = write_secret_file(&linked, "secret").unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "");
+        assert!(std::fs::symlink_metadata(&linked)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+
+        // Not a regular file.
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let err = write_secret_file(&sub, "secret").unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+
+        // Someone else's file (only checkable where we may chown, as root).
+        let theirs = dir.path().join("theirs.json");
+        std::fs::write(&theirs, "theirs").unwrap();
+        let me = std::fs::metadata(&theirs).unwrap().uid();
+        if std::os::unix::fs::chown(&theirs, Some(me + 4242), None).is_ok() {
+            let err = write_secret_file(&theirs, "secret").unwrap_err();
+            assert!(err.to_string().contains("belongs to user"), "{err}");
+            assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "theirs");
+        }
+        // Nothing left behind by the refusals.
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name().to_string_lossy().ends_with(".tmp")
+                    && e.path() != key.with_extension("tmp")
+            })
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
 }

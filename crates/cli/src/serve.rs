@@ -263,7 +263,7 @@ async fn run(
             explorer.set_oracle(s.oracle_url.clone());
             println!("  oracle     {}/v1/status", s.oracle_url);
             println!(
-                "  mqtt       {} (devices publish to plinth/reports)",
+                "  mqtt       {} (devices publish to plinth/reports/<device id>; no topic ACLs: loopback only)",
                 s.mqtt_url
             );
             println!(

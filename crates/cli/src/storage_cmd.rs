@@ -255,7 +255,9 @@ pub fn offer(
     deposit: &str,
 ) -> Result<()> {
     let device = device_arg(device)?;
-    ledger_storage::check_endpoint(endpoint)
+    // The form only: whether a private address is allowed is the chain's
+    // (genesis) setting, which the ledger applies.
+    ledger_storage::check_endpoint(endpoint, true)
         .map_err(|e| anyhow::anyhow!("endpoint `{endpoint}`: {e}"))?;
     if price == 0 {
         bail!("--price must be at least 1 credit per MiB and epoch");

@@ -34,6 +34,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 /// Most transactions in one batch.
 pub const MAX_BATCH_TXS: usize = 20_000;
+/// Most `/v1/events` streams open at once; beyond it a 503 JSON `busy`.
+pub const MAX_EVENT_STREAMS: usize = 256;
 
 type AppState = Arc<Node>;
 
@@ -175,7 +177,12 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         )
         .route("/v1/txs/{hash}", get(tx))
         .merge(crate::storage_api::routes())
-        .route("/v1/events", get(events))
+        .route(
+            "/v1/events",
+            get(events).layer(axum::Extension(EventStreams(Arc::new(
+                tokio::sync::Semaphore::new(MAX_EVENT_STREAMS),
+            )))),
+        )
         .route("/metrics", get(metrics));
     crate::explorer::routes(api, explorer)
         .fallback(|| async {
@@ -843,18 +850,33 @@ async fn submit_batch(
     Ok(Json(BatchResponse { accepted, results }))
 }
 
+/// The permits of `/v1/events` streams (one held for each stream's life).
+#[derive(Clone)]
+struct EventStreams(Arc<tokio::sync::Semaphore>);
+
 async fn events(
     State(node): State<AppState>,
-) -> Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>> {
-    let stream = tokio_stream::wrappers::BroadcastStream::new(node.subscribe()).filter_map(|e| {
-        // A lagging client skips what it missed rather than stalling the node.
-        let e = e.ok()?;
-        let name = match &e {
-            crate::Event::Block { .. } => "block",
-        };
-        Some(Ok(SseEvent::default()
-            .event(name)
-            .data(serde_json::to_string(&e).unwrap_or_default())))
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    axum::Extension(EventStreams(permits)): axum::Extension<EventStreams>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, std::convert::Infallible>>>, ApiError> {
+    let permit = permits.try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            format!("at most {MAX_EVENT_STREAMS} event streams at once; retry later"),
+        )
+    })?;
+    let stream =
+        tokio_stream::wrappers::BroadcastStream::new(node.subscribe()).filter_map(move |e| {
+            // The permit goes back when the client leaves and the stream is dropped.
+            let _held = &permit;
+            // A lagging client skips what it missed rather than stalling the node.
+            let e = e.ok()?;
+            let name = match &e {
+                crate::Event::Block { .. } => "block",
+            };
+            Some(Ok(SseEvent::default()
+                .event(name)
+                .data(serde_json::to_string(&e).unwrap_or_default())))
+        });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -117,7 +117,13 @@ pub fn audit(
                     .call()
                     .map_err(|e| anyhow!("fetching batch {h}: {e}"))?;
                 let mut buf = Vec::new();
-                std::io::Read::read_to_end(&mut resp.into_reader(), &mut buf)?;
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(
+                        resp.into_reader(),
+                        crate::spool::MAX_BATCH_BYTES as u64 + 1,
+                    ),
+                    &mut buf,
+                )?;
                 buf
             }
         };
@@ -137,7 +143,8 @@ pub fn audit(
             problems,
         ));
     }
-    let family = plinth_proofs::Family::from_network(&n.family, &n.params.to_string())
+    let family = n
+        .family()
         .map_err(|e| anyhow!("network `{network}`: {e}"))?;
     let start_ms = genesis.genesis_time_ms + epoch * genesis.emission.epoch_ms;
     let spec = EpochSpec {

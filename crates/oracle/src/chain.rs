@@ -21,6 +21,59 @@ pub struct NetworkInfo {
     pub usage_bps: u32,
 }
 
+/// The network parameter (beside the family's own, in the network's `params`)
+/// that caps the reports one device may have accepted per epoch.
+pub const MAX_REPORTS_PARAM: &str = "max_reports_per_epoch";
+
+impl NetworkInfo {
+    /// The network's proof family, from its parameters less the oracle's own
+    /// ([`MAX_REPORTS_PARAM`]).
+    pub fn family(&self) -> Result<plinth_proofs::Family, plinth_proofs::FamilyError> {
+        let mut params = self.params.clone();
+        if let Some(o) = params.as_object_mut() {
+            o.remove(MAX_REPORTS_PARAM);
+        }
+        plinth_proofs::Family::from_network(&self.family, &params.to_string())
+    }
+
+    /// How many reports one device may have accepted per epoch (of `epoch_ms`):
+    /// the network's [`MAX_REPORTS_PARAM`], or by default what its family can
+    /// use, with room to spare ([`default_max_reports`]).
+    pub fn max_reports_per_epoch(&self, epoch_ms: u64) -> Result<u64> {
+        match self.params.get(MAX_REPORTS_PARAM) {
+            Some(v) => v.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+                anyhow!(
+                    "network `{}`: {MAX_REPORTS_PARAM} must be a positive integer, found {v}",
+                    self.name
+                )
+            }),
+            None => Ok(self
+                .family()
+                .map(|f| default_max_reports(&f, epoch_ms))
+                .unwrap_or(DEFAULT_MAX_REPORTS)),
+        }
+    }
+}
+
+/// The per-device report cap of a network whose family the oracle does not score.
+pub const DEFAULT_MAX_REPORTS: u64 = 1024;
+
+/// What a device of `family` can usefully send in an epoch of `epoch_ms`, with
+/// room to spare: uptime, two heartbeats per interval and a probe answer a
+/// second; sensor, a reading a second or four times the expected readings;
+/// coverage, a beacon and 256 witnesses per round; storage, nothing (providers
+/// are challenged, they do not report). Each plus 64.
+pub fn default_max_reports(family: &plinth_proofs::Family, epoch_ms: u64) -> u64 {
+    use plinth_proofs::Family;
+    let seconds = epoch_ms.div_ceil(1000);
+    64 + match family {
+        Family::Uptime(p) => 2 * (epoch_ms / (p.heartbeat_interval_s.max(1) * 1000) + 1) + seconds,
+        Family::Sensor(p) => seconds.max(p.expected_readings.saturating_mul(4)),
+        Family::Coverage(p) => p.rounds_per_epoch.saturating_mul(257),
+        Family::Storage(_) => 0,
+    }
+}
+
 /// A blocking client of a node (call from blocking threads).
 #[derive(Clone)]
 pub struct NodeClient {

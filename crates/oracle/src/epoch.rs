@@ -93,14 +93,29 @@ pub fn split_rewards(
 pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
     let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
     list.sort();
+    // With a close record, only the registry and storage batches it names count
+    // (others are parts of a close that stopped half-way).
+    let closed: Option<std::collections::HashSet<Hash>> = batches
+        .iter()
+        .filter_map(|(_, b)| match b {
+            SpoolBatch::Closed(hs) => Some(hs.iter().copied()),
+            _ => None,
+        })
+        .fold(None, |acc: Option<std::collections::HashSet<Hash>>, hs| {
+            let mut acc = acc.unwrap_or_default();
+            acc.extend(hs);
+            Some(acc)
+        });
+    let counts = |h: &Hash| closed.as_ref().is_none_or(|c| c.contains(h));
     // The batches are consumed: reports move into one vector (no copies, which
     // matters for an epoch of a million devices).
     let mut reports: Vec<SignedReport> = Vec::new();
     let mut issues: Vec<ProbeIssue> = Vec::new();
-    let mut registry: Option<RegistrySnapshot> = None;
+    let mut registry: Vec<DeviceInfo> = Vec::new();
+    let mut receipts: Vec<crate::spool::AnswerReceipt> = Vec::new();
     let mut rounds: Vec<BeaconRound> = Vec::new();
     let mut storage_rounds: Vec<StorageRound> = Vec::new();
-    for (_, b) in batches {
+    for (h, b) in batches {
         match b {
             SpoolBatch::Reports(mut rs) => {
                 rs.retain(|r| r.report.network == spec.network);
@@ -116,28 +131,39 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
                     .filter(|r| r.network == spec.network)
                     .map(|r| r.round),
             ),
-            SpoolBatch::Storage(rs) => {
+            SpoolBatch::Storage(rs) if counts(&h) => {
                 storage_rounds.extend(rs.into_iter().filter(|r| r.network == spec.network))
             }
-            SpoolBatch::Registry(snaps) => {
-                if let Some(s) = snaps.into_iter().find(|s| s.network == spec.network) {
-                    registry = Some(s);
+            // A network's registry may be split over several snapshots.
+            SpoolBatch::Registry(snaps) if counts(&h) => {
+                for s in snaps.into_iter().filter(|s| s.network == spec.network) {
+                    registry.extend(s.devices);
                 }
             }
+            SpoolBatch::Answered(mut rs) => receipts.append(&mut rs),
+            SpoolBatch::Storage(_) | SpoolBatch::Registry(_) | SpoolBatch::Closed(_) => {}
         }
     }
-    let devices: BTreeMap<DeviceId, DeviceInfo> = registry
-        .map(|s| s.devices.into_iter().map(|d| (d.id, d)).collect())
-        .unwrap_or_default();
-    // A probe is answered by the earliest valid answer report for its challenge.
+    let devices: BTreeMap<DeviceId, DeviceInfo> = registry.into_iter().map(|d| (d.id, d)).collect();
+    // A probe is answered when the oracle received the earliest answer report
+    // for its challenge (the oracle's clock: the device's own timestamp is not
+    // trusted for latency).
+    let answered: std::collections::HashSet<(DeviceId, Hash)> = reports
+        .iter()
+        .filter_map(|r| match &r.report.body {
+            ReportBody::ProbeAnswer { challenge } => Some((r.report.device, *challenge)),
+            _ => None,
+        })
+        .collect();
     let mut answers: HashMap<(DeviceId, Hash), u64> = HashMap::new();
-    for r in &reports {
-        if let ReportBody::ProbeAnswer { challenge } = &r.report.body {
-            let e = answers
-                .entry((r.report.device, *challenge))
-                .or_insert(r.report.timestamp_ms);
-            *e = (*e).min(r.report.timestamp_ms);
-        }
+    for rc in receipts
+        .iter()
+        .filter(|rc| answered.contains(&(rc.device, rc.challenge)))
+    {
+        let e = answers
+            .entry((rc.device, rc.challenge))
+            .or_insert(rc.received_ms);
+        *e = (*e).min(rc.received_ms);
     }
     let mut probes: Vec<ProbeRecord> = issues
         .iter()
@@ -167,7 +193,8 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
     }
     let (scores, usage, deals, caps) = match spec.family {
         Family::Storage(p) => {
-            storage_rounds.sort_by_key(|r| r.seed);
+            // Parts of a round (same seed) in deal order, whatever the batches'.
+            storage_rounds.sort_by_key(|r| (r.seed, r.deals.first().map(|d| d.id)));
             let st = plinth_proofs::storage::score(p, &devices, &storage_rounds);
             (st.work, st.usage, st.outcomes, Some(st.caps))
         }

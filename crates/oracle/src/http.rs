@@ -40,27 +40,69 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
+/// Most requests one route serves at once; beyond it a route answers 503
+/// `busy` at once rather than queueing (so a flood on one route cannot starve
+/// the others or the oracle's own work).
+pub const MAX_IN_FLIGHT: usize = 64;
+/// Most requests `/v1/reports` serves at once (each may carry
+/// [`MAX_REPORTS`] reports, [`MAX_BODY`] bytes).
+pub const MAX_REPORT_REQUESTS_IN_FLIGHT: usize = 8;
+/// Most manifests `/v1/manifests` lists per page (and the default).
+pub const MAX_MANIFESTS_PAGE: usize = 1_000;
+
+/// A per-route concurrency limit: 503 JSON `busy` when the route's permits are
+/// all taken.
+async fn gate(
+    State(sem): State<Arc<tokio::sync::Semaphore>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Ok(_permit) = sem.try_acquire_owned() else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many requests on this endpoint at once; retry shortly",
+        );
+    };
+    next.run(req).await
+}
+
 pub fn router(oracle: Arc<Oracle>) -> Router {
+    router_with_limits(oracle, MAX_IN_FLIGHT, MAX_REPORT_REQUESTS_IN_FLIGHT)
+}
+
+/// [`router`] with other concurrency limits per route (tests).
+pub fn router_with_limits(
+    oracle: Arc<Oracle>,
+    per_route: usize,
+    reports_per_route: usize,
+) -> Router {
+    let permits = |n: usize| Arc::new(tokio::sync::Semaphore::new(n));
+    let l = || axum::middleware::from_fn_with_state(permits(per_route), gate);
     Router::new()
         .route(
             "/v1/reports",
-            post(reports).layer(DefaultBodyLimit::max(MAX_BODY)).layer(
-                axum::middleware::from_fn_with_state(
+            post(reports)
+                .layer(DefaultBodyLimit::max(MAX_BODY))
+                .layer(axum::middleware::from_fn_with_state(
                     MAX_BODY,
                     plinth_node::limit::refuse_oversized,
-                ),
-            ),
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    permits(reports_per_route),
+                    gate,
+                )),
         )
-        .route("/v1/status", get(status))
-        .route("/v1/cosign/price", post(cosign_price))
-        .route("/v1/challenges/{device}", get(challenges))
-        .route("/v1/rounds/{network}", get(rounds))
-        .route("/v1/spool/{epoch}", get(spool_list))
-        .route("/v1/spool/{epoch}/{hash}", get(spool_batch))
-        .route("/v1/manifests", get(manifest_list))
-        .route("/v1/manifests/{network}/{epoch}", get(manifest))
-        .route("/v1/rewards/{owner}", get(rewards))
-        .route("/metrics", get(metrics))
+        .route("/v1/status", get(status).layer(l()))
+        .route("/v1/cosign/price", post(cosign_price).layer(l()))
+        .route("/v1/challenges/{device}", get(challenges).layer(l()))
+        .route("/v1/rounds/{network}", get(rounds).layer(l()))
+        .route("/v1/spool/{epoch}", get(spool_list).layer(l()))
+        .route("/v1/spool/{epoch}/{hash}", get(spool_batch).layer(l()))
+        .route("/v1/manifests", get(manifest_list).layer(l()))
+        .route("/v1/manifests/{network}/{epoch}", get(manifest).layer(l()))
+        .route("/v1/rewards/{owner}", get(rewards).layer(l()))
+        .route("/metrics", get(metrics).layer(l()))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(oracle)
@@ -189,7 +231,31 @@ async fn rounds(State(o): State<Arc<Oracle>>, Path(network): Path<String>) -> Re
     }
 }
 
+/// A 403 `epoch_open` while `epoch` may still take reports (until its end plus
+/// the close grace): its beacons and readings are not published before then, so
+/// nobody can copy them into reports of their own. Closed epochs stay public for
+/// audits.
+fn refuse_open_epoch(o: &Oracle, epoch: u64) -> Option<Response> {
+    let closes_ms = o
+        .clock
+        .window(epoch)
+        .end_ms
+        .saturating_add(o.config.close_grace.as_millis() as u64);
+    (now_ms() < closes_ms).then(|| {
+        error(
+            StatusCode::FORBIDDEN,
+            "epoch_open",
+            format!(
+                "epoch {epoch} is still open (it closes at {closes_ms} ms): its spool is published once it is closed"
+            ),
+        )
+    })
+}
+
 async fn spool_list(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
+    if let Some(r) = refuse_open_epoch(&o, epoch) {
+        return r;
+    }
     match o.spool.batches(epoch) {
         Ok(b) => Json(b).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
@@ -207,6 +273,9 @@ async fn spool_batch(
             "expected 64 hex characters",
         );
     };
+    if let Some(r) = refuse_open_epoch(&o, epoch) {
+        return r;
+    }
     match o.spool.read_raw(epoch, &hash) {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Err(crate::spool::SpoolError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => error(
@@ -229,16 +298,60 @@ async fn metrics(State(o): State<Arc<Oracle>>) -> Response {
         .into_response()
 }
 
-async fn manifest_list(State(o): State<Arc<Oracle>>) -> Response {
-    match o.manifests() {
-        Ok(list) => Json(
-            list.into_iter()
-                .map(|(network, epoch)| serde_json::json!({"network": network, "epoch": epoch}))
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+/// `/v1/manifests` paging: `limit` (1 to [`MAX_MANIFESTS_PAGE`], the default)
+/// and `after`, the last item of the previous page as `<epoch>:<network>`, or
+/// `<epoch>` to start after every manifest of that epoch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestPage {
+    pub limit: Option<usize>,
+    pub after: Option<String>,
+}
+
+async fn manifest_list(
+    State(o): State<Arc<Oracle>>,
+    page: Result<axum::extract::Query<ManifestPage>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let page = match page {
+        Ok(p) => p.0,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_query", e.body_text()),
+    };
+    let limit = page.limit.unwrap_or(MAX_MANIFESTS_PAGE);
+    if limit == 0 || limit > MAX_MANIFESTS_PAGE {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_limit",
+            format!("limit must be 1 to {MAX_MANIFESTS_PAGE}"),
+        );
     }
+    let after = match page.after.as_deref() {
+        None => None,
+        Some(a) => {
+            let (epoch, network) = match a.split_once(':') {
+                Some((e, n)) => (e, n.to_string()),
+                // After every network of that epoch: names are never empty and
+                // `\u{10FFFF}` sorts after any of them.
+                None => (a, "\u{10FFFF}".to_string()),
+            };
+            match epoch.parse::<u64>() {
+                Ok(e) if network.len() <= 256 => Some((e, network)),
+                _ => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "bad_after",
+                        "after must be <epoch> or <epoch>:<network>",
+                    )
+                }
+            }
+        }
+    };
+    Json(
+        o.manifests_page(after, limit)
+            .into_iter()
+            .map(|(network, epoch)| serde_json::json!({"network": network, "epoch": epoch}))
+            .collect::<Vec<_>>(),
+    )
+    .into_response()
 }
 
 async fn manifest(
@@ -261,10 +374,8 @@ async fn rewards(State(o): State<Arc<Oracle>>, Path(owner): Path<String>) -> Res
         Ok(a) => a,
         Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_address", format!("{e}")),
     };
-    let o2 = o.clone();
-    match tokio::task::spawn_blocking(move || o2.rewards_of(&owner)).await {
-        Ok(Ok(r)) => Json(r).into_response(),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    match o.rewards_of(&owner) {
+        Ok(r) => Json(r).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
 }

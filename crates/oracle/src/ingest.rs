@@ -50,6 +50,14 @@ pub enum Refusal {
     Unavailable { reason: String },
     #[error("beacon for round {round}, which this oracle did not draw with that block hash")]
     UnknownRound { round: u64 },
+    #[error("device {device} already has {limit} reports accepted in epoch {epoch}, the most its network takes from one device")]
+    RateLimited {
+        device: String,
+        epoch: u64,
+        limit: u64,
+    },
+    #[error("challenge {challenge} expired: its deadline passed {late_ms} ms before the oracle received the answer")]
+    ChallengeExpired { challenge: String, late_ms: u64 },
 }
 
 impl Refusal {
@@ -106,6 +114,8 @@ pub struct IngestState {
     pub refused: HashMap<(String, u64), std::collections::BTreeMap<String, u64>>,
     /// Beacon rounds drawn, per coverage network, by round number.
     pub rounds: HashMap<String, std::collections::BTreeMap<u64, plinth_proofs::BeaconRound>>,
+    /// Reports accepted per (epoch, device), for the per-device limit.
+    pub accepted: HashMap<(u64, DeviceId), u64>,
 }
 
 impl IngestState {
@@ -114,6 +124,7 @@ impl IngestState {
         let d = r.report.device;
         let last = self.last_seq.entry(d).or_insert(0);
         *last = (*last).max(r.report.seq);
+        *self.accepted.entry((r.report.epoch, d)).or_insert(0) += 1;
         self.seen
             .entry(r.report.epoch)
             .or_default()
@@ -128,6 +139,7 @@ impl IngestState {
     pub fn forget_before(&mut self, epoch: u64) {
         self.seen.retain(|e, _| *e >= epoch);
         self.refused.retain(|(_, e), _| *e >= epoch);
+        self.accepted.retain(|(e, _), _| *e >= epoch);
     }
 
     /// Forgets beacon rounds that ended before `end_ms`.
@@ -166,6 +178,8 @@ pub struct Rules {
     /// Reports for an epoch are refused from this long after its end (the closer
     /// scores it a little later, so nothing accepted can miss its manifest).
     pub accept_after_end_ms: u64,
+    /// Most reports accepted per device and epoch, per network.
+    pub max_reports: HashMap<String, u64>,
 }
 
 /// Checks signatures of many reports on all cores; one verdict each.
@@ -261,6 +275,13 @@ pub fn admit(
     }
     if let ReportBody::ProbeAnswer { challenge } = &rep.body {
         match state.outstanding.get(challenge) {
+            // Timed by the oracle's clock, not the device's timestamp.
+            Some(issue) if issue.device == rep.device && now_ms > issue.deadline_ms => {
+                return Err(Refusal::ChallengeExpired {
+                    challenge: challenge.to_string(),
+                    late_ms: now_ms - issue.deadline_ms,
+                })
+            }
             Some(issue) if issue.device == rep.device => {}
             _ => {
                 return Err(Refusal::UnknownChallenge {
@@ -277,6 +298,19 @@ pub fn admit(
             .is_some_and(|r| r.draw == *draw);
         if !known {
             return Err(Refusal::UnknownRound { round: *round });
+        }
+    }
+    if let Some(&limit) = rules.max_reports.get(&rep.network) {
+        if state
+            .accepted
+            .get(&(rep.epoch, rep.device))
+            .is_some_and(|n| *n >= limit)
+        {
+            return Err(Refusal::RateLimited {
+                device: rep.device.to_string(),
+                epoch: rep.epoch,
+                limit,
+            });
         }
     }
     state.remember(r);

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //!  HTTP POST /v1/reports ─┐
-//!  MQTT plinth/reports   ─┴─▶ queue ─▶ ingest worker: decode ─▶ signatures (all cores)
+//!  MQTT plinth/reports/+ ─┴─▶ queue ─▶ ingest worker: decode ─▶ signatures (all cores)
 //!                                        ─▶ admit (registry, freshness, epoch, replay)
 //!                                        ─▶ spool batch (fsync) ─▶ verdicts back
 //!  probe rounds ─▶ challenges from the head block hash ─▶ spool (probe batches)
@@ -165,8 +165,47 @@ pub struct Oracle {
     settlements_sent: Mutex<HashMap<(String, u64), storage::SentSettlement>>,
     /// The epoch in which abandoned deals were last closed.
     deals_swept: Mutex<Option<u64>>,
+    /// Whether storage endpoints may be private addresses (genesis
+    /// `storage.allow_private_endpoints`).
+    pub allow_private_endpoints: bool,
     /// The chain's oracle set as last read (for co-signing), and when.
     oracle_set: Mutex<Option<(std::time::Instant, plinth_node::api::OraclesView)>>,
+    /// Published manifests and every owner's reward claims, built once at start
+    /// and kept up to date as epochs close, so that HTTP requests never re-read
+    /// the manifests.
+    index: std::sync::RwLock<ManifestIndex>,
+}
+
+/// What [`Oracle::manifests`] and [`Oracle::rewards_of`] answer from.
+#[derive(Default)]
+struct ManifestIndex {
+    /// `(epoch, network)` of every published manifest.
+    list: std::collections::BTreeSet<(u64, String)>,
+    /// Each owner's claims, in manifest order.
+    rewards: HashMap<plinth_core::Address, Vec<RewardClaim>>,
+}
+
+impl ManifestIndex {
+    fn add(&mut self, network: &str, epoch: u64, m: &epoch::Manifest) {
+        if !self.list.insert((epoch, network.to_string())) {
+            return;
+        }
+        let leaves: Vec<Hash> = m.entries.iter().map(|e| e.leaf()).collect();
+        for (i, entry) in m.entries.iter().enumerate() {
+            if let Some(proof) = plinth_core::merkle::prove(&leaves, i) {
+                self.rewards
+                    .entry(entry.owner)
+                    .or_default()
+                    .push(RewardClaim {
+                        network: network.to_string(),
+                        epoch,
+                        index: i as u64,
+                        entry: *entry,
+                        proof,
+                    });
+            }
+        }
+    }
 }
 
 /// How many epochs back an oracle that was down still challenges and settles
@@ -202,8 +241,13 @@ impl Oracle {
             epoch_ms: status.epoch_ms,
         };
         let spool = Spool::open(&config.data_dir.join("spool"))?;
+        let mut max_reports = HashMap::new();
+        for n in &networks {
+            max_reports.insert(n.name.clone(), n.max_reports_per_epoch(clock.epoch_ms)?);
+        }
         let rules = Rules {
             chain,
+            max_reports,
             networks: networks.iter().map(|n| n.name.clone()).collect(),
             clock,
             max_skew_ms: config.max_skew_ms,
@@ -217,7 +261,8 @@ impl Oracle {
             .iter()
             .filter(|n| n.family == "coverage" || n.family == plinth_ledger::storage::FAMILY)
         {
-            let family = plinth_proofs::Family::from_network(&n.family, &n.params.to_string())
+            let family = n
+                .family()
                 .with_context(|| format!("network `{}`", n.name))?;
             match family {
                 plinth_proofs::Family::Coverage(p) => coverage.push((n.name.clone(), p)),
@@ -237,6 +282,7 @@ impl Oracle {
             node,
             emission: genesis.emission.clone(),
             decimals: genesis.token.decimals,
+            allow_private_endpoints: genesis.storage.unwrap_or_default().allow_private_endpoints,
             key,
             rules,
             state: Mutex::new(IngestState::default()),
@@ -246,8 +292,10 @@ impl Oracle {
             settlements_sent: Mutex::new(HashMap::new()),
             deals_swept: Mutex::new(None),
             oracle_set: Mutex::new(None),
+            index: Default::default(),
             config,
         });
+        oracle.load_manifest_index()?;
         oracle.replay_spool()?;
         // Devices known at start are probed by the regular rounds.
         oracle.refresh_registry()?;
@@ -274,7 +322,8 @@ impl Oracle {
     }
 
     fn replay_spool(&self) -> Result<()> {
-        let current = self.clock.epoch_of(now_ms());
+        let now = now_ms();
+        let current = self.clock.epoch_of(now);
         let mut state = self.state.lock().expect("state lock");
         let mut reports = 0;
         for epoch in self.spool.epochs()? {
@@ -287,8 +336,10 @@ impl Oracle {
                 .map(|h| self.spool.read(epoch, h))
                 .collect::<Result<_, _>>()?;
             for b in &batches {
+                // Challenges of an earlier run whose deadline has passed are not
+                // outstanding again.
                 if let SpoolBatch::Probes(ps) = b {
-                    for p in ps {
+                    for p in ps.iter().filter(|p| p.deadline_ms >= now) {
                         state.outstanding.insert(p.challenge, p.clone());
                     }
                 }
@@ -443,11 +494,32 @@ impl Oracle {
             };
             verdicts.push(v);
         }
-        // Durable before acknowledged.
+        // Durable before acknowledged: per epoch, when probe answers were received
+        // (first: an answer without its receipt is not counted), then the reports,
+        // in parts small enough to be read back.
         let mut failure = None;
         let mut epochs: Vec<_> = accepted.into_iter().collect();
         epochs.sort_by_key(|(e, _)| *e);
         for (epoch, reports) in epochs {
+            let receipts: Vec<spool::AnswerReceipt> = reports
+                .iter()
+                .filter_map(|r| match &r.report.body {
+                    plinth_proofs::ReportBody::ProbeAnswer { challenge } => {
+                        Some(spool::AnswerReceipt {
+                            device: r.report.device,
+                            challenge: *challenge,
+                            received_ms: now,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !receipts.is_empty() {
+                if let Err(e) = self.spool.write_all(epoch, SpoolBatch::Answered(receipts)) {
+                    failure = Some(e.to_string());
+                    break;
+                }
+            }
             for r in &reports {
                 self.metrics
                     .accepted
@@ -457,9 +529,9 @@ impl Oracle {
                     })
                     .inc();
             }
-            match self.spool.write(epoch, &SpoolBatch::Reports(reports)) {
-                Ok(_) => {
-                    self.metrics.spool_batches.inc();
+            match self.spool.write_all(epoch, SpoolBatch::Reports(reports)) {
+                Ok(parts) => {
+                    self.metrics.spool_batches.inc_by(parts.len() as u64);
                 }
                 Err(e) => {
                     failure = Some(e.to_string());
@@ -476,6 +548,9 @@ impl Oracle {
                 };
                 if let Some(s) = state.seen.get_mut(&epoch) {
                     s.remove(&hash);
+                }
+                if let Some(n) = state.accepted.get_mut(&(epoch, device)) {
+                    *n = n.saturating_sub(1);
                 }
             }
         }
@@ -551,7 +626,7 @@ impl Oracle {
         }
         let epoch = self.clock.epoch_of(now);
         self.spool
-            .write(epoch, &SpoolBatch::Probes(issues.clone()))?;
+            .write_all(epoch, SpoolBatch::Probes(issues.clone()))?;
         // Expired challenges can no longer be answered.
         state.outstanding.retain(|_, p| p.deadline_ms >= now);
         for p in &issues {
@@ -602,7 +677,7 @@ impl Oracle {
             return Ok(issues);
         }
         self.spool
-            .write(epoch, &SpoolBatch::Rounds(issues.clone()))?;
+            .write_all(epoch, SpoolBatch::Rounds(issues.clone()))?;
         // Rounds of epochs that can no longer take reports are of no use.
         state.forget_rounds_before(self.clock.window(epoch.saturating_sub(1)).start_ms);
         for i in &issues {
@@ -695,10 +770,10 @@ impl Oracle {
         }
     }
 
-    /// Every published manifest's (network, epoch), ascending by epoch.
-    pub fn manifests(&self) -> Result<Vec<(String, u64)>> {
+    /// Reads every manifest on disk into the index (once, at start).
+    fn load_manifest_index(&self) -> Result<()> {
         let dir = self.config.data_dir.join("manifests");
-        let mut out = Vec::new();
+        let mut index = self.index.write().expect("index lock");
         for n in &self.networks {
             let Ok(entries) = std::fs::read_dir(dir.join(&n.name)) else {
                 continue;
@@ -706,41 +781,47 @@ impl Oracle {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if let Some(epoch) = name.strip_suffix(".json").and_then(|s| s.parse().ok()) {
-                    out.push((n.name.clone(), epoch));
+                    if let Some(m) = self.manifest(&n.name, epoch)? {
+                        index.add(&n.name, epoch, &m);
+                    }
                 }
             }
         }
-        out.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-        Ok(out)
+        Ok(())
     }
 
-    /// Every reward entry of `owner`'s devices, with proofs.
+    /// Every published manifest's (network, epoch), ascending by epoch.
+    pub fn manifests(&self) -> Result<Vec<(String, u64)>> {
+        Ok(self.manifests_page(None, usize::MAX))
+    }
+
+    /// At most `limit` published manifests' (network, epoch), ascending by
+    /// (epoch, network), strictly after `after`.
+    pub fn manifests_page(&self, after: Option<(u64, String)>, limit: usize) -> Vec<(String, u64)> {
+        use std::ops::Bound;
+        let index = self.index.read().expect("index lock");
+        let from = match after {
+            Some(a) => Bound::Excluded(a),
+            None => Bound::Unbounded,
+        };
+        index
+            .list
+            .range((from, Bound::Unbounded))
+            .take(limit)
+            .map(|(e, n)| (n.clone(), *e))
+            .collect()
+    }
+
+    /// Every reward entry of `owner`'s devices, with proofs (from the index).
     pub fn rewards_of(&self, owner: &plinth_core::Address) -> Result<Vec<RewardClaim>> {
-        let mut out = Vec::new();
-        for (network, epoch) in self.manifests()? {
-            let Some(m) = self.manifest(&network, epoch)? else {
-                continue;
-            };
-            let mine: Vec<usize> = (0..m.entries.len())
-                .filter(|&i| m.entries[i].owner == *owner)
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let leaves: Vec<Hash> = m.entries.iter().map(|e| e.leaf()).collect();
-            for i in mine {
-                if let Some(proof) = plinth_core::merkle::prove(&leaves, i) {
-                    out.push(RewardClaim {
-                        network: network.clone(),
-                        epoch,
-                        index: i as u64,
-                        entry: m.entries[i],
-                        proof,
-                    });
-                }
-            }
-        }
-        Ok(out)
+        Ok(self
+            .index
+            .read()
+            .expect("index lock")
+            .rewards
+            .get(owner)
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// The newest epoch with a published manifest for `network`.
@@ -843,63 +924,75 @@ impl Oracle {
 
     /// The epoch's batches, writing the registry snapshot and the storage rounds
     /// first if the epoch has none yet (so every network of the epoch is scored
-    /// against the same ones).
+    /// against the same ones). Both may take several batches (each below the
+    /// spool's read limit); a [`SpoolBatch::Closed`] batch written after them
+    /// names them, and until it exists the close is redone from scratch (parts
+    /// left by an attempt that stopped half-way are removed: no manifest names
+    /// them).
     fn epoch_batches(&self, epoch: u64) -> Result<Vec<(Hash, SpoolBatch)>> {
-        let mut batches: Vec<(Hash, SpoolBatch)> = self
+        let batches: Vec<(Hash, SpoolBatch)> = self
             .spool
             .batches(epoch)?
             .into_iter()
             .map(|h| self.spool.read(epoch, &h).map(|b| (h, b)))
             .collect::<Result<_, _>>()?;
-        let has_registry = batches
+        if batches
             .iter()
-            .any(|(_, b)| matches!(b, SpoolBatch::Registry(_)));
-        if !has_registry {
-            // Storage rounds go first: taking them may fail (no block after the
-            // epoch's end yet), and then nothing of the epoch is written.
-            let has_storage = batches
-                .iter()
-                .any(|(_, b)| matches!(b, SpoolBatch::Storage(_)));
-            let mut rounds = Vec::new();
-            for (network, params) in self.storage_networks().iter().filter(|_| !has_storage) {
-                rounds.push(self.take_storage_round(network, params, epoch)?);
-            }
-            if !rounds.is_empty() {
-                let batch = SpoolBatch::Storage(rounds);
-                let hash = self.spool.write(epoch, &batch)?;
-                batches.push((hash, batch));
-            }
-            self.refresh_registry()?;
-            let state = self.state.lock().expect("state lock");
-            let mut snaps: Vec<epoch::RegistrySnapshot> = self
-                .networks
-                .iter()
-                .map(|n| {
-                    let mut devices: Vec<_> = state
-                        .registry
-                        .values()
-                        .filter(|r| r.network == n.name)
-                        .map(|r| r.info.clone())
-                        .collect();
-                    devices.sort_by_key(|d| d.id);
-                    epoch::RegistrySnapshot {
-                        network: n.name.clone(),
-                        devices,
-                    }
-                })
-                .collect();
-            snaps.sort_by(|a, b| a.network.cmp(&b.network));
-            drop(state);
-            let batch = SpoolBatch::Registry(snaps);
-            let hash = self.spool.write(epoch, &batch)?;
-            batches.push((hash, batch));
+            .any(|(_, b)| matches!(b, SpoolBatch::Closed(_)))
+        {
+            return Ok(batches);
         }
-        Ok(batches)
+        for (h, b) in &batches {
+            if matches!(b, SpoolBatch::Registry(_) | SpoolBatch::Storage(_)) {
+                self.spool.remove(epoch, h)?;
+            }
+        }
+        drop(batches);
+        // Storage rounds go first: taking them may fail (no block after the
+        // epoch's end yet), and then nothing of the epoch is written.
+        let mut rounds = Vec::new();
+        for (network, params) in self.storage_networks() {
+            rounds.push(self.take_storage_round(network, params, epoch)?);
+        }
+        let mut written = Vec::new();
+        if !rounds.is_empty() {
+            written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
+        }
+        self.refresh_registry()?;
+        let state = self.state.lock().expect("state lock");
+        let mut snaps: Vec<epoch::RegistrySnapshot> = self
+            .networks
+            .iter()
+            .map(|n| {
+                let mut devices: Vec<_> = state
+                    .registry
+                    .values()
+                    .filter(|r| r.network == n.name)
+                    .map(|r| r.info.clone())
+                    .collect();
+                devices.sort_by_key(|d| d.id);
+                epoch::RegistrySnapshot {
+                    network: n.name.clone(),
+                    devices,
+                }
+            })
+            .collect();
+        snaps.sort_by(|a, b| a.network.cmp(&b.network));
+        drop(state);
+        written.extend(self.spool.write_all(epoch, SpoolBatch::Registry(snaps))?);
+        written.sort();
+        self.spool.write_all(epoch, SpoolBatch::Closed(written))?;
+        self.spool
+            .batches(epoch)?
+            .into_iter()
+            .map(|h| self.spool.read(epoch, &h).map(|b| (h, b)))
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
     }
 
     /// Scores one network's epoch, signs the manifest and publishes it (file).
     fn close(&self, n: &NetworkInfo, epoch: u64) -> Result<Option<epoch::Manifest>> {
-        let family = match plinth_proofs::Family::from_network(&n.family, &n.params.to_string()) {
+        let family = match n.family() {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(network = %n.name, error = %e, "network not scored");
@@ -936,6 +1029,10 @@ impl Oracle {
         std::fs::write(&tmp, serde_json::to_vec_pretty(&m)?)?;
         std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &path)?;
+        self.index
+            .write()
+            .expect("index lock")
+            .add(&n.name, epoch, &m);
         self.metrics.epochs_closed.inc();
         tracing::info!(
             network = %n.name, epoch, devices = m.header.devices, total = m.header.total,

@@ -120,21 +120,16 @@ pub async fn run(
             }
         }));
     }
-    // Epoch closer.
-    {
+    // Epoch closer, on a thread of its own: request load (which uses the runtime
+    // and its blocking pool) cannot delay it.
+    let closer_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let closer = {
         let o = oracle.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let o2 = o.clone();
-                match tokio::task::spawn_blocking(move || o2.close_due_epochs(now_ms())).await {
-                    Ok(Err(e)) => tracing::warn!(error = %e, "closing epochs failed; will retry"),
-                    Err(e) => tracing::error!(error = %e, "epoch closer panicked"),
-                    _ => {}
-                }
-            }
-        }));
-    }
+        let stop = closer_stop.clone();
+        std::thread::Builder::new()
+            .name("oracle-closer".into())
+            .spawn(move || closer_loop(o, stop))?
+    };
     let mut stop_http = stop.clone();
     let server = axum::serve(endpoints.http, crate::http::router(oracle.clone()))
         .with_graceful_shutdown(async move {
@@ -146,6 +141,27 @@ pub async fn run(
         t.abort();
     }
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    closer_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = tokio::task::spawn_blocking(move || closer.join()).await;
     oracle.shutdown();
     Ok(())
+}
+
+/// Closes due epochs every second until `stop`.
+fn closer_loop(o: Arc<Oracle>, stop: Arc<std::sync::atomic::AtomicBool>) {
+    use std::sync::atomic::Ordering;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_secs(1));
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let o2 = o.clone();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            o2.close_due_epochs(now_ms())
+        })) {
+            Ok(Err(e)) => tracing::warn!(error = %e, "closing epochs failed; will retry"),
+            Err(_) => tracing::error!("epoch closer panicked"),
+            _ => {}
+        }
+    }
 }

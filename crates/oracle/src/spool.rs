@@ -44,8 +44,33 @@ pub enum SpoolBatch {
     /// Beacon rounds of coverage networks, as drawn.
     Rounds(Vec<RoundIssue>),
     /// Storage rounds: challenges to storage providers after an epoch, and their
-    /// answers.
+    /// answers. A round too large for one batch is split by deals: parts have the
+    /// same network, epoch and seed and disjoint deals.
     Storage(Vec<plinth_proofs::storage::StorageRound>),
+    /// When the oracle received probe answers (its own clock, not the device's
+    /// timestamp): written before the answer reports themselves, in the same
+    /// acknowledged group. An answer's latency is scored from this.
+    Answered(Vec<AnswerReceipt>),
+    /// The registry and storage batches written when the epoch was closed: only
+    /// these count (parts left by an attempt that crashed half-way do not).
+    Closed(Vec<Hash>),
+}
+
+/// When the oracle received a device's answer to a probe.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct AnswerReceipt {
+    pub device: DeviceId,
+    pub challenge: Hash,
+    pub received_ms: u64,
 }
 
 /// A coverage network's beacon round as the oracle drew it.
@@ -64,13 +89,21 @@ pub struct RoundIssue {
     pub round: plinth_proofs::BeaconRound,
 }
 
-/// The largest batch file read back (a batch is at most a few MiB).
+/// The largest batch file, written or read: the oracle splits what it writes
+/// ([`SpoolBatch::split`], [`Spool::write_all`]) so that every batch it writes can
+/// be read back.
 pub const MAX_BATCH_BYTES: usize = 64 << 20;
+
+/// Room left in a part for the batch's own framing (variant tag, lengths, a
+/// storage round's header).
+const FRAMING_BYTES: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
     #[error("spool i/o: {0}")]
     Io(#[from] std::io::Error),
+    #[error("spool batch of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
     #[error("spool batch {name} is corrupt: {reason}")]
     Corrupt { name: String, reason: String },
 }
@@ -102,8 +135,16 @@ impl Spool {
 
     /// Writes a batch durably; returns its hash. Writing the same contents twice is
     /// harmless (same name).
+    /// A batch larger than [`MAX_BATCH_BYTES`] is refused (it could not be read
+    /// back): write large ones with [`Spool::write_all`].
     pub fn write(&self, epoch: u64, batch: &SpoolBatch) -> Result<Hash, SpoolError> {
         let bytes = plinth_core::encode(batch);
+        if bytes.len() > MAX_BATCH_BYTES {
+            return Err(SpoolError::TooLarge {
+                size: bytes.len(),
+                limit: MAX_BATCH_BYTES,
+            });
+        }
         let hash = batch_hash(&bytes);
         let dir = self.epoch_dir(epoch);
         std::fs::create_dir_all(&dir)?;
@@ -121,6 +162,25 @@ impl Spool {
         std::fs::rename(&tmp, &path)?;
         sync_dir(&dir)?;
         Ok(hash)
+    }
+
+    /// Writes a batch of any size as parts of at most [`MAX_BATCH_BYTES`] each
+    /// ([`SpoolBatch::split`]); returns their hashes.
+    pub fn write_all(&self, epoch: u64, batch: SpoolBatch) -> Result<Vec<Hash>, SpoolError> {
+        batch
+            .split(MAX_BATCH_BYTES)
+            .iter()
+            .map(|b| self.write(epoch, b))
+            .collect()
+    }
+
+    /// Removes a batch (only ones never acknowledged nor named by a manifest:
+    /// parts of an epoch close that did not finish).
+    pub fn remove(&self, epoch: u64, hash: &Hash) -> Result<(), SpoolError> {
+        match std::fs::remove_file(self.epoch_dir(epoch).join(format!("{hash}.batch"))) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 
     /// The hashes of an epoch's batches, in hash order.
@@ -158,6 +218,13 @@ impl Spool {
     /// The raw bytes of a batch, checked against its name.
     pub fn read_raw(&self, epoch: u64, hash: &Hash) -> Result<Vec<u8>, SpoolError> {
         let path = self.epoch_dir(epoch).join(format!("{hash}.batch"));
+        let size = std::fs::metadata(&path)?.len();
+        if size > MAX_BATCH_BYTES as u64 {
+            return Err(SpoolError::TooLarge {
+                size: size as usize,
+                limit: MAX_BATCH_BYTES,
+            });
+        }
         let bytes = std::fs::read(&path)?;
         if batch_hash(&bytes) != *hash {
             return Err(SpoolError::Corrupt {
@@ -170,6 +237,140 @@ impl Spool {
 
     pub fn read(&self, epoch: u64, hash: &Hash) -> Result<SpoolBatch, SpoolError> {
         decode_batch(hash, &self.read_raw(epoch, hash)?)
+    }
+}
+
+fn encoded_len<T: BorshSerialize>(item: &T) -> usize {
+    borsh::object_length(item).unwrap_or(usize::MAX / 2)
+}
+
+/// Cuts `items` into consecutive runs whose encoded sizes add up to at most
+/// `budget` (an item larger than that alone is a run of its own).
+fn runs<T: BorshSerialize>(items: Vec<T>, budget: usize) -> Vec<Vec<T>> {
+    runs_by(items, budget, encoded_len)
+}
+
+/// [`runs`] with the size of each item given by `size`.
+fn runs_by<T>(items: Vec<T>, budget: usize, size_of: impl Fn(&T) -> usize) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    let mut current = Vec::new();
+    let mut size = 0usize;
+    for item in items {
+        let n = size_of(&item);
+        if !current.is_empty() && size + n > budget {
+            out.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        size += n;
+        current.push(item);
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+impl SpoolBatch {
+    /// Splits the batch into batches of the same kind, each at most `limit` bytes
+    /// encoded (for any real batch: no report, probe or device is near the limit).
+    /// A batch that fits is returned as it is. Registry snapshots are split by
+    /// devices (a network may then have several snapshots: together they are its
+    /// registry), storage rounds by deals.
+    pub fn split(self, limit: usize) -> Vec<SpoolBatch> {
+        if encoded_len(&self) <= limit {
+            return vec![self];
+        }
+        let budget = limit.saturating_sub(FRAMING_BYTES).max(1);
+        match self {
+            SpoolBatch::Reports(v) => runs(v, budget)
+                .into_iter()
+                .map(SpoolBatch::Reports)
+                .collect(),
+            SpoolBatch::Probes(v) => runs(v, budget)
+                .into_iter()
+                .map(SpoolBatch::Probes)
+                .collect(),
+            SpoolBatch::Rounds(v) => runs(v, budget)
+                .into_iter()
+                .map(SpoolBatch::Rounds)
+                .collect(),
+            SpoolBatch::Answered(v) => runs(v, budget)
+                .into_iter()
+                .map(SpoolBatch::Answered)
+                .collect(),
+            SpoolBatch::Closed(v) => runs(v, budget)
+                .into_iter()
+                .map(SpoolBatch::Closed)
+                .collect(),
+            SpoolBatch::Registry(snaps) => {
+                // (network, device) pairs, cut into runs, regrouped per network.
+                let mut items = Vec::new();
+                for s in snaps {
+                    let network = std::sync::Arc::new(s.network);
+                    if s.devices.is_empty() {
+                        items.push((network.clone(), None));
+                    }
+                    items.extend(s.devices.into_iter().map(|d| (network.clone(), Some(d))));
+                }
+                // A device's size, plus its network's name and count in case it
+                // starts a snapshot (an upper bound).
+                let size =
+                    |(n, d): &(std::sync::Arc<String>, Option<plinth_proofs::DeviceInfo>)| {
+                        d.as_ref().map_or(0, encoded_len) + 4 + n.len() + 4
+                    };
+                runs_by(items, budget, size)
+                    .into_iter()
+                    .map(|run| {
+                        let mut part: Vec<crate::epoch::RegistrySnapshot> = Vec::new();
+                        for (n, d) in run {
+                            if part.last().is_none_or(|s| s.network != *n) {
+                                part.push(crate::epoch::RegistrySnapshot {
+                                    network: (*n).clone(),
+                                    devices: Vec::new(),
+                                });
+                            }
+                            if let Some(d) = d {
+                                part.last_mut().expect("a snapshot").devices.push(d);
+                            }
+                        }
+                        SpoolBatch::Registry(part)
+                    })
+                    .collect()
+            }
+            SpoolBatch::Storage(rounds) => {
+                let mut parts = Vec::new();
+                for r in rounds {
+                    let mut answers: std::collections::HashMap<Hash, Vec<_>> =
+                        std::collections::HashMap::new();
+                    for a in r.answers {
+                        answers.entry(a.deal).or_default().push(a);
+                    }
+                    let deals: Vec<_> = r
+                        .deals
+                        .into_iter()
+                        .map(|d| {
+                            let mine = answers.remove(&d.id).unwrap_or_default();
+                            (d, mine)
+                        })
+                        .collect();
+                    let size = |(d, a): &(_, Vec<_>)| encoded_len(d) + encoded_len(a);
+                    for run in runs_by(deals, budget, size) {
+                        let (deals, answers): (Vec<_>, Vec<_>) = run.into_iter().unzip();
+                        parts.push(SpoolBatch::Storage(vec![
+                            plinth_proofs::storage::StorageRound {
+                                network: r.network.clone(),
+                                epoch: r.epoch,
+                                seed_height: r.seed_height,
+                                seed: r.seed,
+                                deals,
+                                answers: answers.into_iter().flatten().collect(),
+                            },
+                        ]));
+                    }
+                }
+                parts
+            }
+        }
     }
 }
 

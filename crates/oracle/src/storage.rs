@@ -205,7 +205,12 @@ impl Oracle {
             .map(|(p, jobs)| (endpoints.get(&p).cloned(), jobs))
             .collect();
         let timeout = Duration::from_millis(params.answer_timeout_ms);
-        let mut answers = ask_providers(&groups, timeout, self.config.storage_providers_at_once);
+        let mut answers = ask_providers_checked(
+            &groups,
+            timeout,
+            self.config.storage_providers_at_once,
+            self.allow_private_endpoints,
+        );
         answers.sort_by_key(|a| a.deal);
         round.answers = answers;
         let failed = round.answers.iter().filter(|a| a.proof.is_none()).count();
@@ -397,6 +402,20 @@ pub fn ask_providers(
     timeout: Duration,
     at_once: usize,
 ) -> Vec<RoundAnswer> {
+    ask_providers_checked(groups, timeout, at_once, true)
+}
+
+/// [`ask_providers`], connecting only to public addresses unless
+/// `allow_private` (the genesis's `storage.allow_private_endpoints`): each
+/// endpoint's host is resolved when connecting and only its public addresses
+/// are used (an endpoint with none is answered `private_address`), so a name
+/// cannot be made to point into a private network after it was checked.
+pub fn ask_providers_checked(
+    groups: &[(Option<String>, Vec<Job>)],
+    timeout: Duration,
+    at_once: usize,
+    allow_private: bool,
+) -> Vec<RoundAnswer> {
     let mut answers = Vec::with_capacity(groups.iter().map(|(_, j)| j.len()).sum());
     for batch in groups.chunks(at_once.max(1)) {
         // Every provider of the batch has `timeout` from the batch's start for all
@@ -408,7 +427,9 @@ pub fn ask_providers(
             let handles: Vec<_> = batch
                 .iter()
                 .map(|(endpoint, jobs)| {
-                    s.spawn(move || ask_provider(endpoint.as_deref(), jobs, deadline))
+                    s.spawn(move || {
+                        ask_provider(endpoint.as_deref(), jobs, deadline, allow_private)
+                    })
                 })
                 .collect();
             handles
@@ -425,7 +446,12 @@ pub fn ask_providers(
 /// [`MAX_BATCH_CHALLENGES`] per request (`POST /v1/prove`), [`REQUESTS_PER_PROVIDER`]
 /// requests at a time, until `deadline`: a missing endpoint, a refusal, a timeout
 /// or the deadline is recorded as the reason there is no proof.
-fn ask_provider(endpoint: Option<&str>, jobs: &[Job], deadline: Instant) -> Vec<RoundAnswer> {
+fn ask_provider(
+    endpoint: Option<&str>,
+    jobs: &[Job],
+    deadline: Instant,
+    allow_private: bool,
+) -> Vec<RoundAnswer> {
     let unanswered = |deal: Hash, why: &str| RoundAnswer {
         deal,
         proof: None,
@@ -456,7 +482,12 @@ fn ask_provider(endpoint: Option<&str>, jobs: &[Job], deadline: Instant) -> Vec<
                 } else {
                     let challenges: Vec<StorageChallenge> =
                         batch.iter().map(|(_, c)| c.clone()).collect();
-                    match StorageClient::with_deadline(endpoint, left).prove_batch(&challenges) {
+                    let client = StorageClient::with_resolver(
+                        endpoint,
+                        left,
+                        PublicResolver { allow_private },
+                    );
+                    match client.prove_batch(&challenges) {
                         Ok(proofs) => batch
                             .iter()
                             .zip(proofs)
@@ -470,7 +501,9 @@ fn ask_provider(endpoint: Option<&str>, jobs: &[Job], deadline: Instant) -> Vec<
                             })
                             .collect(),
                         Err(e) => {
-                            let why: String = e.to_string().chars().take(200).collect();
+                            // A short code only: nothing the provider wrote is
+                            // copied into the spool.
+                            let why = failure_code(&e);
                             batch.iter().map(|(d, _)| unanswered(*d, &why)).collect()
                         }
                     }
@@ -480,4 +513,55 @@ fn ask_provider(endpoint: Option<&str>, jobs: &[Job], deadline: Instant) -> Vec<
         }
     });
     out.into_inner().expect("answers lock")
+}
+
+/// What a resolver says when an endpoint resolves to no public address.
+const PRIVATE_ADDRESS: &str = "private_address";
+
+/// Resolves an agent's host, keeping only public addresses unless
+/// `allow_private`.
+struct PublicResolver {
+    allow_private: bool,
+}
+
+impl ureq::Resolver for PublicResolver {
+    fn resolve(&self, netloc: &str) -> std::io::Result<Vec<std::net::SocketAddr>> {
+        use std::net::ToSocketAddrs;
+        let all: Vec<std::net::SocketAddr> = netloc.to_socket_addrs()?.collect();
+        if self.allow_private {
+            return Ok(all);
+        }
+        let public: Vec<_> = all
+            .into_iter()
+            .filter(|a| plinth_ledger::storage::is_public_ip(a.ip()))
+            .collect();
+        if public.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                PRIVATE_ADDRESS,
+            ));
+        }
+        Ok(public)
+    }
+}
+
+/// The short code recorded for a failed challenge request (never the provider's
+/// own words).
+pub fn failure_code(e: &plinth_storage::client::ClientError) -> String {
+    use plinth_storage::client::ClientError as E;
+    match e {
+        E::Refused { status, .. } => format!("refused_{status}"),
+        E::Transport(t) => {
+            let text = t.to_string();
+            if text.contains(PRIVATE_ADDRESS) {
+                PRIVATE_ADDRESS.into()
+            } else if text.to_ascii_lowercase().contains("timed out") {
+                "timeout".into()
+            } else {
+                "unreachable".into()
+            }
+        }
+        E::Read(_) => "read_failed".into(),
+        _ => "bad_answer".into(),
+    }
 }

@@ -152,6 +152,24 @@ impl StorageClient {
     /// A client whose every request must complete within `total` (connecting,
     /// sending and reading the whole answer): for a challenge's deadline, which an
     /// agent sending its answer a byte at a time must not stretch.
+    /// [`StorageClient::with_deadline`] connecting only to the addresses
+    /// `resolver` gives for the agent's host (so a name checked there cannot
+    /// resolve to something else when connecting).
+    pub fn with_resolver(
+        agent_url: &str,
+        total: Duration,
+        resolver: impl ureq::Resolver + 'static,
+    ) -> StorageClient {
+        StorageClient {
+            base: agent_url.trim_end_matches('/').to_string(),
+            http: ureq::AgentBuilder::new()
+                .timeout(total)
+                .resolver(resolver)
+                .redirects(0)
+                .build(),
+        }
+    }
+
     pub fn with_deadline(agent_url: &str, total: Duration) -> StorageClient {
         StorageClient {
             base: agent_url.trim_end_matches('/').to_string(),

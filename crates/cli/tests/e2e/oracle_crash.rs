@@ -550,8 +550,7 @@ fn kill_9_oracle_during_ingest_loses_no_acknowledged_report() {
         .into_iter()
         .find(|n| n.name == "weather")
         .expect("network weather");
-    let family =
-        plinth_proofs::Family::from_network(&weather.family, &weather.params.to_string()).unwrap();
+    let family = weather.family().unwrap();
     let spec = EpochSpec {
         chain: genesis.chain(),
         network: "weather",

@@ -18,7 +18,7 @@ use plinth_storage::{Manifest, ManifestError};
 const STORAGE: &str = "storage";
 /// A second storage network, with no deals.
 const VAULT: &str = "vault";
-const ENDPOINT: &str = "http://10.0.0.7:9000";
+const ENDPOINT: &str = "http://93.184.216.34:9000";
 const PRICE_PER_MIB: u64 = 10;
 const COLLATERAL_PER_MIB: u64 = 1_000;
 /// What the provider's owner deposits with its offer.
@@ -308,6 +308,10 @@ fn only_owners_of_storage_devices_offer_storage() {
         ("10.0.0.7:9000", "must start with http:// or https://"),
         ("https://", "has no host"),
         (
+            "http://10.0.0.7:9000",
+            "names a loopback, private or link-local host, which this chain does not allow (genesis storage.allow_private_endpoints)",
+        ),
+        (
             "http://a b",
             "only printable ASCII without spaces is allowed",
         ),
@@ -576,6 +580,7 @@ fn deals_the_terms_or_funds_do_not_allow_are_refused() {
         max_failures: 3,
         max_deal_epochs: 50,
         accept_epochs: 4,
+        ..Default::default()
     }));
     let me = addr(&consumer());
     let ok_manifest = manifest(SIZE, 64 * 1024);
@@ -1007,6 +1012,7 @@ fn the_genesis_sets_how_many_failures_slash() {
         max_failures: 1,
         max_deal_epochs: 100,
         accept_epochs: 4,
+        ..Default::default()
     }));
     let me = addr(&consumer());
     let id = open(&mut c, 5);

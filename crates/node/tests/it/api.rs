@@ -674,7 +674,7 @@ async fn storage_offers_deals_and_usage() {
             FEE,
             Call::OfferStorage {
                 device: dev,
-                endpoint: "http://127.0.0.1:9700".into(),
+                endpoint: "http://store.example.com:9700".into(),
                 price_per_mib_epoch: 5,
                 collateral_per_mib: 1_000,
                 deposit: 100_000,
@@ -750,7 +750,7 @@ async fn storage_offers_deals_and_usage() {
 
     let o: OfferView = get(&app, &format!("/v1/storage/offers/{dev}"), StatusCode::OK).await;
     assert_eq!((o.owner, o.network.as_str()), (addr(&owner), STORAGE));
-    assert_eq!(o.offer.endpoint, "http://127.0.0.1:9700");
+    assert_eq!(o.offer.endpoint, "http://store.example.com:9700");
     assert_eq!((o.offer.free, o.offer.locked), (99_000, 1_000));
     assert_eq!(o.offer.active_deals, 1);
     let all: Vec<OfferView> = get(&app, "/v1/storage/offers", StatusCode::OK).await;
@@ -888,4 +888,30 @@ async fn storage_offers_deals_and_usage() {
     )
     .await;
     assert_eq!(e.error.code, "invalid_deal_id");
+}
+
+/// At most `MAX_EVENT_STREAMS` event streams at once: the next is a 503 JSON
+/// `busy`, and a stream's slot comes back when its client leaves.
+#[tokio::test(flavor = "multi_thread")]
+async fn event_streams_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(open(dir.path()));
+    let get = |app: Router| async move {
+        app.oneshot(Request::get("/v1/events").body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    };
+    let mut open_streams = Vec::new();
+    for _ in 0..plinth_node::rpc::MAX_EVENT_STREAMS {
+        let resp = get(app.clone()).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        open_streams.push(resp.into_body());
+    }
+    let resp = get(app.clone()).await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let e: ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert_eq!(e.error.code, "busy");
+    open_streams.pop();
+    assert_eq!(get(app.clone()).await.status(), StatusCode::OK);
 }

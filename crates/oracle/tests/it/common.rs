@@ -107,6 +107,7 @@ challenge_items = 8
 answer_timeout_ms = 2000
 [storage]
 max_failures = 2
+allow_private_endpoints = true
 "#,
         owner = Address(owner.public()),
         oracle = Address(oracle.public()),

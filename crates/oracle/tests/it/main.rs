@@ -3,6 +3,8 @@
 mod common;
 mod coverage;
 mod credits;
+mod flood;
+mod hostile;
 mod ingest;
 mod mqtt;
 mod rewards;

@@ -2,7 +2,10 @@ use crate::common::*;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::time::Duration;
 
-async fn ingest_over_mqtt(net: &Net, broker_port: u16, via_mosquitto_pub: bool) {
+/// How a test device logs in to the broker: `None` for the embedded broker,
+/// `Some(password)` (user = the device id) for mosquitto with the ACL.
+async fn ingest_over_mqtt(net: &Net, broker_port: u16, login: Option<&str>) {
+    let via_mosquitto_pub = login.is_some();
     let dev = key(21);
     let clock = net.clock();
     let now = now_ms();
@@ -17,8 +20,12 @@ async fn ingest_over_mqtt(net: &Net, broker_port: u16, via_mosquitto_pub: bool) 
     );
 
     // Listen for the verdict on the device's ack topic.
+    let id = plinth_core::DeviceId(dev.public()).to_string();
     let mut opts = MqttOptions::new("test-listener", "127.0.0.1", broker_port);
     opts.set_keep_alive(Duration::from_secs(5));
+    if let Some(p) = login {
+        opts.set_credentials(id.clone(), p);
+    }
     let (client, mut events) = AsyncClient::new(opts, 100);
     client
         .subscribe(
@@ -57,8 +64,12 @@ async fn ingest_over_mqtt(net: &Net, broker_port: u16, via_mosquitto_pub: bool) 
                         "127.0.0.1",
                         "-p",
                         &broker_port.to_string(),
+                        "-u",
+                        &id,
+                        "-P",
+                        login.unwrap_or_default(),
                         "-t",
-                        "plinth/reports",
+                        &plinth_oracle::mqtt::report_topic(&r.report.device),
                         "-q",
                         "1",
                         "-f",
@@ -74,7 +85,7 @@ async fn ingest_over_mqtt(net: &Net, broker_port: u16, via_mosquitto_pub: bool) 
             } else {
                 client
                     .publish(
-                        plinth_oracle::mqtt::REPORTS_TOPIC,
+                        plinth_oracle::mqtt::report_topic(&r.report.device),
                         QoS::AtLeastOnce,
                         false,
                         r.encode(),
@@ -116,18 +127,55 @@ async fn mqtt_with_the_embedded_broker() {
         net.oracle.clone(),
         format!("mqtt://127.0.0.1:{port}"),
     ));
-    ingest_over_mqtt(&net, port, false).await;
+    ingest_over_mqtt(&net, port, None).await;
 }
 
+/// Mosquitto with the shipped ACL (crates/oracle/mosquitto/acl): the device's
+/// report is ingested and acknowledged, and another device can read neither the
+/// reports topic nor the first device's acks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn mqtt_with_mosquitto_and_mosquitto_pub() {
     let dev = key(21);
-    let net = Net::start(&[("weather", &dev)]).await;
+    let spy = key(22);
+    let net = Net::start(&[("weather", &dev), ("weather", &spy)]).await;
     let port = free_port();
-    let conf = net.dir.path().join("mosquitto.conf");
+    let dir = net.dir.path();
+    let passwd = dir.join("passwd");
+    let dev_id = plinth_core::DeviceId(dev.public()).to_string();
+    let spy_id = plinth_core::DeviceId(spy.public()).to_string();
+    for (i, (user, pass)) in [
+        ("plinth-oracle", "oracle-secret"),
+        (dev_id.as_str(), "dev-secret"),
+        (spy_id.as_str(), "spy-secret"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut cmd = std::process::Command::new("mosquitto_passwd");
+        if i == 0 {
+            cmd.arg("-c");
+        }
+        let out = cmd
+            .arg("-b")
+            .arg(&passwd)
+            .args([user, pass])
+            .output()
+            .expect("mosquitto_passwd must be installed (scripts/test installs mosquitto)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let acl = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mosquitto/acl");
+    let conf = dir.join("mosquitto.conf");
     std::fs::write(
         &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\nacl_file {}\n",
+            passwd.display(),
+            acl.display()
+        ),
     )
     .unwrap();
     let mut broker = std::process::Command::new("mosquitto")
@@ -138,9 +186,38 @@ async fn mqtt_with_mosquitto_and_mosquitto_pub() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     tokio::spawn(plinth_oracle::mqtt::run_client(
         net.oracle.clone(),
-        format!("mqtt://127.0.0.1:{port}"),
+        format!("mqtt://plinth-oracle:oracle-secret@127.0.0.1:{port}"),
     ));
-    ingest_over_mqtt(&net, port, true).await;
+    // The spy subscribes to every report and to the device's acks.
+    let mut opts = MqttOptions::new("spy", "127.0.0.1", port);
+    opts.set_keep_alive(Duration::from_secs(5));
+    opts.set_credentials(spy_id.clone(), "spy-secret");
+    let (spy_client, mut spy_events) = AsyncClient::new(opts, 100);
+    spy_client
+        .subscribe("plinth/reports/+", QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    spy_client
+        .subscribe(
+            plinth_oracle::mqtt::ack_topic(&plinth_core::DeviceId(dev.public())),
+            QoS::AtLeastOnce,
+        )
+        .await
+        .unwrap();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = got.clone();
+    let spying = tokio::spawn(async move {
+        while let Ok(ev) = spy_events.poll().await {
+            if let Event::Incoming(Packet::Publish(p)) = ev {
+                seen.lock().unwrap().push(p.topic);
+            }
+        }
+    });
+    ingest_over_mqtt(&net, port, Some("dev-secret")).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    spying.abort();
+    let got = got.lock().unwrap().clone();
+    assert!(got.is_empty(), "the spy read {got:?}");
     let _ = broker.kill();
     let _ = broker.wait();
 }
