@@ -8,7 +8,8 @@ use crate::metrics::error_code;
 use crate::{Node, SubmitError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use crate::extract::{network_name, page_limit, Path, Query};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -34,6 +35,14 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 /// Most transactions in one batch.
 pub const MAX_BATCH_TXS: usize = 20_000;
+/// Largest `limit` of `/v1/accounts/{addr}/txs`.
+pub const MAX_HISTORY: usize = 1000;
+/// Largest `limit` of `/v1/devices`.
+pub const MAX_DEVICES: usize = 10_000;
+/// Largest `limit` of `/v1/blocks`.
+pub const MAX_BLOCKS: usize = 200;
+/// Largest `limit` of `/v1/supply/epochs`.
+pub const MAX_SUPPLY_EPOCHS: usize = 1000;
 
 type AppState = Arc<Node>;
 
@@ -58,16 +67,19 @@ impl ApiError {
         }
     }
 
-    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
+    /// 500 `internal`, logged.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error serving a request");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
 
-    pub(crate) fn not_found(code: &str, message: impl Into<String>) -> Self {
+    /// 404 with `code`.
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, code, message)
     }
 
-    pub(crate) fn bad_request(code: &str, message: impl Into<String>) -> Self {
+    /// 400 with `code`.
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 }
@@ -176,6 +188,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
             ApiError::not_found("not_found", "no such endpoint; see /v1/openapi.yaml")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(crate::extract::json_errors))
         .with_state(node)
 }
 
@@ -229,7 +242,7 @@ async fn supply(State(node): State<AppState>) -> Result<Json<SupplyView>, ApiErr
 struct EpochsQuery {
     /// Newest epoch to list (default: the latest with a record).
     before: Option<u64>,
-    limit: Option<usize>,
+    limit: Option<u64>,
 }
 
 /// Minted, burned and net supply per reward epoch, newest first.
@@ -238,7 +251,7 @@ async fn supply_epochs(
     Query(q): Query<EpochsQuery>,
 ) -> Result<Json<Vec<EpochSupplyView>>, ApiError> {
     let snap = snapshot(&node)?;
-    let limit = q.limit.unwrap_or(50).min(1000);
+    let limit = page_limit(q.limit, 50, MAX_SUPPLY_EPOCHS)?;
     let rows = snap
         .scan(b"sys/esupply/", usize::MAX)
         .map_err(ApiError::internal)?;
@@ -330,6 +343,7 @@ async fn reward_epoch(
     State(node): State<AppState>,
     Path((network, epoch)): Path<(String, String)>,
 ) -> Result<Json<RewardEpoch>, ApiError> {
+    network_name(&network)?;
     let epoch: u64 = parse(&epoch, "invalid_epoch")?;
     let snap = snapshot(&node)?;
     rewards::reward_epoch(&Overlay::new(&snap), &network, epoch)
@@ -342,6 +356,7 @@ async fn reward_claimed(
     State(node): State<AppState>,
     Path((network, epoch, index)): Path<(String, String, String)>,
 ) -> Result<Json<ClaimedView>, ApiError> {
+    network_name(&network)?;
     let epoch: u64 = parse(&epoch, "invalid_epoch")?;
     let index: u64 = parse(&index, "invalid_index")?;
     let snap = snapshot(&node)?;
@@ -419,7 +434,8 @@ struct ProofQuery {
     proof: bool,
 }
 
-pub(crate) fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
+/// `s` parsed as a `T`, or 400 with `code` and the parser's reason.
+pub fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
@@ -490,7 +506,7 @@ async fn account(
 
 #[derive(Deserialize)]
 struct LimitQuery {
-    limit: Option<usize>,
+    limit: Option<u64>,
 }
 
 async fn history(
@@ -499,7 +515,7 @@ async fn history(
     Query(q): Query<LimitQuery>,
 ) -> Result<Json<Vec<HistoryItem>>, ApiError> {
     let addr: Address = parse(&addr, "invalid_address")?;
-    let limit = q.limit.unwrap_or(50).min(1000);
+    let limit = page_limit(q.limit, 50, MAX_HISTORY)?;
     let rows = node
         .store
         .history(&addr, limit)
@@ -557,7 +573,7 @@ async fn device(
 struct DevicesQuery {
     owner: Option<String>,
     network: Option<String>,
-    limit: Option<usize>,
+    limit: Option<u64>,
     /// Page after this device id (listing all devices, in id order).
     after: Option<String>,
 }
@@ -566,7 +582,10 @@ async fn devices(
     State(node): State<AppState>,
     Query(q): Query<DevicesQuery>,
 ) -> Result<Json<Vec<DeviceView>>, ApiError> {
-    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let limit = page_limit(q.limit, 1000, MAX_DEVICES)?;
+    if let Some(n) = &q.network {
+        network_name(n)?;
+    }
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let mut out = Vec::new();
@@ -624,10 +643,10 @@ async fn blocks(
         .map(|b| b.saturating_sub(1))
         .unwrap_or(head)
         .min(head);
-    let limit = q.limit.unwrap_or(20).min(200);
+    let limit = page_limit(q.limit, 20, MAX_BLOCKS)?;
     let mut out = Vec::new();
     let mut h = top as i64;
-    while h >= 0 && (out.len() as u64) < limit {
+    while h >= 0 && out.len() < limit {
         if let Some(b) = node.store.block(h as u64).map_err(ApiError::internal)? {
             out.push(BlockSummary {
                 hash: b.hash(),
@@ -649,8 +668,9 @@ async fn block(
 ) -> Result<Json<BlockView>, ApiError> {
     let height = if id == "latest" {
         node.store.head().map_err(ApiError::internal)?.height
-    } else if let Ok(h) = id.parse::<u64>() {
-        h
+    } else if !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()) {
+        // At most 19 digits always fit a u64; anything else must be a hash.
+        parse(&id, "invalid_block_id")?
     } else {
         let hash: Hash = parse(&id, "invalid_block_id")?;
         node.store
