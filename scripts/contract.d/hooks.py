@@ -4,7 +4,7 @@ A pattern describes the shape of an address but not its bech32m checksum, nor
 which 15 hex digits are an H3 cell. These strategies generate values of the
 specs' custom formats that really are valid, so that a "schema-valid" request
 is one the server must accept: `plinth-address` (`plinth1…`), `plinth-device`
-(`pdev1…`) and `h3-cell`. Values the devnet really holds (listed by
+(`pdev1…`), `h3-cell` and `plinth-network` (any name, or one the devnet has). Values the devnet really holds (listed by
 scripts/contract in PLINTH_KNOWN_* variables) are mixed in, so that lookups hit
 existing accounts, devices and cells too, not only unknown ones.
 """
@@ -82,6 +82,10 @@ schemathesis.openapi.format(
 )
 schemathesis.openapi.format(
     "plinth-device", _with_known(_keys.map(_device), "PLINTH_KNOWN_DEVICES")
+)
+schemathesis.openapi.format(
+    "plinth-network",
+    _with_known(st.from_regex(r"\A[a-z0-9-]{1,32}\Z"), "PLINTH_KNOWN_NETWORKS"),
 )
 # The devnet's cells add finer resolutions to the base cells.
 _base_cells = st.integers(min_value=0, max_value=121).map(_base_cell)

@@ -181,7 +181,10 @@ mod tests {
     fn app() -> Router {
         Router::new()
             .route("/q", get(|Query(_): Query<Q>| async { "ok" }))
-            .route("/p/{n}", get(|Path(n): Path<u64>| async move { n.to_string() }))
+            .route(
+                "/p/{n}",
+                get(|Path(n): Path<u64>| async move { n.to_string() }),
+            )
             .route(
                 "/plain",
                 get(|| async { (StatusCode::CONFLICT, "already there") }),

@@ -4,11 +4,11 @@
 //! 4xx status for bad input, so a client always learns what was wrong.
 
 use crate::api::*;
+use crate::extract::{network_name, page_limit, Path, Query};
 use crate::metrics::error_code;
 use crate::{Node, SubmitError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use crate::extract::{network_name, page_limit, Path, Query};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -586,6 +586,13 @@ async fn devices(
     if let Some(n) = &q.network {
         network_name(n)?;
     }
+    // Checked even where it is not used (with `owner`), as the spec says.
+    let after = match &q.after {
+        Some(a) => Some(keys::device(
+            parse::<DeviceId>(a, "invalid_device_id")?.key(),
+        )),
+        None => None,
+    };
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let mut out = Vec::new();
@@ -606,12 +613,6 @@ async fn devices(
             }
         }
         None => {
-            let after = match &q.after {
-                Some(a) => Some(keys::device(
-                    parse::<DeviceId>(a, "invalid_device_id")?.key(),
-                )),
-                None => None,
-            };
             for (_, v) in snap
                 .scan_after(b"dev/", after.as_deref(), limit)
                 .map_err(ApiError::internal)?

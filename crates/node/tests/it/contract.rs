@@ -109,7 +109,12 @@ async fn limits_above_the_documented_maximum_are_refused() {
         }
         let uri = format!("{page}limit={max}");
         let (s, _, body) = call(&app, Method::GET, &uri).await;
-        assert_eq!(s, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "{uri}: {}",
+            String::from_utf8_lossy(&body)
+        );
     }
 }
 
@@ -156,4 +161,15 @@ async fn unknown_routes_and_methods_are_json() {
             "{method} {uri} names the allowed methods"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parameters_are_checked_even_where_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(open(dir.path()));
+    let a = addr(&user(0));
+    // `after` pages only the listing of all devices, but a bad one is still an error.
+    let uri = format!("/v1/devices?owner={a}&after=nope");
+    let code = json_error(&app, Method::GET, &uri, StatusCode::BAD_REQUEST).await;
+    assert_eq!(code, "invalid_device_id");
 }

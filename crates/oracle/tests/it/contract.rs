@@ -23,7 +23,10 @@ fn call(method: &str, url: &str) -> (u16, String, String) {
 fn json_error(base: &str, method: &str, path: &str, status: u16) -> String {
     let (s, ct, body) = call(method, &format!("{base}{path}"));
     assert_eq!(s, status, "{method} {path}: {body}");
-    assert!(ct.starts_with("application/json"), "{method} {path}: {ct}: {body}");
+    assert!(
+        ct.starts_with("application/json"),
+        "{method} {path}: {ct}: {body}"
+    );
     let v: serde_json::Value =
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {path}: {e}: {body}"));
     assert!(v["error"]["message"].is_string(), "{method} {path}: {body}");
@@ -51,15 +54,30 @@ async fn errors_are_json_and_the_spec_is_served() {
             "/v1/rewards/{owner}:",
             "/metrics:",
         ] {
-            assert!(spec.contains(&format!("\n  {route}\n")), "{route} documented");
+            assert!(
+                spec.contains(&format!("\n  {route}\n")),
+                "{route} documented"
+            );
         }
 
-        for path in ["/v1/spool/soon", "/v1/spool/-1/00", "/v1/manifests/weather/x"] {
-            assert_eq!(json_error(&base, "GET", path, 400), "invalid_path", "{path}");
+        for path in [
+            "/v1/spool/soon",
+            "/v1/spool/-1/00",
+            "/v1/manifests/weather/x",
+        ] {
+            assert_eq!(
+                json_error(&base, "GET", path, 400),
+                "invalid_path",
+                "{path}"
+            );
         }
         // Network names become file names: `..` and `/` are refused before that.
         for path in ["/v1/manifests/..%2F..%2Fx/1", "/v1/rounds/Lora"] {
-            assert_eq!(json_error(&base, "GET", path, 400), "invalid_network", "{path}");
+            assert_eq!(
+                json_error(&base, "GET", path, 400),
+                "invalid_network",
+                "{path}"
+            );
         }
         assert_eq!(json_error(&base, "GET", "/nope", 404), "not_found");
         for (method, path) in [("DELETE", "/v1/status"), ("GET", "/v1/reports")] {
@@ -69,7 +87,10 @@ async fn errors_are_json_and_the_spec_is_served() {
                 "{method} {path}"
             );
             let (_, ct, _) = call(method, &format!("{base}{path}"));
-            assert!(!ct.ends_with(";allow="), "{method} {path} names the allowed methods");
+            assert!(
+                !ct.ends_with(";allow="),
+                "{method} {path} names the allowed methods"
+            );
         }
     })
     .await
