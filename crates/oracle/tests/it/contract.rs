@@ -33,13 +33,20 @@ fn json_error(base: &str, method: &str, path: &str, status: u16) -> String {
     v["error"]["code"].as_str().unwrap().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn errors_are_json_and_the_spec_is_served() {
+/// Runs `check` (blocking HTTP calls) against a fresh oracle's base URL.
+async fn with_oracle(check: impl FnOnce(&str) + Send + 'static) {
     let net = Net::start(&[]).await;
     let base = net.oracle_url.clone();
-    tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || check(&base))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_spec_is_served_and_names_every_route() {
+    with_oracle(|base| {
         let (s, ct, spec) = call("GET", &format!("{base}/v1/openapi.yaml"));
-        assert_eq!(s, 200);
+        assert_eq!(s, 200, "{spec}");
         assert!(ct.starts_with("application/yaml"), "{ct}");
         for route in [
             "/v1/status:",
@@ -52,6 +59,7 @@ async fn errors_are_json_and_the_spec_is_served() {
             "/v1/manifests:",
             "/v1/manifests/{network}/{epoch}:",
             "/v1/rewards/{owner}:",
+            "/v1/openapi.yaml:",
             "/metrics:",
         ] {
             assert!(
@@ -59,30 +67,45 @@ async fn errors_are_json_and_the_spec_is_served() {
                 "{route} documented"
             );
         }
+    })
+    .await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn path_segments_that_do_not_parse_are_json_400s() {
+    with_oracle(|base| {
         for path in [
             "/v1/spool/soon",
             "/v1/spool/-1/00",
             "/v1/manifests/weather/x",
         ] {
-            assert_eq!(
-                json_error(&base, "GET", path, 400),
-                "invalid_path",
-                "{path}"
-            );
+            assert_eq!(json_error(base, "GET", path, 400), "invalid_path", "{path}");
         }
-        // Network names become file names: `..` and `/` are refused before that.
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn network_names_are_checked_before_they_become_file_names() {
+    with_oracle(|base| {
         for path in ["/v1/manifests/..%2F..%2Fx/1", "/v1/rounds/Lora"] {
             assert_eq!(
-                json_error(&base, "GET", path, 400),
+                json_error(base, "GET", path, 400),
                 "invalid_network",
                 "{path}"
             );
         }
-        assert_eq!(json_error(&base, "GET", "/nope", 404), "not_found");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unknown_routes_and_methods_are_json() {
+    with_oracle(|base| {
+        assert_eq!(json_error(base, "GET", "/nope", 404), "not_found");
         for (method, path) in [("DELETE", "/v1/status"), ("GET", "/v1/reports")] {
             assert_eq!(
-                json_error(&base, method, path, 405),
+                json_error(base, method, path, 405),
                 "method_not_allowed",
                 "{method} {path}"
             );
@@ -93,6 +116,5 @@ async fn errors_are_json_and_the_spec_is_served() {
             );
         }
     })
-    .await
-    .unwrap();
+    .await;
 }
