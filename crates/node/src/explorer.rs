@@ -17,9 +17,10 @@
 //! reports) and checks it against the header the ledger accepted, so the page
 //! never talks to the oracle itself.
 
+use crate::extract::{network_name, page_limit, Path, Query};
 use crate::rpc::ApiError;
 use crate::Node;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -243,9 +244,14 @@ async fn reward_epochs(
     Query(q): Query<RewardsQuery>,
 ) -> Result<Json<Vec<RewardEpoch>>, ApiError> {
     let from = number(q.from.as_deref(), "invalid_epoch")?.unwrap_or(0);
-    let limit = number(q.limit.as_deref(), "invalid_limit")?
-        .unwrap_or(50)
-        .min(MAX_REWARD_EPOCHS as u64) as usize;
+    let limit = page_limit(
+        number(q.limit.as_deref(), "invalid_limit")?,
+        50,
+        MAX_REWARD_EPOCHS,
+    )?;
+    if let Some(n) = &q.network {
+        network_name(n)?;
+    }
     let snap = snapshot(&node)?;
     let names = network_names(&snap)?;
     let names = match q.network {
@@ -316,6 +322,9 @@ async fn map(
     Query(q): Query<MapQuery>,
 ) -> Result<Json<MapView>, ApiError> {
     let res = parse_res(q.res.unwrap_or(5))?;
+    if let Some(n) = &q.network {
+        network_name(n)?;
+    }
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let (devices, truncated) = all_devices(&snap)?;
@@ -510,6 +519,7 @@ async fn manifest_audit(
     q: AuditQuery,
     config: ExplorerConfig,
 ) -> Result<Json<ManifestAudit>, ApiError> {
+    network_name(&network)?;
     let epoch = number(Some(&epoch), "invalid_epoch")?.unwrap_or_default();
     let Some(oracle) = config.oracle().map(str::to_string) else {
         return Err(ApiError::new(

@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod explorer;
+pub mod extract;
 pub mod limit;
 pub mod mempool;
 pub mod metrics;

@@ -4,11 +4,12 @@
 //! 4xx status for bad input, so a client always learns what was wrong.
 
 use crate::api::*;
+use crate::extract::{network_name, page_limit, Path, Query};
 use crate::metrics::error_code;
 use crate::{Node, SubmitError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +37,14 @@ pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 pub const MAX_BATCH_TXS: usize = 20_000;
 /// Most `/v1/events` streams open at once; beyond it a 503 JSON `busy`.
 pub const MAX_EVENT_STREAMS: usize = 256;
+/// Largest `limit` of `/v1/accounts/{addr}/txs`.
+pub const MAX_HISTORY: usize = 1000;
+/// Largest `limit` of `/v1/devices`.
+pub const MAX_DEVICES: usize = 10_000;
+/// Largest `limit` of `/v1/blocks`.
+pub const MAX_BLOCKS: usize = 200;
+/// Largest `limit` of `/v1/supply/epochs`.
+pub const MAX_SUPPLY_EPOCHS: usize = 1000;
 
 type AppState = Arc<Node>;
 
@@ -60,16 +69,19 @@ impl ApiError {
         }
     }
 
-    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
+    /// 500 `internal`, logged.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error serving a request");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
     }
 
-    pub(crate) fn not_found(code: &str, message: impl Into<String>) -> Self {
+    /// 404 with `code`.
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, code, message)
     }
 
-    pub(crate) fn bad_request(code: &str, message: impl Into<String>) -> Self {
+    /// 400 with `code`.
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 }
@@ -189,6 +201,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
             ApiError::not_found("not_found", "no such endpoint; see /v1/openapi.yaml")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(crate::extract::json_errors))
         .with_state(node)
 }
 
@@ -242,7 +255,7 @@ async fn supply(State(node): State<AppState>) -> Result<Json<SupplyView>, ApiErr
 struct EpochsQuery {
     /// Newest epoch to list (default: the latest with a record).
     before: Option<u64>,
-    limit: Option<usize>,
+    limit: Option<u64>,
 }
 
 /// Minted, burned and net supply per reward epoch, newest first.
@@ -251,7 +264,7 @@ async fn supply_epochs(
     Query(q): Query<EpochsQuery>,
 ) -> Result<Json<Vec<EpochSupplyView>>, ApiError> {
     let snap = snapshot(&node)?;
-    let limit = q.limit.unwrap_or(50).min(1000);
+    let limit = page_limit(q.limit, 50, MAX_SUPPLY_EPOCHS)?;
     let rows = snap
         .scan(b"sys/esupply/", usize::MAX)
         .map_err(ApiError::internal)?;
@@ -343,6 +356,7 @@ async fn reward_epoch(
     State(node): State<AppState>,
     Path((network, epoch)): Path<(String, String)>,
 ) -> Result<Json<RewardEpoch>, ApiError> {
+    network_name(&network)?;
     let epoch: u64 = parse(&epoch, "invalid_epoch")?;
     let snap = snapshot(&node)?;
     rewards::reward_epoch(&Overlay::new(&snap), &network, epoch)
@@ -355,6 +369,7 @@ async fn reward_claimed(
     State(node): State<AppState>,
     Path((network, epoch, index)): Path<(String, String, String)>,
 ) -> Result<Json<ClaimedView>, ApiError> {
+    network_name(&network)?;
     let epoch: u64 = parse(&epoch, "invalid_epoch")?;
     let index: u64 = parse(&index, "invalid_index")?;
     let snap = snapshot(&node)?;
@@ -432,7 +447,8 @@ struct ProofQuery {
     proof: bool,
 }
 
-pub(crate) fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
+/// `s` parsed as a `T`, or 400 with `code` and the parser's reason.
+pub fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
@@ -503,7 +519,7 @@ async fn account(
 
 #[derive(Deserialize)]
 struct LimitQuery {
-    limit: Option<usize>,
+    limit: Option<u64>,
 }
 
 async fn history(
@@ -512,7 +528,7 @@ async fn history(
     Query(q): Query<LimitQuery>,
 ) -> Result<Json<Vec<HistoryItem>>, ApiError> {
     let addr: Address = parse(&addr, "invalid_address")?;
-    let limit = q.limit.unwrap_or(50).min(1000);
+    let limit = page_limit(q.limit, 50, MAX_HISTORY)?;
     let rows = node
         .store
         .history(&addr, limit)
@@ -570,7 +586,7 @@ async fn device(
 struct DevicesQuery {
     owner: Option<String>,
     network: Option<String>,
-    limit: Option<usize>,
+    limit: Option<u64>,
     /// Page after this device id (listing all devices, in id order).
     after: Option<String>,
 }
@@ -579,7 +595,17 @@ async fn devices(
     State(node): State<AppState>,
     Query(q): Query<DevicesQuery>,
 ) -> Result<Json<Vec<DeviceView>>, ApiError> {
-    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let limit = page_limit(q.limit, 1000, MAX_DEVICES)?;
+    if let Some(n) = &q.network {
+        network_name(n)?;
+    }
+    // Checked even where it is not used (with `owner`), as the spec says.
+    let after = match &q.after {
+        Some(a) => Some(keys::device(
+            parse::<DeviceId>(a, "invalid_device_id")?.key(),
+        )),
+        None => None,
+    };
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let mut out = Vec::new();
@@ -600,12 +626,6 @@ async fn devices(
             }
         }
         None => {
-            let after = match &q.after {
-                Some(a) => Some(keys::device(
-                    parse::<DeviceId>(a, "invalid_device_id")?.key(),
-                )),
-                None => None,
-            };
             for (_, v) in snap
                 .scan_after(b"dev/", after.as_deref(), limit)
                 .map_err(ApiError::internal)?
@@ -637,10 +657,10 @@ async fn blocks(
         .map(|b| b.saturating_sub(1))
         .unwrap_or(head)
         .min(head);
-    let limit = q.limit.unwrap_or(20).min(200);
+    let limit = page_limit(q.limit, 20, MAX_BLOCKS)?;
     let mut out = Vec::new();
     let mut h = top as i64;
-    while h >= 0 && (out.len() as u64) < limit {
+    while h >= 0 && out.len() < limit {
         if let Some(b) = node.store.block(h as u64).map_err(ApiError::internal)? {
             out.push(BlockSummary {
                 hash: b.hash(),
@@ -662,8 +682,9 @@ async fn block(
 ) -> Result<Json<BlockView>, ApiError> {
     let height = if id == "latest" {
         node.store.head().map_err(ApiError::internal)?.height
-    } else if let Ok(h) = id.parse::<u64>() {
-        h
+    } else if !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()) {
+        // At most 19 digits always fit a u64; anything else must be a hash.
+        parse(&id, "invalid_block_id")?
     } else {
         let hash: Hash = parse(&id, "invalid_block_id")?;
         node.store

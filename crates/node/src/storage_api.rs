@@ -1,7 +1,7 @@
 //! The storage part of the HTTP API: provider offers, deals, per-epoch usage.
 //!
 //! - `GET /v1/storage/offers` — providers' offers in device order (`?network=`,
-//!   `limit`, `after` a device id).
+//!   `limit` 1..=10,000, `after` a device id).
 //! - `GET /v1/storage/offers/{device}` — one provider's offer, with its owner.
 //! - `GET /v1/deals/{id}` — one deal.
 //! - `GET /v1/deals?consumer=ADDR | provider=DEVICE | network=NAME` — deals of a
@@ -9,9 +9,10 @@
 //!   `limit` (at most 10,000) and `after` (a deal id) page through them.
 //! - `GET /v1/storage/usage/{network}/{epoch}` — credits used and refunded.
 
+use crate::extract::{network_name, page_limit, Path, Query};
 use crate::rpc::{parse, snapshot, ApiError};
 use crate::Node;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use plinth_core::{Address, DeviceId, Hash};
@@ -57,10 +58,13 @@ fn offer_view(snap: &Snapshot, o: StorageOffer) -> Result<Option<OfferView>, Api
 #[derive(Deserialize)]
 struct OffersQuery {
     network: Option<String>,
-    limit: Option<usize>,
+    limit: Option<u64>,
     /// Page after this provider device (offers come in device order).
     after: Option<String>,
 }
+
+/// Largest `limit` of `/v1/storage/offers` and `/v1/deals`.
+pub const MAX_PAGE: usize = 10_000;
 
 /// Most offers read to answer one request (those of other networks included).
 const MAX_OFFERS_SCANNED: usize = 100_000;
@@ -69,7 +73,10 @@ async fn offers(
     State(node): State<Arc<Node>>,
     Query(q): Query<OffersQuery>,
 ) -> Result<Json<Vec<OfferView>>, ApiError> {
-    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    let limit = page_limit(q.limit, 1000, MAX_PAGE)?;
+    if let Some(n) = &q.network {
+        network_name(n)?;
+    }
     let mut after = match &q.after {
         Some(a) => Some(keys::storage_offer(
             parse::<DeviceId>(a, "invalid_device_id")?.key(),
@@ -140,7 +147,7 @@ struct DealsQuery {
     consumer: Option<String>,
     provider: Option<String>,
     network: Option<String>,
-    limit: Option<usize>,
+    limit: Option<u64>,
     /// Page after this deal id (deals come in id order).
     after: Option<String>,
 }
@@ -149,7 +156,7 @@ async fn deals(
     State(node): State<Arc<Node>>,
     Query(q): Query<DealsQuery>,
 ) -> Result<Json<Vec<Deal>>, ApiError> {
-    let limit = q.limit.unwrap_or(1000).min(10_000);
+    let limit = page_limit(q.limit, 1000, MAX_PAGE)?;
     let prefix = match (&q.consumer, &q.provider, &q.network) {
         (Some(c), None, None) => {
             keys::deals_of_consumer(parse::<Address>(c, "invalid_address")?.key())
@@ -157,19 +164,7 @@ async fn deals(
         (None, Some(p), None) => {
             keys::deals_of_provider(parse::<DeviceId>(p, "invalid_device_id")?.key())
         }
-        (None, None, Some(n)) => {
-            let ok = !n.is_empty()
-                && n.len() <= 32
-                && n.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            if !ok {
-                return Err(ApiError::bad_request(
-                    "invalid_network",
-                    format!("`{n}` is not a network name"),
-                ));
-            }
-            keys::active_deals(n)
-        }
+        (None, None, Some(n)) => keys::active_deals(network_name(n)?),
         _ => {
             return Err(ApiError::bad_request(
                 "bad_query",
@@ -205,6 +200,7 @@ async fn usage(
     State(node): State<Arc<Node>>,
     Path((network, epoch)): Path<(String, u64)>,
 ) -> Result<Json<EpochUsage>, ApiError> {
+    network_name(&network)?;
     let snap = snapshot(&node)?;
     storage::usage(&Overlay::new(&snap), &network, epoch)
         .map(Json)

@@ -1,16 +1,20 @@
 //! The oracle's HTTP API: report ingest, challenges, the spool (for auditors),
 //! manifests and reward proofs (for wallets), price co-signing (for the other
-//! oracles of the set, see [`crate::cosign`]), metrics.
+//! oracles of the set, see [`crate::cosign`]), metrics. Described in
+//! `crates/oracle/openapi.yaml`, served at `/v1/openapi.yaml`; every error is the
+//! node API's JSON error body (`{"error": {"code", "message"}}`).
 
 use crate::{now_ms, Oracle, Verdict, VerdictStatus};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use plinth_core::Hash;
+use plinth_node::extract::{network_name, Path};
+use plinth_node::rpc::ApiError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -18,6 +22,8 @@ use std::sync::Arc;
 pub const MAX_REPORTS: usize = 20_000;
 /// Largest request body.
 pub const MAX_BODY: usize = 48 * 1024 * 1024;
+/// The OpenAPI description of this API.
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,12 +38,9 @@ pub struct ReportsResponse {
     pub results: Vec<Verdict>,
 }
 
+/// A JSON error response (the node API's [`ApiError`] body).
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(serde_json::json!({"error": {"code": code, "message": message.into()}})),
-    )
-        .into_response()
+    ApiError::new(status, code, message).into_response()
 }
 
 /// Most requests one route serves at once; beyond it a route answers 503
@@ -103,9 +106,21 @@ pub fn router_with_limits(
         .route("/v1/manifests/{network}/{epoch}", get(manifest).layer(l()))
         .route("/v1/rewards/{owner}", get(rewards).layer(l()))
         .route("/metrics", get(metrics).layer(l()))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .route("/v1/openapi.yaml", get(openapi).layer(l()))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint; see /v1/openapi.yaml",
+            )
+        })
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(plinth_node::extract::json_errors))
         .with_state(oracle)
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML).into_response()
 }
 
 async fn reports(State(o): State<Arc<Oracle>>, body: Result<Bytes, BytesRejection>) -> Response {
@@ -216,6 +231,9 @@ async fn challenges(State(o): State<Arc<Oracle>>, Path(device): Path<String>) ->
 }
 
 async fn rounds(State(o): State<Arc<Oracle>>, Path(network): Path<String>) -> Response {
+    if let Err(e) = network_name(&network) {
+        return e.into_response();
+    }
     match o.rounds_of(&network) {
         Some(rounds) => {
             Json(serde_json::json!({"network": network, "rounds": rounds})).into_response()
@@ -358,6 +376,10 @@ async fn manifest(
     State(o): State<Arc<Oracle>>,
     Path((network, epoch)): Path<(String, u64)>,
 ) -> Response {
+    // The name becomes a file path: only network names (no `/`, no `..`).
+    if let Err(e) = network_name(&network) {
+        return e.into_response();
+    }
     match o.manifest(&network, epoch) {
         Ok(Some(m)) => Json(m).into_response(),
         Ok(None) => error(

@@ -3,6 +3,7 @@
 
 mod api;
 mod common;
+mod contract;
 mod explorer;
 mod hostile;
 mod produce;
