@@ -12,7 +12,11 @@ const LIMIT: usize = 16 * 1024;
 fuzz_target!(|data: &[u8]| {
     match Block::decode_cfg(data.to_vec(), &LIMIT) {
         Ok(block) => {
-            assert!(data.len() <= LIMIT + 10, "{} bytes under a {LIMIT} limit", data.len());
+            assert!(
+                data.len() <= LIMIT + 10,
+                "{} bytes under a {LIMIT} limit",
+                data.len()
+            );
             assert_eq!(&block.encode()[..], data, "re-encoding differs");
             // The digest consensus votes on is the ledger block's hash.
             assert_eq!(block.hash(), block.ledger().hash());

@@ -12,7 +12,11 @@ fn check(g: &Genesis) {
     let text = g.to_toml();
     let again = Genesis::from_toml(&text).expect("a valid genesis's own TOML is valid");
     assert_eq!(again.to_toml(), text, "TOML round trip differs");
-    assert_eq!(again.hash(), g.hash(), "the hash changed in a TOML round trip");
+    assert_eq!(
+        again.hash(),
+        g.hash(),
+        "the hash changed in a TOML round trip"
+    );
     let _ = g.params();
     for n in &g.networks {
         let json = serde_json::to_string(&n.params).expect("params serialise");

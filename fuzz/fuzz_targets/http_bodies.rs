@@ -15,7 +15,11 @@ fn parse<T: DeserializeOwned + Serialize>(data: &[u8]) -> Option<T> {
     let value: T = serde_json::from_slice(data).ok()?;
     let json = serde_json::to_vec(&value).expect("a parsed body serialises");
     let back: T = serde_json::from_slice(&json).expect("its own JSON reads back");
-    assert_eq!(serde_json::to_vec(&back).unwrap(), json, "JSON round trip differs");
+    assert_eq!(
+        serde_json::to_vec(&back).unwrap(),
+        json,
+        "JSON round trip differs"
+    );
     Some(value)
 }
 

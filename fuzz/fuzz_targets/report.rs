@@ -2,9 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plinth_proofs::report::{
-    ReportDecodeError, MAX_NETWORK_LEN, MAX_REPORT_BYTES, MAX_UNIT_LEN,
-};
+use plinth_proofs::report::{ReportDecodeError, MAX_NETWORK_LEN, MAX_REPORT_BYTES, MAX_UNIT_LEN};
 use plinth_proofs::{ReportBody, SignedReport};
 
 fuzz_target!(|data: &[u8]| {
@@ -20,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    assert!(data.len() <= MAX_REPORT_BYTES, "decoded {} bytes", data.len());
+    assert!(
+        data.len() <= MAX_REPORT_BYTES,
+        "decoded {} bytes",
+        data.len()
+    );
     assert!(report.report.network.len() <= MAX_NETWORK_LEN);
     if let ReportBody::Reading { unit, .. } = &report.report.body {
         assert!(unit.len() <= MAX_UNIT_LEN);

@@ -7,8 +7,8 @@
 use libfuzzer_sys::fuzz_target;
 use plinth_core::CodecError;
 use plinth_storage::{
-    verify_proof, Commitment, StorageChallenge, StorageProof, MAX_CHALLENGE_ITEMS,
-    MAX_PROOF_BYTES, SEGMENT_SIZE,
+    verify_proof, Commitment, StorageChallenge, StorageProof, MAX_CHALLENGE_ITEMS, MAX_PROOF_BYTES,
+    SEGMENT_SIZE,
 };
 use std::sync::OnceLock;
 

@@ -291,8 +291,18 @@ fn light(root: &Path) {
         write(root, "signed_tx", name, &t.encode());
     }
     let all: Vec<SignedTx> = txs.iter().map(|(_, t)| t.clone()).collect();
-    write(root, "ledger_block", "empty", &plinth_core::encode(&block(vec![])));
-    write(root, "ledger_block", "txs", &plinth_core::encode(&block(all)));
+    write(
+        root,
+        "ledger_block",
+        "empty",
+        &plinth_core::encode(&block(vec![])),
+    );
+    write(
+        root,
+        "ledger_block",
+        "txs",
+        &plinth_core::encode(&block(all)),
+    );
 
     for (name, r) in reports() {
         write(root, "report", name, &r.encode());
@@ -306,7 +316,12 @@ fn light(root: &Path) {
         entries[2],
         manifest_proof(&entries, 2).expect("entry 2"),
     );
-    write(root, "reward_manifest", "claim", &plinth_core::encode(&input));
+    write(
+        root,
+        "reward_manifest",
+        "claim",
+        &plinth_core::encode(&input),
+    );
     let single = [entries[0]];
     let lone = (
         manifest_header(&single),
@@ -318,7 +333,12 @@ fn light(root: &Path) {
             siblings: vec![],
         },
     );
-    write(root, "reward_manifest", "single", &plinth_core::encode(&lone));
+    write(
+        root,
+        "reward_manifest",
+        "single",
+        &plinth_core::encode(&lone),
+    );
 
     let (data, commitment) = storage_file();
     let segments = commitment.manifest.segment_count();
@@ -357,7 +377,10 @@ fn light(root: &Path) {
     );
 
     for (i, (name, params)) in [
-        ("uptime", r#"{"heartbeat_interval_s": 5, "probe_weight_bps": 2500}"#),
+        (
+            "uptime",
+            r#"{"heartbeat_interval_s": 5, "probe_weight_bps": 2500}"#,
+        ),
         ("sensor", r#"{"unit": "celsius", "min": -40.5, "max": 60}"#),
         ("coverage", "{}"),
         ("storage", "{}"),
@@ -381,8 +404,18 @@ fn heavy(root: &Path) {
     write(root, "consensus_block", "empty", &empty.encode());
 
     let raw: Vec<Vec<u8>> = txs.iter().map(|t| t.encode()).collect();
-    write(root, "gossip", "txs", &plinth_consensus::gossip::encode(&raw));
-    write(root, "gossip", "empty", &plinth_consensus::gossip::encode(&[]));
+    write(
+        root,
+        "gossip",
+        "txs",
+        &plinth_consensus::gossip::encode(&raw),
+    );
+    write(
+        root,
+        "gossip",
+        "empty",
+        &plinth_consensus::gossip::encode(&[]),
+    );
 
     let reports: Vec<SignedReport> = reports().into_iter().map(|(_, r)| r).collect();
     let batches = [
