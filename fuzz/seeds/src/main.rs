@@ -119,7 +119,7 @@ fn txs() -> Vec<(&'static str, SignedTx)> {
                 Call::RegisterDevice {
                     device: device(9),
                     network: "sensors".into(),
-                    location: 0x8928_3082_803f_fff,
+                    location: 0x0892_8308_2803_ffff,
                     device_signature: key(9).sign(b"registration"),
                 },
             ),
