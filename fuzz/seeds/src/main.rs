@@ -394,14 +394,24 @@ fn light(root: &Path) {
 
 #[cfg(feature = "heavy")]
 fn heavy(root: &Path) {
-    use commonware_codec::Encode as _;
+    use commonware_codec::{varint::UInt, Decode as _, Encode as _};
     use plinth_oracle::spool::{ProbeIssue, SpoolBatch};
 
     let txs: Vec<SignedTx> = txs().into_iter().map(|(_, t)| t).collect();
-    let block = plinth_consensus::Block::new(block(txs.clone()));
-    write(root, "consensus_block", "txs", &block.encode());
-    let empty = plinth_consensus::Block::new(self::block(vec![]));
-    write(root, "consensus_block", "empty", &empty.encode());
+    // The consensus codec's bytes, written from its definition (a varint length,
+    // then the borsh ledger block) and checked by its own decoder, so the seeds
+    // do not depend on how `plinth_consensus::Block` is constructed.
+    let consensus = |b: Block| {
+        let inner = plinth_core::encode(&b);
+        let mut bytes = UInt(inner.len() as u64).encode().to_vec();
+        bytes.extend_from_slice(&inner);
+        let decoded = plinth_consensus::Block::decode_cfg(bytes.clone(), &(1 << 20))
+            .expect("the seed is a valid consensus block");
+        assert_eq!(decoded.ledger(), &b);
+        bytes
+    };
+    write(root, "consensus_block", "txs", &consensus(block(txs.clone())));
+    write(root, "consensus_block", "empty", &consensus(block(vec![])));
 
     let raw: Vec<Vec<u8>> = txs.iter().map(|t| t.encode()).collect();
     write(
