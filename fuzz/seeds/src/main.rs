@@ -410,7 +410,12 @@ fn heavy(root: &Path) {
         assert_eq!(decoded.ledger(), &b);
         bytes
     };
-    write(root, "consensus_block", "txs", &consensus(block(txs.clone())));
+    write(
+        root,
+        "consensus_block",
+        "txs",
+        &consensus(block(txs.clone())),
+    );
     write(root, "consensus_block", "empty", &consensus(block(vec![])));
 
     let raw: Vec<Vec<u8>> = txs.iter().map(|t| t.encode()).collect();
