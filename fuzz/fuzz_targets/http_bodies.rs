@@ -1,0 +1,81 @@
+//! The JSON bodies the node and the oracle deserialize from requests, and the
+//! JSON documents they read from each other: `POST /v1/txs`, `POST /v1/txs/batch`
+//! (node), `POST /v1/reports`, `POST /v1/cosign/price` (oracle), the oracle's
+//! published reward manifest (read by auditors and the explorer), and a storage
+//! agent's receipt and deal status (read by the client). The first byte picks the
+//! type. Whatever parses must serialise and parse back to the same JSON, and the
+//! decoders the handlers call next must answer, not panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use serde::{de::DeserializeOwned, Serialize};
+
+/// Parses `data` as `T`; when it parses, checks the JSON round trip.
+fn parse<T: DeserializeOwned + Serialize>(data: &[u8]) -> Option<T> {
+    let value: T = serde_json::from_slice(data).ok()?;
+    let json = serde_json::to_vec(&value).expect("a parsed body serialises");
+    let back: T = serde_json::from_slice(&json).expect("its own JSON reads back");
+    assert_eq!(
+        serde_json::to_vec(&back).unwrap(),
+        json,
+        "JSON round trip differs"
+    );
+    Some(value)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&which, data)) = data.split_first() else {
+        return;
+    };
+    match which % 8 {
+        0 => {
+            if let Some(r) = parse::<plinth_node::api::SubmitRequest>(data) {
+                if let Ok(raw) = hex::decode(r.tx.trim()) {
+                    let _ = plinth_ledger::SignedTx::decode(&raw);
+                }
+            }
+        }
+        1 => {
+            if let Some(r) = parse::<plinth_node::api::BatchRequest>(data) {
+                for tx in r.txs.iter().take(4) {
+                    if let Ok(raw) = hex::decode(tx.trim()) {
+                        let _ = plinth_ledger::SignedTx::decode(&raw);
+                    }
+                }
+            }
+        }
+        2 => {
+            if let Some(r) = parse::<plinth_oracle::http::ReportsRequest>(data) {
+                for report in r.reports.iter().take(4) {
+                    if let Ok(raw) = hex::decode(report.trim()) {
+                        let _ = plinth_proofs::SignedReport::decode(&raw);
+                    }
+                }
+            }
+        }
+        3 => {
+            if let Some(r) = parse::<plinth_oracle::cosign::CosignRequest>(data) {
+                let _ = r.price.signing_bytes();
+            }
+        }
+        4 => {
+            if let Some(m) = parse::<plinth_oracle::epoch::Manifest>(data) {
+                let _ = plinth_oracle::epoch::inputs_hash(&m.batches);
+                let _ = plinth_ledger::rewards::manifest_root(&m.entries);
+            }
+        }
+        5 => {
+            let _ = parse::<plinth_node::explorer::OracleManifest>(data);
+        }
+        6 => {
+            if let Some(r) = parse::<plinth_storage::agent::Receipt>(data) {
+                let _ = r.device.key().verify(r.deal.as_bytes(), &r.signature);
+            }
+        }
+        _ => {
+            if let Some(s) = parse::<plinth_storage::agent::DealStatus>(data) {
+                let _ = s.manifest.check();
+            }
+        }
+    }
+});

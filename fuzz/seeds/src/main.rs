@@ -1,0 +1,542 @@
+//! Writes the seed corpus of every fuzz target into `fuzz/corpus/<target>/`:
+//! valid encodings made with the crates' own constructors, so the fuzzers start
+//! from inputs that reach past the first length check.
+//!
+//! ```sh
+//! cargo run --manifest-path fuzz/Cargo.toml -p plinth-fuzz-seeds                   # light targets
+//! cargo run --manifest-path fuzz/Cargo.toml -p plinth-fuzz-seeds --features heavy  # and the heavy ones
+//! ```
+//! Rerun after a wire-format change; a seed that no longer decodes still works
+//! as a fuzz input, it just starts the fuzzer further from valid.
+
+use plinth_core::merkle::Proof;
+use plinth_core::{Address, DeviceId, Hash, Keypair};
+use plinth_ledger::credits::PricePoint;
+use plinth_ledger::rewards::{manifest_proof, manifest_root};
+use plinth_ledger::{Block, BlockHeader, Call, ManifestEntry, ManifestHeader, OracleSignature};
+use plinth_ledger::{SignedTx, StakeTarget, Transaction};
+use plinth_proofs::{Report, ReportBody, SignedReport};
+use plinth_storage::{prove_from_memory, Commitment, Manifest, StorageChallenge};
+use std::path::{Path, PathBuf};
+
+const CHAIN: &str = "fuzz";
+
+fn key(n: u8) -> Keypair {
+    Keypair::from_seed([n; 32])
+}
+
+fn addr(n: u8) -> Address {
+    Address(key(n).public())
+}
+
+fn device(n: u8) -> DeviceId {
+    DeviceId(key(n).public())
+}
+
+/// Writes `bytes` as `corpus/<target>/<name>`.
+fn write(root: &Path, target: &str, name: &str, bytes: &[u8]) {
+    let dir = root.join(target);
+    std::fs::create_dir_all(&dir).expect("corpus directory");
+    std::fs::write(dir.join(name), bytes).expect("seed file");
+}
+
+/// The same with a leading selector byte, for targets that read several types.
+fn write_sel(root: &Path, target: &str, name: &str, selector: u8, bytes: &[u8]) {
+    let mut v = vec![selector];
+    v.extend_from_slice(bytes);
+    write(root, target, name, &v);
+}
+
+fn tx(n: u8, nonce: u64, call: Call) -> SignedTx {
+    Transaction {
+        chain_id: CHAIN.into(),
+        signer: addr(n),
+        nonce,
+        fee: 10,
+        call,
+    }
+    .sign(&key(n))
+}
+
+fn entries() -> Vec<ManifestEntry> {
+    (0..5u8)
+        .map(|i| ManifestEntry {
+            device: device(40 + i),
+            owner: addr(50 + i),
+            amount: 1_000 + u64::from(i),
+        })
+        .collect()
+}
+
+fn manifest_header(entries: &[ManifestEntry]) -> ManifestHeader {
+    ManifestHeader {
+        chain_id: CHAIN.into(),
+        network: "sensors".into(),
+        epoch: 3,
+        root: manifest_root(entries),
+        total: entries.iter().map(|e| e.amount).sum(),
+        devices: entries.len() as u64,
+        inputs: Hash::tagged("fuzz", b"inputs"),
+    }
+}
+
+/// The file `storage_proof` checks proofs against (the target builds the same).
+fn storage_file() -> (Vec<u8>, Commitment) {
+    let data: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 251) as u8).collect();
+    let c = Commitment::of_bytes(&data, 2048).expect("a valid layout");
+    (data, c)
+}
+
+fn storage_manifest() -> Manifest {
+    storage_file().1.manifest
+}
+
+fn txs() -> Vec<(&'static str, SignedTx)> {
+    let entries = entries();
+    let header = manifest_header(&entries);
+    let price = PricePoint {
+        chain_id: CHAIN.into(),
+        micro_usd_per_token: 1_250_000,
+        timestamp_ms: 1_700_000_000_000,
+    };
+    vec![
+        (
+            "transfer",
+            tx(
+                1,
+                0,
+                Call::Transfer {
+                    to: addr(2),
+                    amount: 500,
+                },
+            ),
+        ),
+        (
+            "register_device",
+            tx(
+                1,
+                1,
+                Call::RegisterDevice {
+                    device: device(9),
+                    network: "sensors".into(),
+                    location: 0x0892_8308_2803_ffff,
+                    device_signature: key(9).sign(b"registration"),
+                },
+            ),
+        ),
+        (
+            "bond",
+            tx(
+                1,
+                2,
+                Call::Bond {
+                    target: StakeTarget::Validator(addr(3)),
+                    amount: 77,
+                },
+            ),
+        ),
+        ("withdraw", tx(1, 3, Call::Withdraw)),
+        (
+            "submit_manifest",
+            tx(
+                4,
+                0,
+                Call::SubmitManifest {
+                    signatures: vec![header.sign(&key(5)), header.sign(&key(6))],
+                    header: header.clone(),
+                },
+            ),
+        ),
+        (
+            "claim",
+            tx(
+                4,
+                1,
+                Call::Claim {
+                    network: "sensors".into(),
+                    epoch: 3,
+                    index: 2,
+                    entry: entries[2],
+                    proof: manifest_proof(&entries, 2).expect("entry 2"),
+                },
+            ),
+        ),
+        (
+            "post_price",
+            tx(
+                4,
+                2,
+                Call::PostPrice {
+                    signatures: vec![OracleSignature::over(&key(5), &price.signing_bytes())],
+                    price,
+                },
+            ),
+        ),
+        (
+            "open_deal",
+            tx(
+                7,
+                0,
+                Call::OpenDeal {
+                    provider: device(8),
+                    manifest: storage_manifest(),
+                    epochs: 10,
+                    price_per_epoch: 3,
+                    min_collateral: 100,
+                },
+            ),
+        ),
+        (
+            "activate_deal",
+            tx(
+                7,
+                1,
+                Call::ActivateDeal {
+                    deal: Hash::tagged("fuzz", b"deal"),
+                    receipt: key(8).sign(b"receipt"),
+                },
+            ),
+        ),
+    ]
+}
+
+fn block(txs: Vec<SignedTx>) -> Block {
+    let header = BlockHeader {
+        chain_id: CHAIN.into(),
+        height: 12,
+        parent: Hash::tagged("fuzz", b"parent"),
+        timestamp_ms: 1_700_000_000_000,
+        proposer: addr(3),
+        tx_root: plinth_ledger::block::tx_root(&txs),
+        state_root: Hash::tagged("fuzz", b"state"),
+    };
+    Block::seal(header, txs, &key(3))
+}
+
+fn reports() -> Vec<(&'static str, SignedReport)> {
+    let bodies = [
+        ("heartbeat", ReportBody::Heartbeat),
+        (
+            "probe_answer",
+            ReportBody::ProbeAnswer {
+                challenge: Hash::tagged("fuzz", b"challenge"),
+            },
+        ),
+        (
+            "reading",
+            ReportBody::Reading {
+                value_milli: -12_500,
+                unit: "celsius".into(),
+            },
+        ),
+        (
+            "beacon",
+            ReportBody::Beacon {
+                round: 4,
+                draw: Hash::tagged("fuzz", b"draw"),
+                tx_power_centi_dbm: 2700,
+            },
+        ),
+        (
+            "witness",
+            ReportBody::Witness {
+                beacon: Hash::tagged("fuzz", b"beacon"),
+                rssi_centi_dbm: -9000,
+                snr_centi_db: 550,
+                frequency_hz: 868_100_000,
+                received_ms: 1_700_000_000_500,
+            },
+        ),
+    ];
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, body))| {
+            let r = Report {
+                device: device(9),
+                network: "sensors".into(),
+                epoch: 3,
+                timestamp_ms: 1_700_000_000_000,
+                seq: i as u64,
+                body,
+            }
+            .sign(&key(9));
+            (name, r)
+        })
+        .collect()
+}
+
+fn genesis_toml() -> String {
+    format!(
+        "chain_id = \"{CHAIN}\"\ngenesis_time_ms = 1700000000000\nblock_time_ms = 500\n\
+         [token]\nname = \"Plinth\"\nsymbol = \"PLN\"\ndecimals = 6\n\
+         [fees]\nmin_fee = 10\n[staking]\nunbonding_blocks = 3\n\
+         [emission]\nepoch_ms = 60000\ninitial_per_epoch = 1000000\n\
+         [oracles]\nthreshold = 1\nmembers = [\"{}\"]\n\
+         [[validators]]\nname = \"v\"\naddress = \"{}\"\n\
+         [[networks]]\nname = \"sensors\"\nfamily = \"sensor\"\nshare_bps = 3000\n\
+         [networks.params]\nunit = \"celsius\"\nmin = -40\nmax = 60\n\
+         [[networks]]\nname = \"uptime\"\nfamily = \"uptime\"\nshare_bps = 3000\n\
+         [[networks]]\nname = \"files\"\nfamily = \"storage\"\nshare_bps = 1000\nusage_bps = 5000\n\
+         [[accounts]]\naddress = \"{}\"\nbalance = 1000000\n",
+        addr(5),
+        addr(3),
+        addr(1),
+    )
+}
+
+fn light(root: &Path) {
+    let txs = txs();
+    for (name, t) in &txs {
+        write(root, "signed_tx", name, &t.encode());
+    }
+    let all: Vec<SignedTx> = txs.iter().map(|(_, t)| t.clone()).collect();
+    write(
+        root,
+        "ledger_block",
+        "empty",
+        &plinth_core::encode(&block(vec![])),
+    );
+    write(
+        root,
+        "ledger_block",
+        "txs",
+        &plinth_core::encode(&block(all)),
+    );
+
+    for (name, r) in reports() {
+        write(root, "report", name, &r.encode());
+    }
+
+    let entries = entries();
+    let header = manifest_header(&entries);
+    let input = (
+        header.clone(),
+        vec![header.sign(&key(5)), header.sign(&key(6))],
+        entries[2],
+        manifest_proof(&entries, 2).expect("entry 2"),
+    );
+    write(
+        root,
+        "reward_manifest",
+        "claim",
+        &plinth_core::encode(&input),
+    );
+    let single = [entries[0]];
+    let lone = (
+        manifest_header(&single),
+        Vec::<OracleSignature>::new(),
+        entries[0],
+        Proof {
+            index: 0,
+            leaf_count: 1,
+            siblings: vec![],
+        },
+    );
+    write(
+        root,
+        "reward_manifest",
+        "single",
+        &plinth_core::encode(&lone),
+    );
+
+    let (data, commitment) = storage_file();
+    let segments = commitment.manifest.segment_count();
+    for (name, indices) in [
+        ("one", vec![0]),
+        ("last", vec![segments - 1]),
+        ("all", (0..segments).collect::<Vec<_>>()),
+    ] {
+        let challenge = StorageChallenge {
+            deal: Hash::tagged("fuzz", b"deal"),
+            epoch: 5,
+            indices,
+        };
+        let proof = prove_from_memory(&commitment, &data, &challenge);
+        assert_eq!(proof.items.len(), challenge.indices.len());
+        write(root, "storage_proof", name, &proof.encode());
+        write_sel(root, "storage_challenge", name, 0, &challenge.encode());
+    }
+    write_sel(
+        root,
+        "storage_challenge",
+        "manifest",
+        1,
+        &plinth_core::encode(&commitment.manifest),
+    );
+
+    let text = genesis_toml();
+    let g = plinth_ledger::Genesis::from_toml(&text).expect("the seed genesis is valid");
+    write_sel(root, "genesis", "toml", 0, text.as_bytes());
+    write_sel(
+        root,
+        "genesis",
+        "json",
+        1,
+        &serde_json::to_vec(&g).expect("genesis JSON"),
+    );
+
+    for (i, (name, params)) in [
+        (
+            "uptime",
+            r#"{"heartbeat_interval_s": 5, "probe_weight_bps": 2500}"#,
+        ),
+        ("sensor", r#"{"unit": "celsius", "min": -40.5, "max": 60}"#),
+        ("coverage", "{}"),
+        ("storage", "{}"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        write_sel(root, "family_params", name, i as u8, params.as_bytes());
+    }
+}
+
+#[cfg(feature = "heavy")]
+fn heavy(root: &Path) {
+    use commonware_codec::{varint::UInt, Decode as _, Encode as _};
+    use plinth_oracle::spool::{ProbeIssue, SpoolBatch};
+
+    let txs: Vec<SignedTx> = txs().into_iter().map(|(_, t)| t).collect();
+    // The consensus codec's bytes, written from its definition (a varint length,
+    // then the borsh ledger block) and checked by its own decoder, so the seeds
+    // do not depend on how `plinth_consensus::Block` is constructed.
+    let consensus = |b: Block| {
+        let inner = plinth_core::encode(&b);
+        let mut bytes = UInt(inner.len() as u64).encode().to_vec();
+        bytes.extend_from_slice(&inner);
+        let decoded = plinth_consensus::Block::decode_cfg(bytes.clone(), &(1 << 20))
+            .expect("the seed is a valid consensus block");
+        assert_eq!(decoded.ledger(), &b);
+        bytes
+    };
+    write(
+        root,
+        "consensus_block",
+        "txs",
+        &consensus(block(txs.clone())),
+    );
+    write(root, "consensus_block", "empty", &consensus(block(vec![])));
+
+    let raw: Vec<Vec<u8>> = txs.iter().map(|t| t.encode()).collect();
+    write(
+        root,
+        "gossip",
+        "txs",
+        &plinth_consensus::gossip::encode(&raw),
+    );
+    write(
+        root,
+        "gossip",
+        "empty",
+        &plinth_consensus::gossip::encode(&[]),
+    );
+
+    let reports: Vec<SignedReport> = reports().into_iter().map(|(_, r)| r).collect();
+    let batches = [
+        ("reports", SpoolBatch::Reports(reports.clone())),
+        (
+            "probes",
+            SpoolBatch::Probes(vec![ProbeIssue {
+                device: device(9),
+                challenge: Hash::tagged("fuzz", b"challenge"),
+                issued_ms: 1_700_000_000_000,
+                deadline_ms: 1_700_000_030_000,
+            }]),
+        ),
+    ];
+    for (name, b) in batches {
+        write(root, "spool_batch", name, &plinth_core::encode(&b));
+    }
+
+    let json = |v: serde_json::Value| serde_json::to_vec(&v).expect("json");
+    let hexes: Vec<String> = txs.iter().map(|t| hex::encode(t.encode())).collect();
+    write_sel(
+        root,
+        "http_bodies",
+        "submit",
+        0,
+        &json(serde_json::json!({ "tx": hexes[0] })),
+    );
+    write_sel(
+        root,
+        "http_bodies",
+        "batch",
+        1,
+        &json(serde_json::json!({ "txs": hexes })),
+    );
+    let report_hexes: Vec<String> = reports.iter().map(|r| hex::encode(r.encode())).collect();
+    write_sel(
+        root,
+        "http_bodies",
+        "reports",
+        2,
+        &json(serde_json::json!({ "reports": report_hexes })),
+    );
+    let price = PricePoint {
+        chain_id: CHAIN.into(),
+        micro_usd_per_token: 1_250_000,
+        timestamp_ms: 1_700_000_000_000,
+    };
+    let cosign = plinth_oracle::cosign::CosignRequest {
+        signature: OracleSignature::over(&key(5), &price.signing_bytes()),
+        price,
+    };
+    write_sel(
+        root,
+        "http_bodies",
+        "cosign",
+        3,
+        &serde_json::to_vec(&cosign).expect("json"),
+    );
+    let entries = entries();
+    let header = manifest_header(&entries);
+    let manifest = plinth_oracle::epoch::Manifest {
+        signatures: vec![header.sign(&key(5))],
+        header,
+        entries,
+        batches: vec![Hash::tagged("fuzz", b"batch")],
+        rejected: [("late".to_string(), 2u64)].into_iter().collect(),
+        scored: 5,
+        deals: vec![],
+        usage: Default::default(),
+    };
+    let manifest_json = serde_json::to_vec(&manifest).expect("json");
+    write_sel(root, "http_bodies", "manifest", 4, &manifest_json);
+    write_sel(root, "http_bodies", "explorer_manifest", 5, &manifest_json);
+    let deal = Hash::tagged("fuzz", b"deal");
+    let receipt = plinth_storage::agent::Receipt {
+        deal,
+        device: device(8),
+        signature: key(8).sign(&plinth_storage::receipt_message(&deal, &storage_manifest())),
+    };
+    write_sel(
+        root,
+        "http_bodies",
+        "receipt",
+        6,
+        &serde_json::to_vec(&receipt).expect("json"),
+    );
+    let status = plinth_storage::agent::DealStatus {
+        deal,
+        manifest: storage_manifest(),
+        chunks: 3,
+        stored: 3,
+        complete: true,
+    };
+    write_sel(
+        root,
+        "http_bodies",
+        "deal_status",
+        7,
+        &serde_json::to_vec(&status).expect("json"),
+    );
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus");
+    light(&root);
+    #[cfg(feature = "heavy")]
+    heavy(&root);
+    println!("seed corpus written to {}", root.display());
+}
