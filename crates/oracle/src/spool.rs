@@ -364,6 +364,7 @@ impl SpoolBatch {
                                 seed: r.seed,
                                 deals,
                                 answers: answers.into_iter().flatten().collect(),
+                                price: r.price,
                             },
                         ]));
                     }

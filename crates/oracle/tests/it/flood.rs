@@ -35,7 +35,17 @@ async fn a_bounded_flood_does_not_delay_the_epoch_close() {
     let reports: Vec<_> = devs
         .iter()
         .enumerate()
-        .map(|(i, d)| report(d, "weather", now, e, 1, reading(20_000 + i as i64 * 10)))
+        .map(|(i, d)| {
+            report(
+                net.chain,
+                d,
+                "weather",
+                now,
+                e,
+                1,
+                reading(20_000 + i as i64 * 10),
+            )
+        })
         .collect();
     for v in net.send(&reports).await {
         assert_eq!(v["status"], "accepted", "{v}");

@@ -71,6 +71,7 @@ fn a_registry_of_two_million_devices_is_split_and_read_back() {
         (0..10)
             .map(|i| {
                 report(
+                    Hash::ZERO,
                     k,
                     "backhaul",
                     i * 1_000 + 500,
@@ -95,7 +96,7 @@ fn a_registry_of_two_million_devices_is_split_and_read_back() {
     let family = Family::from_network("uptime", r#"{"heartbeat_interval_s": 1}"#).unwrap();
     let m = compute(
         &EpochSpec {
-            chain_id: "c",
+            chain: plinth_core::Hash::ZERO,
             network: "backhaul",
             family: &family,
             window,
@@ -141,6 +142,7 @@ async fn twenty_requests_of_twenty_thousand_reports_close_and_restart() {
         .flat_map_iter(|k| {
             (0..20_000u64).map(move |i| {
                 report(
+                    net.chain,
                     k,
                     "lora",
                     at,
@@ -187,6 +189,7 @@ async fn twenty_requests_of_twenty_thousand_reports_close_and_restart() {
     net.restart_oracle().await;
     let t = now_ms();
     let again = report(
+        net.chain,
         &devices[0],
         "lora",
         t,
@@ -223,7 +226,7 @@ async fn reports_beyond_the_per_device_limit_are_rate_limited() {
     }
     let e = clock.epoch_of(now);
     let mine: Vec<_> = (1..=5)
-        .map(|s| report(&sensor, "weather", now, e, s, reading(20_000)))
+        .map(|s| report(net.chain, &sensor, "weather", now, e, s, reading(20_000)))
         .collect();
     let v = net.send(&mine).await;
     let codes: Vec<&str> = v.iter().map(code).collect();
@@ -244,7 +247,15 @@ async fn reports_beyond_the_per_device_limit_are_rate_limited() {
     );
     // Another device has its own allowance.
     let v = net
-        .send(&[report(&other, "weather", now, e, 1, reading(20_000))])
+        .send(&[report(
+            net.chain,
+            &other,
+            "weather",
+            now,
+            e,
+            1,
+            reading(20_000),
+        )])
         .await;
     assert_eq!(code(&v[0]), "accepted");
     // Counted in metrics; only the accepted ones are in the spool.
@@ -315,6 +326,7 @@ fn probe_answers_are_timed_by_the_oracle() {
     let mut reports: Vec<_> = (0..10)
         .map(|i| {
             report(
+                Hash::ZERO,
                 &dev,
                 "backhaul",
                 i * 1_000 + 500,
@@ -326,6 +338,7 @@ fn probe_answers_are_timed_by_the_oracle() {
         .collect();
     // The device stamps its answer 10 ms after the challenge.
     reports.push(report(
+        Hash::ZERO,
         &dev,
         "backhaul",
         2_010,
@@ -361,7 +374,7 @@ fn probe_answers_are_timed_by_the_oracle() {
         ];
         compute(
             &EpochSpec {
-                chain_id: "c",
+                chain: plinth_core::Hash::ZERO,
                 network: "backhaul",
                 family: &family,
                 window,
@@ -409,6 +422,7 @@ async fn late_answers_and_challenges_from_before_a_restart_are_refused() {
     let p = issued.iter().find(|p| p.device == id).unwrap().clone();
     // Stamped on time, received late.
     let answer = report(
+        net.chain,
         &dev,
         "backhaul",
         p.issued_ms + 5,
@@ -443,6 +457,7 @@ async fn late_answers_and_challenges_from_before_a_restart_are_refused() {
     net.restart_oracle().await;
     assert!(net.oracle.challenges_for(&id, p2.issued_ms).is_empty());
     let answer = report(
+        net.chain,
         &dev,
         "backhaul",
         p2.issued_ms + 5,
