@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(m.chunk_len(chunks), 0);
             assert!(m.segment_len(segments - 1) >= 1);
             assert_eq!(m.segment_len(segments), 0);
-            let _ = plinth_storage::receipt_message(&m.root, &m);
+            let _ = plinth_storage::receipt_message(&m.root, &m.root, &m);
         }
     }
 });

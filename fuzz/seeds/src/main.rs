@@ -19,6 +19,11 @@ use plinth_proofs::{Report, ReportBody, SignedReport};
 use plinth_storage::{prove_from_memory, Commitment, Manifest, StorageChallenge};
 use std::path::{Path, PathBuf};
 
+/// The chain identity the seeds sign for (any fixed hash decodes the same).
+fn chain() -> Hash {
+    plinth_core::chain_identity(&Hash::tagged("fuzz", b"genesis"))
+}
+
 const CHAIN: &str = "fuzz";
 
 fn key(n: u8) -> Keypair {
@@ -70,7 +75,7 @@ fn entries() -> Vec<ManifestEntry> {
 
 fn manifest_header(entries: &[ManifestEntry]) -> ManifestHeader {
     ManifestHeader {
-        chain_id: CHAIN.into(),
+        chain: chain(),
         network: "sensors".into(),
         epoch: 3,
         root: manifest_root(entries),
@@ -95,7 +100,7 @@ fn txs() -> Vec<(&'static str, SignedTx)> {
     let entries = entries();
     let header = manifest_header(&entries);
     let price = PricePoint {
-        chain_id: CHAIN.into(),
+        chain: chain(),
         micro_usd_per_token: 1_250_000,
         timestamp_ms: 1_700_000_000_000,
     };
@@ -253,6 +258,7 @@ fn reports() -> Vec<(&'static str, SignedReport)> {
         .enumerate()
         .map(|(i, (name, body))| {
             let r = Report {
+                chain: chain(),
                 device: device(9),
                 network: "sensors".into(),
                 epoch: 3,
@@ -474,7 +480,7 @@ fn heavy(root: &Path) {
         &json(serde_json::json!({ "reports": report_hexes })),
     );
     let price = PricePoint {
-        chain_id: CHAIN.into(),
+        chain: chain(),
         micro_usd_per_token: 1_250_000,
         timestamp_ms: 1_700_000_000_000,
     };
@@ -508,7 +514,12 @@ fn heavy(root: &Path) {
     let receipt = plinth_storage::agent::Receipt {
         deal,
         device: device(8),
-        signature: key(8).sign(&plinth_storage::receipt_message(&deal, &storage_manifest())),
+        chain: chain(),
+        signature: key(8).sign(&plinth_storage::receipt_message(
+            &chain(),
+            &deal,
+            &storage_manifest(),
+        )),
     };
     write_sel(
         root,
