@@ -1,5 +1,5 @@
 //! Plinth's shared vocabulary: the canonical codec, keys and signatures, hashes,
-//! merkle trees and human-readable addresses.
+//! merkle trees, human-readable addresses and epoch arithmetic.
 //!
 //! Everything here is pure: no I/O, no clock, no randomness except what a caller
 //! passes in. The ledger, the proof families and every service build on these types,
@@ -7,11 +7,13 @@
 
 pub mod address;
 pub mod codec;
+pub mod epoch;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
 
 pub use address::{Address, AddressError, DeviceId};
 pub use codec::{decode, encode, CodecError};
+pub use epoch::{EpochClock, EpochWindow};
 pub use hash::{chain_identity, Hash};
 pub use keys::{verify_batch, verify_each, KeyError, Keypair, PublicKey, Signature};

@@ -40,18 +40,8 @@ pub fn chain_of_node(node: &str) -> Result<Hash> {
     Ok(plinth_core::chain_identity(&status.genesis_hash))
 }
 
-/// The oracle's epoch arithmetic, read from its status.
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct EpochClock {
-    pub genesis_time_ms: u64,
-    pub epoch_ms: u64,
-}
-
-impl EpochClock {
-    pub fn epoch_of(&self, ts: u64) -> u64 {
-        ts.saturating_sub(self.genesis_time_ms) / self.epoch_ms.max(1)
-    }
-}
+/// The oracle's epoch arithmetic, read from its status (one home: [`plinth_core::epoch`]).
+pub use plinth_core::EpochClock;
 
 /// A device's signing identity and its report counter.
 pub struct DeviceKey {

@@ -79,10 +79,7 @@ impl Emission {
 
     /// The epoch a block timestamp falls in (timestamps before genesis are epoch 0).
     pub fn epoch_at(&self, genesis_time_ms: u64, timestamp_ms: u64) -> u64 {
-        timestamp_ms
-            .saturating_sub(genesis_time_ms)
-            .checked_div(self.epoch_ms)
-            .unwrap_or(0)
+        self.clock(genesis_time_ms).epoch_of(timestamp_ms)
     }
 
     /// Whether a manifest for `epoch` is too old to be accepted in `current` (the
@@ -94,10 +91,12 @@ impl Emission {
     /// The first timestamp after `epoch`: the epoch is over in a block at or past it.
     /// `None` when that lies beyond the range of a `u64` (the epoch never ends).
     pub fn epoch_end_ms(&self, genesis_time_ms: u64, epoch: u64) -> Option<u64> {
-        epoch
-            .checked_add(1)?
-            .checked_mul(self.epoch_ms)?
-            .checked_add(genesis_time_ms)
+        self.clock(genesis_time_ms).end_ms(epoch)
+    }
+
+    /// The epoch schedule of a chain that started at `genesis_time_ms`.
+    pub fn clock(&self, genesis_time_ms: u64) -> plinth_core::EpochClock {
+        plinth_core::EpochClock::new(genesis_time_ms, self.epoch_ms)
     }
 }
 

@@ -146,16 +146,14 @@ pub fn audit(
     let family = n
         .family()
         .map_err(|e| anyhow!("network `{network}`: {e}"))?;
-    let start_ms = genesis.genesis_time_ms + epoch * genesis.emission.epoch_ms;
     let spec = EpochSpec {
         chain: genesis.chain(),
         network,
         family: &family,
-        window: plinth_proofs::EpochWindow {
-            epoch,
-            start_ms,
-            end_ms: start_ms + genesis.emission.epoch_ms,
-        },
+        window: genesis
+            .emission
+            .clock(genesis.genesis_time_ms)
+            .window(epoch),
         allowance: genesis.emission.network_allowance(epoch, n.share_bps),
         usage_bps: n.usage_bps,
     };

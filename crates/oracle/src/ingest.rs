@@ -77,27 +77,8 @@ pub struct Registered {
     pub info: DeviceInfo,
 }
 
-/// Epoch arithmetic of the chain.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    pub genesis_time_ms: u64,
-    pub epoch_ms: u64,
-}
-
-impl Clock {
-    pub fn epoch_of(&self, ts_ms: u64) -> u64 {
-        ts_ms.saturating_sub(self.genesis_time_ms) / self.epoch_ms.max(1)
-    }
-
-    pub fn window(&self, epoch: u64) -> plinth_proofs::EpochWindow {
-        let start_ms = self.genesis_time_ms + epoch * self.epoch_ms;
-        plinth_proofs::EpochWindow {
-            epoch,
-            start_ms,
-            end_ms: start_ms + self.epoch_ms,
-        }
-    }
-}
+/// Epoch arithmetic of the chain (one home: [`plinth_core::epoch`]).
+pub use plinth_core::EpochClock as Clock;
 
 /// What admission remembers between reports.
 #[derive(Default)]
@@ -236,13 +217,13 @@ pub fn admit(
             device: rep.device.to_string(),
         });
     }
-    if rep.timestamp_ms + rules.max_skew_ms < now_ms {
+    if rep.timestamp_ms.saturating_add(rules.max_skew_ms) < now_ms {
         return Err(Refusal::Stale {
             age_ms: now_ms - rep.timestamp_ms,
             max_ms: rules.max_skew_ms,
         });
     }
-    if rep.timestamp_ms > now_ms + rules.max_skew_ms {
+    if rep.timestamp_ms > now_ms.saturating_add(rules.max_skew_ms) {
         return Err(Refusal::FromFuture {
             ahead_ms: rep.timestamp_ms - now_ms,
             max_ms: rules.max_skew_ms,
@@ -255,7 +236,9 @@ pub fn admit(
             found: rep.epoch,
         });
     }
-    if now_ms >= rules.clock.window(rep.epoch).end_ms + rules.accept_after_end_ms {
+    let closes_ms =
+        (rules.clock.window(rep.epoch).end_ms).saturating_add(rules.accept_after_end_ms);
+    if now_ms >= closes_ms {
         return Err(Refusal::EpochClosed { epoch: rep.epoch });
     }
     if state

@@ -900,7 +900,7 @@ impl Oracle {
         epochs.sort();
         epochs.dedup();
         for epoch in epochs {
-            if self.clock.window(epoch).end_ms + grace > now {
+            if self.clock.window(epoch).end_ms.saturating_add(grace) > now {
                 continue;
             }
             for n in self.networks.clone() {

@@ -53,15 +53,8 @@ pub struct DeviceInfo {
     pub active: bool,
 }
 
-/// The epoch being scored: `[start_ms, end_ms)`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-pub struct EpochWindow {
-    pub epoch: u64,
-    pub start_ms: u64,
-    pub end_ms: u64,
-}
+/// The epoch being scored (`[start_ms, end_ms)`), from [`plinth_core::epoch`].
+pub use plinth_core::EpochWindow;
 
 /// An oracle probe: a challenge issued to a device and whether (and when) the
 /// device answered it with a valid signed `ProbeAnswer`.

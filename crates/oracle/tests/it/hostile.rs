@@ -496,6 +496,13 @@ async fn the_spool_of_an_open_epoch_is_not_published() {
     assert_eq!(body["error"]["code"], "epoch_open");
     let (status, _) = get_json(format!("{}/v1/spool/{}", net.oracle_url, e + 5)).await;
     assert_eq!(status, 403, "a future epoch is open too");
+    // Epochs whose window lies beyond a u64 are answered, not a dropped connection.
+    for far in [u64::MAX, u64::MAX - 1] {
+        let (status, body) = get_json(format!("{}/v1/spool/{far}", net.oracle_url)).await;
+        assert_eq!(status, 403, "{body}");
+        let (status, body) = get_json(format!("{}/v1/spool/{far}/{zero}", net.oracle_url)).await;
+        assert_eq!(status, 403, "{body}");
+    }
     let closes = net.oracle.clock.window(e).end_ms + 400;
     tokio::time::sleep(Duration::from_millis(closes.saturating_sub(now_ms()))).await;
     let (status, body) = get_json(format!("{}/v1/spool/{e}", net.oracle_url)).await;

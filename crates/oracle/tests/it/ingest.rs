@@ -122,6 +122,23 @@ async fn every_rejection_reason_through_http() {
             ),
             "from_future",
         ),
+        // Timestamps and epochs at the end of a u64 are refused, not overflowed.
+        (
+            report(
+                net.chain,
+                &sensor,
+                "weather",
+                u64::MAX,
+                clock.epoch_of(u64::MAX),
+                14,
+                reading(1),
+            ),
+            "from_future",
+        ),
+        (
+            report(net.chain, &sensor, "weather", now, u64::MAX, 15, reading(1)),
+            "wrong_epoch",
+        ),
         (
             report(net.chain, &sensor, "weather", now, e + 1, 12, reading(1)),
             "wrong_epoch",
