@@ -1633,4 +1633,210 @@ mod tests {
             assert!(f(bad).unwrap_err().is_bad_params(), "{bad}");
         }
     }
+
+    /// A seeded, random epoch of a coverage network in which every rule fires:
+    /// scattered and stacked hotspots, shared owners, an inactive and an unknown
+    /// device, spoofers (asserted far from where they hear), loud colluders, missed
+    /// and duplicate beacons, beacons for unknown rounds or other draws, witnesses
+    /// late, on the wrong channel, duplicated or copied, and a round recorded twice.
+    fn mixed_epoch(
+        seed: u64,
+    ) -> (
+        CoverageParams,
+        BTreeMap<DeviceId, DeviceInfo>,
+        Vec<SignedReport>,
+        Vec<BeaconRound>,
+    ) {
+        let mut state = seed;
+        let mut next = move || {
+            state = splitmix64(state);
+            state
+        };
+        let p = CoverageParams {
+            beacon_bps: 4_000,
+            channels_hz: vec![F0, F0 + 200_000],
+            max_witnesses_per_beacon: 4,
+            max_range_m: 25_000,
+            ..CoverageParams::default()
+        };
+        // (hotspot, true position (north, east) in metres).
+        let mut hs: Vec<(Hotspot, (f64, f64))> = Vec::new();
+        for i in 0..70u8 {
+            let pos = if i > 0 && next() % 8 == 0 {
+                hs[hs.len() - 1].1 // stacked on the previous one
+            } else {
+                (
+                    (next() % 40_000) as f64 - 20_000.0,
+                    (next() % 40_000) as f64 - 20_000.0,
+                )
+            };
+            // Spoofers assert a place 60 km north of where they are.
+            let asserted = if i % 17 == 5 {
+                (pos.0 + 60_000.0, pos.1)
+            } else {
+                pos
+            };
+            let mut h = hotspot(i + 1, (next() % 30) as u8, cell(asserted.0, asserted.1));
+            h.info.active = i != 33;
+            hs.push((h, pos));
+        }
+        let loud = |i: usize| i % 23 == 7; // colluders that fake strong witnesses
+        let mut devices = registry(&hs.iter().map(|(h, _)| h).collect::<Vec<_>>());
+        let stranger = hotspot(250, 3, cell(0.0, 0.0)); // not registered
+        devices.remove(&stranger.info.id);
+
+        let mut rounds: Vec<BeaconRound> = p
+            .rounds_of(&WINDOW)
+            .into_iter()
+            .map(|(round, start_ms, end_ms)| BeaconRound {
+                round,
+                start_ms,
+                end_ms,
+                height: 100 + round,
+                draw: Hash::of(&(seed ^ round).to_be_bytes()),
+            })
+            .collect();
+        // Round 21 recorded twice: the lower (height, draw) counts.
+        rounds.push(BeaconRound {
+            height: 99,
+            draw: Hash::of(b"again"),
+            ..rounds[1]
+        });
+        // A round of another epoch.
+        rounds.push(BeaconRound {
+            round: 3,
+            ..rounds[0]
+        });
+        let effective: Vec<BeaconRound> = {
+            let mut r = rounds[..4].to_vec();
+            r[1] = rounds[4];
+            r
+        };
+
+        let mut reports = Vec::new();
+        for br in &effective {
+            for (bi, (b, bpos)) in hs.iter().enumerate() {
+                let is_drawn = drawn(&p, br, &b.info.id);
+                let roll = next() % 100;
+                let mut sent = Vec::new();
+                if is_drawn && roll < 85 {
+                    let tx = if roll < 3 { 40 } else { 27 };
+                    sent.push(beacon(b, br, tx));
+                    if roll % 19 == 4 {
+                        sent.push(beacon(b, br, 26)); // a duplicate
+                    }
+                } else if !is_drawn && roll < 4 {
+                    sent.push(beacon(b, br, 27)); // not drawn
+                } else if roll == 99 {
+                    let other = BeaconRound {
+                        draw: Hash::of(b"forged"),
+                        ..*br
+                    };
+                    sent.push(beacon(b, &other, 27)); // wrong draw
+                } else if roll == 98 {
+                    let other = BeaconRound {
+                        round: br.round + 40,
+                        ..*br
+                    };
+                    sent.push(beacon(b, &other, 27)); // unknown round
+                }
+                for bc in sent {
+                    reports.push(bc.clone());
+                    let f = beacon_frequency_hz(&p, br, &b.info.id);
+                    let mut last_measure = None;
+                    for (wi, (w, wpos)) in hs.iter().enumerate() {
+                        let true_m = ((bpos.0 - wpos.0).powi(2) + (bpos.1 - wpos.1).powi(2))
+                            .sqrt()
+                            .max(1.0) as u64;
+                        if wi == bi && next() % 10 != 0 {
+                            continue;
+                        }
+                        if true_m > 30_000 || next() % 2 == 0 {
+                            continue;
+                        }
+                        let rssi = if loud(wi) && loud(bi) {
+                            -3_000
+                        } else {
+                            (2_700 - fspl_centi_db(true_m, f) - (next() % 1_500) as i64) as i32
+                        };
+                        let roll = next() % 100;
+                        let freq = if roll == 0 { F0 + 400_000 } else { f };
+                        let t = if roll == 1 {
+                            br.end_ms + 5
+                        } else {
+                            br.start_ms + 20 + next() % 1_000
+                        };
+                        let mut wr = witness(w, &bc, rssi, freq, t);
+                        if roll == 2 {
+                            if let Some((rssi, t)) = last_measure {
+                                wr = witness(w, &bc, rssi, freq, t); // a relay's copy
+                            }
+                        }
+                        last_measure = Some((rssi, t));
+                        if roll == 3 {
+                            reports.push(witness(w, &bc, rssi - 10, freq, t)); // duplicate
+                        }
+                        reports.push(wr);
+                    }
+                }
+            }
+        }
+        // Reports no coverage rule accepts.
+        reports.push(report(&hs[0].0, 100_100, ReportBody::Heartbeat));
+        reports.push(report(&stranger, 100_100, ReportBody::Heartbeat));
+        reports.push(report(&hs[1].0, WINDOW.end_ms, ReportBody::Heartbeat));
+        (p, devices, reports, rounds)
+    }
+
+    /// The whole output of `score` on seeded random epochs, recorded: any change to
+    /// a score, a rejection or their order shows here.
+    #[test]
+    fn score_output_matches_the_recorded_digest() {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut digests = Vec::new();
+        for seed in [1u64, 2, 3] {
+            let (p, devices, reports, rounds) = mixed_epoch(seed);
+            let out = score(&p, &WINDOW, &devices, &reports, &rounds);
+            assert!(out.scores.len() > 20, "{} scores", out.scores.len());
+            for r in &out.rejections {
+                let name = format!("{:?}", r.why);
+                seen.insert(name.split([' ', '{']).next().unwrap_or_default().to_string());
+            }
+            digests.push(Hash::of(&plinth_core::encode(&out)).to_string());
+        }
+        let every: std::collections::BTreeSet<String> = [
+            "BeaconNotDrawn",
+            "CopiedMeasurement",
+            "DuplicateBeacon",
+            "DuplicateWitness",
+            "InactiveDevice",
+            "LocationSuspect",
+            "NotDrawn",
+            "OutsideEpoch",
+            "OutsideRound",
+            "RssiTooStrong",
+            "SameOwner",
+            "SelfWitness",
+            "TooClose",
+            "TooFar",
+            "TxPowerTooHigh",
+            "UnknownDevice",
+            "UnknownRound",
+            "WrongDraw",
+            "WrongFrequency",
+            "WrongKind",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(seen, every, "every rule fires");
+        assert_eq!(
+            digests,
+            [
+                "9b517ca321a388faca736bcc68eb785b9eaebe8592e3bcf0f4ad82c73a332e57",
+                "72e46fcf4dba5b4bff3f50153c4596df93e2324919e8f20f492a587c58993d56",
+                "c7c89875dd759f12516937ed0a4c7697ef50032447d0f58e34cc806fbaad432a",
+            ]
+        );
+    }
 }
