@@ -54,7 +54,7 @@ use h3o::{CellIndex, LatLng, Resolution};
 use plinth_core::{DeviceId, Hash};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One row of the HIP-17 density table: at H3 resolution `res`, a hex's limit is
 /// `min(max, target × max(1, occupied − n + 1))`.
@@ -455,10 +455,33 @@ pub struct Links {
     pub too_strong: Vec<(DeviceId, DeviceId)>,
 }
 
-fn neighbours(
-    pairs: &[(DeviceId, DeviceId)],
-) -> BTreeMap<DeviceId, std::collections::HashSet<DeviceId>> {
-    let mut adj: BTreeMap<DeviceId, std::collections::HashSet<DeviceId>> = BTreeMap::new();
+impl Links {
+    /// Records a witness's link `(witness, beaconer)` as the rules judged it: a
+    /// link reached the geometry rules when the witness is valid, too close, too
+    /// far or too strong; any other verdict is no link (and `pair` is not called).
+    fn note(
+        &mut self,
+        verdict: &Result<(), ScoreRejection>,
+        pair: impl FnOnce() -> (DeviceId, DeviceId),
+    ) {
+        let refused = match verdict {
+            Ok(()) | Err(ScoreRejection::TooClose { .. }) => None,
+            Err(ScoreRejection::TooFar { .. }) => Some(&mut self.too_far),
+            Err(ScoreRejection::RssiTooStrong { .. }) => Some(&mut self.too_strong),
+            Err(_) => return,
+        };
+        let (a, b) = pair();
+        *self.judged.entry(a).or_insert(0) += 1;
+        *self.judged.entry(b).or_insert(0) += 1;
+        if let Some(list) = refused {
+            list.push((a, b));
+        }
+    }
+}
+
+/// Who is linked with whom by `pairs`, both ways, self-links left out.
+fn neighbours(pairs: &[(DeviceId, DeviceId)]) -> BTreeMap<DeviceId, HashSet<DeviceId>> {
+    let mut adj: BTreeMap<DeviceId, HashSet<DeviceId>> = BTreeMap::new();
     for (a, b) in pairs {
         if a != b {
             adj.entry(*a).or_default().insert(*b);
@@ -487,12 +510,7 @@ fn neighbours(
 /// `min_links` 0 turns both off. Several sybils (at least `min_links`) that fake
 /// too-strong witnesses of one honest hotspot, and nothing else, can get it
 /// suspected: the price of the rule, and why `min_links` should not be 1.
-pub fn location_suspects(
-    links: &Links,
-    min_links: u64,
-    far_share_bps: u64,
-) -> std::collections::BTreeSet<DeviceId> {
-    use std::collections::BTreeSet;
+pub fn location_suspects(links: &Links, min_links: u64, far_share_bps: u64) -> BTreeSet<DeviceId> {
     let mut suspects = BTreeSet::new();
     if min_links == 0 {
         return suspects;
@@ -602,6 +620,14 @@ fn check_witness(
 
 /// Scores one epoch of a coverage network. See the module documentation for the
 /// rules; the result does not depend on the order of `reports` or `rounds`.
+///
+/// The phases, in order (each refuses what it must, with a reason):
+///
+/// ```text
+///  rounds ─▶ epoch_rounds ─────────────────────────────┐
+///  reports ─▶ intake ─▶ beacons ─▶ accept_beacons ─────┼─▶ missed_beacons ─┐
+///                    └▶ witnesses ─▶ judge_witnesses ─▶ location_suspects ─┴▶ tally ─▶ scaled
+/// ```
 pub fn score(
     params: &CoverageParams,
     window: &EpochWindow,
@@ -609,10 +635,66 @@ pub fn score(
     reports: &[SignedReport],
     rounds: &[BeaconRound],
 ) -> FamilyOutput {
-    let mut out = FamilyOutput::default();
+    let mut rejected = Vec::new();
     let close_res = Resolution::try_from(params.resolution).expect("validated resolution");
-    // The epoch's rounds; should the oracle have recorded a round twice, the
-    // lowest (height, draw) counts.
+    let by_round = epoch_rounds(params, window, rounds);
+    let Intake {
+        beacons,
+        mut witnesses,
+    } = intake(window, devices, reports, &mut rejected);
+    let beacons = accept_beacons(params, close_res, &by_round, beacons, &mut rejected);
+    sort_witnesses(&mut witnesses);
+    let located = locate(devices, close_res);
+    let (valid, links) = judge_witnesses(params, &beacons, &located, &witnesses, &mut rejected);
+    let suspects = location_suspects(&links, params.suspect_links, params.suspect_far_share_bps);
+    reject_suspect_beacons(&beacons, &suspects, &mut rejected);
+    let missed = missed_beacons(params, devices, &by_round, &beacons);
+    let raw = tally(
+        params,
+        &beacons,
+        &witnesses,
+        valid,
+        &Verdicts {
+            suspects: &suspects,
+            missed: &missed,
+        },
+        &mut rejected,
+    );
+    FamilyOutput {
+        scores: scaled(raw, &transmit_scales(params, devices)),
+        rejections: rejected,
+    }
+    .canonical()
+}
+
+/// A report that passed intake, with the registry entry of its device.
+type Admitted<'a> = (&'a SignedReport, &'a DeviceInfo);
+
+/// An epoch's reports sorted by kind, once intake has refused the others.
+struct Intake<'a> {
+    /// Beacon reports, with their ids (the signed reports' hashes).
+    beacons: Vec<(&'a SignedReport, Hash, &'a DeviceInfo)>,
+    /// Witness reports.
+    witnesses: Vec<Admitted<'a>>,
+}
+
+/// Whether and how a hotspot earns for the witnesses it makes, beyond the
+/// per-witness rules: the epoch's location suspects and the hotspots that missed
+/// a beacon they were drawn for.
+struct Verdicts<'a> {
+    /// Hotspots whose beacons and witnesses do not count this epoch.
+    suspects: &'a BTreeSet<DeviceId>,
+    /// Hotspots that earn no witness credit this epoch.
+    missed: &'a HashSet<DeviceId>,
+}
+
+/// Round selection: the beacon rounds of `window`'s epoch, by round number. Should
+/// the oracle have recorded a round twice, the lowest `(height, draw)` counts.
+fn epoch_rounds(
+    params: &CoverageParams,
+    window: &EpochWindow,
+    rounds: &[BeaconRound],
+) -> BTreeMap<u64, BeaconRound> {
     let mut by_round: BTreeMap<u64, BeaconRound> = BTreeMap::new();
     for r in rounds {
         if r.round / params.rounds_per_epoch != window.epoch {
@@ -627,32 +709,52 @@ pub fn score(
             })
             .or_insert(*r);
     }
-    let mut beacons_in: Vec<(&SignedReport, Hash, &DeviceInfo)> = Vec::new();
-    let mut witnesses_in: Vec<(&SignedReport, &DeviceInfo)> = Vec::new();
+    by_round
+}
+
+/// Intake: refuses reports of unknown or inactive devices, from outside the
+/// epoch, or of another kind than beacon and witness; sorts the rest by kind.
+fn intake<'a>(
+    window: &EpochWindow,
+    devices: &'a BTreeMap<DeviceId, DeviceInfo>,
+    reports: &'a [SignedReport],
+    rejected: &mut Vec<Rejected>,
+) -> Intake<'a> {
+    let mut sorted = Intake {
+        beacons: Vec::new(),
+        witnesses: Vec::new(),
+    };
     for r in reports {
         let info = match registered(devices, r) {
             Ok(i) => i,
             Err(why) => {
-                out.rejections.push(Rejected::of(r, why));
+                rejected.push(Rejected::of(r, why));
                 continue;
             }
         };
-        let t = r.report.timestamp_ms;
-        if t < window.start_ms || t >= window.end_ms {
-            out.rejections
-                .push(Rejected::of(r, ScoreRejection::OutsideEpoch));
+        if !window.contains(r.report.timestamp_ms) {
+            rejected.push(Rejected::of(r, ScoreRejection::OutsideEpoch));
             continue;
         }
         match r.report.body {
-            ReportBody::Beacon { .. } => beacons_in.push((r, r.hash(), info)),
-            ReportBody::Witness { .. } => witnesses_in.push((r, info)),
-            _ => out
-                .rejections
-                .push(Rejected::of(r, ScoreRejection::WrongKind)),
+            ReportBody::Beacon { .. } => sorted.beacons.push((r, r.hash(), info)),
+            ReportBody::Witness { .. } => sorted.witnesses.push((r, info)),
+            _ => rejected.push(Rejected::of(r, ScoreRejection::WrongKind)),
         }
     }
+    sorted
+}
 
-    // Beacons: one per drawn hotspot per round.
+/// Beacon validation: one beacon per drawn hotspot per round. Beacons are taken
+/// by device, round and id (so of two beacons of a round, the lower id counts);
+/// the accepted ones are keyed by id.
+fn accept_beacons(
+    params: &CoverageParams,
+    close_res: Resolution,
+    by_round: &BTreeMap<u64, BeaconRound>,
+    mut beacons_in: Vec<(&SignedReport, Hash, &DeviceInfo)>,
+    rejected: &mut Vec<Rejected>,
+) -> HashMap<Hash, Beacon> {
     beacons_in.sort_unstable_by_key(|(r, h, _)| {
         let ReportBody::Beacon { round, .. } = r.report.body else {
             unreachable!()
@@ -662,85 +764,118 @@ pub fn score(
     let mut beacons: HashMap<Hash, Beacon> = HashMap::new();
     let mut last: Option<(DeviceId, u64)> = None;
     for (r, id, info) in &beacons_in {
-        let ReportBody::Beacon {
-            round,
-            draw,
-            tx_power_centi_dbm,
-        } = r.report.body
-        else {
-            unreachable!()
-        };
-        let verdict = (|| {
-            let br = by_round.get(&round).ok_or(ScoreRejection::UnknownRound)?;
-            if br.draw != draw {
-                return Err(ScoreRejection::WrongDraw);
-            }
-            if !drawn(params, br, &info.id) {
-                return Err(ScoreRejection::NotDrawn);
-            }
-            let t = r.report.timestamp_ms;
-            if t < br.start_ms || t >= br.end_ms {
-                return Err(ScoreRejection::OutsideRound);
-            }
-            let max = params.max_tx_power_dbm * 100;
-            if tx_power_centi_dbm > max {
-                return Err(ScoreRejection::TxPowerTooHigh {
-                    found_centi_dbm: tx_power_centi_dbm,
-                    max_centi_dbm: max,
-                });
-            }
-            if last == Some((info.id, round)) {
-                return Err(ScoreRejection::DuplicateBeacon);
-            }
-            let cell =
-                CellIndex::try_from(info.location).map_err(|_| ScoreRejection::UnknownDevice)?;
-            Ok((br, cell))
-        })();
-        match verdict {
-            Err(why) => out.rejections.push(Rejected::of(r, why)),
-            Ok((br, cell)) => {
-                last = Some((info.id, round));
-                let frequency_hz = beacon_frequency_hz(params, br, &info.id);
-                let mut near = [None; 7];
-                if let Some(home) = cell_at(info.location, close_res) {
-                    for (slot, c) in near.iter_mut().zip(home.grid_disk::<Vec<_>>(1)) {
-                        *slot = Some(c);
-                    }
-                }
-                let budget_centi = tx_power_centi_dbm as i64 + params.gain_margin_db as i64 * 100
-                    - log10_x2000(frequency_hz)
-                    + 14_755;
+        match check_beacon(params, by_round, r, info, last) {
+            Err(why) => rejected.push(Rejected::of(r, why)),
+            Ok((br, cell, tx_power_centi_dbm)) => {
+                last = Some((info.id, br.round));
                 beacons.insert(
                     *id,
-                    Beacon {
-                        round,
-                        device: info.id,
-                        owner: info.owner,
-                        near,
-                        at: LatLng::from(cell),
-                        start_ms: br.start_ms,
-                        end_ms: br.end_ms,
-                        frequency_hz,
-                        budget_centi,
-                    },
+                    Beacon::new(params, close_res, br, info, cell, tx_power_centi_dbm),
                 );
             }
         }
     }
+    beacons
+}
 
-    // Witnesses, in canonical order: by witness, beacon, then report hash (hashed
-    // only to break ties, which only duplicates have).
+/// Every beacon rule, in the order they are reported. `last` is the (device,
+/// round) of the beacon accepted before this one, for the duplicate rule. `Ok`
+/// carries the beacon's round, the beaconer's cell and the declared power.
+fn check_beacon<'r>(
+    params: &CoverageParams,
+    by_round: &'r BTreeMap<u64, BeaconRound>,
+    r: &SignedReport,
+    info: &DeviceInfo,
+    last: Option<(DeviceId, u64)>,
+) -> Result<(&'r BeaconRound, CellIndex, i32), ScoreRejection> {
+    let ReportBody::Beacon {
+        round,
+        draw,
+        tx_power_centi_dbm,
+    } = r.report.body
+    else {
+        return Err(ScoreRejection::WrongKind);
+    };
+    let br = by_round.get(&round).ok_or(ScoreRejection::UnknownRound)?;
+    if br.draw != draw {
+        return Err(ScoreRejection::WrongDraw);
+    }
+    if !drawn(params, br, &info.id) {
+        return Err(ScoreRejection::NotDrawn);
+    }
+    let t = r.report.timestamp_ms;
+    if t < br.start_ms || t >= br.end_ms {
+        return Err(ScoreRejection::OutsideRound);
+    }
+    let max = params.max_tx_power_dbm * 100;
+    if tx_power_centi_dbm > max {
+        return Err(ScoreRejection::TxPowerTooHigh {
+            found_centi_dbm: tx_power_centi_dbm,
+            max_centi_dbm: max,
+        });
+    }
+    if last == Some((info.id, round)) {
+        return Err(ScoreRejection::DuplicateBeacon);
+    }
+    let cell = CellIndex::try_from(info.location).map_err(|_| ScoreRejection::UnknownDevice)?;
+    Ok((br, cell, tx_power_centi_dbm))
+}
+
+impl Beacon {
+    /// What the witness rules need of a beacon `info`'s hotspot sent in round
+    /// `br` from `cell` at the declared power.
+    fn new(
+        params: &CoverageParams,
+        close_res: Resolution,
+        br: &BeaconRound,
+        info: &DeviceInfo,
+        cell: CellIndex,
+        tx_power_centi_dbm: i32,
+    ) -> Beacon {
+        let frequency_hz = beacon_frequency_hz(params, br, &info.id);
+        let mut near = [None; 7];
+        if let Some(home) = cell_at(info.location, close_res) {
+            for (slot, c) in near.iter_mut().zip(home.grid_disk::<Vec<_>>(1)) {
+                *slot = Some(c);
+            }
+        }
+        let budget_centi = tx_power_centi_dbm as i64 + params.gain_margin_db as i64 * 100
+            - log10_x2000(frequency_hz)
+            + 14_755;
+        Beacon {
+            round: br.round,
+            device: info.id,
+            owner: info.owner,
+            near,
+            at: LatLng::from(cell),
+            start_ms: br.start_ms,
+            end_ms: br.end_ms,
+            frequency_hz,
+            budget_centi,
+        }
+    }
+}
+
+/// Puts witnesses in canonical order: by witness, beacon, then report hash
+/// (hashed only to break ties, which only duplicates have).
+fn sort_witnesses(witnesses: &mut [Admitted<'_>]) {
     let body_beacon = |r: &SignedReport| match r.report.body {
         ReportBody::Witness { beacon, .. } => beacon,
         _ => unreachable!("only witnesses here"),
     };
-    witnesses_in.sort_unstable_by(|(a, _), (b, _)| {
+    witnesses.sort_unstable_by(|(a, _), (b, _)| {
         (a.report.device, body_beacon(a))
             .cmp(&(b.report.device, body_beacon(b)))
             .then_with(|| a.hash().cmp(&b.hash()))
     });
-    // Where each device is, at the closeness resolution and as a point.
-    let located: HashMap<DeviceId, (CellIndex, LatLng)> = devices
+}
+
+/// Where each device is, at the closeness resolution and as a point.
+fn locate(
+    devices: &BTreeMap<DeviceId, DeviceInfo>,
+    close_res: Resolution,
+) -> HashMap<DeviceId, (CellIndex, LatLng)> {
+    devices
         .values()
         .filter_map(|info| {
             let cell = CellIndex::try_from(info.location).ok()?;
@@ -749,20 +884,32 @@ pub fn score(
                 (cell_at(info.location, close_res)?, LatLng::from(cell)),
             ))
         })
-        .collect();
-    // Every rule but the duplicate one depends on the witness alone: checked on all
-    // cores. The duplicate rule (the first witness of a hotspot for a beacon that
-    // passes the beacon, self and owner rules counts) is applied in order after.
-    let checks: Vec<Result<(), ScoreRejection>> = witnesses_in
+        .collect()
+}
+
+/// The witnesses that are valid so far, per beacon: (measurement, index into the
+/// sorted witnesses).
+type Valid = HashMap<Hash, Vec<(Measurement, usize)>>;
+
+/// Witness validation over `witnesses` in canonical order: every rule but the
+/// duplicate one depends on the witness alone and is checked on all cores
+/// ([`check_witness`]); the duplicate rule is applied in order after. Returns the
+/// valid witnesses and the links the geometry rules judged.
+fn judge_witnesses(
+    params: &CoverageParams,
+    beacons: &HashMap<Hash, Beacon>,
+    located: &HashMap<DeviceId, (CellIndex, LatLng)>,
+    witnesses: &[Admitted<'_>],
+    rejected: &mut Vec<Rejected>,
+) -> (Valid, Links) {
+    let checks: Vec<Result<(), ScoreRejection>> = witnesses
         .par_iter()
-        .map(|(r, info)| check_witness(params, &beacons, &located, r, info))
+        .map(|(r, info)| check_witness(params, beacons, located, r, info))
         .collect();
-    // Valid so far, per beacon: (measurement, report index).
-    let mut valid: HashMap<Hash, Vec<(Measurement, usize)>> = HashMap::new();
+    let mut valid = Valid::new();
     let mut last: Option<(DeviceId, Hash)> = None;
-    // How the geometry rules judged the links between hotspots.
     let mut links = Links::default();
-    for (i, ((r, info), verdict)) in witnesses_in.iter().zip(checks).enumerate() {
+    for (i, ((r, info), verdict)) in witnesses.iter().zip(checks).enumerate() {
         let ReportBody::Witness {
             beacon,
             rssi_centi_dbm,
@@ -773,63 +920,74 @@ pub fn score(
         else {
             unreachable!()
         };
-        let verdict = match verdict {
-            Err(
-                why @ (ScoreRejection::BeaconNotDrawn
-                | ScoreRejection::SelfWitness
-                | ScoreRejection::SameOwner),
-            ) => Err(why),
-            _ if last == Some((info.id, beacon)) => Err(ScoreRejection::DuplicateWitness),
-            other => {
-                last = Some((info.id, beacon));
-                other
-            }
-        };
-        let pair = || (info.id, beacons[&beacon].device);
-        let mut judged = |(a, b): (DeviceId, DeviceId)| {
-            *links.judged.entry(a).or_insert(0) += 1;
-            *links.judged.entry(b).or_insert(0) += 1;
-        };
-        match &verdict {
-            Ok(()) | Err(ScoreRejection::TooClose { .. }) => judged(pair()),
-            Err(ScoreRejection::TooFar { .. }) => {
-                judged(pair());
-                links.too_far.push(pair());
-            }
-            Err(ScoreRejection::RssiTooStrong { .. }) => {
-                judged(pair());
-                links.too_strong.push(pair());
-            }
-            Err(_) => {}
-        }
+        let verdict = duplicate_rule(verdict, (info.id, beacon), &mut last);
+        links.note(&verdict, || (info.id, beacons[&beacon].device));
         match verdict {
-            Err(why) => out.rejections.push(Rejected::of(r, why)),
+            Err(why) => rejected.push(Rejected::of(r, why)),
             Ok(()) => valid
                 .entry(beacon)
                 .or_default()
                 .push(((rssi_centi_dbm, snr_centi_db, received_ms), i)),
         }
     }
+    (valid, links)
+}
 
-    // Location suspects: their beacons and witnesses do not count.
-    let suspects = location_suspects(&links, params.suspect_links, params.suspect_far_share_bps);
+/// The duplicate rule, given the other rules' `verdict` on the witness `key`
+/// (witness, beacon): of a hotspot's witnesses of a beacon that pass the beacon,
+/// self and owner rules, the first (in canonical order) is judged, the others are
+/// duplicates. `last` is the key of the last one judged.
+fn duplicate_rule(
+    verdict: Result<(), ScoreRejection>,
+    key: (DeviceId, Hash),
+    last: &mut Option<(DeviceId, Hash)>,
+) -> Result<(), ScoreRejection> {
+    match verdict {
+        Err(
+            why @ (ScoreRejection::BeaconNotDrawn
+            | ScoreRejection::SelfWitness
+            | ScoreRejection::SameOwner),
+        ) => Err(why),
+        _ if *last == Some(key) => Err(ScoreRejection::DuplicateWitness),
+        other => {
+            *last = Some(key);
+            other
+        }
+    }
+}
+
+/// Refuses the accepted beacons of location suspects, in beacon id order.
+fn reject_suspect_beacons(
+    beacons: &HashMap<Hash, Beacon>,
+    suspects: &BTreeSet<DeviceId>,
+    rejected: &mut Vec<Rejected>,
+) {
     let mut suspect_beacons: Vec<(&Hash, &Beacon)> = beacons
         .iter()
         .filter(|(_, b)| suspects.contains(&b.device))
         .collect();
     suspect_beacons.sort_unstable_by_key(|(id, _)| **id);
     for (id, b) in suspect_beacons {
-        out.rejections.push(Rejected {
+        rejected.push(Rejected {
             report: *id,
             device: b.device,
             why: ScoreRejection::LocationSuspect,
         });
     }
-    // Hotspots drawn in a round that sent no valid beacon for it earn no witness
-    // credit this epoch (their witnesses still count for the beaconers).
-    let beaconed: std::collections::HashSet<(DeviceId, u64)> =
+}
+
+/// The active hotspots drawn in a round of the epoch that sent no valid beacon for
+/// it: they earn no witness credit this epoch (their witnesses still count for
+/// the beaconers).
+fn missed_beacons(
+    params: &CoverageParams,
+    devices: &BTreeMap<DeviceId, DeviceInfo>,
+    by_round: &BTreeMap<u64, BeaconRound>,
+    beacons: &HashMap<Hash, Beacon>,
+) -> HashSet<DeviceId> {
+    let beaconed: HashSet<(DeviceId, u64)> =
         beacons.values().map(|b| (b.device, b.round)).collect();
-    let missed: std::collections::HashSet<DeviceId> = devices
+    devices
         .values()
         .collect::<Vec<_>>()
         .into_par_iter()
@@ -840,72 +998,102 @@ pub fn score(
                 .any(|r| drawn(params, r, &d.id) && !beaconed.contains(&(d.id, r.round)))
         })
         .map(|d| d.id)
-        .collect();
+        .collect()
+}
 
-    // Per beacon: suspects out, copied measurements out, then the tally: the
-    // beaconer scores per valid witness up to the cap, and up to the cap of the
-    // valid witnesses, picked by a hash of beacon and witness, score a witnessing.
+/// The tally, per beacon in id order: suspects' witnesses out (all of them, if
+/// the beaconer is a suspect), copied measurements out; then the beaconer scores
+/// `beacon_weight` per valid witness up to the cap, and up to the cap of the valid
+/// witnesses ([`paid_witnesses`]) score `witness_weight`, unless they missed a
+/// beacon. Returns unscaled scores.
+fn tally(
+    params: &CoverageParams,
+    beacons: &HashMap<Hash, Beacon>,
+    witnesses: &[Admitted<'_>],
+    valid: Valid,
+    verdicts: &Verdicts<'_>,
+    rejected: &mut Vec<Rejected>,
+) -> HashMap<DeviceId, u128> {
     let mut raw: HashMap<DeviceId, u128> = HashMap::new();
     let mut valid: Vec<(Hash, Vec<(Measurement, usize)>)> = valid.into_iter().collect();
     valid.sort_unstable_by_key(|(b, _)| *b);
     for (beacon, mut ws) in valid {
         let b = &beacons[&beacon];
-        let beacon_suspect = suspects.contains(&b.device);
+        let beacon_suspect = verdicts.suspects.contains(&b.device);
         ws.retain(|(_, idx)| {
-            let (r, _) = witnesses_in[*idx];
-            if beacon_suspect || suspects.contains(&r.report.device) {
-                out.rejections
-                    .push(Rejected::of(r, ScoreRejection::LocationSuspect));
+            let (r, _) = witnesses[*idx];
+            if beacon_suspect || verdicts.suspects.contains(&r.report.device) {
+                rejected.push(Rejected::of(r, ScoreRejection::LocationSuspect));
                 false
             } else {
                 true
             }
         });
-        ws.sort_unstable();
-        let mut kept: Vec<DeviceId> = Vec::new();
-        let mut j = 0;
-        while j < ws.len() {
-            let mut k = j + 1;
-            while k < ws.len() && ws[k].0 == ws[j].0 {
-                k += 1;
-            }
-            if k - j > 1 {
-                for (_, idx) in &ws[j..k] {
-                    let (r, _) = witnesses_in[*idx];
-                    out.rejections
-                        .push(Rejected::of(r, ScoreRejection::CopiedMeasurement));
-                }
-            } else {
-                kept.push(witnesses_in[ws[j].1].0.report.device);
-            }
-            j = k;
-        }
+        let kept = distinct_measurements(ws, witnesses, rejected);
         let cap = params.max_witnesses_per_beacon as usize;
         *raw.entry(b.device).or_insert(0) +=
             params.beacon_weight as u128 * kept.len().min(cap) as u128;
-        if kept.len() > cap {
-            let seed = u64::from_be_bytes(beacon.as_bytes()[..8].try_into().expect("8 bytes"));
-            kept.sort_by_cached_key(|w| {
-                let k = u64::from_be_bytes(w.key().as_bytes()[..8].try_into().expect("8 bytes"));
-                (splitmix64(seed ^ k), *w)
-            });
-            kept.truncate(cap);
-        }
-        for w in kept {
-            if !missed.contains(&w) {
+        for w in paid_witnesses(&beacon, kept, cap) {
+            if !verdicts.missed.contains(&w) {
                 *raw.entry(w).or_insert(0) += params.witness_weight as u128;
             }
         }
     }
-    let scales = transmit_scales(params, devices);
-    for (device, r) in raw {
-        let scale = scales.get(&device).copied().unwrap_or(0) as u128;
-        let s = (r * scale / SCORE_ONE as u128).min(u64::MAX as u128) as u64;
-        if s > 0 {
-            out.scores.insert(device, s);
+    raw
+}
+
+/// The copied-measurement rule on one beacon's valid witnesses `ws`: witnesses
+/// that share an exact measurement with another are refused, all of them (which
+/// one is the original cannot be told). Returns the witnessing hotspots of the
+/// others, in measurement order.
+fn distinct_measurements(
+    mut ws: Vec<(Measurement, usize)>,
+    witnesses: &[Admitted<'_>],
+    rejected: &mut Vec<Rejected>,
+) -> Vec<DeviceId> {
+    ws.sort_unstable();
+    let mut kept: Vec<DeviceId> = Vec::new();
+    for group in ws.chunk_by(|a, b| a.0 == b.0) {
+        if let [(_, idx)] = group {
+            kept.push(witnesses[*idx].0.report.device);
+        } else {
+            for (_, idx) in group {
+                let (r, _) = witnesses[*idx];
+                rejected.push(Rejected::of(r, ScoreRejection::CopiedMeasurement));
+            }
         }
     }
-    out.canonical()
+    kept
+}
+
+/// The witnesses of `beacon` that earn a witnessing: all of `kept` up to `cap`;
+/// beyond it, `cap` of them picked by a hash of the beacon id and the witness key
+/// (no witness can choose to be picked).
+fn paid_witnesses(beacon: &Hash, mut kept: Vec<DeviceId>, cap: usize) -> Vec<DeviceId> {
+    if kept.len() > cap {
+        let seed = u64::from_be_bytes(beacon.as_bytes()[..8].try_into().expect("8 bytes"));
+        kept.sort_by_cached_key(|w| {
+            let k = u64::from_be_bytes(w.key().as_bytes()[..8].try_into().expect("8 bytes"));
+            (splitmix64(seed ^ k), *w)
+        });
+        kept.truncate(cap);
+    }
+    kept
+}
+
+/// Scaling: each raw score times the hotspot's transmit scale (0 for a hotspot
+/// without one), capped at `u64::MAX`; zero scores are left out.
+fn scaled(
+    raw: HashMap<DeviceId, u128>,
+    scales: &BTreeMap<DeviceId, u64>,
+) -> BTreeMap<DeviceId, u64> {
+    raw.into_iter()
+        .filter_map(|(device, r)| {
+            let scale = scales.get(&device).copied().unwrap_or(0) as u128;
+            let s = (r * scale / SCORE_ONE as u128).min(u64::MAX as u128) as u64;
+            (s > 0).then_some((device, s))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -1792,7 +1980,7 @@ mod tests {
     /// a score, a rejection or their order shows here.
     #[test]
     fn score_output_matches_the_recorded_digest() {
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = BTreeSet::new();
         let mut digests = Vec::new();
         for seed in [1u64, 2, 3] {
             let (p, devices, reports, rounds) = mixed_epoch(seed);
@@ -1800,11 +1988,16 @@ mod tests {
             assert!(out.scores.len() > 20, "{} scores", out.scores.len());
             for r in &out.rejections {
                 let name = format!("{:?}", r.why);
-                seen.insert(name.split([' ', '{']).next().unwrap_or_default().to_string());
+                seen.insert(
+                    name.split([' ', '{'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
             }
             digests.push(Hash::of(&plinth_core::encode(&out)).to_string());
         }
-        let every: std::collections::BTreeSet<String> = [
+        let every: BTreeSet<String> = [
             "BeaconNotDrawn",
             "CopiedMeasurement",
             "DuplicateBeacon",
