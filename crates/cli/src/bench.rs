@@ -220,15 +220,15 @@ pub fn epoch(b: EpochBench) -> Result<()> {
     use plinth_core::{DeviceId, PublicKey, Signature};
     use plinth_oracle::epoch::{compute, EpochSpec, RegistrySnapshot};
     use plinth_oracle::spool::SpoolBatch;
-    use plinth_proofs::{DeviceInfo, Family, Report, ReportBody, SignedReport};
+    use plinth_proofs::{DeviceInfo, Family, FamilyKind, Report, ReportBody, SignedReport};
 
     let n = b.devices;
-    let (family, params) = match b.family.as_str() {
-        "sensor" => ("sensor", r#"{"unit":"celsius","min":-60,"max":60}"#),
-        "uptime" => ("uptime", r#"{"heartbeat_interval_s":60}"#),
-        other => bail!("no benchmark for family `{other}` (sensor or uptime)"),
+    let (family, params) = match b.family.parse() {
+        Ok(k @ FamilyKind::Sensor) => (k, r#"{"unit":"celsius","min":-60,"max":60}"#),
+        Ok(k @ FamilyKind::Uptime) => (k, r#"{"heartbeat_interval_s":60}"#),
+        _ => bail!("no benchmark for family `{}` (sensor or uptime)", b.family),
     };
-    let family_impl = Family::from_network(family, params)?;
+    let family_impl = Family::from_kind(family, params)?;
     eprintln!("generating {n} devices and reports…");
     let start_ms = 1_700_000_000_000u64;
     let owner = Address(key(1).public());
@@ -251,7 +251,7 @@ pub fn epoch(b: EpochBench) -> Result<()> {
             location: u64::from(cell),
             active: true,
         });
-        let body = if family == "sensor" {
+        let body = if family == FamilyKind::Sensor {
             ReportBody::Reading {
                 value_milli: 15_000 + (y as i64 * 7) % 3_000,
                 unit: "celsius".into(),

@@ -35,9 +35,10 @@ pub fn run(
     let net = network_info(ctx, &view.network)?;
     // Reports name the chain: its identity from the node's genesis hash.
     let chain = plinth_core::chain_identity(&ctx.client().status()?.genesis_hash);
-    let work = match net["family"].as_str().unwrap_or_default() {
-        "uptime" => Work::Uptime,
-        "sensor" => {
+    let family = net["family"].as_str().unwrap_or_default();
+    let work = match family.parse() {
+        Ok(plinth_core::FamilyKind::Uptime) => Work::Uptime,
+        Ok(plinth_core::FamilyKind::Sensor) => {
             let unit = net["params"]["unit"].as_str().unwrap_or("unit").to_string();
             let value_milli = match value {
                 Some(v) => {
@@ -53,13 +54,16 @@ pub fn run(
             };
             Work::Sensor { unit, value_milli }
         }
-        "coverage" => {
+        Ok(plinth_core::FamilyKind::Coverage) => {
             // The family's parameters, less the oracle's own.
             let mut own = net["params"].clone();
             if let Some(o) = own.as_object_mut() {
                 o.remove(plinth_oracle::chain::MAX_REPORTS_PARAM);
             }
-            let params = match plinth_proofs::Family::from_network("coverage", &own.to_string())? {
+            let params = match plinth_proofs::Family::from_kind(
+                plinth_core::FamilyKind::Coverage,
+                &own.to_string(),
+            )? {
                 plinth_proofs::Family::Coverage(p) => p,
                 _ => unreachable!("a coverage family"),
             };
@@ -70,7 +74,7 @@ pub fn run(
                 tx_power_centi_dbm,
             }
         }
-        other => bail!("no device agent for the `{other}` family"),
+        _ => bail!("no device agent for the `{family}` family"),
     };
     println!(
         "device {id} reporting to {oracle} on `{}` every {interval:?}",
@@ -103,7 +107,8 @@ pub fn fleet(
     let networks: Vec<FleetNetwork> = networks
         .iter()
         .filter(|n| {
-            ["sensor", "uptime", "coverage"].contains(&n["family"].as_str().unwrap_or_default())
+            (n["family"].as_str().unwrap_or_default().parse())
+                .is_ok_and(plinth_core::FamilyKind::proven_by_reports)
         })
         .map(|n| FleetNetwork {
             name: n["name"].as_str().unwrap_or_default().to_string(),

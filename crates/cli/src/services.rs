@@ -117,7 +117,11 @@ pub async fn start(
         let networks: Vec<FleetNetwork> = oracle
             .networks
             .iter()
-            .filter(|n| ["sensor", "uptime", "coverage"].contains(&n.family.as_str()))
+            .filter(|n| {
+                n.family
+                    .parse()
+                    .is_ok_and(plinth_core::FamilyKind::proven_by_reports)
+            })
             .map(|n| FleetNetwork {
                 name: n.name.clone(),
                 family: n.family.clone(),

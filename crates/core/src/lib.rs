@@ -8,6 +8,7 @@
 pub mod address;
 pub mod codec;
 pub mod epoch;
+pub mod family;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
@@ -15,5 +16,6 @@ pub mod merkle;
 pub use address::{Address, AddressError, DeviceId};
 pub use codec::{decode, encode, CodecError};
 pub use epoch::{EpochClock, EpochWindow};
+pub use family::{FamilyKind, UnknownFamily};
 pub use hash::{chain_identity, Hash};
 pub use keys::{verify_batch, verify_each, KeyError, Keypair, PublicKey, Signature};

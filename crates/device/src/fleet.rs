@@ -78,12 +78,13 @@ impl Strategy {
 
     /// Whether the strategy applies to a network of this family.
     pub fn fits(&self, family: &str) -> bool {
+        use plinth_core::FamilyKind::{Coverage, Sensor, Uptime};
         match self {
-            Strategy::IgnoresProbes => family == "uptime",
-            Strategy::Outlier => family == "sensor",
-            Strategy::Stacked => family == "sensor" || family == "coverage",
+            Strategy::IgnoresProbes => family == Uptime,
+            Strategy::Outlier => family == Sensor,
+            Strategy::Stacked => family == Sensor || family == Coverage,
             Strategy::Spoofer | Strategy::Colluder | Strategy::Relay | Strategy::NoBeacon => {
-                family == "coverage"
+                family == Coverage
             }
             _ => true,
         }
@@ -194,7 +195,7 @@ pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
         } else {
             Strategy::Honest
         };
-        let spread = if net.family == "coverage" {
+        let spread = if net.family == plinth_core::FamilyKind::Coverage {
             cfg.spread_deg.max(COVERAGE_MIN_SPREAD_DEG)
         } else {
             cfg.spread_deg
@@ -346,8 +347,11 @@ pub fn round(
     rng: &mut StdRng,
 ) -> Vec<SignedReport> {
     let mut out = Vec::with_capacity(devices.len());
-    for d in devices.iter_mut().filter(|d| d.family != "coverage") {
-        let body = if d.family == "sensor" {
+    for d in devices
+        .iter_mut()
+        .filter(|d| d.family != plinth_core::FamilyKind::Coverage)
+    {
+        let body = if d.family == plinth_core::FamilyKind::Sensor {
             let mut v = field_milli(d.lat, d.lon, center) + rng.gen_range(-300..=300);
             if d.strategy == Strategy::Outlier {
                 v += 30_000;
@@ -422,7 +426,10 @@ pub fn coverage_round(
     let params = &net.params;
     let radio = &net.radio;
     let members: Vec<usize> = (0..devices.len())
-        .filter(|&i| devices[i].family == "coverage" && devices[i].device.network == net.name)
+        .filter(|&i| {
+            devices[i].family == plinth_core::FamilyKind::Coverage
+                && devices[i].device.network == net.name
+        })
         .collect();
     let positions: Vec<Position> = devices.iter().map(SimDevice::position).collect();
     let latest_ms = round
@@ -559,7 +566,10 @@ pub fn answer_probes(
     now: u64,
 ) -> Result<Vec<SignedReport>> {
     let mut out = Vec::new();
-    for d in devices.iter_mut().filter(|d| d.family == "uptime") {
+    for d in devices
+        .iter_mut()
+        .filter(|d| d.family == plinth_core::FamilyKind::Uptime)
+    {
         if matches!(
             d.strategy,
             Strategy::IgnoresProbes | Strategy::WrongKey | Strategy::Replay
@@ -699,7 +709,7 @@ fn coverage_networks(
     let wanted: Vec<&FleetNetwork> = cfg
         .networks
         .iter()
-        .filter(|n| n.family == "coverage")
+        .filter(|n| n.family == plinth_core::FamilyKind::Coverage)
         .collect();
     if wanted.is_empty() {
         return Ok(Vec::new());
@@ -717,7 +727,7 @@ fn coverage_networks(
                 serde_json::Value::String(s) => s.clone(),
                 v => v.to_string(),
             };
-            let family = Family::from_network("coverage", &params)
+            let family = Family::from_kind(plinth_core::FamilyKind::Coverage, &params)
                 .with_context(|| format!("parameters of coverage network `{}`", n.name))?;
             let Family::Coverage(params) = family else {
                 return Err(anyhow!("`{}` is not a coverage network", n.name));

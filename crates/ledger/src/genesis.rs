@@ -104,6 +104,13 @@ pub struct GenesisNetwork {
     pub usage_bps: u32,
 }
 
+impl GenesisNetwork {
+    /// The kind of the proof family the network names.
+    pub fn kind(&self) -> Result<plinth_core::FamilyKind, plinth_core::UnknownFamily> {
+        self.family.parse()
+    }
+}
+
 impl Genesis {
     /// Parses and validates a genesis file's text.
     pub fn from_toml(text: &str) -> Result<Genesis, LedgerError> {

@@ -40,6 +40,13 @@ pub struct Network {
     pub usage_bps: u32,
 }
 
+impl Network {
+    /// The kind of the proof family the network names.
+    pub fn kind(&self) -> Result<plinth_core::FamilyKind, plinth_core::UnknownFamily> {
+        self.family.parse()
+    }
+}
+
 /// A member of the validator set.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Validator {

@@ -53,7 +53,7 @@ use plinth_storage::Manifest;
 use serde::{Deserialize, Serialize};
 
 /// The proof family of storage networks.
-pub const FAMILY: &str = "storage";
+pub const FAMILY: &str = plinth_core::FamilyKind::Storage.name();
 /// Prices and collateral are per started mebibyte.
 pub const MIB: u64 = 1 << 20;
 /// The longest provider endpoint URL.
@@ -287,7 +287,7 @@ fn storage_network<S: Store>(state: &Overlay<'_, S>, name: &str) -> Result<Netwo
         .ok_or_else(|| TxError::UnknownNetwork {
             network: name.to_string(),
         })?;
-    if n.family != FAMILY {
+    if n.family != plinth_core::FamilyKind::Storage {
         return Err(TxError::NotStorageNetwork {
             network: name.to_string(),
             family: n.family,

@@ -82,7 +82,7 @@ pub fn audit(
         .iter()
         .find(|n| n.name == network)
         .ok_or_else(|| anyhow!("the chain has no network `{network}`"))?;
-    let storage = n.family == plinth_ledger::storage::FAMILY;
+    let storage = n.family == plinth_core::FamilyKind::Storage;
     let on_ledger: Option<RewardEpoch> = node.get_opt(&format!("/v1/rewards/{network}/{epoch}"))?;
     let published: Manifest = oracle
         .get_opt(&format!("/v1/manifests/{network}/{epoch}"))?
@@ -157,7 +157,7 @@ pub fn audit(
         allowance: genesis.emission.network_allowance(epoch, n.share_bps),
         usage_bps: n.usage_bps,
     };
-    if n.family == "coverage" {
+    if n.family == plinth_core::FamilyKind::Coverage {
         check_draws(
             &node,
             network,

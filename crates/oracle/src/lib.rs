@@ -257,10 +257,10 @@ impl Oracle {
         };
         let mut coverage = Vec::new();
         let mut storage = Vec::new();
-        for n in networks
-            .iter()
-            .filter(|n| n.family == "coverage" || n.family == plinth_ledger::storage::FAMILY)
-        {
+        for n in networks.iter().filter(|n| {
+            n.family == plinth_core::FamilyKind::Coverage
+                || n.family == plinth_core::FamilyKind::Storage
+        }) {
             let family = n
                 .family()
                 .with_context(|| format!("network `{}`", n.name))?;
@@ -595,7 +595,7 @@ impl Oracle {
         let uptime: Vec<&str> = self
             .networks
             .iter()
-            .filter(|n| n.family == "uptime")
+            .filter(|n| n.family == plinth_core::FamilyKind::Uptime)
             .map(|n| n.name.as_str())
             .collect();
         if uptime.is_empty() {

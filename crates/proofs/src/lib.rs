@@ -214,22 +214,50 @@ fn registered<'a>(
 /// The largest parameter document accepted, in bytes.
 pub const MAX_PARAMS_BYTES: usize = 8 * 1024;
 
-/// The family names [`Family::from_network`] knows.
-pub const FAMILY_NAMES: &[&str] = &["uptime", "sensor", "coverage", "storage"];
+/// The family names [`Family::from_network`] knows: the [`FamilyKind`]s' names.
+pub const FAMILY_NAMES: &[&str] = &[
+    FamilyKind::Uptime.name(),
+    FamilyKind::Sensor.name(),
+    FamilyKind::Coverage.name(),
+    FamilyKind::Storage.name(),
+];
+
+/// The kinds of proof family, from [`plinth_core::family`].
+pub use plinth_core::{FamilyKind, UnknownFamily};
 
 /// Why a network's proof family could not be set up from its name and parameters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FamilyError {
+    /// The network names a family this build does not have.
     #[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage)")]
-    UnknownFamily { name: String },
+    UnknownFamily {
+        /// The name, cut to its first 64 characters.
+        name: String,
+    },
+    /// The parameter document is larger than [`MAX_PARAMS_BYTES`].
     #[error("parameters of the `{family}` family are {size} bytes, the limit is {limit} bytes")]
     ParamsTooLarge {
+        /// The family's name.
         family: String,
+        /// The document's size, bytes.
         size: usize,
+        /// The largest size accepted, bytes.
         limit: usize,
     },
+    /// The parameters do not parse, or fail the family's checks.
     #[error("bad parameters for the `{family}` family: {reason}")]
-    BadParams { family: String, reason: String },
+    BadParams {
+        /// The family's name.
+        family: String,
+        /// What is wrong with them.
+        reason: String,
+    },
+}
+
+impl From<UnknownFamily> for FamilyError {
+    fn from(e: UnknownFamily) -> FamilyError {
+        FamilyError::UnknownFamily { name: e.name }
+    }
 }
 
 impl FamilyError {
@@ -250,8 +278,11 @@ impl FamilyError {
 /// A network's proof family with its parameters, ready to score epochs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Family {
+    /// Heartbeat intervals and oracle probes: [`uptime::score`].
     Uptime(UptimeParams),
+    /// Plausible, fresh readings that agree with neighbours': [`sensor::score`].
     Sensor(SensorParams),
+    /// Beacons and witnesses of radio hotspots: [`coverage::score`].
     Coverage(CoverageParams),
     /// Scored from storage rounds with [`storage::score`], not from reports.
     Storage(storage::StorageFamilyParams),
@@ -271,11 +302,13 @@ impl Family {
     /// assert!(Family::from_network("weather", "{}").unwrap_err().is_unknown_family());
     /// ```
     pub fn from_network(family_name: &str, params_json: &str) -> Result<Family, FamilyError> {
-        if !FAMILY_NAMES.contains(&family_name) {
-            return Err(FamilyError::UnknownFamily {
-                name: family_name.chars().take(64).collect(),
-            });
-        }
+        Family::from_kind(FamilyKind::parse(family_name)?, params_json)
+    }
+
+    /// Sets up a family of kind `kind` from its parameter object, as
+    /// [`Family::from_network`] does.
+    pub fn from_kind(kind: FamilyKind, params_json: &str) -> Result<Family, FamilyError> {
+        let family_name = kind.name();
         if params_json.len() > MAX_PARAMS_BYTES {
             return Err(FamilyError::ParamsTooLarge {
                 family: family_name.to_string(),
@@ -291,38 +324,37 @@ impl Family {
             family: family_name.to_string(),
             reason: e.to_string(),
         };
-        match family_name {
-            "uptime" => serde_json::from_str(text).map(Family::Uptime).map_err(bad),
-            "sensor" => serde_json::from_str(text).map(Family::Sensor).map_err(bad),
-            "storage" => serde_json::from_str::<storage::StorageFamilyParams>(text)
+        let invalid = |reason: String| FamilyError::BadParams {
+            family: family_name.to_string(),
+            reason,
+        };
+        match kind {
+            FamilyKind::Uptime => serde_json::from_str(text).map(Family::Uptime).map_err(bad),
+            FamilyKind::Sensor => serde_json::from_str(text).map(Family::Sensor).map_err(bad),
+            FamilyKind::Storage => serde_json::from_str::<storage::StorageFamilyParams>(text)
                 .map_err(bad)
-                .and_then(|p| {
-                    p.validate().map_err(|reason| FamilyError::BadParams {
-                        family: family_name.to_string(),
-                        reason,
-                    })
-                })
+                .and_then(|p| p.validate().map_err(invalid))
                 .map(Family::Storage),
-            _ => serde_json::from_str::<CoverageParams>(text)
+            FamilyKind::Coverage => serde_json::from_str::<CoverageParams>(text)
                 .map_err(bad)
-                .and_then(|p| {
-                    p.validate().map_err(|reason| FamilyError::BadParams {
-                        family: family_name.to_string(),
-                        reason,
-                    })
-                })
+                .and_then(|p| p.validate().map_err(invalid))
                 .map(Family::Coverage),
+        }
+    }
+
+    /// The family's kind.
+    pub fn kind(&self) -> FamilyKind {
+        match self {
+            Family::Uptime(_) => FamilyKind::Uptime,
+            Family::Sensor(_) => FamilyKind::Sensor,
+            Family::Coverage(_) => FamilyKind::Coverage,
+            Family::Storage(_) => FamilyKind::Storage,
         }
     }
 
     /// The family's name, as networks name it.
     pub fn name(&self) -> &'static str {
-        match self {
-            Family::Uptime(_) => "uptime",
-            Family::Sensor(_) => "sensor",
-            Family::Coverage(_) => "coverage",
-            Family::Storage(_) => "storage",
-        }
+        self.kind().name()
     }
 
     /// Scores one epoch. `probes` are used by the uptime family only; a coverage
