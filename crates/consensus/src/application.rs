@@ -149,6 +149,7 @@ impl Ledger {
         self.shared.genesis.clone()
     }
 
+    /// The node whose mempool and store the application uses.
     pub fn node(&self) -> &Arc<Node> {
         &self.shared.node
     }
@@ -478,10 +479,21 @@ impl Reporter for Finalizer {
 /// finalized chain disagree, and it stops rather than diverge.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
+    /// Executing the finalized block failed here.
     #[error("finalized block {height} does not apply: {reason}")]
-    Diverged { height: u64, reason: String },
+    Diverged {
+        /// The block's height.
+        height: u64,
+        /// Why it does not apply.
+        reason: String,
+    },
+    /// The store already holds another block at that height.
     #[error("finalized block {height} conflicts with the stored block of that height")]
-    Conflict { height: u64 },
+    Conflict {
+        /// The block's height.
+        height: u64,
+    },
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

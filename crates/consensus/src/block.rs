@@ -49,7 +49,10 @@ pub struct Block {
 pub enum BlockError {
     /// The transactions are not the ones the header's `tx_root` commits to.
     #[error("block {height}: its transactions do not match the header's tx_root")]
-    BodyMismatch { height: u64 },
+    BodyMismatch {
+        /// The block's height.
+        height: u64,
+    },
 }
 
 impl Block {
@@ -78,10 +81,12 @@ impl Block {
         self.inner.clone()
     }
 
+    /// The ledger block's header.
     pub fn header(&self) -> &plinth_ledger::BlockHeader {
         &self.inner.header
     }
 
+    /// The ledger block's hash (its id), the same bytes as the consensus digest.
     pub fn hash(&self) -> Hash {
         hash_of(&self.digest)
     }

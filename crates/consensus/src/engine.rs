@@ -51,21 +51,33 @@ use std::time::Duration;
 
 /// Channel numbers on the p2p network.
 pub mod channel {
+    /// Simplex votes.
     pub const VOTES: u64 = 0;
+    /// Simplex certificates (notarizations, finalizations).
     pub const CERTIFICATES: u64 = 1;
+    /// Simplex's fetches of missing certificates.
     pub const RESOLVER: u64 = 2;
+    /// Whole blocks, broadcast by marshal's buffer.
     pub const BLOCKS: u64 = 3;
+    /// Marshal's backfill of blocks a validator missed.
     pub const BACKFILL: u64 = 4;
+    /// Transaction gossip between mempools.
     pub const TXS: u64 = 5;
 }
 
 /// The six channels one validator uses.
 pub struct Channels<S, R> {
+    /// [`channel::VOTES`]: sender and receiver.
     pub votes: (S, R),
+    /// [`channel::CERTIFICATES`].
     pub certificates: (S, R),
+    /// [`channel::RESOLVER`].
     pub resolver: (S, R),
+    /// [`channel::BLOCKS`].
     pub blocks: (S, R),
+    /// [`channel::BACKFILL`].
     pub backfill: (S, R),
+    /// [`channel::TXS`].
     pub txs: (S, R),
 }
 
@@ -107,7 +119,9 @@ pub struct ValidatorConfig {
     pub namespace: Vec<u8>,
     /// Prefix of the names of the consensus journals and archives.
     pub partition_prefix: String,
+    /// How the ledger application builds and checks blocks.
     pub ledger: LedgerConfig,
+    /// Consensus timing.
     pub timeouts: Timeouts,
     /// Tells the p2p network which peers matter for a validator epoch (called
     /// with the epoch and its set when the validator enters it).
@@ -578,12 +592,16 @@ struct EpochStart {
 /// Why the validator set could not be read from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum SetError {
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] plinth_store::StoreError),
+    /// The ledger could not read the set from state.
     #[error(transparent)]
     Ledger(#[from] plinth_ledger::LedgerError),
+    /// A key of the set in state is not a consensus key, or keys repeat.
     #[error("the validator set in state is not a valid consensus set")]
     Invalid,
+    /// A block the set's epoch needs is not in the store (the height).
     #[error("block {0} is missing from the store")]
     MissingBlock(u64),
 }

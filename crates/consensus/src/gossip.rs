@@ -28,8 +28,10 @@ const MAX_GOSSIP_TXS: usize = MAX_GOSSIP_BYTES / 64;
 /// Why a gossip message was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum GossipError {
+    /// The message is over the size limit (its size, bytes).
     #[error("gossip message of {0} bytes is over the {MAX_GOSSIP_BYTES}-byte limit")]
     TooLarge(usize),
+    /// Not a well-formed list of transactions (truncated, too many, trailing bytes).
     #[error("malformed gossip message: {0}")]
     Malformed(String),
 }

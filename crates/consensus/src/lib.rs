@@ -16,6 +16,8 @@
 //! - [`gossip`]: transactions accepted by one validator reach every mempool.
 //! - [`engine`]: the wiring of one validator over six p2p channels, for any
 //!   commonware runtime (deterministic in tests, tokio in `plinth node`).
+//! - [`network`]: the real p2p network (authenticated, encrypted, peers from the
+//!   configuration's address book).
 //!
 //! ```text
 //!  wallet ─▶ any node ─▶ mempool ─gossip─▶ every mempool
@@ -24,6 +26,8 @@
 //!                                                                     │
 //!            every validator: marshal ─▶ committer ─▶ redb (block + state, one commit)
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod application;
 pub mod block;

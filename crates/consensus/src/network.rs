@@ -25,7 +25,9 @@ use std::time::Duration;
 /// One validator's p2p identity and address.
 #[derive(Debug, Clone)]
 pub struct Peer {
+    /// The validator's key: its p2p identity.
     pub key: ed25519::PublicKey,
+    /// Where it listens.
     pub address: SocketAddr,
 }
 
@@ -33,8 +35,10 @@ pub struct Peer {
 pub struct Started<E: Spawner + Clock + Metrics> {
     /// Tracks peers; also the blocker and the peer provider consensus uses.
     pub oracle: lookup::Oracle<ed25519::PublicKey>,
+    /// The six channels the engine runs over.
     pub channels:
         Channels<lookup::Sender<ed25519::PublicKey, E>, lookup::Receiver<ed25519::PublicKey>>,
+    /// The network's task: it runs until aborted.
     pub handle: Handle<()>,
     /// Every validator's address: the peers of every validator epoch.
     pub book: Map<ed25519::PublicKey, Address>,
@@ -56,6 +60,7 @@ impl<E: Spawner + Clock + Metrics> Started<E> {
 /// Why the network cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum NetworkError {
+    /// Two validators of the configuration have the same key.
     #[error("validator keys in the configuration are not distinct")]
     DuplicatePeers,
 }

@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex};
 
 /// A block this validator executed, with the execution.
 pub struct Executed {
+    /// The block.
     pub block: Block,
+    /// Its execution over its parent's state.
     pub exec: Arc<Execution>,
 }
 
@@ -31,6 +33,7 @@ pub struct Layered<'a, S: Store> {
 }
 
 impl<'a, S: Store> Layered<'a, S> {
+    /// A view of `base` with `layers` (oldest first) applied over it.
     pub fn new(base: &'a S, layers: &'a [Arc<Executed>]) -> Self {
         Layered { base, layers }
     }
@@ -102,6 +105,7 @@ pub struct Executions {
 const MAX_EXECUTIONS: usize = 512;
 
 impl Executions {
+    /// The execution of the block with `digest`, if kept.
     pub fn get(&self, digest: &Digest) -> Option<Arc<Executed>> {
         self.inner
             .lock()
@@ -110,6 +114,7 @@ impl Executions {
             .cloned()
     }
 
+    /// Keeps an execution; when full, first forgets those of the lowest height.
     pub fn insert(&self, executed: Arc<Executed>) {
         let mut map = self.inner.lock().expect("executions lock");
         if map.len() >= MAX_EXECUTIONS {
@@ -132,10 +137,12 @@ impl Executions {
             .retain(|_, e| e.block.header().height > finalized);
     }
 
+    /// How many executions are kept.
     pub fn len(&self) -> usize {
         self.inner.lock().expect("executions lock").len()
     }
 
+    /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

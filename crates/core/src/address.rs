@@ -13,12 +13,22 @@ use std::str::FromStr;
 /// Why an address was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AddressError {
+    /// Not a bech32m string of a 32-byte key (bad checksum, characters or length).
     #[error("invalid address `{input}`: {reason}")]
-    Invalid { input: String, reason: String },
+    Invalid {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A valid identifier of another kind (a device id where an account is expected).
     #[error("wrong kind of address `{input}`: expected prefix `{expected}1`, found `{found}1`")]
     WrongPrefix {
+        /// The text as given.
         input: String,
+        /// The prefix this kind of identifier has.
         expected: &'static str,
+        /// The prefix the text has.
         found: String,
     },
 }
@@ -58,6 +68,7 @@ macro_rules! bech32_id {
             /// The bech32m prefix of this kind of identifier.
             pub const HRP: &'static str = $hrp;
 
+            /// The public key the identifier names.
             pub fn key(&self) -> &PublicKey {
                 &self.0
             }

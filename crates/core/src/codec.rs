@@ -10,8 +10,15 @@ use borsh::{BorshDeserialize, BorshSerialize};
 /// Why bytes could not be decoded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CodecError {
+    /// The input is larger than the caller's limit (checked before decoding).
     #[error("input of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The input's size, bytes.
+        size: usize,
+        /// The largest size accepted, bytes.
+        limit: usize,
+    },
+    /// The bytes are not the encoding of a value of the type, or have bytes left over.
     #[error("malformed encoding: {0}")]
     Malformed(String),
 }

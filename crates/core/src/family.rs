@@ -149,7 +149,8 @@ mod tests {
         }
         let long = "x".repeat(1_000);
         assert_eq!(FamilyKind::parse(&long).unwrap_err().name.len(), 64);
-        assert!(String::from("storage") != FamilyKind::Coverage);
+        let stored: String = FamilyKind::Storage.to_string();
+        assert!(stored != FamilyKind::Coverage && stored == FamilyKind::Storage);
     }
 
     #[test]

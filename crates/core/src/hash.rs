@@ -30,10 +30,12 @@ impl Hash {
         Hash(*h.finalize().as_bytes())
     }
 
+    /// The digest's 32 bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
 
+    /// The digest as 64 lowercase hex characters (as `Display` writes it).
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }

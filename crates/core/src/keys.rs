@@ -10,10 +10,13 @@ use std::fmt;
 /// Why a key or signature was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
+    /// The bytes are not a point of the curve (or not a usable key).
     #[error("invalid public key")]
     InvalidPublicKey,
+    /// The signature does not verify for the key and message.
     #[error("invalid signature")]
     InvalidSignature,
+    /// A secret key that is not 64 hex characters.
     #[error("invalid secret key: expected 64 hex characters")]
     InvalidSecretKey,
 }
@@ -23,6 +26,7 @@ pub enum KeyError {
 pub struct PublicKey(pub [u8; 32]);
 
 impl PublicKey {
+    /// The key's 32 bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -115,10 +119,12 @@ impl Keypair {
         hex::encode(self.signing.to_bytes())
     }
 
+    /// The public half of the key pair.
     pub fn public(&self) -> PublicKey {
         PublicKey(self.signing.verifying_key().to_bytes())
     }
 
+    /// Signs `message` (ed25519: deterministic, no randomness needed).
     pub fn sign(&self, message: &[u8]) -> Signature {
         Signature(self.signing.sign(message).to_bytes())
     }

@@ -60,8 +60,11 @@ pub fn root(leaves: &[Hash]) -> Hash {
     serde::Deserialize,
 )]
 pub struct Proof {
+    /// The leaf's position, from 0.
     pub index: u64,
+    /// How many leaves the tree has.
     pub leaf_count: u64,
+    /// The sibling hashes on the path from the leaf to the root, leaf first.
     pub siblings: Vec<Hash>,
 }
 

@@ -60,9 +60,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 /// `min(max, target × max(1, occupied − n + 1))`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DensityLevel {
+    /// The H3 resolution of the level's hexes.
     pub res: u8,
+    /// Occupied neighbouring hexes (k-ring 1, itself included) before the limit grows.
     pub n: u64,
+    /// Density at which a hex counts as occupied, and the limit's unit.
     pub target: u64,
+    /// The highest limit of a hex.
     pub max: u64,
 }
 

@@ -10,12 +10,24 @@ use crate::SCORE_ONE;
 /// Why a decimal could not be read as thousandths.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecimalError {
+    /// Not a decimal number (or longer than any sane parameter).
     #[error("`{text}` is not a decimal number")]
-    NotANumber { text: String },
+    NotANumber {
+        /// The text as given, cut to its first 64 characters.
+        text: String,
+    },
+    /// More than three significant decimal places.
     #[error("`{text}` has more than 3 decimal places")]
-    TooPrecise { text: String },
+    TooPrecise {
+        /// The text as given.
+        text: String,
+    },
+    /// Outside what thousandths in an `i64` can hold.
     #[error("`{text}` is too large")]
-    TooLarge { text: String },
+    TooLarge {
+        /// The text as given.
+        text: String,
+    },
 }
 
 /// The longest number text accepted (far more than any sane parameter needs).

@@ -15,11 +15,27 @@
 //! The output does not depend on the order of reports or probes: rejections are
 //! listed by device, then report hash.
 //!
-//! Families: [`uptime`] (heartbeat intervals and oracle probes) and [`sensor`]
-//! (plausible, fresh readings that agree with neighbouring sensors in the same or
-//! adjacent H3 cells). A network names its family and parameters in genesis;
+//! A network names its family ([`FamilyKind`]) and parameters in genesis;
 //! [`Family::from_network`] sets it up. Families do not check signatures: the
 //! oracle does that before a report enters the spool.
+//!
+//! The families:
+//!
+//! - [`uptime`]: heartbeat intervals, gated by oracle probes.
+//! - [`sensor`]: plausible, fresh readings that agree with neighbouring sensors
+//!   in the same or adjacent H3 cells.
+//! - [`coverage`]: radio hotspots heard by others (beacons and witnesses), with
+//!   geometry and signal rules, location suspects and HIP-17 density scaling.
+//! - [`storage`]: proofs of retrievability for storage deals, scored from the
+//!   oracle's storage rounds rather than from reports.
+//!
+//! And what they share:
+//!
+//! - [`report`]: the signed reports devices send to the oracle.
+//! - [`mod@split`]: an epoch's emission split exactly in proportion to scores.
+//! - [`fixed`]: fixed-point decimals and fractions, no floats.
+
+#![warn(missing_docs)]
 
 pub mod coverage;
 pub mod fixed;
@@ -46,10 +62,13 @@ pub const SCORE_ONE: u64 = 1_000_000;
 /// What a family knows of a device: the ledger's registry entry at epoch end.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct DeviceInfo {
+    /// The device's id (its public key).
     pub id: DeviceId,
+    /// The account that registered the device and is paid its rewards.
     pub owner: Address,
     /// H3 cell index of the asserted location.
     pub location: u64,
+    /// Whether the device is active; inactive devices' reports are refused.
     pub active: bool,
 }
 
@@ -60,9 +79,13 @@ pub use plinth_core::EpochWindow;
 /// device answered it with a valid signed `ProbeAnswer`.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ProbeRecord {
+    /// The probed device.
     pub device: DeviceId,
+    /// The challenge the device must sign.
     pub challenge: Hash,
+    /// When the oracle issued the challenge, milliseconds since the Unix epoch.
     pub issued_ms: u64,
+    /// The latest answer time that passes the probe.
     pub deadline_ms: u64,
     /// Oracle receipt time of the answer, if one arrived.
     pub answered_ms: Option<u64>,
@@ -72,25 +95,46 @@ pub struct ProbeRecord {
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum ScoreRejection {
+    /// The device is not in the registry.
     UnknownDevice,
+    /// The device is registered but not active.
     InactiveDevice,
+    /// The report's timestamp is outside the epoch being scored.
     OutsideEpoch,
+    /// The report's body is not a kind this family scores.
     WrongKind,
+    /// Sensor: a reading in another unit than the network's.
     WrongUnit {
+        /// The network's unit.
         expected: String,
+        /// The reading's unit.
         found: String,
     },
+    /// Sensor: a reading outside the network's plausible range.
     OutOfRange {
+        /// The reading, thousandths of the unit.
         value_milli: i64,
+        /// The lowest plausible value, thousandths.
         min_milli: i64,
+        /// The highest plausible value, thousandths.
         max_milli: i64,
     },
+    /// Sensor: a reading older than the network allows at the epoch's end.
     Stale {
+        /// The reading's age at the epoch's end, milliseconds.
         age_ms: u64,
+        /// The oldest age accepted, milliseconds.
         max_ms: u64,
     },
+    /// Uptime: a second heartbeat in an interval already proven.
     DuplicateInterval,
+    /// Uptime: an answer to a challenge the oracle did not issue. No family
+    /// produces it today (the oracle refuses such answers at ingest); the variant
+    /// keeps its place in the encoding.
     UnknownChallenge,
+    /// Uptime: an answer after its probe's deadline. No family produces it today
+    /// (late answers fail their probe record); the variant keeps its place in the
+    /// encoding.
     LateAnswer,
     /// Coverage: a beacon for a round the oracle did not draw.
     UnknownRound,
@@ -102,7 +146,9 @@ pub enum ScoreRejection {
     DuplicateBeacon,
     /// Coverage: declared transmit power above the network's maximum.
     TxPowerTooHigh {
+        /// The declared power, hundredths of dBm.
         found_centi_dbm: i32,
+        /// The network's maximum, hundredths of dBm.
         max_centi_dbm: i32,
     },
     /// Coverage: a witness of a beacon that was not drawn (unknown, or refused).
@@ -113,23 +159,31 @@ pub enum ScoreRejection {
     SameOwner,
     /// Coverage: witness in the same or an adjacent H3 cell as the beaconer.
     TooClose {
+        /// The H3 resolution at which closeness is judged.
         resolution: u8,
     },
     /// Coverage: witness farther from the beaconer than the network's range.
     TooFar {
+        /// The distance between the asserted locations, metres.
         distance_m: u64,
+        /// The network's range, metres.
         max_m: u64,
     },
     /// Coverage: a signal stronger than free-space path loss allows at the
     /// asserted distance: the classic sign of a spoofed location.
     RssiTooStrong {
+        /// The reported signal strength, hundredths of dBm.
         rssi_centi_dbm: i32,
+        /// The strongest plausible signal at that distance, hundredths of dBm.
         max_centi_dbm: i32,
+        /// The distance between the asserted locations, metres.
         distance_m: u64,
     },
     /// Coverage: heard on another frequency than the beacon's.
     WrongFrequency {
+        /// The beacon's frequency, hertz.
         expected_hz: u64,
+        /// The witnessed frequency, hertz.
         found_hz: u64,
     },
     /// Coverage: reception time (or beacon time) outside the beacon's round.
@@ -152,18 +206,26 @@ pub enum ScoreRejection {
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 pub struct BeaconRound {
+    /// The round's number, counted from 0 across epochs.
     pub round: u64,
+    /// The round's first timestamp (inclusive).
     pub start_ms: u64,
+    /// The first timestamp after the round (exclusive).
     pub end_ms: u64,
+    /// The height of the block the draw came from.
     pub height: u64,
+    /// The hash of that block: what [`coverage::drawn`] draws from.
     pub draw: Hash,
 }
 
 /// One report a family did not count, and why.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Rejected {
+    /// The report's hash ([`SignedReport::hash`]).
     pub report: Hash,
+    /// The device that sent it.
     pub device: DeviceId,
+    /// Why it did not count.
     pub why: ScoreRejection,
 }
 
@@ -174,6 +236,7 @@ pub struct Rejected {
 pub struct FamilyOutput {
     /// Devices with a positive score, by id (fixed point, [`SCORE_ONE`] = 1.0).
     pub scores: BTreeMap<DeviceId, u64>,
+    /// The reports not counted, by device then report hash.
     pub rejections: Vec<Rejected>,
 }
 

@@ -25,27 +25,39 @@ pub enum ReportBody {
     Heartbeat,
     /// An answer to an oracle probe: the challenge the oracle issued (derived from
     /// a block hash, so it cannot be known in advance).
-    ProbeAnswer { challenge: Hash },
+    ProbeAnswer {
+        /// The challenge being answered.
+        challenge: Hash,
+    },
     /// A sensor reading in thousandths of `unit` (fixed point: no floats).
-    Reading { value_milli: i64, unit: String },
+    Reading {
+        /// The value, thousandths of `unit`.
+        value_milli: i64,
+        /// The unit of the value (the network's unit, e.g. `celsius`).
+        unit: String,
+    },
     /// A coverage hotspot's beacon for `round`, which the oracle drew it to send.
     /// It names the round's draw (the block hash the draw came from), so it cannot
     /// be made before the draw; the beacon's id, the payload the hotspot transmits
     /// and witnesses hear, is the hash of this signed report
     /// ([`SignedReport::hash`]), which only the device key can make.
     Beacon {
+        /// The beacon round the hotspot was drawn for.
         round: u64,
+        /// The round's draw ([`crate::BeaconRound::draw`]).
         draw: Hash,
         /// Declared transmit power, hundredths of dBm (EIRP).
         tx_power_centi_dbm: i32,
     },
     /// "I heard beacon `beacon`": what a coverage hotspot's radio measured.
     Witness {
+        /// The id of the beacon heard (the beacon report's hash).
         beacon: Hash,
         /// Received signal strength, hundredths of dBm.
         rssi_centi_dbm: i32,
         /// Signal-to-noise ratio, hundredths of dB.
         snr_centi_db: i32,
+        /// The frequency the beacon was heard on, hertz.
         frequency_hz: u64,
         /// When the beacon was received, milliseconds since the Unix epoch.
         received_ms: u64,
@@ -72,25 +84,31 @@ pub struct Report {
     /// hash): an oracle refuses reports for any other, so a report cannot be
     /// replayed to another chain's oracle, even one with the same `chain_id`.
     pub chain: Hash,
+    /// The reporting device.
     pub device: DeviceId,
+    /// The network the device is registered in.
     pub network: String,
+    /// The reward epoch the report is for.
     pub epoch: u64,
     /// When the device made the report, milliseconds since the Unix epoch.
     pub timestamp_ms: u64,
     /// Strictly increasing per device; the oracle refuses a sequence it has seen.
     pub seq: u64,
+    /// What the report says.
     pub body: ReportBody,
 }
 
 const REPORT_DOMAIN: &[u8] = b"plinth/report/v1";
 
 impl Report {
+    /// The bytes the device signs: a domain tag, then the canonical encoding.
     pub fn signing_bytes(&self) -> Vec<u8> {
         let mut out = REPORT_DOMAIN.to_vec();
         borsh::to_writer(&mut out, self).expect("vec write");
         out
     }
 
+    /// Signs the report with the device key.
     pub fn sign(self, key: &Keypair) -> SignedReport {
         let signature = key.sign(&self.signing_bytes());
         SignedReport {
@@ -103,15 +121,24 @@ impl Report {
 /// A report with the device's signature.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SignedReport {
+    /// The signed report.
     pub report: Report,
+    /// The device key's signature over [`Report::signing_bytes`].
     pub signature: Signature,
 }
 
 /// Why report bytes were refused before any state was consulted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportDecodeError {
+    /// The bytes are more than a report may be.
     #[error("report of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The input's size, bytes.
+        size: usize,
+        /// The largest report accepted, bytes.
+        limit: usize,
+    },
+    /// Not the encoding of a report, or a field over its limit.
     #[error("malformed report: {0}")]
     Malformed(String),
 }
@@ -123,6 +150,7 @@ impl SignedReport {
         Hash::tagged("plinth/report", &self.encode())
     }
 
+    /// The canonical encoding of the signed report, signature included.
     pub fn encode(&self) -> Vec<u8> {
         plinth_core::encode(self)
     }

@@ -57,8 +57,10 @@ pub struct SensorParams {
     /// The unit readings must be in (JSON `unit`, required).
     pub unit: String,
     /// Plausibility range, inclusive (JSON `min` and `max` in whole units,
-    /// integers or decimals with up to three places; required).
+    /// integers or decimals with up to three places; required): its lower end,
+    /// thousandths.
     pub min_milli: i64,
+    /// The plausibility range's upper end, thousandths (JSON `max`).
     pub max_milli: i64,
     /// H3 resolution of neighbourhoods (JSON `resolution`, default 7).
     pub resolution: Resolution,
@@ -83,25 +85,50 @@ pub struct SensorParams {
 /// Why sensor parameters are not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SensorParamsError {
+    /// The unit is empty or too long.
     #[error("unit must be 1 to {max} bytes, found {len}")]
-    Unit { len: usize, max: usize },
+    Unit {
+        /// The unit's length, bytes.
+        len: usize,
+        /// The longest unit accepted, bytes.
+        max: usize,
+    },
+    /// `min` is not an acceptable decimal.
     #[error("min: {0}")]
     Min(DecimalError),
+    /// `max` is not an acceptable decimal.
     #[error("max: {0}")]
     Max(DecimalError),
+    /// The range is empty.
     #[error("min ({min_milli} thousandths) is above max ({max_milli} thousandths)")]
-    MinAboveMax { min_milli: i64, max_milli: i64 },
+    MinAboveMax {
+        /// `min`, thousandths.
+        min_milli: i64,
+        /// `max`, thousandths.
+        max_milli: i64,
+    },
+    /// Not an H3 resolution.
     #[error("resolution must be 0 to 15, found {found}")]
-    Resolution { found: u8 },
+    Resolution {
+        /// The resolution given.
+        found: u8,
+    },
+    /// Full agreement would reach beyond the deviation where agreement is 0.
     #[error(
         "tolerance_milli ({tolerance_milli}) is above max_deviation_milli ({max_deviation_milli})"
     )]
     Tolerance {
+        /// `tolerance_milli` as given.
         tolerance_milli: u64,
+        /// `max_deviation_milli` as given.
         max_deviation_milli: u64,
     },
+    /// A count that must be positive is 0.
     #[error("{field} must be at least 1")]
-    Zero { field: &'static str },
+    Zero {
+        /// The parameter's name.
+        field: &'static str,
+    },
 }
 
 #[derive(Deserialize)]

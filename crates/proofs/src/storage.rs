@@ -75,6 +75,7 @@ impl Default for StorageFamilyParams {
 }
 
 impl StorageFamilyParams {
+    /// Checks what serde cannot: the number of challenged items and the timeout.
     pub fn validate(self) -> Result<StorageFamilyParams, String> {
         if self.challenge_items == 0 || self.challenge_items > plinth_storage::MAX_CHALLENGE_ITEMS {
             return Err(format!(
@@ -126,9 +127,13 @@ pub fn paid_value_cap(price: Option<&TokenPrice>, credits_paid: u64) -> u64 {
 /// A deal as the round saw it on the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct RoundDeal {
+    /// The deal's id.
     pub id: Hash,
+    /// The provider that keeps the data.
     pub provider: DeviceId,
+    /// What the provider keeps: the file's root, size and chunk size.
     pub manifest: Manifest,
+    /// What the deal pays per epoch, in credits (escrowed on the ledger).
     pub price_per_epoch: u64,
 }
 
@@ -136,21 +141,28 @@ pub struct RoundDeal {
 /// is none (unreachable, timed out, refused).
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct RoundAnswer {
+    /// The deal challenged.
     pub deal: Hash,
+    /// The encoded proof the agent sent, if any.
     pub proof: Option<Vec<u8>>,
+    /// Why there is no proof, if none came.
     pub error: Option<String>,
 }
 
 /// One storage network's challenges for one epoch and the answers to them.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct StorageRound {
+    /// The storage network.
     pub network: String,
+    /// The epoch the round proves.
     pub epoch: u64,
     /// The block whose hash seeded the challenges (produced after the epoch ended).
     pub seed_height: u64,
+    /// That block's hash: the seed of every challenge of the round.
     pub seed: Hash,
     /// Deals active in the epoch, in id order.
     pub deals: Vec<RoundDeal>,
+    /// The answers as they came, by deal (a deal without one is not proven).
     pub answers: Vec<RoundAnswer>,
     /// The ledger's token price when the round was taken (none posted: `None`),
     /// which caps what providers are paid ([`paid_value_cap`]).
@@ -173,8 +185,11 @@ impl StorageRound {
 /// One deal's outcome in an epoch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DealOutcome {
+    /// The deal.
     pub deal: Hash,
+    /// Its provider.
     pub provider: DeviceId,
+    /// Whether the provider proved it kept the data this epoch.
     pub proven: bool,
     /// Why the deal failed.
     pub reason: Option<String>,

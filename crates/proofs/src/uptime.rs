@@ -69,10 +69,20 @@ impl Default for UptimeParams {
 /// Why uptime parameters are not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UptimeParamsError {
+    /// The heartbeat interval is 0 or longer than a year.
     #[error("heartbeat_interval_s must be between 1 and {max}, found {found}")]
-    Interval { found: u64, max: u64 },
+    Interval {
+        /// The interval given, seconds.
+        found: u64,
+        /// The longest interval accepted, seconds.
+        max: u64,
+    },
+    /// The probe weight is above 100%.
     #[error("probe_weight_bps must be at most 10000, found {found}")]
-    ProbeWeight { found: u64 },
+    ProbeWeight {
+        /// The weight given, basis points.
+        found: u64,
+    },
 }
 
 /// The longest heartbeat interval accepted: a year.

@@ -18,7 +18,15 @@
 //! ```
 //!
 //! Accepted transactions not yet in a block live in an append-only log beside the
-//! database (see [`mempool_log`]).
+//! database (the private `mempool_log` module).
+//!
+//! - [`ChainStore`] (this module): the database, its tables, atomic block commits,
+//!   snapshots for readers.
+//! - [`replay`]: re-executes the stored chain from genesis and checks it against
+//!   the stored state.
+//! - `mempool_log`: the durable, append-only log of pending transactions.
+
+#![warn(missing_docs)]
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
@@ -46,16 +54,30 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// redb failed (open, transaction, table, storage or commit).
     #[error("database: {0}")]
     Db(Box<redb::Error>),
+    /// Reading or writing a file beside the database (the mempool log) failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A stored value does not decode.
     #[error("corrupt {what}: {reason}")]
-    Corrupt { what: &'static str, reason: String },
+    Corrupt {
+        /// What kind of value (block, receipts, …).
+        what: &'static str,
+        /// Why it does not decode.
+        reason: String,
+    },
+    /// The store holds no chain yet.
     #[error("the store holds no chain yet (no genesis)")]
     Empty,
+    /// The store belongs to another chain than the genesis given.
     #[error("the store was created for another genesis (chain `{found}`)")]
-    GenesisMismatch { found: String },
+    GenesisMismatch {
+        /// The chain id of the store's genesis.
+        found: String,
+    },
+    /// The ledger refused something the store was asked to apply or read.
     #[error(transparent)]
     Ledger(#[from] plinth_ledger::LedgerError),
 }
@@ -96,7 +118,9 @@ fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
 /// Where a transaction landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct TxLocation {
+    /// The block's height.
     pub height: u64,
+    /// The transaction's position in the block, from 0.
     pub index: u32,
 }
 
@@ -210,6 +234,7 @@ impl ChainStore {
         Ok(decode::<Block>("block", v.value())?.sealed_header())
     }
 
+    /// The block at `height`, if the store has it.
     pub fn block(&self, height: u64) -> Result<Option<Block>, StoreError> {
         let r = self.db.begin_read()?;
         let blocks = r.open_table(BLOCKS)?;
@@ -219,12 +244,14 @@ impl ChainStore {
             .transpose()
     }
 
+    /// The height of the block with id `hash`, if the store has it.
     pub fn block_height(&self, hash: &Hash) -> Result<Option<u64>, StoreError> {
         let r = self.db.begin_read()?;
         let t = r.open_table(BLOCK_HASH)?;
         Ok(t.get(hash.as_bytes().as_slice())?.map(|v| v.value()))
     }
 
+    /// The receipts of the block at `height`, in transaction order.
     pub fn receipts(&self, height: u64) -> Result<Option<Vec<Receipt>>, StoreError> {
         let r = self.db.begin_read()?;
         let t = r.open_table(RECEIPTS)?;
@@ -233,6 +260,7 @@ impl ChainStore {
             .transpose()
     }
 
+    /// Where the transaction with hash `hash` landed, if it is in a block.
     pub fn tx_location(&self, hash: &Hash) -> Result<Option<TxLocation>, StoreError> {
         let r = self.db.begin_read()?;
         let t = r.open_table(TX_INDEX)?;

@@ -11,28 +11,48 @@ use plinth_ledger::{apply_block, LedgerError, SigCheck};
 /// A replay that went through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayReport {
+    /// The height of the last block replayed (the store's head).
     pub height: u64,
+    /// The state root after it, equal to the stored state's.
     pub state_root: Hash,
+    /// How many transactions the replayed blocks held.
     pub txs: usize,
 }
 
 /// Why a replay failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// Reading the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The store has no genesis to start from.
     #[error("the store has no genesis")]
     NoGenesis,
+    /// A block below the head is missing (the height).
     #[error("block {0} is missing")]
     MissingBlock(u64),
+    /// Executing the genesis gives another state root than the stored block 0's.
     #[error("genesis state root differs from the stored genesis block")]
     GenesisRoot,
+    /// Executing the genesis failed.
     #[error("replaying genesis: {0}")]
     Genesis(LedgerError),
+    /// A block failed its checks or its execution.
     #[error("replaying block {height}: {source}")]
-    Block { height: u64, source: LedgerError },
+    Block {
+        /// The block's height.
+        height: u64,
+        /// Why it failed.
+        source: LedgerError,
+    },
+    /// The replayed state differs from the stored state.
     #[error("stored state root {stored} differs from the replayed {replayed}")]
-    StateRoot { stored: Hash, replayed: Hash },
+    StateRoot {
+        /// The stored state's root.
+        stored: Hash,
+        /// The replayed state's root.
+        replayed: Hash,
+    },
 }
 
 /// Replays every block of `store` from its genesis.
