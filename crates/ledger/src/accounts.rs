@@ -1,8 +1,9 @@
 //! Accounts: balances and nonces; the transfer call.
 
 use crate::error::{LedgerError, TxError};
-use crate::execute::Fail;
+use crate::context::{Fail, TxContext};
 use crate::state::{Overlay, Store};
+use crate::tx::Call;
 use crate::{keys, Amount};
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::Address;
@@ -78,8 +79,16 @@ pub fn credit<S: Store>(
     Ok(())
 }
 
+/// Applies an accounts call ([`Call::Transfer`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    match call {
+        Call::Transfer { to, amount } => transfer(cx.state, &cx.signer, to, *amount),
+        _ => unreachable!("Call::module routes only accounts calls here"),
+    }
+}
+
 /// The transfer call: `from` (already charged its fee) pays `to`.
-pub fn transfer<S: Store>(
+pub(crate) fn transfer<S: Store>(
     state: &mut Overlay<'_, S>,
     from: &Address,
     to: &Address,

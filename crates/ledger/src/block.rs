@@ -1,10 +1,13 @@
-//! Blocks and receipts.
+//! Blocks: the header, its seal and the block's id.
 
-use crate::error::TxError;
 use crate::tx::SignedTx;
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{Address, Hash, Keypair, Signature};
 use serde::{Deserialize, Serialize};
+
+/// A receipt is what executing a block yields ([`crate::outcome`]); re-exported
+/// here beside the block it belongs to.
+pub use crate::outcome::Receipt;
 
 /// What a block commits to.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -127,20 +130,4 @@ pub fn tx_root(txs: &[SignedTx]) -> Hash {
         .map(|t| plinth_core::merkle::leaf_hash(t.hash().as_bytes()))
         .collect();
     plinth_core::merkle::root(&leaves)
-}
-
-/// The outcome of one transaction in a block.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct Receipt {
-    pub tx_hash: Hash,
-    pub index: u32,
-    /// Fee charged (zero for a rejected transaction, which changes nothing).
-    pub fee: u64,
-    pub error: Option<TxError>,
-}
-
-impl Receipt {
-    pub fn is_ok(&self) -> bool {
-        self.error.is_none()
-    }
 }

@@ -5,6 +5,7 @@
 //! and returns them; the node persists them atomically with the block.
 
 use crate::error::LedgerError;
+use crate::outcome::Execution;
 use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
@@ -19,8 +20,8 @@ pub trait Store: TreeReader {
     fn version(&self) -> anyhow::Result<Option<Version>>;
 }
 
-/// A write set: key → new value, `None` for a deletion.
-pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+/// A write set lives with what executing yields ([`crate::outcome`]).
+pub use crate::outcome::Writes;
 
 /// Uncommitted writes over a [`Store`].
 pub struct Overlay<'s, S: Store> {
@@ -111,7 +112,7 @@ impl MemStore {
 
     /// Applies an execution's writes and tree nodes (what a persistent store does in
     /// one transaction).
-    pub fn commit(&mut self, exec: &crate::Execution) {
+    pub fn commit(&mut self, exec: &Execution) {
         for (k, v) in &exec.writes {
             match v {
                 Some(v) => self.state.insert(k.clone(), v.clone()),

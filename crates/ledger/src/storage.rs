@@ -41,16 +41,21 @@
 //! Refunded credits return as *delegated* credits: spendable, not delegable, so a
 //! deal can never turn credits someone delegated into credits one may pass on.
 
+use crate::context::{head_epoch, BlockContext, Fail, TxContext, UNKNOWN_TIME};
 use crate::error::{LedgerError, TxError};
-use crate::execute::{BlockContext, Fail};
+use crate::oracle_set::{check_envelope, check_quorum, OracleSignature};
 use crate::params::{ChainParams, Network};
-use crate::rewards::{check_envelope, check_quorum, OracleSignature};
 use crate::state::{Overlay, Store};
-use crate::{accounts, devices, keys, Amount};
+use crate::tx::Call;
+use crate::{accounts, credits, devices, keys, Amount};
 use borsh::{BorshDeserialize, BorshSerialize};
-use plinth_core::{Address, DeviceId, Hash, Keypair};
+use plinth_core::{Address, DeviceId, Hash};
 use plinth_storage::Manifest;
 use serde::{Deserialize, Serialize};
+
+/// The settlement message lives in [`crate::oracle_set`] with every message the
+/// oracles sign; re-exported here, where it is used.
+pub use crate::oracle_set::{DealResult, StorageSettlement};
 
 /// The proof family of storage networks.
 pub const FAMILY: &str = "storage";
@@ -61,8 +66,6 @@ pub const MAX_ENDPOINT_BYTES: usize = 200;
 /// The most deal results one settlement may carry (it must fit a transaction with
 /// its signatures); an epoch with more deals is settled in several.
 pub const MAX_SETTLEMENT_RESULTS: usize = 128;
-
-const SETTLEMENT_DOMAIN: &[u8] = b"plinth/storage-settlement/v1";
 
 /// The chain's storage settings: genesis `[storage]`, under `sys/storage_params`
 /// when given; absent means the defaults.
@@ -175,35 +178,6 @@ pub struct Deal {
     /// Failed epochs since the last proven one.
     pub consecutive_failures: u32,
     pub status: DealStatus,
-}
-
-/// One deal's outcome in an epoch.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-pub struct DealResult {
-    pub deal: Hash,
-    pub proven: bool,
-}
-
-/// What the oracle quorum signs to settle deals of one network for one epoch.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct StorageSettlement {
-    /// The chain's identity ([`plinth_core::chain_identity`]).
-    pub chain: Hash,
-    pub network: String,
-    pub epoch: u64,
-    pub results: Vec<DealResult>,
-}
-
-impl StorageSettlement {
-    pub fn signing_bytes(&self) -> Vec<u8> {
-        crate::rewards::domain_bytes(SETTLEMENT_DOMAIN, self)
-    }
-
-    pub fn sign(&self, key: &Keypair) -> OracleSignature {
-        OracleSignature::over(key, &self.signing_bytes())
-    }
 }
 
 /// Credits used and refunded in one network's epoch, and the deals behind them.
@@ -413,6 +387,56 @@ pub fn check_endpoint(endpoint: &str, allow_private: bool) -> Result<(), TxError
     Ok(())
 }
 
+/// Applies a storage call ([`Call::OfferStorage`], [`Call::WithdrawCollateral`],
+/// [`Call::OpenDeal`], [`Call::SettleStorage`], [`Call::CloseDeal`],
+/// [`Call::ActivateDeal`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    let (state, params, block, signer) = (cx.state, cx.params, cx.block, &cx.signer);
+    match call {
+        Call::OfferStorage {
+            device,
+            endpoint,
+            price_per_mib_epoch,
+            collateral_per_mib,
+            deposit,
+        } => set_offer(
+            state,
+            signer,
+            device,
+            endpoint,
+            *price_per_mib_epoch,
+            *collateral_per_mib,
+            *deposit,
+        ),
+        Call::WithdrawCollateral { device, amount } => {
+            withdraw_collateral(state, signer, device, *amount)
+        }
+        Call::OpenDeal {
+            provider,
+            manifest,
+            epochs,
+            price_per_epoch,
+            min_collateral,
+        } => {
+            let terms = DealTerms {
+                provider,
+                manifest,
+                epochs: *epochs,
+                price_per_epoch: *price_per_epoch,
+                min_collateral: *min_collateral,
+            };
+            open_deal(state, params, block, signer, cx.nonce, &terms).map(|_id| ())
+        }
+        Call::SettleStorage {
+            settlement,
+            signatures,
+        } => settle(state, params, block, settlement, signatures),
+        Call::CloseDeal { deal } => close_deal(state, params, block, deal),
+        Call::ActivateDeal { deal, receipt } => activate_deal(state, params, block, deal, receipt),
+        _ => unreachable!("Call::module routes only storage calls here"),
+    }
+}
+
 /// The OfferStorage call: sets a provider device's terms and adds `deposit` of the
 /// signer's tokens to its collateral pool.
 pub(crate) fn set_offer<S: Store>(
@@ -558,7 +582,7 @@ pub(crate) fn open_deal<S: Store>(
         }
         .into());
     }
-    crate::credits::spend(state, signer, total)?;
+    credits::spend(state, signer, total)?;
     let id = deal_id(signer, nonce);
     let deal = Deal {
         id,
@@ -567,7 +591,7 @@ pub(crate) fn open_deal<S: Store>(
         network: d.network.clone(),
         manifest: *terms.manifest,
         opened_height: ctx.height,
-        opened_epoch: epoch_now(params, ctx),
+        opened_epoch: ctx.epoch(params),
         epochs: terms.epochs,
         start_epoch: 0,
         end_epoch: 0,
@@ -588,26 +612,6 @@ pub(crate) fn open_deal<S: Store>(
         Vec::new(),
     );
     Ok(id)
-}
-
-/// The reward epoch of the block (at admission, of an unknown future time).
-fn epoch_now(params: &ChainParams, ctx: &BlockContext) -> u64 {
-    params
-        .emission
-        .epoch_at(params.genesis_time_ms, ctx.timestamp_ms)
-}
-
-/// The reward epoch of the head block, from state (a lower bound of any future
-/// block's epoch, for checks at admission).
-pub(crate) fn head_epoch<S: Store>(
-    state: &Overlay<'_, S>,
-    params: &ChainParams,
-) -> Result<u64, Fail> {
-    let head_ms = state
-        .get_t::<(u64, u64)>(keys::HEAD)?
-        .map(|(_, t)| t)
-        .unwrap_or(params.genesis_time_ms);
-    Ok(params.emission.epoch_at(params.genesis_time_ms, head_ms))
 }
 
 /// The ActivateDeal call: the provider's receipt (its device key's signature over
@@ -634,10 +638,10 @@ pub(crate) fn activate_deal<S: Store>(
         return Err(TxError::BadReceipt.into());
     }
     let sp = self::params(state)?;
-    let now = epoch_now(params, ctx);
+    let now = ctx.epoch(params);
     let expires = d.opened_epoch.saturating_add(sp.accept_epochs);
     // At admission the block's time is unknown: the block judges.
-    if ctx.timestamp_ms != crate::execute::UNKNOWN_TIME && now >= expires {
+    if ctx.timestamp_ms != UNKNOWN_TIME && now >= expires {
         return Err(TxError::DealExpired {
             deal: id.to_string(),
             epoch: expires,
@@ -675,7 +679,7 @@ pub(crate) fn activate_deal<S: Store>(
 /// Refunds credits to a deal's consumer (as delegated credits, see the module doc).
 fn refund<S: Store>(state: &mut Overlay<'_, S>, deal: &mut Deal, credits: u64) -> Result<(), Fail> {
     deal.escrow = deal.escrow.checked_sub(credits).ok_or(TxError::Overflow)?;
-    let mut c = crate::credits::load(state, &deal.consumer)?;
+    let mut c = credits::load(state, &deal.consumer)?;
     c.delegated = c.delegated.checked_add(credits).ok_or(TxError::Overflow)?;
     state.put_t(keys::credits(deal.consumer.key()), &c);
     Ok(())
@@ -836,10 +840,10 @@ pub(crate) fn close_deal<S: Store>(
     };
     // At admission the block's time is unknown, but it is not before the head's:
     // refuse what cannot become closable by the next epoch; the block judges.
-    let now = if ctx.timestamp_ms == crate::execute::UNKNOWN_TIME {
+    let now = if ctx.timestamp_ms == UNKNOWN_TIME {
         head_epoch(state, params)?.saturating_add(1)
     } else {
-        epoch_now(params, ctx)
+        ctx.epoch(params)
     };
     if now < closable_from {
         return Err(TxError::DealNotExpired {
@@ -859,7 +863,7 @@ pub(crate) fn close_deal<S: Store>(
         d.next_epoch = d.end_epoch;
     }
     if rest > 0 {
-        let epoch = epoch_now(params, ctx);
+        let epoch = ctx.epoch(params);
         let mut u = usage(state, &d.network, epoch)?;
         u.credits_refunded = u
             .credits_refunded
@@ -875,6 +879,7 @@ pub(crate) fn close_deal<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plinth_core::Keypair;
 
     #[test]
     fn endpoints_are_checked() {

@@ -1,9 +1,18 @@
-//! The signed transaction envelope. The calls themselves belong to their modules
-//! ([`crate::accounts`], [`crate::devices`], [`crate::staking`], [`crate::rewards`]); this file only
-//! names them and says how the envelope is signed and hashed.
+//! The signed transaction envelope and the list of calls it may carry.
+//!
+//! [`Call`] is the wire format: one enum whose borsh variant order is consensus
+//! (blocks replay to the same state roots only while it holds), so its variants
+//! are only ever appended. What a call does belongs to the module that owns it
+//! ([`Call::module`]): each module's `apply` holds that module's handlers, and the
+//! dispatcher ([`crate::execute`]) routes a call to its module in one line.
+//!
+//! This file names the calls and says how the envelope is signed and hashed; it
+//! imports no module that handles calls (their payloads signed by oracles live in
+//! [`crate::oracle_set`]), so those modules can match on [`Call`] without an
+//! import cycle.
 
 use crate::error::TxError;
-use crate::rewards::{ManifestEntry, ManifestHeader, OracleSignature};
+use crate::oracle_set::{ManifestEntry, ManifestHeader, OracleSignature, PricePoint, StorageSettlement};
 use crate::{Amount, MAX_TX_BYTES};
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::merkle::Proof;
@@ -64,8 +73,8 @@ pub enum Call {
     /// Post the token's price, signed by the oracle quorum; it must be newer than
     /// the current one. Any account may submit it.
     PostPrice {
-        price: crate::credits::PricePoint,
-        signatures: Vec<crate::rewards::OracleSignature>,
+        price: PricePoint,
+        signatures: Vec<OracleSignature>,
     },
     /// Burn `amount` of the signer's tokens for credits credited to `to`, at the
     /// posted price (refused when it is stale).
@@ -100,8 +109,8 @@ pub enum Call {
     /// Settle storage deals for an epoch, signed by the oracle quorum. Any account
     /// may submit it.
     SettleStorage {
-        settlement: crate::storage::StorageSettlement,
-        signatures: Vec<crate::rewards::OracleSignature>,
+        settlement: StorageSettlement,
+        signatures: Vec<OracleSignature>,
     },
     /// Close a deal whose last epoch passed a whole epoch ago unsettled: its
     /// escrow back to the consumer, its collateral to the provider's pool. Anyone
@@ -113,6 +122,56 @@ pub enum Call {
     /// deal's collateral in the provider's pool (refused if the pool no longer
     /// holds it). Anyone may submit it.
     ActivateDeal { deal: Hash, receipt: Signature },
+}
+
+/// The ledger module that owns a call and applies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Module {
+    Accounts,
+    Devices,
+    Staking,
+    Rewards,
+    Validators,
+    Credits,
+    Storage,
+}
+
+impl Call {
+    /// The module that owns this call: the one place that maps each call to its
+    /// module (the dispatcher routes on it).
+    pub(crate) fn module(&self) -> Module {
+        match self {
+            Call::Transfer { .. } => Module::Accounts,
+            Call::RegisterDevice { .. }
+            | Call::TransferDevice { .. }
+            | Call::UpdateLocation { .. }
+            | Call::RetireDevice { .. } => Module::Devices,
+            Call::Bond { .. } | Call::Unbond { .. } | Call::Withdraw => Module::Staking,
+            Call::SubmitManifest { .. } | Call::Claim { .. } => Module::Rewards,
+            Call::SetValidators { .. } => Module::Validators,
+            Call::PostPrice { .. } | Call::BurnForCredits { .. } | Call::DelegateCredits { .. } => {
+                Module::Credits
+            }
+            Call::OfferStorage { .. }
+            | Call::WithdrawCollateral { .. }
+            | Call::OpenDeal { .. }
+            | Call::SettleStorage { .. }
+            | Call::CloseDeal { .. }
+            | Call::ActivateDeal { .. } => Module::Storage,
+        }
+    }
+
+    /// What the call costs the signer beyond the fee: the tokens it moves out of
+    /// the signer's free balance, which the balance must cover before it runs.
+    pub(crate) fn cost(&self) -> Amount {
+        match self {
+            Call::Transfer { amount, .. }
+            | Call::Bond { amount, .. }
+            | Call::BurnForCredits { amount, .. } => *amount,
+            Call::OfferStorage { deposit, .. } => *deposit,
+            _ => 0,
+        }
+    }
 }
 
 /// What stake is bonded to.

@@ -15,10 +15,11 @@
 //! [`Call::SetValidators`]: crate::Call::SetValidators
 
 use crate::error::{LedgerError, TxError};
-use crate::execute::Fail;
+use crate::context::{Fail, TxContext};
 use crate::keys;
 use crate::params::Validator;
 use crate::state::{Overlay, Store};
+use crate::tx::Call;
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::Address;
 use serde::{Deserialize, Serialize};
@@ -114,6 +115,14 @@ pub fn check_set(validators: &[Validator]) -> Result<(), TxError> {
         }
     }
     Ok(())
+}
+
+/// Applies a validator-set call ([`Call::SetValidators`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    match call {
+        Call::SetValidators { validators } => set(cx.state, &cx.signer, validators),
+        _ => unreachable!("Call::module routes only validator-set calls here"),
+    }
 }
 
 /// `Call::SetValidators`: the admin schedules `validators` for the next epoch
