@@ -1,7 +1,7 @@
 //! Accounts: balances and nonces; the transfer call.
 
-use crate::error::{LedgerError, TxError};
 use crate::context::{Fail, TxContext};
+use crate::error::{LedgerError, TxError};
 use crate::state::{Overlay, Store};
 use crate::tx::Call;
 use crate::{keys, Amount};
@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// Stake that is unlocking, withdrawable from `release_height` on.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Unbonding {
+    /// Tokens unlocking.
     pub amount: Amount,
+    /// The first height at which they can be withdrawn.
     pub release_height: u64,
 }
 
@@ -27,14 +29,17 @@ pub struct Account {
     pub nonce: u64,
     /// Stake bonded to devices or validators.
     pub bonded: Amount,
+    /// Stake unlocking, oldest first.
     pub unbonding: Vec<Unbonding>,
 }
 
 impl Account {
+    /// Σ of the unbonding entries.
     pub fn unbonding_total(&self) -> Amount {
         self.unbonding.iter().map(|u| u.amount).sum()
     }
 
+    /// Everything the account holds: free, bonded and unbonding.
     pub fn total(&self) -> Amount {
         self.balance + self.bonded + self.unbonding_total()
     }
@@ -56,6 +61,7 @@ impl Account {
     }
 }
 
+/// `addr`'s account, if it exists.
 pub fn load<S: Store>(
     state: &Overlay<'_, S>,
     addr: &Address,
@@ -63,6 +69,7 @@ pub fn load<S: Store>(
     state.get_t(&keys::account(addr.key()))
 }
 
+/// Writes `addr`'s account.
 pub fn save<S: Store>(state: &mut Overlay<'_, S>, addr: &Address, account: &Account) {
     state.put_t(keys::account(addr.key()), account);
 }

@@ -1,9 +1,9 @@
 //! The leaf every call handler builds on: what the block supplies
-//! ([`BlockContext`]), what a transaction's call runs with ([`TxContext`]) and how
+//! ([`BlockContext`]), what a transaction's call runs with (`TxContext`) and how
 //! a handler fails ([`Fail`]).
 //!
 //! It imports no module that handles calls, so those modules import it and never
-//! the dispatcher ([`crate::execute`]), which is the only module that imports them
+//! the dispatcher ([`crate::execute`](mod@crate::execute)), which is the only module that imports them
 //! all.
 
 use crate::error::{LedgerError, TxError};

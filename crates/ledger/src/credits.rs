@@ -60,6 +60,7 @@ impl Default for CreditParams {
 }
 
 impl CreditParams {
+    /// Checks the settings; the reason says what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.credit_micro_usd == 0 {
             return Err("credits.credit_micro_usd must be positive".into());
@@ -92,21 +93,25 @@ pub struct Credits {
 }
 
 impl Credits {
+    /// Every credit the account may spend: own and delegated.
     pub fn total(&self) -> u64 {
         self.own.saturating_add(self.delegated)
     }
 }
 
+/// The chain's credit settings (the defaults when the genesis set none).
 pub fn params<S: Store>(state: &Overlay<'_, S>) -> Result<CreditParams, LedgerError> {
     Ok(state
         .get_t::<CreditParams>(keys::CREDIT_PARAMS)?
         .unwrap_or_default())
 }
 
+/// The latest price the oracle set posted, if any.
 pub fn price<S: Store>(state: &Overlay<'_, S>) -> Result<Option<PricePoint>, LedgerError> {
     state.get_t::<PricePoint>(keys::PRICE)
 }
 
+/// `addr`'s credits (none: zero).
 pub fn load<S: Store>(state: &Overlay<'_, S>, addr: &Address) -> Result<Credits, LedgerError> {
     Ok(state
         .get_t::<Credits>(&keys::credits(addr.key()))?
@@ -131,10 +136,13 @@ fn save<S: Store>(state: &mut Overlay<'_, S>, addr: &Address, c: &Credits) {
     Deserialize,
 )]
 pub struct EpochSupply {
+    /// Tokens minted by the epoch's reward manifests.
     pub minted: Amount,
+    /// Tokens burned for credits in blocks of the epoch.
     pub burned: Amount,
 }
 
+/// Tokens minted and burned in reward epoch `epoch`.
 pub fn epoch_supply<S: Store>(
     state: &Overlay<'_, S>,
     epoch: u64,

@@ -2,8 +2,8 @@
 //! location updates and retirement. Locations are H3 cells.
 
 use crate::accounts;
-use crate::error::{LedgerError, TxError};
 use crate::context::{Fail, TxContext};
+use crate::error::{LedgerError, TxError};
 use crate::keys;
 use crate::params::Network;
 use crate::state::{Overlay, Store};
@@ -12,24 +12,32 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{Address, DeviceId, Hash, Signature};
 use serde::{Deserialize, Serialize};
 
+/// Whether a device is in service.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
+    /// In service.
     Active,
+    /// Out of service for good.
     Retired,
 }
 
 /// A registered device.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Device {
+    /// The device's key.
     pub id: DeviceId,
+    /// The account that owns it.
     pub owner: Address,
+    /// The network it works in.
     pub network: String,
     /// H3 cell index of the device's asserted location.
     pub location: u64,
+    /// In service or retired.
     pub status: DeviceStatus,
+    /// Height of the block that registered it.
     pub registered_height: u64,
 }
 
@@ -55,6 +63,7 @@ pub fn check_location(cell: u64) -> Result<h3o::CellIndex, TxError> {
     })
 }
 
+/// The device `id`, if registered.
 pub fn load<S: Store>(
     state: &Overlay<'_, S>,
     id: &DeviceId,

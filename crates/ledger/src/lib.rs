@@ -19,7 +19,7 @@
 //!
 //! The dispatcher and the layers below it:
 //!
-//! - [`execute`]: the dispatcher. Executes blocks (signatures, each transaction's
+//! - [`execute`](mod@execute): the dispatcher. Executes blocks (signatures, each transaction's
 //!   nonce and fee, its call routed to the module that owns it, the state root)
 //!   and admits transactions to the mempool. The only module that imports the
 //!   modules handling calls.

@@ -47,6 +47,7 @@ const SETTLEMENT_DOMAIN: &[u8] = b"plinth/storage-settlement/v1";
 pub struct OracleSet {
     /// Distinct members whose signatures a manifest needs.
     pub threshold: u32,
+    /// The oracles' addresses.
     pub members: Vec<Address>,
 }
 
@@ -113,7 +114,9 @@ impl OracleSet {
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 pub struct OracleSignature {
+    /// The oracle that signed.
     pub oracle: Address,
+    /// Its signature over the message's signing bytes.
     pub signature: Signature,
 }
 
@@ -193,7 +196,9 @@ pub fn oracle_set<S: Store>(state: &Overlay<'_, S>) -> Result<OracleSet, LedgerE
 pub struct ManifestHeader {
     /// The chain's identity ([`plinth_core::chain_identity`]).
     pub chain: Hash,
+    /// The network the manifest pays.
     pub network: String,
+    /// The reward epoch it pays.
     pub epoch: u64,
     /// [`manifest_root`] of the entries.
     pub root: Hash,
@@ -223,8 +228,11 @@ impl ManifestHeader {
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 pub struct ManifestEntry {
+    /// The device that earned.
     pub device: DeviceId,
+    /// Who receives the amount.
     pub owner: Address,
+    /// Tokens earned, in the smallest unit.
     pub amount: Amount,
 }
 
@@ -260,10 +268,12 @@ pub struct PricePoint {
 }
 
 impl PricePoint {
+    /// The bytes each oracle signs: a domain tag, then the canonical encoding.
     pub fn signing_bytes(&self) -> Vec<u8> {
         domain_bytes(PRICE_DOMAIN, self)
     }
 
+    /// `key`'s signature over this price.
     pub fn sign(&self, key: &Keypair) -> OracleSignature {
         OracleSignature::over(key, &self.signing_bytes())
     }
@@ -274,7 +284,9 @@ impl PricePoint {
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 pub struct DealResult {
+    /// The deal ([`crate::storage::deal_id`]).
     pub deal: Hash,
+    /// Whether its provider proved it held the file in that epoch.
     pub proven: bool,
 }
 
@@ -283,16 +295,21 @@ pub struct DealResult {
 pub struct StorageSettlement {
     /// The chain's identity ([`plinth_core::chain_identity`]).
     pub chain: Hash,
+    /// The storage network whose deals are settled.
     pub network: String,
+    /// The epoch settled.
     pub epoch: u64,
+    /// One result per deal (at most [`crate::storage::MAX_SETTLEMENT_RESULTS`]).
     pub results: Vec<DealResult>,
 }
 
 impl StorageSettlement {
+    /// The bytes each oracle signs: a domain tag, then the canonical encoding.
     pub fn signing_bytes(&self) -> Vec<u8> {
         domain_bytes(SETTLEMENT_DOMAIN, self)
     }
 
+    /// `key`'s signature over this settlement.
     pub fn sign(&self, key: &Keypair) -> OracleSignature {
         OracleSignature::over(key, &self.signing_bytes())
     }

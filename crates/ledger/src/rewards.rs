@@ -41,6 +41,7 @@ pub use crate::oracle_set::{
 /// An accepted manifest and how much of it has been claimed.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct RewardEpoch {
+    /// The manifest as the oracle quorum signed it.
     pub header: ManifestHeader,
     /// Σ amounts claimed so far (never above `header.total`).
     pub claimed: Amount,

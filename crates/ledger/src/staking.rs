@@ -2,9 +2,9 @@
 //! unbond into a queue released after `unbonding_blocks`; withdraw what matured.
 
 use crate::accounts::{self, Unbonding};
+use crate::context::{Fail, TxContext};
 use crate::devices;
 use crate::error::{LedgerError, TxError};
-use crate::context::{Fail, TxContext};
 use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store};
 use crate::tx::{Call, StakeTarget};

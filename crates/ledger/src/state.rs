@@ -31,6 +31,7 @@ pub struct Overlay<'s, S: Store> {
 }
 
 impl<'s, S: Store> Overlay<'s, S> {
+    /// An empty overlay over `store`.
     pub fn new(store: &'s S) -> Self {
         Overlay {
             store,
@@ -39,6 +40,7 @@ impl<'s, S: Store> Overlay<'s, S> {
         }
     }
 
+    /// The current value of `key`: this transaction's writes, then the block's, then the store.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LedgerError> {
         if let Some(v) = self.tx.get(key) {
             return Ok(v.clone());
@@ -62,14 +64,17 @@ impl<'s, S: Store> Overlay<'s, S> {
         }
     }
 
+    /// Writes `key` in the current transaction.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.tx.insert(key, Some(value));
     }
 
+    /// Writes a value's canonical encoding.
     pub fn put_t<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T) {
         self.put(key, plinth_core::encode(value));
     }
 
+    /// Deletes `key` in the current transaction.
     pub fn delete(&mut self, key: Vec<u8>) {
         self.tx.insert(key, None);
     }
@@ -91,6 +96,7 @@ impl<'s, S: Store> Overlay<'s, S> {
         self.block
     }
 
+    /// The store underneath.
     pub fn store(&self) -> &'s S {
         self.store
     }
@@ -106,6 +112,7 @@ pub struct MemStore {
 }
 
 impl MemStore {
+    /// An empty store (no genesis yet).
     pub fn new() -> Self {
         Self::default()
     }

@@ -100,6 +100,7 @@ impl Default for StorageParams {
 }
 
 impl StorageParams {
+    /// Checks the settings; the reason says what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.max_failures == 0 {
             return Err("storage.max_failures must be at least 1".into());
@@ -117,6 +118,7 @@ impl StorageParams {
 /// A provider device's terms and collateral pool.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct StorageOffer {
+    /// The provider device.
     pub device: DeviceId,
     /// Where the provider's agent listens (`http://…` or `https://…`).
     pub endpoint: String,
@@ -132,11 +134,13 @@ pub struct StorageOffer {
     pub active_deals: u64,
 }
 
+/// Where a deal stands.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum DealStatus {
+    /// Activated: its epochs are being proven and settled.
     Active,
     /// Every epoch settled; the collateral went back to the provider.
     Completed,
@@ -151,11 +155,17 @@ pub enum DealStatus {
 /// A storage deal.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Deal {
+    /// The deal's id ([`deal_id`]).
     pub id: Hash,
+    /// The account paying for the storage.
     pub consumer: Address,
+    /// The device keeping the file.
     pub provider: DeviceId,
+    /// The provider's network.
     pub network: String,
+    /// What is stored: the file's root, size and chunk size.
     pub manifest: Manifest,
+    /// Height of the block that opened it.
     pub opened_height: u64,
     /// The epoch of the block that opened it.
     pub opened_epoch: u64,
@@ -165,18 +175,23 @@ pub struct Deal {
     pub start_epoch: u64,
     /// The epoch after the last one (set when the deal is activated).
     pub end_epoch: u64,
+    /// Credits paid for each proven epoch.
     pub price_per_epoch: u64,
     /// Credits still held for epochs not settled yet.
     pub escrow: u64,
+    /// Tokens of the provider's pool backing the deal.
     pub collateral: Amount,
     /// The next epoch to settle.
     pub next_epoch: u64,
+    /// Epochs proven so far.
     pub proven_epochs: u64,
+    /// Epochs failed so far.
     pub failed_epochs: u64,
     /// Epochs left unsettled by the oracles (refunded).
     pub unsettled_epochs: u64,
     /// Failed epochs since the last proven one.
     pub consecutive_failures: u32,
+    /// Where the deal stands.
     pub status: DealStatus,
 }
 
@@ -200,8 +215,11 @@ pub struct EpochUsage {
     /// escrow, and for closed deals' unsettled or never activated epochs (counted
     /// in the epoch of the close).
     pub credits_refunded: u64,
+    /// Deal epochs proven.
     pub proven: u64,
+    /// Deal epochs failed.
     pub failed: u64,
+    /// Deals slashed.
     pub slashed: u64,
 }
 
@@ -225,12 +243,14 @@ pub fn collateral_for(offer: &StorageOffer, size: u64) -> Option<Amount> {
     mib(size).checked_mul(offer.collateral_per_mib)
 }
 
+/// The chain's storage settings (the defaults when the genesis set none).
 pub fn params<S: Store>(state: &Overlay<'_, S>) -> Result<StorageParams, LedgerError> {
     Ok(state
         .get_t::<StorageParams>(keys::STORAGE_PARAMS)?
         .unwrap_or_default())
 }
 
+/// `device`'s storage offer, if it made one.
 pub fn offer<S: Store>(
     state: &Overlay<'_, S>,
     device: &DeviceId,
@@ -238,10 +258,12 @@ pub fn offer<S: Store>(
     state.get_t(&keys::storage_offer(device.key()))
 }
 
+/// The deal `id`, if any.
 pub fn deal<S: Store>(state: &Overlay<'_, S>, id: &Hash) -> Result<Option<Deal>, LedgerError> {
     state.get_t(&keys::deal(id))
 }
 
+/// Credits used and refunded in `network`'s epoch `epoch` (zero for an unknown network).
 pub fn usage<S: Store>(
     state: &Overlay<'_, S>,
     network: &str,
@@ -510,9 +532,13 @@ pub(crate) fn withdraw_collateral<S: Store>(
 
 /// What a consumer asks for in an OpenDeal call.
 pub struct DealTerms<'a> {
+    /// The provider device.
     pub provider: &'a DeviceId,
+    /// The file to store.
     pub manifest: &'a Manifest,
+    /// How many epochs to store it.
     pub epochs: u64,
+    /// Credits offered per epoch.
     pub price_per_epoch: u64,
     /// The least collateral the consumer accepts (the provider's terms may change
     /// between reading the offer and opening the deal).

@@ -14,8 +14,8 @@
 //!
 //! [`Call::SetValidators`]: crate::Call::SetValidators
 
-use crate::error::{LedgerError, TxError};
 use crate::context::{Fail, TxContext};
+use crate::error::{LedgerError, TxError};
 use crate::keys;
 use crate::params::Validator;
 use crate::state::{Overlay, Store};
@@ -42,7 +42,9 @@ pub struct ValidatorSetGenesis {
 /// The validator-set record in state.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ValidatorSet {
+    /// The account allowed to replace the set, if any.
     pub admin: Option<Address>,
+    /// Blocks per validator epoch.
     pub epoch_blocks: u64,
     /// The current members, in the order they were given.
     pub current: Vec<Address>,
