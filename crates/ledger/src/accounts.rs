@@ -1,8 +1,9 @@
 //! Accounts: balances and nonces; the transfer call.
 
+use crate::context::{Fail, TxContext};
 use crate::error::{LedgerError, TxError};
-use crate::execute::Fail;
 use crate::state::{Overlay, Store};
+use crate::tx::Call;
 use crate::{keys, Amount};
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::Address;
@@ -11,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// Stake that is unlocking, withdrawable from `release_height` on.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Unbonding {
+    /// Tokens unlocking.
     pub amount: Amount,
+    /// The first height at which they can be withdrawn.
     pub release_height: u64,
 }
 
@@ -26,14 +29,17 @@ pub struct Account {
     pub nonce: u64,
     /// Stake bonded to devices or validators.
     pub bonded: Amount,
+    /// Stake unlocking, oldest first.
     pub unbonding: Vec<Unbonding>,
 }
 
 impl Account {
+    /// Σ of the unbonding entries.
     pub fn unbonding_total(&self) -> Amount {
         self.unbonding.iter().map(|u| u.amount).sum()
     }
 
+    /// Everything the account holds: free, bonded and unbonding.
     pub fn total(&self) -> Amount {
         self.balance + self.bonded + self.unbonding_total()
     }
@@ -55,6 +61,7 @@ impl Account {
     }
 }
 
+/// `addr`'s account, if it exists.
 pub fn load<S: Store>(
     state: &Overlay<'_, S>,
     addr: &Address,
@@ -62,6 +69,7 @@ pub fn load<S: Store>(
     state.get_t(&keys::account(addr.key()))
 }
 
+/// Writes `addr`'s account.
 pub fn save<S: Store>(state: &mut Overlay<'_, S>, addr: &Address, account: &Account) {
     state.put_t(keys::account(addr.key()), account);
 }
@@ -78,8 +86,16 @@ pub fn credit<S: Store>(
     Ok(())
 }
 
+/// Applies an accounts call ([`Call::Transfer`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    match call {
+        Call::Transfer { to, amount } => transfer(cx.state, &cx.signer, to, *amount),
+        _ => unreachable!("Call::module routes only accounts calls here"),
+    }
+}
+
 /// The transfer call: `from` (already charged its fee) pays `to`.
-pub fn transfer<S: Store>(
+pub(crate) fn transfer<S: Store>(
     state: &mut Overlay<'_, S>,
     from: &Address,
     to: &Address,

@@ -1,19 +1,26 @@
-//! Blocks and receipts.
+//! Blocks: the header, its seal and the block's id.
 
-use crate::error::TxError;
 use crate::tx::SignedTx;
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{Address, Hash, Keypair, Signature};
 use serde::{Deserialize, Serialize};
 
+/// A receipt is what executing a block yields ([`crate::outcome`]); re-exported
+/// here beside the block it belongs to.
+pub use crate::outcome::Receipt;
+
 /// What a block commits to.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct BlockHeader {
+    /// The chain this block belongs to (the genesis `chain_id`).
     pub chain_id: String,
+    /// Height of the block (genesis is 0).
     pub height: u64,
+    /// The parent's id ([`block_hash`]); the genesis block names the genesis file's hash.
     pub parent: Hash,
     /// Milliseconds since the Unix epoch, chosen by the proposer.
     pub timestamp_ms: u64,
+    /// The validator that proposed and sealed the block.
     pub proposer: Address,
     /// Merkle root of the transaction ids ([`SignedTx::hash`], which covers the
     /// signatures), in block order.
@@ -44,7 +51,9 @@ pub fn block_hash(header: &BlockHeader, seal: &Signature) -> Hash {
 /// a child refers to), without the transactions. Derefs to the header.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SealedHeader {
+    /// The header.
     pub header: BlockHeader,
+    /// The proposer's seal over [`BlockHeader::seal_hash`].
     pub signature: Signature,
 }
 
@@ -80,8 +89,11 @@ fn verify_seal(header: &BlockHeader, seal: &Signature) -> bool {
 /// header's [`BlockHeader::seal_hash`].
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Block {
+    /// The header.
     pub header: BlockHeader,
+    /// The transactions, in execution order.
     pub txs: Vec<SignedTx>,
+    /// The proposer's seal over [`BlockHeader::seal_hash`].
     pub signature: Signature,
 }
 
@@ -109,6 +121,7 @@ impl Block {
         }
     }
 
+    /// Whether the seal is the proposer's signature over the header.
     pub fn verify_seal(&self) -> bool {
         verify_seal(&self.header, &self.signature)
     }
@@ -127,20 +140,4 @@ pub fn tx_root(txs: &[SignedTx]) -> Hash {
         .map(|t| plinth_core::merkle::leaf_hash(t.hash().as_bytes()))
         .collect();
     plinth_core::merkle::root(&leaves)
-}
-
-/// The outcome of one transaction in a block.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct Receipt {
-    pub tx_hash: Hash,
-    pub index: u32,
-    /// Fee charged (zero for a rejected transaction, which changes nothing).
-    pub fee: u64,
-    pub error: Option<TxError>,
-}
-
-impl Receipt {
-    pub fn is_ok(&self) -> bool {
-        self.error.is_none()
-    }
 }

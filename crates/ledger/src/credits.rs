@@ -19,17 +19,20 @@
 //!  holder ──DelegateCredits{to, n}──▶ own −n, delegated(to) +n
 //! ```
 
+use crate::context::{BlockContext, Fail, TxContext, UNKNOWN_TIME};
 use crate::error::{LedgerError, TxError};
-use crate::execute::{BlockContext, Fail};
+use crate::oracle_set::{check_envelope, check_quorum, OracleSignature};
 use crate::params::ChainParams;
-use crate::rewards::{check_envelope, check_quorum, OracleSignature};
 use crate::state::{Overlay, Store};
+use crate::tx::Call;
 use crate::{accounts, emission, keys, Amount};
 use borsh::{BorshDeserialize, BorshSerialize};
-use plinth_core::{Address, Keypair};
+use plinth_core::Address;
 use serde::{Deserialize, Serialize};
 
-const PRICE_DOMAIN: &[u8] = b"plinth/price/v1";
+/// The signed price message lives in [`crate::oracle_set`] with every message the
+/// oracles sign; re-exported here, where it is used.
+pub use crate::oracle_set::PricePoint;
 
 /// How far ahead of the block's time a price's timestamp may be.
 pub const MAX_PRICE_SKEW_MS: u64 = 60_000;
@@ -57,6 +60,7 @@ impl Default for CreditParams {
 }
 
 impl CreditParams {
+    /// Checks the settings; the reason says what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if self.credit_micro_usd == 0 {
             return Err("credits.credit_micro_usd must be positive".into());
@@ -65,27 +69,6 @@ impl CreditParams {
             return Err("credits.price_max_age_ms must be positive".into());
         }
         Ok(())
-    }
-}
-
-/// The token's price as the oracle set signs it.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct PricePoint {
-    /// The chain's identity ([`plinth_core::chain_identity`]).
-    pub chain: plinth_core::Hash,
-    /// Micro-USD per whole token (1_250_000 = $1.25).
-    pub micro_usd_per_token: u64,
-    /// When the oracles observed the price, milliseconds since the Unix epoch.
-    pub timestamp_ms: u64,
-}
-
-impl PricePoint {
-    pub fn signing_bytes(&self) -> Vec<u8> {
-        crate::rewards::domain_bytes(PRICE_DOMAIN, self)
-    }
-
-    pub fn sign(&self, key: &Keypair) -> OracleSignature {
-        OracleSignature::over(key, &self.signing_bytes())
     }
 }
 
@@ -110,21 +93,25 @@ pub struct Credits {
 }
 
 impl Credits {
+    /// Every credit the account may spend: own and delegated.
     pub fn total(&self) -> u64 {
         self.own.saturating_add(self.delegated)
     }
 }
 
+/// The chain's credit settings (the defaults when the genesis set none).
 pub fn params<S: Store>(state: &Overlay<'_, S>) -> Result<CreditParams, LedgerError> {
     Ok(state
         .get_t::<CreditParams>(keys::CREDIT_PARAMS)?
         .unwrap_or_default())
 }
 
+/// The latest price the oracle set posted, if any.
 pub fn price<S: Store>(state: &Overlay<'_, S>) -> Result<Option<PricePoint>, LedgerError> {
     state.get_t::<PricePoint>(keys::PRICE)
 }
 
+/// `addr`'s credits (none: zero).
 pub fn load<S: Store>(state: &Overlay<'_, S>, addr: &Address) -> Result<Credits, LedgerError> {
     Ok(state
         .get_t::<Credits>(&keys::credits(addr.key()))?
@@ -149,10 +136,13 @@ fn save<S: Store>(state: &mut Overlay<'_, S>, addr: &Address, c: &Credits) {
     Deserialize,
 )]
 pub struct EpochSupply {
+    /// Tokens minted by the epoch's reward manifests.
     pub minted: Amount,
+    /// Tokens burned for credits in blocks of the epoch.
     pub burned: Amount,
 }
 
+/// Tokens minted and burned in reward epoch `epoch`.
 pub fn epoch_supply<S: Store>(
     state: &Overlay<'_, S>,
     epoch: u64,
@@ -182,6 +172,21 @@ pub(crate) fn record_mint<S: Store>(
     amount: Amount,
 ) -> Result<(), Fail> {
     add_epoch_supply(state, epoch, amount, 0)
+}
+
+/// Applies a credits call ([`Call::PostPrice`], [`Call::BurnForCredits`],
+/// [`Call::DelegateCredits`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    match call {
+        Call::PostPrice { price, signatures } => {
+            post_price(cx.state, cx.params, cx.block, price, signatures)
+        }
+        Call::BurnForCredits { amount, to } => {
+            burn(cx.state, cx.params, cx.block, &cx.signer, *amount, to).map(|_credits| ())
+        }
+        Call::DelegateCredits { to, amount } => delegate(cx.state, &cx.signer, to, *amount),
+        _ => unreachable!("Call::module routes only credits calls here"),
+    }
 }
 
 /// The PostPrice call: a newer price, signed by a threshold of the oracle set.
@@ -247,7 +252,7 @@ pub(crate) fn burn<S: Store>(
     let point = price(state)?.ok_or(TxError::NoPrice)?;
     let age_ms = ctx.timestamp_ms.saturating_sub(point.timestamp_ms);
     // At admission the block's time is unknown: the block judges freshness.
-    if ctx.timestamp_ms != crate::execute::UNKNOWN_TIME && age_ms > cp.price_max_age_ms {
+    if ctx.timestamp_ms != UNKNOWN_TIME && age_ms > cp.price_max_age_ms {
         return Err(TxError::StalePrice {
             age_ms,
             max_ms: cp.price_max_age_ms,
@@ -277,14 +282,7 @@ pub(crate) fn burn<S: Store>(
     supply.burned = supply.burned.checked_add(amount).ok_or(TxError::Overflow)?;
     supply.total().ok_or(TxError::Overflow)?;
     emission::save_supply(state, &supply);
-    add_epoch_supply(
-        state,
-        params
-            .emission
-            .epoch_at(params.genesis_time_ms, ctx.timestamp_ms),
-        0,
-        amount,
-    )?;
+    add_epoch_supply(state, ctx.epoch(params), 0, amount)?;
     let mut c = load(state, to)?;
     c.own = c.own.checked_add(credits).ok_or(TxError::Overflow)?;
     save(state, to, &c);

@@ -2,33 +2,42 @@
 //! location updates and retirement. Locations are H3 cells.
 
 use crate::accounts;
+use crate::context::{Fail, TxContext};
 use crate::error::{LedgerError, TxError};
-use crate::execute::Fail;
 use crate::keys;
 use crate::params::Network;
 use crate::state::{Overlay, Store};
+use crate::tx::Call;
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{Address, DeviceId, Hash, Signature};
 use serde::{Deserialize, Serialize};
 
+/// Whether a device is in service.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
+    /// In service.
     Active,
+    /// Out of service for good.
     Retired,
 }
 
 /// A registered device.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Device {
+    /// The device's key.
     pub id: DeviceId,
+    /// The account that owns it.
     pub owner: Address,
+    /// The network it works in.
     pub network: String,
     /// H3 cell index of the device's asserted location.
     pub location: u64,
+    /// In service or retired.
     pub status: DeviceStatus,
+    /// Height of the block that registered it.
     pub registered_height: u64,
 }
 
@@ -54,6 +63,7 @@ pub fn check_location(cell: u64) -> Result<h3o::CellIndex, TxError> {
     })
 }
 
+/// The device `id`, if registered.
 pub fn load<S: Store>(
     state: &Overlay<'_, S>,
     id: &DeviceId,
@@ -90,8 +100,39 @@ pub(crate) fn owned_active<S: Store>(
     Ok(device)
 }
 
+/// Applies a device call ([`Call::RegisterDevice`], [`Call::TransferDevice`],
+/// [`Call::UpdateLocation`], [`Call::RetireDevice`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    let signer = &cx.signer;
+    match call {
+        Call::RegisterDevice {
+            device,
+            network,
+            location,
+            device_signature,
+        } => register(
+            cx.state,
+            &cx.params.chain,
+            cx.block.height,
+            signer,
+            device,
+            network,
+            *location,
+            device_signature,
+        ),
+        Call::TransferDevice { device, new_owner } => transfer(cx.state, signer, device, new_owner),
+        Call::UpdateLocation { device, location } => {
+            update_location(cx.state, signer, device, *location)
+        }
+        Call::RetireDevice { device } => retire(cx.state, signer, device),
+        _ => unreachable!("Call::module routes only device calls here"),
+    }
+}
+
+/// The RegisterDevice call: `owner` registers device `id`, whose key signed
+/// [`registration_message`], in `network` at H3 cell `location`.
 #[allow(clippy::too_many_arguments)]
-pub fn register<S: Store>(
+pub(crate) fn register<S: Store>(
     state: &mut Overlay<'_, S>,
     chain: &Hash,
     height: u64,
@@ -131,7 +172,8 @@ pub fn register<S: Store>(
     Ok(())
 }
 
-pub fn transfer<S: Store>(
+/// The TransferDevice call: the owner hands an active device to `new_owner`.
+pub(crate) fn transfer<S: Store>(
     state: &mut Overlay<'_, S>,
     signer: &Address,
     id: &DeviceId,
@@ -147,7 +189,8 @@ pub fn transfer<S: Store>(
     Ok(())
 }
 
-pub fn update_location<S: Store>(
+/// The UpdateLocation call: the owner moves an active device to H3 cell `location`.
+pub(crate) fn update_location<S: Store>(
     state: &mut Overlay<'_, S>,
     signer: &Address,
     id: &DeviceId,
@@ -160,7 +203,8 @@ pub fn update_location<S: Store>(
     Ok(())
 }
 
-pub fn retire<S: Store>(
+/// The RetireDevice call: the owner takes an active device out of service for good.
+pub(crate) fn retire<S: Store>(
     state: &mut Overlay<'_, S>,
     signer: &Address,
     id: &DeviceId,

@@ -19,173 +19,477 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum TxError {
+    /// The encoded transaction is larger than [`crate::MAX_TX_BYTES`].
     #[error("transaction of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        /// The encoded size, in bytes.
+        size: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// The bytes do not decode as a transaction.
     #[error("malformed transaction: {reason}")]
-    Malformed { reason: String },
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The signature is not the signer's over the transaction.
     #[error("bad signature")]
     BadSignature,
+    /// The transaction, or an oracle-signed message it carries, names another chain.
     #[error("wrong chain: expected `{expected}`, found `{found}`")]
-    WrongChain { expected: String, found: String },
+    WrongChain {
+        /// What this chain expects.
+        expected: String,
+        /// What the transaction carried.
+        found: String,
+    },
+    /// The nonce is not the signer's next one.
     #[error("wrong nonce: expected {expected}, found {found}")]
-    BadNonce { expected: u64, found: u64 },
+    BadNonce {
+        /// The account's next nonce.
+        expected: u64,
+        /// The transaction's nonce.
+        found: u64,
+    },
+    /// The signer has no account.
     #[error("unknown account {address}")]
-    UnknownAccount { address: String },
+    UnknownAccount {
+        /// The signer.
+        address: String,
+    },
+    /// The free balance does not cover what the transaction spends.
     #[error("insufficient funds: needed {needed}, available {available}")]
-    InsufficientFunds { needed: Amount, available: Amount },
+    InsufficientFunds {
+        /// Fee plus what the call moves.
+        needed: Amount,
+        /// The free balance.
+        available: Amount,
+    },
+    /// The fee is below the chain's minimum.
     #[error("fee too low: minimum {min}, found {found}")]
-    FeeTooLow { min: Amount, found: Amount },
+    FeeTooLow {
+        /// The chain's minimum fee.
+        min: Amount,
+        /// The fee the transaction offered.
+        found: Amount,
+    },
+    /// An amount (or price) that must be positive is zero.
     #[error("amount must be greater than zero")]
     ZeroAmount,
+    /// An amount would leave the range of its type.
     #[error("arithmetic overflow")]
     Overflow,
+    /// No network has this name.
     #[error("unknown network `{network}`")]
-    UnknownNetwork { network: String },
+    UnknownNetwork {
+        /// The network.
+        network: String,
+    },
+    /// The location is not a valid H3 cell.
     #[error("invalid location: {reason}")]
-    InvalidLocation { reason: String },
+    InvalidLocation {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The device is already registered.
     #[error("device {device} is already registered")]
-    DeviceExists { device: String },
+    DeviceExists {
+        /// The device.
+        device: String,
+    },
+    /// No device has this key.
     #[error("unknown device {device}")]
-    UnknownDevice { device: String },
+    UnknownDevice {
+        /// The device.
+        device: String,
+    },
+    /// The signer does not own the device.
     #[error("device {device} is owned by {owner}, not the signer")]
-    NotDeviceOwner { device: String, owner: String },
+    NotDeviceOwner {
+        /// The device.
+        device: String,
+        /// Its owner.
+        owner: String,
+    },
+    /// The device is retired.
     #[error("device {device} is retired")]
-    DeviceRetired { device: String },
+    DeviceRetired {
+        /// The device.
+        device: String,
+    },
+    /// The device key did not sign the registration.
     #[error("the device's signature does not prove possession of the device key")]
     BadDeviceSignature,
+    /// Stake was bonded to an address that is not a validator.
     #[error("{address} is not a validator")]
-    UnknownValidator { address: String },
+    UnknownValidator {
+        /// The address staked on.
+        address: String,
+    },
+    /// More stake was asked to unbond than is bonded.
     #[error("insufficient bond: bonded {bonded}, requested {requested}")]
-    InsufficientBond { bonded: Amount, requested: Amount },
+    InsufficientBond {
+        /// Stake bonded on the target.
+        bonded: Amount,
+        /// Stake asked to unbond.
+        requested: Amount,
+    },
+    /// No unbonding entry has matured.
     #[error(
         "nothing to withdraw: {pending} still unbonding, next release at height {next_release}"
     )]
-    NothingToWithdraw { pending: Amount, next_release: u64 },
+    NothingToWithdraw {
+        /// Tokens still unbonding.
+        pending: Amount,
+        /// The height of the next release (0: none).
+        next_release: u64,
+    },
+    /// The account already has the most unbonding entries allowed.
     #[error("too many unbonding entries (limit {limit}); withdraw first")]
-    TooManyUnbonding { limit: u64 },
+    TooManyUnbonding {
+        /// Unbonding entries one account may have.
+        limit: u64,
+    },
+    /// The same transaction appears twice in the block.
     #[error("duplicate transaction in block")]
     Duplicate,
+    /// The epoch a manifest or settlement is for is not over at the block's time.
     #[error("epoch {epoch} is not over: it ends at {ends_at_ms} ms")]
-    EpochNotOver { epoch: u64, ends_at_ms: u64 },
+    EpochNotOver {
+        /// The message's epoch.
+        epoch: u64,
+        /// When the epoch ends, milliseconds since the Unix epoch.
+        ends_at_ms: u64,
+    },
+    /// The manifest's epoch ended too long ago to be minted.
     #[error("the manifest for epoch {epoch} is too old: epoch {current_epoch} accepts manifests of at most {max_age_epochs} epochs before it")]
     ManifestTooOld {
+        /// The manifest's epoch.
         epoch: u64,
+        /// The epoch of the block.
         current_epoch: u64,
+        /// How many epochs a manifest stays acceptable.
         max_age_epochs: u64,
     },
+    /// A manifest for this network and epoch was already accepted.
     #[error("a reward manifest for network `{network}` epoch {epoch} was already accepted")]
-    ManifestExists { network: String, epoch: u64 },
+    ManifestExists {
+        /// The network.
+        network: String,
+        /// The epoch.
+        epoch: u64,
+    },
+    /// The manifest pays more than the network's share of the epoch's emission.
     #[error(
         "the manifest pays {total}, more than the {allowed} the network may emit in its epoch"
     )]
-    OverEmission { total: Amount, allowed: Amount },
+    OverEmission {
+        /// The manifest's total.
+        total: Amount,
+        /// What the network may emit in the epoch.
+        allowed: Amount,
+    },
+    /// Too few distinct oracles signed the message.
     #[error("{valid} valid oracle signatures, {threshold} required")]
-    NotEnoughOracleSignatures { valid: u32, threshold: u32 },
+    NotEnoughOracleSignatures {
+        /// Valid signatures of distinct members.
+        valid: u32,
+        /// Signatures the oracle set requires.
+        threshold: u32,
+    },
+    /// The message carries more signatures than allowed.
     #[error("{count} signatures, at most {limit} allowed")]
-    TooManySignatures { count: u64, limit: u64 },
+    TooManySignatures {
+        /// Signatures carried.
+        count: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// The manifest pays a total to no entries.
     #[error("the manifest pays {total} to no devices")]
-    EmptyManifest { total: Amount },
+    EmptyManifest {
+        /// The manifest's total.
+        total: Amount,
+    },
+    /// The chain has no oracle set, so it accepts no oracle-signed message.
     #[error("this chain has no oracle set, so it accepts no reward manifests")]
     NoOracleSet,
+    /// No manifest was accepted for this network and epoch.
     #[error("no reward manifest for network `{network}` epoch {epoch}")]
-    UnknownManifest { network: String, epoch: u64 },
+    UnknownManifest {
+        /// The network.
+        network: String,
+        /// The epoch.
+        epoch: u64,
+    },
+    /// The merkle proof does not prove the entry under the manifest's root.
     #[error("the merkle proof does not prove this entry under the manifest's root")]
     BadProof,
+    /// The manifest entry was already claimed.
     #[error("entry {index} of network `{network}` epoch {epoch} is already claimed")]
     AlreadyClaimed {
+        /// The network.
         network: String,
+        /// The epoch.
         epoch: u64,
+        /// The entry's index.
         index: u64,
     },
+    /// Only the validator admin may change the validator set.
     #[error("only the validator admin ({}) may change the validator set", admin.as_deref().unwrap_or("none on this chain"))]
-    NotValidatorAdmin { admin: Option<String> },
+    NotValidatorAdmin {
+        /// The validator admin, if the chain has one.
+        admin: Option<String>,
+    },
+    /// A validator set cannot be empty.
     #[error("the validator set cannot be empty")]
     EmptyValidatorSet,
+    /// The validator set is larger than allowed.
     #[error("{count} validators, at most {limit}")]
-    TooManyValidators { count: u64, limit: u64 },
+    TooManyValidators {
+        /// Validators in the set.
+        count: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// A validator is listed twice.
     #[error("validator {address} is listed twice")]
-    DuplicateValidator { address: String },
+    DuplicateValidator {
+        /// The validator.
+        address: String,
+    },
+    /// A validator's key is not a valid ed25519 point.
     #[error("validator {address}: the key is not a valid ed25519 public key")]
-    InvalidValidatorKey { address: String },
+    InvalidValidatorKey {
+        /// The validator.
+        address: String,
+    },
+    /// A validator's name is empty or longer than 64 characters.
     #[error("validator {address}: a name must be 1 to 64 characters")]
-    BadValidatorName { address: String },
+    BadValidatorName {
+        /// The validator.
+        address: String,
+    },
+    /// No token price has been posted.
     #[error("no token price has been posted: burning for credits needs one")]
     NoPrice,
+    /// The posted price is too old for a burn.
     #[error("the token price is {age_ms} ms old, older than the {max_ms} ms a burn may use")]
-    StalePrice { age_ms: u64, max_ms: u64 },
+    StalePrice {
+        /// The price's age at the block's time.
+        age_ms: u64,
+        /// The oldest a burn may use.
+        max_ms: u64,
+    },
+    /// The price's timestamp is too far ahead of the block's time.
     #[error("the price is {ahead_ms} ms ahead of the block's time")]
-    PriceFromFuture { ahead_ms: u64 },
+    PriceFromFuture {
+        /// How far ahead of the block's time.
+        ahead_ms: u64,
+    },
+    /// The price is not newer than the current one.
     #[error("the price of {found_ms} is not newer than the current one of {current_ms}")]
-    OldPrice { current_ms: u64, found_ms: u64 },
+    OldPrice {
+        /// The current price's timestamp.
+        current_ms: u64,
+        /// The posted price's timestamp.
+        found_ms: u64,
+    },
+    /// The burn buys less than one credit.
     #[error("burning {amount} at {micro_usd_per_token} µUSD per token buys no credit")]
     BurnTooSmall {
+        /// Tokens offered to burn.
         amount: Amount,
+        /// The posted price.
         micro_usd_per_token: u64,
     },
+    /// The account lacks the credits.
     #[error("insufficient credits: needed {needed}, available {available}")]
-    InsufficientCredits { needed: u64, available: u64 },
+    InsufficientCredits {
+        /// Credits needed.
+        needed: u64,
+        /// Credits the account may spend.
+        available: u64,
+    },
+    /// The network is not a storage network.
     #[error("network `{network}` is a `{family}` network, not a storage network")]
-    NotStorageNetwork { network: String, family: String },
+    NotStorageNetwork {
+        /// The network.
+        network: String,
+        /// Its proof family.
+        family: String,
+    },
+    /// The provider endpoint is not acceptable.
     #[error("invalid provider endpoint: {reason}")]
-    BadEndpoint { reason: String },
+    BadEndpoint {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The device offers no storage.
     #[error("device {device} offers no storage")]
-    NoStorageOffer { device: String },
+    NoStorageOffer {
+        /// The device.
+        device: String,
+    },
+    /// The deal's file manifest is not acceptable.
     #[error("invalid deal manifest: {reason}")]
-    BadManifest { reason: String },
+    BadManifest {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The deal's term is zero or longer than allowed.
     #[error("a deal lasts 1 to {max} epochs, not {epochs}")]
-    BadDealTerm { epochs: u64, max: u64 },
+    BadDealTerm {
+        /// The deal's term asked for.
+        epochs: u64,
+        /// The longest deal allowed.
+        max: u64,
+    },
+    /// The deal offers less than the provider's price.
     #[error("the deal offers {offered} credits per epoch; the provider asks {required}")]
-    PriceBelowOffer { offered: u64, required: u64 },
+    PriceBelowOffer {
+        /// What the deal offers per epoch.
+        offered: u64,
+        /// What the provider asks per epoch.
+        required: u64,
+    },
+    /// The provider's pool lacks free collateral.
     #[error("insufficient collateral: needed {needed}, free {available}")]
-    InsufficientCollateral { needed: Amount, available: Amount },
+    InsufficientCollateral {
+        /// Collateral needed.
+        needed: Amount,
+        /// Free collateral in the pool.
+        available: Amount,
+    },
+    /// The settlement carries more results than allowed.
     #[error("{count} deal results, at most {limit} per settlement")]
-    TooManyResults { count: u64, limit: u64 },
+    TooManyResults {
+        /// Results in the settlement.
+        count: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// No deal has this id.
     #[error("no deal {deal}")]
-    UnknownDeal { deal: String },
+    UnknownDeal {
+        /// The deal's id.
+        deal: String,
+    },
+    /// The deal has ended.
     #[error("deal {deal} has ended")]
-    DealNotActive { deal: String },
+    DealNotActive {
+        /// The deal's id.
+        deal: String,
+    },
+    /// The deal cannot be closed yet.
     #[error("deal {deal} can be closed from epoch {closable_from_epoch} on")]
     DealNotExpired {
+        /// The deal's id.
         deal: String,
+        /// The first epoch it can be closed in.
         closable_from_epoch: u64,
     },
+    /// The provider's collateral is less than the consumer asked for.
     #[error("the provider's collateral for this deal would be {offered}, less than the {asked} asked for")]
-    CollateralBelowAsked { asked: Amount, offered: Amount },
+    CollateralBelowAsked {
+        /// The least collateral asked for.
+        asked: Amount,
+        /// The collateral the provider's terms give.
+        offered: Amount,
+    },
+    /// The deal is not waiting for its provider's receipt.
     #[error("deal {deal} is not pending")]
-    DealNotPending { deal: String },
+    DealNotPending {
+        /// The deal's id.
+        deal: String,
+    },
+    /// The receipt is not the provider device's signature over the deal.
     #[error("the receipt is not the provider device's signature over the deal and its manifest")]
     BadReceipt,
+    /// The deal was not activated in time.
     #[error("deal {deal} was not activated in time: it expired at epoch {epoch}")]
-    DealExpired { deal: String, epoch: u64 },
+    DealExpired {
+        /// The deal's id.
+        deal: String,
+        /// The epoch it expired at.
+        epoch: u64,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
+    /// The block's height does not follow the head.
     #[error("block height {found} does not follow head {head}")]
-    BadHeight { head: u64, found: u64 },
+    BadHeight {
+        /// The head's height.
+        head: u64,
+        /// The block's height.
+        found: u64,
+    },
+    /// The block's parent is not the head.
     #[error("block parent {found} is not the head {expected}")]
-    BadParent { expected: String, found: String },
+    BadParent {
+        /// The parent's id.
+        expected: String,
+        /// The parent the header names.
+        found: String,
+    },
+    /// The block is for another chain.
     #[error("block for chain `{found}`, expected `{expected}`")]
-    WrongChain { expected: String, found: String },
+    WrongChain {
+        /// This chain's `chain_id`.
+        expected: String,
+        /// The block's.
+        found: String,
+    },
+    /// The block's proposer is not a validator.
     #[error("block proposer {proposer} is not a validator")]
-    UnknownProposer { proposer: String },
+    UnknownProposer {
+        /// The proposer.
+        proposer: String,
+    },
+    /// The seal is not the proposer's signature over the header.
     #[error("bad block signature")]
     BadBlockSignature,
+    /// The header's `tx_root` does not match the transactions.
     #[error("block transaction root mismatch")]
     TxRootMismatch,
+    /// The header's state root differs from the one executing the block gives.
     #[error("block state root {claimed} differs from computed {computed}")]
-    StateRootMismatch { claimed: String, computed: String },
+    StateRootMismatch {
+        /// The root the header claims.
+        claimed: String,
+        /// The root executing the block gives.
+        computed: String,
+    },
+    /// The block's timestamp is before its parent's.
     #[error("block timestamp {found} is before its parent's {parent}")]
-    BadTimestamp { parent: u64, found: u64 },
+    BadTimestamp {
+        /// The parent's timestamp.
+        parent: u64,
+        /// The block's timestamp.
+        found: u64,
+    },
+    /// The store holds no state yet.
     #[error("state is not initialised: no genesis")]
     NoGenesis,
+    /// The genesis is invalid; the text says why.
     #[error("invalid genesis: {0}")]
     Genesis(String),
+    /// A state entry does not decode.
     #[error("corrupt state entry {key}: {reason}")]
-    Corrupt { key: String, reason: String },
+    Corrupt {
+        /// The key (lossy UTF-8) or the entry.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The transaction would be rejected (admission).
     #[error("transaction rejected: {0}")]
     Rejected(TxError),
+    /// The store failed.
     #[error("store: {0}")]
     Store(#[from] anyhow::Error),
 }

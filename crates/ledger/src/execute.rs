@@ -1,49 +1,28 @@
-//! Executing blocks: signature checks, transaction dispatch, the state root.
+//! The dispatcher: executes blocks (signature checks, each transaction's envelope
+//! and fee, its call routed to the module that owns it) and computes the state
+//! root; also the mempool's admission check.
+//!
+//! The only module that imports the modules handling calls; none of them imports
+//! it. What they share with it (the block's context, the failure type) lives in
+//! [`crate::context`], what executing yields in [`crate::outcome`].
 
-use crate::block::{Block, Receipt, SealedHeader};
+use crate::block::{Block, SealedHeader};
+use crate::context::TxContext;
 use crate::error::{LedgerError, TxError};
+use crate::outcome::Receipt;
 use crate::params::{ChainParams, Validator};
-use crate::state::{Overlay, Store, Writes};
-use crate::tx::{Call, SignedTx};
+use crate::state::{Overlay, Store};
+use crate::tx::{Call, Module, SignedTx};
 use crate::{
     accounts, credits, devices, keys, rewards, staking, storage, tree, validators, Amount,
     MAX_TX_BYTES,
 };
-use jmt::storage::TreeUpdateBatch;
-use plinth_core::{Address, Hash};
+use plinth_core::Address;
 use rayon::prelude::*;
 use std::collections::HashSet;
 
-/// A transaction failed (typed, the transaction is dropped) or the store failed
-/// (fatal: the block cannot be executed at all).
-#[derive(Debug)]
-pub enum Fail {
-    Tx(TxError),
-    Fatal(LedgerError),
-}
-
-impl From<TxError> for Fail {
-    fn from(e: TxError) -> Self {
-        Fail::Tx(e)
-    }
-}
-
-impl From<LedgerError> for Fail {
-    fn from(e: LedgerError) -> Self {
-        Fail::Fatal(e)
-    }
-}
-
-/// What the block being executed supplies: nothing else of the outside world enters.
-#[derive(Debug, Clone)]
-pub struct BlockContext {
-    pub height: u64,
-    pub timestamp_ms: u64,
-    pub proposer: Address,
-}
-
-/// The block time admission executes with: the next block's time is not known yet.
-pub const UNKNOWN_TIME: u64 = u64::MAX;
+pub use crate::context::{BlockContext, Fail, UNKNOWN_TIME};
+pub use crate::outcome::Execution;
 
 /// Whether transaction signatures still need checking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,16 +31,6 @@ pub enum SigCheck {
     Verify,
     /// Signatures were checked when the transactions entered this node's mempool.
     Trusted,
-}
-
-/// The result of executing a block: receipts, the write set, the new root and the
-/// tree nodes to persist with it.
-pub struct Execution {
-    pub version: u64,
-    pub receipts: Vec<Receipt>,
-    pub writes: Writes,
-    pub state_root: Hash,
-    pub tree_batch: TreeUpdateBatch,
 }
 
 /// The chain parameters in committed state.
@@ -84,17 +53,6 @@ pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
             plinth_core::verify_each(&items)
         })
         .collect()
-}
-
-/// What the call costs the signer beyond the fee.
-fn call_cost(call: &Call) -> Amount {
-    match call {
-        Call::Transfer { amount, .. }
-        | Call::Bond { amount, .. }
-        | Call::BurnForCredits { amount, .. } => *amount,
-        Call::OfferStorage { deposit, .. } => *deposit,
-        _ => 0,
-    }
 }
 
 /// Applies one transaction whose signature is known to be good. On error, the
@@ -133,7 +91,7 @@ fn apply_tx<S: Store>(
     }
     let needed = tx
         .fee
-        .checked_add(call_cost(&tx.call))
+        .checked_add(tx.call.cost())
         .ok_or(TxError::Overflow)?;
     if acct.balance < needed {
         return Err(TxError::InsufficientFunds {
@@ -147,103 +105,29 @@ fn apply_tx<S: Store>(
     accounts::save(state, &signer, &acct);
     accounts::credit(state, &ctx.proposer, tx.fee)?;
 
-    match &tx.call {
-        Call::Transfer { to, amount } => accounts::transfer(state, &signer, to, *amount)?,
-        Call::RegisterDevice {
-            device,
-            network,
-            location,
-            device_signature,
-        } => devices::register(
-            state,
-            &params.chain,
-            ctx.height,
-            &signer,
-            device,
-            network,
-            *location,
-            device_signature,
-        )?,
-        Call::TransferDevice { device, new_owner } => {
-            devices::transfer(state, &signer, device, new_owner)?
-        }
-        Call::UpdateLocation { device, location } => {
-            devices::update_location(state, &signer, device, *location)?
-        }
-        Call::RetireDevice { device } => devices::retire(state, &signer, device)?,
-        Call::Bond { target, amount } => staking::bond(state, &signer, target, *amount)?,
-        Call::Unbond { target, amount } => {
-            staking::unbond(state, params, ctx.height, &signer, target, *amount)?
-        }
-        Call::Withdraw => staking::withdraw(state, ctx.height, &signer)?,
-        Call::SubmitManifest { header, signatures } => {
-            rewards::submit_manifest(state, params, ctx, header, signatures)?
-        }
-        Call::Claim {
-            network,
-            epoch,
-            index,
-            entry,
-            proof,
-        } => rewards::claim(state, network, *epoch, *index, entry, proof)?,
-        Call::SetValidators { validators } => validators::set(state, &signer, validators)?,
-        Call::PostPrice { price, signatures } => {
-            credits::post_price(state, params, ctx, price, signatures)?
-        }
-        Call::BurnForCredits { amount, to } => {
-            credits::burn(state, params, ctx, &signer, *amount, to)?;
-        }
-        Call::DelegateCredits { to, amount } => credits::delegate(state, &signer, to, *amount)?,
-        Call::OfferStorage {
-            device,
-            endpoint,
-            price_per_mib_epoch,
-            collateral_per_mib,
-            deposit,
-        } => storage::set_offer(
-            state,
-            &signer,
-            device,
-            endpoint,
-            *price_per_mib_epoch,
-            *collateral_per_mib,
-            *deposit,
-        )?,
-        Call::WithdrawCollateral { device, amount } => {
-            storage::withdraw_collateral(state, &signer, device, *amount)?
-        }
-        Call::OpenDeal {
-            provider,
-            manifest,
-            epochs,
-            price_per_epoch,
-            min_collateral,
-        } => {
-            storage::open_deal(
-                state,
-                params,
-                ctx,
-                &signer,
-                tx.nonce,
-                &storage::DealTerms {
-                    provider,
-                    manifest,
-                    epochs: *epochs,
-                    price_per_epoch: *price_per_epoch,
-                    min_collateral: *min_collateral,
-                },
-            )?;
-        }
-        Call::SettleStorage {
-            settlement,
-            signatures,
-        } => storage::settle(state, params, ctx, settlement, signatures)?,
-        Call::CloseDeal { deal } => storage::close_deal(state, params, ctx, deal)?,
-        Call::ActivateDeal { deal, receipt } => {
-            storage::activate_deal(state, params, ctx, deal, receipt)?
-        }
-    }
+    let cx = TxContext {
+        state,
+        params,
+        block: ctx,
+        signer,
+        nonce: tx.nonce,
+    };
+    apply_call(cx, &tx.call)?;
     Ok(tx.fee)
+}
+
+/// Routes a call to the module that owns it ([`Call::module`]): one line per
+/// module.
+fn apply_call<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    match call.module() {
+        Module::Accounts => accounts::apply(cx, call),
+        Module::Devices => devices::apply(cx, call),
+        Module::Staking => staking::apply(cx, call),
+        Module::Rewards => rewards::apply(cx, call),
+        Module::Validators => validators::apply(cx, call),
+        Module::Credits => credits::apply(cx, call),
+        Module::Storage => storage::apply(cx, call),
+    }
 }
 
 /// Executes `txs` as the block at `ctx.height` on top of `store`'s head.
@@ -431,7 +315,7 @@ pub fn admit_with<S: Store>(
         proposer: *proposer,
     };
     match apply_tx(&mut state, params, &ctx, stx) {
-        Ok(fee) => Ok(fee + call_cost(&stx.tx.call)),
+        Ok(fee) => Ok(fee + stx.tx.call.cost()),
         Err(Fail::Tx(e)) => Err(LedgerError::Rejected(e)),
         Err(Fail::Fatal(e)) => Err(e),
     }

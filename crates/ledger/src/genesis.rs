@@ -5,28 +5,37 @@
 use crate::block::{Block, BlockHeader};
 use crate::emission::{Emission, Supply, BPS};
 use crate::error::LedgerError;
+use crate::oracle_set::OracleSet;
+use crate::outcome::Execution;
 use crate::params::{ChainParams, Network, Validator};
-use crate::rewards::OracleSet;
 use crate::state::{Overlay, Store};
-use crate::{accounts::Account, keys, tree, Amount, Execution};
+use crate::{accounts::Account, keys, tree, Amount};
 use plinth_core::{Address, Hash, Signature};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// A chain's genesis file: everything its first state is built from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Genesis {
+    /// The chain's name, which every transaction and block names (1 to 64 characters).
     pub chain_id: String,
     /// Timestamp of the genesis block, milliseconds since the Unix epoch.
     pub genesis_time_ms: u64,
     /// Target interval between blocks.
     pub block_time_ms: u64,
+    /// The token.
     pub token: Token,
+    /// Transaction fees.
     pub fees: Fees,
+    /// Staking rules.
     pub staking: Staking,
+    /// Accounts and their balances at genesis.
     #[serde(default)]
     pub accounts: Vec<GenesisAccount>,
+    /// The first validator set.
     pub validators: Vec<Validator>,
+    /// The networks of devices, each with its proof family.
     #[serde(default)]
     pub networks: Vec<GenesisNetwork>,
     /// The emission schedule; by default nothing is emitted.
@@ -49,14 +58,19 @@ pub struct Genesis {
     pub storage: Option<crate::storage::StorageParams>,
 }
 
+/// The genesis's `[token]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Token {
+    /// The token's name.
     pub name: String,
+    /// The token's ticker symbol.
     pub symbol: String,
+    /// Decimal places of a whole token (at most 18); amounts count the smallest unit.
     pub decimals: u8,
 }
 
+/// The genesis's `[fees]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fees {
@@ -64,6 +78,7 @@ pub struct Fees {
     pub min_fee: Amount,
 }
 
+/// The genesis's `[staking]` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Staking {
@@ -78,16 +93,21 @@ fn default_max_unbonding() -> u64 {
     16
 }
 
+/// An account funded at genesis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisAccount {
+    /// The account's address.
     pub address: Address,
+    /// Its balance, in the smallest unit.
     pub balance: Amount,
 }
 
+/// A network of devices declared at genesis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GenesisNetwork {
+    /// Its name: 1 to 32 characters of `a-z`, `0-9` and `-`.
     pub name: String,
     /// The proof family that verifies this network's work (`uptime`, `sensor`, …).
     pub family: String,
@@ -119,6 +139,7 @@ impl Genesis {
         Ok(g)
     }
 
+    /// The genesis as TOML text.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("genesis serialises")
     }
@@ -131,6 +152,7 @@ impl Genesis {
         )
     }
 
+    /// The chain parameters this genesis fixes (kept in state).
     pub fn params(&self) -> ChainParams {
         ChainParams {
             chain_id: self.chain_id.clone(),
@@ -153,6 +175,7 @@ impl Genesis {
         plinth_core::chain_identity(&self.hash())
     }
 
+    /// Checks the genesis is consistent: names, supply, shares, oracle set, settings.
     pub fn validate(&self) -> Result<(), LedgerError> {
         let bad = |m: String| Err(LedgerError::Genesis(m));
         if self.chain_id.is_empty() || self.chain_id.len() > 64 {

@@ -3,7 +3,9 @@
 
 use plinth_core::PublicKey;
 
+/// The chain parameters ([`crate::params::ChainParams`]).
 pub const PARAMS: &[u8] = b"sys/params";
+/// The head marker: `(height, timestamp_ms)` of the last block.
 pub const HEAD: &[u8] = b"sys/head";
 /// The token supply record ([`crate::emission::Supply`]).
 pub const SUPPLY: &[u8] = b"sys/supply";
@@ -22,6 +24,7 @@ pub fn storage_offer(device: &PublicKey) -> Vec<u8> {
     with_key(b"soff/", device)
 }
 
+/// Prefix of every storage offer.
 pub const STORAGE_OFFER_PREFIX: &[u8] = b"soff/";
 
 /// A storage deal ([`crate::storage::Deal`]).
@@ -45,10 +48,12 @@ pub fn deal_by_provider(provider: &PublicKey, id: &plinth_core::Hash) -> Vec<u8>
     k
 }
 
+/// Prefix of a consumer's deal index.
 pub fn deals_of_consumer(consumer: &PublicKey) -> Vec<u8> {
     with_key(b"dealc/", consumer)
 }
 
+/// Prefix of a provider device's deal index.
 pub fn deals_of_provider(provider: &PublicKey) -> Vec<u8> {
     with_key(b"dealp/", provider)
 }
@@ -61,6 +66,7 @@ pub fn active_deals(network: &str) -> Vec<u8> {
     k
 }
 
+/// Index entry: an active deal of a network (value empty).
 pub fn active_deal(network: &str, id: &plinth_core::Hash) -> Vec<u8> {
     let mut k = active_deals(network);
     k.extend_from_slice(id.as_bytes());
@@ -99,10 +105,12 @@ fn with_key(prefix: &[u8], key: &PublicKey) -> Vec<u8> {
     k
 }
 
+/// An account ([`crate::accounts::Account`]).
 pub fn account(addr: &PublicKey) -> Vec<u8> {
     with_key(b"acct/", addr)
 }
 
+/// A device ([`crate::devices::Device`]).
 pub fn device(id: &PublicKey) -> Vec<u8> {
     with_key(b"dev/", id)
 }
@@ -114,22 +122,27 @@ pub fn owner_device(owner: &PublicKey, device: &PublicKey) -> Vec<u8> {
     k
 }
 
+/// Prefix of an owner's device index.
 pub fn owner_prefix(owner: &PublicKey) -> Vec<u8> {
     with_key(b"own/", owner)
 }
 
+/// A validator ([`crate::params::Validator`]).
 pub fn validator(addr: &PublicKey) -> Vec<u8> {
     with_key(b"val/", addr)
 }
 
+/// Prefix of every validator.
 pub const VALIDATOR_PREFIX: &[u8] = b"val/";
 
+/// A network ([`crate::params::Network`]).
 pub fn network(name: &str) -> Vec<u8> {
     let mut k = b"net/".to_vec();
     k.extend_from_slice(name.as_bytes());
     k
 }
 
+/// Prefix of every network.
 pub const NETWORK_PREFIX: &[u8] = b"net/";
 
 /// A staker's bond on one target.
@@ -140,6 +153,7 @@ pub fn bond(staker: &PublicKey, target_tag: u8, target: &PublicKey) -> Vec<u8> {
     k
 }
 
+/// Prefix of a staker's bonds.
 pub fn bond_prefix(staker: &PublicKey) -> Vec<u8> {
     with_key(b"bond/", staker)
 }

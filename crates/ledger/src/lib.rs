@@ -15,13 +15,54 @@
 //! no clock and no randomness: the block's timestamp and height come in with the block.
 //! Amounts are `u64` in the token's smallest unit with checked arithmetic.
 //!
-//! Modules follow the ledger's domains: [`accounts`], [`devices`], [`staking`],
-//! [`emission`] (schedule and supply) and [`rewards`] (oracle-signed epoch manifests,
-//! merkle-proof claims); [`tx`] holds the signed envelope and [`block`] the block
-//! format.
+//! # Modules
+//!
+//! The dispatcher and the layers below it:
+//!
+//! - [`execute`](mod@execute): the dispatcher. Executes blocks (signatures, each transaction's
+//!   nonce and fee, its call routed to the module that owns it, the state root)
+//!   and admits transactions to the mempool. The only module that imports the
+//!   modules handling calls.
+//! - [`context`]: what call handlers share with the dispatcher: the block's
+//!   context, a transaction's context, the failure type.
+//! - [`outcome`]: what executing yields: receipts, the write set, the new root.
+//! - [`tx`]: the signed transaction and the wire list of [`Call`]s, each mapped to
+//!   the module that owns it.
+//! - [`block`]: the block format, its seal and its id.
+//! - [`genesis`]: the genesis file and the state it builds.
+//! - [`params`]: chain parameters, networks and validators as the genesis fixes
+//!   them.
+//! - [`state`]: the [`Store`] the ledger reads and the [`Overlay`] it writes into.
+//! - [`tree`]: the state root (a Jellyfish Merkle Tree) and state proofs.
+//! - [`keys`]: the key layout of ledger state.
+//! - [`error`]: typed errors of transactions and blocks.
+//!
+//! The domains, each owning its calls (an `apply` the dispatcher calls) and their
+//! handlers:
+//!
+//! - [`accounts`]: balances and nonces; transfers.
+//! - [`devices`]: device registration, transfer, location, retirement.
+//! - [`staking`]: bonds on devices and validators, unbonding, withdrawal.
+//! - [`validators`]: the validator set and its changes at epoch boundaries.
+//! - [`emission`]: the emission schedule and the supply record.
+//! - [`oracle_set`]: the oracle set and the messages it signs (reward manifests,
+//!   prices, storage settlements) with the checks of their signatures.
+//! - [`rewards`]: oracle-signed epoch manifests, claimed with merkle proofs.
+//! - [`credits`]: burn-and-mint credits at the oracle-posted price.
+//! - [`storage`]: storage offers and deals, settled by the oracle set.
+//!
+//! ```text
+//!   execute ──▶ accounts devices staking validators rewards credits storage
+//!      │            │ each imports context, tx, oracle_set and the leaves below
+//!      ▼            ▼
+//!   block ─▶ tx ─▶ oracle_set ─▶ context ─▶ params emission state outcome keys error
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod accounts;
 pub mod block;
+pub mod context;
 pub mod credits;
 pub mod devices;
 pub mod emission;
@@ -29,6 +70,8 @@ pub mod error;
 pub mod execute;
 pub mod genesis;
 pub mod keys;
+pub mod oracle_set;
+pub mod outcome;
 pub mod params;
 pub mod rewards;
 pub mod staking;
@@ -38,13 +81,16 @@ pub mod tree;
 pub mod tx;
 pub mod validators;
 
-pub use block::{block_hash, Block, BlockHeader, Receipt, SealedHeader};
+pub use block::{block_hash, Block, BlockHeader, SealedHeader};
+pub use context::BlockContext;
 pub use emission::{Emission, Supply};
 pub use error::{LedgerError, TxError};
-pub use execute::{admit, apply_block, execute, BlockContext, Execution, PendingView, SigCheck};
+pub use execute::{admit, apply_block, execute, PendingView, SigCheck};
 pub use genesis::Genesis;
+pub use oracle_set::{ManifestEntry, ManifestHeader, OracleSet, OracleSignature};
+pub use outcome::{Execution, Receipt};
 pub use params::ChainParams;
-pub use rewards::{ManifestEntry, ManifestHeader, OracleSet, OracleSignature, RewardEpoch};
+pub use rewards::RewardEpoch;
 pub use state::{Overlay, Store};
 pub use tx::{Call, SignedTx, StakeTarget, Transaction};
 

@@ -8,13 +8,21 @@ use serde::{Deserialize, Serialize};
 /// Parameters every transaction is checked against.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ChainParams {
+    /// The chain's name, which every transaction and block names.
     pub chain_id: String,
+    /// The token's name.
     pub token_name: String,
+    /// The token's ticker symbol.
     pub token_symbol: String,
+    /// Decimal places of a whole token.
     pub decimals: u8,
+    /// Target interval between blocks.
     pub block_time_ms: u64,
+    /// The smallest fee a transaction may pay.
     pub min_fee: Amount,
+    /// Blocks between an unbond and the withdrawal of its tokens.
     pub unbonding_blocks: u64,
+    /// How many unbonding entries one account may have at once.
     pub max_unbonding_entries: u64,
     /// Timestamp of the genesis block; reward epochs count from it.
     pub genesis_time_ms: u64,
@@ -28,7 +36,9 @@ pub struct ChainParams {
 /// A network of devices and the proof family that verifies their work.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Network {
+    /// The network's name (`[a-z0-9-]`, at most 32 characters).
     pub name: String,
+    /// The proof family that verifies its work (`uptime`, `storage`, …).
     pub family: String,
     /// The family's parameters as canonical JSON (sorted keys); opaque to the ledger.
     pub params_json: String,
@@ -50,6 +60,8 @@ impl Network {
 /// A member of the validator set.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Validator {
+    /// The validator's address (its consensus key).
     pub address: plinth_core::Address,
+    /// A name for people (1 to 64 characters).
     pub name: String,
 }

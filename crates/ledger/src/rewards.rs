@@ -19,185 +19,29 @@
 //! devices costs the chain one small transaction plus one claim per owner who wants
 //! the tokens.
 
-use crate::accounts;
+use crate::context::{head_epoch, BlockContext, Fail, TxContext, UNKNOWN_TIME};
 use crate::emission::{self, Supply};
 use crate::error::{LedgerError, TxError};
-use crate::execute::{BlockContext, Fail};
+use crate::oracle_set::{check_envelope, check_quorum};
 use crate::params::{ChainParams, Network};
 use crate::state::{Overlay, Store};
-use crate::{keys, Amount};
+use crate::tx::Call;
+use crate::{accounts, credits, keys, Amount};
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::merkle::{self, Proof};
-use plinth_core::{Address, DeviceId, Hash, Keypair, Signature};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
-/// Most oracle signatures one manifest may carry.
-pub const MAX_MANIFEST_SIGNATURES: usize = 64;
-
-const MANIFEST_DOMAIN: &[u8] = b"plinth/manifest/v1";
-
-/// The oracles whose signatures make a reward manifest valid: any `threshold` of
-/// `members`. The genesis's `[oracles]` section; kept in state under `sys/oracles`.
-/// Empty (the default) means the chain accepts no manifests.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-#[serde(deny_unknown_fields, default)]
-pub struct OracleSet {
-    /// Distinct members whose signatures a manifest needs.
-    pub threshold: u32,
-    pub members: Vec<Address>,
-}
-
-impl OracleSet {
-    /// Checks the set's shape; the reason says what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
-        let mut seen = BTreeSet::new();
-        for m in &self.members {
-            if !seen.insert(m) {
-                return Err(format!("oracle {m} listed twice"));
-            }
-        }
-        if self.threshold as usize > self.members.len() {
-            return Err(format!(
-                "oracle threshold {} exceeds the {} members",
-                self.threshold,
-                self.members.len()
-            ));
-        }
-        if !self.members.is_empty() && self.threshold == 0 {
-            return Err("oracle threshold must be at least 1".into());
-        }
-        if self.threshold as usize > MAX_MANIFEST_SIGNATURES {
-            return Err(format!(
-                "oracle threshold {} exceeds the {MAX_MANIFEST_SIGNATURES} signatures a manifest may carry",
-                self.threshold
-            ));
-        }
-        Ok(())
-    }
-
-    /// Whether manifests can be accepted at all.
-    pub fn is_active(&self) -> bool {
-        self.threshold > 0 && !self.members.is_empty()
-    }
-
-    /// How many distinct members made a valid signature over `header`. Signatures of
-    /// non-members, bad signatures and repeats of a member count for nothing; only a
-    /// member's first signature is checked, so a manifest costs at most one
-    /// signature check per member however its signatures are padded.
-    pub fn count_valid(&self, header: &ManifestHeader, signatures: &[OracleSignature]) -> u32 {
-        self.count_valid_bytes(&header.signing_bytes(), signatures)
-    }
-
-    /// [`OracleSet::count_valid`] over any domain-tagged message.
-    pub fn count_valid_bytes(&self, msg: &[u8], signatures: &[OracleSignature]) -> u32 {
-        let members: BTreeSet<&Address> = self.members.iter().collect();
-        let mut seen = BTreeSet::new();
-        let mut valid = 0;
-        for s in signatures {
-            if !members.contains(&s.oracle) || !seen.insert(s.oracle) {
-                continue;
-            }
-            if s.oracle.key().verify(msg, &s.signature).is_ok() {
-                valid += 1;
-            }
-        }
-        valid
-    }
-}
-
-/// What the oracle quorum signs for one network and epoch: the merkle root of the
-/// entries, their sum and count, and what they were computed from.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct ManifestHeader {
-    /// The chain's identity ([`plinth_core::chain_identity`]).
-    pub chain: Hash,
-    pub network: String,
-    pub epoch: u64,
-    /// [`manifest_root`] of the entries.
-    pub root: Hash,
-    /// Σ amounts of the entries.
-    pub total: Amount,
-    /// Number of entries (the merkle tree's leaf count).
-    pub devices: u64,
-    /// Hash of the list of spool batch hashes the oracle scored; opaque to the
-    /// ledger, it lets anyone audit the epoch.
-    pub inputs: Hash,
-}
-
-impl ManifestHeader {
-    /// The bytes each oracle signs: a domain tag, then the canonical encoding.
-    pub fn signing_bytes(&self) -> Vec<u8> {
-        domain_bytes(MANIFEST_DOMAIN, self)
-    }
-
-    /// `key`'s signature over this header.
-    pub fn sign(&self, key: &Keypair) -> OracleSignature {
-        OracleSignature::over(key, &self.signing_bytes())
-    }
-}
-
-/// What an oracle signs: a domain tag, then the value's canonical encoding.
-pub(crate) fn domain_bytes<T: BorshSerialize>(domain: &[u8], value: &T) -> Vec<u8> {
-    let mut out = domain.to_vec();
-    borsh::to_writer(&mut out, value).expect("vec write");
-    out
-}
-
-/// One oracle's signature over [`ManifestHeader::signing_bytes`].
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-pub struct OracleSignature {
-    pub oracle: Address,
-    pub signature: Signature,
-}
-
-impl OracleSignature {
-    /// `key`'s signature over `msg` (domain-tagged signing bytes).
-    pub fn over(key: &Keypair, msg: &[u8]) -> OracleSignature {
-        OracleSignature {
-            oracle: Address(key.public()),
-            signature: key.sign(msg),
-        }
-    }
-}
-
-/// One leaf of a manifest: what a device earned and who receives it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-pub struct ManifestEntry {
-    pub device: DeviceId,
-    pub owner: Address,
-    pub amount: Amount,
-}
-
-impl ManifestEntry {
-    /// The entry's merkle leaf: the leaf hash of its canonical encoding.
-    pub fn leaf(&self) -> Hash {
-        merkle::leaf_hash(&plinth_core::encode(self))
-    }
-}
-
-/// The merkle root over `entries` in order (the zero hash for none).
-pub fn manifest_root(entries: &[ManifestEntry]) -> Hash {
-    let leaves: Vec<Hash> = entries.iter().map(ManifestEntry::leaf).collect();
-    merkle::root(&leaves)
-}
-
-/// The inclusion proof of `entries[index]` under [`manifest_root`]. Builds the tree
-/// each call; callers proving many entries should batch on their side.
-pub fn manifest_proof(entries: &[ManifestEntry], index: usize) -> Option<Proof> {
-    let leaves: Vec<Hash> = entries.iter().map(ManifestEntry::leaf).collect();
-    merkle::prove(&leaves, index)
-}
+/// The manifest format and the oracle set live in [`crate::oracle_set`], with
+/// every message the oracles sign; re-exported here, where they are used.
+pub use crate::oracle_set::{
+    manifest_proof, manifest_root, oracle_set, ManifestEntry, ManifestHeader, OracleSet,
+    OracleSignature, MAX_MANIFEST_SIGNATURES,
+};
 
 /// An accepted manifest and how much of it has been claimed.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct RewardEpoch {
+    /// The manifest as the oracle quorum signed it.
     pub header: ManifestHeader,
     /// Σ amounts claimed so far (never above `header.total`).
     pub claimed: Amount,
@@ -205,59 +49,6 @@ pub struct RewardEpoch {
     pub claims: u64,
     /// Height of the block that accepted the manifest.
     pub submitted_height: u64,
-}
-
-/// The cheap checks of any oracle-signed message (manifest, price, settlement): at
-/// most [`MAX_MANIFEST_SIGNATURES`] signatures, and this chain's identity (from its
-/// genesis hash: a message signed for another chain with the same `chain_id` string
-/// is refused).
-pub(crate) fn check_envelope(
-    params: &ChainParams,
-    chain: &Hash,
-    signatures: &[OracleSignature],
-) -> Result<(), Fail> {
-    if signatures.len() > MAX_MANIFEST_SIGNATURES {
-        return Err(TxError::TooManySignatures {
-            count: signatures.len() as u64,
-            limit: MAX_MANIFEST_SIGNATURES as u64,
-        }
-        .into());
-    }
-    if *chain != params.chain {
-        return Err(TxError::WrongChain {
-            expected: params.chain.to_string(),
-            found: chain.to_string(),
-        }
-        .into());
-    }
-    Ok(())
-}
-
-/// The expensive check, done last: valid signatures over `msg` (domain-tagged
-/// signing bytes) of at least `threshold` distinct members of the oracle set.
-pub(crate) fn check_quorum<S: Store>(
-    state: &Overlay<'_, S>,
-    msg: &[u8],
-    signatures: &[OracleSignature],
-) -> Result<(), Fail> {
-    let set = oracle_set(state)?;
-    if !set.is_active() {
-        return Err(TxError::NoOracleSet.into());
-    }
-    let valid = set.count_valid_bytes(msg, signatures);
-    if valid < set.threshold {
-        return Err(TxError::NotEnoughOracleSignatures {
-            valid,
-            threshold: set.threshold,
-        }
-        .into());
-    }
-    Ok(())
-}
-
-/// The oracle set in state (empty before one is set).
-pub fn oracle_set<S: Store>(state: &Overlay<'_, S>) -> Result<OracleSet, LedgerError> {
-    Ok(state.get_t::<OracleSet>(keys::ORACLES)?.unwrap_or_default())
 }
 
 /// The accepted manifest of `network` for `epoch`, if any.
@@ -305,6 +96,23 @@ fn load_network<S: Store>(state: &Overlay<'_, S>, network: &str) -> Result<Netwo
         })
 }
 
+/// Applies a rewards call ([`Call::SubmitManifest`], [`Call::Claim`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    match call {
+        Call::SubmitManifest { header, signatures } => {
+            submit_manifest(cx.state, cx.params, cx.block, header, signatures)
+        }
+        Call::Claim {
+            network,
+            epoch,
+            index,
+            entry,
+            proof,
+        } => claim(cx.state, network, *epoch, *index, entry, proof),
+        _ => unreachable!("Call::module routes only rewards calls here"),
+    }
+}
+
 /// The submit-manifest call: checks the header against the chain, the schedule and
 /// the oracle set, records it and mints its total into the unclaimed pool.
 pub(crate) fn submit_manifest<S: Store>(
@@ -328,12 +136,10 @@ pub(crate) fn submit_manifest<S: Store>(
     }
     // At admission the block's time is unknown, but not before the head's: an
     // epoch too old at the head only gets older.
-    let current = if ctx.timestamp_ms == crate::execute::UNKNOWN_TIME {
-        crate::storage::head_epoch(state, params)?
+    let current = if ctx.timestamp_ms == UNKNOWN_TIME {
+        head_epoch(state, params)?
     } else {
-        params
-            .emission
-            .epoch_at(params.genesis_time_ms, ctx.timestamp_ms)
+        ctx.epoch(params)
     };
     if params.emission.manifest_too_old(header.epoch, current) {
         return Err(TxError::ManifestTooOld {
@@ -372,7 +178,7 @@ pub(crate) fn submit_manifest<S: Store>(
     let mut supply: Supply = emission::supply(state)?;
     supply.mint_unclaimed(header.total)?;
     emission::save_supply(state, &supply);
-    crate::credits::record_mint(state, header.epoch, header.total)?;
+    credits::record_mint(state, header.epoch, header.total)?;
     state.put_t(
         key,
         &RewardEpoch {

@@ -2,12 +2,12 @@
 //! unbond into a queue released after `unbonding_blocks`; withdraw what matured.
 
 use crate::accounts::{self, Unbonding};
+use crate::context::{Fail, TxContext};
 use crate::devices;
 use crate::error::{LedgerError, TxError};
-use crate::execute::Fail;
 use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store};
-use crate::tx::StakeTarget;
+use crate::tx::{Call, StakeTarget};
 use crate::{keys, Amount};
 use plinth_core::Address;
 
@@ -63,7 +63,22 @@ fn check_target<S: Store>(
     }
 }
 
-pub fn bond<S: Store>(
+/// Applies a staking call ([`Call::Bond`], [`Call::Unbond`], [`Call::Withdraw`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    let (signer, height) = (&cx.signer, cx.block.height);
+    match call {
+        Call::Bond { target, amount } => bond(cx.state, signer, target, *amount),
+        Call::Unbond { target, amount } => {
+            unbond(cx.state, cx.params, height, signer, target, *amount)
+        }
+        Call::Withdraw => withdraw(cx.state, height, signer),
+        _ => unreachable!("Call::module routes only staking calls here"),
+    }
+}
+
+/// The Bond call: locks `amount` of the staker's free balance on `target` (a
+/// device it owns, or a validator).
+pub(crate) fn bond<S: Store>(
     state: &mut Overlay<'_, S>,
     staker: &Address,
     target: &StakeTarget,
@@ -90,7 +105,9 @@ pub fn bond<S: Store>(
     Ok(())
 }
 
-pub fn unbond<S: Store>(
+/// The Unbond call: moves `amount` of the staker's bond on `target` into its
+/// unbonding queue, released `unbonding_blocks` after `height`.
+pub(crate) fn unbond<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
     height: u64,
@@ -134,7 +151,8 @@ pub fn unbond<S: Store>(
     Ok(())
 }
 
-pub fn withdraw<S: Store>(
+/// The Withdraw call: every matured unbonding entry back to the free balance.
+pub(crate) fn withdraw<S: Store>(
     state: &mut Overlay<'_, S>,
     height: u64,
     staker: &Address,

@@ -5,6 +5,7 @@
 //! and returns them; the node persists them atomically with the block.
 
 use crate::error::LedgerError;
+use crate::outcome::Execution;
 use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
@@ -19,8 +20,8 @@ pub trait Store: TreeReader {
     fn version(&self) -> anyhow::Result<Option<Version>>;
 }
 
-/// A write set: key → new value, `None` for a deletion.
-pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+/// A write set lives with what executing yields ([`crate::outcome`]).
+pub use crate::outcome::Writes;
 
 /// Uncommitted writes over a [`Store`].
 pub struct Overlay<'s, S: Store> {
@@ -30,6 +31,7 @@ pub struct Overlay<'s, S: Store> {
 }
 
 impl<'s, S: Store> Overlay<'s, S> {
+    /// An empty overlay over `store`.
     pub fn new(store: &'s S) -> Self {
         Overlay {
             store,
@@ -38,6 +40,7 @@ impl<'s, S: Store> Overlay<'s, S> {
         }
     }
 
+    /// The current value of `key`: this transaction's writes, then the block's, then the store.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LedgerError> {
         if let Some(v) = self.tx.get(key) {
             return Ok(v.clone());
@@ -61,14 +64,17 @@ impl<'s, S: Store> Overlay<'s, S> {
         }
     }
 
+    /// Writes `key` in the current transaction.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.tx.insert(key, Some(value));
     }
 
+    /// Writes a value's canonical encoding.
     pub fn put_t<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T) {
         self.put(key, plinth_core::encode(value));
     }
 
+    /// Deletes `key` in the current transaction.
     pub fn delete(&mut self, key: Vec<u8>) {
         self.tx.insert(key, None);
     }
@@ -90,6 +96,7 @@ impl<'s, S: Store> Overlay<'s, S> {
         self.block
     }
 
+    /// The store underneath.
     pub fn store(&self) -> &'s S {
         self.store
     }
@@ -105,13 +112,14 @@ pub struct MemStore {
 }
 
 impl MemStore {
+    /// An empty store (no genesis yet).
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Applies an execution's writes and tree nodes (what a persistent store does in
     /// one transaction).
-    pub fn commit(&mut self, exec: &crate::Execution) {
+    pub fn commit(&mut self, exec: &Execution) {
         for (k, v) in &exec.writes {
             match v {
                 Some(v) => self.state.insert(k.clone(), v.clone()),

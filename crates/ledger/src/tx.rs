@@ -1,9 +1,20 @@
-//! The signed transaction envelope. The calls themselves belong to their modules
-//! ([`crate::accounts`], [`crate::devices`], [`crate::staking`], [`crate::rewards`]); this file only
-//! names them and says how the envelope is signed and hashed.
+//! The signed transaction envelope and the list of calls it may carry.
+//!
+//! [`Call`] is the wire format: one enum whose borsh variant order is consensus
+//! (blocks replay to the same state roots only while it holds), so its variants
+//! are only ever appended. What a call does belongs to the module that owns it
+//! (`Call::module`): each module's `apply` holds that module's handlers, and the
+//! dispatcher ([`crate::execute`](mod@crate::execute)) routes a call to its module in one line.
+//!
+//! This file names the calls and says how the envelope is signed and hashed; it
+//! imports no module that handles calls (their payloads signed by oracles live in
+//! [`crate::oracle_set`]), so those modules can match on [`Call`] without an
+//! import cycle.
 
 use crate::error::TxError;
-use crate::rewards::{ManifestEntry, ManifestHeader, OracleSignature};
+use crate::oracle_set::{
+    ManifestEntry, ManifestHeader, OracleSignature, PricePoint, StorageSettlement,
+};
 use crate::{Amount, MAX_TX_BYTES};
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::merkle::Proof;
@@ -15,75 +26,133 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Call {
     /// Move tokens to another account.
-    Transfer { to: Address, amount: Amount },
+    Transfer {
+        /// The receiving account (created if new).
+        to: Address,
+        /// Tokens moved.
+        amount: Amount,
+    },
     /// Register a device to the signer. `device_signature` is the device key's
     /// signature over [`crate::devices::registration_message`].
     RegisterDevice {
+        /// The device's key.
         device: DeviceId,
+        /// The network it joins.
         network: String,
         /// H3 cell index.
         location: u64,
+        /// The device key's signature over the registration message.
         device_signature: Signature,
     },
     /// Hand a device to another owner.
     TransferDevice {
+        /// The device.
         device: DeviceId,
+        /// Its new owner.
         new_owner: Address,
     },
     /// Move a device to a new H3 cell.
-    UpdateLocation { device: DeviceId, location: u64 },
+    UpdateLocation {
+        /// The device.
+        device: DeviceId,
+        /// The new H3 cell index.
+        location: u64,
+    },
     /// Take a device out of service for good.
-    RetireDevice { device: DeviceId },
+    RetireDevice {
+        /// The device.
+        device: DeviceId,
+    },
     /// Lock tokens as stake on a device or validator.
-    Bond { target: StakeTarget, amount: Amount },
+    Bond {
+        /// What the stake is bonded to.
+        target: StakeTarget,
+        /// Tokens locked.
+        amount: Amount,
+    },
     /// Start unlocking stake; it becomes withdrawable after the unbonding period.
-    Unbond { target: StakeTarget, amount: Amount },
+    Unbond {
+        /// What the stake is bonded to.
+        target: StakeTarget,
+        /// Tokens to unlock.
+        amount: Amount,
+    },
     /// Move every matured unbonding entry back to the free balance.
     Withdraw,
     /// Put an epoch's reward manifest on the ledger, signed by the oracle quorum
     /// (at most [`crate::rewards::MAX_MANIFEST_SIGNATURES`] signatures). Any account
     /// may submit it.
     SubmitManifest {
+        /// The manifest's header, which the oracles signed.
         header: ManifestHeader,
+        /// The oracles' signatures over it.
         signatures: Vec<OracleSignature>,
     },
     /// Pay entry `index` of an accepted manifest to its owner, proven by a merkle
     /// proof. Anyone may submit it; the tokens always go to `entry.owner`.
     Claim {
+        /// The manifest's network.
         network: String,
+        /// The manifest's epoch.
         epoch: u64,
+        /// The entry's position among the manifest's leaves.
         index: u64,
+        /// The entry claimed.
         entry: ManifestEntry,
+        /// Its merkle proof under the manifest's root.
         proof: Proof,
     },
     /// Replace the validator set from the next validator epoch on (admin only; see
     /// [`crate::validators`]).
     SetValidators {
+        /// The new set.
         validators: Vec<crate::params::Validator>,
     },
     /// Post the token's price, signed by the oracle quorum; it must be newer than
     /// the current one. Any account may submit it.
     PostPrice {
-        price: crate::credits::PricePoint,
-        signatures: Vec<crate::rewards::OracleSignature>,
+        /// The price, which the oracles signed.
+        price: PricePoint,
+        /// The oracles' signatures over it.
+        signatures: Vec<OracleSignature>,
     },
     /// Burn `amount` of the signer's tokens for credits credited to `to`, at the
     /// posted price (refused when it is stale).
-    BurnForCredits { amount: Amount, to: Address },
+    BurnForCredits {
+        /// Tokens burned.
+        amount: Amount,
+        /// Who receives the credits (as its own credits).
+        to: Address,
+    },
     /// Give `amount` of the signer's own credits to `to`, which may spend but not
     /// pass them on.
-    DelegateCredits { to: Address, amount: u64 },
+    DelegateCredits {
+        /// Who receives them.
+        to: Address,
+        /// Credits given.
+        amount: u64,
+    },
     /// Offer a storage device's space: its agent's endpoint, its price and the
     /// collateral each deal locks; `deposit` tokens go into its collateral pool.
     OfferStorage {
+        /// The provider device (the signer's).
         device: DeviceId,
+        /// Where its agent listens (`http://…` or `https://…`).
         endpoint: String,
+        /// Credits per started MiB per epoch.
         price_per_mib_epoch: u64,
+        /// Tokens locked per started MiB for the life of a deal.
         collateral_per_mib: Amount,
+        /// Tokens moved from the signer's balance into the collateral pool.
         deposit: Amount,
     },
     /// Take free collateral of a provider device back to its owner's balance.
-    WithdrawCollateral { device: DeviceId, amount: Amount },
+    WithdrawCollateral {
+        /// The provider device (the signer's).
+        device: DeviceId,
+        /// Tokens withdrawn.
+        amount: Amount,
+    },
     /// Open a storage deal with a provider device: `price_per_epoch` credits (at
     /// least the provider's price) for each of `epochs` epochs are escrowed now;
     /// the collateral (at least `min_collateral`) must be free in the provider's
@@ -91,28 +160,93 @@ pub enum Call {
     /// Its id is
     /// [`crate::storage::deal_id`] of the signer and nonce.
     OpenDeal {
+        /// The provider device.
         provider: DeviceId,
+        /// The file to store.
         manifest: plinth_storage::Manifest,
+        /// How many epochs to store it.
         epochs: u64,
+        /// Credits paid per epoch.
         price_per_epoch: u64,
+        /// The least collateral the consumer accepts.
         min_collateral: Amount,
     },
     /// Settle storage deals for an epoch, signed by the oracle quorum. Any account
     /// may submit it.
     SettleStorage {
-        settlement: crate::storage::StorageSettlement,
-        signatures: Vec<crate::rewards::OracleSignature>,
+        /// The results, which the oracles signed.
+        settlement: StorageSettlement,
+        /// The oracles' signatures over them.
+        signatures: Vec<OracleSignature>,
     },
     /// Close a deal whose last epoch passed a whole epoch ago unsettled: its
     /// escrow back to the consumer, its collateral to the provider's pool. Anyone
     /// may submit it.
-    CloseDeal { deal: Hash },
+    CloseDeal {
+        /// The deal's id.
+        deal: Hash,
+    },
     /// Activate a pending deal with the provider's receipt: its device key's
     /// signature over [`plinth_storage::receipt_message`] (naming this chain's
     /// identity), which its agent gives once it holds every chunk. Locks the
     /// deal's collateral in the provider's pool (refused if the pool no longer
     /// holds it). Anyone may submit it.
-    ActivateDeal { deal: Hash, receipt: Signature },
+    ActivateDeal {
+        /// The deal's id.
+        deal: Hash,
+        /// The provider device's signature over the receipt message.
+        receipt: Signature,
+    },
+}
+
+/// The ledger module that owns a call and applies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Module {
+    Accounts,
+    Devices,
+    Staking,
+    Rewards,
+    Validators,
+    Credits,
+    Storage,
+}
+
+impl Call {
+    /// The module that owns this call: the one place that maps each call to its
+    /// module (the dispatcher routes on it).
+    pub(crate) fn module(&self) -> Module {
+        match self {
+            Call::Transfer { .. } => Module::Accounts,
+            Call::RegisterDevice { .. }
+            | Call::TransferDevice { .. }
+            | Call::UpdateLocation { .. }
+            | Call::RetireDevice { .. } => Module::Devices,
+            Call::Bond { .. } | Call::Unbond { .. } | Call::Withdraw => Module::Staking,
+            Call::SubmitManifest { .. } | Call::Claim { .. } => Module::Rewards,
+            Call::SetValidators { .. } => Module::Validators,
+            Call::PostPrice { .. } | Call::BurnForCredits { .. } | Call::DelegateCredits { .. } => {
+                Module::Credits
+            }
+            Call::OfferStorage { .. }
+            | Call::WithdrawCollateral { .. }
+            | Call::OpenDeal { .. }
+            | Call::SettleStorage { .. }
+            | Call::CloseDeal { .. }
+            | Call::ActivateDeal { .. } => Module::Storage,
+        }
+    }
+
+    /// What the call costs the signer beyond the fee: the tokens it moves out of
+    /// the signer's free balance, which the balance must cover before it runs.
+    pub(crate) fn cost(&self) -> Amount {
+        match self {
+            Call::Transfer { amount, .. }
+            | Call::Bond { amount, .. }
+            | Call::BurnForCredits { amount, .. } => *amount,
+            Call::OfferStorage { deposit, .. } => *deposit,
+            _ => 0,
+        }
+    }
 }
 
 /// What stake is bonded to.
@@ -121,7 +255,9 @@ pub enum Call {
 )]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum StakeTarget {
+    /// A device (its owner's operating stake).
     Device(DeviceId),
+    /// A validator.
     Validator(Address),
 }
 
@@ -144,10 +280,15 @@ impl StakeTarget {
 /// The signed part of a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Transaction {
+    /// The chain it is for (the genesis `chain_id`).
     pub chain_id: String,
+    /// Who signs it and pays its fee.
     pub signer: Address,
+    /// The signer's next nonce: each applies once, in order.
     pub nonce: u64,
+    /// The fee, at least the chain's `min_fee`.
     pub fee: Amount,
+    /// What it does.
     pub call: Call,
 }
 
@@ -161,6 +302,7 @@ impl Transaction {
         out
     }
 
+    /// Signs the transaction with `key` (which should be the signer's).
     pub fn sign(self, key: &Keypair) -> SignedTx {
         let signature = key.sign(&self.signing_bytes());
         SignedTx {
@@ -173,7 +315,9 @@ impl Transaction {
 /// A transaction with its signer's signature.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SignedTx {
+    /// The signed transaction.
     pub tx: Transaction,
+    /// The signer's signature over [`Transaction::signing_bytes`].
     pub signature: Signature,
 }
 
@@ -187,6 +331,7 @@ impl SignedTx {
         Hash::tagged("plinth/txid", &self.encode())
     }
 
+    /// The canonical (borsh) encoding, signature included.
     pub fn encode(&self) -> Vec<u8> {
         plinth_core::encode(self)
     }

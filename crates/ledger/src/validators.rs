@@ -14,11 +14,12 @@
 //!
 //! [`Call::SetValidators`]: crate::Call::SetValidators
 
+use crate::context::{Fail, TxContext};
 use crate::error::{LedgerError, TxError};
-use crate::execute::Fail;
 use crate::keys;
 use crate::params::Validator;
 use crate::state::{Overlay, Store};
+use crate::tx::Call;
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::Address;
 use serde::{Deserialize, Serialize};
@@ -41,7 +42,9 @@ pub struct ValidatorSetGenesis {
 /// The validator-set record in state.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ValidatorSet {
+    /// The account allowed to replace the set, if any.
     pub admin: Option<Address>,
+    /// Blocks per validator epoch.
     pub epoch_blocks: u64,
     /// The current members, in the order they were given.
     pub current: Vec<Address>,
@@ -114,6 +117,14 @@ pub fn check_set(validators: &[Validator]) -> Result<(), TxError> {
         }
     }
     Ok(())
+}
+
+/// Applies a validator-set call ([`Call::SetValidators`]).
+pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
+    match call {
+        Call::SetValidators { validators } => set(cx.state, &cx.signer, validators),
+        _ => unreachable!("Call::module routes only validator-set calls here"),
+    }
 }
 
 /// `Call::SetValidators`: the admin schedules `validators` for the next epoch
