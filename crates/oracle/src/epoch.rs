@@ -70,7 +70,7 @@ pub struct EpochSpec<'a> {
 
 /// Splits `allowance` between work and usage: `usage_bps` of it by credits earned
 /// (when any device earned some), the rest by work scores. The two parts are split
-/// exactly ([`plinth_proofs::split`]) and added up per device.
+/// exactly ([`plinth_proofs::split()`]) and added up per device.
 pub fn split_rewards(
     allowance: u64,
     usage_bps: u32,
