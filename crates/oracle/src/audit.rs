@@ -12,7 +12,7 @@
 
 use crate::chain::{NetworkInfo, NodeClient};
 use crate::epoch::{compute, inputs_hash, EpochSpec, Manifest};
-use crate::spool::{decode_batch, SpoolBatch};
+use crate::spool::{decode_batch, SpoolBatch, MAX_BATCH_BYTES};
 use anyhow::{anyhow, bail, Context, Result};
 use plinth_core::Hash;
 use plinth_ledger::rewards::{ManifestHeader, RewardEpoch};
@@ -25,14 +25,20 @@ use std::path::PathBuf;
 /// What an audit found.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
+    /// The network audited.
     pub network: String,
+    /// The epoch audited.
     pub epoch: u64,
+    /// The spool batches recomputed from.
     pub batches: usize,
     /// The ledger's manifest root and total; `None` when the ledger holds no
     /// manifest (a storage epoch that paid nothing).
     pub ledger_root: Option<Hash>,
+    /// The root recomputed from the batches.
     pub recomputed_root: Hash,
+    /// The ledger's manifest total (see `ledger_root`).
     pub ledger_total: Option<u64>,
+    /// The total recomputed from the batches.
     pub recomputed_total: u64,
     /// Storage networks: the recomputed deal outcomes beside the ledger's
     /// settlement counters.
@@ -40,6 +46,7 @@ pub struct AuditReport {
     pub settlement: Option<SettlementAudit>,
     /// True when everything matched.
     pub ok: bool,
+    /// Every mismatch found, in words.
     pub problems: Vec<String>,
 }
 
@@ -47,15 +54,20 @@ pub struct AuditReport {
 /// ledger applied.
 #[derive(Debug, Clone, Serialize)]
 pub struct SettlementAudit {
+    /// Deals proven, recomputed.
     pub proven: u64,
+    /// Deals failed, recomputed.
     pub failed: u64,
     /// Credits the proven deals earned (their price for the epoch).
     pub credits_used: u64,
     /// Recomputed outcomes the ledger could not apply: their deal ended (slashed)
     /// in an earlier epoch.
     pub ended_before: u64,
+    /// Deals proven, as the ledger counted them.
     pub ledger_proven: u64,
+    /// Deals failed, as the ledger counted them.
     pub ledger_failed: u64,
+    /// Credits used, as the ledger counted them.
     pub ledger_credits_used: u64,
 }
 
@@ -67,6 +79,10 @@ pub enum BatchSource {
     Dir(PathBuf),
 }
 
+/// Audits `network`'s `epoch`: recomputes its manifest from the spool batches
+/// (from `source`) and compares it with the ledger's and the oracle's published
+/// one; for coverage, checks the beacon draws; for storage, the seeds, the deal
+/// outcomes and the ledger's settlement counters.
 pub fn audit(
     node_url: &str,
     oracle_url: &str,
@@ -82,56 +98,11 @@ pub fn audit(
         .iter()
         .find(|n| n.name == network)
         .ok_or_else(|| anyhow!("the chain has no network `{network}`"))?;
-    let storage = n.family == plinth_core::FamilyKind::Storage;
-    let on_ledger: Option<RewardEpoch> = node.get_opt(&format!("/v1/rewards/{network}/{epoch}"))?;
-    let published: Manifest = oracle
-        .get_opt(&format!("/v1/manifests/{network}/{epoch}"))?
-        .ok_or_else(|| anyhow!("the oracle publishes no manifest for `{network}` epoch {epoch}"))?;
-    // Without a manifest on the ledger only a storage epoch that paid nothing can
-    // be audited (its settlements are on the ledger); it is checked against the
-    // oracle's published manifest.
-    if on_ledger.is_none() && !(storage && published.header.total == 0) {
-        bail!("the ledger holds no manifest for `{network}` epoch {epoch}");
-    }
-    let on_ledger = on_ledger.map(|r| r.header);
-
+    let storage = n.family == plinth_ledger::storage::FAMILY;
     let mut problems = Vec::new();
-    match &on_ledger {
-        Some(h) if inputs_hash(&published.batches) != h.inputs => problems
-            .push("the published batch list is not the one the ledger's manifest names".into()),
-        None if inputs_hash(&published.batches) != published.header.inputs => problems
-            .push("the published batch list is not the one the published manifest names".into()),
-        _ => {}
-    }
-    let agent = ureq::AgentBuilder::new().build();
-    let mut batches = Vec::with_capacity(published.batches.len());
-    for h in &published.batches {
-        let bytes = match &source {
-            BatchSource::Dir(dir) => {
-                std::fs::read(dir.join(epoch.to_string()).join(format!("{h}.batch")))
-                    .with_context(|| format!("reading batch {h}"))?
-            }
-            BatchSource::Oracle => {
-                let resp = agent
-                    .get(&format!("{}/v1/spool/{epoch}/{h}", oracle.base()))
-                    .call()
-                    .map_err(|e| anyhow!("fetching batch {h}: {e}"))?;
-                let mut buf = Vec::new();
-                std::io::Read::read_to_end(
-                    &mut std::io::Read::take(
-                        resp.into_reader(),
-                        crate::spool::MAX_BATCH_BYTES as u64 + 1,
-                    ),
-                    &mut buf,
-                )?;
-                buf
-            }
-        };
-        match decode_batch(h, &bytes) {
-            Ok(b) => batches.push((*h, b)),
-            Err(e) => problems.push(format!("batch {h}: {e}")),
-        }
-    }
+    let (on_ledger, published) =
+        manifests_to_audit(&node, &oracle, network, epoch, storage, &mut problems)?;
+    let batches = fetch_batches(&source, &oracle, epoch, &published.batches, &mut problems)?;
     if batches.len() != published.batches.len() {
         return Ok(report(
             network,
@@ -157,30 +128,14 @@ pub fn audit(
         allowance: genesis.emission.network_allowance(epoch, n.share_bps),
         usage_bps: n.usage_bps,
     };
-    if n.family == plinth_core::FamilyKind::Coverage {
-        check_draws(
-            &node,
-            network,
-            &spec.window,
-            genesis.block_time_ms,
-            &batches,
-            &mut problems,
-        );
-    }
-    // Each deal's price in the epoch's storage rounds (for the credits used).
-    let mut prices: HashMap<Hash, u64> = HashMap::new();
-    if storage {
-        check_storage_seeds(&node, network, &spec.window, &batches, &mut problems);
-        for (_, b) in &batches {
-            if let SpoolBatch::Storage(rounds) = b {
-                for r in rounds.iter().filter(|r| r.network == network) {
-                    for d in &r.deals {
-                        prices.entry(d.id).or_insert(d.price_per_epoch);
-                    }
-                }
-            }
-        }
-    }
+    let prices = check_rounds(
+        &node,
+        n,
+        &spec.window,
+        genesis.block_time_ms,
+        &batches,
+        &mut problems,
+    );
     let count = batches.len();
     let recomputed = compute(&spec, batches);
     let mut r = report(
@@ -210,6 +165,116 @@ pub fn audit(
         r.ok = r.problems.is_empty();
     }
     Ok(r)
+}
+
+/// The ledger's manifest header for the epoch (`None` for a storage epoch that
+/// paid nothing, which the ledger holds no manifest for) and the oracle's
+/// published manifest; a batch list that is not the one the manifest names is a
+/// problem.
+fn manifests_to_audit(
+    node: &NodeClient,
+    oracle: &NodeClient,
+    network: &str,
+    epoch: u64,
+    storage: bool,
+    problems: &mut Vec<String>,
+) -> Result<(Option<ManifestHeader>, Manifest)> {
+    let on_ledger: Option<RewardEpoch> = node.get_opt(&format!("/v1/rewards/{network}/{epoch}"))?;
+    let published: Manifest = oracle
+        .get_opt(&format!("/v1/manifests/{network}/{epoch}"))?
+        .ok_or_else(|| anyhow!("the oracle publishes no manifest for `{network}` epoch {epoch}"))?;
+    // Without a manifest on the ledger only a storage epoch that paid nothing can
+    // be audited (its settlements are on the ledger); it is checked against the
+    // oracle's published manifest.
+    if on_ledger.is_none() && !(storage && published.header.total == 0) {
+        bail!("the ledger holds no manifest for `{network}` epoch {epoch}");
+    }
+    let on_ledger = on_ledger.map(|r| r.header);
+    match &on_ledger {
+        Some(h) if inputs_hash(&published.batches) != h.inputs => problems
+            .push("the published batch list is not the one the ledger's manifest names".into()),
+        None if inputs_hash(&published.batches) != published.header.inputs => problems
+            .push("the published batch list is not the one the published manifest names".into()),
+        _ => {}
+    }
+    Ok((on_ledger, published))
+}
+
+/// The batches `hashes` of `epoch`, from `source`, each checked against its
+/// hash: one that does not decode is a problem, and is left out.
+fn fetch_batches(
+    source: &BatchSource,
+    oracle: &NodeClient,
+    epoch: u64,
+    hashes: &[Hash],
+    problems: &mut Vec<String>,
+) -> Result<Vec<(Hash, SpoolBatch)>> {
+    let agent = ureq::AgentBuilder::new().build();
+    let mut batches = Vec::with_capacity(hashes.len());
+    for h in hashes {
+        let bytes = match source {
+            BatchSource::Dir(dir) => {
+                std::fs::read(dir.join(epoch.to_string()).join(format!("{h}.batch")))
+                    .with_context(|| format!("reading batch {h}"))?
+            }
+            BatchSource::Oracle => {
+                let resp = agent
+                    .get(&format!("{}/v1/spool/{epoch}/{h}", oracle.base()))
+                    .call()
+                    .map_err(|e| anyhow!("fetching batch {h}: {e}"))?;
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(resp.into_reader(), MAX_BATCH_BYTES as u64 + 1),
+                    &mut buf,
+                )?;
+                buf
+            }
+        };
+        match decode_batch(h, &bytes) {
+            Ok(b) => batches.push((*h, b)),
+            Err(e) => problems.push(format!("batch {h}: {e}")),
+        }
+    }
+    Ok(batches)
+}
+
+/// Checks the rounds the oracle drew from blocks: a coverage network's beacon
+/// draws, a storage network's seeds. Returns each deal's price in a storage
+/// network's rounds (for the credits used; empty for other networks).
+fn check_rounds(
+    node: &NodeClient,
+    n: &NetworkInfo,
+    window: &plinth_proofs::EpochWindow,
+    block_time_ms: u64,
+    batches: &[(Hash, SpoolBatch)],
+    problems: &mut Vec<String>,
+) -> HashMap<Hash, u64> {
+    let network = n.name.as_str();
+    if n.family == plinth_core::FamilyKind::Coverage {
+        check_draws(node, network, window, block_time_ms, batches, problems);
+    }
+    let mut prices: HashMap<Hash, u64> = HashMap::new();
+    if n.family == plinth_ledger::storage::FAMILY {
+        check_storage_seeds(node, network, window, batches, problems);
+        prices = deal_prices(network, batches);
+    }
+    prices
+}
+
+/// Each deal's price in the epoch's storage rounds of `network` (for the credits
+/// used).
+fn deal_prices(network: &str, batches: &[(Hash, SpoolBatch)]) -> HashMap<Hash, u64> {
+    let mut prices: HashMap<Hash, u64> = HashMap::new();
+    for (_, b) in batches {
+        if let SpoolBatch::Storage(rounds) = b {
+            for r in rounds.iter().filter(|r| r.network == network) {
+                for d in &r.deals {
+                    prices.entry(d.id).or_insert(d.price_per_epoch);
+                }
+            }
+        }
+    }
+    prices
 }
 
 /// Compares the recomputed deal outcomes of a storage epoch with what the ledger

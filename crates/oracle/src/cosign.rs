@@ -9,7 +9,8 @@
 //! is valid, only a price of this chain, not more than [`MAX_AHEAD_MS`] ahead of its
 //! clock nor more than its clock skew behind, and within `price_tolerance_bps` of
 //! its own observation: so no single oracle can move the price alone, and no one
-//! outside the set can make a member sign prices.
+//! outside the set can make a member sign prices. This oracle's side of it
+//! (posting its price, co-signing its peers') is [`crate::price`].
 //!
 //! ```text
 //!  feed oracle: PricePoint{µUSD, now} ─ sign ─┬─▶ peer 1: member? signature? |p − own| ≤ tol,
@@ -18,11 +19,12 @@
 //!  ≥ threshold signatures ─▶ PostPrice ─▶ ledger (checks them again)
 //! ```
 
-use crate::Oracle;
 use plinth_core::Address;
 use plinth_ledger::credits::PricePoint;
 use plinth_ledger::OracleSignature;
+use plinth_node::api::OraclesView;
 use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How long a peer has to answer.
@@ -37,42 +39,79 @@ pub const ORACLE_SET_MAX_AGE: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CosignRequest {
+    /// The price to co-sign.
     pub price: PricePoint,
+    /// The requesting oracle's signature over it.
     pub signature: OracleSignature,
 }
 
 /// Why an oracle will not co-sign a price.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CosignRefusal {
+    /// This oracle has no price of its own to compare with.
     #[error("this oracle runs no price feed")]
     NoPriceFeed,
+    /// The price names another chain.
     #[error("the price is for chain `{found}`, this oracle serves `{expected}`")]
-    WrongChain { expected: String, found: String },
+    WrongChain {
+        /// The chain this oracle serves.
+        expected: String,
+        /// The chain the price names.
+        found: String,
+    },
+    /// The requester's signature does not verify.
     #[error("the requester's signature is not {oracle}'s signature over the price")]
-    BadSignature { oracle: Address },
+    BadSignature {
+        /// The oracle the signature names.
+        oracle: Address,
+    },
+    /// The requester is not in the oracle set.
     #[error("{oracle} is not a member of the chain's oracle set")]
-    NotAnOracle { oracle: Address },
+    NotAnOracle {
+        /// The requester.
+        oracle: Address,
+    },
+    /// The request carries this oracle's own signature.
     #[error("the request is signed by this oracle itself")]
     FromSelf,
+    /// The node could not be asked for the oracle set.
     #[error("the chain's oracle set cannot be read: {reason}")]
-    OracleSetUnavailable { reason: String },
+    OracleSetUnavailable {
+        /// What failed.
+        reason: String,
+    },
+    /// The price's time is ahead of this oracle's clock.
     #[error(
         "the price's time {timestamp_ms} is more than {MAX_AHEAD_MS} ms ahead of this oracle's clock"
     )]
-    FromFuture { timestamp_ms: u64 },
+    FromFuture {
+        /// The price's time.
+        timestamp_ms: u64,
+    },
+    /// The price's time is too far behind this oracle's clock.
     #[error(
         "the price's time {timestamp_ms} is more than {max_skew_ms} ms from this oracle's clock"
     )]
-    BadTimestamp { timestamp_ms: u64, max_skew_ms: u64 },
+    BadTimestamp {
+        /// The price's time.
+        timestamp_ms: u64,
+        /// The most it may be off.
+        max_skew_ms: u64,
+    },
+    /// The price is too far from this oracle's own.
     #[error("{proposed} µUSD is more than {tolerance_bps} bps from this oracle's {own} µUSD")]
     OutOfTolerance {
+        /// The price proposed.
         proposed: u64,
+        /// This oracle's own.
         own: u64,
+        /// How far apart they may be, in basis points.
         tolerance_bps: u32,
     },
 }
 
 impl CosignRefusal {
+    /// The machine-readable code (`price_out_of_tolerance`, …).
     pub fn code(&self) -> &'static str {
         match self {
             CosignRefusal::NoPriceFeed => "no_price_feed",
@@ -94,81 +133,26 @@ pub fn within_tolerance(proposed: u64, own: u64, tolerance_bps: u32) -> bool {
     diff * 10_000 <= own as u128 * u128::from(tolerance_bps)
 }
 
-impl Oracle {
-    /// The chain's oracle set, read from the node at most every
-    /// [`ORACLE_SET_MAX_AGE`]. Blocking.
-    pub fn oracle_set(&self) -> anyhow::Result<plinth_node::api::OraclesView> {
-        if let Some((at, set)) = self.oracle_set.lock().expect("oracle set lock").as_ref() {
+/// The chain's oracle set as last read from the node, and when (read again
+/// after [`ORACLE_SET_MAX_AGE`]).
+#[derive(Default)]
+pub struct OracleSetCache(Mutex<Option<(Instant, OraclesView)>>);
+
+impl OracleSetCache {
+    /// The set read less than [`ORACLE_SET_MAX_AGE`] ago, or else the one `read`
+    /// returns (then kept).
+    pub fn get(
+        &self,
+        read: impl FnOnce() -> anyhow::Result<OraclesView>,
+    ) -> anyhow::Result<OraclesView> {
+        if let Some((at, set)) = self.0.lock().expect("oracle set lock").as_ref() {
             if at.elapsed() < ORACLE_SET_MAX_AGE {
                 return Ok(set.clone());
             }
         }
-        let set: plinth_node::api::OraclesView = self.node.get("/v1/oracles")?;
-        *self.oracle_set.lock().expect("oracle set lock") = Some((Instant::now(), set.clone()));
+        let set = read()?;
+        *self.0.lock().expect("oracle set lock") = Some((Instant::now(), set.clone()));
         Ok(set)
-    }
-
-    /// Signs another oracle's price if the request is that oracle's (a member of
-    /// the set) and the price agrees with this oracle's own observation. Blocking
-    /// (it may read the oracle set from the node).
-    pub fn cosign_price(
-        &self,
-        req: &CosignRequest,
-        now: u64,
-    ) -> Result<OracleSignature, CosignRefusal> {
-        let point = &req.price;
-        let own = self
-            .config
-            .price_micro_usd
-            .ok_or(CosignRefusal::NoPriceFeed)?;
-        if point.chain != self.chain {
-            return Err(CosignRefusal::WrongChain {
-                expected: self.chain.to_string(),
-                found: point.chain.to_string(),
-            });
-        }
-        let requester = req.signature.oracle;
-        if requester
-            .key()
-            .verify(&point.signing_bytes(), &req.signature.signature)
-            .is_err()
-        {
-            return Err(CosignRefusal::BadSignature { oracle: requester });
-        }
-        if requester == self.address() {
-            return Err(CosignRefusal::FromSelf);
-        }
-        let set = self
-            .oracle_set()
-            .map_err(|e| CosignRefusal::OracleSetUnavailable {
-                reason: e.to_string(),
-            })?;
-        if !set.members.contains(&requester) {
-            return Err(CosignRefusal::NotAnOracle { oracle: requester });
-        }
-        if point.timestamp_ms > now.saturating_add(MAX_AHEAD_MS) {
-            return Err(CosignRefusal::FromFuture {
-                timestamp_ms: point.timestamp_ms,
-            });
-        }
-        if point.timestamp_ms.abs_diff(now) > self.config.max_skew_ms {
-            return Err(CosignRefusal::BadTimestamp {
-                timestamp_ms: point.timestamp_ms,
-                max_skew_ms: self.config.max_skew_ms,
-            });
-        }
-        if !within_tolerance(
-            point.micro_usd_per_token,
-            own,
-            self.config.price_tolerance_bps,
-        ) {
-            return Err(CosignRefusal::OutOfTolerance {
-                proposed: point.micro_usd_per_token,
-                own,
-                tolerance_bps: self.config.price_tolerance_bps,
-            });
-        }
-        Ok(point.sign(self.key()))
     }
 }
 

@@ -4,8 +4,7 @@
 //! registry snapshot taken at close) it yields the same manifest on any machine, so
 //! `plinth oracle audit` runs exactly this code over batches it downloaded.
 
-use crate::spool::{ProbeIssue, SpoolBatch};
-use borsh::{BorshDeserialize, BorshSerialize};
+use crate::spool::{AnswerReceipt, ProbeIssue, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
 use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader, OracleSignature};
 use plinth_proofs::storage::StorageRound;
@@ -13,23 +12,23 @@ use plinth_proofs::{
     BeaconRound, DeviceInfo, EpochWindow, Family, ProbeRecord, ReportBody, SignedReport,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The registry as the oracle saw it when it closed an epoch, per network.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-pub struct RegistrySnapshot {
-    pub network: String,
-    pub devices: Vec<DeviceInfo>,
-}
+/// The registry snapshot lives with the spool that stores it; named here too, where
+/// it has always been found.
+pub use crate::spool::RegistrySnapshot;
 
 /// A manifest as the oracle publishes it: the header the ledger holds, every entry,
 /// the batches it was computed from, and what was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// What the ledger holds: root, total, inputs.
     pub header: ManifestHeader,
+    /// Every device paid, in device order (the leaves of `header.root`).
     pub entries: Vec<ManifestEntry>,
     /// The spool batches of the epoch, in hash order; `header.inputs` is their hash.
     pub batches: Vec<Hash>,
+    /// The oracles' signatures over the header.
     pub signatures: Vec<OracleSignature>,
     /// Reports the family did not count, and reports refused at ingest, by reason.
     pub rejected: BTreeMap<String, u64>,
@@ -57,8 +56,11 @@ pub fn inputs_hash(batches: &[Hash]) -> Hash {
 pub struct EpochSpec<'a> {
     /// The chain's identity, which the manifest header names.
     pub chain: Hash,
+    /// The network scored.
     pub network: &'a str,
+    /// Its proof family, with its parameters.
     pub family: &'a Family,
+    /// The epoch's time window.
     pub window: EpochWindow,
     /// The network's emission for this epoch.
     pub allowance: u64,
@@ -68,7 +70,7 @@ pub struct EpochSpec<'a> {
 
 /// Splits `allowance` between work and usage: `usage_bps` of it by credits earned
 /// (when any device earned some), the rest by work scores. The two parts are split
-/// exactly ([`plinth_proofs::split`]) and added up per device.
+/// exactly ([`plinth_proofs::split()`]) and added up per device.
 pub fn split_rewards(
     allowance: u64,
     usage_bps: u32,
@@ -87,68 +89,86 @@ pub fn split_rewards(
     paid
 }
 
-/// Scores one network's epoch and builds its manifest (unsigned). Batches are
-/// `(hash, contents)` of every batch of the epoch; the result depends only on them
-/// and `spec`.
-pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
-    let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
-    list.sort();
-    // With a close record, only the registry and storage batches it names count
-    // (others are parts of a close that stopped half-way).
-    let closed: Option<std::collections::HashSet<Hash>> = batches
+/// One network's inputs in an epoch's batches, sorted by kind.
+#[derive(Default)]
+struct Inputs {
+    reports: Vec<SignedReport>,
+    issues: Vec<ProbeIssue>,
+    registry: Vec<DeviceInfo>,
+    receipts: Vec<AnswerReceipt>,
+    rounds: Vec<BeaconRound>,
+    storage_rounds: Vec<StorageRound>,
+}
+
+/// The registry and storage batches named by the epoch's close records, if it
+/// has any.
+fn close_record(batches: &[(Hash, SpoolBatch)]) -> Option<HashSet<Hash>> {
+    batches
         .iter()
         .filter_map(|(_, b)| match b {
             SpoolBatch::Closed(hs) => Some(hs.iter().copied()),
             _ => None,
         })
-        .fold(None, |acc: Option<std::collections::HashSet<Hash>>, hs| {
+        .fold(None, |acc: Option<HashSet<Hash>>, hs| {
             let mut acc = acc.unwrap_or_default();
             acc.extend(hs);
             Some(acc)
-        });
-    let counts = |h: &Hash| closed.as_ref().is_none_or(|c| c.contains(h));
-    // The batches are consumed: reports move into one vector (no copies, which
-    // matters for an epoch of a million devices).
-    let mut reports: Vec<SignedReport> = Vec::new();
-    let mut issues: Vec<ProbeIssue> = Vec::new();
-    let mut registry: Vec<DeviceInfo> = Vec::new();
-    let mut receipts: Vec<crate::spool::AnswerReceipt> = Vec::new();
-    let mut rounds: Vec<BeaconRound> = Vec::new();
-    let mut storage_rounds: Vec<StorageRound> = Vec::new();
-    for (h, b) in batches {
-        match b {
-            SpoolBatch::Reports(mut rs) => {
-                rs.retain(|r| r.report.network == spec.network);
-                if reports.is_empty() {
-                    reports = rs;
-                } else {
-                    reports.append(&mut rs);
+        })
+}
+
+impl Inputs {
+    /// Sorts `network`'s part of the batches by kind. The batches are consumed:
+    /// reports move into one vector (no copies, which matters for an epoch of a
+    /// million devices).
+    fn gather(network: &str, batches: Vec<(Hash, SpoolBatch)>) -> Inputs {
+        // With a close record, only the registry and storage batches it names count
+        // (others are parts of a close that stopped half-way).
+        let closed = close_record(&batches);
+        let counts = |h: &Hash| closed.as_ref().is_none_or(|c| c.contains(h));
+        let mut i = Inputs::default();
+        for (h, b) in batches {
+            match b {
+                SpoolBatch::Reports(mut rs) => {
+                    rs.retain(|r| r.report.network == network);
+                    if i.reports.is_empty() {
+                        i.reports = rs;
+                    } else {
+                        i.reports.append(&mut rs);
+                    }
                 }
-            }
-            SpoolBatch::Probes(mut ps) => issues.append(&mut ps),
-            SpoolBatch::Rounds(rs) => rounds.extend(
-                rs.into_iter()
-                    .filter(|r| r.network == spec.network)
-                    .map(|r| r.round),
-            ),
-            SpoolBatch::Storage(rs) if counts(&h) => {
-                storage_rounds.extend(rs.into_iter().filter(|r| r.network == spec.network))
-            }
-            // A network's registry may be split over several snapshots.
-            SpoolBatch::Registry(snaps) if counts(&h) => {
-                for s in snaps.into_iter().filter(|s| s.network == spec.network) {
-                    registry.extend(s.devices);
+                SpoolBatch::Probes(mut ps) => i.issues.append(&mut ps),
+                SpoolBatch::Rounds(rs) => i.rounds.extend(
+                    rs.into_iter()
+                        .filter(|r| r.network == network)
+                        .map(|r| r.round),
+                ),
+                SpoolBatch::Storage(rs) if counts(&h) => i
+                    .storage_rounds
+                    .extend(rs.into_iter().filter(|r| r.network == network)),
+                // A network's registry may be split over several snapshots.
+                SpoolBatch::Registry(snaps) if counts(&h) => {
+                    for s in snaps.into_iter().filter(|s| s.network == network) {
+                        i.registry.extend(s.devices);
+                    }
                 }
+                SpoolBatch::Answered(mut rs) => i.receipts.append(&mut rs),
+                SpoolBatch::Storage(_) | SpoolBatch::Registry(_) | SpoolBatch::Closed(_) => {}
             }
-            SpoolBatch::Answered(mut rs) => receipts.append(&mut rs),
-            SpoolBatch::Storage(_) | SpoolBatch::Registry(_) | SpoolBatch::Closed(_) => {}
         }
+        i
     }
-    let devices: BTreeMap<DeviceId, DeviceInfo> = registry.into_iter().map(|d| (d.id, d)).collect();
-    // A probe is answered when the oracle received the earliest answer report
-    // for its challenge (the oracle's clock: the device's own timestamp is not
-    // trusted for latency).
-    let answered: std::collections::HashSet<(DeviceId, Hash)> = reports
+}
+
+/// The probes of registered devices, each answered when the oracle received the
+/// earliest answer report for its challenge (the oracle's clock: the device's own
+/// timestamp is not trusted for latency); by device and challenge, once each.
+fn probe_records(
+    issues: &[ProbeIssue],
+    receipts: &[AnswerReceipt],
+    reports: &[SignedReport],
+    devices: &BTreeMap<DeviceId, DeviceInfo>,
+) -> Vec<ProbeRecord> {
+    let answered: HashSet<(DeviceId, Hash)> = reports
         .iter()
         .filter_map(|r| match &r.report.body {
             ReportBody::ProbeAnswer { challenge } => Some((r.report.device, *challenge)),
@@ -178,33 +198,102 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         .collect();
     probes.sort_by_key(|p| (p.device, p.challenge));
     probes.dedup_by(|a, b| a.device == b.device && a.challenge == b.challenge);
-    // Families are order-independent (their outputs are canonical).
-    let out = spec
-        .family
-        .score_with_rounds(&spec.window, &devices, &reports, &probes, &rounds);
-    drop(reports);
+    probes
+}
+
+/// The family's rejections counted by reason.
+fn rejection_counts(rejections: &[plinth_proofs::Rejected]) -> BTreeMap<String, u64> {
     let mut rejected = BTreeMap::new();
-    for r in &out.rejections {
+    for r in rejections {
         let code = serde_json::to_value(&r.why)
             .ok()
             .and_then(|v| v.get("reason").and_then(|c| c.as_str().map(str::to_owned)))
             .unwrap_or_else(|| "rejected".into());
         *rejected.entry(code).or_insert(0u64) += 1;
     }
-    let (scores, usage, deals, caps) = match spec.family {
+    rejected
+}
+
+/// What a family's scoring yields for the split.
+struct Scores {
+    /// Work scores.
+    work: BTreeMap<DeviceId, u64>,
+    /// Credits earned (usage rewards).
+    usage: BTreeMap<DeviceId, u64>,
+    /// Storage networks: every deal's outcome.
+    deals: Vec<plinth_proofs::storage::DealOutcome>,
+    /// Storage networks: the most each provider may be paid.
+    caps: Option<BTreeMap<DeviceId, u64>>,
+}
+
+/// Scores the epoch with the network's family; counts what it rejected into
+/// `rejected`.
+fn score(
+    spec: &EpochSpec<'_>,
+    inputs: Inputs,
+    devices: &BTreeMap<DeviceId, DeviceInfo>,
+    rejected: &mut BTreeMap<String, u64>,
+) -> Scores {
+    let Inputs {
+        reports,
+        issues,
+        receipts,
+        rounds,
+        mut storage_rounds,
+        ..
+    } = inputs;
+    let probes = probe_records(&issues, &receipts, &reports, devices);
+    // Families are order-independent (their outputs are canonical).
+    let out = spec
+        .family
+        .score_with_rounds(&spec.window, devices, &reports, &probes, &rounds);
+    drop(reports);
+    rejected.append(&mut rejection_counts(&out.rejections));
+    let scores = match spec.family {
         Family::Storage(p) => {
             // Parts of a round (same seed) in deal order, whatever the batches'.
             storage_rounds.sort_by_key(|r| (r.seed, r.deals.first().map(|d| d.id)));
-            let st = plinth_proofs::storage::score(p, &devices, &storage_rounds);
-            (st.work, st.usage, st.outcomes, Some(st.caps))
+            let st = plinth_proofs::storage::score(p, devices, &storage_rounds);
+            Scores {
+                work: st.work,
+                usage: st.usage,
+                deals: st.outcomes,
+                caps: Some(st.caps),
+            }
         }
-        _ => (out.scores, BTreeMap::new(), Vec::new(), None),
+        _ => Scores {
+            work: out.scores,
+            usage: BTreeMap::new(),
+            deals: Vec::new(),
+            caps: None,
+        },
     };
-    let unproven = deals.iter().filter(|d| !d.proven).count() as u64;
+    let unproven = scores.deals.iter().filter(|d| !d.proven).count() as u64;
     if unproven > 0 {
         *rejected.entry("deal_not_proven".into()).or_insert(0) += unproven;
     }
-    let mut paid = split_rewards(spec.allowance, spec.usage_bps, &scores, &usage);
+    scores
+}
+
+/// Scores one network's epoch and builds its manifest (unsigned). Batches are
+/// `(hash, contents)` of every batch of the epoch; the result depends only on them
+/// and `spec`.
+pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
+    let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
+    list.sort();
+    let mut inputs = Inputs::gather(spec.network, batches);
+    let devices: BTreeMap<DeviceId, DeviceInfo> = std::mem::take(&mut inputs.registry)
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let mut rejected = BTreeMap::new();
+    let Scores {
+        work,
+        usage,
+        deals,
+        caps,
+    } = score(spec, inputs, &devices, &mut rejected);
+    let mut paid = split_rewards(spec.allowance, spec.usage_bps, &work, &usage);
     // Storage providers are paid at most what their deals paid (self-dealing must
     // not pay: see plinth_proofs::storage).
     if let Some(caps) = &caps {
@@ -236,7 +325,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         batches: list,
         signatures: Vec::new(),
         rejected,
-        scored: scores.len() as u64,
+        scored: work.len() as u64,
         deals,
         usage,
     }

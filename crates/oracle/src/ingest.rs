@@ -1,301 +1,420 @@
-//! Report admission: every check a report must pass before it enters the spool,
-//! each failure with a reason the sender gets back and that metrics count.
+//! Ingest: reports in, verdicts out.
+//!
+//! ```text
+//!  HTTP POST /v1/reports ─┐
+//!  MQTT plinth/reports/+ ─┴─▶ submit ─▶ queue ─▶ worker (one group of all waiting jobs)
+//!      ─▶ decode ─▶ signatures (all cores) ─▶ admit (registry, time, epoch, replay,
+//!         challenge, round, rate) ─▶ spool: answer receipts, then reports (fsync)
+//!      ─▶ verdicts back (a failed spool write takes the whole group back: refused)
+//! ```
+//!
+//! [`Ingest`] holds what admission remembers ([`state`]: [`IngestState`], one
+//! lock) and the queue to the worker; the checks themselves are pure
+//! ([`admission`]), each failure a [`Refusal`] ([`refusal`]).
 
-use crate::spool::ProbeIssue;
+pub mod admission;
+pub mod refusal;
+pub mod state;
+
+pub use admission::{admit, verify_signatures, Clock, Rules};
+pub use refusal::Refusal;
+pub use state::{IngestState, Registered, Remembered};
+
+use crate::metrics::{KindLabel, Metrics, ReasonLabel};
+use crate::spool::{AnswerReceipt, Spool, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
 use plinth_proofs::{DeviceInfo, ReportBody, SignedReport};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::sync::{mpsc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
 
-/// Why a report was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
-pub enum Refusal {
-    #[error("the report is signed for chain {found}, this oracle serves chain {expected}")]
-    WrongChain { expected: String, found: String },
-    #[error("report of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge { size: usize, limit: usize },
-    #[error("malformed report: {reason}")]
-    Malformed { reason: String },
-    #[error("this oracle serves no network `{network}`")]
-    UnknownNetwork { network: String },
-    #[error("device {device} is not registered")]
-    UnknownDevice { device: String },
-    #[error("device {device} is registered to network `{registered}`, not `{found}`")]
-    WrongNetwork {
-        device: String,
-        registered: String,
-        found: String,
-    },
-    #[error("device {device} is retired")]
-    InactiveDevice { device: String },
-    #[error("bad signature: not signed by the device's key")]
-    BadSignature,
-    #[error("stale report: {age_ms} ms old, the limit is {max_ms} ms")]
-    Stale { age_ms: u64, max_ms: u64 },
-    #[error("report from the future: {ahead_ms} ms ahead, the limit is {max_ms} ms")]
-    FromFuture { ahead_ms: u64, max_ms: u64 },
-    #[error("report names epoch {found}, but its timestamp is in epoch {expected}")]
-    WrongEpoch { expected: u64, found: u64 },
-    #[error("epoch {epoch} is closed: its rewards are being or have been computed")]
-    EpochClosed { epoch: u64 },
-    #[error("duplicate: this report was already accepted")]
-    Duplicate,
-    #[error("replayed sequence number {found}: the device's last accepted is {last}")]
-    Replay { last: u64, found: u64 },
-    #[error("no outstanding challenge {challenge} for this device")]
-    UnknownChallenge { challenge: String },
-    #[error("the oracle could not store the report: {reason}")]
-    Unavailable { reason: String },
-    #[error("beacon for round {round}, which this oracle did not draw with that block hash")]
-    UnknownRound { round: u64 },
-    #[error("device {device} already has {limit} reports accepted in epoch {epoch}, the most its network takes from one device")]
-    RateLimited {
-        device: String,
-        epoch: u64,
-        limit: u64,
-    },
-    #[error("challenge {challenge} expired: its deadline passed {late_ms} ms before the oracle received the answer")]
-    ChallengeExpired { challenge: String, late_ms: u64 },
+/// The answer for one report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The report's hash, when it decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<Hash>,
+    /// Accepted or rejected.
+    pub status: VerdictStatus,
+    /// Why it was rejected: the [`Refusal`] code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Why it was rejected, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
-impl Refusal {
-    /// The machine-readable code (`stale`, `bad_signature`, …).
-    pub fn code(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("code").and_then(|c| c.as_str().map(str::to_owned)))
-            .unwrap_or_else(|| "refused".into())
-    }
+/// Whether a report was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    /// In the spool, durably.
+    Accepted,
+    /// Refused (see the verdict's code and reason).
+    Rejected,
 }
 
-/// A registered device as the oracle knows it.
-#[derive(Debug, Clone)]
-pub struct Registered {
-    pub network: String,
-    pub info: DeviceInfo,
-}
-
-/// Epoch arithmetic of the chain (one home: [`plinth_core::epoch`]).
-pub use plinth_core::EpochClock as Clock;
-
-/// What admission remembers between reports.
-#[derive(Default)]
-pub struct IngestState {
-    pub registry: HashMap<DeviceId, Registered>,
-    /// Last accepted sequence number per device.
-    pub last_seq: HashMap<DeviceId, u64>,
-    /// Hashes of accepted reports, per epoch (for duplicate answers).
-    pub seen: HashMap<u64, HashSet<Hash>>,
-    /// Challenges issued and not yet answered, by challenge.
-    pub outstanding: HashMap<Hash, ProbeIssue>,
-    /// Reports refused, by (network, epoch) and reason (in memory: for the
-    /// epoch's published manifest, not part of the audited computation).
-    pub refused: HashMap<(String, u64), std::collections::BTreeMap<String, u64>>,
-    /// Beacon rounds drawn, per coverage network, by round number.
-    pub rounds: HashMap<String, std::collections::BTreeMap<u64, plinth_proofs::BeaconRound>>,
-    /// Reports accepted per (epoch, device), for the per-device limit.
-    pub accepted: HashMap<(u64, DeviceId), u64>,
-}
-
-impl IngestState {
-    /// Remembers an accepted report (also used when replaying the spool on start).
-    pub fn remember(&mut self, r: &SignedReport) {
-        let d = r.report.device;
-        let last = self.last_seq.entry(d).or_insert(0);
-        *last = (*last).max(r.report.seq);
-        *self.accepted.entry((r.report.epoch, d)).or_insert(0) += 1;
-        self.seen
-            .entry(r.report.epoch)
-            .or_default()
-            .insert(r.hash());
-        if let ReportBody::ProbeAnswer { challenge } = &r.report.body {
-            self.outstanding.remove(challenge);
+impl Verdict {
+    fn accepted(hash: Hash) -> Verdict {
+        Verdict {
+            hash: Some(hash),
+            status: VerdictStatus::Accepted,
+            code: None,
+            reason: None,
         }
     }
 
-    /// Forgets duplicate-detection data of epochs before `epoch` (sequence numbers
-    /// are kept: they still stop replays).
-    pub fn forget_before(&mut self, epoch: u64) {
-        self.seen.retain(|e, _| *e >= epoch);
-        self.refused.retain(|(_, e), _| *e >= epoch);
-        self.accepted.retain(|(e, _), _| *e >= epoch);
-    }
-
-    /// Forgets beacon rounds that ended before `end_ms`.
-    pub fn forget_rounds_before(&mut self, end_ms: u64) {
-        for rounds in self.rounds.values_mut() {
-            rounds.retain(|_, r| r.end_ms >= end_ms);
+    fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
+        Verdict {
+            hash,
+            status: VerdictStatus::Rejected,
+            code: Some(r.code()),
+            reason: Some(r.to_string()),
         }
-    }
-
-    /// Counts a refusal of a report for `network` (one the oracle serves: the
-    /// caller checks) and `epoch`, for epochs near `current` only, so that forged
-    /// fields cannot grow the map.
-    pub fn refused(&mut self, network: &str, epoch: u64, current: u64, why: &Refusal) {
-        if epoch > current + 1 || epoch.saturating_add(2) < current {
-            return;
-        }
-        *self
-            .refused
-            .entry((network.to_string(), epoch))
-            .or_default()
-            .entry(why.code())
-            .or_insert(0) += 1;
     }
 }
 
-/// Admission settings.
-#[derive(Debug, Clone)]
-pub struct Rules {
-    /// The chain's identity ([`plinth_core::chain_identity`]): reports for any
-    /// other chain are refused.
-    pub chain: Hash,
-    pub networks: HashSet<String>,
-    pub clock: Clock,
-    /// How far a report's timestamp may be from the oracle's clock.
-    pub max_skew_ms: u64,
-    /// Reports for an epoch are refused from this long after its end (the closer
-    /// scores it a little later, so nothing accepted can miss its manifest).
-    pub accept_after_end_ms: u64,
-    /// Most reports accepted per device and epoch, per network.
-    pub max_reports: HashMap<String, u64>,
+/// Raw reports for the ingest worker, and where their verdicts go.
+pub(crate) type Job = (Vec<Vec<u8>>, oneshot::Sender<Vec<Verdict>>);
+
+/// A report's verdict before its group is durable: accepted (its hash) or
+/// refused (its hash, if it decoded, and why).
+type Pending = Result<Hash, (Option<Hash>, Refusal)>;
+
+/// What admitting a group decided, before it is written.
+struct Admitted {
+    /// One per report, in order.
+    verdicts: Vec<Pending>,
+    /// The accepted reports, by epoch.
+    accepted: HashMap<u64, Vec<SignedReport>>,
+    /// What to take back if the group cannot be written.
+    undo: Vec<Remembered>,
 }
 
-/// Checks signatures of many reports on all cores; one verdict each.
-pub fn verify_signatures(reports: &[SignedReport]) -> Vec<bool> {
-    reports
-        .par_chunks(256)
-        .flat_map_iter(|chunk| {
-            let msgs: Vec<Vec<u8>> = chunk.iter().map(|r| r.report.signing_bytes()).collect();
-            let items: Vec<_> = chunk
+/// The ingest job: admission's rules and state, and the queue to the worker.
+pub struct Ingest {
+    rules: Rules,
+    state: Mutex<IngestState>,
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+impl Ingest {
+    /// An ingest with nothing remembered and no worker yet.
+    pub fn new(rules: Rules) -> Ingest {
+        Ingest {
+            rules,
+            state: Mutex::new(IngestState::default()),
+            queue: Mutex::new(None),
+        }
+    }
+
+    /// The admission rules.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Admission's state, locked (probe and beacon rounds add to it).
+    pub(crate) fn state(&self) -> MutexGuard<'_, IngestState> {
+        self.state.lock().expect("state lock")
+    }
+
+    /// Opens the queue; its receiving end is for the worker ([`work`]).
+    pub(crate) fn open_queue(&self) -> mpsc::Receiver<Job> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        *self.queue.lock().expect("queue lock") = Some(tx);
+        rx
+    }
+
+    /// Closes the queue: the worker stops once queued work is done.
+    pub fn shutdown(&self) {
+        self.queue.lock().expect("queue lock").take();
+    }
+
+    /// Submits raw reports to the worker; returns one verdict each once accepted
+    /// ones are durable.
+    pub async fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<Verdict> {
+        let n = raw.len();
+        let (tx, rx) = oneshot::channel();
+        let sent = self
+            .queue
+            .lock()
+            .expect("queue lock")
+            .as_ref()
+            .map(|q| q.send((raw, tx)).is_ok())
+            .unwrap_or(false);
+        let unavailable = |why: &str| {
+            vec![
+                Verdict::refused(
+                    None,
+                    &Refusal::Unavailable {
+                        reason: why.to_string()
+                    }
+                );
+                n
+            ]
+        };
+        if !sent {
+            return unavailable("the oracle is shutting down");
+        }
+        rx.await
+            .unwrap_or_else(|_| unavailable("the ingest worker stopped"))
+    }
+
+    /// Replaces the registry with `devices` (with their networks); returns the
+    /// active devices that were not in it before.
+    pub fn set_registry(
+        &self,
+        devices: Vec<(String, DeviceInfo)>,
+        metrics: &Metrics,
+    ) -> HashSet<DeviceId> {
+        let mut registry = HashMap::with_capacity(devices.len());
+        for (network, info) in devices {
+            registry.insert(info.id, Registered { network, info });
+        }
+        metrics.registry_devices.set(registry.len() as i64);
+        self.state().set_registry(registry)
+    }
+
+    /// Restores what admission remembers from the spool (on start), so that
+    /// replays and duplicates stay refused after a restart: challenges still
+    /// open at `now`, beacon rounds drawn, reports accepted.
+    pub fn replay(&self, spool: &Spool, now: u64) -> anyhow::Result<()> {
+        let current = self.rules.clock.epoch_of(now);
+        let mut state = self.state();
+        let mut reports = 0;
+        for epoch in spool.epochs()? {
+            let batches: Vec<SpoolBatch> = spool
+                .batches(epoch)?
                 .iter()
-                .zip(&msgs)
-                .map(|(r, m)| (m.as_slice(), *r.report.device.key(), r.signature))
-                .collect();
-            plinth_core::verify_each(&items)
+                .map(|h| spool.read(epoch, h))
+                .collect::<Result<_, _>>()?;
+            reports += replay_epoch(&mut state, &batches, now);
+        }
+        state.forget_before(current.saturating_sub(2));
+        tracing::info!(reports, "spool replayed");
+        Ok(())
+    }
+
+    /// The whole admission of a group of reports at `now`: decode, signatures,
+    /// rules, then one durable spool batch per epoch. One verdict per report.
+    pub fn ingest(
+        &self,
+        spool: &Spool,
+        metrics: &Metrics,
+        raw: Vec<Vec<u8>>,
+        now: u64,
+    ) -> Vec<Verdict> {
+        let decoded = decode_all(&raw);
+        // Signatures on all cores, before admission's lock is taken.
+        let ok: Vec<SignedReport> = decoded
+            .iter()
+            .filter_map(|d| d.as_ref().ok().cloned())
+            .collect();
+        let sig_ok = verify_signatures(&ok);
+        drop(ok);
+        let mut state = self.state();
+        let admitted = self.admit_group(&mut state, decoded, sig_ok, now);
+        // Durable before acknowledged.
+        let failure = write_group(spool, metrics, admitted.accepted, now).err();
+        if let Some(reason) = &failure {
+            tracing::error!(%reason, "spool write failed; refusing the group");
+            state.forget(admitted.undo);
+        }
+        drop(state);
+        admitted
+            .verdicts
+            .into_iter()
+            .map(|v| {
+                let out = match (v, &failure) {
+                    (Ok(hash), None) => Verdict::accepted(hash),
+                    (Ok(hash), Some(reason)) => Verdict::refused(
+                        Some(hash),
+                        &Refusal::Unavailable {
+                            reason: reason.clone(),
+                        },
+                    ),
+                    (Err((hash, r)), _) => Verdict::refused(hash, &r),
+                };
+                if let Some(code) = &out.code {
+                    metrics
+                        .rejected
+                        .get_or_create(&ReasonLabel {
+                            reason: code.clone(),
+                        })
+                        .inc();
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Admits each decoded report in order (`sig_ok`: whether each one's
+    /// signature is valid); refusals of reports for a served network are counted
+    /// for its epoch's manifest.
+    fn admit_group(
+        &self,
+        state: &mut IngestState,
+        decoded: Vec<Result<SignedReport, Refusal>>,
+        sig_ok: Vec<bool>,
+        now: u64,
+    ) -> Admitted {
+        let mut sig_ok = sig_ok.into_iter();
+        let mut out = Admitted {
+            verdicts: Vec::with_capacity(decoded.len()),
+            accepted: HashMap::new(),
+            undo: Vec::new(),
+        };
+        for d in decoded {
+            let rep = match d {
+                Err(r) => {
+                    out.verdicts.push(Err((None, r)));
+                    continue;
+                }
+                Ok(rep) => rep,
+            };
+            let hash = rep.hash();
+            let verdict = if !sig_ok.next().unwrap_or(false) {
+                Err(Refusal::BadSignature)
+            } else {
+                let prev = state.last_seq.get(&rep.report.device).copied();
+                admit(state, &self.rules, &rep, now).map(|()| prev)
+            };
+            out.verdicts.push(match verdict {
+                Ok(prev_seq) => {
+                    out.undo.push(Remembered {
+                        device: rep.report.device,
+                        prev_seq,
+                        epoch: rep.report.epoch,
+                        hash,
+                    });
+                    out.accepted.entry(rep.report.epoch).or_default().push(rep);
+                    Ok(hash)
+                }
+                Err(r) => {
+                    // Counted per network and epoch for the epoch's manifest.
+                    if self.rules.networks.contains(&rep.report.network) {
+                        let current = self.rules.clock.epoch_of(now);
+                        state.refused(&rep.report.network, rep.report.epoch, current, &r);
+                    }
+                    Err((Some(hash), r))
+                }
+            });
+        }
+        out
+    }
+}
+
+/// The ingest worker: takes every job waiting, ingests them as one group with
+/// `ingest`, and answers each job with its share of the verdicts. Returns once
+/// the queue is closed ([`Ingest::shutdown`]).
+pub(crate) fn work(rx: mpsc::Receiver<Job>, mut ingest: impl FnMut(Vec<Vec<u8>>) -> Vec<Verdict>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            jobs.push(more);
+        }
+        let sizes: Vec<usize> = jobs.iter().map(|(r, _)| r.len()).collect();
+        let mut all = Vec::with_capacity(sizes.iter().sum());
+        let mut replies = Vec::with_capacity(jobs.len());
+        for (raw, reply) in jobs {
+            all.extend(raw);
+            replies.push(reply);
+        }
+        let mut verdicts = ingest(all).into_iter();
+        for (size, reply) in sizes.into_iter().zip(replies) {
+            let _ = reply.send(verdicts.by_ref().take(size).collect());
+        }
+    }
+}
+
+/// Decodes each report (size limit first).
+fn decode_all(raw: &[Vec<u8>]) -> Vec<Result<SignedReport, Refusal>> {
+    use plinth_proofs::report::ReportDecodeError as E;
+    raw.iter()
+        .map(|b| {
+            SignedReport::decode(b).map_err(|e| match e {
+                E::TooLarge { size, limit } => Refusal::TooLarge { size, limit },
+                E::Malformed(reason) => Refusal::Malformed { reason },
+            })
         })
         .collect()
 }
 
-/// Checks one report whose signature is known to be valid against the oracle's
-/// state at `now_ms`. On success the report is remembered.
-pub fn admit(
-    state: &mut IngestState,
-    rules: &Rules,
-    r: &SignedReport,
-    now_ms: u64,
-) -> Result<(), Refusal> {
-    let rep = &r.report;
-    if rep.chain != rules.chain {
-        return Err(Refusal::WrongChain {
-            expected: rules.chain.to_string(),
-            found: rep.chain.to_string(),
-        });
-    }
-    if !rules.networks.contains(&rep.network) {
-        return Err(Refusal::UnknownNetwork {
-            network: rep.network.clone(),
-        });
-    }
-    let reg = state
-        .registry
-        .get(&rep.device)
-        .ok_or_else(|| Refusal::UnknownDevice {
-            device: rep.device.to_string(),
-        })?;
-    if reg.network != rep.network {
-        return Err(Refusal::WrongNetwork {
-            device: rep.device.to_string(),
-            registered: reg.network.clone(),
-            found: rep.network.clone(),
-        });
-    }
-    if !reg.info.active {
-        return Err(Refusal::InactiveDevice {
-            device: rep.device.to_string(),
-        });
-    }
-    if rep.timestamp_ms.saturating_add(rules.max_skew_ms) < now_ms {
-        return Err(Refusal::Stale {
-            age_ms: now_ms - rep.timestamp_ms,
-            max_ms: rules.max_skew_ms,
-        });
-    }
-    if rep.timestamp_ms > now_ms.saturating_add(rules.max_skew_ms) {
-        return Err(Refusal::FromFuture {
-            ahead_ms: rep.timestamp_ms - now_ms,
-            max_ms: rules.max_skew_ms,
-        });
-    }
-    let expected = rules.clock.epoch_of(rep.timestamp_ms);
-    if rep.epoch != expected {
-        return Err(Refusal::WrongEpoch {
-            expected,
-            found: rep.epoch,
-        });
-    }
-    let closes_ms =
-        (rules.clock.window(rep.epoch).end_ms).saturating_add(rules.accept_after_end_ms);
-    if now_ms >= closes_ms {
-        return Err(Refusal::EpochClosed { epoch: rep.epoch });
-    }
-    if state
-        .seen
-        .get(&rep.epoch)
-        .is_some_and(|s| s.contains(&r.hash()))
-    {
-        return Err(Refusal::Duplicate);
-    }
-    if let Some(&last) = state.last_seq.get(&rep.device) {
-        if rep.seq <= last {
-            return Err(Refusal::Replay {
-                last,
-                found: rep.seq,
-            });
+/// Writes a group's accepted reports durably: per epoch (ascending), when probe
+/// answers were received (first: an answer without its receipt is not counted),
+/// then the reports, in parts small enough to be read back. Stops at the first
+/// failure, which it returns.
+fn write_group(
+    spool: &Spool,
+    metrics: &Metrics,
+    accepted: HashMap<u64, Vec<SignedReport>>,
+    now: u64,
+) -> Result<(), String> {
+    let mut epochs: Vec<_> = accepted.into_iter().collect();
+    epochs.sort_by_key(|(e, _)| *e);
+    for (epoch, reports) in epochs {
+        let receipts: Vec<AnswerReceipt> = reports
+            .iter()
+            .filter_map(|r| match &r.report.body {
+                ReportBody::ProbeAnswer { challenge } => Some(AnswerReceipt {
+                    device: r.report.device,
+                    challenge: *challenge,
+                    received_ms: now,
+                }),
+                _ => None,
+            })
+            .collect();
+        if !receipts.is_empty() {
+            spool
+                .write_all(epoch, SpoolBatch::Answered(receipts))
+                .map_err(|e| e.to_string())?;
         }
-    }
-    if let ReportBody::ProbeAnswer { challenge } = &rep.body {
-        match state.outstanding.get(challenge) {
-            // Timed by the oracle's clock, not the device's timestamp.
-            Some(issue) if issue.device == rep.device && now_ms > issue.deadline_ms => {
-                return Err(Refusal::ChallengeExpired {
-                    challenge: challenge.to_string(),
-                    late_ms: now_ms - issue.deadline_ms,
+        for r in &reports {
+            metrics
+                .accepted
+                .get_or_create(&KindLabel {
+                    network: r.report.network.clone(),
+                    kind: r.report.body.kind().into(),
                 })
-            }
-            Some(issue) if issue.device == rep.device => {}
-            _ => {
-                return Err(Refusal::UnknownChallenge {
-                    challenge: challenge.to_string(),
-                })
-            }
+                .inc();
         }
+        let parts = spool
+            .write_all(epoch, SpoolBatch::Reports(reports))
+            .map_err(|e| e.to_string())?;
+        metrics.spool_batches.inc_by(parts.len() as u64);
     }
-    if let ReportBody::Beacon { round, draw, .. } = &rep.body {
-        let known = state
-            .rounds
-            .get(&rep.network)
-            .and_then(|rs| rs.get(round))
-            .is_some_and(|r| r.draw == *draw);
-        if !known {
-            return Err(Refusal::UnknownRound { round: *round });
-        }
-    }
-    if let Some(&limit) = rules.max_reports.get(&rep.network) {
-        if state
-            .accepted
-            .get(&(rep.epoch, rep.device))
-            .is_some_and(|n| *n >= limit)
-        {
-            return Err(Refusal::RateLimited {
-                device: rep.device.to_string(),
-                epoch: rep.epoch,
-                limit,
-            });
-        }
-    }
-    state.remember(r);
     Ok(())
+}
+
+/// Restores one epoch's batches into `state`; returns the reports replayed.
+fn replay_epoch(state: &mut IngestState, batches: &[SpoolBatch], now: u64) -> usize {
+    // Probes before reports, so that an answer read later removes its
+    // challenge whatever the batches' (hash) order.
+    for b in batches {
+        // Challenges of an earlier run whose deadline has passed are not
+        // outstanding again.
+        if let SpoolBatch::Probes(ps) = b {
+            for p in ps.iter().filter(|p| p.deadline_ms >= now) {
+                state.outstanding.insert(p.challenge, p.clone());
+            }
+        }
+    }
+    for b in batches {
+        if let SpoolBatch::Rounds(rs) = b {
+            for r in rs {
+                state.add_round(r);
+            }
+        }
+    }
+    let mut reports = 0;
+    for b in batches {
+        if let SpoolBatch::Reports(rs) = b {
+            for r in rs {
+                state.remember(r);
+            }
+            reports += rs.len();
+        }
+    }
+    reports
 }

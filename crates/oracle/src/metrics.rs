@@ -6,27 +6,39 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+/// Labels of accepted reports.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct KindLabel {
+    /// The report's network.
     pub network: String,
+    /// The report's kind (`heartbeat`, `reading`, …).
     pub kind: String,
 }
 
+/// Labels of refused reports.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReasonLabel {
+    /// The refusal's code.
     pub reason: String,
 }
 
+/// Every metric the oracle exports (`plinth_oracle_*`).
 pub struct Metrics {
     registry: Registry,
+    /// Reports accepted into the spool, by network and kind.
     pub accepted: Family<KindLabel, Counter>,
+    /// Reports refused, by reason.
     pub rejected: Family<ReasonLabel, Counter>,
+    /// Spool batches of reports written.
     pub spool_batches: Counter,
+    /// Epochs scored and published.
     pub epochs_closed: Counter,
+    /// Registered devices known to the oracle.
     pub registry_devices: Gauge,
 }
 
 impl Metrics {
+    /// Every metric at zero, registered.
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("plinth_oracle");
         let m = Metrics {
@@ -65,6 +77,7 @@ impl Metrics {
         Metrics { registry, ..m }
     }
 
+    /// The metrics in the OpenMetrics text format.
     pub fn render(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("string write");

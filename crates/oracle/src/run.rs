@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 /// Where the oracle listens and what it connects to.
 pub struct Endpoints {
+    /// The listener the HTTP API is served on.
     pub http: tokio::net::TcpListener,
     /// `mqtt://host:port` of a broker to ingest from, if any.
     pub mqtt: Option<String>,
@@ -29,96 +30,14 @@ pub async fn run(
             }
         }));
     }
-    // Registry refresh; devices new to the registry are probed at once, so that
-    // none escapes the probes' gate for the rest of the epoch.
-    {
-        let o = oracle.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(o.config.registry_refresh).await;
-                let o2 = o.clone();
-                let r = tokio::task::spawn_blocking(move || -> Result<usize> {
-                    let new = o2.refresh_registry()?;
-                    let now = now_ms();
-                    let end = o2.clock.window(o2.clock.epoch_of(now)).end_ms;
-                    if new.is_empty() || now + o2.config.probe_deadline.as_millis() as u64 >= end {
-                        return Ok(0);
-                    }
-                    let head = o2.node.status()?.head_hash;
-                    Ok(o2.probe_round(head, now, Some(&new))?.len())
-                })
-                .await;
-                if let Ok(Err(e)) = r {
-                    tracing::warn!(error = %e, "registry refresh failed");
-                }
-            }
-        }));
-    }
-    // Probe rounds: challenges from the head block's hash; only rounds whose
-    // deadline falls inside the current epoch, so answers land in its spool.
-    {
-        let o = oracle.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(o.config.probe_interval).await;
-                let o2 = o.clone();
-                let r = tokio::task::spawn_blocking(move || -> Result<usize> {
-                    let now = now_ms();
-                    let end = o2.clock.window(o2.clock.epoch_of(now)).end_ms;
-                    if now + o2.config.probe_deadline.as_millis() as u64 >= end {
-                        return Ok(0);
-                    }
-                    let head = o2.node.status()?.head_hash;
-                    Ok(o2.probe_round(head, now, None)?.len())
-                })
-                .await;
-                match r {
-                    Ok(Ok(n)) if n > 0 => tracing::debug!(probes = n, "probe round issued"),
-                    Ok(Err(e)) => tracing::warn!(error = %e, "probe round failed"),
-                    _ => {}
-                }
-            }
-        }));
-    }
-    // Beacon rounds of coverage networks: drawn from the head block when a round
-    // begins.
+    tasks.push(tokio::spawn(refresh_registry(oracle.clone())));
+    tasks.push(tokio::spawn(probe_rounds(oracle.clone())));
     if !oracle.coverage.is_empty() {
-        let o = oracle.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let o2 = o.clone();
-                let r = tokio::task::spawn_blocking(move || -> Result<usize> {
-                    let status = o2.node.status()?;
-                    Ok(o2
-                        .beacon_round(status.height, status.head_hash, now_ms())?
-                        .len())
-                })
-                .await;
-                match r {
-                    Ok(Ok(n)) if n > 0 => tracing::debug!(rounds = n, "beacon rounds drawn"),
-                    Ok(Err(e)) => tracing::warn!(error = %e, "drawing beacon rounds failed"),
-                    _ => {}
-                }
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        }));
+        tasks.push(tokio::spawn(beacon_rounds(oracle.clone())));
     }
     // The price feed, if this oracle runs it.
     if oracle.config.price_micro_usd.is_some() {
-        let o = oracle.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let o2 = o.clone();
-                match tokio::task::spawn_blocking(move || o2.post_price(now_ms())).await {
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "posting the price failed; will retry")
-                    }
-                    Err(e) => tracing::error!(error = %e, "price feed panicked"),
-                    _ => {}
-                }
-                tokio::time::sleep(o.config.price_interval).await;
-            }
-        }));
+        tasks.push(tokio::spawn(price_feed(oracle.clone())));
     }
     // Epoch closer, on a thread of its own: request load (which uses the runtime
     // and its blocking pool) cannot delay it.
@@ -145,6 +64,89 @@ pub async fn run(
     let _ = tokio::task::spawn_blocking(move || closer.join()).await;
     oracle.shutdown();
     Ok(())
+}
+
+/// Registry refresh, forever; devices new to the registry are probed at once, so
+/// that none escapes the probes' gate for the rest of the epoch.
+async fn refresh_registry(o: Arc<Oracle>) {
+    loop {
+        tokio::time::sleep(o.config.registry_refresh).await;
+        let o2 = o.clone();
+        let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+            let new = o2.refresh_registry()?;
+            let now = now_ms();
+            let end = o2.clock.window(o2.clock.epoch_of(now)).end_ms;
+            if new.is_empty() || now + o2.config.probe_deadline.as_millis() as u64 >= end {
+                return Ok(0);
+            }
+            let head = o2.node.status()?.head_hash;
+            Ok(o2.probe_round(head, now, Some(&new))?.len())
+        })
+        .await;
+        if let Ok(Err(e)) = r {
+            tracing::warn!(error = %e, "registry refresh failed");
+        }
+    }
+}
+
+/// Probe rounds, forever: challenges from the head block's hash; only rounds
+/// whose deadline falls inside the current epoch, so answers land in its spool.
+async fn probe_rounds(o: Arc<Oracle>) {
+    loop {
+        tokio::time::sleep(o.config.probe_interval).await;
+        let o2 = o.clone();
+        let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+            let now = now_ms();
+            let end = o2.clock.window(o2.clock.epoch_of(now)).end_ms;
+            if now + o2.config.probe_deadline.as_millis() as u64 >= end {
+                return Ok(0);
+            }
+            let head = o2.node.status()?.head_hash;
+            Ok(o2.probe_round(head, now, None)?.len())
+        })
+        .await;
+        match r {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(probes = n, "probe round issued"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "probe round failed"),
+            _ => {}
+        }
+    }
+}
+
+/// Beacon rounds of coverage networks, forever: drawn from the head block when a
+/// round begins.
+async fn beacon_rounds(o: Arc<Oracle>) {
+    loop {
+        let o2 = o.clone();
+        let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+            let status = o2.node.status()?;
+            Ok(o2
+                .beacon_round(status.height, status.head_hash, now_ms())?
+                .len())
+        })
+        .await;
+        match r {
+            Ok(Ok(n)) if n > 0 => tracing::debug!(rounds = n, "beacon rounds drawn"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "drawing beacon rounds failed"),
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The price feed, forever: the price posted every `price_interval`.
+async fn price_feed(o: Arc<Oracle>) {
+    loop {
+        let o2 = o.clone();
+        match tokio::task::spawn_blocking(move || o2.post_price(now_ms())).await {
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "posting the price failed; will retry")
+            }
+            Err(e) => tracing::error!(error = %e, "price feed panicked"),
+            _ => {}
+        }
+        tokio::time::sleep(o.config.price_interval).await;
+    }
 }
 
 /// Closes due epochs every second until `stop`.

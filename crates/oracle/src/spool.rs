@@ -13,7 +13,7 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{DeviceId, Hash};
-use plinth_proofs::SignedReport;
+use plinth_proofs::{DeviceInfo, SignedReport};
 use std::path::{Path, PathBuf};
 
 /// An oracle probe as issued: the challenge, and until when it may be answered.
@@ -28,19 +28,35 @@ use std::path::{Path, PathBuf};
     serde::Deserialize,
 )]
 pub struct ProbeIssue {
+    /// The device challenged.
     pub device: DeviceId,
+    /// The challenge it must sign in a probe answer.
     pub challenge: Hash,
+    /// When the oracle issued it (its clock).
     pub issued_ms: u64,
+    /// The last moment an answer counts (the oracle's clock).
     pub deadline_ms: u64,
+}
+
+/// The registry as the oracle saw it when it closed an epoch, for one network
+/// (written to the spool, so that audits score against the same devices).
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RegistrySnapshot {
+    /// The network's name.
+    pub network: String,
+    /// Its registered devices, by id.
+    pub devices: Vec<DeviceInfo>,
 }
 
 /// One batch file's contents.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum SpoolBatch {
+    /// Accepted reports.
     Reports(Vec<SignedReport>),
+    /// Probes issued to uptime devices.
     Probes(Vec<ProbeIssue>),
     /// The device registry at the epoch's close, per network.
-    Registry(Vec<crate::epoch::RegistrySnapshot>),
+    Registry(Vec<RegistrySnapshot>),
     /// Beacon rounds of coverage networks, as drawn.
     Rounds(Vec<RoundIssue>),
     /// Storage rounds: challenges to storage providers after an epoch, and their
@@ -68,8 +84,11 @@ pub enum SpoolBatch {
     serde::Deserialize,
 )]
 pub struct AnswerReceipt {
+    /// The device that answered.
     pub device: DeviceId,
+    /// The challenge it answered.
     pub challenge: Hash,
+    /// When the oracle received the answer (its clock).
     pub received_ms: u64,
 }
 
@@ -85,7 +104,9 @@ pub struct AnswerReceipt {
     serde::Deserialize,
 )]
 pub struct RoundIssue {
+    /// The coverage network.
     pub network: String,
+    /// The round drawn.
     pub round: plinth_proofs::BeaconRound,
 }
 
@@ -98,16 +119,31 @@ pub const MAX_BATCH_BYTES: usize = 64 << 20;
 /// storage round's header).
 const FRAMING_BYTES: usize = 4096;
 
+/// Why the spool could not write or read a batch.
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
+    /// The file system failed.
     #[error("spool i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A batch larger than [`MAX_BATCH_BYTES`].
     #[error("spool batch of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The batch's size in bytes.
+        size: usize,
+        /// The limit ([`MAX_BATCH_BYTES`]).
+        limit: usize,
+    },
+    /// A batch whose contents do not match its name, or do not decode.
     #[error("spool batch {name} is corrupt: {reason}")]
-    Corrupt { name: String, reason: String },
+    Corrupt {
+        /// The batch's name (its hash).
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
+/// The spool directory: one folder per epoch, one file per batch.
 pub struct Spool {
     dir: PathBuf,
 }
@@ -122,6 +158,7 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 impl Spool {
+    /// Opens (creating it if needed) the spool in `dir`.
     pub fn open(dir: &Path) -> Result<Spool, SpoolError> {
         std::fs::create_dir_all(dir)?;
         Ok(Spool {
@@ -235,6 +272,7 @@ impl Spool {
         Ok(bytes)
     }
 
+    /// A batch, checked against its name and decoded.
     pub fn read(&self, epoch: u64, hash: &Hash) -> Result<SpoolBatch, SpoolError> {
         decode_batch(hash, &self.read_raw(epoch, hash)?)
     }
@@ -302,77 +340,86 @@ impl SpoolBatch {
                 .into_iter()
                 .map(SpoolBatch::Closed)
                 .collect(),
-            SpoolBatch::Registry(snaps) => {
-                // (network, device) pairs, cut into runs, regrouped per network.
-                let mut items = Vec::new();
-                for s in snaps {
-                    let network = std::sync::Arc::new(s.network);
-                    if s.devices.is_empty() {
-                        items.push((network.clone(), None));
-                    }
-                    items.extend(s.devices.into_iter().map(|d| (network.clone(), Some(d))));
-                }
-                // A device's size, plus its network's name and count in case it
-                // starts a snapshot (an upper bound).
-                let size =
-                    |(n, d): &(std::sync::Arc<String>, Option<plinth_proofs::DeviceInfo>)| {
-                        d.as_ref().map_or(0, encoded_len) + 4 + n.len() + 4
-                    };
-                runs_by(items, budget, size)
-                    .into_iter()
-                    .map(|run| {
-                        let mut part: Vec<crate::epoch::RegistrySnapshot> = Vec::new();
-                        for (n, d) in run {
-                            if part.last().is_none_or(|s| s.network != *n) {
-                                part.push(crate::epoch::RegistrySnapshot {
-                                    network: (*n).clone(),
-                                    devices: Vec::new(),
-                                });
-                            }
-                            if let Some(d) = d {
-                                part.last_mut().expect("a snapshot").devices.push(d);
-                            }
-                        }
-                        SpoolBatch::Registry(part)
-                    })
-                    .collect()
-            }
-            SpoolBatch::Storage(rounds) => {
-                let mut parts = Vec::new();
-                for r in rounds {
-                    let mut answers: std::collections::HashMap<Hash, Vec<_>> =
-                        std::collections::HashMap::new();
-                    for a in r.answers {
-                        answers.entry(a.deal).or_default().push(a);
-                    }
-                    let deals: Vec<_> = r
-                        .deals
-                        .into_iter()
-                        .map(|d| {
-                            let mine = answers.remove(&d.id).unwrap_or_default();
-                            (d, mine)
-                        })
-                        .collect();
-                    let size = |(d, a): &(_, Vec<_>)| encoded_len(d) + encoded_len(a);
-                    for run in runs_by(deals, budget, size) {
-                        let (deals, answers): (Vec<_>, Vec<_>) = run.into_iter().unzip();
-                        parts.push(SpoolBatch::Storage(vec![
-                            plinth_proofs::storage::StorageRound {
-                                network: r.network.clone(),
-                                epoch: r.epoch,
-                                seed_height: r.seed_height,
-                                seed: r.seed,
-                                deals,
-                                answers: answers.into_iter().flatten().collect(),
-                                price: r.price,
-                            },
-                        ]));
-                    }
-                }
-                parts
-            }
+            SpoolBatch::Registry(snaps) => split_registry(snaps, budget),
+            SpoolBatch::Storage(rounds) => split_storage(rounds, budget),
         }
     }
+}
+
+/// Registry snapshots cut by devices into parts of at most `budget` bytes (a
+/// network may then have several snapshots: together they are its registry).
+fn split_registry(snaps: Vec<RegistrySnapshot>, budget: usize) -> Vec<SpoolBatch> {
+    // (network, device) pairs, cut into runs, regrouped per network.
+    let mut items = Vec::new();
+    for s in snaps {
+        let network = std::sync::Arc::new(s.network);
+        if s.devices.is_empty() {
+            items.push((network.clone(), None));
+        }
+        items.extend(s.devices.into_iter().map(|d| (network.clone(), Some(d))));
+    }
+    // A device's size, plus its network's name and count in case it
+    // starts a snapshot (an upper bound).
+    let size = |(n, d): &(std::sync::Arc<String>, Option<DeviceInfo>)| {
+        d.as_ref().map_or(0, encoded_len) + 4 + n.len() + 4
+    };
+    runs_by(items, budget, size)
+        .into_iter()
+        .map(|run| {
+            let mut part: Vec<RegistrySnapshot> = Vec::new();
+            for (n, d) in run {
+                if part.last().is_none_or(|s| s.network != *n) {
+                    part.push(RegistrySnapshot {
+                        network: (*n).clone(),
+                        devices: Vec::new(),
+                    });
+                }
+                if let Some(d) = d {
+                    part.last_mut().expect("a snapshot").devices.push(d);
+                }
+            }
+            SpoolBatch::Registry(part)
+        })
+        .collect()
+}
+
+/// Storage rounds cut by deals (each with its answers) into parts of at most
+/// `budget` bytes; parts of a round keep its network, epoch, seed and price.
+fn split_storage(
+    rounds: Vec<plinth_proofs::storage::StorageRound>,
+    budget: usize,
+) -> Vec<SpoolBatch> {
+    let mut parts = Vec::new();
+    for r in rounds {
+        let mut answers: std::collections::HashMap<Hash, Vec<_>> = std::collections::HashMap::new();
+        for a in r.answers {
+            answers.entry(a.deal).or_default().push(a);
+        }
+        let deals: Vec<_> = r
+            .deals
+            .into_iter()
+            .map(|d| {
+                let mine = answers.remove(&d.id).unwrap_or_default();
+                (d, mine)
+            })
+            .collect();
+        let size = |(d, a): &(_, Vec<_>)| encoded_len(d) + encoded_len(a);
+        for run in runs_by(deals, budget, size) {
+            let (deals, answers): (Vec<_>, Vec<_>) = run.into_iter().unzip();
+            parts.push(SpoolBatch::Storage(vec![
+                plinth_proofs::storage::StorageRound {
+                    network: r.network.clone(),
+                    epoch: r.epoch,
+                    seed_height: r.seed_height,
+                    seed: r.seed,
+                    deals,
+                    answers: answers.into_iter().flatten().collect(),
+                    price: r.price,
+                },
+            ]));
+        }
+    }
+    parts
 }
 
 /// Decodes batch bytes that must hash to `hash`.

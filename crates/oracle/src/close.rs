@@ -1,0 +1,250 @@
+//! Closing epochs: the spool's batches in, a signed manifest published and put on
+//! the ledger.
+//!
+//! ```text
+//!  every second (run.rs) ─▶ epochs due: spooled ones, and every epoch since the last
+//!                           manifest (rewards: the ledger's max age back; storage:
+//!                           MAX_CATCH_UP back)
+//!  per epoch, once its end + close_grace has passed:
+//!    storage rounds ─▶ registry snapshot ─▶ close record      (spool, once per epoch)
+//!    per network: epoch::compute ─▶ refusals added ─▶ sign ─▶ manifests/ (published)
+//!               ─▶ storage deals settled ─▶ SubmitManifest (unless the ledger has it)
+//!  then deals ended too long ago are closed (CloseDeal)
+//! ```
+//!
+//! The scoring itself is [`crate::epoch::compute`] (pure, what audits rerun); the
+//! storage rounds and settlements are [`crate::storage`]'s.
+
+use crate::chain::NetworkInfo;
+use crate::epoch::{self, Manifest};
+use crate::manifests::RewardClaim;
+use crate::spool::SpoolBatch;
+use crate::storage::MAX_CATCH_UP;
+use crate::{now_ms, Oracle};
+use anyhow::{Context, Result};
+use plinth_core::Hash;
+use std::ops::Range;
+
+impl Oracle {
+    /// A published manifest.
+    pub fn manifest(&self, network: &str, epoch: u64) -> Result<Option<Manifest>> {
+        self.manifests.read(network, epoch)
+    }
+
+    /// Every published manifest's (network, epoch), ascending by epoch.
+    pub fn manifests(&self) -> Result<Vec<(String, u64)>> {
+        Ok(self.manifests_page(None, usize::MAX))
+    }
+
+    /// At most `limit` published manifests' (network, epoch), ascending by
+    /// (epoch, network), strictly after `after`.
+    pub fn manifests_page(&self, after: Option<(u64, String)>, limit: usize) -> Vec<(String, u64)> {
+        self.manifests.page(after, limit)
+    }
+
+    /// Every reward entry of `owner`'s devices, with proofs (from the index).
+    pub fn rewards_of(&self, owner: &plinth_core::Address) -> Result<Vec<RewardClaim>> {
+        Ok(self.manifests.rewards_of(owner))
+    }
+
+    /// The epochs storage networks must still be challenged and settled for,
+    /// before `current`: every epoch after the last one with a manifest of every
+    /// storage network, up to `current - 1`, at most [`MAX_CATCH_UP`] back.
+    pub fn storage_epochs_due(&self, current: u64) -> Range<u64> {
+        let networks = self.storage_networks();
+        if networks.is_empty() || current == 0 {
+            return 0..0;
+        }
+        let oldest = current.saturating_sub(MAX_CATCH_UP);
+        let from = networks
+            .iter()
+            .map(|(n, _)| self.manifests.last_epoch(n).map_or(0, |e| e + 1))
+            .min()
+            .unwrap_or(0);
+        from.max(oldest)..current
+    }
+
+    /// The epochs reward manifests are still due for, before `current`: every epoch
+    /// after the last one with a manifest of every scored network, up to
+    /// `current - 1`, at most `manifest_max_age_epochs` back (the ledger refuses
+    /// older ones). Each is closed, reports or not, with an empty manifest if it
+    /// paid nothing: an epoch left open on the ledger is one a leaked oracle key
+    /// could still mint for itself.
+    pub fn reward_epochs_due(&self, current: u64) -> Range<u64> {
+        let scored: Vec<&NetworkInfo> = self
+            .networks
+            .iter()
+            .filter(|n| {
+                plinth_proofs::Family::from_network(&n.family, &n.params.to_string()).is_ok()
+            })
+            .collect();
+        if scored.is_empty() || current == 0 {
+            return 0..0;
+        }
+        let oldest = current.saturating_sub(self.emission.manifest_max_age_epochs);
+        let from = scored
+            .iter()
+            .map(|n| self.manifests.last_epoch(&n.name).map_or(0, |e| e + 1))
+            .min()
+            .unwrap_or(0);
+        from.max(oldest)..current
+    }
+
+    /// Closes every epoch whose end (plus the grace period) has passed and that has
+    /// no manifest yet, and (re)submits manifests the ledger does not hold.
+    /// Every network's epochs are closed, reports or not (see
+    /// [`Oracle::reward_epochs_due`]).
+    /// Storage networks are challenged after every epoch, reports or not: every
+    /// epoch missed while the oracle was down is closed, in order (see
+    /// [`Oracle::storage_epochs_due`]); then deals that ended too long ago to be
+    /// settled are closed on the ledger. Blocking.
+    pub fn close_due_epochs(&self, now: u64) -> Result<Vec<(String, u64)>> {
+        let grace = self.config.close_grace.as_millis() as u64;
+        let mut closed = Vec::new();
+        let mut epochs = self.spool.epochs()?;
+        let current = self.clock.epoch_of(now);
+        epochs.extend(self.storage_epochs_due(current));
+        epochs.extend(self.reward_epochs_due(current));
+        epochs.sort();
+        epochs.dedup();
+        for epoch in epochs {
+            if self.clock.window(epoch).end_ms.saturating_add(grace) > now {
+                continue;
+            }
+            for n in self.networks.clone() {
+                match self.manifest(&n.name, epoch)? {
+                    Some(m) => self.ensure_submitted(&m)?,
+                    None => {
+                        if let Some(m) = self.close(&n, epoch)? {
+                            self.ensure_submitted(&m)?;
+                            closed.push((n.name.clone(), epoch));
+                        }
+                    }
+                }
+            }
+            self.ingest.state().forget_before(epoch);
+        }
+        if current > 0 && !self.storage_networks().is_empty() {
+            self.close_abandoned_deals(current);
+        }
+        Ok(closed)
+    }
+
+    /// Every batch of `epoch`, with its hash, in hash order.
+    fn read_batches(&self, epoch: u64) -> Result<Vec<(Hash, SpoolBatch)>> {
+        Ok(self
+            .spool
+            .batches(epoch)?
+            .into_iter()
+            .map(|h| self.spool.read(epoch, &h).map(|b| (h, b)))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// The epoch's batches, writing the registry snapshot and the storage rounds
+    /// first if the epoch has none yet (so every network of the epoch is scored
+    /// against the same ones). Both may take several batches (each below the
+    /// spool's read limit); a [`SpoolBatch::Closed`] batch written after them
+    /// names them, and until it exists the close is redone from scratch (parts
+    /// left by an attempt that stopped half-way are removed: no manifest names
+    /// them).
+    fn epoch_batches(&self, epoch: u64) -> Result<Vec<(Hash, SpoolBatch)>> {
+        let batches = self.read_batches(epoch)?;
+        if batches
+            .iter()
+            .any(|(_, b)| matches!(b, SpoolBatch::Closed(_)))
+        {
+            return Ok(batches);
+        }
+        for (h, b) in &batches {
+            if matches!(b, SpoolBatch::Registry(_) | SpoolBatch::Storage(_)) {
+                self.spool.remove(epoch, h)?;
+            }
+        }
+        drop(batches);
+        self.write_close_inputs(epoch)?;
+        self.read_batches(epoch)
+    }
+
+    /// Writes what closing `epoch` adds to its spool: the storage rounds, the
+    /// registry snapshot, and the close record naming them.
+    fn write_close_inputs(&self, epoch: u64) -> Result<()> {
+        // Storage rounds go first: taking them may fail (no block after the
+        // epoch's end yet), and then nothing of the epoch is written.
+        let mut rounds = Vec::new();
+        for (network, params) in self.storage_networks() {
+            rounds.push(self.take_storage_round(network, params, epoch)?);
+        }
+        let mut written = Vec::new();
+        if !rounds.is_empty() {
+            written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
+        }
+        self.refresh_registry()?;
+        let snaps = self
+            .ingest
+            .state()
+            .registry_snapshots(self.networks.iter().map(|n| n.name.as_str()));
+        written.extend(self.spool.write_all(epoch, SpoolBatch::Registry(snaps))?);
+        written.sort();
+        self.spool.write_all(epoch, SpoolBatch::Closed(written))?;
+        Ok(())
+    }
+
+    /// Scores one network's epoch, signs the manifest and publishes it (file).
+    fn close(&self, n: &NetworkInfo, epoch: u64) -> Result<Option<Manifest>> {
+        let family = match n.family() {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(network = %n.name, error = %e, "network not scored");
+                return Ok(None);
+            }
+        };
+        let batches = self.epoch_batches(epoch)?;
+        let spec = epoch::EpochSpec {
+            chain: self.chain,
+            network: &n.name,
+            family: &family,
+            window: self.clock.window(epoch),
+            allowance: self.emission.network_allowance(epoch, n.share_bps),
+            usage_bps: n.usage_bps,
+        };
+        let mut m = epoch::compute(&spec, batches);
+        // Reports refused at ingest (not in the spool, so not part of the audited
+        // computation) are published beside the family's rejections.
+        if let Some(refused) = self.ingest.state().refused_in(&n.name, epoch) {
+            for (code, count) in refused {
+                *m.rejected.entry(code.clone()).or_insert(0) += count;
+            }
+        }
+        m.signatures.push(m.header.sign(&self.key));
+        self.manifests.publish(&n.name, epoch, &m)?;
+        self.metrics.epochs_closed.inc();
+        tracing::info!(
+            network = %n.name, epoch, devices = m.header.devices, total = m.header.total,
+            root = %m.header.root, "epoch closed"
+        );
+        Ok(Some(m))
+    }
+
+    /// Settles a storage manifest's deals, and puts the manifest on the ledger
+    /// unless it is there already or too old for the ledger to take. A manifest
+    /// that pays nothing goes too: it closes its epoch on the ledger for good.
+    fn ensure_submitted(&self, m: &Manifest) -> Result<()> {
+        self.ensure_settled(m)?;
+        let current = self.clock.epoch_of(now_ms());
+        if self.emission.manifest_too_old(m.header.epoch, current) {
+            return Ok(());
+        }
+        let path = format!("/v1/rewards/{}/{}", m.header.network, m.header.epoch);
+        if self.node.get_opt::<serde_json::Value>(&path)?.is_some() {
+            return Ok(());
+        }
+        let tx = self
+            .send_tx(plinth_ledger::Call::SubmitManifest {
+                header: m.header.clone(),
+                signatures: m.signatures.clone(),
+            })
+            .context("submitting the manifest")?;
+        tracing::info!(network = %m.header.network, epoch = m.header.epoch, tx = %tx, "manifest submitted");
+        Ok(())
+    }
+}
