@@ -57,6 +57,20 @@ impl BlockContext {
             .emission
             .epoch_at(params.genesis_time_ms, self.timestamp_ms)
     }
+
+    /// Refuses what the oracles sign about `epoch` (a manifest, a settlement)
+    /// unless the epoch is over at the block's time. At admission, the time being
+    /// unknown, every epoch that ends at all counts as over; the block judges.
+    pub(crate) fn check_epoch_over(&self, params: &ChainParams, epoch: u64) -> Result<(), TxError> {
+        let ends_at = params.emission.epoch_end_ms(params.genesis_time_ms, epoch);
+        if ends_at.is_none_or(|end| self.timestamp_ms < end) {
+            return Err(TxError::EpochNotOver {
+                epoch,
+                ends_at_ms: ends_at.unwrap_or(u64::MAX),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// The reward epoch of the head block, from state (a lower bound of any future

@@ -75,8 +75,8 @@ fn save<S: Store>(state: &mut Overlay<'_, S>, device: &Device) {
     state.put_t(keys::device(device.id.key()), device);
 }
 
-/// Loads a device the signer owns and that is still active.
-pub(crate) fn owned_active<S: Store>(
+/// Loads a device the signer owns, active or retired.
+pub(crate) fn owned<S: Store>(
     state: &Overlay<'_, S>,
     id: &DeviceId,
     signer: &Address,
@@ -91,6 +91,16 @@ pub(crate) fn owned_active<S: Store>(
         }
         .into());
     }
+    Ok(device)
+}
+
+/// Loads a device the signer owns and that is still active.
+pub(crate) fn owned_active<S: Store>(
+    state: &Overlay<'_, S>,
+    id: &DeviceId,
+    signer: &Address,
+) -> Result<Device, Fail> {
+    let device = owned(state, id, signer)?;
     if device.status == DeviceStatus::Retired {
         return Err(TxError::DeviceRetired {
             device: id.to_string(),

@@ -51,10 +51,13 @@
 //! - [`credits`]: burn-and-mint credits at the oracle-posted price.
 //! - [`storage`]: storage offers and deals, settled by the oracle set.
 //!
+//! Imports point one way (no cycle; only `execute` imports the domains, and no
+//! module imports `execute`):
+//!
 //! ```text
 //!   execute ──▶ accounts devices staking validators rewards credits storage
-//!      │            │ each imports context, tx, oracle_set and the leaves below
-//!      ▼            ▼
+//!      │          │ each imports tx and context (rewards, credits, storage
+//!      ▼          ▼ also oracle_set), and the leaves below
 //!   block ─▶ tx ─▶ oracle_set ─▶ context ─▶ params emission state outcome keys error
 //! ```
 

@@ -124,16 +124,7 @@ pub(crate) fn submit_manifest<S: Store>(
 ) -> Result<(), Fail> {
     check_envelope(params, &header.chain, signatures)?;
     let network = load_network(state, &header.network)?;
-    let ends_at = params
-        .emission
-        .epoch_end_ms(params.genesis_time_ms, header.epoch);
-    if ends_at.is_none_or(|end| ctx.timestamp_ms < end) {
-        return Err(TxError::EpochNotOver {
-            epoch: header.epoch,
-            ends_at_ms: ends_at.unwrap_or(u64::MAX),
-        }
-        .into());
-    }
+    ctx.check_epoch_over(params, header.epoch)?;
     // At admission the block's time is unknown, but not before the head's: an
     // epoch too old at the head only gets older.
     let current = if ctx.timestamp_ms == UNKNOWN_TIME {

@@ -254,16 +254,7 @@ pub(crate) fn settle<S: Store>(
         .into());
     }
     storage_network(state, &settlement.network)?;
-    let ends_at = params
-        .emission
-        .epoch_end_ms(params.genesis_time_ms, settlement.epoch);
-    if ends_at.is_none_or(|end| ctx.timestamp_ms < end) {
-        return Err(TxError::EpochNotOver {
-            epoch: settlement.epoch,
-            ends_at_ms: ends_at.unwrap_or(u64::MAX),
-        }
-        .into());
-    }
+    ctx.check_epoch_over(params, settlement.epoch)?;
     check_quorum(state, &settlement.signing_bytes(), signatures)?;
     let sp = self::params(state)?;
     let epoch = settlement.epoch;

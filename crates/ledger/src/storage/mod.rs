@@ -301,25 +301,6 @@ fn storage_network<S: Store>(state: &Overlay<'_, S>, name: &str) -> Result<Netwo
     Ok(n)
 }
 
-/// The device, checked to be the signer's.
-fn owned_device<S: Store>(
-    state: &Overlay<'_, S>,
-    signer: &Address,
-    device: &DeviceId,
-) -> Result<devices::Device, Fail> {
-    let d = devices::load(state, device)?.ok_or_else(|| TxError::UnknownDevice {
-        device: device.to_string(),
-    })?;
-    if d.owner != *signer {
-        return Err(TxError::NotDeviceOwner {
-            device: device.to_string(),
-            owner: d.owner.to_string(),
-        }
-        .into());
-    }
-    Ok(d)
-}
-
 /// Applies a storage call ([`Call::OfferStorage`], [`Call::WithdrawCollateral`],
 /// [`Call::OpenDeal`], [`Call::SettleStorage`], [`Call::CloseDeal`],
 /// [`Call::ActivateDeal`]).
@@ -381,13 +362,7 @@ pub(crate) fn set_offer<S: Store>(
     collateral_per_mib: Amount,
     deposit: Amount,
 ) -> Result<(), Fail> {
-    let d = owned_device(state, signer, device)?;
-    if d.status != devices::DeviceStatus::Active {
-        return Err(TxError::DeviceRetired {
-            device: device.to_string(),
-        }
-        .into());
-    }
+    let d = devices::owned_active(state, device, signer)?;
     storage_network(state, &d.network)?;
     check_endpoint(endpoint, params(state)?.allow_private_endpoints)?;
     if price_per_mib_epoch == 0 {
@@ -425,7 +400,7 @@ pub(crate) fn withdraw_collateral<S: Store>(
     if amount == 0 {
         return Err(TxError::ZeroAmount.into());
     }
-    owned_device(state, signer, device)?;
+    devices::owned(state, device, signer)?;
     let mut o = offer(state, device)?.ok_or_else(|| TxError::NoStorageOffer {
         device: device.to_string(),
     })?;
