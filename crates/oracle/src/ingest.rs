@@ -109,11 +109,6 @@ impl Ingest {
         }
     }
 
-    /// The admission rules.
-    pub fn rules(&self) -> &Rules {
-        &self.rules
-    }
-
     /// Admission's state, locked (probe and beacon rounds add to it).
     pub(crate) fn state(&self) -> MutexGuard<'_, IngestState> {
         self.state.lock().expect("state lock")

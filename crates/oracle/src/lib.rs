@@ -20,7 +20,7 @@
 //! are its modules:
 //!
 //! - [`ingest`]: submit, the queue and the ingest worker; [`ingest::admission`]:
-//!   the checks and what they remember.
+//!   the checks, [`ingest::state`]: what they remember.
 //! - [`rounds`]: probe rounds (uptime) and beacon rounds (coverage), drawn from blocks.
 //! - [`spool`]: the durable batches every score is computed from, with the
 //!   registry snapshot taken at close.
