@@ -22,7 +22,7 @@ use crate::Oracle;
 use plinth_core::Address;
 use plinth_ledger::credits::PricePoint;
 use plinth_ledger::OracleSignature;
-use serde::{Deserialize, Serialize};
+use plinth_api::OracleClient;
 use std::time::{Duration, Instant};
 
 /// How long a peer has to answer.
@@ -33,13 +33,8 @@ pub const MAX_AHEAD_MS: u64 = 5_000;
 pub const ORACLE_SET_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// What `POST /v1/cosign/price` takes: the price and the requesting oracle's own
-/// signature over it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CosignRequest {
-    pub price: PricePoint,
-    pub signature: OracleSignature,
-}
+/// signature over it (the API's [`plinth_api::oracle::CosignRequest`]).
+pub use plinth_api::oracle::CosignRequest;
 
 /// Why an oracle will not co-sign a price.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,13 +92,13 @@ pub fn within_tolerance(proposed: u64, own: u64, tolerance_bps: u32) -> bool {
 impl Oracle {
     /// The chain's oracle set, read from the node at most every
     /// [`ORACLE_SET_MAX_AGE`]. Blocking.
-    pub fn oracle_set(&self) -> anyhow::Result<plinth_node::api::OraclesView> {
+    pub fn oracle_set(&self) -> anyhow::Result<plinth_api::node::OraclesView> {
         if let Some((at, set)) = self.oracle_set.lock().expect("oracle set lock").as_ref() {
             if at.elapsed() < ORACLE_SET_MAX_AGE {
                 return Ok(set.clone());
             }
         }
-        let set: plinth_node::api::OraclesView = self.node.get("/v1/oracles")?;
+        let set = self.node.oracles()?;
         *self.oracle_set.lock().expect("oracle set lock") = Some((Instant::now(), set.clone()));
         Ok(set)
     }
@@ -219,24 +214,18 @@ pub fn gather(
 }
 
 fn ask(peer: &str, req: &CosignRequest) -> Result<OracleSignature, String> {
-    let url = format!("{}/v1/cosign/price", peer.trim_end_matches('/'));
-    let agent = ureq::AgentBuilder::new().timeout(PEER_TIMEOUT).build();
-    match agent
-        .post(&url)
-        .send_json(serde_json::to_value(req).expect("request serialises"))
-    {
-        Ok(r) => r
-            .into_json::<OracleSignature>()
-            .map_err(|e| format!("unreadable answer: {e}")),
-        Err(ureq::Error::Status(code, r)) => {
-            let body: serde_json::Value = r.into_json().unwrap_or_default();
-            Err(format!(
-                "refused ({code} {}): {}",
-                body["error"]["code"].as_str().unwrap_or("?"),
-                body["error"]["message"]
-                    .as_str()
-                    .unwrap_or("no reason given")
-            ))
+    use plinth_api::ClientError;
+    match OracleClient::with_timeout(peer, PEER_TIMEOUT).cosign_price(req) {
+        Ok(sig) => Ok(sig),
+        Err(ClientError::Api { status, error, .. }) => Err(format!(
+            "refused ({status} {}): {}",
+            error.code, error.message
+        )),
+        Err(ClientError::Unexpected { status, .. }) => {
+            Err(format!("refused ({status} ?): no reason given"))
+        }
+        Err(e @ (ClientError::BadAnswer { .. } | ClientError::TooLarge { .. })) => {
+            Err(format!("unreadable answer: {e}"))
         }
         Err(e) => Err(format!("unreachable: {e}")),
     }

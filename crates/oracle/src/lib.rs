@@ -30,16 +30,17 @@ pub mod spool;
 pub mod storage;
 
 use anyhow::{Context, Result};
-use chain::{NetworkInfo, NodeClient};
+use chain::NetworkInfo;
+use plinth_api::node::OraclesView;
+use plinth_api::NodeClient;
 use ingest::{Clock, IngestState, Refusal, Registered, Rules};
 use plinth_core::{Hash, Keypair};
 use plinth_proofs::SignedReport;
-use serde::{Deserialize, Serialize};
 use spool::{ProbeIssue, RoundIssue, Spool, SpoolBatch};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// How an oracle runs.
@@ -91,43 +92,12 @@ impl OracleConfig {
     }
 }
 
-/// The answer for one report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Verdict {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hash: Option<Hash>,
-    pub status: VerdictStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
+/// The answer for one report (the API's [`plinth_api::oracle::Verdict`]).
+pub use plinth_api::oracle::{Verdict, VerdictStatus};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictStatus {
-    Accepted,
-    Rejected,
-}
-
-impl Verdict {
-    fn accepted(hash: Hash) -> Verdict {
-        Verdict {
-            hash: Some(hash),
-            status: VerdictStatus::Accepted,
-            code: None,
-            reason: None,
-        }
-    }
-
-    fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
-        Verdict {
-            hash,
-            status: VerdictStatus::Rejected,
-            code: Some(r.code()),
-            reason: Some(r.to_string()),
-        }
-    }
+/// The verdict of a report refused for `r`.
+fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
+    Verdict::rejected(hash, r.code(), r.to_string())
 }
 
 type Job = (Vec<Vec<u8>>, oneshot::Sender<Vec<Verdict>>);
@@ -169,7 +139,7 @@ pub struct Oracle {
     /// `storage.allow_private_endpoints`).
     pub allow_private_endpoints: bool,
     /// The chain's oracle set as last read (for co-signing), and when.
-    oracle_set: Mutex<Option<(std::time::Instant, plinth_node::api::OraclesView)>>,
+    oracle_set: Mutex<Option<(std::time::Instant, OraclesView)>>,
     /// Published manifests and every owner's reward claims, built once at start
     /// and kept up to date as epochs close, so that HTTP requests never re-read
     /// the manifests.
@@ -213,21 +183,16 @@ impl ManifestIndex {
 /// ended before that are closed instead.
 pub const MAX_CATCH_UP: u64 = 64;
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub use plinth_api::clock::now_ms;
 
 impl Oracle {
     /// Connects to the node (waiting for it), opens the spool and replays its
     /// recent epochs so that replays and duplicates stay refused after a restart.
     pub fn open(config: OracleConfig, key: Keypair) -> Result<Arc<Oracle>> {
-        let node = NodeClient::new(&config.node);
-        let status = retry(|| node.status()).context("reading the chain's status")?;
-        let networks = retry(|| node.networks())?;
-        let genesis: plinth_ledger::Genesis = retry(|| node.get("/v1/genesis"))?;
+        let node = chain::node_client(&config.node);
+        let status = retry(|| Ok(node.status()?)).context("reading the chain's status")?;
+        let networks = retry(|| Ok(node.networks()?))?;
+        let genesis = retry(|| Ok(node.genesis()?))?;
         if genesis.hash() != status.genesis_hash {
             anyhow::bail!(
                 "the node's genesis hashes to {}, but its status names genesis {}",
@@ -373,7 +338,7 @@ impl Oracle {
     /// Re-reads the device registry from the node.
     /// Returns the active devices that were not in the registry before.
     pub fn refresh_registry(&self) -> Result<std::collections::HashSet<plinth_core::DeviceId>> {
-        let devices = self.node.devices()?;
+        let devices = chain::registry(&self.node)?;
         let mut registry = HashMap::with_capacity(devices.len());
         for (network, info) in devices {
             registry.insert(info.id, Registered { network, info });
@@ -402,7 +367,7 @@ impl Oracle {
             .unwrap_or(false);
         let unavailable = |why: &str| {
             vec![
-                Verdict::refused(
+                refused(
                     None,
                     &Refusal::Unavailable {
                         reason: why.to_string()
@@ -560,13 +525,13 @@ impl Oracle {
             .map(|v| {
                 let out = match (v, &failure) {
                     (Ok(hash), None) => Verdict::accepted(hash),
-                    (Ok(hash), Some(reason)) => Verdict::refused(
+                    (Ok(hash), Some(reason)) => refused(
                         Some(hash),
                         &Refusal::Unavailable {
                             reason: reason.clone(),
                         },
                     ),
-                    (Err((hash, r)), _) => Verdict::refused(hash, &r),
+                    (Err((hash, r)), _) => refused(hash, &r),
                 };
                 if let Some(code) = &out.code {
                     self.metrics
@@ -737,15 +702,9 @@ fn retry<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
     Err(last.expect("at least one try"))
 }
 
-/// A claimable reward: one manifest entry with its proof.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RewardClaim {
-    pub network: String,
-    pub epoch: u64,
-    pub index: u64,
-    pub entry: plinth_ledger::rewards::ManifestEntry,
-    pub proof: plinth_core::merkle::Proof,
-}
+/// A claimable reward: one manifest entry with its proof (the API's
+/// [`plinth_api::oracle::RewardClaim`]).
+pub use plinth_api::oracle::RewardClaim;
 
 impl Oracle {
     fn manifest_path(&self, network: &str, epoch: u64) -> PathBuf {
@@ -1050,8 +1009,7 @@ impl Oracle {
         if self.emission.manifest_too_old(m.header.epoch, current) {
             return Ok(());
         }
-        let path = format!("/v1/rewards/{}/{}", m.header.network, m.header.epoch);
-        if self.node.get_opt::<serde_json::Value>(&path)?.is_some() {
+        if self.node.reward_epoch(&m.header.network, m.header.epoch)?.is_some() {
             return Ok(());
         }
         let tx = self
@@ -1069,8 +1027,7 @@ impl Oracle {
     pub fn send_tx(&self, call: plinth_ledger::Call) -> Result<Hash> {
         let _guard = self.tx_lock.lock().expect("tx lock");
         let status = self.node.status()?;
-        let acct: plinth_node::api::AccountView =
-            self.node.get(&format!("/v1/accounts/{}", self.address()))?;
+        let acct = self.node.account(&self.address())?;
         let tx = plinth_ledger::Transaction {
             chain_id: self.chain_id.clone(),
             signer: self.address(),
@@ -1079,10 +1036,7 @@ impl Oracle {
             call,
         }
         .sign(&self.key);
-        let _: serde_json::Value = self.node.post(
-            "/v1/txs",
-            &serde_json::json!({"tx": hex::encode(tx.encode())}),
-        )?;
+        self.node.submit(&tx)?;
         Ok(tx.hash())
     }
 
@@ -1100,7 +1054,7 @@ impl Oracle {
             micro_usd_per_token: micro_usd,
             timestamp_ms: now,
         };
-        let set: plinth_node::api::OraclesView = self.node.get("/v1/oracles")?;
+        let set = self.node.oracles()?;
         let own = point.sign(&self.key);
         let mut signatures = vec![own];
         let mut refusals = Vec::new();

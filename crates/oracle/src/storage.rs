@@ -40,8 +40,7 @@ use crate::Oracle;
 use anyhow::{anyhow, Context, Result};
 use plinth_core::{DeviceId, Hash};
 use plinth_ledger::storage::{Deal, DealResult, DealStatus, StorageSettlement};
-use plinth_node::api::{TxStatus, TxView};
-use plinth_node::storage_api::OfferView;
+use plinth_api::node::{OfferView, TxStatus, TxView};
 use plinth_proofs::storage::{RoundAnswer, RoundDeal, StorageFamilyParams, StorageRound};
 use plinth_storage::agent::MAX_BATCH_CHALLENGES;
 use plinth_storage::client::StorageClient;
@@ -136,7 +135,7 @@ impl Oracle {
     /// The ledger's token price now (for the round's reward cap), if one was
     /// posted.
     fn token_price(&self) -> Result<Option<plinth_proofs::storage::TokenPrice>> {
-        let view: plinth_node::api::PriceView = self.node.get("/v1/price")?;
+        let view = self.node.price()?;
         Ok(view.price.map(|p| plinth_proofs::storage::TokenPrice {
             micro_usd_per_token: p.micro_usd_per_token,
             credit_micro_usd: view.credit_micro_usd,
