@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use plinth_device::agent::{AgentConfig, Work};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
 use plinth_device::{DeviceKey, OracleClient};
-use plinth_node::api::DeviceView;
+use plinth_api::node::DeviceView;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
