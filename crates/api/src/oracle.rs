@@ -77,7 +77,11 @@ impl Verdict {
 
     /// The verdict of a refused report: its hash if it decoded, the refusal's
     /// code and reason.
-    pub fn rejected(hash: Option<Hash>, code: impl Into<String>, reason: impl Into<String>) -> Verdict {
+    pub fn rejected(
+        hash: Option<Hash>,
+        code: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Verdict {
         Verdict {
             hash,
             status: VerdictStatus::Rejected,

@@ -3,8 +3,8 @@
 use crate::amount;
 use crate::wallet::{send, Ctx, SendOpts};
 use anyhow::{bail, Result};
-use plinth_ledger::Call;
 use plinth_api::node::SupplyEpochsQuery;
+use plinth_ledger::Call;
 
 /// Burns `amount_text` tokens for credits, credited to `to` (default: the signer).
 pub fn buy(ctx: &Ctx, opts: &SendOpts, amount_text: &str, to: Option<&str>) -> Result<()> {

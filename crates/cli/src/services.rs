@@ -3,9 +3,9 @@
 //! claims the owners' rewards, so that a newcomer sees rewards flow into balances
 //! and can store a file with no setup.
 
-use plinth_api::NodeClient;
 use crate::keystore::{DeviceKeyFile, Keystore};
 use anyhow::{bail, Context, Result};
+use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Keypair};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
 use plinth_ledger::{Call, Transaction};

@@ -16,11 +16,11 @@ use crate::amount;
 use crate::keystore::DeviceKeyFile;
 use crate::wallet::{send, Ctx, SendOpts};
 use anyhow::{bail, Context, Result};
+use plinth_api::node::{DealsQuery, OfferView, OffersQuery, StatusView, TxView};
+use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::storage::{self as ledger_storage, Deal, DealStatus, StorageOffer};
 use plinth_ledger::{Call, Transaction};
-use plinth_api::node::{DealsQuery, OfferView, OffersQuery, StatusView, TxView};
-use plinth_api::NodeClient;
 use plinth_storage::agent::{
     Agent, AgentConfig, Behaviour, DealInfo, DealSource, DealSourceError, ReceiptKey,
 };

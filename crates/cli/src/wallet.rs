@@ -3,10 +3,10 @@
 use crate::amount;
 use crate::keystore::{DeviceKeyFile, Keystore};
 use anyhow::{bail, Context, Result};
-use plinth_core::{Address, DeviceId, Keypair};
-use plinth_ledger::{Call, StakeTarget, Transaction};
 use plinth_api::node::*;
 use plinth_api::NodeClient;
+use plinth_core::{Address, DeviceId, Keypair};
+use plinth_ledger::{Call, StakeTarget, Transaction};
 use std::path::Path;
 use std::time::Duration;
 

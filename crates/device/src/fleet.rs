@@ -21,8 +21,8 @@
 
 use crate::radio::{Position, RadioModel};
 use crate::{DeviceKey, EpochClock, OracleClient};
-use plinth_api::NodeClient;
 use anyhow::{anyhow, Context, Result};
+use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Hash, Keypair};
 use plinth_ledger::{Call, SignedTx, Transaction};
 use plinth_proofs::coverage::{beacon_frequency_hz, drawn, CoverageParams};

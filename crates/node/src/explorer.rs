@@ -17,8 +17,6 @@
 //! reports) and checks it against the header the ledger accepted, so the page
 //! never talks to the oracle itself.
 
-use plinth_api::server::extract::{network_name, page_limit, Path, Query};
-use plinth_api::server::ApiError;
 use crate::Node;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -26,6 +24,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use plinth_api::oracle::Manifest;
+use plinth_api::server::extract::{network_name, page_limit, Path, Query};
+use plinth_api::server::ApiError;
 use plinth_api::{ClientError, OracleClient};
 use plinth_core::DeviceId;
 use plinth_ledger::devices::{Device, DeviceStatus};
@@ -548,8 +548,8 @@ async fn manifest_audit(
         let (oracle, network) = (oracle.clone(), network.clone());
         tokio::task::spawn_blocking(move || fetch_manifest(&oracle, &network, epoch))
     }
-        .await
-        .map_err(ApiError::internal)?;
+    .await
+    .map_err(ApiError::internal)?;
     match fetched {
         Ok(m) => Ok(Json(ManifestAudit::check(
             &ledger.header,

@@ -39,13 +39,13 @@ pub mod rpc;
 pub mod storage_api;
 
 use mempool::Mempool;
+use plinth_api::clock::now_ms;
 use plinth_core::{Address, Hash, Keypair};
 use plinth_ledger::{
     accounts, block::tx_root, execute, Block, BlockContext, BlockHeader, ChainParams, Execution,
     Genesis, LedgerError, Overlay, SealedHeader, SigCheck, SignedTx, TxError,
 };
 use plinth_store::{ChainStore, StoreError};
-use plinth_api::clock::now_ms;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;

@@ -4,8 +4,6 @@
 //! 4xx status for bad input, so a client always learns what was wrong.
 
 use crate::api::*;
-use plinth_api::server::extract::{network_name, page_limit, Path, Query};
-use plinth_api::server::ApiError;
 use crate::metrics::error_code;
 use crate::{Node, SubmitError};
 use axum::body::Bytes;
@@ -17,6 +15,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::Stream;
+use plinth_api::server::extract::{network_name, page_limit, Path, Query};
+use plinth_api::server::ApiError;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::devices::Device;
 use plinth_ledger::params::{Network, Validator};
@@ -132,7 +132,10 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .route(
             "/v1/txs",
             post(submit).layer(DefaultBodyLimit::max(MAX_BODY)).layer(
-                axum::middleware::from_fn_with_state(MAX_BODY, plinth_api::server::limit::refuse_oversized),
+                axum::middleware::from_fn_with_state(
+                    MAX_BODY,
+                    plinth_api::server::limit::refuse_oversized,
+                ),
             ),
         )
         .route(
@@ -158,7 +161,9 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
             ApiError::not_found("not_found", "no such endpoint; see /v1/openapi.yaml")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn(plinth_api::server::extract::json_errors))
+        .layer(axum::middleware::from_fn(
+            plinth_api::server::extract::json_errors,
+        ))
         .with_state(node)
 }
 

@@ -10,12 +10,12 @@
 //! - `GET /v1/storage/usage/{network}/{epoch}` — credits used and refunded.
 
 use crate::rpc::{parse, snapshot};
-use plinth_api::server::extract::{network_name, page_limit, Path, Query};
-use plinth_api::server::ApiError;
 use crate::Node;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use plinth_api::server::extract::{network_name, page_limit, Path, Query};
+use plinth_api::server::ApiError;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::storage::{self, Deal, EpochUsage, StorageOffer};
 use plinth_ledger::{keys, Overlay};

@@ -19,10 +19,10 @@
 //! ```
 
 use crate::Oracle;
+use plinth_api::OracleClient;
 use plinth_core::Address;
 use plinth_ledger::credits::PricePoint;
 use plinth_ledger::OracleSignature;
-use plinth_api::OracleClient;
 use std::time::{Duration, Instant};
 
 /// How long a peer has to answer.

@@ -31,9 +31,9 @@ pub mod storage;
 
 use anyhow::{Context, Result};
 use chain::NetworkInfo;
+use ingest::{Clock, IngestState, Refusal, Registered, Rules};
 use plinth_api::node::OraclesView;
 use plinth_api::NodeClient;
-use ingest::{Clock, IngestState, Refusal, Registered, Rules};
 use plinth_core::{Hash, Keypair};
 use plinth_proofs::SignedReport;
 use spool::{ProbeIssue, RoundIssue, Spool, SpoolBatch};
@@ -1009,7 +1009,11 @@ impl Oracle {
         if self.emission.manifest_too_old(m.header.epoch, current) {
             return Ok(());
         }
-        if self.node.reward_epoch(&m.header.network, m.header.epoch)?.is_some() {
+        if self
+            .node
+            .reward_epoch(&m.header.network, m.header.epoch)?
+            .is_some()
+        {
             return Ok(());
         }
         let tx = self

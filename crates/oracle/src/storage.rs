@@ -38,9 +38,9 @@
 use crate::epoch::Manifest;
 use crate::Oracle;
 use anyhow::{anyhow, Context, Result};
+use plinth_api::node::{OfferView, TxStatus, TxView};
 use plinth_core::{DeviceId, Hash};
 use plinth_ledger::storage::{Deal, DealResult, DealStatus, StorageSettlement};
-use plinth_api::node::{OfferView, TxStatus, TxView};
 use plinth_proofs::storage::{RoundAnswer, RoundDeal, StorageFamilyParams, StorageRound};
 use plinth_storage::agent::MAX_BATCH_CHALLENGES;
 use plinth_storage::client::StorageClient;

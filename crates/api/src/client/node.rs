@@ -58,7 +58,11 @@ impl NodeClient {
     }
 
     /// `POST path` with `body` as JSON, the answer read as `T`.
-    pub fn post<T: DeserializeOwned, B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<T> {
+    pub fn post<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
         self.http.post(path, body)
     }
 

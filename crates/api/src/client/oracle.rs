@@ -56,8 +56,7 @@ impl OracleClient {
 
     /// `POST /v1/reports`: sends reports; the oracle's answer.
     pub fn submit_reports(&self, reports: &[SignedReport]) -> Result<ReportsResponse> {
-        self.http
-            .post("/v1/reports", &ReportsRequest::new(reports))
+        self.http.post("/v1/reports", &ReportsRequest::new(reports))
     }
 
     /// Sends reports; one verdict each, in order.

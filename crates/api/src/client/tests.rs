@@ -158,8 +158,9 @@ fn a_server_that_is_not_there_is_unreachable() {
         .unwrap_err();
     assert!(e.is_unreachable(), "{e:?}");
     assert!(
-        e.to_string()
-            .starts_with(&format!("cannot reach the node at http://127.0.0.1:{port} (/v1/status)")),
+        e.to_string().starts_with(&format!(
+            "cannot reach the node at http://127.0.0.1:{port} (/v1/status)"
+        )),
         "{e}"
     );
 }
