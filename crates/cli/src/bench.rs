@@ -421,7 +421,7 @@ pub async fn ingest(b: IngestBench) -> Result<()> {
             .encode()
         })
         .collect();
-    let client = plinth_oracle::chain::NodeClient::new(&node_url);
+    let client = plinth_api::NodeClient::new(&node_url);
     for chunk in txs.chunks(10_000) {
         let body = serde_json::json!({"txs": chunk.iter().map(hex::encode).collect::<Vec<_>>()});
         let c = client.clone();

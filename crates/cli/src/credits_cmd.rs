@@ -3,12 +3,12 @@
 use crate::amount;
 use crate::wallet::{send, Ctx, SendOpts};
 use anyhow::{bail, Result};
+use plinth_api::node::SupplyEpochsQuery;
 use plinth_ledger::Call;
-use plinth_node::api::{CreditsView, EpochSupplyView, PriceView, SupplyView};
 
 /// Burns `amount_text` tokens for credits, credited to `to` (default: the signer).
 pub fn buy(ctx: &Ctx, opts: &SendOpts, amount_text: &str, to: Option<&str>) -> Result<()> {
-    let price: PriceView = ctx.client().get("/v1/price")?;
+    let price = ctx.client().price()?;
     match &price.price {
         None => bail!("no token price has been posted yet: the oracle's price feed must run first"),
         Some(_) if !price.fresh => bail!(
@@ -42,8 +42,8 @@ pub fn delegate(ctx: &Ctx, opts: &SendOpts, to: &str, credits: u64) -> Result<()
 
 pub fn balance(ctx: &Ctx, who: &str) -> Result<()> {
     let addr = ctx.keystore()?.resolve(who)?;
-    let c: CreditsView = ctx.client().get(&format!("/v1/credits/{addr}"))?;
-    let price: PriceView = ctx.client().get("/v1/price")?;
+    let c = ctx.client().credits(&addr)?;
+    let price = ctx.client().price()?;
     ctx.print(&c, || {
         // One credit is `credit_micro_usd` µUSD.
         let usd = c.total as u128 * price.credit_micro_usd as u128;
@@ -61,10 +61,11 @@ pub fn balance(ctx: &Ctx, who: &str) -> Result<()> {
 
 /// The supply, and minted, burned and net supply per reward epoch.
 pub fn supply(ctx: &Ctx, limit: usize) -> Result<()> {
-    let s: SupplyView = ctx.client().get("/v1/supply")?;
-    let epochs: Vec<EpochSupplyView> = ctx
-        .client()
-        .get(&format!("/v1/supply/epochs?limit={limit}"))?;
+    let s = ctx.client().supply()?;
+    let epochs = ctx.client().supply_epochs(&SupplyEpochsQuery {
+        limit: Some(limit as u64),
+        ..Default::default()
+    })?;
     let status = ctx.client().status()?;
     let d = status.token.decimals;
     let sym = &status.token.symbol;

@@ -3,10 +3,10 @@
 use crate::keystore::DeviceKeyFile;
 use crate::wallet::Ctx;
 use anyhow::{bail, Context, Result};
+use plinth_api::node::DeviceView;
 use plinth_device::agent::{AgentConfig, Work};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
 use plinth_device::{DeviceKey, OracleClient};
-use plinth_node::api::DeviceView;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;

@@ -5,7 +5,6 @@ mod bench;
 mod bench_consensus;
 mod bench_coverage;
 mod bench_storage;
-mod client;
 mod credits_cmd;
 mod device_cmd;
 mod genesis_cmd;

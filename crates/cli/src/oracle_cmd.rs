@@ -160,25 +160,12 @@ fn reward_rows(
     oracle: &str,
 ) -> Result<(Vec<plinth_oracle::RewardClaim>, Vec<RewardRow>)> {
     let client = ctx.client();
-    let o = plinth_oracle::chain::NodeClient::new(oracle);
-    let claims: Vec<plinth_oracle::RewardClaim> = o.get(&format!("/v1/rewards/{owner}"))?;
+    let claims = plinth_api::OracleClient::new(oracle).rewards(owner)?;
     let mut rows = Vec::with_capacity(claims.len());
     for c in &claims {
-        let claimed: Option<serde_json::Value> = match client.get(&format!(
-            "/v1/rewards/{}/{}/claimed/{}",
-            c.network, c.epoch, c.index
-        )) {
-            Ok(v) => Some(v),
-            Err(e)
-                if e.downcast_ref::<crate::client::NodeError>()
-                    .is_some_and(|n| n.code == "unknown_manifest") =>
-            {
-                None
-            }
-            Err(e) => return Err(e),
-        };
+        // `None` while the ledger holds no manifest for the epoch.
+        let claimed = client.reward_claimed(&c.network, c.epoch, c.index)?;
         let on_ledger = claimed.is_some();
-        let claimed = claimed.unwrap_or_default();
         rows.push(RewardRow {
             network: c.network.clone(),
             epoch: c.epoch,
@@ -186,7 +173,7 @@ fn reward_rows(
             device: c.entry.device,
             amount: c.entry.amount,
             on_ledger,
-            claimed: claimed["claimed"].as_bool().unwrap_or(false),
+            claimed: claimed.unwrap_or(false),
         });
     }
     Ok((claims, rows))

@@ -11,12 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub use plinth_api::clock::now_ms;
 
 /// Parses `1s`, `500ms`, `2m` or a bare number of milliseconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

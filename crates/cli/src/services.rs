@@ -3,9 +3,9 @@
 //! claims the owners' rewards, so that a newcomer sees rewards flow into balances
 //! and can store a file with no setup.
 
-use crate::client::Client;
 use crate::keystore::{DeviceKeyFile, Keystore};
 use anyhow::{bail, Context, Result};
+use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Keypair};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
 use plinth_ledger::{Call, Transaction};
@@ -195,8 +195,8 @@ fn claim_all(
     done: &mut std::collections::HashSet<(String, u64, u64)>,
 ) -> Result<()> {
     let owner = Address(key.public());
-    let n = plinth_oracle::chain::NodeClient::new(node);
-    let o = plinth_oracle::chain::NodeClient::new(oracle);
+    let n = plinth_api::NodeClient::new(node);
+    let o = plinth_api::OracleClient::new(oracle);
     let claims: Vec<plinth_oracle::RewardClaim> = o.get(&format!("/v1/rewards/{owner}"))?;
     let claims: Vec<_> = claims
         .into_iter()
@@ -294,7 +294,7 @@ fn start_storage_providers(
     owner: &Keypair,
     owner_name: &str,
 ) -> Result<Vec<StorageProvider>> {
-    let client = Client::new(node_url);
+    let client = NodeClient::new(node_url);
     // Receipts name the chain: its identity from the node's genesis hash.
     let chain = plinth_core::chain_identity(&client.status()?.genesis_hash);
     let networks: Vec<serde_json::Value> = client.get("/v1/networks")?;
@@ -394,7 +394,7 @@ const DEMO_CHUNK_SIZE: u32 = 64 * 1024;
 /// next epoch on: the honest providers' deals are paid every epoch, the cheaters'
 /// are slashed. On a restart, deals still pending are uploaded and activated.
 fn open_demo_deals(
-    client: &Client,
+    client: &NodeClient,
     owner: &Keypair,
     dir: &Path,
     providers: &[(Keypair, StorageProvider)],
@@ -495,7 +495,7 @@ fn open_demo_deals(
 /// Registers the providers' devices and posts their offers, whatever of it the
 /// ledger does not have yet; waits for every transaction to commit.
 fn register_storage_providers(
-    client: &Client,
+    client: &NodeClient,
     owner: &Keypair,
     network: &str,
     providers: &[(Keypair, StorageProvider)],
@@ -503,17 +503,14 @@ fn register_storage_providers(
     let status = client.status()?;
     let unit = 10u64.pow(status.token.decimals as u32);
     let signer = Address(owner.public());
-    let not_found = |e: &anyhow::Error| {
-        e.downcast_ref::<crate::client::NodeError>()
-            .is_some_and(|n| n.status == 404)
-    };
+    let not_found = |e: &plinth_api::ClientError| e.is_not_found();
     // Offers name a registered device, so registrations commit first.
     let mut registrations = Vec::new();
     for (i, (key, p)) in providers.iter().enumerate() {
         match client.get::<serde_json::Value>(&format!("/v1/devices/{}", p.device)) {
             Ok(_) => continue,
             Err(e) if not_found(&e) => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         // A few hundred metres apart in Berlin, beside the fleet.
         let cell = u64::from(
@@ -545,7 +542,7 @@ fn register_storage_providers(
                 // The agent moved: new endpoint, same pool.
                 Ok(_) => 0,
                 Err(e) if not_found(&e) => STORAGE_DEPOSIT_TOKENS * unit,
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
         offers.push(Call::OfferStorage {
             device: p.device,
@@ -561,7 +558,7 @@ fn register_storage_providers(
 /// Signs `calls` with `key` at consecutive nonces, submits them and waits until
 /// each is committed.
 fn submit_all(
-    client: &Client,
+    client: &NodeClient,
     status: &plinth_node::api::StatusView,
     key: &Keypair,
     calls: Vec<Call>,

@@ -13,15 +13,14 @@
 //! the same manifest the client sends.
 
 use crate::amount;
-use crate::client::{Client, NodeError};
 use crate::keystore::DeviceKeyFile;
 use crate::wallet::{send, Ctx, SendOpts};
 use anyhow::{bail, Context, Result};
+use plinth_api::node::{DealsQuery, OfferView, OffersQuery, StatusView, TxView};
+use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::storage::{self as ledger_storage, Deal, DealStatus, StorageOffer};
 use plinth_ledger::{Call, Transaction};
-use plinth_node::api::{AccountView, CreditsView, DeviceView, StatusView, TxView};
-use plinth_node::storage_api::OfferView;
 use plinth_storage::agent::{
     Agent, AgentConfig, Behaviour, DealInfo, DealSource, DealSourceError, ReceiptKey,
 };
@@ -34,29 +33,23 @@ use std::time::Duration;
 /// The ledger as the agent's [`DealSource`]: `GET /v1/deals/{id}` on a node. A deal
 /// counts only if it is active and its provider is this agent's device.
 pub struct NodeDealSource {
-    client: Client,
+    client: NodeClient,
     device: DeviceId,
 }
 
 impl NodeDealSource {
     pub fn new(node: &str, device: DeviceId) -> NodeDealSource {
         NodeDealSource {
-            client: Client::new(node),
+            client: NodeClient::new(node),
             device,
         }
     }
 }
 
-/// Whether `e` is the node's 404 (no such deal, device or offer).
-fn is_not_found(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<NodeError>()
-        .is_some_and(|n| n.status == 404)
-}
-
 impl DealSource for NodeDealSource {
     fn deal(&self, id: &Hash) -> Result<Option<DealInfo>, DealSourceError> {
-        match self.client.get::<Deal>(&format!("/v1/deals/{id}")) {
-            Ok(d)
+        match self.client.deal(id) {
+            Ok(Some(d))
                 if matches!(d.status, DealStatus::Pending | DealStatus::Active)
                     && d.provider == self.device =>
             {
@@ -65,7 +58,6 @@ impl DealSource for NodeDealSource {
                 }))
             }
             Ok(_) => Ok(None),
-            Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(DealSourceError(e.into())),
         }
     }
@@ -138,28 +130,18 @@ fn deal_arg(s: &str) -> Result<Hash> {
         .map_err(|_| anyhow::anyhow!("`{s}` is not a deal id (64 hex characters)"))
 }
 
-fn offer_of(client: &Client, device: &DeviceId) -> Result<OfferView> {
-    client
-        .get(&format!("/v1/storage/offers/{device}"))
-        .map_err(|e| {
-            if is_not_found(&e) {
-                anyhow::anyhow!(
-                    "device {device} offers no storage (its owner posts an offer with `plinth storage offer`)"
-                )
-            } else {
-                e
-            }
-        })
+fn offer_of(client: &NodeClient, device: &DeviceId) -> Result<OfferView> {
+    client.offer(device)?.with_context(|| {
+        format!(
+            "device {device} offers no storage (its owner posts an offer with `plinth storage offer`)"
+        )
+    })
 }
 
-fn deal_of(client: &Client, id: &Hash) -> Result<Deal> {
-    client.get(&format!("/v1/deals/{id}")).map_err(|e| {
-        if is_not_found(&e) {
-            anyhow::anyhow!("the ledger has no deal {id}")
-        } else {
-            e
-        }
-    })
+fn deal_of(client: &NodeClient, id: &Hash) -> Result<Deal> {
+    client
+        .deal(id)?
+        .with_context(|| format!("the ledger has no deal {id}"))
 }
 
 /// How `plinth storage agent` runs.
@@ -181,18 +163,17 @@ pub fn agent(ctx: &Ctx, opts: AgentOpts) -> Result<()> {
     // agent needs it before it can sign one.
     let chain = client
         .status()
-        .map(|s| plinth_core::chain_identity(&s.genesis_hash))
+        .map(|s| s.chain())
         .context("reading the chain's identity from the node (receipts name it)")?;
     // The agent can serve without the node, but then it opens no deal: say so now.
-    match client.get::<DeviceView>(&format!("/v1/devices/{device}")) {
-        Ok(view) => {
-            let networks: Vec<serde_json::Value> = client.get("/v1/networks")?;
-            let family = networks
-                .iter()
-                .find(|n| n["name"] == view.network.as_str())
-                .and_then(|n| n["family"].as_str())
-                .unwrap_or_default()
-                .to_string();
+    match client.device(&device) {
+        Ok(Some(view)) => {
+            let family = client
+                .networks()?
+                .into_iter()
+                .find(|n| n.name == view.network)
+                .map(|n| n.family)
+                .unwrap_or_default();
             if family != ledger_storage::FAMILY {
                 bail!(
                     "device {device} is in network `{}` of family `{family}`, not a storage network",
@@ -211,7 +192,7 @@ pub fn agent(ctx: &Ctx, opts: AgentOpts) -> Result<()> {
                 ),
             }
         }
-        Err(e) if is_not_found(&e) => bail!(
+        Ok(None) => bail!(
             "device {device} is not registered: register it in a storage network first (`plinth device register --key {} --network storage …`)",
             opts.key.display()
         ),
@@ -309,8 +290,7 @@ fn submit_and_wait(
         Some(f) => amount::parse(f, status.token.decimals)?,
         None => status.min_fee,
     };
-    let acct: AccountView = client.get(&format!("/v1/accounts/{signer}"))?;
-    let nonce = acct.next_nonce;
+    let nonce = client.account(&signer)?.next_nonce;
     let tx = Transaction {
         chain_id: status.chain_id.clone(),
         signer,
@@ -414,7 +394,7 @@ pub fn put(ctx: &Ctx, opts: &PutOpts) -> Result<()> {
                 .checked_mul(epochs)
                 .context("the price of this deal overflows")?;
             let signer = ctx.keystore()?.resolve(from)?;
-            let credits: CreditsView = client.get(&format!("/v1/credits/{signer}"))?;
+            let credits = client.credits(&signer)?;
             if credits.total < total {
                 bail!(
                     "{epochs} epochs of {} bytes at {} credits/MiB·epoch cost {total} credits; {from} has {} (buy some with `plinth wallet credits buy`)",
@@ -579,12 +559,21 @@ pub fn deals(
     network: Option<&str>,
 ) -> Result<()> {
     let query = match (consumer, provider, network) {
-        (Some(c), None, None) => format!("consumer={}", ctx.keystore()?.resolve(c)?),
-        (None, Some(p), None) => format!("provider={}", device_arg(p)?),
-        (None, None, Some(n)) => format!("network={n}"),
+        (Some(c), None, None) => DealsQuery {
+            consumer: Some(ctx.keystore()?.resolve(c)?.to_string()),
+            ..Default::default()
+        },
+        (None, Some(p), None) => DealsQuery {
+            provider: Some(device_arg(p)?.to_string()),
+            ..Default::default()
+        },
+        (None, None, Some(n)) => DealsQuery {
+            network: Some(n.to_string()),
+            ..Default::default()
+        },
         _ => bail!("name exactly one of --consumer WALLET, --provider DEVICE or --network NAME"),
     };
-    let deals: Vec<Deal> = ctx.client().get(&format!("/v1/deals?{query}"))?;
+    let deals = ctx.client().deals(&query)?;
     ctx.print(&deals, || {
         if deals.is_empty() {
             return "no deals".into();
@@ -648,11 +637,10 @@ pub fn show(ctx: &Ctx, deal: &str) -> Result<()> {
 /// `plinth storage offers`: providers' offers, of one network or all.
 pub fn offers(ctx: &Ctx, network: Option<&str>) -> Result<()> {
     let client = ctx.client();
-    let path = match network {
-        Some(n) => format!("/v1/storage/offers?network={n}"),
-        None => "/v1/storage/offers".to_string(),
-    };
-    let offers: Vec<OfferView> = client.get(&path)?;
+    let offers = client.offers(&OffersQuery {
+        network: network.map(str::to_string),
+        ..Default::default()
+    })?;
     let status = client.status()?;
     let dec = status.token.decimals;
     let sym = &status.token.symbol;

@@ -1,12 +1,12 @@
 //! `plinth wallet …` and `plinth device …`: keys, queries and signed transactions.
 
 use crate::amount;
-use crate::client::Client;
 use crate::keystore::{DeviceKeyFile, Keystore};
 use anyhow::{bail, Context, Result};
+use plinth_api::node::*;
+use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Keypair};
 use plinth_ledger::{Call, StakeTarget, Transaction};
-use plinth_node::api::*;
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,8 +18,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn client(&self) -> Client {
-        Client::new(&self.node)
+    pub fn client(&self) -> NodeClient {
+        NodeClient::new(&self.node)
     }
 
     pub fn keystore(&self) -> Result<Keystore> {
@@ -83,10 +83,11 @@ pub fn balance(ctx: &Ctx, who: &str, proof: bool) -> Result<()> {
     let addr = ctx.keystore()?.resolve(who)?;
     let client = ctx.client();
     let status = client.status()?;
-    let view: AccountView = client.get(&format!(
-        "/v1/accounts/{addr}{}",
-        if proof { "?proof=true" } else { "" }
-    ))?;
+    let view = if proof {
+        client.account_with_proof(&addr)?
+    } else {
+        client.account(&addr)?
+    };
     let mut verified = None;
     if let Some(p) = &view.proof {
         // The proof must check out, and its root must be the one in the block header.
@@ -136,7 +137,12 @@ pub fn balance(ctx: &Ctx, who: &str, proof: bool) -> Result<()> {
 pub fn history(ctx: &Ctx, who: &str, limit: usize) -> Result<()> {
     let addr = ctx.keystore()?.resolve(who)?;
     let client = ctx.client();
-    let items: Vec<HistoryItem> = client.get(&format!("/v1/accounts/{addr}/txs?limit={limit}"))?;
+    let items = client.history(
+        &addr,
+        &HistoryQuery {
+            limit: Some(limit as u64),
+        },
+    )?;
     let decimals = client.status()?.token.decimals;
     ctx.print(&items, || {
         if items.is_empty() {
@@ -193,7 +199,7 @@ fn submit_call(
         Some(f) => amount::parse(f, status.token.decimals)?,
         None => status.min_fee,
     };
-    let acct: AccountView = client.get(&format!("/v1/accounts/{signer}"))?;
+    let acct = client.account(&signer)?;
     let tx = Transaction {
         chain_id: status.chain_id.clone(),
         signer,
@@ -365,14 +371,15 @@ fn device_line(d: &DeviceView) -> String {
 }
 
 pub fn device_list(ctx: &Ctx, owner: Option<&str>, network: Option<&str>) -> Result<()> {
-    let mut q = Vec::new();
-    if let Some(o) = owner {
-        q.push(format!("owner={}", ctx.keystore()?.resolve(o)?));
-    }
-    if let Some(n) = network {
-        q.push(format!("network={n}"));
-    }
-    let views: Vec<DeviceView> = ctx.client().get(&format!("/v1/devices?{}", q.join("&")))?;
+    let query = DevicesQuery {
+        owner: match owner {
+            Some(o) => Some(ctx.keystore()?.resolve(o)?.to_string()),
+            None => None,
+        },
+        network: network.map(str::to_string),
+        ..Default::default()
+    };
+    let views = ctx.client().devices(&query)?;
     ctx.print(&views, || {
         if views.is_empty() {
             return "no devices".into();

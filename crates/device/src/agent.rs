@@ -16,18 +16,28 @@ pub enum Work {
     /// Heartbeats (uptime networks); probes are answered.
     Uptime,
     /// A reading of `value_milli` thousandths of `unit` (sensor networks).
-    Sensor { unit: String, value_milli: i64 },
+    Sensor {
+        /// The unit of the reading.
+        unit: String,
+        /// The reading, in thousandths of `unit`.
+        value_milli: i64,
+    },
     /// Beacons (coverage networks): in each round the oracle draws it for, the
     /// device sends a beacon declaring `tx_power_centi_dbm`. No heartbeats; the
     /// agent has no radio of its own, so it witnesses nothing.
     Coverage {
+        /// The coverage network's parameters (from genesis).
         params: CoverageParams,
+        /// The transmit power each beacon declares, hundredths of a dBm.
         tx_power_centi_dbm: i32,
     },
 }
 
+/// How the agent runs.
 pub struct AgentConfig {
+    /// How often it reports (uptime, sensor).
     pub interval: Duration,
+    /// What it reports.
     pub work: Work,
 }
 
@@ -103,12 +113,13 @@ pub fn run(
     Ok(())
 }
 
-fn log_verdicts(v: Result<Vec<crate::Verdict>>) {
+fn log_verdicts(v: Result<Vec<crate::Verdict>, plinth_api::ClientError>) {
     match v {
         Ok(verdicts) => {
             for v in verdicts {
-                if v.status == "accepted" {
-                    tracing::info!(hash = v.hash.as_deref().unwrap_or(""), "report accepted");
+                if v.is_accepted() {
+                    let hash = v.hash.map(|h| h.to_string()).unwrap_or_default();
+                    tracing::info!(hash = %hash, "report accepted");
                 } else {
                     tracing::warn!(
                         code = v.code.as_deref().unwrap_or(""),

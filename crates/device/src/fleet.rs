@@ -22,6 +22,7 @@
 use crate::radio::{Position, RadioModel};
 use crate::{DeviceKey, EpochClock, OracleClient};
 use anyhow::{anyhow, Context, Result};
+use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Hash, Keypair};
 use plinth_ledger::{Call, SignedTx, Transaction};
 use plinth_proofs::coverage::{beacon_frequency_hz, drawn, CoverageParams};
@@ -34,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
+    /// Reports what it sees, when it should.
     Honest,
     /// Re-sends an old report (same bytes) and old sequence numbers.
     Replay,
@@ -63,6 +65,7 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// Every cheating strategy.
     pub const CHEATS: [Strategy; 10] = [
         Strategy::Replay,
         Strategy::ForgedTimestamp,
@@ -94,7 +97,9 @@ impl Strategy {
 /// A network the fleet reports to.
 #[derive(Debug, Clone)]
 pub struct FleetNetwork {
+    /// The network's name.
     pub name: String,
+    /// Its proof family.
     pub family: String,
     /// For sensor networks.
     pub unit: String,
@@ -103,14 +108,18 @@ pub struct FleetNetwork {
 /// Where and how to build a fleet.
 #[derive(Debug, Clone)]
 pub struct FleetConfig {
+    /// How many devices.
     pub count: usize,
     /// Share of cheaters, in basis points (1000 = 10%), spread evenly over the
     /// strategies that fit each network.
     pub cheaters_bps: u32,
+    /// The networks the devices are spread over.
     pub networks: Vec<FleetNetwork>,
+    /// The centre of the fleet's area, `(lat, lon)` degrees.
     pub center: (f64, f64),
     /// Half the side of the square the devices are spread over, in degrees.
     pub spread_deg: f64,
+    /// The seed of every random choice (a fleet is rebuilt the same from it).
     pub seed: u64,
     /// The chain the fleet reports for ([`crate::chain_of_node`]).
     pub chain: plinth_core::Hash,
@@ -129,14 +138,20 @@ pub const RELAY_DISTANCE_M: (f64, f64) = (60_000.0, 90_000.0);
 /// Colluding clusters have 3, 4, 5, 3, … members.
 const CLUSTER_SIZES: [u32; 3] = [3, 4, 5];
 
+/// One simulated device.
 pub struct SimDevice {
+    /// Its identity and report counter.
     pub device: DeviceKey,
+    /// How it behaves.
     pub strategy: Strategy,
+    /// Its network's proof family.
     pub family: String,
+    /// The unit of its readings (sensor).
     pub unit: String,
     /// Where the device really is: what its sensor measures and where its radio
     /// hears and is heard.
     pub lat: f64,
+    /// See `lat`.
     pub lon: f64,
     /// The asserted location it registers with: an H3 cell at resolution 12. The
     /// real place's cell, except for spoofers and colluders.
@@ -148,6 +163,7 @@ pub struct SimDevice {
 }
 
 impl SimDevice {
+    /// The device's id.
     pub fn id(&self) -> DeviceId {
         self.device.id()
     }
@@ -372,8 +388,11 @@ pub fn round(
 /// the radio its hotspots share.
 #[derive(Debug, Clone)]
 pub struct CoverageNet {
+    /// The network's name.
     pub name: String,
+    /// Its parameters.
     pub params: CoverageParams,
+    /// The radio its hotspots share.
     pub radio: RadioModel,
 }
 
@@ -633,40 +652,41 @@ pub fn epoch_share(
 
 /// Submits transactions to a node in batches; fails on any refusal.
 pub fn submit_txs(node: &str, txs: &[SignedTx]) -> Result<()> {
-    let agent = ureq::AgentBuilder::new().build();
+    let node = NodeClient::with_timeout(node, SUBMIT_TIMEOUT);
     for chunk in txs.chunks(5_000) {
-        let body = serde_json::json!({"txs": chunk.iter().map(|t| hex::encode(t.encode())).collect::<Vec<_>>()});
-        let resp: serde_json::Value = agent
-            .post(&format!("{}/v1/txs/batch", node.trim_end_matches('/')))
-            .send_json(body)
-            .map_err(|e| anyhow!("node {node}: {e}"))?
-            .into_json()
-            .context("reading the node's answer")?;
-        if let Some(err) = resp["results"]
-            .as_array()
-            .and_then(|r| r.iter().find(|v| v.get("error").is_some()))
-        {
-            return Err(anyhow!("a registration was refused: {}", err["error"]));
+        let resp = node.submit_batch(chunk)?;
+        if let Some(err) = resp.results.iter().find_map(|r| r.error.as_ref()) {
+            return Err(anyhow!("a registration was refused: {err}"));
         }
     }
     Ok(())
 }
 
+/// How long a batch of registrations may take to become durable.
+const SUBMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// How a running fleet reaches the network.
 pub struct FleetRun {
+    /// The node's API.
     pub node: String,
+    /// The oracle's API.
     pub oracle: String,
     /// Accounts that own (and register) the fleet's devices, in turn.
     pub owners: Vec<Keypair>,
+    /// How often uptime and sensor devices report.
     pub interval: std::time::Duration,
 }
 
 /// What one closed epoch paid the fleet, by strategy.
 #[derive(Debug, Clone, Serialize)]
 pub struct EpochShare {
+    /// The network.
     pub network: String,
+    /// The epoch.
     pub epoch: u64,
+    /// What the epoch's manifest paid in all.
     pub total: u64,
+    /// What it paid the fleet's devices, by strategy.
     pub by_strategy: BTreeMap<Strategy, u64>,
 }
 
@@ -687,25 +707,13 @@ impl EpochShare {
     }
 }
 
-fn get_json(agent: &ureq::Agent, url: &str) -> Result<Option<serde_json::Value>> {
-    match agent.get(url).call() {
-        Ok(r) => Ok(Some(r.into_json()?)),
-        Err(ureq::Error::Status(404, _)) => Ok(None),
-        Err(e) => Err(anyhow!("{url}: {e}")),
-    }
-}
-
 /// A coverage round is played only with at least this long left in it: the
 /// beacon and its witnesses must be timestamped inside the round.
 const ROUND_GUARD_MS: u64 = 200;
 
 /// The fleet's coverage networks with their parameters, read from the node's
 /// `GET /v1/networks` (entries with `name`, `family`, `params`).
-fn coverage_networks(
-    agent: &ureq::Agent,
-    node: &str,
-    cfg: &FleetConfig,
-) -> Result<Vec<CoverageNet>> {
+fn coverage_networks(node: &NodeClient, cfg: &FleetConfig) -> Result<Vec<CoverageNet>> {
     let wanted: Vec<&FleetNetwork> = cfg
         .networks
         .iter()
@@ -714,16 +722,15 @@ fn coverage_networks(
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let listed = get_json(agent, &format!("{node}/v1/networks"))?.context("the node's networks")?;
-    let listed = listed.as_array().cloned().unwrap_or_default();
+    let listed = node.networks().context("the node's networks")?;
     wanted
         .into_iter()
         .map(|n| {
             let entry = listed
                 .iter()
-                .find(|e| e["name"] == n.name.as_str())
+                .find(|e| e.name == n.name)
                 .with_context(|| format!("the chain has no network `{}`", n.name))?;
-            let params = match &entry["params"] {
+            let params = match &entry.params {
                 serde_json::Value::String(s) => s.clone(),
                 v => v.to_string(),
             };
@@ -755,42 +762,33 @@ pub fn run(
     mut on_epoch: impl FnMut(&EpochShare),
 ) -> Result<()> {
     use std::sync::atomic::Ordering;
-    let agent = ureq::AgentBuilder::new()
-        .timeout(std::time::Duration::from_secs(30))
-        .build();
-    let node = how.node.trim_end_matches('/');
-    let status = get_json(&agent, &format!("{node}/v1/status"))?.context("node status")?;
-    let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();
-    let chain = status["genesis_hash"]
-        .as_str()
-        .and_then(|h| h.parse().ok())
-        .map(|h| plinth_core::chain_identity(&h))
-        .context("the node's status names no genesis hash")?;
+    let node = NodeClient::new(&how.node);
+    let status = node.status().context("node status")?;
+    let chain_id = status.chain_id.clone();
+    let chain = status.chain();
     if chain != cfg.chain {
         return Err(anyhow!(
             "the fleet was built for chain {}, but the node serves chain {chain}",
             cfg.chain
         ));
     }
-    let fee = status["min_fee"].as_u64().unwrap_or(0);
+    let fee = status.min_fee;
     let mut devices = build(cfg);
 
     // Register what is not registered yet (a restarted fleet re-uses its seed).
     let mut missing = Vec::new();
     for (i, d) in devices.iter().enumerate() {
-        if get_json(&agent, &format!("{node}/v1/devices/{}", d.id()))?.is_none() {
+        if node.device(&d.id())?.is_none() {
             missing.push(i);
         }
     }
     if !missing.is_empty() {
         let mut nonces = Vec::with_capacity(how.owners.len());
         for o in &how.owners {
-            let a = get_json(
-                &agent,
-                &format!("{node}/v1/accounts/{}", Address(o.public())),
-            )?
-            .context("owner account")?;
-            nonces.push(a["next_nonce"].as_u64().unwrap_or(0));
+            let a = node
+                .account(&Address(o.public()))
+                .context("owner account")?;
+            nonces.push(a.next_nonce);
         }
         // Keep the owner assignment stable: device i belongs to owner i % owners.
         let mut txs = Vec::new();
@@ -807,10 +805,10 @@ pub fn run(
             nonces[o] = n[0];
             txs.extend(tx);
         }
-        submit_txs(node, &txs)?;
+        submit_txs(&how.node, &txs)?;
         let last = &devices[*missing.last().expect("non-empty")];
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while get_json(&agent, &format!("{node}/v1/devices/{}", last.id()))?.is_none() {
+        while node.device(&last.id())?.is_none() {
             if std::time::Instant::now() > deadline {
                 return Err(anyhow!(
                     "the fleet's registrations did not commit within 60 s"
@@ -825,7 +823,7 @@ pub fn run(
 
     let oracle = OracleClient::new(&how.oracle);
     let clock = oracle.clock()?;
-    let coverage = coverage_networks(&agent, node, cfg)?;
+    let coverage = coverage_networks(&node, cfg)?;
     // Per coverage network, the first round not yet played.
     let mut next_round: BTreeMap<String, u64> = BTreeMap::new();
     let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x5eed);
@@ -858,7 +856,7 @@ pub fn run(
                 for chunk in reports.chunks(5_000) {
                     match oracle.send(chunk) {
                         Ok(verdicts) => {
-                            for v in verdicts.into_iter().filter(|v| v.status != "accepted") {
+                            for v in verdicts.into_iter().filter(|v| !v.is_accepted()) {
                                 *refused.entry(v.code.unwrap_or_default()).or_insert(0) += 1;
                             }
                         }
@@ -883,35 +881,21 @@ pub fn run(
             Err(e) => tracing::warn!(error = %e, "fleet cannot fetch challenges"),
         }
         // Report manifests as they appear.
-        if let Some(list) = get_json(
-            &agent,
-            &format!("{}/v1/manifests", how.oracle.trim_end_matches('/')),
-        )? {
-            for item in list.as_array().cloned().unwrap_or_default() {
-                let network = item["network"].as_str().unwrap_or_default().to_string();
-                let epoch = item["epoch"].as_u64().unwrap_or(0);
-                if !reported.insert((network.clone(), epoch)) {
-                    continue;
-                }
-                if let Some(m) = get_json(
-                    &agent,
-                    &format!(
-                        "{}/v1/manifests/{network}/{epoch}",
-                        how.oracle.trim_end_matches('/')
-                    ),
-                )? {
-                    let mut paid = BTreeMap::new();
-                    for e in m["entries"].as_array().cloned().unwrap_or_default() {
-                        if let (Ok(id), Some(a)) = (
-                            e["device"].as_str().unwrap_or_default().parse::<DeviceId>(),
-                            e["amount"].as_u64(),
-                        ) {
-                            paid.insert(id, a);
-                        }
-                    }
-                    let total = m["header"]["total"].as_u64().unwrap_or(0);
-                    on_epoch(&epoch_share(&devices, &network, epoch, total, &paid));
-                }
+        for item in oracle.manifests(&Default::default())? {
+            let (network, epoch) = (item.network, item.epoch);
+            if !reported.insert((network.clone(), epoch)) {
+                continue;
+            }
+            if let Some(m) = oracle.manifest(&network, epoch)? {
+                let paid: BTreeMap<DeviceId, u64> =
+                    m.entries.iter().map(|e| (e.device, e.amount)).collect();
+                on_epoch(&epoch_share(
+                    &devices,
+                    &network,
+                    epoch,
+                    m.header.total,
+                    &paid,
+                ));
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(1000));

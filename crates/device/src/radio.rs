@@ -27,7 +27,9 @@ use rand::Rng;
 /// A place on Earth, degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Position {
+    /// Latitude, degrees.
     pub lat: f64,
+    /// Longitude, degrees.
     pub lon: f64,
 }
 
@@ -35,6 +37,7 @@ pub struct Position {
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 impl Position {
+    /// The place at `lat`, `lon` (degrees).
     pub fn new(lat: f64, lon: f64) -> Self {
         Position { lat, lon }
     }

@@ -17,14 +17,16 @@
 //! reports) and checks it against the header the ledger accepted, so the page
 //! never talks to the oracle itself.
 
-use crate::extract::{network_name, page_limit, Path, Query};
-use crate::rpc::ApiError;
 use crate::Node;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use plinth_api::oracle::Manifest;
+use plinth_api::server::extract::{network_name, page_limit, Path, Query};
+use plinth_api::server::ApiError;
+use plinth_api::{ClientError, OracleClient};
 use plinth_core::DeviceId;
 use plinth_ledger::devices::{Device, DeviceStatus};
 use plinth_ledger::params::Network;
@@ -85,11 +87,15 @@ pub struct ExplorerConfigView {
 pub struct MapCell {
     /// H3 cell (hex string) at the requested resolution.
     pub cell: String,
+    /// Latitude of the cell's centre.
     pub lat: f64,
+    /// Longitude of the cell's centre.
     pub lon: f64,
     /// The cell's boundary, `[lat, lon]` pairs in degrees, from h3o.
     pub boundary: Vec<[f64; 2]>,
+    /// Devices in the cell.
     pub devices: u64,
+    /// Active devices in the cell.
     pub active: u64,
     /// Devices per network.
     pub networks: BTreeMap<String, u64>,
@@ -103,11 +109,15 @@ pub struct MapCell {
 /// The body of `GET /v1/map`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MapView {
+    /// The H3 resolution of the cells.
     pub res: u8,
+    /// Devices drawn.
     pub devices: u64,
     /// Whether more than [`MAX_MAP_DEVICES`] devices exist (the rest are not drawn).
     pub truncated: bool,
+    /// The cells that hold devices.
     pub cells: Vec<MapCell>,
+    /// The height the map is for.
     pub height: u64,
 }
 
@@ -404,23 +414,13 @@ async fn cell_devices(
     Ok(Json(out))
 }
 
-/// The oracle's manifest as `GET /v1/manifests/{network}/{epoch}` serves it (the
-/// fields the explorer uses).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OracleManifest {
-    pub header: ManifestHeader,
-    pub entries: Vec<ManifestEntry>,
-    #[serde(default)]
-    pub rejected: BTreeMap<String, u64>,
-    #[serde(default)]
-    pub scored: u64,
-}
-
 /// The body of `GET /v1/explorer/manifests/{network}/{epoch}`: the oracle's
 /// manifest checked against the header the ledger accepted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ManifestAudit {
+    /// The manifest's network.
     pub network: String,
+    /// The manifest's epoch.
     pub epoch: u64,
     /// Whether the oracle's manifest matches the ledger (no `problems`).
     pub consistent: bool,
@@ -443,7 +443,7 @@ pub struct ManifestAudit {
 
 impl ManifestAudit {
     /// Checks `manifest` against the ledger's accepted `header`.
-    pub fn check(ledger: &ManifestHeader, manifest: OracleManifest, with_entries: bool) -> Self {
+    pub fn check(ledger: &ManifestHeader, manifest: Manifest, with_entries: bool) -> Self {
         let mut problems = Vec::new();
         if manifest.header != *ledger {
             problems.push("the oracle's header differs from the one the ledger accepted".into());
@@ -499,18 +499,21 @@ enum OracleFetch {
     Invalid(String),
 }
 
-fn fetch_manifest(url: &str) -> Result<OracleManifest, OracleFetch> {
-    let agent = ureq::AgentBuilder::new().timeout(ORACLE_TIMEOUT).build();
-    let resp = match agent.get(url).call() {
-        Ok(r) => r,
-        Err(ureq::Error::Status(404, _)) => return Err(OracleFetch::Missing),
-        Err(ureq::Error::Status(code, _)) => {
-            return Err(OracleFetch::Unreachable(format!("oracle answered {code}")))
+fn fetch_manifest(oracle: &str, network: &str, epoch: u64) -> Result<Manifest, OracleFetch> {
+    let client =
+        OracleClient::with_timeout(oracle, ORACLE_TIMEOUT).with_max_answer(MAX_MANIFEST_BYTES);
+    match client.manifest(network, epoch) {
+        Ok(Some(m)) => Ok(m),
+        Ok(None) => Err(OracleFetch::Missing),
+        Err(e @ (ClientError::BadAnswer { .. } | ClientError::TooLarge { .. })) => {
+            Err(OracleFetch::Invalid(e.to_string()))
         }
-        Err(e) => return Err(OracleFetch::Unreachable(e.to_string())),
-    };
-    let reader = std::io::Read::take(resp.into_reader(), MAX_MANIFEST_BYTES);
-    serde_json::from_reader(reader).map_err(|e| OracleFetch::Invalid(e.to_string()))
+        Err(ClientError::Unreachable { reason, .. }) => Err(OracleFetch::Unreachable(reason)),
+        Err(e) => Err(OracleFetch::Unreachable(match e.status() {
+            Some(code) => format!("oracle answered {code}"),
+            None => e.to_string(),
+        })),
+    }
 }
 
 async fn manifest_audit(
@@ -541,13 +544,12 @@ async fn manifest_audit(
             .map_err(ApiError::internal)?
             .ok_or_else(unknown)?
     };
-    let url = format!(
-        "{}/v1/manifests/{network}/{epoch}",
-        oracle.trim_end_matches('/')
-    );
-    let fetched = tokio::task::spawn_blocking(move || fetch_manifest(&url))
-        .await
-        .map_err(ApiError::internal)?;
+    let fetched = {
+        let (oracle, network) = (oracle.clone(), network.clone());
+        tokio::task::spawn_blocking(move || fetch_manifest(&oracle, &network, epoch))
+    }
+    .await
+    .map_err(ApiError::internal)?;
     match fetched {
         Ok(m) => Ok(Json(ManifestAudit::check(
             &ledger.header,

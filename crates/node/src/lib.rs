@@ -15,33 +15,48 @@
 //!
 //! A transaction is acknowledged only once it is durable (in the store's mempool
 //! table or in a committed block), so a crash loses no acknowledged transaction.
+//!
+//! Modules:
+//!
+//! - [`rpc`]: the HTTP API (`/v1`, server-sent events, metrics) and its router.
+//! - [`storage_api`]: the storage part of the API (offers, deals, usage).
+//! - [`explorer`]: the block explorer's page and endpoints (it proxies the
+//!   oracle's manifests).
+//! - [`mempool`]: pending transactions, per-sender queues, dropped ones.
+//! - [`metrics`]: Prometheus metrics.
+//! - [`api`]: the API's JSON shapes, which live in [`plinth_api::node`] (shared
+//!   with the clients); the error layers the node and the oracle share are in
+//!   `plinth_api::server`.
 
-pub mod api;
+#![warn(missing_docs)]
+
+/// The API's JSON shapes ([`plinth_api::node`]), under the name the node's users know.
+pub use plinth_api::node as api;
 pub mod explorer;
-pub mod extract;
-pub mod limit;
 pub mod mempool;
 pub mod metrics;
 pub mod rpc;
 pub mod storage_api;
 
 use mempool::Mempool;
+use plinth_api::clock::now_ms;
 use plinth_core::{Address, Hash, Keypair};
 use plinth_ledger::{
     accounts, block::tx_root, execute, Block, BlockContext, BlockHeader, ChainParams, Execution,
     Genesis, LedgerError, Overlay, SealedHeader, SigCheck, SignedTx, TxError,
 };
 use plinth_store::{ChainStore, StoreError};
-use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::{broadcast, oneshot, watch};
 
 /// How a node runs.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
+    /// Where the chain store lives.
     pub data_dir: PathBuf,
+    /// How often a block is produced (single-validator mode).
     pub block_time: Duration,
     /// Most transactions in one block.
     pub max_block_txs: usize,
@@ -56,6 +71,7 @@ pub struct NodeConfig {
 pub const MEMPOOL_PER_SENDER: usize = 1_000;
 
 impl NodeConfig {
+    /// The default configuration with `data_dir` and `block_time`.
     pub fn new(data_dir: PathBuf, block_time: Duration) -> Self {
         NodeConfig {
             data_dir,
@@ -70,40 +86,46 @@ impl NodeConfig {
 /// Why a submitted transaction was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
+    /// The ledger refused it.
     #[error(transparent)]
     Rejected(TxError),
+    /// It is pending or committed already.
     #[error("duplicate transaction: {0}")]
     Duplicate(String),
+    /// The mempool holds as many transactions as it may.
     #[error("mempool full ({0} transactions); try again later")]
     MempoolFull(usize),
+    /// Its sender has as many transactions pending as one sender may.
     #[error("{sender} already has {limit} transactions pending, the most one sender may; wait for some to commit")]
-    SenderQueueFull { sender: Address, limit: usize },
+    SenderQueueFull {
+        /// The sender.
+        sender: Address,
+        /// The per-sender limit.
+        limit: usize,
+    },
+    /// The node failed (storage, a stopped thread).
     #[error("internal error: {0}")]
     Internal(String),
 }
 
-/// A server-sent event.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    Block {
-        height: u64,
-        hash: Hash,
-        timestamp_ms: u64,
-        txs: usize,
-        state_root: Hash,
-    },
-}
+/// A server-sent event of `/v1/events` ([`plinth_api::node::Event`]).
+pub use plinth_api::node::Event;
 
 type Durable = (Vec<(Hash, Vec<u8>)>, oneshot::Sender<Result<(), String>>);
 
 /// A running node's shared state.
 pub struct Node {
+    /// The chain store.
     pub store: Arc<ChainStore>,
+    /// The chain's genesis.
     pub genesis: Genesis,
+    /// Its hash.
     pub genesis_hash: Hash,
+    /// The chain parameters from genesis.
     pub params: ChainParams,
+    /// How the node runs.
     pub config: NodeConfig,
+    /// Its metrics.
     pub metrics: metrics::Metrics,
     key: Keypair,
     mempool: Mutex<Mempool>,
@@ -132,13 +154,6 @@ impl Drop for Node {
             let _ = handle.join();
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 impl Node {
@@ -187,10 +202,12 @@ impl Node {
         Address(self.key.public())
     }
 
+    /// The node's events (committed blocks) from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
     }
 
+    /// Transactions in the mempool.
     pub fn mempool_len(&self) -> usize {
         self.mempool.lock().expect("mempool lock").len()
     }

@@ -13,7 +13,9 @@ use plinth_core::{Address, Hash};
 use plinth_ledger::{Amount, PendingView, SignedTx, TxError};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
+/// A pending transaction.
 pub struct Entry {
+    /// The transaction.
     pub tx: SignedTx,
     /// Fee plus what the call spends.
     pub spend: Amount,
@@ -68,14 +70,17 @@ impl Mempool {
         }
     }
 
+    /// Transactions in the pool.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the pool holds nothing.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// Whether the pool holds as many transactions as it may.
     pub fn is_full(&self) -> bool {
         self.entries.len() >= self.capacity
     }
@@ -92,10 +97,12 @@ impl Mempool {
             .is_some_and(|q| q.by_nonce.len() >= self.per_sender)
     }
 
+    /// Whether the transaction `hash` is pending.
     pub fn contains(&self, hash: &Hash) -> bool {
         self.entries.contains_key(hash)
     }
 
+    /// The pending transaction `hash`.
     pub fn get(&self, hash: &Hash) -> Option<&SignedTx> {
         self.entries.get(hash).map(|e| &e.tx)
     }
@@ -138,6 +145,8 @@ impl Mempool {
         self.add(tx, spend, false);
     }
 
+    /// Marks transactions as written to the durable mempool (they may go into
+    /// blocks from now on).
     pub fn mark_durable(&mut self, hashes: &[Hash]) {
         for h in hashes {
             if let Some(e) = self.entries.get_mut(h) {

@@ -10,18 +10,27 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
 
+/// The label of a rejected-transaction count.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Reason {
+    /// The rejection's code ([`error_code`]).
     pub reason: String,
 }
 
+/// The node's metrics (served at `/metrics`).
 pub struct Metrics {
     registry: Registry,
+    /// Height of the head block.
     pub height: Gauge,
+    /// Transactions in the mempool.
     pub mempool_size: Gauge,
+    /// Blocks committed.
     pub blocks: Counter,
+    /// Transactions committed.
     pub txs_committed: Counter,
+    /// Transactions rejected, by reason.
     pub txs_rejected: Family<Reason, Counter>,
+    /// Time to produce and commit a block.
     pub block_seconds: Histogram,
 }
 
@@ -40,6 +49,7 @@ pub fn error_code(e: &SubmitError) -> String {
 }
 
 impl Metrics {
+    /// The metrics, registered and at zero.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("plinth");
         let height = Gauge::default();
@@ -85,6 +95,7 @@ impl Metrics {
         }
     }
 
+    /// Counts a rejected transaction under its code.
     pub fn tx_rejected(&self, e: &SubmitError) {
         self.txs_rejected
             .get_or_create(&Reason {
@@ -93,6 +104,7 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts a committed block that took `took` to produce and commit.
     pub fn block_committed(&self, block: &Block, took: Duration) {
         self.height.set(block.header.height as i64);
         self.blocks.inc();

@@ -4,7 +4,6 @@
 //! 4xx status for bad input, so a client always learns what was wrong.
 
 use crate::api::*;
-use crate::extract::{network_name, page_limit, Path, Query};
 use crate::metrics::error_code;
 use crate::{Node, SubmitError};
 use axum::body::Bytes;
@@ -12,10 +11,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::stream::Stream;
+use plinth_api::server::extract::{network_name, page_limit, Path, Query};
+use plinth_api::server::ApiError;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::devices::Device;
 use plinth_ledger::params::{Network, Validator};
@@ -47,50 +48,6 @@ pub const MAX_BLOCKS: usize = 200;
 pub const MAX_SUPPLY_EPOCHS: usize = 1000;
 
 type AppState = Arc<Node>;
-
-/// An error response.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub body: ErrorBody,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            body: ErrorBody {
-                error: ErrorDetail {
-                    code: code.into(),
-                    message: message.into(),
-                    details: None,
-                },
-            },
-        }
-    }
-
-    /// 500 `internal`, logged.
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %e, "internal error serving a request");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-    }
-
-    /// 404 with `code`.
-    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, code, message)
-    }
-
-    /// 400 with `code`.
-    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
-    }
-}
 
 /// The JSON detail of a transaction error.
 pub fn tx_error_detail(e: &TxError) -> ErrorDetail {
@@ -175,7 +132,10 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .route(
             "/v1/txs",
             post(submit).layer(DefaultBodyLimit::max(MAX_BODY)).layer(
-                axum::middleware::from_fn_with_state(MAX_BODY, crate::limit::refuse_oversized),
+                axum::middleware::from_fn_with_state(
+                    MAX_BODY,
+                    plinth_api::server::limit::refuse_oversized,
+                ),
             ),
         )
         .route(
@@ -184,7 +144,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
                 .layer(DefaultBodyLimit::max(MAX_BATCH_BODY))
                 .layer(axum::middleware::from_fn_with_state(
                     MAX_BATCH_BODY,
-                    crate::limit::refuse_oversized,
+                    plinth_api::server::limit::refuse_oversized,
                 )),
         )
         .route("/v1/txs/{hash}", get(tx))
@@ -201,7 +161,9 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
             ApiError::not_found("not_found", "no such endpoint; see /v1/openapi.yaml")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn(crate::extract::json_errors))
+        .layer(axum::middleware::from_fn(
+            plinth_api::server::extract::json_errors,
+        ))
         .with_state(node)
 }
 
@@ -403,7 +365,7 @@ async fn metrics(State(node): State<AppState>) -> impl IntoResponse {
     )
 }
 
-async fn networks(State(node): State<AppState>) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+async fn networks(State(node): State<AppState>) -> Result<Json<Vec<NetworkView>>, ApiError> {
     let snap = snapshot(&node)?;
     let rows = snap
         .scan(keys::NETWORK_PREFIX, 1000)
@@ -411,21 +373,12 @@ async fn networks(State(node): State<AppState>) -> Result<Json<Vec<serde_json::V
     let mut out = Vec::new();
     for (_, v) in rows {
         let n: Network = borsh::from_slice(&v).map_err(ApiError::internal)?;
-        let params: serde_json::Value = serde_json::from_str(&n.params_json).unwrap_or_default();
-        out.push(serde_json::json!({
-            "name": n.name,
-            "family": n.family,
-            "params": params,
-            "share_bps": n.share_bps,
-            "usage_bps": n.usage_bps,
-        }));
+        out.push(NetworkView::new(n));
     }
     Ok(Json(out))
 }
 
-async fn validators(
-    State(node): State<AppState>,
-) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+async fn validators(State(node): State<AppState>) -> Result<Json<Vec<ValidatorView>>, ApiError> {
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let rows = snap
@@ -436,7 +389,11 @@ async fn validators(
         let val: Validator = borsh::from_slice(&v).map_err(ApiError::internal)?;
         let stake = staking::total(&state, &StakeTarget::Validator(val.address))
             .map_err(ApiError::internal)?;
-        out.push(serde_json::json!({"address": val.address, "name": val.name, "stake": stake}));
+        out.push(ValidatorView {
+            address: val.address,
+            name: val.name,
+            stake,
+        });
     }
     Ok(Json(out))
 }
@@ -794,10 +751,7 @@ async fn submit(
     let req: SubmitRequest = json_body(body)?;
     let raw = decode_hex(&req.tx).map_err(|e| {
         let (status, detail) = submit_error(&e);
-        ApiError {
-            status,
-            body: ErrorBody { error: detail },
-        }
+        ApiError::with_detail(status, detail)
     })?;
     let verdict = node
         .submit(vec![raw])
@@ -814,10 +768,7 @@ async fn submit(
         )),
         Err(e) => {
             let (status, detail) = submit_error(&e);
-            Err(ApiError {
-                status,
-                body: ErrorBody { error: detail },
-            })
+            Err(ApiError::with_detail(status, detail))
         }
     }
 }

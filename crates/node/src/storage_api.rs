@@ -9,19 +9,21 @@
 //!   `limit` (at most 10,000) and `after` (a deal id) page through them.
 //! - `GET /v1/storage/usage/{network}/{epoch}` — credits used and refunded.
 
-use crate::extract::{network_name, page_limit, Path, Query};
-use crate::rpc::{parse, snapshot, ApiError};
+use crate::rpc::{parse, snapshot};
 use crate::Node;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use plinth_api::server::extract::{network_name, page_limit, Path, Query};
+use plinth_api::server::ApiError;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::storage::{self, Deal, EpochUsage, StorageOffer};
 use plinth_ledger::{keys, Overlay};
 use plinth_store::Snapshot;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
 
+/// The storage routes, to merge into the node's router.
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
         .route("/v1/storage/offers", get(offers))
@@ -31,15 +33,8 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/v1/deals/{id}", get(deal))
 }
 
-/// A provider's offer as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OfferView {
-    pub owner: Address,
-    pub network: String,
-    pub device_active: bool,
-    #[serde(flatten)]
-    pub offer: StorageOffer,
-}
+/// A provider's offer as the API shows it ([`plinth_api::node::OfferView`]).
+pub use plinth_api::node::OfferView;
 
 fn offer_view(snap: &Snapshot, o: StorageOffer) -> Result<Option<OfferView>, ApiError> {
     let Some(d) =

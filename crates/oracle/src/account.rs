@@ -13,8 +13,7 @@ impl Oracle {
         // Held while building and sending, so that two never take the same nonce.
         let _guard = self.tx_lock.lock().expect("tx lock");
         let status = self.node.status()?;
-        let acct: plinth_node::api::AccountView =
-            self.node.get(&format!("/v1/accounts/{}", self.address()))?;
+        let acct = self.node.account(&self.address())?;
         let tx = plinth_ledger::Transaction {
             chain_id: self.chain_id.clone(),
             signer: self.address(),
@@ -23,10 +22,7 @@ impl Oracle {
             call,
         }
         .sign(&self.key);
-        let _: serde_json::Value = self.node.post(
-            "/v1/txs",
-            &serde_json::json!({"tx": hex::encode(tx.encode())}),
-        )?;
+        self.node.submit(&tx)?;
         Ok(tx.hash())
     }
 }

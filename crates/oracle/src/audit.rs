@@ -10,10 +10,11 @@
 //! deal failed, say: the epochs that slash) has no manifest on the ledger; it is
 //! audited against the oracle's published manifest and the settlement counters.
 
-use crate::chain::{NetworkInfo, NodeClient};
+use crate::chain::{node_client, NetworkInfo};
 use crate::epoch::{compute, inputs_hash, EpochSpec, Manifest};
 use crate::spool::{decode_batch, SpoolBatch, MAX_BATCH_BYTES};
 use anyhow::{anyhow, bail, Context, Result};
+use plinth_api::{NodeClient, OracleClient};
 use plinth_core::Hash;
 use plinth_ledger::rewards::{ManifestHeader, RewardEpoch};
 use plinth_ledger::storage::{Deal, DealStatus, EpochUsage};
@@ -90,9 +91,9 @@ pub fn audit(
     epoch: u64,
     source: BatchSource,
 ) -> Result<AuditReport> {
-    let node = NodeClient::new(node_url);
-    let oracle = NodeClient::new(oracle_url);
-    let genesis: plinth_ledger::Genesis = node.get("/v1/genesis")?;
+    let node = node_client(node_url);
+    let oracle = OracleClient::new(oracle_url);
+    let genesis = node.genesis()?;
     let networks: Vec<NetworkInfo> = node.networks()?;
     let n = networks
         .iter()
@@ -173,7 +174,7 @@ pub fn audit(
 /// problem.
 fn manifests_to_audit(
     node: &NodeClient,
-    oracle: &NodeClient,
+    oracle: &OracleClient,
     network: &str,
     epoch: u64,
     storage: bool,
@@ -181,7 +182,7 @@ fn manifests_to_audit(
 ) -> Result<(Option<ManifestHeader>, Manifest)> {
     let on_ledger: Option<RewardEpoch> = node.get_opt(&format!("/v1/rewards/{network}/{epoch}"))?;
     let published: Manifest = oracle
-        .get_opt(&format!("/v1/manifests/{network}/{epoch}"))?
+        .manifest(network, epoch)?
         .ok_or_else(|| anyhow!("the oracle publishes no manifest for `{network}` epoch {epoch}"))?;
     // Without a manifest on the ledger only a storage epoch that paid nothing can
     // be audited (its settlements are on the ledger); it is checked against the
@@ -204,12 +205,11 @@ fn manifests_to_audit(
 /// hash: one that does not decode is a problem, and is left out.
 fn fetch_batches(
     source: &BatchSource,
-    oracle: &NodeClient,
+    oracle: &OracleClient,
     epoch: u64,
     hashes: &[Hash],
     problems: &mut Vec<String>,
 ) -> Result<Vec<(Hash, SpoolBatch)>> {
-    let agent = ureq::AgentBuilder::new().build();
     let mut batches = Vec::with_capacity(hashes.len());
     for h in hashes {
         let bytes = match source {
@@ -217,18 +217,15 @@ fn fetch_batches(
                 std::fs::read(dir.join(epoch.to_string()).join(format!("{h}.batch")))
                     .with_context(|| format!("reading batch {h}"))?
             }
-            BatchSource::Oracle => {
-                let resp = agent
-                    .get(&format!("{}/v1/spool/{epoch}/{h}", oracle.base()))
-                    .call()
-                    .map_err(|e| anyhow!("fetching batch {h}: {e}"))?;
-                let mut buf = Vec::new();
-                std::io::Read::read_to_end(
-                    &mut std::io::Read::take(resp.into_reader(), MAX_BATCH_BYTES as u64 + 1),
-                    &mut buf,
-                )?;
-                buf
-            }
+            // One byte over the limit is enough for the decoder to refuse it.
+            BatchSource::Oracle => match oracle.spool_batch(epoch, h, MAX_BATCH_BYTES as u64 + 1) {
+                Ok(bytes) => bytes,
+                Err(e @ plinth_api::ClientError::TooLarge { .. }) => {
+                    problems.push(format!("batch {h}: {e}"));
+                    continue;
+                }
+                Err(e) => return Err(anyhow!("fetching batch {h}: {e}")),
+            },
         };
         match decode_batch(h, &bytes) {
             Ok(b) => batches.push((*h, b)),

@@ -234,8 +234,11 @@ impl Oracle {
         if self.emission.manifest_too_old(m.header.epoch, current) {
             return Ok(());
         }
-        let path = format!("/v1/rewards/{}/{}", m.header.network, m.header.epoch);
-        if self.node.get_opt::<serde_json::Value>(&path)?.is_some() {
+        if self
+            .node
+            .reward_epoch(&m.header.network, m.header.epoch)?
+            .is_some()
+        {
             return Ok(());
         }
         let tx = self

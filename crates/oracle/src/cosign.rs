@@ -19,11 +19,12 @@
 //!  ≥ threshold signatures ─▶ PostPrice ─▶ ledger (checks them again)
 //! ```
 
+use plinth_api::node::OraclesView;
+use plinth_api::OracleClient;
 use plinth_core::Address;
 use plinth_ledger::credits::PricePoint;
 use plinth_ledger::OracleSignature;
-use plinth_node::api::OraclesView;
-use serde::{Deserialize, Serialize};
+
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,15 +36,8 @@ pub const MAX_AHEAD_MS: u64 = 5_000;
 pub const ORACLE_SET_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// What `POST /v1/cosign/price` takes: the price and the requesting oracle's own
-/// signature over it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CosignRequest {
-    /// The price to co-sign.
-    pub price: PricePoint,
-    /// The requesting oracle's signature over it.
-    pub signature: OracleSignature,
-}
+/// signature over it (the API's [`plinth_api::oracle::CosignRequest`]).
+pub use plinth_api::oracle::CosignRequest;
 
 /// Why an oracle will not co-sign a price.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -203,24 +197,18 @@ pub fn gather(
 }
 
 fn ask(peer: &str, req: &CosignRequest) -> Result<OracleSignature, String> {
-    let url = format!("{}/v1/cosign/price", peer.trim_end_matches('/'));
-    let agent = ureq::AgentBuilder::new().timeout(PEER_TIMEOUT).build();
-    match agent
-        .post(&url)
-        .send_json(serde_json::to_value(req).expect("request serialises"))
-    {
-        Ok(r) => r
-            .into_json::<OracleSignature>()
-            .map_err(|e| format!("unreadable answer: {e}")),
-        Err(ureq::Error::Status(code, r)) => {
-            let body: serde_json::Value = r.into_json().unwrap_or_default();
-            Err(format!(
-                "refused ({code} {}): {}",
-                body["error"]["code"].as_str().unwrap_or("?"),
-                body["error"]["message"]
-                    .as_str()
-                    .unwrap_or("no reason given")
-            ))
+    use plinth_api::ClientError;
+    match OracleClient::with_timeout(peer, PEER_TIMEOUT).cosign_price(req) {
+        Ok(sig) => Ok(sig),
+        Err(ClientError::Api { status, error, .. }) => Err(format!(
+            "refused ({status} {}): {}",
+            error.code, error.message
+        )),
+        Err(ClientError::Unexpected { status, .. }) => {
+            Err(format!("refused ({status} ?): no reason given"))
+        }
+        Err(e @ (ClientError::BadAnswer { .. } | ClientError::TooLarge { .. })) => {
+            Err(format!("unreadable answer: {e}"))
         }
         Err(e) => Err(format!("unreachable: {e}")),
     }

@@ -6,12 +6,12 @@
 
 use crate::spool::{AnswerReceipt, ProbeIssue, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
-use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader, OracleSignature};
+use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader};
 use plinth_proofs::storage::StorageRound;
 use plinth_proofs::{
     BeaconRound, DeviceInfo, EpochWindow, Family, ProbeRecord, ReportBody, SignedReport,
 };
-use serde::{Deserialize, Serialize};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The registry snapshot lives with the spool that stores it; named here too, where
@@ -19,29 +19,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub use crate::spool::RegistrySnapshot;
 
 /// A manifest as the oracle publishes it: the header the ledger holds, every entry,
-/// the batches it was computed from, and what was rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// What the ledger holds: root, total, inputs.
-    pub header: ManifestHeader,
-    /// Every device paid, in device order (the leaves of `header.root`).
-    pub entries: Vec<ManifestEntry>,
-    /// The spool batches of the epoch, in hash order; `header.inputs` is their hash.
-    pub batches: Vec<Hash>,
-    /// The oracles' signatures over the header.
-    pub signatures: Vec<OracleSignature>,
-    /// Reports the family did not count, and reports refused at ingest, by reason.
-    pub rejected: BTreeMap<String, u64>,
-    /// Devices with a positive score.
-    pub scored: u64,
-    /// Storage networks: every deal's outcome in the epoch (what settles the
-    /// ledger's deals).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub deals: Vec<plinth_proofs::storage::DealOutcome>,
-    /// Usage rewards: credits each device earned from consumers in the epoch.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub usage: BTreeMap<DeviceId, u64>,
-}
+/// the batches it was computed from, and what was rejected (the API's
+/// [`plinth_api::oracle::Manifest`]).
+pub use plinth_api::oracle::Manifest;
 
 /// The hash of a batch list, as put in `ManifestHeader::inputs`.
 pub fn inputs_hash(batches: &[Hash]) -> Hash {

@@ -2,7 +2,8 @@
 //! manifests and reward proofs (for wallets), price co-signing (for the other
 //! oracles of the set, see [`crate::cosign`]), metrics. Described in
 //! `crates/oracle/openapi.yaml`, served at `/v1/openapi.yaml`; every error is the
-//! node API's JSON error body (`{"error": {"code", "message"}}`).
+//! node API's JSON error body (`{"error": {"code", "message"}}`). The answers are
+//! the types of [`plinth_api::oracle`], which the oracle's clients read.
 
 use crate::{now_ms, Oracle, Verdict, VerdictStatus};
 use axum::body::Bytes;
@@ -12,11 +13,13 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use plinth_api::oracle::{Challenge, ManifestRef, OracleStatus, RoundsView};
+use plinth_api::server::extract::{network_name, Path};
+use plinth_api::server::ApiError;
 use plinth_core::Hash;
-use plinth_node::extract::{network_name, Path};
-use plinth_node::rpc::ApiError;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+pub use plinth_api::oracle::{ManifestPage, ReportsRequest, ReportsResponse};
 
 /// Most reports in one request.
 pub const MAX_REPORTS: usize = 20_000;
@@ -24,19 +27,6 @@ pub const MAX_REPORTS: usize = 20_000;
 pub const MAX_BODY: usize = 48 * 1024 * 1024;
 /// The OpenAPI description of this API.
 pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportsRequest {
-    /// Hex of each report's canonical encoding.
-    pub reports: Vec<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ReportsResponse {
-    pub accepted: usize,
-    pub results: Vec<Verdict>,
-}
 
 /// A JSON error response (the node API's [`ApiError`] body).
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
@@ -70,6 +60,7 @@ async fn gate(
     next.run(req).await
 }
 
+/// The oracle's API with the default concurrency limits.
 pub fn router(oracle: Arc<Oracle>) -> Router {
     router_with_limits(oracle, MAX_IN_FLIGHT, MAX_REPORT_REQUESTS_IN_FLIGHT)
 }
@@ -89,7 +80,7 @@ pub fn router_with_limits(
                 .layer(DefaultBodyLimit::max(MAX_BODY))
                 .layer(axum::middleware::from_fn_with_state(
                     MAX_BODY,
-                    plinth_node::limit::refuse_oversized,
+                    plinth_api::server::limit::refuse_oversized,
                 ))
                 .layer(axum::middleware::from_fn_with_state(
                     permits(reports_per_route),
@@ -115,7 +106,9 @@ pub fn router_with_limits(
             )
         })
         .layer(DefaultBodyLimit::max(64 * 1024))
-        .layer(axum::middleware::from_fn(plinth_node::extract::json_errors))
+        .layer(axum::middleware::from_fn(
+            plinth_api::server::extract::json_errors,
+        ))
         .with_state(oracle)
 }
 
@@ -164,12 +157,7 @@ async fn reports(State(o): State<Arc<Oracle>>, body: Result<Bytes, BytesRejectio
     for d in decoded {
         results.push(match d {
             Ok(_) => verdicts.next().expect("one verdict per report"),
-            Err(reason) => Verdict {
-                hash: None,
-                status: VerdictStatus::Rejected,
-                code: Some("malformed".into()),
-                reason: Some(reason),
-            },
+            Err(reason) => Verdict::rejected(None, "malformed", reason),
         });
     }
     let accepted = results
@@ -210,22 +198,37 @@ async fn cosign_price(
 }
 
 async fn status(State(o): State<Arc<Oracle>>) -> Response {
-    let now = now_ms();
-    Json(serde_json::json!({
-        "chain_id": o.chain_id,
-        "chain": o.chain,
-        "oracle": o.address(),
-        "epoch": o.clock.epoch_of(now),
-        "epoch_ms": o.clock.epoch_ms,
-        "genesis_time_ms": o.clock.genesis_time_ms,
-        "networks": o.networks,
-    }))
+    Json(OracleStatus {
+        chain_id: o.chain_id.clone(),
+        chain: o.chain,
+        oracle: o.address(),
+        epoch: o.clock.epoch_of(now_ms()),
+        epoch_ms: o.clock.epoch_ms,
+        genesis_time_ms: o.clock.genesis_time_ms,
+        networks: o.networks.clone(),
+    })
     .into_response()
+}
+
+/// A probe as a device sees it.
+fn challenge(p: crate::spool::ProbeIssue) -> Challenge {
+    Challenge {
+        device: p.device,
+        challenge: p.challenge,
+        issued_ms: p.issued_ms,
+        deadline_ms: p.deadline_ms,
+    }
 }
 
 async fn challenges(State(o): State<Arc<Oracle>>, Path(device): Path<String>) -> Response {
     match crate::chain::parse_device(&device) {
-        Ok(d) => Json(o.challenges_for(&d, now_ms())).into_response(),
+        Ok(d) => Json(
+            o.challenges_for(&d, now_ms())
+                .into_iter()
+                .map(challenge)
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, "invalid_device_id", e.to_string()),
     }
 }
@@ -235,9 +238,7 @@ async fn rounds(State(o): State<Arc<Oracle>>, Path(network): Path<String>) -> Re
         return e.into_response();
     }
     match o.rounds_of(&network) {
-        Some(rounds) => {
-            Json(serde_json::json!({"network": network, "rounds": rounds})).into_response()
-        }
+        Some(rounds) => Json(RoundsView { network, rounds }).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
             "unknown_network",
@@ -316,16 +317,6 @@ async fn metrics(State(o): State<Arc<Oracle>>) -> Response {
         .into_response()
 }
 
-/// `/v1/manifests` paging: `limit` (1 to [`MAX_MANIFESTS_PAGE`], the default)
-/// and `after`, the last item of the previous page as `<epoch>:<network>`, or
-/// `<epoch>` to start after every manifest of that epoch.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManifestPage {
-    pub limit: Option<usize>,
-    pub after: Option<String>,
-}
-
 async fn manifest_list(
     State(o): State<Arc<Oracle>>,
     page: Result<axum::extract::Query<ManifestPage>, axum::extract::rejection::QueryRejection>,
@@ -366,7 +357,7 @@ async fn manifest_list(
     Json(
         o.manifests_page(after, limit)
             .into_iter()
-            .map(|(network, epoch)| serde_json::json!({"network": network, "epoch": epoch}))
+            .map(|(network, epoch)| ManifestRef { network, epoch })
             .collect::<Vec<_>>(),
     )
     .into_response()

@@ -24,55 +24,17 @@ use crate::metrics::{KindLabel, Metrics, ReasonLabel};
 use crate::spool::{AnswerReceipt, Spool, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
 use plinth_proofs::{DeviceInfo, ReportBody, SignedReport};
-use serde::{Deserialize, Serialize};
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{mpsc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
-/// The answer for one report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Verdict {
-    /// The report's hash, when it decoded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hash: Option<Hash>,
-    /// Accepted or rejected.
-    pub status: VerdictStatus,
-    /// Why it was rejected: the [`Refusal`] code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    /// Why it was rejected, in words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
+/// The answer for one report (the API's [`plinth_api::oracle::Verdict`]).
+pub use plinth_api::oracle::{Verdict, VerdictStatus};
 
-/// Whether a report was accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictStatus {
-    /// In the spool, durably.
-    Accepted,
-    /// Refused (see the verdict's code and reason).
-    Rejected,
-}
-
-impl Verdict {
-    fn accepted(hash: Hash) -> Verdict {
-        Verdict {
-            hash: Some(hash),
-            status: VerdictStatus::Accepted,
-            code: None,
-            reason: None,
-        }
-    }
-
-    fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
-        Verdict {
-            hash,
-            status: VerdictStatus::Rejected,
-            code: Some(r.code()),
-            reason: Some(r.to_string()),
-        }
-    }
+/// The verdict of a report refused for `r`.
+fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
+    Verdict::rejected(hash, r.code(), r.to_string())
 }
 
 /// Raw reports for the ingest worker, and where their verdicts go.
@@ -140,7 +102,7 @@ impl Ingest {
             .unwrap_or(false);
         let unavailable = |why: &str| {
             vec![
-                Verdict::refused(
+                refused(
                     None,
                     &Refusal::Unavailable {
                         reason: why.to_string()
@@ -223,13 +185,13 @@ impl Ingest {
             .map(|v| {
                 let out = match (v, &failure) {
                     (Ok(hash), None) => Verdict::accepted(hash),
-                    (Ok(hash), Some(reason)) => Verdict::refused(
+                    (Ok(hash), Some(reason)) => refused(
                         Some(hash),
                         &Refusal::Unavailable {
                             reason: reason.clone(),
                         },
                     ),
-                    (Err((hash, r)), _) => Verdict::refused(hash, &r),
+                    (Err((hash, r)), _) => refused(hash, &r),
                 };
                 if let Some(code) = &out.code {
                     metrics

@@ -68,17 +68,18 @@ pub use manifests::RewardClaim;
 pub use storage::MAX_CATCH_UP;
 
 use anyhow::{Context, Result};
-use chain::{NetworkInfo, NodeClient};
+use chain::NetworkInfo;
 use cosign::OracleSetCache;
 use ingest::{Clock, Ingest, Rules};
 use manifests::ManifestStore;
+use plinth_api::NodeClient;
 use plinth_core::{DeviceId, Hash, Keypair};
 use plinth_proofs::storage::StorageFamilyParams;
 use plinth_proofs::CoverageParams;
 use spool::Spool;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// A running oracle: the chain's parameters as read at start, and the state of
 /// each of its jobs.
@@ -125,22 +126,18 @@ pub struct Oracle {
     manifests: ManifestStore,
 }
 
-/// The oracle's clock: milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// The oracle's clock: milliseconds since the Unix epoch (the one wall clock,
+/// [`plinth_api::clock::now_ms`]).
+pub use plinth_api::clock::now_ms;
 
 impl Oracle {
     /// Connects to the node (waiting for it), opens the spool and replays its
     /// recent epochs so that replays and duplicates stay refused after a restart.
     pub fn open(config: OracleConfig, key: Keypair) -> Result<Arc<Oracle>> {
-        let node = NodeClient::new(&config.node);
-        let status = retry(|| node.status()).context("reading the chain's status")?;
-        let networks = retry(|| node.networks())?;
-        let genesis: plinth_ledger::Genesis = retry(|| node.get("/v1/genesis"))?;
+        let node = chain::node_client(&config.node);
+        let status = retry(|| Ok(node.status()?)).context("reading the chain's status")?;
+        let networks = retry(|| Ok(node.networks()?))?;
+        let genesis = retry(|| Ok(node.genesis()?))?;
         if genesis.hash() != status.genesis_hash {
             anyhow::bail!(
                 "the node's genesis hashes to {}, but its status names genesis {}",
@@ -227,7 +224,7 @@ impl Oracle {
     /// Re-reads the device registry from the node.
     /// Returns the active devices that were not in the registry before.
     pub fn refresh_registry(&self) -> Result<HashSet<DeviceId>> {
-        let devices = self.node.devices()?;
+        let devices = chain::registry(&self.node)?;
         Ok(self.ingest.set_registry(devices, &self.metrics))
     }
 
@@ -249,10 +246,10 @@ impl Families {
             coverage: Vec::new(),
             storage: Vec::new(),
         };
-        for n in networks
-            .iter()
-            .filter(|n| n.family == plinth_core::FamilyKind::Coverage || n.family == plinth_core::FamilyKind::Storage)
-        {
+        for n in networks.iter().filter(|n| {
+            n.family == plinth_core::FamilyKind::Coverage
+                || n.family == plinth_core::FamilyKind::Storage
+        }) {
             let family = n
                 .family()
                 .with_context(|| format!("network `{}`", n.name))?;

@@ -12,25 +12,14 @@
 use crate::epoch::Manifest;
 use anyhow::{Context, Result};
 use plinth_core::{Address, Hash};
-use serde::{Deserialize, Serialize};
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
-/// A claimable reward: one manifest entry with its proof.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RewardClaim {
-    /// The network that paid it.
-    pub network: String,
-    /// The epoch it was earned in.
-    pub epoch: u64,
-    /// The entry's position in the manifest.
-    pub index: u64,
-    /// The entry: device, owner, amount.
-    pub entry: plinth_ledger::rewards::ManifestEntry,
-    /// Its proof against the manifest's root.
-    pub proof: plinth_core::merkle::Proof,
-}
+/// A claimable reward: one manifest entry with its proof (the API's
+/// [`plinth_api::oracle::RewardClaim`]).
+pub use plinth_api::oracle::RewardClaim;
 
 /// What [`ManifestStore::page`] and [`ManifestStore::rewards_of`] answer from.
 #[derive(Default)]

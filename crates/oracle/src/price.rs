@@ -5,16 +5,16 @@
 use crate::cosign::{self, within_tolerance, CosignRefusal, CosignRequest, MAX_AHEAD_MS};
 use crate::Oracle;
 use anyhow::{Context, Result};
+use plinth_api::node::OraclesView;
 use plinth_core::Hash;
 use plinth_ledger::credits::PricePoint;
 use plinth_ledger::OracleSignature;
-use plinth_node::api::OraclesView;
 
 impl Oracle {
     /// The chain's oracle set, read from the node at most every
     /// [`cosign::ORACLE_SET_MAX_AGE`]. Blocking.
     pub fn oracle_set(&self) -> Result<OraclesView> {
-        self.oracle_set.get(|| self.node.get("/v1/oracles"))
+        self.oracle_set.get(|| Ok(self.node.oracles()?))
     }
 
     /// Signs another oracle's price if the request is that oracle's (a member of
@@ -96,7 +96,7 @@ impl Oracle {
             micro_usd_per_token: micro_usd,
             timestamp_ms: now,
         };
-        let set: OraclesView = self.node.get("/v1/oracles")?;
+        let set: OraclesView = self.node.oracles()?;
         let own = point.sign(&self.key);
         let mut signatures = vec![own];
         let mut refusals = Vec::new();

@@ -542,7 +542,7 @@ fn kill_9_oracle_during_ingest_loses_no_acknowledged_report() {
     let all: Vec<SignedReport> = log.sent.values().cloned().collect();
     let one = SpoolBatch::Reports(all);
     let one_hash = plinth_oracle::spool::batch_hash(&plinth_core::encode(&one));
-    let node = plinth_oracle::chain::NodeClient::new(&net.url());
+    let node = plinth_api::NodeClient::new(&net.url());
     let genesis: plinth_ledger::Genesis = node.get("/v1/genesis").unwrap();
     let weather = node
         .networks()

@@ -3,9 +3,9 @@
 use super::providers::{ask_providers_checked, Job};
 use crate::Oracle;
 use anyhow::{anyhow, Result};
+use plinth_api::node::OfferView;
 use plinth_core::{DeviceId, Hash};
 use plinth_ledger::storage::{Deal, DealStatus};
-use plinth_node::storage_api::OfferView;
 use plinth_proofs::storage::{RoundDeal, StorageFamilyParams, StorageRound, TokenPrice};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -79,7 +79,7 @@ impl Oracle {
     /// The ledger's token price now (for the round's reward cap), if one was
     /// posted.
     fn token_price(&self) -> Result<Option<TokenPrice>> {
-        let view: plinth_node::api::PriceView = self.node.get("/v1/price")?;
+        let view = self.node.price()?;
         Ok(view.price.map(|p| TokenPrice {
             micro_usd_per_token: p.micro_usd_per_token,
             credit_micro_usd: view.credit_micro_usd,

@@ -6,9 +6,9 @@ use crate::epoch::Manifest;
 use crate::storage::MAX_CATCH_UP;
 use crate::Oracle;
 use anyhow::{Context, Result};
+use plinth_api::node::{TxStatus, TxView};
 use plinth_core::Hash;
 use plinth_ledger::storage::{Deal, DealResult, DealStatus, StorageSettlement};
-use plinth_node::api::{TxStatus, TxView};
 use std::collections::HashMap;
 
 impl Oracle {

@@ -7,7 +7,7 @@
 //! the limit, reads and discards the body (at most [`DRAIN_CAP`] bytes) before it
 //! answers, so a client that sent too much gets a JSON 413 it can read.
 
-use crate::rpc::ApiError;
+use super::ApiError;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;

@@ -1,4 +1,4 @@
-//! Keeping every error of an HTTP API a JSON [`ErrorBody`](crate::api::ErrorBody),
+//! Keeping every error of an HTTP API a JSON [`ErrorBody`](crate::ErrorBody),
 //! as `openapi.yaml` promises: extractors, a response layer and the shared checks
 //! of query and path values. The node's API and the oracle's both use them.
 //!
@@ -14,7 +14,7 @@
 //! [`json_errors`] is the net under what axum answers by itself: a method a route
 //! lacks (405, its `Allow` header kept), a body over `DefaultBodyLimit` (413), …
 
-use crate::rpc::ApiError;
+use super::ApiError;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};

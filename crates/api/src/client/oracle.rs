@@ -1,0 +1,113 @@
+//! [`OracleClient`]: the oracle's API, typed.
+
+use super::{with_query, Http, Result, Service, DEFAULT_TIMEOUT};
+use crate::oracle::*;
+use plinth_core::{Address, DeviceId, EpochClock, Hash};
+use plinth_ledger::rewards::OracleSignature;
+use plinth_proofs::{BeaconRound, SignedReport};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// A blocking client of an oracle's API (call it from blocking threads).
+#[derive(Debug, Clone)]
+pub struct OracleClient {
+    http: Http,
+}
+
+impl OracleClient {
+    /// A client of the oracle at `base` (`http://host:port`), waiting at most
+    /// [`DEFAULT_TIMEOUT`] for an answer.
+    pub fn new(base: &str) -> OracleClient {
+        OracleClient::with_timeout(base, DEFAULT_TIMEOUT)
+    }
+
+    /// A client of the oracle at `base` waiting at most `timeout` for an answer.
+    pub fn with_timeout(base: &str, timeout: Duration) -> OracleClient {
+        OracleClient {
+            http: Http::new(Service::Oracle, base, timeout),
+        }
+    }
+
+    /// The same client reading answers of at most `bytes` bytes.
+    pub fn with_max_answer(mut self, bytes: u64) -> OracleClient {
+        self.http.set_max_answer(bytes);
+        self
+    }
+
+    /// The oracle's base URL.
+    pub fn base(&self) -> &str {
+        self.http.base()
+    }
+
+    /// `GET path` (a path under the base, with its query), read as `T`.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.http.get(path)
+    }
+
+    /// `GET /v1/status`.
+    pub fn status(&self) -> Result<OracleStatus> {
+        self.get("/v1/status")
+    }
+
+    /// The chain's epoch schedule, from the oracle's status.
+    pub fn clock(&self) -> Result<EpochClock> {
+        Ok(self.status()?.clock())
+    }
+
+    /// `POST /v1/reports`: sends reports; the oracle's answer.
+    pub fn submit_reports(&self, reports: &[SignedReport]) -> Result<ReportsResponse> {
+        self.http.post("/v1/reports", &ReportsRequest::new(reports))
+    }
+
+    /// Sends reports; one verdict each, in order.
+    pub fn send(&self, reports: &[SignedReport]) -> Result<Vec<Verdict>> {
+        Ok(self.submit_reports(reports)?.results)
+    }
+
+    /// `GET /v1/challenges/{device}`: the probes the device may still answer.
+    pub fn challenges(&self, device: &DeviceId) -> Result<Vec<Challenge>> {
+        self.get(&format!("/v1/challenges/{device}"))
+    }
+
+    /// `GET /v1/rounds/{network}`: the beacon rounds the oracle drew for a
+    /// coverage network (those of the current and the previous epoch, ascending).
+    pub fn rounds(&self, network: &str) -> Result<Vec<BeaconRound>> {
+        Ok(self
+            .get::<RoundsView>(&format!("/v1/rounds/{network}"))?
+            .rounds)
+    }
+
+    /// `GET /v1/spool/{epoch}`: the hashes of a closed epoch's spool batches.
+    pub fn spool(&self, epoch: u64) -> Result<Vec<Hash>> {
+        self.get(&format!("/v1/spool/{epoch}"))
+    }
+
+    /// `GET /v1/spool/{epoch}/{hash}`: one spool batch as stored, refused when
+    /// over `max_bytes` ([`super::ClientError::TooLarge`]).
+    pub fn spool_batch(&self, epoch: u64, hash: &Hash, max_bytes: u64) -> Result<Vec<u8>> {
+        self.http
+            .get_bytes(&format!("/v1/spool/{epoch}/{hash}"), max_bytes)
+    }
+
+    /// `GET /v1/manifests`: one page of published manifests, ascending.
+    pub fn manifests(&self, page: &ManifestPage) -> Result<Vec<ManifestRef>> {
+        self.get(&with_query("/v1/manifests", page))
+    }
+
+    /// `GET /v1/manifests/{network}/{epoch}`; `None` when the oracle published
+    /// none.
+    pub fn manifest(&self, network: &str, epoch: u64) -> Result<Option<Manifest>> {
+        self.http
+            .get_opt(&format!("/v1/manifests/{network}/{epoch}"))
+    }
+
+    /// `GET /v1/rewards/{owner}`: every manifest entry paying `owner`, with proofs.
+    pub fn rewards(&self, owner: &Address) -> Result<Vec<RewardClaim>> {
+        self.get(&format!("/v1/rewards/{owner}"))
+    }
+
+    /// `POST /v1/cosign/price`: asks the oracle to co-sign a price; its signature.
+    pub fn cosign_price(&self, req: &CosignRequest) -> Result<OracleSignature> {
+        self.http.post("/v1/cosign/price", req)
+    }
+}

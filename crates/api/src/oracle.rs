@@ -1,0 +1,245 @@
+//! The oracle's API (`/v1` on an oracle): reports in and verdicts out,
+//! challenges and beacon rounds for devices, manifests and reward claims for
+//! wallets and auditors, price co-signing between oracles. Documented for other
+//! languages in `crates/oracle/openapi.yaml`.
+
+use crate::node::NetworkView;
+use plinth_core::{Address, DeviceId, EpochClock, Hash};
+use plinth_ledger::credits::PricePoint;
+use plinth_ledger::rewards::{ManifestEntry, ManifestHeader, OracleSignature};
+use plinth_proofs::{BeaconRound, SignedReport};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `POST /v1/reports`: signed device reports, each the hex of its canonical
+/// encoding.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsRequest {
+    /// Hex of each report's canonical encoding.
+    pub reports: Vec<String>,
+}
+
+impl ReportsRequest {
+    /// The request that sends `reports`, in order.
+    pub fn new(reports: &[SignedReport]) -> Self {
+        ReportsRequest {
+            reports: reports.iter().map(|r| hex::encode(r.encode())).collect(),
+        }
+    }
+}
+
+/// The answer to `POST /v1/reports`: one verdict per report, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportsResponse {
+    /// How many were accepted.
+    pub accepted: usize,
+    /// One verdict each.
+    pub results: Vec<Verdict>,
+}
+
+/// The oracle's answer for one report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The report's hash (absent for a report that did not decode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<Hash>,
+    /// Accepted or rejected.
+    pub status: VerdictStatus,
+    /// Why it was rejected, for machines (`bad_signature`, `stale`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Why it was rejected, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Whether a report was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    /// In the spool: it counts in its epoch.
+    Accepted,
+    /// Refused (see the verdict's `code` and `reason`).
+    Rejected,
+}
+
+impl Verdict {
+    /// The verdict of the accepted report `hash`.
+    pub fn accepted(hash: Hash) -> Verdict {
+        Verdict {
+            hash: Some(hash),
+            status: VerdictStatus::Accepted,
+            code: None,
+            reason: None,
+        }
+    }
+
+    /// The verdict of a refused report: its hash if it decoded, the refusal's
+    /// code and reason.
+    pub fn rejected(
+        hash: Option<Hash>,
+        code: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Verdict {
+        Verdict {
+            hash,
+            status: VerdictStatus::Rejected,
+            code: Some(code.into()),
+            reason: Some(reason.into()),
+        }
+    }
+
+    /// Whether the report was accepted.
+    pub fn is_accepted(&self) -> bool {
+        self.status == VerdictStatus::Accepted
+    }
+}
+
+/// The items of `GET /v1/challenges/{device}`: a probe the device may still
+/// answer (with a report naming `challenge`) before `deadline_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// The device probed.
+    pub device: DeviceId,
+    /// What its answer must name.
+    pub challenge: Hash,
+    /// When the probe was issued (the oracle's clock, Unix milliseconds).
+    pub issued_ms: u64,
+    /// When the answer must have arrived.
+    pub deadline_ms: u64,
+}
+
+/// `GET /v1/rounds/{network}`: the beacon rounds the oracle drew for a coverage
+/// network (those of the current and the previous epoch, ascending).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoundsView {
+    /// The coverage network.
+    pub network: String,
+    /// Its drawn rounds.
+    pub rounds: Vec<BeaconRound>,
+}
+
+/// `GET /v1/status` on an oracle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OracleStatus {
+    /// The chain's id.
+    pub chain_id: String,
+    /// The chain's identity ([`plinth_core::chain_identity`] of its genesis hash):
+    /// reports must name it.
+    pub chain: Hash,
+    /// The oracle's address (it signs manifests).
+    pub oracle: Address,
+    /// The reward epoch now, by the oracle's clock.
+    pub epoch: u64,
+    /// The length of a reward epoch.
+    pub epoch_ms: u64,
+    /// Reward epochs count from here.
+    pub genesis_time_ms: u64,
+    /// The networks the oracle scores.
+    pub networks: Vec<NetworkView>,
+}
+
+impl OracleStatus {
+    /// The chain's epoch schedule.
+    pub fn clock(&self) -> EpochClock {
+        EpochClock {
+            genesis_time_ms: self.genesis_time_ms,
+            epoch_ms: self.epoch_ms,
+        }
+    }
+}
+
+/// The query of `GET /v1/manifests`: `limit` (1 to 1000, the default) and
+/// `after`, the last item of the previous page as `<epoch>:<network>`, or
+/// `<epoch>` to start after every manifest of that epoch.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestPage {
+    /// Most items on the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// Where the page starts (after this item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// The items of `GET /v1/manifests`: a published manifest's network and epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestRef {
+    /// The network.
+    pub network: String,
+    /// The reward epoch.
+    pub epoch: u64,
+}
+
+/// `GET /v1/manifests/{network}/{epoch}`: a manifest as the oracle publishes it:
+/// the header the ledger holds, every entry, the batches it was computed from,
+/// and what was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// What the oracle quorum signs and the ledger holds.
+    pub header: ManifestHeader,
+    /// Every payment, in the order the header's merkle root commits to.
+    pub entries: Vec<ManifestEntry>,
+    /// The spool batches of the epoch, in hash order; `header.inputs` is their hash.
+    pub batches: Vec<Hash>,
+    /// The oracles' signatures over the header.
+    pub signatures: Vec<OracleSignature>,
+    /// Reports the family did not count, and reports refused at ingest, by reason.
+    pub rejected: BTreeMap<String, u64>,
+    /// Devices with a positive score.
+    pub scored: u64,
+    /// Storage networks: every deal's outcome in the epoch (what settles the
+    /// ledger's deals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deals: Vec<plinth_proofs::storage::DealOutcome>,
+    /// Usage rewards: credits each device earned from consumers in the epoch.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub usage: BTreeMap<DeviceId, u64>,
+}
+
+/// The items of `GET /v1/rewards/{owner}`: a claimable reward, one manifest
+/// entry with its merkle proof (what a `Claim` transaction needs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RewardClaim {
+    /// The manifest's network.
+    pub network: String,
+    /// The manifest's epoch.
+    pub epoch: u64,
+    /// The entry's index in the manifest.
+    pub index: u64,
+    /// The entry.
+    pub entry: ManifestEntry,
+    /// Its inclusion proof under the manifest's root.
+    pub proof: plinth_core::merkle::Proof,
+}
+
+/// `POST /v1/cosign/price`: a price and the requesting oracle's own signature
+/// over it. The answer is the asked oracle's [`OracleSignature`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CosignRequest {
+    /// The price to co-sign.
+    pub price: PricePoint,
+    /// The requester's signature over it.
+    pub signature: OracleSignature,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_keep_their_wire_shape() {
+        let h = Hash::of(b"r");
+        assert_eq!(
+            serde_json::to_value(Verdict::accepted(h)).unwrap(),
+            serde_json::json!({"hash": h.to_string(), "status": "accepted"})
+        );
+        assert_eq!(
+            serde_json::to_value(Verdict::rejected(None, "malformed", "not hex")).unwrap(),
+            serde_json::json!({"status": "rejected", "code": "malformed", "reason": "not hex"})
+        );
+    }
+}
