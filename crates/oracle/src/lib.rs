@@ -40,15 +40,11 @@
 
 pub mod account;
 pub mod audit;
-// Documented by its replacement (a typed client from `plinth-api`), in flight.
-#[allow(missing_docs)]
 pub mod chain;
 pub mod close;
 pub mod config;
 pub mod cosign;
 pub mod epoch;
-// Documented with its typed responses, in flight.
-#[allow(missing_docs)]
 pub mod http;
 pub mod ingest;
 pub mod manifests;
