@@ -24,6 +24,8 @@
 //!   oracle's manifests).
 //! - [`mempool`]: pending transactions, per-sender queues, dropped ones.
 //! - [`metrics`]: Prometheus metrics.
+//! - `query`: what the handlers share (a state snapshot, typed path parsing); a
+//!   leaf, so no import cycle runs between the router modules.
 //! - [`api`]: the API's JSON shapes, which live in [`plinth_api::node`] (shared
 //!   with the clients); the error layers the node and the oracle share are in
 //!   `plinth_api::server`.
@@ -35,6 +37,7 @@ pub use plinth_api::node as api;
 pub mod explorer;
 pub mod mempool;
 pub mod metrics;
+mod query;
 pub mod rpc;
 pub mod storage_api;
 

@@ -5,6 +5,8 @@
 
 use crate::api::*;
 use crate::metrics::error_code;
+pub use crate::query::parse;
+use crate::query::snapshot;
 use crate::{Node, SubmitError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -165,10 +167,6 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
             plinth_api::server::extract::json_errors,
         ))
         .with_state(node)
-}
-
-pub(crate) fn snapshot(node: &Node) -> Result<Snapshot, ApiError> {
-    node.store.snapshot().map_err(ApiError::internal)
 }
 
 async fn status(State(node): State<AppState>) -> Result<Json<StatusView>, ApiError> {
@@ -402,15 +400,6 @@ async fn validators(State(node): State<AppState>) -> Result<Json<Vec<ValidatorVi
 struct ProofQuery {
     #[serde(default)]
     proof: bool,
-}
-
-/// `s` parsed as a `T`, or 400 with `code` and the parser's reason.
-pub fn parse<T: std::str::FromStr>(s: &str, code: &str) -> Result<T, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse::<T>()
-        .map_err(|e| ApiError::bad_request(code, e.to_string()))
 }
 
 fn prove(node: &Node, snap: &Snapshot, key: &[u8]) -> Result<ProofView, ApiError> {

@@ -9,7 +9,7 @@
 //!   `limit` (at most 10,000) and `after` (a deal id) page through them.
 //! - `GET /v1/storage/usage/{network}/{epoch}` — credits used and refunded.
 
-use crate::rpc::{parse, snapshot};
+use crate::query::{parse, snapshot};
 use crate::Node;
 use axum::extract::State;
 use axum::routing::get;
