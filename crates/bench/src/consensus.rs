@@ -11,6 +11,7 @@
 //!
 //! Each account sends only through one validator, so its nonces arrive in order.
 
+use crate::key;
 use anyhow::{bail, Context, Result};
 use commonware_runtime::{Clock as _, Runner as _, Spawner as _, Supervisor as _};
 use plinth_consensus::engine::{self, consensus_key, consensus_signer};
@@ -24,24 +25,31 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[derive(Clone)]
+/// `plinth bench consensus`: finalized transfers per second and submission-to-
+/// finality latency of a validator set on loopback.
+#[derive(Debug, Clone, clap::Args)]
 pub struct ConsensusBench {
+    /// Validators, all in this process.
+    #[arg(long, default_value_t = 4)]
     pub validators: usize,
+    /// Signed transfers to finalize.
+    #[arg(long, default_value_t = 40_000)]
     pub txs: usize,
+    /// Funded accounts the transfers go between.
+    #[arg(long, default_value_t = 4_000)]
     pub accounts: usize,
-    /// Offered load in transfers per second over all validators (0: as fast as
-    /// submission goes).
+    /// Offered load, transfers per second over all validators (0: unlimited).
+    #[arg(long, default_value_t = 0)]
     pub rate: u64,
+    /// Transfers per submission.
+    #[arg(long, default_value_t = 500)]
     pub batch: usize,
+    /// Time between blocks.
+    #[arg(long, default_value = "250ms", value_parser = plinth_devnet::parse_duration)]
     pub block_time: Duration,
+    /// Print JSON instead of text.
+    #[arg(long)]
     pub json: bool,
-}
-
-fn key(tag: u8, i: usize) -> Keypair {
-    let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
-    seed[8] = tag;
-    Keypair::from_seed(seed)
 }
 
 fn seed_of(k: &Keypair) -> [u8; 32] {
@@ -52,13 +60,6 @@ fn seed_of(k: &Keypair) -> [u8; 32] {
 
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -77,7 +78,7 @@ fn genesis(validators: &[Keypair], accounts: &[Keypair], block_time: Duration) -
         "chain_id = \"{CHAIN}\"\ngenesis_time_ms = {}\nblock_time_ms = {}\n\
          [token]\nname = \"Bench\"\nsymbol = \"BCH\"\ndecimals = 0\n\
          [fees]\nmin_fee = 1\n[staking]\nunbonding_blocks = 10\n",
-        crate::serve::now_ms(),
+        plinth_oracle::now_ms(),
         block_time.as_millis()
     );
     for a in accounts {
@@ -97,7 +98,8 @@ fn genesis(validators: &[Keypair], accounts: &[Keypair], block_time: Duration) -
     Genesis::from_toml(&text).context("bench genesis")
 }
 
-pub fn consensus(b: ConsensusBench) -> Result<()> {
+/// Runs the benchmark and prints its result.
+pub fn run(b: ConsensusBench) -> Result<()> {
     if b.validators == 0 || b.accounts < 2 || b.txs == 0 || b.batch == 0 {
         bail!("need a validator, 2 accounts, 1 transfer and a batch size");
     }
@@ -317,7 +319,7 @@ pub fn consensus(b: ConsensusBench) -> Result<()> {
     let tps = finalized as f64 / elapsed;
     let median = percentile(&latencies, 0.5);
     let p99 = percentile(&latencies, 0.99);
-    let rss = peak_rss_mib();
+    let rss = crate::peak_rss_mib();
     if b.json {
         println!(
             "{}",

@@ -18,57 +18,22 @@ use crate::keystore::DeviceKeyFile;
 use crate::wallet::{send, Ctx, SendOpts};
 use anyhow::{bail, Context, Result};
 use plinth_core::{Address, DeviceId, Hash};
+use plinth_devnet::deals::NodeDealSource;
 use plinth_ledger::storage::{self as ledger_storage, Deal, DealStatus, StorageOffer};
 use plinth_ledger::{Call, Transaction};
 use plinth_node::api::{AccountView, CreditsView, DeviceView, StatusView, TxView};
 use plinth_node::storage_api::OfferView;
-use plinth_storage::agent::{
-    Agent, AgentConfig, Behaviour, DealInfo, DealSource, DealSourceError, ReceiptKey,
-};
+use plinth_storage::agent::{Agent, AgentConfig, Behaviour, ReceiptKey};
 use plinth_storage::client::{commit_file, ClientError, StorageClient};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The ledger as the agent's [`DealSource`]: `GET /v1/deals/{id}` on a node. A deal
-/// counts only if it is active and its provider is this agent's device.
-pub struct NodeDealSource {
-    client: Client,
-    device: DeviceId,
-}
-
-impl NodeDealSource {
-    pub fn new(node: &str, device: DeviceId) -> NodeDealSource {
-        NodeDealSource {
-            client: Client::new(node),
-            device,
-        }
-    }
-}
-
 /// Whether `e` is the node's 404 (no such deal, device or offer).
 fn is_not_found(e: &anyhow::Error) -> bool {
     e.downcast_ref::<NodeError>()
         .is_some_and(|n| n.status == 404)
-}
-
-impl DealSource for NodeDealSource {
-    fn deal(&self, id: &Hash) -> Result<Option<DealInfo>, DealSourceError> {
-        match self.client.get::<Deal>(&format!("/v1/deals/{id}")) {
-            Ok(d)
-                if matches!(d.status, DealStatus::Pending | DealStatus::Active)
-                    && d.provider == self.device =>
-            {
-                Ok(Some(DealInfo {
-                    manifest: d.manifest,
-                }))
-            }
-            Ok(_) => Ok(None),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(DealSourceError(e.into())),
-        }
-    }
 }
 
 /// Parses an agent's behaviour: `honest`, `drop:25%`, `hashes-only` or `offline`.
@@ -239,7 +204,8 @@ pub fn agent(ctx: &Ctx, opts: AgentOpts) -> Result<()> {
             opts.behaviour,
             opts.capacity
         );
-        plinth_storage::agent::serve(agent, listener, crate::serve::shutdown_signal()).await?;
+        plinth_storage::agent::serve(agent, listener, plinth_devnet::node::shutdown_signal())
+            .await?;
         Ok(())
     })
 }

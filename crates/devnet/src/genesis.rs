@@ -1,9 +1,11 @@
 //! Writing genesis files: the commented default, and the devnet's.
 
+use crate::keystore::Keystore;
 use anyhow::{Context, Result};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::Genesis;
 use std::fmt::Write;
+use std::path::Path;
 
 /// Balance of each development account: one million tokens at 6 decimals.
 pub const DEV_BALANCE: u64 = 1_000_000 * 1_000_000;
@@ -194,13 +196,32 @@ work_floor_price_per_mib_epoch = 5
 
 /// What `plinth genesis init` and the devnet create.
 pub struct Setup {
+    /// The genesis file's text.
     pub genesis_toml: String,
+    /// The one validator's key.
     pub validator: Keypair,
     /// The one member of the oracle set; signs reward manifests.
     pub oracle: Keypair,
+    /// The funded accounts' names and keys.
     pub accounts: Vec<(String, Keypair)>,
 }
 
+impl Setup {
+    /// Adds the validator's, the oracle's and the accounts' keys to the keystore
+    /// at `path` (created when missing).
+    pub fn save_keys(&self, path: &Path) -> Result<()> {
+        let mut ks = Keystore::load(path)?;
+        ks.add("validator", &self.validator)?;
+        ks.add("oracle", &self.oracle)?;
+        for (name, key) in &self.accounts {
+            ks.add(name, key)?;
+        }
+        ks.save()
+    }
+}
+
+/// Fresh keys for one validator, one oracle and `accounts` funded accounts, and a
+/// genesis naming them.
 pub fn new_setup(
     chain_id: &str,
     accounts: usize,

@@ -9,9 +9,9 @@
 //!  …                       v1, v2, … alike
 //! ```
 
-use crate::genesis_cmd::{template, DEV_BALANCE, DEV_NAMES};
+use crate::genesis::{template, DEV_BALANCE, DEV_NAMES};
 use crate::keystore::{write_secret_file, Keystore};
-use crate::serve::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
+use crate::node::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
 use anyhow::{bail, Context, Result};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::Genesis;
@@ -20,32 +20,45 @@ use std::path::{Path, PathBuf};
 
 /// What `plinth testnet init` is asked for.
 pub struct TestnetInit {
+    /// Validators in the genesis set.
     pub validators: usize,
     /// Nodes configured beside the validators (in every address book) but not in
     /// the genesis set: followers the admin can make validators later.
     pub spares: usize,
     /// Blocks per validator epoch: a set change takes effect at the next one.
     pub epoch_blocks: u64,
+    /// The directory to write.
     pub out: PathBuf,
+    /// The chain's id.
     pub chain_id: String,
+    /// Funded accounts to create.
     pub accounts: usize,
+    /// Time between blocks.
     pub block_time_ms: u64,
+    /// Length of a reward epoch.
     pub epoch_ms: u64,
+    /// Address the validators listen on.
     pub host: IpAddr,
     /// Validator i's HTTP API listens on `rpc_port + i`.
     pub rpc_port: u16,
     /// Validator i's p2p listens on `p2p_port + i`.
     pub p2p_port: u16,
+    /// Overwrite an existing testnet in `out`.
     pub force: bool,
 }
 
 /// What was written, for the summary.
 pub struct Written {
+    /// The shared genesis file.
     pub genesis: PathBuf,
+    /// The keystore of the funded accounts, the oracle and the admin.
     pub keystore: PathBuf,
+    /// Each node's `node.toml` and the address of its HTTP API.
     pub configs: Vec<(PathBuf, SocketAddr)>,
 }
 
+/// Writes the testnet's files (see the module docs); the genesis last, so that its
+/// presence marks a complete testnet.
 pub fn init(opts: &TestnetInit) -> Result<Written> {
     if opts.validators == 0 || opts.validators + opts.spares > 100 {
         bail!("--validators must be at least 1, and validators and spares at most 100");
@@ -88,7 +101,7 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         .collect();
     let text = template(
         &opts.chain_id,
-        crate::serve::now_ms(),
+        plinth_oracle::now_ms(),
         opts.block_time_ms,
         opts.epoch_ms,
         &validators
