@@ -9,11 +9,12 @@
 //!  …                       v1, v2, … alike
 //! ```
 
-use crate::genesis::{template, DEV_BALANCE, DEV_NAMES};
+use crate::genesis::{dev_accounts, template, DEV_BALANCE};
 use crate::keystore::{write_secret_file, Keystore};
 use crate::node::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
 use anyhow::{bail, Context, Result};
 use plinth_core::{Address, Keypair};
+use plinth_ledger::validators::ValidatorSetGenesis;
 use plinth_ledger::Genesis;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -90,16 +91,8 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     let validators = &nodes[..opts.validators];
     let oracle = Keypair::generate();
     let admin = Keypair::generate();
-    let accounts: Vec<(String, Keypair)> = (0..opts.accounts)
-        .map(|i| {
-            let name = DEV_NAMES
-                .get(i)
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| format!("account{i}"));
-            (name, Keypair::generate())
-        })
-        .collect();
-    let text = template(
+    let accounts = dev_accounts(opts.accounts);
+    let mut file = template(
         &opts.chain_id,
         plinth_oracle::now_ms(),
         opts.block_time_ms,
@@ -126,17 +119,11 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
             .collect::<Vec<_>>(),
         &[Address(oracle.public())],
     );
-    let text = format!(
-        "{text}
-# Changing the validator set: the admin account's `plinth wallet set-validators`
-# takes effect at the start of the next validator epoch of `epoch_blocks` blocks.
-[validator_set]
-admin = \"{}\"
-epoch_blocks = {}
-",
-        Address(admin.public()),
-        opts.epoch_blocks
-    );
+    file.genesis.validator_set = Some(ValidatorSetGenesis {
+        admin: Some(Address(admin.public())),
+        epoch_blocks: opts.epoch_blocks,
+    });
+    let text = file.to_toml();
     Genesis::from_toml(&text).context("generated genesis is invalid")?;
 
     let keystore_path = out.join("keystore.json");
