@@ -3,9 +3,10 @@
 
 use crate::peak_rss_mib;
 use anyhow::{bail, Result};
-use plinth_core::{Address, Keypair};
+use plinth_core::{Address, DeviceId, Keypair};
 use plinth_ledger::{Call, Genesis, Transaction};
 use plinth_node::{Node, NodeConfig};
+use plinth_proofs::{Report, ReportBody};
 use std::time::{Duration, Instant};
 
 /// The benchmark's keys: owner, oracle, validator, then the devices.
@@ -36,14 +37,50 @@ pub struct IngestBench {
 
 /// Runs the benchmark and prints its result.
 pub async fn run(b: IngestBench) -> Result<()> {
-    use plinth_core::DeviceId;
-    use plinth_proofs::{Report, ReportBody};
     if b.devices == 0 || b.reports == 0 || b.batch == 0 || b.clients == 0 {
         bail!("devices, reports, batch and clients must be positive");
     }
     let dir = std::env::temp_dir().join(format!("plinth-bench-ingest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let owner = key(1);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (node_url, chain) = start_node(&b, &dir, &owner, stop_rx.clone()).await?;
+
+    eprintln!("registering {} devices…", b.devices);
+    let dev_keys: Vec<Keypair> = (0..b.devices).map(|i| key(1_000_000 + i)).collect();
+    register_devices(&node_url, chain, &owner, &dev_keys).await?;
+
+    let (oracle_chain, oracle_url) = start_oracle(&dir, &node_url, stop_rx).await?;
+
+    eprintln!("signing {} reports…", b.reports);
+    let bodies = signed_batches(&b, oracle_chain, &dev_keys);
+    let report_bytes = bodies.iter().map(|s| s.len()).sum::<usize>() / b.reports;
+
+    eprintln!(
+        "posting {} batches of {} from {} clients…",
+        bodies.len(),
+        b.batch,
+        b.clients
+    );
+    let start = Instant::now();
+    let accepted = post_batches(bodies, &format!("{oracle_url}/v1/reports"), b.clients)?;
+    let secs = start.elapsed().as_secs_f64();
+    let _ = stop_tx.send(true);
+    if accepted != b.reports {
+        bail!("only {accepted} of {} reports were accepted", b.reports);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    print_result(&b, accepted, secs, report_bytes)
+}
+
+/// Starts a node (block producer and HTTP API) on a new chain with one sensor
+/// network and `owner` funded; returns its URL and the chain's identity.
+async fn start_node(
+    b: &IngestBench,
+    dir: &std::path::Path,
+    owner: &Keypair,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(String, plinth_core::Hash)> {
     let oracle_key = key(2);
     let validator = key(3);
     let now = plinth_oracle::now_ms();
@@ -66,16 +103,23 @@ pub async fn run(b: IngestBench) -> Result<()> {
     config.mempool_capacity = b.devices + 1;
     let chain = genesis.chain();
     let node = Node::open(genesis, validator, config)?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(node.clone().run_producer(stop_rx.clone()));
+    tokio::spawn(node.clone().run_producer(stop));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let node_url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move {
         let _ = axum::serve(listener, plinth_node::rpc::router(node.clone())).await;
     });
+    Ok((node_url, chain))
+}
 
-    eprintln!("registering {} devices…", b.devices);
-    let dev_keys: Vec<Keypair> = (0..b.devices).map(|i| key(1_000_000 + i)).collect();
+/// Registers every device to `owner` on the `weather` network and waits until
+/// the last one is on the ledger.
+async fn register_devices(
+    node_url: &str,
+    chain: plinth_core::Hash,
+    owner: &Keypair,
+    dev_keys: &[Keypair],
+) -> Result<()> {
     let owner_addr = Address(owner.public());
     let txs: Vec<Vec<u8>> = dev_keys
         .iter()
@@ -109,11 +153,11 @@ pub async fn run(b: IngestBench) -> Result<()> {
                     device_signature: k.sign(&msg),
                 },
             }
-            .sign(&owner)
+            .sign(owner)
             .encode()
         })
         .collect();
-    let client = plinth_oracle::chain::NodeClient::new(&node_url);
+    let client = plinth_oracle::chain::NodeClient::new(node_url);
     for chunk in txs.chunks(10_000) {
         let body = serde_json::json!({"txs": chunk.iter().map(hex::encode).collect::<Vec<_>>()});
         let c = client.clone();
@@ -135,11 +179,19 @@ pub async fn run(b: IngestBench) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    Ok(())
+}
 
-    let mut ocfg = plinth_oracle::OracleConfig::new(dir.join("oracle"), node_url.clone());
+/// Opens and serves the oracle (HTTP only); returns the chain it serves and its URL.
+async fn start_oracle(
+    dir: &std::path::Path,
+    node_url: &str,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(plinth_core::Hash, String)> {
+    let mut ocfg = plinth_oracle::OracleConfig::new(dir.join("oracle"), node_url.to_string());
     // Reports are signed up front; let them stay fresh for the whole run.
     ocfg.max_skew_ms = 600_000;
-    let ok = oracle_key.clone();
+    let ok = key(2);
     let oracle =
         tokio::task::spawn_blocking(move || plinth_oracle::Oracle::open(ocfg, ok)).await??;
     let olistener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -150,58 +202,51 @@ pub async fn run(b: IngestBench) -> Result<()> {
             http: olistener,
             mqtt: None,
         },
-        stop_rx,
+        stop,
     ));
+    Ok((oracle.chain, oracle_url))
+}
 
-    eprintln!("signing {} reports…", b.reports);
+/// `b.reports` signed readings, round-major over the devices, as JSON bodies of
+/// `b.batch` reports each.
+fn signed_batches(b: &IngestBench, chain: plinth_core::Hash, dev_keys: &[Keypair]) -> Vec<String> {
     let ts = plinth_oracle::now_ms();
     let per_device = b.reports.div_ceil(b.devices);
-    let bodies: Vec<String> = {
-        let mut all = Vec::with_capacity(b.reports);
-        'outer: for round in 0..per_device {
-            for k in &dev_keys {
-                if all.len() == b.reports {
-                    break 'outer;
-                }
-                let r = Report {
-                    chain: oracle.chain,
-                    device: DeviceId(k.public()),
-                    network: "weather".into(),
-                    epoch: 0,
-                    timestamp_ms: ts,
-                    seq: round as u64 + 1,
-                    body: ReportBody::Reading {
-                        value_milli: 15_000,
-                        unit: "celsius".into(),
-                    },
-                }
-                .sign(k);
-                all.push(hex::encode(r.encode()));
+    let mut all = Vec::with_capacity(b.reports);
+    'outer: for round in 0..per_device {
+        for k in dev_keys {
+            if all.len() == b.reports {
+                break 'outer;
             }
+            let r = Report {
+                chain,
+                device: DeviceId(k.public()),
+                network: "weather".into(),
+                epoch: 0,
+                timestamp_ms: ts,
+                seq: round as u64 + 1,
+                body: ReportBody::Reading {
+                    value_milli: 15_000,
+                    unit: "celsius".into(),
+                },
+            }
+            .sign(k);
+            all.push(hex::encode(r.encode()));
         }
-        // Round-major order keeps each device's sequence numbers increasing.
-        all.chunks(b.batch)
-            .map(|c| serde_json::json!({ "reports": c }).to_string())
-            .collect()
-    };
-    let report_bytes = bodies.iter().map(|s| s.len()).sum::<usize>() / b.reports;
+    }
+    // Round-major order keeps each device's sequence numbers increasing.
+    all.chunks(b.batch)
+        .map(|c| serde_json::json!({ "reports": c }).to_string())
+        .collect()
+}
 
-    eprintln!(
-        "posting {} batches of {} from {} clients…",
-        bodies.len(),
-        b.batch,
-        b.clients
-    );
+/// Posts the bodies from `clients` threads; returns the reports accepted.
+fn post_batches(bodies: Vec<String>, url: &str, clients: usize) -> Result<usize> {
     let bodies = std::sync::Arc::new(bodies);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let start = Instant::now();
     let mut handles = Vec::new();
-    for _ in 0..b.clients {
-        let (bodies, next, url) = (
-            bodies.clone(),
-            next.clone(),
-            format!("{oracle_url}/v1/reports"),
-        );
+    for _ in 0..clients {
+        let (bodies, next, url) = (bodies.clone(), next.clone(), url.to_string());
         handles.push(std::thread::spawn(move || -> Result<usize> {
             let agent = ureq::AgentBuilder::new().build();
             let mut accepted = 0;
@@ -224,11 +269,11 @@ pub async fn run(b: IngestBench) -> Result<()> {
     for h in handles {
         accepted += h.join().map_err(|_| anyhow::anyhow!("client panicked"))??;
     }
-    let secs = start.elapsed().as_secs_f64();
-    let _ = stop_tx.send(true);
-    if accepted != b.reports {
-        bail!("only {accepted} of {} reports were accepted", b.reports);
-    }
+    Ok(accepted)
+}
+
+/// Prints the result (a table, or JSON).
+fn print_result(b: &IngestBench, accepted: usize, secs: f64, report_bytes: usize) -> Result<()> {
     let rate = accepted as f64 / secs;
     let result = serde_json::json!({
         "reports": accepted,
@@ -240,7 +285,6 @@ pub async fn run(b: IngestBench) -> Result<()> {
         "request_bytes_per_report": report_bytes,
         "peak_rss_mib": peak_rss_mib(),
     });
-    let _ = std::fs::remove_dir_all(&dir);
     if b.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
