@@ -95,7 +95,7 @@ pub async fn run(cfg: OracleFileConfig) -> Result<()> {
         },
         stop_rx,
     ));
-    crate::serve::shutdown_signal().await;
+    plinth_devnet::node::shutdown_signal().await;
     let _ = stop_tx.send(true);
     let _ = task.await;
     Ok(())

@@ -19,49 +19,15 @@ use anyhow::{bail, Context, Result};
 use plinth_api::node::{DealsQuery, OfferView, OffersQuery, StatusView, TxView};
 use plinth_api::NodeClient;
 use plinth_core::{Address, DeviceId, Hash};
+use plinth_devnet::deals::NodeDealSource;
 use plinth_ledger::storage::{self as ledger_storage, Deal, DealStatus, StorageOffer};
 use plinth_ledger::{Call, Transaction};
-use plinth_storage::agent::{
-    Agent, AgentConfig, Behaviour, DealInfo, DealSource, DealSourceError, ReceiptKey,
-};
+use plinth_storage::agent::{Agent, AgentConfig, Behaviour, ReceiptKey};
 use plinth_storage::client::{commit_file, ClientError, StorageClient};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The ledger as the agent's [`DealSource`]: `GET /v1/deals/{id}` on a node. A deal
-/// counts only if it is active and its provider is this agent's device.
-pub struct NodeDealSource {
-    client: NodeClient,
-    device: DeviceId,
-}
-
-impl NodeDealSource {
-    pub fn new(node: &str, device: DeviceId) -> NodeDealSource {
-        NodeDealSource {
-            client: NodeClient::new(node),
-            device,
-        }
-    }
-}
-
-impl DealSource for NodeDealSource {
-    fn deal(&self, id: &Hash) -> Result<Option<DealInfo>, DealSourceError> {
-        match self.client.deal(id) {
-            Ok(Some(d))
-                if matches!(d.status, DealStatus::Pending | DealStatus::Active)
-                    && d.provider == self.device =>
-            {
-                Ok(Some(DealInfo {
-                    manifest: d.manifest,
-                }))
-            }
-            Ok(_) => Ok(None),
-            Err(e) => Err(DealSourceError(e.into())),
-        }
-    }
-}
 
 /// Parses an agent's behaviour: `honest`, `drop:25%`, `hashes-only` or `offline`.
 pub fn parse_behaviour(s: &str) -> Result<Behaviour, String> {
@@ -220,7 +186,8 @@ pub fn agent(ctx: &Ctx, opts: AgentOpts) -> Result<()> {
             opts.behaviour,
             opts.capacity
         );
-        plinth_storage::agent::serve(agent, listener, crate::serve::shutdown_signal()).await?;
+        plinth_storage::agent::serve(agent, listener, plinth_devnet::node::shutdown_signal())
+            .await?;
         Ok(())
     })
 }

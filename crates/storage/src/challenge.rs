@@ -28,8 +28,11 @@ const CONTEXT: &str = "plinth storage v1 challenge";
     serde::Deserialize,
 )]
 pub struct StorageChallenge {
+    /// The deal challenged.
     pub deal: Hash,
+    /// The epoch it is challenged for.
     pub epoch: u64,
+    /// The segments asked for, ascending.
     pub indices: Vec<u64>,
 }
 

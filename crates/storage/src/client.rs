@@ -25,37 +25,57 @@ const MAX_JSON_BYTES: u64 = 1 << 20;
 /// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// A local file could not be read or written.
     #[error("{path}: {source}")]
     File {
+        /// The file.
         path: PathBuf,
+        /// What went wrong.
         source: std::io::Error,
     },
+    /// The file cannot be committed to (see [`CommitError`]).
     #[error(transparent)]
     Commit(#[from] CommitError),
+    /// The agent answered with an error.
     #[error("the agent refused ({status} {code}): {message}")]
     Refused {
+        /// The HTTP status.
         status: u16,
+        /// The agent's error code.
         code: String,
+        /// The agent's explanation.
         message: String,
     },
+    /// The agent could not be reached.
     #[error("reaching the agent: {0}")]
     Transport(#[source] Box<ureq::Transport>),
+    /// The agent's answer could not be read.
     #[error("reading the agent's answer: {0}")]
     Read(#[source] std::io::Error),
+    /// The agent's answer is not what the API says.
     #[error("the agent's answer is malformed: {0}")]
     Malformed(String),
+    /// The agent holds the deal with another root or size.
     #[error("the agent holds deal {deal} as root {got_root} of {got_size} bytes, not root {root} of {size} bytes")]
     WrongDeal {
+        /// The deal.
         deal: Hash,
+        /// The deal's root.
         root: Hash,
+        /// The deal's size, bytes.
         size: u64,
+        /// The root the agent holds.
         got_root: Hash,
+        /// The size the agent holds.
         got_size: u64,
     },
+    /// The agent's chunk hashes do not belong to the deal.
     #[error("the agent's chunk hashes do not belong to the deal: {0}")]
     HashList(#[from] HashListError),
+    /// A chunk the agent sent fails its check.
     #[error("the agent sent a bad chunk: {0}")]
     BadChunk(#[from] ChunkError),
+    /// The agent's proof does not decode.
     #[error("the agent's proof does not decode: {0}")]
     Proof(#[from] CodecError),
 }
@@ -149,9 +169,6 @@ impl StorageClient {
         }
     }
 
-    /// A client whose every request must complete within `total` (connecting,
-    /// sending and reading the whole answer): for a challenge's deadline, which an
-    /// agent sending its answer a byte at a time must not stretch.
     /// [`StorageClient::with_deadline`] connecting only to the addresses
     /// `resolver` gives for the agent's host (so a name checked there cannot
     /// resolve to something else when connecting).
@@ -170,6 +187,9 @@ impl StorageClient {
         }
     }
 
+    /// A client whose every request must complete within `total` (connecting,
+    /// sending and reading the whole answer): for a challenge's deadline, which an
+    /// agent sending its answer a byte at a time must not stretch.
     pub fn with_deadline(agent_url: &str, total: Duration) -> StorageClient {
         StorageClient {
             base: agent_url.trim_end_matches('/').to_string(),

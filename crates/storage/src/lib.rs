@@ -17,7 +17,7 @@
 //!   [`Commitment`] (manifest plus the tree over chunk hashes).
 //! - [`challenge`] and [`proof`]: [`StorageChallenge`] drawn from a block hash,
 //!   [`StorageProof`] carrying the challenged segments' bytes, [`verify_proof`].
-//! - `agent` and `client` (feature `agent`, on by default): the provider's HTTP
+//! - `agent` and `client` (feature `agent`, off by default): the provider's HTTP
 //!   agent, which stores deals on disk, serves them and answers challenges, with the
 //!   cheating behaviours the fleet simulator needs; and the blocking client.
 //!
@@ -43,6 +43,8 @@
 //!
 //! Everything but `agent` and `client` is pure: no I/O but a caller's `Read`, no
 //! clock, no randomness but the seed passed in.
+
+#![warn(missing_docs)]
 
 #[cfg(feature = "agent")]
 pub mod agent;

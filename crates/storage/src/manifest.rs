@@ -47,29 +47,58 @@ pub struct Manifest {
 /// Why a manifest is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ManifestError {
+    /// The file is empty.
     #[error("an empty file cannot be stored: a deal holds at least one byte")]
     Empty,
+    /// The file is larger than one deal may be.
     #[error("a file of {size} bytes is over the {max}-byte limit of one deal")]
-    TooLarge { size: u64, max: u64 },
+    TooLarge {
+        /// The file's size, bytes.
+        size: u64,
+        /// The limit, bytes.
+        max: u64,
+    },
+    /// The chunk size is not a power of two in the allowed range.
     #[error("chunk size {chunk_size} is not a power of two from 1024 to {max}", max = MAX_CHUNK_SIZE)]
-    BadChunkSize { chunk_size: u32 },
+    BadChunkSize {
+        /// The chunk size asked for.
+        chunk_size: u32,
+    },
+    /// The file would have more chunks than a deal may.
     #[error("{chunks} chunks is over the limit of {max} per deal: use a larger chunk size", max = MAX_CHUNKS)]
-    TooManyChunks { chunks: u64 },
+    TooManyChunks {
+        /// The chunks the file would have.
+        chunks: u64,
+    },
 }
 
 /// Why a chunk was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkError {
+    /// No such chunk in the file.
     #[error("chunk {index} is out of range: the file has {count} chunks")]
-    OutOfRange { index: u64, count: u64 },
+    OutOfRange {
+        /// The chunk's index.
+        index: u64,
+        /// The file's chunks.
+        count: u64,
+    },
+    /// The chunk's length is not the one the manifest implies.
     #[error("chunk {index} has {got} bytes, the deal says {expected}")]
     WrongLength {
+        /// The chunk's index.
         index: u64,
+        /// The length the manifest implies.
         expected: usize,
+        /// The length received.
         got: usize,
     },
+    /// The chunk's hash is not the one under the deal's root.
     #[error("chunk {index} does not match the deal's root")]
-    Mismatch { index: u64 },
+    Mismatch {
+        /// The chunk's index.
+        index: u64,
+    },
 }
 
 impl ChunkError {
@@ -220,19 +249,29 @@ fn check_layout(size: u64, chunk_size: u32) -> Result<(), ManifestError> {
 /// before opening a deal, and what an agent keeps per deal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Commitment {
+    /// The deal's manifest (root, size, chunk size).
     pub manifest: Manifest,
+    /// The merkle tree over the chunks' hashes.
     pub chunks: MerkleTree,
 }
 
 /// Why a file could not be committed to.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
+    /// The file cannot be a deal's.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// Reading the file failed.
     #[error("reading the file: {0}")]
     Io(#[from] std::io::Error),
+    /// The file was shorter than its stated size.
     #[error("the file ended after {got} of its {expected} bytes")]
-    Truncated { expected: u64, got: u64 },
+    Truncated {
+        /// The stated size, bytes.
+        expected: u64,
+        /// The bytes read.
+        got: u64,
+    },
 }
 
 impl Commitment {
@@ -316,10 +355,18 @@ impl Commitment {
 /// Why a chunk hash list does not belong to a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HashListError {
+    /// The manifest itself is not acceptable.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// Not one hash per chunk.
     #[error("{got} chunk hashes for a file of {expected} chunks")]
-    WrongCount { expected: u64, got: u64 },
+    WrongCount {
+        /// The file's chunks.
+        expected: u64,
+        /// The hashes received.
+        got: u64,
+    },
+    /// The hashes' tree has another root than the manifest's.
     #[error("the chunk hashes do not lead to the deal's root")]
     RootMismatch,
 }

@@ -51,8 +51,11 @@ pub struct ProofItem {
     serde::Deserialize,
 )]
 pub struct StorageProof {
+    /// The deal proven.
     pub deal: Hash,
+    /// The epoch of the challenge answered.
     pub epoch: u64,
+    /// One item per challenged segment, in the challenge's order.
     pub items: Vec<ProofItem>,
 }
 
@@ -76,28 +79,70 @@ impl StorageProof {
 /// Why a proof fails its challenge. Every variant names the segment at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
+    /// The proof answers another deal's challenge.
     #[error("the proof is for deal {got}, the challenge for {expected}")]
-    WrongDeal { expected: Hash, got: Hash },
+    WrongDeal {
+        /// The challenged deal.
+        expected: Hash,
+        /// The proof's deal.
+        got: Hash,
+    },
+    /// The proof answers another epoch's challenge.
     #[error("the proof is for epoch {got}, the challenge for {expected}")]
-    WrongEpoch { expected: u64, got: u64 },
+    WrongEpoch {
+        /// The challenge's epoch.
+        expected: u64,
+        /// The proof's epoch.
+        got: u64,
+    },
+    /// A challenged segment is missing.
     #[error("segment {index} was challenged but is not in the proof")]
-    MissingItem { index: u64 },
+    MissingItem {
+        /// The segment's index.
+        index: u64,
+    },
+    /// A segment that was not challenged is in the proof.
     #[error("segment {index} is in the proof but was not challenged")]
-    UnexpectedItem { index: u64 },
+    UnexpectedItem {
+        /// The segment's index.
+        index: u64,
+    },
+    /// A segment is in the proof twice.
     #[error("segment {index} is in the proof more than once")]
-    DuplicateItem { index: u64 },
+    DuplicateItem {
+        /// The segment's index.
+        index: u64,
+    },
+    /// No such segment in the file.
     #[error("segment {index} is out of range: the file has {count} segments")]
-    OutOfRange { index: u64, count: u64 },
+    OutOfRange {
+        /// The segment's index.
+        index: u64,
+        /// The file's segments.
+        count: u64,
+    },
+    /// The segment's length is not the file's there.
     #[error("segment {index} has {got} bytes, the file has {expected} there")]
     WrongLength {
+        /// The segment's index.
         index: u64,
+        /// The file's length there.
         expected: usize,
+        /// The proof's length.
         got: usize,
     },
+    /// The segment's bytes do not hash to the leaf the proof claims.
     #[error("segment {index}'s bytes do not hash to the leaf the proof claims")]
-    WrongLeaf { index: u64 },
+    WrongLeaf {
+        /// The segment's index.
+        index: u64,
+    },
+    /// The segment's merkle path does not lead to the deal's root.
     #[error("segment {index}'s path does not lead to the deal's root")]
-    BadPath { index: u64 },
+    BadPath {
+        /// The segment's index.
+        index: u64,
+    },
 }
 
 impl ProofError {

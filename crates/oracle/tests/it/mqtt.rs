@@ -121,7 +121,7 @@ async fn mqtt_with_the_embedded_broker() {
     let dev = key(21);
     let net = Net::start(&[("weather", &dev)]).await;
     let port = free_port();
-    plinth_oracle::mqtt::start_broker(format!("127.0.0.1:{port}").parse().unwrap()).unwrap();
+    plinth_devnet::mqtt::start_broker(format!("127.0.0.1:{port}").parse().unwrap()).unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     tokio::spawn(plinth_oracle::mqtt::run_client(
         net.oracle.clone(),

@@ -58,6 +58,7 @@ const DRAIN_CAP: u64 = 16 * 1024 * 1024;
 /// The terms of a deal as the ledger records them, as far as the agent needs them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DealInfo {
+    /// The file the deal is for.
     pub manifest: Manifest,
 }
 
@@ -79,11 +80,15 @@ pub trait DealSource: Send + Sync + 'static {
 /// Cheating modes apply to uploads made while they are set and are not persisted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Behaviour {
+    /// Keeps everything and answers every challenge.
     #[default]
     Honest,
     /// Acknowledges every chunk but does not write `per_million` of them (drawn per
     /// deal and chunk), then answers what it can.
-    DropChunks { per_million: u32 },
+    DropChunks {
+        /// Chunks dropped per million.
+        per_million: u32,
+    },
     /// Writes no data; keeps every segment's leaf hash instead, and answers
     /// challenges with the right leaves and paths around zeroed bytes.
     HashesOnly,
@@ -98,6 +103,7 @@ pub struct AgentConfig {
     pub data_dir: PathBuf,
     /// The most bytes of deals the agent takes on, all deals together.
     pub capacity: u64,
+    /// How it behaves at first (see [`Agent::set_behaviour`]).
     pub behaviour: Behaviour,
     /// The ledger's deals; `None` accepts any well-formed deal.
     pub deals: Option<Arc<dyn DealSource>>,
@@ -112,7 +118,9 @@ pub struct AgentConfig {
 /// genesis hash), which every receipt names.
 #[derive(Clone)]
 pub struct ReceiptKey {
+    /// The provider device's key.
     pub key: plinth_core::Keypair,
+    /// The chain's identity.
     pub chain: Hash,
 }
 
@@ -132,6 +140,7 @@ impl AgentConfig {
 /// Why the agent could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
+    /// Its data directory could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -139,27 +148,35 @@ pub enum AgentError {
 /// The body of `PUT /v1/deals/{deal}`: the deal's manifest and its chunk hashes.
 #[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct OpenDeal {
+    /// The deal's manifest.
     pub manifest: Manifest,
+    /// The hash of each chunk, in order (their tree's root is the manifest's).
     pub chunk_hashes: Vec<Hash>,
 }
 
 /// What the agent holds of a deal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DealStatus {
+    /// The deal.
     pub deal: Hash,
+    /// Its manifest.
     pub manifest: Manifest,
     /// Chunks in the file.
     pub chunks: u64,
     /// Chunks stored durably.
     pub stored: u64,
+    /// Whether every chunk is stored.
     pub complete: bool,
 }
 
 /// The answer to an upload: the chunks `[from, to)` were checked and are durable.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunksStored {
+    /// The first chunk of the range.
     pub from: u64,
+    /// The chunk after the range's last.
     pub to: u64,
+    /// The deal as it stands now.
     pub status: DealStatus,
 }
 
@@ -232,6 +249,7 @@ impl Agent {
         *self.inner.behaviour.write().expect("behaviour lock") = behaviour;
     }
 
+    /// How the agent behaves now.
     pub fn behaviour(&self) -> Behaviour {
         *self.inner.behaviour.read().expect("behaviour lock")
     }
@@ -310,7 +328,9 @@ pub async fn serve(
 /// An agent served on its own threads (tests, benchmarks, simulators): stops and
 /// joins when dropped.
 pub struct RunningAgent {
+    /// Where it listens.
     pub addr: std::net::SocketAddr,
+    /// The agent (to change its behaviour, or look at its deals).
     pub agent: Agent,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
@@ -473,6 +493,7 @@ async fn list_deals(State(agent): State<Agent>) -> Response {
 /// The provider's receipt for a deal it holds whole.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
+    /// The deal held.
     pub deal: Hash,
     /// The provider device.
     pub device: plinth_core::DeviceId,

@@ -23,13 +23,28 @@ use std::sync::Mutex;
 /// Why the agent's data directory could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Reading or writing a file failed.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: io::Error,
+    },
+    /// A deal directory holds what this agent would not have written.
     #[error("{path}: not a deal directory this agent wrote: {reason}")]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A deal's stored hash list does not match its manifest.
     #[error("{path}: the stored hash list does not match the manifest: {source}")]
     HashList {
+        /// The file.
         path: PathBuf,
+        /// How it does not match.
         source: HashListError,
     },
 }

@@ -1,21 +1,17 @@
-//! Writing genesis files: the commented default, and the devnet's.
+//! The typed genesis template describes the same genesis as the format string it
+//! replaced: for the devnet's, `plinth genesis init`'s and the testnet's genesis,
+//! the old text and the new parse to equal [`Genesis`] values (so equal hashes:
+//! the same chain identity).
 
-use anyhow::{Context, Result};
 use plinth_core::{Address, Keypair};
+use plinth_devnet::genesis::{template, DEV_BALANCE};
+use plinth_ledger::validators::ValidatorSetGenesis;
 use plinth_ledger::Genesis;
 use std::fmt::Write;
 
-/// Balance of each development account: one million tokens at 6 decimals.
-pub const DEV_BALANCE: u64 = 1_000_000 * 1_000_000;
-
-/// Names of the devnet's funded accounts, in order.
-pub const DEV_NAMES: &[&str] = &[
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
-];
-
-/// A commented genesis file. `oracles` sign reward manifests; any one of them
-/// suffices (threshold 1) — raise the threshold when there are several.
-pub fn template(
+/// The genesis template as `plinth` wrote it before it was typed (a format
+/// string), kept to check that the typed one describes the same genesis.
+fn legacy_template(
     chain_id: &str,
     genesis_time_ms: u64,
     block_time_ms: u64,
@@ -192,116 +188,134 @@ work_floor_price_per_mib_epoch = 5
     s
 }
 
-/// What `plinth genesis init` and the devnet create.
-pub struct Setup {
-    pub genesis_toml: String,
-    pub validator: Keypair,
-    /// The one member of the oracle set; signs reward manifests.
-    pub oracle: Keypair,
-    pub accounts: Vec<(String, Keypair)>,
+fn addr(seed: u8) -> Address {
+    Address(Keypair::from_seed([seed; 32]).public())
 }
 
-pub fn new_setup(
-    chain_id: &str,
+/// Validators, accounts (with the oracle's) and oracles as the devnet has them.
+#[allow(clippy::type_complexity)]
+fn members(
     accounts: usize,
-    block_time_ms: u64,
-    epoch_ms: u64,
-    now_ms: u64,
-) -> Result<Setup> {
-    let validator = Keypair::generate();
-    let oracle = Keypair::generate();
-    let accounts: Vec<(String, Keypair)> = (0..accounts)
-        .map(|i| {
-            let name = DEV_NAMES
-                .get(i)
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| format!("account{i}"));
-            (name, Keypair::generate())
-        })
+) -> (
+    Vec<(String, Address)>,
+    Vec<(String, Address, u64)>,
+    Vec<Address>,
+) {
+    let validators = vec![("validator".to_string(), addr(1))];
+    let mut funded: Vec<(String, Address, u64)> = (0..accounts)
+        .map(|i| (format!("account{i}"), addr(10 + i as u8), DEV_BALANCE))
         .collect();
-    let text = template(
-        chain_id,
-        now_ms,
-        block_time_ms,
-        epoch_ms,
-        &[("validator".into(), Address(validator.public()))],
-        &accounts
-            .iter()
-            .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
-            // The oracle pays the fees of the manifests it submits.
-            .chain(std::iter::once((
-                "oracle".to_string(),
-                Address(oracle.public()),
-                DEV_BALANCE / 1000,
-            )))
-            .collect::<Vec<_>>(),
-        &[Address(oracle.public())],
-    );
-    // The template must always be a valid genesis.
-    Genesis::from_toml(&text).context("generated genesis is invalid")?;
-    Ok(Setup {
-        genesis_toml: text,
-        validator,
-        oracle,
-        accounts,
-    })
+    funded.push(("oracle".into(), addr(2), DEV_BALANCE / 1000));
+    (validators, funded, vec![addr(2)])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn template_parses() {
-        let s = new_setup("t", 3, 1000, 30_000, 0).unwrap();
-        let g = Genesis::from_toml(&s.genesis_toml).unwrap();
-        // Three accounts and the oracle, which pays its manifests' fees.
-        assert_eq!(g.accounts.len(), 4);
-        assert_eq!(g.networks.len(), 4);
-        assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
-        assert_eq!(g.emission.epoch_ms, 30_000);
-        assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
-        assert_eq!(g.emission.halving_interval_epochs, 100_000);
-        assert_eq!(g.emission.tail_per_epoch, 100_000_000);
-        assert_eq!(g.oracles.threshold, 1);
-        assert_eq!(g.oracles.members, vec![Address(s.oracle.public())]);
-        let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
-        assert_eq!(shares, vec![3_000, 3_000, 2_500, 1_500]);
-        assert_eq!(shares.iter().sum::<u32>(), 10_000);
-        let storage = &g.networks[3];
-        assert_eq!(
-            (storage.family.as_str(), storage.usage_bps),
-            ("storage", 5_000)
+#[test]
+fn typed_template_parses_to_the_same_genesis_as_the_format_string() {
+    for (accounts, epoch_ms, block_time_ms) in
+        [(5, 30_000, 1000), (3, 30_000, 200), (0, 60_000, 250)]
+    {
+        let (validators, funded, oracles) = members(accounts);
+        let args = ("plinth-devnet", 1_767_225_600_000, block_time_ms, epoch_ms);
+        let old = legacy_template(
+            args.0,
+            args.1,
+            args.2,
+            args.3,
+            &validators,
+            &funded,
+            &oracles,
         );
-        assert_eq!(g.storage.map(|s| s.max_failures), Some(2));
-        for n in &g.networks {
-            let info = plinth_oracle::chain::NetworkInfo {
-                name: n.name.clone(),
-                family: n.family.clone(),
-                params: serde_json::to_value(&n.params).unwrap(),
-                share_bps: n.share_bps,
-                usage_bps: n.usage_bps,
-            };
-            info.family()
-                .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
-            info.max_reports_per_epoch(g.emission.epoch_ms)
-                .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
-        }
+        let new = template(
+            args.0,
+            args.1,
+            args.2,
+            args.3,
+            &validators,
+            &funded,
+            &oracles,
+        )
+        .to_toml();
+        let (old, new) = (
+            Genesis::from_toml(&old).unwrap(),
+            Genesis::from_toml(&new).unwrap(),
+        );
+        assert_eq!(new, old);
+        assert_eq!(new.hash(), old.hash());
     }
+}
 
-    #[test]
-    fn template_without_oracles_accepts_no_manifests() {
-        let text = template(
-            "t",
-            0,
-            1000,
-            30_000,
-            &[("v".into(), Address(Keypair::generate().public()))],
-            &[],
-            &[],
-        );
-        let g = Genesis::from_toml(&text).unwrap();
-        assert_eq!(g.oracles.threshold, 0);
-        assert!(g.oracles.members.is_empty());
+#[test]
+fn typed_template_without_oracles_matches_too() {
+    let validators = vec![("v".to_string(), addr(1))];
+    let old = legacy_template("t", 0, 1000, 30_000, &validators, &[], &[]);
+    let new = template("t", 0, 1000, 30_000, &validators, &[], &[]).to_toml();
+    assert_eq!(
+        Genesis::from_toml(&new).unwrap(),
+        Genesis::from_toml(&old).unwrap()
+    );
+}
+
+/// `plinth testnet init` appended its validator-set section to the template.
+#[test]
+fn testnet_genesis_matches_the_appended_section() {
+    let validators: Vec<(String, Address)> =
+        (0..4).map(|i| (format!("v{i}"), addr(40 + i))).collect();
+    let (_, mut funded, oracles) = members(2);
+    funded.push(("admin".into(), addr(3), DEV_BALANCE / 1000));
+    let old = legacy_template(
+        "plinth-testnet",
+        5,
+        250,
+        60_000,
+        &validators,
+        &funded,
+        &oracles,
+    );
+    let old = format!(
+        "{old}
+# Changing the validator set: the admin account's `plinth wallet set-validators`
+# takes effect at the start of the next validator epoch of `epoch_blocks` blocks.
+[validator_set]
+admin = \"{}\"
+epoch_blocks = {}
+",
+        addr(3),
+        100
+    );
+    let mut file = template(
+        "plinth-testnet",
+        5,
+        250,
+        60_000,
+        &validators,
+        &funded,
+        &oracles,
+    );
+    file.genesis.validator_set = Some(ValidatorSetGenesis {
+        admin: Some(addr(3)),
+        epoch_blocks: 100,
+    });
+    let new = Genesis::from_toml(&file.to_toml()).unwrap();
+    assert_eq!(new, Genesis::from_toml(&old).unwrap());
+    assert!(new.validator_set.is_some());
+}
+
+/// The file keeps its comments: the ones a network builder needs to change it.
+#[test]
+fn typed_template_is_commented() {
+    let (validators, funded, oracles) = members(2);
+    let text = template("c", 0, 1000, 30_000, &validators, &funded, &oracles).to_toml();
+    for needle in [
+        "# Plinth genesis: the first state of a chain.",
+        "# Identifies the chain;",
+        "[[accounts]] # account0",
+        "[[accounts]] # oracle",
+        "# …halving every 100,000 epochs (0 = never)…",
+        "manifest_max_age_epochs = 16",
+        "# Witnesses in the same or an adjacent H3 cell",
+        "density = [{ res = 8",
+        "# Segments challenged per deal and epoch.",
+    ] {
+        assert!(text.contains(needle), "no `{needle}` in\n{text}");
     }
 }

@@ -26,22 +26,33 @@ use rand::{RngCore, SeedableRng};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// `plinth bench storage`: storage proofs verified per second, and put/get
+/// throughput through a provider's agent over loopback.
+#[derive(Debug, Clone, clap::Args)]
 pub struct StorageBench {
-    /// Size of the file, MiB.
+    /// File size, MiB.
+    #[arg(long, default_value_t = 256)]
     pub size_mb: u64,
     /// Distinct challenges answered.
+    #[arg(long, default_value_t = 10_000)]
     pub proofs: usize,
     /// Segments per challenge.
+    #[arg(long, default_value_t = 4)]
     pub items: usize,
     /// Times every proof is verified.
+    #[arg(long, default_value_t = 20)]
     pub rounds: usize,
-    /// Deals of the timed storage round (0: no round).
+    /// Deals of one timed oracle storage round (16 KiB each; 0: none).
+    #[arg(long, default_value_t = 2_000)]
     pub round_deals: usize,
-    /// Agents those deals are spread over.
+    /// Agents the round's deals are spread over.
+    #[arg(long, default_value_t = 4)]
     pub round_agents: usize,
-    /// Where the file and the agent's data go (a fresh folder under the system's
-    /// temporary directory if not given); removed afterwards.
+    /// Folder for the file and the agent's data (default: under the temp dir).
+    #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -52,6 +63,7 @@ fn mib_per_s(bytes: u64, secs: f64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0) / secs
 }
 
+/// Runs the benchmark and prints its result.
 pub fn run(b: StorageBench) -> Result<()> {
     if b.size_mb == 0 || b.proofs == 0 || b.rounds == 0 {
         bail!("size, proofs and rounds must be at least 1");

@@ -5,33 +5,41 @@
 
 use crate::keystore::{DeviceKeyFile, Keystore};
 use anyhow::{bail, Context, Result};
-use plinth_api::NodeClient;
+use plinth_api::node::AccountView;
+use plinth_api::NodeClient as Client;
 use plinth_core::{Address, DeviceId, Keypair};
 use plinth_device::fleet::{FleetConfig, FleetNetwork, FleetRun};
 use plinth_ledger::{Call, Transaction};
-use plinth_node::api::AccountView;
-use plinth_storage::agent::{Agent, AgentConfig, Behaviour, RunningAgent};
-
-/// The token price the devnet's oracle posts: $0.50.
-pub const DEVNET_PRICE_MICRO_USD: u64 = 500_000;
 use plinth_oracle::{Oracle, OracleConfig};
+use plinth_storage::agent::{Agent, AgentConfig, Behaviour, RunningAgent};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The token price the devnet's oracle posts: $0.50.
+pub const DEVNET_PRICE_MICRO_USD: u64 = 500_000;
+
+/// What the devnet's services are asked for.
 pub struct ServicesOptions {
+    /// Address of the oracle's HTTP API.
     pub oracle_http: SocketAddr,
+    /// Address of the embedded MQTT broker.
     pub mqtt: SocketAddr,
+    /// Simulated devices of the fleet.
     pub devices: usize,
+    /// Share of the fleet that cheats, in basis points.
     pub cheaters_bps: u32,
+    /// Time between a simulated device's reports.
     pub report_interval: Duration,
 }
 
 /// Running services; dropping stops the fleet, the claimer and the storage agents.
 pub struct Services {
+    /// Base URL of the oracle's HTTP API.
     pub oracle_url: String,
+    /// The broker's URL, `mqtt://HOST:PORT`.
     pub mqtt_url: String,
     /// The devnet's storage providers (none without a storage network).
     pub storage: Vec<StorageProvider>,
@@ -56,13 +64,16 @@ fn owners(ks: &Keystore) -> Result<Vec<(String, Keypair)>> {
         .collect()
 }
 
+/// Starts the broker, the oracle (with the devnet's price feed), the storage
+/// providers, and, with devices asked for and dev accounts to own them, the fleet
+/// and the claimer; `dir` holds their state, `ks` the oracle's and owners' keys.
 pub async fn start(
     dir: &Path,
     node_url: &str,
     ks: &Keystore,
     opts: ServicesOptions,
 ) -> Result<Services> {
-    plinth_oracle::mqtt::start_broker(opts.mqtt)?;
+    crate::mqtt::start_broker(opts.mqtt)?;
     let mqtt_url = format!("mqtt://{}", opts.mqtt);
     let key = ks
         .key("oracle")
@@ -117,11 +128,7 @@ pub async fn start(
         let networks: Vec<FleetNetwork> = oracle
             .networks
             .iter()
-            .filter(|n| {
-                n.family
-                    .parse()
-                    .is_ok_and(plinth_core::FamilyKind::proven_by_reports)
-            })
+            .filter(|n| ["sensor", "uptime", "coverage"].contains(&n.family.as_str()))
             .map(|n| FleetNetwork {
                 name: n.name.clone(),
                 family: n.family.clone(),
@@ -206,7 +213,7 @@ fn claim_all(
         return Ok(());
     }
     let status = n.status()?;
-    let acct: plinth_node::api::AccountView = n.get(&format!("/v1/accounts/{owner}"))?;
+    let acct: plinth_api::node::AccountView = n.get(&format!("/v1/accounts/{owner}"))?;
     let mut nonce = acct.next_nonce;
     let mut txs = Vec::new();
     for c in claims {
@@ -272,12 +279,16 @@ const STORAGE_CAPACITY: u64 = 4 << 30;
 
 /// One of the devnet's storage providers: an agent served in this process.
 pub struct StorageProvider {
+    /// The provider's device.
     pub device: DeviceId,
+    /// How it behaves (the cheaters' ways).
     pub behaviour: Behaviour,
+    /// Its agent, serving on loopback.
     pub agent: RunningAgent,
 }
 
 impl StorageProvider {
+    /// The agent's URL, as its offer names it.
     pub fn endpoint(&self) -> String {
         self.agent.url()
     }
@@ -294,7 +305,7 @@ fn start_storage_providers(
     owner: &Keypair,
     owner_name: &str,
 ) -> Result<Vec<StorageProvider>> {
-    let client = NodeClient::new(node_url);
+    let client = Client::new(node_url);
     // Receipts name the chain: its identity from the node's genesis hash.
     let chain = plinth_core::chain_identity(&client.status()?.genesis_hash);
     let networks: Vec<serde_json::Value> = client.get("/v1/networks")?;
@@ -329,7 +340,7 @@ fn start_storage_providers(
             } else {
                 behaviour
             },
-            deals: Some(Arc::new(crate::storage_cmd::NodeDealSource::new(
+            deals: Some(Arc::new(crate::deals::NodeDealSource::new(
                 node_url, device,
             ))),
             receipt_key: Some(plinth_storage::agent::ReceiptKey {
@@ -394,7 +405,7 @@ const DEMO_CHUNK_SIZE: u32 = 64 * 1024;
 /// next epoch on: the honest providers' deals are paid every epoch, the cheaters'
 /// are slashed. On a restart, deals still pending are uploaded and activated.
 fn open_demo_deals(
-    client: &NodeClient,
+    client: &Client,
     owner: &Keypair,
     dir: &Path,
     providers: &[(Keypair, StorageProvider)],
@@ -422,7 +433,7 @@ fn open_demo_deals(
         // The oracle posts its first price as it starts.
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         let price = loop {
-            let p: plinth_node::api::PriceView = client.get("/v1/price")?;
+            let p: plinth_api::node::PriceView = client.get("/v1/price")?;
             match p.price {
                 Some(point) if p.fresh => break (point, p.credit_micro_usd),
                 _ if std::time::Instant::now() > deadline => {
@@ -495,7 +506,7 @@ fn open_demo_deals(
 /// Registers the providers' devices and posts their offers, whatever of it the
 /// ledger does not have yet; waits for every transaction to commit.
 fn register_storage_providers(
-    client: &NodeClient,
+    client: &Client,
     owner: &Keypair,
     network: &str,
     providers: &[(Keypair, StorageProvider)],
@@ -503,14 +514,14 @@ fn register_storage_providers(
     let status = client.status()?;
     let unit = 10u64.pow(status.token.decimals as u32);
     let signer = Address(owner.public());
-    let not_found = |e: &plinth_api::ClientError| e.is_not_found();
     // Offers name a registered device, so registrations commit first.
     let mut registrations = Vec::new();
     for (i, (key, p)) in providers.iter().enumerate() {
-        match client.get::<serde_json::Value>(&format!("/v1/devices/{}", p.device)) {
-            Ok(_) => continue,
-            Err(e) if not_found(&e) => {}
-            Err(e) => return Err(e.into()),
+        if client
+            .get_opt::<serde_json::Value>(&format!("/v1/devices/{}", p.device))?
+            .is_some()
+        {
+            continue;
         }
         // A few hundred metres apart in Berlin, beside the fleet.
         let cell = u64::from(
@@ -536,14 +547,14 @@ fn register_storage_providers(
     let mut offers = Vec::new();
     for (_, p) in providers {
         let endpoint = p.endpoint();
-        let deposit =
-            match client.get::<serde_json::Value>(&format!("/v1/storage/offers/{}", p.device)) {
-                Ok(o) if o["endpoint"] == endpoint.as_str() => continue,
-                // The agent moved: new endpoint, same pool.
-                Ok(_) => 0,
-                Err(e) if not_found(&e) => STORAGE_DEPOSIT_TOKENS * unit,
-                Err(e) => return Err(e.into()),
-            };
+        let deposit = match client
+            .get_opt::<serde_json::Value>(&format!("/v1/storage/offers/{}", p.device))?
+        {
+            Some(o) if o["endpoint"] == endpoint.as_str() => continue,
+            // The agent moved: new endpoint, same pool.
+            Some(_) => 0,
+            None => STORAGE_DEPOSIT_TOKENS * unit,
+        };
         offers.push(Call::OfferStorage {
             device: p.device,
             endpoint,
@@ -558,8 +569,8 @@ fn register_storage_providers(
 /// Signs `calls` with `key` at consecutive nonces, submits them and waits until
 /// each is committed.
 fn submit_all(
-    client: &NodeClient,
-    status: &plinth_node::api::StatusView,
+    client: &Client,
+    status: &plinth_api::node::StatusView,
     key: &Keypair,
     calls: Vec<Call>,
 ) -> Result<()> {
@@ -578,11 +589,41 @@ fn submit_all(
             call,
         }
         .sign(key);
-        client.submit(&tx)?;
+        let _: serde_json::Value = client.post(
+            "/v1/txs",
+            &serde_json::json!({ "tx": hex::encode(tx.encode()) }),
+        )?;
         hashes.push(tx.hash());
     }
     for hash in hashes {
-        client.wait_committed(&hash, Duration::from_secs(60))?;
+        wait_committed(client, &hash, Duration::from_secs(60))?;
     }
     Ok(())
+}
+
+/// Polls until the transaction is committed; a rejection is an error carrying
+/// the ledger's reason.
+fn wait_committed(client: &Client, hash: &plinth_core::Hash, timeout: Duration) -> Result<()> {
+    use plinth_api::node::{TxStatus, TxView};
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let view: TxView = client.get(&format!("/v1/txs/{hash}"))?;
+        match view.status {
+            TxStatus::Committed => return Ok(()),
+            TxStatus::Pending if std::time::Instant::now() <= deadline => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            TxStatus::Pending => bail!(
+                "transaction {hash} still pending after {}s",
+                timeout.as_secs()
+            ),
+            TxStatus::Rejected => {
+                let reason = view
+                    .error
+                    .map(|e| format!("{} [{}]", e.message, e.code))
+                    .unwrap_or_else(|| "unknown reason".into());
+                bail!("transaction {hash} was rejected: {reason}")
+            }
+        }
+    }
 }

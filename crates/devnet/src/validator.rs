@@ -10,7 +10,7 @@
 //! Everything runs on commonware's tokio runtime, whose storage (consensus
 //! journals and marshal's block archives) lives in `DATA_DIR/consensus`.
 
-use crate::serve::{node_parts, shutdown_signal, ConsensusFileConfig, NodeFileConfig, NodeParts};
+use crate::node::{node_parts, shutdown_signal, ConsensusFileConfig, NodeFileConfig, NodeParts};
 use anyhow::{bail, Context, Result};
 use commonware_runtime::{Runner as _, Supervisor as _};
 use plinth_consensus::engine::{self, consensus_key, consensus_signer};
@@ -91,7 +91,7 @@ pub fn run(cfg: NodeFileConfig) -> Result<()> {
             net.channels,
         );
 
-        let listener = crate::serve::bind(rpc).await?;
+        let listener = crate::node::bind(rpc).await?;
         let addr = listener.local_addr()?;
         let explorer = plinth_node::explorer::ExplorerConfig::default();
         let app = plinth_node::rpc::router_with(node.clone(), explorer);

@@ -8,16 +8,23 @@ use plinth_core::{Address, DeviceId, Keypair};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// One named key of a keystore.
 #[derive(Serialize, Deserialize, Clone)]
 pub struct StoredKey {
+    /// The name wallets use for it (`alice`, `validator`, `oracle`, …).
     pub name: String,
+    /// Its address (public key).
     pub address: Address,
+    /// Its secret seed, hex.
     pub secret: String,
 }
 
+/// A keystore file: named keys, kept in order of creation.
 #[derive(Serialize, Deserialize, Default)]
 pub struct Keystore {
+    /// The file format's version (1).
     pub version: u32,
+    /// The keys.
     pub keys: Vec<StoredKey>,
     #[serde(skip)]
     path: PathBuf,
@@ -41,10 +48,12 @@ impl Keystore {
         Ok(ks)
     }
 
+    /// Writes the keystore back to its file (owner-only, atomically).
     pub fn save(&self) -> Result<()> {
         write_secret_file(&self.path, &serde_json::to_string_pretty(self)?)
     }
 
+    /// The file the keystore was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -95,11 +104,14 @@ impl Keystore {
 /// A device's key file.
 #[derive(Serialize, Deserialize)]
 pub struct DeviceKeyFile {
+    /// The device's id (its public key).
     pub device_id: DeviceId,
+    /// Its secret seed, hex.
     pub secret: String,
 }
 
 impl DeviceKeyFile {
+    /// Reads a device key file, checking that its secret matches its id.
     pub fn load(path: &Path) -> Result<Keypair> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading device key {}", path.display()))?;
@@ -115,6 +127,7 @@ impl DeviceKeyFile {
         Ok(key)
     }
 
+    /// Writes `key` as a device key file (owner-only); returns the device's id.
     pub fn write(path: &Path, key: &Keypair) -> Result<DeviceId> {
         let id = DeviceId(key.public());
         let f = DeviceKeyFile {

@@ -9,43 +9,57 @@
 //!  …                       v1, v2, … alike
 //! ```
 
-use crate::genesis_cmd::{template, DEV_BALANCE, DEV_NAMES};
+use crate::genesis::{dev_accounts, template, DEV_BALANCE};
 use crate::keystore::{write_secret_file, Keystore};
-use crate::serve::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
+use crate::node::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
 use anyhow::{bail, Context, Result};
 use plinth_core::{Address, Keypair};
+use plinth_ledger::validators::ValidatorSetGenesis;
 use plinth_ledger::Genesis;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 /// What `plinth testnet init` is asked for.
 pub struct TestnetInit {
+    /// Validators in the genesis set.
     pub validators: usize,
     /// Nodes configured beside the validators (in every address book) but not in
     /// the genesis set: followers the admin can make validators later.
     pub spares: usize,
     /// Blocks per validator epoch: a set change takes effect at the next one.
     pub epoch_blocks: u64,
+    /// The directory to write.
     pub out: PathBuf,
+    /// The chain's id.
     pub chain_id: String,
+    /// Funded accounts to create.
     pub accounts: usize,
+    /// Time between blocks.
     pub block_time_ms: u64,
+    /// Length of a reward epoch.
     pub epoch_ms: u64,
+    /// Address the validators listen on.
     pub host: IpAddr,
     /// Validator i's HTTP API listens on `rpc_port + i`.
     pub rpc_port: u16,
     /// Validator i's p2p listens on `p2p_port + i`.
     pub p2p_port: u16,
+    /// Overwrite an existing testnet in `out`.
     pub force: bool,
 }
 
 /// What was written, for the summary.
 pub struct Written {
+    /// The shared genesis file.
     pub genesis: PathBuf,
+    /// The keystore of the funded accounts, the oracle and the admin.
     pub keystore: PathBuf,
+    /// Each node's `node.toml` and the address of its HTTP API.
     pub configs: Vec<(PathBuf, SocketAddr)>,
 }
 
+/// Writes the testnet's files (see the module docs); the genesis last, so that its
+/// presence marks a complete testnet.
 pub fn init(opts: &TestnetInit) -> Result<Written> {
     if opts.validators == 0 || opts.validators + opts.spares > 100 {
         bail!("--validators must be at least 1, and validators and spares at most 100");
@@ -77,18 +91,10 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     let validators = &nodes[..opts.validators];
     let oracle = Keypair::generate();
     let admin = Keypair::generate();
-    let accounts: Vec<(String, Keypair)> = (0..opts.accounts)
-        .map(|i| {
-            let name = DEV_NAMES
-                .get(i)
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| format!("account{i}"));
-            (name, Keypair::generate())
-        })
-        .collect();
-    let text = template(
+    let accounts = dev_accounts(opts.accounts);
+    let mut file = template(
         &opts.chain_id,
-        crate::serve::now_ms(),
+        plinth_oracle::now_ms(),
         opts.block_time_ms,
         opts.epoch_ms,
         &validators
@@ -113,17 +119,11 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
             .collect::<Vec<_>>(),
         &[Address(oracle.public())],
     );
-    let text = format!(
-        "{text}
-# Changing the validator set: the admin account's `plinth wallet set-validators`
-# takes effect at the start of the next validator epoch of `epoch_blocks` blocks.
-[validator_set]
-admin = \"{}\"
-epoch_blocks = {}
-",
-        Address(admin.public()),
-        opts.epoch_blocks
-    );
+    file.genesis.validator_set = Some(ValidatorSetGenesis {
+        admin: Some(Address(admin.public())),
+        epoch_blocks: opts.epoch_blocks,
+    });
+    let text = file.to_toml();
     Genesis::from_toml(&text).context("generated genesis is invalid")?;
 
     let keystore_path = out.join("keystore.json");

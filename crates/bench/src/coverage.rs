@@ -20,9 +20,18 @@ use plinth_proofs::{
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// `plinth bench coverage`: witnesses verified per second, and one coverage epoch
+/// scored with density scaling.
+#[derive(Debug, Clone, clap::Args)]
 pub struct CoverageBench {
+    /// Hotspots of the epoch.
+    #[arg(long, default_value_t = 100_000)]
     pub hotspots: usize,
+    /// Witnesses per beacon.
+    #[arg(long, default_value_t = 20)]
     pub witnesses: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
     pub json: bool,
 }
 
@@ -33,18 +42,12 @@ fn fake_key(tag: u8, i: usize) -> PublicKey {
     PublicKey(k)
 }
 
+/// Peak memory so far, MiB (0 where unknown).
 fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+    crate::peak_rss_mib().unwrap_or(0.0)
 }
 
+/// Runs the benchmark and prints its result.
 pub fn run(b: CoverageBench) -> Result<()> {
     if b.hotspots < 100 || b.witnesses == 0 || b.witnesses > 40 {
         bail!("need at least 100 hotspots and 1 to 40 witnesses per beacon");

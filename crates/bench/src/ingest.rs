@@ -1,0 +1,300 @@
+//! `plinth bench ingest`: reports per second accepted and made durable by the
+//! oracle over HTTP, against a node and an oracle started in this process.
+
+use crate::peak_rss_mib;
+use anyhow::{bail, Result};
+use plinth_core::{Address, DeviceId, Keypair};
+use plinth_ledger::{Call, Genesis, Transaction};
+use plinth_node::{Node, NodeConfig};
+use plinth_proofs::{Report, ReportBody};
+use std::time::{Duration, Instant};
+
+/// The benchmark's keys: owner, oracle, validator, then the devices.
+fn key(i: usize) -> Keypair {
+    crate::key(0xbe, i)
+}
+
+/// `plinth bench ingest`: reports per second accepted and made durable by the
+/// oracle, over HTTP, in batches.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IngestBench {
+    /// Registered devices the reports come from.
+    #[arg(long, default_value_t = 10_000)]
+    pub devices: usize,
+    /// Signed reports to post.
+    #[arg(long, default_value_t = 200_000)]
+    pub reports: usize,
+    /// Reports per HTTP request.
+    #[arg(long, default_value_t = 5_000)]
+    pub batch: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 2)]
+    pub clients: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the benchmark and prints its result.
+pub async fn run(b: IngestBench) -> Result<()> {
+    if b.devices == 0 || b.reports == 0 || b.batch == 0 || b.clients == 0 {
+        bail!("devices, reports, batch and clients must be positive");
+    }
+    let dir = std::env::temp_dir().join(format!("plinth-bench-ingest-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let owner = key(1);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (node_url, chain) = start_node(&b, &dir, &owner, stop_rx.clone()).await?;
+
+    eprintln!("registering {} devices…", b.devices);
+    let dev_keys: Vec<Keypair> = (0..b.devices).map(|i| key(1_000_000 + i)).collect();
+    register_devices(&node_url, chain, &owner, &dev_keys).await?;
+
+    let (oracle_chain, oracle_url) = start_oracle(&dir, &node_url, stop_rx).await?;
+
+    eprintln!("signing {} reports…", b.reports);
+    let bodies = signed_batches(&b, oracle_chain, &dev_keys);
+    let report_bytes = bodies.iter().map(|s| s.len()).sum::<usize>() / b.reports;
+
+    eprintln!(
+        "posting {} batches of {} from {} clients…",
+        bodies.len(),
+        b.batch,
+        b.clients
+    );
+    let start = Instant::now();
+    let accepted = post_batches(bodies, &format!("{oracle_url}/v1/reports"), b.clients)?;
+    let secs = start.elapsed().as_secs_f64();
+    let _ = stop_tx.send(true);
+    if accepted != b.reports {
+        bail!("only {accepted} of {} reports were accepted", b.reports);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    print_result(&b, accepted, secs, report_bytes)
+}
+
+/// Starts a node (block producer and HTTP API) on a new chain with one sensor
+/// network and `owner` funded; returns its URL and the chain's identity.
+async fn start_node(
+    b: &IngestBench,
+    dir: &std::path::Path,
+    owner: &Keypair,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(String, plinth_core::Hash)> {
+    let oracle_key = key(2);
+    let validator = key(3);
+    let now = plinth_oracle::now_ms();
+    let genesis = Genesis::from_toml(&format!(
+        "chain_id = \"bench\"\ngenesis_time_ms = {now}\nblock_time_ms = 100\n\
+         [token]\nname = \"Plinth\"\nsymbol = \"PLN\"\ndecimals = 6\n\
+         [fees]\nmin_fee = 1\n[staking]\nunbonding_blocks = 10\n\
+         [emission]\nepoch_ms = 3600000\ninitial_per_epoch = 1000000\n\
+         [oracles]\nthreshold = 1\nmembers = [\"{o}\"]\n\
+         [[validators]]\nname = \"v\"\naddress = \"{v}\"\n\
+         [[accounts]]\naddress = \"{w}\"\nbalance = 1000000000000\n\
+         [[networks]]\nname = \"weather\"\nfamily = \"sensor\"\nshare_bps = 10000\n\
+         [networks.params]\nunit = \"celsius\"\nmin = -60\nmax = 60\n",
+        o = Address(oracle_key.public()),
+        v = Address(validator.public()),
+        w = Address(owner.public()),
+    ))?;
+    let mut config = NodeConfig::new(dir.join("node"), Duration::from_millis(100));
+    config.max_block_txs = 20_000;
+    config.mempool_capacity = b.devices + 1;
+    let chain = genesis.chain();
+    let node = Node::open(genesis, validator, config)?;
+    tokio::spawn(node.clone().run_producer(stop));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let node_url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, plinth_node::rpc::router(node.clone())).await;
+    });
+    Ok((node_url, chain))
+}
+
+/// Registers every device to `owner` on the `weather` network and waits until
+/// the last one is on the ledger.
+async fn register_devices(
+    node_url: &str,
+    chain: plinth_core::Hash,
+    owner: &Keypair,
+    dev_keys: &[Keypair],
+) -> Result<()> {
+    let owner_addr = Address(owner.public());
+    let txs: Vec<Vec<u8>> = dev_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let id = DeviceId(k.public());
+            let cell = u64::from(
+                h3o::LatLng::new(
+                    52.0 + (i / 1000) as f64 * 0.001,
+                    13.0 + (i % 1000) as f64 * 0.001,
+                )
+                .expect("valid")
+                .to_cell(h3o::Resolution::Twelve),
+            );
+            let msg = plinth_ledger::devices::registration_message(
+                &chain,
+                &owner_addr,
+                &id,
+                "weather",
+                cell,
+            );
+            Transaction {
+                chain_id: "bench".into(),
+                signer: owner_addr,
+                nonce: i as u64,
+                fee: 1,
+                call: Call::RegisterDevice {
+                    device: id,
+                    network: "weather".into(),
+                    location: cell,
+                    device_signature: k.sign(&msg),
+                },
+            }
+            .sign(owner)
+            .encode()
+        })
+        .collect();
+    let client = plinth_api::NodeClient::new(node_url);
+    for chunk in txs.chunks(10_000) {
+        let body = serde_json::json!({"txs": chunk.iter().map(hex::encode).collect::<Vec<_>>()});
+        let c = client.clone();
+        let r: serde_json::Value =
+            tokio::task::spawn_blocking(move || c.post("/v1/txs/batch", &body)).await??;
+        if r["accepted"].as_u64() != Some(chunk.len() as u64) {
+            bail!("registrations refused: {r}");
+        }
+    }
+    let last = DeviceId(dev_keys.last().expect("devices").public());
+    loop {
+        let c = client.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            c.get_opt::<serde_json::Value>(&format!("/v1/devices/{last}"))
+        })
+        .await??;
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Opens and serves the oracle (HTTP only); returns the chain it serves and its URL.
+async fn start_oracle(
+    dir: &std::path::Path,
+    node_url: &str,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<(plinth_core::Hash, String)> {
+    let mut ocfg = plinth_oracle::OracleConfig::new(dir.join("oracle"), node_url.to_string());
+    // Reports are signed up front; let them stay fresh for the whole run.
+    ocfg.max_skew_ms = 600_000;
+    let ok = key(2);
+    let oracle =
+        tokio::task::spawn_blocking(move || plinth_oracle::Oracle::open(ocfg, ok)).await??;
+    let olistener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let oracle_url = format!("http://{}", olistener.local_addr()?);
+    tokio::spawn(plinth_oracle::run::run(
+        oracle.clone(),
+        plinth_oracle::run::Endpoints {
+            http: olistener,
+            mqtt: None,
+        },
+        stop,
+    ));
+    Ok((oracle.chain, oracle_url))
+}
+
+/// `b.reports` signed readings, round-major over the devices, as JSON bodies of
+/// `b.batch` reports each.
+fn signed_batches(b: &IngestBench, chain: plinth_core::Hash, dev_keys: &[Keypair]) -> Vec<String> {
+    let ts = plinth_oracle::now_ms();
+    let per_device = b.reports.div_ceil(b.devices);
+    let mut all = Vec::with_capacity(b.reports);
+    'outer: for round in 0..per_device {
+        for k in dev_keys {
+            if all.len() == b.reports {
+                break 'outer;
+            }
+            let r = Report {
+                chain,
+                device: DeviceId(k.public()),
+                network: "weather".into(),
+                epoch: 0,
+                timestamp_ms: ts,
+                seq: round as u64 + 1,
+                body: ReportBody::Reading {
+                    value_milli: 15_000,
+                    unit: "celsius".into(),
+                },
+            }
+            .sign(k);
+            all.push(hex::encode(r.encode()));
+        }
+    }
+    // Round-major order keeps each device's sequence numbers increasing.
+    all.chunks(b.batch)
+        .map(|c| serde_json::json!({ "reports": c }).to_string())
+        .collect()
+}
+
+/// Posts the bodies from `clients` threads; returns the reports accepted.
+fn post_batches(bodies: Vec<String>, url: &str, clients: usize) -> Result<usize> {
+    let bodies = std::sync::Arc::new(bodies);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut handles = Vec::new();
+    for _ in 0..clients {
+        let (bodies, next, url) = (bodies.clone(), next.clone(), url.to_string());
+        handles.push(std::thread::spawn(move || -> Result<usize> {
+            let agent = ureq::AgentBuilder::new().build();
+            let mut accepted = 0;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(body) = bodies.get(i) else {
+                    return Ok(accepted);
+                };
+                let resp: serde_json::Value = agent
+                    .post(&url)
+                    .set("content-type", "application/json")
+                    .send_string(body)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .into_json()?;
+                accepted += resp["accepted"].as_u64().unwrap_or(0) as usize;
+            }
+        }));
+    }
+    let mut accepted = 0;
+    for h in handles {
+        accepted += h.join().map_err(|_| anyhow::anyhow!("client panicked"))??;
+    }
+    Ok(accepted)
+}
+
+/// Prints the result (a table, or JSON).
+fn print_result(b: &IngestBench, accepted: usize, secs: f64, report_bytes: usize) -> Result<()> {
+    let rate = accepted as f64 / secs;
+    let result = serde_json::json!({
+        "reports": accepted,
+        "devices": b.devices,
+        "batch": b.batch,
+        "clients": b.clients,
+        "seconds": secs,
+        "reports_per_second": rate,
+        "request_bytes_per_report": report_bytes,
+        "peak_rss_mib": peak_rss_mib(),
+    });
+    if b.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        println!("plinth bench ingest: {accepted} signed reports from {} devices, HTTP batches of {}, {} clients", b.devices, b.batch, b.clients);
+        println!("  accepted and durable   {rate:>12.0} reports/s  ({secs:.2} s)");
+        println!("  request bytes/report   {report_bytes:>12}");
+        println!(
+            "  peak memory            {:>12.1} MiB",
+            peak_rss_mib().unwrap_or(0.0)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! `plinth node`: a validator node, alone ([`plinth_devnet::node`]) or as a
+//! member of a validator set ([`plinth_devnet::validator`]).
+
+use anyhow::Result;
+use clap::Args;
+use plinth_devnet::node::NodeFileConfig;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// `plinth node`'s flags (over its config file).
+#[derive(Args)]
+pub struct NodeArgs {
+    /// A TOML file with `genesis`, `key`, `data_dir`, `rpc`, `block_time_ms`; flags win.
+    #[arg(long, env = "PLINTH_CONFIG")]
+    config: Option<PathBuf>,
+    #[arg(long, env = "PLINTH_GENESIS")]
+    genesis: Option<PathBuf>,
+    /// A keystore file holding the validator's key (named `validator`).
+    #[arg(long, env = "PLINTH_KEY")]
+    key: Option<PathBuf>,
+    #[arg(long, env = "PLINTH_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[arg(long, env = "PLINTH_RPC")]
+    rpc: Option<SocketAddr>,
+}
+
+impl NodeArgs {
+    /// Runs the node until SIGINT/SIGTERM.
+    pub fn run(self) -> Result<()> {
+        crate::init_logging();
+        let mut cfg: NodeFileConfig = super::load_config(self.config.as_deref())?;
+        cfg.genesis = self.genesis.or(cfg.genesis);
+        cfg.key = self.key.or(cfg.key);
+        cfg.data_dir = self.data_dir.or(cfg.data_dir);
+        cfg.rpc = self.rpc.or(cfg.rpc);
+        if cfg.consensus.is_some() {
+            plinth_devnet::validator::run(cfg)
+        } else {
+            crate::runtime()?.block_on(plinth_devnet::node::run_node(cfg))
+        }
+    }
+}

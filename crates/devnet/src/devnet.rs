@@ -1,0 +1,224 @@
+//! `plinth devnet`: a whole one-validator network on this machine, in one process.
+//!
+//! ```text
+//!  DATA_DIR/genesis.toml, keystore.json   written on first start (genesis::new_setup)
+//!  node ── HTTP API + explorer (rpc) ──┬── oracle (HTTP, MQTT client) ◀── embedded MQTT broker
+//!                                      ├── storage providers' agents (two honest, three cheaters)
+//!                                      └── device fleet + claimer (threads, over HTTP)
+//! ```
+//!
+//! [`Devnet::start`] starts it all and returns a handle (for tests and other
+//! crates); [`run`] is the command: it prints where everything is, runs until
+//! SIGINT/SIGTERM and stops.
+
+use crate::keystore::Keystore;
+use crate::node::{bind, load_genesis, RunningNode};
+use crate::services::{Services, ServicesOptions};
+use anyhow::{Context, Result};
+use plinth_node::{Node, NodeConfig};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The chain id of every devnet.
+pub const CHAIN_ID: &str = "plinth-devnet";
+
+/// What `plinth devnet` is asked for.
+pub struct DevnetOptions {
+    /// Where the chain, its genesis and its keystore live.
+    pub data_dir: PathBuf,
+    /// Time between blocks; the genesis's value when absent.
+    pub block_time: Option<Duration>,
+    /// Address of the node's HTTP API.
+    pub rpc: SocketAddr,
+    /// Funded development accounts to create on first start.
+    pub accounts: usize,
+    /// Epoch length of a new chain.
+    pub epoch_time: Duration,
+    /// The oracle, broker and fleet beside the node (none with `--devices 0`).
+    pub services: Option<ServicesOptions>,
+}
+
+/// A devnet running in this process; [`Devnet::stop`] stops it.
+pub struct Devnet {
+    /// The node, serving its HTTP API.
+    pub node: RunningNode,
+    /// The devnet's keystore (validator, oracle, funded accounts).
+    pub keystore: Keystore,
+    /// Whether this start created the chain (false: resumed it).
+    pub created: bool,
+    /// The services beside the node, once started.
+    pub services: Option<Services>,
+}
+
+/// Creates the devnet's files on first start: genesis, keystore (validator, oracle
+/// and funded accounts). Returns whether it did.
+pub fn init(
+    dir: &Path,
+    accounts: usize,
+    block_time: Option<Duration>,
+    epoch_time: Duration,
+) -> Result<bool> {
+    let genesis_path = dir.join("genesis.toml");
+    if genesis_path.exists() {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let block_time_ms = block_time.map(|d| d.as_millis() as u64).unwrap_or(1000);
+    let setup = crate::genesis::new_setup(
+        CHAIN_ID,
+        accounts,
+        block_time_ms,
+        epoch_time.as_millis() as u64,
+        plinth_oracle::now_ms(),
+    )?;
+    setup.save_keys(&dir.join("keystore.json"))?;
+    // The genesis goes last: its presence marks a complete setup.
+    crate::keystore::write_secret_file(&genesis_path, &setup.genesis_toml)?;
+    Ok(true)
+}
+
+impl Devnet {
+    /// Creates the chain on first start, opens it, and starts the node and its
+    /// HTTP API; the services are started by [`Devnet::start_services`].
+    pub async fn open(opts: &DevnetOptions) -> Result<Devnet> {
+        let dir = &opts.data_dir;
+        let created = init(dir, opts.accounts, opts.block_time, opts.epoch_time)?;
+        let genesis = load_genesis(&dir.join("genesis.toml"))?;
+        let keystore = Keystore::load(&dir.join("keystore.json"))?;
+        let key = keystore.key("validator")?;
+        let block_time = opts
+            .block_time
+            .unwrap_or(Duration::from_millis(genesis.block_time_ms));
+        let node = Node::open(genesis, key, NodeConfig::new(dir.clone(), block_time))
+            .with_context(|| format!("opening the chain in {}", dir.display()))?;
+        let listener = bind(opts.rpc).await?;
+        Ok(Devnet {
+            node: RunningNode::start(node, listener)?,
+            keystore,
+            created,
+            services: None,
+        })
+    }
+
+    /// Starts the oracle, the broker, the storage providers and the fleet, which
+    /// talk to the node over its public API.
+    pub async fn start_services(&mut self, dir: &Path, opts: ServicesOptions) -> Result<()> {
+        let s = crate::services::start(dir, &self.node.url, &self.keystore, opts).await?;
+        self.node.explorer.set_oracle(s.oracle_url.clone());
+        self.services = Some(s);
+        Ok(())
+    }
+
+    /// [`Devnet::open`], then the services the options ask for.
+    pub async fn start(opts: DevnetOptions) -> Result<Devnet> {
+        let mut devnet = Devnet::open(&opts).await?;
+        if let Some(s) = opts.services {
+            devnet.start_services(&opts.data_dir, s).await?;
+        }
+        Ok(devnet)
+    }
+
+    /// Stops the services, then the node; returns the height the chain stopped at.
+    pub async fn stop(self) -> Result<u64> {
+        drop(self.services);
+        self.node.stop().await
+    }
+}
+
+/// `plinth devnet`: starts the devnet, says where everything is, and runs until
+/// SIGINT/SIGTERM.
+pub async fn run(opts: DevnetOptions) -> Result<()> {
+    let mut devnet = Devnet::open(&opts).await?;
+    print_node(&devnet, &opts);
+    if let Some(s) = opts.services {
+        devnet.start_services(&opts.data_dir, s).await?;
+    }
+    match &devnet.services {
+        Some(s) => print_services(&devnet, s),
+        None => print_try_on_local_devnet(&devnet.node),
+    }
+    let Devnet { node, services, .. } = devnet;
+    let result = crate::node::run_until_signal(node).await;
+    drop(services);
+    result
+}
+
+fn print_node(devnet: &Devnet, opts: &DevnetOptions) {
+    let node = &devnet.node.node;
+    let addr = devnet.node.url.trim_start_matches("http://");
+    let ks = &devnet.keystore;
+    let height = node.store.head().map(|h| h.height).unwrap_or(0);
+    println!(
+        "Plinth devnet ({})",
+        if devnet.created {
+            "new chain"
+        } else {
+            "resumed"
+        }
+    );
+    println!("  chain      {} at height {height}", node.params.chain_id);
+    println!(
+        "  validator  {} (block every {:?})",
+        node.validator(),
+        opts.block_time
+            .unwrap_or(Duration::from_millis(node.genesis.block_time_ms))
+    );
+    println!("  explorer   http://{addr}/");
+    println!("  rpc        http://{addr}/v1/status");
+    println!("  events     http://{addr}/v1/events");
+    println!("  metrics    http://{addr}/metrics");
+    println!("  api docs   http://{addr}/v1/openapi.yaml");
+    println!("  data       {}", opts.data_dir.display());
+    println!("  keystore   {}", ks.path().display());
+    println!(
+        "  accounts   {}",
+        ks.keys
+            .iter()
+            .map(|k| k.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+fn print_services(devnet: &Devnet, s: &Services) {
+    println!("  oracle     {}/v1/status", s.oracle_url);
+    println!(
+        "  mqtt       {} (devices publish to plinth/reports/<device id>; no topic ACLs: loopback only)",
+        s.mqtt_url
+    );
+    println!(
+        "  fleet      simulated devices report every 5 s; an epoch lasts {} s",
+        devnet.node.node.params.emission.epoch_ms / 1000
+    );
+    for p in &s.storage {
+        println!(
+            "  storage    provider {} at {} ({})",
+            p.device,
+            p.endpoint(),
+            match p.behaviour {
+                plinth_storage::agent::Behaviour::Honest => "honest".to_string(),
+                b => format!("cheats: {b:?}"),
+            }
+        );
+    }
+    print_try(!s.storage.is_empty());
+}
+
+/// [`print_try`] for a node of a devnet chain serving on loopback.
+pub(crate) fn print_try_on_local_devnet(node: &RunningNode) {
+    if node.url.contains("127.0.0.1") && node.node.genesis.chain_id == CHAIN_ID {
+        print_try(false);
+    }
+}
+
+/// The commands a newcomer can try next; `storage`: whether the devnet runs
+/// storage providers to try.
+fn print_try(storage: bool) {
+    println!("Try: plinth wallet balance alice   |   plinth wallet transfer --from alice bob 10");
+    println!("     plinth wallet rewards alice   |   plinth device list --owner alice");
+    if storage {
+        println!("     plinth storage offers         |   plinth storage put FILE --provider DEVICE --epochs 10 --from alice");
+    }
+    println!("Ctrl-C stops; running the same command again resumes this chain.");
+}

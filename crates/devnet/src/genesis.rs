@@ -1,0 +1,517 @@
+//! Genesis files written from typed values: [`template`] builds the default
+//! [`Genesis`] (its token, fees, emission, oracle set, storage settings and four
+//! networks, one per proof family) as a [`GenesisFile`], whose
+//! [`GenesisFile::to_toml`] writes it with the comments a network builder reads
+//! before changing it. [`new_setup`] adds fresh keys: what `plinth genesis init`
+//! and the devnet write.
+//!
+//! The text is the ledger's own serialisation ([`Genesis::to_toml`]), laid out
+//! and commented with `toml_edit`; so every value in the file is one of
+//! [`Genesis`]'s fields, and the file parses back to the same [`Genesis`].
+
+use crate::keystore::Keystore;
+use anyhow::{Context, Result};
+use plinth_core::{Address, Keypair};
+use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
+use plinth_ledger::params::Validator;
+use plinth_ledger::storage::StorageParams;
+use plinth_ledger::{Emission, Genesis, OracleSet};
+use std::path::Path;
+use toml_edit::{DocumentMut, Item, Table};
+
+/// Balance of each development account: one million tokens at 6 decimals.
+pub const DEV_BALANCE: u64 = 1_000_000 * 1_000_000;
+
+/// Names of the devnet's funded accounts, in order.
+pub const DEV_NAMES: &[&str] = &[
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
+];
+
+/// A genesis and the names of its accounts, which the file shows as comments
+/// (the ledger knows accounts by address only).
+#[derive(Debug, Clone)]
+pub struct GenesisFile {
+    /// The genesis.
+    pub genesis: Genesis,
+    /// A name for each of `genesis.accounts`, in order.
+    pub account_names: Vec<String>,
+}
+
+/// The default genesis: the devnet's token, fees, emission and networks, with
+/// `validators`, funded `accounts` (name, address, balance) and `oracles`, which
+/// sign reward manifests; any one of them suffices (threshold 1) — raise the
+/// threshold when there are several.
+pub fn template(
+    chain_id: &str,
+    genesis_time_ms: u64,
+    block_time_ms: u64,
+    epoch_ms: u64,
+    validators: &[(String, Address)],
+    accounts: &[(String, Address, u64)],
+    oracles: &[Address],
+) -> GenesisFile {
+    let genesis = Genesis {
+        chain_id: chain_id.to_string(),
+        genesis_time_ms,
+        block_time_ms,
+        token: Token {
+            name: "Plinth".into(),
+            symbol: "PLN".into(),
+            decimals: 6,
+        },
+        fees: Fees { min_fee: 1000 },
+        staking: Staking {
+            unbonding_blocks: 30,
+            max_unbonding_entries: 16,
+        },
+        accounts: accounts
+            .iter()
+            .map(|(_, address, balance)| GenesisAccount {
+                address: *address,
+                balance: *balance,
+            })
+            .collect(),
+        validators: validators
+            .iter()
+            .map(|(name, address)| Validator {
+                address: *address,
+                name: name.clone(),
+            })
+            .collect(),
+        networks: default_networks(),
+        emission: Emission {
+            epoch_ms,
+            initial_per_epoch: 1_000_000_000,
+            halving_interval_epochs: 100_000,
+            tail_per_epoch: 100_000_000,
+            manifest_max_age_epochs: plinth_ledger::emission::DEFAULT_MANIFEST_MAX_AGE_EPOCHS,
+        },
+        oracles: OracleSet {
+            threshold: oracles.len().min(1) as u32,
+            members: oracles.to_vec(),
+        },
+        validator_set: None,
+        credits: None,
+        storage: Some(StorageParams {
+            max_failures: 2,
+            allow_private_endpoints: true,
+            ..StorageParams::default()
+        }),
+    };
+    GenesisFile {
+        genesis,
+        account_names: accounts.iter().map(|(name, _, _)| name.clone()).collect(),
+    }
+}
+
+/// The devnet's networks, one per proof family.
+fn default_networks() -> Vec<GenesisNetwork> {
+    let network = |name: &str, family: &str, share_bps, usage_bps, params| GenesisNetwork {
+        name: name.into(),
+        family: family.into(),
+        params,
+        share_bps,
+        usage_bps,
+    };
+    vec![
+        network(
+            "weather",
+            "sensor",
+            3000,
+            0,
+            toml::toml! {
+                unit = "celsius"
+                min = -60
+                max = 60
+                max_reports_per_epoch = 100000
+            },
+        ),
+        network(
+            "backhaul",
+            "uptime",
+            3000,
+            0,
+            toml::toml! { heartbeat_interval_s = 5 },
+        ),
+        network(
+            "lora",
+            "coverage",
+            2500,
+            0,
+            toml::toml! {
+                rounds_per_epoch = 3
+                beacon_bps = 3333
+                resolution = 8
+                max_range_m = 40000
+                max_tx_power_dbm = 36
+                gain_margin_db = 6
+                max_witnesses_per_beacon = 14
+                suspect_links = 2
+                suspect_far_share_bps = 3000
+            },
+        ),
+        network(
+            "storage",
+            "storage",
+            1500,
+            5000,
+            toml::toml! {
+                challenge_items = 8
+                answer_timeout_ms = 5000
+                work_floor_price_per_mib_epoch = 5
+            },
+        ),
+    ]
+}
+
+/// The file's opening comment.
+const HEADER: &str = "\
+Plinth genesis: the first state of a chain. Every validator must start from
+the same file, byte for byte; its hash is the chain's identity.";
+
+/// Comments on the top-level keys and on the tables, by path; in the order the
+/// tables appear in the file.
+const NOTES: &[(&str, &str)] = &[
+    ("chain_id", "Identifies the chain; transactions name it, so they cannot be replayed elsewhere."),
+    ("genesis_time_ms", "Time of the genesis block, milliseconds since the Unix epoch."),
+    ("block_time_ms", "Target time between blocks, in milliseconds."),
+    ("token", ""),
+    ("token.decimals", "Amounts on the ledger are integers in the smallest unit: 1 PLN = 10^decimals units."),
+    ("fees", ""),
+    ("fees.min_fee", "Smallest fee a transaction may pay, in the smallest unit. Fees go to the block's\nproposer."),
+    ("staking", ""),
+    ("staking.unbonding_blocks", "Blocks between unbonding stake and being able to withdraw it."),
+    ("staking.max_unbonding_entries", "Unbonding entries one account may have open at a time."),
+    ("emission", "Emission: new tokens paid to devices' owners through reward manifests. Time is cut\ninto epochs of `epoch_ms` from `genesis_time_ms`; epoch e emits\nmax(initial_per_epoch >> (e / halving_interval_epochs), tail_per_epoch), split\nacross the networks by their `share_bps`. Amounts in the smallest unit."),
+    ("emission.epoch_ms", "Length of an epoch (30 s on the devnet: rewards show up quickly)."),
+    ("emission.initial_per_epoch", "1,000 PLN per epoch at first…"),
+    ("emission.halving_interval_epochs", "…halving every 100,000 epochs (0 = never)…"),
+    ("emission.tail_per_epoch", "…but never less than 100 PLN per epoch."),
+    ("emission.manifest_max_age_epochs", "A manifest is accepted at most this many epochs after its epoch; what an epoch\ndid not mint by then is never minted (no backlog for a leaked oracle key). The\noracle closes every epoch, with an empty manifest when it paid nothing."),
+    ("oracles", "Oracles score the devices' work each epoch and sign its reward manifest; the\nledger accepts a manifest signed by at least `threshold` distinct members."),
+    ("validator_set", "Changing the validator set: the admin account's `plinth wallet set-validators`\ntakes effect at the start of the next validator epoch of `epoch_blocks` blocks."),
+    ("credits", ""),
+    ("storage", "Storage deals (see the `storage` network below)."),
+    ("storage.max_failures", "Failed epochs in a row after which a deal is slashed: its collateral goes to the\nconsumer and the deal ends. The devnet slashes fast (the default is 3)."),
+    ("storage.max_deal_epochs", "The longest deal, in epochs."),
+    ("storage.accept_epochs", "Epochs a pending deal waits for its provider's receipt before anyone may close\nit (everything refunded)."),
+    ("storage.allow_private_endpoints", "Providers on this machine or a LAN (loopback and private addresses) may serve\ndeals; off by default, so that an endpoint cannot point the oracle into a\nprivate network."),
+    ("validators", "Validators seal blocks. Fees of their blocks go to their account."),
+    ("accounts", "Initial balances, in the smallest unit."),
+    ("networks", "Networks of devices. Each names the proof family that verifies its devices'\nwork; `params` belong to that family (the ledger stores them as given).\n`share_bps` is the network's share of each epoch's emission, in basis points\n(10000 = all of it); the shares add up to at most 10000."),
+    ("networks.usage_bps", "Half of the share pays providers by the credits consumers paid them (usage),\nhalf by the MiB they proved."),
+];
+
+/// Comments on networks, by family, and on their parameters, by name; in the
+/// order the parameters appear in the file.
+const NETWORK_NOTES: &[(&str, &str)] = &[
+    ("coverage", "Radio hotspots that prove coverage by being heard (beacons and witnesses)."),
+    ("storage", "Storage providers keep consumers' files under deals (`plinth storage put`); each\nepoch the oracle challenges every active deal on random segments of its file."),
+    ("coverage.params", "HIP-17 hex density scaling: Helium's mainnet table unless set, e.g.\ndensity = [{ res = 8, n = 2, target = 1, max = 4 }, { res = 10, n = 2, target = 1, max = 1 }]"),
+    ("unit", ""),
+    ("min", ""),
+    ("max", ""),
+    ("max_reports_per_epoch", "Reports the oracle takes from one device per epoch (beside the family's own\nparameters; by default what the family can use, here 72). The devnet takes\nbursts: load and crash tests stream hundreds per device."),
+    ("heartbeat_interval_s", "One heartbeat per 5 s interval proves the interval (epochs are 30 s)."),
+    ("rounds_per_epoch", "Each epoch has 3 beacon rounds; in each, a third of the hotspots are drawn\n(from a block hash) to beacon, so each beacons about once an epoch."),
+    ("beacon_bps", ""),
+    ("resolution", "Witnesses in the same or an adjacent H3 cell at this resolution prove nothing."),
+    ("max_range_m", ""),
+    ("max_tx_power_dbm", "Beacons may declare at most this EIRP; an RSSI above free-space path loss at\nthe asserted distance plus this margin is refused."),
+    ("gain_margin_db", ""),
+    ("max_witnesses_per_beacon", ""),
+    ("suspect_links", "A hotspot with at least `suspect_links` distinct too-strong links (more than\nany of its counterparts), or that many too-far links making up\n`suspect_far_share_bps` of its links, is a location suspect for the epoch."),
+    ("suspect_far_share_bps", ""),
+    ("challenge_items", "Segments challenged per deal and epoch."),
+    ("answer_timeout_ms", "How long an agent has to answer a challenge."),
+    ("work_floor_price_per_mib_epoch", "Work is paid only for deals at or above this price (credits per started MiB and\nepoch), and no provider is paid more in an epoch than the token value of what\nits deals paid: opening deals with one's own provider costs at least what it\nearns."),
+];
+
+impl GenesisFile {
+    /// The genesis file's text: every field of the genesis, commented.
+    pub fn to_toml(&self) -> String {
+        let mut doc: DocumentMut = self
+            .genesis
+            .to_toml()
+            .parse()
+            .expect("the ledger writes valid TOML");
+        let root = doc.as_table_mut();
+        // Shown although it is the default: the reader should know the limit.
+        if let Some(emission) = root.get_mut("emission").and_then(Item::as_table_mut) {
+            if !emission.contains_key("manifest_max_age_epochs") {
+                let age = self.genesis.emission.manifest_max_age_epochs as i64;
+                emission.insert("manifest_max_age_epochs", toml_edit::value(age));
+            }
+        }
+        let mut position = 0;
+        for (path, note) in NOTES {
+            match path.split_once('.') {
+                None if root.get(path).is_some_and(Item::is_value) => note_key(root, path, note),
+                None => {
+                    position = place(root.get_mut(path), position);
+                    note_table(root.get_mut(path), note);
+                }
+                Some((table, key)) => match root.get_mut(table) {
+                    Some(Item::Table(t)) => note_key(t, key, note),
+                    Some(Item::ArrayOfTables(ts)) => {
+                        ts.iter_mut().for_each(|t| note_key(t, key, note))
+                    }
+                    _ => {}
+                },
+            }
+        }
+        note_networks(root);
+        note_accounts(root, &self.account_names);
+        let header: String = comment(HEADER) + "\n";
+        if let Some(mut key) = root.key_mut("chain_id") {
+            let prefix = key
+                .leaf_decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .unwrap_or("")
+                .to_string();
+            key.leaf_decor_mut().set_prefix(header + &prefix);
+        }
+        doc.to_string()
+    }
+}
+
+/// `# `-prefixed lines of `text`.
+fn comment(text: &str) -> String {
+    text.lines().map(|l| format!("# {l}\n")).collect()
+}
+
+/// Puts `note` above `key` of `table`.
+fn note_key(table: &mut Table, key: &str, note: &str) {
+    match table.key_mut(key) {
+        Some(mut k) if !note.is_empty() => k.leaf_decor_mut().set_prefix(comment(note)),
+        _ => {}
+    }
+}
+
+/// Puts `note` above a table's header (the first header of an array of tables),
+/// after a blank line.
+fn note_table(item: Option<&mut Item>, note: &str) {
+    let table = match item {
+        Some(Item::Table(t)) => Some(t),
+        Some(Item::ArrayOfTables(ts)) => ts.get_mut(0),
+        _ => None,
+    };
+    if let Some(t) = table {
+        t.decor_mut().set_prefix(format!("\n{}", comment(note)));
+    }
+}
+
+/// Gives a table, or each table of an array with its sub-tables, the next
+/// positions in the file.
+fn place(item: Option<&mut Item>, mut position: usize) -> usize {
+    let mut next = |t: &mut Table| {
+        t.set_position(position);
+        position += 1;
+        for (_, sub) in t.iter_mut() {
+            if let Item::Table(s) = sub {
+                s.set_position(position);
+                position += 1;
+            }
+        }
+    };
+    match item {
+        Some(Item::Table(t)) => next(t),
+        Some(Item::ArrayOfTables(ts)) => ts.iter_mut().for_each(next),
+        _ => {}
+    }
+    position
+}
+
+/// Comments on each network, by family, and on its parameters, which are put in
+/// the order of [`NETWORK_NOTES`].
+fn note_networks(root: &mut Table) {
+    let Some(Item::ArrayOfTables(networks)) = root.get_mut("networks") else {
+        return;
+    };
+    let note = |key: &str| {
+        NETWORK_NOTES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, n)| *n)
+    };
+    let rank = |key: &str| {
+        NETWORK_NOTES
+            .iter()
+            .position(|(k, _)| *k == key)
+            .unwrap_or(usize::MAX)
+    };
+    for (i, network) in networks.iter_mut().enumerate() {
+        let family = network
+            .get("family")
+            .and_then(Item::as_str)
+            .unwrap_or("")
+            .to_string();
+        // The first network's header carries the note on all networks.
+        match note(&family) {
+            Some(n) if i > 0 => network.decor_mut().set_prefix(format!("\n{}", comment(n))),
+            _ => {}
+        }
+        if let Some(params) = network.get_mut("params").and_then(Item::as_table_mut) {
+            params.sort_values_by(|a, _, b, _| rank(a).cmp(&rank(b)));
+            if let Some(n) = note(&format!("{family}.params")) {
+                params
+                    .decor_mut()
+                    .set_suffix(format!("\n{}", comment(n).trim_end()));
+            }
+            let keys: Vec<String> = params.iter().map(|(k, _)| k.to_string()).collect();
+            for key in keys {
+                note_key(params, &key, note(&key).unwrap_or(""));
+            }
+        }
+    }
+}
+
+/// Names each `[[accounts]]` entry after its account, on its header line.
+fn note_accounts(root: &mut Table, names: &[String]) {
+    if let Some(Item::ArrayOfTables(accounts)) = root.get_mut("accounts") {
+        for (account, name) in accounts.iter_mut().zip(names) {
+            account.decor_mut().set_suffix(format!(" # {name}"));
+        }
+    }
+}
+
+/// What `plinth genesis init` and the devnet create.
+pub struct Setup {
+    /// The genesis file's text.
+    pub genesis_toml: String,
+    /// The one validator's key.
+    pub validator: Keypair,
+    /// The one member of the oracle set; signs reward manifests.
+    pub oracle: Keypair,
+    /// The funded accounts' names and keys.
+    pub accounts: Vec<(String, Keypair)>,
+}
+
+impl Setup {
+    /// Adds the validator's, the oracle's and the accounts' keys to the keystore
+    /// at `path` (created when missing).
+    pub fn save_keys(&self, path: &Path) -> Result<()> {
+        let mut ks = Keystore::load(path)?;
+        ks.add("validator", &self.validator)?;
+        ks.add("oracle", &self.oracle)?;
+        for (name, key) in &self.accounts {
+            ks.add(name, key)?;
+        }
+        ks.save()
+    }
+}
+
+/// `n` fresh funded accounts' names ([`DEV_NAMES`], then `account8`, …) and keys.
+pub fn dev_accounts(n: usize) -> Vec<(String, Keypair)> {
+    (0..n)
+        .map(|i| {
+            let name = DEV_NAMES
+                .get(i)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| format!("account{i}"));
+            (name, Keypair::generate())
+        })
+        .collect()
+}
+
+/// Fresh keys for one validator, one oracle and `accounts` funded accounts, and a
+/// genesis naming them.
+pub fn new_setup(
+    chain_id: &str,
+    accounts: usize,
+    block_time_ms: u64,
+    epoch_ms: u64,
+    now_ms: u64,
+) -> Result<Setup> {
+    let validator = Keypair::generate();
+    let oracle = Keypair::generate();
+    let accounts = dev_accounts(accounts);
+    let text = template(
+        chain_id,
+        now_ms,
+        block_time_ms,
+        epoch_ms,
+        &[("validator".into(), Address(validator.public()))],
+        &accounts
+            .iter()
+            .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
+            // The oracle pays the fees of the manifests it submits.
+            .chain(std::iter::once((
+                "oracle".to_string(),
+                Address(oracle.public()),
+                DEV_BALANCE / 1000,
+            )))
+            .collect::<Vec<_>>(),
+        &[Address(oracle.public())],
+    )
+    .to_toml();
+    // The template must always be a valid genesis.
+    Genesis::from_toml(&text).context("generated genesis is invalid")?;
+    Ok(Setup {
+        genesis_toml: text,
+        validator,
+        oracle,
+        accounts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses() {
+        let s = new_setup("t", 3, 1000, 30_000, 0).unwrap();
+        let g = Genesis::from_toml(&s.genesis_toml).unwrap();
+        // Three accounts and the oracle, which pays its manifests' fees.
+        assert_eq!(g.accounts.len(), 4);
+        assert_eq!(g.networks.len(), 4);
+        assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
+        assert_eq!(g.emission.epoch_ms, 30_000);
+        assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
+        assert_eq!(g.emission.halving_interval_epochs, 100_000);
+        assert_eq!(g.emission.tail_per_epoch, 100_000_000);
+        assert_eq!(g.oracles.threshold, 1);
+        assert_eq!(g.oracles.members, vec![Address(s.oracle.public())]);
+        let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
+        assert_eq!(shares, vec![3_000, 3_000, 2_500, 1_500]);
+        assert_eq!(shares.iter().sum::<u32>(), 10_000);
+        let storage = &g.networks[3];
+        assert_eq!(
+            (storage.family.as_str(), storage.usage_bps),
+            ("storage", 5_000)
+        );
+        assert_eq!(g.storage.map(|s| s.max_failures), Some(2));
+        for n in &g.networks {
+            let info = plinth_oracle::chain::NetworkInfo {
+                name: n.name.clone(),
+                family: n.family.clone(),
+                params: serde_json::to_value(&n.params).unwrap(),
+                share_bps: n.share_bps,
+                usage_bps: n.usage_bps,
+            };
+            info.family()
+                .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
+            info.max_reports_per_epoch(g.emission.epoch_ms)
+                .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
+        }
+    }
+
+    #[test]
+    fn template_without_oracles_accepts_no_manifests() {
+        let text = template(
+            "t",
+            0,
+            1000,
+            30_000,
+            &[("v".into(), Address(Keypair::generate().public()))],
+            &[],
+            &[],
+        )
+        .to_toml();
+        let g = Genesis::from_toml(&text).unwrap();
+        assert_eq!(g.oracles.threshold, 0);
+        assert!(g.oracles.members.is_empty());
+    }
+}

@@ -1,0 +1,38 @@
+//! Plinth's wiring: the parts of a network started together, in one process, so
+//! that the `plinth` binary, tests and other crates can run a node, a devnet or
+//! the files of a testnet without going through the command line.
+//!
+//! ```text
+//!  genesis::new_setup ─▶ genesis.toml + keystore.json ─▶ devnet::Devnet::start
+//!                                                          ├─ node::RunningNode (blocks, HTTP API, explorer)
+//!                                                          └─ services::start: mqtt broker, oracle,
+//!                                                             storage providers, fleet, claimer
+//!  testnet::init ─▶ genesis + one node.toml per validator ─▶ validator::run (each, consensus)
+//! ```
+//!
+//! - [`devnet`]: `plinth devnet`: [`devnet::Devnet`] (start, stop) and the command's
+//!   [`devnet::run`].
+//! - [`node`]: `plinth node`'s configuration file, [`node::RunningNode`], and the
+//!   helpers every node command shares (genesis loading, binding, signals).
+//! - [`validator`]: a member of a validator set (commonware simplex consensus).
+//! - [`services`]: the devnet's DePIN services beside the node.
+//! - [`mqtt`]: the embedded MQTT broker (rumqttd) the devnet's oracle reads.
+//! - [`deals`]: the ledger's storage deals as a provider's agent sees them.
+//! - [`testnet`]: `plinth testnet init`: the files of a validator set.
+//! - [`genesis`]: genesis files written from typed values, with comments.
+//! - [`keystore`]: the development keystore and device key files.
+
+#![warn(missing_docs)]
+
+pub mod deals;
+pub mod devnet;
+pub mod genesis;
+pub mod keystore;
+pub mod mqtt;
+pub mod node;
+pub mod services;
+pub mod testnet;
+pub mod validator;
+
+pub use devnet::{Devnet, DevnetOptions};
+pub use node::{parse_duration, RunningNode};

@@ -1,0 +1,251 @@
+//! Running a node: `plinth node` alone, and the node under `plinth devnet`.
+//!
+//! [`NodeFileConfig`] is `plinth node`'s configuration file; [`node_parts`] turns it
+//! into what a node needs; [`RunningNode`] is a node producing blocks and serving
+//! its HTTP API in this process until stopped; [`run_node`] runs one until
+//! SIGINT/SIGTERM. A member of a validator set runs under [`crate::validator`].
+
+use crate::keystore::Keystore;
+use anyhow::{bail, Context, Result};
+use plinth_core::Keypair;
+use plinth_ledger::Genesis;
+use plinth_node::explorer::ExplorerConfig;
+use plinth_node::{Node, NodeConfig};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The address `plinth node` serves its HTTP API on when its config names none.
+pub const DEFAULT_RPC: &str = "127.0.0.1:8645";
+
+/// Reads and validates a genesis file.
+pub fn load_genesis(path: &Path) -> Result<Genesis> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Genesis::from_toml(&text).with_context(|| format!("in {}", path.display()))
+}
+
+/// Listens on `addr` for the node's HTTP API.
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is another node running? choose another with --rpc)")
+    })
+}
+
+/// Configuration of `plinth node`, from a TOML file with flags on top.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFileConfig {
+    /// The genesis file.
+    pub genesis: Option<PathBuf>,
+    /// A keystore holding the validator's key (named `validator`, or its first).
+    pub key: Option<PathBuf>,
+    /// Where the chain lives (`.plinth/node` by default).
+    pub data_dir: Option<PathBuf>,
+    /// Address of the HTTP API ([`DEFAULT_RPC`] by default).
+    pub rpc: Option<SocketAddr>,
+    /// Time between blocks; the genesis's value when absent.
+    pub block_time_ms: Option<u64>,
+    /// Present for a member of a validator set (see `plinth testnet init`):
+    /// blocks come from consensus among the validators instead of this node alone.
+    pub consensus: Option<ConsensusFileConfig>,
+}
+
+/// A validator set member's networking: where it listens and where every
+/// validator of the genesis is.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusFileConfig {
+    /// Address of this validator's p2p endpoint.
+    pub listen: SocketAddr,
+    /// Every validator of the genesis (this one included) and its p2p address.
+    pub validators: Vec<ValidatorEntry>,
+}
+
+/// One entry of a validator set member's address book.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorEntry {
+    /// The node's validator address (its key).
+    pub address: plinth_core::Address,
+    /// Where it listens for peers.
+    pub p2p: SocketAddr,
+}
+
+/// What `plinth node` runs, from its configuration.
+pub struct NodeParts {
+    /// The chain's genesis.
+    pub genesis: Genesis,
+    /// The validator's key.
+    pub key: Keypair,
+    /// Where the chain lives.
+    pub data_dir: PathBuf,
+    /// Address of the HTTP API.
+    pub rpc: SocketAddr,
+    /// Time between blocks.
+    pub block_time: Duration,
+}
+
+/// Reads the genesis and the key a configuration names and fills in the defaults.
+pub fn node_parts(cfg: &NodeFileConfig) -> Result<NodeParts> {
+    let Some(genesis_path) = &cfg.genesis else {
+        bail!("no genesis: pass --genesis FILE or set `genesis` in the config file");
+    };
+    let Some(key_path) = &cfg.key else {
+        bail!("no validator key: pass --key FILE (a keystore holding a key named `validator`)");
+    };
+    let data_dir = cfg
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(".plinth/node"));
+    let genesis = load_genesis(genesis_path)?;
+    let ks = Keystore::load(key_path)?;
+    let key: Keypair = ks.key("validator").or_else(|_| {
+        ks.keys
+            .first()
+            .context("the key file is empty")
+            .and_then(|k| ks.key(&k.name))
+    })?;
+    let block_time = Duration::from_millis(cfg.block_time_ms.unwrap_or(genesis.block_time_ms));
+    let rpc = cfg
+        .rpc
+        .unwrap_or_else(|| DEFAULT_RPC.parse().expect("valid"));
+    Ok(NodeParts {
+        genesis,
+        key,
+        data_dir,
+        rpc,
+        block_time,
+    })
+}
+
+/// A node producing blocks and serving its HTTP API (and explorer) in this
+/// process, until [`RunningNode::stop`].
+pub struct RunningNode {
+    /// The node.
+    pub node: Arc<Node>,
+    /// Base URL of its HTTP API, e.g. `http://127.0.0.1:8645`.
+    pub url: String,
+    /// The explorer's settings (tell it where the oracle is).
+    pub explorer: ExplorerConfig,
+    stop: watch::Sender<bool>,
+    producer: JoinHandle<()>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningNode {
+    /// Starts block production and the HTTP API on `listener`.
+    pub fn start(node: Arc<Node>, listener: tokio::net::TcpListener) -> Result<RunningNode> {
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stop_rx) = watch::channel(false);
+        let producer = tokio::spawn(node.clone().run_producer(stop_rx.clone()));
+        let mut stop_for_http = stop_rx;
+        let explorer = ExplorerConfig::default();
+        let app = plinth_node::rpc::router_with(node.clone(), explorer.clone());
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stop_for_http.changed().await;
+        });
+        let server = tokio::spawn(async move { server.await });
+        Ok(RunningNode {
+            node,
+            url,
+            explorer,
+            stop,
+            producer,
+            server,
+        })
+    }
+
+    /// Finishes the block in progress, stops serving, and returns the height the
+    /// chain stopped at.
+    pub async fn stop(self) -> Result<u64> {
+        let _ = self.stop.send(true);
+        let _ = self.producer.await;
+        // Open event streams never end by themselves; don't wait for them long.
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.server).await;
+        Ok(self.node.store.head()?.height)
+    }
+}
+
+/// `plinth node` without a validator set: produces blocks alone and serves the
+/// HTTP API until SIGINT/SIGTERM.
+pub async fn run_node(cfg: NodeFileConfig) -> Result<()> {
+    let NodeParts {
+        genesis,
+        key,
+        data_dir,
+        rpc,
+        block_time,
+    } = node_parts(&cfg)?;
+    let node = Node::open(genesis, key, NodeConfig::new(data_dir.clone(), block_time))?;
+    let listener = bind(rpc).await?;
+    tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "node serving");
+    println!("rpc http://{}/v1/status", listener.local_addr()?);
+    let running = RunningNode::start(node, listener)?;
+    crate::devnet::print_try_on_local_devnet(&running);
+    run_until_signal(running).await
+}
+
+/// Waits for SIGINT/SIGTERM, then stops `running`, saying so on stderr.
+pub async fn run_until_signal(running: RunningNode) -> Result<()> {
+    shutdown_signal().await;
+    eprintln!("stopping: finishing the block in progress");
+    let height = running.stop().await?;
+    eprintln!("stopped at height {height}");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Parses `1s`, `500ms`, `2m` or a bare number of milliseconds (for flags).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "ms"));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 1s, 500ms)"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s or m)")),
+    };
+    if d.is_zero() {
+        return Err("duration must be positive".into());
+    }
+    Ok(d)
+}
+
+/// The multi-threaded tokio runtime the node commands run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
