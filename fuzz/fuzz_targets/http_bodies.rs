@@ -65,7 +65,8 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         5 => {
-            let _ = parse::<plinth_node::explorer::OracleManifest>(data);
+            // What a device reads back from the oracle for its reports.
+            let _ = parse::<Vec<plinth_oracle::Verdict>>(data);
         }
         6 => {
             if let Some(r) = parse::<plinth_storage::agent::Receipt>(data) {
