@@ -16,18 +16,22 @@
 //! simulation tests, tokio in `plinth node`.
 
 use crate::application::{Ledger, LedgerConfig, Scheme};
-use crate::block::{digest_of, Digest};
+use crate::block::{digest_of, Block, Digest};
 use crate::gossip;
 use commonware_broadcast::buffered;
 use commonware_consensus::marshal::{
-    core::Actor, resolver::p2p as resolver, standard::Inline, Config as MarshalConfig, Start,
+    core::{Actor, Mailbox},
+    resolver::p2p as resolver,
+    standard::{Inline, Standard},
+    Config as MarshalConfig, Start,
 };
 use commonware_consensus::simplex::{
     self,
     config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
     elector::RoundRobin,
 };
-use commonware_consensus::types::{Epoch, FixedEpocher, ViewDelta};
+use commonware_consensus::types::{Epoch, Epocher as _, FixedEpocher, ViewDelta};
+use commonware_consensus::{CertifiableAutomaton, Relay, Reporter};
 use commonware_cryptography::{
     certificate::{Provider as CertificateProvider, Scoped, Verifier as _},
     ed25519,
@@ -35,7 +39,7 @@ use commonware_cryptography::{
     Digested, Digestible as _, Signer as _,
 };
 use commonware_macros::select;
-use commonware_p2p::utils::mux::{Builder as _, Muxer};
+use commonware_p2p::utils::mux::{Builder as _, MuxHandle, Muxer, SubReceiver, SubSender};
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{buffer::paged::CacheRef, Clock, Handle, Metrics, Spawner, Storage};
@@ -212,6 +216,15 @@ where
     })
 }
 
+/// The runtime a validator runs under: the deterministic one in tests, tokio
+/// in `plinth node`.
+trait Runtime: Clock + Spawner + Metrics + Storage + CryptoRng + rand_core::Rng {}
+
+impl<E: Clock + Spawner + Metrics + Storage + CryptoRng + rand_core::Rng> Runtime for E {}
+
+/// The supervising task of one validator: reads where the chain is, starts
+/// transaction gossip, marshal and the first epoch's simplex instance, then
+/// runs the epoch loop until marshal or a channel stops.
 async fn run<E, S, R, P, B>(
     context: E,
     ledger: Ledger,
@@ -220,45 +233,105 @@ async fn run<E, S, R, P, B>(
     blocker: B,
     channels: Channels<S, R>,
 ) where
-    E: Clock + Spawner + Metrics + Storage + CryptoRng + rand_core::Rng,
+    E: Runtime,
     S: Sender<PublicKey = ed25519::PublicKey>,
     R: Receiver<PublicKey = ed25519::PublicKey>,
     P: Provider<PublicKey = ed25519::PublicKey>,
     B: Blocker<PublicKey = ed25519::PublicKey>,
 {
-    let ValidatorConfig {
-        signer,
-        participants: genesis_set,
-        namespace,
-        partition_prefix: prefix,
-        ledger: ledger_cfg,
-        timeouts,
-        mut track,
-    } = cfg;
-    let public_key = signer.public_key();
-    let max_block = ledger_cfg.max_block_bytes + 64 * 1024;
-    let mailbox_size = NZUsize!(1024);
-    let page_cache = CacheRef::new(NZU16!(PAGE_SIZE), NZUsize!(PAGE_CACHE));
+    let public_key = cfg.signer.public_key();
+    let shared = Shared {
+        public_key: public_key.clone(),
+        max_block: cfg.ledger.max_block_bytes + 64 * 1024,
+        mailbox_size: NZUsize!(1024),
+        page_cache: CacheRef::new(NZU16!(PAGE_SIZE), NZUsize!(PAGE_CACHE)),
+        prefix: cfg.partition_prefix,
+    };
 
     // Where the chain is: the epoch to run, its validator set and its genesis
     // (the previous epoch's last block).
     let node = ledger.node().clone();
-    let start = match epoch_start(&node, &genesis_set) {
+    let start = match epoch_start(&node, &cfg.participants) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the validator set; not starting");
             return;
         }
     };
-    let epocher = FixedEpocher::new(
-        NonZeroU64::new(start.epoch_blocks.unwrap_or(u64::MAX)).expect("non-zero"),
-    );
+    let epocher = start.epocher();
     let schemes = EpochSchemes::default();
 
-    // Transaction gossip.
+    start_gossip(&context, &node, channels.txs);
+    let marshal = start_marshal(
+        &context,
+        &shared,
+        &ledger,
+        MarshalNetwork {
+            peers: peers.clone(),
+            blocker: blocker.clone(),
+            fetch_timeout: cfg.timeouts.fetch,
+            blocks: channels.blocks,
+            backfill: channels.backfill,
+        },
+        &schemes,
+        &epocher,
+    )
+    .await;
+    let (subchannels, vote_backup) = EpochChannels::start(
+        &context,
+        channels.votes,
+        channels.certificates,
+        channels.resolver,
+    );
+
+    let app = Inline::new(
+        context.child("application"),
+        ledger,
+        marshal.mailbox.clone(),
+        epocher.clone(),
+    );
+    let engines = EpochEngines {
+        context: context.child("epochs"),
+        namespace: cfg.namespace,
+        signer: cfg.signer,
+        schemes,
+        blocker,
+        app,
+        shared,
+        timeouts: cfg.timeouts,
+    };
+    let mut epochs = Epochs::new(engines, subchannels, cfg.track, &start, node);
+    epochs.enter(start.epoch, start.set, start.floor).await;
+    tracing::info!(validator = %public_key, epoch = start.epoch, "validator started");
+    epochs.run(context, marshal, vote_backup, epocher).await;
+}
+
+/// Settings marshal, the block buffer, the backfill resolver and the simplex
+/// instances share.
+struct Shared {
+    /// The validator's p2p identity.
+    public_key: ed25519::PublicKey,
+    /// The largest encoded block, for the codecs.
+    max_block: usize,
+    /// The size of every actor's mailbox.
+    mailbox_size: NonZeroUsize,
+    /// The page cache of every journal and archive.
+    page_cache: CacheRef,
+    /// Prefix of the names of the consensus journals and archives.
+    prefix: String,
+}
+
+/// Starts transaction gossip: the node's outbox to the `txs` channel, and the
+/// channel's transactions into the node's mempool.
+fn start_gossip<E, S, R>(context: &E, node: &Arc<Node>, txs: (S, R))
+where
+    E: Clock + Spawner,
+    S: Sender<PublicKey = ed25519::PublicKey>,
+    R: Receiver<PublicKey = ed25519::PublicKey>,
+{
     let (outbox_tx, outbox_rx) = tokio::sync::mpsc::unbounded_channel();
     node.set_gossip(outbox_tx);
-    let (tx_sender, tx_receiver) = channels.txs;
+    let (tx_sender, tx_receiver) = txs;
     let gossip_out = node.clone();
     context
         .child("gossip_out")
@@ -268,228 +341,353 @@ async fn run<E, S, R, P, B>(
         .child("gossip_in")
         .dedicated()
         .spawn(move |_| gossip::run_receiver(gossip_node, tx_receiver));
+}
 
+/// The p2p side of marshal: its peers, the two channels it uses and how long
+/// it waits for a peer's answer.
+struct MarshalNetwork<P, B, S, R> {
+    peers: P,
+    blocker: B,
+    fetch_timeout: Duration,
+    /// [`channel::BLOCKS`].
+    blocks: (S, R),
+    /// [`channel::BACKFILL`].
+    backfill: (S, R),
+}
+
+/// A running marshal and the stream of heights the ledger committed.
+struct Marshal {
+    /// Marshal's mailbox (the application's, and the epoch loop's hints).
+    mailbox: Mailbox<Scheme, Standard<Block>>,
+    /// Marshal's task: when it ends, the validator stops.
+    handle: Handle<()>,
+    /// Each height the committer wrote to the store, in order.
+    committed: futures::channel::mpsc::UnboundedReceiver<u64>,
+}
+
+/// Starts block delivery: the backfill resolver, the block broadcast buffer,
+/// marshal over its two archives, and the committer that writes what marshal
+/// finalizes to the store.
+async fn start_marshal<E, S, R, P, B>(
+    context: &E,
+    shared: &Shared,
+    ledger: &Ledger,
+    network: MarshalNetwork<P, B, S, R>,
+    schemes: &EpochSchemes,
+    epocher: &FixedEpocher,
+) -> Marshal
+where
+    E: Runtime,
+    S: Sender<PublicKey = ed25519::PublicKey>,
+    R: Receiver<PublicKey = ed25519::PublicKey>,
+    P: Provider<PublicKey = ed25519::PublicKey>,
+    B: Blocker<PublicKey = ed25519::PublicKey>,
+{
     // Backfill of missing blocks and finalizations from peers.
     let resolver_cfg = resolver::Config {
-        public_key: public_key.clone(),
-        peer_provider: peers.clone(),
-        blocker: blocker.clone(),
-        mailbox_size,
-        fetch_timeout: NZDuration!(timeouts.fetch),
+        public_key: shared.public_key.clone(),
+        peer_provider: network.peers.clone(),
+        blocker: network.blocker,
+        mailbox_size: shared.mailbox_size,
+        fetch_timeout: NZDuration!(network.fetch_timeout),
         fetch_retry_delay: Duration::from_millis(100),
         priority_requests: false,
         priority_responses: false,
     };
-    let backfill = resolver::init(context.child("resolver"), resolver_cfg, channels.backfill);
+    let backfill = resolver::init(context.child("resolver"), resolver_cfg, network.backfill);
 
     // Whole blocks from their proposers.
     let (buffer_engine, buffer) = buffered::Engine::new(
         context.child("buffer"),
         buffered::Config {
-            public_key: public_key.clone(),
-            mailbox_size,
+            public_key: shared.public_key.clone(),
+            mailbox_size: shared.mailbox_size,
             deque_size: 10,
             priority: false,
-            codec_config: max_block,
-            peer_provider: peers.clone(),
+            codec_config: shared.max_block,
+            peer_provider: network.peers,
             strategy: Sequential,
         },
     );
-    buffer_engine.start(channels.blocks);
+    buffer_engine.start(network.blocks);
 
     // Marshal: finalized blocks in order, persisted, delivered to the ledger.
+    let (prefix, cache) = (&shared.prefix, &shared.page_cache);
     let finalizations = immutable::Archive::init(
         context.child("finalizations_by_height"),
         archive_config(
-            &prefix,
+            prefix,
             "finalizations-by-height",
             Scheme::certificate_codec_config_unbounded(),
-            &page_cache,
+            cache,
         ),
     )
     .await
     .expect("finalizations archive opens");
     let blocks = immutable::Archive::init(
         context.child("finalized_blocks"),
-        archive_config(&prefix, "finalized-blocks", max_block, &page_cache),
+        archive_config(prefix, "finalized-blocks", shared.max_block, cache),
     )
     .await
     .expect("blocks archive opens");
-    let genesis = ledger.genesis();
-    let genesis_digest = genesis.digest();
-    let (actor, marshal, _floor) = Actor::init(
-        context.child("marshal"),
-        finalizations,
-        blocks,
-        MarshalConfig {
-            provider: schemes.clone(),
-            epocher: epocher.clone(),
-            start: Start::Genesis(Digested::precomputed(genesis, genesis_digest)),
-            partition_prefix: format!("{prefix}-marshal"),
-            mailbox_size,
-            view_retention: ViewDelta::new(10),
-            prunable_items_per_section: NZU64!(10),
-            page_cache: page_cache.clone(),
-            replay_buffer: NZUsize!(1 << 16),
-            key_write_buffer: NZUsize!(1 << 16),
-            value_write_buffer: NZUsize!(1 << 16),
-            block_codec_config: max_block,
-            max_repair: NZUsize!(64),
-            max_pending_acks: NZUsize!(16),
-            strategy: Sequential,
-        },
-    )
-    .await;
+    let config = marshal_config(shared, ledger.genesis(), schemes, epocher);
+    let (actor, mailbox, _floor) =
+        Actor::init(context.child("marshal"), finalizations, blocks, config).await;
     let (finalizer, finalized) = ledger.finalizer();
-    let (committed_tx, mut committed) = futures::channel::mpsc::unbounded::<u64>();
+    let (committed_tx, committed) = futures::channel::mpsc::unbounded::<u64>();
     let committer = ledger.clone();
     context.child("committer").dedicated().spawn(move |_| {
         committer.run_committer(finalized, move |height| {
             let _ = committed_tx.unbounded_send(height);
         })
     });
-    let marshal_handle = actor.start(finalizer, buffer, backfill);
+    let handle = actor.start(finalizer, buffer, backfill);
+    Marshal {
+        mailbox,
+        handle,
+        committed,
+    }
+}
 
-    // One simplex instance per validator epoch, on sub-channels of the three
-    // consensus channels. A vote from a later epoch than any we run means we
-    // missed a boundary: marshal fetches that boundary's finalization from the
-    // sender.
-    let (vote_mux, mut votes, mut vote_backup) = Muxer::builder(
-        context.child("vote_mux"),
-        channels.votes.0,
-        channels.votes.1,
-    )
-    .with_backup()
-    .build();
-    vote_mux.start();
-    let (certificate_mux, mut certificates) = Muxer::new(
-        context.child("certificate_mux"),
-        channels.certificates.0,
-        channels.certificates.1,
-    );
-    certificate_mux.start();
-    let (resolver_mux, mut resolvers) = Muxer::new(
-        context.child("resolver_mux"),
-        channels.resolver.0,
-        channels.resolver.1,
-    );
-    resolver_mux.start();
+/// Marshal's configuration: the chain starts at `genesis`; each epoch's
+/// finalizations are checked with its scheme in `schemes`.
+fn marshal_config(
+    shared: &Shared,
+    genesis: Block,
+    schemes: &EpochSchemes,
+    epocher: &FixedEpocher,
+) -> MarshalConfig<EpochSchemes, FixedEpocher, Sequential, Block, Digested<Block>> {
+    let genesis_digest = genesis.digest();
+    MarshalConfig {
+        provider: schemes.clone(),
+        epocher: epocher.clone(),
+        start: Start::Genesis(Digested::precomputed(genesis, genesis_digest)),
+        partition_prefix: format!("{}-marshal", shared.prefix),
+        mailbox_size: shared.mailbox_size,
+        view_retention: ViewDelta::new(10),
+        prunable_items_per_section: NZU64!(10),
+        page_cache: shared.page_cache.clone(),
+        replay_buffer: NZUsize!(1 << 16),
+        key_write_buffer: NZUsize!(1 << 16),
+        value_write_buffer: NZUsize!(1 << 16),
+        block_codec_config: shared.max_block,
+        max_repair: NZUsize!(64),
+        max_pending_acks: NZUsize!(16),
+        strategy: Sequential,
+    }
+}
 
-    let app = Inline::new(
-        context.child("application"),
-        ledger,
-        marshal.clone(),
-        epocher.clone(),
-    );
-    let mut engines: BTreeMap<u64, Handle<()>> = BTreeMap::new();
-    let epochs = EpochEngines {
-        context: context.child("epochs"),
-        namespace,
-        signer,
-        schemes: schemes.clone(),
-        blocker,
-        app,
-        prefix,
-        page_cache,
-        mailbox_size,
-        timeouts,
-    };
-    track(start.epoch, start.set.clone());
-    // The set the newest epoch runs with: the fallback should the next one be
-    // unusable.
-    let mut newest_set = start.set.clone();
-    let engine = epochs.engine(start.epoch, start.set, start.floor);
-    let handle = engine.start(
-        votes.register(start.epoch).await.expect("vote sub-channel"),
-        certificates
-            .register(start.epoch)
-            .await
-            .expect("certificate sub-channel"),
-        resolvers
-            .register(start.epoch)
-            .await
-            .expect("resolver sub-channel"),
-    );
-    engines.insert(start.epoch, handle);
-    tracing::info!(validator = %public_key, epoch = start.epoch, "validator started");
+/// Votes from epochs no simplex instance runs: `(epoch, (sender, message))`.
+type VoteBackup =
+    commonware_utils::channel::mpsc::Receiver<(u64, commonware_p2p::Message<ed25519::PublicKey>)>;
 
-    // A boundary block whose next set could not be read yet (a store error):
-    // retried, never a reason to stop.
-    let mut unread: Option<u64> = None;
-    let mut marshal_handle = marshal_handle;
-    loop {
-        let current = *engines.keys().last().expect("an epoch runs");
-        let mut boundary: Option<u64> = None;
-        select! {
-            _ = &mut marshal_handle => {
-                tracing::error!("marshal stopped");
-                break;
-            },
-            height = committed.next() => {
-                let Some(height) = height else { break };
-                let Some(epoch_blocks) = start.epoch_blocks else { continue };
-                // Once the next epoch has a finalized block, the earlier ones are
-                // done: a validator still in them catches up through marshal.
-                let epoch = height / epoch_blocks;
-                for old in engines.keys().copied().filter(|e| *e < epoch).collect::<Vec<_>>() {
-                    if let Some(h) = engines.remove(&old) {
-                        h.abort();
-                        tracing::info!(epoch = old, "left validator epoch");
-                    }
-                }
-                boundary = unread;
-                if plinth_ledger::validators::is_last_in_epoch(height, epoch_blocks)
-                    && !engines.contains_key(&(epoch + 1))
-                {
-                    boundary = Some(height);
-                }
-            },
-            message = vote_backup.recv() => {
-                let Some((their_epoch, (from, _))) = message else { break };
-                if their_epoch > current {
-                    if let Some(boundary) = commonware_consensus::types::Epocher::last(&epocher, Epoch::new(current)) {
-                        marshal.hint_finalized(boundary, NonEmptyVec::new(from));
-                    }
-                }
-            },
-            _ = context.sleep(SET_RETRY) => {
-                boundary = unread;
-            },
-        }
-        let (Some(height), Some(epoch_blocks)) = (boundary, start.epoch_blocks) else {
-            continue;
+/// The three consensus channels, each split into one sub-channel per epoch.
+struct EpochChannels<S: Sender> {
+    votes: MuxHandle<S>,
+    certificates: MuxHandle<S>,
+    resolvers: MuxHandle<S>,
+}
+
+impl<S: Sender<PublicKey = ed25519::PublicKey>> EpochChannels<S> {
+    /// Starts the muxers of the vote, certificate and resolver channels. Votes
+    /// of an epoch without a sub-channel come out of the returned backup.
+    fn start<E, R>(
+        context: &E,
+        votes: (S, R),
+        certificates: (S, R),
+        resolver: (S, R),
+    ) -> (Self, VoteBackup)
+    where
+        E: Spawner,
+        R: Receiver<PublicKey = ed25519::PublicKey>,
+    {
+        let (vote_mux, votes, vote_backup) =
+            Muxer::builder(context.child("vote_mux"), votes.0, votes.1)
+                .with_backup()
+                .build();
+        vote_mux.start();
+        let (certificate_mux, certificates) = Muxer::new(
+            context.child("certificate_mux"),
+            certificates.0,
+            certificates.1,
+        );
+        certificate_mux.start();
+        let (resolver_mux, resolvers) =
+            Muxer::new(context.child("resolver_mux"), resolver.0, resolver.1);
+        resolver_mux.start();
+        let channels = EpochChannels {
+            votes,
+            certificates,
+            resolvers,
         };
-        let epoch = height / epoch_blocks + 1;
-        if engines.contains_key(&epoch) {
-            unread = None;
-            continue;
-        }
-        // The boundary block is final: its state names the next set.
-        let (set, floor) = match next_set(&node, height, &newest_set) {
-            Ok(next) => next,
-            Err(e) => {
-                tracing::error!(error = %e, height, "cannot read the next validator set yet; retrying");
-                unread = Some(height);
-                continue;
-            }
-        };
-        unread = None;
-        newest_set = set.clone();
-        track(epoch, set.clone());
-        let engine = epochs.engine(epoch, set, floor);
-        let handle = engine.start(
-            votes.register(epoch).await.expect("vote sub-channel"),
-            certificates
+        (channels, vote_backup)
+    }
+
+    /// The vote, certificate and resolver sub-channels of `epoch`.
+    async fn register(&mut self, epoch: u64) -> [(SubSender<S>, SubReceiver<S::PublicKey>); 3] {
+        [
+            self.votes.register(epoch).await.expect("vote sub-channel"),
+            self.certificates
                 .register(epoch)
                 .await
                 .expect("certificate sub-channel"),
-            resolvers
+            self.resolvers
                 .register(epoch)
                 .await
                 .expect("resolver sub-channel"),
-        );
-        engines.insert(epoch, handle);
+        ]
+    }
+}
+
+/// The validator epochs a validator runs, and what entering the next needs.
+struct Epochs<E, B, A, S: Sender> {
+    /// The simplex instance of each epoch still running.
+    running: BTreeMap<u64, Handle<()>>,
+    engines: EpochEngines<E, B, A>,
+    subchannels: EpochChannels<S>,
+    track: PeerTracker,
+    /// The set the newest epoch runs with: the fallback should the next one be
+    /// unusable.
+    newest_set: Set<ed25519::PublicKey>,
+    /// Blocks per epoch; `None` on a chain with one epoch.
+    epoch_blocks: Option<u64>,
+    /// A boundary block whose next set could not be read yet (a store error):
+    /// retried, never a reason to stop.
+    unread: Option<u64>,
+    node: Arc<Node>,
+}
+
+impl<E, B, A, S> Epochs<E, B, A, S>
+where
+    E: Runtime,
+    B: Blocker<PublicKey = ed25519::PublicKey>,
+    A: EpochApplication,
+    S: Sender<PublicKey = ed25519::PublicKey>,
+{
+    /// The epoch loop's state before the first epoch is entered: at `start`,
+    /// none running.
+    fn new(
+        engines: EpochEngines<E, B, A>,
+        subchannels: EpochChannels<S>,
+        track: PeerTracker,
+        start: &EpochStart,
+        node: Arc<Node>,
+    ) -> Self {
+        Epochs {
+            running: BTreeMap::new(),
+            engines,
+            subchannels,
+            track,
+            newest_set: start.set.clone(),
+            epoch_blocks: start.epoch_blocks,
+            unread: None,
+            node,
+        }
+    }
+
+    /// The epoch loop: leaves epochs once a later one has a finalized block,
+    /// enters the next at each boundary block, and asks marshal to fetch a
+    /// boundary it missed. Ends when marshal stops or a channel closes; never
+    /// because a next set cannot be read (that is retried every [`SET_RETRY`]).
+    async fn run(
+        mut self,
+        context: E,
+        marshal: Marshal,
+        mut vote_backup: VoteBackup,
+        epocher: FixedEpocher,
+    ) {
+        let Marshal {
+            mailbox,
+            mut handle,
+            mut committed,
+        } = marshal;
+        loop {
+            let current = *self.running.keys().last().expect("an epoch runs");
+            let boundary = select! {
+                _ = &mut handle => {
+                    tracing::error!("marshal stopped");
+                    break;
+                },
+                height = committed.next() => {
+                    let Some(height) = height else { break };
+                    self.committed(height)
+                },
+                message = vote_backup.recv() => {
+                    let Some((their_epoch, (from, _))) = message else { break };
+                    // A vote from a later epoch than any we run means we
+                    // missed a boundary: marshal fetches that boundary's
+                    // finalization from the sender.
+                    if their_epoch > current {
+                        if let Some(boundary) = epocher.last(Epoch::new(current)) {
+                            mailbox.hint_finalized(boundary, NonEmptyVec::new(from));
+                        }
+                    }
+                    None
+                },
+                _ = context.sleep(SET_RETRY) => self.unread,
+            };
+            if let Some(height) = boundary {
+                self.enter_after(height).await;
+            }
+        }
+    }
+
+    /// Takes in a committed height: leaves the epochs before its own, and
+    /// returns the boundary whose next epoch is still to enter, if any.
+    fn committed(&mut self, height: u64) -> Option<u64> {
+        let epoch_blocks = self.epoch_blocks?;
+        // Once the next epoch has a finalized block, the earlier ones are
+        // done: a validator still in them catches up through marshal.
+        let epoch = height / epoch_blocks;
+        let old: Vec<u64> = self.running.range(..epoch).map(|(e, _)| *e).collect();
+        for old in old {
+            if let Some(h) = self.running.remove(&old) {
+                h.abort();
+                tracing::info!(epoch = old, "left validator epoch");
+            }
+        }
+        if plinth_ledger::validators::is_last_in_epoch(height, epoch_blocks)
+            && !self.running.contains_key(&(epoch + 1))
+        {
+            return Some(height);
+        }
+        self.unread
+    }
+
+    /// Enters the epoch after boundary block `height` unless it runs already;
+    /// should its set not be read yet, keeps `height` to retry.
+    async fn enter_after(&mut self, height: u64) {
+        let Some(epoch_blocks) = self.epoch_blocks else {
+            return;
+        };
+        let epoch = height / epoch_blocks + 1;
+        if self.running.contains_key(&epoch) {
+            self.unread = None;
+            return;
+        }
+        // The boundary block is final: its state names the next set.
+        let (set, floor) = match next_set(&self.node, height, &self.newest_set) {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::error!(error = %e, height, "cannot read the next validator set yet; retrying");
+                self.unread = Some(height);
+                return;
+            }
+        };
+        self.unread = None;
+        self.enter(epoch, set, floor).await;
         tracing::info!(epoch, "entered validator epoch");
+    }
+
+    /// Starts the simplex instance of `epoch` with `set`, from `floor`, and
+    /// tells the p2p network the set's peers.
+    async fn enter(&mut self, epoch: u64, set: Set<ed25519::PublicKey>, floor: Digest) {
+        (self.track)(epoch, set.clone());
+        self.newest_set = set.clone();
+        let engine = self.engines.engine(epoch, set, floor);
+        let [votes, certificates, resolvers] = self.subchannels.register(epoch).await;
+        let handle = engine.start(votes, certificates, resolvers);
+        self.running.insert(epoch, handle);
     }
 }
 
@@ -505,24 +703,38 @@ struct EpochEngines<E, B, A> {
     schemes: EpochSchemes,
     blocker: B,
     app: A,
-    prefix: String,
-    page_cache: CacheRef,
-    mailbox_size: NonZeroUsize,
+    shared: Shared,
     timeouts: Timeouts,
 }
 
+/// What a simplex instance needs of its application: it proposes and
+/// verifies blocks, relays them, and hears of every vote and certificate.
+trait EpochApplication:
+    CertifiableAutomaton<Context = SimplexContext, Digest = Digest>
+    + Relay<Digest = Digest, PublicKey = ed25519::PublicKey, Plan = SimplexPlan>
+    + Reporter<Activity = SimplexActivity>
+{
+}
+
+impl<A> EpochApplication for A where
+    A: CertifiableAutomaton<Context = SimplexContext, Digest = Digest>
+        + Relay<Digest = Digest, PublicKey = ed25519::PublicKey, Plan = SimplexPlan>
+        + Reporter<Activity = SimplexActivity>
+{
+}
+
+/// The consensus context a block is proposed in.
+type SimplexContext = simplex::types::Context<Digest, ed25519::PublicKey>;
+/// Whom a proposer relays its block to.
+type SimplexPlan = simplex::Plan<ed25519::PublicKey>;
+/// A vote or certificate simplex reports.
+type SimplexActivity = simplex::types::Activity<Scheme, Digest>;
+
 impl<E, B, A> EpochEngines<E, B, A>
 where
-    E: Clock + Spawner + Metrics + Storage + CryptoRng + rand_core::Rng,
+    E: Runtime,
     B: Blocker<PublicKey = ed25519::PublicKey>,
-    A: commonware_consensus::CertifiableAutomaton<
-            Context = commonware_consensus::simplex::types::Context<Digest, ed25519::PublicKey>,
-            Digest = Digest,
-        > + commonware_consensus::Relay<
-            Digest = Digest,
-            PublicKey = ed25519::PublicKey,
-            Plan = simplex::Plan<ed25519::PublicKey>,
-        > + commonware_consensus::Reporter<Activity = simplex::types::Activity<Scheme, Digest>>,
+    A: EpochApplication,
 {
     /// The simplex instance of `epoch`, signing if this validator is in `set`
     /// (an observer otherwise); registers the epoch's scheme for marshal.
@@ -556,13 +768,13 @@ where
                 relay: self.app.clone(),
                 reporter: self.app.clone(),
                 strategy: Sequential,
-                partition: format!("{}-simplex-{epoch}", self.prefix),
-                mailbox_size: self.mailbox_size,
+                partition: format!("{}-simplex-{epoch}", self.shared.prefix),
+                mailbox_size: self.shared.mailbox_size,
                 epoch: Epoch::new(epoch),
                 floor: Floor::Genesis(floor),
                 replay_buffer: NZUsize!(1 << 16),
                 write_buffer: NZUsize!(1 << 16),
-                page_cache: self.page_cache.clone(),
+                page_cache: self.shared.page_cache.clone(),
                 leader_timeout: t.leader,
                 certification_timeout: t.certification,
                 timeout_retry: t.retry,
@@ -587,6 +799,14 @@ struct EpochStart {
     epoch: u64,
     set: Set<ed25519::PublicKey>,
     floor: Digest,
+}
+
+impl EpochStart {
+    /// Where each epoch begins and ends (one endless epoch on a chain
+    /// without epochs).
+    fn epocher(&self) -> FixedEpocher {
+        FixedEpocher::new(NonZeroU64::new(self.epoch_blocks.unwrap_or(u64::MAX)).expect("non-zero"))
+    }
 }
 
 /// Why the validator set could not be read from the store.
