@@ -73,36 +73,12 @@ pub async fn start(
     ks: &Keystore,
     opts: ServicesOptions,
 ) -> Result<Services> {
-    crate::mqtt::start_broker(opts.mqtt)?;
-    let mqtt_url = format!("mqtt://{}", opts.mqtt);
-    let key = ks
-        .key("oracle")
-        .context("the devnet keystore has no `oracle` key")?;
-    let mut config = OracleConfig::new(dir.join("oracle"), node_url.to_string());
-    // The devnet's token trades at $0.50: its oracle runs the price feed, so
-    // `plinth wallet credits buy` works out of the box.
-    config.price_micro_usd = Some(DEVNET_PRICE_MICRO_USD);
-    config.price_interval = Duration::from_secs(30);
-    let oracle: Arc<Oracle> =
-        tokio::task::spawn_blocking(move || Oracle::open(config, key)).await??;
-    let listener = tokio::net::TcpListener::bind(opts.oracle_http)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (choose another with --oracle-http)",
-                opts.oracle_http
-            )
-        })?;
-    let oracle_url = format!("http://{}", listener.local_addr()?);
-    let (oracle_stop, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(plinth_oracle::run::run(
-        oracle.clone(),
-        plinth_oracle::run::Endpoints {
-            http: listener,
-            mqtt: Some(mqtt_url.clone()),
-        },
-        stop_rx,
-    ));
+    let RunningOracle {
+        oracle,
+        url: oracle_url,
+        mqtt_url,
+        stop: oracle_stop,
+    } = start_oracle(dir, node_url, ks, &opts).await?;
 
     let owners = owners(ks)?;
     // Owned by the last dev account (its deposits would blur the balances people
@@ -125,65 +101,8 @@ pub async fn start(
 
     let stop = Arc::new(AtomicBool::new(false));
     if opts.devices > 0 && !owners.is_empty() {
-        let networks: Vec<FleetNetwork> = oracle
-            .networks
-            .iter()
-            .filter(|n| ["sensor", "uptime", "coverage"].contains(&n.family.as_str()))
-            .map(|n| FleetNetwork {
-                name: n.name.clone(),
-                family: n.family.clone(),
-                unit: n.params["unit"].as_str().unwrap_or("celsius").to_string(),
-            })
-            .collect();
-        let cfg = FleetConfig {
-            count: opts.devices,
-            cheaters_bps: opts.cheaters_bps,
-            networks,
-            center: (52.52, 13.405),
-            spread_deg: 0.03,
-            seed: 7,
-            // The chain the oracle read (and checked) from the node.
-            chain: oracle.chain,
-        };
-        let how = FleetRun {
-            node: node_url.to_string(),
-            oracle: oracle_url.clone(),
-            owners: owners.iter().map(|(_, k)| k.clone()).collect(),
-            interval: opts.report_interval,
-        };
-        let s = stop.clone();
-        std::thread::Builder::new()
-            .name("fleet".into())
-            .spawn(move || {
-                let r = plinth_device::fleet::run(&cfg, &how, &s, |share| {
-                    tracing::info!(
-                        network = %share.network,
-                        epoch = share.epoch,
-                        total = share.total,
-                        cheaters_bps = share.cheaters_bps(),
-                        by_strategy = ?share.by_strategy,
-                        "epoch paid the fleet"
-                    );
-                });
-                if let Err(e) = r {
-                    tracing::error!(error = %e, "fleet stopped");
-                }
-            })?;
-        // Claim for the owners, as their wallets would.
-        let s = stop.clone();
-        let node = node_url.to_string();
-        let oracle_url2 = oracle_url.clone();
-        std::thread::Builder::new().name("claimer".into()).spawn(move || {
-            let mut done = std::collections::HashSet::new();
-            while !s.load(Ordering::SeqCst) {
-                for (name, key) in &owners {
-                    if let Err(e) = claim_all(&node, &oracle_url2, key, &mut done) {
-                        tracing::debug!(owner = %name, error = %e, "claiming failed; will retry");
-                    }
-                }
-                std::thread::sleep(Duration::from_secs(5));
-            }
-        })?;
+        start_fleet(&oracle, node_url, &oracle_url, &owners, &opts, stop.clone())?;
+        start_claimer(node_url, &oracle_url, owners, stop.clone())?;
     }
     Ok(Services {
         oracle_url,
@@ -192,6 +111,142 @@ pub async fn start(
         stop,
         oracle_stop,
     })
+}
+
+/// The devnet's oracle, serving its HTTP API and reading the broker.
+struct RunningOracle {
+    oracle: Arc<Oracle>,
+    /// Base URL of its HTTP API.
+    url: String,
+    /// The broker it reads.
+    mqtt_url: String,
+    /// Stops it.
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// Starts the broker and the oracle (with the devnet's price feed).
+async fn start_oracle(
+    dir: &Path,
+    node_url: &str,
+    ks: &Keystore,
+    opts: &ServicesOptions,
+) -> Result<RunningOracle> {
+    crate::mqtt::start_broker(opts.mqtt)?;
+    let mqtt_url = format!("mqtt://{}", opts.mqtt);
+    let key = ks
+        .key("oracle")
+        .context("the devnet keystore has no `oracle` key")?;
+    let mut config = OracleConfig::new(dir.join("oracle"), node_url.to_string());
+    // The devnet's token trades at $0.50: its oracle runs the price feed, so
+    // `plinth wallet credits buy` works out of the box.
+    config.price_micro_usd = Some(DEVNET_PRICE_MICRO_USD);
+    config.price_interval = Duration::from_secs(30);
+    let oracle: Arc<Oracle> =
+        tokio::task::spawn_blocking(move || Oracle::open(config, key)).await??;
+    let listener = tokio::net::TcpListener::bind(opts.oracle_http)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (choose another with --oracle-http)",
+                opts.oracle_http
+            )
+        })?;
+    let oracle_url = format!("http://{}", listener.local_addr()?);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(plinth_oracle::run::run(
+        oracle.clone(),
+        plinth_oracle::run::Endpoints {
+            http: listener,
+            mqtt: Some(mqtt_url.clone()),
+        },
+        stop_rx,
+    ));
+    Ok(RunningOracle {
+        oracle,
+        url: oracle_url,
+        mqtt_url,
+        stop,
+    })
+}
+
+/// Starts the simulated fleet on its own thread, its devices owned by `owners` in
+/// turn, until `stop`.
+fn start_fleet(
+    oracle: &Oracle,
+    node_url: &str,
+    oracle_url: &str,
+    owners: &[(String, Keypair)],
+    opts: &ServicesOptions,
+    stop: Arc<AtomicBool>,
+) -> Result<()> {
+    let networks: Vec<FleetNetwork> = oracle
+        .networks
+        .iter()
+        .filter(|n| ["sensor", "uptime", "coverage"].contains(&n.family.as_str()))
+        .map(|n| FleetNetwork {
+            name: n.name.clone(),
+            family: n.family.clone(),
+            unit: n.params["unit"].as_str().unwrap_or("celsius").to_string(),
+        })
+        .collect();
+    let cfg = FleetConfig {
+        count: opts.devices,
+        cheaters_bps: opts.cheaters_bps,
+        networks,
+        center: (52.52, 13.405),
+        spread_deg: 0.03,
+        seed: 7,
+        // The chain the oracle read (and checked) from the node.
+        chain: oracle.chain,
+    };
+    let how = FleetRun {
+        node: node_url.to_string(),
+        oracle: oracle_url.to_string(),
+        owners: owners.iter().map(|(_, k)| k.clone()).collect(),
+        interval: opts.report_interval,
+    };
+    std::thread::Builder::new()
+        .name("fleet".into())
+        .spawn(move || {
+            let r = plinth_device::fleet::run(&cfg, &how, &stop, |share| {
+                tracing::info!(
+                    network = %share.network,
+                    epoch = share.epoch,
+                    total = share.total,
+                    cheaters_bps = share.cheaters_bps(),
+                    by_strategy = ?share.by_strategy,
+                    "epoch paid the fleet"
+                );
+            });
+            if let Err(e) = r {
+                tracing::error!(error = %e, "fleet stopped");
+            }
+        })?;
+    Ok(())
+}
+
+/// Claims the owners' rewards every 5 s, as their wallets would, until `stop`.
+fn start_claimer(
+    node_url: &str,
+    oracle_url: &str,
+    owners: Vec<(String, Keypair)>,
+    stop: Arc<AtomicBool>,
+) -> Result<()> {
+    let (node, oracle) = (node_url.to_string(), oracle_url.to_string());
+    std::thread::Builder::new()
+        .name("claimer".into())
+        .spawn(move || {
+            let mut done = std::collections::HashSet::new();
+            while !stop.load(Ordering::SeqCst) {
+                for (name, key) in &owners {
+                    if let Err(e) = claim_all(&node, &oracle, key, &mut done) {
+                        tracing::debug!(owner = %name, error = %e, "claiming failed; will retry");
+                    }
+                }
+                std::thread::sleep(Duration::from_secs(5));
+            }
+        })?;
+    Ok(())
 }
 
 /// Submits claims for every unclaimed reward of `key`'s devices (no waiting).

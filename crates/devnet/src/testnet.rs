@@ -61,16 +61,7 @@ pub struct Written {
 /// Writes the testnet's files (see the module docs); the genesis last, so that its
 /// presence marks a complete testnet.
 pub fn init(opts: &TestnetInit) -> Result<Written> {
-    if opts.validators == 0 || opts.validators + opts.spares > 100 {
-        bail!("--validators must be at least 1, and validators and spares at most 100");
-    }
-    if opts.epoch_blocks < 2 {
-        bail!("--epoch-blocks must be at least 2");
-    }
-    let last = |base: u16| u32::from(base) + (opts.validators + opts.spares) as u32 - 1;
-    if last(opts.rpc_port) > u32::from(u16::MAX) || last(opts.p2p_port) > u32::from(u16::MAX) {
-        bail!("ports run past 65535: choose lower --rpc-port / --p2p-port");
-    }
+    check(opts)?;
     let genesis_path = opts.out.join("genesis.toml");
     if genesis_path.exists() && !opts.force {
         bail!(
@@ -92,6 +83,54 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     let oracle = Keypair::generate();
     let admin = Keypair::generate();
     let accounts = dev_accounts(opts.accounts);
+    let text = genesis_text(opts, validators, &accounts, &oracle, &admin)?;
+
+    let keystore_path = out.join("keystore.json");
+    if keystore_path.exists() {
+        std::fs::remove_file(&keystore_path)?;
+    }
+    let mut ks = Keystore::load(&keystore_path)?;
+    ks.add("oracle", &oracle)?;
+    ks.add("admin", &admin)?;
+    for (name, key) in &accounts {
+        ks.add(name, key)?;
+    }
+    ks.save()?;
+
+    let configs = write_node_configs(opts, &out, &nodes)?;
+    // The genesis goes last: its presence marks a complete testnet.
+    write_secret_file(&genesis_path_in(&out), &text)?;
+    Ok(Written {
+        genesis: genesis_path_in(&out),
+        keystore: keystore_path,
+        configs,
+    })
+}
+
+/// Refuses what cannot make a working testnet.
+fn check(opts: &TestnetInit) -> Result<()> {
+    if opts.validators == 0 || opts.validators + opts.spares > 100 {
+        bail!("--validators must be at least 1, and validators and spares at most 100");
+    }
+    if opts.epoch_blocks < 2 {
+        bail!("--epoch-blocks must be at least 2");
+    }
+    let last = |base: u16| u32::from(base) + (opts.validators + opts.spares) as u32 - 1;
+    if last(opts.rpc_port) > u32::from(u16::MAX) || last(opts.p2p_port) > u32::from(u16::MAX) {
+        bail!("ports run past 65535: choose lower --rpc-port / --p2p-port");
+    }
+    Ok(())
+}
+
+/// The testnet's genesis: the default template with the validators, the funded
+/// accounts, the oracle and the admin, who may change the validator set.
+fn genesis_text(
+    opts: &TestnetInit,
+    validators: &[(String, Keypair)],
+    accounts: &[(String, Keypair)],
+    oracle: &Keypair,
+    admin: &Keypair,
+) -> Result<String> {
     let mut file = template(
         &opts.chain_id,
         plinth_oracle::now_ms(),
@@ -125,19 +164,16 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     });
     let text = file.to_toml();
     Genesis::from_toml(&text).context("generated genesis is invalid")?;
+    Ok(text)
+}
 
-    let keystore_path = out.join("keystore.json");
-    if keystore_path.exists() {
-        std::fs::remove_file(&keystore_path)?;
-    }
-    let mut ks = Keystore::load(&keystore_path)?;
-    ks.add("oracle", &oracle)?;
-    ks.add("admin", &admin)?;
-    for (name, key) in &accounts {
-        ks.add(name, key)?;
-    }
-    ks.save()?;
-
+/// Writes each node's key and `node.toml` under `out/vN`; returns each config
+/// and its node's HTTP API address.
+fn write_node_configs(
+    opts: &TestnetInit,
+    out: &Path,
+    nodes: &[(String, Keypair)],
+) -> Result<Vec<(PathBuf, SocketAddr)>> {
     let book: Vec<ValidatorEntry> = nodes
         .iter()
         .enumerate()
@@ -159,7 +195,7 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         vks.save()?;
         let rpc = SocketAddr::new(opts.host, opts.rpc_port + i as u16);
         let cfg = NodeFileConfig {
-            genesis: Some(genesis_path_in(&out)),
+            genesis: Some(genesis_path_in(out)),
             key: Some(key_path),
             data_dir: Some(dir.join("data")),
             rpc: Some(rpc),
@@ -182,13 +218,7 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         .with_context(|| format!("writing {}", path.display()))?;
         configs.push((path, rpc));
     }
-    // The genesis goes last: its presence marks a complete testnet.
-    write_secret_file(&genesis_path_in(&out), &text)?;
-    Ok(Written {
-        genesis: genesis_path_in(&out),
-        keystore: keystore_path,
-        configs,
-    })
+    Ok(configs)
 }
 
 fn genesis_path_in(dir: &Path) -> PathBuf {
