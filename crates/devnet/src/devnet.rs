@@ -47,6 +47,8 @@ pub struct Devnet {
     pub keystore: Keystore,
     /// Whether this start created the chain (false: resumed it).
     pub created: bool,
+    /// The chain's height when it was opened.
+    pub start_height: u64,
     /// The services beside the node, once started.
     pub services: Option<Services>,
 }
@@ -93,10 +95,12 @@ impl Devnet {
         let node = Node::open(genesis, key, NodeConfig::new(dir.clone(), block_time))
             .with_context(|| format!("opening the chain in {}", dir.display()))?;
         let listener = bind(opts.rpc).await?;
+        let start_height = node.store.head()?.height;
         Ok(Devnet {
             node: RunningNode::start(node, listener)?,
             keystore,
             created,
+            start_height,
             services: None,
         })
     }
@@ -148,7 +152,6 @@ fn print_node(devnet: &Devnet, opts: &DevnetOptions) {
     let node = &devnet.node.node;
     let addr = devnet.node.url.trim_start_matches("http://");
     let ks = &devnet.keystore;
-    let height = node.store.head().map(|h| h.height).unwrap_or(0);
     println!(
         "Plinth devnet ({})",
         if devnet.created {
@@ -157,7 +160,10 @@ fn print_node(devnet: &Devnet, opts: &DevnetOptions) {
             "resumed"
         }
     );
-    println!("  chain      {} at height {height}", node.params.chain_id);
+    println!(
+        "  chain      {} at height {}",
+        node.params.chain_id, devnet.start_height
+    );
     println!(
         "  validator  {} (block every {:?})",
         node.validator(),

@@ -312,7 +312,7 @@ fn claim_all(
 
 /// How the devnet's storage providers behave, in order: two honest ones and the
 /// three cheaters the oracle's challenges must catch (the last takes its data,
-/// then goes offline: see [`GOES_OFFLINE`]).
+/// then goes offline).
 pub const STORAGE_BEHAVIOURS: [Behaviour; 5] = [
     Behaviour::Honest,
     Behaviour::Honest,

@@ -234,7 +234,7 @@ impl StorageClient {
     }
 
     /// Uploads every chunk of `file` (which must still be the committed file), in
-    /// [`UPLOAD_STREAMS`] parallel runs of requests.
+    /// `UPLOAD_STREAMS` (2) parallel runs of requests.
     pub fn upload(
         &self,
         deal: &Hash,
