@@ -11,6 +11,7 @@
 //! crates); [`run`] is the command: it prints where everything is, runs until
 //! SIGINT/SIGTERM and stops.
 
+use crate::hints::{print_try, print_try_on_local_devnet};
 use crate::keystore::Keystore;
 use crate::node::{bind, load_genesis, RunningNode};
 use crate::services::{Services, ServicesOptions};
@@ -20,8 +21,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The chain id of every devnet.
-pub const CHAIN_ID: &str = "plinth-devnet";
+pub use crate::hints::CHAIN_ID;
 
 /// What `plinth devnet` is asked for.
 pub struct DevnetOptions {
@@ -140,7 +140,7 @@ pub async fn run(opts: DevnetOptions) -> Result<()> {
     }
     match &devnet.services {
         Some(s) => print_services(&devnet, s),
-        None => print_try_on_local_devnet(&devnet.node),
+        None => print_try_on_local_devnet(&devnet.node.url, &devnet.node.node.genesis.chain_id),
     }
     let Devnet { node, services, .. } = devnet;
     let result = crate::node::run_until_signal(node).await;
@@ -209,22 +209,4 @@ fn print_services(devnet: &Devnet, s: &Services) {
         );
     }
     print_try(!s.storage.is_empty());
-}
-
-/// [`print_try`] for a node of a devnet chain serving on loopback.
-pub(crate) fn print_try_on_local_devnet(node: &RunningNode) {
-    if node.url.contains("127.0.0.1") && node.node.genesis.chain_id == CHAIN_ID {
-        print_try(false);
-    }
-}
-
-/// The commands a newcomer can try next; `storage`: whether the devnet runs
-/// storage providers to try.
-fn print_try(storage: bool) {
-    println!("Try: plinth wallet balance alice   |   plinth wallet transfer --from alice bob 10");
-    println!("     plinth wallet rewards alice   |   plinth device list --owner alice");
-    if storage {
-        println!("     plinth storage offers         |   plinth storage put FILE --provider DEVICE --epochs 10 --from alice");
-    }
-    println!("Ctrl-C stops; running the same command again resumes this chain.");
 }

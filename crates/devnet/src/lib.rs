@@ -21,12 +21,14 @@
 //! - [`testnet`]: `plinth testnet init`: the files of a validator set.
 //! - [`genesis`]: genesis files written from typed values, with comments.
 //! - [`keystore`]: the development keystore and device key files.
+//! - `hints`: what a newcomer can try next, and the devnet's chain id.
 
 #![warn(missing_docs)]
 
 pub mod deals;
 pub mod devnet;
 pub mod genesis;
+mod hints;
 pub mod keystore;
 pub mod mqtt;
 pub mod node;

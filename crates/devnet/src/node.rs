@@ -185,7 +185,7 @@ pub async fn run_node(cfg: NodeFileConfig) -> Result<()> {
     tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "node serving");
     println!("rpc http://{}/v1/status", listener.local_addr()?);
     let running = RunningNode::start(node, listener)?;
-    crate::devnet::print_try_on_local_devnet(&running);
+    crate::hints::print_try_on_local_devnet(&running.url, &running.node.genesis.chain_id);
     run_until_signal(running).await
 }
 
