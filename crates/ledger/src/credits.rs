@@ -101,9 +101,7 @@ impl Credits {
 
 /// The chain's credit settings (the defaults when the genesis set none).
 pub fn params<S: Store>(state: &Overlay<'_, S>) -> Result<CreditParams, LedgerError> {
-    Ok(state
-        .get_t::<CreditParams>(keys::CREDIT_PARAMS)?
-        .unwrap_or_default())
+    state.get_or_default(keys::CREDIT_PARAMS)
 }
 
 /// The latest price the oracle set posted, if any.
@@ -113,9 +111,7 @@ pub fn price<S: Store>(state: &Overlay<'_, S>) -> Result<Option<PricePoint>, Led
 
 /// `addr`'s credits (none: zero).
 pub fn load<S: Store>(state: &Overlay<'_, S>, addr: &Address) -> Result<Credits, LedgerError> {
-    Ok(state
-        .get_t::<Credits>(&keys::credits(addr.key()))?
-        .unwrap_or_default())
+    state.get_or_default(&keys::credits(addr.key()))
 }
 
 fn save<S: Store>(state: &mut Overlay<'_, S>, addr: &Address, c: &Credits) {
@@ -147,9 +143,7 @@ pub fn epoch_supply<S: Store>(
     state: &Overlay<'_, S>,
     epoch: u64,
 ) -> Result<EpochSupply, LedgerError> {
-    Ok(state
-        .get_t::<EpochSupply>(&keys::epoch_supply(epoch))?
-        .unwrap_or_default())
+    state.get_or_default(&keys::epoch_supply(epoch))
 }
 
 fn add_epoch_supply<S: Store>(

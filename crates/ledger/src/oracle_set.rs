@@ -187,7 +187,7 @@ pub(crate) fn check_quorum<S: Store>(
 
 /// The oracle set in state (empty before one is set).
 pub fn oracle_set<S: Store>(state: &Overlay<'_, S>) -> Result<OracleSet, LedgerError> {
-    Ok(state.get_t::<OracleSet>(keys::ORACLES)?.unwrap_or_default())
+    state.get_or_default(keys::ORACLES)
 }
 
 /// What the oracle quorum signs for one network and epoch: the merkle root of the

@@ -12,7 +12,7 @@ use crate::{keys, Amount};
 use plinth_core::Address;
 
 fn get_amount<S: Store>(state: &Overlay<'_, S>, key: &[u8]) -> Result<Amount, LedgerError> {
-    Ok(state.get_t::<Amount>(key)?.unwrap_or(0))
+    state.get_or_default(key)
 }
 
 fn set_amount<S: Store>(state: &mut Overlay<'_, S>, key: Vec<u8>, amount: Amount) {

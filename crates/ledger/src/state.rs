@@ -64,6 +64,14 @@ impl<'s, S: Store> Overlay<'s, S> {
         }
     }
 
+    /// Reads and decodes a typed value; its default when `key` is not set.
+    pub fn get_or_default<T: BorshDeserialize + Default>(
+        &self,
+        key: &[u8],
+    ) -> Result<T, LedgerError> {
+        Ok(self.get_t(key)?.unwrap_or_default())
+    }
+
     /// Writes `key` in the current transaction.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.tx.insert(key, Some(value));

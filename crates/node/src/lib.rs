@@ -278,7 +278,7 @@ impl Node {
 
     /// Checks and admits raw transactions; returns one verdict each. Does not make
     /// them durable (see [`Node::submit`]).
-    fn admit_batch(&self, raw: Vec<Vec<u8>>) -> Vec<Result<(SignedTx, Vec<u8>), SubmitError>> {
+    fn admit_batch(&self, raw: Vec<Vec<u8>>) -> Vec<Verdict> {
         let decoded: Vec<Result<SignedTx, TxError>> =
             raw.iter().map(|b| SignedTx::decode(b)).collect();
         let ok_txs: Vec<SignedTx> = decoded
@@ -366,10 +366,7 @@ impl Node {
             Ok(v) => v,
             Err(e) => return vec![Err(SubmitError::Internal(e.to_string()))],
         };
-        let accepted: Vec<(Hash, Vec<u8>)> = verdicts
-            .iter()
-            .filter_map(|v| v.as_ref().ok().map(|(tx, b)| (tx.hash(), b.clone())))
-            .collect();
+        let accepted = accepted_txs(&verdicts);
         let durable = if accepted.is_empty() {
             Ok(())
         } else {
@@ -384,31 +381,28 @@ impl Node {
             } else {
                 Err("durability thread stopped".into())
             };
-            let mut pool = self.mempool.lock().expect("mempool lock");
-            if result.is_ok() {
-                pool.mark_durable(&hashes);
-            } else {
-                pool.remove_included(hashes);
-            }
+            self.settle_durability(hashes, result.is_ok());
             result
         };
         if durable.is_ok() {
             self.gossip(&verdicts);
         }
-        verdicts
-            .into_iter()
-            .map(|v| match v {
-                Ok((tx, _)) => match &durable {
-                    Ok(()) => Ok(tx.hash()),
-                    Err(e) => Err(SubmitError::Internal(format!("could not persist: {e}"))),
-                },
-                Err(e) => Err(e),
-            })
-            .collect()
+        outcomes(verdicts, &durable)
+    }
+
+    /// Marks `hashes` durable in the mempool, or drops them when they could not be
+    /// made durable.
+    fn settle_durability(&self, hashes: Vec<Hash>, durable: bool) {
+        let mut pool = self.mempool.lock().expect("mempool lock");
+        if durable {
+            pool.mark_durable(&hashes);
+        } else {
+            pool.remove_included(hashes);
+        }
     }
 
     /// Hands accepted transactions to the gossip channel, if there is one.
-    fn gossip(&self, verdicts: &[Result<(SignedTx, Vec<u8>), SubmitError>]) {
+    fn gossip(&self, verdicts: &[Verdict]) {
         let accepted: Vec<Vec<u8>> = verdicts
             .iter()
             .filter_map(|v| v.as_ref().ok().map(|(_, b)| b.clone()))
@@ -437,37 +431,18 @@ impl Node {
         gossip: bool,
     ) -> Vec<Result<Hash, SubmitError>> {
         let verdicts = self.admit_batch(raw);
-        let accepted: Vec<(Hash, Vec<u8>)> = verdicts
-            .iter()
-            .filter_map(|v| v.as_ref().ok().map(|(tx, b)| (tx.hash(), b.clone())))
-            .collect();
+        let accepted = accepted_txs(&verdicts);
         let hashes: Vec<Hash> = accepted.iter().map(|(h, _)| *h).collect();
         let durable = if accepted.is_empty() {
             Ok(())
         } else {
             self.store.put_pending(&accepted).map_err(|e| e.to_string())
         };
-        {
-            let mut pool = self.mempool.lock().expect("mempool lock");
-            if durable.is_ok() {
-                pool.mark_durable(&hashes);
-            } else {
-                pool.remove_included(hashes);
-            }
-        }
+        self.settle_durability(hashes, durable.is_ok());
         if gossip && durable.is_ok() {
             self.gossip(&verdicts);
         }
-        verdicts
-            .into_iter()
-            .map(|v| match v {
-                Ok((tx, _)) => match &durable {
-                    Ok(()) => Ok(tx.hash()),
-                    Err(e) => Err(SubmitError::Internal(format!("could not persist: {e}"))),
-                },
-                Err(e) => Err(e),
-            })
-            .collect()
+        outcomes(verdicts, &durable)
     }
 
     /// Up to `max` pending transactions, ready for a block, in arrival order.
@@ -634,6 +609,35 @@ impl Node {
             }
         }
     }
+}
+
+/// One admission verdict: the decoded transaction with its bytes, or why it was refused.
+type Verdict = Result<(SignedTx, Vec<u8>), SubmitError>;
+
+/// The accepted transactions of `verdicts`: id and bytes, to make durable.
+fn accepted_txs(verdicts: &[Verdict]) -> Vec<(Hash, Vec<u8>)> {
+    verdicts
+        .iter()
+        .filter_map(|v| v.as_ref().ok().map(|(tx, b)| (tx.hash(), b.clone())))
+        .collect()
+}
+
+/// What a submitter hears for each verdict once durability is settled: the id of
+/// an accepted transaction, or why it is not in the mempool.
+fn outcomes(
+    verdicts: Vec<Verdict>,
+    durable: &Result<(), String>,
+) -> Vec<Result<Hash, SubmitError>> {
+    verdicts
+        .into_iter()
+        .map(|v| match v {
+            Ok((tx, _)) => match durable {
+                Ok(()) => Ok(tx.hash()),
+                Err(e) => Err(SubmitError::Internal(format!("could not persist: {e}"))),
+            },
+            Err(e) => Err(e),
+        })
+        .collect()
 }
 
 /// Writes accepted transactions to the durable mempool, one fsync for everything

@@ -283,9 +283,17 @@ fn encoded_len<T: BorshSerialize>(item: &T) -> usize {
 }
 
 /// Cuts `items` into consecutive runs whose encoded sizes add up to at most
-/// `budget` (an item larger than that alone is a run of its own).
-fn runs<T: BorshSerialize>(items: Vec<T>, budget: usize) -> Vec<Vec<T>> {
+/// `budget` (an item larger than that alone is a run of its own), each run made a
+/// batch by `batch`.
+fn runs<T: BorshSerialize>(
+    items: Vec<T>,
+    budget: usize,
+    batch: fn(Vec<T>) -> SpoolBatch,
+) -> Vec<SpoolBatch> {
     runs_by(items, budget, encoded_len)
+        .into_iter()
+        .map(batch)
+        .collect()
 }
 
 /// [`runs`] with the size of each item given by `size`.
@@ -320,26 +328,11 @@ impl SpoolBatch {
         }
         let budget = limit.saturating_sub(FRAMING_BYTES).max(1);
         match self {
-            SpoolBatch::Reports(v) => runs(v, budget)
-                .into_iter()
-                .map(SpoolBatch::Reports)
-                .collect(),
-            SpoolBatch::Probes(v) => runs(v, budget)
-                .into_iter()
-                .map(SpoolBatch::Probes)
-                .collect(),
-            SpoolBatch::Rounds(v) => runs(v, budget)
-                .into_iter()
-                .map(SpoolBatch::Rounds)
-                .collect(),
-            SpoolBatch::Answered(v) => runs(v, budget)
-                .into_iter()
-                .map(SpoolBatch::Answered)
-                .collect(),
-            SpoolBatch::Closed(v) => runs(v, budget)
-                .into_iter()
-                .map(SpoolBatch::Closed)
-                .collect(),
+            SpoolBatch::Reports(v) => runs(v, budget, SpoolBatch::Reports),
+            SpoolBatch::Probes(v) => runs(v, budget, SpoolBatch::Probes),
+            SpoolBatch::Rounds(v) => runs(v, budget, SpoolBatch::Rounds),
+            SpoolBatch::Answered(v) => runs(v, budget, SpoolBatch::Answered),
+            SpoolBatch::Closed(v) => runs(v, budget, SpoolBatch::Closed),
             SpoolBatch::Registry(snaps) => split_registry(snaps, budget),
             SpoolBatch::Storage(rounds) => split_storage(rounds, budget),
         }

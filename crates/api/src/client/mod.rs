@@ -12,6 +12,50 @@
 //!
 //! [`agent`] is the one place an HTTP agent is built.
 
+/// Declares a typed client of `$service` over [`Http`], with the constructors and
+/// the raw `GET` every client has; its typed calls are written beside it.
+macro_rules! service_client {
+    ($(#[$doc:meta])* $client:ident, $service:expr, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $client {
+            http: super::Http,
+        }
+
+        impl $client {
+            #[doc = concat!("A client of the ", $what, " at `base` (`http://host:port`), waiting at most")]
+            /// [`DEFAULT_TIMEOUT`](super::DEFAULT_TIMEOUT) for an answer.
+            pub fn new(base: &str) -> $client {
+                $client::with_timeout(base, super::DEFAULT_TIMEOUT)
+            }
+
+            #[doc = concat!("A client of the ", $what, " at `base` waiting at most `timeout` for an answer.")]
+            pub fn with_timeout(base: &str, timeout: std::time::Duration) -> $client {
+                $client {
+                    http: super::Http::new($service, base, timeout),
+                }
+            }
+
+            /// The same client reading answers of at most `bytes` bytes.
+            pub fn with_max_answer(mut self, bytes: u64) -> $client {
+                self.http.set_max_answer(bytes);
+                self
+            }
+
+            #[doc = concat!("The ", $what, "'s base URL.")]
+            pub fn base(&self) -> &str {
+                self.http.base()
+            }
+
+            /// `GET path` (a path under the base, with its query), read as `T`: for the
+            /// endpoints without a typed method.
+            pub fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> super::Result<T> {
+                self.http.get(path)
+            }
+        }
+    };
+}
+
 mod node;
 mod oracle;
 #[cfg(test)]

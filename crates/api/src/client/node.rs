@@ -1,6 +1,6 @@
 //! [`NodeClient`]: the node's API, typed.
 
-use super::{with_query, ClientError, Http, Result, Service, DEFAULT_TIMEOUT};
+use super::{with_query, ClientError, Result, Service};
 use crate::node::*;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::rewards::RewardEpoch;
@@ -15,43 +15,14 @@ pub const DEVICES_PAGE: usize = 10_000;
 /// How often [`NodeClient::wait`] asks for a transaction.
 const POLL: Duration = Duration::from_millis(200);
 
-/// A blocking client of a node's API (call it from blocking threads).
-#[derive(Debug, Clone)]
-pub struct NodeClient {
-    http: Http,
-}
+service_client!(
+    /// A blocking client of a node's API (call it from blocking threads).
+    NodeClient,
+    Service::Node,
+    "node"
+);
 
 impl NodeClient {
-    /// A client of the node at `base` (`http://host:port`), waiting at most
-    /// [`DEFAULT_TIMEOUT`] for an answer.
-    pub fn new(base: &str) -> NodeClient {
-        NodeClient::with_timeout(base, DEFAULT_TIMEOUT)
-    }
-
-    /// A client of the node at `base` waiting at most `timeout` for an answer.
-    pub fn with_timeout(base: &str, timeout: Duration) -> NodeClient {
-        NodeClient {
-            http: Http::new(Service::Node, base, timeout),
-        }
-    }
-
-    /// The same client reading answers of at most `bytes` bytes.
-    pub fn with_max_answer(mut self, bytes: u64) -> NodeClient {
-        self.http.set_max_answer(bytes);
-        self
-    }
-
-    /// The node's base URL.
-    pub fn base(&self) -> &str {
-        self.http.base()
-    }
-
-    /// `GET path` (a path under the base, with its query), read as `T`: for the
-    /// endpoints without a typed method.
-    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.http.get(path)
-    }
-
     /// [`NodeClient::get`] with a 404 as `None`.
     pub fn get_opt<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
         self.http.get_opt(path)

@@ -1,49 +1,19 @@
 //! [`OracleClient`]: the oracle's API, typed.
 
-use super::{with_query, Http, Result, Service, DEFAULT_TIMEOUT};
+use super::{with_query, Result, Service};
 use crate::oracle::*;
 use plinth_core::{Address, DeviceId, EpochClock, Hash};
 use plinth_ledger::rewards::OracleSignature;
 use plinth_proofs::{BeaconRound, SignedReport};
-use serde::de::DeserializeOwned;
-use std::time::Duration;
 
-/// A blocking client of an oracle's API (call it from blocking threads).
-#[derive(Debug, Clone)]
-pub struct OracleClient {
-    http: Http,
-}
+service_client!(
+    /// A blocking client of an oracle's API (call it from blocking threads).
+    OracleClient,
+    Service::Oracle,
+    "oracle"
+);
 
 impl OracleClient {
-    /// A client of the oracle at `base` (`http://host:port`), waiting at most
-    /// [`DEFAULT_TIMEOUT`] for an answer.
-    pub fn new(base: &str) -> OracleClient {
-        OracleClient::with_timeout(base, DEFAULT_TIMEOUT)
-    }
-
-    /// A client of the oracle at `base` waiting at most `timeout` for an answer.
-    pub fn with_timeout(base: &str, timeout: Duration) -> OracleClient {
-        OracleClient {
-            http: Http::new(Service::Oracle, base, timeout),
-        }
-    }
-
-    /// The same client reading answers of at most `bytes` bytes.
-    pub fn with_max_answer(mut self, bytes: u64) -> OracleClient {
-        self.http.set_max_answer(bytes);
-        self
-    }
-
-    /// The oracle's base URL.
-    pub fn base(&self) -> &str {
-        self.http.base()
-    }
-
-    /// `GET path` (a path under the base, with its query), read as `T`.
-    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.http.get(path)
-    }
-
     /// `GET /v1/status`.
     pub fn status(&self) -> Result<OracleStatus> {
         self.get("/v1/status")

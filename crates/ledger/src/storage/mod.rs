@@ -253,9 +253,7 @@ pub fn collateral_for(offer: &StorageOffer, size: u64) -> Option<Amount> {
 
 /// The chain's storage settings (the defaults when the genesis set none).
 pub fn params<S: Store>(state: &Overlay<'_, S>) -> Result<StorageParams, LedgerError> {
-    Ok(state
-        .get_t::<StorageParams>(keys::STORAGE_PARAMS)?
-        .unwrap_or_default())
+    state.get_or_default(keys::STORAGE_PARAMS)
 }
 
 /// `device`'s storage offer, if it made one.
@@ -280,9 +278,7 @@ pub fn usage<S: Store>(
     if state.get(&keys::network(network))?.is_none() {
         return Ok(EpochUsage::default());
     }
-    Ok(state
-        .get_t::<EpochUsage>(&keys::storage_usage(network, epoch))?
-        .unwrap_or_default())
+    state.get_or_default(&keys::storage_usage(network, epoch))
 }
 
 fn storage_network<S: Store>(state: &Overlay<'_, S>, name: &str) -> Result<Network, Fail> {
