@@ -197,6 +197,51 @@ pub struct Manifest {
     /// Usage rewards: credits each device earned from consumers in the epoch.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub usage: BTreeMap<DeviceId, u64>,
+    /// Members of the oracle set that refused to co-sign this manifest, and why
+    /// (as the proposer recorded their answers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<ManifestRefusal>,
+}
+
+/// A member's refusal to co-sign a manifest: who, the refusal's code (e.g.
+/// `omits_batches`, `invalid_batch`, `registry_mismatch`, `differs`) and its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestRefusal {
+    /// The oracle that refused.
+    pub oracle: Address,
+    /// The refusal's code.
+    pub code: String,
+    /// What it found, in words.
+    pub reason: String,
+}
+
+/// `POST /v1/cosign/manifest`: a member proposes a network's manifest for an
+/// epoch; the asked oracle recomputes it from the listed batches (fetching those it
+/// lacks from its peers and re-admitting every report in them) and signs only the
+/// same header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestProposal {
+    /// The proposed header.
+    pub header: ManifestHeader,
+    /// Every batch it was scored over, in hash order (`header.inputs` is their hash).
+    pub batches: Vec<Hash>,
+    /// The proposer's signature over the header.
+    pub signature: OracleSignature,
+}
+
+/// The answer to a [`ManifestProposal`] the asked oracle agrees with: its signature
+/// over the header and, for a storage network, over the settlement of the
+/// manifest's deals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestCosign {
+    /// The signature over the header.
+    pub signature: OracleSignature,
+    /// The signature over the storage settlement (storage networks only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<OracleSignature>,
 }
 
 /// The items of `GET /v1/rewards/{owner}`: a claimable reward, one manifest

@@ -199,6 +199,7 @@ pub fn run(b: CoverageBench) -> Result<()> {
             Hash::of(b"registry"),
             SpoolBatch::Registry(vec![RegistrySnapshot {
                 network: "bench".into(),
+                height: 0,
                 devices,
             }]),
         ),

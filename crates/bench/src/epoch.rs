@@ -89,6 +89,7 @@ pub fn run(b: EpochBench) -> Result<()> {
             plinth_core::Hash::of(b"registry"),
             SpoolBatch::Registry(vec![RegistrySnapshot {
                 network: "bench".into(),
+                height: 0,
                 devices,
             }]),
         ),

@@ -209,6 +209,10 @@ pub struct ManifestHeader {
     /// Hash of the list of spool batch hashes the oracle scored; opaque to the
     /// ledger, it lets anyone audit the epoch.
     pub inputs: Hash,
+    /// The height of the block whose device registry the entries were scored over
+    /// (the registry snapshot among the inputs names it; co-signers and audits
+    /// check it against the ledger's registry digest at that height). 0: none.
+    pub registry_height: u64,
 }
 
 impl ManifestHeader {

@@ -179,10 +179,13 @@ impl Oracle {
             written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
         }
         self.refresh_registry()?;
-        let snaps = self
-            .ingest
-            .state()
-            .registry_snapshots(self.networks.iter().map(|n| n.name.as_str()));
+        let snaps = {
+            let state = self.ingest.state();
+            state.registry_snapshots(
+                state.registry_height,
+                self.networks.iter().map(|n| n.name.as_str()),
+            )
+        };
         written.extend(self.spool.write_all(epoch, SpoolBatch::Registry(snaps))?);
         written.sort();
         self.spool.write_all(epoch, SpoolBatch::Closed(written))?;

@@ -75,6 +75,8 @@ struct Inputs {
     reports: Vec<SignedReport>,
     issues: Vec<ProbeIssue>,
     registry: Vec<DeviceInfo>,
+    /// The height the registry snapshots name (the highest, if parts disagree).
+    registry_height: u64,
     receipts: Vec<AnswerReceipt>,
     rounds: Vec<BeaconRound>,
     storage_rounds: Vec<StorageRound>,
@@ -128,6 +130,7 @@ impl Inputs {
                 // A network's registry may be split over several snapshots.
                 SpoolBatch::Registry(snaps) if counts(&h) => {
                     for s in snaps.into_iter().filter(|s| s.network == network) {
+                        i.registry_height = i.registry_height.max(s.height);
                         i.registry.extend(s.devices);
                     }
                 }
@@ -266,6 +269,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         .into_iter()
         .map(|d| (d.id, d))
         .collect();
+    let registry_height = inputs.registry_height;
     let mut rejected = BTreeMap::new();
     let Scores {
         work,
@@ -298,6 +302,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         total: entries.iter().map(|e| e.amount).sum(),
         devices: entries.len() as u64,
         inputs: inputs_hash(&list),
+        registry_height,
     };
     Manifest {
         header,
@@ -308,5 +313,6 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         scored: work.len() as u64,
         deals,
         usage,
+        refusals: Vec::new(),
     }
 }

@@ -44,6 +44,9 @@ pub struct ProbeIssue {
 pub struct RegistrySnapshot {
     /// The network's name.
     pub network: String,
+    /// The height of the block whose registry this is (the ledger's registry
+    /// digest at that height covers exactly these devices).
+    pub height: u64,
     /// Its registered devices, by id.
     pub devices: Vec<DeviceInfo>,
 }
@@ -342,7 +345,9 @@ impl SpoolBatch {
 /// Registry snapshots cut by devices into parts of at most `budget` bytes (a
 /// network may then have several snapshots: together they are its registry).
 fn split_registry(snaps: Vec<RegistrySnapshot>, budget: usize) -> Vec<SpoolBatch> {
-    // (network, device) pairs, cut into runs, regrouped per network.
+    // (network, device) pairs, cut into runs, regrouped per network. The snapshots
+    // of one close name one height.
+    let height = snaps.first().map_or(0, |s| s.height);
     let mut items = Vec::new();
     for s in snaps {
         let network = std::sync::Arc::new(s.network);
@@ -364,6 +369,7 @@ fn split_registry(snaps: Vec<RegistrySnapshot>, budget: usize) -> Vec<SpoolBatch
                 if part.last().is_none_or(|s| s.network != *n) {
                     part.push(RegistrySnapshot {
                         network: (*n).clone(),
+                        height,
                         devices: Vec::new(),
                     });
                 }

@@ -82,6 +82,7 @@ fn manifest_header(entries: &[ManifestEntry]) -> ManifestHeader {
         total: entries.iter().map(|e| e.amount).sum(),
         devices: entries.len() as u64,
         inputs: Hash::tagged("fuzz", b"inputs"),
+        registry_height: 0,
     }
 }
 

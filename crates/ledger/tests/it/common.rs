@@ -214,6 +214,7 @@ pub fn manifest_header(network: &str, epoch: u64, entries: &[ManifestEntry]) -> 
         total: entries.iter().map(|e| e.amount).sum(),
         devices: entries.len() as u64,
         inputs: Hash::of(b"spool batches"),
+        registry_height: 0,
     }
 }
 

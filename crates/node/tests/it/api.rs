@@ -393,6 +393,7 @@ async fn rewards_supply_and_oracles() {
         total: 500_000,
         devices: 2,
         inputs: plinth_core::Hash::of(b"batches"),
+        registry_height: 0,
     };
     let submit = signed(
         &user(0),

@@ -152,6 +152,7 @@ fn manifest(epoch: u64, entries: &[ManifestEntry]) -> ManifestHeader {
         total: entries.iter().map(|e| e.amount).sum(),
         devices: entries.len() as u64,
         inputs: plinth_core::Hash::of(b"batches"),
+        registry_height: 0,
     }
 }
 

@@ -37,6 +37,9 @@ pub struct IngestState {
     pub rounds: HashMap<String, BTreeMap<u64, BeaconRound>>,
     /// Reports accepted per (epoch, device), for the per-device limit.
     pub accepted: HashMap<(u64, DeviceId), u64>,
+    /// The height of the block whose registry [`IngestState::registry`] is, when
+    /// it was checked against the ledger's registry digests (0: not checked).
+    pub registry_height: u64,
 }
 
 impl IngestState {
@@ -168,6 +171,7 @@ impl IngestState {
     /// an epoch is closed against.
     pub fn registry_snapshots<'a>(
         &self,
+        height: u64,
         networks: impl IntoIterator<Item = &'a str>,
     ) -> Vec<RegistrySnapshot> {
         let mut snaps: Vec<RegistrySnapshot> = networks
@@ -182,6 +186,7 @@ impl IngestState {
                 devices.sort_by_key(|d| d.id);
                 RegistrySnapshot {
                     network: network.to_string(),
+                    height,
                     devices,
                 }
             })

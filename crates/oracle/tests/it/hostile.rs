@@ -55,6 +55,7 @@ fn a_registry_of_two_million_devices_is_split_and_read_back() {
     devices.sort_by_key(|d| d.id);
     let snapshot = SpoolBatch::Registry(vec![RegistrySnapshot {
         network: "backhaul".into(),
+        height: 0,
         devices,
     }]);
     let mut names = spool.write_all(0, snapshot).unwrap();
@@ -353,6 +354,7 @@ fn probe_answers_are_timed_by_the_oracle() {
                 Hash::of(b"registry"),
                 SpoolBatch::Registry(vec![RegistrySnapshot {
                     network: "backhaul".into(),
+                    height: 0,
                     devices: vec![DeviceInfo {
                         id: DeviceId(dev.public()),
                         owner,

@@ -251,6 +251,7 @@ async fn an_epoch_that_paid_nothing_is_closed_on_the_ledger() {
         total: 1_000,
         devices: 1,
         inputs: plinth_core::Hash::ZERO,
+        registry_height: 0,
     };
     let signatures = vec![header.sign(&net.oracle_key)];
     let oracle = net.oracle.clone();

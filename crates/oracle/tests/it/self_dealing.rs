@@ -80,6 +80,7 @@ fn epoch(
     });
     let registry = RegistrySnapshot {
         network: "storage".into(),
+        height: 0,
         devices: vec![DeviceInfo {
             id: deal.provider,
             owner,
