@@ -7,6 +7,7 @@ use crate::node::NetworkView;
 use plinth_core::{Address, DeviceId, EpochClock, Hash};
 use plinth_ledger::credits::PricePoint;
 use plinth_ledger::rewards::{ManifestEntry, ManifestHeader, OracleSignature};
+use plinth_ledger::storage::StorageSettlement;
 use plinth_proofs::{BeaconRound, SignedReport};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -231,17 +232,84 @@ pub struct ManifestProposal {
     pub signature: OracleSignature,
 }
 
-/// The answer to a [`ManifestProposal`] the asked oracle agrees with: its signature
-/// over the header and, for a storage network, over the settlement of the
-/// manifest's deals.
+/// `POST /v1/cosign/settlement`: a member asks for signatures over a storage
+/// settlement; the asked oracle signs only if it holds that network's manifest for
+/// the epoch (computed or co-signed by itself) and every result matches its deal
+/// outcomes. The answer is the asked oracle's [`OracleSignature`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ManifestCosign {
-    /// The signature over the header.
+pub struct SettlementProposal {
+    /// The settlement to co-sign.
+    pub settlement: StorageSettlement,
+    /// The requester's signature over it.
     pub signature: OracleSignature,
-    /// The signature over the storage settlement (storage networks only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settlement: Option<OracleSignature>,
+}
+
+/// The query by which a member of the oracle set reads another's spool while the
+/// epoch is still open (`GET /v1/spool/{epoch}?oracle=…&time_ms=…&signature=…`):
+/// its signature over [`PeerAuth::message`], at most the asked oracle's clock skew
+/// old. Everyone else reads an epoch's spool only once it is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerAuth {
+    /// The reading oracle.
+    pub oracle: Address,
+    /// When it signed (its clock).
+    pub time_ms: u64,
+    /// Its signature over [`PeerAuth::message`].
+    pub signature: plinth_core::Signature,
+}
+
+impl PeerAuth {
+    /// What a reading oracle signs: a domain tag, the chain's identity, the epoch
+    /// and the time.
+    pub fn message(chain: &Hash, epoch: u64, time_ms: u64) -> Vec<u8> {
+        let mut m = b"plinth/peer-spool-read/v1".to_vec();
+        m.extend_from_slice(chain.as_bytes());
+        m.extend_from_slice(&epoch.to_le_bytes());
+        m.extend_from_slice(&time_ms.to_le_bytes());
+        m
+    }
+
+    /// `key`'s authorisation to read `epoch`'s spool at `time_ms`.
+    pub fn sign(key: &plinth_core::Keypair, chain: &Hash, epoch: u64, time_ms: u64) -> PeerAuth {
+        PeerAuth {
+            oracle: Address(key.public()),
+            time_ms,
+            signature: key.sign(&Self::message(chain, epoch, time_ms)),
+        }
+    }
+
+    /// Whether the signature is the named oracle's over `epoch` at its time.
+    pub fn verify(&self, chain: &Hash, epoch: u64) -> bool {
+        self.oracle
+            .key()
+            .verify(&Self::message(chain, epoch, self.time_ms), &self.signature)
+            .is_ok()
+    }
+
+    /// The query string (without `?`).
+    pub fn query(&self) -> String {
+        serde_urlencoded::to_string(self).expect("a flat struct encodes")
+    }
+}
+
+/// One refusal this oracle gave to a manifest proposal (`GET /v1/cosign/refusals`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalRecord {
+    /// The network of the proposal.
+    pub network: String,
+    /// Its epoch.
+    pub epoch: u64,
+    /// Who proposed it.
+    pub proposer: Address,
+    /// The refusal's code.
+    pub code: String,
+    /// What was found, in words.
+    pub reason: String,
+    /// When (this oracle's clock).
+    pub at_ms: u64,
 }
 
 /// The items of `GET /v1/rewards/{owner}`: a claimable reward, one manifest

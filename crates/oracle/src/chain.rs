@@ -52,3 +52,45 @@ pub fn view_to_info(v: plinth_api::node::DeviceView) -> Option<(String, DeviceIn
 pub fn parse_device(s: &str) -> Result<DeviceId> {
     s.parse::<DeviceId>().map_err(|e| anyhow!(e))
 }
+
+/// `GET /v1/registry`: the ledger's registry digests at a height.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RegistryView {
+    /// The height.
+    pub height: u64,
+    /// That block's time.
+    pub time_ms: u64,
+    /// Every network's digest.
+    pub networks: Vec<NetworkRegistryView>,
+}
+
+/// One network's registry digest.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NetworkRegistryView {
+    /// The network.
+    pub network: String,
+    /// Its digest.
+    pub digest: plinth_core::Hash,
+    /// Its devices.
+    pub devices: u64,
+}
+
+/// TODO(merge h14-ledger): NodeClient's own methods.
+pub trait ChainReads {
+    /// The set at an epoch.
+    fn oracles_at(&self, epoch: u64) -> plinth_api::client::Result<plinth_api::node::OraclesView>;
+    /// The registry digests.
+    fn registry(&self, height: Option<u64>) -> plinth_api::client::Result<RegistryView>;
+}
+
+impl ChainReads for NodeClient {
+    fn oracles_at(&self, epoch: u64) -> plinth_api::client::Result<plinth_api::node::OraclesView> {
+        self.get(&format!("/v1/oracles?epoch={epoch}"))
+    }
+    fn registry(&self, height: Option<u64>) -> plinth_api::client::Result<RegistryView> {
+        match height {
+            Some(h) => self.get(&format!("/v1/registry?height={h}")),
+            None => self.get("/v1/registry"),
+        }
+    }
+}

@@ -111,15 +111,28 @@ impl Oracle {
             if self.clock.window(epoch).end_ms.saturating_add(grace) > now {
                 continue;
             }
+            let mut pulled = false;
             for n in self.networks.clone() {
                 match self.manifest(&n.name, epoch)? {
-                    Some(m) => self.ensure_submitted(&m)?,
-                    None => {
+                    Some(m) => self.finish(m)?,
+                    None if !self.config.peers.is_empty()
+                        && self.node.reward_epoch(&n.name, epoch)?.is_some() =>
+                    {
+                        self.adopt(&n.name, epoch)?
+                    }
+                    None if self.proposes(epoch, now) => {
+                        // The peers' last batches before the cut-off, so that no
+                        // member finds one of its own left out.
+                        if !pulled && !self.config.peers.is_empty() {
+                            self.pull(epoch);
+                            pulled = true;
+                        }
                         if let Some(m) = self.close(&n, epoch)? {
-                            self.ensure_submitted(&m)?;
+                            self.finish(m)?;
                             closed.push((n.name.clone(), epoch));
                         }
                     }
+                    None => {}
                 }
             }
             self.ingest.state().forget_before(epoch);
@@ -178,7 +191,7 @@ impl Oracle {
         if !rounds.is_empty() {
             written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
         }
-        self.refresh_registry()?;
+        self.refresh_registry_checked()?;
         let snaps = {
             let state = self.ingest.state();
             state.registry_snapshots(
@@ -226,6 +239,38 @@ impl Oracle {
             root = %m.header.root, "epoch closed"
         );
         Ok(Some(m))
+    }
+
+    /// Gathers the set's signatures for a manifest this oracle holds, then settles
+    /// and submits it once it has the threshold (else it is proposed again later).
+    fn finish(&self, mut m: Manifest) -> Result<()> {
+        if self.gather(&mut m)? {
+            self.ensure_submitted(&m)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the manifest the ledger accepted for an epoch this oracle did not
+    /// sign (it was down), from a peer: kept if its header is the ledger's and its
+    /// entries hash to its root, so this oracle serves its claims too.
+    fn adopt(&self, network: &str, epoch: u64) -> Result<()> {
+        let Some(on_chain) = self.node.reward_epoch(network, epoch)? else {
+            return Ok(());
+        };
+        for url in &self.config.peers {
+            let peer = plinth_api::OracleClient::with_timeout(url, crate::peers::PEER_READ_TIMEOUT);
+            let Ok(Some(m)) = peer.manifest(network, epoch) else {
+                continue;
+            };
+            if m.header == on_chain.header
+                && plinth_ledger::rewards::manifest_root(&m.entries) == m.header.root
+            {
+                self.manifests.publish(network, epoch, &m)?;
+                tracing::info!(network, epoch, peer = %url, "manifest taken from a peer");
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// Settles a storage manifest's deals, and puts the manifest on the ledger

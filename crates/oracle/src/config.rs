@@ -37,6 +37,11 @@ pub struct OracleConfig {
     /// Storage providers challenged at once; each batch has the network's
     /// `answer_timeout_ms` from its start.
     pub storage_providers_at_once: usize,
+    /// How often the peers' spools are read for batches this oracle lacks.
+    pub exchange_interval: Duration,
+    /// How long the members wait for an epoch's proposer before the next one in
+    /// the epoch's order proposes too.
+    pub proposal_timeout: Duration,
 }
 
 impl OracleConfig {
@@ -55,6 +60,8 @@ impl OracleConfig {
             peers: Vec::new(),
             price_tolerance_bps: 200,
             storage_providers_at_once: PROVIDERS_AT_ONCE,
+            exchange_interval: Duration::from_secs(1),
+            proposal_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -108,10 +108,19 @@ impl Inputs {
         let closed = close_record(&batches);
         let counts = |h: &Hash| closed.as_ref().is_none_or(|c| c.contains(h));
         let mut i = Inputs::default();
+        // A report a device sent to two oracles is in two batches: it counts once.
+        let mut seen: HashSet<Hash> = HashSet::new();
+        let several = batches
+            .iter()
+            .filter(|(_, b)| matches!(b, SpoolBatch::Reports(_)))
+            .count()
+            > 1;
         for (h, b) in batches {
             match b {
                 SpoolBatch::Reports(mut rs) => {
-                    rs.retain(|r| r.report.network == network);
+                    rs.retain(|r| {
+                        r.report.network == network && (!several || seen.insert(r.hash()))
+                    });
                     if i.reports.is_empty() {
                         i.reports = rs;
                     } else {

@@ -42,6 +42,9 @@ pub const MAX_IN_FLIGHT: usize = 64;
 pub const MAX_REPORT_REQUESTS_IN_FLIGHT: usize = 8;
 /// Most manifests `/v1/manifests` lists per page (and the default).
 pub const MAX_MANIFESTS_PAGE: usize = 1_000;
+/// The largest manifest proposal body (a list of up to
+/// [`crate::quorum::MAX_PROPOSAL_BATCHES`] batch hashes).
+pub const MAX_PROPOSAL_BODY: usize = 8 * 1024 * 1024;
 
 /// A per-route concurrency limit: 503 JSON `busy` when the route's permits are
 /// all taken.
@@ -89,6 +92,18 @@ pub fn router_with_limits(
         )
         .route("/v1/status", get(status).layer(l()))
         .route("/v1/cosign/price", post(cosign_price).layer(l()))
+        .route(
+            "/v1/cosign/manifest",
+            post(cosign_manifest)
+                .layer(DefaultBodyLimit::max(MAX_PROPOSAL_BODY))
+                .layer(axum::middleware::from_fn_with_state(
+                    MAX_PROPOSAL_BODY,
+                    plinth_api::server::limit::refuse_oversized,
+                ))
+                .layer(l()),
+        )
+        .route("/v1/cosign/settlement", post(cosign_settlement).layer(l()))
+        .route("/v1/cosign/refusals", get(cosign_refusals).layer(l()))
         .route("/v1/challenges/{device}", get(challenges).layer(l()))
         .route("/v1/rounds/{network}", get(rounds).layer(l()))
         .route("/v1/spool/{epoch}", get(spool_list).layer(l()))
@@ -271,8 +286,54 @@ fn refuse_open_epoch(o: &Oracle, epoch: u64) -> Option<Response> {
     })
 }
 
-async fn spool_list(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
-    if let Some(r) = refuse_open_epoch(&o, epoch) {
+/// A member's signed read of an open epoch's spool (all or none of the fields).
+#[derive(Debug, serde::Deserialize)]
+struct SpoolQuery {
+    oracle: Option<plinth_core::Address>,
+    time_ms: Option<u64>,
+    signature: Option<plinth_core::Signature>,
+}
+
+/// Refuses to read `epoch`'s spool while it is open, unless a member of the
+/// oracle set signed the read ([`plinth_api::oracle::PeerAuth`]).
+async fn refuse_spool_read(o: &Arc<Oracle>, epoch: u64, q: SpoolQuery) -> Option<Response> {
+    let refusal = refuse_open_epoch(o, epoch)?;
+    let (Some(oracle), Some(time_ms), Some(signature)) = (q.oracle, q.time_ms, q.signature) else {
+        return Some(refusal);
+    };
+    let auth = plinth_api::oracle::PeerAuth {
+        oracle,
+        time_ms,
+        signature,
+    };
+    let o = o.clone();
+    match tokio::task::spawn_blocking(move || o.peer_may_read(&auth, epoch)).await {
+        Ok(true) => None,
+        _ => Some(error(
+            StatusCode::FORBIDDEN,
+            "not_a_peer",
+            format!("epoch {epoch} is open: only a member of its oracle set may read its spool, with a fresh signature"),
+        )),
+    }
+}
+
+fn spool_query(
+    q: Result<axum::extract::Query<SpoolQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<SpoolQuery, Response> {
+    q.map(|q| q.0)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))
+}
+
+async fn spool_list(
+    State(o): State<Arc<Oracle>>,
+    Path(epoch): Path<u64>,
+    q: Result<axum::extract::Query<SpoolQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match spool_query(q) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    if let Some(r) = refuse_spool_read(&o, epoch, q).await {
         return r;
     }
     match o.spool.batches(epoch) {
@@ -284,6 +345,7 @@ async fn spool_list(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Res
 async fn spool_batch(
     State(o): State<Arc<Oracle>>,
     Path((epoch, hash)): Path<(u64, String)>,
+    q: Result<axum::extract::Query<SpoolQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(hash) = hash.parse::<Hash>() else {
         return error(
@@ -292,10 +354,19 @@ async fn spool_batch(
             "expected 64 hex characters",
         );
     };
-    if let Some(r) = refuse_open_epoch(&o, epoch) {
+    let q = match spool_query(q) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    if let Some(r) = refuse_spool_read(&o, epoch, q).await {
         return r;
     }
-    match o.spool.read_raw(epoch, &hash) {
+    let read = if !o.spool.has(epoch, &hash) && o.foreign.has(epoch, &hash) {
+        o.foreign.read_raw(epoch, &hash)
+    } else {
+        o.spool.read_raw(epoch, &hash)
+    };
+    match read {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Err(crate::spool::SpoolError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => error(
             StatusCode::NOT_FOUND,
@@ -304,6 +375,57 @@ async fn spool_batch(
         ),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
+}
+
+/// The HTTP status of a refusal to co-sign.
+fn refusal_status(r: &crate::quorum::ProposalRefusal) -> StatusCode {
+    use crate::quorum::ProposalRefusal as R;
+    match r {
+        R::NotAnOracle { .. } | R::BadSignature | R::FromSelf => StatusCode::FORBIDDEN,
+        R::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        R::TooEarly { .. } => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+async fn cosign_manifest(
+    State(o): State<Arc<Oracle>>,
+    body: Result<
+        Json<plinth_api::oracle::ManifestProposal>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Response {
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    match tokio::task::spawn_blocking(move || o.cosign_manifest(&req)).await {
+        Ok(Ok(sig)) => Json(sig).into_response(),
+        Ok(Err(r)) => error(refusal_status(&r), r.code(), r.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+async fn cosign_settlement(
+    State(o): State<Arc<Oracle>>,
+    body: Result<
+        Json<plinth_api::oracle::SettlementProposal>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Response {
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    match tokio::task::spawn_blocking(move || o.cosign_settlement(&req)).await {
+        Ok(Ok(sig)) => Json(sig).into_response(),
+        Ok(Err(r)) => error(refusal_status(&r), r.code(), r.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+async fn cosign_refusals(State(o): State<Arc<Oracle>>) -> Response {
+    Json(o.refusals()).into_response()
 }
 
 async fn metrics(State(o): State<Arc<Oracle>>) -> Response {

@@ -29,6 +29,9 @@
 //! - [`manifests`]: published manifests and the index of reward claims.
 //! - [`storage`]: storage rounds (challenging providers) and deal settlement.
 //! - [`price`]: the price feed; [`cosign`]: co-signing prices among oracles.
+//! - [`peers`]: the other oracles of the set, whose spools are read while an
+//!   epoch is open; [`quorum`]: proposing manifests and co-signing the others'
+//!   by recomputing them.
 //! - [`account`]: transactions from the oracle's account.
 //! - [`audit`]: recomputing published manifests from the spool (`plinth oracle audit`).
 //! - [`chain`]: the node's API as the oracle reads it; [`config`]: how it runs;
@@ -49,6 +52,8 @@ pub mod http;
 pub mod ingest;
 pub mod manifests;
 pub mod metrics;
+pub mod peers;
+pub mod quorum;
 // Documented as the broker moves out of it, in flight.
 #[allow(missing_docs)]
 pub mod mqtt;
@@ -120,6 +125,13 @@ pub struct Oracle {
     oracle_set: OracleSetCache,
     /// Published manifests and every owner's reward claims.
     manifests: ManifestStore,
+    /// Batches fetched to check other members' proposals (their close batches
+    /// among them), apart from the spool this oracle closes from.
+    foreign: Spool,
+    /// The other oracles: addresses, liveness, batches refused.
+    peers: peers::Peers,
+    /// The co-signing job: oracle sets, proposals, refusals.
+    quorum: quorum::Quorum,
 }
 
 /// The oracle's clock: milliseconds since the Unix epoch (the one wall clock,
@@ -147,6 +159,7 @@ impl Oracle {
             epoch_ms: status.epoch_ms,
         };
         let spool = Spool::open(&config.data_dir.join("spool"))?;
+        let foreign = Spool::open(&config.data_dir.join("foreign"))?;
         let rules = Rules::new(
             chain,
             clock,
@@ -178,6 +191,9 @@ impl Oracle {
             settlements: Default::default(),
             oracle_set: Default::default(),
             manifests,
+            foreign,
+            peers: Default::default(),
+            quorum: Default::default(),
             config,
         });
         oracle.ingest.replay(&oracle.spool, now_ms())?;
@@ -222,6 +238,42 @@ impl Oracle {
     pub fn refresh_registry(&self) -> Result<HashSet<DeviceId>> {
         let devices = chain::registry(&self.node)?;
         Ok(self.ingest.set_registry(devices, &self.metrics))
+    }
+
+    /// Re-reads the device registry and checks it against the ledger's registry
+    /// digests at the head, so that an epoch's snapshot names a height whose
+    /// registry it is (what co-signers and audits check). The registry can change
+    /// while it is read: then it is read again, a few times.
+    pub fn refresh_registry_checked(&self) -> Result<()> {
+        use chain::ChainReads;
+        let mut last = String::new();
+        for _ in 0..5 {
+            let devices = chain::registry(&self.node)?;
+            let view = self.node.registry(None)?;
+            let mut by_network: std::collections::BTreeMap<&str, Vec<&plinth_proofs::DeviceInfo>> =
+                Default::default();
+            for (n, d) in &devices {
+                by_network.entry(n.as_str()).or_default().push(d);
+            }
+            let differs = view.networks.iter().find(|n| {
+                let ds = by_network
+                    .get(n.network.as_str())
+                    .map_or(&[][..], |v| v.as_slice());
+                ds.len() as u64 != n.devices || quorum::registry_digest(ds) != n.digest
+            });
+            match differs {
+                None => {
+                    self.ingest.set_registry(devices, &self.metrics);
+                    self.ingest.state().registry_height = view.height;
+                    return Ok(());
+                }
+                Some(n) => last = n.network.clone(),
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        anyhow::bail!(
+            "the registry read from the node does not match the ledger's digest of network `{last}`"
+        )
     }
 
     /// Stops the ingest worker once queued work is done.

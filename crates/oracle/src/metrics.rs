@@ -35,6 +35,14 @@ pub struct Metrics {
     pub epochs_closed: Counter,
     /// Registered devices known to the oracle.
     pub registry_devices: Gauge,
+    /// Input batches taken from peers.
+    pub peer_batches: Counter,
+    /// Batches from peers refused (reports failing admission, corrupt).
+    pub peer_batches_refused: Counter,
+    /// Manifests of other members this oracle recomputed and co-signed.
+    pub manifests_cosigned: Counter,
+    /// Manifest proposals this oracle refused to co-sign, by reason.
+    pub cosign_refusals: Family<ReasonLabel, Counter>,
 }
 
 impl Metrics {
@@ -47,6 +55,10 @@ impl Metrics {
             spool_batches: Counter::default(),
             epochs_closed: Counter::default(),
             registry_devices: Gauge::default(),
+            peer_batches: Counter::default(),
+            peer_batches_refused: Counter::default(),
+            manifests_cosigned: Counter::default(),
+            cosign_refusals: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -73,6 +85,26 @@ impl Metrics {
             "registry_devices",
             "Registered devices known to the oracle",
             m.registry_devices.clone(),
+        );
+        registry.register(
+            "peer_batches",
+            "Input batches taken from peer oracles",
+            m.peer_batches.clone(),
+        );
+        registry.register(
+            "peer_batches_refused",
+            "Batches from peer oracles refused",
+            m.peer_batches_refused.clone(),
+        );
+        registry.register(
+            "manifests_cosigned",
+            "Manifests of other oracles recomputed and co-signed",
+            m.manifests_cosigned.clone(),
+        );
+        registry.register(
+            "cosign_refusals",
+            "Manifest proposals refused, by reason",
+            m.cosign_refusals.clone(),
         );
         Metrics { registry, ..m }
     }

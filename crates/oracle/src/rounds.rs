@@ -35,7 +35,8 @@ impl Oracle {
             .filter(|n| n.family == plinth_core::FamilyKind::Uptime)
             .map(|n| n.name.as_str())
             .collect();
-        if uptime.is_empty() {
+        // In a set, one oracle draws each epoch's rounds (crate::peers).
+        if uptime.is_empty() || !self.draws(self.clock.epoch_of(now)) {
             return Ok(Vec::new());
         }
         let deadline = now + self.config.probe_deadline.as_millis() as u64;
@@ -73,10 +74,10 @@ impl Oracle {
     /// known before that block. The rounds are written to the spool before devices
     /// can see them. Returns the rounds drawn.
     pub fn beacon_round(&self, height: u64, head_hash: Hash, now: u64) -> Result<Vec<RoundIssue>> {
-        if self.coverage.is_empty() {
+        let epoch = self.clock.epoch_of(now);
+        if self.coverage.is_empty() || !self.draws(epoch) {
             return Ok(Vec::new());
         }
-        let epoch = self.clock.epoch_of(now);
         let window = self.clock.window(epoch);
         let mut state = self.ingest.state();
         let mut issues = Vec::new();

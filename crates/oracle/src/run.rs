@@ -49,6 +49,18 @@ pub async fn run(
             .name("oracle-closer".into())
             .spawn(move || closer_loop(o, stop))?
     };
+    // The exchange with peer oracles, on a thread of its own too.
+    let exchange = if oracle.config.peers.is_empty() {
+        None
+    } else {
+        let o = oracle.clone();
+        let stop = closer_stop.clone();
+        Some(
+            std::thread::Builder::new()
+                .name("oracle-exchange".into())
+                .spawn(move || exchange_loop(o, stop))?,
+        )
+    };
     let mut stop_http = stop.clone();
     let server = axum::serve(endpoints.http, crate::http::router(oracle.clone()))
         .with_graceful_shutdown(async move {
@@ -61,7 +73,13 @@ pub async fn run(
     }
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     closer_stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let _ = tokio::task::spawn_blocking(move || closer.join()).await;
+    let _ = tokio::task::spawn_blocking(move || {
+        let _ = closer.join();
+        if let Some(x) = exchange {
+            let _ = x.join();
+        }
+    })
+    .await;
     oracle.shutdown();
     Ok(())
 }
@@ -164,6 +182,31 @@ fn closer_loop(o: Arc<Oracle>, stop: Arc<std::sync::atomic::AtomicBool>) {
             Ok(Err(e)) => tracing::warn!(error = %e, "closing epochs failed; will retry"),
             Err(_) => tracing::error!("epoch closer panicked"),
             _ => {}
+        }
+    }
+}
+
+/// Reads the peers' spools every `exchange_interval` until `stop`: the current
+/// epoch's batches, and the previous one's until its manifests are proposed.
+fn exchange_loop(o: Arc<Oracle>, stop: Arc<std::sync::atomic::AtomicBool>) {
+    use std::sync::atomic::Ordering;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(o.config.exchange_interval);
+        let now = now_ms();
+        let current = o.clock.epoch_of(now);
+        let mut epochs = vec![current];
+        if current > 0 && now < o.cutoff_ms(current - 1) + 60_000 {
+            epochs.push(current - 1);
+        }
+        for e in epochs {
+            let o2 = o.clone();
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| o2.pull(e))) {
+                Ok(n) if n > 0 => {
+                    tracing::debug!(epoch = e, batches = n, "batches taken from peers")
+                }
+                Err(_) => tracing::error!("exchange panicked"),
+                _ => {}
+            }
         }
     }
 }

@@ -178,14 +178,20 @@ impl Spool {
     /// A batch larger than [`MAX_BATCH_BYTES`] is refused (it could not be read
     /// back): write large ones with [`Spool::write_all`].
     pub fn write(&self, epoch: u64, batch: &SpoolBatch) -> Result<Hash, SpoolError> {
-        let bytes = plinth_core::encode(batch);
+        self.write_raw(epoch, &plinth_core::encode(batch))
+    }
+
+    /// Writes a batch's encoding durably (a batch fetched from a peer, already
+    /// checked); returns its hash. The same limits and guarantees as
+    /// [`Spool::write`].
+    pub fn write_raw(&self, epoch: u64, bytes: &[u8]) -> Result<Hash, SpoolError> {
         if bytes.len() > MAX_BATCH_BYTES {
             return Err(SpoolError::TooLarge {
                 size: bytes.len(),
                 limit: MAX_BATCH_BYTES,
             });
         }
-        let hash = batch_hash(&bytes);
+        let hash = batch_hash(bytes);
         let dir = self.epoch_dir(epoch);
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{hash}.batch"));
@@ -196,12 +202,25 @@ impl Spool {
         {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
+            f.write_all(bytes)?;
             f.sync_all()?;
         }
         std::fs::rename(&tmp, &path)?;
         sync_dir(&dir)?;
         Ok(hash)
+    }
+
+    /// Whether the spool holds batch `hash` of `epoch`.
+    pub fn has(&self, epoch: u64, hash: &Hash) -> bool {
+        self.epoch_dir(epoch).join(format!("{hash}.batch")).exists()
+    }
+
+    /// When the batch was stored (its file's time, milliseconds since the Unix
+    /// epoch): what the cut-off of an epoch is compared with. `None` if absent.
+    pub fn stored_ms(&self, epoch: u64, hash: &Hash) -> Option<u64> {
+        let meta = std::fs::metadata(self.epoch_dir(epoch).join(format!("{hash}.batch"))).ok()?;
+        let t = meta.modified().ok()?;
+        Some(t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64)
     }
 
     /// Writes a batch of any size as parts of at most [`MAX_BATCH_BYTES`] each

@@ -76,6 +76,44 @@ impl OracleClient {
         self.get(&format!("/v1/rewards/{owner}"))
     }
 
+    /// `GET /v1/spool/{epoch}` as a member of the oracle set (open epochs too).
+    pub fn spool_as(&self, epoch: u64, auth: &PeerAuth) -> Result<Vec<Hash>> {
+        self.get(&format!("/v1/spool/{epoch}?{}", auth.query()))
+    }
+
+    /// `GET /v1/spool/{epoch}/{hash}` as a member of the oracle set (open epochs
+    /// too), refused when over `max_bytes`.
+    pub fn spool_batch_as(
+        &self,
+        epoch: u64,
+        hash: &Hash,
+        auth: &PeerAuth,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>> {
+        self.http.get_bytes(
+            &format!("/v1/spool/{epoch}/{hash}?{}", auth.query()),
+            max_bytes,
+        )
+    }
+
+    /// `POST /v1/cosign/manifest`: asks the oracle to recompute and co-sign a
+    /// manifest; its signature over the header.
+    pub fn cosign_manifest(&self, req: &ManifestProposal) -> Result<OracleSignature> {
+        self.http.post("/v1/cosign/manifest", req)
+    }
+
+    /// `POST /v1/cosign/settlement`: asks the oracle to co-sign a storage
+    /// settlement; its signature.
+    pub fn cosign_settlement(&self, req: &SettlementProposal) -> Result<OracleSignature> {
+        self.http.post("/v1/cosign/settlement", req)
+    }
+
+    /// `GET /v1/cosign/refusals`: the proposals this oracle refused lately, newest
+    /// last.
+    pub fn refusals(&self) -> Result<Vec<RefusalRecord>> {
+        self.get("/v1/cosign/refusals")
+    }
+
     /// `POST /v1/cosign/price`: asks the oracle to co-sign a price; its signature.
     pub fn cosign_price(&self, req: &CosignRequest) -> Result<OracleSignature> {
         self.http.post("/v1/cosign/price", req)

@@ -82,10 +82,10 @@ impl Oracle {
                 epoch,
                 results: results.to_vec(),
             };
-            let signature = settlement.sign(self.key());
+            let signatures = self.gather_settlement(&settlement);
             let tx = self.send_tx(plinth_ledger::Call::SettleStorage {
                 settlement,
-                signatures: vec![signature],
+                signatures,
             });
             let tx = match tx {
                 Ok(tx) => tx,
