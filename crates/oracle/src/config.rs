@@ -39,6 +39,9 @@ pub struct OracleConfig {
     pub storage_providers_at_once: usize,
     /// How often the peers' spools are read for batches this oracle lacks.
     pub exchange_interval: Duration,
+    /// How long after an epoch's cut-off its first proposer proposes (the peers'
+    /// last batches reach it meanwhile).
+    pub propose_after: Duration,
     /// How long the members wait for an epoch's proposer before the next one in
     /// the epoch's order proposes too.
     pub proposal_timeout: Duration,
@@ -61,6 +64,7 @@ impl OracleConfig {
             price_tolerance_bps: 200,
             storage_providers_at_once: PROVIDERS_AT_ONCE,
             exchange_interval: Duration::from_secs(1),
+            propose_after: Duration::from_secs(2),
             proposal_timeout: Duration::from_secs(10),
         }
     }

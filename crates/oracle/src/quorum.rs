@@ -3,7 +3,8 @@
 //!
 //! ```text
 //!  cut-off = epoch end + close_grace (no oracle accepts a report of the epoch after it)
-//!  proposer: order(members, epoch)[0], then [1] after proposal_timeout, … (see `proposes`)
+//!  proposer: order(members, epoch)[0] from propose_after past the cut-off, then [1]
+//!    after proposal_timeout, … (see `proposes`)
 //!    pull every peer's input batches ─▶ close: registry checked against the ledger's
 //!    digest at a height ─▶ epoch::compute ─▶ sign ─▶ POST /v1/cosign/manifest to each peer
 //!    ─▶ signatures, or refusals (code + reason, kept in the manifest) ─▶ threshold: SubmitManifest
@@ -36,9 +37,6 @@ use std::time::{Duration, Instant};
 
 /// Most batches a proposal may list.
 pub const MAX_PROPOSAL_BATCHES: usize = 100_000;
-/// How long after the cut-off the first proposer proposes (its peers' last
-/// batches reach it meanwhile).
-pub const PROPOSE_AFTER_MS: u64 = 2_000;
 /// How long a peer has to recompute and answer a proposal.
 pub const COSIGN_TIMEOUT: Duration = Duration::from_secs(120);
 /// How often a manifest short of signatures is proposed again.
@@ -236,13 +234,15 @@ impl Oracle {
 
     /// Whether this oracle may propose `epoch`'s manifests at `now`: alone it
     /// always may; in a set, the first in the epoch's order may from
-    /// [`PROPOSE_AFTER_MS`] after the cut-off, the next one `proposal_timeout`
+    /// `propose_after` after the cut-off, the next one `proposal_timeout`
     /// later, and so on, so a proposer that is down is replaced.
     pub fn proposes(&self, epoch: u64, now: u64) -> bool {
         if self.config.peers.is_empty() {
             return true;
         }
-        let start = self.cutoff_ms(epoch).saturating_add(PROPOSE_AFTER_MS);
+        let start = self
+            .cutoff_ms(epoch)
+            .saturating_add(self.config.propose_after.as_millis() as u64);
         if now < start {
             return false;
         }

@@ -257,11 +257,14 @@ impl Net {
     /// Starts a new oracle on the stopped one's data directory, with the tests'
     /// settings edited by `edit`.
     pub async fn resume_oracle(&mut self, edit: impl FnOnce(&mut OracleConfig)) {
+        // On the same address when it is free again, so peers find it there.
+        let addr = self.oracle_url.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind(&addr).await.ok();
         let (o, url, stop) = start_oracle_with(
             self.dir.path().join("oracle"),
             &self.node_url,
             &self.oracle_key,
-            None,
+            listener,
             edit,
         )
         .await;

@@ -8,6 +8,7 @@ mod flood;
 mod hostile;
 mod ingest;
 mod mqtt;
+mod quorum;
 mod rewards;
 mod self_dealing;
 mod storage;
