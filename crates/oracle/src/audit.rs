@@ -137,6 +137,19 @@ pub fn audit(
         &batches,
         &mut problems,
     );
+    let snaps: Vec<&crate::spool::RegistrySnapshot> = batches
+        .iter()
+        .filter_map(|(_, b)| match b {
+            SpoolBatch::Registry(s) => Some(s.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if let Err(reason) = crate::quorum::check_registry(&node, spec.window.end_ms, &snaps) {
+        problems.push(format!(
+            "the registry snapshot is not the ledger's registry: {reason}"
+        ));
+    }
     let count = batches.len();
     let recomputed = compute(&spec, batches);
     let mut r = report(

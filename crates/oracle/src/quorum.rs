@@ -440,8 +440,8 @@ impl Oracle {
         }
         check_list(&p.batches, &h.inputs)?;
         self.check_omissions(h.epoch, &p.batches, cutoff)?;
-        let batches = self.listed_batches(h.epoch, &p.batches, &p.signature.oracle)?;
-        self.check_inputs(h.epoch, &batches)?;
+        let (batches, held) = self.listed_batches(h.epoch, &p.batches, &p.signature.oracle)?;
+        self.check_inputs(h.epoch, &batches, &held)?;
         let spec = epoch::EpochSpec {
             chain: self.chain,
             network: &n.name,
@@ -534,16 +534,19 @@ impl Oracle {
     }
 
     /// Every listed batch, from this oracle's spools or fetched from its peers
-    /// (the proposer first) and stored: inputs in the spool, close batches apart.
+    /// (the proposer first) and kept apart; and which of them this oracle's own
+    /// spool holds (admitted or re-admitted when they came in).
     fn listed_batches(
         &self,
         epoch: u64,
         list: &[Hash],
         proposer: &Address,
-    ) -> Result<Vec<(Hash, SpoolBatch)>, ProposalRefusal> {
+    ) -> Result<(Vec<(Hash, SpoolBatch)>, HashSet<Hash>), ProposalRefusal> {
         let mut out = Vec::with_capacity(list.len());
+        let mut held = HashSet::new();
         for h in list {
             let local = if self.spool.has(epoch, h) {
+                held.insert(*h);
                 Some(self.spool.read(epoch, h))
             } else if self.foreign.has(epoch, h) {
                 Some(self.foreign.read(epoch, h))
@@ -573,16 +576,18 @@ impl Oracle {
             };
             out.push((*h, batch));
         }
-        Ok(out)
+        Ok((out, held))
     }
 
     /// The listed batches as a whole: one close record naming exactly the
     /// registry and storage batches listed; the registry snapshot the ledger's
-    /// at the height it names; every report re-admitted against it.
+    /// at the height it names; every report this oracle's spool does not hold
+    /// (`held`: checked when it came in) re-admitted against it.
     fn check_inputs(
         &self,
         epoch: u64,
         batches: &[(Hash, SpoolBatch)],
+        held: &HashSet<Hash>,
     ) -> Result<(), ProposalRefusal> {
         let invalid = |reason: String| ProposalRefusal::InvalidBatch { reason };
         let mut named: HashSet<Hash> = HashSet::new();
@@ -612,7 +617,7 @@ impl Oracle {
             ));
         }
         let registry = self.check_registry(epoch, &snaps)?;
-        for (h, b) in batches {
+        for (h, b) in batches.iter().filter(|(h, _)| !held.contains(h)) {
             if let SpoolBatch::Reports(rs) = b {
                 readmit(self, *h, epoch, rs, |d| {
                     registry.get(d).map(|(n, a)| (n.as_str(), *a))
@@ -624,51 +629,14 @@ impl Oracle {
     }
 
     /// Checks the snapshots against the ledger's registry digests at the height
-    /// they name (a block at or after the epoch's end); returns the registry.
+    /// they name (see [`check_registry`]).
     fn check_registry(
         &self,
         epoch: u64,
         snaps: &[&RegistrySnapshot],
     ) -> Result<HashMap<DeviceId, (String, bool)>, ProposalRefusal> {
-        let mismatch = |reason: String| ProposalRefusal::RegistryMismatch { reason };
-        let height = snaps.first().map_or(0, |s| s.height);
-        if snaps.iter().any(|s| s.height != height) {
-            return Err(mismatch("parts name different heights".into()));
-        }
-        let view = self
-            .node
-            .registry(Some(height))
-            .map_err(|e| mismatch(format!("height {height}: {e}")))?;
-        let end = self.clock.window(epoch).end_ms;
-        if view.time_ms < end {
-            return Err(mismatch(format!(
-                "height {height} (at {} ms) is before the epoch's end ({end} ms)",
-                view.time_ms
-            )));
-        }
-        let mut by_network: BTreeMap<&str, Vec<&DeviceInfo>> = BTreeMap::new();
-        for s in snaps {
-            by_network.entry(&s.network).or_default().extend(&s.devices);
-        }
-        let mut registry = HashMap::new();
-        for n in &view.networks {
-            let devices = by_network.remove(n.network.as_str()).unwrap_or_default();
-            if devices.len() as u64 != n.devices || registry_digest(&devices) != n.digest {
-                return Err(mismatch(format!(
-                    "network `{}`: {} devices that do not hash to the ledger's {} devices at height {height}",
-                    n.network,
-                    devices.len(),
-                    n.devices
-                )));
-            }
-            for d in devices {
-                registry.insert(d.id, (n.network.clone(), d.active));
-            }
-        }
-        if let Some(extra) = by_network.keys().next() {
-            return Err(mismatch(format!("network `{extra}` is not on the ledger")));
-        }
-        Ok(registry)
+        check_registry(&self.node, self.clock.window(epoch).end_ms, snaps)
+            .map_err(|reason| ProposalRefusal::RegistryMismatch { reason })
     }
 
     /// `POST /v1/cosign/settlement`: signs a settlement whose every result is
@@ -707,6 +675,53 @@ impl Oracle {
         }
         Ok(())
     }
+}
+
+/// Checks an epoch's registry snapshots against the ledger's registry digests
+/// at the height they name, which must be a block at or after the epoch's end
+/// (`end_ms`): every network's devices hash to its digest. Returns the registry
+/// (device → network, active); the reason otherwise.
+pub fn check_registry(
+    node: &plinth_api::NodeClient,
+    end_ms: u64,
+    snaps: &[&RegistrySnapshot],
+) -> Result<HashMap<DeviceId, (String, bool)>, String> {
+    let height = snaps.first().map_or(0, |s| s.height);
+    if snaps.iter().any(|s| s.height != height) {
+        return Err("parts name different heights".into());
+    }
+    let view = node
+        .registry(Some(height))
+        .map_err(|e| format!("height {height}: {e}"))?;
+    if view.time_ms < end_ms {
+        return Err(format!(
+            "height {height} (at {} ms) is before the epoch's end ({end_ms} ms)",
+            view.time_ms
+        ));
+    }
+    let mut by_network: BTreeMap<&str, Vec<&DeviceInfo>> = BTreeMap::new();
+    for s in snaps {
+        by_network.entry(&s.network).or_default().extend(&s.devices);
+    }
+    let mut registry = HashMap::new();
+    for n in &view.networks {
+        let devices = by_network.remove(n.network.as_str()).unwrap_or_default();
+        if devices.len() as u64 != n.devices || registry_digest(&devices) != n.digest {
+            return Err(format!(
+                "network `{}`: {} devices that do not hash to the ledger's {} devices at height {height}",
+                n.network,
+                devices.len(),
+                n.devices
+            ));
+        }
+        for d in devices {
+            registry.insert(d.id, (n.network.clone(), d.active));
+        }
+    }
+    if let Some(extra) = by_network.keys().next() {
+        return Err(format!("network `{extra}` is not on the ledger"));
+    }
+    Ok(registry)
 }
 
 /// Checks a proposal's batch list: bounded, strictly ascending, hashing to
