@@ -214,7 +214,10 @@ impl Oracle {
                 return Ok(None);
             }
         };
-        let batches = self.epoch_batches(epoch)?;
+        let mut batches = self.epoch_batches(epoch)?;
+        if let Some(a) = self.config.adversary {
+            batches = self.tamper_batches(a, &n.name, epoch, batches)?;
+        }
         let spec = epoch::EpochSpec {
             chain: self.chain,
             network: &n.name,
@@ -224,6 +227,9 @@ impl Oracle {
             usage_bps: n.usage_bps,
         };
         let mut m = epoch::compute(&spec, batches);
+        if let Some(a) = self.config.adversary {
+            self.tamper_manifest(a, &mut m);
+        }
         // Reports refused at ingest (not in the spool, so not part of the audited
         // computation) are published beside the family's rejections.
         if let Some(refused) = self.ingest.state().refused_in(&n.name, epoch) {

@@ -45,6 +45,8 @@ pub struct OracleConfig {
     /// How long the members wait for an epoch's proposer before the next one in
     /// the epoch's order proposes too.
     pub proposal_timeout: Duration,
+    /// Makes this oracle lie, for tests and drills ([`crate::adversary`]).
+    pub adversary: Option<crate::adversary::Adversary>,
 }
 
 impl OracleConfig {
@@ -66,6 +68,7 @@ impl OracleConfig {
             exchange_interval: Duration::from_secs(1),
             propose_after: Duration::from_secs(2),
             proposal_timeout: Duration::from_secs(10),
+            adversary: None,
         }
     }
 }

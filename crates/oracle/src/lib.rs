@@ -32,7 +32,8 @@
 //! - [`peers`]: the other oracles of the set, whose spools are read while an
 //!   epoch is open; [`quorum`]: proposing manifests and co-signing the others'
 //!   by recomputing them.
-//! - [`account`]: transactions from the oracle's account.
+//! - [`account`]: transactions from the oracle's account; [`adversary`]: a lying
+//!   oracle for tests and drills.
 //! - [`audit`]: recomputing published manifests from the spool (`plinth oracle audit`).
 //! - [`chain`]: the node's API as the oracle reads it; [`config`]: how it runs;
 //!   [`metrics`]: Prometheus metrics.
@@ -42,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod adversary;
 pub mod audit;
 pub mod chain;
 pub mod close;

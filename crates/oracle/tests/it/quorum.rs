@@ -6,6 +6,7 @@ use plinth_api::OracleClient;
 use plinth_core::{Address, DeviceId, Hash, Keypair};
 use plinth_ledger::genesis::GenesisAccount;
 use plinth_ledger::{OracleSet, OracleSignature};
+use plinth_oracle::adversary::Adversary;
 use plinth_oracle::epoch::{compute, inputs_hash, EpochSpec};
 use plinth_oracle::spool::{RegistrySnapshot, Spool, SpoolBatch};
 use plinth_oracle::{Oracle, OracleConfig};
@@ -32,6 +33,11 @@ struct Trio {
 
 impl Trio {
     async fn start(devices: &[(&str, &Keypair)]) -> Trio {
+        Trio::start_with(devices, None).await
+    }
+
+    /// [`Trio::start`] with the third oracle lying as `liar` says.
+    async fn start_with(devices: &[(&str, &Keypair)], liar: Option<Adversary>) -> Trio {
         let ks = keys();
         let l2 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let l3 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -80,6 +86,9 @@ impl Trio {
                         quick(cfg);
                         cfg.price_micro_usd = None;
                         cfg.peers = peers;
+                        if i == 1 {
+                            cfg.adversary = liar;
+                        }
                     },
                 )
                 .await,
@@ -476,4 +485,58 @@ async fn a_stopped_oracle_does_not_stop_payments_and_catches_up() {
             .is_some_and(|m| m.signatures.iter().any(|s| s.oracle == me))
     })
     .await;
+}
+
+/// A lying oracle running as a member, in each way it can lie: in every epoch
+/// the ledger pays the honest manifest (when the liar is the epoch's first
+/// proposer, the next member proposes after the timeout), and the liar's own
+/// proposals carry the honest members' refusals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lying_member_never_gets_its_manifest_paid() {
+    for (liar, code) in [
+        (Adversary::Inflate, "differs"),
+        (Adversary::ForgeRegistry, "registry_mismatch"),
+        (Adversary::Invent, "invalid_batch"),
+        (Adversary::Drop, "omits_batches"),
+    ] {
+        let devs: Vec<Keypair> = (80..83u8).map(key).collect();
+        let regs: Vec<(&str, &Keypair)> = devs.iter().map(|d| ("weather", d)).collect();
+        let t = Trio::start_with(&regs, Some(liar)).await;
+        let liar_addr = Address(keys()[2].public());
+        // Three epochs: the liar is the first proposer of one of them.
+        let first = fresh_epoch(&t.net).await;
+        let mut refused = false;
+        for e in first..first + 3 {
+            if e > first {
+                fresh_epoch(&t.net).await;
+            }
+            report_to_each(&t, &devs, e, 1 + e - first).await;
+        }
+        for e in first..first + 3 {
+            let paid = on_ledger(&t.net, "weather", e).await;
+            let honest = t.oracle(0);
+            wait_long("the honest oracle holds the paid manifest", || {
+                honest.manifest("weather", e).ok().flatten().is_some()
+            })
+            .await;
+            let h = honest.manifest("weather", e).unwrap().unwrap();
+            assert_eq!(
+                paid.header, h.header,
+                "{liar:?} epoch {e}: the honest manifest is paid"
+            );
+            assert_eq!(paid.header.devices, 3);
+            if let Some(m) = t.oracle(2).manifest("weather", e).unwrap() {
+                if m.header != paid.header {
+                    assert!(
+                        m.refusals.iter().all(|r| r.code == code),
+                        "{liar:?}: {:?}",
+                        m.refusals
+                    );
+                    refused |= m.refusals.len() == 2;
+                    assert!(m.signatures.iter().all(|s| s.oracle == liar_addr));
+                }
+            }
+        }
+        assert!(refused, "{liar:?}: the liar proposed and both refused");
+    }
 }
