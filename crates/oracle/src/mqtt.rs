@@ -81,8 +81,11 @@ pub fn parse_url(url: &str) -> Result<(String, u16)> {
 /// Runs the oracle's MQTT client until the process ends, reconnecting as needed.
 pub async fn run_client(oracle: Arc<Oracle>, broker: String) -> Result<()> {
     let b = parse_broker(&broker)?;
+    // One id per oracle: several oracles of one process (a devnet) must not
+    // take each other's session.
+    let key = oracle.address().0 .0;
     let mut opts = MqttOptions::new(
-        format!("plinth-oracle-{}", std::process::id()),
+        format!("plinth-o{}-{}", hex::encode(&key[..4]), std::process::id()),
         b.host,
         b.port,
     );
