@@ -346,6 +346,15 @@ async function epochPage(network, epoch) {
     ${a.top_earners.map((t, i) => `<tr><td>${i + 1}</td><td>${linkDev(t.device)}</td><td>${linkAcct(t.owner)}</td><td class="num">${tokens(t.amount)}</td></tr>`).join('') || '<tr><td colspan="4" class="muted">no device earned this epoch</td></tr>'}
     </tbody></table>
     <p class="muted">${num(a.devices_paid)} devices paid, ${tokens(a.total)} in all; ${num(a.scored)} devices scored.</p>
+    <h2>Oracle signatures</h2>
+    <p class="muted">${num(a.signatures.length)} oracle${a.signatures.length === 1 ? '' : 's'} signed this manifest; the ledger accepts it with its oracle set's threshold of distinct members' signatures.</p>
+    <table id="signers"><thead><tr><th>Oracle</th><th>Signature</th></tr></thead><tbody>
+    ${a.signatures.map((g) => `<tr><td>${linkAcct(g.oracle)}</td><td class="${g.valid ? 'ok' : 'err'}">${g.valid ? '✓ signed' : '✗ not valid over the ledger\'s header'}</td></tr>`).join('') || '<tr><td colspan="2" class="muted">no signature</td></tr>'}
+    </tbody></table>
+    <h2>Refused to sign</h2>
+    <table id="refusals"><thead><tr><th>Oracle</th><th>Code</th><th>Reason</th></tr></thead><tbody>
+    ${a.refusals.map((r) => `<tr><td>${linkAcct(r.oracle)}</td><td class="mono err">${esc(r.code)}</td><td>${esc(r.reason)}</td></tr>`).join('') || '<tr><td colspan="3" class="muted">none: no oracle refused</td></tr>'}
+    </tbody></table>
     <h2>Rejected reports</h2>
     <table id="rejected"><thead><tr><th>Reason</th><th class="num">Reports</th></tr></thead><tbody>
     ${rejected.map(([r, k]) => `<tr><td>${esc(r)}</td><td class="num">${num(k)}</td></tr>`).join('') || '<tr><td colspan="2" class="muted">none</td></tr>'}
