@@ -186,9 +186,8 @@ async fn start_oracles(
         .iter()
         .map(|l| Ok(format!("http://{}", l.local_addr()?)))
         .collect::<Result<Vec<_>>>()?;
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let mut first = None;
-    for (i, (key, http)) in keys.into_iter().zip(listeners).enumerate() {
+    let mut oracles = Vec::with_capacity(keys.len());
+    for (i, key) in keys.into_iter().enumerate() {
         let mut config = OracleConfig::new(dir.join(oracle_name(i)), node_url.to_string());
         // The devnet's token trades at $0.50: its oracles run the price feed, so
         // `plinth wallet credits buy` works out of the box (and each can co-sign
@@ -198,6 +197,11 @@ async fn start_oracles(
         config.peers = peers_of(&urls, i);
         let oracle: Arc<Oracle> =
             tokio::task::spawn_blocking(move || Oracle::open(config, key)).await??;
+        oracles.push(oracle);
+    }
+    // All open before any runs: the first one's first price finds its peers up.
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    for (oracle, http) in oracles.iter().zip(listeners) {
         tokio::spawn(plinth_oracle::run::run(
             oracle.clone(),
             plinth_oracle::run::Endpoints {
@@ -206,10 +210,9 @@ async fn start_oracles(
             },
             stop_rx.clone(),
         ));
-        first.get_or_insert(oracle);
     }
     Ok(RunningOracles {
-        first: first.expect("at least one oracle key"),
+        first: oracles.swap_remove(0),
         urls,
         mqtt_url,
         stop,
