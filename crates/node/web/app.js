@@ -338,7 +338,7 @@ async function epochPage(network, epoch) {
   if (!el) return; // navigated away
   el.className = a.consistent ? 'ok' : 'err';
   el.innerHTML = a.consistent
-    ? `✓ consistent with the ledger: header, merkle root, total and device count of the oracle's ${num(a.devices_paid)} entries match`
+    ? `✓ consistent with the ledger: header, merkle root, total and device count of the oracle's ${num(a.devices_paid)} entries match, and every oracle signature it carries is valid`
     : `✗ problems: <ul>${a.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`;
   const rejected = Object.entries(a.rejected).sort((x, y) => y[1] - x[1]);
   document.getElementById('manifest').innerHTML = `<h2>Top earners</h2>

@@ -142,6 +142,19 @@ fn devnet_runs_three_oracles_as_peers_with_the_fleet_spread_over_them() {
             (accepted(url) > 0).then_some(())
         });
     }
+
+    // The chain's oracles are its own: resuming it with another count is refused.
+    let mut net = net;
+    net.kill9();
+    let out = Command::new(bin())
+        .args(["devnet", "--oracles", "2", "--devices", "0", "--data-dir"])
+        .arg(&dir)
+        .args(["--rpc", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("made with 3 oracle(s), not 2"), "{err}");
 }
 
 #[test]
