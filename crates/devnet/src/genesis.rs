@@ -575,7 +575,9 @@ mod tests {
             .collect();
         assert_eq!(keys, members);
         assert_eq!(ks.resolve("oracle2").unwrap(), members[2]);
-        let names = ["oracle", "oracle1", "oracle12", "oracle0", "oracles", "oracle1x"];
+        let names = [
+            "oracle", "oracle1", "oracle12", "oracle0", "oracles", "oracle1x",
+        ];
         let oracles: Vec<bool> = names.iter().map(|n| is_oracle_name(n)).collect();
         assert_eq!(oracles, [true, true, true, false, false, false]);
     }

@@ -53,7 +53,10 @@ mod tests {
             data_dir: Some("/t/o1/data".into()),
             http: Some("127.0.0.1:8801".parse().unwrap()),
             mqtt: Some("mqtt://127.0.0.1:1883".into()),
-            peers: vec!["http://127.0.0.1:8800".into(), "http://127.0.0.1:8802".into()],
+            peers: vec![
+                "http://127.0.0.1:8800".into(),
+                "http://127.0.0.1:8802".into(),
+            ],
             ..OracleFileConfig::default()
         };
         let text = toml::to_string_pretty(&cfg).unwrap();

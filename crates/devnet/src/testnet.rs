@@ -154,7 +154,11 @@ fn check(opts: &TestnetInit) -> Result<()> {
     let ranges = [
         ("--rpc-port", u32::from(opts.rpc_port), nodes),
         ("--p2p-port", u32::from(opts.p2p_port), nodes),
-        ("--oracle-port", u32::from(opts.oracle_port), opts.oracles as u32),
+        (
+            "--oracle-port",
+            u32::from(opts.oracle_port),
+            opts.oracles as u32,
+        ),
     ];
     for (i, (flag, base, n)) in ranges.iter().enumerate() {
         if base + n - 1 > u32::from(u16::MAX) {
@@ -290,7 +294,10 @@ fn write_oracle_configs(
         oks.add("oracle", key)?;
         oks.save()?;
         let cfg = OracleFileConfig {
-            node: Some(format!("http://{}", validator_apis[i % validator_apis.len()])),
+            node: Some(format!(
+                "http://{}",
+                validator_apis[i % validator_apis.len()]
+            )),
             key: Some(key_path),
             data_dir: Some(dir.join("data")),
             http: Some(apis[i]),
@@ -422,7 +429,13 @@ mod tests {
         assert_eq!(w.oracles.len(), 3);
         let mut members = Vec::new();
         for (i, (path, http)) in w.oracles.iter().enumerate() {
-            assert_eq!(path, &w.genesis.parent().unwrap().join(format!("o{i}/oracle.toml")));
+            assert_eq!(
+                path,
+                &w.genesis
+                    .parent()
+                    .unwrap()
+                    .join(format!("o{i}/oracle.toml"))
+            );
             let cfg: OracleFileConfig =
                 toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             assert_eq!(cfg.http, Some(*http));

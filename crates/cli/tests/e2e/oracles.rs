@@ -65,8 +65,21 @@ fn devnet_runs_three_oracles_as_peers_with_the_fleet_spread_over_them() {
     let dir = tmp.path().join("dn");
     let port = free_port();
     let mut child = Command::new(bin())
-        .args(["devnet", "--oracles", "3", "--devices", "9", "--cheaters", "0%"])
-        .args(["--block-time", "200ms", "--rpc", &format!("127.0.0.1:{port}")])
+        .args([
+            "devnet",
+            "--oracles",
+            "3",
+            "--devices",
+            "9",
+            "--cheaters",
+            "0%",
+        ])
+        .args([
+            "--block-time",
+            "200ms",
+            "--rpc",
+            &format!("127.0.0.1:{port}"),
+        ])
         // Each oracle on any free port; the devnet prints where.
         .args(["--oracle-http", "127.0.0.1:0"])
         .args(["--mqtt", &format!("127.0.0.1:{}", free_port())])
@@ -81,7 +94,10 @@ fn devnet_runs_three_oracles_as_peers_with_the_fleet_spread_over_them() {
     {
         let (stdout, printed) = (child.stdout.take().unwrap(), printed.clone());
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 let mut p = printed.lock().unwrap();
                 p.push_str(&line);
                 p.push('\n');
@@ -117,7 +133,9 @@ fn devnet_runs_three_oracles_as_peers_with_the_fleet_spread_over_them() {
     let ks = plinth_devnet::keystore::Keystore::load(&net.keystore()).unwrap();
     let mut members = Vec::new();
     for (i, url) in urls.iter().enumerate() {
-        let status = until("the oracle's status", 30, || get_json(&format!("{url}/v1/status")));
+        let status = until("the oracle's status", 30, || {
+            get_json(&format!("{url}/v1/status"))
+        });
         let address: Address = status["oracle"].as_str().unwrap().parse().unwrap();
         let name = plinth_devnet::genesis::oracle_name(i);
         assert_eq!(ks.resolve(&name).unwrap(), address, "{name}");
@@ -186,8 +204,8 @@ fn testnet_init_writes_three_oracles_that_run_from_their_files() {
 
     // The files: a genesis whose set is the three oracles, 2 of 3; each oracle's
     // own key and config (its node, port and the other two as peers).
-    let genesis = Genesis::from_toml(&std::fs::read_to_string(dir.join("genesis.toml")).unwrap())
-        .unwrap();
+    let genesis =
+        Genesis::from_toml(&std::fs::read_to_string(dir.join("genesis.toml")).unwrap()).unwrap();
     let shared = plinth_devnet::keystore::Keystore::load(&dir.join("keystore.json")).unwrap();
     let mut members = Vec::new();
     for i in 0..3u16 {

@@ -5,10 +5,10 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use plinth_core::Address;
 use plinth_ledger::rewards::{manifest_proof, manifest_root, ManifestEntry, ManifestHeader};
 use plinth_ledger::{Call, RewardEpoch};
 use plinth_node::api::{DeviceView, ErrorBody};
-use plinth_core::Address;
 use plinth_node::explorer::{
     ExplorerConfig, ExplorerConfigView, ManifestAudit, ManifestSigner, MapView,
 };
@@ -405,10 +405,8 @@ async fn manifest_proxy_checks_the_oracle_against_the_ledger() {
 
     // A signature over another header is shown as not valid, and is a problem.
     let mut forged = signed_doc;
-    forged["signatures"] = serde_json::json!([
-        headers[0].sign(&oracle_key()),
-        headers[1].sign(&user(3)),
-    ]);
+    forged["signatures"] =
+        serde_json::json!([headers[0].sign(&oracle_key()), headers[1].sign(&user(3)),]);
     let config = ExplorerConfig::default();
     config.set_oracle(fake_oracle(vec![(0, forged)]).await);
     let a: ManifestAudit = get(
