@@ -134,6 +134,7 @@ pub fn fleet(
     let how = FleetRun {
         node: ctx.node.clone(),
         oracle: oracle.to_string(),
+        report_to: Vec::new(),
         owners,
         interval,
     };

@@ -3,32 +3,11 @@
 use crate::keystore::Keystore;
 use crate::wallet::{Ctx, SendOpts};
 use anyhow::{bail, Context, Result};
+pub use plinth_devnet::oracle::OracleFileConfig;
 use plinth_oracle::{Oracle, OracleConfig};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-/// `plinth oracle` settings, from a TOML file with flags on top.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OracleFileConfig {
-    pub node: Option<String>,
-    /// A keystore holding the oracle's key (named `oracle`).
-    pub key: Option<PathBuf>,
-    pub data_dir: Option<PathBuf>,
-    pub http: Option<SocketAddr>,
-    /// `mqtt://host:port` of the broker devices publish to.
-    pub mqtt: Option<String>,
-    pub max_skew_ms: Option<u64>,
-    /// The token price to post, in USD (e.g. "0.50"): runs the price feed.
-    pub price_usd: Option<String>,
-    /// The other oracles' HTTP APIs, asked to co-sign prices.
-    #[serde(default)]
-    pub peers: Vec<String>,
-    /// Co-sign a peer's price only within this many basis points of our own.
-    pub price_tolerance_bps: Option<u32>,
-}
 
 /// A USD price as micro-USD (six decimals, exact).
 pub fn parse_usd(text: &str) -> Result<u64> {

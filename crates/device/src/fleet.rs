@@ -577,10 +577,29 @@ pub fn due_rounds(
     due
 }
 
-/// Answers every outstanding challenge of the devices that answer probes.
+/// Which of `oracles` oracles each device reports to: device `i`, the `k`-th of
+/// network `n` of `networks` (`i = k·networks + n`), to oracle `(n + k) mod
+/// oracles`, so that every network's devices are spread over every oracle.
+pub fn home_oracles(
+    devices: &[SimDevice],
+    networks: usize,
+    oracles: usize,
+) -> BTreeMap<DeviceId, usize> {
+    let networks = networks.max(1);
+    devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id(), (i % networks + i / networks) % oracles.max(1)))
+        .collect()
+}
+
+/// Answers every outstanding challenge of the devices that answer probes, each
+/// device's read from its oracle (`home`, as [`home_oracles`] assigns them; the
+/// first oracle for a device not in it).
 pub fn answer_probes(
     devices: &mut [SimDevice],
-    oracle: &OracleClient,
+    oracles: &[OracleClient],
+    home: &BTreeMap<DeviceId, usize>,
     clock: &EpochClock,
     now: u64,
 ) -> Result<Vec<SignedReport>> {
@@ -589,6 +608,7 @@ pub fn answer_probes(
         .iter_mut()
         .filter(|d| d.family == plinth_core::FamilyKind::Uptime)
     {
+        let oracle = &oracles[home.get(&d.id()).copied().unwrap_or(0)];
         if matches!(
             d.strategy,
             Strategy::IgnoresProbes | Strategy::WrongKey | Strategy::Replay
@@ -606,6 +626,31 @@ pub fn answer_probes(
         }
     }
     Ok(out)
+}
+
+/// Sends each report to its device's oracle (`home`, as [`home_oracles`]
+/// assigns them; the first oracle for a device not in it), in chunks; returns the verdicts of the oracles
+/// reached and logs the others.
+fn send_home(
+    oracles: &[OracleClient],
+    home: &BTreeMap<DeviceId, usize>,
+    reports: &[SignedReport],
+) -> Vec<crate::Verdict> {
+    let mut by_oracle: Vec<Vec<SignedReport>> = vec![Vec::new(); oracles.len()];
+    for r in reports {
+        let i = home.get(&r.report.device).copied().unwrap_or(0);
+        by_oracle[i].push(r.clone());
+    }
+    let mut verdicts = Vec::new();
+    for (oracle, reports) in oracles.iter().zip(by_oracle) {
+        for chunk in reports.chunks(5_000) {
+            match oracle.send(chunk) {
+                Ok(v) => verdicts.extend(v),
+                Err(e) => tracing::warn!(error = %e, "fleet cannot reach an oracle"),
+            }
+        }
+    }
+    verdicts
 }
 
 /// Sums a manifest's amounts by strategy.
@@ -669,8 +714,12 @@ const SUBMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 pub struct FleetRun {
     /// The node's API.
     pub node: String,
-    /// The oracle's API.
+    /// The oracle's API: its clock, beacon rounds and manifests.
     pub oracle: String,
+    /// The oracles the devices report to (see [`home_oracles`]): each device sends
+    /// its reports and probe answers to, and reads its challenges from, one of
+    /// them; empty: every device to `oracle`.
+    pub report_to: Vec<String>,
     /// Accounts that own (and register) the fleet's devices, in turn.
     pub owners: Vec<Keypair>,
     /// How often uptime and sensor devices report.
@@ -823,6 +872,11 @@ pub fn run(
 
     let oracle = OracleClient::new(&how.oracle);
     let clock = oracle.clock()?;
+    let reporters: Vec<OracleClient> = match how.report_to.is_empty() {
+        true => vec![OracleClient::new(&how.oracle)],
+        false => how.report_to.iter().map(|u| OracleClient::new(u)).collect(),
+    };
+    let home = home_oracles(&devices, cfg.networks.len(), reporters.len());
     let coverage = coverage_networks(&node, cfg)?;
     // Per coverage network, the first round not yet played.
     let mut next_round: BTreeMap<String, u64> = BTreeMap::new();
@@ -833,11 +887,7 @@ pub fn run(
         if std::time::Instant::now() >= next {
             let now = crate::now_ms();
             let reports = round(&mut devices, &clock, now, cfg.center, &mut rng);
-            for chunk in reports.chunks(5_000) {
-                if let Err(e) = oracle.send(chunk) {
-                    tracing::warn!(error = %e, "fleet cannot reach the oracle");
-                }
-            }
+            send_home(&reporters, &home, &reports);
             next += how.interval;
         }
         for net in &coverage {
@@ -853,15 +903,9 @@ pub fn run(
                 let reports =
                     coverage_round(&mut devices, net, &clock, &r, crate::now_ms(), &mut rng);
                 let mut refused: BTreeMap<String, usize> = BTreeMap::new();
-                for chunk in reports.chunks(5_000) {
-                    match oracle.send(chunk) {
-                        Ok(verdicts) => {
-                            for v in verdicts.into_iter().filter(|v| !v.is_accepted()) {
-                                *refused.entry(v.code.unwrap_or_default()).or_insert(0) += 1;
-                            }
-                        }
-                        Err(e) => tracing::warn!(error = %e, "fleet cannot reach the oracle"),
-                    }
+                let verdicts = send_home(&reporters, &home, &reports);
+                for v in verdicts.into_iter().filter(|v| !v.is_accepted()) {
+                    *refused.entry(v.code.unwrap_or_default()).or_insert(0) += 1;
                 }
                 tracing::debug!(
                     network = %net.name,
@@ -873,9 +917,9 @@ pub fn run(
             }
         }
         let now = crate::now_ms();
-        match answer_probes(&mut devices, &oracle, &clock, now) {
+        match answer_probes(&mut devices, &reporters, &home, &clock, now) {
             Ok(answers) if !answers.is_empty() => {
-                let _ = oracle.send(&answers);
+                send_home(&reporters, &home, &answers);
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "fleet cannot fetch challenges"),
@@ -945,6 +989,20 @@ mod tests {
             height: 10 + round,
             draw: Hash::of(&[draw]),
         }
+    }
+
+    #[test]
+    fn every_network_is_spread_over_every_oracle() {
+        let devices = build(&config(9, 0, "sensor"));
+        let home = home_oracles(&devices, 3, 3);
+        let of: Vec<usize> = devices.iter().map(|d| home[&d.id()]).collect();
+        assert_eq!(of, [0, 1, 2, 1, 2, 0, 2, 0, 1]);
+        for n in 0..3 {
+            let mut oracles: Vec<usize> = (0..3).map(|k| of[k * 3 + n]).collect();
+            oracles.sort();
+            assert_eq!(oracles, [0, 1, 2], "network {n}");
+        }
+        assert!(home_oracles(&devices, 3, 1).values().all(|&o| o == 0));
     }
 
     #[test]

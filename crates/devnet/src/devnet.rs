@@ -2,20 +2,27 @@
 //!
 //! ```text
 //!  DATA_DIR/genesis.toml, keystore.json   written on first start (genesis::new_setup)
-//!  node ── HTTP API + explorer (rpc) ──┬── oracle (HTTP, MQTT client) ◀── embedded MQTT broker
+//!  node ── HTTP API + explorer (rpc) ──┬── oracles 0..N (HTTP, MQTT client) ◀── embedded MQTT broker
+//!                                      │     each its own key, data dir and port; peers of each other
 //!                                      ├── storage providers' agents (two honest, three cheaters)
-//!                                      └── device fleet + claimer (threads, over HTTP)
+//!                                      └── device fleet + claimer (threads, over HTTP;
+//!                                          each network's devices spread over the oracles)
 //! ```
+//!
+//! `--oracles N` (1 by default, at most [`MAX_ORACLES`]) makes a new chain whose
+//! oracle set is N oracles with a [`majority`](crate::genesis::majority) threshold
+//! (2 of 3); a resumed chain runs the oracles it was made with.
 //!
 //! [`Devnet::start`] starts it all and returns a handle (for tests and other
 //! crates); [`run`] is the command: it prints where everything is, runs until
 //! SIGINT/SIGTERM and stops.
 
+use crate::genesis::{oracle_keys, oracle_name, MAX_ORACLES};
 use crate::hints::{print_try, print_try_on_local_devnet};
 use crate::keystore::Keystore;
 use crate::node::{bind, load_genesis, RunningNode};
 use crate::services::{Services, ServicesOptions};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use plinth_node::{Node, NodeConfig};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -33,6 +40,9 @@ pub struct DevnetOptions {
     pub rpc: SocketAddr,
     /// Funded development accounts to create on first start.
     pub accounts: usize,
+    /// Oracles of a new chain (each its own key, data dir and HTTP port); `None`:
+    /// one for a new chain, as many as it was made with for a resumed one.
+    pub oracles: Option<usize>,
     /// Epoch length of a new chain.
     pub epoch_time: Duration,
     /// The oracle, broker and fleet beside the node (none with `--devices 0`).
@@ -43,7 +53,7 @@ pub struct DevnetOptions {
 pub struct Devnet {
     /// The node, serving its HTTP API.
     pub node: RunningNode,
-    /// The devnet's keystore (validator, oracle, funded accounts).
+    /// The devnet's keystore (validator, oracles, funded accounts).
     pub keystore: Keystore,
     /// Whether this start created the chain (false: resumed it).
     pub created: bool,
@@ -53,11 +63,12 @@ pub struct Devnet {
     pub services: Option<Services>,
 }
 
-/// Creates the devnet's files on first start: genesis, keystore (validator, oracle
-/// and funded accounts). Returns whether it did.
+/// Creates the devnet's files on first start: genesis, keystore (validator,
+/// `oracles` oracles and funded accounts). Returns whether it did.
 pub fn init(
     dir: &Path,
     accounts: usize,
+    oracles: usize,
     block_time: Option<Duration>,
     epoch_time: Duration,
 ) -> Result<bool> {
@@ -65,11 +76,15 @@ pub fn init(
     if genesis_path.exists() {
         return Ok(false);
     }
+    if !(1..=MAX_ORACLES).contains(&oracles) {
+        bail!("--oracles must be 1 to {MAX_ORACLES}, not {oracles}");
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let block_time_ms = block_time.map(|d| d.as_millis() as u64).unwrap_or(1000);
     let setup = crate::genesis::new_setup(
         CHAIN_ID,
         accounts,
+        oracles,
         block_time_ms,
         epoch_time.as_millis() as u64,
         plinth_oracle::now_ms(),
@@ -85,9 +100,24 @@ impl Devnet {
     /// HTTP API; the services are started by [`Devnet::start_services`].
     pub async fn open(opts: &DevnetOptions) -> Result<Devnet> {
         let dir = &opts.data_dir;
-        let created = init(dir, opts.accounts, opts.block_time, opts.epoch_time)?;
+        let created = init(
+            dir,
+            opts.accounts,
+            opts.oracles.unwrap_or(1),
+            opts.block_time,
+            opts.epoch_time,
+        )?;
         let genesis = load_genesis(&dir.join("genesis.toml"))?;
         let keystore = Keystore::load(&dir.join("keystore.json"))?;
+        let made_with = oracle_keys(&keystore)?.len();
+        match opts.oracles {
+            Some(n) if n != made_with => bail!(
+                "the devnet in {} was made with {made_with} oracle(s), not {n}: drop --oracles \
+                 to resume it, or choose a new --data-dir",
+                dir.display()
+            ),
+            _ => {}
+        }
         let key = keystore.key("validator")?;
         let block_time = opts
             .block_time
@@ -109,7 +139,8 @@ impl Devnet {
     /// talk to the node over its public API.
     pub async fn start_services(&mut self, dir: &Path, opts: ServicesOptions) -> Result<()> {
         let s = crate::services::start(dir, &self.node.url, &self.keystore, opts).await?;
-        self.node.explorer.set_oracle(s.oracle_url.clone());
+        // The explorer shows the first oracle's manifests (and their co-signers).
+        self.node.explorer.set_oracle(s.oracle_url());
         self.services = Some(s);
         Ok(())
     }
@@ -188,13 +219,28 @@ fn print_node(devnet: &Devnet, opts: &DevnetOptions) {
 }
 
 fn print_services(devnet: &Devnet, s: &Services) {
-    println!("  oracle     {}/v1/status", s.oracle_url);
+    for (i, url) in s.oracle_urls.iter().enumerate() {
+        println!("  {:<10} {url}/v1/status", oracle_name(i));
+    }
+    let n = s.oracle_urls.len();
+    if n > 1 {
+        let set = &devnet.node.node.genesis.oracles;
+        println!(
+            "  oracle set {n} oracles, peers of each other; a manifest needs {} of their signatures",
+            set.threshold
+        );
+    }
     println!(
         "  mqtt       {} (devices publish to plinth/reports/<device id>; no topic ACLs: loopback only)",
         s.mqtt_url
     );
     println!(
-        "  fleet      simulated devices report every 5 s; an epoch lasts {} s",
+        "  fleet      simulated devices report every 5 s{}; an epoch lasts {} s",
+        if n > 1 {
+            format!(" (each network's devices spread over the {n} oracles)")
+        } else {
+            String::new()
+        },
         devnet.node.node.params.emission.epoch_ms / 1000
     );
     for p in &s.storage {

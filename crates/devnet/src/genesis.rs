@@ -37,10 +37,49 @@ pub struct GenesisFile {
     pub account_names: Vec<String>,
 }
 
+/// The most oracles a devnet or a testnet's files are made with.
+pub const MAX_ORACLES: usize = 7;
+
+/// The signatures a set of `n` oracles needs by default: a majority, `n/2 + 1`
+/// (1 of 1, 2 of 3, 3 of 4), so that no minority can pay or slash alone; 0 for no
+/// oracles (no manifest is ever accepted).
+pub fn majority(n: usize) -> u32 {
+    if n == 0 {
+        0
+    } else {
+        (n / 2 + 1) as u32
+    }
+}
+
+/// The name oracle `i` has in a keystore: `oracle` for the first (the name a lone
+/// oracle always had), then `oracle1`, `oracle2`, …
+pub fn oracle_name(i: usize) -> String {
+    match i {
+        0 => "oracle".to_string(),
+        i => format!("oracle{i}"),
+    }
+}
+
+/// Whether `name` is one of [`oracle_name`]'s names.
+pub fn is_oracle_name(name: &str) -> bool {
+    name.strip_prefix("oracle").is_some_and(|n| {
+        n.is_empty() || (!n.starts_with('0') && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// The oracles' keys in a keystore, in order: `oracle`, `oracle1`, … up to the
+/// first name missing.
+pub fn oracle_keys(ks: &Keystore) -> Result<Vec<Keypair>> {
+    let mut out = Vec::new();
+    while ks.keys.iter().any(|k| k.name == oracle_name(out.len())) {
+        out.push(ks.key(&oracle_name(out.len()))?);
+    }
+    Ok(out)
+}
+
 /// The default genesis: the devnet's token, fees, emission and networks, with
 /// `validators`, funded `accounts` (name, address, balance) and `oracles`, which
-/// sign reward manifests; any one of them suffices (threshold 1) — raise the
-/// threshold when there are several.
+/// sign reward manifests; a [`majority`] of them must sign each (1 of 1, 2 of 3).
 pub fn template(
     chain_id: &str,
     genesis_time_ms: u64,
@@ -87,7 +126,7 @@ pub fn template(
             manifest_max_age_epochs: plinth_ledger::emission::DEFAULT_MANIFEST_MAX_AGE_EPOCHS,
         },
         oracles: OracleSet {
-            threshold: oracles.len().min(1) as u32,
+            threshold: majority(oracles.len()),
             members: oracles.to_vec(),
         },
         validator_set: None,
@@ -382,8 +421,9 @@ pub struct Setup {
     pub genesis_toml: String,
     /// The one validator's key.
     pub validator: Keypair,
-    /// The one member of the oracle set; signs reward manifests.
-    pub oracle: Keypair,
+    /// The members of the oracle set, which sign reward manifests (named by
+    /// [`oracle_name`] in the keystore).
+    pub oracles: Vec<Keypair>,
     /// The funded accounts' names and keys.
     pub accounts: Vec<(String, Keypair)>,
 }
@@ -394,7 +434,9 @@ impl Setup {
     pub fn save_keys(&self, path: &Path) -> Result<()> {
         let mut ks = Keystore::load(path)?;
         ks.add("validator", &self.validator)?;
-        ks.add("oracle", &self.oracle)?;
+        for (i, key) in self.oracles.iter().enumerate() {
+            ks.add(&oracle_name(i), key)?;
+        }
         for (name, key) in &self.accounts {
             ks.add(name, key)?;
         }
@@ -415,17 +457,28 @@ pub fn dev_accounts(n: usize) -> Vec<(String, Keypair)> {
         .collect()
 }
 
-/// Fresh keys for one validator, one oracle and `accounts` funded accounts, and a
-/// genesis naming them.
+/// The funded accounts of `oracles` (named by [`oracle_name`]): each pays the
+/// fees of the manifests and prices it submits.
+pub fn oracle_accounts(oracles: &[Keypair]) -> Vec<(String, Address, u64)> {
+    oracles
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (oracle_name(i), Address(k.public()), DEV_BALANCE / 1000))
+        .collect()
+}
+
+/// Fresh keys for one validator, `oracles` oracles (a [`majority`] of which must
+/// sign a manifest) and `accounts` funded accounts, and a genesis naming them.
 pub fn new_setup(
     chain_id: &str,
     accounts: usize,
+    oracles: usize,
     block_time_ms: u64,
     epoch_ms: u64,
     now_ms: u64,
 ) -> Result<Setup> {
     let validator = Keypair::generate();
-    let oracle = Keypair::generate();
+    let oracles: Vec<Keypair> = (0..oracles).map(|_| Keypair::generate()).collect();
     let accounts = dev_accounts(accounts);
     let text = template(
         chain_id,
@@ -436,14 +489,12 @@ pub fn new_setup(
         &accounts
             .iter()
             .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
-            // The oracle pays the fees of the manifests it submits.
-            .chain(std::iter::once((
-                "oracle".to_string(),
-                Address(oracle.public()),
-                DEV_BALANCE / 1000,
-            )))
+            .chain(oracle_accounts(&oracles))
             .collect::<Vec<_>>(),
-        &[Address(oracle.public())],
+        &oracles
+            .iter()
+            .map(|k| Address(k.public()))
+            .collect::<Vec<_>>(),
     )
     .to_toml();
     // The template must always be a valid genesis.
@@ -451,7 +502,7 @@ pub fn new_setup(
     Ok(Setup {
         genesis_toml: text,
         validator,
-        oracle,
+        oracles,
         accounts,
     })
 }
@@ -462,7 +513,7 @@ mod tests {
 
     #[test]
     fn template_parses() {
-        let s = new_setup("t", 3, 1000, 30_000, 0).unwrap();
+        let s = new_setup("t", 3, 1, 1000, 30_000, 0).unwrap();
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
         // Three accounts and the oracle, which pays its manifests' fees.
         assert_eq!(g.accounts.len(), 4);
@@ -473,7 +524,7 @@ mod tests {
         assert_eq!(g.emission.halving_interval_epochs, 100_000);
         assert_eq!(g.emission.tail_per_epoch, 100_000_000);
         assert_eq!(g.oracles.threshold, 1);
-        assert_eq!(g.oracles.members, vec![Address(s.oracle.public())]);
+        assert_eq!(g.oracles.members, vec![Address(s.oracles[0].public())]);
         let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
         assert_eq!(shares, vec![3_000, 3_000, 2_500, 1_500]);
         assert_eq!(shares.iter().sum::<u32>(), 10_000);
@@ -496,6 +547,39 @@ mod tests {
             info.max_reports_per_epoch(g.emission.epoch_ms)
                 .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
         }
+    }
+
+    #[test]
+    fn several_oracles_need_a_majority_and_are_funded() {
+        assert_eq!(
+            (0..=7).map(majority).collect::<Vec<_>>(),
+            vec![0, 1, 2, 2, 3, 3, 4, 4]
+        );
+        let s = new_setup("t", 2, 3, 1000, 30_000, 0).unwrap();
+        let g = Genesis::from_toml(&s.genesis_toml).unwrap();
+        let members: Vec<Address> = s.oracles.iter().map(|k| Address(k.public())).collect();
+        assert_eq!(members.len(), 3);
+        assert_eq!((g.oracles.threshold, &g.oracles.members), (2, &members));
+        for m in &members {
+            let funded = g.accounts.iter().find(|a| a.address == *m);
+            assert_eq!(funded.map(|a| a.balance), Some(DEV_BALANCE / 1000));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keystore.json");
+        s.save_keys(&path).unwrap();
+        let ks = Keystore::load(&path).unwrap();
+        let keys: Vec<Address> = oracle_keys(&ks)
+            .unwrap()
+            .iter()
+            .map(|k| Address(k.public()))
+            .collect();
+        assert_eq!(keys, members);
+        assert_eq!(ks.resolve("oracle2").unwrap(), members[2]);
+        let names = [
+            "oracle", "oracle1", "oracle12", "oracle0", "oracles", "oracle1x",
+        ];
+        let oracles: Vec<bool> = names.iter().map(|n| is_oracle_name(n)).collect();
+        assert_eq!(oracles, [true, true, true, false, false, false]);
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! ```text
 //!  genesis::new_setup ─▶ genesis.toml + keystore.json ─▶ devnet::Devnet::start
 //!                                                          ├─ node::RunningNode (blocks, HTTP API, explorer)
-//!                                                          └─ services::start: mqtt broker, oracle,
+//!                                                          └─ services::start: mqtt broker, oracles,
 //!                                                             storage providers, fleet, claimer
 //!  testnet::init ─▶ genesis + one node.toml per validator ─▶ validator::run (each, consensus)
+//!                          + one oracle.toml per oracle    ─▶ `plinth oracle --config` (each)
 //! ```
 //!
 //! - [`devnet`]: `plinth devnet`: [`devnet::Devnet`] (start, stop) and the command's
@@ -16,9 +17,10 @@
 //!   helpers every node command shares (genesis loading, binding, signals).
 //! - [`validator`]: a member of a validator set (commonware simplex consensus).
 //! - [`services`]: the devnet's DePIN services beside the node.
+//! - [`oracle`]: `plinth oracle`'s configuration file.
 //! - [`mqtt`]: the embedded MQTT broker (rumqttd) the devnet's oracle reads.
 //! - [`deals`]: the ledger's storage deals as a provider's agent sees them.
-//! - [`testnet`]: `plinth testnet init`: the files of a validator set.
+//! - [`testnet`]: `plinth testnet init`: the files of a validator set and an oracle set.
 //! - [`genesis`]: genesis files written from typed values, with comments.
 //! - [`keystore`]: the development keystore and device key files.
 //! - `hints`: what a newcomer can try next, and the devnet's chain id.
@@ -32,6 +34,7 @@ mod hints;
 pub mod keystore;
 pub mod mqtt;
 pub mod node;
+pub mod oracle;
 pub mod services;
 pub mod testnet;
 pub mod validator;

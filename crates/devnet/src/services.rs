@@ -1,8 +1,9 @@
 //! The devnet's DePIN services beside the node: an embedded MQTT broker, the
-//! oracle, storage providers' agents, a simulated device fleet, and a claimer that
+//! oracles (peers of each other), storage providers' agents, a simulated device fleet, and a claimer that
 //! claims the owners' rewards, so that a newcomer sees rewards flow into balances
 //! and can store a file with no setup.
 
+use crate::genesis::{is_oracle_name, oracle_keys, oracle_name};
 use crate::keystore::{DeviceKeyFile, Keystore};
 use anyhow::{bail, Context, Result};
 use plinth_api::node::AccountView;
@@ -23,7 +24,8 @@ pub const DEVNET_PRICE_MICRO_USD: u64 = 500_000;
 
 /// What the devnet's services are asked for.
 pub struct ServicesOptions {
-    /// Address of the oracle's HTTP API.
+    /// Address of the first oracle's HTTP API; oracle `i` listens on its port + `i`
+    /// (each on any free port when it is 0).
     pub oracle_http: SocketAddr,
     /// Address of the embedded MQTT broker.
     pub mqtt: SocketAddr,
@@ -35,16 +37,25 @@ pub struct ServicesOptions {
     pub report_interval: Duration,
 }
 
-/// Running services; dropping stops the fleet, the claimer and the storage agents.
+/// Running services; dropping stops the oracles, the fleet, the claimer and the
+/// storage agents.
 pub struct Services {
-    /// Base URL of the oracle's HTTP API.
-    pub oracle_url: String,
+    /// Base URLs of the oracles' HTTP APIs, in keystore order (`oracle`,
+    /// `oracle1`, …).
+    pub oracle_urls: Vec<String>,
     /// The broker's URL, `mqtt://HOST:PORT`.
     pub mqtt_url: String,
     /// The devnet's storage providers (none without a storage network).
     pub storage: Vec<StorageProvider>,
     stop: Arc<AtomicBool>,
     oracle_stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Services {
+    /// The first oracle's URL: the one the explorer and the claimer read.
+    pub fn oracle_url(&self) -> &str {
+        &self.oracle_urls[0]
+    }
 }
 
 impl Drop for Services {
@@ -55,30 +66,31 @@ impl Drop for Services {
 }
 
 /// The dev accounts that own the fleet (every funded key but the validator and
-/// the oracle).
+/// the oracles).
 fn owners(ks: &Keystore) -> Result<Vec<(String, Keypair)>> {
     ks.keys
         .iter()
-        .filter(|k| k.name != "validator" && k.name != "oracle")
+        .filter(|k| k.name != "validator" && !is_oracle_name(&k.name))
         .map(|k| Ok((k.name.clone(), ks.key(&k.name)?)))
         .collect()
 }
 
-/// Starts the broker, the oracle (with the devnet's price feed), the storage
-/// providers, and, with devices asked for and dev accounts to own them, the fleet
-/// and the claimer; `dir` holds their state, `ks` the oracle's and owners' keys.
+/// Starts the broker, the oracles (each with the devnet's price feed), the
+/// storage providers, and, with devices asked for and dev accounts to own them,
+/// the fleet and the claimer; `dir` holds their state, `ks` the oracles' and
+/// owners' keys.
 pub async fn start(
     dir: &Path,
     node_url: &str,
     ks: &Keystore,
     opts: ServicesOptions,
 ) -> Result<Services> {
-    let RunningOracle {
-        oracle,
-        url: oracle_url,
+    let RunningOracles {
+        first,
+        urls: oracle_urls,
         mqtt_url,
         stop: oracle_stop,
-    } = start_oracle(dir, node_url, ks, &opts).await?;
+    } = start_oracles(dir, node_url, ks, &opts).await?;
 
     let owners = owners(ks)?;
     // Owned by the last dev account (its deposits would blur the balances people
@@ -101,11 +113,11 @@ pub async fn start(
 
     let stop = Arc::new(AtomicBool::new(false));
     if opts.devices > 0 && !owners.is_empty() {
-        start_fleet(&oracle, node_url, &oracle_url, &owners, &opts, stop.clone())?;
-        start_claimer(node_url, &oracle_url, owners, stop.clone())?;
+        start_fleet(&first, node_url, &oracle_urls, &owners, &opts, stop.clone())?;
+        start_claimer(node_url, &oracle_urls[0], owners, stop.clone())?;
     }
     Ok(Services {
-        oracle_url,
+        oracle_urls,
         mqtt_url,
         storage,
         stop,
@@ -113,68 +125,107 @@ pub async fn start(
     })
 }
 
-/// The devnet's oracle, serving its HTTP API and reading the broker.
-struct RunningOracle {
-    oracle: Arc<Oracle>,
-    /// Base URL of its HTTP API.
-    url: String,
-    /// The broker it reads.
+/// The devnet's oracles, serving their HTTP APIs and reading the broker.
+struct RunningOracles {
+    /// The first oracle (whose view of the networks and chain the fleet takes).
+    first: Arc<Oracle>,
+    /// Base URLs of their HTTP APIs, in keystore order.
+    urls: Vec<String>,
+    /// The broker they read.
     mqtt_url: String,
-    /// Stops it.
+    /// Stops them all.
     stop: tokio::sync::watch::Sender<bool>,
 }
 
-/// Starts the broker and the oracle (with the devnet's price feed).
-async fn start_oracle(
+/// Where oracle `i` listens: `first`'s port + `i`, or any free port when
+/// `first`'s is 0.
+fn oracle_addr(first: SocketAddr, i: usize) -> Result<SocketAddr> {
+    if first.port() == 0 {
+        return Ok(first);
+    }
+    let port = u16::try_from(usize::from(first.port()) + i)
+        .ok()
+        .context("the oracles' ports run past 65535: choose a lower --oracle-http port")?;
+    Ok(SocketAddr::new(first.ip(), port))
+}
+
+/// The URLs in `urls` but the `i`th: oracle `i`'s peers.
+fn peers_of(urls: &[String], i: usize) -> Vec<String> {
+    urls.iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, u)| u.clone())
+        .collect()
+}
+
+/// Starts the broker and one oracle per oracle key of the keystore (`oracle`,
+/// `oracle1`, …), each with its own data dir (`DIR/oracle`, `DIR/oracle1`, …) and
+/// port, the devnet's price feed, the broker, and the others as its peers.
+async fn start_oracles(
     dir: &Path,
     node_url: &str,
     ks: &Keystore,
     opts: &ServicesOptions,
-) -> Result<RunningOracle> {
+) -> Result<RunningOracles> {
     crate::mqtt::start_broker(opts.mqtt)?;
     let mqtt_url = format!("mqtt://{}", opts.mqtt);
-    let key = ks
-        .key("oracle")
-        .context("the devnet keystore has no `oracle` key")?;
-    let mut config = OracleConfig::new(dir.join("oracle"), node_url.to_string());
-    // The devnet's token trades at $0.50: its oracle runs the price feed, so
-    // `plinth wallet credits buy` works out of the box.
-    config.price_micro_usd = Some(DEVNET_PRICE_MICRO_USD);
-    config.price_interval = Duration::from_secs(30);
-    let oracle: Arc<Oracle> =
-        tokio::task::spawn_blocking(move || Oracle::open(config, key)).await??;
-    let listener = tokio::net::TcpListener::bind(opts.oracle_http)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (choose another with --oracle-http)",
-                opts.oracle_http
-            )
+    let keys = oracle_keys(ks)?;
+    if keys.is_empty() {
+        bail!("the devnet keystore has no `oracle` key");
+    }
+    // Every oracle listens before any opens: each one's peers are the others' URLs.
+    let mut listeners = Vec::with_capacity(keys.len());
+    for i in 0..keys.len() {
+        let addr = oracle_addr(opts.oracle_http, i)?;
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!("cannot listen on {addr} for oracle {i} (choose another with --oracle-http)")
         })?;
-    let oracle_url = format!("http://{}", listener.local_addr()?);
+        listeners.push(listener);
+    }
+    let urls = listeners
+        .iter()
+        .map(|l| Ok(format!("http://{}", l.local_addr()?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut oracles = Vec::with_capacity(keys.len());
+    for (i, key) in keys.into_iter().enumerate() {
+        let mut config = OracleConfig::new(dir.join(oracle_name(i)), node_url.to_string());
+        // The devnet's token trades at $0.50: its oracles run the price feed, so
+        // `plinth wallet credits buy` works out of the box (and each can co-sign
+        // the others' prices).
+        config.price_micro_usd = Some(DEVNET_PRICE_MICRO_USD);
+        config.price_interval = Duration::from_secs(30);
+        config.peers = peers_of(&urls, i);
+        let oracle: Arc<Oracle> =
+            tokio::task::spawn_blocking(move || Oracle::open(config, key)).await??;
+        oracles.push(oracle);
+    }
+    // All open before any runs: the first one's first price finds its peers up.
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(plinth_oracle::run::run(
-        oracle.clone(),
-        plinth_oracle::run::Endpoints {
-            http: listener,
-            mqtt: Some(mqtt_url.clone()),
-        },
-        stop_rx,
-    ));
-    Ok(RunningOracle {
-        oracle,
-        url: oracle_url,
+    for (oracle, http) in oracles.iter().zip(listeners) {
+        tokio::spawn(plinth_oracle::run::run(
+            oracle.clone(),
+            plinth_oracle::run::Endpoints {
+                http,
+                mqtt: Some(mqtt_url.clone()),
+            },
+            stop_rx.clone(),
+        ));
+    }
+    Ok(RunningOracles {
+        first: oracles.swap_remove(0),
+        urls,
         mqtt_url,
         stop,
     })
 }
 
 /// Starts the simulated fleet on its own thread, its devices owned by `owners` in
-/// turn, until `stop`.
+/// turn and each network's devices spread over `oracle_urls`
+/// ([`plinth_device::fleet::home_oracles`]), until `stop`.
 fn start_fleet(
     oracle: &Oracle,
     node_url: &str,
-    oracle_url: &str,
+    oracle_urls: &[String],
     owners: &[(String, Keypair)],
     opts: &ServicesOptions,
     stop: Arc<AtomicBool>,
@@ -201,7 +252,8 @@ fn start_fleet(
     };
     let how = FleetRun {
         node: node_url.to_string(),
-        oracle: oracle_url.to_string(),
+        oracle: oracle_urls[0].clone(),
+        report_to: oracle_urls.to_vec(),
         owners: owners.iter().map(|(_, k)| k.clone()).collect(),
         interval: opts.report_interval,
     };

@@ -1,17 +1,29 @@
-//! `plinth testnet init`: the files of a validator set on one machine.
+//! `plinth testnet init`: the files of a validator set and an oracle set on one
+//! machine.
 //!
 //! ```text
-//!  DIR/genesis.toml        shared by every validator (validators, accounts, oracle)
-//!  DIR/keystore.json       funded accounts and the oracle key, for wallet and oracle
+//!  DIR/genesis.toml        shared by every validator (validators, accounts, oracle set)
+//!  DIR/keystore.json       funded accounts, the admin and the oracles' keys, for the wallet
 //!  DIR/v0/keystore.json    validator 0's key (named `validator`)
 //!  DIR/v0/node.toml        its config: genesis, key, data dir, rpc, p2p and peers
 //!  DIR/v0/data/            created by `plinth node --config DIR/v0/node.toml`
 //!  …                       v1, v2, … alike
+//!  DIR/o0/keystore.json    oracle 0's key (named `oracle`)
+//!  DIR/o0/oracle.toml      its config: node (validator 0 mod V), key, data dir, http,
+//!                          mqtt (if any) and peers (the other oracles' HTTP APIs)
+//!  DIR/o0/data/            created by `plinth oracle --config DIR/o0/oracle.toml`
+//!  …                       o1, o2, … alike
 //! ```
+//!
+//! The genesis oracle set is every oracle, with a
+//! [`majority`](crate::genesis::majority) threshold (2 of 3).
 
-use crate::genesis::{dev_accounts, template, DEV_BALANCE};
+use crate::genesis::{
+    dev_accounts, majority, oracle_accounts, oracle_name, template, DEV_BALANCE, MAX_ORACLES,
+};
 use crate::keystore::{write_secret_file, Keystore};
 use crate::node::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
+use crate::oracle::OracleFileConfig;
 use anyhow::{bail, Context, Result};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::validators::ValidatorSetGenesis;
@@ -44,6 +56,13 @@ pub struct TestnetInit {
     pub rpc_port: u16,
     /// Validator i's p2p listens on `p2p_port + i`.
     pub p2p_port: u16,
+    /// Oracles in the genesis oracle set (a majority must sign each manifest).
+    pub oracles: usize,
+    /// Oracle i's HTTP API listens on `oracle_port + i`.
+    pub oracle_port: u16,
+    /// The MQTT broker devices publish to (`mqtt://host:port`), which every
+    /// oracle reads; none by default.
+    pub mqtt: Option<String>,
     /// Overwrite an existing testnet in `out`.
     pub force: bool,
 }
@@ -52,10 +71,14 @@ pub struct TestnetInit {
 pub struct Written {
     /// The shared genesis file.
     pub genesis: PathBuf,
-    /// The keystore of the funded accounts, the oracle and the admin.
+    /// The keystore of the funded accounts, the oracles and the admin.
     pub keystore: PathBuf,
     /// Each node's `node.toml` and the address of its HTTP API.
     pub configs: Vec<(PathBuf, SocketAddr)>,
+    /// Each oracle's `oracle.toml` and the address of its HTTP API.
+    pub oracles: Vec<(PathBuf, SocketAddr)>,
+    /// Signatures a manifest needs (of `oracles.len()`).
+    pub threshold: u32,
 }
 
 /// Writes the testnet's files (see the module docs); the genesis last, so that its
@@ -80,17 +103,19 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         .map(|i| (format!("v{i}"), Keypair::generate()))
         .collect();
     let validators = &nodes[..opts.validators];
-    let oracle = Keypair::generate();
+    let oracles: Vec<Keypair> = (0..opts.oracles).map(|_| Keypair::generate()).collect();
     let admin = Keypair::generate();
     let accounts = dev_accounts(opts.accounts);
-    let text = genesis_text(opts, validators, &accounts, &oracle, &admin)?;
+    let text = genesis_text(opts, validators, &accounts, &oracles, &admin)?;
 
     let keystore_path = out.join("keystore.json");
     if keystore_path.exists() {
         std::fs::remove_file(&keystore_path)?;
     }
     let mut ks = Keystore::load(&keystore_path)?;
-    ks.add("oracle", &oracle)?;
+    for (i, key) in oracles.iter().enumerate() {
+        ks.add(&oracle_name(i), key)?;
+    }
     ks.add("admin", &admin)?;
     for (name, key) in &accounts {
         ks.add(name, key)?;
@@ -98,12 +123,19 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     ks.save()?;
 
     let configs = write_node_configs(opts, &out, &nodes)?;
+    let validator_apis: Vec<SocketAddr> = configs[..opts.validators]
+        .iter()
+        .map(|(_, rpc)| *rpc)
+        .collect();
+    let oracle_configs = write_oracle_configs(opts, &out, &oracles, &validator_apis)?;
     // The genesis goes last: its presence marks a complete testnet.
     write_secret_file(&genesis_path_in(&out), &text)?;
     Ok(Written {
         genesis: genesis_path_in(&out),
         keystore: keystore_path,
         configs,
+        oracles: oracle_configs,
+        threshold: majority(opts.oracles),
     })
 }
 
@@ -115,20 +147,40 @@ fn check(opts: &TestnetInit) -> Result<()> {
     if opts.epoch_blocks < 2 {
         bail!("--epoch-blocks must be at least 2");
     }
-    let last = |base: u16| u32::from(base) + (opts.validators + opts.spares) as u32 - 1;
-    if last(opts.rpc_port) > u32::from(u16::MAX) || last(opts.p2p_port) > u32::from(u16::MAX) {
-        bail!("ports run past 65535: choose lower --rpc-port / --p2p-port");
+    if !(1..=MAX_ORACLES).contains(&opts.oracles) {
+        bail!("--oracles must be 1 to {MAX_ORACLES}");
+    }
+    let nodes = (opts.validators + opts.spares) as u32;
+    let ranges = [
+        ("--rpc-port", u32::from(opts.rpc_port), nodes),
+        ("--p2p-port", u32::from(opts.p2p_port), nodes),
+        (
+            "--oracle-port",
+            u32::from(opts.oracle_port),
+            opts.oracles as u32,
+        ),
+    ];
+    for (i, (flag, base, n)) in ranges.iter().enumerate() {
+        if base + n - 1 > u32::from(u16::MAX) {
+            bail!("ports run past 65535: choose a lower {flag}");
+        }
+        for (other, obase, on) in &ranges[i + 1..] {
+            if base < &(obase + on) && obase < &(base + n) {
+                bail!("the ports of {flag} and {other} overlap: choose apart ones");
+            }
+        }
     }
     Ok(())
 }
 
 /// The testnet's genesis: the default template with the validators, the funded
-/// accounts, the oracle and the admin, who may change the validator set.
+/// accounts, the oracles (a majority of which sign each manifest) and the admin,
+/// who may change the validator set.
 fn genesis_text(
     opts: &TestnetInit,
     validators: &[(String, Keypair)],
     accounts: &[(String, Keypair)],
-    oracle: &Keypair,
+    oracles: &[Keypair],
     admin: &Keypair,
 ) -> Result<String> {
     let mut file = template(
@@ -143,20 +195,17 @@ fn genesis_text(
         &accounts
             .iter()
             .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
-            .chain([
-                (
-                    "oracle".to_string(),
-                    Address(oracle.public()),
-                    DEV_BALANCE / 1000,
-                ),
-                (
-                    "admin".to_string(),
-                    Address(admin.public()),
-                    DEV_BALANCE / 1000,
-                ),
-            ])
+            .chain(oracle_accounts(oracles))
+            .chain([(
+                "admin".to_string(),
+                Address(admin.public()),
+                DEV_BALANCE / 1000,
+            )])
             .collect::<Vec<_>>(),
-        &[Address(oracle.public())],
+        &oracles
+            .iter()
+            .map(|k| Address(k.public()))
+            .collect::<Vec<_>>(),
     );
     file.genesis.validator_set = Some(ValidatorSetGenesis {
         admin: Some(Address(admin.public())),
@@ -221,6 +270,68 @@ fn write_node_configs(
     Ok(configs)
 }
 
+/// Writes each oracle's key and `oracle.toml` under `out/oN`: oracle `i` reads
+/// validator `i mod V`'s HTTP API (`validator_apis`) and has the other oracles as
+/// its peers. Returns each config and its oracle's HTTP API address.
+fn write_oracle_configs(
+    opts: &TestnetInit,
+    out: &Path,
+    oracles: &[Keypair],
+    validator_apis: &[SocketAddr],
+) -> Result<Vec<(PathBuf, SocketAddr)>> {
+    let apis: Vec<SocketAddr> = (0..oracles.len())
+        .map(|i| SocketAddr::new(opts.host, opts.oracle_port + i as u16))
+        .collect();
+    let mut configs = Vec::with_capacity(oracles.len());
+    for (i, key) in oracles.iter().enumerate() {
+        let dir = out.join(format!("o{i}"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let key_path = dir.join("keystore.json");
+        if key_path.exists() {
+            std::fs::remove_file(&key_path)?;
+        }
+        let mut oks = Keystore::load(&key_path)?;
+        oks.add("oracle", key)?;
+        oks.save()?;
+        let cfg = OracleFileConfig {
+            node: Some(format!(
+                "http://{}",
+                validator_apis[i % validator_apis.len()]
+            )),
+            key: Some(key_path),
+            data_dir: Some(dir.join("data")),
+            http: Some(apis[i]),
+            mqtt: opts.mqtt.clone(),
+            peers: apis
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, a)| format!("http://{a}"))
+                .collect(),
+            ..OracleFileConfig::default()
+        };
+        let path = dir.join("oracle.toml");
+        let body = toml::to_string_pretty(&cfg).context("writing oracle.toml")?;
+        std::fs::write(
+            &path,
+            format!(
+                "# Oracle o{i} ({}) of testnet `{}`: {} of the {} oracles sign each manifest.\n\
+                 # Run: plinth oracle --config {}\n\
+                 # Add `price_usd = \"0.50\"` to run the price feed (an oracle co-signs\n\
+                 # its peers' prices only when it runs one too).\n{body}",
+                Address(key.public()),
+                opts.chain_id,
+                majority(oracles.len()),
+                oracles.len(),
+                path.display()
+            ),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+        configs.push((path, apis[i]));
+    }
+    Ok(configs)
+}
+
 fn genesis_path_in(dir: &Path) -> PathBuf {
     dir.join("genesis.toml")
 }
@@ -244,6 +355,9 @@ mod tests {
             host: "127.0.0.1".parse().unwrap(),
             rpc_port: 8700,
             p2p_port: 9700,
+            oracles: 1,
+            oracle_port: 8800,
+            mqtt: None,
             force: false,
         };
         let w = init(&opts).unwrap();
@@ -285,5 +399,77 @@ mod tests {
             ..opts
         })
         .is_ok());
+    }
+
+    #[test]
+    fn writes_an_oracle_set_of_three_with_threshold_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = TestnetInit {
+            validators: 4,
+            spares: 0,
+            epoch_blocks: 100,
+            out: dir.path().join("net"),
+            chain_id: "plinth-testnet".into(),
+            accounts: 1,
+            block_time_ms: 250,
+            epoch_ms: 60_000,
+            host: "127.0.0.1".parse().unwrap(),
+            rpc_port: 8700,
+            p2p_port: 9700,
+            oracles: 3,
+            oracle_port: 8800,
+            mqtt: Some("mqtt://127.0.0.1:1883".into()),
+            force: false,
+        };
+        let w = init(&opts).unwrap();
+        let genesis = Genesis::from_toml(&std::fs::read_to_string(&w.genesis).unwrap()).unwrap();
+        let ks = Keystore::load(&w.keystore).unwrap();
+        assert_eq!(w.threshold, 2);
+        assert_eq!(genesis.oracles.threshold, 2);
+        assert_eq!(w.oracles.len(), 3);
+        let mut members = Vec::new();
+        for (i, (path, http)) in w.oracles.iter().enumerate() {
+            assert_eq!(
+                path,
+                &w.genesis
+                    .parent()
+                    .unwrap()
+                    .join(format!("o{i}/oracle.toml"))
+            );
+            let cfg: OracleFileConfig =
+                toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            assert_eq!(cfg.http, Some(*http));
+            assert_eq!(http.port(), 8800 + i as u16);
+            // Oracle i reads validator i mod 4.
+            assert_eq!(cfg.node, Some(format!("http://127.0.0.1:{}", 8700 + i)));
+            assert_eq!(cfg.mqtt.as_deref(), Some("mqtt://127.0.0.1:1883"));
+            let peers: Vec<String> = (0..3)
+                .filter(|j| *j != i)
+                .map(|j| format!("http://127.0.0.1:{}", 8800 + j))
+                .collect();
+            assert_eq!(cfg.peers, peers);
+            assert!(cfg.data_dir.unwrap().ends_with(format!("o{i}/data")));
+            let key = Keystore::load(cfg.key.as_ref().unwrap())
+                .unwrap()
+                .key("oracle")
+                .unwrap();
+            let address = Address(key.public());
+            // The shared keystore names it too, and the genesis funds it.
+            assert_eq!(ks.resolve(&oracle_name(i)).unwrap(), address);
+            let funded = genesis.accounts.iter().find(|a| a.address == address);
+            assert_eq!(funded.map(|a| a.balance), Some(DEV_BALANCE / 1000));
+            members.push(address);
+        }
+        assert_eq!(genesis.oracles.members, members);
+
+        // Oracle ports that collide with the validators' are refused.
+        let err = init(&TestnetInit {
+            oracle_port: 8702,
+            force: true,
+            ..opts
+        })
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("overlap"), "{err}");
     }
 }

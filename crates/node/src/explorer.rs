@@ -14,8 +14,9 @@
 //! ```
 //!
 //! The manifest endpoint proxies the oracle's full manifest (entries, rejected
-//! reports) and checks it against the header the ledger accepted, so the page
-//! never talks to the oracle itself.
+//! reports, which oracles signed it and which refused, and why) and checks it
+//! against the header the ledger accepted, so the page never talks to the oracle
+//! itself.
 
 use crate::Node;
 use axum::extract::State;
@@ -23,12 +24,13 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use plinth_api::oracle::Manifest;
+use plinth_api::oracle::{Manifest, ManifestRefusal};
 use plinth_api::server::extract::{network_name, page_limit, Path, Query};
 use plinth_api::server::ApiError;
 use plinth_api::{ClientError, OracleClient};
-use plinth_core::DeviceId;
+use plinth_core::{Address, DeviceId};
 use plinth_ledger::devices::{Device, DeviceStatus};
+use plinth_ledger::oracle_set::MAX_MANIFEST_SIGNATURES;
 use plinth_ledger::params::Network;
 use plinth_ledger::rewards::{self, ManifestEntry, ManifestHeader, RewardEpoch};
 use plinth_ledger::{keys, staking, Overlay, StakeTarget};
@@ -436,9 +438,23 @@ pub struct ManifestAudit {
     pub total: u128,
     /// Devices with a positive score.
     pub scored: u64,
+    /// The oracles whose signatures the manifest carries, in its order, each
+    /// checked over the ledger's header.
+    pub signatures: Vec<ManifestSigner>,
+    /// Members of the oracle set that refused to co-sign it, and why.
+    pub refusals: Vec<ManifestRefusal>,
     /// Every entry, only with `?entries=true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<ManifestEntry>>,
+}
+
+/// One signature a manifest carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestSigner {
+    /// The oracle that signed.
+    pub oracle: Address,
+    /// Whether its signature is valid over the header the ledger accepted.
+    pub valid: bool,
 }
 
 impl ManifestAudit {
@@ -469,6 +485,29 @@ impl ManifestAudit {
                 ledger.devices
             ));
         }
+        // The ledger reads at most this many; more is not a manifest it accepted.
+        if manifest.signatures.len() > MAX_MANIFEST_SIGNATURES {
+            problems.push(format!(
+                "{} signatures, more than the {MAX_MANIFEST_SIGNATURES} a manifest may carry",
+                manifest.signatures.len()
+            ));
+        }
+        let msg = ledger.signing_bytes();
+        let signatures: Vec<ManifestSigner> = manifest
+            .signatures
+            .iter()
+            .take(MAX_MANIFEST_SIGNATURES)
+            .map(|s| ManifestSigner {
+                oracle: s.oracle,
+                valid: s.oracle.key().verify(&msg, &s.signature).is_ok(),
+            })
+            .collect();
+        for s in signatures.iter().filter(|s| !s.valid) {
+            problems.push(format!(
+                "the signature of oracle {} is not valid over the ledger's header",
+                s.oracle
+            ));
+        }
         let mut top = manifest.entries.clone();
         top.sort_by(|a, b| b.amount.cmp(&a.amount).then(a.device.cmp(&b.device)));
         top.truncate(TOP_EARNERS);
@@ -482,6 +521,8 @@ impl ManifestAudit {
             devices_paid: paid,
             total,
             scored: manifest.scored,
+            signatures,
+            refusals: manifest.refusals,
             entries: with_entries.then_some(manifest.entries),
         }
     }

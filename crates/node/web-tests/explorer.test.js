@@ -205,7 +205,33 @@ test('epochs show manifests with rewards', async () => {
   assert.match(text, /Top earners/);
   assert.match(text, /Rejected reports/);
   assert.match(text, /plinth oracle audit/, 'keeps the full-recomputation hint');
+  // Which oracles signed: the devnet's oracle, its signature valid over the
+  // ledger's header; none refused.
+  const { oracle } = await getJson('/v1/explorer/config');
+  const oracleAddress = (await (await fetch(`${oracle}/v1/status`)).json()).oracle;
+  await page.locator('#signers').waitFor();
+  assert.equal(await page.locator('#signers tbody tr').count(), 1);
+  assert.equal(await page.locator('#signers a[href^="#/account/"]').getAttribute('href'), `#/account/${oracleAddress}`);
+  assert.match(await page.locator('#signers tbody').textContent(), /✓ signed/);
+  assert.match(await page.locator('#refusals tbody').textContent(), /no oracle refused/);
   await shot('epoch');
+
+  // A member's refusal, as the co-signing oracles record it on the manifest, is
+  // listed with its code and reason (injected into the node's answer here: the
+  // devnet's one oracle never refuses itself).
+  await page.route('**/v1/explorer/manifests/**', async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.refusals = [{ oracle: oracleAddress, code: 'differs', reason: 'entry 3 differs: <b>150</b> proposed, 120 recomputed' }];
+    await route.fulfill({ response, json });
+  });
+  await page.reload();
+  const refusal = page.locator('#refusals tbody tr', { hasText: 'differs' });
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /entry 3 differs: <b>150<\/b> proposed, 120 recomputed/, 'the reason is shown as text');
+  assert.equal(await refusal.locator(`a[href="#/account/${oracleAddress}"]`).count(), 1);
+  await page.unroute('**/v1/explorer/manifests/**');
+  await shot('epoch-refusal');
 });
 
 test('the map colours cells by last epoch\'s earnings', async () => {

@@ -338,7 +338,7 @@ async function epochPage(network, epoch) {
   if (!el) return; // navigated away
   el.className = a.consistent ? 'ok' : 'err';
   el.innerHTML = a.consistent
-    ? `✓ consistent with the ledger: header, merkle root, total and device count of the oracle's ${num(a.devices_paid)} entries match`
+    ? `✓ consistent with the ledger: header, merkle root, total and device count of the oracle's ${num(a.devices_paid)} entries match, and every oracle signature it carries is valid`
     : `✗ problems: <ul>${a.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`;
   const rejected = Object.entries(a.rejected).sort((x, y) => y[1] - x[1]);
   document.getElementById('manifest').innerHTML = `<h2>Top earners</h2>
@@ -346,6 +346,15 @@ async function epochPage(network, epoch) {
     ${a.top_earners.map((t, i) => `<tr><td>${i + 1}</td><td>${linkDev(t.device)}</td><td>${linkAcct(t.owner)}</td><td class="num">${tokens(t.amount)}</td></tr>`).join('') || '<tr><td colspan="4" class="muted">no device earned this epoch</td></tr>'}
     </tbody></table>
     <p class="muted">${num(a.devices_paid)} devices paid, ${tokens(a.total)} in all; ${num(a.scored)} devices scored.</p>
+    <h2>Oracle signatures</h2>
+    <p class="muted">${num(a.signatures.length)} oracle${a.signatures.length === 1 ? '' : 's'} signed this manifest; the ledger accepts it with its oracle set's threshold of distinct members' signatures.</p>
+    <table id="signers"><thead><tr><th>Oracle</th><th>Signature</th></tr></thead><tbody>
+    ${a.signatures.map((g) => `<tr><td>${linkAcct(g.oracle)}</td><td class="${g.valid ? 'ok' : 'err'}">${g.valid ? '✓ signed' : '✗ not valid over the ledger\'s header'}</td></tr>`).join('') || '<tr><td colspan="2" class="muted">no signature</td></tr>'}
+    </tbody></table>
+    <h2>Refused to sign</h2>
+    <table id="refusals"><thead><tr><th>Oracle</th><th>Code</th><th>Reason</th></tr></thead><tbody>
+    ${a.refusals.map((r) => `<tr><td>${linkAcct(r.oracle)}</td><td class="mono err">${esc(r.code)}</td><td>${esc(r.reason)}</td></tr>`).join('') || '<tr><td colspan="3" class="muted">none: no oracle refused</td></tr>'}
+    </tbody></table>
     <h2>Rejected reports</h2>
     <table id="rejected"><thead><tr><th>Reason</th><th class="num">Reports</th></tr></thead><tbody>
     ${rejected.map(([r, k]) => `<tr><td>${esc(r)}</td><td class="num">${num(k)}</td></tr>`).join('') || '<tr><td colspan="2" class="muted">none</td></tr>'}

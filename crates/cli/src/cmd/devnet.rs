@@ -1,5 +1,5 @@
-//! `plinth devnet`: a whole one-validator network on this machine
-//! ([`plinth_devnet::devnet`]).
+//! `plinth devnet`: a whole one-validator network on this machine, with one
+//! oracle or several ([`plinth_devnet::devnet`]).
 
 use super::parse_percent;
 use anyhow::Result;
@@ -25,6 +25,12 @@ pub struct DevnetArgs {
     /// Funded development accounts to create on first start.
     #[arg(long, default_value_t = 5)]
     accounts: usize,
+    /// Oracles of a new chain (1 to 7), each with its own key, data dir and HTTP
+    /// port (--oracle-http's port + i), peers of each other; a manifest needs a
+    /// majority of their signatures (2 of 3). A new chain has 1 unless set; a
+    /// resumed one runs the oracles it was made with.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=7))]
+    oracles: Option<u8>,
     /// Length of an epoch for a new chain (e.g. 30s).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     epoch_time: Duration,
@@ -34,7 +40,7 @@ pub struct DevnetArgs {
     /// Share of the fleet that cheats, e.g. 10%.
     #[arg(long, default_value = "10%", value_parser = parse_percent)]
     cheaters: u32,
-    /// Address of the oracle's HTTP API.
+    /// Address of the (first) oracle's HTTP API; oracle i listens on its port + i.
     #[arg(long, default_value = "127.0.0.1:8646")]
     oracle_http: SocketAddr,
     /// Address of the embedded MQTT broker.
@@ -51,6 +57,7 @@ impl DevnetArgs {
             block_time: self.block_time,
             rpc: self.rpc,
             accounts: self.accounts,
+            oracles: self.oracles.map(usize::from),
             epoch_time: self.epoch_time,
             services: (self.devices > 0).then_some(ServicesOptions {
                 oracle_http: self.oracle_http,

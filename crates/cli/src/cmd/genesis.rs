@@ -50,6 +50,7 @@ impl InitArgs {
         let setup = plinth_devnet::genesis::new_setup(
             &self.chain_id,
             self.accounts,
+            1,
             1000,
             30_000,
             plinth_oracle::now_ms(),

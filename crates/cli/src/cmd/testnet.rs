@@ -1,5 +1,5 @@
-//! `plinth testnet init`: the files of a validator set on this machine
-//! ([`plinth_devnet::testnet`]).
+//! `plinth testnet init`: the files of a validator set and an oracle set on this
+//! machine ([`plinth_devnet::testnet`]).
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -11,8 +11,9 @@ use std::time::Duration;
 /// `plinth testnet`'s subcommands.
 #[derive(Subcommand)]
 pub enum TestnetCmd {
-    /// Write keys, a shared genesis and one `node.toml` per validator; run each
-    /// with `plinth node --config DIR/vN/node.toml`.
+    /// Write keys, a shared genesis, one `node.toml` per validator and one
+    /// `oracle.toml` per oracle; run each with `plinth node --config
+    /// DIR/vN/node.toml` and `plinth oracle --config DIR/oN/oracle.toml`.
     Init(InitArgs),
 }
 
@@ -51,6 +52,17 @@ pub struct InitArgs {
     /// Validator N listens for peers on this port + N.
     #[arg(long, default_value_t = 9700)]
     p2p_port: u16,
+    /// Oracles in the genesis oracle set (1 to 7); a manifest needs a majority of
+    /// their signatures (2 of 3). Oracle N reads validator N mod V.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=7))]
+    oracles: u8,
+    /// Oracle N serves its HTTP API on this port + N.
+    #[arg(long, default_value_t = 8800)]
+    oracle_port: u16,
+    /// The MQTT broker devices publish to, which every oracle reads (e.g.
+    /// mqtt://127.0.0.1:1883); none unless set.
+    #[arg(long)]
+    mqtt: Option<String>,
     /// Overwrite an existing testnet in OUT.
     #[arg(long)]
     force: bool,
@@ -80,16 +92,30 @@ impl InitArgs {
             host: self.host,
             rpc_port: self.rpc_port,
             p2p_port: self.p2p_port,
+            oracles: usize::from(self.oracles),
+            oracle_port: self.oracle_port,
+            mqtt: self.mqtt,
             force: self.force,
         })?;
         println!("genesis   {}", w.genesis.display());
         println!(
-            "keystore  {} (funded accounts, oracle)",
+            "keystore  {} (funded accounts, admin, oracles)",
             w.keystore.display()
         );
         for (path, rpc) in &w.configs {
             println!(
                 "run       plinth node --config {}   # rpc http://{rpc}",
+                path.display()
+            );
+        }
+        println!(
+            "oracles   {} of {} sign each manifest; start them once the validators run:",
+            w.threshold,
+            w.oracles.len()
+        );
+        for (path, http) in &w.oracles {
+            println!(
+                "run       plinth oracle --config {}   # http://{http}/v1/status",
                 path.display()
             );
         }

@@ -17,6 +17,20 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A base port with `n` free ports from it, below Linux's ephemeral range (32768
+/// and up by default): outgoing connections of this and the other tests take
+/// ephemeral local ports, and one of them landing on a process's port while it is
+/// down would keep it from listening again after its restart.
+pub fn free_range(n: u16) -> u16 {
+    for _ in 0..200 {
+        let base = 10_000 + (rand::random::<u16>() % 22_000);
+        if (0..n).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
 /// A devnet process; killed (SIGKILL) on drop if still running.
 pub struct Devnet {
     pub child: Child,

@@ -3,10 +3,9 @@
 //! validator ends with the same blocks, state root and balances. Then the admin
 //! swaps a validator for the spare node through the wallet.
 
-use crate::common::{bin, Devnet};
+use crate::common::{bin, free_range, Devnet};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::{Call, SignedTx, Transaction};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,21 +14,6 @@ const VALIDATORS: usize = 4;
 /// The validators and one spare node, a follower until the admin adds it.
 const NODES: usize = 5;
 const EPOCH_BLOCKS: u64 = 20;
-
-/// A base port with `NODES` free ports above it, below Linux's ephemeral range
-/// (32768 and up by default): outgoing connections of this and the other tests
-/// take ephemeral local ports, and one of them landing on a validator's port while
-/// it is down would keep it from listening again after its restart.
-fn free_range() -> u16 {
-    for _ in 0..200 {
-        let base = 10_000 + (rand::random::<u16>() % 22_000);
-        let free = (0..NODES as u16).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        if free {
-            return base;
-        }
-    }
-    panic!("no free port range");
-}
 
 fn start_validator(dir: &Path, i: usize, rpc_port: u16) -> Devnet {
     let child = Command::new(bin())
@@ -104,10 +88,10 @@ fn wait_height(vs: &[&Devnet], h: u64) {
 fn four_validators_survive_a_kill9_agree_and_change_the_set() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("testnet");
-    let rpc_port = free_range();
-    let mut p2p_port = free_range();
+    let rpc_port = free_range(NODES as u16);
+    let mut p2p_port = free_range(NODES as u16);
     while p2p_port.abs_diff(rpc_port) < NODES as u16 {
-        p2p_port = free_range();
+        p2p_port = free_range(NODES as u16);
     }
     let out = Command::new(bin())
         .args(["testnet", "init", "--validators", "4", "--out"])

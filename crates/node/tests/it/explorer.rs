@@ -5,10 +5,13 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use plinth_core::Address;
 use plinth_ledger::rewards::{manifest_proof, manifest_root, ManifestEntry, ManifestHeader};
 use plinth_ledger::{Call, RewardEpoch};
 use plinth_node::api::{DeviceView, ErrorBody};
-use plinth_node::explorer::{ExplorerConfig, ExplorerConfigView, ManifestAudit, MapView};
+use plinth_node::explorer::{
+    ExplorerConfig, ExplorerConfigView, ManifestAudit, ManifestSigner, MapView,
+};
 use plinth_node::rpc::{router, router_with};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
@@ -321,18 +324,26 @@ async fn manifest_proxy_checks_the_oracle_against_the_ledger() {
     assert!(node.submit(txs).await.iter().all(Result::is_ok));
     produce(&node).await;
 
-    // The oracle serves epoch 0 as accepted, epoch 1 with one amount changed,
-    // epoch 2 (which the ledger lacks) and not epoch 3.
+    // The oracle serves epoch 0 as accepted (signed by the oracle, refused by
+    // another member), epoch 1 with one amount changed, epoch 2 (which the ledger
+    // lacks) and not epoch 3.
     let doc = |h: &ManifestHeader, entries: &[ManifestEntry]| {
         serde_json::json!({
             "header": h, "entries": entries, "batches": [], "signatures": [],
             "rejected": {"bad_signature": 3, "late": 1}, "scored": entries.len(),
         })
     };
+    let refuser = addr(&user(2));
+    let mut signed_doc = doc(&headers[0], &entries);
+    signed_doc["signatures"] = serde_json::json!([headers[0].sign(&oracle_key())]);
+    signed_doc["refusals"] = serde_json::json!([{
+        "oracle": refuser, "code": "omits_batches",
+        "reason": "the proposal omits 2 batches this oracle holds from before the cut-off",
+    }]);
     let mut tampered = entries.clone();
     tampered[0].amount += 1;
     let url = fake_oracle(vec![
-        (0, doc(&headers[0], &entries)),
+        (0, signed_doc.clone()),
         (1, doc(&headers[1], &tampered)),
         (2, doc(&manifest(2, &entries), &entries)),
     ])
@@ -351,6 +362,18 @@ async fn manifest_proxy_checks_the_oracle_against_the_ledger() {
     assert!(a.top_earners.windows(2).all(|w| w[0].amount >= w[1].amount));
     assert_eq!(a.rejected.get("bad_signature"), Some(&3));
     assert_eq!(a.entries, None);
+    // Who signed, and who refused and why.
+    assert_eq!(
+        a.signatures,
+        vec![ManifestSigner {
+            oracle: addr(&oracle_key()),
+            valid: true
+        }]
+    );
+    assert_eq!(a.refusals.len(), 1);
+    let r = &a.refusals[0];
+    assert_eq!((r.oracle, r.code.as_str()), (refuser, "omits_batches"));
+    assert!(r.reason.contains("omits 2 batches"), "{}", r.reason);
     let a: ManifestAudit = get(
         &app,
         "/v1/explorer/manifests/weather/0?entries=true",
@@ -362,6 +385,7 @@ async fn manifest_proxy_checks_the_oracle_against_the_ledger() {
     let a: ManifestAudit = get(&app, "/v1/explorer/manifests/weather/1", StatusCode::OK).await;
     assert!(!a.consistent);
     assert_eq!(a.problems.len(), 2, "root and total: {:?}", a.problems);
+    assert!(a.signatures.is_empty() && a.refusals.is_empty());
 
     for uri in [
         "/v1/explorer/manifests/weather/2",
@@ -378,6 +402,27 @@ async fn manifest_proxy_checks_the_oracle_against_the_ledger() {
     )
     .await;
     assert_eq!(e.error.code, "invalid_epoch");
+
+    // A signature over another header is shown as not valid, and is a problem.
+    let mut forged = signed_doc;
+    forged["signatures"] =
+        serde_json::json!([headers[0].sign(&oracle_key()), headers[1].sign(&user(3)),]);
+    let config = ExplorerConfig::default();
+    config.set_oracle(fake_oracle(vec![(0, forged)]).await);
+    let a: ManifestAudit = get(
+        &router_with(node.clone(), config),
+        "/v1/explorer/manifests/weather/0",
+        StatusCode::OK,
+    )
+    .await;
+    assert!(!a.consistent);
+    let valid: Vec<(Address, bool)> = a.signatures.iter().map(|s| (s.oracle, s.valid)).collect();
+    assert_eq!(
+        valid,
+        vec![(addr(&oracle_key()), true), (addr(&user(3)), false)]
+    );
+    assert_eq!(a.problems.len(), 1, "{:?}", a.problems);
+    assert!(a.problems[0].contains("not valid"), "{:?}", a.problems);
 
     // An oracle that is not there.
     let port = {

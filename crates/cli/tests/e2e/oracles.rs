@@ -1,0 +1,282 @@
+//! Several oracles for one chain: `plinth devnet --oracles 3` runs three in one
+//! process, peers of each other, with the fleet spread over them; `plinth testnet
+//! init --oracles 3` writes one `oracle.toml` per oracle, and `plinth oracle
+//! --config` runs each from its file. Both genesis sets need 2 of the 3.
+//!
+//! (Rewards with several oracles need the manifest co-signing protocol; what is
+//! checked here is the wiring: keys, ports, peers, the genesis set, and prices,
+//! which oracles already co-sign.)
+
+use crate::common::*;
+use plinth_api::node::{HistoryItem, OraclesView};
+use plinth_core::Address;
+use plinth_devnet::oracle::OracleFileConfig;
+use plinth_ledger::{Call, Genesis};
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Polls `f` every 250 ms until it returns `Some`, for at most `secs` seconds.
+fn until<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn get_json(url: &str) -> Option<serde_json::Value> {
+    ureq::get(url).call().ok()?.into_json().ok()
+}
+
+/// Reports the oracle at `url` accepted, from its metrics.
+fn accepted(url: &str) -> u64 {
+    let text = ureq::get(&format!("{url}/metrics"))
+        .call()
+        .ok()
+        .and_then(|r| r.into_string().ok())
+        .unwrap_or_default();
+    text.lines()
+        .filter(|l| l.starts_with("plinth_oracle_reports_accepted_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Whether `oracle` posted a price the ledger applied with a peer's co-signature.
+fn posted_cosigned_price(node: &Devnet, oracle: &Address) -> bool {
+    let items: Vec<HistoryItem> =
+        serde_json::from_value(node.get(&format!("/v1/accounts/{oracle}/txs"))).unwrap();
+    items.iter().any(|i| match &i.tx.call {
+        Call::PostPrice { signatures, .. } => {
+            i.receipt.as_ref().is_some_and(|r| r.is_ok())
+                && signatures.iter().any(|s| s.oracle != *oracle)
+        }
+        _ => false,
+    })
+}
+
+#[test]
+fn devnet_runs_three_oracles_as_peers_with_the_fleet_spread_over_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dn");
+    let port = free_port();
+    let mut child = Command::new(bin())
+        .args([
+            "devnet",
+            "--oracles",
+            "3",
+            "--devices",
+            "9",
+            "--cheaters",
+            "0%",
+        ])
+        .args([
+            "--block-time",
+            "200ms",
+            "--rpc",
+            &format!("127.0.0.1:{port}"),
+        ])
+        // Each oracle on any free port; the devnet prints where.
+        .args(["--oracle-http", "127.0.0.1:0"])
+        .args(["--mqtt", &format!("127.0.0.1:{}", free_port())])
+        .arg("--data-dir")
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start plinth devnet");
+    let printed = Arc::new(Mutex::new(String::new()));
+    {
+        let (stdout, printed) = (child.stdout.take().unwrap(), printed.clone());
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let mut p = printed.lock().unwrap();
+                p.push_str(&line);
+                p.push('\n');
+            }
+        });
+    }
+    let net = Devnet::adopt(child, &dir, port);
+    // Everything is printed once the services run.
+    let printed = until("the devnet's services", 120, || {
+        let p = printed.lock().unwrap();
+        p.contains("  fleet ").then(|| p.clone())
+    });
+    let urls: Vec<String> = ["oracle", "oracle1", "oracle2"]
+        .iter()
+        .map(|name| {
+            printed
+                .lines()
+                .find_map(|l| {
+                    let rest = l.trim().strip_prefix(&format!("{name} "))?;
+                    rest.split_whitespace().next()?.strip_suffix("/v1/status")
+                })
+                .unwrap_or_else(|| panic!("no {name} URL in\n{printed}"))
+                .to_string()
+        })
+        .collect();
+    assert!(
+        printed.contains("a manifest needs 2 of their signatures"),
+        "{printed}"
+    );
+
+    // Three oracles, each with its own key (in the devnet keystore, funded), its
+    // own data dir, serving its own API.
+    let ks = plinth_devnet::keystore::Keystore::load(&net.keystore()).unwrap();
+    let mut members = Vec::new();
+    for (i, url) in urls.iter().enumerate() {
+        let status = until("the oracle's status", 30, || {
+            get_json(&format!("{url}/v1/status"))
+        });
+        let address: Address = status["oracle"].as_str().unwrap().parse().unwrap();
+        let name = plinth_devnet::genesis::oracle_name(i);
+        assert_eq!(ks.resolve(&name).unwrap(), address, "{name}");
+        assert_eq!(status["chain_id"], "plinth-devnet");
+        assert!(net.balance(&address) > 0, "{name} can pay fees");
+        assert!(dir.join(&name).is_dir(), "{name}'s data dir");
+        members.push(address);
+    }
+    let set: OraclesView = serde_json::from_value(net.get("/v1/oracles")).unwrap();
+    assert_eq!((set.threshold, &set.members), (2, &members));
+
+    // Each oracle's price reaches the chain co-signed by a peer: every one of them
+    // knows the others.
+    for (i, address) in members.iter().enumerate() {
+        until(&format!("oracle {i}'s co-signed price"), 60, || {
+            posted_cosigned_price(&net, address).then_some(())
+        });
+    }
+    // The fleet reports to all three.
+    for url in &urls {
+        until(&format!("reports accepted by {url}"), 60, || {
+            (accepted(url) > 0).then_some(())
+        });
+    }
+
+    // The chain's oracles are its own: resuming it with another count is refused.
+    let mut net = net;
+    net.kill9();
+    let out = Command::new(bin())
+        .args(["devnet", "--oracles", "2", "--devices", "0", "--data-dir"])
+        .arg(&dir)
+        .args(["--rpc", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("made with 3 oracle(s), not 2"), "{err}");
+}
+
+#[test]
+fn testnet_init_writes_three_oracles_that_run_from_their_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("testnet");
+    // Four validators' HTTP and p2p ports, then three oracles'.
+    let base = free_range(11);
+    let (rpc, p2p, oracle_port) = (base, base + 4, base + 8);
+    let out = Command::new(bin())
+        .args(["testnet", "init", "--validators", "4", "--oracles", "3"])
+        .arg("--out")
+        .arg(&dir)
+        .args(["--rpc-port", &rpc.to_string()])
+        .args(["--p2p-port", &p2p.to_string()])
+        .args(["--oracle-port", &oracle_port.to_string()])
+        .args(["--block-time", "200ms"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "testnet init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8(out.stdout).unwrap();
+    // The files name the directory as init resolved it.
+    let dir = dir.canonicalize().unwrap();
+    assert!(printed.contains("2 of 3 sign each manifest"), "{printed}");
+
+    // The files: a genesis whose set is the three oracles, 2 of 3; each oracle's
+    // own key and config (its node, port and the other two as peers).
+    let genesis =
+        Genesis::from_toml(&std::fs::read_to_string(dir.join("genesis.toml")).unwrap()).unwrap();
+    let shared = plinth_devnet::keystore::Keystore::load(&dir.join("keystore.json")).unwrap();
+    let mut members = Vec::new();
+    for i in 0..3u16 {
+        let path = dir.join(format!("o{i}/oracle.toml"));
+        assert!(
+            printed.contains(&format!("plinth oracle --config {}", path.display())),
+            "{printed}"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        // The type `plinth oracle --config` reads, which refuses unknown fields.
+        let cfg: OracleFileConfig = toml::from_str(&text).unwrap();
+        let api = |port: u16| format!("http://127.0.0.1:{port}");
+        assert_eq!(cfg.node, Some(api(rpc + i % 4)));
+        assert_eq!(cfg.http, Some(([127, 0, 0, 1], oracle_port + i).into()));
+        let mut peers: Vec<String> = (0..3)
+            .filter(|j| *j != i)
+            .map(|j| api(oracle_port + j))
+            .collect();
+        peers.sort();
+        assert_eq!(cfg.peers, peers);
+        assert_eq!(cfg.mqtt, None, "the testnet has no broker");
+        assert_eq!(cfg.data_dir, Some(dir.join(format!("o{i}/data"))));
+        let key = plinth_devnet::keystore::Keystore::load(cfg.key.as_ref().unwrap())
+            .unwrap()
+            .key("oracle")
+            .unwrap();
+        let address = Address(key.public());
+        let name = plinth_devnet::genesis::oracle_name(usize::from(i));
+        assert_eq!(shared.resolve(&name).unwrap(), address);
+        members.push(address);
+    }
+    assert_eq!(genesis.oracles.threshold, 2);
+    assert_eq!(genesis.oracles.members, members);
+
+    // The validators, then each oracle from its file alone.
+    let vs: Vec<Devnet> = (0..4)
+        .map(|i| {
+            let child = Command::new(bin())
+                .args(["node", "--config"])
+                .arg(dir.join(format!("v{i}/node.toml")))
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start plinth node");
+            Devnet::adopt(child, &dir, rpc + i)
+        })
+        .collect();
+    until("the validators' first blocks", 120, || {
+        vs.iter().all(|v| v.height() >= 2).then_some(())
+    });
+    let oracles: Vec<Devnet> = (0..3)
+        .map(|i| {
+            let child = Command::new(bin())
+                .args(["oracle", "--config"])
+                .arg(dir.join(format!("o{i}/oracle.toml")))
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start plinth oracle");
+            // Waits for its API (`/v1/status`).
+            Devnet::adopt(child, &dir.join(format!("o{i}")), oracle_port + i)
+        })
+        .collect();
+    for (o, member) in oracles.iter().zip(&members) {
+        let status = o.get("/v1/status");
+        assert_eq!(status["oracle"], member.to_string());
+        assert_eq!(status["chain_id"], "plinth-testnet");
+        assert!(o.dir.join("data").is_dir(), "its data dir");
+    }
+    let set: OraclesView = serde_json::from_value(vs[0].get("/v1/oracles")).unwrap();
+    assert_eq!((set.threshold, set.members), (2, members));
+}

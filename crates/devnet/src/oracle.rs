@@ -1,0 +1,69 @@
+//! `plinth oracle`'s configuration file: what `plinth testnet init` writes for
+//! each oracle of a set and what `plinth oracle --config FILE` reads (flags on
+//! top), one type for both so that a written file is always a readable one.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// `plinth oracle` settings, from a TOML file (every field optional) with flags
+/// on top. Unknown fields are refused, so a misspelt setting is an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OracleFileConfig {
+    /// The HTTP API of the node the oracle reads the chain from and submits to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// A keystore holding the oracle's key (named `oracle`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<PathBuf>,
+    /// Where the spool and the published manifests are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Address of the oracle's HTTP API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<SocketAddr>,
+    /// `mqtt://host:port` of the broker devices publish to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mqtt: Option<String>,
+    /// How far a report's timestamp may be from the oracle's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_skew_ms: Option<u64>,
+    /// The token price to post, in USD (e.g. "0.50"): runs the price feed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_usd: Option<String>,
+    /// The other oracles of the set (their HTTP APIs, e.g. `http://10.0.0.2:8646`):
+    /// asked to co-sign prices and manifests, and to share report batches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
+    /// Co-sign a peer's price only within this many basis points of our own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_tolerance_bps: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_config_reads_back_and_misspellings_are_refused() {
+        let cfg = OracleFileConfig {
+            node: Some("http://127.0.0.1:8700".into()),
+            key: Some("/t/o1/keystore.json".into()),
+            data_dir: Some("/t/o1/data".into()),
+            http: Some("127.0.0.1:8801".parse().unwrap()),
+            mqtt: Some("mqtt://127.0.0.1:1883".into()),
+            peers: vec![
+                "http://127.0.0.1:8800".into(),
+                "http://127.0.0.1:8802".into(),
+            ],
+            ..OracleFileConfig::default()
+        };
+        let text = toml::to_string_pretty(&cfg).unwrap();
+        assert_eq!(toml::from_str::<OracleFileConfig>(&text).unwrap(), cfg);
+        let empty: OracleFileConfig = toml::from_str("").unwrap();
+        assert_eq!(empty, OracleFileConfig::default());
+        let err = toml::from_str::<OracleFileConfig>("peer = [\"http://x\"]").unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+}
