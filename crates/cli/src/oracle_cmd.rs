@@ -50,6 +50,23 @@ pub fn open(cfg: &OracleFileConfig) -> Result<Arc<Oracle>> {
     if let Some(t) = cfg.price_tolerance_bps {
         oc.price_tolerance_bps = t;
     }
+    let ms = std::time::Duration::from_millis;
+    if let Some(v) = cfg.close_grace_ms {
+        oc.close_grace = ms(v);
+    }
+    if let Some(v) = cfg.exchange_interval_ms {
+        oc.exchange_interval = ms(v.max(50));
+    }
+    if let Some(v) = cfg.propose_after_ms {
+        oc.propose_after = ms(v);
+    }
+    if let Some(v) = cfg.proposal_timeout_ms {
+        oc.proposal_timeout = ms(v.max(100));
+    }
+    if let Some(a) = &cfg.adversary {
+        oc.adversary = Some(a.parse().map_err(anyhow::Error::msg)?);
+        tracing::warn!(adversary = %a, "this oracle lies (a drill): its peers must refuse what it proposes");
+    }
     let key = oracle_key(key)?;
     let oracle = Oracle::open(oc, key)?;
     Ok(oracle)

@@ -39,6 +39,22 @@ pub struct OracleFileConfig {
     /// Co-sign a peer's price only within this many basis points of our own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_tolerance_bps: Option<u32>,
+    /// Wait after an epoch's end for late reports (the epoch's cut-off), in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_grace_ms: Option<u64>,
+    /// How often the peers' spools are read, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_interval_ms: Option<u64>,
+    /// How long after the cut-off an epoch's first proposer proposes, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propose_after_ms: Option<u64>,
+    /// How long the members wait for a proposer before the next one proposes, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_timeout_ms: Option<u64>,
+    /// Makes the oracle lie, for tests and drills: `inflate`, `drop`, `invent` or
+    /// `forge-registry` (its honest peers refuse what it proposes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adversary: Option<String>,
 }
 
 #[cfg(test)]

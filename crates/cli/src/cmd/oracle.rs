@@ -14,7 +14,9 @@ pub struct OracleArgs {
     #[command(subcommand)]
     command: Option<OracleCmd>,
     /// A TOML file with `node`, `key`, `data_dir`, `http`, `mqtt`, `max_skew_ms`,
-    /// `price_usd`, `peers`, `price_tolerance_bps`; flags win.
+    /// `price_usd`, `peers`, `price_tolerance_bps`, `close_grace_ms`,
+    /// `exchange_interval_ms`, `propose_after_ms`, `proposal_timeout_ms`,
+    /// `adversary`; flags win.
     #[arg(long, env = "PLINTH_ORACLE_CONFIG")]
     config: Option<PathBuf>,
     /// The node's HTTP API.
@@ -35,14 +37,18 @@ pub struct OracleArgs {
     /// so that consumers can burn tokens for credits.
     #[arg(long)]
     price_usd: Option<String>,
-    /// Another oracle of the set (its HTTP API, e.g. http://10.0.0.2:8646), asked
-    /// to co-sign prices when the chain needs more than one signature; repeat for
-    /// each.
+    /// Another oracle of the set (its HTTP API, e.g. http://10.0.0.2:8646): its
+    /// report batches are read, and it is asked to co-sign manifests, settlements
+    /// and prices; repeat for each.
     #[arg(long = "peer")]
     peers: Vec<String>,
     /// Co-sign a peer's price only within this many basis points of our own.
     #[arg(long)]
     price_tolerance_bps: Option<u32>,
+    /// A drill: make this oracle lie (`inflate`, `drop`, `invent`,
+    /// `forge-registry`); its honest peers must refuse what it proposes.
+    #[arg(long)]
+    adversary: Option<String>,
 }
 
 /// `plinth oracle`'s subcommands.
@@ -90,6 +96,7 @@ impl OracleArgs {
                     cfg.peers = self.peers;
                 }
                 cfg.price_tolerance_bps = self.price_tolerance_bps.or(cfg.price_tolerance_bps);
+                cfg.adversary = self.adversary.or(cfg.adversary);
                 crate::runtime()?.block_on(oracle_cmd::run(cfg))
             }
         }
