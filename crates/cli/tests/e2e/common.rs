@@ -1,4 +1,4 @@
-use plinth_core::{Address, Keypair};
+use plinth_core::{Address, DeviceId, Keypair};
 use plinth_ledger::{Call, SignedTx, Transaction};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -202,4 +202,84 @@ pub fn transfer(from: &Keypair, nonce: u64, to: Address, amount: u64) -> SignedT
         call: Call::Transfer { to, amount },
     }
     .sign(from)
+}
+
+/// Polls `f` every 250 ms until it returns `Some`, for at most `secs` seconds.
+pub fn until<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// GET of a JSON body; `None` on any error.
+pub fn get_json(url: &str) -> Option<serde_json::Value> {
+    ureq::get(url).call().ok()?.into_json().ok()
+}
+
+/// GET that maps 404 to `None`.
+pub fn get_opt(url: &str) -> Option<serde_json::Value> {
+    match ureq::get(url).call() {
+        Ok(r) => Some(r.into_json().unwrap()),
+        Err(ureq::Error::Status(404, _)) => None,
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
+/// Registers `keys` as `weather` sensors of `owner`, ~220 m apart near Berlin (one
+/// per density cell, yet neighbours for agreement), and waits until every
+/// registration is committed.
+pub fn register_sensors(net: &Devnet, owner: &Keypair, keys: &[Keypair]) {
+    let status = net.get("/v1/status");
+    let chain_id = status["chain_id"].as_str().unwrap().to_string();
+    let fee = status["min_fee"].as_u64().unwrap();
+    let owner_addr = Address(owner.public());
+    let first_nonce = net.get(&format!("/v1/accounts/{owner_addr}"))["next_nonce"]
+        .as_u64()
+        .unwrap();
+    let mut hashes = Vec::new();
+    for (i, dev) in keys.iter().enumerate() {
+        let id = DeviceId(dev.public());
+        let location = u64::from(
+            h3o::LatLng::new(52.52 + i as f64 * 0.002, 13.40)
+                .unwrap()
+                .to_cell(h3o::Resolution::Twelve),
+        );
+        let msg = plinth_ledger::devices::registration_message(
+            &plinth_core::chain_identity(
+                &status["genesis_hash"].as_str().unwrap().parse().unwrap(),
+            ),
+            &owner_addr,
+            &id,
+            "weather",
+            location,
+        );
+        let tx = Transaction {
+            chain_id: chain_id.clone(),
+            signer: owner_addr,
+            nonce: first_nonce + i as u64,
+            fee,
+            call: Call::RegisterDevice {
+                device: id,
+                network: "weather".into(),
+                location,
+                device_signature: dev.sign(&msg),
+            },
+        }
+        .sign(owner);
+        let (code, body) = net.submit(&tx);
+        assert_eq!(code, 202, "registration refused: {body}");
+        hashes.push(tx.hash());
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for h in hashes {
+        while net.get(&format!("/v1/txs/{h}"))["status"] != "committed" {
+            assert!(Instant::now() < deadline, "registration {h} not committed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }

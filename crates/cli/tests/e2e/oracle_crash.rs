@@ -3,9 +3,8 @@
 //! oracle would have produced from the same reports.
 
 use crate::common::*;
-use plinth_core::{Address, DeviceId, Hash, Keypair};
+use plinth_core::{DeviceId, Hash, Keypair};
 use plinth_ledger::rewards::RewardEpoch;
-use plinth_ledger::{Call, Transaction};
 use plinth_oracle::epoch::{compute, inputs_hash, EpochSpec};
 use plinth_oracle::spool::{decode_batch, SpoolBatch};
 use plinth_proofs::{Report, ReportBody, SignedReport};
@@ -102,69 +101,6 @@ impl Drop for OracleProc {
         if let Some(c) = &mut self.child {
             let _ = c.kill();
             let _ = c.wait();
-        }
-    }
-}
-
-/// GET that maps 404 to `None`.
-fn get_opt(url: &str) -> Option<serde_json::Value> {
-    match ureq::get(url).call() {
-        Ok(r) => Some(r.into_json().unwrap()),
-        Err(ureq::Error::Status(404, _)) => None,
-        Err(e) => panic!("GET {url}: {e}"),
-    }
-}
-
-/// Registers `keys` as `weather` sensors of `owner`, ~220 m apart near Berlin (one
-/// per density cell, yet neighbours for agreement), and waits until every
-/// registration is committed.
-fn register_sensors(net: &Devnet, owner: &Keypair, keys: &[Keypair]) {
-    let status = net.get("/v1/status");
-    let chain_id = status["chain_id"].as_str().unwrap().to_string();
-    let fee = status["min_fee"].as_u64().unwrap();
-    let owner_addr = Address(owner.public());
-    let first_nonce = net.get(&format!("/v1/accounts/{owner_addr}"))["next_nonce"]
-        .as_u64()
-        .unwrap();
-    let mut hashes = Vec::new();
-    for (i, dev) in keys.iter().enumerate() {
-        let id = DeviceId(dev.public());
-        let location = u64::from(
-            h3o::LatLng::new(52.52 + i as f64 * 0.002, 13.40)
-                .unwrap()
-                .to_cell(h3o::Resolution::Twelve),
-        );
-        let msg = plinth_ledger::devices::registration_message(
-            &plinth_core::chain_identity(
-                &status["genesis_hash"].as_str().unwrap().parse().unwrap(),
-            ),
-            &owner_addr,
-            &id,
-            "weather",
-            location,
-        );
-        let tx = Transaction {
-            chain_id: chain_id.clone(),
-            signer: owner_addr,
-            nonce: first_nonce + i as u64,
-            fee,
-            call: Call::RegisterDevice {
-                device: id,
-                network: "weather".into(),
-                location,
-                device_signature: dev.sign(&msg),
-            },
-        }
-        .sign(owner);
-        let (code, body) = net.submit(&tx);
-        assert_eq!(code, 202, "registration refused: {body}");
-        hashes.push(tx.hash());
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    for h in hashes {
-        while net.get(&format!("/v1/txs/{h}"))["status"] != "committed" {
-            assert!(Instant::now() < deadline, "registration {h} not committed");
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
 }

@@ -15,23 +15,6 @@ use plinth_ledger::{Call, Genesis};
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// Polls `f` every 250 ms until it returns `Some`, for at most `secs` seconds.
-fn until<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn get_json(url: &str) -> Option<serde_json::Value> {
-    ureq::get(url).call().ok()?.into_json().ok()
-}
 
 /// Reports the oracle at `url` accepted, from its metrics.
 fn accepted(url: &str) -> u64 {
