@@ -13,6 +13,8 @@
 //! - [`hash`]: blake3 digests, tagged hashing, the chain identity.
 //! - [`keys`]: ed25519 key pairs, public keys and signatures, batch verification.
 //! - [`merkle`]: binary merkle trees with domain-separated leaves and inclusion proofs.
+//! - [`sethash`]: an order-independent, incrementally updatable multiset hash
+//!   ([`SetHash`], LtHash), the digest of a device registry.
 
 #![warn(missing_docs)]
 
@@ -23,6 +25,7 @@ pub mod family;
 pub mod hash;
 pub mod keys;
 pub mod merkle;
+pub mod sethash;
 
 pub use address::{Address, AddressError, DeviceId};
 pub use codec::{decode, encode, CodecError};
@@ -30,3 +33,4 @@ pub use epoch::{EpochClock, EpochWindow};
 pub use family::{FamilyKind, UnknownFamily};
 pub use hash::{chain_identity, Hash};
 pub use keys::{verify_batch, verify_each, KeyError, Keypair, PublicKey, Signature};
+pub use sethash::SetHash;
