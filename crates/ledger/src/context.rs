@@ -90,7 +90,7 @@ impl BlockContext {
 
 /// The reward epoch of the head block, from state (a lower bound of any future
 /// block's epoch, for checks at admission).
-pub(crate) fn head_epoch<S: Store>(
+pub fn head_epoch<S: Store>(
     state: &Overlay<'_, S>,
     params: &ChainParams,
 ) -> Result<u64, LedgerError> {
