@@ -248,7 +248,6 @@ impl Oracle {
     /// `min_time_ms`. The registry can change while it is read: then it is read
     /// again, a few times.
     pub fn refresh_registry_checked(&self, min_time_ms: u64) -> Result<()> {
-        use chain::ChainReads;
         let mut last = String::new();
         for _ in 0..5 {
             let devices = chain::registry(&self.node)?;
