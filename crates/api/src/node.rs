@@ -141,13 +141,58 @@ pub struct ClaimedView {
     pub claimed: bool,
 }
 
-/// `GET /v1/oracles`: the oracle set that signs reward manifests.
+/// `GET /v1/oracles`: the oracle set that signs reward manifests in force at
+/// `epoch` (the current epoch, or the one `?epoch=` asked for), and the whole
+/// schedule.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OraclesView {
-    /// Signatures of members a manifest or a price needs.
+    /// Signatures of members a manifest, settlement or price of `epoch` needs.
+    pub threshold: u32,
+    /// The members' addresses in force at `epoch`.
+    pub members: Vec<Address>,
+    /// The reward epoch `threshold` and `members` are in force at: the head's
+    /// epoch, or the one asked for.
+    pub epoch: u64,
+    /// Every set the chain keeps, in epoch order: the base set (`from_epoch` 0),
+    /// then each set scheduled by transaction from its first epoch.
+    pub schedule: Vec<OracleSetView>,
+}
+
+/// One entry of the oracle set's schedule: in force from `from_epoch` until the
+/// next entry's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OracleSetView {
+    /// The first reward epoch the set signs for.
+    pub from_epoch: u64,
+    /// Signatures of members a message needs.
     pub threshold: u32,
     /// The members' addresses.
     pub members: Vec<Address>,
+}
+
+/// `GET /v1/registry`: every network's device registry digest as of one block,
+/// what an oracle checks the registry it scored an epoch over against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryView {
+    /// The block's height.
+    pub height: u64,
+    /// The block's time (Unix milliseconds).
+    pub time_ms: u64,
+    /// Each network of the chain, in name order.
+    pub networks: Vec<NetworkRegistryView>,
+}
+
+/// One network's registry digest as of a block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkRegistryView {
+    /// The network.
+    pub network: String,
+    /// The digest (`SetHash::digest`) of the multiset of its devices' registry
+    /// leaves (`plinth_ledger::devices::registry_leaf`: id, owner, location,
+    /// active), retired devices included.
+    pub digest: Hash,
+    /// Devices registered in it, retired ones included.
+    pub devices: u64,
 }
 
 /// A state proof: `value` (hex, absent for a non-existence proof) under
@@ -621,6 +666,22 @@ pub struct DevicesQuery {
     /// Page after this device id (listing all devices, in id order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+}
+
+/// The query of `GET /v1/oracles`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct OraclesQuery {
+    /// The set in force at this reward epoch (default: the current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+}
+
+/// The query of `GET /v1/registry`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct RegistryQuery {
+    /// The digests as of this height (default: the head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u64>,
 }
 
 /// The query of `GET /v1/blocks`.

@@ -58,6 +58,21 @@ impl BlockContext {
             .epoch_at(params.genesis_time_ms, self.timestamp_ms)
     }
 
+    /// The reward epoch a call's checks judge by: the block's; at admission,
+    /// where the block's time is unknown, the head's (a lower bound of it: the
+    /// block judges again).
+    pub(crate) fn current_epoch<S: Store>(
+        &self,
+        state: &Overlay<'_, S>,
+        params: &ChainParams,
+    ) -> Result<u64, LedgerError> {
+        if self.timestamp_ms == UNKNOWN_TIME {
+            head_epoch(state, params)
+        } else {
+            Ok(self.epoch(params))
+        }
+    }
+
     /// Refuses what the oracles sign about `epoch` (a manifest, a settlement)
     /// unless the epoch is over at the block's time. At admission, the time being
     /// unknown, every epoch that ends at all counts as over; the block judges.
@@ -75,7 +90,7 @@ impl BlockContext {
 
 /// The reward epoch of the head block, from state (a lower bound of any future
 /// block's epoch, for checks at admission).
-pub(crate) fn head_epoch<S: Store>(
+pub fn head_epoch<S: Store>(
     state: &Overlay<'_, S>,
     params: &ChainParams,
 ) -> Result<u64, LedgerError> {

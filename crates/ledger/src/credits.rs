@@ -210,7 +210,9 @@ pub(crate) fn post_price<S: Store>(
             .into());
         }
     }
-    check_quorum(state, &point.signing_bytes(), signatures)?;
+    // A price is signed by the set in force at the block's epoch.
+    let epoch = ctx.current_epoch(state, params)?;
+    check_quorum(state, epoch, &point.signing_bytes(), signatures)?;
     state.put_t(keys::PRICE.to_vec(), point);
     Ok(())
 }

@@ -1,5 +1,13 @@
 //! Devices: registration (signed by owner and device), ownership transfer,
 //! location updates and retirement. Locations are H3 cells.
+//!
+//! Each network's registry has a digest in state ([`RegistryDigest`], under
+//! `reg/{network}`): a [`SetHash`] over one leaf per device of the network
+//! ([`registry_leaf`]: id, owner, location, active; retired devices included,
+//! inactive). Every device change removes the device's old leaf and inserts its
+//! new one, so the digest costs O(1) per transaction, and anyone holding a
+//! registry snapshot (an oracle scoring an epoch) checks it against the chain by
+//! hashing it once, in parallel if it likes ([`SetHash::combine`]).
 
 use crate::accounts;
 use crate::context::{Fail, TxContext};
@@ -9,7 +17,7 @@ use crate::params::Network;
 use crate::state::{Overlay, Store};
 use crate::tx::Call;
 use borsh::{BorshDeserialize, BorshSerialize};
-use plinth_core::{Address, DeviceId, Hash, Signature};
+use plinth_core::{Address, DeviceId, Hash, SetHash, Signature};
 use serde::{Deserialize, Serialize};
 
 /// Whether a device is in service.
@@ -39,6 +47,46 @@ pub struct Device {
     pub status: DeviceStatus,
     /// Height of the block that registered it.
     pub registered_height: u64,
+}
+
+impl Device {
+    /// Whether the device is in service.
+    pub fn is_active(&self) -> bool {
+        self.status == DeviceStatus::Active
+    }
+
+    /// The device's leaf in its network's registry digest ([`registry_leaf`]).
+    pub fn registry_leaf(&self) -> Vec<u8> {
+        registry_leaf(&self.id, &self.owner, self.location, self.is_active())
+    }
+}
+
+/// The digest of one network's device registry: a [`SetHash`] over the
+/// [`registry_leaf`] of every device registered in it (retired ones included),
+/// and how many they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RegistryDigest {
+    /// The multiset hash of the network's device leaves.
+    pub set: SetHash,
+    /// Devices registered in the network, retired ones included.
+    pub devices: u64,
+}
+
+/// A device's leaf in its network's registry digest: the canonical (borsh)
+/// encoding of `(id, owner, location, active)`, byte for byte the encoding of
+/// the proof families' `DeviceInfo { id, owner, location, active }`, so an oracle
+/// hashes its registry snapshot with this same function.
+pub fn registry_leaf(id: &DeviceId, owner: &Address, location: u64, active: bool) -> Vec<u8> {
+    plinth_core::encode(&(id, owner, location, active))
+}
+
+/// The registry digest of `network` in state (the empty digest for a network
+/// without devices, or without a name in state).
+pub fn registry_digest<S: Store>(
+    state: &Overlay<'_, S>,
+    network: &str,
+) -> Result<RegistryDigest, LedgerError> {
+    state.get_or_default(&keys::registry(network))
 }
 
 /// What the device key signs to prove that the owner holds it, naming the chain's
@@ -71,8 +119,22 @@ pub fn load<S: Store>(
     state.get_t(&keys::device(id.key()))
 }
 
-fn save<S: Store>(state: &mut Overlay<'_, S>, device: &Device) {
+/// Writes `device` (whose record was `old`, or none when it is new) and moves
+/// its leaf in its network's registry digest: O(1) per change.
+fn save<S: Store>(
+    state: &mut Overlay<'_, S>,
+    old: Option<&Device>,
+    device: &Device,
+) -> Result<(), Fail> {
+    let mut digest = registry_digest(state, &device.network)?;
+    match old {
+        Some(old) => digest.set.remove(&old.registry_leaf()),
+        None => digest.devices = digest.devices.checked_add(1).ok_or(TxError::Overflow)?,
+    }
+    digest.set.insert(&device.registry_leaf());
+    state.put_t(keys::registry(&device.network), &digest);
     state.put_t(keys::device(device.id.key()), device);
+    Ok(())
 }
 
 /// Loads a device the signer owns, active or retired.
@@ -177,7 +239,7 @@ pub(crate) fn register<S: Store>(
         status: DeviceStatus::Active,
         registered_height: height,
     };
-    save(state, &device);
+    save(state, None, &device)?;
     state.put(keys::owner_device(owner.key(), id.key()), Vec::new());
     Ok(())
 }
@@ -189,14 +251,16 @@ pub(crate) fn transfer<S: Store>(
     id: &DeviceId,
     new_owner: &Address,
 ) -> Result<(), Fail> {
-    let mut device = owned_active(state, id, signer)?;
+    let old = owned_active(state, id, signer)?;
     state.delete(keys::owner_device(signer.key(), id.key()));
     state.put(keys::owner_device(new_owner.key(), id.key()), Vec::new());
     // Make sure the new owner exists as an account, so it can be looked up.
     accounts::credit(state, new_owner, 0)?;
-    device.owner = *new_owner;
-    save(state, &device);
-    Ok(())
+    let device = Device {
+        owner: *new_owner,
+        ..old.clone()
+    };
+    save(state, Some(&old), &device)
 }
 
 /// The UpdateLocation call: the owner moves an active device to H3 cell `location`.
@@ -207,10 +271,12 @@ pub(crate) fn update_location<S: Store>(
     location: u64,
 ) -> Result<(), Fail> {
     check_location(location)?;
-    let mut device = owned_active(state, id, signer)?;
-    device.location = location;
-    save(state, &device);
-    Ok(())
+    let old = owned_active(state, id, signer)?;
+    let device = Device {
+        location,
+        ..old.clone()
+    };
+    save(state, Some(&old), &device)
 }
 
 /// The RetireDevice call: the owner takes an active device out of service for good.
@@ -219,8 +285,10 @@ pub(crate) fn retire<S: Store>(
     signer: &Address,
     id: &DeviceId,
 ) -> Result<(), Fail> {
-    let mut device = owned_active(state, id, signer)?;
-    device.status = DeviceStatus::Retired;
-    save(state, &device);
-    Ok(())
+    let old = owned_active(state, id, signer)?;
+    let device = Device {
+        status: DeviceStatus::Retired,
+        ..old.clone()
+    };
+    save(state, Some(&old), &device)
 }

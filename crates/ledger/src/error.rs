@@ -236,8 +236,8 @@ pub enum TxError {
         /// The entry's index.
         index: u64,
     },
-    /// Only the validator admin may change the validator set.
-    #[error("only the validator admin ({}) may change the validator set", admin.as_deref().unwrap_or("none on this chain"))]
+    /// Only the validator admin may change the validator set or the oracle set.
+    #[error("only the validator admin ({}) may change the validator set and the oracle set", admin.as_deref().unwrap_or("none on this chain"))]
     NotValidatorAdmin {
         /// The validator admin, if the chain has one.
         admin: Option<String>,
@@ -414,6 +414,33 @@ pub enum TxError {
         deal: String,
         /// The epoch it expired at.
         epoch: u64,
+    },
+    /// The oracle set's shape is wrong (a member twice, a threshold above the
+    /// members or the signatures a message may carry).
+    #[error("invalid oracle set: {reason}")]
+    InvalidOracleSet {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A scheduled oracle set must be able to sign: at least one member and a
+    /// threshold of at least 1.
+    #[error("an oracle set needs at least one member and a threshold of at least 1")]
+    InactiveOracleSet,
+    /// An oracle set can only be scheduled for an epoch after the current one.
+    #[error("an oracle set must take effect after the current epoch {current_epoch}, not at epoch {effective_epoch}")]
+    OracleSetNotInFuture {
+        /// The epoch the set was to take effect from.
+        effective_epoch: u64,
+        /// The block's epoch.
+        current_epoch: u64,
+    },
+    /// Too many oracle sets are scheduled and not yet in force.
+    #[error("{pending} oracle sets would be pending, at most {limit}")]
+    TooManyPendingOracleSets {
+        /// Sets that would be scheduled and not yet in force.
+        pending: u64,
+        /// The most allowed.
+        limit: u64,
     },
 }
 

@@ -14,8 +14,8 @@ use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store};
 use crate::tx::{Call, Module, SignedTx};
 use crate::{
-    accounts, credits, devices, keys, rewards, staking, storage, tree, validators, Amount,
-    MAX_TX_BYTES,
+    accounts, credits, devices, keys, oracle_schedule, rewards, staking, storage, tree, validators,
+    Amount, MAX_TX_BYTES,
 };
 use plinth_core::Address;
 use rayon::prelude::*;
@@ -127,6 +127,7 @@ fn apply_call<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fai
         Module::Validators => validators::apply(cx, call),
         Module::Credits => credits::apply(cx, call),
         Module::Storage => storage::apply(cx, call),
+        Module::OracleSet => oracle_schedule::apply(cx, call),
     }
 }
 

@@ -11,6 +11,9 @@ pub const HEAD: &[u8] = b"sys/head";
 pub const SUPPLY: &[u8] = b"sys/supply";
 /// The oracle set that signs reward manifests ([`crate::rewards::OracleSet`]).
 pub const ORACLES: &[u8] = b"sys/oracles";
+/// The oracle sets scheduled by transaction, `(from_epoch, set)` in epoch order
+/// (see [`crate::oracle_set::oracle_set_at`]).
+pub const ORACLE_SCHEDULE: &[u8] = b"sys/oracle_schedule";
 /// The latest token price the oracle set posted ([`crate::credits::PricePoint`]).
 pub const PRICE: &[u8] = b"sys/price";
 /// Credit settings, when the genesis has a `[credits]` section.
@@ -144,6 +147,16 @@ pub fn network(name: &str) -> Vec<u8> {
 
 /// Prefix of every network.
 pub const NETWORK_PREFIX: &[u8] = b"net/";
+
+/// Prefix of every network's registry digest.
+pub const REGISTRY_PREFIX: &[u8] = b"reg/";
+
+/// A network's registry digest ([`crate::devices::RegistryDigest`]): `reg/{network}`.
+pub fn registry(network: &str) -> Vec<u8> {
+    let mut k = REGISTRY_PREFIX.to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k
+}
 
 /// A staker's bond on one target.
 pub fn bond(staker: &PublicKey, target_tag: u8, target: &PublicKey) -> Vec<u8> {

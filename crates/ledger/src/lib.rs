@@ -41,12 +41,16 @@
 //! handlers:
 //!
 //! - [`accounts`]: balances and nonces; transfers.
-//! - [`devices`]: device registration, transfer, location, retirement.
+//! - [`devices`]: device registration, transfer, location, retirement, and each
+//!   network's registry digest ([`devices::RegistryDigest`], a `SetHash`).
 //! - [`staking`]: bonds on devices and validators, unbonding, withdrawal.
 //! - [`validators`]: the validator set and its changes at epoch boundaries.
 //! - [`emission`]: the emission schedule and the supply record.
-//! - [`oracle_set`]: the oracle set and the messages it signs (reward manifests,
-//!   prices, storage settlements) with the checks of their signatures.
+//! - [`oracle_set`]: the oracle set, its schedule (which set is in force at an
+//!   epoch) and the messages it signs (reward manifests, prices, storage
+//!   settlements) with the checks of their signatures.
+//! - `oracle_schedule`: changes of the oracle set by transaction
+//!   ([`Call::SetOracleSet`], by the validator admin), effective from a named epoch.
 //! - [`rewards`]: oracle-signed epoch manifests, claimed with merkle proofs.
 //! - [`credits`]: burn-and-mint credits at the oracle-posted price.
 //! - [`storage`]: storage offers and deals, settled by the oracle set.
@@ -55,9 +59,9 @@
 //! module imports `execute`):
 //!
 //! ```text
-//!   execute ──▶ accounts devices staking validators rewards credits storage
-//!      │          │ each imports tx and context (rewards, credits, storage
-//!      ▼          ▼ also oracle_set), and the leaves below
+//!   execute ──▶ accounts devices staking validators rewards credits storage oracle_schedule
+//!      │          │ each imports tx and context (rewards, credits, storage,
+//!      ▼          ▼ oracle_schedule also oracle_set), and the leaves below
 //!   block ─▶ tx ─▶ oracle_set ─▶ context ─▶ params emission state outcome keys error
 //! ```
 
@@ -73,6 +77,7 @@ pub mod error;
 pub mod execute;
 pub mod genesis;
 pub mod keys;
+mod oracle_schedule;
 pub mod oracle_set;
 pub mod outcome;
 pub mod params;

@@ -18,6 +18,30 @@
 //! `plinth/price/v1`, `plinth/storage-settlement/v1`), so a signature over one kind
 //! is never valid for another. The modules that act on these messages
 //! ([`crate::rewards`], [`crate::credits`], [`crate::storage`]) re-export them.
+//!
+//! # Which set signs for which epoch
+//!
+//! The set changes by transaction ([`crate::Call::SetOracleSet`], applied by the
+//! `oracle_schedule` module), effective from a named epoch. State keeps a base
+//! set (the genesis's, under `sys/oracles`) and the scheduled sets
+//! `(from_epoch, set)` sorted by epoch (`sys/oracle_schedule`). The set in force
+//! at epoch `e` ([`oracle_set_at`]) is the last scheduled set with
+//! `from_epoch ≤ e`, else the base. A message counts signatures of the set in
+//! force at the epoch it is about: a manifest at its `header.epoch`, a storage
+//! settlement at its `settlement.epoch`, a price at the block's epoch. So a key
+//! rotated out at epoch `N` still signs manifests of epochs before `N` (they are
+//! paid without a pause) and none from `N` on.
+//!
+//! ```text
+//!  base (genesis) ── from 3: {A,B,C} 2-of-3 ── from 9: {A,B,D} 2-of-3 ── …
+//!  oracle_set_at(2) = base   oracle_set_at(5) = {A,B,C}   oracle_set_at(9) = {A,B,D}
+//! ```
+//!
+//! When a set is scheduled, entries no acceptable manifest can still need are
+//! folded into the base: those superseded by a later entry whose `from_epoch` is
+//! at most `current − manifest_max_age_epochs` (manifests older than that are
+//! refused anyway). A storage settlement of an epoch older than that window is
+//! checked against the set in force at the window's start.
 
 use crate::context::Fail;
 use crate::error::{LedgerError, TxError};
@@ -33,12 +57,16 @@ use std::collections::BTreeSet;
 /// Most oracle signatures one manifest may carry.
 pub const MAX_MANIFEST_SIGNATURES: usize = 64;
 
+/// Most oracle sets scheduled and not yet in force at once.
+pub const MAX_PENDING_ORACLE_SETS: usize = 8;
+
 const MANIFEST_DOMAIN: &[u8] = b"plinth/manifest/v1";
 const PRICE_DOMAIN: &[u8] = b"plinth/price/v1";
 const SETTLEMENT_DOMAIN: &[u8] = b"plinth/storage-settlement/v1";
 
 /// The oracles whose signatures make a reward manifest valid: any `threshold` of
-/// `members`. The genesis's `[oracles]` section; kept in state under `sys/oracles`.
+/// `members`. The genesis's `[oracles]` section is the base set, kept in state
+/// under `sys/oracles`; later sets are scheduled by transaction ([`oracle_set_at`]).
 /// Empty (the default) means the chain accepts no manifests.
 #[derive(
     Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
@@ -164,13 +192,15 @@ pub(crate) fn check_envelope(
 }
 
 /// The expensive check, done last: valid signatures over `msg` (domain-tagged
-/// signing bytes) of at least `threshold` distinct members of the oracle set.
+/// signing bytes) of at least `threshold` distinct members of the oracle set in
+/// force at `epoch` (the epoch the message is about; see the module docs).
 pub(crate) fn check_quorum<S: Store>(
     state: &Overlay<'_, S>,
+    epoch: u64,
     msg: &[u8],
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
-    let set = oracle_set(state)?;
+    let set = oracle_set_at(state, epoch)?;
     if !set.is_active() {
         return Err(TxError::NoOracleSet.into());
     }
@@ -185,9 +215,43 @@ pub(crate) fn check_quorum<S: Store>(
     Ok(())
 }
 
-/// The oracle set in state (empty before one is set).
+/// The base oracle set in state: the genesis's, or the latest scheduled set
+/// folded into it (empty on a chain without oracles). The set in force at an
+/// epoch is [`oracle_set_at`].
 pub fn oracle_set<S: Store>(state: &Overlay<'_, S>) -> Result<OracleSet, LedgerError> {
     state.get_or_default(keys::ORACLES)
+}
+
+/// The scheduled sets `(from_epoch, set)`, sorted by epoch, without the base.
+pub(crate) fn scheduled<S: Store>(
+    state: &Overlay<'_, S>,
+) -> Result<Vec<(u64, OracleSet)>, LedgerError> {
+    state.get_or_default(keys::ORACLE_SCHEDULE)
+}
+
+/// The oracle set in force at `epoch`: the last scheduled set with
+/// `from_epoch ≤ epoch`, else the base. (For an epoch older than the schedule
+/// still keeps, the set in force at the oldest epoch it keeps; see the module
+/// docs.)
+pub fn oracle_set_at<S: Store>(
+    state: &Overlay<'_, S>,
+    epoch: u64,
+) -> Result<OracleSet, LedgerError> {
+    let entries = scheduled(state)?;
+    match entries.into_iter().rev().find(|(from, _)| *from <= epoch) {
+        Some((_, set)) => Ok(set),
+        None => oracle_set(state),
+    }
+}
+
+/// The whole schedule: the base set as `from_epoch` 0 first, then every
+/// scheduled set `(from_epoch, set)` in epoch order.
+pub fn oracle_schedule<S: Store>(
+    state: &Overlay<'_, S>,
+) -> Result<Vec<(u64, OracleSet)>, LedgerError> {
+    let mut out = vec![(0, oracle_set(state)?)];
+    out.extend(scheduled(state)?);
+    Ok(out)
 }
 
 /// What the oracle quorum signs for one network and epoch: the merkle root of the

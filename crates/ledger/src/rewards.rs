@@ -19,7 +19,7 @@
 //! devices costs the chain one small transaction plus one claim per owner who wants
 //! the tokens.
 
-use crate::context::{head_epoch, BlockContext, Fail, TxContext, UNKNOWN_TIME};
+use crate::context::{BlockContext, Fail, TxContext};
 use crate::emission::{self, Supply};
 use crate::error::{LedgerError, TxError};
 use crate::oracle_set::{check_envelope, check_quorum};
@@ -127,11 +127,7 @@ pub(crate) fn submit_manifest<S: Store>(
     ctx.check_epoch_over(params, header.epoch)?;
     // At admission the block's time is unknown, but not before the head's: an
     // epoch too old at the head only gets older.
-    let current = if ctx.timestamp_ms == UNKNOWN_TIME {
-        head_epoch(state, params)?
-    } else {
-        ctx.epoch(params)
-    };
+    let current = ctx.current_epoch(state, params)?;
     if params.emission.manifest_too_old(header.epoch, current) {
         return Err(TxError::ManifestTooOld {
             epoch: header.epoch,
@@ -165,7 +161,7 @@ pub(crate) fn submit_manifest<S: Store>(
         .into());
     }
     // Signatures last: they are the expensive check.
-    check_quorum(state, &header.signing_bytes(), signatures)?;
+    check_quorum(state, header.epoch, &header.signing_bytes(), signatures)?;
     let mut supply: Supply = emission::supply(state)?;
     supply.mint_unclaimed(header.total)?;
     emission::save_supply(state, &supply);

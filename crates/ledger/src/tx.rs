@@ -13,7 +13,7 @@
 
 use crate::error::TxError;
 use crate::oracle_set::{
-    ManifestEntry, ManifestHeader, OracleSignature, PricePoint, StorageSettlement,
+    ManifestEntry, ManifestHeader, OracleSet, OracleSignature, PricePoint, StorageSettlement,
 };
 use crate::{Amount, MAX_TX_BYTES};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -197,6 +197,17 @@ pub enum Call {
         /// The provider device's signature over the receipt message.
         receipt: Signature,
     },
+    /// Put `set` in force from reward epoch `effective_epoch` on (after the
+    /// block's epoch): the manifests, settlements and prices of that epoch and
+    /// later need its signatures; earlier epochs keep their set. Signed by the
+    /// validator admin (governance once it exists); see
+    /// [`crate::oracle_set`] for the schedule.
+    SetOracleSet {
+        /// The oracle set (at least one member, a threshold of at least 1).
+        set: OracleSet,
+        /// The first reward epoch it signs for.
+        effective_epoch: u64,
+    },
 }
 
 /// The ledger module that owns a call and applies it.
@@ -209,6 +220,7 @@ pub(crate) enum Module {
     Validators,
     Credits,
     Storage,
+    OracleSet,
 }
 
 impl Call {
@@ -233,6 +245,7 @@ impl Call {
             | Call::SettleStorage { .. }
             | Call::CloseDeal { .. }
             | Call::ActivateDeal { .. } => Module::Storage,
+            Call::SetOracleSet { .. } => Module::OracleSet,
         }
     }
 

@@ -127,14 +127,15 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
     }
 }
 
-/// `Call::SetValidators`: the admin schedules `validators` for the next epoch
-/// (replacing any set scheduled earlier in this epoch).
-pub(crate) fn set<S: Store>(
-    state: &mut Overlay<'_, S>,
+/// The validator-set record, if `signer` is its admin: the authority that may
+/// change the validator set and the oracle set (until governance exists).
+/// Refused with [`TxError::NotValidatorAdmin`] otherwise, and on a chain without
+/// an admin.
+pub(crate) fn check_admin<S: Store>(
+    state: &Overlay<'_, S>,
     signer: &Address,
-    validators: &[Validator],
-) -> Result<(), Fail> {
-    let Some(mut record) = load(state)? else {
+) -> Result<ValidatorSet, Fail> {
+    let Some(record) = load(state)? else {
         return Err(TxError::NotValidatorAdmin { admin: None }.into());
     };
     if record.admin != Some(*signer) {
@@ -143,6 +144,17 @@ pub(crate) fn set<S: Store>(
         }
         .into());
     }
+    Ok(record)
+}
+
+/// `Call::SetValidators`: the admin schedules `validators` for the next epoch
+/// (replacing any set scheduled earlier in this epoch).
+pub(crate) fn set<S: Store>(
+    state: &mut Overlay<'_, S>,
+    signer: &Address,
+    validators: &[Validator],
+) -> Result<(), Fail> {
+    let mut record = check_admin(state, signer)?;
     check_set(validators)?;
     record.pending = Some(validators.to_vec());
     state.put_t(keys::VALIDATOR_SET.to_vec(), &record);

@@ -20,6 +20,8 @@
 //!
 //! - [`rpc`]: the HTTP API (`/v1`, server-sent events, metrics) and its router.
 //! - [`storage_api`]: the storage part of the API (offers, deals, usage).
+//! - [`oracle_api`]: what the oracles read from the chain: the oracle set at an
+//!   epoch with its schedule, the registry digests by height.
 //! - [`explorer`]: the block explorer's page and endpoints (it proxies the
 //!   oracle's manifests).
 //! - [`mempool`]: pending transactions, per-sender queues, dropped ones.
@@ -37,6 +39,7 @@ pub use plinth_api::node as api;
 pub mod explorer;
 pub mod mempool;
 pub mod metrics;
+pub mod oracle_api;
 mod query;
 pub mod rpc;
 pub mod storage_api;

@@ -120,7 +120,6 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{id}", get(device))
         .route("/v1/supply", get(supply))
-        .route("/v1/oracles", get(oracles))
         .route("/v1/supply/epochs", get(supply_epochs))
         .route("/v1/price", get(price))
         .route("/v1/credits/{addr}", get(credits_of))
@@ -151,6 +150,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         )
         .route("/v1/txs/{hash}", get(tx))
         .merge(crate::storage_api::routes())
+        .merge(crate::oracle_api::routes())
         .route(
             "/v1/events",
             get(events).layer(axum::Extension(EventStreams(Arc::new(
@@ -293,15 +293,6 @@ async fn credits_of(
         own: c.own,
         delegated: c.delegated,
         total: c.total(),
-    }))
-}
-
-async fn oracles(State(node): State<AppState>) -> Result<Json<OraclesView>, ApiError> {
-    let snap = snapshot(&node)?;
-    let set = rewards::oracle_set(&Overlay::new(&snap)).map_err(ApiError::internal)?;
-    Ok(Json(OraclesView {
-        threshold: set.threshold,
-        members: set.members,
     }))
 }
 

@@ -191,7 +191,7 @@ impl Oracle {
         if !rounds.is_empty() {
             written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
         }
-        self.refresh_registry_checked()?;
+        self.refresh_registry_checked(self.clock.window(epoch).end_ms)?;
         let snaps = {
             let state = self.ingest.state();
             state.registry_snapshots(
@@ -250,7 +250,18 @@ impl Oracle {
     /// Gathers the set's signatures for a manifest this oracle holds, then settles
     /// and submits it once it has the threshold (else it is proposed again later).
     fn finish(&self, mut m: Manifest) -> Result<()> {
-        if self.gather(&mut m)? {
+        if !self.gather(&mut m)? {
+            return Ok(());
+        }
+        // A co-signer's copy goes on the ledger only if the proposer has not put
+        // it there in its time (one transaction per manifest, not one per member).
+        let proposed_by_me = m.signatures.first().map(|s| s.oracle) == Some(self.address());
+        let proposer_had_time = now_ms()
+            > self
+                .cutoff_ms(m.header.epoch)
+                .saturating_add(self.config.propose_after.as_millis() as u64)
+                .saturating_add(self.config.proposal_timeout.as_millis() as u64);
+        if proposed_by_me || proposer_had_time {
             self.ensure_submitted(&m)?;
         }
         Ok(())

@@ -244,10 +244,10 @@ impl Oracle {
 
     /// Re-reads the device registry and checks it against the ledger's registry
     /// digests at the head, so that an epoch's snapshot names a height whose
-    /// registry it is (what co-signers and audits check). The registry can change
-    /// while it is read: then it is read again, a few times.
-    pub fn refresh_registry_checked(&self) -> Result<()> {
-        use chain::ChainReads;
+    /// registry it is (what co-signers and audits check), a block at or after
+    /// `min_time_ms`. The registry can change while it is read: then it is read
+    /// again, a few times.
+    pub fn refresh_registry_checked(&self, min_time_ms: u64) -> Result<()> {
         let mut last = String::new();
         for _ in 0..5 {
             let devices = chain::registry(&self.node)?;
@@ -264,6 +264,11 @@ impl Oracle {
                 ds.len() as u64 != n.devices || quorum::registry_digest(ds) != n.digest
             });
             match differs {
+                // A snapshot of an epoch is taken at a block after its end.
+                None if view.time_ms < min_time_ms => anyhow::bail!(
+                    "no block after {min_time_ms} ms yet (the head is at {} ms)",
+                    view.time_ms
+                ),
                 None => {
                     self.ingest.set_registry(devices, &self.metrics);
                     self.ingest.state().registry_height = view.height;

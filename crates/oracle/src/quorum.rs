@@ -18,7 +18,6 @@
 //! effective at its epoch, so an oracle that inflates, drops, invents or scores
 //! over a forged registry signs alone.
 
-use crate::chain::ChainReads;
 use crate::epoch::{self, Manifest};
 use crate::peers::{is_input, readmit};
 use crate::spool::{RegistrySnapshot, SpoolBatch};
@@ -57,8 +56,7 @@ pub fn order(members: &[Address], epoch: u64) -> Vec<Address> {
 
 /// The leaf of a device in the ledger's registry digest.
 pub fn registry_leaf(d: &DeviceInfo) -> Vec<u8> {
-    // TODO(merge h14-ledger): plinth_ledger::devices::registry_leaf
-    plinth_core::encode(&(d.id, d.owner, d.location, d.active))
+    plinth_ledger::devices::registry_leaf(&d.id, &d.owner, d.location, d.active)
 }
 
 /// The digest of a network's registry, hashed on all cores.

@@ -14,8 +14,17 @@
 //!   blocks   height → Block         block_hash  hash → height
 //!   receipts height → [Receipt]     tx_index    tx hash → (height, index)
 //!   history  address ‖ height → [(index, tx hash)]
-//!   meta     "genesis" → genesis TOML
+//!   registry network ‖ "/" ‖ height → (digest, devices)
+//!   meta     "genesis" → genesis TOML, "registry_index" → its version
 //! ```
+//!
+//! The registry index holds each network's registry digest
+//! ([`plinth_ledger::devices::RegistryDigest`], condensed to its 32-byte digest)
+//! at every height where a block changed it, plus one row per network at the
+//! genesis, written in the same transaction as the block: the digest at any
+//! height `H` is the network's last row at or below `H` ([`ChainStore::registry`]).
+//! A store made before the index existed gets it rebuilt by replay when it is
+//! opened ([`replay::rebuild_registry_index`]).
 //!
 //! Accepted transactions not yet in a block live in an append-only log beside the
 //! database (the private `mempool_log` module).
@@ -32,7 +41,10 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 use plinth_core::{Address, Hash};
-use plinth_ledger::{Block, Call, Execution, Genesis, Receipt, SealedHeader, TxError};
+use plinth_ledger::devices::RegistryDigest;
+use plinth_ledger::{
+    keys, Block, BlockHeader, Call, Execution, Genesis, Receipt, SealedHeader, TxError,
+};
 use redb::{Database, ReadOnlyTable, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Mutex;
@@ -50,6 +62,12 @@ const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
 const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tx_index");
 const HISTORY: TableDefinition<&[u8], &[u8]> = TableDefinition::new("history");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const REGISTRY: TableDefinition<&[u8], &[u8]> = TableDefinition::new("registry_index");
+
+/// The `meta` key naming the registry index's layout version, once it is complete.
+const REGISTRY_INDEX_META: &str = "registry_index";
+/// The registry index's layout version.
+const REGISTRY_INDEX_VERSION: &[u8] = &[1];
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +153,7 @@ impl ChainStore {
     pub fn open(path: &Path) -> Result<ChainStore, StoreError> {
         let db = Database::create(path)?;
         let w = db.begin_write()?;
-        for t in [STATE, NODES, VALUES, TX_INDEX, HISTORY] {
+        for t in [STATE, NODES, VALUES, TX_INDEX, HISTORY, REGISTRY] {
             w.open_table(t)?;
         }
         w.open_table(BLOCKS)?;
@@ -163,7 +181,110 @@ impl ChainStore {
             }
             None => store.init_genesis(genesis)?,
         }
+        if !store.has_registry_index()? {
+            replay::rebuild_registry_index(&store)?;
+        }
         Ok(store)
+    }
+
+    /// Whether the registry index is complete (written since the genesis).
+    fn has_registry_index(&self) -> Result<bool, StoreError> {
+        let r = self.db.begin_read()?;
+        let meta = r.open_table(META)?;
+        Ok(meta.get(REGISTRY_INDEX_META)?.is_some())
+    }
+
+    /// Replaces the registry index with `rows` (height, network, digest) and
+    /// marks it complete, in one transaction.
+    pub(crate) fn write_registry_index(
+        &self,
+        rows: &[(u64, String, RegistryDigest)],
+    ) -> Result<(), StoreError> {
+        let w = self.db.begin_write()?;
+        {
+            let mut t = w.open_table(REGISTRY)?;
+            t.retain(|_, _| false)?;
+            for (height, network, digest) in rows {
+                t.insert(
+                    registry_key(network, *height).as_slice(),
+                    registry_value(digest).as_slice(),
+                )?;
+            }
+            let mut meta = w.open_table(META)?;
+            meta.insert(REGISTRY_INDEX_META, REGISTRY_INDEX_VERSION)?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Every row of the registry index: (height, network, digest, devices), by
+    /// network then height (for checks: [`replay::replay`] compares them).
+    pub fn registry_index(&self) -> Result<Vec<(u64, String, Hash, u64)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(REGISTRY)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let k = k.value();
+            let bad = || StoreError::Corrupt {
+                what: "registry index",
+                reason: "key is not network/height".into(),
+            };
+            let split = k.len().checked_sub(9).ok_or_else(bad)?;
+            let height = u64::from_be_bytes(k[split + 1..].try_into().map_err(|_| bad())?);
+            let network = String::from_utf8_lossy(&k[..split]).into_owned();
+            let (digest, devices): (Hash, u64) = decode("registry index", v.value())?;
+            out.push((height, network, digest, devices));
+        }
+        Ok(out)
+    }
+
+    /// Every network's registry digest as of the block at `height` (the head when
+    /// `None`), with that block's time; `None` above the head. Networks in name
+    /// order, read in one consistent view.
+    pub fn registry(&self, height: Option<u64>) -> Result<Option<RegistryAt>, StoreError> {
+        let r = self.db.begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        let head = blocks.last()?.ok_or(StoreError::Empty)?.0.value();
+        let height = height.unwrap_or(head);
+        let Some(block) = blocks.get(height)? else {
+            return Ok(None);
+        };
+        // The header leads the block's encoding: decode it alone.
+        let header =
+            BlockHeader::deserialize(&mut block.value()).map_err(corrupt("block header"))?;
+        let state = r.open_table(STATE)?;
+        let index = r.open_table(REGISTRY)?;
+        let mut networks = Vec::new();
+        for item in state.range(keys::NETWORK_PREFIX..)? {
+            let (k, _) = item?;
+            let Some(name) = k.value().strip_prefix(keys::NETWORK_PREFIX) else {
+                break;
+            };
+            let network = String::from_utf8_lossy(name).into_owned();
+            let row = index
+                .range(
+                    registry_key(&network, 0).as_slice()
+                        ..=registry_key(&network, height).as_slice(),
+                )?
+                .next_back()
+                .transpose()?
+                .ok_or_else(|| StoreError::Corrupt {
+                    what: "registry index",
+                    reason: format!("no row for network `{network}` at or below height {height}"),
+                })?;
+            let (digest, devices): (Hash, u64) = decode("registry index", row.1.value())?;
+            networks.push(NetworkRegistry {
+                network,
+                digest,
+                devices,
+            });
+        }
+        Ok(Some(RegistryAt {
+            height,
+            time_ms: header.timestamp_ms,
+            networks,
+        }))
     }
 
     fn init_genesis(&self, genesis: &Genesis) -> Result<(), StoreError> {
@@ -174,6 +295,8 @@ impl ChainStore {
         {
             let mut meta = w.open_table(META)?;
             meta.insert("genesis", genesis.to_toml().as_bytes())?;
+            // The genesis block writes the index's first rows: it is complete.
+            meta.insert(REGISTRY_INDEX_META, REGISTRY_INDEX_VERSION)?;
         }
         write_block(&w, &block, &exec)?;
         w.commit()?;
@@ -319,6 +442,16 @@ fn write_block(
     let height = block.header.height;
     {
         let mut state = w.open_table(STATE)?;
+        let rows = registry_rows(height, exec, |k| {
+            Ok(state.get(k)?.map(|v| v.value().to_vec()))
+        })?;
+        let mut index = w.open_table(REGISTRY)?;
+        for (network, digest) in rows {
+            index.insert(
+                registry_key(&network, height).as_slice(),
+                registry_value(&digest).as_slice(),
+            )?;
+        }
         for (k, v) in &exec.writes {
             match v {
                 Some(v) => state.insert(k.as_slice(), v.as_slice())?,
@@ -383,6 +516,75 @@ fn write_block(
         }
     }
     Ok(())
+}
+
+/// One network's registry digest as of a block ([`ChainStore::registry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRegistry {
+    /// The network.
+    pub network: String,
+    /// Its registry digest ([`plinth_core::SetHash::digest`] of the
+    /// [`RegistryDigest`]'s set).
+    pub digest: Hash,
+    /// Devices registered in it, retired ones included.
+    pub devices: u64,
+}
+
+/// Every network's registry digest as of one block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryAt {
+    /// The block's height.
+    pub height: u64,
+    /// The block's time (Unix milliseconds).
+    pub time_ms: u64,
+    /// Each network's digest, in name order.
+    pub networks: Vec<NetworkRegistry>,
+}
+
+/// The registry-index rows block `height` adds: each network whose registry
+/// digest the block changed (`old` reads a key's value before the block), and
+/// at the genesis every network (an empty digest for one without devices).
+pub(crate) fn registry_rows(
+    height: u64,
+    exec: &Execution,
+    old: impl Fn(&[u8]) -> Result<Option<Vec<u8>>, StoreError>,
+) -> Result<Vec<(String, RegistryDigest)>, StoreError> {
+    let decode_digest = |v: &[u8]| decode::<RegistryDigest>("registry digest", v);
+    let mut rows = Vec::new();
+    for (k, v) in &exec.writes {
+        let name = |prefix: &[u8]| {
+            k.strip_prefix(prefix)
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+        };
+        if height == 0 {
+            if let (Some(network), Some(_)) = (name(keys::NETWORK_PREFIX), v) {
+                let digest = match exec.writes.get(&keys::registry(&network)) {
+                    Some(Some(d)) => decode_digest(d)?,
+                    _ => RegistryDigest::default(),
+                };
+                rows.push((network, digest));
+            }
+        } else if let (Some(network), Some(v)) = (name(keys::REGISTRY_PREFIX), v) {
+            if old(k)?.as_deref() != Some(v.as_slice()) {
+                rows.push((network, decode_digest(v)?));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// A registry-index key: `network ‖ "/" ‖ height` (big-endian, so a network's
+/// rows sort by height; names are `[a-z0-9-]`, so the `/` ends the name).
+fn registry_key(network: &str, height: u64) -> Vec<u8> {
+    let mut k = network.as_bytes().to_vec();
+    k.push(b'/');
+    k.extend_from_slice(&height.to_be_bytes());
+    k
+}
+
+/// A registry-index value: the digest and the device count.
+fn registry_value(d: &RegistryDigest) -> Vec<u8> {
+    enc(&(d.set.digest(), d.devices))
 }
 
 /// The accounts a transaction concerns, for their history.

@@ -1,12 +1,15 @@
 //! Re-executing a store's chain: every block from genesis in memory, each
 //! checked as a block from elsewhere (seal, transaction root, signatures, state
-//! root), then the stored state's root against the replay's. What `plinth
-//! replay` runs on a stopped node, and the simulations on every validator.
+//! root), then the stored state's root against the replay's, and the stored
+//! registry index against the digests the replay gives. What `plinth replay`
+//! runs on a stopped node, and the simulations on every validator; it also
+//! rebuilds the registry index of a store made before the index existed.
 
-use crate::{ChainStore, StoreError};
+use crate::{registry_rows, ChainStore, StoreError};
 use plinth_core::Hash;
+use plinth_ledger::devices::RegistryDigest;
 use plinth_ledger::state::MemStore;
-use plinth_ledger::{apply_block, LedgerError, SigCheck};
+use plinth_ledger::{apply_block, Execution, LedgerError, SigCheck, Store};
 
 /// A replay that went through.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,13 @@ pub enum ReplayError {
         /// Why it failed.
         source: LedgerError,
     },
+    /// The stored registry index differs from the digests the replay gives,
+    /// first at `height`.
+    #[error("the stored registry index differs from the replayed digests at height {height}")]
+    RegistryIndex {
+        /// The lowest height where they differ.
+        height: u64,
+    },
     /// The replayed state differs from the stored state.
     #[error("stored state root {stored} differs from the replayed {replayed}")]
     StateRoot {
@@ -55,11 +65,77 @@ pub enum ReplayError {
     },
 }
 
-/// Replays every block of `store` from its genesis.
+/// The registry-index rows a replay computes: (height, network, digest).
+type Rows = Vec<(u64, String, RegistryDigest)>;
+
+/// Replays every block of `store` from its genesis, and checks its registry
+/// index against the replayed digests.
 pub fn replay(store: &ChainStore) -> Result<ReplayReport, ReplayError> {
+    let (report, rows) = replay_rows(store)?;
+    let mut expected: Vec<(u64, String, Hash, u64)> = rows
+        .into_iter()
+        .map(|(h, n, d)| (h, n, d.set.digest(), d.devices))
+        .collect();
+    let mut stored = store.registry_index()?;
+    expected.sort();
+    stored.sort();
+    if let Some(height) = first_difference(&expected, &stored) {
+        return Err(ReplayError::RegistryIndex { height });
+    }
+    Ok(report)
+}
+
+/// Rebuilds the registry index of `store` by replaying its chain, and marks it
+/// complete. Returns how many rows it wrote.
+pub fn rebuild_registry_index(store: &ChainStore) -> Result<usize, StoreError> {
+    let (_, rows) = replay_rows(store).map_err(|e| match e {
+        ReplayError::Store(e) => e,
+        other => StoreError::Corrupt {
+            what: "chain (replayed to rebuild the registry index)",
+            reason: other.to_string(),
+        },
+    })?;
+    store.write_registry_index(&rows)?;
+    Ok(rows.len())
+}
+
+/// The lowest height at which two sorted row lists differ.
+fn first_difference(a: &[(u64, String, Hash, u64)], b: &[(u64, String, Hash, u64)]) -> Option<u64> {
+    let differ = a
+        .iter()
+        .zip(b)
+        .find(|(x, y)| x != y)
+        .map(|(x, y)| x.0.min(y.0));
+    differ.or_else(|| match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Less => Some(b[a.len()].0),
+        std::cmp::Ordering::Greater => Some(a[b.len()].0),
+        std::cmp::Ordering::Equal => None,
+    })
+}
+
+/// The rows block `height` adds to the registry index, on top of `mem`.
+fn rows_of(
+    height: u64,
+    exec: &Execution,
+    mem: &MemStore,
+    out: &mut Rows,
+) -> Result<(), StoreError> {
+    let rows = registry_rows(height, exec, |k| {
+        mem.get(k)
+            .map_err(|e| StoreError::Ledger(LedgerError::Store(e)))
+    })?;
+    out.extend(rows.into_iter().map(|(n, d)| (height, n, d)));
+    Ok(())
+}
+
+/// Replays every block of `store` from its genesis; returns the report and the
+/// registry-index rows the replay computes.
+fn replay_rows(store: &ChainStore) -> Result<(ReplayReport, Rows), ReplayError> {
     let genesis = store.genesis()?.ok_or(ReplayError::NoGenesis)?;
     let mut mem = MemStore::new();
+    let mut rows = Rows::new();
     let exec = genesis.execute(&mem).map_err(ReplayError::Genesis)?;
+    rows_of(0, &exec, &mem, &mut rows)?;
     mem.commit(&exec);
     let mut parent = store
         .block(0)?
@@ -76,6 +152,7 @@ pub fn replay(store: &ChainStore) -> Result<ReplayReport, ReplayError> {
             .ok_or(ReplayError::MissingBlock(height))?;
         let exec = apply_block(&mem, &parent, &block, SigCheck::Verify)
             .map_err(|source| ReplayError::Block { height, source })?;
+        rows_of(height, &exec, &mem, &mut rows)?;
         mem.commit(&exec);
         txs += block.txs.len();
         parent = block.sealed_header();
@@ -89,9 +166,10 @@ pub fn replay(store: &ChainStore) -> Result<ReplayReport, ReplayError> {
             replayed: parent.state_root,
         });
     }
-    Ok(ReplayReport {
+    let report = ReplayReport {
         height: head.height,
         state_root: parent.state_root,
         txs,
-    })
+    };
+    Ok((report, rows))
 }

@@ -57,9 +57,26 @@ impl NodeClient {
         self.get("/v1/validators")
     }
 
-    /// `GET /v1/oracles`.
+    /// `GET /v1/oracles`: the oracle set in force in the current epoch, and the
+    /// schedule.
     pub fn oracles(&self) -> Result<OraclesView> {
         self.get("/v1/oracles")
+    }
+
+    /// `GET /v1/oracles?epoch=N`: the oracle set in force at reward epoch `epoch`
+    /// (the messages about that epoch need its signatures), and the schedule.
+    pub fn oracles_at(&self, epoch: u64) -> Result<OraclesView> {
+        self.get(&with_query(
+            "/v1/oracles",
+            &OraclesQuery { epoch: Some(epoch) },
+        ))
+    }
+
+    /// `GET /v1/registry?height=H`: every network's registry digest as of the
+    /// block at `height` (the head when `None`); a height above the head is a
+    /// 404 ([`ClientError::is_not_found`]).
+    pub fn registry(&self, height: Option<u64>) -> Result<RegistryView> {
+        self.get(&with_query("/v1/registry", &RegistryQuery { height }))
     }
 
     /// `GET /v1/accounts/{addr}` (an address that never held anything is there,

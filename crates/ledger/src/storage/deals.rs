@@ -255,7 +255,12 @@ pub(crate) fn settle<S: Store>(
     }
     storage_network(state, &settlement.network)?;
     ctx.check_epoch_over(params, settlement.epoch)?;
-    check_quorum(state, &settlement.signing_bytes(), signatures)?;
+    check_quorum(
+        state,
+        settlement.epoch,
+        &settlement.signing_bytes(),
+        signatures,
+    )?;
     let sp = self::params(state)?;
     let epoch = settlement.epoch;
     let before = usage(state, &settlement.network, epoch)?;

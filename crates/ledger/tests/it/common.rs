@@ -411,6 +411,24 @@ impl Chain {
         assert_eq!(account(&self.store, &self.proposer()), before_proposer);
     }
 
+    /// Replays every produced block on a fresh store, each checked as a block
+    /// from elsewhere: the same state root block by block. Returns the store.
+    pub fn replay(&self) -> MemStore {
+        let mut store = MemStore::new();
+        let exec = self.genesis.execute(&store).unwrap();
+        store.commit(&exec);
+        let mut parent = self.genesis.block(exec.state_root).sealed_header();
+        for block in &self.blocks {
+            let exec =
+                plinth_ledger::apply_block(&store, &parent, block, SigCheck::Verify).unwrap();
+            assert_eq!(exec.state_root, block.header.state_root);
+            store.commit(&exec);
+            parent = block.sealed_header();
+        }
+        assert_eq!(parent.state_root, self.root());
+        store
+    }
+
     /// The committed nonce of `k`'s account (0 if unknown).
     pub fn nonce(&self, k: &Keypair) -> u64 {
         account(&self.store, &addr(k)).map_or(0, |a| a.nonce)

@@ -11,7 +11,7 @@ use plinth_ledger::storage::{
     self, Deal, DealResult, DealStatus, EpochUsage, StorageOffer, StorageParams, StorageSettlement,
     MAX_SETTLEMENT_RESULTS, MIB,
 };
-use plinth_ledger::{apply_block, keys, Call, Genesis, Overlay, SigCheck, Store, TxError};
+use plinth_ledger::{keys, Call, Genesis, Overlay, Store, TxError};
 use plinth_storage::{Manifest, ManifestError};
 
 /// The storage network the provider's device is in.
@@ -1332,17 +1332,7 @@ fn a_deal_lifecycle_replays_to_the_same_roots() {
     assert_eq!(offer_of(&a, &provider()).unwrap().free, 0);
     assert_tokens_conserved(&a);
 
-    let mut b = MemStore::new();
-    let genesis = a.genesis.execute(&b).unwrap();
-    b.commit(&genesis);
-    let mut parent = a.genesis.block(genesis.state_root).sealed_header();
-    for block in &a.blocks {
-        let exec = apply_block(&b, &parent, block, SigCheck::Verify).unwrap();
-        assert_eq!(exec.state_root, block.header.state_root);
-        b.commit(&exec);
-        parent = block.sealed_header();
-    }
-    assert_eq!(parent.state_root, a.root());
+    let b = a.replay();
     assert_eq!(b.scan(b""), a.store.scan(b""));
     assert!(active_deals(&b, STORAGE).is_empty());
 }

@@ -61,6 +61,8 @@ async fn query_strings_that_do_not_parse_are_json_400s() {
         "/v1/map?res=-1".to_string(),
         "/v1/map?ids=sometimes".to_string(),
         "/v1/explorer/manifests/weather/1?entries=2".to_string(),
+        "/v1/oracles?epoch=soon".to_string(),
+        "/v1/registry?height=-1".to_string(),
     ] {
         let code = json_error(&app, Method::GET, &uri, StatusCode::BAD_REQUEST).await;
         assert_eq!(code, "invalid_query", "{uri}");

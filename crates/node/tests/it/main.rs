@@ -6,6 +6,7 @@ mod common;
 mod contract;
 mod explorer;
 mod hostile;
+mod oracles;
 mod produce;
 mod restart;
 mod submit;

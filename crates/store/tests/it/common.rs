@@ -95,8 +95,11 @@ pub struct Chain {
 
 impl Chain {
     pub fn new(users: u8) -> Chain {
+        Chain::from_genesis(genesis(users))
+    }
+
+    pub fn from_genesis(genesis: Genesis) -> Chain {
         let dir = tempfile::tempdir().unwrap();
-        let genesis = genesis(users);
         let store = ChainStore::open_with_genesis(&dir.path().join("chain.redb"), &genesis)
             .expect("open with genesis");
         Chain {

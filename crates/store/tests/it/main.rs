@@ -3,4 +3,5 @@
 mod blocks;
 mod common;
 mod mempool;
+mod registry;
 mod tree;
