@@ -807,21 +807,8 @@ fn oracle_key_rotated_by_transaction_without_a_pause() {
     // The admin replaces oracle 2's key, effective four epochs ahead.
     let old = net.members[2];
     let effective = net.epoch_now() + 4;
-    let mut args: Vec<String> = ["wallet", "set-oracles", "--from", "admin"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    for m in [net.members[0], net.members[1], new_addr] {
-        args.extend(["--member".to_string(), m.to_string()]);
-    }
-    args.extend([
-        "--threshold".into(),
-        "2".into(),
-        "--from-epoch".into(),
-        effective.to_string(),
-    ]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    net.node().ok(&args);
+    let new_set = vec![net.members[0], net.members[1], new_addr];
+    set_oracles(&net, &new_set, 2, effective);
     assert!(
         net.epoch_now() + 2 < effective,
         "the set change was committed too late to test"
@@ -829,10 +816,7 @@ fn oracle_key_rotated_by_transaction_without_a_pause() {
     let before = net.set_at(effective - 1);
     assert_eq!(before.members, net.members);
     let after = net.set_at(effective);
-    assert_eq!(
-        (after.threshold, &after.members),
-        (2, &vec![net.members[0], net.members[1], new_addr])
-    );
+    assert_eq!((after.threshold, &after.members), (2, &new_set));
 
     // Oracle 2 runs until the epochs it may sign are closing; the new oracle
     // takes its port.
@@ -873,6 +857,49 @@ fn oracle_key_rotated_by_transaction_without_a_pause() {
     eprintln!(
         "oracle_set: key rotated at epoch {effective}; epochs {first}..={last} paid in {} s",
         started.elapsed().as_secs()
+    );
+}
+
+/// The admin (the validator-set admin key of the testnet's keystore) schedules
+/// the oracle set `members`, `threshold` of them signing, from `effective_epoch`;
+/// waits until the transaction is committed.
+///
+/// (A raw `Call::SetOracleSet`: there is no `plinth wallet set-oracles` yet.)
+fn set_oracles(net: &Testnet, members: &[Address], threshold: u32, effective_epoch: u64) {
+    let node = net.node();
+    let admin = node.key("admin");
+    let signer = Address(admin.public());
+    let tx = Transaction {
+        chain_id: "plinth-testnet".into(),
+        signer,
+        nonce: node.get(&format!("/v1/accounts/{signer}"))["next_nonce"]
+            .as_u64()
+            .unwrap(),
+        fee: node.get("/v1/status")["min_fee"].as_u64().unwrap(),
+        call: Call::SetOracleSet {
+            set: plinth_ledger::OracleSet {
+                threshold,
+                members: members.to_vec(),
+            },
+            effective_epoch,
+        },
+    }
+    .sign(&admin);
+    let (code, body) = node.submit(&tx);
+    assert_eq!(code, 202, "{body}");
+    let hash = tx.hash();
+    until("the oracle set change", 30, || {
+        let v = node.get(&format!("/v1/txs/{hash}"));
+        assert_ne!(v["status"], "rejected", "{v}");
+        (v["status"] == "committed").then_some(())
+    });
+    let v: plinth_api::node::TxView =
+        serde_json::from_value(node.get(&format!("/v1/txs/{hash}"))).unwrap();
+    let receipt = v.receipt.expect("a committed transaction's receipt");
+    assert!(
+        receipt.is_ok(),
+        "the set change failed: {:?}",
+        receipt.error
     );
 }
 
