@@ -290,16 +290,24 @@ impl Ledger {
         // so leaving them out keeps the writes and the root.
         let mut included = Vec::with_capacity(candidates.len());
         let mut receipts = Vec::with_capacity(candidates.len());
+        let mut rejected = Vec::new();
         for (tx, mut receipt) in candidates
             .into_iter()
             .zip(std::mem::take(&mut exec.receipts))
         {
-            if receipt.error.is_none() {
-                receipt.index = included.len() as u32;
-                receipts.push(receipt);
-                included.push(tx);
+            match receipt.error.take() {
+                None => {
+                    receipt.index = included.len() as u32;
+                    receipts.push(receipt);
+                    included.push(tx);
+                }
+                Some(e) => rejected.push((tx.hash(), e)),
             }
         }
+        // Left in the mempool, a rejected transaction would head its sender's
+        // queue for good (every later nonce waits behind it).
+        node.drop_rejected(rejected)
+            .map_err(|e| Refusal::Undecided(e.to_string()))?;
         exec.receipts = receipts;
         let header = BlockHeader {
             chain_id: node.params.chain_id.clone(),

@@ -453,6 +453,25 @@ impl Node {
         self.mempool.lock().expect("mempool lock").batch(max)
     }
 
+    /// Drops transactions a block being built left out as rejected, and every
+    /// later one of their senders (their nonces can no longer follow); each keeps
+    /// its reason for `GET /v1/txs/{hash}`. Blocking.
+    pub fn drop_rejected(&self, rejected: Vec<(Hash, TxError)>) -> Result<(), StoreError> {
+        if rejected.is_empty() {
+            return Ok(());
+        }
+        let mut dropped = Vec::new();
+        {
+            let mut pool = self.mempool.lock().expect("mempool lock");
+            for (h, e) in rejected {
+                self.metrics.tx_rejected(&SubmitError::Rejected(e.clone()));
+                dropped.extend(pool.drop_rejected(&h, e));
+            }
+            self.metrics.mempool_size.set(pool.len() as i64);
+        }
+        self.store.remove_pending(&dropped)
+    }
+
     /// Whether every one of `txs` is in the mempool byte for byte: their
     /// signatures were checked on admission, so a block of them need not check
     /// them again.
