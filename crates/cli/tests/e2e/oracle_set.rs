@@ -12,14 +12,17 @@
 //!   (through its proposing turn), and restarted it takes the manifests it missed
 //!   and signs again.
 //! - `oracle_key_rotated_by_transaction_without_a_pause`: the admin replaces
-//!   oracle 2's key with `plinth wallet set-oracles` from an epoch a few ahead; a
-//!   new oracle process with the new key takes the old one's port (its peers name
-//!   that URL); every epoch is paid, and from the effective epoch on the new key
-//!   signs and the old one does not.
+//!   oracle 2's key by transaction (`Call::SetOracleSet`, signed with the
+//!   testnet's admin key) from an epoch four ahead; a new oracle process with the
+//!   new key, its own keystore and data dir takes the old one's port (the other
+//!   oracles' peer lists name that URL); every epoch is paid, and from the
+//!   effective epoch on the new key signs and the old one does not.
 //! - `oracle_set_partition_pays_the_majority_once`: oracle 2's links to its
 //!   peers go through TCP proxies the test cuts and heals; while cut off, the
-//!   ledger takes only the majority's manifests; after healing no epoch is paid
-//!   twice and the supply minted is the sum of the paid manifests.
+//!   ledger takes only the majority's manifests, and the minority's own
+//!   proposal signs alone; after healing the peers refuse that proposal, oracle
+//!   2 takes the majority's manifests and signs again, no epoch is paid twice and
+//!   the supply minted is the sum of the paid manifests.
 //!
 //! The tests run one at a time (seven processes each on a small machine); every
 //! process's stderr goes to a log whose tail is printed when a test fails.
@@ -1009,6 +1012,13 @@ fn oracle_set_partition_pays_the_majority_once() {
         signed_again |= copies.values().any(|s| s.contains(&minority));
     }
     assert!(signed_again, "oracle 2 never signed again after healing");
+    // The epochs it did not propose it takes from its peers, as the ledger has them.
+    for e in partitioned.iter().filter(|e| **e != its_turn) {
+        until(&format!("oracle 2 taking epoch {e}'s manifest"), 30, || {
+            (net.oracles[2].manifest(*e).map(|m| m.header).as_ref() == Some(&ledger[e]))
+                .then_some(())
+        });
+    }
     // Its own manifest of its turn, proposed again once healed, is refused by
     // both peers, who now read its batches and find their own left out.
     let majority = [net.members[0], net.members[1]];
