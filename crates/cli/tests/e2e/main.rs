@@ -4,7 +4,7 @@ mod bad_input;
 mod common;
 mod devnet;
 mod oracle_crash;
-mod oracle_set;
+mod oracle_quorum;
 mod oracles;
 mod rewards;
 mod storage;

@@ -542,7 +542,7 @@ impl Drop for Testnet {
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!(
-                "oracle_set: logs in {} (kept: PLINTH_E2E_KEEP=1)\n{}",
+                "oracle_quorum: logs in {} (kept: PLINTH_E2E_KEEP=1)\n{}",
                 self.tmp.path().display(),
                 self.oracle_log_tails()
             );
@@ -737,7 +737,7 @@ fn oracle_set_pays_two_of_three_refuses_a_liar_and_recovers_a_killed_oracle() {
     }
     assert!(liar_epochs >= 1);
     eprintln!(
-        "oracle_set: epochs {first}..{} paid, {liar_epochs} liar's epoch(s) refused ({:?} s)",
+        "oracle_quorum: epochs {first}..{} paid, {liar_epochs} liar's epoch(s) refused ({:?} s)",
         first + 3,
         started.elapsed().as_secs()
     );
@@ -784,11 +784,11 @@ fn oracle_set_pays_two_of_three_refuses_a_liar_and_recovers_a_killed_oracle() {
     for e in first..=again {
         assert!(net.paid(e).is_some(), "epoch {e} not paid");
     }
-    eprintln!("oracle_set: {}", stream.summary());
+    eprintln!("oracle_quorum: {}", stream.summary());
     drop(stream);
     assert_minted_is_paid(&net);
     eprintln!(
-        "oracle_set: liar refused, kill -9 recovered; epochs {first}..={again} paid in {} s",
+        "oracle_quorum: liar refused, kill -9 recovered; epochs {first}..={again} paid in {} s",
         started.elapsed().as_secs()
     );
 }
@@ -869,11 +869,11 @@ fn oracle_key_rotated_by_transaction_without_a_pause() {
     for e in first..=last {
         assert!(net.paid(e).is_some(), "epoch {e} not paid");
     }
-    eprintln!("oracle_set: {}", stream.summary());
+    eprintln!("oracle_quorum: {}", stream.summary());
     drop(stream);
     assert_minted_is_paid(&net);
     eprintln!(
-        "oracle_set: key rotated at epoch {effective}; epochs {first}..={last} paid in {} s",
+        "oracle_quorum: key rotated at epoch {effective}; epochs {first}..={last} paid in {} s",
         started.elapsed().as_secs()
     );
 }
@@ -1038,7 +1038,7 @@ fn oracle_set_partition_pays_the_majority_once() {
         },
     );
     eprintln!(
-        "oracle_set: the minority's epoch {its_turn} refused: {:?}",
+        "oracle_quorum: the minority's epoch {its_turn} refused: {:?}",
         m.refusals
             .iter()
             .map(|r| (r.oracle.to_string(), r.code.clone()))
@@ -1048,11 +1048,11 @@ fn oracle_set_partition_pays_the_majority_once() {
     for e in first..healed + 3 {
         assert!(net.paid(e).is_some(), "epoch {e} not paid");
     }
-    eprintln!("oracle_set: {}", stream.summary());
+    eprintln!("oracle_quorum: {}", stream.summary());
     drop(stream);
     assert_minted_is_paid(&net);
     eprintln!(
-        "oracle_set: partition of epochs {cut}..{} healed; paid once each, in {} s",
+        "oracle_quorum: partition of epochs {cut}..{} healed; paid once each, in {} s",
         cut + 2,
         started.elapsed().as_secs()
     );
