@@ -4,6 +4,7 @@ mod bad_input;
 mod common;
 mod devnet;
 mod oracle_crash;
+mod oracle_set;
 mod oracles;
 mod rewards;
 mod storage;
