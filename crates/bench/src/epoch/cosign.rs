@@ -208,8 +208,10 @@ impl Cosigned {
             mib(c.bytes),
             rayon::current_num_threads()
         );
-        let row =
-            |label: &str, secs: f64, note: String| println!("  {label:<34}{secs:>8.2} s  {note}");
+        let row = |label: &str, secs: f64, note: String| {
+            let line = format!("  {label:<34}{secs:>8.2} s  {note}");
+            println!("{}", line.trim_end());
+        };
         let parts = |f: &Fetched| {
             format!(
                 "(GET {:.2}, decode {:.2}, store {:.2})",
