@@ -191,6 +191,8 @@ impl Cosigned {
             "proposer_scoring_seconds": scoring,
             "held_seconds": self.held(),
             "none_held_seconds": self.none_held(),
+            "held_beyond_recompute_seconds": self.held() - self.recompute,
+            "none_held_beyond_recompute_seconds": self.none_held() - self.recompute,
             "held_below_scoring": self.held() < scoring,
             "none_held_below_scoring": self.none_held() < scoring,
         })
@@ -238,16 +240,18 @@ impl Cosigned {
             "co-signer, report batches held",
             self.held(),
             format!(
-                "({} the scoring; reports read, close fetched, check_registry, recompute)",
-                verdict(self.held())
+                "({} the scoring; {:.2} s beyond the recompute: reports read, close fetched, check_registry)",
+                verdict(self.held()),
+                self.held() - self.recompute
             ),
         );
         row(
             "co-signer, none held",
             self.none_held(),
             format!(
-                "({} the scoring; all fetched, re-admission, check_registry, recompute)",
-                verdict(self.none_held())
+                "({} the scoring; {:.2} s beyond the recompute: all fetched, re-admission, check_registry)",
+                verdict(self.none_held()),
+                self.none_held() - self.recompute
             ),
         );
     }
