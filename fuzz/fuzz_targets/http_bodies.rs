@@ -1,6 +1,7 @@
 //! The JSON bodies the node and the oracle deserialize from requests, and the
 //! JSON documents they read from each other: `POST /v1/txs`, `POST /v1/txs/batch`
-//! (node), `POST /v1/reports`, `POST /v1/cosign/price` (oracle), the oracle's
+//! (node), `POST /v1/reports`, `POST /v1/cosign/price`, `POST /v1/cosign/manifest`,
+//! `POST /v1/cosign/settlement` (oracle), the spool read query of a peer, the oracle's
 //! published reward manifest (read by auditors and the explorer), and a storage
 //! agent's receipt and deal status (read by the client). The first byte picks the
 //! type. Whatever parses must serialise and parse back to the same JSON, and the
@@ -27,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, data)) = data.split_first() else {
         return;
     };
-    match which % 8 {
+    match which % 11 {
         0 => {
             if let Some(r) = parse::<plinth_node::api::SubmitRequest>(data) {
                 if let Ok(raw) = hex::decode(r.tx.trim()) {
@@ -67,6 +68,23 @@ fuzz_target!(|data: &[u8]| {
         5 => {
             // What a device reads back from the oracle for its reports.
             let _ = parse::<Vec<plinth_oracle::Verdict>>(data);
+        }
+        8 => {
+            if let Some(p) = parse::<plinth_api::oracle::ManifestProposal>(data) {
+                let _ = p.header.signing_bytes();
+                let _ = plinth_oracle::epoch::inputs_hash(&p.batches);
+            }
+        }
+        9 => {
+            if let Some(p) = parse::<plinth_api::oracle::SettlementProposal>(data) {
+                let _ = p.settlement.signing_bytes();
+            }
+        }
+        10 => {
+            if let Some(a) = parse::<plinth_api::oracle::PeerAuth>(data) {
+                let _ = a.verify(&plinth_core::Hash::ZERO, 1);
+                let _ = a.query();
+            }
         }
         6 => {
             if let Some(r) = parse::<plinth_storage::agent::Receipt>(data) {

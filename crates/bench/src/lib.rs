@@ -4,7 +4,8 @@
 //!
 //! - [`ledger`]: committed transfers per second through a node's submission path.
 //! - [`ingest`]: reports per second the oracle accepts and makes durable over HTTP.
-//! - [`epoch`]: one epoch of many devices scored, split and committed to a root.
+//! - [`epoch`]: one epoch of many devices scored, split and committed to a root;
+//!   [`epoch::cosign`]: what a co-signer of its manifest adds (`--cosign`).
 //! - [`coverage`]: witnesses verified per second, and a coverage epoch scored.
 //! - [`consensus`]: finalized transfers per second and latency of a validator set.
 //! - [`storage`]: storage proofs verified per second, put/get and a storage round.

@@ -267,6 +267,40 @@ pub fn set_validators(ctx: &Ctx, opts: &SendOpts, members: &[String]) -> Result<
     send(ctx, opts, |_| Ok(Call::SetValidators { validators }))
 }
 
+/// Schedules an oracle set (admin only) from `from_epoch` on: `members` are
+/// addresses or key names. The set's shape is checked before anything is sent;
+/// the ledger judges the rest (the signer, the epoch).
+pub fn set_oracles(
+    ctx: &Ctx,
+    opts: &SendOpts,
+    members: &[String],
+    threshold: u32,
+    from_epoch: u64,
+) -> Result<()> {
+    let ks = ctx.keystore()?;
+    let members = members
+        .iter()
+        .map(|m| ks.resolve(m))
+        .collect::<Result<Vec<_>>>()?;
+    let set = plinth_ledger::OracleSet { threshold, members };
+    set.validate().map_err(|e| anyhow::anyhow!(e))?;
+    if !set.is_active() {
+        bail!("an oracle set needs at least one member and a threshold of at least 1");
+    }
+    send(ctx, opts, |status| {
+        if from_epoch <= status.epoch {
+            bail!(
+                "--from-epoch {from_epoch} is not after the current epoch {}",
+                status.epoch
+            );
+        }
+        Ok(Call::SetOracleSet {
+            set,
+            effective_epoch: from_epoch,
+        })
+    })
+}
+
 pub fn transfer(ctx: &Ctx, opts: &SendOpts, to: &str, amount_text: &str) -> Result<()> {
     let to = ctx.keystore()?.resolve(to)?;
     send(ctx, opts, |s| {

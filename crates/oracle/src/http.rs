@@ -319,9 +319,9 @@ async fn refuse_spool_read(o: &Arc<Oracle>, epoch: u64, q: SpoolQuery) -> Option
 
 fn spool_query(
     q: Result<axum::extract::Query<SpoolQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<SpoolQuery, Response> {
+) -> Result<SpoolQuery, Box<Response>> {
     q.map(|q| q.0)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))
+        .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, "bad_query", e.body_text())))
 }
 
 async fn spool_list(
@@ -331,7 +331,7 @@ async fn spool_list(
 ) -> Response {
     let q = match spool_query(q) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(r) = refuse_spool_read(&o, epoch, q).await {
         return r;
@@ -356,7 +356,7 @@ async fn spool_batch(
     };
     let q = match spool_query(q) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(r) = refuse_spool_read(&o, epoch, q).await {
         return r;

@@ -196,6 +196,12 @@ impl ProposalRefusal {
     }
 }
 
+/// A proposal's batches, with their names, in its order.
+type Listed = Vec<(Hash, SpoolBatch)>;
+
+/// A peer's answer, or its refusal's code and reason.
+type Answer<T> = Result<T, (String, String)>;
+
 /// The co-signing job's state: the oracle sets read, when each manifest was last
 /// proposed, and the refusals this oracle gave.
 #[derive(Default)]
@@ -539,7 +545,7 @@ impl Oracle {
         epoch: u64,
         list: &[Hash],
         proposer: &Address,
-    ) -> Result<(Vec<(Hash, SpoolBatch)>, HashSet<Hash>), ProposalRefusal> {
+    ) -> Result<(Listed, HashSet<Hash>), ProposalRefusal> {
         let mut out = Vec::with_capacity(list.len());
         let mut held = HashSet::new();
         for h in list {
@@ -776,7 +782,7 @@ fn differences(
 fn ask_all<T: Send>(
     peers: &[String],
     ask: impl Fn(&OracleClient) -> Result<T, plinth_api::ClientError> + Sync,
-) -> Vec<(String, Result<T, (String, String)>)> {
+) -> Vec<(String, Answer<T>)> {
     use plinth_api::ClientError;
     let ask = &ask;
     std::thread::scope(|s| {

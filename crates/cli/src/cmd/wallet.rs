@@ -90,6 +90,23 @@ pub enum WalletCmd {
         #[arg(required = true)]
         members: Vec<String>,
     },
+    /// Put a new oracle set in force from a reward epoch on (the chain's
+    /// validator admin only): messages about that epoch and later need
+    /// `--threshold` signatures of its members; earlier epochs keep their set.
+    SetOracles {
+        #[command(flatten)]
+        tx: Tx,
+        /// The whole new set: each member's address (or key name), the flag
+        /// repeated or followed by several.
+        #[arg(long = "member", required = true, num_args = 1..)]
+        members: Vec<String>,
+        /// Signatures of distinct members a manifest, settlement or price needs.
+        #[arg(long)]
+        threshold: u32,
+        /// The first reward epoch the set signs for (after the current one).
+        #[arg(long)]
+        from_epoch: u64,
+    },
 }
 
 /// `plinth wallet credits`'s subcommands.
@@ -150,6 +167,12 @@ impl WalletArgs {
             WalletCmd::SetValidators { tx, members } => {
                 wallet::set_validators(&c, &tx.opts(), &members)
             }
+            WalletCmd::SetOracles {
+                tx,
+                members,
+                threshold,
+                from_epoch,
+            } => wallet::set_oracles(&c, &tx.opts(), &members, threshold, from_epoch),
         }
     }
 }

@@ -5,6 +5,7 @@ mod common;
 mod devnet;
 mod oracle_crash;
 mod oracle_quorum;
+mod oracle_set;
 mod oracles;
 mod rewards;
 mod storage;
