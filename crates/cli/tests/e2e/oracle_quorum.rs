@@ -12,8 +12,8 @@
 //!   (through its proposing turn), and restarted it takes the manifests it missed
 //!   and signs again.
 //! - `oracle_key_rotated_by_transaction_without_a_pause`: the admin replaces
-//!   oracle 2's key by transaction (`Call::SetOracleSet`, signed with the
-//!   testnet's admin key) from an epoch four ahead; a new oracle process with the
+//!   oracle 2's key with `plinth wallet set-oracles` (the testnet's admin key)
+//!   from an epoch four ahead; a new oracle process with the
 //!   new key, its own keystore and data dir takes the old one's port (the other
 //!   oracles' peer lists name that URL); every epoch is paid, and from the
 //!   effective epoch on the new key signs and the old one does not.
@@ -879,46 +879,25 @@ fn oracle_key_rotated_by_transaction_without_a_pause() {
 }
 
 /// The admin (the validator-set admin key of the testnet's keystore) schedules
-/// the oracle set `members`, `threshold` of them signing, from `effective_epoch`;
-/// waits until the transaction is committed.
-///
-/// (A raw `Call::SetOracleSet`: there is no `plinth wallet set-oracles` yet.)
+/// the oracle set `members`, `threshold` of them signing, from `effective_epoch`,
+/// with `plinth wallet set-oracles` (which waits until it is committed).
 fn set_oracles(net: &Testnet, members: &[Address], threshold: u32, effective_epoch: u64) {
-    let node = net.node();
-    let admin = node.key("admin");
-    let signer = Address(admin.public());
-    let tx = Transaction {
-        chain_id: "plinth-testnet".into(),
-        signer,
-        nonce: node.get(&format!("/v1/accounts/{signer}"))["next_nonce"]
-            .as_u64()
-            .unwrap(),
-        fee: node.get("/v1/status")["min_fee"].as_u64().unwrap(),
-        call: Call::SetOracleSet {
-            set: plinth_ledger::OracleSet {
-                threshold,
-                members: members.to_vec(),
-            },
-            effective_epoch,
-        },
+    let mut args: Vec<String> = ["wallet", "set-oracles", "--from", "admin"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for m in members {
+        args.extend(["--member".to_string(), m.to_string()]);
     }
-    .sign(&admin);
-    let (code, body) = node.submit(&tx);
-    assert_eq!(code, 202, "{body}");
-    let hash = tx.hash();
-    until("the oracle set change", 30, || {
-        let v = node.get(&format!("/v1/txs/{hash}"));
-        assert_ne!(v["status"], "rejected", "{v}");
-        (v["status"] == "committed").then_some(())
-    });
-    let v: plinth_api::node::TxView =
-        serde_json::from_value(node.get(&format!("/v1/txs/{hash}"))).unwrap();
-    let receipt = v.receipt.expect("a committed transaction's receipt");
-    assert!(
-        receipt.is_ok(),
-        "the set change failed: {:?}",
-        receipt.error
-    );
+    args.extend([
+        "--threshold".to_string(),
+        threshold.to_string(),
+        "--from-epoch".to_string(),
+        effective_epoch.to_string(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = net.node().ok(&args);
+    assert!(out.contains("committed"), "{out}");
 }
 
 /// Sends `amount` from alice to `to` and waits for it.
