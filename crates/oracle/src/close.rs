@@ -250,6 +250,15 @@ impl Oracle {
     /// Gathers the set's signatures for a manifest this oracle holds, then settles
     /// and submits it once it has the threshold (else it is proposed again later).
     fn finish(&self, mut m: Manifest) -> Result<()> {
+        // An oracle outside the epoch's set neither proposes nor submits.
+        if !self.config.peers.is_empty()
+            && !self
+                .set_at(m.header.epoch)?
+                .members
+                .contains(&self.address())
+        {
+            return Ok(());
+        }
         if !self.gather(&mut m)? {
             return Ok(());
         }

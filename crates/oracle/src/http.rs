@@ -381,7 +381,9 @@ async fn spool_batch(
 fn refusal_status(r: &crate::quorum::ProposalRefusal) -> StatusCode {
     use crate::quorum::ProposalRefusal as R;
     match r {
-        R::NotAnOracle { .. } | R::BadSignature | R::FromSelf => StatusCode::FORBIDDEN,
+        R::NotAnOracle { .. } | R::NotAMember { .. } | R::BadSignature | R::FromSelf => {
+            StatusCode::FORBIDDEN
+        }
         R::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         R::TooEarly { .. } => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -33,6 +33,9 @@ use std::time::{Duration, Instant};
 pub const PEER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// A peer that answered within this long is live (it may draw rounds, propose).
 pub const LIVE_FOR: Duration = Duration::from_secs(15);
+/// How long a peer's address, read from its status, is used before it is read
+/// again.
+const ADDRESS_FOR: Duration = Duration::from_secs(10);
 /// Most batches remembered as refused for good (not fetched again).
 const MAX_REFUSED: usize = 100_000;
 
@@ -49,6 +52,16 @@ impl Peers {
     /// The address of the peer at `url`, if it answered once.
     pub fn address_of(&self, url: &str) -> Option<Address> {
         self.seen.lock().expect("peers").get(url).map(|(a, _)| *a)
+    }
+
+    /// The address of the peer at `url` if it answered within [`ADDRESS_FOR`].
+    fn fresh_address_of(&self, url: &str) -> Option<Address> {
+        self.seen
+            .lock()
+            .expect("peers")
+            .get(url)
+            .filter(|(_, at)| at.elapsed() < ADDRESS_FOR)
+            .map(|(a, _)| *a)
     }
 
     /// The URL of the peer with address `oracle`, if known.
@@ -377,7 +390,9 @@ impl Oracle {
     /// A peer's batch list of `epoch` (learning its address first).
     fn list_peer(&self, url: &str, epoch: u64, auth: &PeerAuth) -> Option<Vec<Hash>> {
         let c = OracleClient::with_timeout(url, PEER_READ_TIMEOUT);
-        let addr = match self.peers.address_of(url) {
+        // The address is read again now and then: a peer's key may be rotated
+        // behind the same URL.
+        let addr = match self.peers.fresh_address_of(url) {
             Some(a) => a,
             None => match c.status() {
                 Ok(s) if s.chain == self.chain => s.oracle,

@@ -92,6 +92,12 @@ pub enum ProposalRefusal {
         /// The epoch.
         epoch: u64,
     },
+    /// This oracle is not a member of the epoch's set: its signature would not count.
+    #[error("this oracle is not a member of epoch {epoch}'s oracle set")]
+    NotAMember {
+        /// The epoch.
+        epoch: u64,
+    },
     /// The proposer's signature does not verify.
     #[error("the proposer's signature does not verify")]
     BadSignature,
@@ -174,6 +180,7 @@ impl ProposalRefusal {
         match self {
             ProposalRefusal::WrongChain { .. } => "wrong_chain",
             ProposalRefusal::NotAnOracle { .. } => "not_an_oracle",
+            ProposalRefusal::NotAMember { .. } => "not_a_member",
             ProposalRefusal::BadSignature => "bad_signature",
             ProposalRefusal::FromSelf => "from_self",
             ProposalRefusal::UnknownNetwork { .. } => "unknown_network",
@@ -492,6 +499,9 @@ impl Oracle {
             return Err(ProposalRefusal::FromSelf);
         }
         let set = self.set_at(epoch).map_err(ProposalRefusal::unavailable)?;
+        if !set.members.contains(&self.address()) {
+            return Err(ProposalRefusal::NotAMember { epoch });
+        }
         if !set.members.contains(&sig.oracle) {
             return Err(ProposalRefusal::NotAnOracle {
                 oracle: sig.oracle,
