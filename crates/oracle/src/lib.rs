@@ -257,30 +257,22 @@ impl Oracle {
             for (n, d) in &devices {
                 by_network.entry(n.as_str()).or_default().push(d);
             }
-            let differs = view.networks.iter().find(|n| {
-                let ds = by_network
-                    .get(n.network.as_str())
-                    .map_or(&[][..], |v| v.as_slice());
-                ds.len() as u64 != n.devices || quorum::registry_digest(ds) != n.digest
-            });
-            match differs {
+            match quorum::matching_registry(&view, by_network) {
                 // A snapshot of an epoch is taken at a block after its end.
-                None if view.time_ms < min_time_ms => anyhow::bail!(
+                Ok(_) if view.time_ms < min_time_ms => anyhow::bail!(
                     "no block after {min_time_ms} ms yet (the head is at {} ms)",
                     view.time_ms
                 ),
-                None => {
+                Ok(_) => {
                     self.ingest.set_registry(devices, &self.metrics);
                     self.ingest.state().registry_height = view.height;
                     return Ok(());
                 }
-                Some(n) => last = n.network.clone(),
+                Err(reason) => last = reason,
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        anyhow::bail!(
-            "the registry read from the node does not match the ledger's digest of network `{last}`"
-        )
+        anyhow::bail!("the registry read from the node does not match the ledger's digests: {last}")
     }
 
     /// Stops the ingest worker once queued work is done.

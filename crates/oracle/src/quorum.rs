@@ -718,24 +718,39 @@ pub fn check_registry(
         by_network.entry(&s.network).or_default().extend(&s.devices);
     }
     let mut registry = HashMap::new();
+    for (network, devices) in matching_registry(&view, by_network)? {
+        for d in devices {
+            registry.insert(d.id, (network.to_string(), d.active));
+        }
+    }
+    Ok(registry)
+}
+
+/// Pairs each network of `view` (the ledger's registry digests at a height) with
+/// its devices from `by_network`, checking their count and digest; a network
+/// whose devices differ, or one the ledger does not have, is the reason.
+pub fn matching_registry<'v, 'd>(
+    view: &'v plinth_api::node::RegistryView,
+    mut by_network: BTreeMap<&str, Vec<&'d DeviceInfo>>,
+) -> Result<Vec<(&'v str, Vec<&'d DeviceInfo>)>, String> {
+    let mut out = Vec::with_capacity(view.networks.len());
     for n in &view.networks {
         let devices = by_network.remove(n.network.as_str()).unwrap_or_default();
         if devices.len() as u64 != n.devices || registry_digest(&devices) != n.digest {
             return Err(format!(
-                "network `{}`: {} devices that do not hash to the ledger's {} devices at height {height}",
+                "network `{}`: {} devices that do not hash to the ledger's {} devices at height {}",
                 n.network,
                 devices.len(),
-                n.devices
+                n.devices,
+                view.height
             ));
         }
-        for d in devices {
-            registry.insert(d.id, (n.network.clone(), d.active));
-        }
+        out.push((n.network.as_str(), devices));
     }
     if let Some(extra) = by_network.keys().next() {
         return Err(format!("network `{extra}` is not on the ledger"));
     }
-    Ok(registry)
+    Ok(out)
 }
 
 /// Checks a proposal's batch list: bounded, strictly ascending, hashing to
