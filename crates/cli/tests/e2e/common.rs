@@ -283,3 +283,20 @@ pub fn register_sensors(net: &Devnet, owner: &Keypair, keys: &[Keypair]) {
         }
     }
 }
+
+/// Runs `plinth testnet init --out DIR` with `args`; its printed output. Fails the
+/// test with init's error when it fails.
+pub fn testnet_init(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(bin())
+        .args(["testnet", "init", "--out"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "testnet init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

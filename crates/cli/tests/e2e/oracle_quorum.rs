@@ -284,21 +284,24 @@ impl Testnet {
         // Four validators' HTTP and p2p ports, then three oracles'.
         let base = free_range(2 * VALIDATORS + ORACLES);
         let (rpc, p2p, oracle_port) = (base, base + VALIDATORS, base + 2 * VALIDATORS);
-        let out = Command::new(bin())
-            .args(["testnet", "init", "--validators", "4", "--oracles", "3"])
-            .arg("--out")
-            .arg(&dir)
-            .args(["--rpc-port", &rpc.to_string()])
-            .args(["--p2p-port", &p2p.to_string()])
-            .args(["--oracle-port", &oracle_port.to_string()])
-            .args(["--block-time", "200ms"])
-            .args(["--epoch-time", &format!("{}ms", EPOCH_MS)])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "testnet init: {}",
-            String::from_utf8_lossy(&out.stderr)
+        testnet_init(
+            &dir,
+            &[
+                "--validators",
+                "4",
+                "--oracles",
+                "3",
+                "--rpc-port",
+                &rpc.to_string(),
+                "--p2p-port",
+                &p2p.to_string(),
+                "--oracle-port",
+                &oracle_port.to_string(),
+                "--block-time",
+                "200ms",
+                "--epoch-time",
+                &format!("{EPOCH_MS}ms"),
+            ],
         );
         let dir = dir.canonicalize().unwrap();
         let mut logs = Vec::new();

@@ -165,22 +165,23 @@ fn testnet_init_writes_three_oracles_that_run_from_their_files() {
     // Four validators' HTTP and p2p ports, then three oracles'.
     let base = free_range(11);
     let (rpc, p2p, oracle_port) = (base, base + 4, base + 8);
-    let out = Command::new(bin())
-        .args(["testnet", "init", "--validators", "4", "--oracles", "3"])
-        .arg("--out")
-        .arg(&dir)
-        .args(["--rpc-port", &rpc.to_string()])
-        .args(["--p2p-port", &p2p.to_string()])
-        .args(["--oracle-port", &oracle_port.to_string()])
-        .args(["--block-time", "200ms"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "testnet init: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let printed = testnet_init(
+        &dir,
+        &[
+            "--validators",
+            "4",
+            "--oracles",
+            "3",
+            "--rpc-port",
+            &rpc.to_string(),
+            "--p2p-port",
+            &p2p.to_string(),
+            "--oracle-port",
+            &oracle_port.to_string(),
+            "--block-time",
+            "200ms",
+        ],
     );
-    let printed = String::from_utf8(out.stdout).unwrap();
     // The files name the directory as init resolved it.
     let dir = dir.canonicalize().unwrap();
     assert!(printed.contains("2 of 3 sign each manifest"), "{printed}");

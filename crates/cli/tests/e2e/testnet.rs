@@ -3,7 +3,7 @@
 //! validator ends with the same blocks, state root and balances. Then the admin
 //! swaps a validator for the spare node through the wallet.
 
-use crate::common::{bin, free_range, Devnet};
+use crate::common::{bin, free_range, testnet_init, Devnet};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::{Call, SignedTx, Transaction};
 use std::path::Path;
@@ -93,19 +93,22 @@ fn four_validators_survive_a_kill9_agree_and_change_the_set() {
     while p2p_port.abs_diff(rpc_port) < NODES as u16 {
         p2p_port = free_range(NODES as u16);
     }
-    let out = Command::new(bin())
-        .args(["testnet", "init", "--validators", "4", "--out"])
-        .arg(&dir)
-        .args(["--rpc-port", &rpc_port.to_string()])
-        .args(["--p2p-port", &p2p_port.to_string()])
-        .args(["--block-time", "200ms"])
-        .args(["--spares", "1", "--epoch-blocks", &EPOCH_BLOCKS.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "testnet init: {}",
-        String::from_utf8_lossy(&out.stderr)
+    testnet_init(
+        &dir,
+        &[
+            "--validators",
+            "4",
+            "--rpc-port",
+            &rpc_port.to_string(),
+            "--p2p-port",
+            &p2p_port.to_string(),
+            "--block-time",
+            "200ms",
+            "--spares",
+            "1",
+            "--epoch-blocks",
+            &EPOCH_BLOCKS.to_string(),
+        ],
     );
     let mut vs: Vec<Devnet> = (0..NODES)
         .map(|i| start_validator(&dir, i, rpc_port))
