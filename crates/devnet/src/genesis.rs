@@ -136,6 +136,7 @@ pub fn template(
             allow_private_endpoints: true,
             ..StorageParams::default()
         }),
+        governance: None,
     };
     GenesisFile {
         genesis,
@@ -151,6 +152,7 @@ fn default_networks() -> Vec<GenesisNetwork> {
         params,
         share_bps,
         usage_bps,
+        require_maker: false,
     };
     vec![
         network(

@@ -47,6 +47,9 @@ pub struct Device {
     pub status: DeviceStatus,
     /// Height of the block that registered it.
     pub registered_height: u64,
+    /// The approved maker that signed its key at manufacture, when it was
+    /// registered with one ([`Call::RegisterMadeDevice`]).
+    pub maker: Option<Address>,
 }
 
 impl Device {
@@ -197,6 +200,9 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
             update_location(cx.state, signer, device, *location)
         }
         Call::RetireDevice { device } => retire(cx.state, signer, device),
+        Call::RegisterMadeDevice { .. } => {
+            unimplemented!("issue 15: makers (register a made device)")
+        }
         _ => unreachable!("Call::module routes only device calls here"),
     }
 }
@@ -238,6 +244,7 @@ pub(crate) fn register<S: Store>(
         location,
         status: DeviceStatus::Active,
         registered_height: height,
+        maker: None,
     };
     save(state, None, &device)?;
     state.put(keys::owner_device(owner.key(), id.key()), Vec::new());

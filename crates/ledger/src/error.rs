@@ -442,6 +442,261 @@ pub enum TxError {
         /// The most allowed.
         limit: u64,
     },
+    /// The chain has no `[governance]` section: governance calls are refused.
+    #[error("this chain has no governance")]
+    NoGovernance,
+    /// A lock shorter than the genesis allows.
+    #[error("a lock of {found} blocks is shorter than the minimum of {min}")]
+    LockTooShort {
+        /// The shortest lock.
+        min: u64,
+        /// The lock asked for.
+        found: u64,
+    },
+    /// A lock longer than the genesis allows.
+    #[error("a lock of {found} blocks is longer than the maximum of {max}")]
+    LockTooLong {
+        /// The longest lock.
+        max: u64,
+        /// The lock asked for.
+        found: u64,
+    },
+    /// An extension that does not lengthen the lock.
+    #[error("the new lock of {found} blocks does not extend the current {current}")]
+    LockNotExtended {
+        /// The lock (or, cooling, the blocks left) now.
+        current: u64,
+        /// The lock asked for.
+        found: u64,
+    },
+    /// No position has this id.
+    #[error("no governance position {id}")]
+    UnknownPosition {
+        /// The id.
+        id: u64,
+    },
+    /// The position belongs to another account.
+    #[error("position {id} belongs to another account")]
+    NotPositionOwner {
+        /// The id.
+        id: u64,
+    },
+    /// The position is already cooling down.
+    #[error("position {id} is already unlocking")]
+    PositionCooling {
+        /// The id.
+        id: u64,
+    },
+    /// The position is locked: unlock it first and wait for the cooldown.
+    #[error("position {id} is locked; unlock it and withdraw after its cooldown")]
+    PositionLocked {
+        /// The id.
+        id: u64,
+    },
+    /// The cooldown has not ended yet.
+    #[error("position {id} can be withdrawn from height {end_height}")]
+    PositionNotMatured {
+        /// The id.
+        id: u64,
+        /// The first height it can be withdrawn.
+        end_height: u64,
+    },
+    /// A split must leave tokens in both positions.
+    #[error("cannot split {amount} out of position {id} holding {held}")]
+    BadSplit {
+        /// The id.
+        id: u64,
+        /// The amount asked for.
+        amount: Amount,
+        /// What the position holds.
+        held: Amount,
+    },
+    /// The account holds the most positions allowed.
+    #[error("an account holds at most {limit} positions")]
+    TooManyPositions {
+        /// The most allowed.
+        limit: u64,
+    },
+    /// The delegate has the most delegators allowed.
+    #[error("{delegate} already has the most delegators allowed ({limit})")]
+    TooManyDelegators {
+        /// The delegate.
+        delegate: String,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// An account cannot delegate to itself.
+    #[error("an account cannot delegate to itself")]
+    SelfDelegation,
+    /// The description is too long.
+    #[error("description of {size} bytes exceeds the limit of {limit}")]
+    DescriptionTooLong {
+        /// Its size.
+        size: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// A proposal must carry at least one action and at most the limit.
+    #[error("a proposal carries 1 to {limit} actions, found {count}")]
+    BadActionCount {
+        /// Actions found.
+        count: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// One of a proposal's actions is refused.
+    #[error("action {index} is refused: {error}")]
+    ActionRefused {
+        /// The action's index in the proposal.
+        index: u32,
+        /// Why.
+        error: Box<TxError>,
+    },
+    /// No proposal has this id.
+    #[error("no proposal {id}")]
+    UnknownProposal {
+        /// The id.
+        id: u64,
+    },
+    /// The proposal does not take deposits now.
+    #[error("proposal {id} is not in its deposit period")]
+    NotInDepositPeriod {
+        /// The id.
+        id: u64,
+    },
+    /// The proposal does not take votes now.
+    #[error("proposal {id} is not in its voting period")]
+    NotInVotingPeriod {
+        /// The id.
+        id: u64,
+    },
+    /// Too many proposals are open.
+    #[error("at most {limit} proposals may be open at once")]
+    TooManyActiveProposals {
+        /// The most allowed.
+        limit: u64,
+    },
+    /// Too many accounts deposited on the proposal.
+    #[error("a proposal takes deposits from at most {limit} accounts")]
+    TooManyDepositors {
+        /// The most allowed.
+        limit: u64,
+    },
+    /// The voter has no voting power (no positions, none delegated to it).
+    #[error("no voting power")]
+    NoVotingPower,
+    /// The execution height is not after the end of the voting period.
+    #[error("execute_height {found} must be after the voting period's end {voting_end}")]
+    BadExecuteHeight {
+        /// The voting period's last height (as if it opened now).
+        voting_end: u64,
+        /// The height asked for.
+        found: u64,
+    },
+    /// Network shares and the treasury's share would add up past 10,000 bps.
+    #[error("shares would add up to {total} bps, more than {limit}")]
+    SharesTooLarge {
+        /// The sum.
+        total: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// The family refuses the parameters.
+    #[error("network `{network}`: {reason}")]
+    BadFamilyParams {
+        /// The network.
+        network: String,
+        /// The family's reason.
+        reason: String,
+    },
+    /// A network of that name exists.
+    #[error("network `{network}` exists")]
+    NetworkExists {
+        /// The name.
+        network: String,
+    },
+    /// A network name that is not `[a-z0-9-]{1,32}`.
+    #[error("network name `{network}` must be 1 to 32 characters of a-z, 0-9 and -")]
+    BadNetworkName {
+        /// The name.
+        network: String,
+    },
+    /// A value outside the bounds the genesis allows governance.
+    #[error("{param} = {value} is outside [{min}, {max}]")]
+    OutOfBounds {
+        /// The parameter.
+        param: String,
+        /// The value asked for.
+        value: u64,
+        /// The smallest allowed.
+        min: u64,
+        /// The largest allowed.
+        max: u64,
+    },
+    /// The treasury holds less than the spend.
+    #[error("the treasury holds {available}, less than {needed}")]
+    TreasuryInsufficient {
+        /// The spend.
+        needed: Amount,
+        /// The treasury's balance.
+        available: Amount,
+    },
+    /// An upgrade height that is not in the future.
+    #[error("upgrade height {height} is not after the current height {current}")]
+    UpgradeHeightPassed {
+        /// The height asked for.
+        height: u64,
+        /// The current height.
+        current: u64,
+    },
+    /// An upgrade name that is not `[a-z0-9._-]{1,64}`, or one already applied.
+    #[error("upgrade name `{name}` is malformed or already applied")]
+    BadUpgradeName {
+        /// The name.
+        name: String,
+    },
+    /// No upgrade is planned.
+    #[error("no upgrade is planned")]
+    NoUpgradePlanned,
+    /// No approved maker has this key.
+    #[error("{maker} is not an approved maker")]
+    UnknownMaker {
+        /// The key.
+        maker: String,
+    },
+    /// The maker was approved before (revoked keys are never approved again).
+    #[error("{maker} was approved before")]
+    MakerExists {
+        /// The key.
+        maker: String,
+    },
+    /// The maker is revoked.
+    #[error("maker {maker} is revoked from epoch {from_epoch}")]
+    MakerRevoked {
+        /// The key.
+        maker: String,
+        /// The first epoch its devices do not earn in.
+        from_epoch: u64,
+    },
+    /// The network onboards only devices signed by an approved maker.
+    #[error("network `{network}` registers only devices signed by an approved maker")]
+    MakerRequired {
+        /// The network.
+        network: String,
+    },
+    /// The maker's signature over the device key does not verify.
+    #[error("the maker's signature over the device key is invalid")]
+    BadMakerSignature,
+    /// The maker's account has too few credits for the onboarding fee.
+    #[error("maker {maker} has {available} credits, the onboarding fee is {needed}")]
+    MakerCreditsExhausted {
+        /// The maker.
+        maker: String,
+        /// The fee.
+        needed: u64,
+        /// Its credits.
+        available: u64,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

@@ -14,7 +14,7 @@ use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store};
 use crate::tx::{Call, Module, SignedTx};
 use crate::{
-    accounts, credits, devices, keys, oracle_schedule, rewards, staking, storage, tree, validators,
+    accounts, credits, devices, governance, keys, oracle_schedule, rewards, staking, storage, tree, validators,
     Amount, MAX_TX_BYTES,
 };
 use plinth_core::Address;
@@ -128,6 +128,7 @@ fn apply_call<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fai
         Module::Credits => credits::apply(cx, call),
         Module::Storage => storage::apply(cx, call),
         Module::OracleSet => oracle_schedule::apply(cx, call),
+        Module::Governance => governance::apply(cx, call),
     }
 }
 
@@ -188,6 +189,7 @@ pub fn execute<S: Store>(
             error,
         });
     }
+    governance::end_block(&mut state, ctx, &params)?;
     validators::end_block(&mut state, ctx.height)?;
     state.put_t(keys::HEAD.to_vec(), &(ctx.height, ctx.timestamp_ms));
     let writes = state.into_writes();

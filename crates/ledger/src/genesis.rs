@@ -56,6 +56,10 @@ pub struct Genesis {
     /// when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<crate::storage::StorageParams>,
+    /// Governance settings (locks, deposits, periods, quorum, threshold, veto,
+    /// treasury share, bounds); without them, no governance call is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governance: Option<crate::governance::GovParams>,
 }
 
 /// The genesis's `[token]` section.
@@ -122,6 +126,9 @@ pub struct GenesisNetwork {
     /// devices earned from consumers), in basis points of that share.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub usage_bps: u32,
+    /// Whether devices must be onboarded by an approved maker.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub require_maker: bool,
 }
 
 impl GenesisNetwork {
@@ -255,6 +262,17 @@ impl Genesis {
                 return bad(reason);
             }
         }
+        if let Some(g) = &self.governance {
+            if let Err(reason) = g.validate() {
+                return bad(reason);
+            }
+            let total = shares + u64::from(g.treasury_bps);
+            if total > u64::from(BPS) {
+                return bad(format!(
+                    "networks' share_bps and governance.treasury_bps add up to {total}, more than {BPS}"
+                ));
+            }
+        }
         if let Some(vs) = &self.validator_set {
             if vs.epoch_blocks < 2 {
                 return bad("validator_set.epoch_blocks must be at least 2".into());
@@ -308,8 +326,15 @@ impl Genesis {
                 params_json: serde_json::to_string(&n.params).expect("params serialise"),
                 share_bps: n.share_bps,
                 usage_bps: n.usage_bps,
+                require_maker: n.require_maker,
             };
             state.put_t(keys::network(&n.name), &network);
+        }
+        let mut names: Vec<String> = self.networks.iter().map(|n| n.name.clone()).collect();
+        names.sort();
+        state.put_t(keys::NETWORK_NAMES.to_vec(), &names);
+        if let Some(g) = &self.governance {
+            state.put_t(keys::GOV_PARAMS.to_vec(), g);
         }
         state.put_t(keys::ORACLES.to_vec(), &self.oracles);
         state.put_t(
@@ -348,6 +373,10 @@ impl Genesis {
             signature: Signature([0; 64]),
         }
     }
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
 }
 
 fn is_zero(v: &u32) -> bool {

@@ -202,3 +202,103 @@ pub fn reward_claim(network: &str, epoch: u64, index: u64) -> Vec<u8> {
     k.extend_from_slice(&index.to_be_bytes());
     k
 }
+
+/// Governance settings ([`crate::governance::GovParams`]), when the genesis has them.
+pub const GOV_PARAMS: &[u8] = b"gov/params";
+/// Governance id counters ([`crate::governance::GovCounters`]).
+pub const GOV_COUNTERS: &[u8] = b"gov/next";
+/// The voting power totals ([`crate::governance::positions::PowerTotals`]).
+pub const GOV_POWER: &[u8] = b"gov/power";
+/// Ids of proposals in their deposit or voting period (`Vec<u64>`).
+pub const GOV_ACTIVE: &[u8] = b"gov/active";
+/// Ids of passed proposals waiting for their `execute_height` (`Vec<u64>`).
+pub const GOV_PENDING: &[u8] = b"gov/pending";
+/// The planned upgrade ([`crate::governance::UpgradePlan`]).
+pub const UPGRADE: &[u8] = b"sys/upgrade";
+/// Upgrades applied so far (`Vec<UpgradePlan>`, oldest first).
+pub const UPGRADES_APPLIED: &[u8] = b"sys/upgrades_applied";
+/// Network changes by reward epoch (`Vec<(u64, Network)>`, see [`crate::governance::schedule`]).
+pub const NETWORK_SCHEDULE: &[u8] = b"sys/net_schedule";
+/// Emission changes by reward epoch (`Vec<(u64, Emission)>`).
+pub const EMISSION_SCHEDULE: &[u8] = b"sys/emission_schedule";
+/// The names of every network, in order (`Vec<String>`).
+pub const NETWORK_NAMES: &[u8] = b"sys/networks";
+
+fn with_id(prefix: &[u8], id: u64) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// A governance position: `gpos/{id BE}`.
+pub fn gov_position(id: u64) -> Vec<u8> {
+    with_id(b"gpos/", id)
+}
+
+/// The position ids an owner holds (`Vec<u64>`): `gown/{owner}`.
+pub fn gov_owner_positions(owner: &PublicKey) -> Vec<u8> {
+    with_key(b"gown/", owner)
+}
+
+/// Whom an owner delegates its voting power to (`Address`): `gdel/{owner}`.
+pub fn gov_delegate(owner: &PublicKey) -> Vec<u8> {
+    with_key(b"gdel/", owner)
+}
+
+/// Who delegates to an account (`Vec<Address>`): `gdelto/{delegate}`.
+pub fn gov_delegators(delegate: &PublicKey) -> Vec<u8> {
+    with_key(b"gdelto/", delegate)
+}
+
+/// Cooldowns ending at a height (`(Σ amount, Σ amount × end)` as `(u128, u128)`): `gexp/{height BE}`.
+pub fn gov_expiry(height: u64) -> Vec<u8> {
+    with_id(b"gexp/", height)
+}
+
+/// A proposal: `gprop/{id BE}`.
+pub fn gov_proposal(id: u64) -> Vec<u8> {
+    with_id(b"gprop/", id)
+}
+
+/// Prefix of every proposal.
+pub const GOV_PROPOSAL_PREFIX: &[u8] = b"gprop/";
+
+/// Prefix of the power counted in a proposal, by owner.
+pub fn gov_counted_prefix(proposal: u64) -> Vec<u8> {
+    let mut k = with_id(b"gvote/", proposal);
+    k.push(b'/');
+    k
+}
+
+/// An owner's power as counted in a proposal ([`crate::governance::Counted`]):
+/// `gvote/{proposal BE}/{owner}`.
+pub fn gov_counted(proposal: u64, owner: &PublicKey) -> Vec<u8> {
+    let mut k = gov_counted_prefix(proposal);
+    k.extend_from_slice(owner.as_bytes());
+    k
+}
+
+/// Prefix of the votes cast on a proposal, by voter.
+pub fn gov_vote_prefix(proposal: u64) -> Vec<u8> {
+    let mut k = with_id(b"gvoter/", proposal);
+    k.push(b'/');
+    k
+}
+
+/// A voter's own vote ([`crate::governance::Vote`]): `gvoter/{proposal BE}/{voter}`.
+pub fn gov_vote(proposal: u64, voter: &PublicKey) -> Vec<u8> {
+    let mut k = gov_vote_prefix(proposal);
+    k.extend_from_slice(voter.as_bytes());
+    k
+}
+
+/// A device maker ([`crate::governance::makers::Maker`]): `mkr/{key}`.
+pub fn maker(addr: &PublicKey) -> Vec<u8> {
+    with_key(MAKER_PREFIX, addr)
+}
+
+/// Prefix of every maker.
+pub const MAKER_PREFIX: &[u8] = b"mkr/";
+
+/// Prefix of every governance position.
+pub const GOV_POSITION_PREFIX: &[u8] = b"gpos/";

@@ -54,6 +54,9 @@
 //! - [`rewards`]: oracle-signed epoch manifests, claimed with merkle proofs.
 //! - [`credits`]: burn-and-mint credits at the oracle-posted price.
 //! - [`storage`]: storage offers and deals, settled by the oracle set.
+//! - [`governance`]: locked-token positions, proposals, votes and tallies, the
+//!   actions passed proposals apply (parameters by epoch, treasury, makers,
+//!   upgrade plans).
 //!
 //! Imports point one way (no cycle; only `execute` imports the domains, and no
 //! module imports `execute`):
@@ -76,6 +79,7 @@ pub mod emission;
 pub mod error;
 pub mod execute;
 pub mod genesis;
+pub mod governance;
 pub mod keys;
 mod oracle_schedule;
 pub mod oracle_set;

@@ -48,6 +48,9 @@ pub struct Network {
     /// devices earned from consumers in the epoch (usage rewards), in basis points;
     /// the rest pays proofs of work.
     pub usage_bps: u32,
+    /// Whether devices must be onboarded by an approved maker
+    /// ([`crate::governance::makers`]).
+    pub require_maker: bool,
 }
 
 impl Network {

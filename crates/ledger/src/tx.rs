@@ -208,6 +208,87 @@ pub enum Call {
         /// The first reward epoch it signs for.
         effective_epoch: u64,
     },
+    /// Lock `amount` of the signer's tokens in a new governance position for
+    /// `lock_blocks` (see [`crate::governance::positions`]).
+    GovLock {
+        /// Tokens locked.
+        amount: Amount,
+        /// The lock, in blocks.
+        lock_blocks: u64,
+    },
+    /// Lengthen a position's lock; on a cooling position, lock it again.
+    GovExtend {
+        /// The position.
+        position: u64,
+        /// The new lock, in blocks (at least the current lock, or the blocks left).
+        lock_blocks: u64,
+    },
+    /// Move `amount` of a position into a new position with the same lock.
+    GovSplit {
+        /// The position.
+        position: u64,
+        /// Tokens moved.
+        amount: Amount,
+    },
+    /// Start a position's cooldown (`lock_blocks` long; power decays to zero).
+    GovUnlock {
+        /// The position.
+        position: u64,
+    },
+    /// Return a position's tokens to the signer once its cooldown ended.
+    GovWithdraw {
+        /// The position.
+        position: u64,
+    },
+    /// Delegate the signer's voting power to `to` (none: stop delegating). The
+    /// signer's own vote on a proposal overrides its delegate's.
+    GovDelegate {
+        /// The delegate.
+        to: Option<Address>,
+    },
+    /// Propose `actions` with a deposit (see [`crate::governance::proposals`]).
+    GovPropose {
+        /// What it does when passed.
+        actions: Vec<crate::governance::Action>,
+        /// What it is for.
+        description: String,
+        /// Tokens deposited now.
+        deposit: Amount,
+        /// A height after the voting period to apply the actions at (none: at its end).
+        execute_height: Option<u64>,
+    },
+    /// Add to a proposal's deposit during its deposit period.
+    GovDeposit {
+        /// The proposal.
+        proposal: u64,
+        /// Tokens deposited.
+        amount: Amount,
+    },
+    /// Vote on a proposal in its voting period (a later vote replaces an earlier one).
+    GovVote {
+        /// The proposal.
+        proposal: u64,
+        /// The choice.
+        option: crate::governance::VoteOption,
+    },
+    /// Register a device made by an approved maker: as [`Call::RegisterDevice`],
+    /// plus the maker's signature over the device key
+    /// ([`crate::governance::makers::maker_message`]); the maker pays its
+    /// onboarding fee in credits.
+    RegisterMadeDevice {
+        /// The device's key.
+        device: DeviceId,
+        /// The network it joins.
+        network: String,
+        /// H3 cell index.
+        location: u64,
+        /// The device key's signature over the registration message.
+        device_signature: Signature,
+        /// The maker's key.
+        maker: Address,
+        /// The maker's signature over the device key.
+        maker_signature: Signature,
+    },
 }
 
 /// The ledger module that owns a call and applies it.
@@ -221,6 +302,7 @@ pub(crate) enum Module {
     Credits,
     Storage,
     OracleSet,
+    Governance,
 }
 
 impl Call {
@@ -232,7 +314,8 @@ impl Call {
             Call::RegisterDevice { .. }
             | Call::TransferDevice { .. }
             | Call::UpdateLocation { .. }
-            | Call::RetireDevice { .. } => Module::Devices,
+            | Call::RetireDevice { .. }
+            | Call::RegisterMadeDevice { .. } => Module::Devices,
             Call::Bond { .. } | Call::Unbond { .. } | Call::Withdraw => Module::Staking,
             Call::SubmitManifest { .. } | Call::Claim { .. } => Module::Rewards,
             Call::SetValidators { .. } => Module::Validators,
@@ -246,6 +329,15 @@ impl Call {
             | Call::CloseDeal { .. }
             | Call::ActivateDeal { .. } => Module::Storage,
             Call::SetOracleSet { .. } => Module::OracleSet,
+            Call::GovLock { .. }
+            | Call::GovExtend { .. }
+            | Call::GovSplit { .. }
+            | Call::GovUnlock { .. }
+            | Call::GovWithdraw { .. }
+            | Call::GovDelegate { .. }
+            | Call::GovPropose { .. }
+            | Call::GovDeposit { .. }
+            | Call::GovVote { .. } => Module::Governance,
         }
     }
 
@@ -255,7 +347,10 @@ impl Call {
         match self {
             Call::Transfer { amount, .. }
             | Call::Bond { amount, .. }
-            | Call::BurnForCredits { amount, .. } => *amount,
+            | Call::BurnForCredits { amount, .. }
+            | Call::GovLock { amount, .. }
+            | Call::GovDeposit { amount, .. } => *amount,
+            Call::GovPropose { deposit, .. } => *deposit,
             Call::OfferStorage { deposit, .. } => *deposit,
             _ => 0,
         }

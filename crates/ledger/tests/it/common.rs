@@ -128,6 +128,7 @@ pub fn genesis(n: u8) -> Genesis {
             params,
             share_bps: SHARE_BPS,
             usage_bps: 0,
+            require_maker: false,
         }],
         emission: Emission {
             epoch_ms: EPOCH_MS,
@@ -143,6 +144,7 @@ pub fn genesis(n: u8) -> Genesis {
         validator_set: None,
         credits: None,
         storage: None,
+        governance: None,
     }
 }
 

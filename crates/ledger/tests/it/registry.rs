@@ -24,6 +24,7 @@ fn two_networks() -> Chain {
         params: toml::Table::new(),
         share_bps: 1_000,
         usage_bps: 0,
+        require_maker: false,
     });
     Chain::from_genesis(g)
 }

@@ -60,6 +60,7 @@ fn storage_genesis(storage: Option<StorageParams>) -> Genesis {
             params: Default::default(),
             share_bps: 1_000,
             usage_bps: 5_000,
+            require_maker: false,
         });
     }
     g.storage = storage;

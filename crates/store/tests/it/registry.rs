@@ -20,6 +20,7 @@ fn genesis_with_networks() -> Genesis {
             params: toml::Table::new(),
             share_bps: 0,
             usage_bps: 0,
+            require_maker: false,
         });
     }
     g
