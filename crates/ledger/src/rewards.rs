@@ -22,6 +22,7 @@
 use crate::context::{BlockContext, Fail, TxContext};
 use crate::emission::{self, Supply};
 use crate::error::{LedgerError, TxError};
+use crate::governance::makers;
 use crate::oracle_set::{check_envelope, check_quorum};
 use crate::params::{ChainParams, Network};
 use crate::state::{Overlay, Store};
@@ -179,7 +180,8 @@ pub(crate) fn submit_manifest<S: Store>(
 }
 
 /// The claim call: pays entry `index` of an accepted manifest to the entry's owner,
-/// once, given a merkle proof of the entry under the manifest's root.
+/// once, given a merkle proof of the entry under the manifest's root; refused
+/// while the entry's device has a maker revoked in `epoch` (the tokens stay unclaimed).
 pub(crate) fn claim<S: Store>(
     state: &mut Overlay<'_, S>,
     network: &str,
@@ -199,6 +201,10 @@ pub(crate) fn claim<S: Store>(
         && merkle::verify(record.header.root, entry.leaf(), proof);
     if !proven {
         return Err(TxError::BadProof.into());
+    }
+    // A revoked maker's devices earn nothing from its revocation's epoch on.
+    if let Some(maker) = crate::devices::load(state, &entry.device)?.and_then(|d| d.maker) {
+        makers::check_earns(state, &maker, epoch)?;
     }
     let marker = keys::reward_claim(network, epoch, index);
     if state.get(&marker)?.is_some() {
