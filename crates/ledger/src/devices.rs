@@ -212,7 +212,14 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
                 location: *location,
                 device_signature,
             };
-            register_made(cx.state, &cx.params.chain, cx.block.height, &r, maker, maker_signature)
+            register_made(
+                cx.state,
+                &cx.params.chain,
+                cx.block.height,
+                &r,
+                maker,
+                maker_signature,
+            )
         }
         Call::TransferDevice { device, new_owner } => transfer(cx.state, signer, device, new_owner),
         Call::UpdateLocation { device, location } => {

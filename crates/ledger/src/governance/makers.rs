@@ -36,7 +36,12 @@ pub struct Maker {
 
 impl Maker {
     /// A maker approved now (by `approved_by`, or at genesis), with no devices.
-    pub fn new(address: Address, name: &str, onboard_fee_credits: u64, approved_by: Option<u64>) -> Maker {
+    pub fn new(
+        address: Address,
+        name: &str,
+        onboard_fee_credits: u64,
+        approved_by: Option<u64>,
+    ) -> Maker {
         Maker {
             address,
             name: name.to_string(),
@@ -78,7 +83,10 @@ pub fn maker_message(maker: &Address, device: &DeviceId) -> Vec<u8> {
 }
 
 /// The maker `address`, if ever approved.
-pub fn load<S: Store>(state: &Overlay<'_, S>, address: &Address) -> Result<Option<Maker>, LedgerError> {
+pub fn load<S: Store>(
+    state: &Overlay<'_, S>,
+    address: &Address,
+) -> Result<Option<Maker>, LedgerError> {
     state.get_t(&keys::maker(address.key()))
 }
 
@@ -128,7 +136,10 @@ pub(crate) fn approve<S: Store>(
 ) -> Result<(), Fail> {
     load(state, maker)?; // a store failure is fatal here, not a refusal
     validate_approve(state, maker, name)?;
-    save(state, &Maker::new(*maker, name, onboard_fee_credits, Some(proposal)));
+    save(
+        state,
+        &Maker::new(*maker, name, onboard_fee_credits, Some(proposal)),
+    );
     Ok(())
 }
 
@@ -219,4 +230,218 @@ pub(crate) fn onboard<S: Store>(
     m.devices = m.devices.checked_add(1).ok_or(TxError::Overflow)?;
     save(state, &m);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Approval and revocation by proposal (the `ApproveMaker`/`RevokeMaker`
+    //! actions call these), and what a revocation does to onboarding and claims.
+
+    use super::*;
+    use crate::devices::{Device, DeviceStatus};
+    use crate::emission::{self, Supply};
+    use crate::oracle_set::{manifest_proof, manifest_root, ManifestEntry, ManifestHeader};
+    use crate::params::Network;
+    use crate::rewards::{self, RewardEpoch};
+    use crate::state::MemStore;
+    use plinth_core::{Hash, Keypair};
+
+    const NET: &str = "factory";
+
+    fn key(seed: u8) -> Keypair {
+        Keypair::from_seed([seed; 32])
+    }
+
+    fn addr(k: &Keypair) -> Address {
+        Address(k.public())
+    }
+
+    fn tx_err(r: Result<(), Fail>) -> TxError {
+        match r {
+            Err(Fail::Tx(e)) => e,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn approval_is_once_and_revocation_counts_from_its_epoch() {
+        let store = MemStore::new();
+        let mut s = Overlay::new(&store);
+        let acme = addr(&key(1));
+        let (maker, name) = (acme.to_string(), "Acme".to_string());
+
+        assert_eq!(
+            validate_approve(&s, &acme, ""),
+            Err(TxError::BadMakerName {
+                maker: maker.clone()
+            })
+        );
+        assert_eq!(
+            validate_approve(&s, &acme, &"x".repeat(65)),
+            Err(TxError::BadMakerName {
+                maker: maker.clone()
+            })
+        );
+        assert_eq!(
+            validate_revoke(&s, &acme),
+            Err(TxError::UnknownMaker {
+                maker: maker.clone()
+            })
+        );
+        assert_eq!(
+            tx_err(revoke(&mut s, &acme, 3)),
+            TxError::UnknownMaker {
+                maker: maker.clone()
+            }
+        );
+
+        approve(&mut s, &acme, &name, 5, 7).unwrap();
+        assert_eq!(
+            load(&s, &acme).unwrap(),
+            Some(Maker::new(acme, &name, 5, Some(7)))
+        );
+        assert_eq!(
+            validate_approve(&s, &acme, &name),
+            Err(TxError::MakerExists {
+                maker: maker.clone()
+            })
+        );
+        assert_eq!(
+            tx_err(approve(&mut s, &acme, &name, 5, 8)),
+            TxError::MakerExists {
+                maker: maker.clone()
+            }
+        );
+
+        assert_eq!(validate_revoke(&s, &acme), Ok(()));
+        revoke(&mut s, &acme, 4).unwrap();
+        assert!(!revoked_in(&s, &acme, 3).unwrap());
+        assert!(revoked_in(&s, &acme, 4).unwrap());
+        assert!(revoked_in(&s, &acme, 9).unwrap());
+        let revoked = TxError::MakerRevoked {
+            maker: maker.clone(),
+            from_epoch: 4,
+        };
+        assert_eq!(validate_revoke(&s, &acme), Err(revoked.clone()));
+        assert_eq!(tx_err(revoke(&mut s, &acme, 5)), revoked);
+        assert_eq!(
+            load(&s, &acme).unwrap().unwrap().revoked_from_epoch,
+            Some(4)
+        );
+        // A revoked key is never approved again.
+        assert_eq!(
+            validate_approve(&s, &acme, &name),
+            Err(TxError::MakerExists {
+                maker: maker.clone()
+            })
+        );
+        // It onboards nothing any more, whatever it signs.
+        let device = DeviceId(key(9).public());
+        let sig = key(1).sign(&maker_message(&acme, &device));
+        assert_eq!(tx_err(onboard(&mut s, &acme, &device, &sig)), revoked);
+        // What its devices earned before the revocation's epoch still counts.
+        check_earns(&s, &acme, 3).unwrap();
+        assert_eq!(tx_err(check_earns(&s, &acme, 4)), revoked);
+        // Unknown makers have no devices to refuse.
+        assert!(!revoked_in(&s, &addr(&key(2)), 4).unwrap());
+    }
+
+    /// A network, a device made by `maker` and an accepted manifest for `epoch`
+    /// paying it: the claim of entry 0 is what is left to do.
+    fn manifest_for(
+        s: &mut Overlay<'_, MemStore>,
+        maker: &Address,
+        device: &Keypair,
+        epoch: u64,
+    ) -> Vec<ManifestEntry> {
+        let owner = addr(&key(3));
+        let id = DeviceId(device.public());
+        s.put_t(
+            keys::network(NET),
+            &Network {
+                name: NET.into(),
+                family: "sensor".into(),
+                params_json: "{}".into(),
+                share_bps: 1_000,
+                usage_bps: 0,
+                require_maker: true,
+            },
+        );
+        s.put_t(
+            keys::device(id.key()),
+            &Device {
+                id,
+                owner,
+                network: NET.into(),
+                location: 0,
+                status: DeviceStatus::Active,
+                registered_height: 1,
+                maker: Some(*maker),
+            },
+        );
+        let entries = vec![ManifestEntry {
+            device: id,
+            owner,
+            amount: 100,
+        }];
+        let header = ManifestHeader {
+            chain: Hash::ZERO,
+            network: NET.into(),
+            epoch,
+            root: manifest_root(&entries),
+            total: 100,
+            devices: 1,
+            inputs: Hash::ZERO,
+            registry_height: 0,
+        };
+        s.put_t(
+            keys::reward_epoch(NET, epoch),
+            &RewardEpoch {
+                header,
+                claimed: 0,
+                claims: 0,
+                submitted_height: 1,
+            },
+        );
+        let mut supply = emission::supply(s).unwrap_or_default();
+        supply.mint_unclaimed(100).unwrap();
+        emission::save_supply(s, &supply);
+        entries
+    }
+
+    #[test]
+    fn claims_of_a_revoked_makers_devices_are_refused_from_the_revocation_epoch() {
+        let store = MemStore::new();
+        let mut s = Overlay::new(&store);
+        let acme = addr(&key(1));
+        approve(&mut s, &acme, "Acme", 0, 1).unwrap();
+        let early = manifest_for(&mut s, &acme, &key(9), 3);
+        let late = manifest_for(&mut s, &acme, &key(9), 4);
+        revoke(&mut s, &acme, 4).unwrap();
+
+        let claim = |s: &mut Overlay<'_, MemStore>, epoch, entries: &[ManifestEntry]| {
+            let proof = manifest_proof(entries, 0).unwrap();
+            rewards::claim(s, NET, epoch, 0, &entries[0], &proof)
+        };
+        assert_eq!(
+            tx_err(claim(&mut s, 4, &late)),
+            TxError::MakerRevoked {
+                maker: acme.to_string(),
+                from_epoch: 4
+            }
+        );
+        assert!(!rewards::is_claimed(&s, NET, 4, 0).unwrap());
+        // The epoch before the revocation still pays.
+        claim(&mut s, 3, &early).unwrap();
+        assert!(rewards::is_claimed(&s, NET, 3, 0).unwrap());
+        assert_eq!(
+            crate::accounts::load(&s, &addr(&key(3)))
+                .unwrap()
+                .unwrap()
+                .balance,
+            100
+        );
+        let supply: Supply = emission::supply(&s).unwrap();
+        assert_eq!((supply.minted, supply.unclaimed), (200, 100));
+    }
 }

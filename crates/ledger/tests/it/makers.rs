@@ -236,7 +236,10 @@ fn a_made_device_registers_and_its_maker_pays_the_fee() {
     assert_eq!(maker_of(&c, &acme_addr).unwrap().devices, 2);
     // A plain registration there carries no maker.
     c.register(&user(1), &device_key(2), paris());
-    assert_eq!(device(&c.store, &dev_id(&device_key(2))).unwrap().maker, None);
+    assert_eq!(
+        device(&c.store, &dev_id(&device_key(2))).unwrap().maker,
+        None
+    );
 
     c.replay();
 }
