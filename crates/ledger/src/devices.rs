@@ -187,24 +187,22 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
             network,
             location,
             device_signature,
-        } => {
-            let r = Registration {
-                owner: signer,
-                id: device,
-                network,
-                location: *location,
-                device_signature,
-            };
-            register(cx.state, &cx.params.chain, cx.block.height, &r)
         }
-        Call::RegisterMadeDevice {
+        | Call::RegisterMadeDevice {
             device,
             network,
             location,
             device_signature,
-            maker,
-            maker_signature,
+            ..
         } => {
+            let made_by = match call {
+                Call::RegisterMadeDevice {
+                    maker,
+                    maker_signature,
+                    ..
+                } => Some((maker, maker_signature)),
+                _ => None,
+            };
             let r = Registration {
                 owner: signer,
                 id: device,
@@ -212,14 +210,7 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
                 location: *location,
                 device_signature,
             };
-            register_made(
-                cx.state,
-                &cx.params.chain,
-                cx.block.height,
-                &r,
-                maker,
-                maker_signature,
-            )
+            register(cx.state, &cx.params.chain, cx.block.height, &r, made_by)
         }
         Call::TransferDevice { device, new_owner } => transfer(cx.state, signer, device, new_owner),
         Call::UpdateLocation { device, location } => {
@@ -272,13 +263,32 @@ fn check_registration<S: Store>(
     Ok(network)
 }
 
-/// Writes a registered device (checked) and its owner's index entry.
-fn insert<S: Store>(
+/// The RegisterDevice and RegisterMadeDevice calls: registers device `r.id` to
+/// `r.owner`. `made_by` is the maker and its signature over the device key, when
+/// the device was made by one ([`makers::onboard`]: the maker's credits pay its
+/// onboarding fee); without one, a network that requires a maker refuses it
+/// ([`TxError::MakerRequired`]).
+pub(crate) fn register<S: Store>(
     state: &mut Overlay<'_, S>,
+    chain: &Hash,
     height: u64,
     r: &Registration<'_>,
-    maker: Option<Address>,
+    made_by: Option<(&Address, &Signature)>,
 ) -> Result<(), Fail> {
+    let network = check_registration(state, chain, r)?;
+    let maker = match made_by {
+        Some((maker, signature)) => {
+            makers::onboard(state, maker, r.id, signature)?;
+            Some(*maker)
+        }
+        None if network.require_maker => {
+            return Err(TxError::MakerRequired {
+                network: r.network.to_string(),
+            }
+            .into())
+        }
+        None => None,
+    };
     let device = Device {
         id: *r.id,
         owner: *r.owner,
@@ -291,39 +301,6 @@ fn insert<S: Store>(
     save(state, None, &device)?;
     state.put(keys::owner_device(r.owner.key(), r.id.key()), Vec::new());
     Ok(())
-}
-
-/// The RegisterDevice call: a registration without a maker, refused by a
-/// network that requires one ([`TxError::MakerRequired`]).
-pub(crate) fn register<S: Store>(
-    state: &mut Overlay<'_, S>,
-    chain: &Hash,
-    height: u64,
-    r: &Registration<'_>,
-) -> Result<(), Fail> {
-    if check_registration(state, chain, r)?.require_maker {
-        return Err(TxError::MakerRequired {
-            network: r.network.to_string(),
-        }
-        .into());
-    }
-    insert(state, height, r, None)
-}
-
-/// The RegisterMadeDevice call: a registration (in any network) of a device whose
-/// key `maker` signed at manufacture; the maker's credits pay its onboarding fee
-/// ([`makers::onboard`]).
-pub(crate) fn register_made<S: Store>(
-    state: &mut Overlay<'_, S>,
-    chain: &Hash,
-    height: u64,
-    r: &Registration<'_>,
-    maker: &Address,
-    maker_signature: &Signature,
-) -> Result<(), Fail> {
-    check_registration(state, chain, r)?;
-    makers::onboard(state, maker, r.id, maker_signature)?;
-    insert(state, height, r, Some(*maker))
 }
 
 /// The TransferDevice call: the owner hands an active device to `new_owner`.

@@ -4,22 +4,15 @@
 
 use crate::common::*;
 use plinth_core::{Address, DeviceId, Signature};
+use plinth_devnet::keystore::Keystore;
 use plinth_ledger::genesis::GenesisMaker;
 use plinth_ledger::Genesis;
 
-/// Restarts the devnet in `dir` as a fresh chain from its genesis after `edit`.
-fn restart_with(dir: &std::path::Path, edit: impl FnOnce(&mut Genesis)) -> Devnet {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !["genesis.toml", "keystore.json"].contains(&name.as_str()) {
-            if path.is_dir() {
-                std::fs::remove_dir_all(&path).unwrap();
-            } else {
-                std::fs::remove_file(&path).unwrap();
-            }
-        }
-    }
+/// A devnet in `dir` whose genesis (written as a first start writes it) is
+/// edited by `edit` before the chain starts.
+fn devnet_with(dir: &std::path::Path, edit: impl FnOnce(&mut Genesis)) -> Devnet {
+    let epoch = std::time::Duration::from_secs(30);
+    assert!(plinth_devnet::devnet::init(dir, 5, 1, None, epoch).unwrap());
     let path = dir.join("genesis.toml");
     let mut genesis = Genesis::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut genesis);
@@ -37,15 +30,12 @@ fn signature(hex_text: &str) -> Signature {
 fn a_maker_signs_a_device_key_and_the_owner_registers_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("dn");
-    let mut net = Devnet::start(&dir, free_port());
-    let carol: Address = net
-        .ok(&["wallet", "address", "carol"])
-        .trim()
-        .parse()
-        .unwrap();
-    net.kill9();
-    drop(net);
-    let net = restart_with(&dir, |g| {
+    // Carol, a funded devnet account, is the maker.
+    let mut maker = None;
+    let net = devnet_with(&dir, |g| {
+        let keystore = Keystore::load(&dir.join("keystore.json")).unwrap();
+        let carol = keystore.resolve("carol").unwrap();
+        maker = Some(carol);
         g.makers.push(GenesisMaker {
             address: carol,
             name: "Carol's Sensors".into(),
@@ -54,6 +44,7 @@ fn a_maker_signs_a_device_key_and_the_owner_registers_it() {
         let weather = g.networks.iter_mut().find(|n| n.name == "weather").unwrap();
         weather.require_maker = true;
     });
+    let carol = maker.unwrap();
 
     let key_file = tmp.path().join("dev.json");
     let key = key_file.to_str().unwrap();
