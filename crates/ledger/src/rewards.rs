@@ -239,25 +239,11 @@ mod tests {
 
     use super::*;
     use crate::devices::{Device, DeviceStatus};
+    use crate::governance::makers::tests::{addr, key, tx_err};
     use crate::state::MemStore;
     use plinth_core::{Address, DeviceId, Hash, Keypair};
 
     const NET: &str = "factory";
-
-    fn key(seed: u8) -> Keypair {
-        Keypair::from_seed([seed; 32])
-    }
-
-    fn addr(k: &Keypair) -> Address {
-        Address(k.public())
-    }
-
-    fn tx_err(r: Result<(), Fail>) -> TxError {
-        match r {
-            Err(Fail::Tx(e)) => e,
-            other => panic!("expected a refusal, got {other:?}"),
-        }
-    }
 
     /// A network, a device made by `maker` and an accepted manifest for `epoch`
     /// paying it: the claim of entry 0 is what is left to do.

@@ -233,7 +233,7 @@ pub(crate) fn onboard<S: Store>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Approval and revocation by proposal (the `ApproveMaker`/`RevokeMaker`
     //! actions call these), and what a revocation does to onboarding and to
     //! what devices earned (the claim itself: `rewards`' tests).
@@ -242,15 +242,18 @@ mod tests {
     use crate::state::MemStore;
     use plinth_core::Keypair;
 
-    fn key(seed: u8) -> Keypair {
+    /// A key from a one-byte seed.
+    pub(crate) fn key(seed: u8) -> Keypair {
         Keypair::from_seed([seed; 32])
     }
 
-    fn addr(k: &Keypair) -> Address {
+    /// Its address.
+    pub(crate) fn addr(k: &Keypair) -> Address {
         Address(k.public())
     }
 
-    fn tx_err(r: Result<(), Fail>) -> TxError {
+    /// The refusal `r` must be.
+    pub(crate) fn tx_err(r: Result<(), Fail>) -> TxError {
         match r {
             Err(Fail::Tx(e)) => e,
             other => panic!("expected a refusal, got {other:?}"),
