@@ -291,14 +291,8 @@ impl Genesis {
                 ));
             }
         }
-        let mut seen = BTreeSet::new();
-        for m in &self.makers {
-            if !seen.insert(m.address) {
-                return bad(format!("maker {} listed twice", m.address));
-            }
-            if !crate::governance::makers::valid_name(&m.name) {
-                return bad(format!("maker {}: a name must be 1 to 64 bytes", m.address));
-            }
+        if let Err(reason) = self.validate_makers() {
+            return bad(reason);
         }
         if let Some(vs) = &self.validator_set {
             if vs.epoch_blocks < 2 {
@@ -306,6 +300,20 @@ impl Genesis {
             }
             if let Err(e) = crate::validators::check_set(&self.validators) {
                 return bad(e.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the makers list: each key once, names of 1 to 64 bytes.
+    fn validate_makers(&self) -> Result<(), String> {
+        let mut seen = BTreeSet::new();
+        for m in &self.makers {
+            if !seen.insert(m.address) {
+                return Err(format!("maker {} listed twice", m.address));
+            }
+            if !crate::governance::makers::valid_name(&m.name) {
+                return Err(format!("maker {}: a name must be 1 to 64 bytes", m.address));
             }
         }
         Ok(())
