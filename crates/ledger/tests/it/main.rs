@@ -7,6 +7,7 @@ mod credits;
 mod devices;
 mod envelope;
 mod governance;
+mod makers;
 mod oracle_set;
 mod proofs;
 mod registry;
