@@ -53,7 +53,20 @@ pub struct Network {
     pub require_maker: bool,
 }
 
+/// The longest network name.
+pub const MAX_NETWORK_NAME: usize = 32;
+
 impl Network {
+    /// Whether `name` may name a network: 1 to [`MAX_NETWORK_NAME`] characters of
+    /// `a-z`, `0-9` and `-` (so a name ends unambiguously inside state keys).
+    pub fn valid_name(name: &str) -> bool {
+        !name.is_empty()
+            && name.len() <= MAX_NETWORK_NAME
+            && name
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    }
+
     /// The kind of the proof family the network names.
     pub fn kind(&self) -> Result<plinth_core::FamilyKind, plinth_core::UnknownFamily> {
         self.family.parse()
