@@ -185,3 +185,183 @@ fn check_len(len: usize) -> Result<(), TxError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::BlockContext;
+    use crate::governance::actions::tests::{
+        block, check_at, genesis, run, store, MAX_AGE, PER_EPOCH, TAIL,
+    };
+    use crate::governance::Action;
+    use crate::rewards::{self, ManifestHeader};
+    use crate::state::MemStore;
+    use plinth_core::{Hash, Keypair};
+
+    fn share(network: &str, share_bps: u32) -> Action {
+        Action::SetNetworkShare {
+            network: network.into(),
+            share_bps,
+            usage_bps: 0,
+        }
+    }
+
+    fn tail(tail_per_epoch: u64) -> Action {
+        Action::SetEmissionTail { tail_per_epoch }
+    }
+
+    fn share_at(state: &Overlay<'_, MemStore>, name: &str, epoch: u64) -> u32 {
+        network_at(state, name, epoch).unwrap().unwrap().share_bps
+    }
+
+    #[test]
+    fn a_network_reads_the_same_in_every_needed_epoch_across_folding() {
+        let g = genesis();
+        let store = store(&g);
+        let mut state = Overlay::new(&store);
+        run(&mut state, &g, 1, &share("weather", 6_000)).unwrap();
+        run(&mut state, &g, 3, &share("weather", 6_500)).unwrap();
+        let before: Vec<u32> = (0..10).map(|e| share_at(&state, "weather", e)).collect();
+        assert_eq!(
+            before,
+            [5_000, 5_000, 6_000, 6_000, 6_500, 6_500, 6_500, 6_500, 6_500, 6_500]
+        );
+        assert_eq!(network_schedule(&state).unwrap().len(), 2);
+
+        // At epoch 5 manifests of epochs 3 on are acceptable: the change from
+        // epoch 2 folds into the base, the one from epoch 4 stays.
+        run(&mut state, &g, 5, &share("power", 1_000)).unwrap();
+        let base: Network = state.get_t(&keys::network("weather")).unwrap().unwrap();
+        assert_eq!(base.share_bps, 6_000);
+        let entries: Vec<(u64, String)> = network_schedule(&state)
+            .unwrap()
+            .into_iter()
+            .map(|(from, n)| (from, n.name))
+            .collect();
+        assert_eq!(entries, [(4, "weather".into()), (6, "power".into())]);
+        for e in (5 - MAX_AGE)..10 {
+            assert_eq!(
+                share_at(&state, "weather", e),
+                before[e as usize],
+                "epoch {e}"
+            );
+        }
+        assert_eq!(
+            (share_at(&state, "power", 5), share_at(&state, "power", 6)),
+            (2_000, 1_000)
+        );
+        assert_eq!(network_at(&state, "nope", 5).unwrap(), None);
+    }
+
+    #[test]
+    fn the_emission_reads_the_same_in_every_needed_epoch_across_folding() {
+        let g = genesis();
+        let params = g.params();
+        let store = store(&g);
+        let mut state = Overlay::new(&store);
+        run(&mut state, &g, 1, &tail(20_000)).unwrap();
+        run(&mut state, &g, 3, &tail(30_000)).unwrap();
+        let tail_at = |state: &Overlay<'_, MemStore>, e| {
+            emission_at(state, &params, e).unwrap().tail_per_epoch
+        };
+        let before: Vec<u64> = (0..10).map(|e| tail_at(&state, e)).collect();
+        assert_eq!(before[..5], [TAIL, TAIL, 20_000, 20_000, 30_000]);
+        run(&mut state, &g, 6, &tail(40_000)).unwrap();
+        let froms: Vec<u64> = emission_schedule(&state)
+            .unwrap()
+            .iter()
+            .map(|(f, _)| *f)
+            .collect();
+        assert_eq!(froms, [4, 7]);
+        for e in (6 - MAX_AGE)..7 {
+            assert_eq!(tail_at(&state, e), before[e as usize], "epoch {e}");
+        }
+        assert_eq!(tail_at(&state, 7), 40_000);
+        // Everything but the tail stays the genesis's.
+        let e7 = emission_at(&state, &params, 7).unwrap();
+        assert_eq!(
+            (
+                e7.epoch_ms,
+                e7.initial_per_epoch,
+                e7.manifest_max_age_epochs
+            ),
+            (params.emission.epoch_ms, PER_EPOCH, MAX_AGE)
+        );
+    }
+
+    #[test]
+    fn a_full_schedule_refuses_more_changes() {
+        let g = genesis();
+        let store = store(&g);
+        let mut state = Overlay::new(&store);
+        let weather = network_at(&state, "weather", 0).unwrap().unwrap();
+        let full: Vec<(u64, Network)> = (0..MAX_SCHEDULED_CHANGES as u64)
+            .map(|i| (100 + i, weather.clone()))
+            .collect();
+        state.put_t(keys::NETWORK_SCHEDULE.to_vec(), &full);
+        let emissions: Vec<(u64, Emission)> = (0..MAX_SCHEDULED_CHANGES as u64)
+            .map(|i| (100 + i, g.emission.clone()))
+            .collect();
+        state.put_t(keys::EMISSION_SCHEDULE.to_vec(), &emissions);
+        let too_many = Err(TxError::TooManyPendingChanges {
+            pending: MAX_SCHEDULED_CHANGES as u64 + 1,
+            limit: MAX_SCHEDULED_CHANGES as u64,
+        });
+        assert_eq!(check_at(&state, &g, 1, &share("power", 100)), too_many);
+        assert_eq!(run(&mut state, &g, 1, &share("power", 100)), too_many);
+        assert_eq!(check_at(&state, &g, 1, &tail(5)), too_many);
+    }
+
+    fn manifest(g: &crate::Genesis, network: &str, epoch: u64, total: u64) -> Result<(), TxError> {
+        let header = ManifestHeader {
+            chain: g.chain(),
+            network: network.into(),
+            epoch,
+            root: Hash::ZERO,
+            total,
+            devices: 1,
+            inputs: Hash::ZERO,
+            registry_height: 0,
+        };
+        let signature = header.sign(&Keypair::from_seed([0x0C; 32]));
+        let store = store(g);
+        let mut state = Overlay::new(&store);
+        run(&mut state, g, 1, &share("weather", 6_000)).unwrap();
+        run(&mut state, g, 1, &tail(20_000)).unwrap();
+        let ctx = BlockContext {
+            height: 31,
+            ..block(3)
+        };
+        match rewards::submit_manifest(&mut state, &g.params(), &ctx, &header, &[signature]) {
+            Ok(()) => Ok(()),
+            Err(crate::context::Fail::Tx(e)) => Err(e),
+            Err(crate::context::Fail::Fatal(e)) => panic!("fatal: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_manifest_is_held_to_the_share_and_emission_in_force_in_its_epoch() {
+        let mut g = genesis();
+        // Only the tail: 10,000 an epoch, 20,000 from epoch 2.
+        g.emission.initial_per_epoch = 0;
+        let over = |allowed| {
+            Err(TxError::OverEmission {
+                total: allowed + 1,
+                allowed,
+            })
+        };
+        // Epoch 1: 50 % of 10,000.
+        assert_eq!(manifest(&g, "weather", 1, 5_000), Ok(()));
+        assert_eq!(manifest(&g, "weather", 1, 5_001), over(5_000));
+        // Epoch 2: 60 % of 20,000.
+        assert_eq!(manifest(&g, "weather", 2, 12_000), Ok(()));
+        assert_eq!(manifest(&g, "weather", 2, 12_001), over(12_000));
+        assert_eq!(manifest(&g, "power", 2, 4_001), over(4_000));
+        assert_eq!(
+            manifest(&g, "nope", 2, 0),
+            Err(TxError::UnknownNetwork {
+                network: "nope".into()
+            })
+        );
+    }
+}
