@@ -1201,6 +1201,43 @@ pub(crate) mod tests {
         assert!(check_at(&state, &g, 5, &plan("v3", 100)).is_ok());
     }
 
+    #[test]
+    #[ignore = "runs once makers.rs is implemented (issue 15: makers)"]
+    fn makers_are_approved_once_and_revoked_from_the_next_epoch() {
+        let g = genesis();
+        let store = store(&g);
+        let mut state = Overlay::new(&store);
+        let maker = key(0x3A);
+        let approve = Action::ApproveMaker {
+            maker,
+            name: "Acme".into(),
+            onboard_fee_credits: 5,
+        };
+        run(&mut state, &g, 1, &approve).unwrap();
+        let m = makers::load(&state, &maker).unwrap().unwrap();
+        assert_eq!((m.approved_by, m.onboard_fee_credits), (PROPOSAL, 5));
+        assert_eq!(m.revoked_from_epoch, None);
+        assert!(matches!(
+            check_at(&state, &g, 1, &approve),
+            Err(TxError::MakerExists { .. })
+        ));
+        let revoke = |maker| Action::RevokeMaker { maker };
+        assert!(matches!(
+            check_at(&state, &g, 4, &revoke(key(0x3B))),
+            Err(TxError::UnknownMaker { .. })
+        ));
+        run(&mut state, &g, 4, &revoke(maker)).unwrap();
+        assert!(!makers::revoked_in(&state, &maker, 4).unwrap());
+        assert!(makers::revoked_in(&state, &maker, 5).unwrap());
+        assert_eq!(
+            check_at(&state, &g, 4, &revoke(maker)),
+            Err(TxError::MakerRevoked {
+                maker: maker.to_string(),
+                from_epoch: 5
+            })
+        );
+    }
+
     /// Runs the treasury mint as the block at `height` in `epoch` would, after a
     /// head at `head_epoch`.
     fn mint_at(state: &mut Overlay<'_, MemStore>, g: &Genesis, head_epoch: u64, epoch: u64) {
