@@ -18,8 +18,10 @@
 //! never add up past 10,000 bps, so the treasury's mint ([`mint_treasury`]) and
 //! the manifests of an epoch never emit more than the epoch's emission.
 
-use super::types::MAX_UPGRADE_NAME;
-use super::types::{gov_params, treasury_address, Action, Bounds, GovParams, UpgradePlan};
+use super::types::{
+    gov_params, treasury_address, Action, Bounds, GovParams, ParamBounds, UpgradePlan,
+    MAX_UPGRADE_NAME,
+};
 use super::{makers, schedule};
 use crate::context::{BlockContext, Fail};
 use crate::credits::CreditParams;
@@ -110,16 +112,18 @@ pub(crate) fn execute<S: Store>(
     proposal: u64,
     action: &Action,
 ) -> Result<(), Fail> {
-    check(state, params, gov, ctx, action)?;
     let e = Epochs::of(state, params, ctx)?;
+    // A network change is checked whole by building it; nothing is written
+    // before every check passed.
     if let Some(change) = network_change(state, gov, &e, action)? {
+        let plan = schedule::plan_network(state, change.network.clone(), e.next, e.oldest)?;
         if change.added {
             add_network(state, &change.network)?;
         }
-        let plan = schedule::plan_network(state, change.network, e.next, e.oldest)?;
         schedule::write_network_plan(state, plan);
         return Ok(());
     }
+    check(state, params, gov, ctx, action)?;
     match action {
         Action::SetNetworkShare { .. }
         | Action::SetFamilyParams { .. }
@@ -161,11 +165,12 @@ pub(crate) fn execute<S: Store>(
     Ok(())
 }
 
-/// The reward epochs an action is judged by: the current one (the block's; at
-/// admission the head's), the next (where changes take effect) and the oldest a
-/// manifest may still be accepted for (what folding keeps).
+/// The reward epochs an action is judged by, from the current one (the
+/// block's; at admission the head's).
 struct Epochs {
+    /// The epoch changes take effect from.
     next: u64,
+    /// The oldest epoch a manifest may still be accepted for (what folding keeps).
     oldest: u64,
 }
 
@@ -365,7 +370,7 @@ fn within(param: &str, value: u64, bounds: Bounds) -> Result<(), TxError> {
     })
 }
 
-fn check_credit_params(b: &super::types::ParamBounds, p: &CreditParams) -> Result<(), TxError> {
+fn check_credit_params(b: &ParamBounds, p: &CreditParams) -> Result<(), TxError> {
     p.validate()
         .map_err(|reason| TxError::InvalidParams { reason })?;
     within(
@@ -380,7 +385,7 @@ fn check_credit_params(b: &super::types::ParamBounds, p: &CreditParams) -> Resul
     )
 }
 
-fn check_storage_params(b: &super::types::ParamBounds, p: &StorageParams) -> Result<(), TxError> {
+fn check_storage_params(b: &ParamBounds, p: &StorageParams) -> Result<(), TxError> {
     p.validate()
         .map_err(|reason| TxError::InvalidParams { reason })?;
     within(
@@ -491,6 +496,9 @@ pub(crate) fn mint_treasury<S: Store>(
     ctx: &BlockContext,
     params: &ChainParams,
 ) -> Result<(), LedgerError> {
+    if ctx.height == 0 {
+        return Ok(());
+    }
     let Some(gov) = gov_params(state)? else {
         return Ok(());
     };
@@ -499,7 +507,7 @@ pub(crate) fn mint_treasury<S: Store>(
         return Ok(());
     };
     let prev = params.emission.epoch_at(params.genesis_time_ms, prev_ms);
-    if ctx.height == 0 || ctx.epoch(params) <= prev {
+    if ctx.epoch(params) <= prev {
         return Ok(());
     }
     let amount =
@@ -556,7 +564,6 @@ pub(crate) fn end_block_upgrade<S: Store>(
 pub(crate) mod tests {
     use super::*;
     use crate::genesis::{Fees, Genesis, GenesisAccount, GenesisNetwork, Staking, Token};
-    use crate::governance::types::ParamBounds;
     use crate::oracle_set::{oracle_set_at, OracleSet};
     use crate::params::Validator;
     use crate::state::MemStore;
