@@ -14,8 +14,8 @@
 //! not close in time is never minted; oracles close epochs that paid nothing with an
 //! empty manifest, so none stays open for a leaked key to mint later), only within
 //! the network's share of that epoch's emission, both as in force in that epoch
-//! ([`crate::governance::schedule`]), and only with valid signatures of at least `threshold` distinct members of the oracle
-//! set. Its total is minted at once into [`Supply::unclaimed`]; each claim moves one
+//! ([`crate::governance::schedule`]), and only with valid signatures of at least
+//! `threshold` distinct members of the oracle set. Its total is minted at once into [`Supply::unclaimed`]; each claim moves one
 //! entry's amount to the entry's owner, whoever submits it. So an epoch of a million
 //! devices costs the chain one small transaction plus one claim per owner who wants
 //! the tokens.
