@@ -1,5 +1,5 @@
 //! What a passed proposal does: each [`Action`] is validated when proposed
-//! ([`validate`]) and validated and applied when executed ([`execute`]); the
+//! ([`validate`]) and validated and applied when executed (`execute`); the
 //! treasury's emission share; upgrade plans reaching their height.
 //!
 //! When each action takes effect:
@@ -15,7 +15,7 @@
 //! | `RevokeMaker` | its devices earn nothing from the next reward epoch |
 //!
 //! The networks' shares as in force from the next epoch plus `treasury_bps`
-//! never add up past 10,000 bps, so the treasury's mint ([`mint_treasury`]) and
+//! never add up past 10,000 bps, so the treasury's mint (`mint_treasury`) and
 //! the manifests of an epoch never emit more than the epoch's emission.
 
 use super::types::{
@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 /// Checks `action` against state at `height` (the block proposing or executing
 /// it): every effect it would have must be valid. A store failure, which
 /// refuses nothing by itself, is reported as [`TxError::Malformed`]; inside the
-/// ledger, [`check`] keeps it fatal.
+/// ledger, `check` keeps it fatal.
 pub fn validate<S: Store>(
     state: &Overlay<'_, S>,
     params: &ChainParams,
