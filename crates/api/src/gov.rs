@@ -168,8 +168,8 @@ pub struct PositionsView {
 /// `GET /v1/makers/{address}` and the items of `GET /v1/makers`.
 pub type MakerView = Maker;
 
-/// The query of `GET /v1/gov/proposals`: ascending ids after `after`, or with
-/// `before`, descending ids below it (newest first).
+/// The query of `GET /v1/gov/proposals`: ascending ids after `after`; with
+/// `before`, descending ids below it (newest first), above `after` if given.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ProposalsQuery {
     /// Only proposals with this status (see [`status_name`]), or `active` (in

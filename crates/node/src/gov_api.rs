@@ -4,7 +4,8 @@
 //! - `GET /v1/gov` — settings, treasury and its balance, total voting power,
 //!   tokens locked, the planned and the applied upgrades, active proposal ids.
 //! - `GET /v1/gov/proposals` — proposals with their tally and verdict, ascending
-//!   ids after `after`, or newest first below `before`; `status` filters
+//!   ids after `after`; with `before`, newest first below it (and above `after`,
+//!   when given); `status` filters
 //!   (`active`: deposit or voting period); `limit` at most 100; at most
 //!   [`MAX_PROPOSALS_READ`] proposals are read per request.
 //! - `GET /v1/gov/proposals/{id}` — one proposal, with the verdict its vote
@@ -248,7 +249,7 @@ async fn gov(State(node): State<Arc<Node>>) -> Result<Json<GovView>, ApiError> {
             .get_t::<UpgradePlan>(keys::UPGRADE)
             .map_err(ApiError::internal)?,
         upgrades_applied: state
-            .get_or_default(keys::UPGRADES_APPLIED)
+            .get_or_default::<Vec<UpgradePlan>>(keys::UPGRADES_APPLIED)
             .map_err(ApiError::internal)?,
         active_proposals: proposals::active(&state).map_err(ApiError::internal)?,
         next_proposal: counters.next_proposal,
@@ -296,16 +297,12 @@ async fn proposal_list(
         .get_or_default::<GovCounters>(keys::GOV_COUNTERS)
         .map_err(ApiError::internal)?
         .next_proposal;
-    // Ids are handed out in order from a counter, so a page is a range of ids.
-    let ids: Box<dyn Iterator<Item = u64>> = match (q.after, q.before) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request(
-                "bad_query",
-                "give at most one of after and before",
-            ))
-        }
-        (None, Some(before)) => Box::new((0..before.min(next)).rev()),
-        (after, None) => Box::new(after.map_or(0, |a| a.saturating_add(1))..next),
+    // Ids are handed out in order from a counter, so a page is a range of ids:
+    // above `after`, below `before` (then newest first).
+    let first = q.after.map_or(0, |a| a.saturating_add(1));
+    let ids: Box<dyn Iterator<Item = u64>> = match q.before {
+        Some(before) => Box::new((first..before.min(next)).rev()),
+        None => Box::new(first..next),
     };
     let totals = g.totals()?;
     let mut out = Vec::new();

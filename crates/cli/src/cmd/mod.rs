@@ -5,6 +5,7 @@
 pub mod device;
 pub mod devnet;
 pub mod genesis;
+pub mod gov;
 pub mod node;
 pub mod oracle;
 pub mod storage;
