@@ -59,7 +59,13 @@ enum Creates {
 
 /// Signs and submits `call`; once committed, prints its block and the id of the
 /// position or proposal it created.
-fn send(ctx: &Ctx, opts: &SendOpts, status: &StatusView, call: Call, creates: Creates) -> Result<()> {
+fn send(
+    ctx: &Ctx,
+    opts: &SendOpts,
+    status: &StatusView,
+    call: Call,
+    creates: Creates,
+) -> Result<()> {
     let signer = Address(ctx.keystore()?.key(&opts.from)?.public());
     let (fee, hash, view) = wallet::submit_call(ctx, opts, status, call)?;
     let Some(view) = view else {
@@ -144,20 +150,38 @@ pub fn split(ctx: &Ctx, opts: &SendOpts, position: u64, amount_text: &str) -> Re
 /// `plinth gov unlock`.
 pub fn unlock(ctx: &Ctx, opts: &SendOpts, position: u64) -> Result<()> {
     let status = ctx.client().status()?;
-    send(ctx, opts, &status, Call::GovUnlock { position }, Creates::Nothing)
+    send(
+        ctx,
+        opts,
+        &status,
+        Call::GovUnlock { position },
+        Creates::Nothing,
+    )
 }
 
 /// `plinth gov withdraw`.
 pub fn withdraw(ctx: &Ctx, opts: &SendOpts, position: u64) -> Result<()> {
     let status = ctx.client().status()?;
-    send(ctx, opts, &status, Call::GovWithdraw { position }, Creates::Nothing)
+    send(
+        ctx,
+        opts,
+        &status,
+        Call::GovWithdraw { position },
+        Creates::Nothing,
+    )
 }
 
 /// `plinth gov delegate` (`to` none: stop delegating).
 pub fn delegate(ctx: &Ctx, opts: &SendOpts, to: Option<&str>) -> Result<()> {
     let to = to.map(|t| ctx.keystore()?.resolve(t)).transpose()?;
     let status = ctx.client().status()?;
-    send(ctx, opts, &status, Call::GovDelegate { to }, Creates::Nothing)
+    send(
+        ctx,
+        opts,
+        &status,
+        Call::GovDelegate { to },
+        Creates::Nothing,
+    )
 }
 
 /// What `plinth gov propose` was given.
@@ -221,7 +245,13 @@ pub fn deposit(ctx: &Ctx, opts: &SendOpts, proposal: u64, amount_text: &str) -> 
 /// `plinth gov vote`.
 pub fn vote(ctx: &Ctx, opts: &SendOpts, proposal: u64, option: VoteOption) -> Result<()> {
     let status = ctx.client().status()?;
-    send(ctx, opts, &status, Call::GovVote { proposal, option }, Creates::Nothing)
+    send(
+        ctx,
+        opts,
+        &status,
+        Call::GovVote { proposal, option },
+        Creates::Nothing,
+    )
 }
 
 /// The chain's governance, or an error saying the chain has none.
@@ -237,14 +267,25 @@ fn gov_settings(ctx: &Ctx) -> Result<GovView> {
 
 /// Voting power in tokens × multiplier, e.g. `1,250.5 PLN`.
 fn power(p: &PowerView, token: &TokenView) -> String {
-    format!("{} {}", amount::format_wide(p.display, token.decimals), token.symbol)
+    format!(
+        "{} {}",
+        amount::format_wide(p.display, token.decimals),
+        token.symbol
+    )
 }
 
 fn status_text(p: &ProposalView) -> String {
     let v = &p.verdict;
     match (&p.proposal.status, v.period_end) {
         (ProposalStatus::Executed { height }, _) => format!("executed at {height}"),
-        (ProposalStatus::Failed { height, action, error }, _) => {
+        (
+            ProposalStatus::Failed {
+                height,
+                action,
+                error,
+            },
+            _,
+        ) => {
             format!("failed at {height}: action {} {error}", action + 1)
         }
         (s, Some(end)) => format!(
@@ -317,7 +358,12 @@ pub fn show(ctx: &Ctx, id: u64, with_votes: bool) -> Result<()> {
     Ok(())
 }
 
-fn proposal_text(view: &ProposalView, votes: &[VoteView], gov: &GovView, token: &TokenView) -> String {
+fn proposal_text(
+    view: &ProposalView,
+    votes: &[VoteView],
+    gov: &GovView,
+    token: &TokenView,
+) -> String {
     let p = &view.proposal;
     let (t, v) = (&view.tally, &view.verdict);
     let tokens = |a: u64| format!("{} {}", amount::format(a, token.decimals), token.symbol);
@@ -343,10 +389,19 @@ fn proposal_text(view: &ProposalView, votes: &[VoteView], gov: &GovView, token: 
     ));
     s.push_str(&format!("  actions ({}):\n", p.actions.len()));
     for (i, a) in p.actions.iter().enumerate() {
-        s.push_str(&format!("    {}. {}\n", i + 1, gov_actions::describe(a, token)));
+        s.push_str(&format!(
+            "    {}. {}\n",
+            i + 1,
+            gov_actions::describe(a, token)
+        ));
     }
     s.push_str("  tally (power: tokens × multiplier):\n");
-    for (name, pw) in [("yes", &t.yes), ("no", &t.no), ("abstain", &t.abstain), ("veto", &t.veto)] {
+    for (name, pw) in [
+        ("yes", &t.yes),
+        ("no", &t.no),
+        ("abstain", &t.abstain),
+        ("veto", &t.veto),
+    ] {
         let share = if t.voted.raw == 0 {
             0
         } else {
@@ -370,7 +425,11 @@ fn proposal_text(view: &ProposalView, votes: &[VoteView], gov: &GovView, token: 
     s.push_str(&format!(
         "  if it ended now: {} (quorum {}; yes {}, passes above {}; veto {}, vetoes above {})",
         v.outcome,
-        if v.quorum_reached { "reached" } else { "not reached" },
+        if v.quorum_reached {
+            "reached"
+        } else {
+            "not reached"
+        },
         percent(v.yes_bps.into()),
         percent(g.threshold_bps.into()),
         percent(v.veto_bps.into()),
@@ -469,7 +528,10 @@ mod tests {
         let s = status(1000);
         assert_eq!(Duration::Days("1".into()).blocks(&s).unwrap(), 86_400);
         assert_eq!(Duration::Days("1.5".into()).blocks(&s).unwrap(), 129_600);
-        assert_eq!(Duration::Days("0.001".into()).blocks(&status(200)).unwrap(), 432);
+        assert_eq!(
+            Duration::Days("0.001".into()).blocks(&status(200)).unwrap(),
+            432
+        );
         assert_eq!(Duration::Blocks(7).blocks(&s).unwrap(), 7);
         assert!(Duration::Blocks(0).blocks(&s).is_err());
         assert!(Duration::Days("0".into()).blocks(&s).is_err());

@@ -30,8 +30,8 @@ use plinth_api::server::ApiError;
 use plinth_core::{Address, PublicKey};
 use plinth_ledger::governance::positions::{self, PowerTotals};
 use plinth_ledger::governance::{
-    makers, proposals, treasury_address, Counted, GovCounters, GovParams, Lock, Position,
-    Proposal, ProposalStatus, Tally, UpgradePlan, Vote,
+    makers, proposals, treasury_address, Counted, GovCounters, GovParams, Lock, Position, Proposal,
+    ProposalStatus, Tally, UpgradePlan, Vote,
 };
 use plinth_ledger::{accounts, keys, Overlay};
 use plinth_store::Snapshot;
@@ -512,16 +512,28 @@ mod tests {
         let v = verdict(&tally(0, 0, 3340, 0), 10_000, &g);
         assert!(v.quorum_reached);
         assert_eq!(v.outcome, "rejected");
-        assert_eq!(verdict(&tally(0, 0, 3339, 0), 10_000, &g).outcome, "no_quorum");
+        assert_eq!(
+            verdict(&tally(0, 0, 3339, 0), 10_000, &g).outcome,
+            "no_quorum"
+        );
         // Threshold: yes must be above half of yes + no + veto.
-        assert_eq!(verdict(&tally(5000, 5000, 0, 0), 10_000, &g).outcome, "rejected");
+        assert_eq!(
+            verdict(&tally(5000, 5000, 0, 0), 10_000, &g).outcome,
+            "rejected"
+        );
         let v = verdict(&tally(5001, 4999, 0, 0), 10_000, &g);
-        assert_eq!((v.outcome.as_str(), v.would_pass, v.yes_bps), ("passed", true, 5001));
+        assert_eq!(
+            (v.outcome.as_str(), v.would_pass, v.yes_bps),
+            ("passed", true, 5001)
+        );
         // Veto: above 33.4% of all votes; exactly 33.4% is no veto.
         let v = verdict(&tally(6660, 0, 0, 3340), 10_000, &g);
         assert_eq!((v.outcome.as_str(), v.would_veto), ("passed", false));
         let v = verdict(&tally(6659, 0, 0, 3341), 10_000, &g);
-        assert_eq!((v.outcome.as_str(), v.would_veto, v.would_pass), ("vetoed", true, false));
+        assert_eq!(
+            (v.outcome.as_str(), v.would_veto, v.would_pass),
+            ("vetoed", true, false)
+        );
         assert_eq!(v.turnout_bps, 10_000);
     }
 

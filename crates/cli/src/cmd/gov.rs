@@ -236,9 +236,7 @@ impl GovArgs {
                 proposal,
                 option,
             } => gov_cmd::vote(&c, &tx.opts(), proposal, option.into()),
-            GovCmd::Proposals { status, limit } => {
-                gov_cmd::proposals(&c, status.as_deref(), limit)
-            }
+            GovCmd::Proposals { status, limit } => gov_cmd::proposals(&c, status.as_deref(), limit),
             GovCmd::Show { id, votes } => gov_cmd::show(&c, id, votes),
             GovCmd::Positions { who } => gov_cmd::positions(&c, &who),
         }

@@ -113,7 +113,10 @@ impl Chain {
         let head = produce(&self.node).await;
         let receipts = self.node.store.receipts(head.height).unwrap().unwrap();
         for h in hashes {
-            let r = receipts.iter().find(|r| r.tx_hash == h).expect("in the block");
+            let r = receipts
+                .iter()
+                .find(|r| r.tx_hash == h)
+                .expect("in the block");
             assert_eq!(r.error, None, "transaction {h} applied");
         }
     }
@@ -150,7 +153,11 @@ async fn lock_propose_vote_and_read_every_endpoint() {
 
     // Totals: power grows with the lock; tokens locked are counted.
     let gov = blocking(c, |c| c.gov().unwrap()).await;
-    let (p0, p1, p2) = (power(100_000, MAX_LOCK), power(50_000, 50), power(10_000, MAX_LOCK));
+    let (p0, p1, p2) = (
+        power(100_000, MAX_LOCK),
+        power(50_000, 50),
+        power(10_000, MAX_LOCK),
+    );
     assert_eq!(gov.params, gov_params());
     assert_eq!(gov.total_power.raw, p0.0 + p1.0 + p2.0);
     assert_eq!(gov.total_power.display, 270_000, "tokens × multiplier");
@@ -168,9 +175,15 @@ async fn lock_propose_vote_and_read_every_endpoint() {
     assert_eq!(v1.power.raw, p1.0);
     assert_eq!(v1.positions.len(), 1);
     let pos1 = &v1.positions[0];
-    assert_eq!((pos1.position.amount, pos1.position.lock_blocks), (50_000, 50));
+    assert_eq!(
+        (pos1.position.amount, pos1.position.lock_blocks),
+        (50_000, 50)
+    );
     assert_eq!(pos1.power.raw, p1.0);
-    assert_eq!(pos1.locked_power, pos1.power, "a locked position has its full power");
+    assert_eq!(
+        pos1.locked_power, pos1.power,
+        "a locked position has its full power"
+    );
     assert_eq!(pos1.cooldown_end, None);
     assert_eq!((v1.delegate, &v1.delegators), (None, &vec![a2]));
     assert_eq!(v1.delegated_power.raw, p2.0);
@@ -274,7 +287,11 @@ async fn lock_propose_vote_and_read_every_endpoint() {
         .await;
     let p = blocking(c, move |c| c.proposal(id).unwrap().unwrap()).await;
     assert_eq!(p.tally.yes.raw, p0.0);
-    assert_eq!(p.tally.no.raw, p1.0 + p2.0, "the delegator's power follows u1");
+    assert_eq!(
+        p.tally.no.raw,
+        p1.0 + p2.0,
+        "the delegator's power follows u1"
+    );
     assert_eq!(p.tally.voted.display, 270_000);
     assert_eq!(p.verdict.turnout_bps, 10_000);
     assert_eq!(p.verdict.yes_bps, 7407);
@@ -312,7 +329,9 @@ async fn lock_propose_vote_and_read_every_endpoint() {
     assert_eq!(page.0.len() + page.1.len(), 2);
     assert!(page.0[0].voter < page.1[0].voter);
 
-    chain.commit(vec![chain.tx(&u1, vote(VoteOption::Yes))]).await;
+    chain
+        .commit(vec![chain.tx(&u1, vote(VoteOption::Yes))])
+        .await;
     let p = blocking(c, move |c| c.proposal(id).unwrap().unwrap()).await;
     assert_eq!(p.tally.yes.raw, p0.0 + p1.0 + p2.0, "a changed vote moves");
     assert_eq!(p.tally.no.raw, 0);
@@ -353,13 +372,21 @@ async fn lock_propose_vote_and_read_every_endpoint() {
     assert_eq!(p.verdict.blocks_left, 0);
     assert_eq!(p.verdict.period_end, None);
     let plan = gov.upgrade.expect("an upgrade planned");
-    assert_eq!((plan.name.as_str(), plan.height, plan.proposal), ("v2", 1_000_000, id));
+    assert_eq!(
+        (plan.name.as_str(), plan.height, plan.proposal),
+        ("v2", 1_000_000, id)
+    );
     assert_eq!(gov.active_proposals, vec![second.proposal.id]);
     assert_eq!(makers.len(), 1);
     let acme = acme.expect("the maker");
     assert_eq!(makers[0], acme);
     assert_eq!(
-        (acme.address, acme.name.as_str(), acme.onboard_fee_credits, acme.approved_by),
+        (
+            acme.address,
+            acme.name.as_str(),
+            acme.onboard_fee_credits,
+            acme.approved_by
+        ),
         (maker, "Acme", 5, id)
     );
 }
@@ -424,6 +451,9 @@ async fn a_chain_without_governance_says_so() {
     })
     .await;
     let none = (404, "no_governance".to_string());
-    assert_eq!((&got.0, &got.1, &got.2, &got.3), (&none, &none, &none, &none));
+    assert_eq!(
+        (&got.0, &got.1, &got.2, &got.3),
+        (&none, &none, &none, &none)
+    );
     assert!(got.4.is_empty(), "no makers");
 }
