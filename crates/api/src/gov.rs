@@ -234,6 +234,18 @@ pub fn status_name(s: &ProposalStatus) -> &'static str {
     }
 }
 
+/// `n / d` in basis points, rounded down and at most 10,000 (0 when `d` is 0):
+/// a share of power for people (the verdict's rules compare exactly).
+pub fn share_bps(n: u128, d: u128) -> u32 {
+    const BPS: u128 = 10_000;
+    let bps = match n.checked_mul(BPS) {
+        Some(x) => x.checked_div(d).unwrap_or(0),
+        // Past 2^128 / 10,000 the divisor is large enough to scale down instead.
+        None => n.checked_div(d / BPS).unwrap_or(BPS),
+    };
+    bps.min(BPS) as u32
+}
+
 /// Whether a proposal with status `s` is in its deposit or voting period.
 pub fn is_active(s: &ProposalStatus) -> bool {
     matches!(s, ProposalStatus::DepositPeriod | ProposalStatus::Voting)
@@ -266,6 +278,14 @@ mod tests {
             let v = serde_json::to_value(s).unwrap();
             assert_eq!(v["status"], status_name(s));
         }
+    }
+
+    #[test]
+    fn shares_are_basis_points_of_any_size() {
+        assert_eq!(share_bps(1, 3), 3333);
+        assert_eq!(share_bps(5, 0), 0);
+        assert_eq!(share_bps(u128::MAX, u128::MAX), 10_000);
+        assert_eq!(share_bps(u128::MAX, 1), 10_000);
     }
 
     #[test]

@@ -402,11 +402,7 @@ fn proposal_text(
         ("abstain", &t.abstain),
         ("veto", &t.veto),
     ] {
-        let share = if t.voted.raw == 0 {
-            0
-        } else {
-            (pw.raw.saturating_mul(10_000) / t.voted.raw) as u64
-        };
+        let share = u64::from(share_bps(pw.raw, t.voted.raw));
         s.push_str(&format!(
             "    {name:<8} {:>24}  {:>7}  {}\n",
             power(pw, token),

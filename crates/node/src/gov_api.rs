@@ -183,18 +183,6 @@ fn mul_wide(a: u128, b: u128) -> (u128, u128) {
     (high, low)
 }
 
-/// `n / d` in basis points, rounded down (0 when `d` is 0), for people.
-fn share_bps(n: u128, d: u128) -> u32 {
-    if d == 0 {
-        return 0;
-    }
-    let bps = match n.checked_mul(BPS) {
-        Some(x) => x / d,
-        None => n / (d / BPS).max(1),
-    };
-    bps.min(BPS) as u32
-}
-
 /// What a vote with tally `t` against total power `total` decides, by the
 /// genesis's rules in their order ([`plinth_ledger::governance::tally`]): no
 /// quorum when `voted × 10,000 < quorum_bps × total`; vetoed when
@@ -546,6 +534,5 @@ mod tests {
         assert!(!verdict(&tally(half - 1, 0, 0, 0), total, &g).quorum_reached);
         assert_eq!(mul_wide(u128::MAX, u128::MAX), (u128::MAX - 1, 1));
         assert_eq!(mul_wide(1 << 64, 1 << 64), (1, 0));
-        assert_eq!(share_bps(u128::MAX, u128::MAX), 10_000);
     }
 }
