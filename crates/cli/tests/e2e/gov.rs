@@ -4,64 +4,51 @@
 //! the passed proposal's actions apply at the end of its vote.
 
 use crate::common::*;
+use plinth_ledger::governance::{Bounds, GovParams, ParamBounds};
+use plinth_ledger::Genesis;
 use std::path::Path;
 
-/// The `[governance]` section this test gives a devnet that has none: a short
-/// vote (40 blocks of 200 ms), locks of 10 to 1000 blocks (4× at the longest),
-/// a 100 PLN deposit. The devnet's networks share all emission, so the treasury
-/// gets none.
-const GOVERNANCE: &str = r#"
-[governance]
-min_lock_blocks = 10
-max_lock_blocks = 1000
-max_multiplier_bps = 40000
-min_deposit = 100000000
-deposit_period_blocks = 100
-voting_period_blocks = 40
-quorum_bps = 3340
-threshold_bps = 5000
-veto_bps = 3340
-max_description_bytes = 1000
-max_actions = 8
-max_active_proposals = 8
-treasury_bps = 0
+/// The governance this test gives a devnet that has none: a short vote (40
+/// blocks of 200 ms), locks of 10 to 1000 blocks (4× at the longest), a 100 PLN
+/// deposit. The devnet's networks share all emission, so the treasury gets none.
+fn governance() -> GovParams {
+    let b = |min, max| Bounds { min, max };
+    GovParams {
+        min_lock_blocks: 10,
+        max_lock_blocks: 1000,
+        max_multiplier_bps: 40_000,
+        min_deposit: 100_000_000,
+        deposit_period_blocks: 100,
+        voting_period_blocks: 40,
+        quorum_bps: 3340,
+        threshold_bps: 5000,
+        veto_bps: 3340,
+        max_description_bytes: 1000,
+        max_actions: 8,
+        max_active_proposals: 8,
+        treasury_bps: 0,
+        bounds: ParamBounds {
+            credit_micro_usd: b(1, 1000),
+            price_max_age_ms: b(1000, 3_600_000),
+            storage_max_failures: b(1, 10),
+            storage_max_deal_epochs: b(1, 1_000_000),
+            storage_accept_epochs: b(1, 100),
+            tail_per_epoch: b(0, 1_000_000_000),
+        },
+    }
+}
 
-[governance.bounds]
-credit_micro_usd = { min = 1, max = 1000 }
-price_max_age_ms = { min = 1000, max = 3600000 }
-storage_max_failures = { min = 1, max = 10 }
-storage_max_deal_epochs = { min = 1, max = 1000000 }
-storage_accept_epochs = { min = 1, max = 100 }
-tail_per_epoch = { min = 0, max = 1000000000 }
-"#;
-
-/// A devnet whose genesis has governance: the devnet's own when it has a
-/// `[governance]` section, else its genesis with [`GOVERNANCE`] added, on a
-/// fresh chain.
+/// A devnet whose genesis has governance: the devnet's own `[governance]`
+/// section when it writes one, else [`governance`].
 fn governed_devnet(dir: &Path) -> Devnet {
-    let net = Devnet::start(dir, free_port());
-    let has = ureq::get(&format!("{}/v1/gov", net.url())).call().is_ok();
-    if has {
-        return net;
+    let epoch = std::time::Duration::from_secs(30);
+    assert!(plinth_devnet::devnet::init(dir, 5, 1, None, epoch).unwrap());
+    let path = dir.join("genesis.toml");
+    let mut genesis = Genesis::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    if genesis.governance.is_none() {
+        genesis.governance = Some(governance());
+        std::fs::write(&path, genesis.to_toml()).unwrap();
     }
-    let mut net = net;
-    net.kill9();
-    drop(net);
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !["genesis.toml", "keystore.json"].contains(&name.as_str()) {
-            if path.is_dir() {
-                std::fs::remove_dir_all(&path).unwrap();
-            } else {
-                std::fs::remove_file(&path).unwrap();
-            }
-        }
-    }
-    let genesis = dir.join("genesis.toml");
-    let mut text = std::fs::read_to_string(&genesis).unwrap();
-    text.push_str(GOVERNANCE);
-    std::fs::write(&genesis, text).unwrap();
     Devnet::start(dir, free_port())
 }
 

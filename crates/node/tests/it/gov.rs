@@ -387,7 +387,7 @@ async fn lock_propose_vote_and_read_every_endpoint() {
             acme.onboard_fee_credits,
             acme.approved_by
         ),
-        (maker, "Acme", 5, id)
+        (maker, "Acme", 5, Some(id))
     );
 }
 
