@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 
 /// Most proposals one `GET /v1/gov/proposals` page holds.
 pub const MAX_PROPOSALS_PAGE: usize = 100;
-/// Most votes one `GET /v1/gov/proposals/{id}/votes` page holds.
-pub const MAX_VOTES_PAGE: usize = 1000;
+/// Most votes one `GET /v1/gov/proposals/{id}/votes` page holds (each vote reads
+/// its delegators' counted power too: at most 256 of them).
+pub const MAX_VOTES_PAGE: usize = 500;
 /// Most makers one `GET /v1/makers` page holds.
 pub const MAX_MAKERS_PAGE: usize = 1000;
 

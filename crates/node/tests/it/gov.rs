@@ -417,6 +417,7 @@ async fn unknown_ids_and_bad_values_are_typed_errors() {
             refused(c.get::<serde_json::Value>("/v1/gov/positions")),
             refused(c.get::<serde_json::Value>("/v1/makers?limit=1001")),
             refused(c.get::<serde_json::Value>("/v1/makers/nope")),
+            refused(c.get::<serde_json::Value>("/v1/gov/proposals/0/votes?limit=501")),
         )
     })
     .await;
@@ -432,6 +433,7 @@ async fn unknown_ids_and_bad_values_are_typed_errors() {
     assert_eq!(got.11, (400, "invalid_query".into()));
     assert_eq!(got.12, (400, "invalid_limit".into()));
     assert_eq!(got.13, (400, "invalid_address".into()));
+    assert_eq!(got.14, (400, "invalid_limit".into()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
