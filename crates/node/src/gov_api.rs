@@ -29,6 +29,7 @@ use plinth_api::server::extract::{page_limit, Path, Query};
 use plinth_api::server::ApiError;
 use plinth_core::{Address, PublicKey};
 use plinth_ledger::governance::positions::{self, PowerTotals};
+use plinth_ledger::governance::tally;
 use plinth_ledger::governance::{
     makers, proposals, treasury_address, Counted, GovCounters, GovParams, Lock, Position, Proposal,
     ProposalStatus, Tally, UpgradePlan, Vote,
@@ -40,9 +41,6 @@ use std::sync::Arc;
 /// Most proposals one `GET /v1/gov/proposals` request reads (those its status
 /// filter leaves out included).
 pub const MAX_PROPOSALS_READ: u64 = 10_000;
-
-/// Basis points in a whole.
-const BPS: u128 = 10_000;
 
 /// The governance routes, to merge into the node's router.
 pub fn routes() -> Router<Arc<Node>> {
@@ -169,49 +167,23 @@ fn voted(t: &Tally) -> u128 {
         .saturating_add(t.veto)
 }
 
-/// `a × b` as a 256-bit number `(high, low)`, so that products of powers and
-/// basis points compare exactly whatever their size.
-fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    const LOW: u128 = u64::MAX as u128;
-    let (a1, a0) = (a >> 64, a & LOW);
-    let (b1, b0) = (b >> 64, b & LOW);
-    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
-    // Below 3 × 2^64: no overflow.
-    let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
-    let low = (p00 & LOW) | (mid << 64);
-    let high = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-    (high, low)
-}
-
 /// What a vote with tally `t` against total power `total` decides, by the
-/// genesis's rules in their order ([`plinth_ledger::governance::tally`]): no
-/// quorum when `voted × 10,000 < quorum_bps × total`; vetoed when
-/// `veto × 10,000 > veto_bps × voted`; passed when
-/// `yes × 10,000 > threshold_bps × (yes + no + veto)`; else rejected.
-/// `total_power`, `period_end` and `blocks_left` are left for the caller.
+/// ledger's own rule ([`tally::outcome`]: quorum, then veto, then threshold),
+/// with the shares people read. `total_power`, `period_end` and `blocks_left`
+/// are left for the caller.
 pub fn verdict(t: &Tally, total: u128, gov: &GovParams) -> VerdictView {
     let voted = voted(t);
     let against = t.yes.saturating_add(t.no).saturating_add(t.veto);
-    let quorum_reached = mul_wide(voted, BPS) >= mul_wide(u128::from(gov.quorum_bps), total);
-    let vetoed = mul_wide(t.veto, BPS) > mul_wide(u128::from(gov.veto_bps), voted);
-    let yes = mul_wide(t.yes, BPS) > mul_wide(u128::from(gov.threshold_bps), against);
-    let would_veto = quorum_reached && vetoed;
-    let would_pass = quorum_reached && !vetoed && yes;
-    let outcome = match (quorum_reached, vetoed, yes) {
-        (false, _, _) => "no_quorum",
-        (true, true, _) => "vetoed",
-        (true, false, true) => "passed",
-        (true, false, false) => "rejected",
-    };
+    let outcome = tally::outcome(t, total, gov);
     VerdictView {
         total_power: PowerView::default(),
         turnout_bps: share_bps(voted, total),
         yes_bps: share_bps(t.yes, against),
         veto_bps: share_bps(t.veto, voted),
-        quorum_reached,
-        would_veto,
-        would_pass,
-        outcome: outcome.into(),
+        quorum_reached: outcome != ProposalStatus::NoQuorum,
+        would_veto: outcome == ProposalStatus::Vetoed,
+        would_pass: outcome == ProposalStatus::Passed,
+        outcome: status_name(&outcome).into(),
         period_end: None,
         blocks_left: 0,
     }
@@ -526,13 +498,8 @@ mod tests {
     }
 
     #[test]
-    fn huge_powers_compare_exactly() {
-        let g = gov(5000, 5000, 10_000);
-        let total = u128::MAX;
-        let half = u128::MAX / 2 + 1;
-        assert!(verdict(&tally(half, 0, 0, 0), total, &g).quorum_reached);
-        assert!(!verdict(&tally(half - 1, 0, 0, 0), total, &g).quorum_reached);
-        assert_eq!(mul_wide(u128::MAX, u128::MAX), (u128::MAX - 1, 1));
-        assert_eq!(mul_wide(1 << 64, 1 << 64), (1, 0));
+    fn no_power_is_no_quorum() {
+        let v = verdict(&tally(0, 0, 0, 0), 0, &gov(0, 5000, 3340));
+        assert_eq!((v.outcome.as_str(), v.quorum_reached), ("no_quorum", false));
     }
 }
