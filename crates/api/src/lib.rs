@@ -16,6 +16,8 @@
 //!
 //! - [`node`]: the node's request and response types (`/v1/status`, accounts,
 //!   devices, blocks, transactions, supply, price, credits, rewards, storage).
+//! - [`gov`]: the node's governance types (`/v1/gov`: settings, proposals with
+//!   their live tally and verdict, votes, positions; `/v1/makers`).
 //! - [`oracle`]: the oracle's request and response types (reports and verdicts,
 //!   challenges, beacon rounds, status, manifests, reward claims, co-signing).
 //! - [`error`]: the JSON error body both servers answer with.
@@ -34,6 +36,7 @@
 pub mod client;
 pub mod clock;
 pub mod error;
+pub mod gov;
 pub mod node;
 pub mod oracle;
 #[cfg(feature = "server")]

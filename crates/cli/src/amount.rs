@@ -33,10 +33,15 @@ pub fn parse(s: &str, decimals: u8) -> Result<u64> {
 
 /// Formats a smallest-unit amount as a decimal string.
 pub fn format(amount: u64, decimals: u8) -> String {
+    format_wide(u128::from(amount), decimals)
+}
+
+/// [`format`] for amounts past `u64` (voting power in token units).
+pub fn format_wide(amount: u128, decimals: u8) -> String {
     if decimals == 0 {
         return amount.to_string();
     }
-    let scale = 10u64.pow(decimals as u32);
+    let scale = 10u128.pow(decimals as u32);
     let frac = format!("{:0width$}", amount % scale, width = decimals as usize);
     let frac = frac.trim_end_matches('0');
     if frac.is_empty() {
@@ -62,5 +67,9 @@ mod tests {
         assert_eq!(format(12_500_000, 6), "12.5");
         assert_eq!(format(1, 6), "0.000001");
         assert_eq!(format(3_000_000, 6), "3");
+        assert_eq!(
+            format_wide(u128::MAX, 6),
+            "340282366920938463463374607431768.211455"
+        );
     }
 }

@@ -9,6 +9,8 @@ mod amount;
 mod cmd;
 mod credits_cmd;
 mod device_cmd;
+mod gov_actions;
+mod gov_cmd;
 mod oracle_cmd;
 mod replay;
 mod storage_cmd;
@@ -19,6 +21,7 @@ use clap::{Parser, Subcommand};
 use cmd::device::DeviceArgs;
 use cmd::devnet::DevnetArgs;
 use cmd::genesis::GenesisCmd;
+use cmd::gov::GovArgs;
 use cmd::maker::MakerArgs;
 use cmd::node::NodeArgs;
 use cmd::oracle::OracleArgs;
@@ -54,6 +57,8 @@ enum Command {
     Genesis(GenesisCmd),
     /// Keys, balances, transfers and staking.
     Wallet(WalletArgs),
+    /// Governance: lock tokens for voting power, delegate, propose, vote.
+    Gov(GovArgs),
     /// Device keys and registration; the device agent; the fleet simulator.
     Device(DeviceArgs),
     /// A device maker's tools: sign device keys at manufacture.
@@ -84,6 +89,7 @@ fn run() -> Result<()> {
         Command::Testnet(c) => c.run(),
         Command::Genesis(c) => c.run(),
         Command::Wallet(a) => a.run(),
+        Command::Gov(a) => a.run(),
         Command::Device(a) => a.run(),
         Command::Maker(a) => a.run(),
         Command::Oracle(a) => a.run(),

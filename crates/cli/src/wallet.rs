@@ -185,7 +185,7 @@ pub struct SendOpts {
 
 /// Signs and submits `call` from `opts.from`; waits for its block unless told not
 /// to. Returns the fee, the hash and, when waited for, the committed view.
-fn submit_call(
+pub(crate) fn submit_call(
     ctx: &Ctx,
     opts: &SendOpts,
     status: &StatusView,
@@ -251,6 +251,12 @@ pub fn send(
 
 /// Replaces the validator set (admin only): `members` are NAME=ADDRESS.
 pub fn set_validators(ctx: &Ctx, opts: &SendOpts, members: &[String]) -> Result<()> {
+    let validators = validator_set(members)?;
+    send(ctx, opts, |_| Ok(Call::SetValidators { validators }))
+}
+
+/// A validator set from NAME=ADDRESS members, checked as the ledger checks it.
+pub fn validator_set(members: &[String]) -> Result<Vec<plinth_ledger::params::Validator>> {
     let mut validators = Vec::with_capacity(members.len());
     for m in members {
         let Some((name, address)) = m.split_once('=') else {
@@ -264,7 +270,7 @@ pub fn set_validators(ctx: &Ctx, opts: &SendOpts, members: &[String]) -> Result<
         });
     }
     plinth_ledger::validators::check_set(&validators).map_err(|e| anyhow::anyhow!(e))?;
-    send(ctx, opts, |_| Ok(Call::SetValidators { validators }))
+    Ok(validators)
 }
 
 /// Schedules an oracle set (admin only) from `from_epoch` on: `members` are
@@ -277,16 +283,7 @@ pub fn set_oracles(
     threshold: u32,
     from_epoch: u64,
 ) -> Result<()> {
-    let ks = ctx.keystore()?;
-    let members = members
-        .iter()
-        .map(|m| ks.resolve(m))
-        .collect::<Result<Vec<_>>>()?;
-    let set = plinth_ledger::OracleSet { threshold, members };
-    set.validate().map_err(|e| anyhow::anyhow!(e))?;
-    if !set.is_active() {
-        bail!("an oracle set needs at least one member and a threshold of at least 1");
-    }
+    let set = oracle_set(&ctx.keystore()?, members, threshold)?;
     send(ctx, opts, |status| {
         if from_epoch <= status.epoch {
             bail!(
@@ -299,6 +296,25 @@ pub fn set_oracles(
             effective_epoch: from_epoch,
         })
     })
+}
+
+/// An oracle set of `members` (addresses or key names) and `threshold`, its
+/// shape checked (the ledger judges the rest).
+pub fn oracle_set(
+    ks: &Keystore,
+    members: &[String],
+    threshold: u32,
+) -> Result<plinth_ledger::OracleSet> {
+    let members = members
+        .iter()
+        .map(|m| ks.resolve(m))
+        .collect::<Result<Vec<_>>>()?;
+    let set = plinth_ledger::OracleSet { threshold, members };
+    set.validate().map_err(|e| anyhow::anyhow!(e))?;
+    if !set.is_active() {
+        bail!("an oracle set needs at least one member and a threshold of at least 1");
+    }
+    Ok(set)
 }
 
 pub fn transfer(ctx: &Ctx, opts: &SendOpts, to: &str, amount_text: &str) -> Result<()> {

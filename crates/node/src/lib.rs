@@ -22,6 +22,8 @@
 //! - [`storage_api`]: the storage part of the API (offers, deals, usage).
 //! - [`oracle_api`]: what the oracles read from the chain: the oracle set at an
 //!   epoch with its schedule, the registry digests by height.
+//! - [`gov_api`]: governance: settings and treasury, proposals with their live
+//!   tally and verdict, votes, positions, device makers.
 //! - [`explorer`]: the block explorer's page and endpoints (it proxies the
 //!   oracle's manifests).
 //! - [`mempool`]: pending transactions, per-sender queues, dropped ones.
@@ -37,6 +39,7 @@
 /// The API's JSON shapes ([`plinth_api::node`]), under the name the node's users know.
 pub use plinth_api::node as api;
 pub mod explorer;
+pub mod gov_api;
 pub mod mempool;
 pub mod metrics;
 pub mod oracle_api;

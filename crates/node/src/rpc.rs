@@ -151,6 +151,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .route("/v1/txs/{hash}", get(tx))
         .merge(crate::storage_api::routes())
         .merge(crate::oracle_api::routes())
+        .merge(crate::gov_api::routes())
         .route(
             "/v1/events",
             get(events).layer(axum::Extension(EventStreams(Arc::new(

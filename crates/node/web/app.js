@@ -1,5 +1,8 @@
-// Plinth explorer: one page, plain ES module, no build step. It reads only the
+// Plinth explorer: one page, plain ES modules, no build step. It reads only the
 // node's public /v1 API and its /v1/events stream (see crates/node/src/explorer.rs).
+// The Governance pages are in gov.js.
+
+import { governance } from './gov.js';
 
 const view = document.getElementById('view');
 const EARN = '#e3b341'; // map colour for earnings
@@ -66,6 +69,10 @@ function callSummary(tx) {
   if (c.amount !== undefined) parts.push(tokens(c.amount));
   if (c.network) parts.push(esc(c.network));
   if (c.epoch !== undefined) parts.push(`epoch ${esc(c.epoch)}`);
+  if (c.deposit !== undefined) parts.push(tokens(c.deposit));
+  if (c.position !== undefined) parts.push(`position ${esc(c.position)}`);
+  if (c.proposal !== undefined) parts.push(`<a href="#/proposal/${esc(c.proposal)}">proposal ${esc(c.proposal)}</a>`);
+  if (c.option) parts.push(esc(c.option));
   return `<b>${esc(c.type || '?')}</b> ${parts.join(' ')}`;
 }
 
@@ -223,6 +230,7 @@ async function accountPage(addr) {
       <dt>Bonded</dt><dd>${tokens(a.bonded)}</dd>
       <dt>Nonce</dt><dd>${a.nonce}</dd>
       <dt>Devices</dt><dd>${devs.length}</dd>
+      <dt>Governance</dt><dd><a href="#/gov/positions/${esc(a.address)}">positions and voting power</a></dd>
     </dl>
     <h2>Devices</h2>
     <table><thead><tr><th>Id</th><th>Network</th><th>Status</th><th>Cell</th></tr></thead><tbody>
@@ -500,6 +508,20 @@ async function showCell(path) {
     <table><tbody>${devs.map((d) => `<tr><td>${linkDev(d.id)}</td><td>${esc(d.network)}</td><td>${esc(d.status)}</td></tr>`).join('')}</tbody></table>`;
 }
 
+// ---------- governance (gov.js) ----------
+
+const gov = governance({
+  api, esc, num, tokens, linkAcct, linkBlock, card,
+  render: (html) => { view.innerHTML = html; },
+});
+
+// #/gov, #/gov/older/ID, #/gov/status/S[/older/ID], #/gov/positions/ADDR
+async function govRoute([a, b, c, d]) {
+  if (a === 'positions') return gov.positionsPage(b);
+  if (a === 'status') return gov.listPage(c === 'older' ? d : undefined, b);
+  return gov.listPage(a === 'older' ? b : undefined, undefined);
+}
+
 // ---------- search and routing ----------
 
 async function search(q) {
@@ -532,6 +554,12 @@ async function route() {
       case 'epochs': await epochsPage(); break;
       case 'epoch': await epochPage(a, b); break;
       case 'storage': await storagePage(); break;
+      case 'gov': await govRoute(parts.slice(1)); break;
+      case 'proposal': {
+        const live = await gov.proposalPage(a, b);
+        if (live) onBlock = () => { live().catch(() => {}); };
+        break;
+      }
       default: view.innerHTML = '<p class="err">No such page.</p>';
     }
   } catch (e) {

@@ -56,6 +56,7 @@ macro_rules! service_client {
     };
 }
 
+mod gov;
 mod node;
 mod oracle;
 #[cfg(test)]

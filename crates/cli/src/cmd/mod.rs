@@ -5,6 +5,7 @@
 pub mod device;
 pub mod devnet;
 pub mod genesis;
+pub mod gov;
 pub mod maker;
 pub mod node;
 pub mod oracle;

@@ -5,6 +5,7 @@ mod api;
 mod common;
 mod contract;
 mod explorer;
+mod gov;
 mod hostile;
 mod oracles;
 mod produce;
