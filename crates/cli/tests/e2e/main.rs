@@ -10,3 +10,4 @@ mod oracles;
 mod rewards;
 mod storage;
 mod testnet;
+mod upgrade;
