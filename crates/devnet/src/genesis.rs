@@ -641,9 +641,15 @@ mod tests {
         let s = new_setup("t", 1, 1, 1000, 30_000, 0).unwrap();
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
         let gov = g.governance.expect("[governance]");
-        assert_eq!(gov, governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS));
+        assert_eq!(
+            gov,
+            governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)
+        );
         assert_eq!(gov.voting_period_blocks, 20);
-        assert_eq!((gov.quorum_bps, gov.threshold_bps, gov.veto_bps), (3340, 5000, 3340));
+        assert_eq!(
+            (gov.quorum_bps, gov.threshold_bps, gov.veto_bps),
+            (3340, 5000, 3340)
+        );
         assert_eq!(gov.min_deposit, DEV_BALANCE / 1000);
         // The networks share all of the emission: no room for a treasury share.
         assert_eq!(gov.treasury_bps, 0);

@@ -82,9 +82,7 @@ mod tests {
         );
         assert_eq!(needed_by(Some(&plan("v2", 10)), 10, &known), None);
         assert_eq!(
-            needed_by(Some(&unknown), 10, &known)
-                .unwrap()
-                .to_string(),
+            needed_by(Some(&unknown), 10, &known).unwrap().to_string(),
             "UPGRADE NEEDED: \"v3\" at height 10"
         );
     }

@@ -4,7 +4,8 @@
 //! exits with code 3; the plain binary refuses to start on that state; the
 //! binary built with `--features upgrade-test` (which knows the upgrade,
 //! `target/debug/plinth-upgrade-test`, built by scripts/test) continues the
-//! chain past H, where the ledger records the upgrade as applied.
+//! chain past H, where the ledger records the upgrade as applied. The devnet's
+//! single producer halts and continues alike.
 
 use crate::common::{bin, free_range, testnet_init, Devnet};
 use plinth_api::NodeClient;
@@ -76,8 +77,9 @@ fn wait_exit(child: &mut Child, what: &str, secs: u64) -> ExitStatus {
 /// Signs `call` from `key` with `nonce`, submits it to `node` and waits until it
 /// is committed; returns its block's height.
 fn send(node: &NodeClient, key: &Keypair, nonce: u64, call: Call) -> u64 {
+    let chain_id = node.status().expect("status").chain_id;
     let tx = Transaction {
-        chain_id: "plinth-testnet".into(),
+        chain_id,
         signer: Address(key.public()),
         nonce,
         fee: 1000,
@@ -99,6 +101,96 @@ fn wait_height(vs: &[Devnet], h: u64) {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// `voters` lock tokens, the first proposes the upgrade at a height 40 blocks
+/// after the vote of `voting_blocks` ends (proposal 0 of a fresh chain), and
+/// all vote yes. Returns the upgrade's height.
+fn pass_upgrade(node: &NodeClient, voters: &[Keypair], voting_blocks: u64) -> u64 {
+    for key in voters {
+        let lock = Call::GovLock {
+            amount: LOCKED,
+            lock_blocks: 1000,
+        };
+        send(node, key, 0, lock);
+    }
+    let height = node.status().expect("status").height + voting_blocks + 40;
+    let proposed_at = send(
+        node,
+        &voters[0],
+        1,
+        Call::GovPropose {
+            actions: vec![Action::PlanUpgrade {
+                name: UPGRADE.into(),
+                height,
+            }],
+            description: "Upgrade to the binary that knows plinth-upgrade-test.".into(),
+            deposit: DEPOSIT,
+            execute_height: None,
+        },
+    );
+    assert!(
+        proposed_at + voting_blocks + 5 < height,
+        "the proposal came too late ({proposed_at}) for an upgrade at {height}"
+    );
+    for (i, key) in voters.iter().enumerate() {
+        let vote = Call::GovVote {
+            proposal: 0,
+            option: VoteOption::Yes,
+        };
+        send(node, key, if i == 0 { 2 } else { 1 }, vote);
+    }
+    height
+}
+
+/// What a node stopped at `height - 1` holds in `store`: that head, the plan
+/// of proposal 0 (executed) still waiting. Returns the head's hash.
+fn stopped_before(store: &Path, height: u64) -> plinth_core::Hash {
+    let store = ChainStore::open(store).unwrap();
+    let head = store.head().unwrap();
+    assert_eq!(head.height, height - 1, "stopped elsewhere");
+    let snapshot = store.snapshot().unwrap();
+    let plan = UpgradePlan {
+        name: UPGRADE.into(),
+        height,
+        proposal: 0,
+    };
+    assert_eq!(governance::upgrade_plan(&snapshot).unwrap(), Some(plan));
+    let proposal = governance::proposals::load(&Overlay::new(&snapshot), 0)
+        .unwrap()
+        .expect("proposal 0");
+    assert!(
+        matches!(proposal.status, ProposalStatus::Executed { .. }),
+        "{:?}",
+        proposal.status
+    );
+    head.hash()
+}
+
+/// Runs `binary` with `args` and waits for it to refuse: code 3 and `needed`
+/// on stderr.
+fn refuses(binary: &Path, args: &[&std::ffi::OsStr], needed: &str) {
+    let mut refused = Command::new(binary)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_exit(&mut refused, "the plain binary", 30);
+    let stderr = std::io::read_to_string(refused.stderr.take().unwrap()).unwrap();
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains(needed), "{stderr}");
+}
+
+/// `GET /v1/gov` of a chain past the upgrade: none planned, this one applied.
+fn applied(v: &Devnet, height: u64) {
+    let gov = v.get("/v1/gov");
+    assert!(gov["upgrade"].is_null(), "{gov}");
+    assert_eq!(
+        gov["upgrades_applied"],
+        serde_json::json!([{"name": UPGRADE, "height": height, "proposal": 0}]),
+        "{gov}"
+    );
 }
 
 #[test]
@@ -140,39 +232,7 @@ fn a_planned_upgrade_halts_every_validator_and_the_upgraded_binary_continues() {
         .iter()
         .map(|n| vs[0].key(n))
         .collect();
-    for key in &voters {
-        let lock = Call::GovLock {
-            amount: LOCKED,
-            lock_blocks: 1000,
-        };
-        send(&node, key, 0, lock);
-    }
-    let height = vs[0].height() + VOTING_BLOCKS + 40;
-    let proposed_at = send(
-        &node,
-        &voters[0],
-        1,
-        Call::GovPropose {
-            actions: vec![Action::PlanUpgrade {
-                name: UPGRADE.into(),
-                height,
-            }],
-            description: "Upgrade to the binary that knows plinth-upgrade-test.".into(),
-            deposit: DEPOSIT,
-            execute_height: None,
-        },
-    );
-    assert!(
-        proposed_at + VOTING_BLOCKS + 5 < height,
-        "the proposal came too late ({proposed_at}) for an upgrade at {height}"
-    );
-    for (i, key) in voters.iter().enumerate() {
-        let vote = Call::GovVote {
-            proposal: 0,
-            option: VoteOption::Yes,
-        };
-        send(&node, key, if i == 0 { 2 } else { 1 }, vote);
-    }
+    let height = pass_upgrade(&node, &voters, VOTING_BLOCKS);
 
     // Every validator stops at height - 1 by itself, with code 3, saying why.
     let needed = format!("UPGRADE NEEDED: \"{UPGRADE}\" at height {height}");
@@ -182,42 +242,18 @@ fn a_planned_upgrade_halts_every_validator_and_the_upgraded_binary_continues() {
         let log = std::fs::read_to_string(log_path(&dir, i)).unwrap();
         assert!(log.contains(&needed), "validator {i} log:\n{log}");
     }
-    let plan = UpgradePlan {
-        name: UPGRADE.into(),
-        height,
-        proposal: 0,
-    };
-    let mut hashes = Vec::new();
-    for i in 0..VALIDATORS {
-        let store = ChainStore::open(&dir.join(format!("v{i}/data/chain.redb"))).unwrap();
-        let head = store.head().unwrap();
-        assert_eq!(head.height, height - 1, "validator {i} stopped elsewhere");
-        hashes.push(head.hash());
-        let snapshot = store.snapshot().unwrap();
-        assert_eq!(governance::upgrade_plan(&snapshot).unwrap(), Some(plan.clone()));
-        let proposal = governance::proposals::load(&Overlay::new(&snapshot), 0)
-            .unwrap()
-            .expect("proposal 0");
-        assert!(
-            matches!(proposal.status, ProposalStatus::Executed { .. }),
-            "{:?}",
-            proposal.status
-        );
-    }
+    let hashes: Vec<plinth_core::Hash> = (0..VALIDATORS)
+        .map(|i| stopped_before(&dir.join(format!("v{i}/data/chain.redb")), height))
+        .collect();
     assert!(hashes.iter().all(|h| *h == hashes[0]), "{hashes:?}");
 
     // The plain binary refuses to start on that state, with the same message.
-    let mut refused = Command::new(plain)
-        .args(["node", "--config"])
-        .arg(dir.join("v0/node.toml"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = wait_exit(&mut refused, "the plain binary", 30);
-    let stderr = std::io::read_to_string(refused.stderr.take().unwrap()).unwrap();
-    assert_eq!(status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains(&needed), "{stderr}");
+    let config = dir.join("v0/node.toml");
+    refuses(
+        plain,
+        &["node".as_ref(), "--config".as_ref(), config.as_ref()],
+        &needed,
+    );
 
     // The upgraded binary continues the chain past the height and applies it.
     let vs: Vec<Devnet> = (0..VALIDATORS)
@@ -228,11 +264,60 @@ fn a_planned_upgrade_halts_every_validator_and_the_upgraded_binary_continues() {
     for v in &vs {
         assert_eq!(block(v), block(&vs[0]), "{} forked at {height}", v.url());
     }
-    let gov = vs[0].get("/v1/gov");
-    assert!(gov["upgrade"].is_null(), "{gov}");
-    assert_eq!(
-        gov["upgrades_applied"],
-        serde_json::json!([{"name": UPGRADE, "height": height, "proposal": 0}]),
-        "{gov}"
-    );
+    applied(&vs[0], height);
+}
+
+/// Starts `binary`'s devnet (no devices) in `dir`, its stderr appended to
+/// `devnet.log` beside it.
+fn start_devnet(binary: &Path, dir: &Path, port: u16) -> Devnet {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.with_file_name("devnet.log"))
+        .unwrap();
+    let child = Command::new(binary)
+        .args(["devnet", "--block-time", "200ms", "--devices", "0", "--rpc"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(dir)
+        .env("RUST_LOG", "warn,plinth=info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start plinth devnet");
+    Devnet::adopt(child, dir, port)
+}
+
+#[test]
+fn a_planned_upgrade_halts_the_devnet_and_the_upgraded_binary_continues() {
+    let upgraded = upgraded_bin();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dn");
+    let port = free_range(1);
+    let plain = Path::new(bin());
+    let mut net = start_devnet(plain, &dir, port);
+    let node = NodeClient::new(&net.url());
+    let voters: Vec<Keypair> = ["alice", "bob"].iter().map(|n| net.key(n)).collect();
+    let voting_blocks = plinth_devnet::genesis::DEVNET_VOTING_BLOCKS;
+    let height = pass_upgrade(&node, &voters, voting_blocks);
+
+    let needed = format!("UPGRADE NEEDED: \"{UPGRADE}\" at height {height}");
+    let status = wait_exit(&mut net.child, "the devnet", 60);
+    assert_eq!(status.code(), Some(3), "{status}");
+    let log = std::fs::read_to_string(dir.with_file_name("devnet.log")).unwrap();
+    assert!(log.contains(&needed), "{log}");
+    stopped_before(&dir.join("chain.redb"), height);
+
+    let args: [&std::ffi::OsStr; 5] = [
+        "devnet".as_ref(),
+        "--devices".as_ref(),
+        "0".as_ref(),
+        "--data-dir".as_ref(),
+        dir.as_ref(),
+    ];
+    refuses(plain, &args, &needed);
+
+    let net = start_devnet(&upgraded, &dir, port);
+    net.wait_height(height + 3);
+    applied(&net, height);
 }
