@@ -37,10 +37,7 @@ pub fn maker_message(maker: &Address, device: &DeviceId) -> Vec<u8> {
 }
 
 /// The maker `address`, if ever approved.
-pub fn load<S: Store>(
-    state: &Overlay<'_, S>,
-    address: &Address,
-) -> Result<Option<Maker>, LedgerError> {
+pub fn load<S: Store>(state: &Overlay<'_, S>, address: &Address) -> Result<Option<Maker>, LedgerError> {
     let _ = (state, address);
     unimplemented!("issue 15: makers")
 }

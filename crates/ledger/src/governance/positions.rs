@@ -21,16 +21,7 @@ use serde::{Deserialize, Serialize};
 /// `max_multiplier_bps × (locked + cooling_end − cooling_amount × h)` over the
 /// positions still cooling at `h`.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    BorshSerialize,
-    BorshDeserialize,
-    Serialize,
-    Deserialize,
+    Debug, Clone, Copy, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
 pub struct PowerTotals {
     /// Σ amount × lock_blocks over locked positions.
@@ -62,10 +53,7 @@ pub fn load<S: Store>(state: &Overlay<'_, S>, id: u64) -> Result<Option<Position
 }
 
 /// The ids of the positions `owner` holds.
-pub fn of_owner<S: Store>(
-    state: &Overlay<'_, S>,
-    owner: &Address,
-) -> Result<Vec<u64>, LedgerError> {
+pub fn of_owner<S: Store>(state: &Overlay<'_, S>, owner: &Address) -> Result<Vec<u64>, LedgerError> {
     let _ = (state, owner);
     unimplemented!("issue 15: positions")
 }
