@@ -39,7 +39,7 @@ pub fn needed_by(
     known: &[String],
 ) -> Option<UpgradeNeeded> {
     let plan = plan?;
-    (plan.height == height && !known.iter().any(|k| *k == plan.name)).then(|| UpgradeNeeded {
+    (plan.height == height && !known.contains(&plan.name)).then(|| UpgradeNeeded {
         name: plan.name.clone(),
         height,
     })
