@@ -251,6 +251,11 @@ impl Node {
         });
     }
 
+    /// Why the node stopped for an upgrade ([`Node::halt`]), if it did.
+    pub fn halt_reason(&self) -> Option<UpgradeNeeded> {
+        self.halt.borrow().clone()
+    }
+
     /// Waits until the node stops for an upgrade ([`Node::halt`]); returns why.
     pub async fn halted(&self) -> UpgradeNeeded {
         let mut rx = self.halt.subscribe();
