@@ -185,6 +185,7 @@ pub fn template(
             ..StorageParams::default()
         }),
         governance: Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)),
+        makers: Vec::new(),
     };
     GenesisFile {
         genesis,
