@@ -329,3 +329,19 @@ pub fn run(b: GovernanceBench) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_run_passes_its_own_checks() {
+        run(GovernanceBench {
+            accounts: 300,
+            block_txs: 100,
+            verify: true,
+            json: true,
+        })
+        .unwrap();
+    }
+}

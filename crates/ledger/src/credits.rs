@@ -41,7 +41,6 @@ pub use crate::params::CreditParams;
 /// How far ahead of the block's time a price's timestamp may be.
 pub const MAX_PRICE_SKEW_MS: u64 = 60_000;
 
-
 /// An account's credits.
 #[derive(
     Debug,

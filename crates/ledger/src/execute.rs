@@ -14,8 +14,8 @@ use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store};
 use crate::tx::{Call, Module, SignedTx};
 use crate::{
-    accounts, credits, devices, governance, keys, oracle_schedule, rewards, staking, storage, tree, validators,
-    Amount, MAX_TX_BYTES,
+    accounts, credits, devices, governance, keys, oracle_schedule, rewards, staking, storage, tree,
+    validators, Amount, MAX_TX_BYTES,
 };
 use plinth_core::Address;
 use rayon::prelude::*;

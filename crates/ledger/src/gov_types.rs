@@ -126,7 +126,10 @@ impl GovParams {
             return Err(format!("governance.max_actions must be 1 to {MAX_ACTIONS}"));
         }
         if self.max_active_proposals == 0 || self.max_description_bytes == 0 {
-            return Err("governance: max_active_proposals and max_description_bytes must be positive".into());
+            return Err(
+                "governance: max_active_proposals and max_description_bytes must be positive"
+                    .into(),
+            );
         }
         let b = &self.bounds;
         for (name, r) in [
@@ -147,7 +150,16 @@ impl GovParams {
 
 /// Counters of governance ids, under `gov/next`.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
 )]
 pub struct GovCounters {
     /// The id the next position gets.
@@ -206,7 +218,16 @@ pub enum VoteOption {
 
 /// Power counted per option (raw power, see [`positions::power`]).
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
 )]
 pub struct Tally {
     /// Power voting yes.

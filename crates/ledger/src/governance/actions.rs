@@ -24,12 +24,12 @@ use super::types::{
 };
 use super::{makers, schedule};
 use crate::context::{BlockContext, Fail};
-use crate::params::CreditParams;
 use crate::emission::{self, Emission, BPS};
 use crate::error::{LedgerError, TxError};
+use crate::params::CreditParams;
+use crate::params::StorageParams;
 use crate::params::{ChainParams, Network};
 use crate::state::{Overlay, Store};
-use crate::params::StorageParams;
 use crate::validators::{self, ValidatorSet};
 use crate::{accounts, credits, keys, oracle_schedule};
 use std::collections::BTreeMap;

@@ -77,7 +77,6 @@ pub const MIB: u64 = 1 << 20;
 /// its signatures); an epoch with more deals is settled in several.
 pub const MAX_SETTLEMENT_RESULTS: usize = 128;
 
-
 /// A provider device's terms and collateral pool.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct StorageOffer {
