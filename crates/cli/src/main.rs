@@ -4,6 +4,11 @@
 //! its handler); the modules beside it are the node's, the oracle's and the
 //! storage agent's clients. Running a node, the devnet and the testnet's files
 //! live in `plinth-devnet`, the benchmarks in `plinth-bench`.
+//!
+//! The binary knows the software upgrades in [`KNOWN_UPGRADES`] (and, built with
+//! the `upgrade-test` feature, [`TEST_UPGRADE`]): a node stops before the height
+//! of a planned upgrade it does not know and exits with
+//! [`plinth_node::upgrade::EXIT_CODE`].
 
 mod amount;
 mod cmd;
@@ -75,10 +80,37 @@ enum Command {
     Bench(BenchCmd),
 }
 
+/// The software upgrades this binary knows: a planned upgrade of one of these
+/// names does not stop its node (see `plinth_node::upgrade`). A release that
+/// handles an upgrade adds its name here.
+const KNOWN_UPGRADES: &[&str] = &[];
+
+/// The upgrade the `upgrade-test` build knows beside [`KNOWN_UPGRADES`]: the
+/// end-to-end test plans it and continues the chain with that build.
+#[cfg_attr(not(feature = "upgrade-test"), allow(dead_code))]
+const TEST_UPGRADE: &str = "plinth-upgrade-test";
+
+/// [`KNOWN_UPGRADES`], with [`TEST_UPGRADE`] in the `upgrade-test` build.
+pub(crate) fn known_upgrades() -> Vec<String> {
+    let mut known: Vec<String> = KNOWN_UPGRADES.iter().map(|s| s.to_string()).collect();
+    if cfg!(feature = "upgrade-test") {
+        known.push(TEST_UPGRADE.to_string());
+    }
+    known
+}
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("error: {e:#}");
-        std::process::exit(1);
+        // A node that stopped for an upgrade it does not know says so by its code.
+        let upgrade = e
+            .chain()
+            .any(|c| c.is::<plinth_node::upgrade::UpgradeNeeded>());
+        std::process::exit(if upgrade {
+            plinth_node::upgrade::EXIT_CODE
+        } else {
+            1
+        });
     }
 }
 

@@ -13,6 +13,11 @@
 //!        ─▶ Node::commit_finalized (one redb transaction) ─▶ ack
 //! ```
 //!
+//! A block whose parent state plans an upgrade this binary does not know at
+//! the block's height ([`plinth_node::upgrade`]) is neither proposed, voted for,
+//! executed nor committed; once the committed head is the height before it, the
+//! committer stops the node ([`Node::halt`]).
+//!
 //! Every execution of a block that is not final yet is kept in [`Executions`],
 //! keyed by digest, so finalizing a block this validator proposed or verified
 //! does not execute it again.
@@ -33,6 +38,7 @@ use plinth_ledger::{
     apply_block, block::tx_root, execute, BlockContext, BlockHeader, LedgerError, SealedHeader,
     SigCheck, SignedTx,
 };
+use plinth_node::upgrade::UpgradeNeeded;
 use plinth_node::Node;
 use plinth_store::{Snapshot, StoreError};
 use std::collections::HashSet;
@@ -81,6 +87,9 @@ enum Refusal {
     /// Cannot be decided now (no vote).
     #[error("undecided: {0}")]
     Undecided(String),
+    /// Needs an upgrade this binary does not know (no block, no vote).
+    #[error(transparent)]
+    Upgrade(UpgradeNeeded),
 }
 
 impl From<StoreError> for Refusal {
@@ -224,6 +233,7 @@ impl Ledger {
                 .map(|l| l.block.ledger().sealed_header())
                 .unwrap_or_else(|| finalized.clone());
             let view = Layered::new(&snapshot, &layers);
+            self.upgrade_gate(&view, block.header().height)?;
             let sigs = self.sig_check(&block);
             let exec = match apply_block(&view, &parent, block.ledger(), sigs) {
                 Ok(exec) => exec,
@@ -244,6 +254,16 @@ impl Ledger {
             finalized,
             layers,
         })
+    }
+
+    /// Refuses block `height` on `state` (the state it builds on) when it needs
+    /// an upgrade this binary does not know.
+    fn upgrade_gate<S: plinth_ledger::Store>(&self, state: &S, height: u64) -> Result<(), Refusal> {
+        match self.shared.node.upgrade_needed_at(state, height) {
+            Ok(None) => Ok(()),
+            Ok(Some(u)) => Err(Refusal::Upgrade(u)),
+            Err(e) => Err(Refusal::Undecided(e.to_string())),
+        }
     }
 
     /// Signatures of a block from elsewhere are checked unless every transaction
@@ -284,6 +304,7 @@ impl Ledger {
             proposer: node.validator(),
         };
         let view = Layered::new(&chain.snapshot, &chain.layers);
+        self.upgrade_gate(&view, ctx.height)?;
         let mut exec = execute(&view, &ctx, &candidates, SigCheck::Trusted)
             .map_err(|e| Refusal::Undecided(e.to_string()))?;
         // As in single-validator production: rejected transactions wrote nothing,
@@ -356,6 +377,10 @@ where
             }
             let chain = match this.resolve(&clock, parent, &mut ancestry).await {
                 Ok(c) => c,
+                Err(Refusal::Upgrade(u)) => {
+                    tracing::debug!(round = %context.round, "not proposing: {u}");
+                    return None;
+                }
                 Err(e) => {
                     tracing::warn!(round = %context.round, error = %e, "cannot build");
                     return None;
@@ -372,6 +397,10 @@ where
                     );
                     let digest = block.digest();
                     Some(Digested::precomputed(block, digest))
+                }
+                Err(Refusal::Upgrade(u)) => {
+                    tracing::debug!(round = %context.round, "not proposing: {u}");
+                    None
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "block building failed");
@@ -420,7 +449,7 @@ where
                     tracing::warn!(error = %e, "parent chain invalid");
                     return false;
                 }
-                Err(Refusal::Undecided(e)) => {
+                Err(e @ (Refusal::Undecided(_) | Refusal::Upgrade(_))) => {
                     // Abstain: never resolve, consensus moves on without our vote.
                     tracing::warn!(error = %e, "cannot verify yet");
                     futures::future::pending::<()>().await;
@@ -431,6 +460,10 @@ where
                 return done.block.header().parent == chain.tip().hash();
             }
             let view = Layered::new(&chain.snapshot, &chain.layers);
+            if let Err(e) = this.upgrade_gate(&view, header.height) {
+                tracing::warn!(height = header.height, error = %e, "not voting");
+                return false;
+            }
             let sigs = this.sig_check(&block);
             match apply_block(&view, &chain.tip(), block.ledger(), sigs) {
                 Ok(exec) => {
@@ -495,6 +528,9 @@ pub enum CommitError {
         /// Why it does not apply.
         reason: String,
     },
+    /// The block needs an upgrade this binary does not know: not executed.
+    #[error(transparent)]
+    UpgradeNeeded(#[from] UpgradeNeeded),
     /// The store already holds another block at that height.
     #[error("finalized block {height} conflicts with the stored block of that height")]
     Conflict {
@@ -513,7 +549,8 @@ impl Ledger {
         (Finalizer { tx }, rx)
     }
 
-    /// Persists one finalized block (idempotent by height). Blocking.
+    /// Persists one finalized block (idempotent by height), unless it needs an
+    /// upgrade this binary does not know. Blocking.
     pub fn commit(&self, block: &Block) -> Result<(), CommitError> {
         let node = &self.shared.node;
         let head = node.store.head()?;
@@ -525,6 +562,15 @@ impl Ledger {
                 return Err(CommitError::Conflict { height });
             }
             return Ok(());
+        }
+        {
+            let snapshot = node.store.snapshot()?;
+            if let Some(u) = node
+                .upgrade_needed_at(&snapshot, height)
+                .map_err(StoreError::from)?
+            {
+                return Err(u.into());
+            }
         }
         let cached = self
             .shared
@@ -548,20 +594,36 @@ impl Ledger {
         Ok(())
     }
 
+    /// Stops the node ([`Node::halt`]) when the block after the committed head
+    /// needs an upgrade this binary does not know.
+    fn halt_if_upgrade_needed(&self) {
+        let node = &self.shared.node;
+        match node.upgrade_needed() {
+            Ok(Some(u)) => node.halt(u),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot read the upgrade plan"),
+        }
+    }
+
     /// Commits finalized blocks as marshal delivers them and acknowledges each
     /// once it is durable. Stops (and with it marshal's delivery) on a block
-    /// that cannot be applied.
+    /// that cannot be applied. Once the committed head is the height before an
+    /// upgrade this binary does not know, it stops the node ([`Node::halt`]) and
+    /// commits nothing more (marshal keeps serving peers the blocks they miss).
     pub async fn run_committer(
         self,
         mut rx: mpsc::UnboundedReceiver<(Block, Exact)>,
         mut on_commit: impl FnMut(u64) + Send,
     ) {
+        self.halt_if_upgrade_needed();
         while let Some((block, ack)) = rx.next().await {
             match self.commit(&block) {
                 Ok(()) => {
                     ack.acknowledge();
                     on_commit(block.header().height);
+                    self.halt_if_upgrade_needed();
                 }
+                Err(CommitError::UpgradeNeeded(u)) => self.shared.node.halt(u),
                 Err(e) => {
                     tracing::error!(error = %e, "stopping: finalized block not committed");
                     return;

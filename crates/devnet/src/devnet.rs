@@ -20,10 +20,10 @@
 use crate::genesis::{oracle_keys, oracle_name, MAX_ORACLES};
 use crate::hints::{print_try, print_try_on_local_devnet};
 use crate::keystore::Keystore;
-use crate::node::{bind, load_genesis, RunningNode};
+use crate::node::{bind, load_genesis, open_node, RunningNode};
 use crate::services::{Services, ServicesOptions};
 use anyhow::{bail, Context, Result};
-use plinth_node::{Node, NodeConfig};
+use plinth_node::NodeConfig;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,6 +47,9 @@ pub struct DevnetOptions {
     pub epoch_time: Duration,
     /// The oracle, broker and fleet beside the node (none with `--devices 0`).
     pub services: Option<ServicesOptions>,
+    /// The upgrades the binary knows: the node stops before a planned upgrade's
+    /// height unless its name is here ([`plinth_node::upgrade`]).
+    pub known_upgrades: Vec<String>,
 }
 
 /// A devnet running in this process; [`Devnet::stop`] stops it.
@@ -122,8 +125,11 @@ impl Devnet {
         let block_time = opts
             .block_time
             .unwrap_or(Duration::from_millis(genesis.block_time_ms));
-        let node = Node::open(genesis, key, NodeConfig::new(dir.clone(), block_time))
-            .with_context(|| format!("opening the chain in {}", dir.display()))?;
+        let config = NodeConfig {
+            known_upgrades: opts.known_upgrades.clone(),
+            ..NodeConfig::new(dir.clone(), block_time)
+        };
+        let node = open_node(genesis, key, config)?;
         let listener = bind(opts.rpc).await?;
         let start_height = node.store.head()?.height;
         Ok(Devnet {

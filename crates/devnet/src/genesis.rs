@@ -1,6 +1,7 @@
 //! Genesis files written from typed values: [`template`] builds the default
-//! [`Genesis`] (its token, fees, emission, oracle set, storage settings and four
-//! networks, one per proof family) as a [`GenesisFile`], whose
+//! [`Genesis`] (its token, fees, emission, oracle set, storage settings,
+//! governance ([`governance`]) and four networks, one per proof family) as a
+//! [`GenesisFile`], whose
 //! [`GenesisFile::to_toml`] writes it with the comments a network builder reads
 //! before changing it. [`new_setup`] adds fresh keys: what `plinth genesis init`
 //! and the devnet write.
@@ -13,6 +14,7 @@ use crate::keystore::Keystore;
 use anyhow::{Context, Result};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
+use plinth_ledger::governance::{Bounds, GovParams, ParamBounds, MAX_ACTIONS};
 use plinth_ledger::params::Validator;
 use plinth_ledger::storage::StorageParams;
 use plinth_ledger::{Emission, Genesis, OracleSet};
@@ -35,6 +37,52 @@ pub struct GenesisFile {
     pub genesis: Genesis,
     /// A name for each of `genesis.accounts`, in order.
     pub account_names: Vec<String>,
+}
+
+/// Blocks of the devnet's governance deposit and voting periods (20 s at its
+/// default 1 s blocks): proposals are decided while one watches.
+pub const DEVNET_VOTING_BLOCKS: u64 = 20;
+
+/// The devnet's longest lock, in blocks (about a day at 1 s blocks).
+pub const DEVNET_MAX_LOCK_BLOCKS: u64 = 100_000;
+
+/// The smallest deposit that brings a proposal to a vote in the templates:
+/// 1,000 tokens, a thousandth of a funded development account.
+pub const MIN_DEPOSIT: u64 = DEV_BALANCE / 1000;
+
+/// The templates' governance settings: deposit and voting periods of
+/// `period_blocks` each, locks of 1 to `max_lock_blocks` blocks (power up to
+/// 100× the amount at the longest, as Helium's veHNT), Cosmos `x/gov`'s quorum
+/// (33.4 %), threshold (50 %) and veto (33.4 %), no treasury share (the
+/// template's networks share all of the emission: a proposal lowering one makes
+/// room), and bounds around the template's credit, storage and emission
+/// settings.
+pub fn governance(period_blocks: u64, max_lock_blocks: u64) -> GovParams {
+    let period_blocks = period_blocks.max(1);
+    let range = |min, max| Bounds { min, max };
+    GovParams {
+        min_lock_blocks: 1,
+        max_lock_blocks: max_lock_blocks.clamp(1, u64::from(u32::MAX)),
+        max_multiplier_bps: 1_000_000,
+        min_deposit: MIN_DEPOSIT,
+        deposit_period_blocks: period_blocks,
+        voting_period_blocks: period_blocks,
+        quorum_bps: 3340,
+        threshold_bps: 5000,
+        veto_bps: 3340,
+        max_description_bytes: 10_000,
+        max_actions: MAX_ACTIONS as u32,
+        max_active_proposals: 32,
+        treasury_bps: 0,
+        bounds: ParamBounds {
+            credit_micro_usd: range(1, 1_000),
+            price_max_age_ms: range(60_000, 3_600_000),
+            storage_max_failures: range(1, 10),
+            storage_max_deal_epochs: range(1_000, 1_000_000),
+            storage_accept_epochs: range(1, 100),
+            tail_per_epoch: range(0, 1_000_000_000),
+        },
+    }
 }
 
 /// The most oracles a devnet or a testnet's files are made with.
@@ -136,7 +184,7 @@ pub fn template(
             allow_private_endpoints: true,
             ..StorageParams::default()
         }),
-        governance: None,
+        governance: Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)),
         makers: Vec::new(),
     };
     GenesisFile {
@@ -231,13 +279,21 @@ const NOTES: &[(&str, &str)] = &[
     ("emission.tail_per_epoch", "…but never less than 100 PLN per epoch."),
     ("emission.manifest_max_age_epochs", "A manifest is accepted at most this many epochs after its epoch; what an epoch\ndid not mint by then is never minted (no backlog for a leaked oracle key). The\noracle closes every epoch, with an empty manifest when it paid nothing."),
     ("oracles", "Oracles score the devices' work each epoch and sign its reward manifest; the\nledger accepts a manifest signed by at least `threshold` distinct members."),
-    ("validator_set", "Changing the validator set: the admin account's `plinth wallet set-validators`\ntakes effect at the start of the next validator epoch of `epoch_blocks` blocks."),
+    ("validator_set", "The validator set changes at the start of the next validator epoch of\n`epoch_blocks` blocks: by a governance proposal, or, with an `admin` (a\nbootstrap key, `plinth testnet init --bootstrap-admin`), by that account's\n`plinth wallet set-validators` (and `set-oracles`)."),
     ("credits", ""),
     ("storage", "Storage deals (see the `storage` network below)."),
     ("storage.max_failures", "Failed epochs in a row after which a deal is slashed: its collateral goes to the\nconsumer and the deal ends. The devnet slashes fast (the default is 3)."),
     ("storage.max_deal_epochs", "The longest deal, in epochs."),
     ("storage.accept_epochs", "Epochs a pending deal waits for its provider's receipt before anyone may close\nit (everything refunded)."),
     ("storage.allow_private_endpoints", "Providers on this machine or a LAN (loopback and private addresses) may serve\ndeals; off by default, so that an endpoint cannot point the oracle into a\nprivate network."),
+    ("governance", "Governance: holders lock tokens for voting power and decide proposals (network\nshares and parameters, new networks, oracle and validator sets, treasury\nspends, device makers, software upgrades). Periods and locks are in blocks,\nshares in basis points (10000 = all), amounts in the smallest unit."),
+    ("governance.min_lock_blocks", "A position's power grows linearly with its lock, up to `max_multiplier_bps`\n(1000000 = 100x the amount) at `max_lock_blocks`. Unlocking starts a cooldown\nas long as the lock, during which the power decays to zero."),
+    ("governance.min_deposit", "A proposal is voted on once this much is deposited within\n`deposit_period_blocks`; deposits are returned unless it is vetoed."),
+    ("governance.voting_period_blocks", "Votes (yes, no, abstain, veto; changeable) are counted until the period's last\nblock; passed actions apply at its end."),
+    ("governance.quorum_bps", "Cosmos x/gov's rules: at least `quorum_bps` of all voting power must vote; more\nthan `veto_bps` of the votes vetoing burns the deposit; otherwise more than\n`threshold_bps` of yes among yes, no and veto passes."),
+    ("governance.max_description_bytes", ""),
+    ("governance.treasury_bps", "Share of each epoch's emission minted into the treasury, which proposals spend;\nthe networks' shares and this add up to at most 10000 (here the networks take\nall: a proposal lowering a network's share makes room)."),
+    ("governance.bounds", "Proposals may set the credit, storage and emission-tail settings only within\nthese ranges."),
     ("validators", "Validators seal blocks. Fees of their blocks go to their account."),
     ("accounts", "Initial balances, in the smallest unit."),
     ("networks", "Networks of devices. Each names the proof family that verifies its devices'\nwork; `params` belong to that family (the ledger stores them as given).\n`share_bps` is the network's share of each epoch's emission, in basis points\n(10000 = all of it); the shares add up to at most 10000."),
@@ -285,6 +341,7 @@ impl GenesisFile {
                 emission.insert("manifest_max_age_epochs", toml_edit::value(age));
             }
         }
+        inline_bounds(root);
         let mut position = 0;
         for (path, note) in NOTES {
             match path.split_once('.') {
@@ -323,8 +380,36 @@ fn comment(text: &str) -> String {
     text.lines().map(|l| format!("# {l}\n")).collect()
 }
 
-/// Puts `note` above `key` of `table`.
+/// Writes each range of `[governance.bounds]` on one line,
+/// `credit_micro_usd = { min = 1, max = 1000 }`, rather than as a table of its own.
+fn inline_bounds(root: &mut Table) {
+    let bounds = root
+        .get_mut("governance")
+        .and_then(Item::as_table_mut)
+        .and_then(|g| g.get_mut("bounds"))
+        .and_then(Item::as_table_mut);
+    let Some(bounds) = bounds else {
+        return;
+    };
+    let keys: Vec<String> = bounds.iter().map(|(k, _)| k.to_string()).collect();
+    for key in keys {
+        // Removed and inserted again (in order): the key loses the table
+        // header's layout and gets a plain `key = value` one.
+        if let Some(Item::Table(t)) = bounds.remove(&key) {
+            let inline = toml_edit::Value::InlineTable(t.into_inline_table());
+            bounds.insert(&key, Item::Value(inline));
+        }
+    }
+}
+
+/// Puts `note` above `key` of `table` (above its header, for a sub-table).
 fn note_key(table: &mut Table, key: &str, note: &str) {
+    if let Some(Item::Table(sub)) = table.get_mut(key) {
+        if !note.is_empty() {
+            sub.decor_mut().set_prefix(format!("\n{}", comment(note)));
+        }
+        return;
+    }
     match table.key_mut(key) {
         Some(mut k) if !note.is_empty() => k.leaf_decor_mut().set_prefix(comment(note)),
         _ => {}
@@ -550,6 +635,39 @@ mod tests {
             info.max_reports_per_epoch(g.emission.epoch_ms)
                 .unwrap_or_else(|e| panic!("network {}: {e}", n.name));
         }
+    }
+
+    #[test]
+    fn template_has_governance_with_short_periods_and_readable_bounds() {
+        let s = new_setup("t", 1, 1, 1000, 30_000, 0).unwrap();
+        let g = Genesis::from_toml(&s.genesis_toml).unwrap();
+        let gov = g.governance.expect("[governance]");
+        assert_eq!(
+            gov,
+            governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)
+        );
+        assert_eq!(gov.voting_period_blocks, 20);
+        assert_eq!(
+            (gov.quorum_bps, gov.threshold_bps, gov.veto_bps),
+            (3340, 5000, 3340)
+        );
+        assert_eq!(gov.min_deposit, DEV_BALANCE / 1000);
+        // The networks share all of the emission: no room for a treasury share.
+        assert_eq!(gov.treasury_bps, 0);
+        assert!(gov.validate().is_ok());
+        // The devnet has no validator set section (no admin key beside governance).
+        assert!(g.validator_set.is_none());
+        let text = &s.genesis_toml;
+        assert!(text.contains("\n[governance]\n"), "{text}");
+        assert!(
+            text.contains("credit_micro_usd = { min = 1, max = 1000 }"),
+            "{text}"
+        );
+        assert!(text.contains("# Cosmos x/gov's rules"), "{text}");
+        assert!(text.contains("# Proposals may set the credit"), "{text}");
+        // Lock bounds follow the ledger's limits.
+        assert_eq!(governance(0, u64::MAX).max_lock_blocks, u64::from(u32::MAX));
+        assert_eq!(governance(0, 10).voting_period_blocks, 1);
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! into what a node needs; [`RunningNode`] is a node producing blocks and serving
 //! its HTTP API in this process until stopped; [`run_node`] runs one until
 //! SIGINT/SIGTERM. A member of a validator set runs under [`crate::validator`].
+//!
+//! Every node command is handed the upgrades its binary knows
+//! ([`plinth_node::upgrade`]): [`open_node`] refuses a chain whose next block
+//! needs another, and [`run_until_signal`] stops with
+//! [`UpgradeNeeded`](plinth_node::upgrade::UpgradeNeeded) when the chain reaches one.
 
 use crate::keystore::Keystore;
 use anyhow::{bail, Context, Result};
@@ -26,6 +31,19 @@ pub fn load_genesis(path: &Path) -> Result<Genesis> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Genesis::from_toml(&text).with_context(|| format!("in {}", path.display()))
+}
+
+/// Opens the node's store with `config` and refuses to go on, with
+/// [`UpgradeNeeded`](plinth_node::upgrade::UpgradeNeeded), when the block after its head needs an upgrade the
+/// binary does not know ([`NodeConfig::known_upgrades`]).
+pub fn open_node(genesis: Genesis, key: Keypair, config: NodeConfig) -> Result<Arc<Node>> {
+    let dir = config.data_dir.clone();
+    let node = Node::open(genesis, key, config)
+        .with_context(|| format!("opening the chain in {}", dir.display()))?;
+    if let Some(needed) = node.upgrade_needed()? {
+        return Err(needed.into());
+    }
+    Ok(node)
 }
 
 /// Listens on `addr` for the node's HTTP API.
@@ -171,8 +189,9 @@ impl RunningNode {
 }
 
 /// `plinth node` without a validator set: produces blocks alone and serves the
-/// HTTP API until SIGINT/SIGTERM.
-pub async fn run_node(cfg: NodeFileConfig) -> Result<()> {
+/// HTTP API until SIGINT/SIGTERM, or until the next block needs an upgrade
+/// other than `known_upgrades` (the binary's).
+pub async fn run_node(cfg: NodeFileConfig, known_upgrades: Vec<String>) -> Result<()> {
     let NodeParts {
         genesis,
         key,
@@ -180,7 +199,11 @@ pub async fn run_node(cfg: NodeFileConfig) -> Result<()> {
         rpc,
         block_time,
     } = node_parts(&cfg)?;
-    let node = Node::open(genesis, key, NodeConfig::new(data_dir.clone(), block_time))?;
+    let config = NodeConfig {
+        known_upgrades,
+        ..NodeConfig::new(data_dir.clone(), block_time)
+    };
+    let node = open_node(genesis, key, config)?;
     let listener = bind(rpc).await?;
     tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "node serving");
     println!("rpc http://{}/v1/status", listener.local_addr()?);
@@ -189,13 +212,21 @@ pub async fn run_node(cfg: NodeFileConfig) -> Result<()> {
     run_until_signal(running).await
 }
 
-/// Waits for SIGINT/SIGTERM, then stops `running`, saying so on stderr.
+/// Waits for SIGINT/SIGTERM, then stops `running`, saying so on stderr. Stops
+/// as well, with [`UpgradeNeeded`](plinth_node::upgrade::UpgradeNeeded), once
+/// the node halts for an upgrade.
 pub async fn run_until_signal(running: RunningNode) -> Result<()> {
-    shutdown_signal().await;
-    eprintln!("stopping: finishing the block in progress");
+    let node = running.node.clone();
+    let halted = tokio::select! {
+        _ = shutdown_signal() => None,
+        needed = node.halted() => Some(needed),
+    };
+    if halted.is_none() {
+        eprintln!("stopping: finishing the block in progress");
+    }
     let height = running.stop().await?;
     eprintln!("stopped at height {height}");
-    Ok(())
+    halted.map_or(Ok(()), |needed| Err(needed.into()))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -2,8 +2,10 @@
 //! machine.
 //!
 //! ```text
-//!  DIR/genesis.toml        shared by every validator (validators, accounts, oracle set)
-//!  DIR/keystore.json       funded accounts, the admin and the oracles' keys, for the wallet
+//!  DIR/genesis.toml        shared by every validator (validators, accounts, oracle set,
+//!                          governance)
+//!  DIR/keystore.json       funded accounts and the oracles' keys (and the bootstrap
+//!                          admin's, if asked for), for the wallet
 //!  DIR/v0/keystore.json    validator 0's key (named `validator`)
 //!  DIR/v0/node.toml        its config: genesis, key, data dir, rpc, p2p and peers
 //!  DIR/v0/data/            created by `plinth node --config DIR/v0/node.toml`
@@ -17,9 +19,15 @@
 //!
 //! The genesis oracle set is every oracle, with a
 //! [`majority`](crate::genesis::majority) threshold (2 of 3).
+//!
+//! The genesis has governance ([`crate::genesis::governance`], voting periods of
+//! [`TestnetInit::voting_period_ms`]) and no admin key: the validator and oracle
+//! sets change by proposal. [`TestnetInit::bootstrap_admin`] adds an `admin`
+//! account that may change them by a transaction as well.
 
 use crate::genesis::{
-    dev_accounts, majority, oracle_accounts, oracle_name, template, DEV_BALANCE, MAX_ORACLES,
+    dev_accounts, governance, majority, oracle_accounts, oracle_name, template, DEV_BALANCE,
+    MAX_ORACLES,
 };
 use crate::keystore::{write_secret_file, Keystore};
 use crate::node::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
@@ -36,7 +44,7 @@ pub struct TestnetInit {
     /// Validators in the genesis set.
     pub validators: usize,
     /// Nodes configured beside the validators (in every address book) but not in
-    /// the genesis set: followers the admin can make validators later.
+    /// the genesis set: followers a proposal (or the admin) can make validators later.
     pub spares: usize,
     /// Blocks per validator epoch: a set change takes effect at the next one.
     pub epoch_blocks: u64,
@@ -65,13 +73,23 @@ pub struct TestnetInit {
     pub mqtt: Option<String>,
     /// Overwrite an existing testnet in `out`.
     pub force: bool,
+    /// Governance's deposit and voting periods, in milliseconds (turned into
+    /// blocks of `block_time_ms`).
+    pub voting_period_ms: u64,
+    /// Keep a validator-set admin key (`admin` in the keystore) that changes the
+    /// validator and oracle sets by a transaction, beside governance.
+    pub bootstrap_admin: bool,
 }
+
+/// The testnet's longest governance lock: four years of blocks (Helium's veHNT),
+/// at most what the ledger allows.
+const MAX_LOCK_MS: u64 = 4 * 365 * 24 * 3600 * 1000;
 
 /// What was written, for the summary.
 pub struct Written {
     /// The shared genesis file.
     pub genesis: PathBuf,
-    /// The keystore of the funded accounts, the oracles and the admin.
+    /// The keystore of the funded accounts, the oracles and the bootstrap admin.
     pub keystore: PathBuf,
     /// Each node's `node.toml` and the address of its HTTP API.
     pub configs: Vec<(PathBuf, SocketAddr)>,
@@ -104,9 +122,9 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         .collect();
     let validators = &nodes[..opts.validators];
     let oracles: Vec<Keypair> = (0..opts.oracles).map(|_| Keypair::generate()).collect();
-    let admin = Keypair::generate();
+    let admin = opts.bootstrap_admin.then(Keypair::generate);
     let accounts = dev_accounts(opts.accounts);
-    let text = genesis_text(opts, validators, &accounts, &oracles, &admin)?;
+    let text = genesis_text(opts, validators, &accounts, &oracles, admin.as_ref())?;
 
     let keystore_path = out.join("keystore.json");
     if keystore_path.exists() {
@@ -116,7 +134,9 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     for (i, key) in oracles.iter().enumerate() {
         ks.add(&oracle_name(i), key)?;
     }
-    ks.add("admin", &admin)?;
+    if let Some(admin) = &admin {
+        ks.add("admin", admin)?;
+    }
     for (name, key) in &accounts {
         ks.add(name, key)?;
     }
@@ -147,6 +167,9 @@ fn check(opts: &TestnetInit) -> Result<()> {
     if opts.epoch_blocks < 2 {
         bail!("--epoch-blocks must be at least 2");
     }
+    if opts.block_time_ms == 0 || opts.voting_period_ms < opts.block_time_ms {
+        bail!("--voting-period must be at least one block (--block-time)");
+    }
     if !(1..=MAX_ORACLES).contains(&opts.oracles) {
         bail!("--oracles must be 1 to {MAX_ORACLES}");
     }
@@ -174,14 +197,15 @@ fn check(opts: &TestnetInit) -> Result<()> {
 }
 
 /// The testnet's genesis: the default template with the validators, the funded
-/// accounts, the oracles (a majority of which sign each manifest) and the admin,
-/// who may change the validator set.
+/// accounts, the oracles (a majority of which sign each manifest), governance
+/// with the asked voting period, and the bootstrap admin if any, who may change
+/// the validator set beside governance.
 fn genesis_text(
     opts: &TestnetInit,
     validators: &[(String, Keypair)],
     accounts: &[(String, Keypair)],
     oracles: &[Keypair],
-    admin: &Keypair,
+    admin: Option<&Keypair>,
 ) -> Result<String> {
     let mut file = template(
         &opts.chain_id,
@@ -196,21 +220,28 @@ fn genesis_text(
             .iter()
             .map(|(n, k)| (n.clone(), Address(k.public()), DEV_BALANCE))
             .chain(oracle_accounts(oracles))
-            .chain([(
-                "admin".to_string(),
-                Address(admin.public()),
-                DEV_BALANCE / 1000,
-            )])
+            .chain(admin.map(|admin| {
+                (
+                    "admin".to_string(),
+                    Address(admin.public()),
+                    DEV_BALANCE / 1000,
+                )
+            }))
             .collect::<Vec<_>>(),
         &oracles
             .iter()
             .map(|k| Address(k.public()))
             .collect::<Vec<_>>(),
     );
+    // The section stays without an admin: it carries the validator epochs.
     file.genesis.validator_set = Some(ValidatorSetGenesis {
-        admin: Some(Address(admin.public())),
+        admin: admin.map(|a| Address(a.public())),
         epoch_blocks: opts.epoch_blocks,
     });
+    file.genesis.governance = Some(governance(
+        opts.voting_period_ms.div_ceil(opts.block_time_ms),
+        MAX_LOCK_MS / opts.block_time_ms,
+    ));
     let text = file.to_toml();
     Genesis::from_toml(&text).context("generated genesis is invalid")?;
     Ok(text)
@@ -359,6 +390,8 @@ mod tests {
             oracle_port: 8800,
             mqtt: None,
             force: false,
+            voting_period_ms: 120_000,
+            bootstrap_admin: true,
         };
         let w = init(&opts).unwrap();
         let genesis = Genesis::from_toml(&std::fs::read_to_string(&w.genesis).unwrap()).unwrap();
@@ -420,10 +453,21 @@ mod tests {
             oracle_port: 8800,
             mqtt: Some("mqtt://127.0.0.1:1883".into()),
             force: false,
+            voting_period_ms: 120_000,
+            bootstrap_admin: false,
         };
         let w = init(&opts).unwrap();
         let genesis = Genesis::from_toml(&std::fs::read_to_string(&w.genesis).unwrap()).unwrap();
         let ks = Keystore::load(&w.keystore).unwrap();
+        // Without --bootstrap-admin: no admin, the set changes by proposal; the
+        // section stays for its epochs, and governance votes for two minutes.
+        assert!(ks.resolve("admin").is_err());
+        let vs = genesis.validator_set.as_ref().unwrap();
+        assert_eq!((vs.admin, vs.epoch_blocks), (None, 100));
+        let gov = genesis.governance.as_ref().unwrap();
+        assert_eq!(gov.voting_period_blocks, 120_000 / 250);
+        assert_eq!(gov.max_lock_blocks, 4 * 365 * 24 * 3600 * 4);
+        assert_eq!(genesis.accounts.len(), 1 + 3);
         assert_eq!(w.threshold, 2);
         assert_eq!(genesis.oracles.threshold, 2);
         assert_eq!(w.oracles.len(), 3);

@@ -9,18 +9,38 @@
 //!
 //! Everything runs on commonware's tokio runtime, whose storage (consensus
 //! journals and marshal's block archives) lives in `DATA_DIR/consensus`.
+//!
+//! An upgrade planned at height H that the binary does not know
+//! ([`plinth_node::upgrade`]): no validator proposes or votes for block H, so
+//! none finalizes past H−1. Each stops once it has committed H−1, after
+//! [`halt_linger`] more of serving its peers (a validator a little behind still
+//! gets H−1's block and finalization from them), and exits with
+//! [`UpgradeNeeded`](plinth_node::upgrade::UpgradeNeeded). One further behind
+//! catches up to H−1 when its peers come back with the upgraded binary, and
+//! stops there too unless it runs that binary.
 
-use crate::node::{node_parts, shutdown_signal, ConsensusFileConfig, NodeFileConfig, NodeParts};
+use crate::node::{
+    node_parts, open_node, shutdown_signal, ConsensusFileConfig, NodeFileConfig, NodeParts,
+};
 use anyhow::{bail, Context, Result};
 use commonware_runtime::{Runner as _, Supervisor as _};
 use plinth_consensus::engine::{self, consensus_key, consensus_signer};
 use plinth_consensus::network::{self, Peer};
 use plinth_consensus::{Ledger, LedgerConfig, Timeouts, ValidatorConfig};
 use plinth_core::Address;
-use plinth_node::{Node, NodeConfig};
+use plinth_node::NodeConfig;
+use std::time::Duration;
 
-/// Runs a validator until SIGINT/SIGTERM.
-pub fn run(cfg: NodeFileConfig) -> Result<()> {
+/// How long a validator that stopped for an upgrade keeps serving its peers
+/// before it exits: ten blocks, and at least five seconds.
+pub fn halt_linger(block_time: Duration) -> Duration {
+    (block_time * 10).max(Duration::from_secs(5))
+}
+
+/// Runs a validator until SIGINT/SIGTERM, or until the chain reaches an upgrade
+/// other than `known_upgrades` (the binary's): then it returns
+/// [`UpgradeNeeded`](plinth_node::upgrade::UpgradeNeeded).
+pub fn run(cfg: NodeFileConfig, known_upgrades: Vec<String>) -> Result<()> {
     let consensus: ConsensusFileConfig = cfg.consensus.clone().context("no [consensus]")?;
     let NodeParts {
         genesis,
@@ -55,8 +75,11 @@ pub fn run(cfg: NodeFileConfig) -> Result<()> {
         ..LedgerConfig::default()
     };
 
-    let node = Node::open(genesis, key, NodeConfig::new(data_dir.clone(), block_time))
-        .with_context(|| format!("opening the chain in {}", data_dir.display()))?;
+    let config = NodeConfig {
+        known_upgrades,
+        ..NodeConfig::new(data_dir.clone(), block_time)
+    };
+    let node = open_node(genesis, key, config)?;
     let head = node.store.head()?;
 
     let runtime = commonware_runtime::tokio::Runner::new(
@@ -115,13 +138,27 @@ pub fn run(cfg: NodeFileConfig) -> Result<()> {
         println!("  data {}", data_dir.display());
         tracing::info!(%addr, p2p = %consensus.listen, "validator serving");
 
-        shutdown_signal().await;
+        let halted = tokio::select! {
+            _ = shutdown_signal() => None,
+            needed = node.halted() => Some(needed),
+        };
+        if let Some(needed) = &halted {
+            // Peers a little behind still need H-1's block and finalization.
+            eprintln!(
+                "{needed}: serving peers {:?} more, then stopping",
+                halt_linger(block_time)
+            );
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                _ = tokio::time::sleep(halt_linger(block_time)) => {}
+            }
+        }
         eprintln!("stopping");
         let _ = stop_tx.send(true);
         validator.abort();
         net.handle.abort();
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), server).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
         eprintln!("stopped at height {}", node.store.head()?.height);
-        Ok::<(), anyhow::Error>(())
+        halted.map_or(Ok(()), |needed| Err(needed.into()))
     })
 }

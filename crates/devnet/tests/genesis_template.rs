@@ -1,10 +1,13 @@
 //! The typed genesis template describes the same genesis as the format string it
 //! replaced: for the devnet's, `plinth genesis init`'s and the testnet's genesis,
 //! the old text and the new parse to equal [`Genesis`] values (so equal hashes:
-//! the same chain identity).
+//! the same chain identity), once the one section added since, `[governance]`
+//! ([`with_governance`]), is added to the old.
 
 use plinth_core::{Address, Keypair};
-use plinth_devnet::genesis::{template, DEV_BALANCE};
+use plinth_devnet::genesis::{
+    governance, template, DEVNET_MAX_LOCK_BLOCKS, DEVNET_VOTING_BLOCKS, DEV_BALANCE,
+};
 use plinth_ledger::validators::ValidatorSetGenesis;
 use plinth_ledger::Genesis;
 use std::fmt::Write;
@@ -209,6 +212,15 @@ fn members(
     (validators, funded, vec![addr(2)])
 }
 
+/// The legacy genesis `text` with the governance section the template gained
+/// since (issue 15).
+fn with_governance(text: &str) -> Genesis {
+    let mut g = Genesis::from_toml(text).unwrap();
+    assert_eq!(g.governance, None, "the legacy text has no governance");
+    g.governance = Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS));
+    g
+}
+
 #[test]
 fn typed_template_parses_to_the_same_genesis_as_the_format_string() {
     for (accounts, epoch_ms, block_time_ms) in
@@ -235,10 +247,7 @@ fn typed_template_parses_to_the_same_genesis_as_the_format_string() {
             &oracles,
         )
         .to_toml();
-        let (old, new) = (
-            Genesis::from_toml(&old).unwrap(),
-            Genesis::from_toml(&new).unwrap(),
-        );
+        let (old, new) = (with_governance(&old), Genesis::from_toml(&new).unwrap());
         assert_eq!(new, old);
         assert_eq!(new.hash(), old.hash());
     }
@@ -249,10 +258,7 @@ fn typed_template_without_oracles_matches_too() {
     let validators = vec![("v".to_string(), addr(1))];
     let old = legacy_template("t", 0, 1000, 30_000, &validators, &[], &[]);
     let new = template("t", 0, 1000, 30_000, &validators, &[], &[]).to_toml();
-    assert_eq!(
-        Genesis::from_toml(&new).unwrap(),
-        Genesis::from_toml(&old).unwrap()
-    );
+    assert_eq!(Genesis::from_toml(&new).unwrap(), with_governance(&old));
 }
 
 /// `plinth testnet init` appended its validator-set section to the template.
@@ -296,7 +302,7 @@ epoch_blocks = {}
         epoch_blocks: 100,
     });
     let new = Genesis::from_toml(&file.to_toml()).unwrap();
-    assert_eq!(new, Genesis::from_toml(&old).unwrap());
+    assert_eq!(new, with_governance(&old));
     assert!(new.validator_set.is_some());
 }
 

@@ -28,6 +28,8 @@
 //!   oracle's manifests).
 //! - [`mempool`]: pending transactions, per-sender queues, dropped ones.
 //! - [`metrics`]: Prometheus metrics.
+//! - [`upgrade`]: software upgrades planned by governance: the node stops before
+//!   a planned height whose upgrade its binary does not know.
 //! - `query`: what the handlers share (a state snapshot, typed path parsing); a
 //!   leaf, so no import cycle runs between the router modules.
 //! - [`api`]: the API's JSON shapes, which live in [`plinth_api::node`] (shared
@@ -46,6 +48,7 @@ pub mod oracle_api;
 mod query;
 pub mod rpc;
 pub mod storage_api;
+pub mod upgrade;
 
 use mempool::Mempool;
 use plinth_api::clock::now_ms;
@@ -59,6 +62,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, oneshot, watch};
+use upgrade::UpgradeNeeded;
 
 /// How a node runs.
 #[derive(Debug, Clone)]
@@ -74,6 +78,9 @@ pub struct NodeConfig {
     /// Most transactions one sender may have waiting in the mempool, so that one
     /// busy sender cannot fill it (and admission stays cheap per transaction).
     pub mempool_per_sender: usize,
+    /// The upgrades this binary knows (see [`upgrade`]): the node stops before a
+    /// planned upgrade's height unless its name is here.
+    pub known_upgrades: Vec<String>,
 }
 
 /// The default of [`NodeConfig::mempool_per_sender`].
@@ -88,6 +95,7 @@ impl NodeConfig {
             max_block_txs: 20_000,
             mempool_capacity: 200_000,
             mempool_per_sender: MEMPOOL_PER_SENDER,
+            known_upgrades: Vec::new(),
         }
     }
 }
@@ -145,6 +153,8 @@ pub struct Node {
     /// Where accepted transactions go to be gossiped to other validators, when
     /// the node runs in a validator set.
     gossip: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<Vec<u8>>>>>,
+    /// Set once the node stopped for an upgrade its binary does not know.
+    halt: watch::Sender<Option<UpgradeNeeded>>,
 }
 
 impl Drop for Node {
@@ -197,6 +207,7 @@ impl Node {
             durable: Mutex::new(Some(durable_tx)),
             durability_thread: Mutex::new(Some(durability_thread)),
             gossip: Mutex::new(None),
+            halt: watch::channel(None).0,
             store,
             config,
         });
@@ -209,6 +220,54 @@ impl Node {
     /// This node's validator address.
     pub fn validator(&self) -> Address {
         Address(self.key.public())
+    }
+
+    /// Whether a binary knowing [`NodeConfig::known_upgrades`] must stop before
+    /// executing block `height` on `state` (the state that block builds on).
+    pub fn upgrade_needed_at<S: plinth_ledger::Store>(
+        &self,
+        state: &S,
+        height: u64,
+    ) -> Result<Option<UpgradeNeeded>, LedgerError> {
+        upgrade::needed(state, height, &self.config.known_upgrades)
+    }
+
+    /// Whether this binary must stop before the block after the committed head
+    /// (a node refuses to start, and stops producing, when it must).
+    pub fn upgrade_needed(&self) -> Result<Option<UpgradeNeeded>, StoreError> {
+        let snapshot = self.store.snapshot()?;
+        let next = snapshot.head().unwrap_or(0) + 1;
+        Ok(self.upgrade_needed_at(&snapshot, next)?)
+    }
+
+    /// Stops the node for `reason`: says so once (`UPGRADE NEEDED: …`), and
+    /// wakes [`Node::halted`]. Block production stops; a validator stops
+    /// proposing, voting and committing at the height.
+    pub fn halt(&self, reason: UpgradeNeeded) {
+        self.halt.send_if_modified(|h| {
+            if h.is_some() {
+                return false;
+            }
+            tracing::error!("{reason}: this binary does not know the upgrade; stopping");
+            *h = Some(reason);
+            true
+        });
+    }
+
+    /// Why the node stopped for an upgrade ([`Node::halt`]), if it did.
+    pub fn halt_reason(&self) -> Option<UpgradeNeeded> {
+        self.halt.borrow().clone()
+    }
+
+    /// Waits until the node stops for an upgrade ([`Node::halt`]); returns why.
+    pub async fn halted(&self) -> UpgradeNeeded {
+        let mut rx = self.halt.subscribe();
+        // The sender lives as long as the node, so waiting cannot fail.
+        let reason = rx.wait_for(Option::is_some).await.map(|h| h.clone());
+        match reason {
+            Ok(Some(reason)) => reason,
+            _ => std::future::pending().await,
+        }
     }
 
     /// The node's events (committed blocks) from now on.
@@ -607,7 +666,8 @@ impl Node {
         Ok(())
     }
 
-    /// Produces a block every `block_time` until `shutdown` turns true.
+    /// Produces a block every `block_time` until `shutdown` turns true, or until
+    /// the next block needs an upgrade this binary does not know ([`Node::halt`]).
     pub async fn run_producer(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut interval = tokio::time::interval(self.config.block_time);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -619,6 +679,18 @@ impl Node {
             }
             if *shutdown.borrow() {
                 break;
+            }
+            // Only this loop produces, so the head cannot move past the check.
+            match self.upgrade_needed() {
+                Ok(None) => {}
+                Ok(Some(reason)) => {
+                    self.halt(reason);
+                    break;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the upgrade plan; stopping");
+                    break;
+                }
             }
             let node = self.clone();
             match tokio::task::spawn_blocking(move || node.produce_block()).await {

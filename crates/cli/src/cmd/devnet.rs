@@ -66,6 +66,7 @@ impl DevnetArgs {
                 cheaters_bps: self.cheaters,
                 report_interval: Duration::from_secs(5),
             }),
+            known_upgrades: crate::known_upgrades(),
         };
         crate::runtime()?.block_on(plinth_devnet::devnet::run(opts))
     }

@@ -25,7 +25,7 @@ pub struct NodeArgs {
 }
 
 impl NodeArgs {
-    /// Runs the node until SIGINT/SIGTERM.
+    /// Runs the node until SIGINT/SIGTERM (or an upgrade this binary does not know).
     pub fn run(self) -> Result<()> {
         crate::init_logging();
         let mut cfg: NodeFileConfig = super::load_config(self.config.as_deref())?;
@@ -34,9 +34,9 @@ impl NodeArgs {
         cfg.data_dir = self.data_dir.or(cfg.data_dir);
         cfg.rpc = self.rpc.or(cfg.rpc);
         if cfg.consensus.is_some() {
-            plinth_devnet::validator::run(cfg)
+            plinth_devnet::validator::run(cfg, crate::known_upgrades())
         } else {
-            crate::runtime()?.block_on(plinth_devnet::node::run_node(cfg))
+            crate::runtime()?.block_on(plinth_devnet::node::run_node(cfg, crate::known_upgrades()))
         }
     }
 }

@@ -22,8 +22,9 @@ pub enum TestnetCmd {
 pub struct InitArgs {
     #[arg(long, default_value_t = 4)]
     validators: usize,
-    /// Extra nodes in every address book but not in the genesis set (the admin
-    /// can make them validators with `plinth wallet set-validators`).
+    /// Extra nodes in every address book but not in the genesis set (a proposal,
+    /// or the bootstrap admin's `plinth wallet set-validators`, can make them
+    /// validators).
     #[arg(long, default_value_t = 0)]
     spares: usize,
     /// Blocks per validator epoch; set changes take effect at the next one.
@@ -66,6 +67,15 @@ pub struct InitArgs {
     /// Overwrite an existing testnet in OUT.
     #[arg(long)]
     force: bool,
+    /// Governance's deposit and voting periods (e.g. 2m), in blocks of
+    /// --block-time.
+    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    voting_period: Duration,
+    /// Keep a validator-set admin key (`admin` in OUT/keystore.json) that may
+    /// change the validator and oracle sets by a transaction (`plinth wallet
+    /// set-validators`, `set-oracles`); without it they change by proposal only.
+    #[arg(long)]
+    bootstrap_admin: bool,
 }
 
 impl TestnetCmd {
@@ -96,11 +106,14 @@ impl InitArgs {
             oracle_port: self.oracle_port,
             mqtt: self.mqtt,
             force: self.force,
+            voting_period_ms: self.voting_period.as_millis() as u64,
+            bootstrap_admin: self.bootstrap_admin,
         })?;
         println!("genesis   {}", w.genesis.display());
         println!(
-            "keystore  {} (funded accounts, admin, oracles)",
-            w.keystore.display()
+            "keystore  {} (funded accounts, oracles{})",
+            w.keystore.display(),
+            if self.bootstrap_admin { ", admin" } else { "" }
         );
         for (path, rpc) in &w.configs {
             println!(

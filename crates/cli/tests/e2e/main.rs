@@ -12,3 +12,4 @@ mod oracles;
 mod rewards;
 mod storage;
 mod testnet;
+mod upgrade;

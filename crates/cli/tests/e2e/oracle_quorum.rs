@@ -301,6 +301,8 @@ impl Testnet {
                 "200ms",
                 "--epoch-time",
                 &format!("{EPOCH_MS}ms"),
+                // The key rotation goes through the admin's `set-oracles`.
+                "--bootstrap-admin",
             ],
         );
         let dir = dir.canonicalize().unwrap();

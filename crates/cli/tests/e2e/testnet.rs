@@ -108,6 +108,8 @@ fn four_validators_survive_a_kill9_agree_and_change_the_set() {
             "1",
             "--epoch-blocks",
             &EPOCH_BLOCKS.to_string(),
+            // The set changes through the admin's `set-validators`.
+            "--bootstrap-admin",
         ],
     );
     let mut vs: Vec<Devnet> = (0..NODES)

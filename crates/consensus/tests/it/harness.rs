@@ -72,6 +72,59 @@ pub fn genesis(validators: usize, epoch_blocks: Option<u64>) -> Genesis {
     Genesis::from_toml(&text).expect("test genesis")
 }
 
+/// [`genesis`] of `validators` without epochs, with governance: periods of
+/// [`GOV_PERIOD_BLOCKS`], locks up to 100 blocks, a deposit of 1,000.
+pub fn governed_genesis(validators: usize) -> Genesis {
+    use plinth_ledger::governance::{Bounds, GovParams, ParamBounds};
+    // TOML integers (the genesis hashes its TOML) stop at i64::MAX.
+    let any = Bounds {
+        min: 0,
+        max: i64::MAX as u64,
+    };
+    let mut g = genesis(validators, None);
+    g.governance = Some(GovParams {
+        min_lock_blocks: 1,
+        max_lock_blocks: 100,
+        max_multiplier_bps: 1_000_000,
+        min_deposit: 1_000,
+        deposit_period_blocks: GOV_PERIOD_BLOCKS,
+        voting_period_blocks: GOV_PERIOD_BLOCKS,
+        quorum_bps: 3340,
+        threshold_bps: 5000,
+        veto_bps: 3340,
+        max_description_bytes: 1_000,
+        max_actions: 4,
+        max_active_proposals: 4,
+        treasury_bps: 0,
+        bounds: ParamBounds {
+            credit_micro_usd: Bounds { min: 1, max: 1_000 },
+            price_max_age_ms: any,
+            storage_max_failures: Bounds { min: 1, max: 10 },
+            storage_max_deal_epochs: Bounds { min: 1, max: 1_000 },
+            storage_accept_epochs: Bounds { min: 1, max: 10 },
+            tail_per_epoch: any,
+        },
+    });
+    g.validate().expect("governed genesis");
+    g
+}
+
+/// Governance's deposit and voting periods in [`governed_genesis`].
+pub const GOV_PERIOD_BLOCKS: u64 = 10;
+
+/// A signed transaction of `call` from user `from`.
+pub fn signed(from: u8, nonce: u64, call: Call) -> Vec<u8> {
+    Transaction {
+        chain_id: "sim".into(),
+        signer: Address(user(from).public()),
+        nonce,
+        fee: 1,
+        call,
+    }
+    .sign(&user(from))
+    .encode()
+}
+
 /// A signed transfer.
 pub fn transfer(from: u8, to: u8, nonce: u64, amount: u64) -> Vec<u8> {
     Transaction {
@@ -104,6 +157,8 @@ pub struct Net {
     pub validators: Vec<Validator>,
     pub link: Link,
     restarts: u32,
+    /// The upgrades the validators' binary knows (from their next launch on).
+    pub known_upgrades: Vec<String>,
     /// The validator that forges blocks, if any (see [`Forge`]).
     pub byzantine: Option<usize>,
     /// What it forged so far.
@@ -225,7 +280,12 @@ impl Net {
         validators: usize,
         epoch_blocks: Option<u64>,
     ) -> Net {
-        Self::start_full(context, n, validators, epoch_blocks, None).await
+        Self::start_full(context, n, genesis(validators, epoch_blocks), None).await
+    }
+
+    /// Starts `n` validators of a chain with governance ([`governed_genesis`]).
+    pub async fn start_governed(context: deterministic::Context, n: usize) -> Net {
+        Self::start_full(context, n, governed_genesis(n), None).await
     }
 
     /// Starts `n` validators of which `byzantine` forges blocks (see [`Forge`]).
@@ -234,17 +294,15 @@ impl Net {
         n: usize,
         byzantine: usize,
     ) -> Net {
-        Self::start_full(context, n, n, None, Some(byzantine)).await
+        Self::start_full(context, n, genesis(n, None), Some(byzantine)).await
     }
 
     async fn start_full(
         context: deterministic::Context,
         n: usize,
-        validators: usize,
-        epoch_blocks: Option<u64>,
+        genesis: Genesis,
         byzantine: Option<usize>,
     ) -> Net {
-        let genesis = genesis(validators, epoch_blocks);
         let (network, oracle) = simulated::Network::new(
             context.child("network"),
             simulated::Config {
@@ -278,6 +336,7 @@ impl Net {
                 success_rate: probability!(1.0),
             },
             restarts: 0,
+            known_upgrades: Vec::new(),
             byzantine,
             forged: Forged::default(),
         };
@@ -314,7 +373,11 @@ impl Net {
     /// Opens validator `i`'s node (its store survives crashes) and starts it.
     pub async fn launch(&mut self, i: usize) {
         let key = validator_key(i);
-        let node = open_node(&self.context, &self.genesis, &key, self.dirs[i].path()).await;
+        let config = NodeConfig {
+            known_upgrades: self.known_upgrades.clone(),
+            ..NodeConfig::new(self.dirs[i].path().to_path_buf(), BLOCK_TIME)
+        };
+        let node = open_node(&self.context, &self.genesis, &key, config).await;
         let ledger = Ledger::new(node.clone(), ledger_config()).expect("ledger");
         let control = self.oracle.control(self.keys[i].clone());
         let quota = Quota::per_second(NZU32!(100_000));
@@ -553,14 +616,10 @@ async fn open_node(
     context: &deterministic::Context,
     genesis: &Genesis,
     key: &Keypair,
-    dir: &std::path::Path,
+    config: NodeConfig,
 ) -> Arc<Node> {
     loop {
-        match Node::open(
-            genesis.clone(),
-            key.clone(),
-            NodeConfig::new(dir.to_path_buf(), BLOCK_TIME),
-        ) {
+        match Node::open(genesis.clone(), key.clone(), config.clone()) {
             Ok(node) => return node,
             Err(e) => {
                 tracing::debug!(error = %e, "store still held; retrying");

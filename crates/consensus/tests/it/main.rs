@@ -5,3 +5,4 @@ mod commit;
 mod epochs;
 mod harness;
 mod simulation;
+mod upgrade;
