@@ -48,39 +48,6 @@ fn makers_genesis() -> Genesis {
     g
 }
 
-/// The maker's signature over `device`'s key, as made at manufacture.
-fn certificate(maker: &Keypair, device: &Keypair) -> plinth_core::Signature {
-    maker.sign(&maker_message(&addr(maker), &dev_id(device)))
-}
-
-/// A `RegisterMadeDevice` call: `device` (signed for `owner`) made by `maker`,
-/// whose certificate is `maker_signature`.
-fn made_call(
-    owner: &Address,
-    device: &Keypair,
-    network: &str,
-    maker: &Address,
-    maker_signature: plinth_core::Signature,
-) -> Call {
-    let Call::RegisterDevice {
-        device,
-        network,
-        location,
-        device_signature,
-    } = register_call(owner, device, network, berlin())
-    else {
-        unreachable!("register_call builds a RegisterDevice")
-    };
-    Call::RegisterMadeDevice {
-        device,
-        network,
-        location,
-        device_signature,
-        maker: *maker,
-        maker_signature,
-    }
-}
-
 /// `device` made by `acme`, registered to user 0 in `network`, with a good certificate.
 fn acme_call(device: &Keypair, network: &str) -> Call {
     made_call(
