@@ -6,7 +6,7 @@ use crate::common::*;
 use plinth_core::{Address, Keypair};
 use plinth_ledger::credits::{self, Credits, PricePoint};
 use plinth_ledger::genesis::{GenesisMaker, GenesisNetwork};
-use plinth_ledger::governance::makers::{self, maker_message, Maker};
+use plinth_ledger::governance::makers::{self, Maker};
 use plinth_ledger::{Call, Genesis, LedgerError, Overlay, TxError};
 
 /// A network whose devices must be onboarded by an approved maker.
