@@ -9,7 +9,11 @@ use plinth_ledger::block::tx_root;
 use plinth_ledger::devices::{self, Device};
 use plinth_ledger::emission::{self, Emission, Supply};
 use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
-use plinth_ledger::governance::{Bounds, GovParams, ParamBounds};
+use plinth_ledger::governance::makers::maker_message;
+use plinth_ledger::governance::positions;
+use plinth_ledger::governance::{
+    proposals, treasury_address, Action, Bounds, GovParams, ParamBounds, Proposal, VoteOption,
+};
 use plinth_ledger::params::Validator;
 use plinth_ledger::rewards::{self, ManifestEntry, ManifestHeader, OracleSet, RewardEpoch};
 use plinth_ledger::state::MemStore;
@@ -534,5 +538,114 @@ impl Chain {
         while self.height() < height {
             self.block(vec![]);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Governance: positions, proposals and votes through blocks.
+
+pub fn proposal(c: &Chain, id: u64) -> Proposal {
+    proposals::load(&Overlay::new(&c.store), id)
+        .unwrap()
+        .expect("proposal exists")
+}
+
+pub fn lock_call(amount: u64, lock_blocks: u64) -> Call {
+    Call::GovLock {
+        amount,
+        lock_blocks,
+    }
+}
+
+/// Locks `amount` for `lock_blocks` from `k`; returns the new position's id.
+pub fn lock(c: &mut Chain, k: &Keypair, amount: u64, lock_blocks: u64) -> u64 {
+    let stx = c.tx(k, lock_call(amount, lock_blocks));
+    c.ok(stx);
+    *positions::of_owner(&Overlay::new(&c.store), &addr(k))
+        .unwrap()
+        .last()
+        .unwrap()
+}
+
+pub fn vote_call(proposal: u64, option: VoteOption) -> Call {
+    Call::GovVote { proposal, option }
+}
+
+pub fn vote(c: &mut Chain, k: &Keypair, p: u64, option: VoteOption) {
+    let stx = c.tx(k, vote_call(p, option));
+    c.ok(stx);
+}
+
+/// Funds the treasury with `amount` from user `from`.
+pub fn fund_treasury(c: &mut Chain, from: &Keypair, amount: u64) {
+    c.ok(c.tx(
+        from,
+        Call::Transfer {
+            to: treasury_address(),
+            amount,
+        },
+    ));
+}
+
+pub fn spend(to: &Keypair, amount: u64) -> Action {
+    Action::TreasurySpend {
+        to: addr(to),
+        amount,
+    }
+}
+
+/// `prop` proposes `actions` and `voter` passes them; returns the id.
+pub fn pass(
+    c: &mut Chain,
+    prop: &Keypair,
+    voter: &Keypair,
+    actions: Vec<Action>,
+    execute_height: Option<u64>,
+) -> u64 {
+    let call = Call::GovPropose {
+        actions,
+        description: "spend".into(),
+        deposit: GOV_MIN_DEPOSIT,
+        execute_height,
+    };
+    c.ok(c.tx(prop, call));
+    let p = *proposals::active(&Overlay::new(&c.store))
+        .unwrap()
+        .last()
+        .unwrap();
+    vote(c, voter, p, VoteOption::Yes);
+    p
+}
+
+/// The maker's signature over `device`'s key, as made at manufacture.
+pub fn certificate(maker: &Keypair, device: &Keypair) -> plinth_core::Signature {
+    maker.sign(&maker_message(&addr(maker), &dev_id(device)))
+}
+
+/// A `RegisterMadeDevice` call: `device` (signed for `owner`) made by `maker`,
+/// whose certificate is `maker_signature`.
+pub fn made_call(
+    owner: &Address,
+    device: &Keypair,
+    network: &str,
+    maker: &Address,
+    maker_signature: plinth_core::Signature,
+) -> Call {
+    let Call::RegisterDevice {
+        device,
+        network,
+        location,
+        device_signature,
+    } = register_call(owner, device, network, berlin())
+    else {
+        unreachable!("register_call builds a RegisterDevice")
+    };
+    Call::RegisterMadeDevice {
+        device,
+        network,
+        location,
+        device_signature,
+        maker: *maker,
+        maker_signature,
     }
 }

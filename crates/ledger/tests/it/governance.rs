@@ -32,12 +32,6 @@ fn position(c: &Chain, id: u64) -> Option<Position> {
     positions::load(&Overlay::new(&c.store), id).unwrap()
 }
 
-fn proposal(c: &Chain, id: u64) -> Proposal {
-    proposals::load(&Overlay::new(&c.store), id)
-        .unwrap()
-        .expect("proposal exists")
-}
-
 fn totals(c: &Chain) -> PowerTotals {
     positions::totals(&Overlay::new(&c.store)).unwrap()
 }
@@ -48,23 +42,6 @@ fn owner_power(c: &Chain, a: &Address, h: u64) -> u128 {
 
 fn counted(c: &Chain, p: u64, owner: &Address) -> Option<Counted> {
     proposals::counted_of(&Overlay::new(&c.store), p, owner).unwrap()
-}
-
-fn lock_call(amount: u64, lock_blocks: u64) -> Call {
-    Call::GovLock {
-        amount,
-        lock_blocks,
-    }
-}
-
-/// Locks `amount` for `lock_blocks` from `k`; returns the new position's id.
-fn lock(c: &mut Chain, k: &Keypair, amount: u64, lock_blocks: u64) -> u64 {
-    let stx = c.tx(k, lock_call(amount, lock_blocks));
-    c.ok(stx);
-    *positions::of_owner(&Overlay::new(&c.store), &addr(k))
-        .unwrap()
-        .last()
-        .unwrap()
 }
 
 /// An action every proposal may carry.
@@ -95,15 +72,6 @@ fn propose(c: &mut Chain, k: &Keypair, deposit: u64) -> u64 {
 
 fn deposit_call(proposal: u64, amount: u64) -> Call {
     Call::GovDeposit { proposal, amount }
-}
-
-fn vote_call(proposal: u64, option: VoteOption) -> Call {
-    Call::GovVote { proposal, option }
-}
-
-fn vote(c: &mut Chain, k: &Keypair, p: u64, option: VoteOption) {
-    let stx = c.tx(k, vote_call(p, option));
-    c.ok(stx);
 }
 
 /// Every position in state.
@@ -1168,47 +1136,6 @@ fn deposits_come_back_unless_vetoed() {
     let e = credits::epoch_supply(&Overlay::new(&c.store), epoch).unwrap();
     assert_eq!(e.burned, GOV_MIN_DEPOSIT);
     check_all(&c);
-}
-
-/// Funds the treasury with `amount` from user `from`.
-fn fund_treasury(c: &mut Chain, from: &Keypair, amount: u64) {
-    c.ok(c.tx(
-        from,
-        Call::Transfer {
-            to: treasury_address(),
-            amount,
-        },
-    ));
-}
-
-fn spend(to: &Keypair, amount: u64) -> Action {
-    Action::TreasurySpend {
-        to: addr(to),
-        amount,
-    }
-}
-
-/// `prop` proposes `actions` and `voter` passes them; returns the id.
-fn pass(
-    c: &mut Chain,
-    prop: &Keypair,
-    voter: &Keypair,
-    actions: Vec<Action>,
-    execute_height: Option<u64>,
-) -> u64 {
-    let call = Call::GovPropose {
-        actions,
-        description: "spend".into(),
-        deposit: GOV_MIN_DEPOSIT,
-        execute_height,
-    };
-    c.ok(c.tx(prop, call));
-    let p = *proposals::active(&Overlay::new(&c.store))
-        .unwrap()
-        .last()
-        .unwrap();
-    vote(c, voter, p, Yes);
-    p
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod common;
 mod credits;
 mod devices;
 mod envelope;
+mod gov_actions;
 mod governance;
 mod makers;
 mod oracle_set;

@@ -6,7 +6,7 @@ use crate::common::*;
 use plinth_core::{Address, Keypair};
 use plinth_ledger::credits::{self, Credits, PricePoint};
 use plinth_ledger::genesis::{GenesisMaker, GenesisNetwork};
-use plinth_ledger::governance::makers::{self, maker_message, Maker};
+use plinth_ledger::governance::makers::{self, Maker};
 use plinth_ledger::{Call, Genesis, LedgerError, Overlay, TxError};
 
 /// A network whose devices must be onboarded by an approved maker.
@@ -46,39 +46,6 @@ fn makers_genesis() -> Genesis {
         onboard_fee_credits: FEE_CREDITS,
     });
     g
-}
-
-/// The maker's signature over `device`'s key, as made at manufacture.
-fn certificate(maker: &Keypair, device: &Keypair) -> plinth_core::Signature {
-    maker.sign(&maker_message(&addr(maker), &dev_id(device)))
-}
-
-/// A `RegisterMadeDevice` call: `device` (signed for `owner`) made by `maker`,
-/// whose certificate is `maker_signature`.
-fn made_call(
-    owner: &Address,
-    device: &Keypair,
-    network: &str,
-    maker: &Address,
-    maker_signature: plinth_core::Signature,
-) -> Call {
-    let Call::RegisterDevice {
-        device,
-        network,
-        location,
-        device_signature,
-    } = register_call(owner, device, network, berlin())
-    else {
-        unreachable!("register_call builds a RegisterDevice")
-    };
-    Call::RegisterMadeDevice {
-        device,
-        network,
-        location,
-        device_signature,
-        maker: *maker,
-        maker_signature,
-    }
 }
 
 /// `device` made by `acme`, registered to user 0 in `network`, with a good certificate.
