@@ -361,13 +361,13 @@ async fn networks(
     State(node): State<AppState>,
     Query(q): Query<NetworksQuery>,
 ) -> Result<Json<Vec<NetworkView>>, ApiError> {
+    use plinth_ledger::context::head_epoch;
     use plinth_ledger::governance::schedule::{emission_at, networks_at};
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let epoch = match q.epoch {
         Some(e) => e,
-        None => plinth_ledger::context::head_epoch(&state, &node.params)
-            .map_err(ApiError::internal)?,
+        None => head_epoch(&state, &node.params).map_err(ApiError::internal)?,
     };
     let emission = emission_at(&state, &node.params, epoch).map_err(ApiError::internal)?;
     let out = networks_at(&state, epoch)

@@ -78,7 +78,10 @@ impl Ingest {
 
     /// Serves `networks` too (see [`Rules::set_networks`]).
     pub fn set_networks(&self, networks: &[crate::chain::NetworkInfo]) -> anyhow::Result<()> {
-        self.rules.write().expect("rules lock").set_networks(networks)
+        self.rules
+            .write()
+            .expect("rules lock")
+            .set_networks(networks)
     }
 
     /// Admission's state, locked (probe and beacon rounds add to it).

@@ -67,7 +67,12 @@ impl Rules {
     pub fn set_networks(&mut self, networks: &[NetworkInfo]) -> anyhow::Result<()> {
         let caps = networks
             .iter()
-            .map(|n| Ok((n.name.clone(), n.max_reports_per_epoch(self.clock.epoch_ms)?)))
+            .map(|n| {
+                Ok((
+                    n.name.clone(),
+                    n.max_reports_per_epoch(self.clock.epoch_ms)?,
+                ))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         for (name, cap) in caps {
             self.networks.insert(name.clone());
