@@ -253,3 +253,85 @@ impl Oracle {
         self.ingest.set_networks(&current.views())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(epoch: u64, share_bps: u32, allowance: u64, params: serde_json::Value) -> NetworkInfo {
+        NetworkInfo {
+            name: "weather".into(),
+            family: "sensor".into(),
+            params,
+            share_bps,
+            usage_bps: 0,
+            require_maker: false,
+            epoch,
+            allowance,
+        }
+    }
+
+    /// Two epochs of one network, its share and parameters changed between
+    /// them: each scores with its own family and allowance.
+    #[test]
+    fn each_epoch_scores_with_its_own_family_and_allowance() {
+        let chain = Hash::of(b"chain");
+        let window = |epoch| EpochWindow {
+            epoch,
+            start_ms: epoch * 1000,
+            end_ms: (epoch + 1) * 1000,
+        };
+        let before = EpochNetworks::new(
+            4,
+            vec![view(
+                4,
+                3_000,
+                300,
+                serde_json::json!({"unit": "celsius", "min": -60, "max": 60}),
+            )],
+        );
+        let after = EpochNetworks::new(
+            5,
+            vec![view(
+                5,
+                4_000,
+                400,
+                serde_json::json!({"unit": "celsius", "min": -60, "max": 10}),
+            )],
+        );
+        let spec = |n: &EpochNetworks| {
+            let s = n
+                .get("weather")
+                .unwrap()
+                .spec(chain, window(n.epoch))
+                .unwrap();
+            let Family::Sensor(p) = s.family else {
+                panic!("a sensor network")
+            };
+            (s.allowance, p.max_milli, s.window.epoch)
+        };
+        assert_eq!(spec(&before), (300, 60_000, 4));
+        assert_eq!(spec(&after), (400, 10_000, 5));
+    }
+
+    /// A network whose parameters its family refuses is listed but not scored.
+    #[test]
+    fn a_network_with_bad_params_is_not_scored() {
+        let n = EpochNetworks::new(3, vec![view(3, 1_000, 100, serde_json::json!({"min": 1}))]);
+        assert_eq!(n.networks.len(), 1);
+        assert_eq!(n.scored().count(), 0);
+        assert!(n
+            .get("weather")
+            .unwrap()
+            .spec(
+                Hash::ZERO,
+                EpochWindow {
+                    epoch: 3,
+                    start_ms: 0,
+                    end_ms: 1,
+                }
+            )
+            .is_none());
+        assert_eq!(n.of_kind(FamilyKind::Sensor), vec!["weather"]);
+    }
+}
