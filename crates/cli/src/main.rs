@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 use cmd::device::DeviceArgs;
 use cmd::devnet::DevnetArgs;
 use cmd::genesis::GenesisCmd;
+use cmd::maker::MakerArgs;
 use cmd::node::NodeArgs;
 use cmd::oracle::OracleArgs;
 use cmd::storage::StorageArgs;
@@ -55,6 +56,8 @@ enum Command {
     Wallet(WalletArgs),
     /// Device keys and registration; the device agent; the fleet simulator.
     Device(DeviceArgs),
+    /// A device maker's tools: sign device keys at manufacture.
+    Maker(MakerArgs),
     /// Run the oracle (report ingest, epoch scoring, reward manifests), or audit
     /// an epoch.
     Oracle(OracleArgs),
@@ -82,6 +85,7 @@ fn run() -> Result<()> {
         Command::Genesis(c) => c.run(),
         Command::Wallet(a) => a.run(),
         Command::Device(a) => a.run(),
+        Command::Maker(a) => a.run(),
         Command::Oracle(a) => a.run(),
         Command::Storage(a) => a.run(),
         Command::Replay(a) => a.run(),

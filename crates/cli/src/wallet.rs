@@ -361,17 +361,20 @@ pub fn device_keygen(ctx: &Ctx, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Registers the device whose key file is `key_file` to `opts.from` in
+/// `network` at `place` (LAT,LON and H3 resolution); with `made_by`, as made by
+/// that maker, whose certificate it is ([`Call::RegisterMadeDevice`]).
 pub fn device_register(
     ctx: &Ctx,
     opts: &SendOpts,
     key_file: &Path,
     network: &str,
-    location: &str,
-    resolution: u8,
+    place: (&str, u8),
+    made_by: Option<(Address, plinth_core::Signature)>,
 ) -> Result<()> {
     let device_key = DeviceKeyFile::load(key_file)?;
     let owner = Address(ctx.keystore()?.key(&opts.from)?.public());
-    let cell = parse_location(location, resolution)?;
+    let cell = parse_location(place.0, place.1)?;
     let device = DeviceId(device_key.public());
     send(ctx, opts, |s| {
         let msg = plinth_ledger::devices::registration_message(
@@ -381,11 +384,23 @@ pub fn device_register(
             network,
             cell,
         );
-        Ok(Call::RegisterDevice {
-            device,
-            network: network.to_string(),
-            location: cell,
-            device_signature: device_key.sign(&msg),
+        let device_signature = device_key.sign(&msg);
+        let network = network.to_string();
+        Ok(match made_by {
+            None => Call::RegisterDevice {
+                device,
+                network,
+                location: cell,
+                device_signature,
+            },
+            Some((maker, maker_signature)) => Call::RegisterMadeDevice {
+                device,
+                network,
+                location: cell,
+                device_signature,
+                maker,
+                maker_signature,
+            },
         })
     })
 }

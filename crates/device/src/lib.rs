@@ -10,12 +10,14 @@
 //! - [`agent`]: one device reporting on a schedule and answering probes.
 //! - [`fleet`]: the simulator: many devices, honest and cheating, registered and
 //!   run against a node and an oracle.
+//! - [`maker`]: a maker's certificate of a device key, signed at manufacture.
 //! - [`radio`]: the simulated radio coverage hotspots hear each other through.
 
 #![warn(missing_docs)]
 
 pub mod agent;
 pub mod fleet;
+pub mod maker;
 pub mod radio;
 
 use plinth_core::{DeviceId, Hash, Keypair};

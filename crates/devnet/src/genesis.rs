@@ -137,6 +137,7 @@ pub fn template(
             ..StorageParams::default()
         }),
         governance: None,
+        makers: Vec::new(),
     };
     GenesisFile {
         genesis,

@@ -1,5 +1,6 @@
-//! Devices: registration (signed by owner and device), ownership transfer,
-//! location updates and retirement. Locations are H3 cells.
+//! Devices: registration (signed by owner and device; on a network that requires
+//! it, also by an approved maker at manufacture, see [`makers`]), ownership
+//! transfer, location updates and retirement. Locations are H3 cells.
 //!
 //! Each network's registry has a digest in state ([`RegistryDigest`], under
 //! `reg/{network}`): a [`SetHash`] over one leaf per device of the network
@@ -12,6 +13,7 @@
 use crate::accounts;
 use crate::context::{Fail, TxContext};
 use crate::error::{LedgerError, TxError};
+use crate::governance::makers;
 use crate::keys;
 use crate::params::Network;
 use crate::state::{Overlay, Store};
@@ -175,8 +177,8 @@ pub(crate) fn owned_active<S: Store>(
     Ok(device)
 }
 
-/// Applies a device call ([`Call::RegisterDevice`], [`Call::TransferDevice`],
-/// [`Call::UpdateLocation`], [`Call::RetireDevice`]).
+/// Applies a device call ([`Call::RegisterDevice`], [`Call::RegisterMadeDevice`],
+/// [`Call::TransferDevice`], [`Call::UpdateLocation`], [`Call::RetireDevice`]).
 pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
     let signer = &cx.signer;
     match call {
@@ -185,69 +187,119 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
             network,
             location,
             device_signature,
-        } => register(
-            cx.state,
-            &cx.params.chain,
-            cx.block.height,
-            signer,
+        }
+        | Call::RegisterMadeDevice {
             device,
             network,
-            *location,
+            location,
             device_signature,
-        ),
+            ..
+        } => {
+            let made_by = match call {
+                Call::RegisterMadeDevice {
+                    maker,
+                    maker_signature,
+                    ..
+                } => Some((maker, maker_signature)),
+                _ => None,
+            };
+            let r = Registration {
+                owner: signer,
+                id: device,
+                network,
+                location: *location,
+                device_signature,
+            };
+            register(cx.state, &cx.params.chain, cx.block.height, &r, made_by)
+        }
         Call::TransferDevice { device, new_owner } => transfer(cx.state, signer, device, new_owner),
         Call::UpdateLocation { device, location } => {
             update_location(cx.state, signer, device, *location)
         }
         Call::RetireDevice { device } => retire(cx.state, signer, device),
-        Call::RegisterMadeDevice { .. } => {
-            unimplemented!("issue 15: makers (register a made device)")
-        }
         _ => unreachable!("Call::module routes only device calls here"),
     }
 }
 
-/// The RegisterDevice call: `owner` registers device `id`, whose key signed
-/// [`registration_message`], in `network` at H3 cell `location`.
-#[allow(clippy::too_many_arguments)]
+/// What a registration names, with or without a maker: `owner` registers device
+/// `id`, whose key signed [`registration_message`], in `network` at H3 cell
+/// `location`.
+pub(crate) struct Registration<'a> {
+    /// The account the device is registered to (the transaction's signer).
+    pub owner: &'a Address,
+    /// The device's key.
+    pub id: &'a DeviceId,
+    /// The network it joins.
+    pub network: &'a str,
+    /// Its H3 cell.
+    pub location: u64,
+    /// The device key's signature over [`registration_message`].
+    pub device_signature: &'a Signature,
+}
+
+/// The checks every registration passes (the network exists, the cell is valid,
+/// the device is new, the device key signed); returns the network.
+fn check_registration<S: Store>(
+    state: &Overlay<'_, S>,
+    chain: &Hash,
+    r: &Registration<'_>,
+) -> Result<Network, Fail> {
+    let network = state
+        .get_t::<Network>(&keys::network(r.network))?
+        .ok_or_else(|| TxError::UnknownNetwork {
+            network: r.network.to_string(),
+        })?;
+    check_location(r.location)?;
+    if load(state, r.id)?.is_some() {
+        return Err(TxError::DeviceExists {
+            device: r.id.to_string(),
+        }
+        .into());
+    }
+    let msg = registration_message(chain, r.owner, r.id, r.network, r.location);
+    r.id.key()
+        .verify(&msg, r.device_signature)
+        .map_err(|_| TxError::BadDeviceSignature)?;
+    Ok(network)
+}
+
+/// The RegisterDevice and RegisterMadeDevice calls: registers device `r.id` to
+/// `r.owner`. `made_by` is the maker and its signature over the device key, when
+/// the device was made by one ([`makers::onboard`]: the maker's credits pay its
+/// onboarding fee); without one, a network that requires a maker refuses it
+/// ([`TxError::MakerRequired`]).
 pub(crate) fn register<S: Store>(
     state: &mut Overlay<'_, S>,
     chain: &Hash,
     height: u64,
-    owner: &Address,
-    id: &DeviceId,
-    network: &str,
-    location: u64,
-    device_signature: &Signature,
+    r: &Registration<'_>,
+    made_by: Option<(&Address, &Signature)>,
 ) -> Result<(), Fail> {
-    if state.get_t::<Network>(&keys::network(network))?.is_none() {
-        return Err(TxError::UnknownNetwork {
-            network: network.to_string(),
+    let network = check_registration(state, chain, r)?;
+    let maker = match made_by {
+        Some((maker, signature)) => {
+            makers::onboard(state, maker, r.id, signature)?;
+            Some(*maker)
         }
-        .into());
-    }
-    check_location(location)?;
-    if load(state, id)?.is_some() {
-        return Err(TxError::DeviceExists {
-            device: id.to_string(),
+        None if network.require_maker => {
+            return Err(TxError::MakerRequired {
+                network: r.network.to_string(),
+            }
+            .into())
         }
-        .into());
-    }
-    let msg = registration_message(chain, owner, id, network, location);
-    id.key()
-        .verify(&msg, device_signature)
-        .map_err(|_| TxError::BadDeviceSignature)?;
+        None => None,
+    };
     let device = Device {
-        id: *id,
-        owner: *owner,
-        network: network.to_string(),
-        location,
+        id: *r.id,
+        owner: *r.owner,
+        network: r.network.to_string(),
+        location: r.location,
         status: DeviceStatus::Active,
         registered_height: height,
-        maker: None,
+        maker,
     };
     save(state, None, &device)?;
-    state.put(keys::owner_device(owner.key(), id.key()), Vec::new());
+    state.put(keys::owner_device(r.owner.key(), r.id.key()), Vec::new());
     Ok(())
 }
 

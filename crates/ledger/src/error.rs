@@ -697,6 +697,12 @@ pub enum TxError {
         /// Its credits.
         available: u64,
     },
+    /// A maker's name is empty or longer than 64 bytes.
+    #[error("maker {maker}: a name must be 1 to 64 bytes")]
+    BadMakerName {
+        /// The maker.
+        maker: String,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

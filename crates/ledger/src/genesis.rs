@@ -1,10 +1,11 @@
 //! The genesis: a TOML file that fixes the token, the initial balances, the
 //! networks and their proof families, the validators, the block time, the emission
-//! schedule and the oracle set.
+//! schedule, the oracle set, and the device makers approved from the start.
 
 use crate::block::{Block, BlockHeader};
 use crate::emission::{Emission, Supply, BPS};
 use crate::error::LedgerError;
+use crate::governance::makers::Maker;
 use crate::oracle_set::OracleSet;
 use crate::outcome::Execution;
 use crate::params::{ChainParams, Network, Validator};
@@ -60,6 +61,23 @@ pub struct Genesis {
     /// treasury share, bounds); without them, no governance call is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub governance: Option<crate::governance::GovParams>,
+    /// Device makers approved at genesis (`[[makers]]`); left out of the
+    /// serialised form when empty, so older genesis files keep their hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub makers: Vec<GenesisMaker>,
+}
+
+/// A device maker approved at genesis ([`crate::governance::makers`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisMaker {
+    /// The maker's key (its account pays onboarding fees in credits).
+    pub address: Address,
+    /// A name for people (1 to 64 bytes).
+    pub name: String,
+    /// Credits charged to the maker per device onboarded.
+    #[serde(default)]
+    pub onboard_fee_credits: u64,
 }
 
 /// The genesis's `[token]` section.
@@ -273,12 +291,29 @@ impl Genesis {
                 ));
             }
         }
+        if let Err(reason) = self.validate_makers() {
+            return bad(reason);
+        }
         if let Some(vs) = &self.validator_set {
             if vs.epoch_blocks < 2 {
                 return bad("validator_set.epoch_blocks must be at least 2".into());
             }
             if let Err(e) = crate::validators::check_set(&self.validators) {
                 return bad(e.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the makers list: each key once, names of 1 to 64 bytes.
+    fn validate_makers(&self) -> Result<(), String> {
+        let mut seen = BTreeSet::new();
+        for m in &self.makers {
+            if !seen.insert(m.address) {
+                return Err(format!("maker {} listed twice", m.address));
+            }
+            if !crate::governance::makers::valid_name(&m.name) {
+                return Err(format!("maker {}: a name must be 1 to 64 bytes", m.address));
             }
         }
         Ok(())
@@ -336,6 +371,12 @@ impl Genesis {
         if let Some(g) = &self.governance {
             state.put_t(keys::GOV_PARAMS.to_vec(), g);
         }
+        let makers: Vec<_> = self
+            .makers
+            .iter()
+            .map(|m| Maker::new(m.address, &m.name, m.onboard_fee_credits, None))
+            .collect();
+        crate::governance::makers::init(&mut state, &makers);
         state.put_t(keys::ORACLES.to_vec(), &self.oracles);
         state.put_t(
             keys::SUPPLY.to_vec(),

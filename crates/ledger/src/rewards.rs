@@ -22,6 +22,7 @@
 use crate::context::{BlockContext, Fail, TxContext};
 use crate::emission::{self, Supply};
 use crate::error::{LedgerError, TxError};
+use crate::governance::makers;
 use crate::oracle_set::{check_envelope, check_quorum};
 use crate::params::{ChainParams, Network};
 use crate::state::{Overlay, Store};
@@ -179,7 +180,8 @@ pub(crate) fn submit_manifest<S: Store>(
 }
 
 /// The claim call: pays entry `index` of an accepted manifest to the entry's owner,
-/// once, given a merkle proof of the entry under the manifest's root.
+/// once, given a merkle proof of the entry under the manifest's root; refused
+/// while the entry's device has a maker revoked in `epoch` (the tokens stay unclaimed).
 pub(crate) fn claim<S: Store>(
     state: &mut Overlay<'_, S>,
     network: &str,
@@ -199,6 +201,10 @@ pub(crate) fn claim<S: Store>(
         && merkle::verify(record.header.root, entry.leaf(), proof);
     if !proven {
         return Err(TxError::BadProof.into());
+    }
+    // A revoked maker's devices earn nothing from its revocation's epoch on.
+    if let Some(maker) = crate::devices::load(state, &entry.device)?.and_then(|d| d.maker) {
+        makers::check_earns(state, &maker, epoch)?;
     }
     let marker = keys::reward_claim(network, epoch, index);
     if state.get(&marker)?.is_some() {
@@ -224,4 +230,117 @@ pub(crate) fn claim<S: Store>(
     state.put(marker, Vec::new());
     state.put_t(key, &record);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Claims of a revoked maker's devices (issue 15): refused from the
+    //! revocation's epoch on, paid before it.
+
+    use super::*;
+    use crate::devices::{Device, DeviceStatus};
+    use crate::governance::makers::tests::{addr, key, tx_err};
+    use crate::state::MemStore;
+    use plinth_core::{Address, DeviceId, Hash, Keypair};
+
+    const NET: &str = "factory";
+
+    /// A network, a device made by `maker` and an accepted manifest for `epoch`
+    /// paying it: the claim of entry 0 is what is left to do.
+    fn manifest_for(
+        s: &mut Overlay<'_, MemStore>,
+        maker: &Address,
+        device: &Keypair,
+        epoch: u64,
+    ) -> Vec<ManifestEntry> {
+        let owner = addr(&key(3));
+        let id = DeviceId(device.public());
+        s.put_t(
+            keys::network(NET),
+            &Network {
+                name: NET.into(),
+                family: "sensor".into(),
+                params_json: "{}".into(),
+                share_bps: 1_000,
+                usage_bps: 0,
+                require_maker: true,
+            },
+        );
+        s.put_t(
+            keys::device(id.key()),
+            &Device {
+                id,
+                owner,
+                network: NET.into(),
+                location: 0,
+                status: DeviceStatus::Active,
+                registered_height: 1,
+                maker: Some(*maker),
+            },
+        );
+        let entries = vec![ManifestEntry {
+            device: id,
+            owner,
+            amount: 100,
+        }];
+        let header = ManifestHeader {
+            chain: Hash::ZERO,
+            network: NET.into(),
+            epoch,
+            root: manifest_root(&entries),
+            total: 100,
+            devices: 1,
+            inputs: Hash::ZERO,
+            registry_height: 0,
+        };
+        s.put_t(
+            keys::reward_epoch(NET, epoch),
+            &RewardEpoch {
+                header,
+                claimed: 0,
+                claims: 0,
+                submitted_height: 1,
+            },
+        );
+        let mut supply = emission::supply(s).unwrap_or_default();
+        supply.mint_unclaimed(100).unwrap();
+        emission::save_supply(s, &supply);
+        entries
+    }
+
+    #[test]
+    fn claims_of_a_revoked_makers_devices_are_refused_from_the_revocation_epoch() {
+        let store = MemStore::new();
+        let mut s = Overlay::new(&store);
+        let acme = addr(&key(1));
+        makers::approve(&mut s, &acme, "Acme", 0, 1).unwrap();
+        let early = manifest_for(&mut s, &acme, &key(9), 3);
+        let late = manifest_for(&mut s, &acme, &key(9), 4);
+        makers::revoke(&mut s, &acme, 4).unwrap();
+
+        let claim = |s: &mut Overlay<'_, MemStore>, epoch, entries: &[ManifestEntry]| {
+            let proof = manifest_proof(entries, 0).unwrap();
+            claim(s, NET, epoch, 0, &entries[0], &proof)
+        };
+        assert_eq!(
+            tx_err(claim(&mut s, 4, &late)),
+            TxError::MakerRevoked {
+                maker: acme.to_string(),
+                from_epoch: 4
+            }
+        );
+        assert!(!is_claimed(&s, NET, 4, 0).unwrap());
+        // The epoch before the revocation still pays.
+        claim(&mut s, 3, &early).unwrap();
+        assert!(is_claimed(&s, NET, 3, 0).unwrap());
+        assert_eq!(
+            crate::accounts::load(&s, &addr(&key(3)))
+                .unwrap()
+                .unwrap()
+                .balance,
+            100
+        );
+        let supply = emission::supply(&s).unwrap();
+        assert_eq!((supply.minted, supply.unclaimed), (200, 100));
+    }
 }

@@ -6,7 +6,7 @@ use crate::device_cmd;
 use crate::wallet::{self, Ctx};
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use plinth_core::DeviceId;
+use plinth_core::{DeviceId, Signature};
 use plinth_devnet::parse_duration;
 use plinth_ledger::Call;
 use std::path::PathBuf;
@@ -44,6 +44,13 @@ pub enum DeviceCmd {
         /// H3 resolution of the stored cell.
         #[arg(long, default_value_t = 12)]
         resolution: u8,
+        /// The approved maker that made the device (key name or address):
+        /// registers it as made by that maker, who pays its onboarding fee.
+        #[arg(long, requires = "maker_signature")]
+        maker: Option<String>,
+        /// The maker's signature over the device key (`plinth maker sign`), hex.
+        #[arg(long, requires = "maker", value_parser = super::maker::parse_signature)]
+        maker_signature: Option<Signature>,
     },
     /// Hand a device to another owner.
     Transfer {
@@ -129,7 +136,13 @@ impl DeviceArgs {
                 network,
                 location,
                 resolution,
-            } => wallet::device_register(&c, &tx.opts(), &key, &network, &location, resolution),
+                maker,
+                maker_signature,
+            } => {
+                let made_by = super::maker::made_by(&c, maker.as_deref(), maker_signature)?;
+                let place = (location.as_str(), resolution);
+                wallet::device_register(&c, &tx.opts(), &key, &network, place, made_by)
+            }
             DeviceCmd::Transfer { tx, device, to } => transfer(&c, &tx, &device, &to),
             DeviceCmd::UpdateLocation {
                 tx,

@@ -5,6 +5,7 @@
 pub mod device;
 pub mod devnet;
 pub mod genesis;
+pub mod maker;
 pub mod node;
 pub mod oracle;
 pub mod storage;

@@ -145,6 +145,7 @@ pub fn genesis(n: u8) -> Genesis {
         credits: None,
         storage: None,
         governance: None,
+        makers: Vec::new(),
     }
 }
 
