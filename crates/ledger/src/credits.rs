@@ -34,43 +34,13 @@ use serde::{Deserialize, Serialize};
 /// oracles sign; re-exported here, where it is used.
 pub use crate::oracle_set::PricePoint;
 
+/// The credit settings live with the chain parameters (a leaf every module may
+/// import); re-exported here, where they are used.
+pub use crate::params::CreditParams;
+
 /// How far ahead of the block's time a price's timestamp may be.
 pub const MAX_PRICE_SKEW_MS: u64 = 60_000;
 
-/// The chain's credit settings: genesis `[credits]`, kept under `sys/credit_params`
-/// when given; absent means the defaults.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-#[serde(deny_unknown_fields, default)]
-pub struct CreditParams {
-    /// The fiat price of one credit, in micro-USD (10 = $0.00001).
-    pub credit_micro_usd: u64,
-    /// The oldest price a burn may use, milliseconds before the block's time.
-    pub price_max_age_ms: u64,
-}
-
-impl Default for CreditParams {
-    fn default() -> Self {
-        CreditParams {
-            credit_micro_usd: 10,
-            price_max_age_ms: 10 * 60 * 1000,
-        }
-    }
-}
-
-impl CreditParams {
-    /// Checks the settings; the reason says what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.credit_micro_usd == 0 {
-            return Err("credits.credit_micro_usd must be positive".into());
-        }
-        if self.price_max_age_ms == 0 {
-            return Err("credits.price_max_age_ms must be positive".into());
-        }
-        Ok(())
-    }
-}
 
 /// An account's credits.
 #[derive(

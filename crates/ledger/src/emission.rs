@@ -88,6 +88,12 @@ impl Emission {
         current.saturating_sub(epoch) > self.manifest_max_age_epochs
     }
 
+    /// The oldest epoch a manifest may still be accepted for in `current`: what
+    /// was in force only before it no acceptable manifest needs.
+    pub fn oldest_acceptable(&self, current: u64) -> u64 {
+        current.saturating_sub(self.manifest_max_age_epochs)
+    }
+
     /// The first timestamp after `epoch`: the epoch is over in a block at or past it.
     /// `None` when that lies beyond the range of a `u64` (the epoch never ends).
     pub fn epoch_end_ms(&self, genesis_time_ms: u64, epoch: u64) -> Option<u64> {

@@ -703,6 +703,24 @@ pub enum TxError {
         /// The maker.
         maker: String,
     },
+    /// The chain has no `[validator_set]` section: its validator set never changes.
+    #[error("this chain's validator set is fixed by its genesis")]
+    ValidatorSetFixed,
+    /// A parameter schedule would hold more changes than allowed (changes leave
+    /// it once no acceptable manifest can need them).
+    #[error("{pending} scheduled changes, at most {limit}")]
+    TooManyPendingChanges {
+        /// Changes the schedule would hold.
+        pending: u64,
+        /// The most allowed.
+        limit: u64,
+    },
+    /// Settings refused by their own checks.
+    #[error("invalid settings: {reason}")]
+    InvalidParams {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

@@ -234,12 +234,7 @@ impl Genesis {
         }
         let mut seen = BTreeSet::new();
         for n in &self.networks {
-            let ok_name = !n.name.is_empty()
-                && n.name.len() <= 32
-                && n.name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !ok_name {
+            if !Network::valid_name(&n.name) {
                 return bad(format!(
                     "network name `{}` must be 1 to 32 characters of a-z, 0-9 and -",
                     n.name

@@ -54,6 +54,8 @@
 //! - [`rewards`]: oracle-signed epoch manifests, claimed with merkle proofs.
 //! - [`credits`]: burn-and-mint credits at the oracle-posted price.
 //! - [`storage`]: storage offers and deals, settled by the oracle set.
+//! - [`gov_types`]: governance records and settings (a leaf, so that calls can
+//!   carry actions and votes).
 //! - [`governance`]: locked-token positions, proposals, votes and tallies, the
 //!   actions passed proposals apply (parameters by epoch, treasury, makers,
 //!   upgrade plans).
@@ -79,6 +81,7 @@ pub mod emission;
 pub mod error;
 pub mod execute;
 pub mod genesis;
+pub mod gov_types;
 pub mod governance;
 pub mod keys;
 mod oracle_schedule;

@@ -5,7 +5,8 @@
 //! [`crate::oracle_set`] (below [`crate::tx`], where every oracle-signed message
 //! is checked); this module only writes it. The authority is the validator admin
 //! ([`crate::validators`]), with the same rule and error as
-//! [`Call::SetValidators`], until governance replaces it.
+//! [`Call::SetValidators`], or a passed proposal
+//! ([`crate::governance::Action::SetOracleSet`]), through the same [`schedule`].
 //!
 //! A set is scheduled for an epoch strictly after the block's, so no message
 //! about an epoch already under way changes signers. Scheduling a set for an
@@ -19,36 +20,63 @@ use crate::params::ChainParams;
 use crate::state::{Overlay, Store};
 use crate::tx::Call;
 use crate::{keys, validators};
-use plinth_core::Address;
 
-/// Applies an oracle-set call ([`Call::SetOracleSet`]).
+/// Applies an oracle-set call ([`Call::SetOracleSet`]): the validator admin's.
 pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
     match call {
         Call::SetOracleSet {
             set,
             effective_epoch,
-        } => schedule(
-            cx.state,
-            cx.params,
-            cx.block,
-            &cx.signer,
-            set,
-            *effective_epoch,
-        ),
+        } => {
+            validators::check_admin(cx.state, &cx.signer)?;
+            schedule(cx.state, cx.params, cx.block, set, *effective_epoch)
+        }
         _ => unreachable!("Call::module routes only oracle-set calls here"),
     }
 }
 
-/// `Call::SetOracleSet`: the admin puts `set` in force from `effective_epoch` on.
-fn schedule<S: Store>(
+/// Puts `set` in force from `effective_epoch` on, once its authority (the admin's
+/// call or a passed proposal) is established.
+pub(crate) fn schedule<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
     block: &BlockContext,
-    signer: &Address,
     set: &OracleSet,
     effective_epoch: u64,
 ) -> Result<(), Fail> {
-    validators::check_admin(state, signer)?;
+    let plan = plan(state, params, block, set, effective_epoch)?;
+    if let Some(base) = plan.base {
+        state.put_t(keys::ORACLES.to_vec(), &base);
+    }
+    state.put_t(keys::ORACLE_SCHEDULE.to_vec(), &plan.entries);
+    Ok(())
+}
+
+/// Refuses what [`schedule`] would refuse, changing nothing.
+pub(crate) fn check<S: Store>(
+    state: &Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    set: &OracleSet,
+    effective_epoch: u64,
+) -> Result<(), Fail> {
+    plan(state, params, block, set, effective_epoch).map(drop)
+}
+
+/// The oracle schedule with `set` from `effective_epoch`: the new base, when
+/// folding changed it, and the entries.
+struct Plan {
+    base: Option<OracleSet>,
+    entries: Vec<(u64, OracleSet)>,
+}
+
+fn plan<S: Store>(
+    state: &Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    set: &OracleSet,
+    effective_epoch: u64,
+) -> Result<Plan, Fail> {
     set.validate()
         .map_err(|reason| TxError::InvalidOracleSet { reason })?;
     if !set.is_active() {
@@ -68,7 +96,7 @@ fn schedule<S: Store>(
     fold(
         &mut base,
         &mut entries,
-        current.saturating_sub(params.emission.manifest_max_age_epochs),
+        params.emission.oldest_acceptable(current),
     );
     match entries.binary_search_by_key(&effective_epoch, |(from, _)| *from) {
         Ok(i) => entries[i].1 = set.clone(),
@@ -82,11 +110,10 @@ fn schedule<S: Store>(
         }
         .into());
     }
-    if base != old_base {
-        state.put_t(keys::ORACLES.to_vec(), &base);
-    }
-    state.put_t(keys::ORACLE_SCHEDULE.to_vec(), &entries);
-    Ok(())
+    Ok(Plan {
+        base: (base != old_base).then_some(base),
+        entries,
+    })
 }
 
 /// Folds into `base` the entries no acceptable message can still need: the last
@@ -104,7 +131,7 @@ pub(crate) fn fold(base: &mut OracleSet, entries: &mut Vec<(u64, OracleSet)>, ol
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plinth_core::Keypair;
+    use plinth_core::{Address, Keypair};
 
     fn set(seed: u8) -> OracleSet {
         OracleSet {

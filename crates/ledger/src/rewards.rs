@@ -12,9 +12,10 @@
 //! A manifest is accepted once per (network, epoch), only after the epoch is over
 //! and at most `manifest_max_age_epochs` epochs after it (an epoch the oracles did
 //! not close in time is never minted; oracles close epochs that paid nothing with an
-//! empty manifest, so none stays open for a leaked key to mint later), only within the network's share of that epoch's emission ([`crate::emission`]), and
-//! only with valid signatures of at least `threshold` distinct members of the oracle
-//! set. Its total is minted at once into [`Supply::unclaimed`]; each claim moves one
+//! empty manifest, so none stays open for a leaked key to mint later), only within
+//! the network's share of that epoch's emission, both as in force in that epoch
+//! ([`crate::governance::schedule`]), and only with valid signatures of at least
+//! `threshold` distinct members of the oracle set. Its total is minted at once into [`Supply::unclaimed`]; each claim moves one
 //! entry's amount to the entry's owner, whoever submits it. So an epoch of a million
 //! devices costs the chain one small transaction plus one claim per owner who wants
 //! the tokens.
@@ -22,7 +23,7 @@
 use crate::context::{BlockContext, Fail, TxContext};
 use crate::emission::{self, Supply};
 use crate::error::{LedgerError, TxError};
-use crate::governance::makers;
+use crate::governance::{makers, schedule};
 use crate::oracle_set::{check_envelope, check_quorum};
 use crate::params::{ChainParams, Network};
 use crate::state::{Overlay, Store};
@@ -124,7 +125,13 @@ pub(crate) fn submit_manifest<S: Store>(
     signatures: &[OracleSignature],
 ) -> Result<(), Fail> {
     check_envelope(params, &header.chain, signatures)?;
-    let network = load_network(state, &header.network)?;
+    // The network and the emission as in force in the manifest's epoch: a change
+    // by proposal applies from the epoch after it passed, never to one under way.
+    let network = schedule::network_at(state, &header.network, header.epoch)?.ok_or_else(|| {
+        TxError::UnknownNetwork {
+            network: header.network.clone(),
+        }
+    })?;
     ctx.check_epoch_over(params, header.epoch)?;
     // At admission the block's time is unknown, but not before the head's: an
     // epoch too old at the head only gets older.
@@ -145,8 +152,7 @@ pub(crate) fn submit_manifest<S: Store>(
         }
         .into());
     }
-    let allowed = params
-        .emission
+    let allowed = schedule::emission_at(state, params, header.epoch)?
         .network_allowance(header.epoch, network.share_bps);
     if header.total > allowed {
         return Err(TxError::OverEmission {

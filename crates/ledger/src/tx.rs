@@ -249,7 +249,7 @@ pub enum Call {
     /// Propose `actions` with a deposit (see [`crate::governance::proposals`]).
     GovPropose {
         /// What it does when passed.
-        actions: Vec<crate::governance::Action>,
+        actions: Vec<crate::gov_types::Action>,
         /// What it is for.
         description: String,
         /// Tokens deposited now.
@@ -269,7 +269,7 @@ pub enum Call {
         /// The proposal.
         proposal: u64,
         /// The choice.
-        option: crate::governance::VoteOption,
+        option: crate::gov_types::VoteOption,
     },
     /// Register a device made by an approved maker: as [`Call::RegisterDevice`],
     /// plus the maker's signature over the device key

@@ -1,6 +1,6 @@
 //! The validator set: who proposes and votes. The genesis fixes the first set; a
 //! chain whose genesis has a `[validator_set]` section can change it by a
-//! transaction from its admin account (an admin path until governance exists).
+//! transaction from its admin account, or by a passed governance proposal.
 //!
 //! Changes take effect at a validator epoch boundary, never in the middle of an
 //! epoch: epoch `e` is heights `e·L .. (e+1)·L − 1` (`L` = `epoch_blocks`, the
@@ -147,14 +147,25 @@ pub(crate) fn check_admin<S: Store>(
     Ok(record)
 }
 
-/// `Call::SetValidators`: the admin schedules `validators` for the next epoch
-/// (replacing any set scheduled earlier in this epoch).
+/// `Call::SetValidators`: the admin schedules `validators` for the next epoch.
 pub(crate) fn set<S: Store>(
     state: &mut Overlay<'_, S>,
     signer: &Address,
     validators: &[Validator],
 ) -> Result<(), Fail> {
-    let mut record = check_admin(state, signer)?;
+    let record = check_admin(state, signer)?;
+    schedule(state, record, validators)
+}
+
+/// Schedules `validators` (checked first) to replace the set at the end of the
+/// current validator epoch, replacing any set scheduled earlier in it: the
+/// admin's call and a passed proposal
+/// ([`crate::governance::Action::SetValidators`]) both go through here.
+pub(crate) fn schedule<S: Store>(
+    state: &mut Overlay<'_, S>,
+    mut record: ValidatorSet,
+    validators: &[Validator],
+) -> Result<(), Fail> {
     check_set(validators)?;
     record.pending = Some(validators.to_vec());
     state.put_t(keys::VALIDATOR_SET.to_vec(), &record);

@@ -59,6 +59,8 @@ use serde::{Deserialize, Serialize};
 /// The settlement message lives in [`crate::oracle_set`] with every message the
 /// oracles sign; re-exported here, where it is used.
 pub use crate::oracle_set::{DealResult, StorageSettlement};
+/// The storage settings live with the chain parameters; re-exported here.
+pub use crate::params::StorageParams;
 
 mod deals;
 mod endpoint;
@@ -75,53 +77,6 @@ pub const MIB: u64 = 1 << 20;
 /// its signatures); an epoch with more deals is settled in several.
 pub const MAX_SETTLEMENT_RESULTS: usize = 128;
 
-/// The chain's storage settings: genesis `[storage]`, under `sys/storage_params`
-/// when given; absent means the defaults.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
-)]
-#[serde(deny_unknown_fields, default)]
-pub struct StorageParams {
-    /// Failed epochs in a row after which a deal is slashed and ended.
-    pub max_failures: u32,
-    /// The longest deal, in epochs.
-    pub max_deal_epochs: u64,
-    /// Epochs a pending deal waits for its provider's receipt before anyone may
-    /// close it (everything refunded).
-    pub accept_epochs: u64,
-    /// Whether provider endpoints may name loopback, private or link-local
-    /// addresses (devnet and testnet: providers on one machine or a LAN). Off by
-    /// default: the oracle connects to every endpoint, so a private one would let
-    /// anyone make it send requests into its own network.
-    pub allow_private_endpoints: bool,
-}
-
-impl Default for StorageParams {
-    fn default() -> Self {
-        StorageParams {
-            max_failures: 3,
-            max_deal_epochs: 100_000,
-            accept_epochs: 4,
-            allow_private_endpoints: false,
-        }
-    }
-}
-
-impl StorageParams {
-    /// Checks the settings; the reason says what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.max_failures == 0 {
-            return Err("storage.max_failures must be at least 1".into());
-        }
-        if self.max_deal_epochs == 0 {
-            return Err("storage.max_deal_epochs must be at least 1".into());
-        }
-        if self.accept_epochs == 0 {
-            return Err("storage.accept_epochs must be at least 1".into());
-        }
-        Ok(())
-    }
-}
 
 /// A provider device's terms and collateral pool.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
