@@ -9,6 +9,8 @@
 //! - [`coverage`]: witnesses verified per second, and a coverage epoch scored.
 //! - [`consensus`]: finalized transfers per second and latency of a validator set.
 //! - [`storage`]: storage proofs verified per second, put/get and a storage round.
+//! - [`governance`]: governance locks and votes per second, and the tally block of
+//!   a vote by every account.
 //!
 //! [`BenchCmd`] is the command line (clap); [`run`] runs one benchmark.
 
@@ -17,6 +19,7 @@
 pub mod consensus;
 pub mod coverage;
 pub mod epoch;
+pub mod governance;
 pub mod ingest;
 pub mod ledger;
 pub mod storage;
@@ -42,6 +45,9 @@ pub enum BenchCmd {
     Storage(storage::StorageBench),
     /// Committed transfers per second through the node's submission path.
     Ledger(ledger::LedgerBench),
+    /// Governance locks and votes per second, and the tally block of a proposal
+    /// every account voted on.
+    Governance(governance::GovernanceBench),
 }
 
 /// Runs one benchmark and prints its result.
@@ -53,6 +59,7 @@ pub fn run(cmd: BenchCmd) -> Result<()> {
         BenchCmd::Consensus(b) => consensus::run(b),
         BenchCmd::Storage(b) => storage::run(b),
         BenchCmd::Ledger(b) => plinth_devnet::node::runtime()?.block_on(ledger::run(b)),
+        BenchCmd::Governance(b) => governance::run(b),
     }
 }
 

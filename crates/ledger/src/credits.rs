@@ -138,6 +138,16 @@ pub(crate) fn record_mint<S: Store>(
     add_epoch_supply(state, epoch, amount, 0)
 }
 
+/// Records `amount` burned in reward epoch `epoch` (beside a burn for credits:
+/// a vetoed proposal's deposits).
+pub(crate) fn record_burn<S: Store>(
+    state: &mut Overlay<'_, S>,
+    epoch: u64,
+    amount: Amount,
+) -> Result<(), Fail> {
+    add_epoch_supply(state, epoch, 0, amount)
+}
+
 /// Applies a credits call ([`Call::PostPrice`], [`Call::BurnForCredits`],
 /// [`Call::DelegateCredits`]).
 pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {

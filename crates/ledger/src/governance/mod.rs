@@ -35,8 +35,8 @@ pub mod types;
 
 pub use types::*;
 
-use crate::context::TxContext;
 use crate::context::Fail;
+use crate::context::TxContext;
 use crate::error::LedgerError;
 use crate::state::{Overlay, Store};
 use crate::tx::Call;
@@ -81,4 +81,3 @@ pub(crate) fn end_block<S: Store>(
     actions::end_block_upgrade(state, ctx.height)?;
     Ok(())
 }
-

@@ -9,6 +9,7 @@ use plinth_ledger::block::tx_root;
 use plinth_ledger::devices::{self, Device};
 use plinth_ledger::emission::{self, Emission, Supply};
 use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
+use plinth_ledger::governance::{Bounds, GovParams, ParamBounds};
 use plinth_ledger::params::Validator;
 use plinth_ledger::rewards::{self, ManifestEntry, ManifestHeader, OracleSet, RewardEpoch};
 use plinth_ledger::state::MemStore;
@@ -146,6 +147,65 @@ pub fn genesis(n: u8) -> Genesis {
         storage: None,
         governance: None,
         makers: Vec::new(),
+    }
+}
+
+pub const GOV_MIN_LOCK: u64 = 2;
+pub const GOV_MAX_LOCK: u64 = 100;
+/// 2× at the longest lock.
+pub const GOV_MULTIPLIER_BPS: u64 = 20_000;
+pub const GOV_MIN_DEPOSIT: u64 = 1_000;
+pub const GOV_DEPOSIT_BLOCKS: u64 = 5;
+pub const GOV_VOTING_BLOCKS: u64 = 20;
+pub const GOV_QUORUM_BPS: u32 = 4_000;
+pub const GOV_THRESHOLD_BPS: u32 = 5_000;
+pub const GOV_VETO_BPS: u32 = 3_000;
+pub const GOV_MAX_DESCRIPTION: u32 = 64;
+pub const GOV_MAX_ACTIONS: u32 = 3;
+pub const GOV_MAX_ACTIVE: u32 = 3;
+/// The emission tail proposals may set (`[governance.bounds]`).
+pub const GOV_TAIL_BOUNDS: Bounds = Bounds {
+    min: 1_000,
+    max: 50_000,
+};
+
+/// The governance settings of [`genesis_with_governance`] (no treasury share, so
+/// the supply moves only by what a test does).
+pub fn gov_params() -> GovParams {
+    let any = Bounds {
+        min: 0,
+        max: u64::MAX,
+    };
+    GovParams {
+        min_lock_blocks: GOV_MIN_LOCK,
+        max_lock_blocks: GOV_MAX_LOCK,
+        max_multiplier_bps: GOV_MULTIPLIER_BPS,
+        min_deposit: GOV_MIN_DEPOSIT,
+        deposit_period_blocks: GOV_DEPOSIT_BLOCKS,
+        voting_period_blocks: GOV_VOTING_BLOCKS,
+        quorum_bps: GOV_QUORUM_BPS,
+        threshold_bps: GOV_THRESHOLD_BPS,
+        veto_bps: GOV_VETO_BPS,
+        max_description_bytes: GOV_MAX_DESCRIPTION,
+        max_actions: GOV_MAX_ACTIONS,
+        max_active_proposals: GOV_MAX_ACTIVE,
+        treasury_bps: 0,
+        bounds: ParamBounds {
+            credit_micro_usd: any,
+            price_max_age_ms: any,
+            storage_max_failures: any,
+            storage_max_deal_epochs: any,
+            storage_accept_epochs: any,
+            tail_per_epoch: GOV_TAIL_BOUNDS,
+        },
+    }
+}
+
+/// [`genesis`] with a `[governance]` section ([`gov_params`]).
+pub fn genesis_with_governance(n: u8) -> Genesis {
+    Genesis {
+        governance: Some(gov_params()),
+        ..genesis(n)
     }
 }
 

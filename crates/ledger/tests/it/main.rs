@@ -6,6 +6,7 @@ mod common;
 mod credits;
 mod devices;
 mod envelope;
+mod governance;
 mod makers;
 mod oracle_set;
 mod proofs;
