@@ -32,7 +32,8 @@ const LOCKED: u64 = 1_000_000_000_000;
 fn governance() -> GovParams {
     let any = Bounds {
         min: 0,
-        max: u64::MAX,
+        // TOML integers are i64: the widest bound a genesis file holds.
+        max: i64::MAX as u64,
     };
     GovParams {
         min_lock_blocks: 1,
