@@ -319,6 +319,10 @@ async fn a_network_added_by_proposal_is_scored_from_its_first_epoch() {
         |_| {},
     )
     .await;
+    // An epoch paid before the network exists.
+    let first = next_epoch(&net).await;
+    send_readings(&net, first, &[(&w, 20_000)]).await;
+    on_ledger(&net, "weather", first).await;
     let changed = pass(
         &net,
         vec![Action::AddNetwork {
@@ -355,6 +359,9 @@ async fn a_network_added_by_proposal_is_scored_from_its_first_epoch() {
     let weather = on_ledger(&net, "weather", e).await;
     assert_eq!(weather.header.total, 1_000_000 * 3_000 / 10_000);
     audit_ok(&net, e).await;
+    // The epoch before the network existed still audits: the ledger's registry
+    // at its snapshot's height has no `air` to list.
+    audit_ok(&net, first).await;
     let (node, oracle) = (net.node_url.clone(), net.oracle_url.clone());
     let r = blocking(move || audit(&node, &oracle, "air", e, BatchSource::Oracle).unwrap()).await;
     assert!(r.ok, "audit of air epoch {e}: {:?}", r.problems);
