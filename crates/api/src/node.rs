@@ -332,7 +332,9 @@ pub const MAX_REPORTS_PARAM: &str = "max_reports_per_epoch";
 /// The per-device report cap of a network whose family the oracle does not score.
 pub const DEFAULT_MAX_REPORTS: u64 = 1024;
 
-/// The items of `GET /v1/networks`: a network as genesis defines it.
+/// The items of `GET /v1/networks`: a network as in force in one reward epoch
+/// (`epoch`; governance changes a network's share, usage split and family
+/// parameters from an epoch on), with what it may pay for that epoch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NetworkView {
     /// The network's name.
@@ -348,6 +350,16 @@ pub struct NetworkView {
     /// The part of the share paid by credits earned (usage rewards).
     #[serde(default)]
     pub usage_bps: u32,
+    /// Whether devices must be onboarded by an approved maker.
+    #[serde(default)]
+    pub require_maker: bool,
+    /// The reward epoch these values are in force in.
+    #[serde(default)]
+    pub epoch: u64,
+    /// What the network's manifest of `epoch` may pay at most: the epoch's
+    /// emission (as in force then) times `share_bps`.
+    #[serde(default)]
+    pub allowance: u64,
 }
 
 /// A network parameter that is not what it must be.
@@ -361,15 +373,19 @@ pub struct BadReportCap {
 }
 
 impl NetworkView {
-    /// The view of a network as the ledger stores it (`params_json` parsed; JSON
-    /// `null` if it does not parse).
-    pub fn new(n: plinth_ledger::params::Network) -> NetworkView {
+    /// The view of a network as the ledger keeps it for reward epoch `epoch`
+    /// (`params_json` parsed; JSON `null` if it does not parse), with its
+    /// `allowance` for that epoch.
+    pub fn new(n: plinth_ledger::params::Network, epoch: u64, allowance: u64) -> NetworkView {
         NetworkView {
             params: serde_json::from_str(&n.params_json).unwrap_or_default(),
             name: n.name,
             family: n.family,
             share_bps: n.share_bps,
             usage_bps: n.usage_bps,
+            require_maker: n.require_maker,
+            epoch,
+            allowance,
         }
     }
 
@@ -676,6 +692,14 @@ pub struct OraclesQuery {
     pub epoch: Option<u64>,
 }
 
+/// The query of `GET /v1/networks`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct NetworksQuery {
+    /// The networks as in force in this reward epoch (default: the current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+}
+
 /// The query of `GET /v1/registry`.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct RegistryQuery {
@@ -778,6 +802,9 @@ mod tests {
             params,
             share_bps: 0,
             usage_bps: 0,
+            require_maker: false,
+            epoch: 0,
+            allowance: 0,
         };
         let capped = n(serde_json::json!({"heartbeat_interval_s": 10, "max_reports_per_epoch": 7}));
         assert!(matches!(

@@ -629,6 +629,9 @@ mod tests {
                 params: serde_json::to_value(&n.params).unwrap(),
                 share_bps: n.share_bps,
                 usage_bps: n.usage_bps,
+                require_maker: n.require_maker,
+                epoch: 0,
+                allowance: 0,
             };
             info.family()
                 .unwrap_or_else(|e| panic!("network {}: {e}", n.name));

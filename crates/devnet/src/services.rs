@@ -231,7 +231,8 @@ fn start_fleet(
     stop: Arc<AtomicBool>,
 ) -> Result<()> {
     let networks: Vec<FleetNetwork> = oracle
-        .networks
+        .current_networks()?
+        .views()
         .iter()
         .filter(|n| ["sensor", "uptime", "coverage"].contains(&n.family.as_str()))
         .map(|n| FleetNetwork {

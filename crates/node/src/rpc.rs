@@ -21,7 +21,7 @@ use plinth_api::server::extract::{network_name, page_limit, Path, Query};
 use plinth_api::server::ApiError;
 use plinth_core::{Address, DeviceId, Hash};
 use plinth_ledger::devices::Device;
-use plinth_ledger::params::{Network, Validator};
+use plinth_ledger::params::Validator;
 use plinth_ledger::rewards::{self, RewardEpoch};
 use plinth_ledger::{accounts, keys, staking, tree, Overlay, StakeTarget, TxError};
 use plinth_store::Snapshot;
@@ -355,16 +355,30 @@ async fn metrics(State(node): State<AppState>) -> impl IntoResponse {
     )
 }
 
-async fn networks(State(node): State<AppState>) -> Result<Json<Vec<NetworkView>>, ApiError> {
+/// `GET /v1/networks[?epoch=E]`: every network as in force in reward epoch `E`
+/// (default: the head's), each with its allowance for `E` — what the ledger
+/// takes a manifest of `E` up to, so oracles and audits score with these values.
+async fn networks(
+    State(node): State<AppState>,
+    Query(q): Query<NetworksQuery>,
+) -> Result<Json<Vec<NetworkView>>, ApiError> {
+    use plinth_ledger::context::head_epoch;
+    use plinth_ledger::governance::schedule::{emission_at, networks_at};
     let snap = snapshot(&node)?;
-    let rows = snap
-        .scan(keys::NETWORK_PREFIX, 1000)
-        .map_err(ApiError::internal)?;
-    let mut out = Vec::new();
-    for (_, v) in rows {
-        let n: Network = borsh::from_slice(&v).map_err(ApiError::internal)?;
-        out.push(NetworkView::new(n));
-    }
+    let state = Overlay::new(&snap);
+    let epoch = match q.epoch {
+        Some(e) => e,
+        None => head_epoch(&state, &node.params).map_err(ApiError::internal)?,
+    };
+    let emission = emission_at(&state, &node.params, epoch).map_err(ApiError::internal)?;
+    let out = networks_at(&state, epoch)
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|n| {
+            let allowance = emission.network_allowance(epoch, n.share_bps);
+            NetworkView::new(n, epoch, allowance)
+        })
+        .collect();
     Ok(Json(out))
 }
 

@@ -130,11 +130,14 @@ impl Oracle {
     fn fake_report(&self, dev: &Keypair, network: &str, epoch: u64) -> SignedReport {
         let w = self.clock.window(epoch);
         let body = self
-            .network(network)
-            .filter(|n| n.family == plinth_core::FamilyKind::Sensor)
+            .network_at(network, epoch)
+            .ok()
+            .flatten()
+            .filter(|n| n.info.family == plinth_core::FamilyKind::Sensor)
             .map(|n| plinth_proofs::ReportBody::Reading {
                 value_milli: 20_000,
                 unit: n
+                    .info
                     .params
                     .get("unit")
                     .and_then(|u| u.as_str())

@@ -11,7 +11,8 @@
 //! audited against the oracle's published manifest and the settlement counters.
 
 use crate::chain::{node_client, NetworkInfo};
-use crate::epoch::{compute, inputs_hash, EpochSpec, Manifest};
+use crate::epoch::{compute, inputs_hash, Manifest};
+use crate::networks::EpochNetworks;
 use crate::spool::{decode_batch, SpoolBatch, MAX_BATCH_BYTES};
 use anyhow::{anyhow, bail, Context, Result};
 use plinth_api::{NodeClient, OracleClient};
@@ -94,12 +95,13 @@ pub fn audit(
     let node = node_client(node_url);
     let oracle = OracleClient::new(oracle_url);
     let genesis = node.genesis()?;
-    let networks: Vec<NetworkInfo> = node.networks()?;
+    // The network as in force in the epoch (its share, usage split, family
+    // parameters and allowance then), as its oracles scored it.
+    let (networks, _) = EpochNetworks::read(&node, epoch)?;
     let n = networks
-        .iter()
-        .find(|n| n.name == network)
-        .ok_or_else(|| anyhow!("the chain has no network `{network}`"))?;
-    let storage = n.family == plinth_ledger::storage::FAMILY;
+        .get(network)
+        .ok_or_else(|| anyhow!("the chain has no network `{network}` in epoch {epoch}"))?;
+    let storage = n.info.family == plinth_ledger::storage::FAMILY;
     let mut problems = Vec::new();
     let (on_ledger, published) =
         manifests_to_audit(&node, &oracle, network, epoch, storage, &mut problems)?;
@@ -115,23 +117,19 @@ pub fn audit(
             problems,
         ));
     }
-    let family = n
-        .family()
-        .map_err(|e| anyhow!("network `{network}`: {e}"))?;
-    let spec = EpochSpec {
-        chain: genesis.chain(),
-        network,
-        family: &family,
-        window: genesis
-            .emission
-            .clock(genesis.genesis_time_ms)
-            .window(epoch),
-        allowance: genesis.emission.network_allowance(epoch, n.share_bps),
-        usage_bps: n.usage_bps,
-    };
+    let window = genesis
+        .emission
+        .clock(genesis.genesis_time_ms)
+        .window(epoch);
+    let spec = n.spec(genesis.chain(), window).ok_or_else(|| {
+        anyhow!(
+            "network `{network}` is not scored in epoch {epoch}: {}",
+            n.family.clone().err().unwrap_or_default()
+        )
+    })?;
     let prices = check_rounds(
         &node,
-        n,
+        &n.info,
         &spec.window,
         genesis.block_time_ms,
         &batches,

@@ -15,9 +15,9 @@
 //! The scoring itself is [`crate::epoch::compute`] (pure, what audits rerun); the
 //! storage rounds and settlements are [`crate::storage`]'s.
 
-use crate::chain::NetworkInfo;
 use crate::epoch::{self, Manifest};
 use crate::manifests::RewardClaim;
+use crate::networks::EpochNetwork;
 use crate::spool::SpoolBatch;
 use crate::storage::MAX_CATCH_UP;
 use crate::{now_ms, Oracle};
@@ -49,45 +49,47 @@ impl Oracle {
 
     /// The epochs storage networks must still be challenged and settled for,
     /// before `current`: every epoch after the last one with a manifest of every
-    /// storage network, up to `current - 1`, at most [`MAX_CATCH_UP`] back.
-    pub fn storage_epochs_due(&self, current: u64) -> Range<u64> {
-        let networks = self.storage_networks();
-        if networks.is_empty() || current == 0 {
-            return 0..0;
+    /// storage network (of the epoch before `current`), up to `current - 1`, at
+    /// most [`MAX_CATCH_UP`] back.
+    pub fn storage_epochs_due(&self, current: u64) -> Result<Range<u64>> {
+        if current == 0 {
+            return Ok(0..0);
         }
-        let oldest = current.saturating_sub(MAX_CATCH_UP);
-        let from = networks
-            .iter()
-            .map(|(n, _)| self.manifests.last_epoch(n).map_or(0, |e| e + 1))
-            .min()
-            .unwrap_or(0);
-        from.max(oldest)..current
+        let last = self.networks_at(current - 1)?;
+        let names: Vec<&str> = last.storage().into_iter().map(|(n, _)| n).collect();
+        self.epochs_due(&names, current.saturating_sub(MAX_CATCH_UP), current)
     }
 
     /// The epochs reward manifests are still due for, before `current`: every epoch
-    /// after the last one with a manifest of every scored network, up to
-    /// `current - 1`, at most `manifest_max_age_epochs` back (the ledger refuses
-    /// older ones). Each is closed, reports or not, with an empty manifest if it
-    /// paid nothing: an epoch left open on the ledger is one a leaked oracle key
-    /// could still mint for itself.
-    pub fn reward_epochs_due(&self, current: u64) -> Range<u64> {
-        let scored: Vec<&NetworkInfo> = self
-            .networks
-            .iter()
-            .filter(|n| {
-                plinth_proofs::Family::from_network(&n.family, &n.params.to_string()).is_ok()
-            })
-            .collect();
-        if scored.is_empty() || current == 0 {
-            return 0..0;
+    /// after the last one with a manifest of every scored network (of the epoch
+    /// before `current`), up to `current - 1`, at most `manifest_max_age_epochs`
+    /// back (the ledger refuses older ones). Each is closed, reports or not,
+    /// with an empty manifest if it paid nothing: an epoch left open on the
+    /// ledger is one a leaked oracle key could still mint for itself.
+    pub fn reward_epochs_due(&self, current: u64) -> Result<Range<u64>> {
+        if current == 0 {
+            return Ok(0..0);
         }
+        let last = self.networks_at(current - 1)?;
+        let names: Vec<&str> = last.scored().map(|n| n.name()).collect();
         let oldest = current.saturating_sub(self.emission.manifest_max_age_epochs);
-        let from = scored
-            .iter()
-            .map(|n| self.manifests.last_epoch(&n.name).map_or(0, |e| e + 1))
-            .min()
-            .unwrap_or(0);
-        from.max(oldest)..current
+        self.epochs_due(&names, oldest, current)
+    }
+
+    /// `from..current`: `from` the earliest epoch, not before `oldest`, that
+    /// one of `networks` has no manifest for yet; a network's first is after
+    /// its last manifest, or, without one, the first epoch it is in force in
+    /// (a network added by proposal is closed from then).
+    fn epochs_due(&self, networks: &[&str], oldest: u64, current: u64) -> Result<Range<u64>> {
+        let mut from = current;
+        for name in networks {
+            let first = match self.manifests.last_epoch(name) {
+                Some(e) => e.saturating_add(1).max(oldest),
+                None => self.first_epoch_with(name, oldest, current - 1)?,
+            };
+            from = from.min(first);
+        }
+        Ok(from..current)
     }
 
     /// Closes every epoch whose end (plus the grace period) has passed and that has
@@ -103,8 +105,8 @@ impl Oracle {
         let mut closed = Vec::new();
         let mut epochs = self.spool.epochs()?;
         let current = self.clock.epoch_of(now);
-        epochs.extend(self.storage_epochs_due(current));
-        epochs.extend(self.reward_epochs_due(current));
+        epochs.extend(self.storage_epochs_due(current)?);
+        epochs.extend(self.reward_epochs_due(current)?);
         epochs.sort();
         epochs.dedup();
         for epoch in epochs {
@@ -112,13 +114,16 @@ impl Oracle {
                 continue;
             }
             let mut pulled = false;
-            for n in self.networks.clone() {
-                match self.manifest(&n.name, epoch)? {
+            // The networks as in force in the epoch: its shares, parameters and
+            // allowances, and a network added by proposal from its first epoch.
+            let networks = self.networks_at(epoch)?;
+            for n in &networks.networks {
+                match self.manifest(n.name(), epoch)? {
                     Some(m) => self.finish(m)?,
                     None if !self.config.peers.is_empty()
-                        && self.node.reward_epoch(&n.name, epoch)?.is_some() =>
+                        && self.node.reward_epoch(n.name(), epoch)?.is_some() =>
                     {
-                        self.adopt(&n.name, epoch)?
+                        self.adopt(n.name(), epoch)?
                     }
                     None if self.proposes(epoch, now) => {
                         // The peers' last batches before the cut-off, so that no
@@ -127,9 +132,9 @@ impl Oracle {
                             self.pull(epoch);
                             pulled = true;
                         }
-                        if let Some(m) = self.close(&n, epoch)? {
+                        if let Some(m) = self.close(n, epoch)? {
                             self.finish(m)?;
-                            closed.push((n.name.clone(), epoch));
+                            closed.push((n.info.name.clone(), epoch));
                         }
                     }
                     None => {}
@@ -137,8 +142,8 @@ impl Oracle {
             }
             self.ingest.state().forget_before(epoch);
         }
-        if current > 0 && !self.storage_networks().is_empty() {
-            self.close_abandoned_deals(current);
+        if current > 0 {
+            self.close_abandoned_deals(current)?;
         }
         Ok(closed)
     }
@@ -184,7 +189,7 @@ impl Oracle {
         // Storage rounds go first: taking them may fail (no block after the
         // epoch's end yet), and then nothing of the epoch is written.
         let mut rounds = Vec::new();
-        for (network, params) in self.storage_networks() {
+        for (network, params) in self.networks_at(epoch)?.storage() {
             rounds.push(self.take_storage_round(network, params, epoch)?);
         }
         let mut written = Vec::new();
@@ -196,7 +201,7 @@ impl Oracle {
             let state = self.ingest.state();
             state.registry_snapshots(
                 state.registry_height,
-                self.networks.iter().map(|n| n.name.as_str()),
+                state.registry_networks.iter().map(String::as_str),
             )
         };
         written.extend(self.spool.write_all(epoch, SpoolBatch::Registry(snaps))?);
@@ -205,43 +210,35 @@ impl Oracle {
         Ok(())
     }
 
-    /// Scores one network's epoch, signs the manifest and publishes it (file).
-    fn close(&self, n: &NetworkInfo, epoch: u64) -> Result<Option<Manifest>> {
-        let family = match n.family() {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::warn!(network = %n.name, error = %e, "network not scored");
-                return Ok(None);
+    /// Scores one network's epoch with its family, allowance and usage split as
+    /// in force in that epoch, signs the manifest and publishes it (file).
+    fn close(&self, n: &EpochNetwork, epoch: u64) -> Result<Option<Manifest>> {
+        let Some(spec) = n.spec(self.chain, self.clock.window(epoch)) else {
+            if let Err(e) = &n.family {
+                tracing::warn!(network = %n.name(), error = %e, "network not scored");
             }
+            return Ok(None);
         };
         let mut batches = self.epoch_batches(epoch)?;
         if let Some(a) = self.config.adversary {
-            batches = self.tamper_batches(a, &n.name, epoch, batches)?;
+            batches = self.tamper_batches(a, n.name(), epoch, batches)?;
         }
-        let spec = epoch::EpochSpec {
-            chain: self.chain,
-            network: &n.name,
-            family: &family,
-            window: self.clock.window(epoch),
-            allowance: self.emission.network_allowance(epoch, n.share_bps),
-            usage_bps: n.usage_bps,
-        };
         let mut m = epoch::compute(&spec, batches);
         if let Some(a) = self.config.adversary {
             self.tamper_manifest(a, &mut m);
         }
         // Reports refused at ingest (not in the spool, so not part of the audited
         // computation) are published beside the family's rejections.
-        if let Some(refused) = self.ingest.state().refused_in(&n.name, epoch) {
+        if let Some(refused) = self.ingest.state().refused_in(n.name(), epoch) {
             for (code, count) in refused {
                 *m.rejected.entry(code.clone()).or_insert(0) += count;
             }
         }
         m.signatures.push(m.header.sign(&self.key));
-        self.manifests.publish(&n.name, epoch, &m)?;
+        self.manifests.publish(n.name(), epoch, &m)?;
         self.metrics.epochs_closed.inc();
         tracing::info!(
-            network = %n.name, epoch, devices = m.header.devices, total = m.header.total,
+            network = %n.name(), epoch, devices = m.header.devices, total = m.header.total,
             root = %m.header.root, "epoch closed"
         );
         Ok(Some(m))

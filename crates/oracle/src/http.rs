@@ -220,7 +220,7 @@ async fn status(State(o): State<Arc<Oracle>>) -> Response {
         epoch: o.clock.epoch_of(now_ms()),
         epoch_ms: o.clock.epoch_ms,
         genesis_time_ms: o.clock.genesis_time_ms,
-        networks: o.networks.clone(),
+        networks: o.latest_networks(),
     })
     .into_response()
 }

@@ -26,7 +26,7 @@ use plinth_core::{DeviceId, Hash};
 use plinth_proofs::{DeviceInfo, ReportBody, SignedReport};
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{mpsc, Mutex, MutexGuard};
+use std::sync::{mpsc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use tokio::sync::oneshot;
 
 /// The answer for one report (the API's [`plinth_api::oracle::Verdict`]).
@@ -56,7 +56,7 @@ struct Admitted {
 
 /// The ingest job: admission's rules and state, and the queue to the worker.
 pub struct Ingest {
-    rules: Rules,
+    rules: RwLock<Rules>,
     state: Mutex<IngestState>,
     queue: Mutex<Option<mpsc::Sender<Job>>>,
 }
@@ -65,10 +65,23 @@ impl Ingest {
     /// An ingest with nothing remembered and no worker yet.
     pub fn new(rules: Rules) -> Ingest {
         Ingest {
-            rules,
+            rules: RwLock::new(rules),
             state: Mutex::new(IngestState::default()),
             queue: Mutex::new(None),
         }
+    }
+
+    /// Admission's rules.
+    fn rules(&self) -> RwLockReadGuard<'_, Rules> {
+        self.rules.read().expect("rules lock")
+    }
+
+    /// Serves `networks` too (see [`Rules::set_networks`]).
+    pub fn set_networks(&self, networks: &[crate::chain::NetworkInfo]) -> anyhow::Result<()> {
+        self.rules
+            .write()
+            .expect("rules lock")
+            .set_networks(networks)
     }
 
     /// Admission's state, locked (probe and beacon rounds add to it).
@@ -137,7 +150,7 @@ impl Ingest {
     /// replays and duplicates stay refused after a restart: challenges still
     /// open at `now`, beacon rounds drawn, reports accepted.
     pub fn replay(&self, spool: &Spool, now: u64) -> anyhow::Result<()> {
-        let current = self.rules.clock.epoch_of(now);
+        let current = self.rules().clock.epoch_of(now);
         let mut state = self.state();
         let mut reports = 0;
         for epoch in spool.epochs()? {
@@ -216,6 +229,7 @@ impl Ingest {
         sig_ok: Vec<bool>,
         now: u64,
     ) -> Admitted {
+        let rules = self.rules();
         let mut sig_ok = sig_ok.into_iter();
         let mut out = Admitted {
             verdicts: Vec::with_capacity(decoded.len()),
@@ -235,7 +249,7 @@ impl Ingest {
                 Err(Refusal::BadSignature)
             } else {
                 let prev = state.last_seq.get(&rep.report.device).copied();
-                admit(state, &self.rules, &rep, now).map(|()| prev)
+                admit(state, &rules, &rep, now).map(|()| prev)
             };
             out.verdicts.push(match verdict {
                 Ok(prev_seq) => {
@@ -250,8 +264,8 @@ impl Ingest {
                 }
                 Err(r) => {
                     // Counted per network and epoch for the epoch's manifest.
-                    if self.rules.networks.contains(&rep.report.network) {
-                        let current = self.rules.clock.epoch_of(now);
+                    if rules.networks.contains(&rep.report.network) {
+                        let current = rules.clock.epoch_of(now);
                         state.refused(&rep.report.network, rep.report.epoch, current, &r);
                     }
                     Err((Some(hash), r))

@@ -35,6 +35,8 @@
 //! - [`account`]: transactions from the oracle's account; [`adversary`]: a lying
 //!   oracle for tests and drills.
 //! - [`audit`]: recomputing published manifests from the spool (`plinth oracle audit`).
+//! - [`networks`]: the networks as in force in each reward epoch (share, usage
+//!   split, family parameters, allowance), which every epoch's computation reads.
 //! - [`chain`]: the node's API as the oracle reads it; [`config`]: how it runs;
 //!   [`metrics`]: Prometheus metrics.
 //! - [`http`], [`mqtt`]: the oracle's HTTP API and MQTT client; [`run`]: every
@@ -54,6 +56,7 @@ pub mod http;
 pub mod ingest;
 pub mod manifests;
 pub mod metrics;
+pub mod networks;
 pub mod peers;
 pub mod quorum;
 // Documented as the broker moves out of it, in flight.
@@ -71,21 +74,18 @@ pub use manifests::RewardClaim;
 pub use storage::MAX_CATCH_UP;
 
 use anyhow::{Context, Result};
-use chain::NetworkInfo;
 use cosign::OracleSetCache;
 use ingest::{Clock, Ingest, Rules};
 use manifests::ManifestStore;
 use plinth_api::NodeClient;
 use plinth_core::{DeviceId, Hash, Keypair};
-use plinth_proofs::storage::StorageFamilyParams;
-use plinth_proofs::CoverageParams;
 use spool::Spool;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A running oracle: the chain's parameters as read at start, and the state of
-/// each of its jobs.
+/// A running oracle: the chain's fixed parameters as read at start, the
+/// networks by epoch ([`networks`]), and the state of each of its jobs.
 pub struct Oracle {
     /// How it runs.
     pub config: OracleConfig,
@@ -96,26 +96,24 @@ pub struct Oracle {
     pub chain: Hash,
     /// The chain's epochs.
     pub clock: Clock,
-    /// Every network of the chain.
-    pub networks: Vec<NetworkInfo>,
     /// Accepted reports, probes, rounds and close inputs, by epoch.
     pub spool: Spool,
     /// Prometheus metrics.
     pub metrics: metrics::Metrics,
     /// The node it reads the chain from and sends transactions to.
     pub node: NodeClient,
-    /// The chain's emission schedule (what each epoch pays).
+    /// The genesis's emission schedule: how old a manifest the ledger still
+    /// takes. What an epoch pays comes from the node, per epoch
+    /// ([`Oracle::networks_at`]): governance changes the emission's tail.
     pub emission: plinth_ledger::emission::Emission,
     /// The token's decimals (for the token value of credits).
     pub decimals: u8,
-    /// Coverage networks and their parameters (they get beacon rounds).
-    pub coverage: Vec<(String, CoverageParams)>,
-    /// Storage networks and their parameters (they get storage rounds).
-    pub storage: Vec<(String, StorageFamilyParams)>,
     /// Whether storage endpoints may be private addresses (genesis
     /// `storage.allow_private_endpoints`).
     pub allow_private_endpoints: bool,
     key: Keypair,
+    /// The networks of each epoch, as read from the node.
+    networks: networks::NetworkSchedule,
     /// The ingest job: admission's rules and state, the queue to its worker.
     ingest: Ingest,
     /// The account: held while building and sending a transaction, so that two
@@ -146,7 +144,8 @@ impl Oracle {
     pub fn open(config: OracleConfig, key: Keypair) -> Result<Arc<Oracle>> {
         let node = chain::node_client(&config.node);
         let status = retry(|| Ok(node.status()?)).context("reading the chain's status")?;
-        let networks = retry(|| Ok(node.networks()?))?;
+        let schedule = networks::NetworkSchedule::default();
+        let networks = retry(|| schedule.at(&node, status.epoch))?.views();
         let genesis = retry(|| Ok(node.genesis()?))?;
         if genesis.hash() != status.genesis_hash {
             anyhow::bail!(
@@ -169,18 +168,15 @@ impl Oracle {
             config.max_skew_ms,
             config.close_grace,
         )?;
-        let families = Families::of(&networks)?;
         let manifests = ManifestStore::open(
             &config.data_dir.join("manifests"),
             networks.iter().map(|n| n.name.as_str()),
         )?;
         let oracle = Arc::new(Oracle {
-            coverage: families.coverage,
-            storage: families.storage,
             chain_id: status.chain_id,
             chain,
             clock,
-            networks,
+            networks: schedule,
             spool,
             metrics: metrics::Metrics::new(),
             node,
@@ -217,11 +213,6 @@ impl Oracle {
     /// The oracle's key.
     pub fn key(&self) -> &Keypair {
         &self.key
-    }
-
-    /// A network of the chain, by name.
-    pub fn network(&self, name: &str) -> Option<&NetworkInfo> {
-        self.networks.iter().find(|n| n.name == name)
     }
 
     /// Submits raw reports; returns one verdict each once accepted ones are durable.
@@ -265,7 +256,10 @@ impl Oracle {
                 ),
                 Ok(_) => {
                     self.ingest.set_registry(devices, &self.metrics);
-                    self.ingest.state().registry_height = view.height;
+                    let mut state = self.ingest.state();
+                    state.registry_height = view.height;
+                    state.registry_networks =
+                        view.networks.iter().map(|n| n.network.clone()).collect();
                     return Ok(());
                 }
                 Err(reason) => last = reason,
@@ -278,35 +272,6 @@ impl Oracle {
     /// Stops the ingest worker once queued work is done.
     pub fn shutdown(&self) {
         self.ingest.shutdown();
-    }
-}
-
-/// The networks that get rounds of their own, with their parameters.
-struct Families {
-    coverage: Vec<(String, CoverageParams)>,
-    storage: Vec<(String, StorageFamilyParams)>,
-}
-
-impl Families {
-    fn of(networks: &[NetworkInfo]) -> Result<Families> {
-        let mut f = Families {
-            coverage: Vec::new(),
-            storage: Vec::new(),
-        };
-        for n in networks.iter().filter(|n| {
-            n.family == plinth_core::FamilyKind::Coverage
-                || n.family == plinth_core::FamilyKind::Storage
-        }) {
-            let family = n
-                .family()
-                .with_context(|| format!("network `{}`", n.name))?;
-            match family {
-                plinth_proofs::Family::Coverage(p) => f.coverage.push((n.name.clone(), p)),
-                plinth_proofs::Family::Storage(p) => f.storage.push((n.name.clone(), p)),
-                _ => {}
-            }
-        }
-        Ok(f)
     }
 }
 

@@ -138,6 +138,14 @@ pub enum BatchRefusal {
         /// What is outside.
         reason: String,
     },
+    /// The chain could not be read to check the batch (it may pass later).
+    #[error("batch {hash}: cannot be checked now: {reason}")]
+    Unavailable {
+        /// The batch's name.
+        hash: Hash,
+        /// What failed.
+        reason: String,
+    },
 }
 
 impl BatchRefusal {
@@ -148,7 +156,7 @@ impl BatchRefusal {
             BatchRefusal::BadReport {
                 transient: true,
                 ..
-            }
+            } | BatchRefusal::Unavailable { .. }
         )
     }
 }
@@ -171,9 +179,10 @@ pub type Registration<'a> = (&'a str, bool);
 
 /// Re-admits reports an oracle accepted, as a peer checks them: every signature
 /// (on all cores), this chain, the epoch named by the batch and by each report's
-/// time, and a device registered to the report's network (`registry`). Replay,
-/// rate and clock checks are the accepting oracle's: reports are the devices'
-/// own signed words, and scoring counts each report once.
+/// time, a network in force in the epoch, and a device registered to the
+/// report's network (`registry`). Replay, rate and clock checks are the
+/// accepting oracle's: reports are the devices' own signed words, and scoring
+/// counts each report once.
 pub fn readmit<'a>(
     o: &Oracle,
     hash: Hash,
@@ -181,6 +190,12 @@ pub fn readmit<'a>(
     reports: &[SignedReport],
     registry: impl Fn(&DeviceId) -> Option<Registration<'a>>,
 ) -> Result<(), BatchRefusal> {
+    let networks = o
+        .networks_at(epoch)
+        .map_err(|e| BatchRefusal::Unavailable {
+            hash,
+            reason: e.to_string(),
+        })?;
     let valid = crate::ingest::admission::verify_signatures(reports);
     for (index, (r, ok)) in reports.iter().zip(valid).enumerate() {
         let bad = |reason: String, transient: bool| BatchRefusal::BadReport {
@@ -206,8 +221,11 @@ pub fn readmit<'a>(
                 false,
             ));
         }
-        if o.network(&rep.network).is_none() {
-            return Err(bad(format!("unknown network `{}`", rep.network), false));
+        if networks.get(&rep.network).is_none() {
+            return Err(bad(
+                format!("network `{}` is not in force in epoch {epoch}", rep.network),
+                false,
+            ));
         }
         match registry(&rep.device) {
             None => return Err(bad("unknown device".into(), true)),

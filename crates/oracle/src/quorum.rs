@@ -431,17 +431,23 @@ impl Oracle {
     fn check_proposal(&self, p: &ManifestProposal) -> Result<OracleSignature, ProposalRefusal> {
         let h = &p.header;
         self.check_proposer(&h.chain, h.epoch, &h.signing_bytes(), &p.signature)?;
-        let n = self
-            .network(&h.network)
+        // The network as in force in the manifest's epoch: its family, share
+        // and usage split then, whatever a proposal changed since.
+        let networks = self
+            .networks_at(h.epoch)
+            .map_err(ProposalRefusal::unavailable)?;
+        let n = networks
+            .get(&h.network)
             .ok_or_else(|| ProposalRefusal::UnknownNetwork {
                 network: h.network.clone(),
-                reason: "no such network".into(),
-            })?
-            .clone();
-        let family = n.family().map_err(|e| ProposalRefusal::UnknownNetwork {
-            network: h.network.clone(),
-            reason: e.to_string(),
-        })?;
+                reason: format!("no such network in epoch {}", h.epoch),
+            })?;
+        let spec = n
+            .spec(self.chain, self.clock.window(h.epoch))
+            .ok_or_else(|| ProposalRefusal::UnknownNetwork {
+                network: h.network.clone(),
+                reason: n.family.clone().err().unwrap_or_default(),
+            })?;
         let cutoff = self.cutoff_ms(h.epoch);
         if now_ms() < cutoff {
             return Err(ProposalRefusal::TooEarly {
@@ -453,14 +459,6 @@ impl Oracle {
         self.check_omissions(h.epoch, &p.batches, cutoff)?;
         let (batches, held) = self.listed_batches(h.epoch, &p.batches, &p.signature.oracle)?;
         self.check_inputs(h.epoch, &batches, &held)?;
-        let spec = epoch::EpochSpec {
-            chain: self.chain,
-            network: &n.name,
-            family: &family,
-            window: self.clock.window(h.epoch),
-            allowance: self.emission.network_allowance(h.epoch, n.share_bps),
-            usage_bps: n.usage_bps,
-        };
         let mut m = epoch::compute(&spec, batches);
         if m.header != *h {
             return Err(ProposalRefusal::Differs {

@@ -29,12 +29,8 @@ impl Oracle {
         now: u64,
         only: Option<&HashSet<DeviceId>>,
     ) -> Result<Vec<ProbeIssue>> {
-        let uptime: Vec<&str> = self
-            .networks
-            .iter()
-            .filter(|n| n.family == plinth_core::FamilyKind::Uptime)
-            .map(|n| n.name.as_str())
-            .collect();
+        let networks = self.networks_at(self.clock.epoch_of(now))?;
+        let uptime = networks.of_kind(plinth_core::FamilyKind::Uptime);
         // In a set, one oracle draws each epoch's rounds (crate::peers).
         if uptime.is_empty() || !self.draws(self.clock.epoch_of(now)) {
             return Ok(Vec::new());
@@ -69,19 +65,22 @@ impl Oracle {
         Ok(issues)
     }
 
-    /// Draws the beacon round that `now` falls in for every coverage network that
-    /// has none yet, from the head block (`height`, `head_hash`): its hash was not
-    /// known before that block. The rounds are written to the spool before devices
-    /// can see them. Returns the rounds drawn.
+    /// Draws the beacon round that `now` falls in for every coverage network (as
+    /// in force in the epoch, with that epoch's parameters) that has none yet,
+    /// from the head block (`height`, `head_hash`): its hash was not known before
+    /// that block. The rounds are written to the spool before devices can see
+    /// them. Returns the rounds drawn.
     pub fn beacon_round(&self, height: u64, head_hash: Hash, now: u64) -> Result<Vec<RoundIssue>> {
         let epoch = self.clock.epoch_of(now);
-        if self.coverage.is_empty() || !self.draws(epoch) {
+        let networks = self.networks_at(epoch)?;
+        let coverage = networks.coverage();
+        if coverage.is_empty() || !self.draws(epoch) {
             return Ok(Vec::new());
         }
         let window = self.clock.window(epoch);
         let mut state = self.ingest.state();
         let mut issues = Vec::new();
-        for (network, params) in &self.coverage {
+        for (network, params) in coverage {
             let Some((round, start_ms, end_ms)) = params
                 .rounds_of(&window)
                 .into_iter()
@@ -93,7 +92,7 @@ impl Oracle {
                 continue;
             }
             issues.push(RoundIssue {
-                network: network.clone(),
+                network: network.to_string(),
                 round: plinth_proofs::BeaconRound {
                     round,
                     start_ms,
@@ -117,12 +116,20 @@ impl Oracle {
     }
 
     /// The beacon rounds drawn for a coverage network that are still kept (this
-    /// epoch's and the previous one's), ascending; `None` if it is not one.
+    /// epoch's and the previous one's), ascending; `None` if it is not one (in
+    /// the latest epoch read: this answers without asking the node).
     pub fn rounds_of(&self, network: &str) -> Option<Vec<plinth_proofs::BeaconRound>> {
-        if !self.coverage.iter().any(|(n, _)| n == network) {
+        let latest = self.networks.latest()?;
+        if !latest.coverage().iter().any(|(n, _)| *n == network) {
             return None;
         }
         Some(self.ingest.state().rounds_of(network))
+    }
+
+    /// Whether the current epoch has a coverage network (whose beacon rounds
+    /// are drawn).
+    pub fn has_coverage(&self) -> Result<bool> {
+        Ok(!self.current_networks()?.coverage().is_empty())
     }
 
     /// Challenges a device may still answer.

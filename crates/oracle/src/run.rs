@@ -32,9 +32,7 @@ pub async fn run(
     }
     tasks.push(tokio::spawn(refresh_registry(oracle.clone())));
     tasks.push(tokio::spawn(probe_rounds(oracle.clone())));
-    if !oracle.coverage.is_empty() {
-        tasks.push(tokio::spawn(beacon_rounds(oracle.clone())));
-    }
+    tasks.push(tokio::spawn(beacon_rounds(oracle.clone())));
     // The price feed, if this oracle runs it.
     if oracle.config.price_micro_usd.is_some() {
         tasks.push(tokio::spawn(price_feed(oracle.clone())));
@@ -85,12 +83,15 @@ pub async fn run(
 }
 
 /// Registry refresh, forever; devices new to the registry are probed at once, so
-/// that none escapes the probes' gate for the rest of the epoch.
+/// that none escapes the probes' gate for the rest of the epoch. The current
+/// epoch's networks are read again too (admission serves a network added by
+/// proposal from its first epoch).
 async fn refresh_registry(o: Arc<Oracle>) {
     loop {
         tokio::time::sleep(o.config.registry_refresh).await;
         let o2 = o.clone();
         let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+            o2.refresh_networks()?;
             let new = o2.refresh_registry()?;
             let now = now_ms();
             let end = o2.clock.window(o2.clock.epoch_of(now)).end_ms;
@@ -131,12 +132,15 @@ async fn probe_rounds(o: Arc<Oracle>) {
     }
 }
 
-/// Beacon rounds of coverage networks, forever: drawn from the head block when a
-/// round begins.
+/// Beacon rounds of coverage networks (those of the current epoch), forever:
+/// drawn from the head block when a round begins.
 async fn beacon_rounds(o: Arc<Oracle>) {
     loop {
         let o2 = o.clone();
         let r = tokio::task::spawn_blocking(move || -> Result<usize> {
+            if !o2.has_coverage()? {
+                return Ok(0);
+            }
             let status = o2.node.status()?;
             Ok(o2
                 .beacon_round(status.height, status.head_hash, now_ms())?

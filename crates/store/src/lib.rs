@@ -241,7 +241,8 @@ impl ChainStore {
 
     /// Every network's registry digest as of the block at `height` (the head when
     /// `None`), with that block's time; `None` above the head. Networks in name
-    /// order, read in one consistent view.
+    /// order, read in one consistent view; a network without a registry row at
+    /// or below `height` (added by proposal, no device yet) is left out.
     pub fn registry(&self, height: Option<u64>) -> Result<Option<RegistryAt>, StoreError> {
         let r = self.db.begin_read()?;
         let blocks = r.open_table(BLOCKS)?;
@@ -262,17 +263,18 @@ impl ChainStore {
                 break;
             };
             let network = String::from_utf8_lossy(name).into_owned();
-            let row = index
+            // A network added after the genesis (by proposal) has rows from its
+            // first device on: before that it has no registry to list.
+            let Some(row) = index
                 .range(
                     registry_key(&network, 0).as_slice()
                         ..=registry_key(&network, height).as_slice(),
                 )?
                 .next_back()
                 .transpose()?
-                .ok_or_else(|| StoreError::Corrupt {
-                    what: "registry index",
-                    reason: format!("no row for network `{network}` at or below height {height}"),
-                })?;
+            else {
+                continue;
+            };
             let (digest, devices): (Hash, u64) = decode("registry index", row.1.value())?;
             networks.push(NetworkRegistry {
                 network,

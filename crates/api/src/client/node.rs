@@ -47,9 +47,19 @@ impl NodeClient {
         self.get("/v1/genesis")
     }
 
-    /// `GET /v1/networks`.
+    /// `GET /v1/networks`: every network as in force in the current reward
+    /// epoch (the head's).
     pub fn networks(&self) -> Result<Vec<NetworkView>> {
         self.get("/v1/networks")
+    }
+
+    /// `GET /v1/networks?epoch=E`: every network as in force in reward epoch
+    /// `epoch`, each with its allowance for that epoch.
+    pub fn networks_at(&self, epoch: u64) -> Result<Vec<NetworkView>> {
+        self.get(&with_query(
+            "/v1/networks",
+            &NetworksQuery { epoch: Some(epoch) },
+        ))
     }
 
     /// `GET /v1/validators`.

@@ -4,6 +4,7 @@ mod bad_input;
 mod common;
 mod devnet;
 mod gov;
+mod gov_share;
 mod makers;
 mod oracle_crash;
 mod oracle_quorum;

@@ -222,7 +222,8 @@ fn devnet_pays_rewards_that_audit() {
     );
 }
 
-fn audit(net: &Devnet, oracle: &str, network: &str, epoch: u64) {
+/// `plinth oracle audit EPOCH --network NETWORK` must pass.
+pub fn audit(net: &Devnet, oracle: &str, network: &str, epoch: u64) {
     let out = Command::new(bin())
         .args([
             "oracle",

@@ -21,7 +21,8 @@ pub struct Rules {
     /// The chain's identity ([`plinth_core::chain_identity`]): reports for any
     /// other chain are refused.
     pub chain: Hash,
-    /// The networks this oracle serves.
+    /// The networks this oracle serves (every network in force in the epochs
+    /// it has served; networks are added by proposal, never removed).
     pub networks: HashSet<String>,
     /// The chain's epochs.
     pub clock: Clock,
@@ -30,7 +31,8 @@ pub struct Rules {
     /// Reports for an epoch are refused from this long after its end (the closer
     /// scores it a little later, so nothing accepted can miss its manifest).
     pub accept_after_end_ms: u64,
-    /// Most reports accepted per device and epoch, per network.
+    /// Most reports accepted per device and epoch, per network (as in force in
+    /// the epoch the networks were last set for).
     pub max_reports: HashMap<String, u64>,
 }
 
@@ -45,20 +47,38 @@ impl Rules {
         max_skew_ms: u64,
         close_grace: Duration,
     ) -> anyhow::Result<Rules> {
-        let mut max_reports = HashMap::new();
-        for n in networks {
-            max_reports.insert(n.name.clone(), n.max_reports_per_epoch(clock.epoch_ms)?);
-        }
-        Ok(Rules {
+        let mut rules = Rules {
             chain,
-            max_reports,
-            networks: networks.iter().map(|n| n.name.clone()).collect(),
+            max_reports: HashMap::new(),
+            networks: HashSet::new(),
             clock,
             max_skew_ms,
             // Stop a second before the closer starts (or at the end, for a very
             // short grace), so no accepted report can miss its epoch's manifest.
             accept_after_end_ms: (close_grace.as_millis() as u64).saturating_sub(1_000),
-        })
+        };
+        rules.set_networks(networks)?;
+        Ok(rules)
+    }
+
+    /// Serves `networks` (the current epoch's) too, with their report caps;
+    /// networks served before stay served (reports of the epoch before may
+    /// still come in). Nothing changes if a cap is invalid.
+    pub fn set_networks(&mut self, networks: &[NetworkInfo]) -> anyhow::Result<()> {
+        let caps = networks
+            .iter()
+            .map(|n| {
+                Ok((
+                    n.name.clone(),
+                    n.max_reports_per_epoch(self.clock.epoch_ms)?,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        for (name, cap) in caps {
+            self.networks.insert(name.clone());
+            self.max_reports.insert(name, cap);
+        }
+        Ok(())
     }
 }
 

@@ -40,6 +40,10 @@ pub struct IngestState {
     /// The height of the block whose registry [`IngestState::registry`] is, when
     /// it was checked against the ledger's registry digests (0: not checked).
     pub registry_height: u64,
+    /// The networks of the ledger's registry at `registry_height` (every
+    /// network the chain has there, those added by proposal included): the
+    /// networks an epoch's registry snapshot covers.
+    pub registry_networks: Vec<String>,
 }
 
 impl IngestState {

@@ -23,11 +23,6 @@ struct StampHeader {
 }
 
 impl Oracle {
-    /// The storage networks and their parameters (read once, at start).
-    pub fn storage_networks(&self) -> &[(String, StorageFamilyParams)] {
-        &self.storage
-    }
-
     /// Every active deal of `network`, paged through the node's API.
     pub fn active_deals(&self, network: &str) -> Result<Vec<Deal>> {
         const PAGE: usize = 10_000;

@@ -111,19 +111,19 @@ impl Oracle {
     }
 
     /// Closes (best effort, with `CloseDeal`) the active deals of every storage
-    /// network whose end is more than [`MAX_CATCH_UP`] epochs before
-    /// `current`: beyond anything this oracle still settles, so their escrow and
-    /// collateral do not stay locked. Runs once per epoch.
-    pub(crate) fn close_abandoned_deals(&self, current: u64) {
+    /// network (of epoch `current`) whose end is more than [`MAX_CATCH_UP`]
+    /// epochs before `current`: beyond anything this oracle still settles, so
+    /// their escrow and collateral do not stay locked. Runs once per epoch.
+    pub(crate) fn close_abandoned_deals(&self, current: u64) -> Result<()> {
         if self.settlements.swept_since(current) {
-            return;
+            return Ok(());
         }
-        for (network, _) in self.storage_networks() {
+        for (network, _) in self.networks_at(current)?.storage() {
             let deals = match self.active_deals(network) {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::warn!(network, error = %e, "listing deals to close failed");
-                    return;
+                    return Ok(());
                 }
             };
             for d in deals.iter().filter(|d| {
@@ -138,6 +138,7 @@ impl Oracle {
             }
         }
         self.settlements.swept(current);
+        Ok(())
     }
 }
 

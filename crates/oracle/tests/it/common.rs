@@ -116,6 +116,31 @@ allow_private_endpoints = true
     .expect("test genesis")
 }
 
+/// `owner`'s registration of `dev` in `network` at cell `location`, signed by
+/// the device.
+pub fn register_call(
+    chain: plinth_core::Hash,
+    owner: &Keypair,
+    network: &str,
+    dev: &Keypair,
+    location: u64,
+) -> Call {
+    let id = DeviceId(dev.public());
+    let msg = plinth_ledger::devices::registration_message(
+        &chain,
+        &Address(owner.public()),
+        &id,
+        network,
+        location,
+    );
+    Call::RegisterDevice {
+        device: id,
+        network: network.to_string(),
+        location,
+        device_signature: dev.sign(&msg),
+    }
+}
+
 /// A cell near Berlin, offset by `i` small steps (neighbours at resolution 7).
 pub fn cell(i: u32) -> u64 {
     let ll = h3o::LatLng::new(52.52 + i as f64 * 0.001, 13.40).unwrap();
@@ -184,27 +209,13 @@ impl Net {
             {
                 continue;
             }
-            let owner_addr = Address(owner.public());
-            let loc = cell(i as u32);
-            let msg = plinth_ledger::devices::registration_message(
-                &chain,
-                &owner_addr,
-                &id,
-                network,
-                loc,
-            );
             txs.push(
                 Transaction {
                     chain_id: "oracle-test".into(),
-                    signer: owner_addr,
+                    signer: Address(owner.public()),
                     nonce,
                     fee: 10,
-                    call: Call::RegisterDevice {
-                        device: id,
-                        network: network.to_string(),
-                        location: loc,
-                        device_signature: dev.sign(&msg),
-                    },
+                    call: register_call(chain, &owner, network, dev, cell(i as u32)),
                 }
                 .sign(&owner)
                 .encode(),

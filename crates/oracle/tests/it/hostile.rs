@@ -289,6 +289,9 @@ fn the_default_report_limit_follows_the_family() {
         params,
         share_bps: 0,
         usage_bps: 0,
+        require_maker: false,
+        epoch: 0,
+        allowance: 0,
     };
     let uptime = net("uptime", serde_json::json!({"heartbeat_interval_s": 10}));
     // 30 s: 2 × (3 + 1) heartbeats, 30 probe answers, 64 to spare.

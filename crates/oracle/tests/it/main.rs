@@ -5,6 +5,7 @@ mod contract;
 mod coverage;
 mod credits;
 mod flood;
+mod governance;
 mod hostile;
 mod ingest;
 mod mqtt;

@@ -170,16 +170,17 @@ fn proposal(m: &Manifest, key: &Keypair) -> ManifestProposal {
 }
 
 fn spec_compute(o: &Oracle, epoch: u64, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
-    let n = o.network("weather").unwrap();
-    let family = n.family().unwrap();
+    // The oracle closed the epoch: its networks are kept, no node read here.
+    let n = o.network_at("weather", epoch).unwrap().unwrap();
+    let family = n.family.clone().unwrap();
     compute(
         &EpochSpec {
             chain: o.chain,
             network: "weather",
             family: &family,
             window: o.clock.window(epoch),
-            allowance: o.emission.network_allowance(epoch, n.share_bps),
-            usage_bps: n.usage_bps,
+            allowance: o.emission.network_allowance(epoch, n.info.share_bps),
+            usage_bps: n.info.usage_bps,
         },
         batches,
     )

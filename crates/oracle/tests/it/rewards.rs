@@ -114,7 +114,13 @@ async fn report_to_reward_to_balance_with_a_restart_and_an_audit() {
         ),
         registry,
     ];
-    let n = net.oracle.network("weather").unwrap().clone();
+    let n = net.oracle.network_at("weather", e).unwrap().unwrap().info;
+    // Without governance the node's allowance for the epoch is the genesis's.
+    assert_eq!(
+        n.allowance,
+        net.oracle.emission.network_allowance(e, n.share_bps)
+    );
+    assert_eq!(n.epoch, e);
     let family = plinth_proofs::Family::from_network(&n.family, &n.params.to_string()).unwrap();
     let spec = EpochSpec {
         chain: net.chain,
