@@ -22,7 +22,8 @@ const bin = process.env.PLINTH_BIN || join(targetDir, 'debug/plinth');
 const shots = join(root, 'target/explorer-screenshots');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
-// A short vote (40 blocks of 250 ms) and a 100 PLN deposit; the devnet's
+// A vote of 400 blocks of 250 ms (long enough for the pages to be read while it
+// is open) and a 100 PLN deposit; the devnet's
 // networks share all emission, so the treasury gets none.
 const GOVERNANCE = `
 [governance]
@@ -31,7 +32,7 @@ max_lock_blocks = 1000
 max_multiplier_bps = 40000
 min_deposit = 100000000
 deposit_period_blocks = 100
-voting_period_blocks = 40
+voting_period_blocks = 400
 quorum_bps = 3340
 threshold_bps = 5000
 veto_bps = 3340
@@ -146,9 +147,9 @@ after(async () => {
 test('the Governance page lists proposals with their status and totals', async () => {
   await page.goto(`${base}/`);
   await page.locator('nav a[href="#/gov"]').click();
-  const link = page.locator(`#proposals a[href="#/proposal/${proposal}"]`);
-  await link.waitFor();
-  const row = await page.locator('#proposals tbody tr', { has: link }).textContent();
+  const href = `a[href="#/proposal/${proposal}"]`;
+  await page.locator(`#proposals ${href}`).waitFor();
+  const row = await page.locator('#proposals tbody tr', { has: page.locator(href) }).textContent();
   assert.match(row, /voting/);
   assert.match(row, /set_network_share, approve_maker, plan_upgrade/);
   assert.match(await page.locator('#gov-power').textContent(), /[1-9]/);

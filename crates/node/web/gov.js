@@ -76,6 +76,7 @@ export function governance(h) {
       <table id="tally"><thead><tr><th>Option</th><th class="num">Power</th><th class="num">Share of votes</th></tr></thead><tbody>${rows}
       <tr><td>voted</td><td class="num">${power(t.voted)}</td><td class="num">turnout ${pct(v.turnout_bps)} of ${power(v.total_power)}</td></tr></tbody></table>
       <div class="bar turnout" title="turnout ${pct(v.turnout_bps)}; quorum ${pct(g.params.quorum_bps)}"><span style="width:${turnout}%;background:#4fb3ff"></span><i style="left:${g.params.quorum_bps / 100}%"></i></div>
+      <p class="muted">Turnout (blue) against all voting power; the mark is the quorum.</p>
       <p id="verdict">If the vote ended now: <b class="${outcome}">${esc(v.outcome.replace('_', ' '))}</b> —
         quorum ${v.quorum_reached ? 'reached' : 'not reached'} (${pct(v.turnout_bps)} of ${pct(g.params.quorum_bps)} needed),
         yes ${pct(v.yes_bps)} (passes above ${pct(g.params.threshold_bps)}),
