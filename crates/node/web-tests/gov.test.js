@@ -1,6 +1,6 @@
 // Browser test of the explorer's Governance page: a real `plinth devnet` with
-// governance (its own `[governance]` section, or one this test adds to a fresh
-// chain), accounts that lock, propose and vote through the real `plinth gov`
+// governance (its own `[governance]` section, or one this test adds, with a
+// vote long enough to read the pages in), accounts that lock, propose and vote through the real `plinth gov`
 // commands, and the pages checked in Debian's chromium (playwright-core).
 // Screenshots go to target/explorer-screenshots.
 //
@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, readdirSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readdirSync, appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -104,22 +104,27 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'plinth-gov-'));
   profileDir = mkdtempSync(join(tmpdir(), 'plinth-chromium-'));
+  // The first start writes the devnet's genesis; a fresh chain starts from it
+  // with a vote of 400 blocks (its own [governance] section, or GOVERNANCE).
   await startDevnet();
-  if ((await fetch(`${base}/v1/gov`)).status === 404) {
-    // A fresh chain from the devnet's genesis with governance added.
-    await stopDevnet();
-    for (const f of readdirSync(dataDir)) {
-      if (!['genesis.toml', 'keystore.json'].includes(f)) rmSync(join(dataDir, f), { recursive: true, force: true });
-    }
-    appendFileSync(join(dataDir, 'genesis.toml'), GOVERNANCE);
-    await startDevnet();
+  await stopDevnet();
+  for (const f of readdirSync(dataDir)) {
+    if (!['genesis.toml', 'keystore.json'].includes(f)) rmSync(join(dataDir, f), { recursive: true, force: true });
   }
+  const genesis = join(dataDir, 'genesis.toml');
+  const text = readFileSync(genesis, 'utf8');
+  if (/^\[governance\]$/m.test(text)) {
+    writeFileSync(genesis, text.replace(/^voting_period_blocks = \d+$/m, 'voting_period_blocks = 400'));
+  } else {
+    appendFileSync(genesis, GOVERNANCE);
+  }
+  await startDevnet();
   const g = await getJson('/v1/gov');
   const p = g.params;
   const key = (name) => execFileSync(bin, ['wallet', 'address', name, '--keystore', join(dataDir, 'keystore.json')], { encoding: 'utf8' }).trim();
   [alice, carol] = [key('alice'), key('carol')];
   gov('lock', '1000', '--blocks', String(p.max_lock_blocks), '--from', 'alice');
-  gov('lock', '400', '--blocks', String(p.min_lock_blocks), '--from', 'bob');
+  gov('lock', '400', '--blocks', String(p.max_lock_blocks), '--from', 'bob');
   const deposit = String(Math.ceil(p.min_deposit / 1e6));
   const out = gov('propose', '--from', 'alice', '--description', 'Acme makes devices; plan v2', '--deposit', deposit,
     '--approve-maker', `${carol}:Acme:3`, '--set-share', 'weather:2500:0', '--plan-upgrade', 'v2:1000000');

@@ -38,17 +38,21 @@ fn governance() -> GovParams {
     }
 }
 
+/// Blocks a vote lasts at least here: 10 s of 200 ms blocks, time for the CLI
+/// to vote, change a vote and read the proposal while it is open.
+const MIN_VOTING_BLOCKS: u64 = 50;
+
 /// A devnet whose genesis has governance: the devnet's own `[governance]`
-/// section when it writes one, else [`governance`].
+/// section (its vote lengthened to [`MIN_VOTING_BLOCKS`]) when it writes one,
+/// else [`governance`].
 fn governed_devnet(dir: &Path) -> Devnet {
     let epoch = std::time::Duration::from_secs(30);
     assert!(plinth_devnet::devnet::init(dir, 5, 1, None, epoch).unwrap());
     let path = dir.join("genesis.toml");
     let mut genesis = Genesis::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    if genesis.governance.is_none() {
-        genesis.governance = Some(governance());
-        std::fs::write(&path, genesis.to_toml()).unwrap();
-    }
+    let gov = genesis.governance.get_or_insert_with(governance);
+    gov.voting_period_blocks = gov.voting_period_blocks.max(MIN_VOTING_BLOCKS);
+    std::fs::write(&path, genesis.to_toml()).unwrap();
     Devnet::start(dir, free_port())
 }
 
