@@ -186,6 +186,7 @@ pub fn run(b: GovernanceBench) -> Result<()> {
         validator_set: None,
         credits: None,
         storage: None,
+        compute: None,
         governance: Some(gov_params(voting_period)),
         makers: Vec::new(),
     };

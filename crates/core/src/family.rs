@@ -32,11 +32,14 @@ pub enum FamilyKind {
     Coverage,
     /// Providers prove they keep the data of storage deals, in storage rounds.
     Storage,
+    /// Compute providers prove capacity by the oracle's checks and results by its
+    /// spot checks; paid by the credits their leases and jobs earned.
+    Compute,
 }
 
 /// A family name no [`FamilyKind`] has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage)")]
+#[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute)")]
 pub struct UnknownFamily {
     /// The name as given, cut to its first 64 characters.
     pub name: String,
@@ -44,11 +47,12 @@ pub struct UnknownFamily {
 
 impl FamilyKind {
     /// Every kind, in the order of [`FamilyKind::name`]s networks know.
-    pub const ALL: [FamilyKind; 4] = [
+    pub const ALL: [FamilyKind; 5] = [
         FamilyKind::Uptime,
         FamilyKind::Sensor,
         FamilyKind::Coverage,
         FamilyKind::Storage,
+        FamilyKind::Compute,
     ];
 
     /// The family's name, as genesis and the ledger store it.
@@ -58,6 +62,7 @@ impl FamilyKind {
             FamilyKind::Sensor => "sensor",
             FamilyKind::Coverage => "coverage",
             FamilyKind::Storage => "storage",
+            FamilyKind::Compute => "compute",
         }
     }
 
@@ -72,9 +77,10 @@ impl FamilyKind {
     }
 
     /// Whether the family's devices send reports to the oracle (uptime, sensor,
-    /// coverage); storage providers prove their deals in storage rounds instead.
+    /// coverage); storage providers prove their deals in storage rounds instead,
+    /// compute providers by capacity checks and spot checks.
     pub const fn proven_by_reports(self) -> bool {
-        !matches!(self, FamilyKind::Storage)
+        !matches!(self, FamilyKind::Storage | FamilyKind::Compute)
     }
 }
 
@@ -135,7 +141,7 @@ mod tests {
         }
         assert_eq!(
             FamilyKind::ALL.map(FamilyKind::name),
-            ["uptime", "sensor", "coverage", "storage"]
+            ["uptime", "sensor", "coverage", "storage", "compute"]
         );
     }
 
@@ -154,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn only_storage_is_proven_without_reports() {
+    fn storage_and_compute_are_proven_without_reports() {
         let by_reports: Vec<FamilyKind> = FamilyKind::ALL
             .into_iter()
             .filter(|k| k.proven_by_reports())

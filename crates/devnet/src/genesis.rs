@@ -184,6 +184,7 @@ pub fn template(
             allow_private_endpoints: true,
             ..StorageParams::default()
         }),
+        compute: None,
         governance: Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)),
         makers: Vec::new(),
     };

@@ -721,6 +721,171 @@ pub enum TxError {
         /// What is wrong.
         reason: String,
     },
+    /// The network is not a compute network.
+    #[error("network {network} is a {family} network, not a compute network")]
+    NotComputeNetwork {
+        /// The network.
+        network: String,
+        /// Its proof family.
+        family: String,
+    },
+    /// The device made no compute offer.
+    #[error("device {device} has no compute offer")]
+    NoComputeOffer {
+        /// The device.
+        device: String,
+    },
+    /// Compute attributes, requirements or prices are not acceptable.
+    #[error("invalid compute terms: {reason}")]
+    BadComputeTerms {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The attestation is not the device maker's signature over the attributes, or
+    /// the device has no approved maker.
+    #[error("attributes of device {device} are not attested: {reason}")]
+    BadAttestation {
+        /// The device.
+        device: String,
+        /// Why.
+        reason: String,
+    },
+    /// No such order.
+    #[error("no compute order {order}")]
+    UnknownOrder {
+        /// The order.
+        order: String,
+    },
+    /// The order takes no bids (leased, closed, or its bidding window passed).
+    #[error("order {order} is not open for bids")]
+    OrderNotOpen {
+        /// The order.
+        order: String,
+    },
+    /// No such bid.
+    #[error("no bid by {device} on order {order}")]
+    UnknownBid {
+        /// The order.
+        order: String,
+        /// The device.
+        device: String,
+    },
+    /// The bid's price, deposit or window is not acceptable.
+    #[error("bid refused: {reason}")]
+    BadBid {
+        /// Why.
+        reason: String,
+    },
+    /// The provider does not meet the order's requirements.
+    #[error("provider {device} does not meet the order: {reason}")]
+    RequirementsNotMet {
+        /// The provider.
+        device: String,
+        /// The first requirement it misses.
+        reason: String,
+    },
+    /// No such lease.
+    #[error("no lease {lease}")]
+    UnknownLease {
+        /// The lease.
+        lease: String,
+    },
+    /// The lease is closed already.
+    #[error("lease {lease} is closed")]
+    LeaseClosed {
+        /// The lease.
+        lease: String,
+    },
+    /// Only the lease's parties may close it while it runs.
+    #[error("lease {lease} is running: only its consumer or its provider's owner may close it")]
+    NotLeaseParty {
+        /// The lease.
+        lease: String,
+    },
+    /// The signer is not the consumer of the order, lease or job.
+    #[error("only the consumer {consumer} may do this")]
+    NotConsumer {
+        /// The consumer.
+        consumer: String,
+    },
+    /// The module upload is not acceptable (size, index, chunk length, hash).
+    #[error("module upload refused: {reason}")]
+    BadModuleUpload {
+        /// Why.
+        reason: String,
+    },
+    /// No complete module with this hash is on the ledger.
+    #[error("no module {module} on the ledger")]
+    UnknownModule {
+        /// The module's hash.
+        module: String,
+    },
+    /// The job's terms are not acceptable.
+    #[error("job refused: {reason}")]
+    BadJob {
+        /// Why.
+        reason: String,
+    },
+    /// No such job.
+    #[error("no job {job}")]
+    UnknownJob {
+        /// The job.
+        job: String,
+    },
+    /// The job is not open (completed, cancelled, expired).
+    #[error("job {job} is not open")]
+    JobNotOpen {
+        /// The job.
+        job: String,
+    },
+    /// No task of the job is open to this provider.
+    #[error("job {job} has no task open to {device}")]
+    NoOpenTasks {
+        /// The job.
+        job: String,
+        /// The provider.
+        device: String,
+    },
+    /// No such claim.
+    #[error("no claim {claim}")]
+    UnknownClaim {
+        /// The claim.
+        claim: String,
+    },
+    /// The claim is not in the state this call needs.
+    #[error("claim {claim} is {status}, not {expected}")]
+    ClaimState {
+        /// The claim.
+        claim: String,
+        /// Where it stands.
+        status: String,
+        /// Where it must stand.
+        expected: String,
+    },
+    /// A commitment, reveal or window is wrong for the claim.
+    #[error("claim {claim}: {reason}")]
+    BadClaim {
+        /// The claim.
+        claim: String,
+        /// Why.
+        reason: String,
+    },
+    /// The verdict does not fit the claim (tasks not in it, too few drawn, wrong epoch).
+    #[error("verdict refused: {reason}")]
+    BadVerdict {
+        /// Why.
+        reason: String,
+    },
+    /// The compute market's handlers are not in this build yet (issue 16): the
+    /// call is refused and changes nothing.
+    #[error("the compute market is not enabled in this build")]
+    ComputeNotEnabled,
+    /// The window this call waits for has not passed yet.
+    #[error("too early: possible from height {from_height}")]
+    TooEarly {
+        /// The first height it is possible at.
+        from_height: u64,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

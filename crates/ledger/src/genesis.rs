@@ -57,6 +57,10 @@ pub struct Genesis {
     /// when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<crate::storage::StorageParams>,
+    /// Compute market settings (check failures, slashing, spot-check rate, job
+    /// limits and windows); the defaults when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute: Option<crate::compute_types::ComputeParams>,
     /// Governance settings (locks, deposits, periods, quorum, threshold, veto,
     /// treasury share, bounds); without them, no governance call is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,6 +279,11 @@ impl Genesis {
                 return bad(reason);
             }
         }
+        if let Some(c) = &self.compute {
+            if let Err(reason) = c.validate() {
+                return bad(reason);
+            }
+        }
         if let Some(g) = &self.governance {
             if let Err(reason) = g.validate() {
                 return bad(reason);
@@ -347,6 +356,9 @@ impl Genesis {
         }
         if let Some(s) = &self.storage {
             state.put_t(keys::STORAGE_PARAMS.to_vec(), s);
+        }
+        if let Some(c) = &self.compute {
+            state.put_t(keys::COMPUTE_PARAMS.to_vec(), c);
         }
         for n in &self.networks {
             let network = Network {

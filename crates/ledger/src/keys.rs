@@ -302,3 +302,216 @@ pub const MAKER_PREFIX: &[u8] = b"mkr/";
 
 /// Prefix of every governance position.
 pub const GOV_POSITION_PREFIX: &[u8] = b"gpos/";
+
+// ---- compute (crate::compute) ----
+
+/// Compute settings, when the genesis has a `[compute]` section.
+pub const COMPUTE_PARAMS: &[u8] = b"sys/compute_params";
+
+fn with_hash(prefix: &[u8], h: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    k.extend_from_slice(h.as_bytes());
+    k
+}
+
+/// Prefix of every compute offer.
+pub const COMPUTE_OFFER_PREFIX: &[u8] = b"coff/";
+
+/// A provider device's compute offer: `coff/{device}`.
+pub fn compute_offer(device: &PublicKey) -> Vec<u8> {
+    with_key(COMPUTE_OFFER_PREFIX, device)
+}
+
+/// A provider's reputation: `crep/{device}`.
+pub fn compute_reputation(device: &PublicKey) -> Vec<u8> {
+    with_key(b"crep/", device)
+}
+
+/// Prefix of every compute order.
+pub const COMPUTE_ORDER_PREFIX: &[u8] = b"cord/";
+
+/// An order: `cord/{id}`.
+pub fn compute_order(id: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(COMPUTE_ORDER_PREFIX, id)
+}
+
+/// Prefix of an order's bids.
+pub fn compute_bids_of(order: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(b"cbid/", order)
+}
+
+/// A bid: `cbid/{order}{device}`.
+pub fn compute_bid(order: &plinth_core::Hash, device: &PublicKey) -> Vec<u8> {
+    let mut k = compute_bids_of(order);
+    k.extend_from_slice(device.as_bytes());
+    k
+}
+
+/// Prefix of every lease.
+pub const LEASE_PREFIX: &[u8] = b"clse/";
+
+/// A lease: `clse/{id}`.
+pub fn lease(id: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(LEASE_PREFIX, id)
+}
+
+/// Prefix of a provider's lease index.
+pub fn leases_of_provider(device: &PublicKey) -> Vec<u8> {
+    with_key(b"clsep/", device)
+}
+
+/// Index entry: provider → lease (value empty).
+pub fn lease_by_provider(device: &PublicKey, id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = leases_of_provider(device);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Prefix of a consumer's lease index.
+pub fn leases_of_consumer(consumer: &PublicKey) -> Vec<u8> {
+    with_key(b"clsec/", consumer)
+}
+
+/// Index entry: consumer → lease (value empty).
+pub fn lease_by_consumer(consumer: &PublicKey, id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = leases_of_consumer(consumer);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Prefix of the active-lease index of a network (value empty): what the oracle
+/// checks. `clsea/{network}/{id}`.
+pub fn active_leases_of(network: &str) -> Vec<u8> {
+    let mut k = b"clsea/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k
+}
+
+/// Index entry: an active lease of a network.
+pub fn active_lease(network: &str, id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = active_leases_of(network);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Prefix of every complete module.
+pub const MODULE_PREFIX: &[u8] = b"wmod/";
+
+/// A complete module's info ([`crate::compute_types::ModuleInfo`]): `wmod/{hash}`.
+pub fn module(hash: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(MODULE_PREFIX, hash)
+}
+
+/// A complete module's chunk: `wmodc/{hash}{index BE}`.
+pub fn module_chunk(hash: &plinth_core::Hash, index: u32) -> Vec<u8> {
+    let mut k = with_hash(b"wmodc/", hash);
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// An upload in progress ([`crate::compute_types::ModuleUpload`]): `wup/{uploader}{hash}`.
+pub fn module_upload(uploader: &PublicKey, hash: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = with_key(b"wup/", uploader);
+    k.extend_from_slice(hash.as_bytes());
+    k
+}
+
+/// A chunk of an upload in progress: `wupc/{uploader}{hash}{index BE}`.
+pub fn module_upload_chunk(uploader: &PublicKey, hash: &plinth_core::Hash, index: u32) -> Vec<u8> {
+    let mut k = with_key(b"wupc/", uploader);
+    k.extend_from_slice(hash.as_bytes());
+    k.extend_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// Prefix of every job.
+pub const JOB_PREFIX: &[u8] = b"cjob/";
+
+/// A job: `cjob/{id}`.
+pub fn job(id: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(JOB_PREFIX, id)
+}
+
+/// A job's input bytes: `cjin/{id}`.
+pub fn job_input(id: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(b"cjin/", id)
+}
+
+/// A task's slot ([`crate::compute_types::TaskSlot`]): `ctsk/{job}{task BE}`.
+pub fn task_slot(job: &plinth_core::Hash, task: u32) -> Vec<u8> {
+    let mut k = with_hash(b"ctsk/", job);
+    k.extend_from_slice(&task.to_be_bytes());
+    k
+}
+
+/// Prefix of a job's claims (in claim order).
+pub fn claims_of_job(job: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(b"cjcl/", job)
+}
+
+/// Index entry: job → its `n`th claim's id, `cjcl/{job}{n BE}`.
+pub fn job_claim(job: &plinth_core::Hash, n: u32) -> Vec<u8> {
+    let mut k = claims_of_job(job);
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+/// A claim ([`crate::compute_types::TaskClaim`]): `ccl/{id}`.
+pub fn claim(id: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(b"ccl/", id)
+}
+
+/// Prefix of a consumer's job index.
+pub fn jobs_of_consumer(consumer: &PublicKey) -> Vec<u8> {
+    with_key(b"cjobc/", consumer)
+}
+
+/// Index entry: consumer → job (value empty).
+pub fn job_by_consumer(consumer: &PublicKey, id: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = jobs_of_consumer(consumer);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+/// Prefix of the index of claims waiting for the oracle set (revealed), by network:
+/// `ccpend/{network}/{claim}` (value empty).
+pub fn pending_claims_of(network: &str) -> Vec<u8> {
+    let mut k = b"ccpend/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k
+}
+
+/// Index entry: a revealed claim waiting for its verdict.
+pub fn pending_claim(network: &str, claim: &plinth_core::Hash) -> Vec<u8> {
+    let mut k = pending_claims_of(network);
+    k.extend_from_slice(claim.as_bytes());
+    k
+}
+
+/// A compute network's usage in an epoch ([`crate::compute_types::ComputeUsage`]):
+/// `cuse/{network}/{epoch BE}`.
+pub fn compute_usage(network: &str, epoch: u64) -> Vec<u8> {
+    let mut k = b"cuse/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k.extend_from_slice(&epoch.to_be_bytes());
+    k
+}
+
+/// Prefix of the credits each provider earned in a network's epoch.
+pub fn compute_earned_of(network: &str, epoch: u64) -> Vec<u8> {
+    let mut k = b"cern/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k.extend_from_slice(&epoch.to_be_bytes());
+    k
+}
+
+/// Credits a provider earned in a network's epoch (u64): `cern/{network}/{epoch BE}{device}`.
+pub fn compute_earned(network: &str, epoch: u64, device: &PublicKey) -> Vec<u8> {
+    let mut k = compute_earned_of(network, epoch);
+    k.extend_from_slice(device.as_bytes());
+    k
+}

@@ -74,6 +74,8 @@
 
 pub mod accounts;
 pub mod block;
+pub mod compute;
+pub mod compute_types;
 pub mod context;
 pub mod credits;
 pub mod devices;

@@ -63,6 +63,8 @@ pub const MAX_PENDING_ORACLE_SETS: usize = 8;
 const MANIFEST_DOMAIN: &[u8] = b"plinth/manifest/v1";
 const PRICE_DOMAIN: &[u8] = b"plinth/price/v1";
 const SETTLEMENT_DOMAIN: &[u8] = b"plinth/storage-settlement/v1";
+const CHECKS_DOMAIN: &[u8] = b"plinth/compute-checks/v1";
+const VERDICT_DOMAIN: &[u8] = b"plinth/job-verdict/v1";
 
 /// The oracles whose signatures make a reward manifest valid: any `threshold` of
 /// `members`. The genesis's `[oracles]` section is the base set, kept in state
@@ -378,6 +380,84 @@ impl StorageSettlement {
     }
 
     /// `key`'s signature over this settlement.
+    pub fn sign(&self, key: &Keypair) -> OracleSignature {
+        OracleSignature::over(key, &self.signing_bytes())
+    }
+}
+
+/// One lease's capacity checks in an epoch, in the order the oracle ran them.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct LeaseChecks {
+    /// The lease ([`crate::compute_types::Lease::id`]).
+    pub lease: Hash,
+    /// Each check's outcome, oldest first (at most 64): `true` passed (answered
+    /// correctly before its deadline).
+    pub results: Vec<bool>,
+}
+
+/// What the oracle quorum signs about the capacity checks of one compute network's
+/// leases in one epoch.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ComputeChecks {
+    /// The chain's identity ([`plinth_core::chain_identity`]).
+    pub chain: Hash,
+    /// The compute network.
+    pub network: String,
+    /// The epoch the checks ran in.
+    pub epoch: u64,
+    /// One entry per lease checked (at most [`crate::compute_types::MAX_CHECK_RESULTS`]).
+    pub leases: Vec<LeaseChecks>,
+}
+
+impl ComputeChecks {
+    /// The bytes each oracle signs: a domain tag, then the canonical encoding.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        domain_bytes(CHECKS_DOMAIN, self)
+    }
+
+    /// `key`'s signature over these checks.
+    pub fn sign(&self, key: &Keypair) -> OracleSignature {
+        OracleSignature::over(key, &self.signing_bytes())
+    }
+}
+
+/// One re-executed task: whether the provider's revealed result hash equals the
+/// oracle's own.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct TaskCheck {
+    /// The task.
+    pub task: u32,
+    /// Whether the revealed result is the re-executed one.
+    pub ok: bool,
+}
+
+/// What the oracle quorum signs after spot-checking a revealed claim: the tasks it
+/// drew (from the hash of the block at `seed_height`, the first block after the
+/// reveal) and what re-executing them gave.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct JobVerdict {
+    /// The chain's identity.
+    pub chain: Hash,
+    /// The claim checked.
+    pub claim: Hash,
+    /// The epoch of the block at `seed_height` (names the oracle set that signs).
+    pub epoch: u64,
+    /// The block whose hash seeded the draw.
+    pub seed_height: u64,
+    /// The drawn tasks, ascending, with their outcome (at most
+    /// [`crate::compute_types::MAX_CLAIM_TASKS`]).
+    pub checks: Vec<TaskCheck>,
+}
+
+impl JobVerdict {
+    /// The bytes each oracle signs: a domain tag, then the canonical encoding.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        domain_bytes(VERDICT_DOMAIN, self)
+    }
+
+    /// `key`'s signature over this verdict.
     pub fn sign(&self, key: &Keypair) -> OracleSignature {
         OracleSignature::over(key, &self.signing_bytes())
     }

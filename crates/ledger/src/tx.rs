@@ -11,9 +11,11 @@
 //! [`crate::oracle_set`]), so those modules can match on [`Call`] without an
 //! import cycle.
 
+use crate::compute_types::{ComputeAttrs, ComputeRequirements};
 use crate::error::TxError;
 use crate::oracle_set::{
-    ManifestEntry, ManifestHeader, OracleSet, OracleSignature, PricePoint, StorageSettlement,
+    ComputeChecks, JobVerdict, ManifestEntry, ManifestHeader, OracleSet, OracleSignature,
+    PricePoint, StorageSettlement,
 };
 use crate::{Amount, MAX_TX_BYTES};
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -289,6 +291,193 @@ pub enum Call {
         /// The maker's signature over the device key.
         maker_signature: Signature,
     },
+    /// Offer a compute device's capacity ([`crate::compute`]): its endpoint,
+    /// attributes, prices and collateral terms; `deposit` tokens go into its
+    /// collateral pool. With `attestation`, the device's maker's signature over
+    /// [`crate::compute_types::attrs_attestation_message`], the attributes are
+    /// marked attested.
+    OfferCompute {
+        /// The provider device (the signer's).
+        device: DeviceId,
+        /// Where its agent listens.
+        endpoint: String,
+        /// What it offers.
+        attrs: ComputeAttrs,
+        /// The maker's signature over the attributes, if any.
+        attestation: Option<Signature>,
+        /// Least credits per block of a lease.
+        price_per_block: u64,
+        /// Least credits per task of a job.
+        price_per_task: u64,
+        /// Tokens each lease locks from the pool.
+        collateral_per_lease: Amount,
+        /// Tokens each claimed task locks from the pool.
+        collateral_per_task: Amount,
+        /// Tokens moved from the signer's balance into the pool.
+        deposit: Amount,
+    },
+    /// Take free compute collateral back to the device owner's balance.
+    WithdrawComputeCollateral {
+        /// The provider device (the signer's).
+        device: DeviceId,
+        /// Tokens withdrawn.
+        amount: Amount,
+    },
+    /// Post an order for capacity: `deposit` credits are escrowed now; providers bid
+    /// until `bid_blocks` have passed. Its id is
+    /// [`crate::compute_types::order_id`] of the signer and nonce.
+    PostOrder {
+        /// The compute network.
+        network: String,
+        /// What a provider must offer.
+        requirements: ComputeRequirements,
+        /// The most credits per block.
+        max_price_per_block: u64,
+        /// The lease's longest duration, blocks.
+        duration_blocks: u64,
+        /// Credits escrowed (the lease's escrow).
+        deposit: u64,
+        /// Blocks bids are taken for.
+        bid_blocks: u64,
+    },
+    /// Close an open order: its deposit back to the consumer, every bid's deposit
+    /// back to its provider.
+    CloseOrder {
+        /// The order.
+        order: Hash,
+    },
+    /// Bid on an open order with a provider device (signed by its owner).
+    PlaceBid {
+        /// The order.
+        order: Hash,
+        /// The provider device.
+        device: DeviceId,
+        /// Credits per block (at most the order's maximum, at least the offer's price).
+        price_per_block: u64,
+        /// Tokens put down with the bid.
+        deposit: Amount,
+        /// Blocks the bid stays open.
+        expires_in: u64,
+    },
+    /// Withdraw a bid: its deposit back.
+    WithdrawBid {
+        /// The order.
+        order: Hash,
+        /// The provider device.
+        device: DeviceId,
+    },
+    /// Accept a bid (the order's consumer): makes the lease (the order's id), returns
+    /// the other bids' deposits, locks the provider's lease collateral.
+    AcceptBid {
+        /// The order.
+        order: Hash,
+        /// The bidding provider device.
+        device: DeviceId,
+    },
+    /// Add credits to a lease's escrow (its consumer).
+    DepositLease {
+        /// The lease.
+        lease: Hash,
+        /// Credits added.
+        amount: u64,
+    },
+    /// Close a lease: by its consumer or its provider's owner at any time; by anyone
+    /// once it ended (escrow dry, duration over). Settles it first; the reason is
+    /// recorded.
+    CloseLease {
+        /// The lease.
+        lease: Hash,
+    },
+    /// Apply an epoch's capacity checks of a compute network, signed by the oracle
+    /// quorum. Anyone may submit it.
+    SettleChecks {
+        /// The checks, which the oracles signed.
+        checks: ComputeChecks,
+        /// The oracles' signatures over them.
+        signatures: Vec<OracleSignature>,
+    },
+    /// Upload one chunk of a WebAssembly module (chunks of
+    /// [`crate::compute_types::MODULE_CHUNK_BYTES`]); the chunk that completes it
+    /// checks the bytes against `module` and stores the module.
+    UploadModule {
+        /// The module's hash ([`crate::compute_types::module_hash`]).
+        module: Hash,
+        /// Its size, bytes.
+        size: u32,
+        /// The chunk's index.
+        index: u32,
+        /// The chunk's bytes.
+        bytes: Vec<u8>,
+    },
+    /// Create a job: `tasks × redundancy × price_per_task` credits escrowed. Its id
+    /// is [`crate::compute_types::job_id`] of the signer and nonce.
+    CreateJob {
+        /// The compute network.
+        network: String,
+        /// The module (on the ledger).
+        module: Hash,
+        /// The input (at most `max_input_bytes`).
+        input: Vec<u8>,
+        /// Number of tasks.
+        tasks: u32,
+        /// Fuel per task.
+        fuel_per_task: u64,
+        /// Credits per task result.
+        price_per_task: u64,
+        /// Spot-check rate, basis points (`None`: the chain's default).
+        spot_check_bps: Option<u32>,
+        /// Providers per task (1 = no redundancy).
+        redundancy: u8,
+        /// Restrict to this lease's provider.
+        lease: Option<Hash>,
+        /// Blocks until the job's deadline.
+        deadline_blocks: u64,
+    },
+    /// Cancel a job (its consumer): tasks not claimed or done are refunded.
+    CancelJob {
+        /// The job.
+        job: Hash,
+    },
+    /// Claim up to `count` open tasks of a job with a provider device (its owner
+    /// signs): the lowest open tasks this provider holds no copy of.
+    ClaimTasks {
+        /// The job.
+        job: Hash,
+        /// The provider device.
+        device: DeviceId,
+        /// How many tasks (at most [`crate::compute_types::MAX_CLAIM_TASKS`]).
+        count: u32,
+    },
+    /// Commit a claim's results: one [`crate::compute_types::task_commitment`] per
+    /// task, in the claim's order (the provider's owner signs).
+    CommitTasks {
+        /// The claim.
+        claim: Hash,
+        /// The commitments.
+        commitments: Vec<Hash>,
+    },
+    /// Reveal a committed claim's result hashes (a block after the commit at the
+    /// earliest); each must open its commitment.
+    RevealTasks {
+        /// The claim.
+        claim: Hash,
+        /// The result hashes, in the claim's order.
+        results: Vec<Hash>,
+    },
+    /// Apply the oracle set's spot check of a revealed claim. Anyone may submit it.
+    VerifyClaim {
+        /// The verdict, which the oracles signed.
+        verdict: JobVerdict,
+        /// The oracles' signatures over it.
+        signatures: Vec<OracleSignature>,
+    },
+    /// Move a claim on once its window passed: expire an uncommitted claim, slash an
+    /// unrevealed one, accept a revealed one the oracles did not check in time (or
+    /// at once when the job checks nothing). Anyone may submit it.
+    FinalizeClaim {
+        /// The claim.
+        claim: Hash,
+    },
 }
 
 /// The ledger module that owns a call and applies it.
@@ -303,6 +492,7 @@ pub(crate) enum Module {
     Storage,
     OracleSet,
     Governance,
+    Compute,
 }
 
 impl Call {
@@ -338,6 +528,24 @@ impl Call {
             | Call::GovPropose { .. }
             | Call::GovDeposit { .. }
             | Call::GovVote { .. } => Module::Governance,
+            Call::OfferCompute { .. }
+            | Call::WithdrawComputeCollateral { .. }
+            | Call::PostOrder { .. }
+            | Call::CloseOrder { .. }
+            | Call::PlaceBid { .. }
+            | Call::WithdrawBid { .. }
+            | Call::AcceptBid { .. }
+            | Call::DepositLease { .. }
+            | Call::CloseLease { .. }
+            | Call::SettleChecks { .. }
+            | Call::UploadModule { .. }
+            | Call::CreateJob { .. }
+            | Call::CancelJob { .. }
+            | Call::ClaimTasks { .. }
+            | Call::CommitTasks { .. }
+            | Call::RevealTasks { .. }
+            | Call::VerifyClaim { .. }
+            | Call::FinalizeClaim { .. } => Module::Compute,
         }
     }
 
@@ -352,6 +560,7 @@ impl Call {
             | Call::GovDeposit { amount, .. } => *amount,
             Call::GovPropose { deposit, .. } => *deposit,
             Call::OfferStorage { deposit, .. } => *deposit,
+            Call::OfferCompute { deposit, .. } | Call::PlaceBid { deposit, .. } => *deposit,
             _ => 0,
         }
     }

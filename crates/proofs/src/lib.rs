@@ -37,6 +37,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compute;
 pub mod coverage;
 pub mod fixed;
 pub mod report;
@@ -283,6 +284,7 @@ pub const FAMILY_NAMES: &[&str] = &[
     FamilyKind::Sensor.name(),
     FamilyKind::Coverage.name(),
     FamilyKind::Storage.name(),
+    FamilyKind::Compute.name(),
 ];
 
 /// The kinds of proof family, from [`plinth_core::family`].
@@ -292,7 +294,7 @@ pub use plinth_core::{FamilyKind, UnknownFamily};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FamilyError {
     /// The network names a family this build does not have.
-    #[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage)")]
+    #[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute)")]
     UnknownFamily {
         /// The name, cut to its first 64 characters.
         name: String,
@@ -349,6 +351,8 @@ pub enum Family {
     Coverage(CoverageParams),
     /// Scored from storage rounds with [`storage::score`], not from reports.
     Storage(storage::StorageFamilyParams),
+    /// Proven by capacity checks and spot checks, not reports: see [`compute`].
+    Compute(compute::ComputeFamilyParams),
 }
 
 impl Family {
@@ -402,6 +406,10 @@ impl Family {
                 .map_err(bad)
                 .and_then(|p| p.validate().map_err(invalid))
                 .map(Family::Coverage),
+            FamilyKind::Compute => serde_json::from_str::<compute::ComputeFamilyParams>(text)
+                .map_err(bad)
+                .and_then(|p| p.validate().map_err(invalid))
+                .map(Family::Compute),
         }
     }
 
@@ -412,6 +420,7 @@ impl Family {
             Family::Sensor(_) => FamilyKind::Sensor,
             Family::Coverage(_) => FamilyKind::Coverage,
             Family::Storage(_) => FamilyKind::Storage,
+            Family::Compute(_) => FamilyKind::Compute,
         }
     }
 
@@ -448,6 +457,8 @@ impl Family {
             Family::Coverage(p) => coverage::score(p, window, devices, reports, rounds),
             // Storage deals are proven by storage rounds, not reports.
             Family::Storage(_) => FamilyOutput::default(),
+            // Compute providers are proven by the oracle's checks, not reports.
+            Family::Compute(_) => FamilyOutput::default(),
         }
     }
 }

@@ -149,6 +149,7 @@ pub fn genesis(n: u8) -> Genesis {
         validator_set: None,
         credits: None,
         storage: None,
+        compute: None,
         governance: None,
         makers: Vec::new(),
     }

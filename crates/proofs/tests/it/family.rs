@@ -50,12 +50,12 @@ fn uptime_params_default_when_absent() {
 
 #[test]
 fn errors_say_what_is_wrong() {
-    let e = Family::from_network("compute", "{}").unwrap_err();
+    let e = Family::from_network("lidar", "{}").unwrap_err();
     assert!(e.is_unknown_family());
     assert_eq!(
         e,
         FamilyError::UnknownFamily {
-            name: "compute".into()
+            name: "lidar".into()
         }
     );
     // The storage family: defaults, and its limits.

@@ -107,6 +107,7 @@ pub(crate) fn genesis() -> Genesis {
         }),
         credits: None,
         storage: None,
+        compute: None,
         governance: Some(gov_params()),
         makers: Vec::new(),
     }
