@@ -3,6 +3,7 @@
 mod admit;
 mod blocks;
 mod common;
+mod compute;
 mod credits;
 mod devices;
 mod envelope;
