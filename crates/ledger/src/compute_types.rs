@@ -260,8 +260,9 @@ pub struct ComputeOrder {
     pub created_height: u64,
     /// Bids are taken until this height (exclusive).
     pub bids_until: u64,
-    /// Bids placed and not withdrawn.
-    pub bids: u32,
+    /// The devices with a bid placed and not withdrawn, in bidding order (at most
+    /// [`MAX_BIDS_PER_ORDER`]).
+    pub bidders: Vec<DeviceId>,
     /// Where it stands.
     pub status: OrderStatus,
 }

@@ -51,9 +51,9 @@
 //! Idle leases cost nothing per block: nothing is done for a lease until a call
 //! touches it.
 //!
-//! Status: the types, calls, keys and errors are defined; the handlers are being
-//! built (issue 16) and until then every compute call is refused with
-//! [`TxError::ComputeNotEnabled`], changing nothing.
+//! Status (issue 16, in progress): the market's calls (`market.rs`) apply; the
+//! job calls (`jobs.rs`) are refused with [`TxError::ComputeNotEnabled`], changing
+//! nothing, until their handlers land.
 //!
 //! Files: `market.rs` (offers, orders, bids, leases, capacity checks), `jobs.rs`
 //! (modules, jobs, claims, verdicts). This file holds the reads every file shares.
@@ -71,6 +71,8 @@ pub use crate::oracle_set::{ComputeChecks, JobVerdict, LeaseChecks, TaskCheck};
 
 mod jobs;
 mod market;
+
+pub use market::{lease_now, meets_requirements, settle_lease};
 
 /// The proof family of compute networks.
 pub const FAMILY: &str = plinth_core::FamilyKind::Compute.name();
@@ -198,7 +200,6 @@ pub fn earned<S: Store>(
 }
 
 /// The compute network `name`, or why it is not one.
-#[allow(dead_code)] // used by the handlers of issue 16
 pub(crate) fn compute_network<S: Store>(
     state: &Overlay<'_, S>,
     name: &str,
@@ -221,7 +222,6 @@ pub(crate) fn compute_network<S: Store>(
 /// Pays `credits` of a consumer's escrow to `provider`: counted as used in the
 /// network's epoch, in the provider's earnings of the epoch and its reputation.
 /// The credits themselves are gone (spent when escrowed).
-#[allow(dead_code)] // used by the handlers of issue 16
 pub(crate) fn record_payment<S: Store>(
     state: &mut Overlay<'_, S>,
     network: &str,
@@ -247,7 +247,6 @@ pub(crate) fn record_payment<S: Store>(
 
 /// Returns `credits` to `consumer` as delegated credits, counted as refunded in the
 /// network's epoch.
-#[allow(dead_code)] // used by the handlers of issue 16
 pub(crate) fn refund<S: Store>(
     state: &mut Overlay<'_, S>,
     network: &str,
@@ -268,7 +267,6 @@ pub(crate) fn refund<S: Store>(
 }
 
 /// Changes a network's epoch usage; `f` returns `None` on overflow.
-#[allow(dead_code)] // used by the handlers of issue 16
 pub(crate) fn update_usage<S: Store>(
     state: &mut Overlay<'_, S>,
     network: &str,
@@ -283,7 +281,6 @@ pub(crate) fn update_usage<S: Store>(
 }
 
 /// Changes a provider's reputation; `f` returns `None` on overflow.
-#[allow(dead_code)] // used by the handlers of issue 16
 pub(crate) fn update_reputation<S: Store>(
     state: &mut Overlay<'_, S>,
     device: &DeviceId,

@@ -1,10 +1,16 @@
-//! The compute market's contract (issue 16, handlers in progress): the genesis's
-//! `[compute]` settings, the ids and commitments, and the refusal of every compute
-//! call until its handler lands (typed, nothing changed).
+//! The compute market (issue 16): the genesis's `[compute]` settings, ids and
+//! commitments, the capacity market (offers, orders, bids, leases paid per block
+//! from escrow, capacity checks) and the refusal of the job calls until their
+//! handlers land (typed, nothing changed).
 
 use crate::common::*;
-use plinth_core::Hash;
-use plinth_ledger::compute::{self, ComputeAttrs, ComputeParams, ComputeRequirements};
+use plinth_core::{Address, Hash, Keypair};
+use plinth_ledger::compute::{
+    self, Accelerator, ComputeAttrs, ComputeChecks, ComputeParams, ComputeRequirements, Lease,
+    LeaseChecks, LeaseCloseReason, LeaseStatus,
+};
+use plinth_ledger::credits::{self, PricePoint};
+use plinth_ledger::genesis::GenesisNetwork;
 use plinth_ledger::{Call, LedgerError, Overlay, TxError};
 
 #[test]
@@ -79,34 +85,10 @@ fn commitments_bind_the_provider_and_ids_differ() {
 }
 
 #[test]
-fn compute_calls_are_refused_until_their_handlers_land() {
+fn job_calls_are_refused_until_their_handlers_land() {
     let mut c = Chain::new(2);
     let u = user(0);
     let calls = [
-        Call::OfferCompute {
-            device: dev_id(&device_key(1)),
-            endpoint: "http://127.0.0.1:9000".into(),
-            attrs: ComputeAttrs {
-                cores: 8,
-                memory_mib: 16_384,
-                accelerator: None,
-                region: berlin(),
-            },
-            attestation: None,
-            price_per_block: 10,
-            price_per_task: 5,
-            collateral_per_lease: 1_000,
-            collateral_per_task: 10,
-            deposit: 0,
-        },
-        Call::PostOrder {
-            network: "weather".into(),
-            requirements: ComputeRequirements::default(),
-            max_price_per_block: 10,
-            duration_blocks: 100,
-            deposit: 1_000,
-            bid_blocks: 10,
-        },
         Call::UploadModule {
             module: compute::module_hash(b"\0asm"),
             size: 4,
@@ -121,4 +103,410 @@ fn compute_calls_are_refused_until_their_handlers_land() {
     for call in calls {
         c.reject(tx(&u, 0, 10, call), TxError::ComputeNotEnabled);
     }
+}
+
+// ---------------------------------------------------------------------------
+// The capacity market
+
+const GPU: &str = "gpu";
+const ENDPOINT: &str = "http://93.184.216.34:9000";
+const PER_LEASE: u64 = 5_000;
+const POOL: u64 = 20_000;
+const BID_DEPOSIT: u64 = 100;
+const BURN: u64 = 100_000;
+const CREDITS: u64 = 10_000;
+
+fn consumer() -> Keypair {
+    user(1)
+}
+
+fn relayer() -> Keypair {
+    user(2)
+}
+
+fn h100() -> ComputeAttrs {
+    ComputeAttrs {
+        cores: 32,
+        memory_mib: 262_144,
+        accelerator: Some(Accelerator {
+            model: "nvidia-h100".into(),
+            memory_mib: 81_920,
+            count: 1,
+        }),
+        region: berlin(),
+    }
+}
+
+fn cpu_only() -> ComputeAttrs {
+    ComputeAttrs {
+        accelerator: None,
+        ..h100()
+    }
+}
+
+fn offer_call(device: &Keypair, attrs: ComputeAttrs, price: u64) -> Call {
+    Call::OfferCompute {
+        device: dev_id(device),
+        endpoint: ENDPOINT.into(),
+        attrs,
+        attestation: None,
+        price_per_block: price,
+        price_per_task: 1,
+        collateral_per_lease: PER_LEASE,
+        collateral_per_task: 10,
+        deposit: POOL,
+    }
+}
+
+/// A chain with the compute network `gpu`, providers device 0 (an H100, user 0's)
+/// and device 1 (CPU only, user 3's) offering, and 10,000 credits for the consumer.
+fn market() -> Chain {
+    let mut g = genesis(4);
+    g.networks.push(GenesisNetwork {
+        name: GPU.into(),
+        family: compute::FAMILY.into(),
+        params: Default::default(),
+        share_bps: 1_000,
+        usage_bps: 5_000,
+        require_maker: false,
+    });
+    let mut c = Chain::from_genesis(g);
+    for (owner, device, attrs) in [
+        (user(0), device_key(0), h100()),
+        (user(3), device_key(1), cpu_only()),
+    ] {
+        let stx = c.tx(&owner, register_call(&addr(&owner), &device, GPU, berlin()));
+        c.ok(stx);
+        let stx = c.tx(&owner, offer_call(&device, attrs, 5));
+        c.ok(stx);
+    }
+    let price = PricePoint {
+        chain: chain(),
+        micro_usd_per_token: 1_000_000,
+        timestamp_ms: c.next_ctx().timestamp_ms,
+    };
+    let stx = c.tx(
+        &relayer(),
+        Call::PostPrice {
+            signatures: vec![price.sign(&oracle_key(0)), price.sign(&oracle_key(1))],
+            price,
+        },
+    );
+    c.ok(stx);
+    let stx = c.tx(
+        &consumer(),
+        Call::BurnForCredits {
+            amount: BURN,
+            to: addr(&consumer()),
+        },
+    );
+    c.ok(stx);
+    assert_eq!(credits_of(&c, &addr(&consumer())), CREDITS);
+    c
+}
+
+fn credits_of(c: &Chain, a: &Address) -> u64 {
+    credits::load(&Overlay::new(&c.store), a).unwrap().total()
+}
+
+fn balance(c: &Chain, a: &Address) -> u64 {
+    account(&c.store, a).map_or(0, |a| a.balance)
+}
+
+fn offer_of(c: &Chain, device: &Keypair) -> compute::ComputeOffer {
+    compute::offer(&Overlay::new(&c.store), &dev_id(device))
+        .unwrap()
+        .unwrap()
+}
+
+fn lease_of(c: &Chain, id: &Hash) -> Lease {
+    compute::lease(&Overlay::new(&c.store), id)
+        .unwrap()
+        .unwrap()
+}
+
+/// Posts an order (10 per block at most, `deposit` credits, 100 blocks) and returns its id.
+fn post(c: &mut Chain, req: ComputeRequirements, deposit: u64) -> Hash {
+    let nonce = c.nonce(&consumer());
+    let stx = c.tx(
+        &consumer(),
+        Call::PostOrder {
+            network: GPU.into(),
+            requirements: req,
+            max_price_per_block: 10,
+            duration_blocks: 100,
+            deposit,
+            bid_blocks: 20,
+        },
+    );
+    c.ok(stx);
+    compute::order_id(&addr(&consumer()), nonce)
+}
+
+fn bid_call(order: &Hash, device: &Keypair, price: u64) -> Call {
+    Call::PlaceBid {
+        order: *order,
+        device: dev_id(device),
+        price_per_block: price,
+        deposit: BID_DEPOSIT,
+        expires_in: 10,
+    }
+}
+
+/// An order, bids by both providers, device 0's bid accepted at 7 per block.
+fn leased(c: &mut Chain, deposit: u64) -> Hash {
+    let order = post(c, ComputeRequirements::default(), deposit);
+    let stx = c.tx(&user(0), bid_call(&order, &device_key(0), 7));
+    c.ok(stx);
+    let stx = c.tx(&user(3), bid_call(&order, &device_key(1), 10));
+    c.ok(stx);
+    let stx = c.tx(
+        &consumer(),
+        Call::AcceptBid {
+            order,
+            device: dev_id(&device_key(0)),
+        },
+    );
+    c.ok(stx);
+    order
+}
+
+#[test]
+fn a_lease_pays_its_provider_per_block_and_the_close_settles_it() {
+    let mut c = market();
+    let user3_before = balance(&c, &addr(&user(3)));
+    let id = leased(&mut c, 1_000);
+    let start = c.height();
+    assert_eq!(credits_of(&c, &addr(&consumer())), CREDITS - 1_000);
+    // The losing bid's deposit went back; the lease collateral is locked.
+    assert_eq!(balance(&c, &addr(&user(3))), user3_before - FEE);
+    let o = offer_of(&c, &device_key(0));
+    assert_eq!(
+        (o.free, o.locked, o.open_leases),
+        (POOL - PER_LEASE, PER_LEASE, 1)
+    );
+    let l = lease_of(&c, &id);
+    assert_eq!(
+        (l.price_per_block, l.escrow, l.status),
+        (7, 1_000, LeaseStatus::Active)
+    );
+    assert_eq!(
+        l.attrs,
+        h100(),
+        "the lease records the accelerator it was bid with"
+    );
+
+    // Idle blocks change nothing stored; the view settles lazily.
+    c.advance_to(start + 20);
+    assert_eq!(lease_of(&c, &id).escrow, 1_000);
+    let view = compute::lease_now(&lease_of(&c, &id), c.height() + 1);
+    assert_eq!(view.paid, 7 * 21);
+
+    let stx = c.tx(&consumer(), Call::CloseLease { lease: id });
+    c.ok(stx);
+    let l = lease_of(&c, &id);
+    assert_eq!(
+        l.status,
+        LeaseStatus::Closed(LeaseCloseReason::ClosedByConsumer)
+    );
+    assert_eq!(
+        l.paid,
+        7 * 21,
+        "paid for every block from the accepting one to the close"
+    );
+    assert_eq!(l.escrow, 0);
+    assert_eq!(
+        credits_of(&c, &addr(&consumer())),
+        CREDITS - 7 * 21,
+        "the unused escrow came back"
+    );
+    let o = offer_of(&c, &device_key(0));
+    assert_eq!((o.free, o.locked, o.open_leases), (POOL, 0, 0));
+    let r = compute::reputation(&Overlay::new(&c.store), &dev_id(&device_key(0))).unwrap();
+    assert_eq!((r.leases_completed, r.credits_earned), (1, 7 * 21));
+    // Closed once; the replay gives the same chain.
+    let stx = c.tx(&consumer(), Call::CloseLease { lease: id });
+    c.reject(
+        stx,
+        TxError::LeaseClosed {
+            lease: id.to_string(),
+        },
+    );
+    c.replay();
+}
+
+#[test]
+fn a_dry_escrow_pays_exactly_what_it_covered() {
+    let mut c = market();
+    let id = leased(&mut c, 7 * 3 + 4);
+    let start = lease_of(&c, &id).start_height;
+    c.advance_to(start + 50);
+    // Anyone may close a lease that ended.
+    let stx = c.tx(&relayer(), Call::CloseLease { lease: id });
+    c.ok(stx);
+    let l = lease_of(&c, &id);
+    assert_eq!(
+        l.status,
+        LeaseStatus::Closed(LeaseCloseReason::EscrowExhausted)
+    );
+    assert_eq!((l.paid, l.settled_height), (21, start + 3));
+    assert_eq!(
+        credits_of(&c, &addr(&consumer())),
+        CREDITS - 21,
+        "the remainder came back"
+    );
+    let earned: u64 = (0..=c.next_epoch())
+        .map(|e| compute::earned(&Overlay::new(&c.store), GPU, e, &dev_id(&device_key(0))).unwrap())
+        .sum();
+    assert_eq!(
+        earned, 21,
+        "the provider's earnings, counted in the epoch of the close"
+    );
+}
+
+#[test]
+fn bids_and_closes_are_refused_when_they_break_the_rules() {
+    let mut c = market();
+    let order = post(
+        &mut c,
+        ComputeRequirements {
+            accelerator_model: Some("nvidia-h100".into()),
+            ..ComputeRequirements::default()
+        },
+        1_000,
+    );
+    let stx = c.tx(&user(3), bid_call(&order, &device_key(1), 9));
+    c.reject(
+        stx,
+        TxError::RequirementsNotMet {
+            device: dev_id(&device_key(1)).to_string(),
+            reason: "no accelerator, the order needs nvidia-h100".into(),
+        },
+    );
+    let stx = c.tx(&user(0), bid_call(&order, &device_key(0), 11));
+    c.reject(
+        stx,
+        TxError::BadBid {
+            reason: "price 11 per block is above the order's 10".into(),
+        },
+    );
+    let stx = c.tx(&user(0), bid_call(&order, &device_key(0), 9));
+    c.ok(stx);
+    // Only the consumer accepts.
+    let stx = c.tx(
+        &relayer(),
+        Call::AcceptBid {
+            order,
+            device: dev_id(&device_key(0)),
+        },
+    );
+    c.reject(
+        stx,
+        TxError::NotConsumer {
+            consumer: addr(&consumer()).to_string(),
+        },
+    );
+    let stx = c.tx(
+        &consumer(),
+        Call::AcceptBid {
+            order,
+            device: dev_id(&device_key(0)),
+        },
+    );
+    c.ok(stx);
+    // A stranger may not close a running lease.
+    let stx = c.tx(&relayer(), Call::CloseLease { lease: order });
+    c.reject(
+        stx,
+        TxError::NotLeaseParty {
+            lease: order.to_string(),
+        },
+    );
+    // The provider's owner may.
+    let stx = c.tx(&user(0), Call::CloseLease { lease: order });
+    c.ok(stx);
+    assert_eq!(
+        lease_of(&c, &order).status,
+        LeaseStatus::Closed(LeaseCloseReason::ClosedByProvider)
+    );
+    // An order on a network of another family.
+    let stx = c.tx(
+        &consumer(),
+        Call::PostOrder {
+            network: NETWORK.into(),
+            requirements: ComputeRequirements::default(),
+            max_price_per_block: 10,
+            duration_blocks: 100,
+            deposit: 100,
+            bid_blocks: 20,
+        },
+    );
+    assert!(matches!(
+        c.one(stx).error,
+        Some(TxError::NotComputeNetwork { .. })
+    ));
+}
+
+#[test]
+fn failed_checks_in_a_row_close_the_lease_and_slash_but_one_miss_does_not() {
+    let mut c = market();
+    let id = leased(&mut c, 5_000);
+    let consumer_tokens = balance(&c, &addr(&consumer()));
+    let checks = |epoch: u64, results: &[bool]| {
+        let m = ComputeChecks {
+            chain: chain(),
+            network: GPU.into(),
+            epoch,
+            leases: vec![LeaseChecks {
+                lease: id,
+                results: results.to_vec(),
+            }],
+        };
+        Call::SettleChecks {
+            signatures: vec![m.sign(&oracle_key(0)), m.sign(&oracle_key(1))],
+            checks: m,
+        }
+    };
+    let e = lease_of(&c, &id).next_check_epoch;
+    c.finish_epoch(e);
+    let stx = c.tx(&relayer(), checks(e, &[true, false, true, false]));
+    c.ok(stx);
+    let l = lease_of(&c, &id);
+    assert_eq!(
+        (l.checks_passed, l.checks_failed, l.status),
+        (2, 2, LeaseStatus::Active)
+    );
+    // The same epoch again changes nothing.
+    let stx = c.tx(&relayer(), checks(e, &[false, false, false]));
+    c.ok(stx);
+    assert_eq!(lease_of(&c, &id).status, LeaseStatus::Active);
+    c.finish_epoch(e + 1);
+    let stx = c.tx(&relayer(), checks(e + 1, &[false, false, false]));
+    c.ok(stx);
+    let l = lease_of(&c, &id);
+    assert_eq!(
+        l.status,
+        LeaseStatus::Closed(LeaseCloseReason::FailedChecks)
+    );
+    assert_eq!(l.consecutive_failures, 3);
+    assert_eq!(
+        balance(&c, &addr(&consumer())),
+        consumer_tokens + PER_LEASE,
+        "the lease collateral went to the consumer"
+    );
+    assert_eq!(
+        credits_of(&c, &addr(&consumer())) + l.paid,
+        CREDITS,
+        "every credit is paid or back"
+    );
+    let o = offer_of(&c, &device_key(0));
+    assert_eq!((o.free, o.locked), (POOL - PER_LEASE, 0));
+    let r = compute::reputation(&Overlay::new(&c.store), &dev_id(&device_key(0))).unwrap();
+    // The run of failures spans the epochs (the first epoch ended on a miss): the
+    // third failure in a row closed the lease, the check after it never counted.
+    assert_eq!(
+        (r.leases_failed, r.checks_passed, r.checks_failed),
+        (1, 2, 4)
+    );
+    c.replay();
 }
