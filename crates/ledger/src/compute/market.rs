@@ -868,3 +868,148 @@ fn settle_checks<S: Store>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plinth_core::Keypair;
+    use proptest::prelude::*;
+
+    fn lease(price: u64, escrow: u64, start: u64, duration: u64) -> Lease {
+        let k = Keypair::from_seed([7; 32]);
+        Lease {
+            id: Hash::tagged("test", b"lease"),
+            consumer: Address(k.public()),
+            provider: DeviceId(k.public()),
+            network: "gpu".into(),
+            price_per_block: price,
+            attrs: ComputeAttrs {
+                cores: 1,
+                memory_mib: 1,
+                accelerator: None,
+                region: 0,
+            },
+            escrow,
+            paid: 0,
+            start_height: start,
+            end_height: start + duration,
+            settled_height: start,
+            collateral: 0,
+            next_check_epoch: 0,
+            checks_passed: 0,
+            checks_failed: 0,
+            consecutive_failures: 0,
+            status: LeaseStatus::Active,
+            closed_height: 0,
+        }
+    }
+
+    proptest! {
+        /// Settled at any sequence of heights, a lease never pays more than its
+        /// escrow, pays whole blocks at its price, keeps every credit (paid + left =
+        /// deposited) and ends for the right reason.
+        #[test]
+        fn settling_conserves_credits_and_never_overpays(
+            price in 1u64..1_000,
+            escrow in 0u64..100_000,
+            duration in 1u64..500,
+            steps in prop::collection::vec(0u64..200, 1..12),
+        ) {
+            let start = 10;
+            let mut l = lease(price, escrow, start, duration);
+            let mut height = start;
+            for step in steps {
+                height += step;
+                l = lease_now(&l, height);
+                prop_assert_eq!(l.paid + l.escrow, escrow);
+                prop_assert_eq!(l.paid % price, 0);
+                prop_assert_eq!(l.paid / price, l.settled_height - start);
+                prop_assert!(l.settled_height <= l.end_height);
+                match l.status {
+                    LeaseStatus::Active => {
+                        prop_assert!(l.escrow >= price);
+                        prop_assert!(l.settled_height < l.end_height);
+                    }
+                    LeaseStatus::Closed(LeaseCloseReason::EscrowExhausted) => {
+                        prop_assert!(l.escrow < price, "closed dry with {} left", l.escrow);
+                    }
+                    LeaseStatus::Closed(LeaseCloseReason::DurationEnded) => {
+                        prop_assert_eq!(l.settled_height, l.end_height);
+                    }
+                    other => prop_assert!(false, "unexpected {:?}", other),
+                }
+            }
+            // Settled once at the end or step by step: the same payment.
+            let once = lease_now(&lease(price, escrow, start, duration), height);
+            prop_assert_eq!(once.paid, l.paid);
+        }
+    }
+
+    #[test]
+    fn requirements_name_what_is_missing() {
+        let attrs = ComputeAttrs {
+            cores: 8,
+            memory_mib: 1_024,
+            accelerator: Some(Accelerator {
+                model: "a100".into(),
+                memory_mib: 40_960,
+                count: 2,
+            }),
+            region: 0,
+        };
+        let ok = ComputeRequirements::default();
+        assert_eq!(meets_requirements(&attrs, false, 0, &ok), Ok(()));
+        let more_cores = ComputeRequirements {
+            min_cores: 9,
+            ..ok.clone()
+        };
+        assert!(meets_requirements(&attrs, false, 0, &more_cores)
+            .unwrap_err()
+            .contains("8 cores"));
+        let attested = ComputeRequirements {
+            attested_only: true,
+            ..ok.clone()
+        };
+        assert!(meets_requirements(&attrs, false, 0, &attested).is_err());
+        assert_eq!(meets_requirements(&attrs, true, 0, &attested), Ok(()));
+        let gpu_mem = ComputeRequirements {
+            min_accelerator_memory_mib: 81_920,
+            ..ok.clone()
+        };
+        assert!(meets_requirements(&attrs, false, 0, &gpu_mem)
+            .unwrap_err()
+            .contains("40960"));
+        let collateral = ComputeRequirements {
+            min_collateral: 10,
+            ..ok
+        };
+        assert!(meets_requirements(&attrs, false, 9, &collateral).is_err());
+    }
+
+    #[test]
+    fn a_region_requirement_takes_cells_inside_it() {
+        use h3o::{LatLng, Resolution};
+        let berlin = LatLng::new(52.52, 13.405)
+            .unwrap()
+            .to_cell(Resolution::Nine);
+        let paris = LatLng::new(48.857, 2.352)
+            .unwrap()
+            .to_cell(Resolution::Nine);
+        let area = berlin.parent(Resolution::Four).unwrap();
+        let at = |cell: h3o::CellIndex| ComputeAttrs {
+            cores: 1,
+            memory_mib: 1,
+            accelerator: None,
+            region: u64::from(cell),
+        };
+        let req = ComputeRequirements {
+            region: Some(u64::from(area)),
+            ..ComputeRequirements::default()
+        };
+        assert_eq!(meets_requirements(&at(berlin), false, 0, &req), Ok(()));
+        assert_eq!(meets_requirements(&at(area), false, 0, &req), Ok(()));
+        assert!(meets_requirements(&at(paris), false, 0, &req)
+            .unwrap_err()
+            .contains("outside"));
+    }
+}
