@@ -1,13 +1,306 @@
 //! Verified jobs: modules, jobs, claims, commitments, reveals, the oracle set's
 //! spot checks and redundancy. See the module docs of [`crate::compute`].
 //!
-//! Work in progress (issue 16): the calls are defined on the wire and refused with
-//! [`TxError::ComputeNotEnabled`] until their handlers land.
+//! In progress (issue 16): module uploads, job creation and cancellation apply;
+//! the claim calls (ClaimTasks, CommitTasks, RevealTasks, VerifyClaim,
+//! FinalizeClaim) are refused with [`TxError::ComputeNotEnabled`] until their
+//! handlers land.
 
 use super::*;
+use crate::context::BlockContext;
+use crate::params::ChainParams;
 
 /// Applies a job call.
 pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
-    let _ = (cx, call);
-    Err(TxError::ComputeNotEnabled.into())
+    let (state, params, block, signer) = (cx.state, cx.params, cx.block, &cx.signer);
+    match call {
+        Call::UploadModule {
+            module,
+            size,
+            index,
+            bytes,
+        } => upload(state, block, signer, module, *size, *index, bytes),
+        Call::CreateJob {
+            network,
+            module,
+            input,
+            tasks,
+            fuel_per_task,
+            price_per_task,
+            spot_check_bps,
+            redundancy,
+            lease,
+            deadline_blocks,
+        } => {
+            let p = self::params(state)?;
+            let job = Job {
+                id: job_id(signer, cx.nonce),
+                consumer: *signer,
+                network: network.clone(),
+                module: *module,
+                input_hash: job_input_hash(input),
+                tasks: *tasks,
+                fuel_per_task: *fuel_per_task,
+                price_per_task: *price_per_task,
+                spot_check_bps: spot_check_bps.unwrap_or(p.default_spot_check_bps),
+                redundancy: *redundancy,
+                lease: *lease,
+                escrow: 0,
+                created_height: block.height,
+                deadline_height: block.height.saturating_add(*deadline_blocks),
+                done: 0,
+                claims: 0,
+                status: JobStatus::Open,
+            };
+            create_job(state, &p, *deadline_blocks, job, input)
+        }
+        Call::CancelJob { job } => cancel_job(state, params, block, signer, job),
+        Call::ClaimTasks { .. }
+        | Call::CommitTasks { .. }
+        | Call::RevealTasks { .. }
+        | Call::VerifyClaim { .. }
+        | Call::FinalizeClaim { .. } => Err(TxError::ComputeNotEnabled.into()),
+        _ => unreachable!("compute::apply routes only job calls here"),
+    }
+}
+
+fn upload_err(reason: impl Into<String>) -> Fail {
+    TxError::BadModuleUpload {
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// The UploadModule call: stages a chunk under the uploader; the chunk that
+/// completes the module checks the bytes against its hash and stores it. A staged
+/// chunk may be sent again (it replaces the first), so a wrong chunk can be fixed.
+fn upload<S: Store>(
+    state: &mut Overlay<'_, S>,
+    block: &BlockContext,
+    signer: &Address,
+    hash: &Hash,
+    size: u32,
+    index: u32,
+    bytes: &[u8],
+) -> Result<(), Fail> {
+    let max = params(state)?.max_module_bytes;
+    if size == 0 || size > max {
+        return Err(upload_err(format!(
+            "a module is 1 to {max} bytes, not {size}"
+        )));
+    }
+    let chunks = module_chunks(size);
+    if index >= chunks {
+        return Err(upload_err(format!(
+            "chunk {index} of a {size}-byte module, which has {chunks}"
+        )));
+    }
+    let expected = if index + 1 == chunks {
+        size as usize - index as usize * MODULE_CHUNK_BYTES
+    } else {
+        MODULE_CHUNK_BYTES
+    };
+    if bytes.len() != expected {
+        return Err(upload_err(format!(
+            "chunk {index} must be {expected} bytes, not {}",
+            bytes.len()
+        )));
+    }
+    if module(state, hash)?.is_some() {
+        return Err(upload_err(format!(
+            "module {hash} is on the ledger already"
+        )));
+    }
+    let key = keys::module_upload(signer.key(), hash);
+    let mut up: ModuleUpload = state.get_t(&key)?.unwrap_or(ModuleUpload {
+        hash: *hash,
+        size,
+        received: 0,
+        started_height: block.height,
+    });
+    if up.size != size {
+        return Err(upload_err(format!(
+            "this upload of {hash} announced {} bytes, not {size}",
+            up.size
+        )));
+    }
+    let chunk_key = keys::module_upload_chunk(signer.key(), hash, index);
+    if state.get(&chunk_key)?.is_none() {
+        up.received += 1;
+    }
+    state.put(chunk_key, bytes.to_vec());
+    if up.received < chunks {
+        state.put_t(key, &up);
+        return Ok(());
+    }
+    // Complete: check, then move the chunks to the module's keys.
+    let mut all = Vec::with_capacity(size as usize);
+    let mut parts = Vec::with_capacity(chunks as usize);
+    for i in 0..chunks {
+        let k = keys::module_upload_chunk(signer.key(), hash, i);
+        let c = state.get(&k)?.ok_or_else(|| LedgerError::Corrupt {
+            key: format!("upload of {hash} chunk {i}"),
+            reason: "a counted chunk is missing".into(),
+        })?;
+        all.extend_from_slice(&c);
+        state.delete(k);
+        parts.push(c);
+    }
+    let found = module_hash(&all);
+    if found != *hash {
+        return Err(upload_err(format!(
+            "the chunks hash to {found}, not {hash}: send the wrong chunk again"
+        )));
+    }
+    for (i, c) in parts.into_iter().enumerate() {
+        state.put(keys::module_chunk(hash, i as u32), c);
+    }
+    state.delete(key);
+    state.put_t(
+        keys::module(hash),
+        &ModuleInfo {
+            hash: *hash,
+            size,
+            uploader: *signer,
+            height: block.height,
+        },
+    );
+    Ok(())
+}
+
+fn job_err(reason: impl Into<String>) -> Fail {
+    TxError::BadJob {
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// The CreateJob call: checks the terms and escrows `tasks × redundancy × price`.
+fn create_job<S: Store>(
+    state: &mut Overlay<'_, S>,
+    p: &ComputeParams,
+    deadline_blocks: u64,
+    mut job: Job,
+    input: &[u8],
+) -> Result<(), Fail> {
+    compute_network(state, &job.network)?;
+    if module(state, &job.module)?.is_none() {
+        return Err(TxError::UnknownModule {
+            module: job.module.to_string(),
+        }
+        .into());
+    }
+    if input.len() > p.max_input_bytes as usize {
+        return Err(job_err(format!(
+            "the input is {} bytes, at most {}",
+            input.len(),
+            p.max_input_bytes
+        )));
+    }
+    if job.tasks == 0 || job.tasks > p.max_tasks {
+        return Err(job_err(format!("a job has 1 to {} tasks", p.max_tasks)));
+    }
+    if job.fuel_per_task == 0 || job.fuel_per_task > p.max_fuel_per_task {
+        return Err(job_err(format!(
+            "fuel per task is 1 to {}",
+            p.max_fuel_per_task
+        )));
+    }
+    if job.price_per_task == 0 {
+        return Err(TxError::ZeroAmount.into());
+    }
+    if job.spot_check_bps < p.min_spot_check_bps || job.spot_check_bps > 10_000 {
+        return Err(job_err(format!(
+            "the spot-check rate is {} to 10000 basis points",
+            p.min_spot_check_bps
+        )));
+    }
+    if job.redundancy == 0 || job.redundancy > p.max_redundancy {
+        return Err(job_err(format!("redundancy is 1 to {}", p.max_redundancy)));
+    }
+    let window = p
+        .commit_blocks
+        .saturating_add(p.reveal_blocks)
+        .saturating_add(p.verify_blocks);
+    if deadline_blocks < window || deadline_blocks > p.max_lease_blocks {
+        return Err(job_err(format!(
+            "the deadline is {window} (one claim's commit, reveal and verify windows) to {} blocks away",
+            p.max_lease_blocks
+        )));
+    }
+    if let Some(id) = &job.lease {
+        let l = lease(state, id)?.ok_or_else(|| TxError::UnknownLease {
+            lease: id.to_string(),
+        })?;
+        if l.consumer != job.consumer {
+            return Err(TxError::NotConsumer {
+                consumer: l.consumer.to_string(),
+            }
+            .into());
+        }
+        if l.status != LeaseStatus::Active || l.network != job.network {
+            return Err(job_err(format!(
+                "lease {id} is not an active lease of {}",
+                job.network
+            )));
+        }
+    }
+    let escrow = u64::from(job.tasks)
+        .checked_mul(u64::from(job.redundancy))
+        .and_then(|n| n.checked_mul(job.price_per_task))
+        .ok_or(TxError::Overflow)?;
+    credits::spend(state, &job.consumer, escrow)?;
+    job.escrow = escrow;
+    state.put(keys::job_input(&job.id), input.to_vec());
+    state.put(
+        keys::job_by_consumer(job.consumer.key(), &job.id),
+        Vec::new(),
+    );
+    state.put_t(keys::job(&job.id), &job);
+    Ok(())
+}
+
+/// The CancelJob call: every copy of a task that is neither claimed nor done is
+/// refunded; claims in flight keep their share of the escrow and finish.
+fn cancel_job<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    signer: &Address,
+    id: &Hash,
+) -> Result<(), Fail> {
+    let mut job = self::job(state, id)?.ok_or_else(|| TxError::UnknownJob {
+        job: id.to_string(),
+    })?;
+    if job.consumer != *signer {
+        return Err(TxError::NotConsumer {
+            consumer: job.consumer.to_string(),
+        }
+        .into());
+    }
+    if job.status != JobStatus::Open {
+        return Err(TxError::JobNotOpen {
+            job: id.to_string(),
+        }
+        .into());
+    }
+    let mut open_copies = 0u64;
+    for t in 0..job.tasks {
+        let slot = task_slot(state, id, t)?;
+        if slot.done {
+            continue;
+        }
+        let taken = slot.claims.len() + slot.results.len();
+        open_copies += u64::from(job.redundancy).saturating_sub(taken as u64);
+    }
+    let back = open_copies
+        .checked_mul(job.price_per_task)
+        .ok_or(TxError::Overflow)?
+        .min(job.escrow);
+    job.escrow -= back;
+    let epoch = block.current_epoch(state, params)?;
+    refund(state, &job.network, epoch, &job.consumer, back)?;
+    job.status = JobStatus::Cancelled;
+    state.put_t(keys::job(id), &job);
+    Ok(())
 }

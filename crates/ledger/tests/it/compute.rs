@@ -6,8 +6,8 @@
 use crate::common::*;
 use plinth_core::{Address, Hash, Keypair};
 use plinth_ledger::compute::{
-    self, Accelerator, ComputeAttrs, ComputeChecks, ComputeParams, ComputeRequirements, Lease,
-    LeaseChecks, LeaseCloseReason, LeaseStatus,
+    self, Accelerator, ComputeAttrs, ComputeChecks, ComputeParams, ComputeRequirements, JobStatus,
+    Lease, LeaseChecks, LeaseCloseReason, LeaseStatus,
 };
 use plinth_ledger::credits::{self, PricePoint};
 use plinth_ledger::genesis::GenesisNetwork;
@@ -85,15 +85,14 @@ fn commitments_bind_the_provider_and_ids_differ() {
 }
 
 #[test]
-fn job_calls_are_refused_until_their_handlers_land() {
+fn claim_calls_are_refused_until_their_handlers_land() {
     let mut c = Chain::new(2);
     let u = user(0);
     let calls = [
-        Call::UploadModule {
-            module: compute::module_hash(b"\0asm"),
-            size: 4,
-            index: 0,
-            bytes: b"\0asm".to_vec(),
+        Call::ClaimTasks {
+            job: Hash::tagged("test", b"job"),
+            device: dev_id(&device_key(1)),
+            count: 1,
         },
         Call::FinalizeClaim {
             claim: Hash::tagged("test", b"claim"),
@@ -509,4 +508,148 @@ fn failed_checks_in_a_row_close_the_lease_and_slash_but_one_miss_does_not() {
         (1, 2, 4)
     );
     c.replay();
+}
+
+// ---------------------------------------------------------------------------
+// Modules and jobs
+
+/// A module of 2 full chunks and a partial one.
+fn module_bytes() -> Vec<u8> {
+    (0..(2 * compute::MODULE_CHUNK_BYTES + 100))
+        .map(|i| (i * 7 % 251) as u8)
+        .collect()
+}
+
+fn chunk_call(bytes: &[u8], index: usize, chunk: &[u8]) -> Call {
+    Call::UploadModule {
+        module: compute::module_hash(bytes),
+        size: bytes.len() as u32,
+        index: index as u32,
+        bytes: chunk.to_vec(),
+    }
+}
+
+fn upload(c: &mut Chain, bytes: &[u8]) {
+    for (i, chunk) in bytes.chunks(compute::MODULE_CHUNK_BYTES).enumerate() {
+        let stx = c.tx(&relayer(), chunk_call(bytes, i, chunk));
+        c.ok(stx);
+    }
+}
+
+#[test]
+fn a_module_is_uploaded_in_chunks_and_checked_against_its_hash() {
+    let mut c = market();
+    let bytes = module_bytes();
+    let hash = compute::module_hash(&bytes);
+    let parts: Vec<&[u8]> = bytes.chunks(compute::MODULE_CHUNK_BYTES).collect();
+    // A chunk of the wrong length.
+    let stx = c.tx(&relayer(), chunk_call(&bytes, 2, &parts[2][1..]));
+    assert!(matches!(
+        c.one(stx).error,
+        Some(TxError::BadModuleUpload { .. })
+    ));
+    // A wrong chunk: the completing chunk finds the hash differs, changes nothing.
+    let mut wrong = parts[0].to_vec();
+    wrong[0] ^= 1;
+    let stx = c.tx(&relayer(), chunk_call(&bytes, 0, &wrong));
+    c.ok(stx);
+    let stx = c.tx(&relayer(), chunk_call(&bytes, 1, parts[1]));
+    c.ok(stx);
+    let stx = c.tx(&relayer(), chunk_call(&bytes, 2, parts[2]));
+    let r = c.one(stx);
+    assert!(
+        matches!(&r.error, Some(TxError::BadModuleUpload { reason }) if reason.contains("send the wrong chunk again")),
+        "{r:?}"
+    );
+    assert!(compute::module(&Overlay::new(&c.store), &hash)
+        .unwrap()
+        .is_none());
+    // The right chunk replaces the wrong one; the last completes the module.
+    let stx = c.tx(&relayer(), chunk_call(&bytes, 0, parts[0]));
+    c.ok(stx);
+    let stx = c.tx(&relayer(), chunk_call(&bytes, 2, parts[2]));
+    c.ok(stx);
+    let o = Overlay::new(&c.store);
+    let info = compute::module(&o, &hash).unwrap().unwrap();
+    assert_eq!(
+        (info.size as usize, info.uploader),
+        (bytes.len(), addr(&relayer()))
+    );
+    assert_eq!(compute::module_bytes(&o, &hash).unwrap().unwrap(), bytes);
+    // Once on the ledger, it is not uploaded again.
+    let stx = c.tx(&relayer(), chunk_call(&bytes, 0, parts[0]));
+    assert!(matches!(
+        c.one(stx).error,
+        Some(TxError::BadModuleUpload { .. })
+    ));
+    c.replay();
+}
+
+fn job_call(module: Hash, tasks: u32, redundancy: u8) -> Call {
+    Call::CreateJob {
+        network: GPU.into(),
+        module,
+        input: b"scene".to_vec(),
+        tasks,
+        fuel_per_task: 1_000_000,
+        price_per_task: 3,
+        spot_check_bps: None,
+        redundancy,
+        lease: None,
+        deadline_blocks: 1_000,
+    }
+}
+
+#[test]
+fn a_job_escrows_every_copy_of_its_tasks_and_a_cancel_refunds_them() {
+    let mut c = market();
+    let bytes = module_bytes();
+    let hash = compute::module_hash(&bytes);
+    // No module, no job.
+    let stx = c.tx(&consumer(), job_call(hash, 16, 2));
+    c.reject(
+        stx,
+        TxError::UnknownModule {
+            module: hash.to_string(),
+        },
+    );
+    upload(&mut c, &bytes);
+    let stx = c.tx(&consumer(), job_call(hash, 16, 9));
+    assert!(
+        matches!(c.one(stx).error, Some(TxError::BadJob { .. })),
+        "redundancy above the maximum"
+    );
+    let nonce = c.nonce(&consumer());
+    let stx = c.tx(&consumer(), job_call(hash, 16, 2));
+    c.ok(stx);
+    let id = compute::job_id(&addr(&consumer()), nonce);
+    let o = Overlay::new(&c.store);
+    let job = compute::job(&o, &id).unwrap().unwrap();
+    assert_eq!(job.escrow, 16 * 2 * 3);
+    assert_eq!(
+        job.spot_check_bps,
+        ComputeParams::default().default_spot_check_bps
+    );
+    assert_eq!(compute::job_input(&o, &id).unwrap().unwrap(), b"scene");
+    assert_eq!(credits_of(&c, &addr(&consumer())), CREDITS - 96);
+    // Only the consumer cancels; the cancel refunds every unclaimed copy.
+    let stx = c.tx(&relayer(), Call::CancelJob { job: id });
+    c.reject(
+        stx,
+        TxError::NotConsumer {
+            consumer: addr(&consumer()).to_string(),
+        },
+    );
+    let stx = c.tx(&consumer(), Call::CancelJob { job: id });
+    c.ok(stx);
+    assert_eq!(credits_of(&c, &addr(&consumer())), CREDITS);
+    let job = compute::job(&Overlay::new(&c.store), &id).unwrap().unwrap();
+    assert_eq!((job.status, job.escrow), (JobStatus::Cancelled, 0));
+    let stx = c.tx(&consumer(), Call::CancelJob { job: id });
+    c.reject(
+        stx,
+        TxError::JobNotOpen {
+            job: id.to_string(),
+        },
+    );
 }
