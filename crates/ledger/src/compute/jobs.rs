@@ -1,10 +1,10 @@
 //! Verified jobs: modules, jobs, claims, commitments, reveals, the oracle set's
 //! spot checks and redundancy. See the module docs of [`crate::compute`].
 //!
-//! In progress (issue 16): module uploads, job creation and cancellation apply;
-//! the claim calls (ClaimTasks, CommitTasks, RevealTasks, VerifyClaim,
-//! FinalizeClaim) are refused with [`TxError::ComputeNotEnabled`] until their
-//! handlers land.
+//! In progress (issue 16): module uploads, jobs (one provider per task; redundancy
+//! above 1 is refused until the majority rule lands), claims, commitments and
+//! reveals apply; VerifyClaim and FinalizeClaim are refused with
+//! [`TxError::ComputeNotEnabled`] until their handlers land.
 
 use super::*;
 use crate::context::BlockContext;
@@ -55,11 +55,16 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
             create_job(state, &p, *deadline_blocks, job, input)
         }
         Call::CancelJob { job } => cancel_job(state, params, block, signer, job),
-        Call::ClaimTasks { .. }
-        | Call::CommitTasks { .. }
-        | Call::RevealTasks { .. }
-        | Call::VerifyClaim { .. }
-        | Call::FinalizeClaim { .. } => Err(TxError::ComputeNotEnabled.into()),
+        Call::ClaimTasks { job, device, count } => {
+            claim_tasks(state, block, signer, job, device, *count)
+        }
+        Call::CommitTasks { claim, commitments } => {
+            commit_tasks(state, block, signer, claim, commitments)
+        }
+        Call::RevealTasks { claim, results } => reveal_tasks(state, block, signer, claim, results),
+        Call::VerifyClaim { .. } | Call::FinalizeClaim { .. } => {
+            Err(TxError::ComputeNotEnabled.into())
+        }
         _ => unreachable!("compute::apply routes only job calls here"),
     }
 }
@@ -218,6 +223,11 @@ fn create_job<S: Store>(
     if job.redundancy == 0 || job.redundancy > p.max_redundancy {
         return Err(job_err(format!("redundancy is 1 to {}", p.max_redundancy)));
     }
+    if job.redundancy > 1 {
+        return Err(job_err(
+            "redundancy above 1 is not enabled in this build yet (issue 16)",
+        ));
+    }
     let window = p
         .commit_blocks
         .saturating_add(p.reveal_blocks)
@@ -302,5 +312,236 @@ fn cancel_job<S: Store>(
     refund(state, &job.network, epoch, &job.consumer, back)?;
     job.status = JobStatus::Cancelled;
     state.put_t(keys::job(id), &job);
+    Ok(())
+}
+
+fn load_claim<S: Store>(state: &Overlay<'_, S>, id: &Hash) -> Result<TaskClaim, Fail> {
+    Ok(claim(state, id)?.ok_or_else(|| TxError::UnknownClaim {
+        claim: id.to_string(),
+    })?)
+}
+
+fn status_name(s: ClaimStatus) -> String {
+    format!("{s:?}").to_lowercase()
+}
+
+fn expect_status(c: &TaskClaim, expected: ClaimStatus) -> Result<(), Fail> {
+    if c.status != expected {
+        return Err(TxError::ClaimState {
+            claim: c.id.to_string(),
+            status: status_name(c.status),
+            expected: status_name(expected),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn bad_claim(id: &Hash, reason: impl Into<String>) -> Fail {
+    TxError::BadClaim {
+        claim: id.to_string(),
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// The ClaimTasks call: the lowest open tasks, collateral locked per task.
+fn claim_tasks<S: Store>(
+    state: &mut Overlay<'_, S>,
+    block: &BlockContext,
+    signer: &Address,
+    job_id: &Hash,
+    device: &DeviceId,
+    count: u32,
+) -> Result<(), Fail> {
+    let mut job = self::job(state, job_id)?.ok_or_else(|| TxError::UnknownJob {
+        job: job_id.to_string(),
+    })?;
+    if job.status != JobStatus::Open || block.height >= job.deadline_height {
+        return Err(TxError::JobNotOpen {
+            job: job_id.to_string(),
+        }
+        .into());
+    }
+    let d = crate::devices::owned_active(state, device, signer)?;
+    if d.network != job.network {
+        return Err(job_err(format!(
+            "the device works in {}, the job in {}",
+            d.network, job.network
+        )));
+    }
+    if let Some(l) = &job.lease {
+        let lease = lease(state, l)?;
+        if !lease.is_some_and(|l| l.status == LeaseStatus::Active && l.provider == *device) {
+            return Err(job_err(format!(
+                "only the provider of lease {l} may claim this job's tasks"
+            )));
+        }
+    }
+    if count == 0 || count > MAX_CLAIM_TASKS {
+        return Err(job_err(format!(
+            "a claim holds 1 to {MAX_CLAIM_TASKS} tasks"
+        )));
+    }
+    let id = claim_id(job_id, job.claims);
+    let mut tasks = Vec::new();
+    for t in 0..job.tasks {
+        if tasks.len() == count as usize {
+            break;
+        }
+        let mut slot = task_slot(state, job_id, t)?;
+        let taken = slot.claims.len() + slot.results.len();
+        if slot.done || taken >= usize::from(job.redundancy) {
+            continue;
+        }
+        slot.claims.push(id);
+        state.put_t(keys::task_slot(job_id, t), &slot);
+        tasks.push(t);
+    }
+    if tasks.is_empty() {
+        return Err(TxError::NoOpenTasks {
+            job: job_id.to_string(),
+            device: device.to_string(),
+        }
+        .into());
+    }
+    let mut off = offer(state, device)?.ok_or_else(|| TxError::NoComputeOffer {
+        device: device.to_string(),
+    })?;
+    let collateral = off
+        .collateral_per_task
+        .checked_mul(tasks.len() as crate::Amount)
+        .ok_or(TxError::Overflow)?;
+    if off.free < collateral {
+        return Err(TxError::InsufficientCollateral {
+            needed: collateral,
+            available: off.free,
+        }
+        .into());
+    }
+    off.free -= collateral;
+    off.locked = off
+        .locked
+        .checked_add(collateral)
+        .ok_or(TxError::Overflow)?;
+    state.put_t(keys::compute_offer(device.key()), &off);
+    let commit_deadline = block
+        .height
+        .saturating_add(self::params(state)?.commit_blocks);
+    let c = TaskClaim {
+        id,
+        job: *job_id,
+        provider: *device,
+        tasks,
+        collateral,
+        claimed_height: block.height,
+        commit_deadline,
+        commitments: Vec::new(),
+        committed_height: 0,
+        results: Vec::new(),
+        revealed_height: 0,
+        status: ClaimStatus::Claimed,
+    };
+    state.put(keys::job_claim(job_id, job.claims), id.as_bytes().to_vec());
+    job.claims += 1;
+    state.put_t(keys::job(job_id), &job);
+    state.put_t(keys::claim(&id), &c);
+    Ok(())
+}
+
+/// The provider's owner of a claim, or why the signer is not it.
+fn check_provider_owner<S: Store>(
+    state: &Overlay<'_, S>,
+    c: &TaskClaim,
+    signer: &Address,
+) -> Result<(), Fail> {
+    crate::devices::owned(state, &c.provider, signer)?;
+    Ok(())
+}
+
+/// The CommitTasks call.
+fn commit_tasks<S: Store>(
+    state: &mut Overlay<'_, S>,
+    block: &BlockContext,
+    signer: &Address,
+    id: &Hash,
+    commitments: &[Hash],
+) -> Result<(), Fail> {
+    let mut c = load_claim(state, id)?;
+    check_provider_owner(state, &c, signer)?;
+    expect_status(&c, ClaimStatus::Claimed)?;
+    if block.height >= c.commit_deadline {
+        return Err(bad_claim(
+            id,
+            format!("commitments were due before height {}", c.commit_deadline),
+        ));
+    }
+    if commitments.len() != c.tasks.len() {
+        return Err(bad_claim(
+            id,
+            format!(
+                "{} commitments for {} tasks",
+                commitments.len(),
+                c.tasks.len()
+            ),
+        ));
+    }
+    c.commitments = commitments.to_vec();
+    c.committed_height = block.height;
+    c.status = ClaimStatus::Committed;
+    state.put_t(keys::claim(id), &c);
+    Ok(())
+}
+
+/// The RevealTasks call: each result must open its commitment; a block after the
+/// commit at the earliest, within `reveal_blocks`.
+fn reveal_tasks<S: Store>(
+    state: &mut Overlay<'_, S>,
+    block: &BlockContext,
+    signer: &Address,
+    id: &Hash,
+    results: &[Hash],
+) -> Result<(), Fail> {
+    let mut c = load_claim(state, id)?;
+    check_provider_owner(state, &c, signer)?;
+    expect_status(&c, ClaimStatus::Committed)?;
+    if block.height <= c.committed_height {
+        return Err(TxError::TooEarly {
+            from_height: c.committed_height + 1,
+        }
+        .into());
+    }
+    let last = c
+        .committed_height
+        .saturating_add(self::params(state)?.reveal_blocks);
+    if block.height > last {
+        return Err(bad_claim(
+            id,
+            format!("the reveal was due by height {last}"),
+        ));
+    }
+    if results.len() != c.tasks.len() {
+        return Err(bad_claim(
+            id,
+            format!("{} results for {} tasks", results.len(), c.tasks.len()),
+        ));
+    }
+    for ((task, commitment), result) in c.tasks.iter().zip(&c.commitments).zip(results) {
+        if task_commitment(&c.job, *task, &c.provider, result) != *commitment {
+            return Err(bad_claim(
+                id,
+                format!("the result of task {task} does not open its commitment"),
+            ));
+        }
+    }
+    let job = self::job(state, &c.job)?.ok_or_else(|| LedgerError::Corrupt {
+        key: format!("job {}", c.job),
+        reason: "a claim's job is missing".into(),
+    })?;
+    c.results = results.to_vec();
+    c.revealed_height = block.height;
+    c.status = ClaimStatus::Revealed;
+    state.put(keys::pending_claim(&job.network, id), Vec::new());
+    state.put_t(keys::claim(id), &c);
     Ok(())
 }

@@ -89,10 +89,15 @@ fn claim_calls_are_refused_until_their_handlers_land() {
     let mut c = Chain::new(2);
     let u = user(0);
     let calls = [
-        Call::ClaimTasks {
-            job: Hash::tagged("test", b"job"),
-            device: dev_id(&device_key(1)),
-            count: 1,
+        Call::VerifyClaim {
+            verdict: compute::JobVerdict {
+                chain: chain(),
+                claim: Hash::tagged("test", b"claim"),
+                epoch: 0,
+                seed_height: 1,
+                checks: Vec::new(),
+            },
+            signatures: Vec::new(),
         },
         Call::FinalizeClaim {
             claim: Hash::tagged("test", b"claim"),
@@ -619,19 +624,25 @@ fn a_job_escrows_every_copy_of_its_tasks_and_a_cancel_refunds_them() {
         matches!(c.one(stx).error, Some(TxError::BadJob { .. })),
         "redundancy above the maximum"
     );
-    let nonce = c.nonce(&consumer());
     let stx = c.tx(&consumer(), job_call(hash, 16, 2));
+    let r = c.one(stx);
+    assert!(
+        matches!(&r.error, Some(TxError::BadJob { reason }) if reason.contains("redundancy")),
+        "redundancy is not enabled yet: {r:?}"
+    );
+    let nonce = c.nonce(&consumer());
+    let stx = c.tx(&consumer(), job_call(hash, 16, 1));
     c.ok(stx);
     let id = compute::job_id(&addr(&consumer()), nonce);
     let o = Overlay::new(&c.store);
     let job = compute::job(&o, &id).unwrap().unwrap();
-    assert_eq!(job.escrow, 16 * 2 * 3);
+    assert_eq!(job.escrow, 16 * 3);
     assert_eq!(
         job.spot_check_bps,
         ComputeParams::default().default_spot_check_bps
     );
     assert_eq!(compute::job_input(&o, &id).unwrap().unwrap(), b"scene");
-    assert_eq!(credits_of(&c, &addr(&consumer())), CREDITS - 96);
+    assert_eq!(credits_of(&c, &addr(&consumer())), CREDITS - 48);
     // Only the consumer cancels; the cancel refunds every unclaimed copy.
     let stx = c.tx(&relayer(), Call::CancelJob { job: id });
     c.reject(
@@ -652,4 +663,181 @@ fn a_job_escrows_every_copy_of_its_tasks_and_a_cancel_refunds_them() {
             job: id.to_string(),
         },
     );
+}
+
+/// A chain with the module on it and a job of 8 tasks; returns the job's id.
+fn with_job(c: &mut Chain) -> Hash {
+    let bytes = module_bytes();
+    upload(c, &bytes);
+    let nonce = c.nonce(&consumer());
+    let stx = c.tx(&consumer(), job_call(compute::module_hash(&bytes), 8, 1));
+    c.ok(stx);
+    compute::job_id(&addr(&consumer()), nonce)
+}
+
+fn result(task: u32) -> Hash {
+    compute::task_result_hash(format!("tile {task}").as_bytes())
+}
+
+#[test]
+fn claims_commit_then_reveal_and_a_copied_commitment_never_opens() {
+    let mut c = market();
+    let job = with_job(&mut c);
+    let (d0, d1) = (dev_id(&device_key(0)), dev_id(&device_key(1)));
+    // Only the device's owner claims with it.
+    let stx = c.tx(
+        &relayer(),
+        Call::ClaimTasks {
+            job,
+            device: d0,
+            count: 4,
+        },
+    );
+    assert!(matches!(
+        c.one(stx).error,
+        Some(TxError::NotDeviceOwner { .. })
+    ));
+    let stx = c.tx(
+        &user(0),
+        Call::ClaimTasks {
+            job,
+            device: d0,
+            count: 4,
+        },
+    );
+    c.ok(stx);
+    let stx = c.tx(
+        &user(3),
+        Call::ClaimTasks {
+            job,
+            device: d1,
+            count: 10,
+        },
+    );
+    c.ok(stx);
+    let o = Overlay::new(&c.store);
+    let first = compute::claim(&o, &compute::claim_id(&job, 0))
+        .unwrap()
+        .unwrap();
+    let second = compute::claim(&o, &compute::claim_id(&job, 1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.tasks, vec![0, 1, 2, 3]);
+    assert_eq!(
+        second.tasks,
+        vec![4, 5, 6, 7],
+        "the lowest open tasks, no more than there are"
+    );
+    assert_eq!(
+        offer_of(&c, &device_key(0)).locked,
+        4 * 10,
+        "collateral per claimed task"
+    );
+    let stx = c.tx(
+        &user(0),
+        Call::ClaimTasks {
+            job,
+            device: d0,
+            count: 1,
+        },
+    );
+    c.reject(
+        stx,
+        TxError::NoOpenTasks {
+            job: job.to_string(),
+            device: d0.to_string(),
+        },
+    );
+
+    // Device 0 commits and reveals; the reveal cannot share the commit's block.
+    let commit0: Vec<Hash> = first
+        .tasks
+        .iter()
+        .map(|&t| compute::task_commitment(&job, t, &d0, &result(t)))
+        .collect();
+    let reveal0: Vec<Hash> = first.tasks.iter().map(|&t| result(t)).collect();
+    let receipts = c.block(vec![
+        c.tx(
+            &user(0),
+            Call::CommitTasks {
+                claim: first.id,
+                commitments: commit0.clone(),
+            },
+        ),
+        tx(
+            &user(0),
+            c.nonce(&user(0)) + 1,
+            FEE,
+            Call::RevealTasks {
+                claim: first.id,
+                results: reveal0.clone(),
+            },
+        ),
+    ]);
+    assert_eq!(receipts[0].error, None);
+    assert!(
+        matches!(receipts[1].error, Some(TxError::TooEarly { .. })),
+        "{:?}",
+        receipts[1]
+    );
+    let mut wrong = reveal0.clone();
+    wrong[2] = result(99);
+    let stx = c.tx(
+        &user(0),
+        Call::RevealTasks {
+            claim: first.id,
+            results: wrong,
+        },
+    );
+    let r = c.one(stx);
+    assert!(
+        matches!(&r.error, Some(TxError::BadClaim { reason, .. }) if reason.contains("task 2")),
+        "{r:?}"
+    );
+    let stx = c.tx(
+        &user(0),
+        Call::RevealTasks {
+            claim: first.id,
+            results: reveal0,
+        },
+    );
+    c.ok(stx);
+    let revealed = compute::claim(&Overlay::new(&c.store), &first.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(revealed.status, compute::ClaimStatus::Revealed);
+
+    // Device 1 copies commitments made for device 0: they never open to its results.
+    let copied: Vec<Hash> = second
+        .tasks
+        .iter()
+        .map(|&t| compute::task_commitment(&job, t, &d0, &result(t)))
+        .collect();
+    let stx = c.tx(
+        &user(3),
+        Call::CommitTasks {
+            claim: second.id,
+            commitments: copied,
+        },
+    );
+    c.ok(stx);
+    let stx = c.tx(
+        &user(3),
+        Call::RevealTasks {
+            claim: second.id,
+            results: second.tasks.iter().map(|&t| result(t)).collect(),
+        },
+    );
+    let r = c.one(stx);
+    assert!(matches!(r.error, Some(TxError::BadClaim { .. })), "{r:?}");
+    // A second commit of a committed claim is refused.
+    let stx = c.tx(
+        &user(3),
+        Call::CommitTasks {
+            claim: second.id,
+            commitments: commit0,
+        },
+    );
+    assert!(matches!(c.one(stx).error, Some(TxError::ClaimState { .. })));
+    c.replay();
 }
