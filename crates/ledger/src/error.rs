@@ -876,10 +876,6 @@ pub enum TxError {
         /// Why.
         reason: String,
     },
-    /// The compute market's handlers are not in this build yet (issue 16): the
-    /// call is refused and changes nothing.
-    #[error("the compute market is not enabled in this build")]
-    ComputeNotEnabled,
     /// The window this call waits for has not passed yet.
     #[error("too early: possible from height {from_height}")]
     TooEarly {

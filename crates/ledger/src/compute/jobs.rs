@@ -1,13 +1,12 @@
 //! Verified jobs: modules, jobs, claims, commitments, reveals, the oracle set's
 //! spot checks and redundancy. See the module docs of [`crate::compute`].
 //!
-//! In progress (issue 16): module uploads, jobs (one provider per task; redundancy
-//! above 1 is refused until the majority rule lands), claims, commitments and
-//! reveals apply; VerifyClaim and FinalizeClaim are refused with
-//! [`TxError::ComputeNotEnabled`] until their handlers land.
+//! In progress (issue 16): one provider per task; redundancy above 1 is refused
+//! until the majority rule lands.
 
 use super::*;
 use crate::context::BlockContext;
+use crate::oracle_set::{check_envelope, check_quorum, OracleSignature};
 use crate::params::ChainParams;
 
 /// Applies a job call.
@@ -62,9 +61,11 @@ pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(
             commit_tasks(state, block, signer, claim, commitments)
         }
         Call::RevealTasks { claim, results } => reveal_tasks(state, block, signer, claim, results),
-        Call::VerifyClaim { .. } | Call::FinalizeClaim { .. } => {
-            Err(TxError::ComputeNotEnabled.into())
-        }
+        Call::VerifyClaim {
+            verdict,
+            signatures,
+        } => verify_claim(state, params, block, verdict, signatures),
+        Call::FinalizeClaim { claim } => finalize_claim(state, params, block, claim),
         _ => unreachable!("compute::apply routes only job calls here"),
     }
 }
@@ -544,4 +545,244 @@ fn reveal_tasks<S: Store>(
     state.put(keys::pending_claim(&job.network, id), Vec::new());
     state.put_t(keys::claim(id), &c);
     Ok(())
+}
+
+/// How many of a claim's `n` tasks a spot check at `bps` re-executes:
+/// `ceil(n × bps / 10000)`, at least one when `bps > 0`.
+pub fn spot_check_count(n: usize, bps: u32) -> usize {
+    if bps == 0 || n == 0 {
+        return 0;
+    }
+    ((n as u64 * u64::from(bps.min(10_000))).div_ceil(10_000) as usize).clamp(1, n)
+}
+
+fn claim_job<S: Store>(state: &Overlay<'_, S>, c: &TaskClaim) -> Result<Job, Fail> {
+    Ok(
+        self::job(state, &c.job)?.ok_or_else(|| LedgerError::Corrupt {
+            key: format!("job {}", c.job),
+            reason: "a claim's job is missing".into(),
+        })?,
+    )
+}
+
+/// Releases a claim's collateral: `slashed` of it to the job's consumer, the rest
+/// back to the provider's pool.
+fn release_collateral<S: Store>(
+    state: &mut Overlay<'_, S>,
+    c: &TaskClaim,
+    consumer: &Address,
+    slashed: crate::Amount,
+) -> Result<(), Fail> {
+    if let Some(mut off) = offer(state, &c.provider)? {
+        off.locked = off.locked.saturating_sub(c.collateral);
+        off.free = off
+            .free
+            .checked_add(c.collateral - slashed)
+            .ok_or(TxError::Overflow)?;
+        state.put_t(keys::compute_offer(c.provider.key()), &off);
+    }
+    if slashed > 0 {
+        crate::accounts::credit(state, consumer, slashed)?;
+    }
+    Ok(())
+}
+
+/// Takes the claim off its tasks' slots; `accepted` records its results.
+fn leave_slots<S: Store>(
+    state: &mut Overlay<'_, S>,
+    c: &TaskClaim,
+    accepted: bool,
+) -> Result<u32, Fail> {
+    let mut done = 0;
+    for (i, &t) in c.tasks.iter().enumerate() {
+        let key = keys::task_slot(&c.job, t);
+        let mut slot: TaskSlot = state.get_or_default(&key)?;
+        slot.claims.retain(|id| *id != c.id);
+        if accepted {
+            let result = c.results[i];
+            slot.results.push((c.provider, result));
+            // One provider per task (redundancy 1): its result is the task's.
+            slot.done = true;
+            slot.result = Some(result);
+            done += 1;
+        }
+        state.put_t(key, &slot);
+    }
+    Ok(done)
+}
+
+/// Pays a claim whose results stand: price × tasks to the provider, collateral
+/// back, the tasks done.
+fn accept<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    c: &mut TaskClaim,
+) -> Result<(), Fail> {
+    let mut job = claim_job(state, c)?;
+    let done = leave_slots(state, c, true)?;
+    let pay = u64::from(done)
+        .checked_mul(job.price_per_task)
+        .ok_or(TxError::Overflow)?
+        .min(job.escrow);
+    job.escrow -= pay;
+    job.done += done;
+    if job.done >= job.tasks {
+        job.status = JobStatus::Completed;
+    }
+    let epoch = block.current_epoch(state, params)?;
+    record_payment(state, &job.network, epoch, &c.provider, pay)?;
+    update_reputation(state, &c.provider, |r| {
+        r.tasks_verified = r.tasks_verified.checked_add(u64::from(done))?;
+        Some(())
+    })?;
+    update_usage(state, &job.network, epoch, |u| {
+        u.tasks_paid = u.tasks_paid.checked_add(u64::from(done))?;
+        Some(())
+    })?;
+    release_collateral(state, c, &job.consumer, 0)?;
+    state.delete(keys::pending_claim(&job.network, &c.id));
+    state.put_t(keys::job(&job.id), &job);
+    c.status = ClaimStatus::Verified;
+    state.put_t(keys::claim(&c.id), c);
+    Ok(())
+}
+
+/// Slashes a claim (a wrong result, or no reveal): `cheat_slash_bps` of its
+/// collateral to the consumer, its tasks open again (their price stays in the
+/// job's escrow for the re-run).
+fn slash<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    c: &mut TaskClaim,
+) -> Result<(), Fail> {
+    let job = claim_job(state, c)?;
+    leave_slots(state, c, false)?;
+    let bps = self::params(state)?.cheat_slash_bps;
+    let slashed =
+        (u128::from(c.collateral) * u128::from(bps.min(10_000)) / 10_000) as crate::Amount;
+    release_collateral(state, c, &job.consumer, slashed)?;
+    let epoch = block.current_epoch(state, params)?;
+    update_reputation(state, &c.provider, |r| {
+        r.claims_slashed = r.claims_slashed.checked_add(1)?;
+        Some(())
+    })?;
+    update_usage(state, &job.network, epoch, |u| {
+        u.claims_slashed = u.claims_slashed.checked_add(1)?;
+        Some(())
+    })?;
+    state.delete(keys::pending_claim(&job.network, &c.id));
+    c.status = ClaimStatus::Slashed;
+    state.put_t(keys::claim(&c.id), c);
+    Ok(())
+}
+
+/// The VerifyClaim call: the oracle set's spot check of a revealed claim.
+fn verify_claim<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    v: &JobVerdict,
+    signatures: &[OracleSignature],
+) -> Result<(), Fail> {
+    check_envelope(params, &v.chain, signatures)?;
+    let bad = |reason: String| -> Fail { TxError::BadVerdict { reason }.into() };
+    if v.checks.len() > MAX_CLAIM_TASKS as usize {
+        return Err(bad(format!(
+            "{} checks, at most {MAX_CLAIM_TASKS}",
+            v.checks.len()
+        )));
+    }
+    let mut c = load_claim(state, &v.claim)?;
+    expect_status(&c, ClaimStatus::Revealed)?;
+    let job = claim_job(state, &c)?;
+    if v.seed_height <= c.revealed_height || v.seed_height >= block.height {
+        return Err(bad(format!(
+            "the seed block {} must come after the reveal at {} and before this block",
+            v.seed_height, c.revealed_height
+        )));
+    }
+    if v.epoch > block.current_epoch(state, params)? {
+        return Err(bad(format!("epoch {} has not begun", v.epoch)));
+    }
+    let want = spot_check_count(c.tasks.len(), job.spot_check_bps);
+    if v.checks.len() != want {
+        return Err(bad(format!(
+            "{} tasks checked, the job's rate draws {want}",
+            v.checks.len()
+        )));
+    }
+    if !v.checks.windows(2).all(|w| w[0].task < w[1].task)
+        || v.checks
+            .iter()
+            .any(|t| c.tasks.binary_search(&t.task).is_err())
+    {
+        return Err(bad(
+            "the checked tasks must be distinct tasks of the claim, ascending".into(),
+        ));
+    }
+    check_quorum(state, v.epoch, &v.signing_bytes(), signatures)?;
+    if v.checks.iter().all(|t| t.ok) {
+        accept(state, params, block, &mut c)
+    } else {
+        slash(state, params, block, &mut c)
+    }
+}
+
+/// The FinalizeClaim call: moves a claim on once its window passed.
+fn finalize_claim<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    id: &Hash,
+) -> Result<(), Fail> {
+    let mut c = load_claim(state, id)?;
+    let p = self::params(state)?;
+    let h = block.height;
+    match c.status {
+        ClaimStatus::Claimed if h >= c.commit_deadline => {
+            let job = claim_job(state, &c)?;
+            leave_slots(state, &c, false)?;
+            release_collateral(state, &c, &job.consumer, 0)?;
+            update_reputation(state, &c.provider, |r| {
+                r.claims_expired = r.claims_expired.checked_add(1)?;
+                Some(())
+            })?;
+            c.status = ClaimStatus::Expired;
+            state.put_t(keys::claim(id), &c);
+            Ok(())
+        }
+        ClaimStatus::Claimed => Err(TxError::TooEarly {
+            from_height: c.commit_deadline,
+        }
+        .into()),
+        ClaimStatus::Committed => {
+            let due = c.committed_height.saturating_add(p.reveal_blocks);
+            if h <= due {
+                return Err(TxError::TooEarly {
+                    from_height: due + 1,
+                }
+                .into());
+            }
+            slash(state, params, block, &mut c)
+        }
+        ClaimStatus::Revealed => {
+            let job = claim_job(state, &c)?;
+            let due = c.revealed_height.saturating_add(p.verify_blocks);
+            if job.spot_check_bps > 0 && h <= due {
+                return Err(TxError::TooEarly {
+                    from_height: due + 1,
+                }
+                .into());
+            }
+            accept(state, params, block, &mut c)
+        }
+        s => Err(TxError::ClaimState {
+            claim: id.to_string(),
+            status: status_name(s),
+            expected: "claimed, committed or revealed".into(),
+        }
+        .into()),
+    }
 }

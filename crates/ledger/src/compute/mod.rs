@@ -51,9 +51,10 @@
 //! Idle leases cost nothing per block: nothing is done for a lease until a call
 //! touches it.
 //!
-//! Status (issue 16, in progress): the market's calls (`market.rs`) apply; the
-//! job calls (`jobs.rs`) are refused with [`TxError::ComputeNotEnabled`], changing
-//! nothing, until their handlers land.
+//! Status (issue 16, in progress): every call applies; jobs run each task on one
+//! provider (redundancy above 1 is refused until the majority rule lands). The
+//! oracle's checks and spot checks, the provider agent, the node API and the CLI
+//! are not built yet.
 //!
 //! Files: `market.rs` (offers, orders, bids, leases, capacity checks), `jobs.rs`
 //! (modules, jobs, claims, verdicts). This file holds the reads every file shares.
@@ -72,6 +73,7 @@ pub use crate::oracle_set::{ComputeChecks, JobVerdict, LeaseChecks, TaskCheck};
 mod jobs;
 mod market;
 
+pub use jobs::spot_check_count;
 pub use market::{lease_now, meets_requirements, settle_lease};
 
 /// The proof family of compute networks.

@@ -1,7 +1,7 @@
 //! The compute market (issue 16): the genesis's `[compute]` settings, ids and
 //! commitments, the capacity market (offers, orders, bids, leases paid per block
-//! from escrow, capacity checks) and the refusal of the job calls until their
-//! handlers land (typed, nothing changed).
+//! from escrow, capacity checks) and verified jobs (modules, jobs, claims,
+//! commitments, reveals, spot-check verdicts, finalization).
 
 use crate::common::*;
 use plinth_core::{Address, Hash, Keypair};
@@ -82,31 +82,6 @@ fn commitments_bind_the_provider_and_ids_differ() {
         compute::module_chunks(compute::MODULE_CHUNK_BYTES as u32 + 1),
         2
     );
-}
-
-#[test]
-fn claim_calls_are_refused_until_their_handlers_land() {
-    let mut c = Chain::new(2);
-    let u = user(0);
-    let calls = [
-        Call::VerifyClaim {
-            verdict: compute::JobVerdict {
-                chain: chain(),
-                claim: Hash::tagged("test", b"claim"),
-                epoch: 0,
-                seed_height: 1,
-                checks: Vec::new(),
-            },
-            signatures: Vec::new(),
-        },
-        Call::FinalizeClaim {
-            claim: Hash::tagged("test", b"claim"),
-        },
-    ];
-    // A refused transaction changes nothing, its nonce included.
-    for call in calls {
-        c.reject(tx(&u, 0, 10, call), TxError::ComputeNotEnabled);
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -668,7 +643,12 @@ fn a_job_escrows_every_copy_of_its_tasks_and_a_cancel_refunds_them() {
 /// A chain with the module on it and a job of 8 tasks; returns the job's id.
 fn with_job(c: &mut Chain) -> Hash {
     let bytes = module_bytes();
-    upload(c, &bytes);
+    if compute::module(&Overlay::new(&c.store), &compute::module_hash(&bytes))
+        .unwrap()
+        .is_none()
+    {
+        upload(c, &bytes);
+    }
     let nonce = c.nonce(&consumer());
     let stx = c.tx(&consumer(), job_call(compute::module_hash(&bytes), 8, 1));
     c.ok(stx);
@@ -839,5 +819,253 @@ fn claims_commit_then_reveal_and_a_copied_commitment_never_opens() {
         },
     );
     assert!(matches!(c.one(stx).error, Some(TxError::ClaimState { .. })));
+    c.replay();
+}
+
+/// Claims every task of `job` with device 0, commits and reveals `results`; returns the claim.
+fn revealed(c: &mut Chain, job: Hash, results: &[Hash]) -> compute::TaskClaim {
+    let d0 = dev_id(&device_key(0));
+    let n = compute::job(&Overlay::new(&c.store), &job)
+        .unwrap()
+        .unwrap()
+        .claims;
+    let stx = c.tx(
+        &user(0),
+        Call::ClaimTasks {
+            job,
+            device: d0,
+            count: 8,
+        },
+    );
+    c.ok(stx);
+    let id = compute::claim_id(&job, n);
+    let cl = compute::claim(&Overlay::new(&c.store), &id)
+        .unwrap()
+        .unwrap();
+    let commitments = cl
+        .tasks
+        .iter()
+        .zip(results)
+        .map(|(&t, r)| compute::task_commitment(&job, t, &d0, r))
+        .collect();
+    let stx = c.tx(
+        &user(0),
+        Call::CommitTasks {
+            claim: id,
+            commitments,
+        },
+    );
+    c.ok(stx);
+    let stx = c.tx(
+        &user(0),
+        Call::RevealTasks {
+            claim: id,
+            results: results.to_vec(),
+        },
+    );
+    c.ok(stx);
+    compute::claim(&Overlay::new(&c.store), &id)
+        .unwrap()
+        .unwrap()
+}
+
+fn verdict_call(
+    cl: &compute::TaskClaim,
+    seed_height: u64,
+    checks: &[(u32, bool)],
+    epoch: u64,
+) -> Call {
+    let v = compute::JobVerdict {
+        chain: chain(),
+        claim: cl.id,
+        epoch,
+        seed_height,
+        checks: checks
+            .iter()
+            .map(|&(task, ok)| compute::TaskCheck { task, ok })
+            .collect(),
+    };
+    Call::VerifyClaim {
+        signatures: vec![v.sign(&oracle_key(0)), v.sign(&oracle_key(1))],
+        verdict: v,
+    }
+}
+
+#[test]
+fn a_spot_check_pays_honest_results_and_slashes_a_wrong_one() {
+    let mut c = market();
+    let job = with_job(&mut c);
+    assert_eq!(compute::spot_check_count(8, 1_000), 1);
+    assert_eq!(compute::spot_check_count(8, 2_600), 3);
+    assert_eq!(compute::spot_check_count(8, 0), 0);
+    let honest: Vec<Hash> = (0..8).map(result).collect();
+    let cl = revealed(&mut c, job, &honest);
+    let seed = cl.revealed_height + 1;
+    c.advance_to(seed);
+    let epoch = c.next_epoch();
+    // Wrong count, a task not of the claim, too few signatures.
+    let stx = c.tx(
+        &relayer(),
+        verdict_call(&cl, seed, &[(1, true), (2, true)], epoch),
+    );
+    assert!(matches!(c.one(stx).error, Some(TxError::BadVerdict { .. })));
+    let stx = c.tx(&relayer(), verdict_call(&cl, seed, &[(9, true)], epoch));
+    assert!(matches!(c.one(stx).error, Some(TxError::BadVerdict { .. })));
+    // A good verdict pays 8 tasks at 3 and returns the collateral.
+    let stx = c.tx(&relayer(), verdict_call(&cl, seed, &[(5, true)], epoch));
+    c.ok(stx);
+    let o = Overlay::new(&c.store);
+    let j = compute::job(&o, &job).unwrap().unwrap();
+    assert_eq!((j.status, j.done, j.escrow), (JobStatus::Completed, 8, 0));
+    let r = compute::reputation(&o, &dev_id(&device_key(0))).unwrap();
+    assert_eq!((r.tasks_verified, r.credits_earned), (8, 24));
+    assert_eq!(offer_of(&c, &device_key(0)).locked, 0);
+    assert_eq!(
+        compute::task_slot(&o, &job, 5).unwrap().result,
+        Some(result(5))
+    );
+
+    // A cheater: a wrong result found by the check is slashed, its tasks reopen.
+    let job = with_job(&mut c);
+    let tokens = balance(&c, &addr(&consumer()));
+    let mut faked = honest.clone();
+    faked[3] = result(1_000);
+    let cl = revealed(&mut c, job, &faked);
+    let seed = cl.revealed_height + 1;
+    c.advance_to(seed);
+    let stx = c.tx(
+        &relayer(),
+        verdict_call(&cl, seed, &[(3, false)], c.next_epoch()),
+    );
+    c.ok(stx);
+    let o = Overlay::new(&c.store);
+    let slashed = compute::claim(&o, &cl.id).unwrap().unwrap();
+    assert_eq!(slashed.status, compute::ClaimStatus::Slashed);
+    assert_eq!(
+        balance(&c, &addr(&consumer())),
+        tokens + 8 * 10,
+        "the claim's collateral went to the consumer"
+    );
+    let j = compute::job(&o, &job).unwrap().unwrap();
+    assert_eq!(
+        (j.status, j.done, j.escrow),
+        (JobStatus::Open, 0, 24),
+        "paid nothing, the price stays for the re-run"
+    );
+    assert_eq!(
+        compute::reputation(&o, &dev_id(&device_key(0)))
+            .unwrap()
+            .claims_slashed,
+        1
+    );
+    // The tasks are open again: another provider takes them.
+    let stx = c.tx(
+        &user(3),
+        Call::ClaimTasks {
+            job,
+            device: dev_id(&device_key(1)),
+            count: 8,
+        },
+    );
+    c.ok(stx);
+    c.replay();
+}
+
+#[test]
+fn claims_expire_unrevealed_ones_are_slashed_and_unchecked_ones_paid_after_the_window() {
+    let mut c = market();
+    let p = ComputeParams::default();
+    let job = with_job(&mut c);
+    let d0 = dev_id(&device_key(0));
+    let stx = c.tx(
+        &user(0),
+        Call::ClaimTasks {
+            job,
+            device: d0,
+            count: 2,
+        },
+    );
+    c.ok(stx);
+    let first = compute::claim(&Overlay::new(&c.store), &compute::claim_id(&job, 0))
+        .unwrap()
+        .unwrap();
+    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: first.id });
+    c.reject(
+        stx,
+        TxError::TooEarly {
+            from_height: first.commit_deadline,
+        },
+    );
+    c.advance_to(first.commit_deadline - 1);
+    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: first.id });
+    c.ok(stx);
+    let o = Overlay::new(&c.store);
+    assert_eq!(
+        compute::claim(&o, &first.id).unwrap().unwrap().status,
+        compute::ClaimStatus::Expired
+    );
+    assert_eq!(compute::reputation(&o, &d0).unwrap().claims_expired, 1);
+    assert_eq!(
+        offer_of(&c, &device_key(0)).locked,
+        0,
+        "an expired claim's collateral comes back whole"
+    );
+
+    // Committed, never revealed: slashed after the reveal window.
+    let stx = c.tx(
+        &user(0),
+        Call::ClaimTasks {
+            job,
+            device: d0,
+            count: 2,
+        },
+    );
+    c.ok(stx);
+    let second = compute::claim(&Overlay::new(&c.store), &compute::claim_id(&job, 1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        second.tasks, first.tasks,
+        "the expired claim's tasks were open again"
+    );
+    let stx = c.tx(
+        &user(0),
+        Call::CommitTasks {
+            claim: second.id,
+            commitments: vec![result(0), result(1)],
+        },
+    );
+    c.ok(stx);
+    let committed_at = c.height();
+    c.advance_to(committed_at + p.reveal_blocks - 1);
+    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: second.id });
+    c.reject(
+        stx,
+        TxError::TooEarly {
+            from_height: committed_at + p.reveal_blocks + 1,
+        },
+    );
+    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: second.id });
+    c.ok(stx);
+    assert_eq!(
+        compute::claim(&Overlay::new(&c.store), &second.id)
+            .unwrap()
+            .unwrap()
+            .status,
+        compute::ClaimStatus::Slashed
+    );
+
+    // Revealed and never checked: paid once the verify window passed.
+    let honest: Vec<Hash> = (0..8).map(result).collect();
+    let cl = revealed(&mut c, job, &honest);
+    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: cl.id });
+    assert!(matches!(c.one(stx).error, Some(TxError::TooEarly { .. })));
+    c.advance_to(cl.revealed_height + p.verify_blocks);
+    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: cl.id });
+    c.ok(stx);
+    let j = compute::job(&Overlay::new(&c.store), &job)
+        .unwrap()
+        .unwrap();
+    assert_eq!((j.status, j.done), (JobStatus::Completed, 8));
     c.replay();
 }
