@@ -159,7 +159,8 @@ test('devices list and device detail', async () => {
   const link = page.locator('main a[href^="#/device/pdev1"]').first();
   await link.waitFor();
   await link.click();
-  await page.locator('main h1', { hasText: 'Device' }).waitFor();
+  // 'Device' exactly: the list's 'Devices' heading is there before the click lands.
+  await page.locator('main h1', { hasText: /^Device$/ }).waitFor();
   assert.match(await page.locator('main').textContent(), /H3/);
   await shot('device');
 });
