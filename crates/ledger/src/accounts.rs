@@ -86,6 +86,18 @@ pub fn credit<S: Store>(
     Ok(())
 }
 
+/// Takes `amount` from `addr`'s free balance (refused when it does not cover it).
+pub fn debit<S: Store>(
+    state: &mut Overlay<'_, S>,
+    addr: &Address,
+    amount: Amount,
+) -> Result<(), Fail> {
+    let mut acct = load(state, addr)?.unwrap_or_default();
+    acct.debit(amount)?;
+    save(state, addr, &acct);
+    Ok(())
+}
+
 /// Applies an accounts call ([`Call::Transfer`]).
 pub(crate) fn apply<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fail> {
     match call {

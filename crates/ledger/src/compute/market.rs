@@ -263,9 +263,7 @@ fn set_offer<S: Store>(
     o.collateral_per_lease = t.collateral_per_lease;
     o.collateral_per_task = t.collateral_per_task;
     if deposit > 0 {
-        let mut acct = accounts::load(state, signer)?.unwrap_or_default();
-        acct.debit(deposit)?;
-        accounts::save(state, signer, &acct);
+        accounts::debit(state, signer, deposit)?;
         o.free = o.free.checked_add(deposit).ok_or(TxError::Overflow)?;
     }
     state.put_t(keys::compute_offer(device.key()), &o);
@@ -468,9 +466,7 @@ fn place_bid<S: Store>(
         o.bidders.push(*device);
     }
     if deposit > 0 {
-        let mut acct = accounts::load(state, signer)?.unwrap_or_default();
-        acct.debit(deposit)?;
-        accounts::save(state, signer, &acct);
+        accounts::debit(state, signer, deposit)?;
     }
     let b = ComputeBid {
         order: *id,

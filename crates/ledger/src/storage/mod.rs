@@ -331,9 +331,7 @@ pub(crate) fn set_offer<S: Store>(
     o.price_per_mib_epoch = price_per_mib_epoch;
     o.collateral_per_mib = collateral_per_mib;
     if deposit > 0 {
-        let mut acct = accounts::load(state, signer)?.unwrap_or_default();
-        acct.debit(deposit)?;
-        accounts::save(state, signer, &acct);
+        accounts::debit(state, signer, deposit)?;
         o.free = o.free.checked_add(deposit).ok_or(TxError::Overflow)?;
     }
     state.put_t(keys::storage_offer(device.key()), &o);
