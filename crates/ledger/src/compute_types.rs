@@ -591,6 +591,9 @@ pub struct Reputation {
     pub claims_expired: u64,
     /// Credits earned in all.
     pub credits_earned: u64,
+    /// Task results of redundant jobs that the majority of the task's providers
+    /// outvoted (not paid; the copy's price went back to the consumer).
+    pub tasks_outvoted: u64,
 }
 
 /// Credits used and refunded in one compute network's epoch, and what was checked.
@@ -617,6 +620,8 @@ pub struct ComputeUsage {
     pub checks_failed: u64,
     /// Task results paid.
     pub tasks_paid: u64,
+    /// Task results of redundant jobs outvoted by the task's majority.
+    pub tasks_outvoted: u64,
     /// Claims slashed.
     pub claims_slashed: u64,
     /// Leases closed.

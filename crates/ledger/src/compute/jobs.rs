@@ -1,8 +1,16 @@
 //! Verified jobs: modules, jobs, claims, commitments, reveals, the oracle set's
 //! spot checks and redundancy. See the module docs of [`crate::compute`].
 //!
-//! In progress (issue 16): one provider per task; redundancy above 1 is refused
-//! until the majority rule lands.
+//! Redundancy (a job's `k` above 1): each task goes to `k` different providers.
+//! A claim reveals only once every copy of each of its tasks is committed (so no
+//! provider commits after seeing another's result; its reveal window counts from
+//! the last of those commits). A claim that passes its spot check (or is
+//! finalized) adds its results to its tasks; once a task has `k` results the
+//! strict majority decides: the providers who gave it are paid, the others'
+//! copies are refunded to the consumer and recorded as outvoted; with no strict
+//! majority the task's results are dropped and its copies run again (their price
+//! stays in escrow). A committed claim whose task copies never all came before
+//! the job's deadline expires without blame (collateral back).
 
 use super::*;
 use crate::context::BlockContext;
@@ -224,11 +232,6 @@ fn create_job<S: Store>(
     if job.redundancy == 0 || job.redundancy > p.max_redundancy {
         return Err(job_err(format!("redundancy is 1 to {}", p.max_redundancy)));
     }
-    if job.redundancy > 1 {
-        return Err(job_err(
-            "redundancy above 1 is not enabled in this build yet (issue 16)",
-        ));
-    }
     let window = p
         .commit_blocks
         .saturating_add(p.reveal_blocks)
@@ -271,8 +274,11 @@ fn create_job<S: Store>(
     Ok(())
 }
 
-/// The CancelJob call: every copy of a task that is neither claimed nor done is
-/// refunded; claims in flight keep their share of the escrow and finish.
+/// The CancelJob call (the consumer; anyone once the deadline passed, which makes
+/// it an expiry): every copy of a task that is neither claimed nor done is
+/// refunded; accepted results of undecided tasks with no copy in flight are
+/// decided with what they have; claims in flight keep their share of the escrow
+/// and finish (what they cannot finish is refunded when they end).
 fn cancel_job<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
@@ -283,7 +289,8 @@ fn cancel_job<S: Store>(
     let mut job = self::job(state, id)?.ok_or_else(|| TxError::UnknownJob {
         job: id.to_string(),
     })?;
-    if job.consumer != *signer {
+    // After its deadline anyone may close a job (an expiry), before only its consumer.
+    if job.consumer != *signer && block.height < job.deadline_height {
         return Err(TxError::NotConsumer {
             consumer: job.consumer.to_string(),
         }
@@ -295,24 +302,59 @@ fn cancel_job<S: Store>(
         }
         .into());
     }
+    let epoch = block.current_epoch(state, params)?;
     let mut open_copies = 0u64;
+    let mut d = Decided::default();
     for t in 0..job.tasks {
-        let slot = task_slot(state, id, t)?;
+        let key = keys::task_slot(id, t);
+        let mut slot = task_slot(state, id, t)?;
         if slot.done {
             continue;
         }
         let taken = slot.claims.len() + slot.results.len();
         open_copies += u64::from(job.redundancy).saturating_sub(taken as u64);
+        if slot.claims.is_empty() && !slot.results.is_empty() {
+            // Accepted results waiting for copies that will not come now.
+            decide(&mut slot, usize::from(job.redundancy), false, &mut d);
+            state.put_t(key, &slot);
+        }
     }
     let back = open_copies
         .checked_mul(job.price_per_task)
         .ok_or(TxError::Overflow)?
         .min(job.escrow);
     job.escrow -= back;
+    refund(state, &job.network, epoch, &job.consumer, back)?;
+    job.status = if block.height >= job.deadline_height {
+        JobStatus::Expired
+    } else {
+        JobStatus::Cancelled
+    };
+    settle_decided(state, &mut job, epoch, &d)?;
+    state.put_t(keys::job(id), &job);
+    Ok(())
+}
+
+/// Refunds `copies` task copies of a job that is no longer open (a claim in
+/// flight at its cancel that was slashed or expired: nothing re-runs them).
+fn refund_closed_copies<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    job: &mut Job,
+    copies: usize,
+) -> Result<(), Fail> {
+    if job.status == JobStatus::Open {
+        return Ok(());
+    }
+    let back = (copies as u64)
+        .checked_mul(job.price_per_task)
+        .ok_or(TxError::Overflow)?
+        .min(job.escrow);
+    job.escrow -= back;
     let epoch = block.current_epoch(state, params)?;
     refund(state, &job.network, epoch, &job.consumer, back)?;
-    job.status = JobStatus::Cancelled;
-    state.put_t(keys::job(id), &job);
+    state.put_t(keys::job(&job.id), job);
     Ok(())
 }
 
@@ -344,6 +386,83 @@ fn bad_claim(id: &Hash, reason: impl Into<String>) -> Fail {
         reason: reason.into(),
     }
     .into()
+}
+
+/// Whether `device` already holds a copy of the task (a claim of it, or an
+/// accepted result): with redundancy, each copy goes to a different provider.
+fn holds_copy<S: Store>(
+    state: &Overlay<'_, S>,
+    slot: &TaskSlot,
+    device: &DeviceId,
+) -> Result<bool, Fail> {
+    if slot.results.iter().any(|(p, _)| p == device) {
+        return Ok(true);
+    }
+    for id in &slot.claims {
+        if load_claim(state, id)?.provider == *device {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Where the copies of a claim's tasks stand (redundancy).
+enum Copies {
+    /// Every copy of every task is committed (or accepted); the last commit's height.
+    Committed(u64),
+    /// A copy is claimed but not committed; its commit deadline (the latest such).
+    Uncommitted(u64),
+    /// A task has fewer than `redundancy` copies claimed.
+    Missing,
+}
+
+fn copies<S: Store>(state: &Overlay<'_, S>, job: &Job, c: &TaskClaim) -> Result<Copies, Fail> {
+    let k = usize::from(job.redundancy);
+    let mut last = c.committed_height;
+    let mut uncommitted: Option<u64> = None;
+    let mut missing = false;
+    if k == 1 {
+        return Ok(Copies::Committed(last));
+    }
+    for &t in &c.tasks {
+        let slot = task_slot(state, &c.job, t)?;
+        let mut n = slot.results.len();
+        for id in &slot.claims {
+            let other = load_claim(state, id)?;
+            n += 1;
+            if other.status == ClaimStatus::Claimed {
+                uncommitted = Some(uncommitted.unwrap_or(0).max(other.commit_deadline));
+            } else {
+                last = last.max(other.committed_height);
+            }
+        }
+        missing |= n < k;
+    }
+    Ok(match (uncommitted, missing) {
+        (Some(h), _) => Copies::Uncommitted(h),
+        (None, true) => Copies::Missing,
+        (None, false) => Copies::Committed(last),
+    })
+}
+
+/// The claim's copies all committed: the last commit's height; else why it waits.
+fn copies_committed<S: Store>(
+    state: &Overlay<'_, S>,
+    job: &Job,
+    c: &TaskClaim,
+) -> Result<Option<u64>, Fail> {
+    Ok(match copies(state, job, c)? {
+        Copies::Committed(h) => Some(h),
+        _ => None,
+    })
+}
+
+/// The strict majority of a task's results, if one has more than half of `k`.
+fn majority(results: &[(DeviceId, Hash)], k: usize) -> Option<Hash> {
+    results.iter().map(|(_, r)| *r).find(|r| {
+        let n = results.iter().filter(|(_, x)| x == r).count();
+        n * 2 > k
+    })
 }
 
 /// The ClaimTasks call: the lowest open tasks, collateral locked per task.
@@ -393,6 +512,9 @@ fn claim_tasks<S: Store>(
         let mut slot = task_slot(state, job_id, t)?;
         let taken = slot.claims.len() + slot.results.len();
         if slot.done || taken >= usize::from(job.redundancy) {
+            continue;
+        }
+        if job.redundancy > 1 && holds_copy(state, &slot, device)? {
             continue;
         }
         slot.claims.push(id);
@@ -512,9 +634,17 @@ fn reveal_tasks<S: Store>(
         }
         .into());
     }
-    let last = c
-        .committed_height
-        .saturating_add(self::params(state)?.reveal_blocks);
+    let job = claim_job(state, &c)?;
+    let last_commit = match copies_committed(state, &job, &c)? {
+        Some(h) => h,
+        None => {
+            return Err(bad_claim(
+                id,
+                "waiting for the commitments of the task's other copies (redundancy)",
+            ))
+        }
+    };
+    let last = last_commit.saturating_add(self::params(state)?.reveal_blocks);
     if block.height > last {
         return Err(bad_claim(
             id,
@@ -535,10 +665,6 @@ fn reveal_tasks<S: Store>(
             ));
         }
     }
-    let job = self::job(state, &c.job)?.ok_or_else(|| LedgerError::Corrupt {
-        key: format!("job {}", c.job),
-        reason: "a claim's job is missing".into(),
-    })?;
     c.results = results.to_vec();
     c.revealed_height = block.height;
     c.status = ClaimStatus::Revealed;
@@ -554,6 +680,27 @@ pub fn spot_check_count(n: usize, bps: u32) -> usize {
         return 0;
     }
     ((n as u64 * u64::from(bps.min(10_000))).div_ceil(10_000) as usize).clamp(1, n)
+}
+
+/// The tasks of a revealed claim that the oracle set re-executes: the claim's
+/// [`spot_check_count`] tasks drawn without replacement from `seed` (the hash of
+/// the first block after the reveal) and the claim's id, ascending. Pure: every
+/// oracle, the provider and an auditor draw the same.
+pub fn spot_check_tasks(seed: &Hash, claim: &Hash, tasks: &[u32], bps: u32) -> Vec<u32> {
+    let m = spot_check_count(tasks.len(), bps);
+    let mut pool = tasks.to_vec();
+    for i in 0..m {
+        let h = Hash::tagged(
+            "plinth/spot-check",
+            &plinth_core::encode(&(seed, claim, i as u32)),
+        );
+        let r = u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"));
+        let j = i + (r % (pool.len() - i) as u64) as usize;
+        pool.swap(i, j);
+    }
+    pool.truncate(m);
+    pool.sort_unstable();
+    pool
 }
 
 fn claim_job<S: Store>(state: &Overlay<'_, S>, c: &TaskClaim) -> Result<Job, Fail> {
@@ -587,32 +734,118 @@ fn release_collateral<S: Store>(
     Ok(())
 }
 
-/// Takes the claim off its tasks' slots; `accepted` records its results.
-fn leave_slots<S: Store>(
-    state: &mut Overlay<'_, S>,
-    c: &TaskClaim,
-    accepted: bool,
-) -> Result<u32, Fail> {
-    let mut done = 0;
-    for (i, &t) in c.tasks.iter().enumerate() {
+/// Takes the claim off its tasks' slots (its tasks open again).
+fn leave_slots<S: Store>(state: &mut Overlay<'_, S>, c: &TaskClaim) -> Result<(), Fail> {
+    for &t in &c.tasks {
         let key = keys::task_slot(&c.job, t);
         let mut slot: TaskSlot = state.get_or_default(&key)?;
         slot.claims.retain(|id| *id != c.id);
-        if accepted {
-            let result = c.results[i];
-            slot.results.push((c.provider, result));
-            // One provider per task (redundancy 1): its result is the task's.
-            slot.done = true;
-            slot.result = Some(result);
-            done += 1;
-        }
         state.put_t(key, &slot);
     }
-    Ok(done)
+    Ok(())
 }
 
-/// Pays a claim whose results stand: price × tasks to the provider, collateral
-/// back, the tasks done.
+/// What deciding tasks comes to: tasks paid per provider, copies refunded,
+/// copies outvoted per provider, tasks done.
+#[derive(Default)]
+struct Decided {
+    paid: Vec<(DeviceId, u64)>,
+    refunded: u64,
+    outvoted: Vec<(DeviceId, u64)>,
+    done: u32,
+}
+
+fn bump(list: &mut Vec<(DeviceId, u64)>, d: &DeviceId) {
+    match list.iter_mut().find(|(x, _)| x == d) {
+        Some((_, n)) => *n += 1,
+        None => list.push((*d, 1)),
+    }
+}
+
+/// Decides a task from its results: once it has `k` (or, when its job is no
+/// longer open, with whatever it has), the strict majority is paid and the rest
+/// refunded and outvoted; no majority drops the results so its copies run again.
+fn decide(slot: &mut TaskSlot, k: usize, open: bool, out: &mut Decided) {
+    if slot.done || slot.results.is_empty() || (open && slot.results.len() < k) {
+        return;
+    }
+    let need = if open { k } else { slot.results.len() };
+    match majority(&slot.results, need) {
+        Some(m) => {
+            for (p, r) in &slot.results {
+                if *r == m {
+                    bump(&mut out.paid, p);
+                } else {
+                    out.refunded += 1;
+                    bump(&mut out.outvoted, p);
+                }
+            }
+            slot.done = true;
+            slot.result = Some(m);
+            out.done += 1;
+        }
+        None if open => slot.results.clear(),
+        None => {
+            // A closed job with no majority: nothing stands, every copy refunded.
+            out.refunded += slot.results.len() as u64;
+            slot.results.clear();
+        }
+    }
+}
+
+/// Pays, refunds and records what deciding tasks came to.
+fn settle_decided<S: Store>(
+    state: &mut Overlay<'_, S>,
+    job: &mut Job,
+    epoch: u64,
+    d: &Decided,
+) -> Result<(), Fail> {
+    let mut tasks_paid = 0u64;
+    for (p, n) in &d.paid {
+        let pay = n
+            .checked_mul(job.price_per_task)
+            .ok_or(TxError::Overflow)?
+            .min(job.escrow);
+        job.escrow -= pay;
+        tasks_paid += n;
+        record_payment(state, &job.network, epoch, p, pay)?;
+        update_reputation(state, p, |r| {
+            r.tasks_verified = r.tasks_verified.checked_add(*n)?;
+            Some(())
+        })?;
+    }
+    let mut outvoted = 0u64;
+    for (p, n) in &d.outvoted {
+        outvoted += n;
+        update_reputation(state, p, |r| {
+            r.tasks_outvoted = r.tasks_outvoted.checked_add(*n)?;
+            Some(())
+        })?;
+    }
+    if d.refunded > 0 {
+        let back = d
+            .refunded
+            .checked_mul(job.price_per_task)
+            .ok_or(TxError::Overflow)?
+            .min(job.escrow);
+        job.escrow -= back;
+        refund(state, &job.network, epoch, &job.consumer, back)?;
+    }
+    update_usage(state, &job.network, epoch, |u| {
+        u.tasks_paid = u.tasks_paid.checked_add(tasks_paid)?;
+        u.tasks_outvoted = u.tasks_outvoted.checked_add(outvoted)?;
+        Some(())
+    })?;
+    job.done += d.done;
+    if job.done >= job.tasks {
+        job.status = JobStatus::Completed;
+    }
+    Ok(())
+}
+
+/// A claim whose results stand (spot-checked or finalized): its results join its
+/// tasks, which are decided (with redundancy 1 at once: the provider is paid),
+/// and its collateral comes back.
 fn accept<S: Store>(
     state: &mut Overlay<'_, S>,
     params: &ChainParams,
@@ -620,26 +853,28 @@ fn accept<S: Store>(
     c: &mut TaskClaim,
 ) -> Result<(), Fail> {
     let mut job = claim_job(state, c)?;
-    let done = leave_slots(state, c, true)?;
-    let pay = u64::from(done)
-        .checked_mul(job.price_per_task)
-        .ok_or(TxError::Overflow)?
-        .min(job.escrow);
-    job.escrow -= pay;
-    job.done += done;
-    if job.done >= job.tasks {
-        job.status = JobStatus::Completed;
+    let k = usize::from(job.redundancy);
+    let open = job.status == JobStatus::Open;
+    let mut d = Decided::default();
+    for (i, &t) in c.tasks.iter().enumerate() {
+        let key = keys::task_slot(&c.job, t);
+        let mut slot: TaskSlot = state.get_or_default(&key)?;
+        slot.claims.retain(|id| *id != c.id);
+        if !slot.done {
+            slot.results.push((c.provider, c.results[i]));
+            decide(&mut slot, k, open, &mut d);
+        } else if slot.result == Some(c.results[i]) {
+            // A copy in flight when its closed job decided the task.
+            slot.results.push((c.provider, c.results[i]));
+            bump(&mut d.paid, &c.provider);
+        } else {
+            d.refunded += 1;
+            bump(&mut d.outvoted, &c.provider);
+        }
+        state.put_t(key, &slot);
     }
     let epoch = block.current_epoch(state, params)?;
-    record_payment(state, &job.network, epoch, &c.provider, pay)?;
-    update_reputation(state, &c.provider, |r| {
-        r.tasks_verified = r.tasks_verified.checked_add(u64::from(done))?;
-        Some(())
-    })?;
-    update_usage(state, &job.network, epoch, |u| {
-        u.tasks_paid = u.tasks_paid.checked_add(u64::from(done))?;
-        Some(())
-    })?;
+    settle_decided(state, &mut job, epoch, &d)?;
     release_collateral(state, c, &job.consumer, 0)?;
     state.delete(keys::pending_claim(&job.network, &c.id));
     state.put_t(keys::job(&job.id), &job);
@@ -657,8 +892,9 @@ fn slash<S: Store>(
     block: &BlockContext,
     c: &mut TaskClaim,
 ) -> Result<(), Fail> {
-    let job = claim_job(state, c)?;
-    leave_slots(state, c, false)?;
+    let mut job = claim_job(state, c)?;
+    leave_slots(state, c)?;
+    refund_closed_copies(state, params, block, &mut job, c.tasks.len())?;
     let bps = self::params(state)?.cheat_slash_bps;
     let slashed =
         (u128::from(c.collateral) * u128::from(bps.min(10_000)) / 10_000) as crate::Amount;
@@ -730,6 +966,30 @@ fn verify_claim<S: Store>(
     }
 }
 
+/// Expires a claim: its tasks open again and its collateral comes back; `blame`
+/// records the miss in the provider's reputation (not committed in time).
+fn expire<S: Store>(
+    state: &mut Overlay<'_, S>,
+    params: &ChainParams,
+    block: &BlockContext,
+    c: &mut TaskClaim,
+    blame: bool,
+) -> Result<(), Fail> {
+    let mut job = claim_job(state, c)?;
+    leave_slots(state, c)?;
+    refund_closed_copies(state, params, block, &mut job, c.tasks.len())?;
+    release_collateral(state, c, &job.consumer, 0)?;
+    if blame {
+        update_reputation(state, &c.provider, |r| {
+            r.claims_expired = r.claims_expired.checked_add(1)?;
+            Some(())
+        })?;
+    }
+    c.status = ClaimStatus::Expired;
+    state.put_t(keys::claim(&c.id), c);
+    Ok(())
+}
+
 /// The FinalizeClaim call: moves a claim on once its window passed.
 fn finalize_claim<S: Store>(
     state: &mut Overlay<'_, S>,
@@ -742,23 +1002,34 @@ fn finalize_claim<S: Store>(
     let h = block.height;
     match c.status {
         ClaimStatus::Claimed if h >= c.commit_deadline => {
-            let job = claim_job(state, &c)?;
-            leave_slots(state, &c, false)?;
-            release_collateral(state, &c, &job.consumer, 0)?;
-            update_reputation(state, &c.provider, |r| {
-                r.claims_expired = r.claims_expired.checked_add(1)?;
-                Some(())
-            })?;
-            c.status = ClaimStatus::Expired;
-            state.put_t(keys::claim(id), &c);
-            Ok(())
+            expire(state, params, block, &mut c, true)
         }
         ClaimStatus::Claimed => Err(TxError::TooEarly {
             from_height: c.commit_deadline,
         }
         .into()),
         ClaimStatus::Committed => {
-            let due = c.committed_height.saturating_add(p.reveal_blocks);
+            let job = claim_job(state, &c)?;
+            let last = match copies(state, &job, &c)? {
+                Copies::Committed(last) => last,
+                Copies::Uncommitted(deadline) => {
+                    return Err(TxError::TooEarly {
+                        from_height: deadline,
+                    }
+                    .into())
+                }
+                // The task's other copies never came: nobody's fault.
+                Copies::Missing if h >= job.deadline_height || job.status != JobStatus::Open => {
+                    return expire(state, params, block, &mut c, false)
+                }
+                Copies::Missing => {
+                    return Err(TxError::TooEarly {
+                        from_height: job.deadline_height,
+                    }
+                    .into())
+                }
+            };
+            let due = last.saturating_add(p.reveal_blocks);
             if h <= due {
                 return Err(TxError::TooEarly {
                     from_height: due + 1,

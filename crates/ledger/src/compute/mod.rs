@@ -51,10 +51,10 @@
 //! Idle leases cost nothing per block: nothing is done for a lease until a call
 //! touches it.
 //!
-//! Status (issue 16, in progress): every call applies; jobs run each task on one
-//! provider (redundancy above 1 is refused until the majority rule lands). The
-//! oracle's checks and spot checks, the provider agent, the node API and the CLI
-//! are not built yet.
+//! Status (issue 16, in progress): every call applies, redundancy included (see
+//! `jobs.rs`). The oracle set draws a revealed claim's spot-checked tasks with
+//! [`spot_check_tasks`] (the ledger cannot see block hashes, so it checks the count,
+//! order and membership of the drawn tasks and trusts the quorum for the draw).
 //!
 //! Files: `market.rs` (offers, orders, bids, leases, capacity checks), `jobs.rs`
 //! (modules, jobs, claims, verdicts). This file holds the reads every file shares.
@@ -73,7 +73,7 @@ pub use crate::oracle_set::{ComputeChecks, JobVerdict, LeaseChecks, TaskCheck};
 mod jobs;
 mod market;
 
-pub use jobs::spot_check_count;
+pub use jobs::{spot_check_count, spot_check_tasks};
 pub use market::{lease_now, meets_requirements, settle_lease};
 
 /// The proof family of compute networks.

@@ -599,12 +599,6 @@ fn a_job_escrows_every_copy_of_its_tasks_and_a_cancel_refunds_them() {
         matches!(c.one(stx).error, Some(TxError::BadJob { .. })),
         "redundancy above the maximum"
     );
-    let stx = c.tx(&consumer(), job_call(hash, 16, 2));
-    let r = c.one(stx);
-    assert!(
-        matches!(&r.error, Some(TxError::BadJob { reason }) if reason.contains("redundancy")),
-        "redundancy is not enabled yet: {r:?}"
-    );
     let nonce = c.nonce(&consumer());
     let stx = c.tx(&consumer(), job_call(hash, 16, 1));
     c.ok(stx);
@@ -897,6 +891,24 @@ fn a_spot_check_pays_honest_results_and_slashes_a_wrong_one() {
     let job = with_job(&mut c);
     assert_eq!(compute::spot_check_count(8, 1_000), 1);
     assert_eq!(compute::spot_check_count(8, 2_600), 3);
+    // The draw: the count, distinct tasks of the claim, ascending, the same for
+    // everyone, and another seed draws other tasks.
+    let tasks: Vec<u32> = (10..30).collect();
+    let (s1, s2, claim) = (
+        Hash::tagged("t", b"1"),
+        Hash::tagged("t", b"2"),
+        Hash::tagged("t", b"c"),
+    );
+    let d = compute::spot_check_tasks(&s1, &claim, &tasks, 2_500);
+    assert_eq!(d.len(), 5);
+    assert!(d.windows(2).all(|w| w[0] < w[1]) && d.iter().all(|t| tasks.contains(t)));
+    assert_eq!(d, compute::spot_check_tasks(&s1, &claim, &tasks, 2_500));
+    assert_ne!(d, compute::spot_check_tasks(&s2, &claim, &tasks, 2_500));
+    assert_eq!(
+        compute::spot_check_tasks(&s1, &claim, &tasks, 10_000),
+        tasks
+    );
+    assert!(compute::spot_check_tasks(&s1, &claim, &tasks, 0).is_empty());
     assert_eq!(compute::spot_check_count(8, 0), 0);
     let honest: Vec<Hash> = (0..8).map(result).collect();
     let cl = revealed(&mut c, job, &honest);
@@ -1067,5 +1079,244 @@ fn claims_expire_unrevealed_ones_are_slashed_and_unchecked_ones_paid_after_the_w
         .unwrap()
         .unwrap();
     assert_eq!((j.status, j.done), (JobStatus::Completed, 8));
+    c.replay();
+}
+
+/// A job of `tasks` tasks run by `k` providers each, with no spot check (so a
+/// revealed claim can be finalized at once); returns its id.
+fn redundant_job(c: &mut Chain, tasks: u32, k: u8) -> Hash {
+    let bytes = module_bytes();
+    if compute::module(&Overlay::new(&c.store), &compute::module_hash(&bytes))
+        .unwrap()
+        .is_none()
+    {
+        upload(c, &bytes);
+    }
+    let nonce = c.nonce(&consumer());
+    let mut call = job_call(compute::module_hash(&bytes), tasks, k);
+    if let Call::CreateJob { spot_check_bps, .. } = &mut call {
+        *spot_check_bps = Some(0);
+    }
+    let stx = c.tx(&consumer(), call);
+    c.ok(stx);
+    compute::job_id(&addr(&consumer()), nonce)
+}
+
+/// Claims up to `count` tasks of `job` with `device` (owned by `owner`); the claim.
+fn claim_with(
+    c: &mut Chain,
+    owner: &Keypair,
+    device: &Keypair,
+    job: Hash,
+    count: u32,
+) -> compute::TaskClaim {
+    let n = compute::job(&Overlay::new(&c.store), &job)
+        .unwrap()
+        .unwrap()
+        .claims;
+    let stx = c.tx(
+        owner,
+        Call::ClaimTasks {
+            job,
+            device: dev_id(device),
+            count,
+        },
+    );
+    c.ok(stx);
+    compute::claim(&Overlay::new(&c.store), &compute::claim_id(&job, n))
+        .unwrap()
+        .unwrap()
+}
+
+fn commit_call(cl: &compute::TaskClaim, results: &[Hash]) -> Call {
+    Call::CommitTasks {
+        claim: cl.id,
+        commitments: cl
+            .tasks
+            .iter()
+            .zip(results)
+            .map(|(&t, r)| compute::task_commitment(&cl.job, t, &cl.provider, r))
+            .collect(),
+    }
+}
+
+fn earned(c: &Chain, device: &Keypair) -> u64 {
+    compute::reputation(&Overlay::new(&c.store), &dev_id(device))
+        .unwrap()
+        .credits_earned
+}
+
+#[test]
+fn redundant_copies_reveal_after_every_commit_and_the_majority_decides() {
+    let mut c = market();
+    // A third provider, the relayer's.
+    let stx = c.tx(
+        &relayer(),
+        register_call(&addr(&relayer()), &device_key(2), GPU, berlin()),
+    );
+    c.ok(stx);
+    let stx = c.tx(&relayer(), offer_call(&device_key(2), cpu_only(), 5));
+    c.ok(stx);
+    let providers = [
+        (user(0), device_key(0)),
+        (user(3), device_key(1)),
+        (relayer(), device_key(2)),
+    ];
+    let job = redundant_job(&mut c, 2, 3);
+    let credits_before = credits_of(&c, &addr(&consumer()));
+    let mut claims = Vec::new();
+    for (owner, device) in &providers {
+        let cl = claim_with(&mut c, owner, device, job, 2);
+        assert_eq!(cl.tasks, vec![0, 1], "each copy to another provider");
+        // A provider never holds two copies of one task.
+        let stx = c.tx(
+            owner,
+            Call::ClaimTasks {
+                job,
+                device: dev_id(device),
+                count: 2,
+            },
+        );
+        assert!(matches!(
+            c.one(stx).error,
+            Some(TxError::NoOpenTasks { .. })
+        ));
+        claims.push(cl);
+    }
+    let honest = [result(0), result(1)];
+    let wrong = [result(0), result(77)];
+    let results = [honest, honest, wrong];
+    // The first commits, then cannot reveal while the other copies are uncommitted.
+    let stx = c.tx(&providers[0].0, commit_call(&claims[0], &results[0]));
+    c.ok(stx);
+    let stx = c.tx(
+        &providers[0].0,
+        Call::RevealTasks {
+            claim: claims[0].id,
+            results: results[0].to_vec(),
+        },
+    );
+    let r = c.one(stx);
+    assert!(
+        matches!(&r.error, Some(TxError::BadClaim { reason, .. }) if reason.contains("other copies")),
+        "{r:?}"
+    );
+    for i in 1..3 {
+        let stx = c.tx(&providers[i].0, commit_call(&claims[i], &results[i]));
+        c.ok(stx);
+    }
+    for i in 0..3 {
+        let stx = c.tx(
+            &providers[i].0,
+            Call::RevealTasks {
+                claim: claims[i].id,
+                results: results[i].to_vec(),
+            },
+        );
+        c.ok(stx);
+    }
+    // The first finalized claim pays nothing yet: its tasks wait for every copy.
+    let stx = c.tx(
+        &relayer(),
+        Call::FinalizeClaim {
+            claim: claims[0].id,
+        },
+    );
+    c.ok(stx);
+    assert_eq!(earned(&c, &device_key(0)), 0);
+    assert_eq!(
+        compute::job(&Overlay::new(&c.store), &job)
+            .unwrap()
+            .unwrap()
+            .done,
+        0
+    );
+    for cl in &claims[1..] {
+        let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: cl.id });
+        c.ok(stx);
+    }
+    let o = Overlay::new(&c.store);
+    let j = compute::job(&o, &job).unwrap().unwrap();
+    assert_eq!((j.status, j.done, j.escrow), (JobStatus::Completed, 2, 0));
+    assert_eq!(
+        compute::task_slot(&o, &job, 1).unwrap().result,
+        Some(result(1))
+    );
+    assert_eq!(
+        (earned(&c, &device_key(0)), earned(&c, &device_key(1))),
+        (6, 6)
+    );
+    assert_eq!(
+        earned(&c, &device_key(2)),
+        3,
+        "paid for the task it agreed on"
+    );
+    assert_eq!(
+        compute::reputation(&o, &dev_id(&device_key(2)))
+            .unwrap()
+            .tasks_outvoted,
+        1
+    );
+    assert_eq!(
+        credits_of(&c, &addr(&consumer())),
+        credits_before + 3,
+        "the outvoted copy's price came back"
+    );
+
+    // Two copies that disagree: no majority, both run again; the price stays.
+    let job = redundant_job(&mut c, 1, 2);
+    let a = claim_with(&mut c, &providers[0].0, &providers[0].1, job, 1);
+    let b = claim_with(&mut c, &providers[1].0, &providers[1].1, job, 1);
+    for (i, (cl, r)) in [(a, result(5)), (b, result(6))].into_iter().enumerate() {
+        let stx = c.tx(&providers[i].0, commit_call(&cl, &[r]));
+        c.ok(stx);
+    }
+    for (i, id, r) in [
+        (0, compute::claim_id(&job, 0), result(5)),
+        (1, compute::claim_id(&job, 1), result(6)),
+    ] {
+        let stx = c.tx(
+            &providers[i].0,
+            Call::RevealTasks {
+                claim: id,
+                results: vec![r],
+            },
+        );
+        c.ok(stx);
+    }
+    for n in 0..2 {
+        let stx = c.tx(
+            &relayer(),
+            Call::FinalizeClaim {
+                claim: compute::claim_id(&job, n),
+            },
+        );
+        c.ok(stx);
+    }
+    let o = Overlay::new(&c.store);
+    let j = compute::job(&o, &job).unwrap().unwrap();
+    assert_eq!((j.status, j.done, j.escrow), (JobStatus::Open, 0, 6));
+    assert!(compute::task_slot(&o, &job, 0).unwrap().results.is_empty());
+    // One copy committed, then the consumer cancels: the unclaimed copy is refunded
+    // at once; the committed one, whose twin will never come, expires without
+    // blame and is refunded too. Nothing is left in escrow.
+    let a = claim_with(&mut c, &providers[0].0, &providers[0].1, job, 1);
+    let stx = c.tx(&providers[0].0, commit_call(&a, &[result(5)]));
+    c.ok(stx);
+    let stx = c.tx(&consumer(), Call::CancelJob { job });
+    c.ok(stx);
+    c.advance_to(c.height() + ComputeParams::default().commit_blocks + 1);
+    let before = earned(&c, &device_key(0));
+    // Its other copy will never come (the job is closed): it expires without blame.
+    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: a.id });
+    c.ok(stx);
+    let o = Overlay::new(&c.store);
+    let j = compute::job(&o, &job).unwrap().unwrap();
+    assert_eq!((j.status, j.escrow), (JobStatus::Cancelled, 0), "{j:?}");
+    assert_eq!(earned(&c, &device_key(0)), before);
+    assert_eq!(
+        compute::claim(&o, &a.id).unwrap().unwrap().status,
+        compute::ClaimStatus::Expired
+    );
     c.replay();
 }
