@@ -16,6 +16,10 @@
 //!
 //! - [`node`]: the node's request and response types (`/v1/status`, accounts,
 //!   devices, blocks, transactions, supply, price, credits, rewards, storage).
+//! - [`compute`]: the node's compute types (`/v1/compute`: settings, offers with
+//!   reputation, orders and bids, leases settled at the head, modules, jobs with
+//!   their progress, tasks, claims, the claims waiting for the oracle set, usage
+//!   and earnings per epoch).
 //! - [`gov`]: the node's governance types (`/v1/gov`: settings, proposals with
 //!   their live tally and verdict, votes, positions; `/v1/makers`).
 //! - [`oracle`]: the oracle's request and response types (reports and verdicts,
@@ -35,6 +39,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod compute;
 pub mod error;
 pub mod gov;
 pub mod node;

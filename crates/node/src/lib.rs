@@ -24,6 +24,9 @@
 //!   epoch with its schedule, the registry digests by height.
 //! - [`gov_api`]: governance: settings and treasury, proposals with their live
 //!   tally and verdict, votes, positions, device makers.
+//! - [`compute_api`]: compute: offers with reputation, orders and bids, leases
+//!   settled at the head, modules, jobs with their tasks and claims, the claims
+//!   waiting for the oracle set, usage and earnings per epoch.
 //! - [`explorer`]: the block explorer's page and endpoints (it proxies the
 //!   oracle's manifests).
 //! - [`mempool`]: pending transactions, per-sender queues, dropped ones.
@@ -40,6 +43,7 @@
 
 /// The API's JSON shapes ([`plinth_api::node`]), under the name the node's users know.
 pub use plinth_api::node as api;
+pub mod compute_api;
 pub mod explorer;
 pub mod gov_api;
 pub mod mempool;

@@ -56,12 +56,14 @@ macro_rules! service_client {
     };
 }
 
+mod compute;
 mod gov;
 mod node;
 mod oracle;
 #[cfg(test)]
 mod tests;
 
+pub use compute::MAX_COMPUTE_BYTES;
 pub use node::NodeClient;
 pub use oracle::OracleClient;
 

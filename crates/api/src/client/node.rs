@@ -28,6 +28,12 @@ impl NodeClient {
         self.http.get_opt(path)
     }
 
+    /// `GET path`, the raw answer (at most `limit` bytes): for the endpoints that
+    /// answer bytes (modules, job inputs).
+    pub(super) fn get_raw(&self, path: &str, limit: u64) -> Result<Vec<u8>> {
+        self.http.get_bytes(path, limit)
+    }
+
     /// `POST path` with `body` as JSON, the answer read as `T`.
     pub fn post<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,

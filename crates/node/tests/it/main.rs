@@ -3,6 +3,7 @@
 
 mod api;
 mod common;
+mod compute;
 mod contract;
 mod explorer;
 mod gov;
