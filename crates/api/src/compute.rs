@@ -47,6 +47,9 @@ pub const MAX_TASKS_PAGE: usize = 4096;
 /// Most records the node reads to answer one filtered list request (those the
 /// filter leaves out included), so a filtered page may hold fewer than `limit`.
 pub const MAX_COMPUTE_SCANNED: usize = 100_000;
+/// Most tasks counted for [`JobProgress`]; a job with more has its first ones
+/// counted ([`JobProgress::tasks_counted`] says how many).
+pub const MAX_TASKS_COUNTED: u32 = 16_384;
 /// Most claims counted for [`JobProgress`]; a job with more has its first ones
 /// counted ([`JobProgress::claims_counted`] says how many).
 pub const MAX_CLAIMS_COUNTED: u32 = 10_000;
@@ -168,14 +171,20 @@ pub struct JobView {
 }
 
 /// A job's tasks and claims by state.
+///
+/// With redundancy (a job's `k` above 1) a task has `k` copies: it may be in
+/// flight (a copy claimed) and open (a copy free) at once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobProgress {
-    /// Tasks done (verified or finalized).
+    /// Tasks done (decided: verified or finalized, by the majority with redundancy).
     pub tasks_done: u32,
-    /// Tasks held by a claim not yet decided (claimed, committed or revealed).
+    /// Tasks not done with a copy held by a claim not decided yet.
     pub tasks_in_flight: u32,
-    /// Tasks no claim holds and not done: what a provider can claim.
+    /// Tasks not done with a copy free to claim: what providers can claim.
     pub tasks_open: u32,
+    /// How many tasks were counted: all of them (`job.tasks`) unless there are
+    /// more than [`MAX_TASKS_COUNTED`].
+    pub tasks_counted: u32,
     /// The job's claims by status.
     pub claims: ClaimCounts,
     /// How many claims were counted: all of them (`job.claims`) unless there are
@@ -239,18 +248,28 @@ pub struct ClaimView {
     /// How many of the claim's tasks a verdict checks
     /// ([`spot_check_count`](plinth_ledger::compute::spot_check_count)).
     pub check_count: u32,
-    /// The last height the reveal may land at, once committed.
+    /// The last height the reveal may land at, once committed (with redundancy,
+    /// once every copy of the claim's tasks is committed: the window counts from
+    /// the last of those commits).
     pub reveal_due: Option<u64>,
     /// The height whose block hash draws the spot-checked tasks (the block after
     /// the reveal), once revealed.
     pub seed_height: Option<u64>,
+    /// That block's hash, once the block exists.
+    pub seed: Option<Hash>,
+    /// The tasks the oracle set re-executes, drawn from the seed by the ledger's
+    /// rule ([`spot_check_tasks`](plinth_ledger::compute::spot_check_tasks)),
+    /// once the seed block exists. For a claim slashed for a wrong result, the
+    /// wrong result is among these.
+    pub checked_tasks: Option<Vec<u32>>,
     /// The last height the oracle set's verdict is waited for, once revealed
     /// with a spot-check rate above 0.
     pub verify_due: Option<u64>,
-    /// The first height a `FinalizeClaim` applies at, while the claim is open:
-    /// the commit deadline (expires it), the height after the reveal window
-    /// (slashes it), the height after the verify window (pays it; at once when
-    /// the rate is 0).
+    /// The first height a `FinalizeClaim` may apply at, while the claim is
+    /// open: the commit deadline (expires it); after the reveal window (slashes
+    /// it; with redundancy, while another copy is uncommitted, that copy's commit
+    /// deadline, and while a copy is missing, the job's deadline); after the
+    /// verify window (pays it; at once when the rate is 0).
     pub finalizable_from: Option<u64>,
     /// Why it was slashed, when it was.
     pub slash_reason: Option<SlashReason>,

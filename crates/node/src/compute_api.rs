@@ -39,12 +39,14 @@ use plinth_api::server::ApiError;
 use plinth_core::{Address, DeviceId, Hash, PublicKey};
 use plinth_ledger::compute::{
     self, lease_now, spot_check_count, ClaimStatus, ComputeOffer, ComputeOrder, ComputeParams,
-    ComputeUsage, Job, Lease, LeaseStatus, ModuleInfo, OrderStatus, TaskClaim,
+    ComputeUsage, Job, JobStatus, Lease, LeaseStatus, ModuleInfo, OrderStatus, TaskClaim,
 };
 use plinth_ledger::governance::makers;
 use plinth_ledger::params::Network;
 use plinth_ledger::{devices, keys, Overlay};
 use plinth_store::Snapshot;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The compute routes, to merge into the node's router.
@@ -71,16 +73,86 @@ pub fn routes() -> Router<Arc<Node>> {
 }
 
 /// A consistent read of the state at the head.
-struct Reader {
+struct Reader<'a> {
+    node: &'a Node,
     snap: Snapshot,
     head: u64,
+    /// Block hashes read so far (seeds of spot checks), by height.
+    seeds: RefCell<BTreeMap<u64, Hash>>,
 }
 
-impl Reader {
-    fn open(node: &Node) -> Result<Reader, ApiError> {
+/// Where the copies of a redundant claim's tasks stand: the ledger's rule for
+/// when a claim may reveal and be finalized (`copies` in the ledger's
+/// `compute/jobs.rs`, which is private there), read the same way.
+enum Copies {
+    /// Every copy of every task is committed (or accepted); the last commit's height.
+    Committed(u64),
+    /// A copy is claimed but not committed; the latest such commit deadline.
+    Uncommitted(u64),
+    /// A task has fewer than `redundancy` copies claimed.
+    Missing,
+}
+
+impl<'a> Reader<'a> {
+    fn open(node: &'a Node) -> Result<Reader<'a>, ApiError> {
         let snap = snapshot(node)?;
         let head = snap.head().unwrap_or(0);
-        Ok(Reader { snap, head })
+        Ok(Reader {
+            node,
+            snap,
+            head,
+            seeds: RefCell::new(BTreeMap::new()),
+        })
+    }
+
+    /// The hash of the block at `height`, if it is at or below the head.
+    fn block_hash(&self, height: u64) -> Result<Option<Hash>, ApiError> {
+        if height > self.head {
+            return Ok(None);
+        }
+        if let Some(h) = self.seeds.borrow().get(&height) {
+            return Ok(Some(*h));
+        }
+        let Some(b) = self.node.store.block(height).map_err(ApiError::internal)? else {
+            return Ok(None);
+        };
+        let h = b.hash();
+        self.seeds.borrow_mut().insert(height, h);
+        Ok(Some(h))
+    }
+
+    /// Where the copies of claim `c`'s tasks stand (redundancy; with one copy a
+    /// committed claim's own commit is the last).
+    fn copies(&self, job: &Job, c: &TaskClaim) -> Result<Copies, ApiError> {
+        let k = usize::from(job.redundancy);
+        let mut last = c.committed_height;
+        if k <= 1 {
+            return Ok(Copies::Committed(last));
+        }
+        let state = self.state();
+        let mut uncommitted: Option<u64> = None;
+        let mut missing = false;
+        for &t in &c.tasks {
+            let slot = compute::task_slot(&state, &c.job, t).map_err(ApiError::internal)?;
+            let mut n = slot.results.len();
+            for id in &slot.claims {
+                let other = compute::claim(&state, id)
+                    .map_err(ApiError::internal)?
+                    .ok_or_else(|| ApiError::internal(format!("task slot names no claim {id}")))?;
+                n += 1;
+                if other.status == ClaimStatus::Claimed {
+                    uncommitted = Some(uncommitted.unwrap_or(0).max(other.commit_deadline));
+                } else {
+                    last = last.max(other.committed_height);
+                }
+            }
+            missing |= n < k;
+        }
+        Ok(match (uncommitted, missing) {
+            (Some(h), _) => Copies::Uncommitted(h),
+            (None, true) => Copies::Missing,
+            (None, false) => Copies::Committed(last),
+        })
     }
 
     fn state(&self) -> Overlay<'_, Snapshot> {
@@ -192,29 +264,58 @@ impl Reader {
             .ok_or_else(|| ApiError::not_found("unknown_job", format!("no job {id}")))
     }
 
-    fn claim_view(&self, claim: TaskClaim, number: u32, job: &Job, p: &ComputeParams) -> ClaimView {
+    fn claim_view(
+        &self,
+        claim: TaskClaim,
+        number: u32,
+        job: &Job,
+        p: &ComputeParams,
+    ) -> Result<ClaimView, ApiError> {
         let bps = job.spot_check_bps;
-        let committed = (claim.committed_height > 0).then_some(claim.committed_height);
         let revealed = (claim.revealed_height > 0).then_some(claim.revealed_height);
-        let finalizable_from = match claim.status {
-            ClaimStatus::Claimed => Some(claim.commit_deadline),
-            ClaimStatus::Committed => committed.map(|c| c.saturating_add(p.reveal_blocks) + 1),
-            ClaimStatus::Revealed if bps == 0 => revealed.map(|r| r + 1),
-            ClaimStatus::Revealed => revealed.map(|r| r.saturating_add(p.verify_blocks) + 1),
-            _ => None,
+        let (reveal_due, finalizable_from) = match claim.status {
+            ClaimStatus::Claimed => (None, Some(claim.commit_deadline)),
+            ClaimStatus::Committed => match self.copies(job, &claim)? {
+                Copies::Committed(last) => {
+                    let due = last.saturating_add(p.reveal_blocks);
+                    (Some(due), Some(due.saturating_add(1)))
+                }
+                Copies::Uncommitted(deadline) => (None, Some(deadline)),
+                // The task's other copies never came: expired without blame at
+                // the job's deadline (at once when the job is closed).
+                Copies::Missing if job.status == JobStatus::Open => {
+                    (None, Some(job.deadline_height))
+                }
+                Copies::Missing => (None, Some(claim.committed_height + 1)),
+            },
+            ClaimStatus::Revealed if bps == 0 => (None, revealed.map(|r| r + 1)),
+            ClaimStatus::Revealed => (
+                None,
+                revealed.map(|r| r.saturating_add(p.verify_blocks) + 1),
+            ),
+            _ => (None, None),
         };
+        let seed_height = revealed.map(|r| r + 1);
+        let seed = match seed_height {
+            Some(h) => self.block_hash(h)?,
+            None => None,
+        };
+        let checked_tasks =
+            seed.map(|s| compute::spot_check_tasks(&s, &claim.id, &claim.tasks, bps));
         let slash_reason = (claim.status == ClaimStatus::Slashed).then_some(match revealed {
             Some(_) => SlashReason::WrongResult,
             None => SlashReason::NotRevealed,
         });
-        ClaimView {
+        Ok(ClaimView {
             number,
             network: job.network.clone(),
             consumer: job.consumer,
             spot_check_bps: bps,
             check_count: spot_check_count(claim.tasks.len(), bps) as u32,
-            reveal_due: committed.map(|c| c.saturating_add(p.reveal_blocks)),
-            seed_height: revealed.map(|r| r + 1),
+            reveal_due,
+            seed_height,
+            seed,
+            checked_tasks,
             verify_due: revealed
                 .filter(|_| bps > 0)
                 .map(|r| r.saturating_add(p.verify_blocks)),
@@ -222,7 +323,7 @@ impl Reader {
             slash_reason,
             claim,
             height: self.head,
-        }
+        })
     }
 
     /// The number of claim `id` in `job` (`claim_id(job, n) == id`).
@@ -568,6 +669,20 @@ async fn job(
         tasks_done: job.done,
         ..JobProgress::default()
     };
+    let k = usize::from(job.redundancy);
+    for t in 0..job.tasks.min(MAX_TASKS_COUNTED) {
+        let slot = compute::task_slot(&state, &id, t).map_err(ApiError::internal)?;
+        p.tasks_counted += 1;
+        if slot.done {
+            continue;
+        }
+        if !slot.claims.is_empty() {
+            p.tasks_in_flight += 1;
+        }
+        if slot.claims.len() + slot.results.len() < k {
+            p.tasks_open += 1;
+        }
+    }
     for n in 0..job.claims.min(MAX_CLAIMS_COUNTED) {
         let Some(c) =
             compute::claim(&state, &compute::claim_id(&id, n)).map_err(ApiError::internal)?
@@ -585,17 +700,7 @@ async fn job(
             ClaimStatus::Expired => &mut count.expired,
         };
         *slot += 1;
-        if matches!(
-            c.status,
-            ClaimStatus::Claimed | ClaimStatus::Committed | ClaimStatus::Revealed
-        ) {
-            p.tasks_in_flight = p.tasks_in_flight.saturating_add(c.tasks.len() as u32);
-        }
     }
-    p.tasks_open = job
-        .tasks
-        .saturating_sub(job.done)
-        .saturating_sub(p.tasks_in_flight);
     Ok(Json(JobView {
         job,
         progress: p,
@@ -659,7 +764,7 @@ async fn job_claims(
         if let Some(c) =
             compute::claim(&state, &compute::claim_id(&id, n)).map_err(ApiError::internal)?
         {
-            out.push(r.claim_view(c, n, &job, &p));
+            out.push(r.claim_view(c, n, &job, &p)?);
         }
     }
     Ok(Json(out))
@@ -674,7 +779,7 @@ async fn claim(
     let (c, job) = r.claim(&id)?;
     let number = Reader::claim_number(&job, &id)
         .ok_or_else(|| ApiError::internal(format!("claim {id} is not among its job's claims")))?;
-    Ok(Json(r.claim_view(c, number, &job, &r.params()?)))
+    Ok(Json(r.claim_view(c, number, &job, &r.params()?)?))
 }
 
 async fn pending_claims(
@@ -705,7 +810,7 @@ async fn pending_claims(
             module: job.module,
             input_hash: job.input_hash,
             fuel_per_task: job.fuel_per_task,
-            claim: r.claim_view(c, number, &job, &p),
+            claim: r.claim_view(c, number, &job, &p)?,
         }))
     })?;
     Ok(Json(out))

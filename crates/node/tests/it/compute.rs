@@ -365,6 +365,11 @@ impl Chain {
     }
 
     async fn job(&self, module: Hash, tasks: u32) -> Hash {
+        self.job_k(module, tasks, 1).await
+    }
+
+    /// A job of `tasks` tasks, each run by `k` providers.
+    async fn job_k(&self, module: Hash, tasks: u32, k: u8) -> Hash {
         let n = nonce(&self.node, &addr(&consumer()));
         self.ok(
             &consumer(),
@@ -376,7 +381,7 @@ impl Chain {
                 fuel_per_task: 1_000_000,
                 price_per_task: TASK_PRICE,
                 spot_check_bps: None,
-                redundancy: 1,
+                redundancy: k,
                 lease: None,
                 deadline_blocks: 1_000,
             },
@@ -432,12 +437,29 @@ impl Chain {
         .height
     }
 
-    /// The oracle set's verdict on `claim`, drawn from the block after the reveal.
-    async fn verdict(&self, claim: Hash, checks: &[(u32, bool)]) {
+    /// The oracle set's verdict on `claim`: it re-executes the tasks the API says
+    /// the seed block draws (the block after the reveal); `honest` says whether
+    /// the provider's results are right. Returns the checked tasks.
+    async fn verdict(&self, claim: Hash, honest: bool) -> Vec<u32> {
         let c = self.stored_claim(&claim);
         if self.head().height <= c.revealed_height + 1 {
             self.blocks(1).await;
         }
+        let view = self
+            .read(move |n| n.compute_claim(&claim).unwrap().unwrap())
+            .await;
+        let seed = self
+            .node
+            .store
+            .block(c.revealed_height + 1)
+            .unwrap()
+            .unwrap()
+            .hash();
+        assert_eq!(view.seed, Some(seed), "the block after the reveal");
+        let drawn = compute::spot_check_tasks(&seed, &claim, &c.tasks, view.spot_check_bps);
+        assert_eq!(view.checked_tasks.as_ref(), Some(&drawn));
+        assert_eq!(drawn.len(), view.check_count as usize);
+        let checks: Vec<(u32, bool)> = drawn.iter().map(|&t| (t, honest)).collect();
         let v = JobVerdict {
             chain: self.chain,
             claim,
@@ -456,6 +478,7 @@ impl Chain {
             },
         )
         .await;
+        drawn
     }
 }
 
@@ -890,8 +913,8 @@ async fn jobs_tasks_claims_and_what_the_oracle_set_has_to_check() {
     let first = c.claim(job, 0, 0, 4).await;
     let second = c.claim(job, 1, 1, 4).await;
     c.reveal(first, 0, (0..4).map(result).collect()).await;
-    let mut faked: Vec<Hash> = (4..8).map(result).collect();
-    faked[1] = result(1_000);
+    // Device 1 makes its results up: whichever task the check draws is wrong.
+    let faked: Vec<Hash> = (4..8).map(|t| result(1_000 + t)).collect();
     c.reveal(second, 1, faked).await;
 
     // Both wait for the oracle set: the pending index lists them with what
@@ -947,8 +970,8 @@ async fn jobs_tasks_claims_and_what_the_oracle_set_has_to_check() {
         vec![want[1]]
     );
 
-    c.verdict(first, &[(2, true)]).await;
-    c.verdict(second, &[(5, false)]).await;
+    c.verdict(first, true).await;
+    let caught = c.verdict(second, false).await;
     let third = c.claim(job, 2, 2, 4).await;
     assert!(c
         .read(|c| c.compute_all_pending_claims(GPU).unwrap())
@@ -966,6 +989,7 @@ async fn jobs_tasks_claims_and_what_the_oracle_set_has_to_check() {
             tasks_done: 4,
             tasks_in_flight: 4,
             tasks_open: 0,
+            tasks_counted: 8,
             claims: ClaimCounts {
                 claimed: 1,
                 verified: 1,
@@ -1014,6 +1038,11 @@ async fn jobs_tasks_claims_and_what_the_oracle_set_has_to_check() {
         Some(claims[2].claim.commit_deadline)
     );
     assert_eq!(claims[0].finalizable_from, None);
+    assert_eq!(
+        claims[1].checked_tasks.as_ref(),
+        Some(&caught),
+        "the slashed claim shows the tasks its check drew"
+    );
     let page = c
         .read(move |c| {
             c.compute_job_claims(
@@ -1168,6 +1197,83 @@ async fn jobs_tasks_claims_and_what_the_oracle_set_has_to_check() {
         .read(move |c| c.compute_offer(&d1).unwrap().unwrap().reputation)
         .await;
     assert_eq!(r1.claims_slashed, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redundant_job_shows_its_copies_and_waits_for_every_commit() {
+    let chain = Chain::open(compute_genesis()).await;
+    let c = &chain;
+    c.register_providers().await;
+    c.buy_credits().await;
+    let module = c.upload(&module_bytes()).await;
+    let job = c.job_k(module, 2, 2).await;
+    let progress = || async move {
+        c.read(move |n| n.compute_job(&job).unwrap().unwrap().progress)
+            .await
+    };
+    let p = progress().await;
+    assert_eq!(
+        (p.tasks_in_flight, p.tasks_open, p.tasks_counted),
+        (0, 2, 2)
+    );
+    let a = c.claim(job, 0, 0, 2).await;
+    let p = progress().await;
+    assert_eq!(
+        (p.tasks_in_flight, p.tasks_open),
+        (2, 2),
+        "one copy of each task claimed, one free"
+    );
+    let b = c.claim(job, 1, 1, 2).await;
+    let p = progress().await;
+    assert_eq!((p.tasks_in_flight, p.tasks_open), (2, 0));
+
+    // Device 0 commits; it may reveal only once device 1's copies are committed.
+    let results: Vec<Hash> = (0..2).map(result).collect();
+    c.commit(a, 0, &results).await;
+    let other = c.stored_claim(&b);
+    let x = c.read(move |n| n.compute_claim(&a).unwrap().unwrap()).await;
+    assert_eq!(x.claim.status, ClaimStatus::Committed);
+    assert_eq!(
+        (x.reveal_due, x.finalizable_from),
+        (None, Some(other.commit_deadline)),
+        "waiting for the other copy's commit"
+    );
+    c.commit(b, 1, &results).await;
+    let last = c.stored_claim(&b).committed_height;
+    let x = c.read(move |n| n.compute_claim(&a).unwrap().unwrap()).await;
+    assert_eq!(
+        (x.reveal_due, x.finalizable_from),
+        (Some(last + WINDOW), Some(last + WINDOW + 1)),
+        "the reveal window counts from the last copy's commit"
+    );
+    c.ok(
+        &user(0),
+        Call::RevealTasks {
+            claim: a,
+            results: results.clone(),
+        },
+    )
+    .await;
+    c.ok(&user(0), Call::RevealTasks { claim: b, results })
+        .await;
+    assert_eq!(
+        c.read(|n| n.compute_all_pending_claims(GPU).unwrap())
+            .await
+            .len(),
+        2
+    );
+    c.verdict(a, true).await;
+    c.verdict(b, true).await;
+    let j = c.read(move |n| n.compute_job(&job).unwrap().unwrap()).await;
+    assert_eq!(
+        (j.job.status, j.progress.tasks_done),
+        (JobStatus::Completed, 2)
+    );
+    let tasks = c
+        .read(move |n| n.compute_all_job_tasks(&job).unwrap())
+        .await;
+    assert_eq!(tasks[0].slot.results.len(), 2, "both copies' results");
+    assert_eq!(tasks[0].slot.result, Some(result(0)), "the majority's");
 }
 
 #[tokio::test(flavor = "multi_thread")]
