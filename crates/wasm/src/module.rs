@@ -68,8 +68,13 @@ impl Module {
             });
         }
         let engine = Engine::new(&config());
-        let module =
-            wasmi::Module::new(&engine, bytes).map_err(|e| WasmError::Invalid(e.to_string()))?;
+        let invalid = |e: wasmi::Error| WasmError::Invalid(e.to_string());
+        // Validate the whole module before translating any of it (which
+        // validates again, function by function): wasmi's translator then only
+        // ever sees valid code. Fuzzing found invalid bodies that trip its
+        // internal assertions before its own validation refuses them.
+        wasmi::Module::validate(&engine, bytes).map_err(invalid)?;
+        let module = wasmi::Module::new(&engine, bytes).map_err(invalid)?;
         if let Some(import) = module.imports().next() {
             return Err(WasmError::Import {
                 module: import.module().to_owned(),
@@ -312,7 +317,19 @@ fn runtime_error(e: wasmi::Error) -> WasmError {
             WasmError::MemoryLimit
         }
         Some(code) => WasmError::Trap(code.trap_message().into()),
-        None => WasmError::Trap(e.to_string()),
+        None => WasmError::Trap(match e.kind() {
+            // Its message names the store's table handle, which differs per
+            // task; the error must read the same everywhere.
+            ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit {
+                table_index,
+                len,
+                ..
+            }) => format!(
+                "out of bounds table access: an element segment of {len} at {table_index} \
+                 does not fit its table"
+            ),
+            _ => e.to_string(),
+        }),
     }
 }
 

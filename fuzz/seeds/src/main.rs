@@ -397,6 +397,64 @@ fn light(root: &Path) {
     {
         write_sel(root, "family_params", name, i as u8, params.as_bytes());
     }
+
+    for (name, text) in wasm_modules() {
+        let bytes = wat::parse_str(&text).expect("seed WAT assembles");
+        write(root, "wasm_module", name, &bytes);
+    }
+}
+
+/// Task modules (the ABI of `plinth_wasm`): ones that load and run to each
+/// outcome, so the fuzzer starts from inputs past validation.
+fn wasm_modules() -> Vec<(&'static str, String)> {
+    let alloc = r#"
+      (global $top (mut i32) (i32.const 1024))
+      (func (export "plinth_alloc") (param $len i32) (result i32)
+        (local $p i32)
+        (local.set $p (global.get $top))
+        (global.set $top (i32.add (global.get $top) (local.get $len)))
+        (local.get $p))"#;
+    let task = |body: &str| {
+        format!(
+            r#"(module (memory (export "memory") 1 16) {alloc}
+                 (func (export "plinth_task") (param $ptr i32) (param $len i32) (param $task i32)
+                   (result i64) {body}))"#
+        )
+    };
+    let echo = "(i64.or (i64.shl (i64.extend_i32_u (local.get $ptr)) (i64.const 32))
+                        (i64.extend_i32_u (local.get $len)))";
+    vec![
+        ("echo", task(echo)),
+        ("failed", task("(i64.const -7)")),
+        ("trap", task("(unreachable)")),
+        ("loop", task("(loop $l (br $l)) (i64.const 0)")),
+        (
+            "grow",
+            task("(i64.extend_i32_s (memory.grow (local.get $task)))"),
+        ),
+        (
+            "float",
+            task(
+                "(f64.store (i32.const 0) (f64.sqrt (f64.div (f64.convert_i32_s (local.get $task))
+                                                            (f64.const 0))))
+                 (i64.const 8)",
+            ),
+        ),
+        (
+            "start_table",
+            format!(
+                r#"(module (memory (export "memory") 1) {alloc}
+                     (table 4 funcref) (elem (i32.const 0) $t)
+                     (global $g (mut i32) (i32.const 0))
+                     (func $s (global.set $g (i32.const 5))) (start $s)
+                     (type $ty (func (param i32 i32 i32) (result i64)))
+                     (func $t (type $ty) (i64.extend_i32_u (global.get $g)))
+                     (func (export "plinth_task") (type $ty)
+                       (call_indirect (type $ty) (local.get 0) (local.get 1) (local.get 2)
+                                                 (i32.const 0))))"#
+            ),
+        ),
+    ]
 }
 
 #[cfg(feature = "heavy")]

@@ -93,6 +93,26 @@ fn traps_are_deterministic_failures() {
 }
 
 #[test]
+fn instantiation_failures_are_traps_that_read_the_same_every_time() {
+    // An element segment past its table's end, and a data segment past the memory's.
+    for segment in [
+        r#"(table 4 funcref) (elem (i32.const 16) $t)"#,
+        r#"(data (i32.const 65535) "ab")"#,
+    ] {
+        let m = module(&format!(
+            r#"{segment}
+            (func $t (export "plinth_task") (param i32 i32 i32) (result i64) (i64.const 0))"#
+        ));
+        let first = m.run_task(b"", 0, FUEL);
+        assert!(
+            matches!(first, Err(WasmError::Trap(_))),
+            "{segment}: {first:?}"
+        );
+        assert_eq!(m.run_task(b"", 0, FUEL), first);
+    }
+}
+
+#[test]
 fn endless_recursion_is_a_trap() {
     let m = module(
         r#"(func $f (export "plinth_task") (param i32 i32 i32) (result i64)

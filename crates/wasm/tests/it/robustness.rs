@@ -52,3 +52,28 @@ fn a_code_section_of_no_functions_is_invalid_not_a_panic() {
         Err(plinth_wasm::WasmError::Invalid(_))
     ));
 }
+
+/// Decodes a hex string (test inputs found by fuzzing).
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+#[test]
+fn code_after_a_function_end_is_invalid_not_an_assertion() {
+    // Found by the wasm_module fuzz target: a body with operators after its
+    // final `end` reached an internal assertion of wasmi's translator (debug
+    // builds) before its validator refused it. Module::new validates first.
+    let bytes = unhex(
+        "0061736d01000000010d0260017f017f60037f7f7f017e03030200010504010101100607017f01418008\
+         0b072703066d656d6f727902000c706c696e74685f616c6c6f6300000b706c696e74685f7461736b0001\
+         0a1b021101017f010000000000000b010b070020024000ac0a002c046e616d65021d0200020003\
+         6c656e0101700115000370747201036c656e02047461736b0706010003746f70",
+    );
+    assert!(matches!(
+        Module::new(&bytes, Limits::default()),
+        Err(plinth_wasm::WasmError::Invalid(_))
+    ));
+}
