@@ -14,6 +14,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/render.wasm}"
 CLANG="${CLANG:-clang}"
+# The committed render.wasm was built by Debian 12's clang and lld 14.0.6; another
+# version may emit other (equally valid) bytes, which the rebuild check reports.
+built_with="Debian clang version 14.0.6"
+if ! "$CLANG" --version | head -1 | grep -qF "$built_with"; then
+  echo "build.sh: warning: render.wasm was built with $built_with; this is $("$CLANG" --version | head -1)" >&2
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # Build in a fresh directory from a copy of the source, so no path of this checkout

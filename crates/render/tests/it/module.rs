@@ -100,7 +100,7 @@ fn committed_module_rebuilds_to_the_same_bytes() {
     std::fs::remove_file(&out).ok();
     assert!(
         rebuilt == MODULE,
-        "crates/render/render.wasm is not what build.sh makes of wasm/render.c: run crates/render/build.sh and commit render.wasm"
+        "crates/render/render.wasm is not what build.sh makes of wasm/render.c: run crates/render/build.sh and commit render.wasm (it was built with Debian 12's clang and lld 14.0.6)"
     );
 }
 
