@@ -1,8 +1,9 @@
 // Plinth explorer: one page, plain ES modules, no build step. It reads only the
 // node's public /v1 API and its /v1/events stream (see crates/node/src/explorer.rs).
-// The Governance pages are in gov.js.
+// The Governance pages are in gov.js, the Compute pages in compute.js.
 
 import { governance } from './gov.js';
+import { compute } from './compute.js';
 
 const view = document.getElementById('view');
 const EARN = '#e3b341'; // map colour for earnings
@@ -73,6 +74,9 @@ function callSummary(tx) {
   if (c.position !== undefined) parts.push(`position ${esc(c.position)}`);
   if (c.proposal !== undefined) parts.push(`<a href="#/proposal/${esc(c.proposal)}">proposal ${esc(c.proposal)}</a>`);
   if (c.option) parts.push(esc(c.option));
+  if (c.order) parts.push(`<a class="mono" href="#/compute/order/${esc(c.order)}">order ${esc(short(c.order, 6))}</a>`);
+  if (c.lease) parts.push(`<a class="mono" href="#/compute/lease/${esc(c.lease)}">lease ${esc(short(c.lease, 6))}</a>`);
+  if (c.job) parts.push(`<a class="mono" href="#/compute/job/${esc(c.job)}">job ${esc(short(c.job, 6))}</a>`);
   return `<b>${esc(c.type || '?')}</b> ${parts.join(' ')}`;
 }
 
@@ -254,7 +258,10 @@ async function devicesPage(after) {
 }
 
 async function devicePage(id) {
-  const d = await api(`/v1/devices/${encodeURIComponent(id)}`);
+  const [d, offers] = await Promise.all([
+    api(`/v1/devices/${encodeURIComponent(id)}`),
+    fetch(`/v1/compute/offers/${encodeURIComponent(id)}`).then((r) => r.ok),
+  ]);
   view.innerHTML = `<h1>Device</h1>
     <dl>
       <dt>Id</dt><dd class="mono">${esc(d.id)}</dd>
@@ -264,6 +271,7 @@ async function devicePage(id) {
       <dt>Location</dt><dd>${d.lat.toFixed(5)}, ${d.lon.toFixed(5)} — H3 <span class="mono">${esc(d.location)}</span> (res ${d.resolution}) <a href="#/map">map</a></dd>
       <dt>Registered</dt><dd>block ${linkBlock(d.registered_height)}</dd>
       <dt>Stake</dt><dd>${tokens(d.stake)}</dd>
+      ${offers ? `<dt>Compute</dt><dd><a href="#/compute/provider/${esc(d.id)}">its offer, leases and reputation</a></dd>` : ''}
     </dl>`;
 }
 
@@ -522,6 +530,23 @@ async function govRoute([a, b, c, d]) {
   return gov.listPage(a === 'older' ? b : undefined, undefined);
 }
 
+// ---------- compute (compute.js) ----------
+
+const comp = compute({
+  api, esc, num, tokens, short, linkAcct, linkBlock, linkDev, card,
+  render: (html) => { view.innerHTML = html; },
+});
+
+// #/compute, #/compute/provider/DEV, #/compute/order/ID, #/compute/lease/ID,
+// #/compute/job/ID[/AFTER]; returns the page's live hook, if any.
+async function computeRoute([a, b, c]) {
+  if (a === 'provider') return comp.providerPage(b);
+  if (a === 'order') return comp.orderPage(b);
+  if (a === 'lease') return comp.leasePage(b);
+  if (a === 'job') return comp.jobPage(b, c);
+  return comp.overview();
+}
+
 // ---------- search and routing ----------
 
 async function search(q) {
@@ -555,6 +580,11 @@ async function route() {
       case 'epoch': await epochPage(a, b); break;
       case 'storage': await storagePage(); break;
       case 'gov': await govRoute(parts.slice(1)); break;
+      case 'compute': {
+        const live = await computeRoute(parts.slice(1));
+        if (live) onBlock = () => { live().catch(() => {}); };
+        break;
+      }
       case 'proposal': {
         const live = await gov.proposalPage(a, b);
         if (live) onBlock = () => { live().catch(() => {}); };

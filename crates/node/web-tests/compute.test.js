@@ -1,0 +1,243 @@
+// Browser test of the explorer's Compute pages against a real `plinth devnet`,
+// checked in Debian's chromium (playwright-core). Screenshots go to
+// target/explorer-screenshots.
+//
+// When the devnet runs a compute network of its own (providers, leases, jobs),
+// the pages are checked against what its node answers: every provider with its
+// attributes and reputation, a job's tasks and each claim's verification
+// outcome, a lease's payment growing block by block, and a render job's frame
+// drawn in the browser from the module and input on the ledger. A devnet
+// without one gets a compute network added to its genesis (as gov.test.js adds
+// governance), and the pages must show its settings and that nothing is offered
+// yet: the test never shows made-up data.
+//
+// Needs the debug binary (`cargo build -p plinth`); PLINTH_BIN overrides it.
+// PLINTH_COMPUTE_NODE=http://host:port checks a running node's compute data
+// instead of starting a devnet (a testnet, or a chain built for the explorer).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, readdirSync, appendFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(root, process.env.CARGO_TARGET_DIR) : join(root, 'target');
+const bin = process.env.PLINTH_BIN || join(targetDir, 'debug/plinth');
+const shots = join(root, 'target/explorer-screenshots');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// What this test adds to a devnet without a compute network: the settings and a
+// network with no share of emission (the devnet's networks share all of it).
+const COMPUTE = `
+[compute]
+max_check_failures = 3
+check_slash_bps = 5000
+cheat_slash_bps = 10000
+default_spot_check_bps = 2500
+min_spot_check_bps = 0
+max_redundancy = 3
+max_tasks = 4096
+max_fuel_per_task = 20000000000
+commit_blocks = 40
+reveal_blocks = 40
+verify_blocks = 40
+max_module_bytes = 524288
+max_input_bytes = 4096
+max_bid_blocks = 1000
+max_lease_blocks = 10000000
+allow_private_endpoints = true
+
+[[networks]]
+name = "gpu-test"
+family = "compute"
+share_bps = 0
+usage_bps = 0
+`;
+
+let devnet; let browser; let page; let base; let dataDir; let profileDir;
+let log = '';
+let own = false; // whether the devnet runs a compute network of its own
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what, f, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { const v = await f(); if (v) return v; } catch { /* not yet */ }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- devnet log ---\n${log.slice(-4000)}`);
+    await sleep(250);
+  }
+}
+
+async function getJson(path) {
+  const r = await fetch(base + path);
+  assert.ok(r.ok, `GET ${path}: ${r.status}`);
+  return r.json();
+}
+
+async function startDevnet() {
+  const [rpc, oracle, mqtt] = [await freePort(), await freePort(), await freePort()];
+  base = `http://127.0.0.1:${rpc}`;
+  devnet = spawn(bin, ['devnet', '--data-dir', dataDir, '--rpc', `127.0.0.1:${rpc}`,
+    '--oracle-http', `127.0.0.1:${oracle}`, '--mqtt', `127.0.0.1:${mqtt}`,
+    '--devices', '0', '--block-time', '250ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  devnet.stdout.on('data', (d) => { log += d; });
+  devnet.stderr.on('data', (d) => { log += d; });
+  await until('the node API', () => getJson('/v1/status'));
+}
+
+async function stopDevnet() {
+  devnet.kill('SIGINT');
+  await Promise.race([new Promise((r) => devnet.once('exit', r)), sleep(5000)]);
+  devnet.kill('SIGKILL');
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  profileDir = mkdtempSync(join(tmpdir(), 'plinth-chromium-'));
+  if (process.env.PLINTH_COMPUTE_NODE) {
+    base = process.env.PLINTH_COMPUTE_NODE;
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'plinth-compute-'));
+    await startDevnet();
+  }
+  own = (await getJson('/v1/compute/params')).networks.length > 0;
+  if (own) {
+    // The devnet's providers offer, and its jobs are claimed, as it runs.
+    await until('compute offers', async () => (await getJson('/v1/compute/offers')).length > 0, 120_000);
+    await until('a job with a task done', async () => (await getJson('/v1/compute/jobs')).some((j) => j.done > 0), 240_000);
+  } else {
+    assert.ok(devnet, `${base} has no compute network`);
+    // A fresh chain from the devnet's genesis with a compute network added.
+    await stopDevnet();
+    for (const f of readdirSync(dataDir)) {
+      if (!['genesis.toml', 'keystore.json'].includes(f)) rmSync(join(dataDir, f), { recursive: true, force: true });
+    }
+    appendFileSync(join(dataDir, 'genesis.toml'), COMPUTE);
+    await startDevnet();
+  }
+  browser = await chromium.launchPersistentContext(profileDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = browser.pages()[0] || await browser.newPage();
+  page.on('pageerror', (e) => { log += `\n[page error] ${e.message}`; });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (devnet) await stopDevnet();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  rmSync(profileDir, { recursive: true, force: true });
+});
+
+test('the Compute page shows the settings, networks and every provider', async () => {
+  const p = await getJson('/v1/compute/params');
+  const offers = await getJson('/v1/compute/offers');
+  await page.goto(`${base}/`);
+  await page.locator('nav a[href="#/compute"]').click();
+  await page.locator('#compute-providers').waitFor();
+  for (const n of p.networks) assert.match(await page.locator('#compute-networks').textContent(), new RegExp(n));
+  const intro = await page.locator('main > p.muted').first().textContent();
+  assert.match(intro, new RegExp(`re-running ${(p.params.default_spot_check_bps / 100).toFixed(2)}%`));
+  assert.match(await page.locator('#compute-provider-count').textContent(), new RegExp(`^${offers.length}$`));
+  if (offers.length === 0) {
+    assert.ok(!own);
+    assert.match(await page.locator('#compute-providers tbody').textContent(), /no provider offers compute yet/);
+    assert.match(await page.locator('#compute-leases tbody').textContent(), /no lease yet/);
+    assert.match(await page.locator('#compute-jobs tbody').textContent(), /no job yet/);
+  } else {
+    assert.equal(await page.locator('#compute-providers tbody tr').count(), offers.length);
+    for (const o of offers) {
+      const row = page.locator('#compute-providers tbody tr', { has: page.locator(`a[href="#/compute/provider/${o.device}"]`) });
+      const text = await row.textContent();
+      assert.match(text, new RegExp(`${o.attrs.cores} cores`));
+      assert.match(text, o.attested ? /attested/ : /self-declared/);
+      assert.match(text, new RegExp(`tasks ${o.reputation.tasks_verified.toLocaleString('en-US')} verified`));
+      if (o.attrs.accelerator) assert.match(text, new RegExp(o.attrs.accelerator.model));
+    }
+  }
+  await shot('compute');
+});
+
+test('a provider page shows its offer and reputation', async (t) => {
+  if (!own) return t.skip('the devnet has no compute providers');
+  const [o] = await getJson('/v1/compute/offers');
+  await page.goto(`${base}/#/compute/provider/${o.device}`);
+  await page.locator('#provider-reputation').waitFor();
+  assert.match(await page.locator('#provider-attrs').textContent(), new RegExp(`${o.attrs.cores} cores`));
+  assert.match(await page.locator('#provider-reputation').textContent(), /checks .* ✓/);
+  await shot('compute-provider');
+});
+
+test('a job shows its tasks and each claim\'s verification outcome', async (t) => {
+  if (!own) return t.skip('the devnet has no compute jobs');
+  const jobs = await getJson('/v1/compute/jobs');
+  const job = jobs.reduce((a, b) => (b.done > a.done ? b : a));
+  const done = (await getJson(`/v1/compute/jobs/${job.id}`)).progress.tasks_done;
+  const claims = await getJson(`/v1/compute/jobs/${job.id}/claims?limit=100`);
+  await page.goto(`${base}/#/compute/job/${job.id}`);
+  await page.locator('#claims').waitFor();
+  assert.ok(await page.locator('#claims tbody tr').count() >= Math.max(1, claims.length));
+  assert.ok(await page.locator('#tasks .task.done').count() >= done, 'every task done is drawn done');
+  for (const c of claims) {
+    const row = await page.locator(`#claims tbody tr.claim-${c.status}`).first().textContent();
+    if (c.status === 'verified') assert.match(row, /verified/);
+    if (c.status === 'slashed') assert.match(row, /slashed/);
+  }
+  // A render job: its frame, drawn in the browser from the ledger's module.
+  const input = new Uint8Array(await (await fetch(`${base}/v1/compute/jobs/${job.id}/input`)).arrayBuffer());
+  if (String.fromCharCode(...input.slice(0, 4)) === 'PLRS') {
+    await until('the frame', async () => /rendered/.test(await page.locator('#frame-status').textContent()), 120_000);
+    const lit = await page.evaluate(() => {
+      const c = document.getElementById('frame');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 0) n += 1;
+      return n;
+    });
+    assert.ok(lit > 0, 'the frame has lit pixels');
+  }
+  await shot('compute-job');
+});
+
+test('a running lease is paid block by block', async (t) => {
+  const leases = own ? await getJson('/v1/compute/leases?active=true') : [];
+  if (!leases.length) return t.skip('no lease is running');
+  const l = leases[0];
+  await page.goto(`${base}/#/compute/lease/${l.id}`);
+  await page.locator('#lease-paid').waitFor();
+  const paid = async () => Number((await page.locator('#lease-paid').textContent()).split(' ')[0].replace(/,/g, ''));
+  const first = await paid();
+  await until('the payment to grow with the blocks', async () => (await paid()) > first, 20_000);
+  await shot('compute-lease');
+});
+
+test('an unknown lease or job says so', async () => {
+  const none = '0'.repeat(64);
+  await page.goto(`${base}/#/compute/lease/${none}`);
+  await page.locator('main .err').waitFor();
+  assert.match(await page.locator('main .err').textContent(), /unknown_lease/);
+  await page.goto(`${base}/#/compute/job/${none}`);
+  await page.locator('main .err', { hasText: 'unknown_job' }).waitFor();
+});
