@@ -102,6 +102,32 @@
 //! - Errors are split by [`WasmError::is_deterministic`]: only deterministic
 //!   failures have [`outcome_bytes`]; load errors mean the job cannot run.
 //!
+//! # Why wasmi (and not wasmtime)
+//!
+//! Measured on the demo job (`crates/render/render.wasm`, the C path tracer, 48
+//! tiles; BENCHMARKS.md, "WebAssembly runtime: wasmi vs wasmtime", 2 cores):
+//!
+//! | | wasmi 2.0 (this crate) | wasmtime 48 (cranelift, NaN canonicalisation, fuel) |
+//! |---|---|---|
+//! | demo tile | 25.3–26.1 ms (≈39 tasks/s) | 7.3–7.7 ms (≈135 tasks/s) |
+//! | fresh instance (echo task) | 1.0–1.1 µs | 18.6–19.8 µs |
+//! | compile `render.wasm` | 0.6 ms | 13–14 ms |
+//! | cold release build, dependency alone | 15 s, 9 crates | 129–145 s, 103 crates |
+//! | binary size added (stripped) | 1.5 MiB | 10.6 MiB |
+//!
+//! Both gave byte-identical tiles. wasmtime is 3.5× faster on long float-heavy
+//! tasks; wasmi is chosen because that speed is not what limits Plinth: a whole
+//! demo frame is 1.2 s of one core, and jobs pay in fuel, not seconds. What does
+//! matter here favours wasmi: a fresh instance per task costs 1 µs (custom proof
+//! families make many small calls); an untrusted upload is validated and
+//! compiled in under a millisecond by an interpreter, with no JIT, no executable
+//! memory and no signal handlers; it is pure Rust that runs wherever Plinth
+//! builds; and it costs a tenth of the build time and binary size on our small
+//! machines. Fuel counts are each runtime's own (the frame cost 14.0 G wasmi fuel,
+//! 3.0 G wasmtime fuel), so a switch would be a consensus change of the fuel
+//! schedule; the API here ([`Module`], [`Module::run_task`], [`Module::call`])
+//! hides the runtime, so it stays possible.
+//!
 //! # Example
 //!
 //! ```
