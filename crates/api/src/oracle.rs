@@ -356,3 +356,27 @@ mod tests {
         );
     }
 }
+
+/// `POST /v1/cosign/verdict`: a member asks for signatures over its spot check of
+/// a revealed compute claim; the asked oracle re-executes the drawn tasks itself
+/// and signs only the same verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictProposal {
+    /// The verdict to co-sign.
+    pub verdict: plinth_ledger::compute::JobVerdict,
+    /// The requester's signature over it.
+    pub signature: OracleSignature,
+}
+
+/// `POST /v1/cosign/checks`: a member asks for signatures over an epoch's
+/// capacity checks of a compute network's leases; the asked oracle signs only if
+/// every failure listed for a lease is one it saw itself (it checks the leases too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksProposal {
+    /// The checks to co-sign.
+    pub checks: plinth_ledger::compute::ComputeChecks,
+    /// The requester's signature over them.
+    pub signature: OracleSignature,
+}

@@ -103,6 +103,8 @@ pub fn router_with_limits(
                 .layer(l()),
         )
         .route("/v1/cosign/settlement", post(cosign_settlement).layer(l()))
+        .route("/v1/cosign/verdict", post(cosign_verdict).layer(l()))
+        .route("/v1/cosign/checks", post(cosign_checks).layer(l()))
         .route("/v1/cosign/refusals", get(cosign_refusals).layer(l()))
         .route("/v1/challenges/{device}", get(challenges).layer(l()))
         .route("/v1/rounds/{network}", get(rounds).layer(l()))
@@ -420,6 +422,36 @@ async fn cosign_settlement(
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
     };
     match tokio::task::spawn_blocking(move || o.cosign_settlement(&req)).await {
+        Ok(Ok(sig)) => Json(sig).into_response(),
+        Ok(Err(r)) => error(refusal_status(&r), r.code(), r.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+async fn cosign_verdict(
+    State(o): State<Arc<Oracle>>,
+    body: Result<Json<plinth_api::oracle::VerdictProposal>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    match tokio::task::spawn_blocking(move || o.cosign_verdict(&req)).await {
+        Ok(Ok(sig)) => Json(sig).into_response(),
+        Ok(Err(r)) => error(refusal_status(&r), r.code(), r.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+async fn cosign_checks(
+    State(o): State<Arc<Oracle>>,
+    body: Result<Json<plinth_api::oracle::ChecksProposal>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(req) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    match tokio::task::spawn_blocking(move || o.cosign_checks(&req)).await {
         Ok(Ok(sig)) => Json(sig).into_response(),
         Ok(Err(r)) => error(refusal_status(&r), r.code(), r.to_string()),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),

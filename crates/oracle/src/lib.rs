@@ -28,6 +28,8 @@
 //!   [`epoch`]: the pure computation of a manifest from the spool's batches.
 //! - [`manifests`]: published manifests and the index of reward claims.
 //! - [`storage`]: storage rounds (challenging providers) and deal settlement.
+//! - [`compute`]: spot checks of compute claims (re-executing drawn tasks) and
+//!   capacity checks of leases, each co-signed by the set.
 //! - [`price`]: the price feed; [`cosign`]: co-signing prices among oracles.
 //! - [`peers`]: the other oracles of the set, whose spools are read while an
 //!   epoch is open; [`quorum`]: proposing manifests and co-signing the others'
@@ -49,6 +51,7 @@ pub mod adversary;
 pub mod audit;
 pub mod chain;
 pub mod close;
+pub mod compute;
 pub mod config;
 pub mod cosign;
 pub mod epoch;
@@ -132,6 +135,8 @@ pub struct Oracle {
     peers: peers::Peers,
     /// The co-signing job: oracle sets, proposals, refusals.
     quorum: quorum::Quorum,
+    /// The compute job: modules, verdicts sent, capacity checks.
+    compute: compute::ComputeState,
 }
 
 /// The oracle's clock: milliseconds since the Unix epoch (the one wall clock,
@@ -192,6 +197,7 @@ impl Oracle {
             foreign,
             peers: Default::default(),
             quorum: Default::default(),
+            compute: compute::ComputeState::new(),
             config,
         });
         oracle.ingest.replay(&oracle.spool, now_ms())?;

@@ -141,6 +141,17 @@ impl EpochNetworks {
             .collect()
     }
 
+    /// The compute networks and their parameters (spot checks, capacity checks).
+    pub fn compute(&self) -> Vec<(&str, &plinth_proofs::compute::ComputeFamilyParams)> {
+        self.networks
+            .iter()
+            .filter_map(|n| match &n.family {
+                Ok(Family::Compute(p)) => Some((n.name(), p)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The names of the networks of `kind` (scored or not).
     pub fn of_kind(&self, kind: FamilyKind) -> Vec<&str> {
         self.networks

@@ -166,6 +166,18 @@ pub enum ProposalRefusal {
         /// Where it differs.
         reason: String,
     },
+    /// Re-executed by this oracle, the spot check of a claim comes out otherwise.
+    #[error("spot check: {reason}")]
+    VerdictDiffers {
+        /// Where it differs.
+        reason: String,
+    },
+    /// Capacity-check failures this oracle did not see itself.
+    #[error("capacity checks: {reason}")]
+    ChecksUnconfirmed {
+        /// Which lease.
+        reason: String,
+    },
     /// The chain could not be read, or the spool failed.
     #[error("this oracle cannot check now: {reason}")]
     Unavailable {
@@ -192,11 +204,13 @@ impl ProposalRefusal {
             ProposalRefusal::RegistryMismatch { .. } => "registry_mismatch",
             ProposalRefusal::Differs { .. } => "differs",
             ProposalRefusal::SettlementDiffers { .. } => "settlement_differs",
+            ProposalRefusal::VerdictDiffers { .. } => "verdict_differs",
+            ProposalRefusal::ChecksUnconfirmed { .. } => "checks_unconfirmed",
             ProposalRefusal::Unavailable { .. } => "unavailable",
         }
     }
 
-    fn unavailable(e: impl std::fmt::Display) -> ProposalRefusal {
+    pub(crate) fn unavailable(e: impl std::fmt::Display) -> ProposalRefusal {
         ProposalRefusal::Unavailable {
             reason: e.to_string(),
         }
@@ -207,7 +221,7 @@ impl ProposalRefusal {
 type Listed = Vec<(Hash, SpoolBatch)>;
 
 /// A peer's answer, or its refusal's code and reason.
-type Answer<T> = Result<T, (String, String)>;
+pub(crate) type Answer<T> = Result<T, (String, String)>;
 
 /// The co-signing job's state: the oracle sets read, when each manifest was last
 /// proposed, and the refusals this oracle gave.
@@ -390,7 +404,7 @@ impl Oracle {
             .collect()
     }
 
-    fn record_refusal(&self, network: &str, epoch: u64, proposer: Address, r: &ProposalRefusal) {
+    pub(crate) fn record_refusal(&self, network: &str, epoch: u64, proposer: Address, r: &ProposalRefusal) {
         self.metrics
             .cosign_refusals
             .get_or_create(&crate::metrics::ReasonLabel {
@@ -483,7 +497,7 @@ impl Oracle {
 
     /// The checks every co-signing starts with: this chain, a member of the
     /// epoch's set other than this oracle, and its valid signature over `msg`.
-    fn check_proposer(
+    pub(crate) fn check_proposer(
         &self,
         chain: &Hash,
         epoch: u64,
@@ -802,7 +816,7 @@ fn differences(
 
 /// Asks every peer in parallel; per peer its answer, or the refusal's code and
 /// reason (`unreachable` when it did not answer).
-fn ask_all<T: Send>(
+pub(crate) fn ask_all<T: Send>(
     peers: &[String],
     ask: impl Fn(&OracleClient) -> Result<T, plinth_api::ClientError> + Sync,
 ) -> Vec<(String, Answer<T>)> {

@@ -59,6 +59,15 @@ pub async fn run(
                 .spawn(move || exchange_loop(o, stop))?,
         )
     };
+    // Compute: spot checks re-execute tasks, capacity checks wait on providers; a
+    // thread of its own keeps both off the closer's and the runtime's threads.
+    let compute = {
+        let o = oracle.clone();
+        let stop = closer_stop.clone();
+        std::thread::Builder::new()
+            .name("oracle-compute".into())
+            .spawn(move || compute_loop(o, stop))?
+    };
     let mut stop_http = stop.clone();
     let server = axum::serve(endpoints.http, crate::http::router(oracle.clone()))
         .with_graceful_shutdown(async move {
@@ -73,6 +82,7 @@ pub async fn run(
     closer_stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let _ = tokio::task::spawn_blocking(move || {
         let _ = closer.join();
+        let _ = compute.join();
         if let Some(x) = exchange {
             let _ = x.join();
         }
@@ -185,6 +195,23 @@ fn closer_loop(o: Arc<Oracle>, stop: Arc<std::sync::atomic::AtomicBool>) {
         })) {
             Ok(Err(e)) => tracing::warn!(error = %e, "closing epochs failed; will retry"),
             Err(_) => tracing::error!("epoch closer panicked"),
+            _ => {}
+        }
+    }
+}
+
+/// Runs the compute job ([`Oracle::compute_pass`]) every second until `stop`.
+fn compute_loop(o: Arc<Oracle>, stop: Arc<std::sync::atomic::AtomicBool>) {
+    use std::sync::atomic::Ordering;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_secs(1));
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let o2 = o.clone();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| o2.compute_pass())) {
+            Ok(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "compute pass failed; will retry"),
+            Err(_) => tracing::error!("compute pass panicked"),
             _ => {}
         }
     }

@@ -102,6 +102,16 @@ impl OracleClient {
         self.http.post("/v1/cosign/manifest", req)
     }
 
+    /// `POST /v1/cosign/verdict`: asks the oracle to co-sign a spot check.
+    pub fn cosign_verdict(&self, req: &crate::oracle::VerdictProposal) -> Result<OracleSignature> {
+        self.http.post("/v1/cosign/verdict", req)
+    }
+
+    /// `POST /v1/cosign/checks`: asks the oracle to co-sign capacity checks.
+    pub fn cosign_checks(&self, req: &crate::oracle::ChecksProposal) -> Result<OracleSignature> {
+        self.http.post("/v1/cosign/checks", req)
+    }
+
     /// `POST /v1/cosign/settlement`: asks the oracle to co-sign a storage
     /// settlement; its signature.
     pub fn cosign_settlement(&self, req: &SettlementProposal) -> Result<OracleSignature> {
