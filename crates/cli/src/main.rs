@@ -12,6 +12,7 @@
 
 mod amount;
 mod cmd;
+mod compute_cmd;
 mod credits_cmd;
 mod device_cmd;
 mod gov_actions;
@@ -23,6 +24,7 @@ mod wallet;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use cmd::compute::ComputeArgs;
 use cmd::device::DeviceArgs;
 use cmd::devnet::DevnetArgs;
 use cmd::genesis::GenesisCmd;
@@ -73,6 +75,9 @@ enum Command {
     Oracle(OracleArgs),
     /// Storage deals: offer space, run the provider's agent, put and get files.
     Storage(StorageArgs),
+    /// Compute: offer capacity, order and lease it, run verified jobs (the demo
+    /// renderer among them), run the provider's agent.
+    Compute(ComputeArgs),
     /// Re-execute a stopped node's blocks from genesis and check every state root.
     Replay(ReplayArgs),
     /// Measure performance (release builds).
@@ -126,6 +131,7 @@ fn run() -> Result<()> {
         Command::Maker(a) => a.run(),
         Command::Oracle(a) => a.run(),
         Command::Storage(a) => a.run(),
+        Command::Compute(a) => a.run(),
         Command::Replay(a) => a.run(),
         Command::Bench(c) => plinth_bench::run(c),
     }
