@@ -16,6 +16,7 @@ use plinth_core::{Address, Keypair};
 use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
 use plinth_ledger::governance::{Bounds, GovParams, ParamBounds, MAX_ACTIONS};
 use plinth_ledger::params::Validator;
+use plinth_ledger::compute::ComputeParams;
 use plinth_ledger::storage::StorageParams;
 use plinth_ledger::{Emission, Genesis, OracleSet};
 use std::path::Path;
@@ -184,7 +185,14 @@ pub fn template(
             allow_private_endpoints: true,
             ..StorageParams::default()
         }),
-        compute: None,
+        compute: Some(ComputeParams {
+            // The devnet's claims move in seconds: short windows.
+            commit_blocks: 30,
+            reveal_blocks: 10,
+            verify_blocks: 30,
+            allow_private_endpoints: true,
+            ..ComputeParams::default()
+        }),
         governance: Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)),
         makers: Vec::new(),
     };
@@ -208,7 +216,7 @@ fn default_networks() -> Vec<GenesisNetwork> {
         network(
             "weather",
             "sensor",
-            3000,
+            2500,
             0,
             toml::toml! {
                 unit = "celsius"
@@ -252,6 +260,16 @@ fn default_networks() -> Vec<GenesisNetwork> {
                 work_floor_price_per_mib_epoch = 5
             },
         ),
+        network(
+            "compute",
+            "compute",
+            500,
+            5000,
+            toml::toml! {
+                checks_per_epoch = 2
+                check_timeout_ms = 5000
+            },
+        ),
     ]
 }
 
@@ -287,6 +305,13 @@ const NOTES: &[(&str, &str)] = &[
     ("storage.max_deal_epochs", "The longest deal, in epochs."),
     ("storage.accept_epochs", "Epochs a pending deal waits for its provider's receipt before anyone may close\nit (everything refunded)."),
     ("storage.allow_private_endpoints", "Providers on this machine or a LAN (loopback and private addresses) may serve\ndeals; off by default, so that an endpoint cannot point the oracle into a\nprivate network."),
+    ("compute", "Compute jobs and leases (see the `compute` network below). Windows are in blocks;
+the devnet's are short so that claims settle in seconds."),
+    ("compute.max_check_failures", "Capacity checks failed in a row that close a lease (never one alone)."),
+    ("compute.cheat_slash_bps", "Share of a claim's collateral slashed to the consumer when a spot check finds a
+wrong result (or the provider never reveals)."),
+    ("compute.default_spot_check_bps", "Share of each claim's tasks the oracle set re-executes, unless the job names one."),
+    ("compute.allow_private_endpoints", "Providers on this machine or a LAN may serve (as for storage)."),
     ("governance", "Governance: holders lock tokens for voting power and decide proposals (network\nshares and parameters, new networks, oracle and validator sets, treasury\nspends, device makers, software upgrades). Periods and locks are in blocks,\nshares in basis points (10000 = all), amounts in the smallest unit."),
     ("governance.min_lock_blocks", "A position's power grows linearly with its lock, up to `max_multiplier_bps`\n(1000000 = 100x the amount) at `max_lock_blocks`. Unlocking starts a cooldown\nas long as the lock, during which the power decays to zero."),
     ("governance.min_deposit", "A proposal is voted on once this much is deposited within\n`deposit_period_blocks`; deposits are returned unless it is vetoed."),
@@ -306,6 +331,11 @@ const NOTES: &[(&str, &str)] = &[
 const NETWORK_NOTES: &[(&str, &str)] = &[
     ("coverage", "Radio hotspots that prove coverage by being heard (beacons and witnesses)."),
     ("storage", "Storage providers keep consumers' files under deals (`plinth storage put`); each\nepoch the oracle challenges every active deal on random segments of its file."),
+    ("compute", "Compute providers run consumers' WebAssembly jobs (`plinth compute render`,
+`plinth compute job`) and lease capacity; the oracle set re-executes a share of
+every claim's tasks and checks leased providers' capacity."),
+    ("checks_per_epoch", "Capacity checks per leased provider and epoch, at times the oracle draws."),
+    ("check_timeout_ms", "How long a provider has to answer a capacity check."),
     ("coverage.params", "HIP-17 hex density scaling: Helium's mainnet table unless set, e.g.\ndensity = [{ res = 8, n = 2, target = 1, max = 4 }, { res = 10, n = 2, target = 1, max = 1 }]"),
     ("unit", ""),
     ("min", ""),
@@ -606,7 +636,7 @@ mod tests {
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
         // Three accounts and the oracle, which pays its manifests' fees.
         assert_eq!(g.accounts.len(), 4);
-        assert_eq!(g.networks.len(), 4);
+        assert_eq!(g.networks.len(), 5);
         assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
         assert_eq!(g.emission.epoch_ms, 30_000);
         assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
@@ -615,7 +645,7 @@ mod tests {
         assert_eq!(g.oracles.threshold, 1);
         assert_eq!(g.oracles.members, vec![Address(s.oracles[0].public())]);
         let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
-        assert_eq!(shares, vec![3_000, 3_000, 2_500, 1_500]);
+        assert_eq!(shares, vec![2_500, 3_000, 2_500, 1_500, 500]);
         assert_eq!(shares.iter().sum::<u32>(), 10_000);
         let storage = &g.networks[3];
         assert_eq!(

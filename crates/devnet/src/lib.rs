@@ -6,7 +6,8 @@
 //!  genesis::new_setup ─▶ genesis.toml + keystore.json ─▶ devnet::Devnet::start
 //!                                                          ├─ node::RunningNode (blocks, HTTP API, explorer)
 //!                                                          └─ services::start: mqtt broker, oracles,
-//!                                                             storage providers, fleet, claimer
+//!                                                             storage providers, compute providers
+//!                                                             (+ demo render), fleet, claimer
 //!  testnet::init ─▶ genesis + one node.toml per validator ─▶ validator::run (each, consensus)
 //!                          + one oracle.toml per oracle    ─▶ `plinth oracle --config` (each)
 //! ```
@@ -20,6 +21,8 @@
 //! - [`oracle`]: `plinth oracle`'s configuration file.
 //! - [`mqtt`]: the embedded MQTT broker (rumqttd) the devnet's oracle reads.
 //! - [`deals`]: the ledger's storage deals as a provider's agent sees them.
+//! - [`compute`]: the devnet's compute providers (two honest, three cheaters) and
+//!   its demo render.
 //! - [`testnet`]: `plinth testnet init`: the files of a validator set and an oracle set.
 //! - [`genesis`]: genesis files written from typed values, with comments.
 //! - [`keystore`]: the development keystore and device key files.
@@ -27,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compute;
 pub mod deals;
 pub mod devnet;
 pub mod genesis;

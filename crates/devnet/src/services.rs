@@ -47,6 +47,8 @@ pub struct Services {
     pub mqtt_url: String,
     /// The devnet's storage providers (none without a storage network).
     pub storage: Vec<StorageProvider>,
+    /// The devnet's compute providers (none without a compute network).
+    pub compute: Vec<crate::compute::ComputeProvider>,
     stop: Arc<AtomicBool>,
     oracle_stop: tokio::sync::watch::Sender<bool>,
 }
@@ -111,6 +113,30 @@ pub async fn start(
         None => Vec::new(),
     };
 
+    // Compute providers: accounts of their own, funded by the same dev account.
+    let compute = match owners.last() {
+        Some((_, key)) => {
+            let (dir, node, funder) = (dir.to_path_buf(), node_url.to_string(), key.clone());
+            let rt = tokio::runtime::Handle::current();
+            let started = tokio::task::spawn_blocking(move || {
+                let providers = crate::compute::start_compute_providers(&dir, &node, &funder, &rt)?;
+                if !providers.is_empty() {
+                    crate::compute::start_demo_consumer(&dir, &node, &funder)?;
+                }
+                anyhow::Ok(providers)
+            })
+            .await?;
+            match started {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "the devnet's compute providers did not start");
+                    Vec::new()
+                }
+            }
+        }
+        None => Vec::new(),
+    };
+
     let stop = Arc::new(AtomicBool::new(false));
     if opts.devices > 0 && !owners.is_empty() {
         start_fleet(&first, node_url, &oracle_urls, &owners, &opts, stop.clone())?;
@@ -120,6 +146,7 @@ pub async fn start(
         oracle_urls,
         mqtt_url,
         storage,
+        compute,
         stop,
         oracle_stop,
     })
@@ -676,7 +703,7 @@ fn register_storage_providers(
 
 /// Signs `calls` with `key` at consecutive nonces, submits them and waits until
 /// each is committed.
-fn submit_all(
+pub(crate) fn submit_all(
     client: &Client,
     status: &plinth_api::node::StatusView,
     key: &Keypair,
