@@ -176,7 +176,7 @@ pub async fn run(opts: DevnetOptions) -> Result<()> {
         devnet.start_services(&opts.data_dir, s).await?;
     }
     match &devnet.services {
-        Some(s) => print_services(&devnet, s),
+        Some(s) => print_services(&devnet, s, &opts.data_dir),
         None => print_try_on_local_devnet(&devnet.node.url, &devnet.node.node.genesis.chain_id),
     }
     let Devnet { node, services, .. } = devnet;
@@ -224,7 +224,7 @@ fn print_node(devnet: &Devnet, opts: &DevnetOptions) {
     );
 }
 
-fn print_services(devnet: &Devnet, s: &Services) {
+fn print_services(devnet: &Devnet, s: &Services, dir: &Path) {
     for (i, url) in s.oracle_urls.iter().enumerate() {
         println!("  {:<10} {url}/v1/status", oracle_name(i));
     }
@@ -260,5 +260,22 @@ fn print_services(devnet: &Devnet, s: &Services) {
             }
         );
     }
-    print_try(!s.storage.is_empty());
+    for p in &s.compute {
+        println!(
+            "  compute    provider {} at {} ({})",
+            p.device,
+            p.agent.endpoint(),
+            match p.behaviour {
+                plinth_compute::Behaviour::Honest => "honest".to_string(),
+                b => format!("cheats: {b}"),
+            }
+        );
+    }
+    if !s.compute.is_empty() {
+        println!(
+            "  render     the demo scene renders on the compute network; the picture lands at {}",
+            crate::compute::demo_frame_path(dir).display()
+        );
+    }
+    print_try(!s.storage.is_empty(), !s.compute.is_empty());
 }
