@@ -191,9 +191,17 @@ pub fn start_compute_providers(
     Ok(providers)
 }
 
+/// Set to `0` to run the devnet's compute providers without the demo render (the
+/// e2e tests do, so that tests about other things do not share the CPU with it).
+pub const DEMO_RENDER_ENV: &str = "PLINTH_DEVNET_DEMO_RENDER";
+
 /// The demo render's consumer: an account of its own (`<dir>/compute/consumer.key.json`),
-/// funded by `funder`; the render starts on a thread of its own.
+/// funded by `funder`; the render starts on a thread of its own (unless
+/// [`DEMO_RENDER_ENV`] is `0`).
 pub fn start_demo_consumer(dir: &Path, node_url: &str, funder: &Keypair) -> Result<()> {
+    if std::env::var(DEMO_RENDER_ENV).is_ok_and(|v| v == "0") {
+        return Ok(());
+    }
     let client = Client::new(node_url);
     let status = client.status()?;
     let unit = 10u64.pow(status.token.decimals as u32);

@@ -6,6 +6,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn bin() -> &'static str {
+    // Devnets started by tests skip the demo render (a CPU-heavy job) unless a
+    // test asks for it on its own command (the compute tests do).
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| std::env::set_var("PLINTH_DEVNET_DEMO_RENDER", "0"));
     env!("CARGO_BIN_EXE_plinth")
 }
 
