@@ -389,6 +389,9 @@ pub struct JobArgs {
     /// Blocks until the job's deadline.
     #[arg(long, default_value_t = 2_000)]
     deadline_blocks: u64,
+    /// Only this lease's provider runs it (a lease of the consumer's).
+    #[arg(long)]
+    lease: Option<String>,
     /// Where to write each task's output (`DIR/TASK`); without it, the job is
     /// only created.
     #[arg(long)]
@@ -411,7 +414,7 @@ pub fn job(ctx: &Ctx, j: JobArgs) -> Result<()> {
         spot_check_bps: j.spot_check,
         redundancy: j.redundancy,
         deadline_blocks: j.deadline_blocks,
-        lease: None,
+        lease: j.lease.as_deref().map(|l| hash_arg(l, "lease")).transpose()?,
     };
     let id = client::submit(&ledger, &spec)?;
     let Some(out) = j.out else {
@@ -487,6 +490,9 @@ pub struct RenderArgs {
     /// Blocks until the job's deadline.
     #[arg(long, default_value_t = 2_000)]
     deadline_blocks: u64,
+    /// Only this lease's provider renders it (a lease of the consumer's).
+    #[arg(long)]
+    lease: Option<String>,
     /// Seconds to wait.
     #[arg(long, default_value_t = 900)]
     timeout: u64,
@@ -512,7 +518,7 @@ pub fn render(ctx: &Ctx, r: RenderArgs) -> Result<()> {
         spot_check_bps: r.spot_check,
         redundancy: r.redundancy,
         deadline_blocks: r.deadline_blocks,
-        lease: None,
+        lease: r.lease.as_deref().map(|l| hash_arg(l, "lease")).transpose()?,
     };
     let id = client::submit(&ledger, &spec)?;
     if !ctx.json {

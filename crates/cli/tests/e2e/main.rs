@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod compute;
 mod devnet;
 mod gov;
 mod gov_share;
