@@ -15,7 +15,7 @@ use plinth_compute::ledger::NodeLedger;
 use plinth_compute::server::RunningAgent;
 use plinth_compute::{Agent, AgentConfig, Behaviour};
 use plinth_core::{Address, DeviceId, Keypair};
-use plinth_ledger::compute::{ComputeAttrs, FAMILY};
+use plinth_ledger::compute::ComputeAttrs;
 use plinth_ledger::Call;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -10,7 +10,7 @@ use plinth_compute::runner::execute;
 use plinth_core::{DeviceId, Hash};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A child process killed on drop.
 struct Running(Child);
