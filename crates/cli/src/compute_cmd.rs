@@ -51,10 +51,9 @@ fn ledger(ctx: &Ctx, from: &str) -> Result<NodeLedger> {
 pub fn agent(ctx: &Ctx, a: crate::cmd::compute::AgentArgs) -> Result<()> {
     let device = device_arg(&a.device)?;
     let ledger = Arc::new(ledger(ctx, &a.from)?);
-    let offer = ledger
-        .client()
-        .compute_offer(&device)?
-        .with_context(|| format!("device {device} has no compute offer (post one with `plinth compute offer`)"))?;
+    let offer = ledger.client().compute_offer(&device)?.with_context(|| {
+        format!("device {device} has no compute offer (post one with `plinth compute offer`)")
+    })?;
     let agent = Agent::new(
         AgentConfig {
             network: a.network.clone(),
@@ -131,7 +130,9 @@ fn parse_accelerator(s: &str) -> Result<Accelerator> {
     let (model, mem, count) = match parts.as_slice() {
         [m, mem] => (*m, *mem, "1"),
         [m, mem, n] => (*m, *mem, *n),
-        _ => bail!("--accelerator `{s}` must be MODEL:MEMORY_MIB[:COUNT], e.g. nvidia-h100:81920:1"),
+        _ => {
+            bail!("--accelerator `{s}` must be MODEL:MEMORY_MIB[:COUNT], e.g. nvidia-h100:81920:1")
+        }
     };
     Ok(Accelerator {
         model: model.to_string(),
@@ -150,7 +151,11 @@ pub fn offer(ctx: &Ctx, o: OfferArgs) -> Result<()> {
     let attrs = ComputeAttrs {
         cores: o.cores,
         memory_mib: o.memory_mib,
-        accelerator: o.accelerator.as_deref().map(parse_accelerator).transpose()?,
+        accelerator: o
+            .accelerator
+            .as_deref()
+            .map(parse_accelerator)
+            .transpose()?,
         region: parse_location(&o.region, 5)?,
     };
     send(ctx, &o.tx.opts(), |s| {
@@ -266,7 +271,9 @@ pub fn order(ctx: &Ctx, o: OrderArgs) -> Result<()> {
         })
     })?;
     let id = order_id(&from, nonce);
-    ctx.print(&serde_json::json!({ "order": id }), || format!("order {id}"));
+    ctx.print(&serde_json::json!({ "order": id }), || {
+        format!("order {id}")
+    });
     Ok(())
 }
 
@@ -319,7 +326,9 @@ pub fn lease(
     }
     let q = LeasesQuery {
         network: network.map(str::to_string),
-        provider: provider.map(|p| device_arg(p).map(|d| d.to_string())).transpose()?,
+        provider: provider
+            .map(|p| device_arg(p).map(|d| d.to_string()))
+            .transpose()?,
         consumer: consumer
             .map(|c| address_arg(ctx, c).map(|a| a.to_string()))
             .transpose()?,
@@ -406,7 +415,8 @@ pub fn job(ctx: &Ctx, j: JobArgs) -> Result<()> {
     let ledger = ledger(ctx, &j.from)?;
     let spec = JobSpec {
         network: j.network,
-        module: std::fs::read(&j.module).with_context(|| format!("reading {}", j.module.display()))?,
+        module: std::fs::read(&j.module)
+            .with_context(|| format!("reading {}", j.module.display()))?,
         input: std::fs::read(&j.input).with_context(|| format!("reading {}", j.input.display()))?,
         tasks: j.tasks,
         fuel_per_task: j.fuel,
@@ -414,7 +424,11 @@ pub fn job(ctx: &Ctx, j: JobArgs) -> Result<()> {
         spot_check_bps: j.spot_check,
         redundancy: j.redundancy,
         deadline_blocks: j.deadline_blocks,
-        lease: j.lease.as_deref().map(|l| hash_arg(l, "lease")).transpose()?,
+        lease: j
+            .lease
+            .as_deref()
+            .map(|l| hash_arg(l, "lease"))
+            .transpose()?,
     };
     let id = client::submit(&ledger, &spec)?;
     let Some(out) = j.out else {
@@ -429,7 +443,13 @@ pub fn job(ctx: &Ctx, j: JobArgs) -> Result<()> {
     }
     ctx.print(
         &serde_json::json!({ "job": id, "tasks": outputs.len(), "out": out }),
-        || format!("job {id}: {} outputs checked and written to {}", outputs.len(), out.display()),
+        || {
+            format!(
+                "job {id}: {} outputs checked and written to {}",
+                outputs.len(),
+                out.display()
+            )
+        },
     );
     Ok(())
 }
@@ -457,7 +477,12 @@ fn follow(ctx: &Ctx, ledger: &NodeLedger, id: &Hash, timeout: u64) -> Result<Job
         },
     )?;
     if job.status != JobStatus::Completed {
-        bail!("job {id} ended {:?} with {} of {} tasks done", job.status, job.done, job.tasks);
+        bail!(
+            "job {id} ended {:?} with {} of {} tasks done",
+            job.status,
+            job.done,
+            job.tasks
+        );
     }
     Ok(job)
 }
@@ -518,7 +543,11 @@ pub fn render(ctx: &Ctx, r: RenderArgs) -> Result<()> {
         spot_check_bps: r.spot_check,
         redundancy: r.redundancy,
         deadline_blocks: r.deadline_blocks,
-        lease: r.lease.as_deref().map(|l| hash_arg(l, "lease")).transpose()?,
+        lease: r
+            .lease
+            .as_deref()
+            .map(|l| hash_arg(l, "lease"))
+            .transpose()?,
     };
     let id = client::submit(&ledger, &spec)?;
     if !ctx.json {
@@ -568,7 +597,9 @@ pub fn show(ctx: &Ctx, id: &str) -> Result<()> {
                 cl.claim.job,
                 cl.claim.provider,
                 cl.claim.status,
-                cl.slash_reason.map(|r| format!(" ({r:?})")).unwrap_or_default(),
+                cl.slash_reason
+                    .map(|r| format!(" ({r:?})"))
+                    .unwrap_or_default(),
                 cl.claim.tasks
             )
         });

@@ -181,7 +181,10 @@ impl AgentStore {
     }
 
     fn output_path(&self, job: &Hash, task: u32) -> PathBuf {
-        self.dir.join("results").join(job.to_string()).join(task.to_string())
+        self.dir
+            .join("results")
+            .join(job.to_string())
+            .join(task.to_string())
     }
 
     /// Stores a task's output durably.
@@ -256,7 +259,10 @@ impl Agent {
     }
 
     /// Answers a capacity check (a garbage provider answers made-up results).
-    pub fn answer_check(&self, req: &crate::check::CheckRequest) -> Result<crate::check::CheckAnswer> {
+    pub fn answer_check(
+        &self,
+        req: &crate::check::CheckRequest,
+    ) -> Result<crate::check::CheckAnswer> {
         if self.config.behaviour == Behaviour::Garbage {
             return Ok(crate::check::CheckAnswer {
                 result: Hash::tagged("plinth/agent-garbage", &req.seed.to_le_bytes()),
@@ -415,7 +421,10 @@ impl Agent {
             }
             let bytes = if self.skips(&claim.job, task) {
                 // Made-up output of a plausible size.
-                let h = Hash::tagged("plinth/agent-garbage", &plinth_core::encode(&(claim.job, task)));
+                let h = Hash::tagged(
+                    "plinth/agent-garbage",
+                    &plinth_core::encode(&(claim.job, task)),
+                );
                 h.as_bytes().repeat(4)
             } else {
                 if module.is_none() {
@@ -484,7 +493,13 @@ impl Agent {
                 continue;
             };
             if other.provider != claim.provider && !other.commitments.is_empty() {
-                let mut c: Vec<Hash> = other.commitments.iter().copied().cycle().take(claim.tasks.len()).collect();
+                let mut c: Vec<Hash> = other
+                    .commitments
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(claim.tasks.len())
+                    .collect();
                 c.truncate(claim.tasks.len());
                 return Ok(Some(c));
             }
@@ -543,7 +558,11 @@ impl Agent {
         if !unchecked && self.ledger.height()? <= due {
             return Ok(());
         }
-        match self.ledger.send(Call::FinalizeClaim { claim: claim.id })?.error {
+        match self
+            .ledger
+            .send(Call::FinalizeClaim { claim: claim.id })?
+            .error
+        {
             None | Some(TxError::TooEarly { .. }) => Ok(()),
             Some(e) => {
                 tracing::debug!(claim = %claim.id, error = %e, "finalize refused");

@@ -101,7 +101,9 @@ pub fn run_check(req: &CheckRequest) -> Result<CheckAnswer, CheckError> {
     let out = execute(bench_module(), &input, 0, CHECK_FUEL)
         .map_err(|e| CheckError::Failed(e.to_string()))?;
     if !out.succeeded {
-        return Err(CheckError::Failed(String::from_utf8_lossy(&out.bytes).into()));
+        return Err(CheckError::Failed(
+            String::from_utf8_lossy(&out.bytes).into(),
+        ));
     }
     Ok(CheckAnswer { result: out.result })
 }
@@ -119,18 +121,29 @@ mod tests {
         };
         let a = run_check(&req).unwrap();
         assert_eq!(a, run_check(&req).unwrap());
-        let other = CheckRequest { seed: 43, ..req.clone() };
+        let other = CheckRequest {
+            seed: 43,
+            ..req.clone()
+        };
         assert_ne!(a, run_check(&other).unwrap());
-        let too_many = CheckRequest { rounds: MAX_ROUNDS + 1, ..req };
+        let too_many = CheckRequest {
+            rounds: MAX_ROUNDS + 1,
+            ..req
+        };
         assert_eq!(
             run_check(&too_many),
-            Err(CheckError::TooManyRounds { rounds: MAX_ROUNDS + 1 })
+            Err(CheckError::TooManyRounds {
+                rounds: MAX_ROUNDS + 1
+            })
         );
         // The most rounds fit the fuel: the fuel grows linearly with the rounds.
         let fuel = |rounds: u32| {
             let mut input = 7u64.to_le_bytes().to_vec();
             input.extend_from_slice(&rounds.to_le_bytes());
-            bench_module().run_task(&input, 0, CHECK_FUEL).unwrap().fuel_used
+            bench_module()
+                .run_task(&input, 0, CHECK_FUEL)
+                .unwrap()
+                .fuel_used
         };
         let per_1000 = fuel(2_000) - fuel(1_000);
         assert!(fuel(1_000) + per_1000 * u64::from(MAX_ROUNDS / 1_000) < CHECK_FUEL);

@@ -38,17 +38,38 @@ pub fn router(agent: Arc<Agent>) -> Router {
         .with_state(agent)
 }
 
-async fn result(State(a): State<Arc<Agent>>, Path((job, task)): Path<(String, String)>) -> Response {
+async fn result(
+    State(a): State<Arc<Agent>>,
+    Path((job, task)): Path<(String, String)>,
+) -> Response {
     let Ok(job) = job.parse::<Hash>() else {
-        return error(StatusCode::BAD_REQUEST, "bad_job", format!("`{job}` is not a job id (64 hex digits)"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_job",
+            format!("`{job}` is not a job id (64 hex digits)"),
+        );
     };
     let Ok(task) = task.parse::<u32>() else {
-        return error(StatusCode::BAD_REQUEST, "bad_task", format!("`{task}` is not a task index"));
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_task",
+            format!("`{task}` is not a task index"),
+        );
     };
     match tokio::task::spawn_blocking(move || a.output(&job, task)).await {
-        Ok(Ok(Some(bytes))) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
-        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "not_found", format!("no output of task {task} of job {job} here")),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("{e:#}")),
+        Ok(Ok(Some(bytes))) => {
+            ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+        }
+        Ok(Ok(None)) => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no output of task {task} of job {job} here"),
+        ),
+        Ok(Err(e)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("{e:#}"),
+        ),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
 }
@@ -63,7 +84,11 @@ async fn check(
     };
     match tokio::task::spawn_blocking(move || a.answer_check(&req)).await {
         Ok(Ok(answer)) => Json::<CheckAnswer>(answer).into_response(),
-        Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, "check_failed", format!("{e:#}")),
+        Ok(Err(e)) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "check_failed",
+            format!("{e:#}"),
+        ),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
 }
@@ -98,7 +123,10 @@ impl Drop for RunningAgent {
 }
 
 /// Starts `agent`'s loop and serves its API on `listener`.
-pub fn start(agent: Arc<Agent>, listener: tokio::net::TcpListener) -> std::io::Result<RunningAgent> {
+pub fn start(
+    agent: Arc<Agent>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<RunningAgent> {
     let addr = listener.local_addr()?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     {

@@ -161,7 +161,11 @@ pub fn start_compute_providers(
                     price_per_task: 1,
                     collateral_per_lease: 10 * unit,
                     collateral_per_task: COLLATERAL_PER_TASK_TOKENS * unit,
-                    deposit: if offer.is_some() { 0 } else { POOL_TOKENS * unit },
+                    deposit: if offer.is_some() {
+                        0
+                    } else {
+                        POOL_TOKENS * unit
+                    },
                 }],
             )?;
         }

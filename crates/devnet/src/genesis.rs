@@ -13,10 +13,10 @@
 use crate::keystore::Keystore;
 use anyhow::{Context, Result};
 use plinth_core::{Address, Keypair};
+use plinth_ledger::compute::ComputeParams;
 use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
 use plinth_ledger::governance::{Bounds, GovParams, ParamBounds, MAX_ACTIONS};
 use plinth_ledger::params::Validator;
-use plinth_ledger::compute::ComputeParams;
 use plinth_ledger::storage::StorageParams;
 use plinth_ledger::{Emission, Genesis, OracleSet};
 use std::path::Path;

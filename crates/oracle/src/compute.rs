@@ -135,7 +135,8 @@ impl Oracle {
             if height <= seed_height {
                 continue; // the verdict must land after the seed block
             }
-            let verdict = self.verdict(c, &p.module, &p.input_hash, p.fuel_per_task, seed_height)?;
+            let verdict =
+                self.verdict(c, &p.module, &p.input_hash, p.fuel_per_task, seed_height)?;
             let signatures = self.gather_verdict(&verdict);
             let set = self.set_at(verdict.epoch)?;
             if (signatures.len() as u32) < set.threshold {
@@ -302,7 +303,13 @@ impl Oracle {
             .ok_or_else(|| differs(format!("job {} is not on the ledger", c.claim.job)))?
             .job;
         let own = self
-            .verdict(&c, &job.module, &job.input_hash, job.fuel_per_task, v.seed_height)
+            .verdict(
+                &c,
+                &job.module,
+                &job.input_hash,
+                job.fuel_per_task,
+                v.seed_height,
+            )
             .map_err(ProposalRefusal::unavailable)?;
         if own != *v {
             return Err(differs(format!(
@@ -343,7 +350,14 @@ impl Oracle {
         }
         for view in leases {
             let lease = &view.lease;
-            if !self.check_due(&lease.id, epoch, params.checks_per_epoch, window.start_ms, window.end_ms, now) {
+            if !self.check_due(
+                &lease.id,
+                epoch,
+                params.checks_per_epoch,
+                window.start_ms,
+                window.end_ms,
+                now,
+            ) {
                 continue;
             }
             let offer = self.node.compute_offer(&lease.provider)?;
@@ -369,7 +383,15 @@ impl Oracle {
 
     /// Whether a check of `lease` is due at `now`: `per_epoch` times drawn at
     /// random in the epoch's window (the provider cannot know them).
-    fn check_due(&self, lease: &Hash, epoch: u64, per_epoch: u32, start: u64, end: u64, now: u64) -> bool {
+    fn check_due(
+        &self,
+        lease: &Hash,
+        epoch: u64,
+        per_epoch: u32,
+        start: u64,
+        end: u64,
+        now: u64,
+    ) -> bool {
         let mut schedule = self.compute.schedule.lock().expect("schedule");
         schedule.retain(|(_, e), _| *e + 1 >= epoch);
         let times = schedule.entry((*lease, epoch)).or_insert_with(|| {
@@ -426,7 +448,9 @@ impl Oracle {
             let settled = self.compute.settled.lock().expect("settled");
             checks
                 .iter()
-                .filter(|((n, e), _)| n == network && *e < current && !settled.contains(&(n.clone(), *e)))
+                .filter(|((n, e), _)| {
+                    n == network && *e < current && !settled.contains(&(n.clone(), *e))
+                })
                 .map(|((_, e), l)| (*e, l.clone()))
                 .collect()
         };
@@ -448,7 +472,11 @@ impl Oracle {
                 let signatures = self.gather_checks(&checks);
                 let set = self.set_at(epoch)?;
                 if (signatures.len() as u32) < set.threshold {
-                    tracing::warn!(network, epoch, "capacity checks not co-signed by enough oracles");
+                    tracing::warn!(
+                        network,
+                        epoch,
+                        "capacity checks not co-signed by enough oracles"
+                    );
                     continue;
                 }
                 let tx = self.send_tx(Call::SettleChecks { checks, signatures })?;

@@ -430,7 +430,10 @@ async fn cosign_settlement(
 
 async fn cosign_verdict(
     State(o): State<Arc<Oracle>>,
-    body: Result<Json<plinth_api::oracle::VerdictProposal>, axum::extract::rejection::JsonRejection>,
+    body: Result<
+        Json<plinth_api::oracle::VerdictProposal>,
+        axum::extract::rejection::JsonRejection,
+    >,
 ) -> Response {
     let Json(req) = match body {
         Ok(b) => b,

@@ -404,7 +404,13 @@ impl Oracle {
             .collect()
     }
 
-    pub(crate) fn record_refusal(&self, network: &str, epoch: u64, proposer: Address, r: &ProposalRefusal) {
+    pub(crate) fn record_refusal(
+        &self,
+        network: &str,
+        epoch: u64,
+        proposer: Address,
+        r: &ProposalRefusal,
+    ) {
         self.metrics
             .cosign_refusals
             .get_or_create(&crate::metrics::ReasonLabel {

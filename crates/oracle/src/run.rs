@@ -210,7 +210,9 @@ fn compute_loop(o: Arc<Oracle>, stop: Arc<std::sync::atomic::AtomicBool>) {
         }
         let o2 = o.clone();
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| o2.compute_pass())) {
-            Ok(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "compute pass failed; will retry"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %format!("{e:#}"), "compute pass failed; will retry")
+            }
             Err(_) => tracing::error!("compute pass panicked"),
             _ => {}
         }

@@ -47,7 +47,9 @@ fn start_devnet(dir: &Path) -> Devnet {
 }
 
 fn wait_for_price(net: &Devnet) {
-    until("a fresh price", 60, || (net.get("/v1/price")["fresh"] == true).then_some(()));
+    until("a fresh price", 60, || {
+        (net.get("/v1/price")["fresh"] == true).then_some(())
+    });
 }
 
 /// A small scene (the demo's objects at 96×64 in 16-pixel tiles: 24 tasks, few
@@ -75,7 +77,9 @@ fn providers(dir: &Path) -> Vec<DeviceId> {
     (0..5)
         .map(|i| {
             let key = plinth_devnet::keystore::DeviceKeyFile::load(
-                &dir.join("compute").join(i.to_string()).join("device.key.json"),
+                &dir.join("compute")
+                    .join(i.to_string())
+                    .join("device.key.json"),
             )
             .unwrap();
             DeviceId(key.public())
@@ -90,7 +94,8 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
     let net = start_devnet(&dir);
     wait_for_price(&net);
     net.ok(&["wallet", "credits", "buy", "--from", "alice", "20"]);
-    let offers: serde_json::Value = serde_json::from_str(&net.ok(&["compute", "offers", "--json"])).unwrap();
+    let offers: serde_json::Value =
+        serde_json::from_str(&net.ok(&["compute", "offers", "--json"])).unwrap();
     assert_eq!(offers.as_array().unwrap().len(), 5, "{offers}");
 
     let scene = small_scene(tmp.path());
@@ -109,23 +114,35 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
         "--json",
     ]);
     let done: serde_json::Value = serde_json::from_str(&printed).unwrap();
-    eprintln!("rendered in {:.1} s: {done}", started.elapsed().as_secs_f64());
+    eprintln!(
+        "rendered in {:.1} s: {done}",
+        started.elapsed().as_secs_f64()
+    );
     let job: Hash = done["job"].as_str().unwrap().parse().unwrap();
 
     // The picture is exactly what the module gives run here, tile by tile.
     let text = std::fs::read_to_string(&scene).unwrap();
     let s = plinth_render::Scene::from_toml(&text).unwrap();
     let input = s.encode().unwrap();
-    let module = plinth_wasm::Module::new(plinth_render::MODULE, plinth_compute::runner::limits()).unwrap();
+    let module =
+        plinth_wasm::Module::new(plinth_render::MODULE, plinth_compute::runner::limits()).unwrap();
     let mut frame = plinth_render::Frame::new(s.tiling());
     let view = net.get(&format!("/v1/compute/jobs/{job}"));
     for t in 0..s.tasks() {
         let local = execute(&module, &input, t, u(&view["fuel_per_task"])).unwrap();
         frame.insert(t, &local.bytes).unwrap();
     }
-    assert_eq!(std::fs::read(&out).unwrap(), frame.to_png(), "the frame differs from a local render");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        frame.to_png(),
+        "the frame differs from a local render"
+    );
     assert_eq!(view["status"], "completed");
-    assert_eq!(u(&view["escrow"]), 0, "every tile paid once, the rest refunded: {view}");
+    assert_eq!(
+        u(&view["escrow"]),
+        0,
+        "every tile paid once, the rest refunded: {view}"
+    );
 
     // Every claim: verified only with right results; the cheaters' slashed.
     let claims: Vec<serde_json::Value> = {
@@ -137,7 +154,10 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
     let mut verified_by = [0u32; 5];
     for c in &claims {
         let p: DeviceId = c["provider"].as_str().unwrap().parse().unwrap();
-        let i = devs.iter().position(|d| *d == p).expect("a devnet provider");
+        let i = devs
+            .iter()
+            .position(|d| *d == p)
+            .expect("a devnet provider");
         match c["status"].as_str().unwrap() {
             "verified" => verified_by[i] += 1,
             "slashed" => slashed_by[i] += 1,
@@ -149,11 +169,18 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
     assert_eq!(verified_by[3], 0, "the copier is never paid");
     for (i, name) in [(2, "garbage"), (3, "copier")] {
         let tried = claims.iter().any(|c| c["provider"] == devs[i].to_string());
-        assert!(!tried || slashed_by[i] > 0, "the {name} provider claimed tasks and was not slashed");
+        assert!(
+            !tried || slashed_by[i] > 0,
+            "the {name} provider claimed tasks and was not slashed"
+        );
     }
     let rep = |i: usize| net.get(&format!("/v1/compute/offers/{}", devs[i]))["reputation"].clone();
     for i in 0..2 {
-        assert_eq!(u(&rep(i)["claims_slashed"]), 0, "an honest provider was slashed");
+        assert_eq!(
+            u(&rep(i)["claims_slashed"]),
+            0,
+            "an honest provider was slashed"
+        );
     }
 }
 
@@ -179,7 +206,10 @@ fn compute_agent(net: &Devnet, key: &Path, data: &Path, port: u16) -> Running {
             .unwrap(),
     );
     until("the agent's API", 30, || {
-        ureq::get(&format!("http://127.0.0.1:{port}/v1/status")).call().ok().map(|_| ())
+        ureq::get(&format!("http://127.0.0.1:{port}/v1/status"))
+            .call()
+            .ok()
+            .map(|_| ())
     });
     agent
 }
@@ -197,44 +227,109 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
     let key = tmp.path().join("keeper-device.json");
     net.ok(&["device", "keygen", "--out", key.to_str().unwrap()]);
     net.ok(&[
-        "device", "register", "--from", "keeper", "--key", key.to_str().unwrap(), "--network",
-        "compute", "--location", "52.50,13.40",
+        "device",
+        "register",
+        "--from",
+        "keeper",
+        "--key",
+        key.to_str().unwrap(),
+        "--network",
+        "compute",
+        "--location",
+        "52.50,13.40",
     ]);
     let port = free_port();
     let endpoint = format!("http://127.0.0.1:{port}");
     net.ok(&[
-        "compute", "offer", "--from", "keeper", "--device", key.to_str().unwrap(), "--endpoint",
-        &endpoint, "--cores", "4", "--memory-mib", "8192", "--accelerator", "nvidia-l4:24576",
-        "--region", "52.50,13.40", "--price-per-block", "2", "--collateral-per-lease", "10",
-        "--collateral-per-task", "1", "--deposit", "200",
+        "compute",
+        "offer",
+        "--from",
+        "keeper",
+        "--device",
+        key.to_str().unwrap(),
+        "--endpoint",
+        &endpoint,
+        "--cores",
+        "4",
+        "--memory-mib",
+        "8192",
+        "--accelerator",
+        "nvidia-l4:24576",
+        "--region",
+        "52.50,13.40",
+        "--price-per-block",
+        "2",
+        "--collateral-per-lease",
+        "10",
+        "--collateral-per-task",
+        "1",
+        "--deposit",
+        "200",
     ]);
     let device: DeviceId = {
-        let v: serde_json::Value = serde_json::from_str(&net.ok(&["device", "show", key.to_str().unwrap(), "--json"])).unwrap_or_default();
+        let v: serde_json::Value =
+            serde_json::from_str(&net.ok(&["device", "show", key.to_str().unwrap(), "--json"]))
+                .unwrap_or_default();
         match v["id"].as_str() {
             Some(id) => id.parse().unwrap(),
-            None => DeviceId(plinth_devnet::keystore::DeviceKeyFile::load(&key).unwrap().public()),
+            None => DeviceId(
+                plinth_devnet::keystore::DeviceKeyFile::load(&key)
+                    .unwrap()
+                    .public(),
+            ),
         }
     };
 
     // The market: alice orders an accelerator, keeper bids, alice accepts.
     let order: serde_json::Value = serde_json::from_str(&net.ok(&[
-        "compute", "order", "--from", "alice", "--accelerator", "nvidia-l4", "--max-price", "3",
-        "--blocks", "4000", "--deposit", "5000", "--json",
+        "compute",
+        "order",
+        "--from",
+        "alice",
+        "--accelerator",
+        "nvidia-l4",
+        "--max-price",
+        "3",
+        "--blocks",
+        "4000",
+        "--deposit",
+        "5000",
+        "--json",
     ]))
     .unwrap();
     let order = order["order"].as_str().unwrap().to_string();
     // A devnet provider (no accelerator) cannot meet the order.
     net.ok(&[
-        "compute", "bid", "--from", "keeper", "--order", &order, "--device", key.to_str().unwrap(),
-        "--price", "2",
+        "compute",
+        "bid",
+        "--from",
+        "keeper",
+        "--order",
+        &order,
+        "--device",
+        key.to_str().unwrap(),
+        "--price",
+        "2",
     ]);
-    net.ok(&["compute", "accept", "--from", "alice", "--order", &order, "--device", key.to_str().unwrap()]);
+    net.ok(&[
+        "compute",
+        "accept",
+        "--from",
+        "alice",
+        "--order",
+        &order,
+        "--device",
+        key.to_str().unwrap(),
+    ]);
     let lease = net.get(&format!("/v1/compute/leases/{order}"));
     assert_eq!(lease["status"]["status"], "active", "{lease}");
     let paid_at = |net: &Devnet| u(&net.get(&format!("/v1/compute/leases/{order}"))["paid"]);
     let before = paid_at(&net);
     net.wait_height(net.height() + 8);
-    assert!(paid_at(&net) > before, "the lease pays per block without a transaction");
+    assert!(
+        paid_at(&net) > before,
+        "the lease pays per block without a transaction"
+    );
 
     // A job only the lease's provider may run.
     let scene = small_scene(tmp.path());
@@ -247,9 +342,25 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
     let module_path = tmp.path().join("render.wasm");
     std::fs::write(&module_path, plinth_render::MODULE).unwrap();
     let created: serde_json::Value = serde_json::from_str(&net.ok(&[
-        "compute", "job", "--from", "alice", "--module", module_path.to_str().unwrap(), "--input",
-        input_path.to_str().unwrap(), "--tasks", "24", "--fuel", "4000000000", "--price", "3",
-        "--spot-check", "25%", "--lease", &order, "--json",
+        "compute",
+        "job",
+        "--from",
+        "alice",
+        "--module",
+        module_path.to_str().unwrap(),
+        "--input",
+        input_path.to_str().unwrap(),
+        "--tasks",
+        "24",
+        "--fuel",
+        "4000000000",
+        "--price",
+        "3",
+        "--spot-check",
+        "25%",
+        "--lease",
+        &order,
+        "--json",
     ]))
     .unwrap();
     let job = created["job"].as_str().unwrap().to_string();
@@ -275,7 +386,11 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
     assert_eq!(view["status"], "completed", "{view}");
     assert_eq!(u(&view["escrow"]), 0);
     let rep = net.get(&format!("/v1/compute/offers/{device}"))["reputation"].clone();
-    assert_eq!(u(&rep["tasks_verified"]), 24, "every task paid exactly once: {rep}");
+    assert_eq!(
+        u(&rep["tasks_verified"]),
+        24,
+        "every task paid exactly once: {rep}"
+    );
     assert_eq!(u(&rep["claims_slashed"]), 0, "{rep}");
     // Paid per task exactly: 24 × 3 credits from the job, plus the lease's blocks.
     let earned_jobs = 24 * 3;
@@ -283,7 +398,10 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
 
     // The consumer closes the lease: paid exactly the blocks it ran, the rest back.
     let close = net.ok(&["compute", "close", "--from", "alice", &order, "--json"]);
-    assert!(close.contains("committed") || close.contains("hash"), "{close}");
+    assert!(
+        close.contains("committed") || close.contains("hash"),
+        "{close}"
+    );
     let closed = net.get(&format!("/v1/compute/leases/{order}"));
     assert_eq!(closed["status"]["status"], "closed", "{closed}");
     let blocks = u(&closed["closed_height"]) - u(&closed["start_height"]);
