@@ -268,7 +268,15 @@ impl Agent {
                 result: Hash::tagged("plinth/agent-garbage", &req.seed.to_le_bytes()),
             });
         }
-        Ok(crate::check::run_check(req)?)
+        // On a thread with the interpreter's stack (this runs on a blocking-pool thread).
+        let req = req.clone();
+        let answer = std::thread::Builder::new()
+            .name("compute-check".into())
+            .stack_size(crate::runner::THREAD_STACK_BYTES)
+            .spawn(move || crate::check::run_check(&req))?
+            .join()
+            .map_err(|_| anyhow::anyhow!("the check panicked"))??;
+        Ok(answer)
     }
 
     /// Runs the agent's loop on this thread until `stop`.

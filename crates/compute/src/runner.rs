@@ -11,6 +11,10 @@ use plinth_wasm::{outcome_bytes, Limits, Module, WasmError};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+/// The stack of a thread that runs tasks: the interpreter's translation and
+/// execution of a large module need more than a spawned thread's default 2 MiB.
+pub const THREAD_STACK_BYTES: usize = 64 << 20;
+
 /// The limits every party runs tasks under (the runtime's defaults: the ledger's
 /// largest module, 64 MiB of memory, 1 MiB of output).
 pub fn limits() -> Limits {

@@ -133,6 +133,8 @@ pub fn start(
         let (agent, stop) = (agent.clone(), stop.clone());
         std::thread::Builder::new()
             .name("compute-agent".into())
+            // The interpreter translates and runs modules on this thread.
+            .stack_size(crate::runner::THREAD_STACK_BYTES)
             .spawn(move || agent.run(&stop))?;
     }
     let app = router(agent.clone());

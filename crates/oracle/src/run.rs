@@ -66,6 +66,8 @@ pub async fn run(
         let stop = closer_stop.clone();
         std::thread::Builder::new()
             .name("oracle-compute".into())
+            // Re-executing tasks: the interpreter needs more than the default stack.
+            .stack_size(plinth_compute::runner::THREAD_STACK_BYTES)
             .spawn(move || compute_loop(o, stop))?
     };
     let mut stop_http = stop.clone();

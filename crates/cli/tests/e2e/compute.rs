@@ -128,9 +128,19 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
         plinth_wasm::Module::new(plinth_render::MODULE, plinth_compute::runner::limits()).unwrap();
     let mut frame = plinth_render::Frame::new(s.tiling());
     let view = net.get(&format!("/v1/compute/jobs/{job}"));
-    for t in 0..s.tasks() {
-        let local = execute(&module, &input, t, u(&view["fuel_per_task"])).unwrap();
-        frame.insert(t, &local.bytes).unwrap();
+    let fuel = u(&view["fuel_per_task"]);
+    let tiles: Vec<Vec<u8>> = std::thread::Builder::new()
+        .stack_size(plinth_compute::runner::THREAD_STACK_BYTES)
+        .spawn(move || {
+            (0..s.tasks())
+                .map(|t| execute(&module, &input, t, fuel).unwrap().bytes)
+                .collect()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    for (t, tile) in tiles.iter().enumerate() {
+        frame.insert(t as u32, tile).unwrap();
     }
     assert_eq!(
         std::fs::read(&out).unwrap(),
