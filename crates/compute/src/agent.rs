@@ -431,7 +431,7 @@ impl Agent {
                 // Made-up output of a plausible size.
                 let h = Hash::tagged(
                     "plinth/agent-garbage",
-                    &plinth_core::encode(&(claim.job, task)),
+                    &plinth_core::encode(&(claim.job, task, &self.config.device)),
                 );
                 h.as_bytes().repeat(4)
             } else {

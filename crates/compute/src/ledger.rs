@@ -142,7 +142,22 @@ impl ComputeLedger for NodeLedger {
                 call,
             }
             .sign(&self.key);
-            self.node.submit(&tx)?;
+            match self.node.submit(&tx) {
+                Ok(_) => {}
+                // Refused before the mempool (the node runs the ledger's checks):
+                // the typed error, as if it had been in a block.
+                Err(plinth_api::ClientError::Api { status: 422, error, .. }) => {
+                    if let Some(e) = tx_error(&error) {
+                        return Ok(Sent {
+                            hash: tx.hash(),
+                            nonce: acct.next_nonce,
+                            error: Some(e),
+                        });
+                    }
+                    bail!("the node refused the transaction: {} [{}]", error.message, error.code);
+                }
+                Err(e) => return Err(e.into()),
+            }
             (tx.hash(), acct.next_nonce)
         };
         let view = self.node.wait(&hash, TX_TIMEOUT)?;
@@ -162,4 +177,13 @@ impl ComputeLedger for NodeLedger {
     fn account(&self) -> Address {
         Address(self.key.public())
     }
+}
+
+/// The ledger's typed error from the node's JSON detail of a refusal (`code` and
+/// the error's fields), if it is one.
+fn tx_error(e: &plinth_api::ErrorDetail) -> Option<TxError> {
+    let mut v = e.details.clone().unwrap_or_else(|| serde_json::json!({}));
+    v.as_object_mut()?
+        .insert("code".into(), serde_json::Value::String(e.code.clone()));
+    serde_json::from_value(v).ok()
 }

@@ -283,7 +283,11 @@ fn demo_render(node_url: &str, consumer: Keypair, out: &Path) -> Result<()> {
         tasks,
         fuel_per_task: 4_000_000_000,
         price_per_task: 2,
-        spot_check_bps: Some(2_500),
+        // Every tile re-executed by the oracle set: the demo's picture must be
+        // exact, and every cheater's claim is caught. (A consumer who takes the
+        // default rate pays less for verification and accepts that a cheater's
+        // claim may pass its check; README: "Verified jobs".)
+        spot_check_bps: Some(10_000),
         redundancy: 1,
         deadline_blocks: 5_000,
         lease: None,
