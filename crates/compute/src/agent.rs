@@ -127,6 +127,9 @@ pub struct HeldClaim {
     pub tasks: Vec<u32>,
     /// The result hashes it committed to (empty before).
     pub results: Vec<Hash>,
+    /// The ledger refused its reveal for good (it is not tried again).
+    #[serde(default)]
+    pub reveal_refused: bool,
 }
 
 /// What the agent shows at `GET /v1/status`.
@@ -300,7 +303,9 @@ impl Agent {
         let mut kept = Vec::new();
         for held in claims.drain(..) {
             if self.advance(&held)? {
-                kept.push(held);
+                // What advancing recorded (results, a refused reveal) is on disk.
+                let latest = self.store.claims()?.into_iter().find(|c| c.id == held.id);
+                kept.push(latest.unwrap_or(held));
             }
         }
         if kept.is_empty() {
@@ -388,6 +393,7 @@ impl Agent {
                             job: job.id,
                             tasks: c.tasks,
                             results: Vec::new(),
+                            reveal_refused: false,
                         }));
                     }
                 }
@@ -527,7 +533,7 @@ impl Agent {
 
     /// Reveals a committed claim's results (the copier reveals what it copied).
     fn reveal(&self, held: &HeldClaim, claim: &TaskClaim) -> Result<()> {
-        if self.ledger.height()? <= claim.committed_height {
+        if held.reveal_refused || self.ledger.height()? <= claim.committed_height {
             return Ok(());
         }
         let results = if !held.results.is_empty() {
@@ -549,7 +555,12 @@ impl Agent {
             }
             Some(TxError::TooEarly { .. }) => {}
             Some(TxError::BadClaim { reason, .. }) if reason.contains("other copies") => {}
-            Some(e) => tracing::warn!(claim = %claim.id, error = %e, "reveal refused"),
+            Some(e) => {
+                tracing::warn!(claim = %claim.id, error = %e, "reveal refused; not tried again");
+                let mut h = held.clone();
+                h.reveal_refused = true;
+                self.remember(h)?;
+            }
         }
         Ok(())
     }

@@ -167,6 +167,14 @@ impl ComputeLedger for NodeLedger {
                 nonce,
                 error: r.error,
             }),
+            (plinth_api::node::TxStatus::Rejected, _) if view.error.as_ref().and_then(tx_error).is_some() => {
+                // Taken into the mempool, then refused when its block ran it.
+                Ok(Sent {
+                    hash,
+                    nonce,
+                    error: view.error.as_ref().and_then(tx_error),
+                })
+            }
             (status, _) => bail!(
                 "transaction {hash} was not committed ({status:?}): {}",
                 view.error.map(|e| e.message).unwrap_or_default()
