@@ -240,16 +240,17 @@ pub fn start_demo_render(dir: &Path, node_url: &str, consumer: Keypair) {
         return;
     }
     let node_url = node_url.to_string();
+    let dir = dir.to_path_buf();
     let _ = std::thread::Builder::new()
         .name("compute-demo".into())
         .spawn(move || {
-            if let Err(e) = demo_render(&node_url, consumer, &out) {
+            if let Err(e) = demo_render(&dir, &node_url, consumer, &out) {
                 tracing::warn!(error = %format!("{e:#}"), "the demo render did not finish");
             }
         });
 }
 
-fn demo_render(node_url: &str, consumer: Keypair, out: &Path) -> Result<()> {
+fn demo_render(dir: &Path, node_url: &str, consumer: Keypair, out: &Path) -> Result<()> {
     let client = Client::new(node_url);
     let params = client.compute_params()?;
     let Some(network) = params.networks.first().cloned() else {
@@ -292,6 +293,9 @@ fn demo_render(node_url: &str, consumer: Keypair, out: &Path) -> Result<()> {
         deadline_blocks: 5_000,
         lease: None,
     };
+    if let Err(e) = demo_leases(dir, node_url, &ledger, &network) {
+        tracing::warn!(error = %format!("{e:#}"), "the demo leases were not made");
+    }
     let job = plinth_compute::client::submit(&ledger, &spec)?;
     tracing::info!(%job, tiles = tasks, %network, "demo render submitted");
     let done = plinth_compute::client::follow(
@@ -317,6 +321,60 @@ fn ledger_send(ledger: &NodeLedger, call: Call) -> Result<()> {
     use plinth_compute::ComputeLedger;
     if let Some(e) = ledger.send(call)?.error {
         anyhow::bail!("{e}");
+    }
+    Ok(())
+}
+
+/// The providers whose capacity the demo leases: one honest, the garbage one
+/// (whose checks fail until its lease is closed and its collateral slashed).
+const LEASED: [usize; 2] = [0, 2];
+
+/// The demo consumer orders capacity twice; providers 0 (honest) and 2 (garbage)
+/// each bid on one order and the consumer accepts both, so that the oracle's
+/// capacity checks have leases to check: one passes epoch after epoch, the
+/// other fails `max_check_failures` times in a row and is closed and slashed.
+fn demo_leases(dir: &Path, node_url: &str, consumer: &NodeLedger, network: &str) -> Result<()> {
+    use plinth_compute::ComputeLedger;
+    use plinth_ledger::compute::{order_id, ComputeRequirements};
+    let sent = |l: &NodeLedger, call: Call| -> Result<u64> {
+        let s = l.send(call)?;
+        match s.error {
+            None => Ok(s.nonce),
+            Some(e) => anyhow::bail!("{e}"),
+        }
+    };
+    for i in LEASED {
+        let home = dir.join("compute").join(i.to_string());
+        let owner = DeviceKeyFile::load(&home.join("owner.key.json"))?;
+        let device = DeviceId(DeviceKeyFile::load(&home.join("device.key.json"))?.public());
+        let nonce = sent(
+            consumer,
+            Call::PostOrder {
+                network: network.to_string(),
+                requirements: ComputeRequirements {
+                    min_cores: 1,
+                    ..ComputeRequirements::default()
+                },
+                max_price_per_block: 2,
+                duration_blocks: 100_000,
+                deposit: 100_000,
+                bid_blocks: 40,
+            },
+        )?;
+        let order = order_id(&consumer.account(), nonce);
+        let provider = NodeLedger::new(node_url, owner);
+        sent(
+            &provider,
+            Call::PlaceBid {
+                order,
+                device,
+                price_per_block: 1,
+                deposit: 0,
+                expires_in: 40,
+            },
+        )?;
+        sent(consumer, Call::AcceptBid { order, device })?;
+        tracing::info!(lease = %order, provider = %device, behaviour = %COMPUTE_BEHAVIOURS[i], "demo lease: the oracle checks its capacity every epoch");
     }
     Ok(())
 }

@@ -479,8 +479,15 @@ impl Oracle {
                     );
                     continue;
                 }
+                let failing: Vec<Hash> = checks
+                    .leases
+                    .iter()
+                    .filter(|l| l.results.iter().any(|ok| !ok))
+                    .map(|l| l.lease)
+                    .collect();
                 let tx = self.send_tx(Call::SettleChecks { checks, signatures })?;
                 tracing::info!(network, epoch, leases = part.len(), tx = %tx, "capacity checks settled");
+                self.report_closed_leases(network, &failing);
             }
             self.compute
                 .settled
@@ -489,6 +496,28 @@ impl Oracle {
                 .insert((network.to_string(), epoch));
         }
         Ok(())
+    }
+
+    /// Logs the leases among `failing` that failed checks closed (once the
+    /// settlement is in a block, within a few seconds).
+    fn report_closed_leases(&self, network: &str, failing: &[Hash]) {
+        use plinth_ledger::compute::{LeaseCloseReason, LeaseStatus};
+        if failing.is_empty() {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut left: Vec<Hash> = failing.to_vec();
+        while !left.is_empty() && Instant::now() < deadline {
+            left.retain(|id| match self.node.compute_lease(id) {
+                Ok(Some(v)) if v.lease.status == LeaseStatus::Closed(LeaseCloseReason::FailedChecks) => {
+                    tracing::warn!(network, lease = %id, provider = %v.lease.provider, slashed = v.lease.collateral, "CHEATER CAUGHT: capacity checks failed in a row; the lease is closed, its escrow refunded and its collateral slashed");
+                    false
+                }
+                Ok(Some(v)) => v.lease.next_check_epoch == 0,
+                _ => false,
+            });
+            std::thread::sleep(Duration::from_millis(250));
+        }
     }
 
     fn gather_checks(&self, checks: &ComputeChecks) -> Vec<OracleSignature> {
