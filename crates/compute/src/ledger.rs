@@ -146,7 +146,9 @@ impl ComputeLedger for NodeLedger {
                 Ok(_) => {}
                 // Refused before the mempool (the node runs the ledger's checks):
                 // the typed error, as if it had been in a block.
-                Err(plinth_api::ClientError::Api { status: 422, error, .. }) => {
+                Err(plinth_api::ClientError::Api {
+                    status: 422, error, ..
+                }) => {
                     if let Some(e) = tx_error(&error) {
                         return Ok(Sent {
                             hash: tx.hash(),
@@ -154,7 +156,11 @@ impl ComputeLedger for NodeLedger {
                             error: Some(e),
                         });
                     }
-                    bail!("the node refused the transaction: {} [{}]", error.message, error.code);
+                    bail!(
+                        "the node refused the transaction: {} [{}]",
+                        error.message,
+                        error.code
+                    );
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -167,7 +173,9 @@ impl ComputeLedger for NodeLedger {
                 nonce,
                 error: r.error,
             }),
-            (plinth_api::node::TxStatus::Rejected, _) if view.error.as_ref().and_then(tx_error).is_some() => {
+            (plinth_api::node::TxStatus::Rejected, _)
+                if view.error.as_ref().and_then(tx_error).is_some() =>
+            {
                 // Taken into the mempool, then refused when its block ran it.
                 Ok(Sent {
                     hash,

@@ -71,7 +71,7 @@ pub fn execute(module: &Module, input: &[u8], task: u32, fuel: u64) -> Result<Ex
             succeeded: run.is_ok(),
             bytes,
         }),
-        None => Err(run.err().expect("a run without outcome bytes failed")),
+        None => Err(run.expect_err("a run without outcome bytes failed")),
     }
 }
 

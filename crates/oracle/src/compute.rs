@@ -47,6 +47,9 @@ const RESEND_AFTER: Duration = Duration::from_secs(20);
 /// Epochs of capacity checks kept for co-signing.
 const KEPT_EPOCHS: usize = 8;
 
+/// Per lease, the outcomes of its checks in an epoch, in order.
+type LeaseOutcomes = BTreeMap<Hash, Vec<bool>>;
+
 /// What the compute job remembers between passes.
 #[derive(Default)]
 pub(crate) struct ComputeState {
@@ -56,7 +59,7 @@ pub(crate) struct ComputeState {
     /// Claims a verdict or finalization was sent for, and when.
     sent: Mutex<HashMap<Hash, Instant>>,
     /// Capacity checks: per (network, epoch), per lease, the outcomes in order.
-    checks: Mutex<BTreeMap<(String, u64), BTreeMap<Hash, Vec<bool>>>>,
+    checks: Mutex<BTreeMap<(String, u64), LeaseOutcomes>>,
     /// Check times drawn per (lease, epoch): the times left, earliest last.
     schedule: Mutex<HashMap<(Hash, u64), Vec<u64>>>,
     /// (network, epoch) whose checks were settled.
@@ -85,7 +88,7 @@ impl Oracle {
         let compute: Vec<(String, plinth_proofs::compute::ComputeFamilyParams)> = networks
             .compute()
             .into_iter()
-            .map(|(n, p)| (n.to_string(), p.clone()))
+            .map(|(n, p)| (n.to_string(), *p))
             .collect();
         for (network, params) in compute {
             if let Err(e) = self.spot_checks(&network) {
@@ -487,7 +490,7 @@ impl Oracle {
                     .collect();
                 let tx = self.send_tx(Call::SettleChecks { checks, signatures })?;
                 tracing::info!(network, epoch, leases = part.len(), tx = %tx, "capacity checks settled");
-                self.report_closed_leases(network, &failing);
+                self.report_closed_leases(network, epoch, &failing);
             }
             self.compute
                 .settled
@@ -500,7 +503,7 @@ impl Oracle {
 
     /// Logs the leases among `failing` that failed checks closed (once the
     /// settlement is in a block, within a few seconds).
-    fn report_closed_leases(&self, network: &str, failing: &[Hash]) {
+    fn report_closed_leases(&self, network: &str, epoch: u64, failing: &[Hash]) {
         use plinth_ledger::compute::{LeaseCloseReason, LeaseStatus};
         if failing.is_empty() {
             return;
@@ -513,7 +516,8 @@ impl Oracle {
                     tracing::warn!(network, lease = %id, provider = %v.lease.provider, slashed = v.lease.collateral, "CHEATER CAUGHT: capacity checks failed in a row; the lease is closed, its escrow refunded and its collateral slashed");
                     false
                 }
-                Ok(Some(v)) => v.lease.next_check_epoch == 0,
+                // Still waiting while the settlement is not applied.
+                Ok(Some(v)) => v.lease.next_check_epoch <= epoch,
                 _ => false,
             });
             std::thread::sleep(Duration::from_millis(250));
