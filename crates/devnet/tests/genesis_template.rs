@@ -95,6 +95,14 @@ max_failures = 2
 # deals; off by default, so that an endpoint cannot point the oracle into a
 # private network.
 allow_private_endpoints = true
+
+# Compute jobs and leases (see the `compute` network below). Windows are in blocks;
+# the devnet's are short so that claims settle in seconds.
+[compute]
+commit_blocks = 30
+reveal_blocks = 10
+verify_blocks = 30
+allow_private_endpoints = true
 "#
     );
     let _ = writeln!(
@@ -123,7 +131,7 @@ allow_private_endpoints = true
 [[networks]]
 name = "weather"
 family = "sensor"
-share_bps = 3000
+share_bps = 2500
 [networks.params]
 unit = "celsius"
 min = -60
@@ -186,6 +194,15 @@ answer_timeout_ms = 5000
 # its deals paid: opening deals with one's own provider costs at least what it
 # earns.
 work_floor_price_per_mib_epoch = 5
+
+[[networks]]
+name = "compute"
+family = "compute"
+share_bps = 500
+usage_bps = 5000
+[networks.params]
+checks_per_epoch = 2
+check_timeout_ms = 5000
 "#
     );
     s
