@@ -248,31 +248,40 @@ pub struct OrderArgs {
     bid_blocks: u64,
 }
 
-/// Posts an order; prints its id.
+/// Posts an order; prints its id (the lease it becomes has the same id).
 pub fn order(ctx: &Ctx, o: OrderArgs) -> Result<()> {
-    let from = address_arg(ctx, &o.tx.opts().from)?;
-    let nonce = ctx.client().account(&from)?.next_nonce;
-    send(ctx, &o.tx.opts(), |_| {
-        Ok(Call::PostOrder {
-            network: o.network.clone(),
-            requirements: ComputeRequirements {
-                min_cores: o.cores,
-                min_memory_mib: o.memory_mib,
-                accelerator_model: o.accelerator.clone(),
-                min_accelerator_memory_mib: o.accelerator_memory_mib,
-                region: None,
-                attested_only: o.attested_only,
-                min_collateral: 0,
-            },
-            max_price_per_block: o.max_price,
-            duration_blocks: o.blocks,
-            deposit: o.deposit,
-            bid_blocks: o.bid_blocks,
-        })
-    })?;
+    let opts = o.tx.opts();
+    let from = address_arg(ctx, &opts.from)?;
+    let client = ctx.client();
+    let status = client.status()?;
+    let nonce = client.account(&from)?.next_nonce;
+    let call = Call::PostOrder {
+        network: o.network.clone(),
+        requirements: ComputeRequirements {
+            min_cores: o.cores,
+            min_memory_mib: o.memory_mib,
+            accelerator_model: o.accelerator.clone(),
+            min_accelerator_memory_mib: o.accelerator_memory_mib,
+            region: None,
+            attested_only: o.attested_only,
+            min_collateral: 0,
+        },
+        max_price_per_block: o.max_price,
+        duration_blocks: o.blocks,
+        deposit: o.deposit,
+        bid_blocks: o.bid_blocks,
+    };
+    let (_, hash, view) = crate::wallet::submit_call(ctx, &opts, &status, call)?;
+    if let Some(e) = view
+        .as_ref()
+        .and_then(|v| v.receipt.as_ref())
+        .and_then(|r| r.error.as_ref())
+    {
+        bail!("the order was refused: {e}");
+    }
     let id = order_id(&from, nonce);
-    ctx.print(&serde_json::json!({ "order": id }), || {
-        format!("order {id}")
+    ctx.print(&serde_json::json!({ "order": id, "tx": hash }), || {
+        format!("order {id} (tx {hash})")
     });
     Ok(())
 }

@@ -28,7 +28,7 @@ fn start_devnet(dir: &Path) -> Devnet {
     let port = free_port();
     let child = Command::new(bin())
         .args(["devnet", "--block-time", "250ms", "--epoch-time", "6s"])
-        .args(["--accounts", "7", "--devices", "0"])
+        .args(["--accounts", "7", "--devices", "1"])
         .arg("--rpc")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--oracle-http")
@@ -93,10 +93,13 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
     let dir = tmp.path().join("dn");
     let net = start_devnet(&dir);
     wait_for_price(&net);
-    net.ok(&["wallet", "credits", "buy", "--from", "alice", "20"]);
-    let offers: serde_json::Value =
-        serde_json::from_str(&net.ok(&["compute", "offers", "--json"])).unwrap();
-    assert_eq!(offers.as_array().unwrap().len(), 5, "{offers}");
+    net.ok(&["wallet", "credits", "buy", "--from", "frank", "20"]);
+    // The devnet's five providers come up after its node.
+    until("the devnet's five compute offers", 90, || {
+        let out = net.ok(&["compute", "offers", "--json"]);
+        let offers: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (offers.as_array().unwrap().len() == 5).then_some(())
+    });
 
     let scene = small_scene(tmp.path());
     let out = tmp.path().join("frame.png");
@@ -106,11 +109,11 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
         "render",
         scene.to_str().unwrap(),
         "--from",
-        "alice",
+        "frank",
         "--out",
         out.to_str().unwrap(),
         "--spot-check",
-        "50%",
+        "100%",
         "--json",
     ]);
     let done: serde_json::Value = serde_json::from_str(&printed).unwrap();
@@ -230,7 +233,7 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
     let dir = tmp.path().join("dn");
     let net = start_devnet(&dir);
     wait_for_price(&net);
-    net.ok(&["wallet", "credits", "buy", "--from", "alice", "20"]);
+    net.ok(&["wallet", "credits", "buy", "--from", "frank", "20"]);
     // A provider by hand: account, device, offer.
     net.ok(&["wallet", "new", "keeper"]);
     net.ok(&["wallet", "transfer", "--from", "frank", "keeper", "500"]);
@@ -276,26 +279,18 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
         "--deposit",
         "200",
     ]);
-    let device: DeviceId = {
-        let v: serde_json::Value =
-            serde_json::from_str(&net.ok(&["device", "show", key.to_str().unwrap(), "--json"]))
-                .unwrap_or_default();
-        match v["id"].as_str() {
-            Some(id) => id.parse().unwrap(),
-            None => DeviceId(
-                plinth_devnet::keystore::DeviceKeyFile::load(&key)
-                    .unwrap()
-                    .public(),
-            ),
-        }
-    };
+    let device = DeviceId(
+        plinth_devnet::keystore::DeviceKeyFile::load(&key)
+            .unwrap()
+            .public(),
+    );
 
-    // The market: alice orders an accelerator, keeper bids, alice accepts.
+    // The market: frank orders an accelerator, keeper bids, frank accepts.
     let order: serde_json::Value = serde_json::from_str(&net.ok(&[
         "compute",
         "order",
         "--from",
-        "alice",
+        "frank",
         "--accelerator",
         "nvidia-l4",
         "--max-price",
@@ -308,7 +303,6 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
     ]))
     .unwrap();
     let order = order["order"].as_str().unwrap().to_string();
-    // A devnet provider (no accelerator) cannot meet the order.
     net.ok(&[
         "compute",
         "bid",
@@ -325,7 +319,7 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
         "compute",
         "accept",
         "--from",
-        "alice",
+        "frank",
         "--order",
         &order,
         "--device",
@@ -355,7 +349,7 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
         "compute",
         "job",
         "--from",
-        "alice",
+        "frank",
         "--module",
         module_path.to_str().unwrap(),
         "--input",
@@ -407,7 +401,7 @@ fn a_leased_provider_killed_mid_claim_resumes_and_is_paid_once() {
     assert!(u(&rep["credits_earned"]) >= earned_jobs);
 
     // The consumer closes the lease: paid exactly the blocks it ran, the rest back.
-    let close = net.ok(&["compute", "close", "--from", "alice", &order, "--json"]);
+    let close = net.ok(&["compute", "close", "--from", "frank", &order, "--json"]);
     assert!(
         close.contains("committed") || close.contains("hash"),
         "{close}"
