@@ -1320,3 +1320,171 @@ fn redundant_copies_reveal_after_every_commit_and_the_majority_decides() {
     );
     c.replay();
 }
+
+/// The truth a provider commits to for a task of the property test's jobs: honest
+/// providers give `result(task)`, cheaters something else.
+fn truth(task: u32) -> Hash {
+    result(task)
+}
+
+/// A claim made in the property test, with what its provider committed to.
+struct Made {
+    id: Hash,
+    owner: Keypair,
+    results: Vec<Hash>,
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Any sequence of job operations — jobs with redundancy and spot-check
+    /// rates, claims by two providers, honest and wrong commitments, reveals,
+    /// quorum verdicts that re-execute honestly, finalizations, cancels, time
+    /// passing — keeps every credit and token: the consumer's credits plus the
+    /// jobs' escrow plus what providers were paid equal what it bought; the
+    /// providers' pools plus what was slashed to the consumer equal what they
+    /// deposited; locked collateral is exactly that of open claims; a task never
+    /// has more copies out than its redundancy; a full check (p = 100%) pays a
+    /// claim only when every result is right and slashes it otherwise; and
+    /// replaying the chain gives the same state.
+    #[test]
+    fn job_operations_conserve_credits_and_collateral(
+        ops in proptest::collection::vec((0u8..8, 0u8..=255, 0u8..=255), 1..80)
+    ) {
+        let mut c = market();
+        let bytes = module_bytes();
+        upload(&mut c, &bytes);
+        let module = compute::module_hash(&bytes);
+        let owners = [user(0), user(3)];
+        let devices = [device_key(0), device_key(1)];
+        let consumer_addr = addr(&consumer());
+        let credits0 = credits_of(&c, &consumer_addr);
+        let tokens0 = balance(&c, &consumer_addr);
+        let mut consumer_fees = 0u64;
+        let mut jobs: Vec<(Hash, u32, u8, u32)> = Vec::new(); // id, tasks, k, bps
+        let mut claims: Vec<Made> = Vec::new();
+        for (op, a, b) in ops {
+            match op {
+                0 => {
+                    let tasks = 1 + u32::from(a % 6);
+                    let k = 1 + b % 2;
+                    let bps = [0, 5_000, 10_000][usize::from(b / 2 % 3)];
+                    let nonce = c.nonce(&consumer());
+                    let mut call = job_call(module, tasks, k);
+                    if let Call::CreateJob { spot_check_bps, deadline_blocks, .. } = &mut call {
+                        *spot_check_bps = Some(bps);
+                        *deadline_blocks = 300 + u64::from(a);
+                    }
+                    let r = c.one(c.tx(&consumer(), call));
+                    consumer_fees += r.fee;
+                    if r.is_ok() {
+                        jobs.push((compute::job_id(&consumer_addr, nonce), tasks, k, bps));
+                    }
+                }
+                1 if !jobs.is_empty() => {
+                    let d = usize::from(a % 2);
+                    let (job, ..) = jobs[usize::from(b) % jobs.len()];
+                    let n = compute::job(&Overlay::new(&c.store), &job).unwrap().unwrap().claims;
+                    let stx = c.tx(&owners[d], Call::ClaimTasks { job, device: dev_id(&devices[d]), count: 1 + u32::from(a % 4) });
+                    if c.one(stx).is_ok() {
+                        let id = compute::claim_id(&job, n);
+                        let mut made = Made { id, owner: owners[d].clone(), results: Vec::new() };
+                        // Most claims go on at once: commit (honest unless `b` says
+                        // otherwise), then try to reveal.
+                        if b % 4 != 0 {
+                            let cl = compute::claim(&Overlay::new(&c.store), &id).unwrap().unwrap();
+                            let honest = b % 3 != 0;
+                            let results: Vec<Hash> = cl.tasks.iter().map(|&t| if honest || t % 2 == 1 { truth(t) } else { result(1_000 + t) }).collect();
+                            if c.one(c.tx(&owners[d], commit_call(&cl, &results))).is_ok() {
+                                made.results = results.clone();
+                                c.one(c.tx(&owners[d], Call::RevealTasks { claim: id, results }));
+                            }
+                        }
+                        claims.push(made);
+                    }
+                }
+                2 if !claims.is_empty() => {
+                    let i = usize::from(a) % claims.len();
+                    let cl = compute::claim(&Overlay::new(&c.store), &claims[i].id).unwrap().unwrap();
+                    let honest = b % 3 != 0;
+                    let results: Vec<Hash> = cl.tasks.iter().map(|&t| if honest || t % 2 == 1 { truth(t) } else { result(1_000 + t) }).collect();
+                    let stx = c.tx(&claims[i].owner, commit_call(&cl, &results));
+                    if c.one(stx).is_ok() {
+                        claims[i].results = results;
+                    }
+                }
+                3 if !claims.is_empty() => {
+                    let i = usize::from(a) % claims.len();
+                    if !claims[i].results.is_empty() {
+                        let stx = c.tx(&claims[i].owner, Call::RevealTasks { claim: claims[i].id, results: claims[i].results.clone() });
+                        c.one(stx);
+                    }
+                }
+                4 if !claims.is_empty() => {
+                    let i = usize::from(a) % claims.len();
+                    let cl = compute::claim(&Overlay::new(&c.store), &claims[i].id).unwrap().unwrap();
+                    let job = compute::job(&Overlay::new(&c.store), &cl.job).unwrap().unwrap();
+                    if cl.status == compute::ClaimStatus::Revealed && job.spot_check_bps > 0 {
+                        let seed = cl.revealed_height + 1;
+                        if c.height() < seed {
+                            c.advance_to(seed);
+                        }
+                        let drawn = compute::spot_check_tasks(&Hash::tagged("seed", &[b]), &cl.id, &cl.tasks, job.spot_check_bps);
+                        let checks: Vec<(u32, bool)> = drawn.iter().map(|&t| {
+                            let idx = cl.tasks.binary_search(&t).unwrap();
+                            (t, cl.results[idx] == truth(t))
+                        }).collect();
+                        let stx = c.tx(&relayer(), verdict_call(&cl, seed, &checks, c.next_epoch()));
+                        let r = c.one(stx);
+                        proptest::prop_assert!(r.is_ok(), "an honest verdict was refused: {:?}", r.error);
+                        // A full check pays only right results and slashes any wrong one.
+                        if job.spot_check_bps == 10_000 {
+                            let after = compute::claim(&Overlay::new(&c.store), &cl.id).unwrap().unwrap();
+                            let right = cl.tasks.iter().zip(&cl.results).all(|(&t, r)| *r == truth(t));
+                            let want = if right { compute::ClaimStatus::Verified } else { compute::ClaimStatus::Slashed };
+                            proptest::prop_assert_eq!(after.status, want);
+                        }
+                    }
+                }
+                5 if !claims.is_empty() => {
+                    let i = usize::from(a) % claims.len();
+                    let stx = c.tx(&relayer(), Call::FinalizeClaim { claim: claims[i].id });
+                    c.one(stx);
+                }
+                6 if !jobs.is_empty() => {
+                    let (job, ..) = jobs[usize::from(a) % jobs.len()];
+                    let r = c.one(c.tx(&consumer(), Call::CancelJob { job }));
+                    consumer_fees += r.fee;
+                }
+                7 => {
+                    let h = c.height() + 1 + u64::from(a % 40);
+                    c.advance_to(h);
+                }
+                _ => {}
+            }
+            // Invariants, after every operation.
+            let o = Overlay::new(&c.store);
+            let escrow: u64 = jobs.iter().map(|(j, ..)| compute::job(&o, j).unwrap().unwrap().escrow).sum();
+            let earned: u64 = devices.iter().map(|d| compute::reputation(&o, &dev_id(d)).unwrap().credits_earned).sum();
+            proptest::prop_assert_eq!(credits_of(&c, &consumer_addr) + escrow + earned, credits0, "credits conserved");
+            let pools: u64 = devices.iter().map(|d| { let off = offer_of(&c, d); off.free + off.locked }).sum();
+            let slashed = balance(&c, &consumer_addr) + consumer_fees - tokens0;
+            proptest::prop_assert_eq!(pools + slashed, 2 * POOL, "collateral conserved");
+            let open_collateral: u64 = claims.iter().map(|m| compute::claim(&o, &m.id).unwrap().unwrap())
+                .filter(|cl| matches!(cl.status, compute::ClaimStatus::Claimed | compute::ClaimStatus::Committed | compute::ClaimStatus::Revealed))
+                .map(|cl| cl.collateral).sum();
+            let locked: u64 = devices.iter().map(|d| offer_of(&c, d).locked).sum();
+            proptest::prop_assert_eq!(locked, open_collateral, "locked collateral is that of open claims");
+            for (job, tasks, k, _) in &jobs {
+                let j = compute::job(&o, job).unwrap().unwrap();
+                proptest::prop_assert!(j.done <= *tasks);
+                for t in 0..*tasks {
+                    let slot = compute::task_slot(&o, job, t).unwrap();
+                    proptest::prop_assert!(slot.results.len() <= usize::from(*k), "more results than copies");
+                    proptest::prop_assert!(slot.claims.len() + slot.results.len() <= usize::from(*k), "more copies out than the redundancy");
+                }
+            }
+        }
+        c.replay();
+    }
+}
