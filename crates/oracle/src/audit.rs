@@ -148,6 +148,21 @@ pub fn audit(
             "the registry snapshot is not the ledger's registry: {reason}"
         ));
     }
+    let earnings: Vec<&plinth_proofs::compute::ComputeEarnings> = batches
+        .iter()
+        .filter_map(|(_, b)| match b {
+            SpoolBatch::Earnings(es) => Some(es.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if let Some(whole) = crate::compute::merged_earnings(network, earnings) {
+        if let Err(reason) = crate::compute::check_earnings(&node, &whole) {
+            problems.push(format!(
+                "the compute earnings are not the ledger's: {reason}"
+            ));
+        }
+    }
     let count = batches.len();
     let recomputed = compute(&spec, batches);
     let mut r = report(

@@ -174,7 +174,10 @@ impl Oracle {
             return Ok(batches);
         }
         for (h, b) in &batches {
-            if matches!(b, SpoolBatch::Registry(_) | SpoolBatch::Storage(_)) {
+            if matches!(
+                b,
+                SpoolBatch::Registry(_) | SpoolBatch::Storage(_) | SpoolBatch::Earnings(_)
+            ) {
                 self.spool.remove(epoch, h)?;
             }
         }
@@ -195,6 +198,17 @@ impl Oracle {
         let mut written = Vec::new();
         if !rounds.is_empty() {
             written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
+        }
+        // Compute networks are paid by what the ledger recorded they earned.
+        let mut earnings = Vec::new();
+        for (network, _) in self.networks_at(epoch)?.compute() {
+            earnings.push(self.compute_earnings(network, epoch)?);
+        }
+        if !earnings.is_empty() {
+            written.extend(
+                self.spool
+                    .write_all(epoch, SpoolBatch::Earnings(earnings))?,
+            );
         }
         self.refresh_registry_checked(self.clock.window(epoch).end_ms)?;
         let snaps = {

@@ -35,6 +35,7 @@ use plinth_ledger::compute::{
     MAX_CHECK_RESULTS,
 };
 use plinth_ledger::{Call, OracleSignature};
+use plinth_proofs::compute::ComputeEarnings;
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
@@ -268,6 +269,41 @@ impl Oracle {
             }
         }
         sigs
+    }
+
+    /// What `network`'s providers earned in `epoch`, read from the ledger once a
+    /// block after the epoch's end exists (the epoch's earnings are final then).
+    pub(crate) fn compute_earnings(&self, network: &str, epoch: u64) -> Result<ComputeEarnings> {
+        let status = self.node.status()?;
+        let end = self.clock.window(epoch).end_ms;
+        anyhow::ensure!(
+            status.timestamp_ms >= end,
+            "no block after epoch {epoch}'s end yet: its compute earnings may still change"
+        );
+        let mut earned: Vec<(plinth_core::DeviceId, u64)> = self
+            .node
+            .compute_all_earned(network, epoch)?
+            .into_iter()
+            .map(|e| (e.device, e.credits))
+            .collect();
+        earned.sort();
+        let view = self.node.price()?;
+        Ok(ComputeEarnings {
+            network: network.to_string(),
+            epoch,
+            height: status.height,
+            earned,
+            price: view.price.map(|p| plinth_proofs::storage::TokenPrice {
+                micro_usd_per_token: p.micro_usd_per_token,
+                credit_micro_usd: view.credit_micro_usd,
+                decimals: self.decimals,
+            }),
+        })
+    }
+
+    /// Whether `e` is what the ledger recorded (a co-signer's check).
+    pub fn check_earnings(&self, e: &ComputeEarnings) -> Result<(), String> {
+        check_earnings(&self.node, e)
     }
 
     /// `POST /v1/cosign/verdict`: signs a spot check that this oracle, re-executing
@@ -586,4 +622,45 @@ impl Oracle {
             }
         }
     }
+}
+
+/// Whether `e` (a network's whole earnings list, sorted) is what the ledger
+/// recorded for its network and epoch: the co-signers' and the audit's check.
+pub fn check_earnings(node: &plinth_api::NodeClient, e: &ComputeEarnings) -> Result<(), String> {
+    let mut ledger: Vec<(plinth_core::DeviceId, u64)> = node
+        .compute_all_earned(&e.network, e.epoch)
+        .map_err(|err| format!("reading the ledger's earnings: {err}"))?
+        .into_iter()
+        .map(|v| (v.device, v.credits))
+        .collect();
+    ledger.sort();
+    if ledger != e.earned {
+        return Err(format!(
+            "compute earnings of {} in epoch {}: {} providers listed, the ledger has {} (or other amounts)",
+            e.network,
+            e.epoch,
+            e.earned.len(),
+            ledger.len()
+        ));
+    }
+    Ok(())
+}
+
+/// The earnings parts of `network` among `batches`, merged into one sorted list
+/// (`None` when there are none).
+pub fn merged_earnings<'a>(
+    network: &str,
+    parts: impl IntoIterator<Item = &'a ComputeEarnings>,
+) -> Option<ComputeEarnings> {
+    let mut whole: Option<ComputeEarnings> = None;
+    for e in parts.into_iter().filter(|e| e.network == network) {
+        match &mut whole {
+            Some(w) => w.earned.extend(e.earned.iter().copied()),
+            None => whole = Some(e.clone()),
+        }
+    }
+    if let Some(w) = &mut whole {
+        w.earned.sort();
+    }
+    whole
 }

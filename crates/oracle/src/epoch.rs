@@ -80,6 +80,7 @@ struct Inputs {
     receipts: Vec<AnswerReceipt>,
     rounds: Vec<BeaconRound>,
     storage_rounds: Vec<StorageRound>,
+    earnings: Vec<plinth_proofs::compute::ComputeEarnings>,
 }
 
 /// The registry and storage batches named by the epoch's close records, if it
@@ -144,7 +145,13 @@ impl Inputs {
                     }
                 }
                 SpoolBatch::Answered(mut rs) => i.receipts.append(&mut rs),
-                SpoolBatch::Storage(_) | SpoolBatch::Registry(_) | SpoolBatch::Closed(_) => {}
+                SpoolBatch::Earnings(es) if counts(&h) => i
+                    .earnings
+                    .extend(es.into_iter().filter(|e| e.network == network)),
+                SpoolBatch::Storage(_)
+                | SpoolBatch::Registry(_)
+                | SpoolBatch::Earnings(_)
+                | SpoolBatch::Closed(_) => {}
             }
         }
         i
@@ -232,6 +239,7 @@ fn score(
         receipts,
         rounds,
         mut storage_rounds,
+        earnings,
         ..
     } = inputs;
     let probes = probe_records(&issues, &receipts, &reports, devices);
@@ -251,6 +259,15 @@ fn score(
                 usage: st.usage,
                 deals: st.outcomes,
                 caps: Some(st.caps),
+            }
+        }
+        Family::Compute(_) => {
+            let cs = plinth_proofs::compute::score(&earnings, devices);
+            Scores {
+                work: cs.work,
+                usage: cs.usage,
+                deals: Vec::new(),
+                caps: Some(cs.caps),
             }
         }
         _ => Scores {
@@ -287,8 +304,8 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         caps,
     } = score(spec, inputs, &devices, &mut rejected);
     let mut paid = split_rewards(spec.allowance, spec.usage_bps, &work, &usage);
-    // Storage providers are paid at most what their deals paid (self-dealing must
-    // not pay: see plinth_proofs::storage).
+    // Storage and compute providers are paid at most the token value of the
+    // credits they earned (self-dealing must not pay: see plinth_proofs::storage).
     if let Some(caps) = &caps {
         plinth_proofs::storage::apply_caps(&mut paid, caps);
     }

@@ -172,6 +172,12 @@ pub enum ProposalRefusal {
         /// Where it differs.
         reason: String,
     },
+    /// The compute earnings listed are not the ledger's.
+    #[error("{reason}")]
+    EarningsMismatch {
+        /// What differs.
+        reason: String,
+    },
     /// Capacity-check failures this oracle did not see itself.
     #[error("capacity checks: {reason}")]
     ChecksUnconfirmed {
@@ -206,6 +212,7 @@ impl ProposalRefusal {
             ProposalRefusal::SettlementDiffers { .. } => "settlement_differs",
             ProposalRefusal::VerdictDiffers { .. } => "verdict_differs",
             ProposalRefusal::ChecksUnconfirmed { .. } => "checks_unconfirmed",
+            ProposalRefusal::EarningsMismatch { .. } => "earnings_mismatch",
             ProposalRefusal::Unavailable { .. } => "unavailable",
         }
     }
@@ -626,6 +633,7 @@ impl Oracle {
         let mut closes = 0;
         let mut close_parts: HashSet<Hash> = HashSet::new();
         let mut snaps: Vec<&RegistrySnapshot> = Vec::new();
+        let mut earnings: Vec<&plinth_proofs::compute::ComputeEarnings> = Vec::new();
         for (h, b) in batches {
             match b {
                 SpoolBatch::Closed(hs) => {
@@ -639,16 +647,37 @@ impl Oracle {
                 SpoolBatch::Storage(_) => {
                     close_parts.insert(*h);
                 }
+                SpoolBatch::Earnings(es) => {
+                    close_parts.insert(*h);
+                    earnings.extend(es);
+                }
                 _ => {}
             }
         }
         if closes == 0 || named != close_parts {
             return Err(invalid(
-                "the close record does not name exactly the registry and storage batches listed"
+                "the close record does not name exactly the registry, storage and earnings batches listed"
                     .into(),
             ));
         }
         let registry = self.check_registry(epoch, &snaps)?;
+        // Compute earnings are the ledger's: the parts of each network together
+        // must be exactly what it recorded.
+        if let Some(e) = earnings.iter().find(|e| e.epoch != epoch) {
+            return Err(invalid(format!(
+                "compute earnings of epoch {} in epoch {epoch}",
+                e.epoch
+            )));
+        }
+        let networks: std::collections::BTreeSet<&str> =
+            earnings.iter().map(|e| e.network.as_str()).collect();
+        for network in networks {
+            if let Some(whole) = crate::compute::merged_earnings(network, earnings.iter().copied())
+            {
+                self.check_earnings(&whole)
+                    .map_err(|reason| ProposalRefusal::EarningsMismatch { reason })?;
+            }
+        }
         for (h, b) in batches.iter().filter(|(h, _)| !held.contains(h)) {
             if let SpoolBatch::Reports(rs) = b {
                 readmit(self, *h, epoch, rs, |d| {

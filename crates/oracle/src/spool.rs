@@ -73,6 +73,9 @@ pub enum SpoolBatch {
     /// The registry and storage batches written when the epoch was closed: only
     /// these count (parts left by an attempt that crashed half-way do not).
     Closed(Vec<Hash>),
+    /// Compute networks: the credits each provider earned in the epoch, as the
+    /// ledger recorded them (read at close, named by the close record).
+    Earnings(Vec<plinth_proofs::compute::ComputeEarnings>),
 }
 
 /// When the oracle received a device's answer to a probe.
@@ -357,8 +360,36 @@ impl SpoolBatch {
             SpoolBatch::Closed(v) => runs(v, budget, SpoolBatch::Closed),
             SpoolBatch::Registry(snaps) => split_registry(snaps, budget),
             SpoolBatch::Storage(rounds) => split_storage(rounds, budget),
+            SpoolBatch::Earnings(es) => split_earnings(es, budget),
         }
     }
+}
+
+/// Compute earnings cut by providers into parts of at most `budget` bytes (parts
+/// of one network share its epoch, height and price; together they are its
+/// earnings).
+fn split_earnings(
+    earnings: Vec<plinth_proofs::compute::ComputeEarnings>,
+    budget: usize,
+) -> Vec<SpoolBatch> {
+    // A part's fixed fields plus 40 bytes per (device, credits).
+    let per_part = (budget.saturating_sub(256) / 40).max(1);
+    let mut out = Vec::new();
+    for e in earnings {
+        if e.earned.is_empty() {
+            out.push(SpoolBatch::Earnings(vec![e]));
+            continue;
+        }
+        for part in e.earned.chunks(per_part) {
+            out.push(SpoolBatch::Earnings(vec![
+                plinth_proofs::compute::ComputeEarnings {
+                    earned: part.to_vec(),
+                    ..e.clone()
+                },
+            ]));
+        }
+    }
+    out
 }
 
 /// Registry snapshots cut by devices into parts of at most `budget` bytes (a

@@ -187,6 +187,23 @@ fn a_render_catches_every_cheater_and_the_frame_is_exact() {
             "the {name} provider claimed tasks and was not slashed"
         );
     }
+    // The compute network's reward manifests pay the providers by the credits
+    // the ledger recorded they earned: an epoch with earnings gets a manifest
+    // whose every entry is a provider that earned in it.
+    let (epoch, earned, manifest) = until("a compute manifest paying providers", 90, || {
+        let current = u(&net.get("/v1/status")["epoch"]);
+        (0..current).find_map(|e| {
+            let earned = net.get(&format!("/v1/compute/earned/compute/{e}"));
+            let earned = earned.as_array().filter(|a| !a.is_empty())?.clone();
+            let m = get_opt(&format!("{}/v1/rewards/compute/{e}", net.url()))?;
+            Some((e, earned, m))
+        })
+    });
+    eprintln!("epoch {epoch}: earned {earned:?}, manifest {manifest}");
+    let header = &manifest["header"];
+    assert!(u(&header["devices"]) >= 1, "{manifest}");
+    assert!(u(&header["devices"]) <= earned.len() as u64, "{manifest}");
+    assert!(u(&header["total"]) > 0, "{manifest}");
     let rep = |i: usize| net.get(&format!("/v1/compute/offers/{}", devs[i]))["reputation"].clone();
     for i in 0..2 {
         assert_eq!(
