@@ -1,15 +1,11 @@
-// Browser test of the explorer's Compute pages against a real `plinth devnet`,
-// checked in Debian's chromium (playwright-core). Screenshots go to
-// target/explorer-screenshots.
-//
-// When the devnet runs a compute network of its own (providers, leases, jobs),
-// the pages are checked against what its node answers: every provider with its
+// Browser test of the explorer's Compute pages against a real `plinth devnet`
+// (its compute network: five providers, two of them honest, a demo render whose
+// cheaters are caught, leases the oracle checks), checked in Debian's chromium
+// (playwright-core) against what the node answers: every provider with its
 // attributes and reputation, a job's tasks and each claim's verification
-// outcome, a lease's payment growing block by block, and a render job's frame
-// drawn in the browser from the module and input on the ledger. A devnet
-// without one gets a compute network added to its genesis (as gov.test.js adds
-// governance), and the pages must show its settings and that nothing is offered
-// yet: the test never shows made-up data.
+// outcome, a lease's payment growing block by block, and the render job's frame
+// drawn in the browser from the module and input on the ledger. Screenshots go
+// to target/explorer-screenshots.
 //
 // Needs the debug binary (`cargo build -p plinth`); PLINTH_BIN overrides it.
 // PLINTH_COMPUTE_NODE=http://host:port checks a running node's compute data
@@ -18,7 +14,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, readdirSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -31,37 +27,8 @@ const bin = process.env.PLINTH_BIN || join(targetDir, 'debug/plinth');
 const shots = join(root, 'target/explorer-screenshots');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
-// What this test adds to a devnet without a compute network: the settings and a
-// network with no share of emission (the devnet's networks share all of it).
-const COMPUTE = `
-[compute]
-max_check_failures = 3
-check_slash_bps = 5000
-cheat_slash_bps = 10000
-default_spot_check_bps = 2500
-min_spot_check_bps = 0
-max_redundancy = 3
-max_tasks = 4096
-max_fuel_per_task = 20000000000
-commit_blocks = 40
-reveal_blocks = 40
-verify_blocks = 40
-max_module_bytes = 524288
-max_input_bytes = 4096
-max_bid_blocks = 1000
-max_lease_blocks = 10000000
-allow_private_endpoints = true
-
-[[networks]]
-name = "gpu-test"
-family = "compute"
-share_bps = 0
-usage_bps = 0
-`;
-
 let devnet; let browser; let page; let base; let dataDir; let profileDir;
 let log = '';
-let own = false; // whether the devnet runs a compute network of its own
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -93,7 +60,9 @@ async function startDevnet() {
   base = `http://127.0.0.1:${rpc}`;
   devnet = spawn(bin, ['devnet', '--data-dir', dataDir, '--rpc', `127.0.0.1:${rpc}`,
     '--oracle-http', `127.0.0.1:${oracle}`, '--mqtt', `127.0.0.1:${mqtt}`,
-    '--devices', '0', '--block-time', '250ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Services (the oracles, the storage and compute providers and the demo
+    // render) run with at least one device.
+    '--devices', '3', '--epoch-time', '6s', '--block-time', '250ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
   devnet.stdout.on('data', (d) => { log += d; });
   devnet.stderr.on('data', (d) => { log += d; });
   await until('the node API', () => getJson('/v1/status'));
@@ -118,21 +87,10 @@ before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'plinth-compute-'));
     await startDevnet();
   }
-  own = (await getJson('/v1/compute/params')).networks.length > 0;
-  if (own) {
-    // The devnet's providers offer, and its jobs are claimed, as it runs.
-    await until('compute offers', async () => (await getJson('/v1/compute/offers')).length > 0, 120_000);
-    await until('a job with a task done', async () => (await getJson('/v1/compute/jobs')).some((j) => j.done > 0), 240_000);
-  } else {
-    assert.ok(devnet, `${base} has no compute network`);
-    // A fresh chain from the devnet's genesis with a compute network added.
-    await stopDevnet();
-    for (const f of readdirSync(dataDir)) {
-      if (!['genesis.toml', 'keystore.json'].includes(f)) rmSync(join(dataDir, f), { recursive: true, force: true });
-    }
-    appendFileSync(join(dataDir, 'genesis.toml'), COMPUTE);
-    await startDevnet();
-  }
+  assert.ok((await getJson('/v1/compute/params')).networks.length > 0, `${base} runs no compute network`);
+  // The providers offer and the demo render's tasks are claimed as it runs.
+  await until('compute offers', async () => (await getJson('/v1/compute/offers')).length > 0, 120_000);
+  await until('a job with a task done', async () => (await getJson('/v1/compute/jobs')).some((j) => j.done > 0), 240_000);
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,
     headless: true,
@@ -154,6 +112,7 @@ after(async () => {
 test('the Compute page shows the settings, networks and every provider', async () => {
   const p = await getJson('/v1/compute/params');
   const offers = await getJson('/v1/compute/offers');
+  const leases = await getJson('/v1/compute/leases');
   await page.goto(`${base}/`);
   await page.locator('nav a[href="#/compute"]').click();
   await page.locator('#compute-providers').waitFor();
@@ -161,27 +120,24 @@ test('the Compute page shows the settings, networks and every provider', async (
   const intro = await page.locator('main > p.muted').first().textContent();
   assert.match(intro, new RegExp(`re-running ${(p.params.default_spot_check_bps / 100).toFixed(2)}%`));
   assert.match(await page.locator('#compute-provider-count').textContent(), new RegExp(`^${offers.length}$`));
-  if (offers.length === 0) {
-    assert.ok(!own);
-    assert.match(await page.locator('#compute-providers tbody').textContent(), /no provider offers compute yet/);
-    assert.match(await page.locator('#compute-leases tbody').textContent(), /no lease yet/);
-    assert.match(await page.locator('#compute-jobs tbody').textContent(), /no job yet/);
-  } else {
-    assert.equal(await page.locator('#compute-providers tbody tr').count(), offers.length);
-    for (const o of offers) {
-      const row = page.locator('#compute-providers tbody tr', { has: page.locator(`a[href="#/compute/provider/${o.device}"]`) });
-      const text = await row.textContent();
-      assert.match(text, new RegExp(`${o.attrs.cores} cores`));
-      assert.match(text, o.attested ? /attested/ : /self-declared/);
-      assert.match(text, new RegExp(`tasks ${o.reputation.tasks_verified.toLocaleString('en-US')} verified`));
-      if (o.attrs.accelerator) assert.match(text, new RegExp(o.attrs.accelerator.model));
-    }
+  assert.equal(await page.locator('#compute-providers tbody tr').count(), offers.length);
+  for (const o of offers) {
+    const row = page.locator('#compute-providers tbody tr', { has: page.locator(`a[href="#/compute/provider/${o.device}"]`) });
+    const text = await row.textContent();
+    assert.match(text, new RegExp(`${o.attrs.cores} cores`));
+    assert.match(text, o.attested ? /attested/ : /self-declared/);
+    assert.match(text, /tasks [\d,]+ verified/);
+    if (o.attrs.accelerator) assert.match(text, new RegExp(o.attrs.accelerator.model));
+  }
+  // Every close shows its reason (a close is final, so what the API said holds).
+  for (const l of leases.filter((x) => x.status.reason && !x.awaiting_close)) {
+    const row = page.locator('#compute-leases tbody tr', { has: page.locator(`a[href="#/compute/lease/${l.id}"]`) });
+    assert.match(await row.textContent(), new RegExp(`closed: ${l.status.reason.replace(/_/g, ' ')}`));
   }
   await shot('compute');
 });
 
-test('a provider page shows its offer and reputation', async (t) => {
-  if (!own) return t.skip('the devnet has no compute providers');
+test('a provider page shows its offer and reputation', async () => {
   const [o] = await getJson('/v1/compute/offers');
   await page.goto(`${base}/#/compute/provider/${o.device}`);
   await page.locator('#provider-reputation').waitFor();
@@ -190,8 +146,7 @@ test('a provider page shows its offer and reputation', async (t) => {
   await shot('compute-provider');
 });
 
-test('a job shows its tasks and each claim\'s verification outcome', async (t) => {
-  if (!own) return t.skip('the devnet has no compute jobs');
+test('a job shows its tasks and each claim\'s verification outcome', async () => {
   const jobs = await getJson('/v1/compute/jobs');
   const job = jobs.reduce((a, b) => (b.done > a.done ? b : a));
   const done = (await getJson(`/v1/compute/jobs/${job.id}`)).progress.tasks_done;
@@ -222,7 +177,7 @@ test('a job shows its tasks and each claim\'s verification outcome', async (t) =
 });
 
 test('a running lease is paid block by block', async (t) => {
-  const leases = own ? await getJson('/v1/compute/leases?active=true') : [];
+  const leases = await getJson('/v1/compute/leases?active=true');
   if (!leases.length) return t.skip('no lease is running');
   const l = leases[0];
   await page.goto(`${base}/#/compute/lease/${l.id}`);
