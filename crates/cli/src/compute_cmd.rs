@@ -123,6 +123,25 @@ pub struct OfferArgs {
     /// Tokens to add to the collateral pool.
     #[arg(long, default_value = "0")]
     deposit: String,
+    /// The device maker's signature over these attributes (`plinth maker
+    /// attest-compute`): the offer shows as attested.
+    #[arg(long, value_parser = crate::cmd::maker::parse_signature)]
+    attestation: Option<plinth_core::Signature>,
+}
+
+/// The attributes the flags describe.
+pub(crate) fn attrs(
+    cores: u32,
+    memory_mib: u64,
+    accelerator: Option<&str>,
+    region: &str,
+) -> Result<ComputeAttrs> {
+    Ok(ComputeAttrs {
+        cores,
+        memory_mib,
+        accelerator: accelerator.map(parse_accelerator).transpose()?,
+        region: parse_location(region, 5)?,
+    })
 }
 
 fn parse_accelerator(s: &str) -> Result<Accelerator> {
@@ -148,23 +167,14 @@ fn parse_accelerator(s: &str) -> Result<Accelerator> {
 /// Posts (or replaces) a device's compute offer.
 pub fn offer(ctx: &Ctx, o: OfferArgs) -> Result<()> {
     let device = device_arg(&o.device)?;
-    let attrs = ComputeAttrs {
-        cores: o.cores,
-        memory_mib: o.memory_mib,
-        accelerator: o
-            .accelerator
-            .as_deref()
-            .map(parse_accelerator)
-            .transpose()?,
-        region: parse_location(&o.region, 5)?,
-    };
+    let attrs = attrs(o.cores, o.memory_mib, o.accelerator.as_deref(), &o.region)?;
     send(ctx, &o.tx.opts(), |s| {
         let d = s.token.decimals;
         Ok(Call::OfferCompute {
             device,
             endpoint: o.endpoint.clone(),
             attrs,
-            attestation: None,
+            attestation: o.attestation,
             price_per_block: o.price_per_block,
             price_per_task: o.price_per_task,
             collateral_per_lease: amount::parse(&o.collateral_per_lease, d)?,

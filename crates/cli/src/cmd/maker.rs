@@ -32,6 +32,29 @@ pub enum MakerCmd {
         #[arg(long)]
         device: String,
     },
+    /// Attest a compute device's attributes (what the maker built): prints the
+    /// signature its owner passes to `plinth compute offer --attestation`; the
+    /// ledger marks the offer attested while its attributes stay these.
+    AttestCompute {
+        /// The maker's key (keystore name or address, or a key file).
+        #[arg(long)]
+        key: String,
+        /// The device's id.
+        #[arg(long)]
+        device: String,
+        /// CPU cores.
+        #[arg(long)]
+        cores: u32,
+        /// Memory, MiB.
+        #[arg(long)]
+        memory_mib: u64,
+        /// MODEL:MEMORY_MIB[:COUNT].
+        #[arg(long)]
+        accelerator: Option<String>,
+        /// LAT,LON (an H3 cell at resolution 5).
+        #[arg(long)]
+        region: String,
+    },
 }
 
 impl MakerArgs {
@@ -40,6 +63,28 @@ impl MakerArgs {
         let c = self.common.ctx();
         match self.command {
             MakerCmd::Sign { key, device } => sign(&c, &key, &device.parse()?),
+            MakerCmd::AttestCompute {
+                key,
+                device,
+                cores,
+                memory_mib,
+                accelerator,
+                region,
+            } => {
+                let device: DeviceId = device.parse()?;
+                let attrs =
+                    crate::compute_cmd::attrs(cores, memory_mib, accelerator.as_deref(), &region)?;
+                let maker_key = maker_key(&c, &key)?;
+                let chain = plinth_core::chain_identity(&c.client().status()?.genesis_hash);
+                let msg =
+                    plinth_ledger::compute::attrs_attestation_message(&chain, &device, &attrs);
+                let hex = hex::encode(maker_key.sign(&msg).0);
+                c.print(
+                    &serde_json::json!({"maker": Address(maker_key.public()), "device": device, "attrs": attrs, "signature": hex}),
+                    || hex.clone(),
+                );
+                Ok(())
+            }
         }
     }
 }
