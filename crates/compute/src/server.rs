@@ -7,25 +7,25 @@
 //! GET  /v1/status                AgentStatus (JSON)
 //! ```
 //!
-//! Errors are JSON `{"error": {"code", "message"}}`; request bodies are limited to
-//! [`MAX_CHECK_BODY`] bytes.
+//! Every error is JSON `{"error": {"code", "message"}}` (the node's and the
+//! oracle's [`ApiError`]), those axum answers by itself too (a path segment that is
+//! not UTF-8, an unknown route, a method a route lacks); request bodies are
+//! limited to [`MAX_CHECK_BODY`] bytes.
 
 use crate::agent::Agent;
 use crate::check::{CheckAnswer, CheckRequest, MAX_CHECK_BODY};
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use plinth_api::server::extract::{json_errors, Path};
+use plinth_api::server::ApiError;
 use plinth_core::Hash;
 use std::sync::Arc;
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(serde_json::json!({"error": {"code": code, "message": message.into()}})),
-    )
-        .into_response()
+    ApiError::new(status, code, message).into_response()
 }
 
 /// The agent's router.
@@ -34,7 +34,17 @@ pub fn router(agent: Arc<Agent>) -> Router {
         .route("/v1/results/{job}/{task}", get(result))
         .route("/v1/check", post(check))
         .route("/v1/status", get(status))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint: GET /v1/results/{job}/{task}, POST /v1/check, GET /v1/status",
+            )
+        })
         .layer(DefaultBodyLimit::max(MAX_CHECK_BODY))
+        // The net under what axum answers by itself (405, a path that is not
+        // UTF-8): JSON too.
+        .layer(axum::middleware::from_fn(json_errors))
         .with_state(agent)
 }
 
