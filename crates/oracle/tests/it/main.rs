@@ -1,6 +1,7 @@
 //! Oracle tests against a real node and a real oracle on loopback ports.
 
 mod common;
+mod compute;
 mod contract;
 mod coverage;
 mod credits;
