@@ -128,6 +128,18 @@ pub fn finalize_due(
             let sent = ledger.send(Call::FinalizeClaim { claim: c.id })?;
             if sent.error.is_none() {
                 moved += 1;
+                match c.status {
+                    ClaimStatus::Committed => tracing::warn!(
+                        claim = %c.id,
+                        provider = %c.provider,
+                        job = %job.id,
+                        "CHEATER CAUGHT: the claim's commitments were never opened (a copied commitment cannot be); slashed"
+                    ),
+                    ClaimStatus::Claimed => {
+                        tracing::info!(claim = %c.id, provider = %c.provider, "claim expired uncommitted; its tasks are open again")
+                    }
+                    _ => {}
+                }
             }
         }
     }
