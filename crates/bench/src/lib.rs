@@ -11,11 +11,14 @@
 //! - [`storage`]: storage proofs verified per second, put/get and a storage round.
 //! - [`governance`]: governance locks and votes per second, and the tally block of
 //!   a vote by every account.
+//! - [`compute`]: tasks verified per second by re-execution and the overhead of spot
+//!   checks, blocks with 100,000 open leases, and cheating's expected value.
 //!
 //! [`BenchCmd`] is the command line (clap); [`run`] runs one benchmark.
 
 #![warn(missing_docs)]
 
+pub mod compute;
 pub mod consensus;
 pub mod coverage;
 pub mod epoch;
@@ -48,6 +51,10 @@ pub enum BenchCmd {
     /// Governance locks and votes per second, and the tally block of a proposal
     /// every account voted on.
     Governance(governance::GovernanceBench),
+    /// Compute: tasks verified per second, spot-check overhead, lease settlement
+    /// with 100,000 open leases, and whether cheating pays.
+    #[command(subcommand)]
+    Compute(compute::ComputeBench),
 }
 
 /// Runs one benchmark and prints its result.
@@ -60,6 +67,7 @@ pub fn run(cmd: BenchCmd) -> Result<()> {
         BenchCmd::Storage(b) => storage::run(b),
         BenchCmd::Ledger(b) => plinth_devnet::node::runtime()?.block_on(ledger::run(b)),
         BenchCmd::Governance(b) => governance::run(b),
+        BenchCmd::Compute(b) => compute::run(b),
     }
 }
 
