@@ -41,6 +41,7 @@ use plinth_ledger::{
 };
 use plinth_render::{Scene, DEMO_SCENE, MODULE};
 use rand::seq::index::sample;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -180,6 +181,38 @@ struct Overhead {
     time_overhead: Option<f64>,
     /// Expected seconds the oracle spends re-executing, per job.
     oracle_secs: Option<f64>,
+    /// The fuel re-executed over the job's, for real draws ([`spot_check_tasks`]
+    /// from random seeds): the 5th and 95th percentiles.
+    fuel_drawn_5_95: Option<(f64, f64)>,
+}
+
+/// The fuel share a spot check at `bps` re-executes for `draws` random seeds
+/// (each claim of `m` drawn with the ledger's [`spot_check_tasks`]): the 5th and
+/// 95th percentiles.
+fn drawn_fuel(fuel: &[u64], m: usize, bps: u32, draws: usize, seed: u64) -> (f64, f64) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let all: f64 = fuel.iter().map(|&x| x as f64).sum();
+    let tasks: Vec<u32> = (0..fuel.len() as u32).collect();
+    let mut shares: Vec<f64> = (0..draws)
+        .map(|_| {
+            let job = Hash(rng.gen());
+            tasks
+                .chunks(m)
+                .enumerate()
+                .map(|(i, claim)| {
+                    let block = Hash(rng.gen());
+                    spot_check_tasks(&block, &claim_id(&job, i as u32), claim, bps)
+                        .iter()
+                        .map(|&t| fuel[t as usize] as f64)
+                        .sum::<f64>()
+                })
+                .sum::<f64>()
+                / all
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    let at = |q: f64| shares[((shares.len() - 1) as f64 * q).round() as usize];
+    (at(0.05), at(0.95))
 }
 
 /// The overhead of spot checks at `bps` for `tasks` tasks in claims of `m`
@@ -218,6 +251,7 @@ fn overhead(tasks: usize, m: usize, bps: u32, per_task: Option<(&[u64], &[f64])>
         fuel_overhead,
         time_overhead,
         oracle_secs,
+        fuel_drawn_5_95: None,
     }
 }
 
@@ -250,7 +284,10 @@ fn verify(b: VerifyBench) -> Result<()> {
     let per_task = Some((v.fuel.as_slice(), v.secs.as_slice()));
     let rows: Vec<Overhead> = CLAIM_SIZES
         .iter()
-        .map(|&m| overhead(n, m, bps, per_task))
+        .map(|&m| Overhead {
+            fuel_drawn_5_95: Some(drawn_fuel(&v.fuel, m, bps, 10_000, m as u64)),
+            ..overhead(n, m, bps, per_task)
+        })
         .collect();
     let large = compute::ComputeParams::default().max_tasks as usize;
     let large_rows: Vec<Overhead> = CLAIM_SIZES
@@ -317,12 +354,13 @@ fn verify(b: VerifyBench) -> Result<()> {
         pct(bps)
     );
     println!(
-        "  {:<22} {:>6} {:>10} {:>10} {:>10} {:>10} {:>12}",
-        "", "claims", "re-run", "tasks", "fuel", "time", "oracle/job"
+        "  {:<22} {:>6} {:>10} {:>10} {:>10} {:>10} {:>12} {:>18}",
+        "", "claims", "re-run", "tasks", "fuel", "time", "oracle/job", "fuel, 5–95% draws"
     );
     for r in &rows {
+        let (lo, hi) = r.fuel_drawn_5_95.unwrap_or_default();
         println!(
-            "  {:<22} {:>6} {:>10} {:>9.1}% {:>9.1}% {:>9.1}% {:>9.0} ms",
+            "  {:<22} {:>6} {:>10} {:>9.1}% {:>9.1}% {:>9.1}% {:>9.0} ms {:>8.1}–{:.1}%",
             format!("claims of {}", r.claim_size),
             r.claims,
             r.rechecked,
@@ -330,6 +368,8 @@ fn verify(b: VerifyBench) -> Result<()> {
             r.fuel_overhead.unwrap_or(0.0) * 100.0,
             r.time_overhead.unwrap_or(0.0) * 100.0,
             r.oracle_secs.unwrap_or(0.0) * 1e3,
+            lo * 100.0,
+            hi * 100.0,
         );
     }
     println!(
@@ -721,6 +761,8 @@ struct BlockTimes {
     one_transfer: Vec<f64>,
     many_leases: Vec<f64>,
     settle: Vec<f64>,
+    /// Seconds to settle every lease once (what an eager ledger pays per block).
+    eager: f64,
 }
 
 fn median(xs: &[f64]) -> f64 {
@@ -750,29 +792,47 @@ impl LeaseState {
         )
     }
 
-    /// Interleaves, `rounds` times: an empty block, a block with one
-    /// `DepositLease`, one with a `Transfer` (one transaction that touches no
-    /// lease), one with `touch` deposits to distinct leases; then settles leases
-    /// directly ([`compute::settle_lease`] in an overlay) `rounds × 10` times.
+    /// `rounds` times, in an order shuffled each round, and each after an
+    /// untimed empty block (so that no timed block follows a large one): an
+    /// empty block, a block with one `DepositLease`, one with a `Transfer` (one
+    /// transaction that touches no lease), one with `touch` deposits to distinct
+    /// leases. Then settles leases directly ([`compute::settle_lease`] in an
+    /// overlay) `rounds × 10` times, and every lease at once, as a ledger that
+    /// paid each lease every block would have to.
     fn measure(&mut self, rounds: usize, touch: usize, seed: u64) -> Result<BlockTimes> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let mut t = BlockTimes::default();
         let n = self.leases.len();
         let to = Address(tag_key(0xC7, 0).public());
         for _ in 0..rounds {
-            t.empty.push(self.chain.block(&[])?);
-            let one = self.deposit(rng.gen_range(0..n));
-            t.one_lease.push(self.chain.block(&[one])?);
-            let transfer = signed(
-                &self.funder,
-                self.funder_nonce,
-                Call::Transfer { to, amount: 1 },
-            );
-            self.funder_nonce += 1;
-            t.one_transfer.push(self.chain.block(&[transfer])?);
-            let picked = sample(&mut rng, n, touch.min(n)).into_vec();
-            let many: Vec<SignedTx> = picked.into_iter().map(|l| self.deposit(l)).collect();
-            t.many_leases.push(self.chain.block(&many)?);
+            let mut kinds = [0, 1, 2, 3];
+            kinds.shuffle(&mut rng);
+            for kind in kinds {
+                let txs: Vec<SignedTx> = match kind {
+                    0 => Vec::new(),
+                    1 => vec![self.deposit(rng.gen_range(0..n))],
+                    2 => {
+                        self.funder_nonce += 1;
+                        vec![signed(
+                            &self.funder,
+                            self.funder_nonce - 1,
+                            Call::Transfer { to, amount: 1 },
+                        )]
+                    }
+                    _ => sample(&mut rng, n, touch.min(n))
+                        .into_iter()
+                        .map(|l| self.deposit(l))
+                        .collect(),
+                };
+                self.chain.block(&[])?;
+                let secs = self.chain.block(&txs)?;
+                match kind {
+                    0 => t.empty.push(secs),
+                    1 => t.one_lease.push(secs),
+                    2 => t.one_transfer.push(secs),
+                    _ => t.many_leases.push(secs),
+                }
+            }
         }
         // The settlement alone: read a lease, settle it at the next block.
         let params = plinth_ledger::execute::params(&self.chain.store)?;
@@ -792,6 +852,17 @@ impl LeaseState {
                 bail!("lease {id} did not settle to {}", ctx.height);
             }
         }
+        // Every lease settled and written back in one block's overlay (no state
+        // root): the least an eager ledger would pay per block.
+        let mut state = Overlay::new(&self.chain.store);
+        let start = Instant::now();
+        for (id, _) in &self.leases {
+            let mut lease = compute::lease(&state, id)?.context("a lease")?;
+            compute::settle_lease(&mut state, &params, &ctx, &mut lease)
+                .map_err(|e| anyhow!("settling {id}: {e:?}"))?;
+            state.put_t(plinth_ledger::keys::lease(id), &lease);
+        }
+        t.eager = start.elapsed().as_secs_f64();
         Ok(t)
     }
 }
@@ -824,6 +895,7 @@ fn leases(b: LeasesBench) -> Result<()> {
                 "many_leases_block_us": {"median": us(median(&t.many_leases)), "mean": us(mean(&t.many_leases)), "leases": b.touch},
                 "per_touched_lease_us": us(per_lease),
                 "settle_lease_us": {"median": us(median(&t.settle)), "mean": us(mean(&t.settle))},
+                "eager_settle_all_ms": t.eager * 1e3,
             })
         })
         .collect();
@@ -1306,6 +1378,8 @@ mod tests {
         // One claim of 48 (a claim of up to 128): ceil(4.8) = 5.
         let o = overhead(48, 128, 1_000, None);
         assert_eq!((o.claims, o.rechecked), (1, 5));
+        // Tasks of equal fuel: every real draw re-executes the same share.
+        assert_eq!(drawn_fuel(&[7; 48], 4, 1_000, 50, 1), (0.25, 0.25));
     }
 
     #[test]
