@@ -314,6 +314,19 @@ async fn a_silent_provider_costs_only_its_own_batch() {
     // second (every deal failed, nothing paid: an empty manifest on the ledger,
     // which closes the epoch) against it too; both against the settlement
     // counters.
+    // Each epoch's manifest follows its settlement; under load a little later.
+    for epoch in [start, start + 1] {
+        wait_long("the epoch's manifest is on the ledger", || {
+            plinth_ledger::rewards::reward_epoch(
+                &plinth_ledger::Overlay::new(&net.node.store.snapshot().unwrap()),
+                "storage",
+                epoch,
+            )
+            .unwrap()
+            .is_some()
+        })
+        .await;
+    }
     let net = std::sync::Arc::new(net);
     let n2 = net.clone();
     let reports = tokio::task::spawn_blocking(move || (audit(&n2, start), audit(&n2, start + 1)))
