@@ -1,10 +1,11 @@
 //! The JSON bodies the node and the oracle deserialize from requests, and the
 //! JSON documents they read from each other: `POST /v1/txs`, `POST /v1/txs/batch`
 //! (node), `POST /v1/reports`, `POST /v1/cosign/price`, `POST /v1/cosign/manifest`,
-//! `POST /v1/cosign/settlement` (oracle), the spool read query of a peer, the oracle's
-//! published reward manifest (read by auditors and the explorer), and a storage
-//! agent's receipt and deal status (read by the client). The first byte picks the
-//! type. Whatever parses must serialise and parse back to the same JSON, and the
+//! `POST /v1/cosign/settlement`, `POST /v1/cosign/verdict`, `POST /v1/cosign/checks`
+//! (oracle), `POST /v1/check` (a compute provider's agent), the spool read query of
+//! a peer, the oracle's published reward manifest (read by auditors and the
+//! explorer), and a storage agent's receipt and deal status (read by the client).
+//! The first byte picks the type. Whatever parses must serialise and parse back to the same JSON, and the
 //! decoders the handlers call next must answer, not panic.
 #![no_main]
 
@@ -28,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, data)) = data.split_first() else {
         return;
     };
-    match which % 11 {
+    match which % 14 {
         0 => {
             if let Some(r) = parse::<plinth_node::api::SubmitRequest>(data) {
                 if let Ok(raw) = hex::decode(r.tx.trim()) {
@@ -84,6 +85,41 @@ fuzz_target!(|data: &[u8]| {
             if let Some(a) = parse::<plinth_api::oracle::PeerAuth>(data) {
                 let _ = a.verify(&plinth_core::Hash::ZERO, 1);
                 let _ = a.query();
+            }
+        }
+        11 => {
+            // A spot-check verdict to co-sign: the proposer is checked first.
+            if let Some(p) = parse::<plinth_api::oracle::VerdictProposal>(data) {
+                let s = &p.signature;
+                let _ = s
+                    .oracle
+                    .key()
+                    .verify(&p.verdict.signing_bytes(), &s.signature);
+            }
+        }
+        12 => {
+            if let Some(p) = parse::<plinth_api::oracle::ChecksProposal>(data) {
+                let s = &p.signature;
+                let _ = s
+                    .oracle
+                    .key()
+                    .verify(&p.checks.signing_bytes(), &s.signature);
+            }
+        }
+        13 => {
+            // A capacity check the agent runs: refused above MAX_ROUNDS, run
+            // deterministically below (small ones only: a fuzz input must be quick).
+            use plinth_compute::check::{run_check, CheckError, MAX_ROUNDS};
+            if let Some(r) = parse::<plinth_compute::check::CheckRequest>(data) {
+                if r.rounds > MAX_ROUNDS {
+                    assert_eq!(
+                        run_check(&r),
+                        Err(CheckError::TooManyRounds { rounds: r.rounds })
+                    );
+                } else if r.rounds <= 256 {
+                    let a = run_check(&r).expect("a check within the rounds runs");
+                    assert_eq!(run_check(&r).unwrap(), a, "a check is deterministic");
+                }
             }
         }
         6 => {

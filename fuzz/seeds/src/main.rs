@@ -565,6 +565,7 @@ fn heavy(root: &Path) {
         scored: 5,
         deals: vec![],
         usage: Default::default(),
+        refusals: vec![],
     };
     let manifest_json = serde_json::to_vec(&manifest).expect("json");
     write_sel(root, "http_bodies", "manifest", 4, &manifest_json);
@@ -600,6 +601,68 @@ fn heavy(root: &Path) {
         "deal_status",
         7,
         &serde_json::to_vec(&status).expect("json"),
+    );
+    // Compute: a spot-check verdict and capacity checks to co-sign, a capacity check.
+    let verdict = plinth_ledger::compute::JobVerdict {
+        chain: chain(),
+        claim: Hash::tagged("fuzz", b"claim"),
+        epoch: 3,
+        seed_height: 42,
+        checks: (0..4u32)
+            .map(|task| plinth_ledger::compute::TaskCheck {
+                task,
+                ok: task != 2,
+            })
+            .collect(),
+    };
+    let verdict = plinth_api::oracle::VerdictProposal {
+        signature: verdict.sign(&key(5)),
+        verdict,
+    };
+    write_sel(
+        root,
+        "http_bodies",
+        "cosign_verdict",
+        11,
+        &serde_json::to_vec(&verdict).expect("json"),
+    );
+    let checks = plinth_ledger::compute::ComputeChecks {
+        chain: chain(),
+        network: "gpu".into(),
+        epoch: 3,
+        leases: vec![
+            plinth_ledger::compute::LeaseChecks {
+                lease: Hash::tagged("fuzz", b"lease-1"),
+                results: vec![true, true, false],
+            },
+            plinth_ledger::compute::LeaseChecks {
+                lease: Hash::tagged("fuzz", b"lease-2"),
+                results: vec![false],
+            },
+        ],
+    };
+    let checks = plinth_api::oracle::ChecksProposal {
+        signature: checks.sign(&key(5)),
+        checks,
+    };
+    write_sel(
+        root,
+        "http_bodies",
+        "cosign_checks",
+        12,
+        &serde_json::to_vec(&checks).expect("json"),
+    );
+    let check = plinth_compute::check::CheckRequest {
+        lease: Hash::tagged("fuzz", b"lease-1"),
+        seed: 0x5eed,
+        rounds: 100,
+    };
+    write_sel(
+        root,
+        "http_bodies",
+        "check",
+        13,
+        &serde_json::to_vec(&check).expect("json"),
     );
 }
 
