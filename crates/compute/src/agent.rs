@@ -230,6 +230,8 @@ pub struct Agent {
     store: AgentStore,
     modules: ModuleCache,
     status: std::sync::Mutex<AgentStatus>,
+    /// Capacity checks running now (at most [`crate::check::MAX_CHECKS_IN_FLIGHT`]).
+    checks_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl Agent {
@@ -248,6 +250,7 @@ impl Agent {
             store,
             modules: ModuleCache::new(8),
             status: std::sync::Mutex::new(status),
+            checks_in_flight: std::sync::atomic::AtomicUsize::new(0),
         }))
     }
 
@@ -280,6 +283,23 @@ impl Agent {
             .join()
             .map_err(|_| anyhow::anyhow!("the check panicked"))??;
         Ok(answer)
+    }
+
+    /// Takes a place for one capacity check; `false` when
+    /// [`crate::check::MAX_CHECKS_IN_FLIGHT`] run already. Give it back with
+    /// [`Agent::end_check`].
+    pub fn begin_check(&self) -> bool {
+        let n = self.checks_in_flight.fetch_add(1, Ordering::SeqCst);
+        if n >= crate::check::MAX_CHECKS_IN_FLIGHT {
+            self.checks_in_flight.fetch_sub(1, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Gives back the place [`Agent::begin_check`] took.
+    pub fn end_check(&self) {
+        self.checks_in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Runs the agent's loop on this thread until `stop`.

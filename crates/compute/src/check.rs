@@ -21,7 +21,14 @@ use std::sync::OnceLock;
 /// The largest check request body, bytes.
 pub const MAX_CHECK_BODY: usize = 4 * 1024;
 /// The most rounds a check may ask for (bounds the work an agent does per check).
-pub const MAX_ROUNDS: u32 = 50_000_000;
+/// Ten times what the oracle asks ([`ORACLE_ROUNDS`]): an unauthenticated caller
+/// cannot make one check cost an agent more than a few hundred milliseconds.
+pub const MAX_ROUNDS: u32 = 2_000_000;
+/// The rounds the oracle's checks ask for.
+pub const ORACLE_ROUNDS: u32 = 200_000;
+/// Checks an agent runs at once; more get `503 busy` (the oracle's own checks
+/// are one at a time per lease).
+pub const MAX_CHECKS_IN_FLIGHT: usize = 2;
 /// Fuel a check's task gets: enough for [`MAX_ROUNDS`] rounds.
 pub const CHECK_FUEL: u64 = 40 * MAX_ROUNDS as u64 + 10_000;
 

@@ -92,7 +92,20 @@ async fn check(
         Ok(b) => b,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
     };
-    match tokio::task::spawn_blocking(move || a.answer_check(&req)).await {
+    if !a.begin_check() {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "this agent is running as many capacity checks as it takes at once; retry shortly",
+        );
+    }
+    let answer = tokio::task::spawn_blocking(move || {
+        let r = a.answer_check(&req);
+        a.end_check();
+        r
+    })
+    .await;
+    match answer {
         Ok(Ok(answer)) => Json::<CheckAnswer>(answer).into_response(),
         Ok(Err(e)) => error(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -42,7 +42,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Steps of the benchmark a capacity check asks for.
-pub const CHECK_ROUNDS: u32 = 200_000;
+pub const CHECK_ROUNDS: u32 = plinth_compute::check::ORACLE_ROUNDS;
 /// How long a claim's verdict or finalization is not sent again.
 const RESEND_AFTER: Duration = Duration::from_secs(20);
 /// Epochs of capacity checks kept for co-signing.
