@@ -22,7 +22,7 @@
 //! Everything here runs on the oracle's `oracle-compute` thread
 //! ([`Oracle::compute_pass`]), so re-execution never delays ingest or the closer.
 
-use crate::quorum::{ask_all, ProposalRefusal};
+use crate::quorum::ProposalRefusal;
 use crate::{now_ms, Oracle};
 use anyhow::{Context, Result};
 use plinth_api::compute::{ClaimView, LeasesQuery};
@@ -245,30 +245,13 @@ impl Oracle {
     /// This oracle's signature and the peers' over `verdict`.
     fn gather_verdict(&self, verdict: &JobVerdict) -> Vec<OracleSignature> {
         let own = verdict.sign(self.key());
-        let mut sigs = vec![own];
-        if self.config.peers.is_empty() {
-            return sigs;
-        }
         let req = VerdictProposal {
             verdict: verdict.clone(),
             signature: own,
         };
-        let msg = verdict.signing_bytes();
-        for (url, answer) in ask_all(&self.config.peers, |c| c.cosign_verdict(&req)) {
-            match answer {
-                Ok(sig)
-                    if sig.oracle.key().verify(&msg, &sig.signature).is_ok()
-                        && !sigs.iter().any(|s| s.oracle == sig.oracle) =>
-                {
-                    sigs.push(sig)
-                }
-                Ok(_) => {}
-                Err((code, reason)) => {
-                    tracing::warn!(peer = %url, %code, %reason, "peer refused a spot check")
-                }
-            }
-        }
-        sigs
+        self.gather_cosignatures(own, &verdict.signing_bytes(), "a spot check", |c| {
+            c.cosign_verdict(&req)
+        })
     }
 
     /// What `network`'s providers earned in `epoch`, read from the ledger once a
@@ -562,30 +545,13 @@ impl Oracle {
 
     fn gather_checks(&self, checks: &ComputeChecks) -> Vec<OracleSignature> {
         let own = checks.sign(self.key());
-        let mut sigs = vec![own];
-        if self.config.peers.is_empty() {
-            return sigs;
-        }
         let req = ChecksProposal {
             checks: checks.clone(),
             signature: own,
         };
-        let msg = checks.signing_bytes();
-        for (url, answer) in ask_all(&self.config.peers, |c| c.cosign_checks(&req)) {
-            match answer {
-                Ok(sig)
-                    if sig.oracle.key().verify(&msg, &sig.signature).is_ok()
-                        && !sigs.iter().any(|s| s.oracle == sig.oracle) =>
-                {
-                    sigs.push(sig)
-                }
-                Ok(_) => {}
-                Err((code, reason)) => {
-                    tracing::warn!(peer = %url, %code, %reason, "peer refused capacity checks")
-                }
-            }
-        }
-        sigs
+        self.gather_cosignatures(own, &checks.signing_bytes(), "capacity checks", |c| {
+            c.cosign_checks(&req)
+        })
     }
 
     /// `POST /v1/cosign/checks`: signs capacity checks whose every failure, lease

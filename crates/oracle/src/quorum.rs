@@ -374,26 +374,39 @@ impl Oracle {
     /// answer, for the ledger to count.
     pub fn gather_settlement(&self, settlement: &StorageSettlement) -> Vec<OracleSignature> {
         let own = settlement.sign(self.key());
-        let mut sigs = vec![own];
-        if self.config.peers.is_empty() {
-            return sigs;
-        }
         let req = SettlementProposal {
             settlement: settlement.clone(),
             signature: own,
         };
-        let msg = settlement.signing_bytes();
-        for (url, answer) in ask_all(&self.config.peers, |c| c.cosign_settlement(&req)) {
+        self.gather_cosignatures(own, &settlement.signing_bytes(), "a settlement", |c| {
+            c.cosign_settlement(&req)
+        })
+    }
+
+    /// `own` and the peers' valid signatures over `msg` (one per oracle), each
+    /// peer asked with `ask`; a refusal is logged as refusing `what`.
+    pub(crate) fn gather_cosignatures(
+        &self,
+        own: OracleSignature,
+        msg: &[u8],
+        what: &str,
+        ask: impl Fn(&OracleClient) -> Result<OracleSignature, plinth_api::ClientError> + Sync,
+    ) -> Vec<OracleSignature> {
+        let mut sigs = vec![own];
+        if self.config.peers.is_empty() {
+            return sigs;
+        }
+        for (url, answer) in ask_all(&self.config.peers, ask) {
             match answer {
                 Ok(sig)
-                    if sig.oracle.key().verify(&msg, &sig.signature).is_ok()
+                    if sig.oracle.key().verify(msg, &sig.signature).is_ok()
                         && !sigs.iter().any(|s| s.oracle == sig.oracle) =>
                 {
                     sigs.push(sig)
                 }
                 Ok(_) => {}
                 Err((code, reason)) => {
-                    tracing::warn!(peer = %url, %code, %reason, "peer refused a settlement")
+                    tracing::warn!(peer = %url, %code, %reason, "peer refused {what}")
                 }
             }
         }
