@@ -65,14 +65,20 @@ before(async () => {
   base = `http://127.0.0.1:${rpc}`;
   devnet = spawn(bin, ['devnet', '--data-dir', dataDir, '--rpc', `127.0.0.1:${rpc}`,
     '--oracle-http', `127.0.0.1:${oracle}`, '--mqtt', `127.0.0.1:${mqtt}`,
-    '--epoch-time', '6s', '--devices', '30', '--block-time', '250ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--epoch-time', '6s', '--devices', '30', '--block-time', '250ms'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The compute pages have a test of their own; here the demo render would only
+    // take CPU from these checks.
+    env: { ...process.env, PLINTH_DEVNET_DEMO_RENDER: '0' },
+  });
   devnet.stdout.on('data', (d) => { log += d; });
   devnet.stderr.on('data', (d) => { log += d; });
   await until('the node API', () => getJson('/v1/status'));
-  // The fleet's 30 devices, plus the devnet's storage providers.
+  // The fleet's 30 devices, plus the devnet's storage and compute providers.
   await until('the fleet registered', async () => (await getJson('/v1/devices?limit=100'))
-    .filter((d) => d.network !== 'storage').length === 30);
+    .filter((d) => d.network !== 'storage' && d.network !== 'compute').length === 30);
   await until('the storage providers\' offers', async () => (await getJson('/v1/storage/offers')).length > 0);
+  await until('the compute providers\' offers', async () => (await getJson('/v1/compute/offers')).length === 5);
   allDevices = (await getJson('/v1/devices?limit=100')).length;
   // A fresh profile directory: playwright passes it as --user-data-dir.
   browser = await chromium.launchPersistentContext(profileDir, {
