@@ -85,8 +85,9 @@ impl Oracle {
     /// Posts the configured token price, observed at `now`: signed by this oracle
     /// and, when the chain's oracle set needs more signatures, co-signed by peers
     /// (`config.peers`, asked with this oracle's own signature over the price)
-    /// whose own price is within their tolerance. Refuses to send a price with
-    /// fewer signatures than the set's threshold.
+    /// whose own price is within their tolerance; every co-signature gathered
+    /// goes on the price. Refuses to send a price with fewer signatures than the
+    /// set's threshold.
     pub fn post_price(&self, now: u64) -> Result<Option<Hash>> {
         let Some(micro_usd) = self.config.price_micro_usd else {
             return Ok(None);
@@ -117,7 +118,9 @@ impl Oracle {
                 }
             );
         }
-        signatures.truncate(set.threshold.max(1) as usize);
+        // Every member that co-signed is on the price (not the first `threshold`
+        // in peer order): which members vouch for the feed is visible on chain.
+        signatures.truncate(plinth_ledger::oracle_set::MAX_MANIFEST_SIGNATURES);
         let tx = self
             .send_tx(plinth_ledger::Call::PostPrice {
                 price: point,

@@ -138,8 +138,9 @@ fn devnet_runs_three_oracles_as_peers_with_the_fleet_spread_over_them() {
 
     // Every oracle signs a co-signed price the chain applies (posting it or
     // co-signing a peer's): every one of them knows the others. (All three post
-    // every 30 s; a price older than one already applied is refused, so which
-    // oracle's post lands is a race.)
+    // every 30 s and a price older than one already applied is refused, so which
+    // oracle's post lands is a race; but a post carries every co-signature its
+    // poster gathered, so any applied post names all three.)
     for (i, address) in members.iter().enumerate() {
         until(&format!("oracle {i} on a co-signed price"), 120, || {
             cosigned_price_signers(&net, &members)
