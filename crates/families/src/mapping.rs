@@ -1,0 +1,1 @@
+//! The mapping family (being written).
