@@ -420,7 +420,8 @@ impl NetworkView {
 /// room to spare: uptime, two heartbeats per interval and a probe answer a
 /// second; sensor, a reading a second or four times the expected readings;
 /// coverage, a beacon and 256 witnesses per round; storage, nothing (providers
-/// are challenged, they do not report). Each plus 64.
+/// are challenged, they do not report); a custom (`wasm`) family, a report a
+/// second (a network sets `max_reports_per_epoch` to say otherwise). Each plus 64.
 pub fn default_max_reports(family: &plinth_proofs::Family, epoch_ms: u64) -> u64 {
     use plinth_proofs::Family;
     let seconds = epoch_ms.div_ceil(1000);
@@ -429,6 +430,7 @@ pub fn default_max_reports(family: &plinth_proofs::Family, epoch_ms: u64) -> u64
         Family::Sensor(p) => seconds.max(p.expected_readings.saturating_mul(4)),
         Family::Coverage(p) => p.rounds_per_epoch.saturating_mul(257),
         Family::Storage(_) | Family::Compute(_) => 0,
+        Family::Wasm(_) => seconds,
     }
 }
 

@@ -35,11 +35,14 @@ pub enum FamilyKind {
     /// Compute providers prove capacity by the oracle's checks and results by its
     /// spot checks; paid by the credits their leases and jobs earned.
     Compute,
+    /// A custom family: a WebAssembly module on the ledger, named by hash in the
+    /// network's parameters, scores the reports (`plinth_proofs::wasm`).
+    Wasm,
 }
 
 /// A family name no [`FamilyKind`] has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute)")]
+#[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute, wasm)")]
 pub struct UnknownFamily {
     /// The name as given, cut to its first 64 characters.
     pub name: String,
@@ -47,12 +50,13 @@ pub struct UnknownFamily {
 
 impl FamilyKind {
     /// Every kind, in the order of [`FamilyKind::name`]s networks know.
-    pub const ALL: [FamilyKind; 5] = [
+    pub const ALL: [FamilyKind; 6] = [
         FamilyKind::Uptime,
         FamilyKind::Sensor,
         FamilyKind::Coverage,
         FamilyKind::Storage,
         FamilyKind::Compute,
+        FamilyKind::Wasm,
     ];
 
     /// The family's name, as genesis and the ledger store it.
@@ -63,6 +67,7 @@ impl FamilyKind {
             FamilyKind::Coverage => "coverage",
             FamilyKind::Storage => "storage",
             FamilyKind::Compute => "compute",
+            FamilyKind::Wasm => "wasm",
         }
     }
 
@@ -77,7 +82,7 @@ impl FamilyKind {
     }
 
     /// Whether the family's devices send reports to the oracle (uptime, sensor,
-    /// coverage); storage providers prove their deals in storage rounds instead,
+    /// coverage, wasm); storage providers prove their deals in storage rounds instead,
     /// compute providers by capacity checks and spot checks.
     pub const fn proven_by_reports(self) -> bool {
         !matches!(self, FamilyKind::Storage | FamilyKind::Compute)
@@ -141,7 +146,7 @@ mod tests {
         }
         assert_eq!(
             FamilyKind::ALL.map(FamilyKind::name),
-            ["uptime", "sensor", "coverage", "storage", "compute"]
+            ["uptime", "sensor", "coverage", "storage", "compute", "wasm"]
         );
     }
 

@@ -314,7 +314,8 @@ pub fn distance_m(a: u64, b: u64) -> Option<u64> {
     Some(haversine_m(a, b))
 }
 
-fn haversine_m(a: LatLng, b: LatLng) -> u64 {
+/// Great-circle distance between two points, whole metres (rounded).
+pub(crate) fn haversine_m(a: LatLng, b: LatLng) -> u64 {
     let (la1, lo1) = (a.lat_radians(), a.lng_radians());
     let (la2, lo2) = (b.lat_radians(), b.lng_radians());
     let s1 = ((la2 - la1) / 2.0).sin();

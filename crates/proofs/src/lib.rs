@@ -28,6 +28,9 @@
 //!   geometry and signal rules, location suspects and HIP-17 density scaling.
 //! - [`storage`]: proofs of retrievability for storage deals, scored from the
 //!   oracle's storage rounds rather than from reports.
+//! - [`wasm`]: custom families: a WebAssembly module on the ledger scores the
+//!   epoch (the family ABI v1), run in `plinth-wasm` with the pure host
+//!   functions [`wasm::HOST`]; reports carry [`ReportBody::Custom`] bodies for it.
 //!
 //! And what they share:
 //!
@@ -45,6 +48,7 @@ pub mod sensor;
 pub mod split;
 pub mod storage;
 pub mod uptime;
+pub mod wasm;
 
 pub use coverage::CoverageParams;
 pub use report::{Report, ReportBody, SignedReport};
@@ -197,6 +201,13 @@ pub enum ScoreRejection {
     /// Coverage: a beacon or witness of a hotspot whose asserted location
     /// disagrees with too many others' (see `coverage::location_suspects`).
     LocationSuspect,
+    /// A custom (`wasm`) family's rejection: its own code and reason.
+    Custom {
+        /// The family's code: 1 to 32 bytes of `[a-z0-9_]`.
+        code: String,
+        /// What the family says about it (at most 256 bytes).
+        detail: String,
+    },
 }
 
 /// A beacon round of a coverage network as the oracle drew it: the block whose hash
@@ -285,6 +296,7 @@ pub const FAMILY_NAMES: &[&str] = &[
     FamilyKind::Coverage.name(),
     FamilyKind::Storage.name(),
     FamilyKind::Compute.name(),
+    FamilyKind::Wasm.name(),
 ];
 
 /// The kinds of proof family, from [`plinth_core::family`].
@@ -294,7 +306,9 @@ pub use plinth_core::{FamilyKind, UnknownFamily};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FamilyError {
     /// The network names a family this build does not have.
-    #[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute)")]
+    #[error(
+        "unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute, wasm)"
+    )]
     UnknownFamily {
         /// The name, cut to its first 64 characters.
         name: String,
@@ -353,6 +367,10 @@ pub enum Family {
     Storage(storage::StorageFamilyParams),
     /// Proven by capacity checks and spot checks, not reports: see [`compute`].
     Compute(compute::ComputeFamilyParams),
+    /// A WebAssembly module on the ledger scores the epoch: see [`wasm`]. (The
+    /// module's bytes come from the ledger, so [`wasm::run`] scores it, not
+    /// [`Family::score_with_rounds`].)
+    Wasm(wasm::WasmFamilyParams),
 }
 
 impl Family {
@@ -410,6 +428,7 @@ impl Family {
                 .map_err(bad)
                 .and_then(|p| p.validate().map_err(invalid))
                 .map(Family::Compute),
+            FamilyKind::Wasm => wasm::WasmFamilyParams::from_json(text).map(Family::Wasm),
         }
     }
 
@@ -421,6 +440,7 @@ impl Family {
             Family::Coverage(_) => FamilyKind::Coverage,
             Family::Storage(_) => FamilyKind::Storage,
             Family::Compute(_) => FamilyKind::Compute,
+            Family::Wasm(_) => FamilyKind::Wasm,
         }
     }
 
@@ -459,6 +479,8 @@ impl Family {
             Family::Storage(_) => FamilyOutput::default(),
             // Compute providers are proven by the oracle's checks, not reports.
             Family::Compute(_) => FamilyOutput::default(),
+            // Needs the module's bytes: see `wasm::run`.
+            Family::Wasm(_) => FamilyOutput::default(),
         }
     }
 }

@@ -11,7 +11,11 @@ use plinth_core::{DeviceId, Hash, Keypair, Signature};
 use serde::{Deserialize, Serialize};
 
 /// The largest encoded report accepted.
-pub const MAX_REPORT_BYTES: usize = 1024;
+pub const MAX_REPORT_BYTES: usize = 4096;
+/// The most bytes a custom body's data may hold.
+pub const MAX_CUSTOM_BYTES: usize = 3584;
+/// The longest custom body kind.
+pub const MAX_CUSTOM_KIND_LEN: usize = 32;
 /// The longest unit name in a reading.
 pub const MAX_UNIT_LEN: usize = 16;
 /// The longest network name.
@@ -62,6 +66,41 @@ pub enum ReportBody {
         /// When the beacon was received, milliseconds since the Unix epoch.
         received_ms: u64,
     },
+    /// A body only the network's custom family (`wasm`) understands: Plinth
+    /// carries it to the family's module without reading it, so a new kind of
+    /// device needs no change to Plinth. Native families refuse it (`wrong_kind`).
+    Custom {
+        /// What the data is, as the family names it: 1 to 32 bytes of
+        /// `[a-z0-9_-]` (e.g. `trip`, `drive`). JSON `type` (`kind` names the body).
+        #[serde(rename = "type")]
+        kind: String,
+        /// The payload, at most [`MAX_CUSTOM_BYTES`], encoded as the family documents.
+        #[serde(with = "hex_bytes")]
+        data: Vec<u8>,
+    },
+}
+
+/// Custom data as hex in JSON.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(b))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        hex::decode(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Whether `kind` is an acceptable custom body kind: 1 to
+/// [`MAX_CUSTOM_KIND_LEN`] bytes of `[a-z0-9_-]`.
+pub fn valid_custom_kind(kind: &str) -> bool {
+    (1..=MAX_CUSTOM_KIND_LEN).contains(&kind.len())
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 impl ReportBody {
@@ -73,6 +112,7 @@ impl ReportBody {
             ReportBody::Reading { .. } => "reading",
             ReportBody::Beacon { .. } => "beacon",
             ReportBody::Witness { .. } => "witness",
+            ReportBody::Custom { .. } => "custom",
         }
     }
 }
@@ -167,10 +207,22 @@ impl SignedReport {
         if r.report.network.len() > MAX_NETWORK_LEN {
             return Err(ReportDecodeError::Malformed("network name too long".into()));
         }
-        if let ReportBody::Reading { unit, .. } = &r.report.body {
-            if unit.len() > MAX_UNIT_LEN {
+        match &r.report.body {
+            ReportBody::Reading { unit, .. } if unit.len() > MAX_UNIT_LEN => {
                 return Err(ReportDecodeError::Malformed("unit name too long".into()));
             }
+            ReportBody::Custom { kind, .. } if !valid_custom_kind(kind) => {
+                return Err(ReportDecodeError::Malformed(format!(
+                    "custom body kind must be 1 to {MAX_CUSTOM_KIND_LEN} bytes of [a-z0-9_-]"
+                )));
+            }
+            ReportBody::Custom { data, .. } if data.len() > MAX_CUSTOM_BYTES => {
+                return Err(ReportDecodeError::Malformed(format!(
+                    "custom body data of {} bytes exceeds {MAX_CUSTOM_BYTES}",
+                    data.len()
+                )));
+            }
+            _ => {}
         }
         Ok(r)
     }
@@ -235,6 +287,43 @@ mod tests {
             unit: "x".repeat(MAX_UNIT_LEN + 1),
         };
         assert!(SignedReport::decode(&r.encode()).is_err());
+    }
+
+    #[test]
+    fn custom_bodies_are_checked_on_decode() {
+        let k = Keypair::from_seed([1; 32]);
+        let mut r = sample(&k);
+        let custom = |kind: &str, len: usize| ReportBody::Custom {
+            kind: kind.into(),
+            data: vec![7; len],
+        };
+        r.report.body = custom("trip", MAX_CUSTOM_BYTES);
+        let ok = r.clone().report.sign(&k);
+        assert!(ok.encode().len() <= MAX_REPORT_BYTES);
+        assert_eq!(SignedReport::decode(&ok.encode()).unwrap(), ok);
+        for (kind, len) in [
+            ("trip", MAX_CUSTOM_BYTES + 1),
+            ("", 1),
+            ("Trip", 1),
+            ("a b", 1),
+            (&"x".repeat(MAX_CUSTOM_KIND_LEN + 1), 1),
+        ] {
+            r.report.body = custom(kind, len);
+            let bad = r.clone().report.sign(&k);
+            assert!(
+                matches!(
+                    SignedReport::decode(&bad.encode()),
+                    Err(ReportDecodeError::Malformed(_))
+                ),
+                "{kind:?} {len}"
+            );
+        }
+        // JSON carries the data as hex.
+        let j = serde_json::to_value(custom("trip", 2)).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"kind": "custom", "type": "trip", "data": "0707"})
+        );
     }
 
     #[test]

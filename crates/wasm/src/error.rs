@@ -45,8 +45,10 @@ pub enum WasmError {
     /// Not a valid WebAssembly module (or one using a disabled proposal, such as SIMD).
     #[error("invalid module: {0}")]
     Invalid(String),
-    /// The module imports something; task modules import nothing.
-    #[error("the module imports {module}.{name}; task modules may import nothing")]
+    /// The module imports something the host does not offer (task modules may
+    /// import nothing; families only the functions of `plinth_proofs::wasm`), or
+    /// an offered function with another type.
+    #[error("the module imports {module}.{name}, which the host does not offer with that type")]
     Import {
         /// The import's module name.
         module: String,

@@ -20,12 +20,16 @@
 //! - [`limits`]: [`Limits`] (module, memory, input and output sizes).
 //! - [`module`]: [`Module`], [`TaskOutput`], the ABI's export names.
 //! - [`error`]: [`WasmError`], [`outcome_bytes`].
+//! - [`host`]: [`HostFunctions`], the fixed set of pure functions a module may
+//!   import (none for compute tasks; custom families get `plinth_proofs::wasm`'s).
 //!
 //! # The Plinth task ABI, version 1
 //!
 //! A task module:
 //!
-//! - imports **nothing** (any import is refused: [`WasmError::Import`]);
+//! - imports **nothing** (any import is refused: [`WasmError::Import`]); a
+//!   custom proof family may import the pure functions its host offers
+//!   ([`Module::with_host`], [`host`]);
 //! - exports its linear memory as `memory` (one memory, 32-bit, whose initial
 //!   size is at most `max_memory_bytes`);
 //! - exports `plinth_alloc(len: i32) -> i32`, which returns where `len` bytes of
@@ -154,9 +158,11 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod host;
 pub mod limits;
 pub mod module;
 
 pub use error::{outcome_bytes, Limit, WasmError, FAILURE_PREFIX};
+pub use host::{HostFn, HostFunction, HostFunctions};
 pub use limits::Limits;
 pub use module::{Module, TaskOutput, ALLOC_EXPORT, MEMORY_EXPORT, TASK_ENTRY};

@@ -2,11 +2,12 @@
 //! task, the input written through `plinth_alloc`, the output read back.
 
 use crate::error::{Limit, WasmError};
+use crate::host::HostFunctions;
 use crate::limits::{Limits, MAX_TABLES, MAX_TABLE_ELEMENTS, PAGE_BYTES};
 use std::sync::Arc;
 use wasmi::errors::{ErrorKind, InstantiationError, MemoryError, TableError};
 use wasmi::{
-    CompilationMode, Config, EnforcedLimits, Engine, ExternType, FuncType, Instance, Store,
+    CompilationMode, Config, EnforcedLimits, Engine, ExternType, FuncType, Instance, Linker, Store,
     StoreLimits, StoreLimitsBuilder, TrapCode, ValType,
 };
 
@@ -42,9 +43,13 @@ struct Inner {
     /// Holds its own engine: nothing is shared between modules.
     module: wasmi::Module,
     limits: Limits,
+    /// What the module may import; a linker defining it when it imports any.
+    host: HostFunctions,
+    linker: Option<Linker<Host>>,
 }
 
 /// What a task's store carries: the limiter of its memory and tables.
+#[derive(Debug)]
 struct Host {
     limits: StoreLimits,
 }
@@ -60,6 +65,16 @@ impl Module {
     /// ([`WasmError::TooLarge`] with [`Limit::InitialMemory`]). The entries
     /// themselves are checked when called (or with [`Module::check_entry`]).
     pub fn new(bytes: &[u8], limits: Limits) -> Result<Module, WasmError> {
+        Module::with_host(bytes, limits, HostFunctions::NONE)
+    }
+
+    /// As [`Module::new`], but the module may import the functions of `host`
+    /// (each with exactly its type); any other import is [`WasmError::Import`].
+    pub fn with_host(
+        bytes: &[u8],
+        limits: Limits,
+        host: HostFunctions,
+    ) -> Result<Module, WasmError> {
         if bytes.len() > limits.max_module_bytes {
             return Err(WasmError::TooLarge {
                 limit: Limit::Module,
@@ -75,12 +90,23 @@ impl Module {
         // internal assertions before its own validation refuses them.
         wasmi::Module::validate(&engine, bytes).map_err(invalid)?;
         let module = wasmi::Module::new(&engine, bytes).map_err(invalid)?;
-        if let Some(import) = module.imports().next() {
-            return Err(WasmError::Import {
-                module: import.module().to_owned(),
-                name: import.name().to_owned(),
-            });
+        for import in module.imports() {
+            let offered = match (import.ty(), host.find(import.module(), import.name())) {
+                (ExternType::Func(ty), Some(f)) => *ty == f.func.ty(),
+                _ => false,
+            };
+            if !offered {
+                return Err(WasmError::Import {
+                    module: import.module().to_owned(),
+                    name: import.name().to_owned(),
+                });
+            }
         }
+        let linker = module
+            .imports()
+            .next()
+            .is_some()
+            .then(|| host.linker(&engine));
         match module.get_export(MEMORY_EXPORT) {
             None => return Err(WasmError::MissingExport(MEMORY_EXPORT.into())),
             Some(ExternType::Memory(memory)) => {
@@ -104,7 +130,12 @@ impl Module {
             }
         }
         let module = Module {
-            inner: Arc::new(Inner { module, limits }),
+            inner: Arc::new(Inner {
+                module,
+                limits,
+                host,
+                linker,
+            }),
         };
         module.check_func(ALLOC_EXPORT, &[ValType::I32], &[ValType::I32])?;
         Ok(module)
@@ -113,6 +144,11 @@ impl Module {
     /// The limits the module was loaded with (and its tasks run under).
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// The host functions the module was allowed to import.
+    pub fn host(&self) -> &HostFunctions {
+        &self.inner.host
     }
 
     /// Checks that `entry` is exported as `fn(i32, i32, i32) -> i64`, as
@@ -174,7 +210,11 @@ impl Module {
             .set_fuel(fuel)
             .expect("the engine is configured to consume fuel");
 
-        let instance = Instance::new(&mut store, module, &[]).map_err(runtime_error)?;
+        let instance = match &self.inner.linker {
+            Some(linker) => linker.instantiate_and_start(&mut store, module),
+            None => Instance::new(&mut store, module, &[]),
+        }
+        .map_err(runtime_error)?;
         let memory = instance
             .get_memory(&store, MEMORY_EXPORT)
             .expect("checked at load");

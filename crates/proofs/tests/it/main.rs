@@ -5,3 +5,4 @@ mod family;
 mod model;
 mod order;
 mod scale;
+mod wasm;
