@@ -1,0 +1,4 @@
+//! plinth-families' integration tests: one binary (`mod` files beside this one).
+
+mod rebuild;
+mod template;
