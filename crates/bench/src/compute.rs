@@ -584,6 +584,7 @@ fn build_leases(n: usize, block_txs: usize) -> Result<LeaseState> {
         compute: Some(ComputeParams::default()),
         governance: None,
         makers: Vec::new(),
+        modules: Vec::new(),
     };
     let chain_id = genesis.chain();
     let mut store = MemStore::new();

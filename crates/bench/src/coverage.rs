@@ -223,6 +223,7 @@ pub fn run(b: CoverageBench) -> Result<()> {
         window,
         allowance: 1_000_000_000_000,
         usage_bps: 0,
+        wasm: None,
     };
     let t = Instant::now();
     let m = compute(&spec, batches);

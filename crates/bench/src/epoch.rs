@@ -93,6 +93,7 @@ pub fn run(b: EpochBench) -> Result<()> {
         },
         allowance: ALLOWANCE,
         usage_bps: 0,
+        wasm: None,
     };
     let t = Instant::now();
     let m = compute(&spec, batches);

@@ -189,6 +189,7 @@ pub fn run(b: GovernanceBench) -> Result<()> {
         compute: None,
         governance: Some(gov_params(voting_period)),
         makers: Vec::new(),
+        modules: Vec::new(),
     };
     // Amounts differ so that the power does too.
     let locks = sign_all(&keys, 0, |i| Call::GovLock {

@@ -195,6 +195,7 @@ pub fn template(
         }),
         governance: Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)),
         makers: Vec::new(),
+        modules: Vec::new(),
     };
     GenesisFile {
         genesis,

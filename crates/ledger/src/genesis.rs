@@ -11,7 +11,7 @@ use crate::outcome::Execution;
 use crate::params::{ChainParams, Network, Validator};
 use crate::state::{Overlay, Store};
 use crate::{accounts::Account, keys, tree, Amount};
-use plinth_core::{Address, Hash, Signature};
+use plinth_core::{Address, FamilyKind, Hash, Signature};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -69,6 +69,29 @@ pub struct Genesis {
     /// serialised form when empty, so older genesis files keep their hash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub makers: Vec<GenesisMaker>,
+    /// WebAssembly modules on the ledger from the start (`[[modules]]`), e.g.
+    /// the custom proof families its `wasm` networks name; left out of the
+    /// serialised form when empty, so older genesis files keep their hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<GenesisModule>,
+}
+
+/// A WebAssembly module stored at genesis, named by its hash
+/// ([`crate::compute_types::module_hash`]) as uploaded ones are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisModule {
+    /// A name for people (what it is).
+    pub name: String,
+    /// The module's bytes, hex.
+    pub hex: String,
+}
+
+impl GenesisModule {
+    /// The module's bytes (`None` if `hex` is not hex).
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        hex::decode(&self.hex).ok()
+    }
 }
 
 /// A device maker approved at genesis ([`crate::governance::makers`]).
@@ -298,6 +321,9 @@ impl Genesis {
         if let Err(reason) = self.validate_makers() {
             return bad(reason);
         }
+        if let Err(reason) = self.validate_modules() {
+            return bad(reason);
+        }
         if let Some(vs) = &self.validator_set {
             if vs.epoch_blocks < 2 {
                 return bad("validator_set.epoch_blocks must be at least 2".into());
@@ -305,6 +331,54 @@ impl Genesis {
             if let Err(e) = crate::validators::check_set(&self.validators) {
                 return bad(e.to_string());
             }
+        }
+        Ok(())
+    }
+
+    /// Checks the modules (each within the compute limit on module size and
+    /// loadable as a custom family, once each) and that every `wasm` network
+    /// names one of them.
+    fn validate_modules(&self) -> Result<(), String> {
+        let max = self.compute.clone().unwrap_or_default().max_module_bytes as usize;
+        let mut hashes = std::collections::BTreeSet::new();
+        for m in &self.modules {
+            let bytes = m
+                .bytes()
+                .ok_or_else(|| format!("module {:?}: hex is not hex", m.name))?;
+            if bytes.len() > max {
+                return Err(format!(
+                    "module {:?} is {} bytes, more than compute.max_module_bytes ({max})",
+                    m.name,
+                    bytes.len()
+                ));
+            }
+            if !hashes.insert(crate::compute_types::module_hash(&bytes)) {
+                return Err(format!("module {:?} is listed twice", m.name));
+            }
+        }
+        for n in self
+            .networks
+            .iter()
+            .filter(|n| n.family == FamilyKind::Wasm)
+        {
+            let params = serde_json::to_string(&n.params).expect("params serialise");
+            let p = plinth_proofs::wasm::WasmFamilyParams::from_json(&params)
+                .map_err(|e| format!("network {}: {e}", n.name))?;
+            let m = self
+                .modules
+                .iter()
+                .find(|m| {
+                    m.bytes()
+                        .is_some_and(|b| crate::compute_types::module_hash(&b) == p.module)
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "network {}: module {} is not in [[modules]]",
+                        n.name, p.module
+                    )
+                })?;
+            plinth_proofs::wasm::load(&m.bytes().unwrap_or_default())
+                .map_err(|e| format!("network {}: module {:?}: {e}", n.name, m.name))?;
         }
         Ok(())
     }
@@ -384,6 +458,20 @@ impl Genesis {
             .map(|m| Maker::new(m.address, &m.name, m.onboard_fee_credits, None))
             .collect();
         crate::governance::makers::init(&mut state, &makers);
+        for m in &self.modules {
+            let bytes = m.bytes().unwrap_or_default();
+            let chunks = bytes
+                .chunks(crate::compute_types::MODULE_CHUNK_BYTES)
+                .map(<[u8]>::to_vec)
+                .collect();
+            crate::compute::jobs::store_module(
+                &mut state,
+                &crate::compute_types::module_hash(&bytes),
+                chunks,
+                Address(plinth_core::PublicKey([0; 32])),
+                0,
+            );
+        }
         state.put_t(keys::ORACLES.to_vec(), &self.oracles);
         state.put_t(
             keys::SUPPLY.to_vec(),

@@ -11,7 +11,7 @@
 //! audited against the oracle's published manifest and the settlement counters.
 
 use crate::chain::{node_client, NetworkInfo};
-use crate::epoch::{compute, inputs_hash, Manifest};
+use crate::epoch::{inputs_hash, try_compute, Manifest};
 use crate::networks::EpochNetworks;
 use crate::spool::{decode_batch, SpoolBatch, MAX_BATCH_BYTES};
 use anyhow::{anyhow, bail, Context, Result};
@@ -164,7 +164,8 @@ pub fn audit(
         }
     }
     let count = batches.len();
-    let recomputed = compute(&spec, batches);
+    let recomputed = try_compute(&spec, batches)
+        .map_err(|e| anyhow!("the family failed on the published inputs: {e}"))?;
     let mut r = report(
         network,
         epoch,

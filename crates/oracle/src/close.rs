@@ -237,7 +237,16 @@ impl Oracle {
         if let Some(a) = self.config.adversary {
             batches = self.tamper_batches(a, n.name(), epoch, batches)?;
         }
-        let mut m = epoch::compute(&spec, batches);
+        // A custom family that fails (out of fuel, a trap, a bad output) fails
+        // the epoch: no manifest; the next close pass tries again.
+        let mut m = epoch::try_compute(&spec, batches).map_err(|e| {
+            self.metrics
+                .family_failures
+                .get_or_create(&crate::metrics::ReasonLabel { reason: e.code() })
+                .inc();
+            tracing::warn!(network = %n.name(), epoch, code = %e.code(), error = %e, "family failed; epoch not closed");
+            anyhow::anyhow!("network {} epoch {epoch}: {e}", n.name())
+        })?;
         if let Some(a) = self.config.adversary {
             self.tamper_manifest(a, &mut m);
         }

@@ -8,6 +8,7 @@ use crate::spool::{AnswerReceipt, ProbeIssue, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
 use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader};
 use plinth_proofs::storage::StorageRound;
+use plinth_proofs::wasm::WasmFamilyError;
 use plinth_proofs::{
     BeaconRound, DeviceInfo, EpochWindow, Family, ProbeRecord, ReportBody, SignedReport,
 };
@@ -46,6 +47,9 @@ pub struct EpochSpec<'a> {
     pub allowance: u64,
     /// The part of the allowance paid by usage (credits earned), in basis points.
     pub usage_bps: u32,
+    /// A custom (`wasm`) family's module, loaded from the ledger; `None` for
+    /// the native families.
+    pub wasm: Option<&'a plinth_wasm::Module>,
 }
 
 /// Splits `allowance` between work and usage: `usage_bps` of it by credits earned
@@ -204,6 +208,10 @@ fn probe_records(
 fn rejection_counts(rejections: &[plinth_proofs::Rejected]) -> BTreeMap<String, u64> {
     let mut rejected = BTreeMap::new();
     for r in rejections {
+        if let plinth_proofs::ScoreRejection::Custom { code, .. } = &r.why {
+            *rejected.entry(code.clone()).or_insert(0u64) += 1;
+            continue;
+        }
         let code = serde_json::to_value(&r.why)
             .ok()
             .and_then(|v| v.get("reason").and_then(|c| c.as_str().map(str::to_owned)))
@@ -226,13 +234,13 @@ struct Scores {
 }
 
 /// Scores the epoch with the network's family; counts what it rejected into
-/// `rejected`.
+/// `rejected`. Only a custom family can fail.
 fn score(
     spec: &EpochSpec<'_>,
     inputs: Inputs,
     devices: &BTreeMap<DeviceId, DeviceInfo>,
     rejected: &mut BTreeMap<String, u64>,
-) -> Scores {
+) -> Result<Scores, WasmFamilyError> {
     let Inputs {
         reports,
         issues,
@@ -244,9 +252,26 @@ fn score(
     } = inputs;
     let probes = probe_records(&issues, &receipts, &reports, devices);
     // Families are order-independent (their outputs are canonical).
-    let out = spec
-        .family
-        .score_with_rounds(&spec.window, devices, &reports, &probes, &rounds);
+    let out = match spec.family {
+        Family::Wasm(p) => {
+            let module = spec.wasm.ok_or_else(|| {
+                WasmFamilyError::Module(plinth_wasm::WasmError::Invalid(format!(
+                    "module {} not loaded",
+                    p.module
+                )))
+            })?;
+            let input = plinth_proofs::wasm::EpochInput {
+                network: spec.network,
+                window: &spec.window,
+                devices,
+                reports: &reports,
+                probes: &probes,
+                state: &[],
+            };
+            plinth_proofs::wasm::run(module, p, &input)?.output
+        }
+        family => family.score_with_rounds(&spec.window, devices, &reports, &probes, &rounds),
+    };
     drop(reports);
     rejected.append(&mut rejection_counts(&out.rejections));
     let scores = match spec.family {
@@ -281,13 +306,26 @@ fn score(
     if unproven > 0 {
         *rejected.entry("deal_not_proven".into()).or_insert(0) += unproven;
     }
-    scores
+    Ok(scores)
+}
+
+/// [`try_compute`] for a native family, which cannot fail.
+///
+/// # Panics
+///
+/// On a custom (`wasm`) family's failure: use [`try_compute`] for those.
+pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
+    try_compute(spec, batches).expect("a native family does not fail")
 }
 
 /// Scores one network's epoch and builds its manifest (unsigned). Batches are
 /// `(hash, contents)` of every batch of the epoch; the result depends only on them
-/// and `spec`.
-pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
+/// and `spec`. A custom family's failure (out of fuel, a trap, a bad output)
+/// fails the whole epoch: no partial manifest.
+pub fn try_compute(
+    spec: &EpochSpec<'_>,
+    batches: Vec<(Hash, SpoolBatch)>,
+) -> Result<Manifest, WasmFamilyError> {
     let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
     list.sort();
     let mut inputs = Inputs::gather(spec.network, batches);
@@ -302,7 +340,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         usage,
         deals,
         caps,
-    } = score(spec, inputs, &devices, &mut rejected);
+    } = score(spec, inputs, &devices, &mut rejected)?;
     let mut paid = split_rewards(spec.allowance, spec.usage_bps, &work, &usage);
     // Storage and compute providers are paid at most the token value of the
     // credits they earned (self-dealing must not pay: see plinth_proofs::storage).
@@ -330,7 +368,7 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         inputs: inputs_hash(&list),
         registry_height,
     };
-    Manifest {
+    Ok(Manifest {
         header,
         entries,
         batches: list,
@@ -340,5 +378,5 @@ pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manife
         deals,
         usage,
         refusals: Vec::new(),
-    }
+    })
 }

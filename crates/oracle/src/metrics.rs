@@ -43,6 +43,9 @@ pub struct Metrics {
     pub manifests_cosigned: Counter,
     /// Manifest proposals this oracle refused to co-sign, by reason.
     pub cosign_refusals: Family<ReasonLabel, Counter>,
+    /// Epochs a custom (`wasm`) family failed to score (retried), by code
+    /// (`out_of_fuel`, `trap`, `task_failed:<n>`, `bad_output`, …).
+    pub family_failures: Family<ReasonLabel, Counter>,
 }
 
 impl Metrics {
@@ -59,6 +62,7 @@ impl Metrics {
             peer_batches_refused: Counter::default(),
             manifests_cosigned: Counter::default(),
             cosign_refusals: Family::default(),
+            family_failures: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -75,6 +79,11 @@ impl Metrics {
             "spool_batches",
             "Spool batches written",
             m.spool_batches.clone(),
+        );
+        registry.register(
+            "family_failures",
+            "Epochs a custom family failed to score, by code (retried)",
+            m.family_failures.clone(),
         );
         registry.register(
             "epochs_closed",

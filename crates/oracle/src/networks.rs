@@ -44,13 +44,33 @@ pub struct EpochNetwork {
     pub info: NetworkInfo,
     /// Its proof family with the epoch's parameters, or why it is not scored.
     pub family: Result<Family, String>,
+    /// A custom family's module, loaded from the ledger (see [`EpochNetwork::load_module`]).
+    pub module: Option<plinth_wasm::Module>,
 }
 
 impl EpochNetwork {
     /// The network of `info`, its family built from `info.params`.
     pub fn new(info: NetworkInfo) -> EpochNetwork {
         let family = info.family().map_err(|e| e.to_string());
-        EpochNetwork { info, family }
+        EpochNetwork {
+            info,
+            family,
+            module: None,
+        }
+    }
+
+    /// For a custom (`wasm`) family, its module: read from the node's ledger
+    /// (checked against its hash) and loaded, once per process for each hash.
+    /// A module the ledger does not have, or that does not load, leaves the
+    /// network unscored with the reason.
+    pub fn load_module(&mut self, node: &NodeClient) {
+        let Ok(Family::Wasm(p)) = &self.family else {
+            return;
+        };
+        match family_module(node, &p.module) {
+            Ok(m) => self.module = Some(m),
+            Err(e) => self.family = Err(format!("family module {}: {e:#}", p.module)),
+        }
     }
 
     /// Its name.
@@ -71,6 +91,7 @@ impl EpochNetwork {
             window,
             allowance: self.info.allowance,
             usage_bps: self.info.usage_bps,
+            wasm: self.module.as_ref(),
         })
     }
 }
@@ -101,7 +122,11 @@ impl EpochNetworks {
         let views = node
             .networks_at(epoch)
             .with_context(|| format!("reading the networks of epoch {epoch}"))?;
-        Ok((EpochNetworks::new(epoch, views), head_epoch >= epoch))
+        let mut networks = EpochNetworks::new(epoch, views);
+        for n in &mut networks.networks {
+            n.load_module(node);
+        }
+        Ok((networks, head_epoch >= epoch))
     }
 
     /// A network, by name.
@@ -160,6 +185,30 @@ impl EpochNetworks {
             .map(|n| n.name())
             .collect()
     }
+}
+
+/// Custom families' modules by hash: loaded once per process (a hash names
+/// one module, so it never goes stale).
+static FAMILY_MODULES: std::sync::LazyLock<Mutex<BTreeMap<Hash, plinth_wasm::Module>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// The custom family module `hash`, from the cache or the node's ledger.
+pub fn family_module(node: &NodeClient, hash: &Hash) -> Result<plinth_wasm::Module> {
+    if let Some(m) = FAMILY_MODULES.lock().expect("modules").get(hash) {
+        return Ok(m.clone());
+    }
+    let bytes = node
+        .compute_module_bytes(hash)
+        .context("reading the module from the node")?
+        .context("the ledger has no such module")?;
+    let found = plinth_ledger::compute_types::module_hash(&bytes);
+    anyhow::ensure!(found == *hash, "the node sent a module hashing to {found}");
+    let m = plinth_proofs::wasm::load(&bytes).context("loading the module")?;
+    FAMILY_MODULES
+        .lock()
+        .expect("modules")
+        .insert(*hash, m.clone());
+    Ok(m)
 }
 
 /// One epoch's networks as read, and when.

@@ -499,7 +499,9 @@ impl Oracle {
         self.check_omissions(h.epoch, &p.batches, cutoff)?;
         let (batches, held) = self.listed_batches(h.epoch, &p.batches, &p.signature.oracle)?;
         self.check_inputs(h.epoch, &batches, &held)?;
-        let mut m = epoch::compute(&spec, batches);
+        let mut m = epoch::try_compute(&spec, batches).map_err(|e| ProposalRefusal::Differs {
+            reason: format!("the family failed here ({}): {e}", e.code()),
+        })?;
         if m.header != *h {
             return Err(ProposalRefusal::Differs {
                 reason: differences(&m.header, h),

@@ -498,6 +498,7 @@ fn kill_9_oracle_during_ingest_loses_no_acknowledged_report() {
         },
         allowance: genesis.emission.network_allowance(epoch, weather.share_bps),
         usage_bps: weather.usage_bps,
+        wasm: None,
     };
     let crash_free = compute(&spec, vec![(one_hash, one), registry]);
     assert_eq!(crash_free.header.devices, DEVICES as u64);

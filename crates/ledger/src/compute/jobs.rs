@@ -166,20 +166,33 @@ fn upload<S: Store>(
             "the chunks hash to {found}, not {hash}: send the wrong chunk again"
         )));
     }
-    for (i, c) in parts.into_iter().enumerate() {
+    state.delete(key);
+    store_module(state, hash, parts, *signer, block.height);
+    Ok(())
+}
+
+/// Stores a complete module, given as its chunks of [`MODULE_CHUNK_BYTES`] (the
+/// last one shorter), under `hash` (which the caller checked).
+pub(crate) fn store_module<S: Store>(
+    state: &mut Overlay<'_, S>,
+    hash: &Hash,
+    chunks: Vec<Vec<u8>>,
+    uploader: Address,
+    height: u64,
+) {
+    let size: usize = chunks.iter().map(Vec::len).sum();
+    for (i, c) in chunks.into_iter().enumerate() {
         state.put(keys::module_chunk(hash, i as u32), c);
     }
-    state.delete(key);
     state.put_t(
         keys::module(hash),
         &ModuleInfo {
             hash: *hash,
-            size,
-            uploader: *signer,
-            height: block.height,
+            size: size as u32,
+            uploader,
+            height,
         },
     );
-    Ok(())
 }
 
 fn job_err(reason: impl Into<String>) -> Fail {

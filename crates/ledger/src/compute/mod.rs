@@ -70,7 +70,7 @@ use plinth_core::{Address, DeviceId, Hash};
 pub use crate::compute_types::*;
 pub use crate::oracle_set::{ComputeChecks, JobVerdict, LeaseChecks, TaskCheck};
 
-mod jobs;
+pub(crate) mod jobs;
 mod market;
 
 pub use jobs::{spot_check_count, spot_check_tasks};

@@ -223,7 +223,7 @@ fn network_change<S: Store>(
             params_json,
         } => {
             let mut n = scheduled_network(state, network, e.next)?;
-            n.params_json = family_params(&n.name, &n.family, params_json)?;
+            n.params_json = family_params(state, &n.name, &n.family, params_json)?;
             (n, false)
         }
         Action::AddNetwork {
@@ -249,7 +249,7 @@ fn network_change<S: Store>(
             let n = Network {
                 name: name.clone(),
                 family: family.clone(),
-                params_json: family_params(name, family, params_json)?,
+                params_json: family_params(state, name, family, params_json)?,
                 share_bps: *share_bps,
                 usage_bps: *usage_bps,
                 require_maker: *require_maker,
@@ -312,7 +312,16 @@ fn check_shares<S: Store>(
 
 /// The family's parameters as canonical JSON (keys sorted, no spaces), once the
 /// family accepts them; an empty document means the family's defaults (`{}`).
-fn family_params(network: &str, family: &str, params_json: &str) -> Result<String, TxError> {
+///
+/// A custom (`wasm`) family's module must be on the ledger and load as a family
+/// (size, exports, only the allowed imports: `plinth_proofs::wasm::load`), so a
+/// bad module is refused when proposed, not when its first epoch closes.
+fn family_params<S: Store>(
+    state: &Overlay<'_, S>,
+    network: &str,
+    family: &str,
+    params_json: &str,
+) -> Result<String, Fail> {
     let bad = |reason: String| TxError::BadFamilyParams {
         network: network.to_string(),
         reason,
@@ -323,7 +332,17 @@ fn family_params(network: &str, family: &str, params_json: &str) -> Result<Strin
     };
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
     let canonical = serde_json::to_string(&sorted(value)).expect("a JSON value serialises");
-    plinth_proofs::Family::from_network(family, &canonical).map_err(|e| bad(e.to_string()))?;
+    let f =
+        plinth_proofs::Family::from_network(family, &canonical).map_err(|e| bad(e.to_string()))?;
+    if let plinth_proofs::Family::Wasm(p) = f {
+        let bytes = crate::compute::module_bytes(state, &p.module)?.ok_or_else(|| {
+            bad(format!(
+                "module {} is not on the ledger (upload it first)",
+                p.module
+            ))
+        })?;
+        plinth_proofs::wasm::load(&bytes).map_err(|e| bad(format!("module {}: {e}", p.module)))?;
+    }
     Ok(canonical)
 }
 

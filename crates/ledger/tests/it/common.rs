@@ -152,6 +152,7 @@ pub fn genesis(n: u8) -> Genesis {
         compute: None,
         governance: None,
         makers: Vec::new(),
+        modules: Vec::new(),
     }
 }
 

@@ -103,6 +103,7 @@ fn a_registry_of_two_million_devices_is_split_and_read_back() {
             window,
             allowance: 1_000,
             usage_bps: 0,
+            wasm: None,
         },
         batches,
     );
@@ -385,6 +386,7 @@ fn probe_answers_are_timed_by_the_oracle() {
                 window,
                 allowance: 1_000,
                 usage_bps: 0,
+                wasm: None,
             },
             batches,
         )

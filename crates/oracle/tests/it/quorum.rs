@@ -181,6 +181,7 @@ fn spec_compute(o: &Oracle, epoch: u64, batches: Vec<(Hash, SpoolBatch)>) -> Man
             window: o.clock.window(epoch),
             allowance: o.emission.network_allowance(epoch, n.info.share_bps),
             usage_bps: n.info.usage_bps,
+            wasm: None,
         },
         batches,
     )

@@ -129,6 +129,7 @@ async fn report_to_reward_to_balance_with_a_restart_and_an_audit() {
         window: net.oracle.clock.window(e),
         allowance: net.oracle.emission.network_allowance(e, n.share_bps),
         usage_bps: n.usage_bps,
+        wasm: None,
     };
     let expected = compute(&spec, fresh);
     assert_eq!(expected.header.root, on_ledger.header.root);

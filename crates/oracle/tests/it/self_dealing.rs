@@ -100,6 +100,7 @@ fn epoch(
         },
         allowance: ALLOWANCE,
         usage_bps: USAGE_BPS,
+        wasm: None,
     };
     let m = compute(
         &spec,

@@ -110,6 +110,7 @@ pub(crate) fn genesis() -> Genesis {
         compute: None,
         governance: Some(gov_params()),
         makers: Vec::new(),
+        modules: Vec::new(),
     }
 }
 
