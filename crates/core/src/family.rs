@@ -172,7 +172,12 @@ mod tests {
             .collect();
         assert_eq!(
             by_reports,
-            [FamilyKind::Uptime, FamilyKind::Sensor, FamilyKind::Coverage]
+            [
+                FamilyKind::Uptime,
+                FamilyKind::Sensor,
+                FamilyKind::Coverage,
+                FamilyKind::Wasm
+            ]
         );
     }
 }
