@@ -2,3 +2,4 @@
 
 mod rebuild;
 mod template;
+mod vehicles;
