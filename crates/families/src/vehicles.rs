@@ -267,7 +267,7 @@ mod tests {
             fixes: (0..n)
                 .map(|i| Fix {
                     offset_ms: i as u32 * 1_000,
-                    lat: -i as i32,
+                    lat: -(i as i32),
                     lng: i as i32,
                     speed_dkmh: 3,
                 })
