@@ -438,7 +438,10 @@ fn odometers_trip_ids_and_pairings_hold_across_epochs_through_the_state() {
     assert_eq!(score(&out, &a), Some(200));
     assert_eq!(score(&out, &b), None);
     let v = *state(&out).vehicle(&a.vehicle).unwrap();
-    assert_eq!((v.device, v.streak, v.odometer_m), (a.id(), 2, 12_200 + 2_109));
+    assert_eq!(
+        (v.device, v.streak, v.odometer_m),
+        (a.id(), 2, 12_200 + 2_109)
+    );
 
     // epoch 3: a is gone; b alone takes the vehicle (re-pairing): the streak
     // restarts, the vehicle's odometer and trip ids still hold
@@ -505,7 +508,11 @@ fn streak_levels_grow_over_consecutive_epochs_and_fall_every_third_missed_one() 
         let streak = model_streak(&connected);
         let level = streak_level(streak);
         // 2 fixes: 20 quality points
-        assert_eq!(score(&out, &car), Some(STREAK_POINTS[level] + 20), "epoch {e}");
+        assert_eq!(
+            score(&out, &car),
+            Some(STREAK_POINTS[level] + 20),
+            "epoch {e}"
+        );
         assert_eq!(
             state(&out).vehicle(&car.vehicle).unwrap().streak,
             streak,
