@@ -934,16 +934,66 @@ PF_API int32_t pf_ed25519_verify(const uint8_t pk[32], const uint8_t *msg, uint3
     return pf__imp_ed25519_verify(pk, msg, len, sig);
 }
 
-/* ------------------------------------------------------------------- entry */
-
-/* extra: the whole H3 helper a family needs most: `location` taken to `res` (its
- * parent, or its centre child if coarser); -1 if not a valid cell. This is
- * plinth_proofs::sensor::home_cell. */
+/* extra: `location` taken to `res` (0..=15): its parent, or its centre child if
+ * it is coarser; -1 if `location` is not a valid cell or `res` is outside 0..=15.
+ * This is plinth_proofs::sensor::home_cell. One host call (the validity check);
+ * the rest is the H3 index layout (resolution in bits 52..55, digit k in bits
+ * 3(15 - k)..3(15 - k) + 2; digits finer than the resolution are 7, a centre
+ * child's new digits 0). */
 PF_API int64_t pf_h3_at(uint64_t location, int32_t res) {
+    if (res < 0 || res > 15) return -1;
     int32_t own = pf_h3_resolution((int64_t)location);
     if (own < 0) return -1;
-    return own >= res ? pf_h3_parent((int64_t)location, res) : pf_h3_center_child((int64_t)location, res);
+    uint64_t c = (location & ~((uint64_t)0xF << 52)) | ((uint64_t)res << 52);
+    if (own >= res) {
+        for (int32_t k = res + 1; k <= own; k++) c |= (uint64_t)7 << (3 * (15 - k));
+    } else {
+        for (int32_t k = own + 1; k <= res; k++) c &= ~((uint64_t)7 << (3 * (15 - k)));
+    }
+    return (int64_t)c;
 }
+
+/* ------------------------------------------------------------ fixed point */
+
+/* extra: floor(a × b / c) for c > 0, exact (a 128-bit product), when the result
+ * fits 64 bits (else the low 64 bits). No compiler-rt: 32-bit limbs. */
+PF_API uint64_t pf_mul_div(uint64_t a, uint64_t b, uint64_t c) {
+    /* (The product by 32-bit limbs: clang lowers an overflow check of a * b to a
+     * compiler-rt call, which a freestanding module does not have.) */
+    uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+    uint64_t lo = (p00 & 0xffffffffu) | (mid << 32);
+    uint64_t hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    if (hi == 0) return lo / c;
+    /* 128 / 64 by shift and subtract; the remainder stays below c < 2^64 but can
+     * carry out of 64 bits while shifting. */
+    uint64_t q = 0, r = 0;
+    for (int i = 127; i >= 0; i--) {
+        uint64_t carry = r >> 63;
+        uint64_t bit = i >= 64 ? (hi >> (i - 64)) & 1 : (lo >> i) & 1;
+        r = (r << 1) | bit;
+        q <<= 1;
+        if (carry || r >= c) {
+            r -= c;
+            q |= 1;
+        }
+    }
+    return q;
+}
+
+/* extra: num / den as a fraction of PF_SCORE_ONE, rounded down, capped at 1.0; 0
+ * when den is 0 (plinth_proofs::fixed::fraction) */
+PF_API uint64_t pf_fraction(uint64_t num, uint64_t den) {
+    if (den == 0) return 0;
+    return pf_mul_div(num < den ? num : den, PF_SCORE_ONE, den);
+}
+
+/* extra: a × b for two fixed-point factors in [0, PF_SCORE_ONE], rounded down
+ * (plinth_proofs::fixed::mul) */
+PF_API uint64_t pf_mul(uint64_t a, uint64_t b) { return pf_mul_div(a, b, PF_SCORE_ONE); }
+
+/* ------------------------------------------------------------------- entry */
 
 PF_API int32_t pf__entry_alloc(int32_t len) { return (int32_t)(uintptr_t)pf_alloc((uint32_t)len); }
 
