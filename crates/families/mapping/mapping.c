@@ -165,7 +165,9 @@ typedef struct {
     rec *by_imagery;                /* the same records by imagery */
 } state;
 
-static int read_state(pf_bytes b, state *s) {
+/* reads the previous epoch's state and forgets what is past its horizon: hexes
+   last mapped horizon_epochs or more ago, drives seen replay_epochs or more ago */
+static int read_state(pf_bytes b, const params *p, uint64_t epoch, state *s) {
     s->n_hexes = 0; s->n_recs = 0; s->hexes = 0; s->recs = 0; s->by_imagery = 0;
     if (b.len == 0) return 1;
     pf_reader r = pf_reader_of(b);
@@ -194,6 +196,18 @@ static int read_state(pf_bytes b, state *s) {
     }
     s->n_recs = nd;
     if (!pf_reader_done(&r)) return 0;
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < nh; i++) {
+        const hex *h = &s->hexes[i];
+        if (h->last > epoch || epoch - h->last < (uint64_t)p->horizon_epochs) s->hexes[keep++] = *h;
+    }
+    s->n_hexes = nh = keep;
+    keep = 0;
+    for (uint32_t i = 0; i < nd; i++) {
+        const rec *x = &s->recs[i];
+        if (x->epoch > epoch || epoch - x->epoch < (uint64_t)p->replay_epochs) s->recs[keep++] = *x;
+    }
+    s->n_recs = nd = keep;
     pf_memcpy(s->by_imagery, s->recs, nd * sizeof(rec));
     pf_sort(s->by_imagery, nd, sizeof(rec), cmp_rec_imagery);
     return 1;
@@ -348,16 +362,14 @@ static int check_drive(const pf_input *in, const params *p, uint32_t i, drive *d
 
 /* ---- the epoch ----------------------------------------------------------------- */
 
-static void write_state(const pf_input *in, const params *p, const state *old,
+static void write_state(const state *old,
                         const hex *mapped, uint32_t n_mapped, const rec *fresh, uint32_t n_fresh) {
-    uint64_t epoch = in->epoch;
-    /* hexes: the old ones within the horizon merged with this epoch's */
+    /* hexes: the old ones (within the horizon) merged with this epoch's */
     hex *hx = pf_alloc((old->n_hexes + n_mapped) * sizeof(hex) + 1);
     uint32_t nh = 0, a = 0, b = 0;
     while (a < old->n_hexes || b < n_mapped) {
         if (b == n_mapped || (a < old->n_hexes && old->hexes[a].cell < mapped[b].cell)) {
-            const hex *h = &old->hexes[a++];
-            if (h->last > epoch || epoch - h->last < (uint64_t)p->horizon_epochs) hx[nh++] = *h;
+            hx[nh++] = old->hexes[a++];
         } else {
             if (a < old->n_hexes && old->hexes[a].cell == mapped[b].cell) a++;
             hx[nh++] = mapped[b++];
@@ -368,13 +380,10 @@ static void write_state(const pf_input *in, const params *p, const state *old,
         nh = MAX_STATE_HEXES;
         pf_sort(hx, nh, sizeof(hex), cmp_hex);
     }
-    /* drives: the old ones within replay_epochs and this epoch's */
+    /* drives: the old ones (within replay_epochs) and this epoch's */
     rec *rx = pf_alloc((old->n_recs + n_fresh) * sizeof(rec) + 1);
     uint32_t nd = 0;
-    for (uint32_t k = 0; k < old->n_recs; k++) {
-        const rec *x = &old->recs[k];
-        if (x->epoch > epoch || epoch - x->epoch < (uint64_t)p->replay_epochs) rx[nd++] = *x;
-    }
+    for (uint32_t k = 0; k < old->n_recs; k++) rx[nd++] = old->recs[k];
     for (uint32_t k = 0; k < n_fresh; k++) rx[nd++] = fresh[k];
     pf_sort(rx, nd, sizeof(rec), cmp_rec);
     uint32_t u = 0;   /* one record per key: the first (oldest epoch wins: it came first) */
@@ -408,7 +417,7 @@ static int mapping(const pf_input *in) {
     params p;
     if (!read_params(in, &p)) return PF_ERR_PARAMS;
     state st;
-    if (!read_state(in->state, &st)) return PF_ERR_STATE;
+    if (!read_state(in->state, &p, in->epoch, &st)) return PF_ERR_STATE;
 
     uint32_t nr = in->n_reports;
     refusals = pf_alloc(nr * sizeof(refusal) + 1);
@@ -566,7 +575,7 @@ static int mapping(const pf_input *in) {
         fresh[n_fresh].epoch = in->epoch;
         n_fresh++;
     }
-    write_state(in, &p, &st, mapped, n_mapped, fresh, n_fresh);
+    write_state(&st, mapped, n_mapped, fresh, n_fresh);
     return 0;
 }
 

@@ -29,6 +29,9 @@ pub const MIN_POINTS: usize = 2;
 /// 3,584 a custom body may carry).
 pub const MAX_POINTS: usize = 256;
 
+// The longest drive fits a custom body (ABI.md: at most 3,584 bytes).
+const _: () = assert!(HEADER_BYTES + MAX_POINTS * POINT_BYTES <= 3584);
+
 /// One point of a drive's track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Point {
@@ -89,8 +92,14 @@ mod tests {
             start_ms: 7,
             imagery: [9; 32],
             points: vec![
-                Point { t_ms: 1, cell: 0x8a },
-                Point { t_ms: 2, cell: 0x8b },
+                Point {
+                    t_ms: 1,
+                    cell: 0x8a,
+                },
+                Point {
+                    t_ms: 2,
+                    cell: 0x8b,
+                },
             ],
         };
         let b = d.encode();
@@ -102,6 +111,5 @@ mod tests {
         assert_eq!(&b[49..51], &2u16.to_le_bytes());
         assert_eq!(&b[51..55], &1u32.to_le_bytes());
         assert_eq!(&b[55..63], &0x8au64.to_le_bytes());
-        assert!(HEADER_BYTES + MAX_POINTS * POINT_BYTES <= 3584);
     }
 }
