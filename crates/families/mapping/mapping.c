@@ -483,7 +483,8 @@ static int mapping(const pf_input *in) {
     }
 
     /* 4. cross-device agreement: one observation per point of every drive still
-          standing; a hex counts when devices of at least two owners mapped it */
+          standing (a run of points in one cell gives one: its first, the
+          earliest); a hex counts when devices of at least two owners mapped it */
     uint64_t n_obs = 0;
     for (uint32_t k = 0; k < nd; k++)
         if (!drives[k].replayed_state && !dup[k]) n_obs += drives[k].n;
@@ -494,6 +495,7 @@ static int mapping(const pf_input *in) {
         const drive *d = &drives[k];
         if (d->replayed_state || dup[k]) continue;
         for (uint32_t j = 0; j < d->n; j++) {
+            if (j && d->cell[j] == d->cell[j - 1]) continue;
             ob[no].cell = d->cell[j];
             ob[no].at = d->start_ms + d->t[j];
             ob[no].device = d->device;

@@ -571,3 +571,34 @@ fn bad_parameters_and_a_bad_state_fail_the_epoch() {
     }
     assert!(run_with("", 0, &devices, &[], &[1, 0, 0, 0, 0, 0, 0, 0, 0]).is_ok());
 }
+
+#[test]
+fn a_busy_epoch_fits_the_default_fuel() {
+    // 2,000 devices of 2,000 owners, each one drive of 256 points along one of
+    // 100 streets (so every hex is corroborated, 20 mappers a hex).
+    let devices = registry((0..2_000).map(|i| device(i, i)));
+    let streets: Vec<Vec<u64>> = (0..100)
+        .map(|s| street(52.0 + 0.01 * f64::from(s), 13.0, 256))
+        .collect();
+    let reports: Vec<SignedReport> = (0..2_000u32)
+        .map(|i| {
+            let d = drive(
+                u64::from(i),
+                0,
+                u64::from(i) * 100,
+                &streets[(i % 100) as usize],
+            );
+            report(i, 0, &d)
+        })
+        .collect();
+    let s = run(0, &devices, &reports, &[]);
+    assert!(s.output.rejections.is_empty());
+    assert_eq!(
+        s.output.scores.len(),
+        300,
+        "the first 3 of each street's hexes"
+    );
+    eprintln!("fuel {} state {}", s.fuel_used, s.state.len());
+    // mapping/README.md quotes this (per full drive).
+    assert!(s.fuel_used < wasm::DEFAULT_FUEL / 10, "{}", s.fuel_used);
+}
