@@ -810,6 +810,10 @@ typedef struct {
     uint32_t len;
 } pf_text;
 
+/* extra: empties t. `pf_text why; pf_text_clear(&why);` is the cheap way to start
+ * one: `pf_text why = {{0}, 0};` zeroes 256 bytes each time, a few thousand fuel. */
+PF_API void pf_text_clear(pf_text *t) { t->len = 0; }
+
 /* extra: appends n bytes of UTF-8 text, cut (at a character boundary) at 256 */
 PF_API void pf_text_bytes(pf_text *t, const uint8_t *s, uint32_t n) {
     uint32_t room = (uint32_t)sizeof t->buf - t->len;
@@ -934,6 +938,20 @@ PF_API int32_t pf_ed25519_verify(const uint8_t pk[32], const uint8_t *msg, uint3
     return pf__imp_ed25519_verify(pk, msg, len, sig);
 }
 
+/* extra: pf_h3_at without the host call, for a `cell` whose resolution `own`
+ * pf_h3_resolution gave (-1: not a cell, and -1 is returned). Lets a family take
+ * one location to several resolutions for one host call. */
+PF_API int64_t pf_h3_to(uint64_t cell, int32_t own, int32_t res) {
+    if (own < 0 || own > 15 || res < 0 || res > 15) return -1;
+    uint64_t c = (cell & ~((uint64_t)0xF << 52)) | ((uint64_t)res << 52);
+    if (own >= res) {
+        for (int32_t k = res + 1; k <= own; k++) c |= (uint64_t)7 << (3 * (15 - k));
+    } else {
+        for (int32_t k = own + 1; k <= res; k++) c &= ~((uint64_t)7 << (3 * (15 - k)));
+    }
+    return (int64_t)c;
+}
+
 /* extra: `location` taken to `res` (0..=15): its parent, or its centre child if
  * it is coarser; -1 if `location` is not a valid cell or `res` is outside 0..=15.
  * This is plinth_proofs::sensor::home_cell. One host call (the validity check);
@@ -942,15 +960,7 @@ PF_API int32_t pf_ed25519_verify(const uint8_t pk[32], const uint8_t *msg, uint3
  * child's new digits 0). */
 PF_API int64_t pf_h3_at(uint64_t location, int32_t res) {
     if (res < 0 || res > 15) return -1;
-    int32_t own = pf_h3_resolution((int64_t)location);
-    if (own < 0) return -1;
-    uint64_t c = (location & ~((uint64_t)0xF << 52)) | ((uint64_t)res << 52);
-    if (own >= res) {
-        for (int32_t k = res + 1; k <= own; k++) c |= (uint64_t)7 << (3 * (15 - k));
-    } else {
-        for (int32_t k = own + 1; k <= res; k++) c &= ~((uint64_t)7 << (3 * (15 - k)));
-    }
-    return (int64_t)c;
+    return pf_h3_to(location, pf_h3_resolution((int64_t)location), res);
 }
 
 /* ------------------------------------------------------------ fixed point */

@@ -170,9 +170,36 @@ static int median_without(const int64_t *sorted, uint32_t m, int64_t own, int64_
     return 1;
 }
 
+/* pf_id_cmp, 8 bytes at a time: the report loop compares ids all the time. */
+static int id_cmp(const uint8_t *a, const uint8_t *b) {
+    for (int k = 0; k < 32; k += 8) {
+        uint64_t x, y;
+        __builtin_memcpy(&x, a + k, 8);
+        __builtin_memcpy(&y, b + k, 8);
+        if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+    }
+    return 0;
+}
+
+/* pf_find_device with id_cmp. */
+static const pf_device *find_device(const pf_input *in, const uint8_t *id) {
+    uint32_t lo = 0, hi = in->n_devices;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int c = id_cmp(in->devices[mid].id, id);
+        if (c == 0) return &in->devices[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
 /* Checks one report: 1 and its value if it is a valid reading, else rejects it. */
 static int check(const pf_input *in, const params *p, const pf_report *r, const pf_device *d, int64_t *value) {
-    pf_text why = {{0}, 0};
+    pf_text why; /* not zeroed: only its first len bytes count */
+    pf_text_clear(&why);
     if (!d) {
         pf_reject(r->hash, "unknown_device", NULL);
         return 0;
@@ -243,9 +270,9 @@ static int score(const pf_input *in) {
     const pf_device *last_device = NULL;
     for (uint32_t i = 0; i < in->n_reports; i++) {
         const pf_report *r = &in->reports[i];
-        if (!last_id || pf_id_cmp(last_id, r->device) != 0) {
+        if (!last_id || id_cmp(last_id, r->device) != 0) {
             last_id = r->device;
-            last_device = pf_find_device(in, r->device);
+            last_device = find_device(in, r->device);
         }
         int64_t value;
         if (!check(in, &p, r, last_device, &value)) continue;
@@ -280,14 +307,15 @@ static int score(const pf_input *in) {
         sensor_readings[s] = j - i;
         sensor_stacked[s] = 1;
         int64_t value = values[i + (j - i - 1) / 2];
-        int64_t cell = pf_h3_at(location, p.resolution);
+        int32_t own = pf_h3_resolution((int64_t)location); /* one host call, two resolutions */
+        int64_t cell = pf_h3_to(location, own, p.resolution);
         if (cell >= 0) {
             homes[n_homes].cell = (uint64_t)cell;
             homes[n_homes].value = value;
             homes[n_homes].sensor = s;
             n_homes++;
         }
-        int64_t dense = pf_h3_at(location, p.density_resolution);
+        int64_t dense = pf_h3_to(location, own, p.density_resolution);
         if (dense >= 0) {
             crowds[n_crowds].cell = (uint64_t)dense;
             crowds[n_crowds].sensor = s;

@@ -43,7 +43,8 @@ static int score(const pf_input *in) {
         current = r->device;
 
         const pf_device *d = pf_find_device(in, r->device);
-        pf_text why = {{0}, 0};
+        pf_text why; /* not zeroed: only its first len bytes count */
+    pf_text_clear(&why);
         if (!d) {
             pf_reject(r->hash, "unknown_device", NULL);
             continue;

@@ -435,3 +435,23 @@ fn a_hundred_thousand_devices_score_as_the_native_family() {
     );
     assert!(scored > 20_000, "{scored}");
 }
+
+/// The size the family is designed for: a million devices (about 1.6 million
+/// reports) within the default fuel and the 2 GiB memory. Slow in a debug build
+/// (the native side mostly): `cargo test -p plinth-families -- --ignored`.
+#[test]
+#[ignore]
+fn a_million_devices_score_as_the_native_family_within_the_default_fuel() {
+    let module = wasm::load(SENSOR.bytes).unwrap();
+    let mut rng = Rng(0x1_000_000);
+    let (devices, reports) = epoch(&mut rng, 1_000_000, 3);
+    let params = r#"{"unit":"celsius","min":-40.5,"max":60,"expected_readings":2}"#;
+    let t = Instant::now();
+    let (scored, rejected, fuel) = compare(&module, params, &devices, &reports);
+    println!(
+        "1,000,000 devices, {} reports: {scored} scored, {rejected} rejected, {fuel} fuel; both scored in {:?}",
+        reports.len(),
+        t.elapsed()
+    );
+    assert!(fuel < wasm::DEFAULT_FUEL / 2, "{fuel}");
+}
