@@ -628,3 +628,57 @@ fn the_same_input_gives_the_same_output_bytes() {
     assert!(!outputs[0].0.is_empty());
     assert_eq!(first, run(1, &devices, &reports, &[]));
 }
+
+#[test]
+fn the_state_stays_under_16_mib_dropping_the_vehicles_connected_longest_ago() {
+    const MAX: u32 = 180_000;
+    // a full state: vehicle i last connected in epoch 10 + i % 7
+    let mut bytes = 1u32.to_le_bytes().to_vec();
+    bytes.extend(20u64.to_le_bytes());
+    bytes.extend(MAX.to_le_bytes());
+    for i in 0..MAX {
+        let mut vehicle = [0xff; 32];
+        vehicle[..4].copy_from_slice(&i.to_be_bytes());
+        bytes.extend(vehicle);
+        bytes.extend([1; 32]);
+        bytes.extend((10 + u64::from(i % 7)).to_le_bytes());
+        bytes.extend(3u32.to_le_bytes());
+        bytes.extend(5u64.to_le_bytes());
+        bytes.extend(100u64.to_le_bytes());
+    }
+    let car = Car::new(1);
+    let devices = registry([&car]);
+    let out = run(
+        21,
+        &devices,
+        &[car.send(21, 1, &car.trip(21, 0, 2, 0))],
+        &bytes,
+    );
+    assert_eq!(score(&out, &car), Some(20));
+    assert!(out.state.len() <= wasm::MAX_STATE_BYTES);
+    let s = state(&out);
+    assert_eq!(s.vehicles.len(), MAX as usize);
+    assert!(s.vehicle(&car.vehicle).is_some());
+    // one entry of the oldest epoch (10) went: the one with the highest id
+    let oldest: Vec<&_> = s.vehicles.iter().filter(|v| v.last_epoch == 10).collect();
+    assert_eq!(oldest.len(), (MAX as usize).div_ceil(7) - 1);
+    let mut gone = [0xff; 32];
+    gone[..4].copy_from_slice(&(MAX - 1 - (MAX - 1) % 7).to_be_bytes());
+    assert!(s.vehicle(&gone).is_none());
+    // one entry more than that is not a state
+    bytes[12..16].copy_from_slice(&(MAX + 1).to_le_bytes());
+    bytes.extend(&bytes[16..16 + 92].to_vec());
+    let e = run_with(&params(""), 21, &devices, &[], &bytes).unwrap_err();
+    assert_eq!(e.code(), "task_failed:4");
+}
+
+#[test]
+fn a_full_trip_costs_under_a_million_fuel() {
+    // 240 fixes: ~0.8 M fuel (the pairing check 21,000, each fix ~3,200), so the
+    // default 50 G fuel scores some 60,000 full trips an epoch
+    let car = Car::new(1);
+    let devices = registry([&car]);
+    let out = run(1, &devices, &[car.send(1, 1, &car.trip(1, 0, 240, 0))], &[]);
+    assert_eq!(score(&out, &car), Some(1_000));
+    assert!(out.fuel_used < 1_000_000, "{}", out.fuel_used);
+}
