@@ -164,7 +164,7 @@ pub fn audit(
         }
     }
     let count = batches.len();
-    let recomputed = try_compute(&spec, batches)
+    let (recomputed, _state) = try_compute(&spec, batches)
         .map_err(|e| anyhow!("the family failed on the published inputs: {e}"))?;
     let mut r = report(
         network,

@@ -176,7 +176,10 @@ impl Oracle {
         for (h, b) in &batches {
             if matches!(
                 b,
-                SpoolBatch::Registry(_) | SpoolBatch::Storage(_) | SpoolBatch::Earnings(_)
+                SpoolBatch::Registry(_)
+                    | SpoolBatch::Storage(_)
+                    | SpoolBatch::Earnings(_)
+                    | SpoolBatch::FamilyStates(_)
             ) {
                 self.spool.remove(epoch, h)?;
             }
@@ -210,6 +213,38 @@ impl Oracle {
                     .write_all(epoch, SpoolBatch::Earnings(earnings))?,
             );
         }
+        // Custom families get the state their module returned for the epoch
+        // before (empty for a network's first epoch, or one this oracle did not
+        // compute).
+        let mut states = Vec::new();
+        for network in self.networks_at(epoch)?.wasm() {
+            let before = epoch.checked_sub(1);
+            let state = match before {
+                Some(b) => self.manifests.read_state(network, b)?,
+                None => None,
+            };
+            if state.is_none()
+                && before
+                    .is_some_and(|b| self.manifests.last_epoch(network).is_some_and(|l| l >= b))
+            {
+                tracing::warn!(
+                    network,
+                    epoch,
+                    "no family state of the epoch before: the module starts from an empty one"
+                );
+            }
+            states.push(crate::spool::FamilyState {
+                network: network.to_string(),
+                epoch: before.unwrap_or(0),
+                state: state.unwrap_or_default(),
+            });
+        }
+        if !states.is_empty() {
+            written.extend(
+                self.spool
+                    .write_all(epoch, SpoolBatch::FamilyStates(states))?,
+            );
+        }
         self.refresh_registry_checked(self.clock.window(epoch).end_ms)?;
         let snaps = {
             let state = self.ingest.state();
@@ -239,7 +274,7 @@ impl Oracle {
         }
         // A custom family that fails (out of fuel, a trap, a bad output) fails
         // the epoch: no manifest; the next close pass tries again.
-        let mut m = epoch::try_compute(&spec, batches).map_err(|e| {
+        let (mut m, state) = epoch::try_compute(&spec, batches).map_err(|e| {
             self.metrics
                 .family_failures
                 .get_or_create(&crate::metrics::ReasonLabel { reason: e.code() })
@@ -258,6 +293,9 @@ impl Oracle {
             }
         }
         m.signatures.push(m.header.sign(&self.key));
+        if matches!(spec.family, plinth_proofs::Family::Wasm(_)) {
+            self.manifests.save_state(n.name(), epoch, &state)?;
+        }
         self.manifests.publish(n.name(), epoch, &m)?;
         self.metrics.epochs_closed.inc();
         tracing::info!(

@@ -85,6 +85,8 @@ struct Inputs {
     rounds: Vec<BeaconRound>,
     storage_rounds: Vec<StorageRound>,
     earnings: Vec<plinth_proofs::compute::ComputeEarnings>,
+    /// A custom family's state from the epoch before.
+    state: Vec<u8>,
 }
 
 /// The registry and storage batches named by the epoch's close records, if it
@@ -152,9 +154,15 @@ impl Inputs {
                 SpoolBatch::Earnings(es) if counts(&h) => i
                     .earnings
                     .extend(es.into_iter().filter(|e| e.network == network)),
+                SpoolBatch::FamilyStates(fs) if counts(&h) => {
+                    if let Some(f) = fs.into_iter().find(|f| f.network == network) {
+                        i.state = f.state;
+                    }
+                }
                 SpoolBatch::Storage(_)
                 | SpoolBatch::Registry(_)
                 | SpoolBatch::Earnings(_)
+                | SpoolBatch::FamilyStates(_)
                 | SpoolBatch::Closed(_) => {}
             }
         }
@@ -231,6 +239,8 @@ struct Scores {
     deals: Vec<plinth_proofs::storage::DealOutcome>,
     /// Storage networks: the most each provider may be paid.
     caps: Option<BTreeMap<DeviceId, u64>>,
+    /// A custom family's state for the next epoch.
+    state: Vec<u8>,
 }
 
 /// Scores the epoch with the network's family; counts what it rejected into
@@ -248,9 +258,11 @@ fn score(
         rounds,
         mut storage_rounds,
         earnings,
+        state,
         ..
     } = inputs;
     let probes = probe_records(&issues, &receipts, &reports, devices);
+    let mut next_state = Vec::new();
     // Families are order-independent (their outputs are canonical).
     let out = match spec.family {
         Family::Wasm(p) => {
@@ -266,9 +278,11 @@ fn score(
                 devices,
                 reports: &reports,
                 probes: &probes,
-                state: &[],
+                state: &state,
             };
-            plinth_proofs::wasm::run(module, p, &input)?.output
+            let scored = plinth_proofs::wasm::run(module, p, &input)?;
+            next_state = scored.state;
+            scored.output
         }
         family => family.score_with_rounds(&spec.window, devices, &reports, &probes, &rounds),
     };
@@ -284,6 +298,7 @@ fn score(
                 usage: st.usage,
                 deals: st.outcomes,
                 caps: Some(st.caps),
+                state: Vec::new(),
             }
         }
         Family::Compute(_) => {
@@ -293,6 +308,7 @@ fn score(
                 usage: cs.usage,
                 deals: Vec::new(),
                 caps: Some(cs.caps),
+                state: Vec::new(),
             }
         }
         _ => Scores {
@@ -300,6 +316,7 @@ fn score(
             usage: BTreeMap::new(),
             deals: Vec::new(),
             caps: None,
+            state: next_state,
         },
     };
     let unproven = scores.deals.iter().filter(|d| !d.proven).count() as u64;
@@ -315,17 +332,20 @@ fn score(
 ///
 /// On a custom (`wasm`) family's failure: use [`try_compute`] for those.
 pub fn compute(spec: &EpochSpec<'_>, batches: Vec<(Hash, SpoolBatch)>) -> Manifest {
-    try_compute(spec, batches).expect("a native family does not fail")
+    try_compute(spec, batches)
+        .expect("a native family does not fail")
+        .0
 }
 
 /// Scores one network's epoch and builds its manifest (unsigned). Batches are
 /// `(hash, contents)` of every batch of the epoch; the result depends only on them
 /// and `spec`. A custom family's failure (out of fuel, a trap, a bad output)
-/// fails the whole epoch: no partial manifest.
+/// fails the whole epoch: no partial manifest. Also returns the state a custom
+/// family hands to the next epoch (empty for native families).
 pub fn try_compute(
     spec: &EpochSpec<'_>,
     batches: Vec<(Hash, SpoolBatch)>,
-) -> Result<Manifest, WasmFamilyError> {
+) -> Result<(Manifest, Vec<u8>), WasmFamilyError> {
     let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
     list.sort();
     let mut inputs = Inputs::gather(spec.network, batches);
@@ -340,6 +360,7 @@ pub fn try_compute(
         usage,
         deals,
         caps,
+        state,
     } = score(spec, inputs, &devices, &mut rejected)?;
     let mut paid = split_rewards(spec.allowance, spec.usage_bps, &work, &usage);
     // Storage and compute providers are paid at most the token value of the
@@ -368,15 +389,18 @@ pub fn try_compute(
         inputs: inputs_hash(&list),
         registry_height,
     };
-    Ok(Manifest {
-        header,
-        entries,
-        batches: list,
-        signatures: Vec::new(),
-        rejected,
-        scored: work.len() as u64,
-        deals,
-        usage,
-        refusals: Vec::new(),
-    })
+    Ok((
+        Manifest {
+            header,
+            entries,
+            batches: list,
+            signatures: Vec::new(),
+            rejected,
+            scored: work.len() as u64,
+            deals,
+            usage,
+            refusals: Vec::new(),
+        },
+        state,
+    ))
 }

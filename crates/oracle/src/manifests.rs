@@ -88,6 +88,32 @@ impl ManifestStore {
         self.dir.join(network).join(format!("{epoch}.json"))
     }
 
+    fn state_path(&self, network: &str, epoch: u64) -> PathBuf {
+        self.dir.join(network).join(format!("{epoch}.state"))
+    }
+
+    /// The state a custom family returned for `epoch` when this oracle computed
+    /// its manifest (closing it or co-signing it).
+    pub fn read_state(&self, network: &str, epoch: u64) -> Result<Option<Vec<u8>>> {
+        match std::fs::read(self.state_path(network, epoch)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Keeps the state a custom family returned for `epoch` (durably: a
+    /// temporary file, fsynced, renamed into place).
+    pub fn save_state(&self, network: &str, epoch: u64, state: &[u8]) -> Result<()> {
+        let path = self.state_path(network, epoch);
+        std::fs::create_dir_all(path.parent().expect("state dir"))?;
+        let tmp = path.with_extension("state-tmp");
+        std::fs::write(&tmp, state)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(())
+    }
+
     /// A published manifest.
     pub fn read(&self, network: &str, epoch: u64) -> Result<Option<Manifest>> {
         let path = self.path(network, epoch);

@@ -166,6 +166,16 @@ impl EpochNetworks {
             .collect()
     }
 
+    /// The custom (`wasm`) networks' names: each epoch's close hands them the
+    /// state their module returned for the epoch before.
+    pub fn wasm(&self) -> Vec<&str> {
+        self.networks
+            .iter()
+            .filter(|n| matches!(n.family, Ok(Family::Wasm(_))))
+            .map(|n| n.name())
+            .collect()
+    }
+
     /// The compute networks and their parameters (spot checks, capacity checks).
     pub fn compute(&self) -> Vec<(&str, &plinth_proofs::compute::ComputeFamilyParams)> {
         self.networks

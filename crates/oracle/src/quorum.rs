@@ -178,6 +178,13 @@ pub enum ProposalRefusal {
         /// What differs.
         reason: String,
     },
+    /// The custom family's state from the epoch before is not the one this
+    /// oracle computed then.
+    #[error("family state: {reason}")]
+    StateMismatch {
+        /// What differs.
+        reason: String,
+    },
     /// Capacity-check failures this oracle did not see itself.
     #[error("capacity checks: {reason}")]
     ChecksUnconfirmed {
@@ -213,6 +220,7 @@ impl ProposalRefusal {
             ProposalRefusal::VerdictDiffers { .. } => "verdict_differs",
             ProposalRefusal::ChecksUnconfirmed { .. } => "checks_unconfirmed",
             ProposalRefusal::EarningsMismatch { .. } => "earnings_mismatch",
+            ProposalRefusal::StateMismatch { .. } => "state_mismatch",
             ProposalRefusal::Unavailable { .. } => "unavailable",
         }
     }
@@ -499,13 +507,24 @@ impl Oracle {
         self.check_omissions(h.epoch, &p.batches, cutoff)?;
         let (batches, held) = self.listed_batches(h.epoch, &p.batches, &p.signature.oracle)?;
         self.check_inputs(h.epoch, &batches, &held)?;
-        let mut m = epoch::try_compute(&spec, batches).map_err(|e| ProposalRefusal::Differs {
-            reason: format!("the family failed here ({}): {e}", e.code()),
-        })?;
+        // A custom family's state from the epoch before must be the one this
+        // oracle computed then, if it did.
+        if matches!(spec.family, plinth_proofs::Family::Wasm(_)) {
+            self.check_family_state(&h.network, h.epoch, &batches)?;
+        }
+        let (mut m, state) =
+            epoch::try_compute(&spec, batches).map_err(|e| ProposalRefusal::Differs {
+                reason: format!("the family failed here ({}): {e}", e.code()),
+            })?;
         if m.header != *h {
             return Err(ProposalRefusal::Differs {
                 reason: differences(&m.header, h),
             });
+        }
+        if matches!(spec.family, plinth_proofs::Family::Wasm(_)) {
+            self.manifests
+                .save_state(&h.network, h.epoch, &state)
+                .map_err(ProposalRefusal::unavailable)?;
         }
         let mine = m.header.sign(self.key());
         // Kept, so this oracle serves the manifest, its batches and its claims.
@@ -552,6 +571,52 @@ impl Oracle {
             return Err(ProposalRefusal::BadSignature);
         }
         Ok(())
+    }
+
+    /// Refuses a custom family's state from the epoch before unless it is the
+    /// one this oracle computed then (when it did; an oracle that did not close
+    /// nor co-sign that epoch has nothing to compare with).
+    fn check_family_state(
+        &self,
+        network: &str,
+        epoch: u64,
+        batches: &[(Hash, SpoolBatch)],
+    ) -> Result<(), ProposalRefusal> {
+        let Some(before) = epoch.checked_sub(1) else {
+            return Ok(());
+        };
+        let Some(mine) = self
+            .manifests
+            .read_state(network, before)
+            .map_err(ProposalRefusal::unavailable)?
+        else {
+            return Ok(());
+        };
+        let listed: Vec<&crate::spool::FamilyState> = batches
+            .iter()
+            .filter_map(|(_, b)| match b {
+                SpoolBatch::FamilyStates(fs) => Some(fs.iter().filter(|f| f.network == network)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        match listed.as_slice() {
+            [one] if one.epoch == before && one.state == mine => Ok(()),
+            [one] => Err(ProposalRefusal::StateMismatch {
+                reason: format!(
+                    "the listed state of epoch {} hashes to {}, this oracle's of epoch {before} to {}",
+                    one.epoch,
+                    Hash::of(&one.state),
+                    Hash::of(&mine)
+                ),
+            }),
+            found => Err(ProposalRefusal::StateMismatch {
+                reason: format!(
+                    "{} states of {network} listed, one expected",
+                    found.len()
+                ),
+            }),
+        }
     }
 
     /// Refuses a list that leaves out an input batch this oracle stored before

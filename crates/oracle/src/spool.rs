@@ -76,6 +76,22 @@ pub enum SpoolBatch {
     /// Compute networks: the credits each provider earned in the epoch, as the
     /// ledger recorded them (read at close, named by the close record).
     Earnings(Vec<plinth_proofs::compute::ComputeEarnings>),
+    /// Custom (`wasm`) networks: the state each module returned for the epoch
+    /// before, which this epoch's run is given (written at close, named by the
+    /// close record).
+    FamilyStates(Vec<FamilyState>),
+}
+
+/// A custom family's state handed from one epoch's run to the next's (the family
+/// ABI's `state`).
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct FamilyState {
+    /// The network.
+    pub network: String,
+    /// The epoch whose run returned it.
+    pub epoch: u64,
+    /// The bytes (at most `plinth_proofs::wasm::MAX_STATE_BYTES`).
+    pub state: Vec<u8>,
 }
 
 /// When the oracle received a device's answer to a probe.
@@ -361,6 +377,8 @@ impl SpoolBatch {
             SpoolBatch::Registry(snaps) => split_registry(snaps, budget),
             SpoolBatch::Storage(rounds) => split_storage(rounds, budget),
             SpoolBatch::Earnings(es) => split_earnings(es, budget),
+            // One state (≤ 16 MiB) always fits a batch.
+            SpoolBatch::FamilyStates(v) => runs(v, budget, SpoolBatch::FamilyStates),
         }
     }
 }
