@@ -272,6 +272,12 @@ impl Oracle {
         if let Some(a) = self.config.adversary {
             batches = self.tamper_batches(a, n.name(), epoch, batches)?;
         }
+        if self.config.record_family_inputs
+            && n.info.family != plinth_core::FamilyKind::Storage
+            && n.info.family != plinth_core::FamilyKind::Compute
+        {
+            self.record_family_input(n, &spec, epoch, batches.clone())?;
+        }
         // A custom family that fails (out of fuel, a trap, a bad output) fails
         // the epoch: no manifest; the next close pass tries again.
         let (mut m, state) = epoch::try_compute(&spec, batches).map_err(|e| {
@@ -303,6 +309,30 @@ impl Oracle {
             root = %m.header.root, "epoch closed"
         );
         Ok(Some(m))
+    }
+
+    /// Writes the epoch as a family ABI input (`config.record_family_inputs`).
+    fn record_family_input(
+        &self,
+        n: &EpochNetwork,
+        spec: &epoch::EpochSpec<'_>,
+        epoch: u64,
+        batches: Vec<(plinth_core::Hash, SpoolBatch)>,
+    ) -> Result<()> {
+        let mut params = n.info.params.clone();
+        if let Some(o) = params.as_object_mut() {
+            for k in plinth_proofs::wasm::HOST_PARAMS {
+                o.remove(*k);
+            }
+        }
+        let bytes = epoch::family_input(spec, &params.to_string(), batches);
+        let dir = self.config.data_dir.join("family-inputs").join(n.name());
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{epoch:010}.input"));
+        let tmp = path.with_extension("input-tmp");
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(())
     }
 
     /// Gathers the set's signatures for a manifest this oracle holds, then settles

@@ -47,6 +47,10 @@ pub struct OracleConfig {
     pub proposal_timeout: Duration,
     /// Makes this oracle lie, for tests and drills ([`crate::adversary`]).
     pub adversary: Option<crate::adversary::Adversary>,
+    /// Writes each closed epoch of every report-based network as a family ABI
+    /// input (`<data_dir>/family-inputs/<network>/<epoch>.input`), what
+    /// `plinth family test MODULE --inputs DIR` replays.
+    pub record_family_inputs: bool,
 }
 
 impl OracleConfig {
@@ -69,6 +73,7 @@ impl OracleConfig {
             propose_after: Duration::from_secs(2),
             proposal_timeout: Duration::from_secs(10),
             adversary: None,
+            record_family_inputs: false,
         }
     }
 }

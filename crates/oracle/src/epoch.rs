@@ -326,6 +326,42 @@ fn score(
     Ok(scores)
 }
 
+/// The epoch's inputs as a custom family module receives them (the family ABI
+/// v1 input: `plinth_proofs::wasm::encode_input`), for any report-based network:
+/// `params_json` is the network's parameter object. What the oracle records
+/// for `plinth family test`.
+pub fn family_input(
+    spec: &EpochSpec<'_>,
+    params_json: &str,
+    batches: Vec<(Hash, SpoolBatch)>,
+) -> Vec<u8> {
+    let mut inputs = Inputs::gather(spec.network, batches);
+    let devices: BTreeMap<DeviceId, DeviceInfo> = std::mem::take(&mut inputs.registry)
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let probes = probe_records(&inputs.issues, &inputs.receipts, &inputs.reports, &devices);
+    let params = match spec.family {
+        Family::Wasm(p) => p.clone(),
+        _ => plinth_proofs::wasm::WasmFamilyParams {
+            module: Hash::ZERO,
+            fuel: 1,
+            params: serde_json::from_str::<serde_json::Value>(params_json)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| "{}".into()),
+        },
+    };
+    let input = plinth_proofs::wasm::EpochInput {
+        network: spec.network,
+        window: &spec.window,
+        devices: &devices,
+        reports: &inputs.reports,
+        probes: &probes,
+        state: &inputs.state,
+    };
+    plinth_proofs::wasm::encode_input(&params, &input).0
+}
+
 /// [`try_compute`] for a native family, which cannot fail.
 ///
 /// # Panics
