@@ -78,6 +78,9 @@ enum Command {
     /// Compute: offer capacity, order and lease it, run verified jobs (the demo
     /// renderer among them), run the provider's agent.
     Compute(ComputeArgs),
+    /// Custom (`wasm`) proof families: run a module over recorded epochs.
+    #[command(subcommand)]
+    Family(cmd::family::FamilyCmd),
     /// Re-execute a stopped node's blocks from genesis and check every state root.
     Replay(ReplayArgs),
     /// Measure performance (release builds).
@@ -132,6 +135,7 @@ fn run() -> Result<()> {
         Command::Oracle(a) => a.run(),
         Command::Storage(a) => a.run(),
         Command::Compute(a) => a.run(),
+        Command::Family(c) => c.run(),
         Command::Replay(a) => a.run(),
         Command::Bench(c) => plinth_bench::run(c),
     }

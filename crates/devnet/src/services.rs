@@ -222,6 +222,10 @@ async fn start_oracles(
         config.price_micro_usd = Some(DEVNET_PRICE_MICRO_USD);
         config.price_interval = Duration::from_secs(30);
         config.peers = peers_of(&urls, i);
+        // The first oracle records each epoch as a family input, so `plinth
+        // family test MODULE --inputs <dir>/oracle/family-inputs/<network>`
+        // replays the devnet's epochs through a custom family.
+        config.record_family_inputs = i == 0;
         let oracle: Arc<Oracle> =
             tokio::task::spawn_blocking(move || Oracle::open(config, key)).await??;
         oracles.push(oracle);

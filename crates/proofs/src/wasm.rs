@@ -487,3 +487,65 @@ pub fn run(
         fuel_used: out.fuel_used,
     })
 }
+
+/// `input` (ABI v1 input bytes) with its `state` replaced by `state`; `None` if
+/// the bytes are not an ABI v1 input's beginning. `plinth family test` uses it
+/// to hand each recorded epoch the state the module returned for the one before.
+pub fn with_state(input: &[u8], state: &[u8]) -> Option<Vec<u8>> {
+    let u32_at = |at: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(input.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
+    if u32_at(0)? != ABI_VERSION as usize {
+        return None;
+    }
+    let mut at: usize = 4;
+    at = at.checked_add(4)?.checked_add(u32_at(at)?)?; // network
+    at = at.checked_add(24)?; // epoch, start_ms, end_ms
+    at = at.checked_add(4)?.checked_add(u32_at(at)?)?; // params
+    let old = u32_at(at)?;
+    let rest = at.checked_add(4)?.checked_add(old)?;
+    if rest > input.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len() - old + state.len());
+    out.extend_from_slice(&input[..at]);
+    out.extend_from_slice(&(state.len() as u32).to_le_bytes());
+    out.extend_from_slice(state);
+    out.extend_from_slice(&input[rest..]);
+    Some(out)
+}
+
+/// What a module returned for raw input bytes, decoded but not checked against
+/// a registry (for `plinth family test`, which replays recorded inputs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawScored {
+    /// Scores by device, in the module's order.
+    pub scores: Vec<(DeviceId, u64)>,
+    /// Rejections: report, code, reason.
+    pub rejections: Vec<(Hash, String, String)>,
+    /// The state for the next epoch.
+    pub state: Vec<u8>,
+    /// The fuel burnt.
+    pub fuel_used: u64,
+}
+
+/// Runs a module on raw ABI v1 input bytes with `fuel`.
+pub fn run_raw(module: &Module, input: &[u8], fuel: u64) -> Result<RawScored, WasmFamilyError> {
+    let out = module.call(SCORE_ENTRY, input, ABI_VERSION as i32, fuel)?;
+    let o: Output = borsh::from_slice(&out.output)
+        .map_err(|e| WasmFamilyError::BadOutput(format!("does not decode: {e}")))?;
+    Ok(RawScored {
+        scores: o
+            .scores
+            .into_iter()
+            .map(|s| (DeviceId(plinth_core::PublicKey(s.device)), s.score))
+            .collect(),
+        rejections: o
+            .rejections
+            .into_iter()
+            .map(|r| (Hash(r.report), r.code, r.reason))
+            .collect(),
+        state: o.state,
+        fuel_used: out.fuel_used,
+    })
+}

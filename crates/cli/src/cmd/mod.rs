@@ -5,6 +5,7 @@
 pub mod compute;
 pub mod device;
 pub mod devnet;
+pub mod family;
 pub mod genesis;
 pub mod gov;
 pub mod maker;

@@ -326,3 +326,30 @@ fn host_functions_answer_as_h3o_does_and_cost_fuel() {
         "trap"
     );
 }
+
+#[test]
+fn a_recorded_input_takes_another_state() {
+    let devices = registry([device(1, 0)]);
+    let input = EpochInput {
+        network: "cars",
+        window: &WINDOW,
+        devices: &devices,
+        reports: &[],
+        probes: &[],
+        state: b"old",
+    };
+    let (bytes, _) = wasm::encode_input(&params(1), &input);
+    let swapped = wasm::with_state(&bytes, b"newer state").unwrap();
+    let (expected, _) = wasm::encode_input(
+        &params(1),
+        &EpochInput {
+            state: b"newer state",
+            ..input
+        },
+    );
+    assert_eq!(swapped, expected);
+    assert!(wasm::with_state(&bytes[..10], b"x").is_none());
+    let m = wasm::load(&module("", "", &output(&[(id(1).key().0, 3)], &[], b"s"))).unwrap();
+    let raw = wasm::run_raw(&m, &swapped, 1_000_000).unwrap();
+    assert_eq!((raw.scores, raw.state), (vec![(id(1), 3)], b"s".to_vec()));
+}

@@ -1,0 +1,108 @@
+//! `plinth family`: tools for authors of custom (`wasm`) proof families.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `plinth family …`.
+#[derive(Subcommand)]
+pub enum FamilyCmd {
+    /// Run a family module over recorded epoch inputs (the `*.input` files an
+    /// oracle with `record_family_inputs` writes under
+    /// `family-inputs/<network>/`) and print what it scores.
+    Test(TestArgs),
+}
+
+/// `plinth family test MODULE --inputs DIR`.
+#[derive(Args)]
+pub struct TestArgs {
+    /// The module (`.wasm`).
+    module: PathBuf,
+    /// A directory of `*.input` files (family ABI v1 inputs), run in name order.
+    #[arg(long)]
+    inputs: PathBuf,
+    /// Fuel for each epoch.
+    #[arg(long, default_value_t = plinth_proofs::wasm::DEFAULT_FUEL)]
+    fuel: u64,
+    /// Give each epoch the state recorded with it, instead of the state the
+    /// module returned for the epoch before (the first one always gets its own).
+    #[arg(long)]
+    recorded_state: bool,
+    /// How many of the best scores to print per epoch.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+}
+
+impl FamilyCmd {
+    /// Runs the command.
+    pub fn run(self) -> Result<()> {
+        match self {
+            FamilyCmd::Test(a) => a.run(),
+        }
+    }
+}
+
+impl TestArgs {
+    fn run(self) -> Result<()> {
+        let bytes = std::fs::read(&self.module)
+            .with_context(|| format!("reading {}", self.module.display()))?;
+        let module = plinth_proofs::wasm::load(&bytes)
+            .with_context(|| format!("{} is not a family module", self.module.display()))?;
+        println!(
+            "module {} ({} bytes, hash {})",
+            self.module.display(),
+            bytes.len(),
+            plinth_ledger::compute_types::module_hash(&bytes)
+        );
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.inputs)
+            .with_context(|| format!("reading {}", self.inputs.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "input"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            bail!("no *.input files in {}", self.inputs.display());
+        }
+        let mut state: Option<Vec<u8>> = None;
+        let mut failed = 0;
+        for path in &files {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let mut input = std::fs::read(path)?;
+            if let (Some(s), false) = (&state, self.recorded_state) {
+                input = plinth_proofs::wasm::with_state(&input, s)
+                    .with_context(|| format!("{name} is not a family ABI v1 input"))?;
+            }
+            match plinth_proofs::wasm::run_raw(&module, &input, self.fuel) {
+                Ok(r) => {
+                    let total: u128 = r.scores.iter().map(|(_, s)| u128::from(*s)).sum();
+                    let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
+                    for (_, code, _) in &r.rejections {
+                        *codes.entry(code).or_default() += 1;
+                    }
+                    println!(
+                        "{name}: {} devices scored, total {total}, {} rejected {codes:?}, fuel {}, state {} bytes",
+                        r.scores.len(),
+                        r.rejections.len(),
+                        r.fuel_used,
+                        r.state.len()
+                    );
+                    let mut best = r.scores.clone();
+                    best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    for (device, score) in best.iter().take(self.top) {
+                        println!("  {device} {score}");
+                    }
+                    state = Some(r.state);
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!("{name}: FAILED ({}): {e}", e.code());
+                }
+            }
+        }
+        if failed > 0 {
+            bail!("{failed} of {} epochs failed", files.len());
+        }
+        Ok(())
+    }
+}
