@@ -26,9 +26,11 @@ pub const MAX_CHECK_BODY: usize = 4 * 1024;
 pub const MAX_ROUNDS: u32 = 2_000_000;
 /// The rounds the oracle's checks ask for.
 pub const ORACLE_ROUNDS: u32 = 200_000;
-/// Checks an agent runs at once; more get `503 busy` (the oracle's own checks
-/// are one at a time per lease).
-pub const MAX_CHECKS_IN_FLIGHT: usize = 2;
+/// Checks an agent runs at once; more get `503 busy`. Every member of the
+/// oracle set draws the same check times, so a whole set checks a lease at the
+/// same moment: room for a set of 16 (with 2, the third member of a set of
+/// three saw an honest agent as failing).
+pub const MAX_CHECKS_IN_FLIGHT: usize = 16;
 /// Fuel a check's task gets: enough for [`MAX_ROUNDS`] rounds.
 pub const CHECK_FUEL: u64 = 40 * MAX_ROUNDS as u64 + 10_000;
 
