@@ -106,21 +106,19 @@ pub fn fleet(
     let networks: Vec<serde_json::Value> = ctx.client().get("/v1/networks")?;
     let networks: Vec<FleetNetwork> = networks
         .iter()
-        .filter(|n| {
-            (n["family"].as_str().unwrap_or_default().parse())
-                .is_ok_and(plinth_core::FamilyKind::proven_by_reports)
-        })
-        .map(|n| FleetNetwork {
-            name: n["name"].as_str().unwrap_or_default().to_string(),
-            family: n["family"].as_str().unwrap_or_default().to_string(),
-            unit: n["params"]["unit"]
-                .as_str()
-                .unwrap_or("celsius")
-                .to_string(),
+        .filter_map(|n| {
+            FleetNetwork::from_listing(
+                n["name"].as_str().unwrap_or_default(),
+                n["family"].as_str().unwrap_or_default(),
+                &n["params"],
+            )
         })
         .collect();
     if networks.is_empty() {
-        bail!("the chain has no sensor, uptime or coverage network for the fleet");
+        bail!(
+            "the chain has no network the fleet simulates (sensor, uptime, coverage, \
+             or a vehicles or mapping module)"
+        );
     }
     let cfg = FleetConfig {
         count,

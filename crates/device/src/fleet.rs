@@ -19,6 +19,7 @@
 //! spoofers assert a place tens of kilometres away, colluders assert places spread
 //! over the area while sitting together.
 
+use crate::custom::{Custom, CustomDevice};
 use crate::radio::{Position, RadioModel};
 use crate::{DeviceKey, EpochClock, OracleClient};
 use anyhow::{anyhow, Context, Result};
@@ -62,11 +63,23 @@ pub enum Strategy {
     Relay,
     /// Never sends the beacons it is drawn for; witnesses honestly (coverage).
     NoBeacon,
+    /// A GPS spoofer: one point of each trip or drive jumps 40 km away (vehicles,
+    /// mapping).
+    Teleporter,
+    /// An emulator without a paired vehicle: its trips carry a pairing signed by
+    /// a key that is not its owner's (vehicles).
+    Emulator,
+    /// Sends its first trip or drive again and again, in new reports (vehicles,
+    /// mapping).
+    TripReplay,
+    /// Invents drives round a circle of its own, far from where anybody else
+    /// maps (mapping).
+    Fabricator,
 }
 
 impl Strategy {
     /// Every cheating strategy.
-    pub const CHEATS: [Strategy; 10] = [
+    pub const CHEATS: [Strategy; 14] = [
         Strategy::Replay,
         Strategy::ForgedTimestamp,
         Strategy::WrongKey,
@@ -77,7 +90,32 @@ impl Strategy {
         Strategy::Colluder,
         Strategy::Relay,
         Strategy::NoBeacon,
+        Strategy::Teleporter,
+        Strategy::Emulator,
+        Strategy::TripReplay,
+        Strategy::Fabricator,
     ];
+
+    /// The cheats that fit a network: those of its family ([`Strategy::fits`]),
+    /// or for a shipped WebAssembly family the generic ones and its own
+    /// ([`Custom::cheats`]).
+    pub fn cheats_of(net: &FleetNetwork) -> Vec<Strategy> {
+        match net.custom {
+            Some(c) => [
+                Strategy::Replay,
+                Strategy::ForgedTimestamp,
+                Strategy::WrongKey,
+            ]
+            .into_iter()
+            .chain(c.cheats().iter().copied())
+            .collect(),
+            None => Strategy::CHEATS
+                .iter()
+                .copied()
+                .filter(|s| s.fits(&net.family))
+                .collect(),
+        }
+    }
 
     /// Whether the strategy applies to a network of this family.
     pub fn fits(&self, family: &str) -> bool {
@@ -89,6 +127,11 @@ impl Strategy {
             Strategy::Spoofer | Strategy::Colluder | Strategy::Relay | Strategy::NoBeacon => {
                 family == Coverage
             }
+            // Only for the shipped WebAssembly families: see `cheats_of`.
+            Strategy::Teleporter
+            | Strategy::Emulator
+            | Strategy::TripReplay
+            | Strategy::Fabricator => false,
             _ => true,
         }
     }
@@ -103,6 +146,30 @@ pub struct FleetNetwork {
     pub family: String,
     /// For sensor networks.
     pub unit: String,
+    /// For a `wasm` network: the shipped family its module is.
+    pub custom: Option<Custom>,
+}
+
+impl FleetNetwork {
+    /// A network as the node lists it (`GET /v1/networks`: `name`, `family`,
+    /// `params`), or `None` if the fleet cannot simulate its devices (storage,
+    /// compute, a WebAssembly module it does not know).
+    pub fn from_listing(name: &str, family: &str, params: &serde_json::Value) -> Option<Self> {
+        let kind: plinth_core::FamilyKind = family.parse().ok()?;
+        if !kind.proven_by_reports() {
+            return None;
+        }
+        let custom = match kind {
+            plinth_core::FamilyKind::Wasm => Some(Custom::of_params(params)?),
+            _ => None,
+        };
+        Some(FleetNetwork {
+            name: name.to_string(),
+            family: family.to_string(),
+            unit: params["unit"].as_str().unwrap_or("celsius").to_string(),
+            custom,
+        })
+    }
 }
 
 /// Where and how to build a fleet.
@@ -158,6 +225,8 @@ pub struct SimDevice {
     pub cell: u64,
     /// Colluders: the number of their cluster.
     pub cluster: Option<u32>,
+    /// Devices of a shipped WebAssembly family: what they drive and carry.
+    pub custom: Option<CustomDevice>,
     ghost: Keypair,
     first: Option<SignedReport>,
 }
@@ -196,11 +265,7 @@ pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
     let mut next_cluster = 0u32;
     for i in 0..cfg.count {
         let net = &cfg.networks[i % cfg.networks.len()];
-        let cheats: Vec<Strategy> = Strategy::CHEATS
-            .iter()
-            .copied()
-            .filter(|s| s.fits(&net.family))
-            .collect();
+        let cheats = Strategy::cheats_of(net);
         // Every 10,000/cheaters_bps-th device of a network cheats, strategies in turn.
         let k = i / cfg.networks.len();
         let strategy = if cfg.cheaters_bps > 0
@@ -260,6 +325,9 @@ pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
                 (at, at)
             }
         };
+        let custom = net
+            .custom
+            .map(|c| CustomDevice::new(c, strategy, k, center, &mut rng));
         let mut seed = [0u8; 32];
         rng.fill(&mut seed);
         let mut ghost = [0u8; 32];
@@ -273,6 +341,7 @@ pub fn build(cfg: &FleetConfig) -> Vec<SimDevice> {
             lon: real.lon,
             cell: cell_of(asserted.lat, asserted.lon),
             cluster,
+            custom,
             ghost: Keypair::from_seed(ghost),
             first: None,
         });
@@ -365,7 +434,7 @@ pub fn round(
     let mut out = Vec::with_capacity(devices.len());
     for d in devices
         .iter_mut()
-        .filter(|d| d.family != plinth_core::FamilyKind::Coverage)
+        .filter(|d| d.family != plinth_core::FamilyKind::Coverage && d.custom.is_none())
     {
         let body = if d.family == plinth_core::FamilyKind::Sensor {
             let mut v = field_milli(d.lat, d.lon, center) + rng.gen_range(-300..=300);
@@ -382,6 +451,50 @@ pub fn round(
         out.push(shaped(d, clock, now, body));
     }
     out
+}
+
+/// One round of trips and drives from every device of a shipped WebAssembly
+/// family at `now`: each its path over the last `interval_ms` (clipped to the
+/// epoch), shaped by its strategy ([`CustomDevice::body`]) and, for the generic
+/// cheats, by [`shaped`].
+pub fn custom_round(
+    devices: &mut [SimDevice],
+    clock: &EpochClock,
+    now: u64,
+    interval_ms: u64,
+) -> Vec<SignedReport> {
+    let mut out = Vec::new();
+    for d in devices.iter_mut() {
+        let id = d.id();
+        let strategy = d.strategy;
+        let Some(c) = d.custom.as_mut() else { continue };
+        if let Some(body) = c.body(strategy, &id, clock, now, interval_ms) {
+            out.push(shaped(d, clock, now, body));
+        }
+    }
+    out
+}
+
+/// Pairs the fleet's vehicles with their owners' attestations: `owner_of`
+/// gives a device's owner key (an emulator signs with a key of its own).
+pub fn pair_vehicles(devices: &mut [SimDevice], owner_of: impl Fn(&DeviceId) -> Option<Keypair>) {
+    for d in devices.iter_mut() {
+        let id = d.id();
+        let (strategy, ghost) = (d.strategy, d.ghost.clone());
+        if let Some(c) = d.custom.as_mut().filter(|c| c.kind == Custom::Vehicles) {
+            if let Some(owner) = owner_of(&id) {
+                c.pair(&id, &owner, strategy, &ghost);
+            }
+        }
+    }
+}
+
+/// Which of `owners` owns device `i` of a fleet spread over `networks`: the
+/// `k`-th device of each network (`i = k·networks + n`) goes to owner
+/// `k mod owners`, so that every network's devices belong to every owner (the
+/// mapping family pays only hexes that devices of two owners map).
+pub fn owner_index(i: usize, networks: usize, owners: usize) -> usize {
+    (i / networks.max(1)) % owners.max(1)
 }
 
 /// A coverage network as the fleet simulates it: its parameters (from genesis) and
@@ -839,10 +952,10 @@ pub fn run(
                 .context("owner account")?;
             nonces.push(a.next_nonce);
         }
-        // Keep the owner assignment stable: device i belongs to owner i % owners.
+        // Keep the owner assignment stable: device i belongs to owner_index(i).
         let mut txs = Vec::new();
         for &i in &missing {
-            let o = i % how.owners.len();
+            let o = owner_index(i, cfg.networks.len(), how.owners.len());
             let mut n = [nonces[o]];
             let tx = registrations(
                 std::slice::from_ref(&devices[i]),
@@ -870,6 +983,23 @@ pub fn run(
         std::thread::sleep(std::time::Duration::from_secs(3));
     }
 
+    // Vehicles carry their owner's pairing: the owner on the chain.
+    if devices.iter().any(|d| d.custom.is_some()) {
+        let mut owner_of = BTreeMap::new();
+        for d in devices.iter().filter(|d| d.custom.is_some()) {
+            if let Some(dev) = node.device(&d.id())? {
+                owner_of.insert(d.id(), dev.owner);
+            }
+        }
+        pair_vehicles(&mut devices, |id| {
+            let owner = owner_of.get(id)?;
+            how.owners
+                .iter()
+                .find(|k| Address(k.public()) == *owner)
+                .cloned()
+        });
+    }
+
     let oracle = OracleClient::new(&how.oracle);
     let clock = oracle.clock()?;
     let reporters: Vec<OracleClient> = match how.report_to.is_empty() {
@@ -886,7 +1016,13 @@ pub fn run(
     while !stop.load(Ordering::SeqCst) {
         if std::time::Instant::now() >= next {
             let now = crate::now_ms();
-            let reports = round(&mut devices, &clock, now, cfg.center, &mut rng);
+            let mut reports = round(&mut devices, &clock, now, cfg.center, &mut rng);
+            reports.extend(custom_round(
+                &mut devices,
+                &clock,
+                now,
+                how.interval.as_millis() as u64,
+            ));
             send_home(&reporters, &home, &reports);
             next += how.interval;
         }
@@ -959,6 +1095,7 @@ mod tests {
                 name: "net".into(),
                 family: family.into(),
                 unit: "celsius".into(),
+                custom: None,
             }],
             center: (52.52, 13.405),
             spread_deg: 0.03,
@@ -1111,6 +1248,7 @@ mod tests {
             name: "up".into(),
             family: "uptime".into(),
             unit: String::new(),
+            custom: None,
         });
         let mut devices = build(&cfg);
         let mut rng = StdRng::seed_from_u64(1);

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod custom;
 pub mod fleet;
 pub mod maker;
 pub mod radio;

@@ -1,6 +1,8 @@
 //! Genesis files written from typed values: [`template`] builds the default
 //! [`Genesis`] (its token, fees, emission, oracle set, storage settings,
-//! governance ([`governance`]) and four networks, one per proof family) as a
+//! governance ([`governance`]) and seven networks: one per built-in proof family,
+//! and two custom (WebAssembly) families, `vehicles` and `mapping`, whose modules
+//! are stored in the genesis ([`shipped_modules`])) as a
 //! [`GenesisFile`], whose
 //! [`GenesisFile::to_toml`] writes it with the comments a network builder reads
 //! before changing it. [`new_setup`] adds fresh keys: what `plinth genesis init`
@@ -14,7 +16,7 @@ use crate::keystore::Keystore;
 use anyhow::{Context, Result};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::compute::ComputeParams;
-use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
+use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisModule, GenesisNetwork, Staking, Token};
 use plinth_ledger::governance::{Bounds, GovParams, ParamBounds, MAX_ACTIONS};
 use plinth_ledger::params::Validator;
 use plinth_ledger::storage::StorageParams;
@@ -195,7 +197,7 @@ pub fn template(
         }),
         governance: Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS)),
         makers: Vec::new(),
-        modules: Vec::new(),
+        modules: shipped_modules(),
     };
     GenesisFile {
         genesis,
@@ -203,7 +205,37 @@ pub fn template(
     }
 }
 
-/// The devnet's networks, one per proof family.
+/// The WebAssembly modules of the devnet's custom families (built from the
+/// sources in `crates/families`), stored on the ledger at genesis.
+pub fn shipped_modules() -> Vec<GenesisModule> {
+    [
+        plinth_families::vehicles::VEHICLES,
+        plinth_families::mapping::MAPPING,
+    ]
+    .iter()
+    .map(|m| GenesisModule {
+        name: m.name.to_string(),
+        hex: hex::encode(m.bytes),
+    })
+    .collect()
+}
+
+/// The parameters of a custom network running a shipped module: its hash, and
+/// `extra`.
+fn wasm_params(module: &plinth_families::Shipped, extra: toml::Table) -> toml::Table {
+    let mut t = toml::Table::new();
+    t.insert(
+        "module".into(),
+        plinth_ledger::compute_types::module_hash(module.bytes)
+            .to_hex()
+            .into(),
+    );
+    t.extend(extra);
+    t
+}
+
+/// The devnet's networks: one per built-in proof family, and the vehicles and
+/// mapping networks of the shipped WebAssembly families.
 fn default_networks() -> Vec<GenesisNetwork> {
     let network = |name: &str, family: &str, share_bps, usage_bps, params| GenesisNetwork {
         name: name.into(),
@@ -229,7 +261,7 @@ fn default_networks() -> Vec<GenesisNetwork> {
         network(
             "backhaul",
             "uptime",
-            3000,
+            2000,
             0,
             toml::toml! { heartbeat_interval_s = 5 },
         ),
@@ -270,6 +302,23 @@ fn default_networks() -> Vec<GenesisNetwork> {
                 checks_per_epoch = 2
                 check_timeout_ms = 5000
             },
+        ),
+        network(
+            "vehicles",
+            "wasm",
+            500,
+            0,
+            wasm_params(&plinth_families::vehicles::VEHICLES, toml::Table::new()),
+        ),
+        network(
+            "mapping",
+            "wasm",
+            500,
+            0,
+            wasm_params(
+                &plinth_families::mapping::MAPPING,
+                toml::toml! { resolution = 9 },
+            ),
         ),
     ]
 }
@@ -637,7 +686,7 @@ mod tests {
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
         // Three accounts and the oracle, which pays its manifests' fees.
         assert_eq!(g.accounts.len(), 4);
-        assert_eq!(g.networks.len(), 5);
+        assert_eq!(g.networks.len(), 7);
         assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
         assert_eq!(g.emission.epoch_ms, 30_000);
         assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
@@ -646,7 +695,7 @@ mod tests {
         assert_eq!(g.oracles.threshold, 1);
         assert_eq!(g.oracles.members, vec![Address(s.oracles[0].public())]);
         let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
-        assert_eq!(shares, vec![2_500, 3_000, 2_500, 1_500, 500]);
+        assert_eq!(shares, vec![2_500, 2_000, 2_500, 1_500, 500, 500, 500]);
         assert_eq!(shares.iter().sum::<u32>(), 10_000);
         let storage = &g.networks[3];
         assert_eq!(

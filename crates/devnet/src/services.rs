@@ -265,12 +265,7 @@ fn start_fleet(
         .current_networks()?
         .views()
         .iter()
-        .filter(|n| ["sensor", "uptime", "coverage"].contains(&n.family.as_str()))
-        .map(|n| FleetNetwork {
-            name: n.name.clone(),
-            family: n.family.clone(),
-            unit: n.params["unit"].as_str().unwrap_or("celsius").to_string(),
-        })
+        .filter_map(|n| FleetNetwork::from_listing(&n.name, &n.family, &n.params))
         .collect();
     let cfg = FleetConfig {
         count: opts.devices,

@@ -229,12 +229,40 @@ fn members(
     (validators, funded, vec![addr(2)])
 }
 
-/// The legacy genesis `text` with the governance section the template gained
-/// since (issue 15).
+/// The legacy genesis `text` with what the template gained since: the
+/// governance section (issue 15), and the custom networks `vehicles` and
+/// `mapping` with their modules, backhaul's share lowered to make room
+/// (issue 17).
 fn with_governance(text: &str) -> Genesis {
     let mut g = Genesis::from_toml(text).unwrap();
     assert_eq!(g.governance, None, "the legacy text has no governance");
     g.governance = Some(governance(DEVNET_VOTING_BLOCKS, DEVNET_MAX_LOCK_BLOCKS));
+    assert!(g.modules.is_empty(), "the legacy text has no modules");
+    let backhaul = g
+        .networks
+        .iter_mut()
+        .find(|n| n.name == "backhaul")
+        .unwrap();
+    backhaul.share_bps = 2000;
+    let shipped = [
+        plinth_families::vehicles::VEHICLES,
+        plinth_families::mapping::MAPPING,
+    ];
+    for (m, extra) in shipped.iter().zip(["", "resolution = 9\n"]) {
+        let hash = plinth_ledger::compute_types::module_hash(m.bytes);
+        g.networks.push(plinth_ledger::genesis::GenesisNetwork {
+            name: m.name.into(),
+            family: "wasm".into(),
+            params: toml::from_str(&format!("module = \"{hash}\"\n{extra}")).unwrap(),
+            share_bps: 500,
+            usage_bps: 0,
+            require_maker: false,
+        });
+        g.modules.push(plinth_ledger::genesis::GenesisModule {
+            name: m.name.into(),
+            hex: hex::encode(m.bytes),
+        });
+    }
     g
 }
 

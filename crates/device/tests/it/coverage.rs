@@ -150,6 +150,7 @@ fn simulate() -> Outcome {
             name: NETWORK.into(),
             family: "coverage".into(),
             unit: String::new(),
+            custom: None,
         }],
         center: (52.52, 13.405),
         spread_deg: 0.03,

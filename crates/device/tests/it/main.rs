@@ -2,3 +2,4 @@
 //! families, without network I/O.
 
 mod coverage;
+mod custom;
