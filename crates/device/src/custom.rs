@@ -84,6 +84,8 @@ impl Custom {
 pub const ROADS: u32 = 2;
 /// The roads' radii, metres (circles round the fleet's centre).
 const ROAD_RADII_M: [f64; ROADS as usize] = [700.0, 1_300.0];
+/// How far apart, metres, the honest dashcams of a road drive.
+pub const GAP_M: f64 = 120.0;
 /// How fast vehicles and dashcams drive, metres per second (54 km/h).
 pub const SPEED_M_S: f64 = 15.0;
 /// Time between two GPS fixes or track points, ms.
@@ -125,24 +127,31 @@ impl CustomDevice {
     ) -> Self {
         let mut vehicle = [0u8; 32];
         rng.fill(&mut vehicle);
-        let phase = rng.gen_range(0.0..std::f64::consts::TAU);
-        let (center, radius_m) = match (kind, strategy) {
+        let random_phase = rng.gen_range(0.0..std::f64::consts::TAU);
+        let (center, radius_m, phase) = match (kind, strategy) {
             // Its own circle far from everyone: no other owner maps its hexes.
             (Custom::Mapping { .. }, Strategy::Fabricator) => {
                 let bearing = (k as f64 * 2.399_963).rem_euclid(std::f64::consts::TAU);
                 (
                     center.offset(bearing, 6_000.0 + 3_000.0 * (k % 5) as f64),
                     400.0,
+                    random_phase,
                 )
             }
-            (Custom::Mapping { .. }, _) => (center, ROAD_RADII_M[k % ROAD_RADII_M.len()]),
+            // Honest dashcams of a road drive close behind each other
+            // ([`GAP_M`] apart), as traffic on a busy road does.
+            (Custom::Mapping { .. }, _) => {
+                let radius = ROAD_RADII_M[k % ROAD_RADII_M.len()];
+                let place = (k / ROAD_RADII_M.len()) as f64 * GAP_M / radius;
+                (center, radius, place)
+            }
             // A car of its own round a home near the centre.
             (Custom::Vehicles, _) => {
                 let home = center.offset(
                     rng.gen_range(0.0..std::f64::consts::TAU),
                     rng.gen_range(0.0..3_000.0),
                 );
-                (home, rng.gen_range(300.0..2_000.0))
+                (home, rng.gen_range(300.0..2_000.0), random_phase)
             }
         };
         CustomDevice {

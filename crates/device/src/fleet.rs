@@ -101,14 +101,17 @@ impl Strategy {
     /// ([`Custom::cheats`]).
     pub fn cheats_of(net: &FleetNetwork) -> Vec<Strategy> {
         match net.custom {
-            Some(c) => [
-                Strategy::Replay,
-                Strategy::ForgedTimestamp,
-                Strategy::WrongKey,
-            ]
-            .into_iter()
-            .chain(c.cheats().iter().copied())
-            .collect(),
+            // The family's own cheats first: a small fleet shows them.
+            Some(c) => c
+                .cheats()
+                .iter()
+                .copied()
+                .chain([
+                    Strategy::Replay,
+                    Strategy::ForgedTimestamp,
+                    Strategy::WrongKey,
+                ])
+                .collect(),
             None => Strategy::CHEATS
                 .iter()
                 .copied()

@@ -4,7 +4,8 @@ use std::time::{Duration, Instant};
 
 /// `plinth devnet` with its oracle and fleet: epochs close, manifests reach the
 /// ledger, owners' balances grow (the devnet claims for them), the wallet shows
-/// rewards, and an audit of a closed epoch passes.
+/// rewards, and an audit of a closed epoch passes, for built-in families and
+/// custom (WebAssembly) ones.
 #[test]
 fn devnet_pays_rewards_that_audit() {
     let tmp = tempfile::tempdir().unwrap();
@@ -168,6 +169,26 @@ fn devnet_pays_rewards_that_audit() {
         "reports and rounds at least: {manifest}"
     );
     audit(&net, &oracle, "lora", lora_epoch);
+
+    // The custom (WebAssembly) families: the vehicles and mapping networks run
+    // modules stored on the ledger at genesis; an epoch of each is paid (its
+    // honest cars and corroborated dashcams scored by the module) and audits,
+    // which re-runs the module over the published spool and the state the
+    // previous epoch left.
+    for network in ["vehicles", "mapping"] {
+        let epoch = until(
+            &format!("a paid {network} epoch after the first"),
+            90,
+            || {
+                let now = net.get("/v1/status")["epoch"].as_u64()?;
+                (2..now).find(|e| {
+                    get_opt(&format!("{}/v1/rewards/{network}/{e}", net.url()))
+                        .is_some_and(|m| m["header"]["total"].as_u64() > Some(0))
+                })
+            },
+        );
+        audit(&net, &oracle, network, epoch);
+    }
 
     // Credits: the devnet oracle's price feed posts $0.50; alice burns 2 tokens
     // ($1.00 = 100,000 credits of $0.00001) and delegates 1,000 to bob.
