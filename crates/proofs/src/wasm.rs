@@ -470,6 +470,21 @@ fn decode_output(
     Ok((FamilyOutput { scores, rejections }.canonical(), out.state))
 }
 
+/// Checks output bytes a module returned for `epoch` against the ABI and the
+/// epoch's input, as [`run`] does: the output (in canonical order) and the
+/// state, or [`WasmFamilyError::BadOutput`].
+pub fn check_output(
+    bytes: &[u8],
+    epoch: &EpochInput<'_>,
+) -> Result<(FamilyOutput, Vec<u8>), WasmFamilyError> {
+    let by_hash: HashMap<Hash, DeviceId> = epoch
+        .reports
+        .iter()
+        .map(|r| (r.hash(), r.report.device))
+        .collect();
+    decode_output(bytes, epoch.devices, &by_hash)
+}
+
 /// Scores one epoch with a family module (see the module docs). `module` must
 /// come from [`load`].
 pub fn run(

@@ -402,6 +402,53 @@ fn light(root: &Path) {
         let bytes = wat::parse_str(&text).expect("seed WAT assembles");
         write(root, "wasm_module", name, &bytes);
     }
+
+    for (name, bytes) in family_outputs() {
+        write(root, "family_output", name, &bytes);
+    }
+}
+
+#[allow(dead_code)] // the seeds need the keys and reports only
+#[path = "../../fixtures/family_output.rs"]
+mod family_fixture;
+
+/// ABI v1 outputs (borsh, by hand) for the `family_output` target's epoch:
+/// empty, a score and a rejection, and a state.
+fn family_outputs() -> Vec<(&'static str, Vec<u8>)> {
+    let output =
+        |scores: &[([u8; 32], u64)], rejections: &[([u8; 32], &str, &str)], state: &[u8]| {
+            let mut b = 1u32.to_le_bytes().to_vec();
+            b.extend((scores.len() as u32).to_le_bytes());
+            for (d, s) in scores {
+                b.extend(d);
+                b.extend(s.to_le_bytes());
+            }
+            b.extend((rejections.len() as u32).to_le_bytes());
+            for (r, code, reason) in rejections {
+                b.extend(r);
+                for s in [code, reason] {
+                    b.extend((s.len() as u32).to_le_bytes());
+                    b.extend(s.as_bytes());
+                }
+            }
+            b.extend((state.len() as u32).to_le_bytes());
+            b.extend(state);
+            b
+        };
+    let dev = |n: u8| family_fixture::key(n).public().0;
+    let reports = family_fixture::reports();
+    vec![
+        ("empty", output(&[], &[], &[])),
+        (
+            "scored",
+            output(
+                &[(dev(1), 1_000), (dev(2), 7)],
+                &[(reports[1].hash().0, "replayed", "the same trip twice")],
+                &[],
+            ),
+        ),
+        ("state", output(&[(dev(2), 1)], &[], b"next epoch's state")),
+    ]
 }
 
 /// Task modules (the ABI of `plinth_wasm`): ones that load and run to each
