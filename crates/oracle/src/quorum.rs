@@ -699,7 +699,7 @@ impl Oracle {
     }
 
     /// The listed batches as a whole: one close record naming exactly the
-    /// registry and storage batches listed; the registry snapshot the ledger's
+    /// registry, storage, earnings and family state batches listed; the registry snapshot the ledger's
     /// at the height it names; every report this oracle's spool does not hold
     /// (`held`: checked when it came in) re-admitted against it.
     fn check_inputs(
@@ -731,12 +731,16 @@ impl Oracle {
                     close_parts.insert(*h);
                     earnings.extend(es);
                 }
+                // Checked against this oracle's own state (`check_state`).
+                SpoolBatch::FamilyStates(_) => {
+                    close_parts.insert(*h);
+                }
                 _ => {}
             }
         }
         if closes == 0 || named != close_parts {
             return Err(invalid(
-                "the close record does not name exactly the registry, storage and earnings batches listed"
+                "the close record does not name exactly the registry, storage, earnings and family state batches listed"
                     .into(),
             ));
         }
