@@ -275,3 +275,92 @@ fn testnet_init_writes_three_oracles_that_run_from_their_files() {
     let set: OraclesView = serde_json::from_value(vs[0].get("/v1/oracles")).unwrap();
     assert_eq!((set.threshold, set.members), (2, members));
 }
+
+/// A devnet of three oracles (2 of 3 sign) pays epochs of its custom networks:
+/// `vehicles` and `mapping` run WebAssembly modules stored at genesis, and
+/// every co-signer recomputes the proposer's manifest by running the module
+/// itself, with the family state the epoch before left (a state that differs
+/// from its own is refused). An epoch of each, after the first, is paid on the
+/// ledger and audits against another member's spool.
+#[test]
+fn three_oracles_cosign_the_custom_families_epochs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("dn");
+    let port = free_port();
+    let base = free_range(3);
+    let child = Command::new(bin())
+        .args([
+            "devnet",
+            "--oracles",
+            "3",
+            "--devices",
+            "20",
+            "--cheaters",
+            "0%",
+        ])
+        .args(["--block-time", "200ms", "--epoch-time", "6s"])
+        .args(["--rpc", &format!("127.0.0.1:{port}")])
+        .args(["--oracle-http", &format!("127.0.0.1:{base}")])
+        .args(["--mqtt", &format!("127.0.0.1:{}", free_port())])
+        .arg("--data-dir")
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start plinth devnet");
+    let net = Devnet::adopt(child, &dir, port);
+    let members: Vec<Address> = serde_json::from_value::<OraclesView>(net.get("/v1/oracles"))
+        .unwrap()
+        .members;
+    assert_eq!(members.len(), 3);
+    for network in ["vehicles", "mapping"] {
+        let epoch = until(
+            &format!("a paid {network} epoch after the first"),
+            150,
+            || {
+                let now = net.get("/v1/status")["epoch"].as_u64()?;
+                (2..now).find(|e| {
+                    get_opt(&format!("{}/v1/rewards/{network}/{e}", net.url()))
+                        .is_some_and(|m| m["header"]["total"].as_u64() > Some(0))
+                })
+            },
+        );
+        // Signed by at least two members (the proposer's copy, whichever
+        // member proposed), each signature checked here against the ledger's header.
+        let on_ledger: plinth_ledger::rewards::RewardEpoch =
+            serde_json::from_value(net.get(&format!("/v1/rewards/{network}/{epoch}"))).unwrap();
+        let msg = on_ledger.header.signing_bytes();
+        let most = until("a published manifest with its signatures", 30, || {
+            (0..3)
+                .filter_map(|i| {
+                    get_json(&format!(
+                        "http://127.0.0.1:{}/v1/manifests/{network}/{epoch}",
+                        base + i
+                    ))
+                })
+                .map(|m| {
+                    let sigs: Vec<plinth_ledger::OracleSignature> =
+                        serde_json::from_value(m["signatures"].clone()).unwrap_or_default();
+                    sigs.iter()
+                        .filter(|s| {
+                            members.contains(&s.oracle)
+                                && s.oracle.key().verify(&msg, &s.signature).is_ok()
+                        })
+                        .map(|s| s.oracle)
+                        .collect::<BTreeSet<Address>>()
+                        .len()
+                })
+                .max()
+                .filter(|n| *n >= 2)
+        });
+        assert!(most >= 2);
+        // The audit reads a second member's spool and re-runs the module.
+        crate::rewards::audit(
+            &net,
+            &format!("http://127.0.0.1:{}", base + 1),
+            network,
+            epoch,
+        );
+    }
+}
