@@ -30,6 +30,11 @@ pub struct EpochBench {
     /// With `--cosign`: reports per spool batch (one ingest group).
     #[arg(long, default_value_t = 5_000)]
     pub batch_reports: usize,
+    /// Also score the same epoch with the family re-implemented as WebAssembly
+    /// (`crates/families/sensor.wasm`, sensor only), as a `wasm` network runs
+    /// it: the same manifest root is required, and both times are printed.
+    #[arg(long, conflicts_with = "cosign")]
+    pub wasm: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -55,6 +60,9 @@ pub fn run(b: EpochBench) -> Result<()> {
         "uptime" => ("uptime", r#"{"heartbeat_interval_s":60}"#),
         other => bail!("no benchmark for family `{other}` (sensor or uptime)"),
     };
+    if b.wasm && family != "sensor" {
+        bail!("--wasm: only the sensor family has a WebAssembly twin");
+    }
     if b.cosign && b.batch_reports == 0 {
         bail!("--batch-reports must be positive");
     }
@@ -95,10 +103,16 @@ pub fn run(b: EpochBench) -> Result<()> {
         usage_bps: 0,
         wasm: None,
     };
+    // The WebAssembly twin scores a copy of the same batches.
+    let wasm_batches = b.wasm.then(|| batches.clone());
     let t = Instant::now();
     let m = compute(&spec, batches);
     let secs = t.elapsed().as_secs_f64();
     let rss_after = peak_rss_mib().unwrap_or(0.0);
+    let wasm = match wasm_batches {
+        Some(batches) => Some(wasm_twin(&spec, params, batches, &m.header.root)?),
+        None => None,
+    };
     if m.header.total != ALLOWANCE {
         bail!(
             "the manifest pays {} instead of the whole allowance",
@@ -122,6 +136,14 @@ pub fn run(b: EpochBench) -> Result<()> {
         "peak_rss_mib_before_scoring": rss_before,
         "generation_seconds": generation_secs,
     });
+    if let Some(w) = &wasm {
+        result["wasm"] = serde_json::json!({
+            "seconds": w.seconds,
+            "times_native": w.seconds / secs,
+            "root": m.header.root,
+            "peak_rss_mib": w.peak_rss_mib,
+        });
+    }
     if let Some(c) = &cosigned {
         result["cosign"] = c.json(secs);
         result["peak_rss_mib_with_cosign"] = peak_rss_mib().unwrap_or(0.0).into();
@@ -139,10 +161,62 @@ pub fn run(b: EpochBench) -> Result<()> {
     );
     println!("  root                              {}", m.header.root);
     println!("  peak memory                       {rss_after:>8.1} MiB (inputs alone: {rss_before:.1} MiB)");
+    if let Some(w) = &wasm {
+        println!(
+            "  the same as WebAssembly           {:>8.2} s ({:.2}× native; same root; peak {:.1} MiB)",
+            w.seconds,
+            w.seconds / secs,
+            w.peak_rss_mib
+        );
+    }
     if let Some(c) = &cosigned {
         c.print(secs);
     }
     Ok(())
+}
+
+/// What scoring the epoch with the WebAssembly twin took.
+struct WasmTwin {
+    seconds: f64,
+    peak_rss_mib: f64,
+}
+
+/// Scores `batches` with `crates/families/sensor.wasm` and the native sensor's
+/// `params`, as the oracle scores a `wasm` network (load, ABI input, run, checked
+/// output, split, manifest); fails unless the root is `native_root`.
+fn wasm_twin(
+    native: &EpochSpec<'_>,
+    params: &str,
+    batches: Vec<(Hash, SpoolBatch)>,
+    native_root: &Hash,
+) -> Result<WasmTwin> {
+    let sensor = plinth_families::sensor::SENSOR;
+    let mut p: serde_json::Map<String, serde_json::Value> = serde_json::from_str(params)?;
+    p.insert("module".into(), sensor.hash().to_hex().into());
+    // A million devices burn some 18 G fuel: the default 50 G is enough, but
+    // the benchmark gives room to measure larger epochs.
+    p.insert("fuel".into(), 2_000_000_000_000u64.into());
+    let family = Family::from_network("wasm", &serde_json::Value::Object(p).to_string())?;
+    let module = plinth_proofs::wasm::load(sensor.bytes)?;
+    let spec = EpochSpec {
+        family: &family,
+        wasm: Some(&module),
+        ..*native
+    };
+    eprintln!("scoring the same epoch with sensor.wasm…");
+    let t = Instant::now();
+    let (m, _state) = plinth_oracle::epoch::try_compute(&spec, batches)?;
+    let seconds = t.elapsed().as_secs_f64();
+    if m.header.root != *native_root {
+        bail!(
+            "the WebAssembly sensor's root {} is not the native one's {native_root}",
+            m.header.root
+        );
+    }
+    Ok(WasmTwin {
+        seconds,
+        peak_rss_mib: peak_rss_mib().unwrap_or(0.0),
+    })
 }
 
 /// `n` devices spread over a ~100 km square at H3 resolution 12, one report each
@@ -226,9 +300,36 @@ mod tests {
                 family: family.into(),
                 cosign: true,
                 batch_reports: 64,
+                wasm: false,
                 json: family == "uptime",
             };
             run(b).expect("a co-signer recomputes the same header");
         }
+    }
+
+    #[test]
+    fn the_webassembly_sensor_gives_the_native_root() {
+        let b = EpochBench {
+            devices: 2_000,
+            family: "sensor".into(),
+            cosign: false,
+            batch_reports: 64,
+            wasm: true,
+            json: true,
+        };
+        run(b).expect("the same root from sensor.wasm");
+        // The twin is the sensor family's only.
+        let uptime = EpochBench {
+            family: "uptime".into(),
+            ..EpochBench {
+                devices: 10,
+                family: String::new(),
+                cosign: false,
+                batch_reports: 1,
+                wasm: true,
+                json: true,
+            }
+        };
+        assert!(run(uptime).is_err(), "--wasm is for the sensor family only");
     }
 }
