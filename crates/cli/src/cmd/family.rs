@@ -32,6 +32,10 @@ pub struct TestArgs {
     /// How many of the best scores to print per epoch.
     #[arg(long, default_value_t = 5)]
     top: usize,
+    /// Print JSON: per epoch file, every score by device, the rejections
+    /// (report, code, reason), fuel and state size, or the failure.
+    #[arg(long)]
+    json: bool,
 }
 
 impl FamilyCmd {
@@ -49,12 +53,14 @@ impl TestArgs {
             .with_context(|| format!("reading {}", self.module.display()))?;
         let module = plinth_proofs::wasm::load(&bytes)
             .with_context(|| format!("{} is not a family module", self.module.display()))?;
-        println!(
-            "module {} ({} bytes, hash {})",
-            self.module.display(),
-            bytes.len(),
-            plinth_ledger::compute_types::module_hash(&bytes)
-        );
+        let hash = plinth_ledger::compute_types::module_hash(&bytes);
+        if !self.json {
+            println!(
+                "module {} ({} bytes, hash {hash})",
+                self.module.display(),
+                bytes.len(),
+            );
+        }
         let mut files: Vec<PathBuf> = std::fs::read_dir(&self.inputs)
             .with_context(|| format!("reading {}", self.inputs.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -66,6 +72,7 @@ impl TestArgs {
         }
         let mut state: Option<Vec<u8>> = None;
         let mut failed = 0;
+        let mut epochs = Vec::new();
         for path in &files {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             let mut input = std::fs::read(path)?;
@@ -74,6 +81,18 @@ impl TestArgs {
                     .with_context(|| format!("{name} is not a family ABI v1 input"))?;
             }
             match plinth_proofs::wasm::run_raw(&module, &input, self.fuel) {
+                Ok(r) if self.json => {
+                    epochs.push(serde_json::json!({
+                        "file": name,
+                        "scores": r.scores.iter().map(|(d, s)| (d.to_string(), *s)).collect::<BTreeMap<_, _>>(),
+                        "rejections": r.rejections.iter().map(|(h, code, reason)| serde_json::json!({
+                            "report": h, "code": code, "reason": reason,
+                        })).collect::<Vec<_>>(),
+                        "fuel_used": r.fuel_used,
+                        "state_bytes": r.state.len(),
+                    }));
+                    state = Some(r.state);
+                }
                 Ok(r) => {
                     let total: u128 = r.scores.iter().map(|(_, s)| u128::from(*s)).sum();
                     let mut codes: BTreeMap<&str, u64> = BTreeMap::new();
@@ -96,9 +115,25 @@ impl TestArgs {
                 }
                 Err(e) => {
                     failed += 1;
-                    println!("{name}: FAILED ({}): {e}", e.code());
+                    if self.json {
+                        epochs.push(serde_json::json!({
+                            "file": name,
+                            "error": { "code": e.code(), "message": e.to_string() },
+                        }));
+                    } else {
+                        println!("{name}: FAILED ({}): {e}", e.code());
+                    }
                 }
             }
+        }
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "module": hash,
+                    "epochs": epochs,
+                }))?
+            );
         }
         if failed > 0 {
             bail!("{failed} of {} epochs failed", files.len());

@@ -170,6 +170,81 @@ fn devnet_pays_rewards_that_audit() {
     );
     audit(&net, &oracle, "lora", lora_epoch);
 
+    // Parity over recorded devnet epochs: the devnet's oracle records each
+    // epoch's family input; `sensor.wasm` (the native sensor family written as
+    // WebAssembly) scores every recorded weather epoch, and the exact split of
+    // the epoch's allowance by those scores is what the native manifest the
+    // ledger paid: the same amount for every device, the same root.
+    let module = concat!(env!("CARGO_MANIFEST_DIR"), "/../families/sensor.wasm");
+    let recorded = dir.join("oracle/family-inputs/weather");
+    let run = Command::new(bin())
+        .args(["family", "test", module, "--json", "--inputs"])
+        .arg(&recorded)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let mut compared = 0;
+    for e in out["epochs"].as_array().unwrap() {
+        let file = e["file"].as_str().unwrap();
+        let epoch: u64 = file.trim_end_matches(".input").parse().unwrap();
+        let Some(on_ledger) = get_opt(&format!("{}/v1/rewards/weather/{epoch}", net.url())) else {
+            continue; // not paid yet
+        };
+        assert!(e["error"].is_null(), "{file}: {e}");
+        let scores: std::collections::BTreeMap<plinth_core::DeviceId, u64> =
+            serde_json::from_value(e["scores"].clone()).unwrap();
+        let networks = net.get(&format!("/v1/networks?epoch={epoch}"));
+        let allowance = networks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == "weather")
+            .and_then(|n| n["allowance"].as_u64())
+            .unwrap();
+        let paid = plinth_oracle::epoch::split_rewards(allowance, 0, &scores, &Default::default());
+        let published: Vec<plinth_ledger::ManifestEntry> = serde_json::from_value(
+            ureq::get(&format!("{oracle}/v1/manifests/weather/{epoch}"))
+                .call()
+                .unwrap()
+                .into_json::<serde_json::Value>()
+                .unwrap()["entries"]
+                .clone(),
+        )
+        .unwrap();
+        let native: std::collections::BTreeMap<_, _> =
+            published.iter().map(|x| (x.device, x.amount)).collect();
+        let wasm: std::collections::BTreeMap<_, _> =
+            paid.into_iter().filter(|(_, a)| *a > 0).collect();
+        assert_eq!(
+            wasm, native,
+            "weather epoch {epoch}: sensor.wasm and the native family differ"
+        );
+        // The manifest the WebAssembly scores make (the owners are the registry's).
+        let from_wasm: Vec<plinth_ledger::ManifestEntry> = published
+            .iter()
+            .map(|x| plinth_ledger::ManifestEntry {
+                amount: wasm[&x.device],
+                ..x.clone()
+            })
+            .collect();
+        let root = plinth_ledger::rewards::manifest_root(&from_wasm);
+        assert_eq!(
+            on_ledger["header"]["root"].as_str().unwrap(),
+            root.to_string(),
+            "epoch {epoch}"
+        );
+        compared += 1;
+    }
+    assert!(
+        compared >= 2,
+        "{compared} recorded weather epochs compared: {out}"
+    );
+
     // The custom (WebAssembly) families: the vehicles and mapping networks run
     // modules stored on the ledger at genesis; an epoch of each is paid (its
     // honest cars and corroborated dashcams scored by the module) and audits,
