@@ -171,6 +171,39 @@ pub fn sign_pairing(owner: &Keypair, device: &[u8; 32], vehicle: &[u8; 32]) -> [
     owner.sign(&pairing_message(device, vehicle)).0
 }
 
+/// The custom body kind of an unpairing.
+pub const UNPAIR_KIND: &str = "unpair";
+
+/// The domain tag of an unpairing ([`unpair_message`]).
+pub const UNPAIR_DOMAIN: &[u8] = b"plinth/vehicle-unpair/v1";
+
+/// The bytes of an unpair body: version, vehicle, signature.
+pub const UNPAIR_BYTES: usize = 1 + 32 + 64;
+
+/// The message a device's owner signs to unpair the device from a vehicle in
+/// `epoch` (the epoch of the report that carries it, so it cannot be sent again
+/// in another): [`UNPAIR_DOMAIN`] ‖ device id ‖ vehicle id ‖ epoch (u64 LE), 96
+/// bytes.
+pub fn unpair_message(device: &[u8; 32], vehicle: &[u8; 32], epoch: u64) -> Vec<u8> {
+    let mut m = Vec::with_capacity(UNPAIR_DOMAIN.len() + 72);
+    m.extend_from_slice(UNPAIR_DOMAIN);
+    m.extend_from_slice(device);
+    m.extend_from_slice(vehicle);
+    m.extend_from_slice(&epoch.to_le_bytes());
+    m
+}
+
+/// An unpair body (`ReportBody::Custom { kind: "unpair", data }`) for a report
+/// of `device` in `epoch`, signed by `owner` (the device's registry owner):
+/// version 1 ‖ vehicle ‖ signature over [`unpair_message`].
+pub fn unpair_body(owner: &Keypair, device: &[u8; 32], vehicle: &[u8; 32], epoch: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(UNPAIR_BYTES);
+    out.push(1);
+    out.extend_from_slice(vehicle);
+    out.extend_from_slice(&owner.sign(&unpair_message(device, vehicle, epoch)).0);
+    out
+}
+
 /// One vehicle in the family's state (`vehicles/README.md`, "State").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VehicleEntry {
@@ -180,7 +213,8 @@ pub struct VehicleEntry {
     pub device: [u8; 32],
     /// The last epoch it was connected (had a counted trip).
     pub last_epoch: u64,
-    /// Its streak then (see [`streak_level`]).
+    /// Its streak then (see [`streak_level`]); 0 once the device was unpaired
+    /// from it (no device holds it).
     pub streak: u32,
     /// The highest counted trip id.
     pub last_trip: u64,

@@ -16,6 +16,13 @@
 static const char PAIR_DOMAIN[] = "plinth/vehicle-pair/v1";
 #define PAIR_DOMAIN_LEN (sizeof(PAIR_DOMAIN) - 1)
 
+/* ---- the unpair body (README: "Unpairing") ---- */
+
+#define UNPAIR_VERSION 1
+#define UNPAIR_BYTES (1 + 32 + 64)
+static const char UNPAIR_DOMAIN[] = "plinth/vehicle-unpair/v1";
+#define UNPAIR_DOMAIN_LEN (sizeof(UNPAIR_DOMAIN) - 1)
+
 typedef struct {
     uint32_t offset_ms;
     int32_t lat, lng;
@@ -55,7 +62,8 @@ static uint32_t level_of(uint32_t streak) {
 /* ---- parameters (README: "Parameters") ---- */
 
 typedef struct {
-    int64_t max_speed_kmh, gps_slack_m, fixes_per_trip_cap, points_per_fix, quality_cap, forget_after;
+    int64_t max_speed_kmh, gps_slack_m, fixes_per_trip_cap, points_per_fix, quality_cap, forget_after,
+        repair_cooldown;
 } params;
 
 static int param(const pf_input *in, const char *key, int64_t dflt, int64_t min, int64_t max, int64_t *out) {
@@ -71,7 +79,8 @@ static int read_params(const pf_input *in, params *p) {
            param(in, "fixes_per_trip_cap", 100, 1, MAX_FIXES, &p->fixes_per_trip_cap) &&
            param(in, "points_per_fix", 10, 0, 1000000, &p->points_per_fix) &&
            param(in, "quality_cap", 2000, 0, 1000000000, &p->quality_cap) &&
-           param(in, "forget_after", 52, 1, 1000000, &p->forget_after);
+           param(in, "forget_after", 52, 1, 1000000, &p->forget_after) &&
+           param(in, "repair_cooldown", 2, 0, 1000000, &p->repair_cooldown);
 }
 
 /* ---- the state (README: "State") ---- */
@@ -83,7 +92,8 @@ static int read_params(const pf_input *in, params *p) {
 typedef struct {
     uint8_t vehicle[32], device[32];
     uint64_t last_epoch; /* the last epoch the vehicle was connected (had an accepted trip) */
-    uint32_t streak;     /* consecutive connected epochs, as the streak rules count them */
+    uint32_t streak;     /* consecutive connected epochs, as the streak rules count them;
+                            0: unpaired (`device` no longer holds the vehicle) */
     uint64_t last_trip;  /* the highest accepted trip id */
     uint64_t odometer;   /* the odometer at the end of the last accepted trip, metres */
 } entry;
@@ -136,12 +146,40 @@ static entry *find_entry(entry *e, uint32_t n, const uint8_t *vehicle) {
     return 0;
 }
 
+/* The state's entries sorted by device, to find the vehicles a device held. */
+static int entry_ptr_device_cmp(const void *a, const void *b) {
+    const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+    int c = pf_id_cmp(x->device, y->device);
+    return c ? c : pf_id_cmp(x->vehicle, y->vehicle);
+}
+
+/* The cooldown (README: "Rules", 4): the most recent epoch `device` was connected
+   with a vehicle other than `vehicle`, if within `cooldown` epochs of `epoch`. */
+static const entry *in_cooldown(entry *const *by_device, uint32_t n, const uint8_t *device,
+                                const uint8_t *vehicle, uint64_t epoch, uint64_t cooldown) {
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (pf_id_cmp(by_device[mid]->device, device) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    const entry *found = 0;
+    for (uint32_t i = lo; i < n && pf_id_cmp(by_device[i]->device, device) == 0; i++) {
+        const entry *e = by_device[i];
+        if (pf_memcmp(e->vehicle, vehicle, 32) == 0) continue;
+        if (e->last_epoch < epoch && epoch - e->last_epoch > cooldown) continue;
+        if (!found || e->last_epoch > found->last_epoch) found = e;
+    }
+    return found;
+}
+
 /* ---- per report bookkeeping ---- */
 
 typedef struct {
     const pf_report *rep;
     const pf_device *dev;
     trip t;
+    int unpair;       /* an unpair report (its vehicle in t.vehicle), not a trip */
     const char *code; /* NULL while the report still counts */
     pf_text *reason;
 } rec;
@@ -190,6 +228,28 @@ static int decode_trip(pf_bytes data, trip *t, pf_text *why) {
         return 0;
     }
     return 1;
+}
+
+/* Decodes an unpair body and checks its signature (README: "Unpairing"). */
+static const char *check_unpair(const pf_input *in, const pf_device *dev, pf_bytes data, trip *t, pf_text *why) {
+    pf_reader r = pf_reader_of(data);
+    uint8_t version = pf_get_u8(&r);
+    t->vehicle = pf_get_raw(&r, 32);
+    const uint8_t *sig = pf_get_raw(&r, 64);
+    if (r.bad || version != UNPAIR_VERSION || !pf_reader_done(&r)) {
+        pf_text_str(why, "an unpair body is version 1, a vehicle and a signature (97 bytes)");
+        return "malformed";
+    }
+    uint8_t msg[UNPAIR_DOMAIN_LEN + 72];
+    pf_memcpy(msg, UNPAIR_DOMAIN, UNPAIR_DOMAIN_LEN);
+    pf_memcpy(msg + UNPAIR_DOMAIN_LEN, dev->id, 32);
+    pf_memcpy(msg + UNPAIR_DOMAIN_LEN + 32, t->vehicle, 32);
+    for (int i = 0; i < 8; i++) msg[UNPAIR_DOMAIN_LEN + 64 + i] = (uint8_t)(in->epoch >> (8 * i));
+    if (pf_ed25519_verify(dev->owner, msg, sizeof(msg), sig) != 1) {
+        pf_text_str(why, "the unpairing is not signed by the device's owner for this device, vehicle and epoch");
+        return "not_paired";
+    }
+    return 0;
 }
 
 static int pairing_ok(const pf_device *dev, const trip *t) {
@@ -326,8 +386,15 @@ static int vehicles(const pf_input *in) {
             pf_text_str(reject(r, "inactive_device"), "the device is not active in the registry");
             continue;
         }
+        if (r->rep->kind == PF_CUSTOM && pf_bytes_eq(r->rep->custom_kind, "unpair")) {
+            r->unpair = 1;
+            pf_text why = {{0}, 0};
+            const char *code = check_unpair(in, r->dev, r->rep->data, &r->t, &why);
+            if (code) *reject(r, code) = why;
+            continue;
+        }
         if (r->rep->kind != PF_CUSTOM || !pf_bytes_eq(r->rep->custom_kind, "trip")) {
-            pf_text_str(reject(r, "not_a_trip"), "the vehicles family counts only custom bodies of kind trip");
+            pf_text_str(reject(r, "not_a_trip"), "the vehicles family counts only custom bodies of kind trip or unpair");
             continue;
         }
         pf_text why = {{0}, 0};
@@ -344,14 +411,52 @@ static int vehicles(const pf_input *in) {
         }
     }
 
-    /* Rule 4a: one vehicle per device per epoch: the vehicle of its first paired trip. */
+    /* Unpairing: a device's owner releases the vehicle the device holds, before
+       any trip of the epoch is counted. */
+    for (uint32_t i = 0; i < n; i++) {
+        rec *r = &recs[i];
+        if (!r->unpair || r->code) continue;
+        entry *e = find_entry(old, n_old, r->t.vehicle);
+        if (!e || e->streak == 0 || pf_id_cmp(e->device, r->dev->id) != 0) {
+            pf_text *w = reject(r, "not_holder");
+            pf_text_str(w, "vehicle ");
+            text_hex(w, r->t.vehicle, 8);
+            pf_text_str(w, " is not paired with this device");
+            continue;
+        }
+        e->streak = 0;
+    }
+
+    /* Re-pairing cooldown: the state's entries by device. */
+    entry **by_device = pf_alloc(n_old * sizeof(entry *) + 1);
+    for (uint32_t i = 0; i < n_old; i++) by_device[i] = &old[i];
+    pf_sort(by_device, n_old, sizeof(entry *), entry_ptr_device_cmp);
+
+    /* Rule 4a: one vehicle per device per epoch: the vehicle of its first paired trip;
+       none while the device is in its cooldown after another vehicle. */
     claim *claims = pf_alloc(n_groups * sizeof(claim) + 1);
     uint32_t n_claims = 0;
     for (uint32_t g = 0; g < n_groups; g++) {
         group *gr = &groups[g];
+        const entry *cool = 0;
         for (uint32_t i = gr->first; i < gr->end; i++) {
             rec *r = &recs[i];
-            if (r->code) continue;
+            if (r->code || r->unpair) continue;
+            if (!gr->vehicle && !cool) {
+                cool = in_cooldown(by_device, n_old, gr->dev->id, r->t.vehicle, in->epoch,
+                                   (uint64_t)p.repair_cooldown);
+            }
+            if (cool) {
+                pf_text *w = reject(r, "pairing_cooldown");
+                pf_text_str(w, "the device was connected with vehicle ");
+                text_hex(w, cool->vehicle, 8);
+                pf_text_str(w, " in epoch ");
+                pf_text_u64(w, cool->last_epoch);
+                pf_text_str(w, "; it pairs with another vehicle after ");
+                pf_text_i64(w, p.repair_cooldown);
+                pf_text_str(w, " epochs without one");
+                continue;
+            }
             if (!gr->vehicle) {
                 gr->vehicle = r->t.vehicle;
                 claims[n_claims].vehicle = gr->vehicle;
@@ -377,7 +482,8 @@ static int vehicles(const pf_input *in) {
         if (b - a > 1) {
             entry *e = find_entry(old, n_old, claims[a].vehicle);
             for (uint32_t c = a; c < b; c++) {
-                if (!e || pf_id_cmp(e->device, claims[c].device) != 0) groups[claims[c].group].lost = 1;
+                if (!e || e->streak == 0 || pf_id_cmp(e->device, claims[c].device) != 0)
+                    groups[claims[c].group].lost = 1;
             }
         }
         a = b;
@@ -397,7 +503,7 @@ static int vehicles(const pf_input *in) {
         uint64_t quality = 0;
         for (uint32_t i = gr->first; i < gr->end; i++) {
             rec *r = &recs[i];
-            if (r->code) continue;
+            if (r->code || r->unpair) continue;
             if (gr->lost) {
                 pf_text *w = reject(r, "vehicle_conflict");
                 pf_text_str(w, "vehicle ");
@@ -437,7 +543,7 @@ static int vehicles(const pf_input *in) {
 
         /* Streaks: the vehicle is connected this epoch with this device. */
         uint32_t streak = 1;
-        if (e && pf_id_cmp(e->device, gr->dev->id) == 0) {
+        if (e && e->streak > 0 && pf_id_cmp(e->device, gr->dev->id) == 0) {
             if (in->epoch > e->last_epoch) {
                 uint64_t missed = in->epoch - e->last_epoch - 1;
                 uint64_t drops = missed / 3;

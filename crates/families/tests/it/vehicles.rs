@@ -5,7 +5,8 @@
 
 use plinth_core::{Address, DeviceId, EpochWindow, Hash, Keypair};
 use plinth_families::vehicles::{
-    sign_pairing, streak_level, Fix, Trip, VehiclesState, STREAK_POINTS, TRIP_KIND, VEHICLES,
+    sign_pairing, streak_level, unpair_body, Fix, Trip, VehiclesState, STREAK_POINTS, TRIP_KIND,
+    UNPAIR_KIND, VEHICLES,
 };
 use plinth_proofs::wasm::{self, EpochInput, WasmFamilyError, WasmFamilyParams, WasmScored};
 use plinth_proofs::{DeviceInfo, Report, ReportBody, ScoreRejection, SignedReport};
@@ -469,6 +470,127 @@ fn odometers_trip_ids_and_pairings_hold_across_epochs_through_the_state() {
     assert_eq!(code_of(&out, &thief).as_deref(), Some("vehicle_conflict"));
     assert_eq!(code_of(&out, &honest).as_deref(), Some("vehicle_conflict"));
     assert!(out.output.scores.is_empty());
+}
+
+impl Car {
+    /// An unpair report of this device from `vehicle`, signed by its owner for
+    /// `signed_for` (the report's epoch, unless a replay is wanted).
+    fn unpair(&self, epoch: u64, seq: u64, vehicle: &[u8; 32], signed_for: u64) -> SignedReport {
+        self.report(
+            epoch,
+            seq,
+            ReportBody::Custom {
+                kind: UNPAIR_KIND.into(),
+                data: unpair_body(&self.owner, &self.id(), vehicle, signed_for),
+            },
+        )
+    }
+
+    /// An honest trip with another vehicle, paired by this device's owner.
+    fn trip_with(&self, vehicle: [u8; 32], epoch: u64, minute: u64, odo: u64) -> Trip {
+        let mut t = self.trip(epoch, minute, 20, odo);
+        t.vehicle = vehicle;
+        t.pairing = self.pairing(&vehicle);
+        t
+    }
+}
+
+#[test]
+fn unpairing_releases_the_vehicle_and_a_device_moves_to_another_after_its_cooldown() {
+    let a = Car::new(1);
+    let b = Car::new(2);
+    let devices = registry([&a, &b]);
+    let other = *Hash::tagged("test/vin", b"second car").as_bytes();
+    let e1 = run(1, &devices, &[a.send(1, 1, &a.trip(1, 0, 20, 10_000))], &[]);
+
+    // Epoch 2: a's owner unpairs it; a replayed (epoch 1) unpairing, one by a
+    // device that holds nothing and a short one are refused; b takes the released
+    // vehicle at once; a's trips with another car wait out the cooldown.
+    let unpair = a.unpair(2, 1, &a.vehicle, 2);
+    let replayed = a.unpair(2, 2, &a.vehicle, 1);
+    let not_holder = b.unpair(2, 1, &b.vehicle, 2);
+    let mut short = b.unpair(2, 2, &b.vehicle, 2);
+    if let ReportBody::Custom { data, .. } = &mut short.report.body {
+        data.pop();
+    }
+    let short = b.report(2, 2, short.report.body);
+    let moved = a.send(2, 3, &a.trip_with(other, 2, 10, 0));
+    let takes = b.send(2, 3, &b.trip_with(a.vehicle, 2, 20, 12_200));
+    let reports = [
+        unpair.clone(),
+        replayed.clone(),
+        not_holder.clone(),
+        short.clone(),
+        moved.clone(),
+        takes.clone(),
+    ];
+    let e2 = run(2, &devices, &reports, &e1.state);
+    assert_eq!(code_of(&e2, &unpair), None, "{:?}", e2.output);
+    assert_eq!(code_of(&e2, &replayed).as_deref(), Some("not_paired"));
+    assert_eq!(code_of(&e2, &not_holder).as_deref(), Some("not_holder"));
+    assert_eq!(code_of(&e2, &short).as_deref(), Some("malformed"));
+    assert_eq!(code_of(&e2, &moved).as_deref(), Some("pairing_cooldown"));
+    assert_eq!(code_of(&e2, &takes), None);
+    assert_eq!(score(&e2, &a), None);
+    assert_eq!(score(&e2, &b), Some(200));
+    let v = *state(&e2).vehicle(&a.vehicle).unwrap();
+    assert_eq!((v.device, v.streak, v.last_epoch), (b.id(), 1, 2));
+
+    // Without the cooldown, a would have moved at once.
+    let no_cooldown = run_with(
+        &params(r#""repair_cooldown":0"#),
+        2,
+        &devices,
+        &reports,
+        &e1.state,
+    )
+    .unwrap();
+    assert_eq!(code_of(&no_cooldown, &moved), None);
+    assert_eq!(score(&no_cooldown, &a), Some(200));
+
+    // Unpaired, a vehicle whose device stays silent has no holder: a second
+    // claimant next epoch takes it (no vehicle_conflict with the unpaired one).
+    let e2b = run(2, &devices, &[a.unpair(2, 1, &a.vehicle, 2)], &e1.state);
+    assert!(e2b.output.rejections.is_empty());
+    let v = *state(&e2b).vehicle(&a.vehicle).unwrap();
+    assert_eq!((v.device, v.streak, v.odometer_m), (a.id(), 0, 12_109));
+    let e3 = run(
+        3,
+        &devices,
+        &[b.send(3, 1, &b.trip_with(a.vehicle, 3, 0, 12_109))],
+        &e2b.state,
+    );
+    assert_eq!(score(&e3, &b), Some(200));
+    // An odometer below the vehicle's last one is still refused after unpairing.
+    let e3 = run(
+        3,
+        &devices,
+        &[b.send(3, 1, &b.trip_with(a.vehicle, 3, 0, 100))],
+        &e2b.state,
+    );
+    assert!(e3.output.scores.is_empty());
+
+    // The cooldown runs from a's last connected epoch (1), unpaired or not,
+    // while the state names a for that vehicle: epoch 3 is in it (2 epochs),
+    // epoch 4 is not.
+    let e3 = run(
+        3,
+        &devices,
+        &[a.send(3, 1, &a.trip_with(other, 3, 0, 0))],
+        &e2b.state,
+    );
+    assert_eq!(e3.output.rejections.len(), 1);
+    assert_eq!(e3.output.rejections[0].device, a.device_id());
+    let e4 = run(
+        4,
+        &devices,
+        &[a.send(4, 1, &a.trip_with(other, 4, 0, 0))],
+        &e3.state,
+    );
+    assert!(e4.output.rejections.is_empty(), "{:?}", e4.output);
+    assert_eq!(score(&e4, &a), Some(200));
+    let v = *state(&e4).vehicle(&other).unwrap();
+    assert_eq!((v.device, v.streak), (a.id(), 1));
 }
 
 /// The streak the README's rules give after a history of connected epochs.
