@@ -51,8 +51,7 @@
 //! Idle leases cost nothing per block: nothing is done for a lease until a call
 //! touches it.
 //!
-//! Status (issue 16, in progress): every call applies, redundancy included (see
-//! `jobs.rs`). The oracle set draws a revealed claim's spot-checked tasks with
+//! Every call applies, redundancy included (see `jobs.rs`). The oracle set draws a revealed claim's spot-checked tasks with
 //! [`spot_check_tasks`] (the ledger cannot see block hashes, so it checks the count,
 //! order and membership of the drawn tasks and trusts the quorum for the draw).
 //!
