@@ -229,7 +229,7 @@ fn devnet_pays_rewards_that_audit() {
             .iter()
             .map(|x| plinth_ledger::ManifestEntry {
                 amount: wasm[&x.device],
-                ..x.clone()
+                ..*x
             })
             .collect();
         let root = plinth_ledger::rewards::manifest_root(&from_wasm);
