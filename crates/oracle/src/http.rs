@@ -503,6 +503,13 @@ async fn manifest_list(
             };
             match epoch.parse::<u64>() {
                 Ok(e) if network.len() <= 256 => Some((e, network)),
+                // After an epoch beyond any there can be: nothing (the
+                // documented cursor is any run of digits).
+                Err(e)
+                    if *e.kind() == std::num::IntErrorKind::PosOverflow && network.len() <= 256 =>
+                {
+                    return Json(Vec::<ManifestRef>::new()).into_response();
+                }
                 _ => {
                     return error(
                         StatusCode::BAD_REQUEST,

@@ -134,11 +134,23 @@ async fn a_bounded_flood_does_not_delay_the_epoch_close() {
         let second = get(&format!("{url}/v1/manifests?limit=1&after={after}")).1;
         let bad = get(&format!("{url}/v1/manifests?limit=0"));
         let past = get(&format!("{url}/v1/manifests?after={}", u64::MAX));
-        (all, first, second, bad, past)
+        // Any run of digits is a cursor (the documented pattern), beyond u64 too;
+        // anything else is a 400.
+        let beyond = get(&format!(
+            "{url}/v1/manifests?after=78187332488686564039:-&limit=11"
+        ));
+        let junk = get(&format!("{url}/v1/manifests?after=x1"));
+        (all, first, second, bad, past, beyond, junk)
     })
     .await
     .unwrap();
-    let (all, first, second, bad, past) = pages;
+    let (all, first, second, bad, past, beyond, junk) = pages;
+    assert_eq!(beyond.0, 200, "{}", beyond.1);
+    assert_eq!(beyond.1.as_array().unwrap().len(), 0);
+    assert_eq!(
+        (junk.0, junk.1["error"]["code"].as_str()),
+        (400, Some("bad_after"))
+    );
     let all = all.as_array().unwrap();
     assert!(!all.is_empty());
     assert_eq!(first.as_array().unwrap().len(), 1);
