@@ -304,3 +304,21 @@ pub fn testnet_init(dir: &std::path::Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The first epoch after the first (2 or later) whose `network` manifest the
+/// ledger paid with a total above 0, waiting up to `secs` seconds. Epoch 0 and
+/// 1 are skipped so that a custom family's epoch starts from a state the one
+/// before left.
+pub fn paid_epoch_after_first(net: &Devnet, network: &str, secs: u64) -> u64 {
+    until(
+        &format!("a paid {network} epoch after the first"),
+        secs,
+        || {
+            let now = net.get("/v1/status")["epoch"].as_u64()?;
+            (2..now).find(|e| {
+                get_opt(&format!("{}/v1/rewards/{network}/{e}", net.url()))
+                    .is_some_and(|m| m["header"]["total"].as_u64() > Some(0))
+            })
+        },
+    )
+}

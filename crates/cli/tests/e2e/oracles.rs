@@ -315,17 +315,7 @@ fn three_oracles_cosign_the_custom_families_epochs() {
         .members;
     assert_eq!(members.len(), 3);
     for network in ["vehicles", "mapping"] {
-        let epoch = until(
-            &format!("a paid {network} epoch after the first"),
-            150,
-            || {
-                let now = net.get("/v1/status")["epoch"].as_u64()?;
-                (2..now).find(|e| {
-                    get_opt(&format!("{}/v1/rewards/{network}/{e}", net.url()))
-                        .is_some_and(|m| m["header"]["total"].as_u64() > Some(0))
-                })
-            },
-        );
+        let epoch = paid_epoch_after_first(&net, network, 150);
         // Signed by at least two members (the proposer's copy, whichever
         // member proposed), each signature checked here against the ledger's header.
         let on_ledger: plinth_ledger::rewards::RewardEpoch =

@@ -251,17 +251,7 @@ fn devnet_pays_rewards_that_audit() {
     // which re-runs the module over the published spool and the state the
     // previous epoch left.
     for network in ["vehicles", "mapping"] {
-        let epoch = until(
-            &format!("a paid {network} epoch after the first"),
-            90,
-            || {
-                let now = net.get("/v1/status")["epoch"].as_u64()?;
-                (2..now).find(|e| {
-                    get_opt(&format!("{}/v1/rewards/{network}/{e}", net.url()))
-                        .is_some_and(|m| m["header"]["total"].as_u64() > Some(0))
-                })
-            },
-        );
+        let epoch = paid_epoch_after_first(&net, network, 90);
         audit(&net, &oracle, network, epoch);
     }
 

@@ -272,3 +272,49 @@ fn honest_dashcams_corroborate_each_other_and_mapping_cheats_earn_nothing() {
         }
     }
 }
+
+#[test]
+fn the_fleet_simulates_the_networks_it_knows_and_spreads_owners_over_each() {
+    let vehicles = params(&VEHICLES, "");
+    let listed = |family: &str, params: &serde_json::Value| {
+        FleetNetwork::from_listing("n", family, params).map(|n| n.custom)
+    };
+    assert_eq!(listed("wasm", &vehicles), Some(Some(Custom::Vehicles)));
+    // The node may list parameters as a JSON string.
+    assert_eq!(
+        listed("wasm", &serde_json::Value::String(vehicles.to_string())),
+        Some(Some(Custom::Vehicles))
+    );
+    assert_eq!(
+        listed("wasm", &params(&MAPPING, r#","resolution":10"#)),
+        Some(Some(Custom::Mapping { resolution: 10 }))
+    );
+    let unknown = serde_json::json!({ "module": plinth_core::Hash::ZERO.to_hex() });
+    assert_eq!(
+        listed("wasm", &unknown),
+        None,
+        "a module the fleet cannot simulate"
+    );
+    assert_eq!(listed("storage", &serde_json::json!({})), None);
+    assert_eq!(listed("compute", &serde_json::json!({})), None);
+    assert_eq!(
+        listed("sensor", &serde_json::json!({"unit": "celsius"})),
+        Some(None)
+    );
+    assert_eq!(listed("nonsense", &serde_json::json!({})), None);
+
+    // Device i = k·networks + n belongs to owner k mod owners: every network's
+    // devices are spread over every owner, whatever the counts.
+    for (networks, owners) in [(5, 5), (7, 5), (2, 4), (1, 3)] {
+        for n in 0..networks {
+            let of_network: BTreeSet<usize> = (0..owners)
+                .map(|k| fleet::owner_index(k * networks + n, networks, owners))
+                .collect();
+            assert_eq!(
+                of_network.len(),
+                owners,
+                "{networks} networks, {owners} owners"
+            );
+        }
+    }
+}
