@@ -16,11 +16,12 @@
 //!               GET /v1/status                what the agent holds
 //! ```
 //!
-//! A crash at any point loses nothing that matters: a claim is recorded before it
-//! is committed to, outputs are fsynced before their commitment is sent, and a
-//! restarted agent picks its claims up from `claims.json` (a claim it took but had
-//! not recorded yet expires on the ledger, and its tasks go to another provider:
-//! nothing is paid twice).
+//! A crash at any point loses nothing that matters: before it sends `ClaimTasks`
+//! the agent writes down which job it claims from and how many claims the job
+//! had (`claiming.json`), so a restart finds a claim it took but had not recorded
+//! yet and goes on with it; a claim is recorded (`claims.json`) before it is
+//! committed to, outputs are fsynced before their commitment is sent, and a
+//! restarted agent picks its claims up from `claims.json`. Nothing is paid twice.
 //!
 //! [`Behaviour`] turns an agent into one of the devnet's cheaters.
 
@@ -132,6 +133,20 @@ pub struct HeldClaim {
     pub reveal_refused: bool,
 }
 
+/// A claim being taken, written before `ClaimTasks` is sent: the job, and the
+/// number of claims it had then (the new claim is one of the next ones).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claiming {
+    /// The job claimed from.
+    pub job: Hash,
+    /// Its claim count before the claim.
+    pub from: u32,
+}
+
+/// Claims of one job a recovery looks at past [`Claiming::from`] (others may
+/// have claimed between the count and the claim).
+const RECOVERY_SCAN: u32 = 256;
+
 /// What the agent shows at `GET /v1/status`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AgentStatus {
@@ -181,6 +196,34 @@ impl AgentStore {
     /// Records `claims` durably (a new file, fsynced, renamed over the old).
     pub fn save_claims(&self, claims: &[HeldClaim]) -> Result<()> {
         write_durably(&self.claims_path(), &serde_json::to_vec_pretty(claims)?)
+    }
+
+    fn claiming_path(&self) -> PathBuf {
+        self.dir.join("claiming.json")
+    }
+
+    /// The claim being taken when the agent stopped, if any.
+    pub fn claiming(&self) -> Result<Option<Claiming>> {
+        match std::fs::read(self.claiming_path()) {
+            Ok(b) => Ok(Some(serde_json::from_slice(&b).with_context(|| {
+                format!("reading {}", self.claiming_path().display())
+            })?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).context("reading claiming.json"),
+        }
+    }
+
+    /// Records (durably) the claim about to be taken, or that none is.
+    pub fn set_claiming(&self, claiming: Option<&Claiming>) -> Result<()> {
+        match claiming {
+            Some(c) => write_durably(&self.claiming_path(), &serde_json::to_vec(c)?),
+            None => match std::fs::remove_file(self.claiming_path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(e).context("removing claiming.json")
+                }
+                _ => Ok(()),
+            },
+        }
     }
 
     fn output_path(&self, job: &Hash, task: u32) -> PathBuf {
@@ -320,6 +363,15 @@ impl Agent {
     /// when it holds none.
     pub fn step(&self) -> Result<()> {
         let mut claims = self.store.claims()?;
+        // A claim taken but not recorded before a crash: found, recorded.
+        if let Some(intent) = self.store.claiming()? {
+            if let Some(held) = self.recover(&intent, &claims)? {
+                tracing::info!(device = %self.config.device, claim = %held.id, job = %held.job, "compute claim recovered after a restart");
+                claims.push(held);
+                self.store.save_claims(&claims)?;
+            }
+            self.store.set_claiming(None)?;
+        }
         let mut kept = Vec::new();
         for held in claims.drain(..) {
             if self.advance(&held)? {
@@ -334,6 +386,7 @@ impl Agent {
                 // Recorded before anything is committed to.
                 self.store.save_claims(&kept)?;
             }
+            self.store.set_claiming(None)?;
         }
         self.store.save_claims(&kept)?;
         self.status.lock().expect("status").claims = kept;
@@ -381,6 +434,30 @@ impl Agent {
         }
     }
 
+    /// This device's claim in `intent`'s job that is not among `held`, if it took
+    /// one (still `Claimed`: nothing was committed without a record).
+    fn recover(&self, intent: &Claiming, held: &[HeldClaim]) -> Result<Option<HeldClaim>> {
+        for n in intent.from..intent.from.saturating_add(RECOVERY_SCAN) {
+            let id = claim_id(&intent.job, n);
+            let Some(c) = self.ledger.claim(&id)? else {
+                break;
+            };
+            if c.provider == self.config.device
+                && c.status == ClaimStatus::Claimed
+                && !held.iter().any(|h| h.id == id)
+            {
+                return Ok(Some(HeldClaim {
+                    id,
+                    job: intent.job,
+                    tasks: c.tasks,
+                    results: Vec::new(),
+                    reveal_refused: false,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
     /// Takes the lowest open tasks of the oldest open job that has some.
     fn claim_new(&self) -> Result<Option<HeldClaim>> {
         let height = self.ledger.height()?;
@@ -389,6 +466,11 @@ impl Agent {
                 continue;
             }
             let before = job.claims;
+            // Written down first: a crash after the claim lands finds it again.
+            self.store.set_claiming(Some(&Claiming {
+                job: job.id,
+                from: before,
+            }))?;
             let call = Call::ClaimTasks {
                 job: job.id,
                 device: self.config.device,
