@@ -941,10 +941,20 @@ pub fn run(
     let mut devices = build(cfg);
 
     // Register what is not registered yet (a restarted fleet re-uses its seed).
+    // Each device's owner: the chain's for a registered one, the one it is
+    // registered with below otherwise (vehicles carry their owner's pairing).
     let mut missing = Vec::new();
+    let mut owner_of: BTreeMap<DeviceId, Address> = BTreeMap::new();
     for (i, d) in devices.iter().enumerate() {
-        if node.device(&d.id())?.is_none() {
-            missing.push(i);
+        match node.device(&d.id())? {
+            Some(dev) => {
+                owner_of.insert(d.id(), dev.owner);
+            }
+            None => {
+                missing.push(i);
+                let o = owner_index(i, cfg.networks.len(), how.owners.len());
+                owner_of.insert(d.id(), Address(how.owners[o].public()));
+            }
         }
     }
     if !missing.is_empty() {
@@ -986,14 +996,7 @@ pub fn run(
         std::thread::sleep(std::time::Duration::from_secs(3));
     }
 
-    // Vehicles carry their owner's pairing: the owner on the chain.
     if devices.iter().any(|d| d.custom.is_some()) {
-        let mut owner_of = BTreeMap::new();
-        for d in devices.iter().filter(|d| d.custom.is_some()) {
-            if let Some(dev) = node.device(&d.id())? {
-                owner_of.insert(d.id(), dev.owner);
-            }
-        }
         pair_vehicles(&mut devices, |id| {
             let owner = owner_of.get(id)?;
             how.owners
