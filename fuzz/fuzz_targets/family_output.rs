@@ -1,5 +1,5 @@
 //! `plinth_proofs::wasm::check_output`: the bytes a custom family's module
-//! returns (ABI v1 output), checked against the epoch it scored before the
+//! returns (ABI v1 output, or version 2 with awards), checked against the epoch it scored before the
 //! oracle builds a manifest from them; and `with_state`, which splices a state
 //! into recorded ABI input bytes (`plinth family test`). A module is untrusted
 //! code: whatever it returns is either a canonical output whose every score
@@ -8,7 +8,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plinth_proofs::wasm::{check_output, with_state, EpochInput, MAX_STATE_BYTES};
+use plinth_proofs::wasm::{
+    check_output, with_state, EpochInput, MAX_AWARD_DEVICES, MAX_STATE_BYTES,
+};
 use std::collections::HashSet;
 
 #[path = "../fixtures/family_output.rs"]
@@ -35,7 +37,8 @@ fuzz_target!(|data: &[u8]| {
         state: &[],
     };
     match check_output(data, &input) {
-        Ok((out, state)) => {
+        Ok(checked) => {
+            let (out, state) = (&checked.output, &checked.state);
             assert!(state.len() <= MAX_STATE_BYTES);
             for (device, score) in &out.scores {
                 assert!(
@@ -56,8 +59,20 @@ fuzz_target!(|data: &[u8]| {
                     .all(|w| (w[0].device, w[0].report) < (w[1].device, w[1].report)),
                 "the rejections are not in canonical order"
             );
+            assert!(
+                checked.awards.windows(2).all(|w| w[0].0 < w[1].0),
+                "awards are not strictly ascending by tag"
+            );
+            for (_, ds) in &checked.awards {
+                assert!(!ds.is_empty() && ds.len() <= MAX_AWARD_DEVICES);
+                assert!(ds.windows(2).all(|w| w[0] < w[1]), "an award's devices repeat");
+                assert!(
+                    ds.iter().all(|d| out.scores.contains_key(d)),
+                    "an award names a device without a score"
+                );
+            }
             // The same bytes give the same result.
-            assert_eq!(check_output(data, &input).ok(), Some((out, state)));
+            assert_eq!(check_output(data, &input).ok().as_ref(), Some(&checked));
         }
         Err(e) => assert_eq!(e.code(), "bad_output", "{e}"),
     }

@@ -411,6 +411,36 @@ pub struct PendingClaimsQuery {
     pub limit: Option<u64>,
 }
 
+/// The query of `GET /v1/bursts`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BurstsQuery {
+    /// Only this network's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// Only bursts in this status (`open`, `paid`, `refunded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Only this account's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
+    /// Page after this burst id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Most items (default [`DEFAULT_COMPUTE_PAGE`], at most [`MAX_COMPUTE_PAGE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+/// A burst as `GET /v1/bursts` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BurstView {
+    /// The burst as the ledger holds it.
+    #[serde(flatten)]
+    pub burst: plinth_ledger::bursts::Burst,
+    /// The tag in hex (an H3 cell as it is written).
+    pub tag_hex: String,
+}
+
 /// The query of `GET /v1/compute/earned/{network}/{epoch}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EarnedQuery {

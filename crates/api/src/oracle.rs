@@ -202,6 +202,26 @@ pub struct Manifest {
     /// (as the proposer recorded their answers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refusals: Vec<ManifestRefusal>,
+    /// A custom family's awards (tag → devices), in the order the header's
+    /// `awards` root commits to: what bursts pay on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awards: Vec<plinth_ledger::oracle_set::Award>,
+}
+
+/// `GET /v1/manifests/{network}/{epoch}/awards/{tag}`: one award of a manifest
+/// with its inclusion proof under the header's `awards` root (what
+/// `ClaimBurst` carries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardProof {
+    /// The network.
+    pub network: String,
+    /// The manifest's epoch.
+    pub epoch: u64,
+    /// The award.
+    pub award: plinth_ledger::oracle_set::Award,
+    /// Its inclusion proof.
+    pub proof: plinth_core::merkle::Proof,
 }
 
 /// A member's refusal to co-sign a manifest: who, the refusal's code (e.g.

@@ -882,6 +882,34 @@ pub enum TxError {
         /// The first height it is possible at.
         from_height: u64,
     },
+    /// No burst has this id.
+    #[error("no burst {burst}")]
+    UnknownBurst {
+        /// The burst id.
+        burst: String,
+    },
+    /// The burst is not open (paid or refunded).
+    #[error("burst {burst} is {status}, not open")]
+    BurstClosed {
+        /// The burst id.
+        burst: String,
+        /// Where it stands.
+        status: String,
+    },
+    /// A burst call is refused; the text says why.
+    #[error("burst refused: {reason}")]
+    BadBurst {
+        /// Why.
+        reason: String,
+    },
+    /// Bursts pay on a custom family's awards: the network is not a `wasm` one.
+    #[error("network {network} is a {family} network: bursts need a custom (wasm) family")]
+    NotCustomNetwork {
+        /// The network.
+        network: String,
+        /// Its proof family.
+        family: String,
+    },
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

@@ -14,8 +14,8 @@ use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store};
 use crate::tx::{Call, Module, SignedTx};
 use crate::{
-    accounts, compute, credits, devices, governance, keys, oracle_schedule, rewards, staking,
-    storage, tree, validators, Amount, MAX_TX_BYTES,
+    accounts, bursts, compute, credits, devices, governance, keys, oracle_schedule, rewards,
+    staking, storage, tree, validators, Amount, MAX_TX_BYTES,
 };
 use plinth_core::Address;
 use rayon::prelude::*;
@@ -130,6 +130,7 @@ fn apply_call<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fai
         Module::OracleSet => oracle_schedule::apply(cx, call),
         Module::Governance => governance::apply(cx, call),
         Module::Compute => compute::apply(cx, call),
+        Module::Bursts => bursts::apply(cx, call),
     }
 }
 

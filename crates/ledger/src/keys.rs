@@ -515,3 +515,11 @@ pub fn compute_earned(network: &str, epoch: u64, device: &PublicKey) -> Vec<u8> 
     k.extend_from_slice(device.as_bytes());
     k
 }
+
+/// A burst ([`crate::bursts::Burst`]): `bst/{id}`.
+pub fn burst(id: &plinth_core::Hash) -> Vec<u8> {
+    with_hash(BURST_PREFIX, id)
+}
+
+/// Prefix of every burst.
+pub const BURST_PREFIX: &[u8] = b"bst/";

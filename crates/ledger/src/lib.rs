@@ -74,6 +74,7 @@
 
 pub mod accounts;
 pub mod block;
+pub mod bursts;
 pub mod compute;
 pub mod compute_types;
 pub mod context;

@@ -279,6 +279,11 @@ pub struct ManifestHeader {
     /// (the registry snapshot among the inputs names it; co-signers and audits
     /// check it against the ledger's registry digest at that height). 0: none.
     pub registry_height: u64,
+    /// [`awards_root`] of the epoch's awards (a custom family's credits per tag,
+    /// e.g. the first mappers of an H3 cell; bursts pay on them). Zero: none.
+    pub awards: Hash,
+    /// Number of awards (the awards tree's leaf count).
+    pub award_count: u64,
 }
 
 impl ManifestHeader {
@@ -323,6 +328,39 @@ pub fn manifest_root(entries: &[ManifestEntry]) -> Hash {
 /// each call; callers proving many entries should batch on their side.
 pub fn manifest_proof(entries: &[ManifestEntry], index: usize) -> Option<Proof> {
     let leaves: Vec<Hash> = entries.iter().map(ManifestEntry::leaf).collect();
+    merkle::prove(&leaves, index)
+}
+
+/// The most devices one award names.
+pub const MAX_AWARD_DEVICES: usize = 8;
+
+/// One award of a custom family's epoch: the devices it credits with `tag` (what
+/// a tag means is the family's: the mapping family's is an H3 cell, its devices
+/// the cell's first corroborated mappers). A burst on the tag pays them.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Award {
+    /// The family's tag.
+    pub tag: u64,
+    /// The devices credited, strictly ascending, 1 to [`MAX_AWARD_DEVICES`].
+    pub devices: Vec<DeviceId>,
+}
+
+impl Award {
+    /// The award's merkle leaf: the leaf hash of a domain tag and its encoding.
+    pub fn leaf(&self) -> Hash {
+        merkle::leaf_hash(&domain_bytes(b"plinth/award/v1", self))
+    }
+}
+
+/// The merkle root over `awards` in order (the zero hash for none).
+pub fn awards_root(awards: &[Award]) -> Hash {
+    let leaves: Vec<Hash> = awards.iter().map(Award::leaf).collect();
+    merkle::root(&leaves)
+}
+
+/// The inclusion proof of `awards[index]` under [`awards_root`].
+pub fn award_proof(awards: &[Award], index: usize) -> Option<Proof> {
+    let leaves: Vec<Hash> = awards.iter().map(Award::leaf).collect();
     merkle::prove(&leaves, index)
 }
 

@@ -298,6 +298,8 @@ mod tests {
             devices: 1,
             inputs: Hash::ZERO,
             registry_height: 0,
+            awards: plinth_core::Hash::ZERO,
+            award_count: 0,
         };
         s.put_t(
             keys::reward_epoch(NET, epoch),

@@ -478,6 +478,37 @@ pub enum Call {
         /// The claim.
         claim: Hash,
     },
+    /// Post a burst: `credits` (spent now) for the devices a custom family awards
+    /// `tag` to in an epoch up to `deadline_epoch` ([`crate::bursts`]). Its id is
+    /// [`crate::bursts::burst_id`] of the signer and nonce.
+    PostBurst {
+        /// The network (a `wasm` family's).
+        network: String,
+        /// The family's tag (the mapping family: an H3 cell at its resolution).
+        tag: u64,
+        /// Credits escrowed.
+        credits: u64,
+        /// The last epoch whose awards count.
+        deadline_epoch: u64,
+    },
+    /// Pay an open burst to the devices of an award proven under an accepted
+    /// manifest's awards root. Anyone may submit it.
+    ClaimBurst {
+        /// The burst.
+        burst: Hash,
+        /// The manifest's epoch.
+        epoch: u64,
+        /// The award's devices, strictly ascending.
+        devices: Vec<DeviceId>,
+        /// The award's inclusion proof.
+        proof: Proof,
+    },
+    /// Give an open burst's credits back to its poster once it can no longer be
+    /// claimed. Anyone may submit it.
+    RefundBurst {
+        /// The burst.
+        burst: Hash,
+    },
 }
 
 /// The ledger module that owns a call and applies it.
@@ -493,6 +524,7 @@ pub(crate) enum Module {
     OracleSet,
     Governance,
     Compute,
+    Bursts,
 }
 
 impl Call {
@@ -546,6 +578,9 @@ impl Call {
             | Call::RevealTasks { .. }
             | Call::VerifyClaim { .. }
             | Call::FinalizeClaim { .. } => Module::Compute,
+            Call::PostBurst { .. } | Call::ClaimBurst { .. } | Call::RefundBurst { .. } => {
+                Module::Bursts
+            }
         }
     }
 

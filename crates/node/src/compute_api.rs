@@ -73,7 +73,7 @@ pub fn routes() -> Router<Arc<Node>> {
 }
 
 /// A consistent read of the state at the head.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     node: &'a Node,
     snap: Snapshot,
     head: u64,
@@ -94,7 +94,7 @@ enum Copies {
 }
 
 impl<'a> Reader<'a> {
-    fn open(node: &'a Node) -> Result<Reader<'a>, ApiError> {
+    pub(crate) fn open(node: &'a Node) -> Result<Reader<'a>, ApiError> {
         let snap = snapshot(node)?;
         let head = snap.head().unwrap_or(0);
         Ok(Reader {
@@ -155,7 +155,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn state(&self) -> Overlay<'_, Snapshot> {
+    pub(crate) fn state(&self) -> Overlay<'_, Snapshot> {
         Overlay::new(&self.snap)
     }
 
@@ -166,7 +166,7 @@ impl<'a> Reader<'a> {
     /// Up to `limit` items made by `item` from the entries under `prefix` after
     /// the key `after`; `item` answers `None` for an entry a filter leaves out.
     /// Reads at most [`MAX_COMPUTE_SCANNED`] entries.
-    fn page<T>(
+    pub(crate) fn page<T>(
         &self,
         prefix: &[u8],
         mut after: Option<Vec<u8>>,
@@ -344,7 +344,7 @@ impl<'a> Reader<'a> {
 }
 
 /// `key + id`: where paging after `id` starts in an index under `prefix`.
-fn after_key(prefix: &[u8], id: &[u8]) -> Vec<u8> {
+pub(crate) fn after_key(prefix: &[u8], id: &[u8]) -> Vec<u8> {
     let mut k = prefix.to_vec();
     k.extend_from_slice(id);
     k
@@ -358,7 +358,7 @@ fn tail32(key: &[u8]) -> Result<[u8; 32], ApiError> {
 }
 
 /// `?status=` if it is one of `names`, else 400 `invalid_status`.
-fn status_filter<'a>(
+pub(crate) fn status_filter<'a>(
     status: Option<&'a str>,
     names: &[&str],
     what: &str,
@@ -386,7 +386,7 @@ fn status_name<T: serde::Serialize>(s: &T) -> String {
         .unwrap_or_default()
 }
 
-fn decode<T: borsh::BorshDeserialize>(v: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn decode<T: borsh::BorshDeserialize>(v: &[u8]) -> Result<T, ApiError> {
     borsh::from_slice(v).map_err(ApiError::internal)
 }
 

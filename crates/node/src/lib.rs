@@ -43,6 +43,7 @@
 
 /// The API's JSON shapes ([`plinth_api::node`]), under the name the node's users know.
 pub use plinth_api::node as api;
+pub mod bursts_api;
 pub mod compute_api;
 pub mod explorer;
 pub mod gov_api;

@@ -153,6 +153,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .merge(crate::oracle_api::routes())
         .merge(crate::gov_api::routes())
         .merge(crate::compute_api::routes())
+        .merge(crate::bursts_api::routes())
         .route(
             "/v1/events",
             get(events).layer(axum::Extension(EventStreams(Arc::new(

@@ -202,9 +202,16 @@ impl Oracle {
         if !rounds.is_empty() {
             written.extend(self.spool.write_all(epoch, SpoolBatch::Storage(rounds))?);
         }
-        // Compute networks are paid by what the ledger recorded they earned.
+        // Compute networks are paid by what the ledger recorded they earned;
+        // custom families' networks pay the credits earned from bursts as usage.
         let mut earnings = Vec::new();
-        for (network, _) in self.networks_at(epoch)?.compute() {
+        let networks = self.networks_at(epoch)?;
+        let earning = networks
+            .compute()
+            .into_iter()
+            .map(|(n, _)| n)
+            .chain(networks.wasm());
+        for network in earning {
             earnings.push(self.compute_earnings(network, epoch)?);
         }
         if !earnings.is_empty() {

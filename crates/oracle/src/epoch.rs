@@ -6,6 +6,7 @@
 
 use crate::spool::{AnswerReceipt, ProbeIssue, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
+use plinth_ledger::oracle_set::{awards_root, Award};
 use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader};
 use plinth_proofs::storage::StorageRound;
 use plinth_proofs::wasm::WasmFamilyError;
@@ -61,6 +62,20 @@ pub fn split_rewards(
     work: &BTreeMap<DeviceId, u64>,
     usage: &BTreeMap<DeviceId, u64>,
 ) -> BTreeMap<DeviceId, u64> {
+    split_usage_capped(allowance, usage_bps, work, usage, None)
+}
+
+/// [`split_rewards`] with each device's usage reward capped at `usage_caps` (no
+/// entry: nothing), when given; what is held back is not minted. A custom
+/// family's network pays the credits its devices earned from bursts this way:
+/// never more than their token value.
+pub fn split_usage_capped(
+    allowance: u64,
+    usage_bps: u32,
+    work: &BTreeMap<DeviceId, u64>,
+    usage: &BTreeMap<DeviceId, u64>,
+    usage_caps: Option<&BTreeMap<DeviceId, u64>>,
+) -> BTreeMap<DeviceId, u64> {
     let usage_part = if usage.values().any(|&c| c > 0) {
         (allowance as u128 * u128::from(usage_bps.min(10_000)) / 10_000) as u64
     } else {
@@ -68,6 +83,10 @@ pub fn split_rewards(
     };
     let mut paid = plinth_proofs::split(allowance - usage_part, work);
     for (device, amount) in plinth_proofs::split(usage_part, usage) {
+        let amount = match usage_caps {
+            Some(caps) => amount.min(caps.get(&device).copied().unwrap_or(0)),
+            None => amount,
+        };
         *paid.entry(device).or_insert(0) += amount;
     }
     paid
@@ -241,6 +260,10 @@ struct Scores {
     caps: Option<BTreeMap<DeviceId, u64>>,
     /// A custom family's state for the next epoch.
     state: Vec<u8>,
+    /// A custom family's awards.
+    awards: Vec<Award>,
+    /// A custom family's network: the most each device's usage reward may be.
+    usage_caps: Option<BTreeMap<DeviceId, u64>>,
 }
 
 /// Scores the epoch with the network's family; counts what it rejected into
@@ -263,6 +286,7 @@ fn score(
     } = inputs;
     let probes = probe_records(&issues, &receipts, &reports, devices);
     let mut next_state = Vec::new();
+    let mut awards = Vec::new();
     // Families are order-independent (their outputs are canonical).
     let out = match spec.family {
         Family::Wasm(p) => {
@@ -282,6 +306,11 @@ fn score(
             };
             let scored = plinth_proofs::wasm::run(module, p, &input)?;
             next_state = scored.state;
+            awards = scored
+                .awards
+                .into_iter()
+                .map(|(tag, devices)| Award { tag, devices })
+                .collect();
             scored.output
         }
         family => family.score_with_rounds(&spec.window, devices, &reports, &probes, &rounds),
@@ -299,6 +328,8 @@ fn score(
                 deals: st.outcomes,
                 caps: Some(st.caps),
                 state: Vec::new(),
+                awards: Vec::new(),
+                usage_caps: None,
             }
         }
         Family::Compute(_) => {
@@ -309,6 +340,22 @@ fn score(
                 deals: Vec::new(),
                 caps: Some(cs.caps),
                 state: Vec::new(),
+                awards: Vec::new(),
+                usage_caps: None,
+            }
+        }
+        Family::Wasm(_) => {
+            // Credits the ledger recorded the devices earned (bursts) are usage:
+            // each device's usage reward capped at their token value.
+            let cs = plinth_proofs::compute::score(&earnings, devices);
+            Scores {
+                work: out.scores,
+                usage: cs.usage,
+                deals: Vec::new(),
+                caps: None,
+                state: next_state,
+                awards,
+                usage_caps: Some(cs.caps),
             }
         }
         _ => Scores {
@@ -317,6 +364,8 @@ fn score(
             deals: Vec::new(),
             caps: None,
             state: next_state,
+            awards: Vec::new(),
+            usage_caps: None,
         },
     };
     let unproven = scores.deals.iter().filter(|d| !d.proven).count() as u64;
@@ -397,8 +446,16 @@ pub fn try_compute(
         deals,
         caps,
         state,
+        awards,
+        usage_caps,
     } = score(spec, inputs, &devices, &mut rejected)?;
-    let mut paid = split_rewards(spec.allowance, spec.usage_bps, &work, &usage);
+    let mut paid = split_usage_capped(
+        spec.allowance,
+        spec.usage_bps,
+        &work,
+        &usage,
+        usage_caps.as_ref(),
+    );
     // Storage and compute providers are paid at most the token value of the
     // credits they earned (self-dealing must not pay: see plinth_proofs::storage).
     if let Some(caps) = &caps {
@@ -424,6 +481,8 @@ pub fn try_compute(
         devices: entries.len() as u64,
         inputs: inputs_hash(&list),
         registry_height,
+        awards: awards_root(&awards),
+        award_count: awards.len() as u64,
     };
     Ok((
         Manifest {
@@ -436,6 +495,7 @@ pub fn try_compute(
             deals,
             usage,
             refusals: Vec::new(),
+            awards,
         },
         state,
     ))

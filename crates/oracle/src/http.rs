@@ -112,6 +112,10 @@ pub fn router_with_limits(
         .route("/v1/spool/{epoch}/{hash}", get(spool_batch).layer(l()))
         .route("/v1/manifests", get(manifest_list).layer(l()))
         .route("/v1/manifests/{network}/{epoch}", get(manifest).layer(l()))
+        .route(
+            "/v1/manifests/{network}/{epoch}/awards/{tag}",
+            get(award).layer(l()),
+        )
         .route("/v1/rewards/{owner}", get(rewards).layer(l()))
         .route("/metrics", get(metrics).layer(l()))
         .route("/v1/openapi.yaml", get(openapi).layer(l()))
@@ -546,6 +550,54 @@ async fn manifest(
         ),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
+}
+
+/// `GET /v1/manifests/{network}/{epoch}/awards/{tag}`: one award (the tag in
+/// hex, as H3 cells are written) with its proof under the header's awards root.
+async fn award(
+    State(o): State<Arc<Oracle>>,
+    Path((network, epoch, tag)): Path<(String, u64, String)>,
+) -> Response {
+    if let Err(e) = network_name(&network) {
+        return e.into_response();
+    }
+    let tag = match (tag.len(), u64::from_str_radix(&tag, 16)) {
+        (1..=16, Ok(t)) => t,
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_tag",
+                "a tag is 1 to 16 hex digits (an H3 cell as it is written)",
+            )
+        }
+    };
+    let m = match o.manifest(&network, epoch) {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "unknown_manifest",
+                format!("no manifest for network `{network}` epoch {epoch}"),
+            )
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    };
+    let Ok(index) = m.awards.binary_search_by_key(&tag, |a| a.tag) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no_award",
+            format!("network `{network}` epoch {epoch} awards nothing for tag {tag:x}"),
+        );
+    };
+    let proof =
+        plinth_ledger::oracle_set::award_proof(&m.awards, index).expect("the index is in range");
+    Json(plinth_api::oracle::AwardProof {
+        network,
+        epoch,
+        award: m.awards[index].clone(),
+        proof,
+    })
+    .into_response()
 }
 
 async fn rewards(State(o): State<Arc<Oracle>>, Path(owner): Path<String>) -> Response {

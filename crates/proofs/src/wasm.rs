@@ -7,7 +7,7 @@
 //!  window, registry, reports, probes, state ─▶ encode_input ─▶ plinth_score ─▶ decode_output
 //!                                                 │ fuel, memory, output checked
 //!                                                 ▼
-//!                     WasmScored { output: FamilyOutput, state, fuel_used }  or  WasmFamilyError
+//!          WasmScored { output: FamilyOutput, state, awards, fuel_used }  or  WasmFamilyError
 //! ```
 //!
 //! Everything is deterministic: the input bytes are canonical (sorted as the ABI
@@ -29,6 +29,13 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The ABI version this host speaks (the input's and output's `abi`).
 pub const ABI_VERSION: u32 = 1;
+/// The output version with awards (ABI v1 input, output `abi` 2: v1's fields,
+/// then `awards`).
+pub const OUTPUT_WITH_AWARDS: u32 = 2;
+/// The most awards one output may hold.
+pub const MAX_AWARDS: usize = 1_000_000;
+/// The most devices one award may name (the ledger's `MAX_AWARD_DEVICES`).
+pub const MAX_AWARD_DEVICES: usize = 8;
 /// The entry a family module exports: `plinth_score(ptr, len, abi) -> i64`.
 pub const SCORE_ENTRY: &str = "plinth_score";
 /// Fuel an epoch may burn when the network does not say.
@@ -248,8 +255,23 @@ pub struct WasmScored {
     pub output: FamilyOutput,
     /// The state for the next epoch.
     pub state: Vec<u8>,
+    /// The awards (output version 2; empty for version 1): `(tag, devices)`,
+    /// ascending by tag, each device scored.
+    pub awards: Vec<(u64, Vec<DeviceId>)>,
     /// The fuel the run burnt (the same everywhere).
     pub fuel_used: u64,
+}
+
+/// An output checked against the ABI and its epoch, in canonical order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedOutput {
+    /// Scores and rejections.
+    pub output: FamilyOutput,
+    /// The state for the next epoch.
+    pub state: Vec<u8>,
+    /// The awards: `(tag, devices)`, tags strictly ascending, each award's devices
+    /// strictly ascending (1 to [`MAX_AWARD_DEVICES`]) and scored.
+    pub awards: Vec<(u64, Vec<DeviceId>)>,
 }
 
 #[derive(BorshSerialize)]
@@ -307,11 +329,38 @@ struct OutputRejection {
 }
 
 #[derive(BorshDeserialize)]
+struct OutputAward {
+    tag: u64,
+    devices: Vec<[u8; 32]>,
+}
+
+#[derive(BorshDeserialize)]
 struct Output {
     abi: u32,
     scores: Vec<OutputScore>,
     rejections: Vec<OutputRejection>,
     state: Vec<u8>,
+    /// Present in output version 2 only.
+    #[borsh(skip)]
+    awards: Vec<OutputAward>,
+}
+
+impl Output {
+    /// Decodes version 1 (no awards) or 2 (awards after the state); trailing
+    /// bytes are an error.
+    fn decode(bytes: &[u8]) -> Result<Output, String> {
+        let mut rest = bytes;
+        let mut out =
+            Output::deserialize(&mut rest).map_err(|e| format!("does not decode: {e}"))?;
+        if out.abi == OUTPUT_WITH_AWARDS {
+            out.awards = Vec::<OutputAward>::deserialize(&mut rest)
+                .map_err(|e| format!("awards do not decode: {e}"))?;
+        }
+        if !rest.is_empty() {
+            return Err(format!("does not decode: {} trailing bytes", rest.len()));
+        }
+        Ok(out)
+    }
 }
 
 /// What one epoch gives a family module.
@@ -398,12 +447,12 @@ fn decode_output(
     bytes: &[u8],
     devices: &BTreeMap<DeviceId, DeviceInfo>,
     reports: &HashMap<Hash, DeviceId>,
-) -> Result<(FamilyOutput, Vec<u8>), WasmFamilyError> {
+) -> Result<CheckedOutput, WasmFamilyError> {
     let bad = |s: String| WasmFamilyError::BadOutput(s);
-    let out: Output = borsh::from_slice(bytes).map_err(|e| bad(format!("does not decode: {e}")))?;
-    if out.abi != ABI_VERSION {
+    let out = Output::decode(bytes).map_err(bad)?;
+    if out.abi != ABI_VERSION && out.abi != OUTPUT_WITH_AWARDS {
         return Err(bad(format!(
-            "abi {} (this host speaks {ABI_VERSION})",
+            "abi {} (this host speaks {ABI_VERSION}, or {OUTPUT_WITH_AWARDS} with awards)",
             out.abi
         )));
     }
@@ -467,16 +516,56 @@ fn decode_output(
             },
         });
     }
-    Ok((FamilyOutput { scores, rejections }.canonical(), out.state))
+    if out.awards.len() > MAX_AWARDS {
+        return Err(bad(format!(
+            "{} awards exceed {MAX_AWARDS}",
+            out.awards.len()
+        )));
+    }
+    let mut awards = Vec::with_capacity(out.awards.len());
+    let mut last_tag: Option<u64> = None;
+    for a in out.awards {
+        if last_tag.is_some_and(|t| t >= a.tag) {
+            return Err(bad("awards are not strictly ascending by tag".into()));
+        }
+        last_tag = Some(a.tag);
+        if a.devices.is_empty() || a.devices.len() > MAX_AWARD_DEVICES {
+            return Err(bad(format!(
+                "award {}: {} devices (1 to {MAX_AWARD_DEVICES})",
+                a.tag,
+                a.devices.len()
+            )));
+        }
+        if !a.devices.windows(2).all(|w| w[0] < w[1]) {
+            return Err(bad(format!(
+                "award {}: devices are not strictly ascending",
+                a.tag
+            )));
+        }
+        let mut ds = Vec::with_capacity(a.devices.len());
+        for d in a.devices {
+            let id = DeviceId(plinth_core::PublicKey(d));
+            if !scores.contains_key(&id) {
+                return Err(bad(format!("award {}: device {id} has no score", a.tag)));
+            }
+            ds.push(id);
+        }
+        awards.push((a.tag, ds));
+    }
+    Ok(CheckedOutput {
+        output: FamilyOutput { scores, rejections }.canonical(),
+        state: out.state,
+        awards,
+    })
 }
 
 /// Checks output bytes a module returned for `epoch` against the ABI and the
-/// epoch's input, as [`run`] does: the output (in canonical order) and the
-/// state, or [`WasmFamilyError::BadOutput`].
+/// epoch's input, as [`run`] does: the output (in canonical order), the state
+/// and the awards, or [`WasmFamilyError::BadOutput`].
 pub fn check_output(
     bytes: &[u8],
     epoch: &EpochInput<'_>,
-) -> Result<(FamilyOutput, Vec<u8>), WasmFamilyError> {
+) -> Result<CheckedOutput, WasmFamilyError> {
     let by_hash: HashMap<Hash, DeviceId> = epoch
         .reports
         .iter()
@@ -495,10 +584,11 @@ pub fn run(
     let (input, by_hash) = encode_input(params, epoch);
     let out = module.call(SCORE_ENTRY, &input, ABI_VERSION as i32, params.fuel)?;
     drop(input);
-    let (output, state) = decode_output(&out.output, epoch.devices, &by_hash)?;
+    let c = decode_output(&out.output, epoch.devices, &by_hash)?;
     Ok(WasmScored {
-        output,
-        state,
+        output: c.output,
+        state: c.state,
+        awards: c.awards,
         fuel_used: out.fuel_used,
     })
 }
@@ -540,6 +630,8 @@ pub struct RawScored {
     pub rejections: Vec<(Hash, String, String)>,
     /// The state for the next epoch.
     pub state: Vec<u8>,
+    /// The awards (output version 2): tag and devices, in the module's order.
+    pub awards: Vec<(u64, Vec<DeviceId>)>,
     /// The fuel burnt.
     pub fuel_used: u64,
 }
@@ -547,8 +639,7 @@ pub struct RawScored {
 /// Runs a module on raw ABI v1 input bytes with `fuel`.
 pub fn run_raw(module: &Module, input: &[u8], fuel: u64) -> Result<RawScored, WasmFamilyError> {
     let out = module.call(SCORE_ENTRY, input, ABI_VERSION as i32, fuel)?;
-    let o: Output = borsh::from_slice(&out.output)
-        .map_err(|e| WasmFamilyError::BadOutput(format!("does not decode: {e}")))?;
+    let o = Output::decode(&out.output).map_err(WasmFamilyError::BadOutput)?;
     Ok(RawScored {
         scores: o
             .scores
@@ -561,6 +652,18 @@ pub fn run_raw(module: &Module, input: &[u8], fuel: u64) -> Result<RawScored, Wa
             .map(|r| (Hash(r.report), r.code, r.reason))
             .collect(),
         state: o.state,
+        awards: o
+            .awards
+            .into_iter()
+            .map(|a| {
+                let ds = a
+                    .devices
+                    .into_iter()
+                    .map(|d| DeviceId(plinth_core::PublicKey(d)))
+                    .collect();
+                (a.tag, ds)
+            })
+            .collect(),
         fuel_used: out.fuel_used,
     })
 }

@@ -83,6 +83,8 @@ fn manifest_header(entries: &[ManifestEntry]) -> ManifestHeader {
         devices: entries.len() as u64,
         inputs: Hash::tagged("fuzz", b"inputs"),
         registry_height: 0,
+        awards: plinth_core::Hash::ZERO,
+        award_count: 0,
     }
 }
 
@@ -413,7 +415,7 @@ fn light(root: &Path) {
 mod family_fixture;
 
 /// ABI v1 outputs (borsh, by hand) for the `family_output` target's epoch:
-/// empty, a score and a rejection, and a state.
+/// empty, a score and a rejection, a state, and awards (version 2).
 fn family_outputs() -> Vec<(&'static str, Vec<u8>)> {
     let output =
         |scores: &[([u8; 32], u64)], rejections: &[([u8; 32], &str, &str)], state: &[u8]| {
@@ -448,6 +450,21 @@ fn family_outputs() -> Vec<(&'static str, Vec<u8>)> {
             ),
         ),
         ("state", output(&[(dev(2), 1)], &[], b"next epoch's state")),
+        ("awards", {
+            // Output version 2: version 1's fields, then the awards.
+            let (a, b) = if dev(1) < dev(2) { (dev(1), dev(2)) } else { (dev(2), dev(1)) };
+            let mut o = output(&[(dev(1), 5), (dev(2), 6)], &[], &[]);
+            o[..4].copy_from_slice(&2u32.to_le_bytes());
+            o.extend(2u32.to_le_bytes());
+            o.extend(0x8a1f_1d48_9a4f_fffu64.to_le_bytes());
+            o.extend(1u32.to_le_bytes());
+            o.extend(a);
+            o.extend(0x8a1f_1d48_9a6f_fffu64.to_le_bytes());
+            o.extend(2u32.to_le_bytes());
+            o.extend(a);
+            o.extend(b);
+            o
+        }),
     ]
 }
 

@@ -227,4 +227,33 @@ impl NodeClient {
             }
         }
     }
+
+    /// `GET /v1/bursts`: one page of bursts.
+    pub fn bursts(&self, q: &BurstsQuery) -> Result<Vec<BurstView>> {
+        self.get(&with_query("/v1/bursts", q))
+    }
+
+    /// Every burst of `network` in `status` (paged through `GET /v1/bursts`).
+    pub fn all_bursts(&self, network: &str, status: &str) -> Result<Vec<BurstView>> {
+        let mut out: Vec<BurstView> = Vec::new();
+        loop {
+            let page = self.bursts(&BurstsQuery {
+                network: Some(network.into()),
+                status: Some(status.into()),
+                after: out.last().map(|b| b.burst.id.to_string()),
+                limit: Some(MAX_COMPUTE_PAGE as u64),
+                ..BurstsQuery::default()
+            })?;
+            let n = page.len();
+            out.extend(page);
+            if n < MAX_COMPUTE_PAGE {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// `GET /v1/bursts/{id}`; `None` for an unknown burst.
+    pub fn burst(&self, id: &Hash) -> Result<Option<BurstView>> {
+        self.compute_opt(&format!("/v1/bursts/{id}"), "unknown_burst")
+    }
 }

@@ -71,6 +71,14 @@ impl OracleClient {
             .get_opt(&format!("/v1/manifests/{network}/{epoch}"))
     }
 
+    /// `GET /v1/manifests/{network}/{epoch}/awards/{tag}`: the award of `tag`
+    /// with its proof; `None` when the manifest awards nothing for it (or the
+    /// oracle published no manifest).
+    pub fn award(&self, network: &str, epoch: u64, tag: u64) -> Result<Option<AwardProof>> {
+        self.http
+            .get_opt(&format!("/v1/manifests/{network}/{epoch}/awards/{tag:x}"))
+    }
+
     /// `GET /v1/rewards/{owner}`: every manifest entry paying `owner`, with proofs.
     pub fn rewards(&self, owner: &Address) -> Result<Vec<RewardClaim>> {
         self.get(&format!("/v1/rewards/{owner}"))

@@ -233,15 +233,28 @@ pub(crate) fn record_payment<S: Store>(
     if credits == 0 {
         return Ok(());
     }
-    let key = keys::compute_earned(network, epoch, provider.key());
+    record_earning(state, network, epoch, provider, credits)?;
+    update_reputation(state, provider, |r| {
+        r.credits_earned = r.credits_earned.checked_add(credits)?;
+        Some(())
+    })
+}
+
+/// Counts `credits` (spent by a consumer) as earned by `device` in the network's
+/// epoch and as used there: what the network's usage rewards pay on (compute
+/// payments, bursts).
+pub(crate) fn record_earning<S: Store>(
+    state: &mut Overlay<'_, S>,
+    network: &str,
+    epoch: u64,
+    device: &DeviceId,
+    credits: u64,
+) -> Result<(), Fail> {
+    let key = keys::compute_earned(network, epoch, device.key());
     let e: u64 = state.get_or_default(&key)?;
     state.put_t(key, &e.checked_add(credits).ok_or(TxError::Overflow)?);
     update_usage(state, network, epoch, |u| {
         u.credits_used = u.credits_used.checked_add(credits)?;
-        Some(())
-    })?;
-    update_reputation(state, provider, |r| {
-        r.credits_earned = r.credits_earned.checked_add(credits)?;
         Some(())
     })
 }

@@ -322,6 +322,8 @@ mod tests {
             devices: 1,
             inputs: Hash::ZERO,
             registry_height: 0,
+            awards: plinth_core::Hash::ZERO,
+            award_count: 0,
         };
         let signature = header.sign(&Keypair::from_seed([0x0C; 32]));
         let store = store(g);

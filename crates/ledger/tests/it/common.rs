@@ -284,6 +284,8 @@ pub fn manifest_header(network: &str, epoch: u64, entries: &[ManifestEntry]) -> 
         devices: entries.len() as u64,
         inputs: Hash::of(b"spool batches"),
         registry_height: 0,
+        awards: plinth_core::Hash::ZERO,
+        award_count: 0,
     }
 }
 

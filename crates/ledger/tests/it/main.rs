@@ -2,6 +2,7 @@
 
 mod admit;
 mod blocks;
+mod bursts;
 mod common;
 mod compute;
 mod credits;

@@ -394,6 +394,8 @@ async fn rewards_supply_and_oracles() {
         devices: 2,
         inputs: plinth_core::Hash::of(b"batches"),
         registry_height: 0,
+        awards: plinth_core::Hash::ZERO,
+        award_count: 0,
     };
     let submit = signed(
         &user(0),

@@ -158,6 +158,8 @@ fn manifest(epoch: u64, entries: &[ManifestEntry]) -> ManifestHeader {
         devices: entries.len() as u64,
         inputs: plinth_core::Hash::of(b"batches"),
         registry_height: 0,
+        awards: plinth_core::Hash::ZERO,
+        award_count: 0,
     }
 }
 

@@ -259,6 +259,8 @@ async fn an_epoch_that_paid_nothing_is_closed_on_the_ledger() {
         devices: 1,
         inputs: plinth_core::Hash::ZERO,
         registry_height: 0,
+        awards: plinth_core::Hash::ZERO,
+        award_count: 0,
     };
     let signatures = vec![header.sign(&net.oracle_key)];
     let oracle = net.oracle.clone();
