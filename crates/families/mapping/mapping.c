@@ -61,6 +61,14 @@ typedef struct { uint64_t cell, at; uint32_t device, drive; } obs;
 /* the earliest time a device mapped a (corroborated) hex */
 typedef struct { uint64_t at; uint32_t device; } first_seen;
 
+/* a corroborated hex's first mappers: what a burst on the hex pays */
+#define MAX_AWARD 8
+typedef struct { uint64_t cell; uint32_t n; const uint8_t *ids[MAX_AWARD]; } award;
+
+static int cmp_id_ptr(const void *a, const void *b) {
+    return pf_id_cmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b);
+}
+
 /* refusals, emitted in report order at the end */
 typedef struct { const char *code; pf_text *reason; } refusal;
 
@@ -534,6 +542,8 @@ static int mapping(const pf_input *in) {
     hex *mapped = pf_alloc(no * sizeof(hex) + 1);
     uint32_t n_mapped = 0;
     first_seen *fs = pf_alloc(no * sizeof(first_seen) + 1);
+    award *awarded = pf_alloc(no * sizeof(award) + 1);
+    uint32_t n_awarded = 0;
     for (uint32_t g = 0; g < no;) {
         uint32_t e = g + 1;
         while (e < no && ob[e].cell == ob[g].cell) e++;
@@ -551,6 +561,17 @@ static int mapping(const pf_input *in) {
                 uint64_t f = k < (uint64_t)p.first_k ? BPS : (uint64_t)p.late_bps;
                 score[fs[k].device] += value * f / BPS;
             }
+            /* the hex's award (bursts pay on it): its first mappers, at most
+               first_k and MAX_AWARD, ids ascending; cells come ascending */
+            uint32_t na = nf < (uint64_t)p.first_k ? nf : (uint32_t)p.first_k;
+            if (na > MAX_AWARD) na = MAX_AWARD;
+            const uint8_t *ids[MAX_AWARD];
+            for (uint32_t k = 0; k < na; k++) ids[k] = in->devices[fs[k].device].id;
+            pf_sort(ids, na, sizeof(ids[0]), cmp_id_ptr);
+            awarded[n_awarded].cell = ob[g].cell;
+            awarded[n_awarded].n = na;
+            for (uint32_t k = 0; k < na; k++) awarded[n_awarded].ids[k] = ids[k];
+            n_awarded++;
             mapped[n_mapped].cell = ob[g].cell;
             mapped[n_mapped].last = in->epoch;
             n_mapped++;
@@ -559,6 +580,9 @@ static int mapping(const pf_input *in) {
     }
     for (uint32_t k = 0; k < in->n_devices; k++)
         if (score[k]) pf_score(in->devices[k].id, score[k]);
+    /* every awarded device has a score: each earned the hex's full value > 0 */
+    for (uint32_t k = 0; k < n_awarded; k++)
+        pf_award(awarded[k].cell, awarded[k].ids, awarded[k].n);
 
     /* 6. refusals, in report order */
     for (uint32_t i = 0; i < nr; i++)

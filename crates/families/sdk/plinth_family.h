@@ -12,7 +12,8 @@
  *   parameters  pf_param_i64, pf_param_milli, pf_param_str; extra: pf_param_u64,
  *               pf_param_null, pf_parse_milli
  *   bytes       pf_reader (little-endian), pf_writer (growing), pf_bytes_eq
- *   output      pf_score, pf_reject (with a pf_text reason), pf_set_state
+ *   output      pf_score, pf_reject (with a pf_text reason), pf_set_state; extra:
+ *               pf_award (output version 2: awards bursts pay on)
  *   host        pf_h3_*, pf_geo_*, pf_ed25519_verify (imports of module "plinth")
  *   entry       PF_FAMILY(fn): exports plinth_alloc and plinth_score
  *
@@ -870,6 +871,8 @@ static uint32_t pf__n_scores;
 static pf_writer pf__rejections; /* items of FamilyOutput.rejections */
 static uint32_t pf__n_rejections;
 static pf_bytes pf__state;
+static pf_writer pf__awards;     /* items of FamilyOutput.awards (version 2) */
+static uint32_t pf__n_awards;
 
 /* strictly ascending devices (the host refuses the output otherwise); score 0 is
  * skipped */
@@ -891,6 +894,17 @@ PF_API void pf_reject(const uint8_t *report, const char *code, const pf_text *re
     pf_put_u32(&pf__rejections, rlen);
     if (rlen) pf_put_raw(&pf__rejections, reason->buf, rlen);
     pf__n_rejections++;
+}
+
+/* extra: an award (output version 2, ABI.md "Awards"): `tag` (the family's: the
+ * mapping family's is an H3 cell) credited to `n` devices (1 to 8), ids strictly
+ * ascending, each with a score; tags strictly ascending over calls (the host
+ * refuses the output otherwise). An output with no award is version 1. */
+PF_API void pf_award(uint64_t tag, const uint8_t *const *devices, uint32_t n) {
+    pf_put_u64(&pf__awards, tag);
+    pf_put_u32(&pf__awards, n);
+    for (uint32_t k = 0; k < n; k++) pf_put_raw(&pf__awards, devices[k], 32);
+    pf__n_awards++;
 }
 
 /* the state for the next epoch (default empty; at most 16 MiB): copied */
@@ -1019,22 +1033,27 @@ PF_API int64_t pf__entry_score(int32_t ptr, int32_t len, int32_t abi, int (*fn)(
     if (rc) return rc > 0 ? -(int64_t)rc : (int64_t)rc;
     pf_writer out = {0, 0, 0};
     uint64_t total = 4 + 4 + (uint64_t)pf__scores.len + 4 + pf__rejections.len + 4 + pf__state.len;
+    if (pf__n_awards) total += 4 + (uint64_t)pf__awards.len;
     if (total > 0x7fffffffu) __builtin_trap();
     pf__reserve(&out, (uint32_t)total);
-    pf_put_u32(&out, 1);
+    pf_put_u32(&out, pf__n_awards ? 2 : 1);
     pf_put_u32(&out, pf__n_scores);
     pf_put_raw(&out, pf__scores.buf, pf__scores.len);
     pf_put_u32(&out, pf__n_rejections);
     pf_put_raw(&out, pf__rejections.buf, pf__rejections.len);
     pf_put_u32(&out, pf__state.len);
     pf_put_raw(&out, pf__state.ptr, pf__state.len);
+    if (pf__n_awards) {
+        pf_put_u32(&out, pf__n_awards);
+        pf_put_raw(&out, pf__awards.buf, pf__awards.len);
+    }
     return (int64_t)((uint64_t)(uintptr_t)out.buf << 32 | out.len);
 }
 
 /* The entry: defines plinth_alloc and plinth_score; plinth_score reads the input
  * (PF_ERR_MALFORMED if it does not decode), calls `int fn(const pf_input *in)`
  * which returns 0 or a PF_ERR_* / own code, then writes the output (abi, scores,
- * rejections, state) and returns ptr<<32|len (or -code). */
+ * rejections, state; with awards: abi 2 and the awards) and returns ptr<<32|len (or -code). */
 #define PF_FAMILY(fn)                                                                         \
     __attribute__((export_name("plinth_alloc"))) int32_t plinth_alloc(int32_t len);           \
     __attribute__((export_name("plinth_alloc"))) int32_t plinth_alloc(int32_t len) {          \

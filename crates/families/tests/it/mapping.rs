@@ -215,6 +215,14 @@ fn honest_mappers_of_one_street_are_paid_for_every_hex_they_share() {
     assert_eq!(hexes.len() as u64, shared);
     assert!(hexes.values().all(|&e| e == 0));
     assert_eq!(drives, 2);
+    // Each corroborated hex is awarded to its mappers (what a burst pays).
+    let mut both = vec![id(1), id(2)];
+    both.sort();
+    assert_eq!(
+        s.awards.iter().map(|(cell, _)| *cell).collect::<Vec<_>>(),
+        hexes.keys().copied().collect::<Vec<_>>()
+    );
+    assert!(s.awards.iter().all(|(_, ds)| *ds == both));
 }
 
 #[test]
@@ -522,6 +530,15 @@ fn the_first_k_mappers_of_a_hex_earn_its_value_later_ones_less() {
         let want = if rank < 3 { FULL * n } else { FULL / 4 * n };
         assert_eq!(score(&s, i), want, "device {i} ranked {rank}");
     }
+    // The awards name the first three, whatever pays later ones.
+    let mut first = vec![id(5), id(4), id(2)];
+    first.sort();
+    assert_eq!(s.awards.len() as u64, n);
+    assert!(
+        s.awards.iter().all(|(_, ds)| *ds == first),
+        "{:?}",
+        s.awards
+    );
     // Defaults: first_k 3, later ones nothing (no score at all).
     let s = run(0, &devices, &reports, &[]);
     assert_eq!(s.output.scores.len(), 3);

@@ -56,6 +56,40 @@ fn output(
     o
 }
 
+/// An output of version 2: `output` with abi 2 and `awards` after the state.
+fn awarded(scores: &[([u8; 32], u64)], awards: &[(u64, Vec<[u8; 32]>)]) -> Vec<u8> {
+    let mut sorted = scores.to_vec();
+    sorted.sort();
+    let mut o = output(&sorted, &[], b"");
+    o[..4].copy_from_slice(&2u32.to_le_bytes());
+    o.extend((awards.len() as u32).to_le_bytes());
+    for (tag, ds) in awards {
+        o.extend(tag.to_le_bytes());
+        o.extend((ds.len() as u32).to_le_bytes());
+        for d in ds {
+            o.extend(d);
+        }
+    }
+    o
+}
+
+#[test]
+fn awards_come_back_checked() {
+    let devices = registry([device(1, 0), device(2, 0)]);
+    let (a, b) = (id(1).key().0, id(2).key().0);
+    let (lo, hi) = (a.min(b), a.max(b));
+    let out = awarded(&[(a, 3), (b, 4)], &[(7, vec![lo]), (9, vec![lo, hi])]);
+    let s = run(&module("", "", &out), &devices, &[]).unwrap();
+    let key = |k: [u8; 32]| plinth_core::DeviceId(plinth_core::PublicKey(k));
+    assert_eq!(
+        s.awards,
+        vec![(7, vec![key(lo)]), (9, vec![key(lo), key(hi)])]
+    );
+    // Version 1 has none.
+    let s = run(&module("", "", &output(&[], &[], b"")), &devices, &[]).unwrap();
+    assert!(s.awards.is_empty());
+}
+
 fn params(fuel: u64) -> WasmFamilyParams {
     let Family::Wasm(p) = Family::from_network(
         "wasm",
@@ -196,12 +230,34 @@ fn an_output_that_breaks_the_abi_fails_the_epoch() {
         (output(&[], &[], b"")[..10].to_vec(), "does not decode"),
         (
             [
+                3u32.to_le_bytes().to_vec(),
+                output(&[], &[], b"")[4..].to_vec(),
+            ]
+            .concat(),
+            "abi 3",
+        ),
+        // Version 2 needs its awards; each award's devices ascending, scored,
+        // 1 to 8; tags ascending.
+        (awarded(&[(a, 1)], &[])[..12].to_vec(), "does not decode"),
+        (
+            [
                 2u32.to_le_bytes().to_vec(),
                 output(&[], &[], b"")[4..].to_vec(),
             ]
             .concat(),
-            "abi 2",
+            "awards do not decode",
         ),
+        (
+            awarded(&[(a, 1), (b, 1)], &[(9, vec![a]), (9, vec![b])]),
+            "ascending by tag",
+        ),
+        (
+            awarded(&[(a, 1), (b, 1)], &[(9, vec![a.max(b), a.min(b)])]),
+            "devices are not strictly ascending",
+        ),
+        (awarded(&[(a, 1)], &[(9, vec![b])]), "has no score"),
+        (awarded(&[(a, 1)], &[(9, vec![])]), "0 devices"),
+        (awarded(&[(a, 1)], &[(9, vec![a; 9])]), "9 devices"),
     ];
     for (out, why) in cases {
         match run(&module("", "", &out), &devices, &reports) {
