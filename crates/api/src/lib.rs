@@ -47,6 +47,6 @@ pub mod oracle;
 #[cfg(feature = "server")]
 pub mod server;
 
-pub use client::{ClientError, NodeClient, OracleClient, Service};
+pub use client::{award_claim, AwardLookup, ClientError, NodeClient, OracleClient, Service};
 pub use clock::now_ms;
 pub use error::{ErrorBody, ErrorDetail};

@@ -78,6 +78,9 @@ enum Command {
     /// Compute: offer capacity, order and lease it, run verified jobs (the demo
     /// renderer among them), run the provider's agent.
     Compute(ComputeArgs),
+    /// Bursts: credits on a hex of a custom family's network (mapping), earned by
+    /// the devices that map it by a deadline, refunded otherwise.
+    Burst(cmd::burst::BurstArgs),
     /// Custom (`wasm`) proof families: run a module over recorded epochs.
     #[command(subcommand)]
     Family(cmd::family::FamilyCmd),
@@ -135,6 +138,7 @@ fn run() -> Result<()> {
         Command::Oracle(a) => a.run(),
         Command::Storage(a) => a.run(),
         Command::Compute(a) => a.run(),
+        Command::Burst(a) => a.run(),
         Command::Family(c) => c.run(),
         Command::Replay(a) => a.run(),
         Command::Bench(c) => plinth_bench::run(c),

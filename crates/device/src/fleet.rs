@@ -492,6 +492,38 @@ pub fn pair_vehicles(devices: &mut [SimDevice], owner_of: impl Fn(&DeviceId) -> 
     }
 }
 
+/// Where the honest dashcams of mapping network `network` will be at `t_ms`: the
+/// H3 cell (at the network's resolution) of the trailing honest dashcam of the
+/// road with the most honest dashcams (at least two, so that another device
+/// corroborates the hex). A burst on it is earned when that traffic passes.
+/// `None` when the fleet has no such road.
+pub fn mapped_cell_at(cfg: &FleetConfig, network: &str, t_ms: u64) -> Option<u64> {
+    let fleet = build(cfg);
+    let mut roads: BTreeMap<u64, Vec<&CustomDevice>> = BTreeMap::new();
+    for d in &fleet {
+        if d.device.network != network || d.strategy != Strategy::Honest {
+            continue;
+        }
+        if let Some(c @ CustomDevice {
+            kind: Custom::Mapping { .. },
+            ..
+        }) = &d.custom
+        {
+            roads.entry(c.radius_m.to_bits()).or_default().push(c);
+        }
+    }
+    let road = roads.values().filter(|r| r.len() >= 2).max_by_key(|r| r.len())?;
+    let trailing = road
+        .iter()
+        .min_by(|a, b| a.phase.total_cmp(&b.phase))?;
+    let Custom::Mapping { resolution } = trailing.kind else {
+        return None;
+    };
+    let res = h3o::Resolution::try_from(resolution).ok()?;
+    Some(trailing.position(t_ms).cell(res))
+}
+
+
 /// Which of `owners` owns device `i` of a fleet spread over `networks`: the
 /// `k`-th device of each network (`i = k·networks + n`) goes to owner
 /// `k mod owners`, so that every network's devices belong to every owner (the

@@ -257,3 +257,37 @@ impl NodeClient {
         self.compute_opt(&format!("/v1/bursts/{id}"), "unknown_burst")
     }
 }
+
+/// What an epoch's manifest says of a burst ([`award_claim`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwardLookup {
+    /// The ledger holds no manifest of the epoch (yet).
+    NoManifest,
+    /// The manifest awards nothing for the burst's tag.
+    NoAward,
+    /// The `ClaimBurst` call that pays the burst.
+    Claim(plinth_ledger::Call),
+}
+
+/// Whether the manifest of `epoch` (accepted by the ledger, published by the
+/// oracle) awards `burst`'s tag, and if so the call that pays it: what
+/// `plinth burst claim` and the devnet's keeper look for, epoch by epoch.
+pub fn award_claim(
+    node: &NodeClient,
+    oracle: &super::OracleClient,
+    burst: &plinth_ledger::bursts::Burst,
+    epoch: u64,
+) -> Result<AwardLookup> {
+    if node.reward_epoch(&burst.network, epoch)?.is_none() {
+        return Ok(AwardLookup::NoManifest);
+    }
+    Ok(match oracle.award(&burst.network, epoch, burst.tag)? {
+        None => AwardLookup::NoAward,
+        Some(a) => AwardLookup::Claim(plinth_ledger::Call::ClaimBurst {
+            burst: burst.id,
+            epoch,
+            devices: a.award.devices,
+            proof: a.proof,
+        }),
+    })
+}

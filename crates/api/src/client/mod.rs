@@ -63,7 +63,7 @@ mod oracle;
 #[cfg(test)]
 mod tests;
 
-pub use compute::MAX_COMPUTE_BYTES;
+pub use compute::{award_claim, AwardLookup, MAX_COMPUTE_BYTES};
 pub use node::NodeClient;
 pub use oracle::OracleClient;
 

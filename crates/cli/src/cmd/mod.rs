@@ -2,6 +2,7 @@
 //! arguments and the handler that runs it; the work itself lives in the library
 //! crates (`plinth-devnet`, `plinth-bench`, …) and the CLI's client modules.
 
+pub mod burst;
 pub mod compute;
 pub mod device;
 pub mod devnet;
