@@ -504,25 +504,27 @@ pub fn mapped_cell_at(cfg: &FleetConfig, network: &str, t_ms: u64) -> Option<u64
         if d.device.network != network || d.strategy != Strategy::Honest {
             continue;
         }
-        if let Some(c @ CustomDevice {
-            kind: Custom::Mapping { .. },
-            ..
-        }) = &d.custom
+        if let Some(
+            c @ CustomDevice {
+                kind: Custom::Mapping { .. },
+                ..
+            },
+        ) = &d.custom
         {
             roads.entry(c.radius_m.to_bits()).or_default().push(c);
         }
     }
-    let road = roads.values().filter(|r| r.len() >= 2).max_by_key(|r| r.len())?;
-    let trailing = road
-        .iter()
-        .min_by(|a, b| a.phase.total_cmp(&b.phase))?;
+    let road = roads
+        .values()
+        .filter(|r| r.len() >= 2)
+        .max_by_key(|r| r.len())?;
+    let trailing = road.iter().min_by(|a, b| a.phase.total_cmp(&b.phase))?;
     let Custom::Mapping { resolution } = trailing.kind else {
         return None;
     };
     let res = h3o::Resolution::try_from(resolution).ok()?;
     Some(trailing.position(t_ms).cell(res))
 }
-
 
 /// Which of `owners` owns device `i` of a fleet spread over `networks`: the
 /// `k`-th device of each network (`i = k·networks + n`) goes to owner

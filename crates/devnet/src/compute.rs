@@ -49,7 +49,7 @@ pub struct ComputeProvider {
     pub agent: RunningAgent,
 }
 
-fn key_at(path: &Path) -> Result<Keypair> {
+pub(crate) fn key_at(path: &Path) -> Result<Keypair> {
     if path.exists() {
         return DeviceKeyFile::load(path);
     }

@@ -314,7 +314,7 @@ fn default_networks() -> Vec<GenesisNetwork> {
             "mapping",
             "wasm",
             500,
-            0,
+            2000,
             wasm_params(
                 &plinth_families::mapping::MAPPING,
                 toml::toml! { resolution = 9 },

@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bursts;
 pub mod compute;
 pub mod deals;
 pub mod devnet;

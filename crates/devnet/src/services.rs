@@ -137,10 +137,42 @@ pub async fn start(
         None => Vec::new(),
     };
 
+    // The burst keeper: its own account, funded before the fleet signs with the
+    // same dev accounts.
+    let keeper = match owners.last() {
+        Some((_, key)) => {
+            let (dir, node, funder) = (dir.to_path_buf(), node_url.to_string(), key.clone());
+            match tokio::task::spawn_blocking(move || {
+                crate::bursts::fund_keeper(&dir, &node, &funder)
+            })
+            .await?
+            {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "the devnet's burst keeper did not start");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+
     let stop = Arc::new(AtomicBool::new(false));
+    let fleet = fleet_config(&first, &opts)?;
     if opts.devices > 0 && !owners.is_empty() {
-        start_fleet(&first, node_url, &oracle_urls, &owners, &opts, stop.clone())?;
+        start_fleet(
+            fleet.clone(),
+            node_url,
+            &oracle_urls,
+            &owners,
+            &opts,
+            stop.clone(),
+        )?;
         start_claimer(node_url, &oracle_urls[0], owners, stop.clone())?;
+    }
+    if let Some(k) = keeper {
+        let demo = (opts.devices > 0).then_some(fleet);
+        crate::bursts::start_keeper(node_url, &oracle_urls[0], k, demo, stop.clone())?;
     }
     Ok(Services {
         oracle_urls,
@@ -254,29 +286,13 @@ async fn start_oracles(
 /// turn and each network's devices spread over `oracle_urls`
 /// ([`plinth_device::fleet::home_oracles`]), until `stop`.
 fn start_fleet(
-    oracle: &Oracle,
+    cfg: FleetConfig,
     node_url: &str,
     oracle_urls: &[String],
     owners: &[(String, Keypair)],
     opts: &ServicesOptions,
     stop: Arc<AtomicBool>,
 ) -> Result<()> {
-    let networks: Vec<FleetNetwork> = oracle
-        .current_networks()?
-        .views()
-        .iter()
-        .filter_map(|n| FleetNetwork::from_listing(&n.name, &n.family, &n.params))
-        .collect();
-    let cfg = FleetConfig {
-        count: opts.devices,
-        cheaters_bps: opts.cheaters_bps,
-        networks,
-        center: (52.52, 13.405),
-        spread_deg: 0.03,
-        seed: 7,
-        // The chain the oracle read (and checked) from the node.
-        chain: oracle.chain,
-    };
     let how = FleetRun {
         node: node_url.to_string(),
         oracle: oracle_urls[0].clone(),
@@ -302,6 +318,26 @@ fn start_fleet(
             }
         })?;
     Ok(())
+}
+
+/// The devnet's fleet: the networks the oracle scores, round Berlin.
+fn fleet_config(oracle: &Oracle, opts: &ServicesOptions) -> Result<FleetConfig> {
+    let networks: Vec<FleetNetwork> = oracle
+        .current_networks()?
+        .views()
+        .iter()
+        .filter_map(|n| FleetNetwork::from_listing(&n.name, &n.family, &n.params))
+        .collect();
+    Ok(FleetConfig {
+        count: opts.devices,
+        cheaters_bps: opts.cheaters_bps,
+        networks,
+        center: (52.52, 13.405),
+        spread_deg: 0.03,
+        seed: 7,
+        // The chain the oracle read (and checked) from the node.
+        chain: oracle.chain,
+    })
 }
 
 /// Claims the owners' rewards every 5 s, as their wallets would, until `stop`.

@@ -255,6 +255,83 @@ fn devnet_pays_rewards_that_audit() {
         audit(&net, &oracle, network, epoch);
     }
 
+    // Bursts: the devnet's keeper posted two on the mapping network, one on the
+    // hex the honest dashcams were about to drive through (paid to them by the
+    // first manifest awarding it), one 80 km away (refunded after its window).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (paid, refunded) = loop {
+        let list: serde_json::Value =
+            serde_json::from_str(&net.ok(&["burst", "list", "--network", "mapping", "--json"]))
+                .unwrap();
+        let of = |credits: u64, status: &str| {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["credits"] == credits && b["status"]["status"] == status)
+                .cloned()
+        };
+        if let (Some(p), Some(r)) = (of(5_000, "paid"), of(1_000, "refunded")) {
+            break (p, r);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo bursts were not paid and refunded within 120 s: {list}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    let award_epoch = paid["status"]["epoch"].as_u64().unwrap();
+    let devices: Vec<String> = paid["status"]["paid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_str().unwrap().to_string())
+        .collect();
+    assert!(!devices.is_empty() && devices.len() <= 3, "{paid}");
+    // The award is in the oracle's manifest of that epoch, under its root.
+    let tag = paid["tag_hex"].as_str().unwrap();
+    let proof = get_json(&format!(
+        "{oracle}/v1/manifests/mapping/{award_epoch}/awards/{tag}"
+    ))
+    .expect("the award of the paid burst's hex");
+    let awarded: Vec<&str> = proof["award"]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(awarded, devices);
+    assert!(refunded["status"]["height"].as_u64().is_some());
+    let show = net.ok(&["burst", "show", paid["id"].as_str().unwrap()]);
+    assert!(show.contains("paid at height"), "{show}");
+    // The credits are the mappers' earnings: a later mapping manifest pays them
+    // a usage reward.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    'usage: loop {
+        assert!(
+            Instant::now() < deadline,
+            "no mapping manifest paid the burst's credits as usage within 60 s"
+        );
+        for e in award_epoch..award_epoch + 12 {
+            let Some(m) = get_opt(&format!("{oracle}/v1/manifests/mapping/{e}")) else {
+                continue;
+            };
+            let Some(usage) = m["usage"].as_object() else {
+                continue;
+            };
+            if devices.iter().any(|d| usage.contains_key(d)) {
+                let paid_to: Vec<&str> = m["entries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["device"].as_str().unwrap())
+                    .collect();
+                assert!(devices.iter().any(|d| paid_to.contains(&d.as_str())));
+                break 'usage;
+            }
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+
     // Credits: the devnet oracle's price feed posts $0.50; alice burns 2 tokens
     // ($1.00 = 100,000 credits of $0.00001) and delegates 1,000 to bob.
     let deadline = Instant::now() + Duration::from_secs(30);
