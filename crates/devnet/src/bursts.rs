@@ -177,7 +177,7 @@ fn keep(
                 }
                 match award_claim(node, oracle, &b, epoch)? {
                     AwardLookup::Claim(call) => {
-                        claim = Some(call);
+                        claim = Some(*call);
                         break;
                     }
                     AwardLookup::NoAward => {

@@ -7,7 +7,8 @@
 //!                                                          ├─ node::RunningNode (blocks, HTTP API, explorer)
 //!                                                          └─ services::start: mqtt broker, oracles,
 //!                                                             storage providers, compute providers
-//!                                                             (+ demo render), fleet, claimer
+//!                                                             (+ demo render), fleet, claimer,
+//!                                                             burst keeper
 //!  testnet::init ─▶ genesis + one node.toml per validator ─▶ validator::run (each, consensus)
 //!                          + one oracle.toml per oracle    ─▶ `plinth oracle --config` (each)
 //! ```
@@ -23,6 +24,8 @@
 //! - [`deals`]: the ledger's storage deals as a provider's agent sees them.
 //! - [`compute`]: the devnet's compute providers (two honest, three cheaters) and
 //!   its demo render.
+//! - [`bursts`]: the burst keeper (claims and refunds as anyone may) and the demo
+//!   bursts on the mapping network.
 //! - [`testnet`]: `plinth testnet init`: the files of a validator set and an oracle set.
 //! - [`genesis`]: genesis files written from typed values, with comments.
 //! - [`keystore`]: the development keystore and device key files.

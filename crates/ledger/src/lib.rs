@@ -59,6 +59,9 @@
 //! - [`governance`]: locked-token positions, proposals, votes and tallies, the
 //!   actions passed proposals apply (parameters by epoch, treasury, makers,
 //!   upgrade plans).
+//! - [`compute`], [`compute_types`]: the compute market and verified jobs.
+//! - [`bursts`]: credits on a custom family's tag, paid to the devices of an award
+//!   proven under a manifest's awards root, or refunded after the deadline.
 //!
 //! Imports point one way (no cycle; only `execute` imports the domains, and no
 //! module imports `execute`):

@@ -24,6 +24,7 @@
 //!   epoch with its schedule, the registry digests by height.
 //! - [`gov_api`]: governance: settings and treasury, proposals with their live
 //!   tally and verdict, votes, positions, device makers.
+//! - [`bursts_api`]: bursts (`/v1/bursts`), paged.
 //! - [`compute_api`]: compute: offers with reputation, orders and bids, leases
 //!   settled at the head, modules, jobs with their tasks and claims, the claims
 //!   waiting for the oracle set, usage and earnings per epoch.

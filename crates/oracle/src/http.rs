@@ -552,25 +552,16 @@ async fn manifest(
     }
 }
 
-/// `GET /v1/manifests/{network}/{epoch}/awards/{tag}`: one award (the tag in
-/// hex, as H3 cells are written) with its proof under the header's awards root.
+/// `GET /v1/manifests/{network}/{epoch}/awards/{tag}`: one award (the tag a u64
+/// in decimal, as the manifest's JSON has it) with its proof under the header's
+/// awards root.
 async fn award(
     State(o): State<Arc<Oracle>>,
-    Path((network, epoch, tag)): Path<(String, u64, String)>,
+    Path((network, epoch, tag)): Path<(String, u64, u64)>,
 ) -> Response {
     if let Err(e) = network_name(&network) {
         return e.into_response();
     }
-    let tag = match (tag.len(), u64::from_str_radix(&tag, 16)) {
-        (1..=16, Ok(t)) => t,
-        _ => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_tag",
-                "a tag is 1 to 16 hex digits (an H3 cell as it is written)",
-            )
-        }
-    };
     let m = match o.manifest(&network, epoch) {
         Ok(Some(m)) => m,
         Ok(None) => {

@@ -456,10 +456,10 @@ fn family_outputs() -> Vec<(&'static str, Vec<u8>)> {
             let mut o = output(&[(dev(1), 5), (dev(2), 6)], &[], &[]);
             o[..4].copy_from_slice(&2u32.to_le_bytes());
             o.extend(2u32.to_le_bytes());
-            o.extend(0x8a1f_1d48_9a4f_fffu64.to_le_bytes());
+            o.extend(0x08a1_f1d4_89a4_ffffu64.to_le_bytes());
             o.extend(1u32.to_le_bytes());
             o.extend(a);
-            o.extend(0x8a1f_1d48_9a6f_fffu64.to_le_bytes());
+            o.extend(0x08a1_f1d4_89a6_ffffu64.to_le_bytes());
             o.extend(2u32.to_le_bytes());
             o.extend(a);
             o.extend(b);

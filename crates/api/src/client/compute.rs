@@ -266,7 +266,7 @@ pub enum AwardLookup {
     /// The manifest awards nothing for the burst's tag.
     NoAward,
     /// The `ClaimBurst` call that pays the burst.
-    Claim(plinth_ledger::Call),
+    Claim(Box<plinth_ledger::Call>),
 }
 
 /// Whether the manifest of `epoch` (accepted by the ledger, published by the
@@ -283,11 +283,11 @@ pub fn award_claim(
     }
     Ok(match oracle.award(&burst.network, epoch, burst.tag)? {
         None => AwardLookup::NoAward,
-        Some(a) => AwardLookup::Claim(plinth_ledger::Call::ClaimBurst {
+        Some(a) => AwardLookup::Claim(Box::new(plinth_ledger::Call::ClaimBurst {
             burst: burst.id,
             epoch,
             devices: a.award.devices,
             proof: a.proof,
-        }),
+        })),
     })
 }

@@ -76,7 +76,7 @@ impl OracleClient {
     /// oracle published no manifest).
     pub fn award(&self, network: &str, epoch: u64, tag: u64) -> Result<Option<AwardProof>> {
         self.http
-            .get_opt(&format!("/v1/manifests/{network}/{epoch}/awards/{tag:x}"))
+            .get_opt(&format!("/v1/manifests/{network}/{epoch}/awards/{tag}"))
     }
 
     /// `GET /v1/rewards/{owner}`: every manifest entry paying `owner`, with proofs.

@@ -243,7 +243,7 @@ fn claim(c: &Ctx, tx: &Tx, id: &str, oracle: &str) -> Result<()> {
     let mut missing = Vec::new();
     for epoch in b.from_epoch..=b.deadline_epoch.min(head) {
         match award_claim(&node, &oracle, &b, epoch)? {
-            AwardLookup::Claim(call) => return send(c, &tx.opts(), |_| Ok(call)),
+            AwardLookup::Claim(call) => return send(c, &tx.opts(), |_| Ok(*call)),
             AwardLookup::NoManifest => missing.push(epoch),
             AwardLookup::NoAward => {}
         }

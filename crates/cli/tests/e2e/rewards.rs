@@ -288,7 +288,8 @@ fn devnet_pays_rewards_that_audit() {
         .collect();
     assert!(!devices.is_empty() && devices.len() <= 3, "{paid}");
     // The award is in the oracle's manifest of that epoch, under its root.
-    let tag = paid["tag_hex"].as_str().unwrap();
+    let tag = paid["tag"].as_u64().unwrap();
+    assert_eq!(paid["tag_hex"], format!("{tag:x}"));
     let proof = get_json(&format!(
         "{oracle}/v1/manifests/mapping/{award_epoch}/awards/{tag}"
     ))

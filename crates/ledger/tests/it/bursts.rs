@@ -12,8 +12,8 @@ use plinth_ledger::{Call, Overlay, TxError};
 
 const MAPPING: &str = "mapping";
 const BURN: u64 = 100_000;
-const CELL: u64 = 0x8a1f_1d48_9a6f_fff;
-const OTHER_CELL: u64 = 0x8a1f_1d48_9a4f_fff;
+const CELL: u64 = 0x08a1_f1d4_89a6_ffff;
+const OTHER_CELL: u64 = 0x08a1_f1d4_89a4_ffff;
 
 /// The smallest module a custom family may name (it fails every epoch; the
 /// ledger never runs it).
