@@ -5,7 +5,7 @@ use crate::common::*;
 use plinth_core::{Address, DeviceId, Hash, Keypair};
 use plinth_ledger::bursts::{self, Burst, BurstStatus, BURST_CLAIM_EPOCHS};
 use plinth_ledger::compute;
-use plinth_ledger::credits::{self, PricePoint};
+use plinth_ledger::credits;
 use plinth_ledger::genesis::{GenesisModule, GenesisNetwork};
 use plinth_ledger::oracle_set::{award_proof, awards_root, Award};
 use plinth_ledger::{Call, Overlay, TxError};
@@ -60,27 +60,7 @@ fn chain_with_mapping() -> Chain {
         );
         c.ok(stx);
     }
-    let price = PricePoint {
-        chain: chain(),
-        micro_usd_per_token: 1_000_000,
-        timestamp_ms: c.next_ctx().timestamp_ms,
-    };
-    let stx = c.tx(
-        &user(2),
-        Call::PostPrice {
-            signatures: vec![price.sign(&oracle_key(0)), price.sign(&oracle_key(1))],
-            price,
-        },
-    );
-    c.ok(stx);
-    let stx = c.tx(
-        &poster(),
-        Call::BurnForCredits {
-            amount: BURN,
-            to: addr(&poster()),
-        },
-    );
-    c.ok(stx);
+    buy_credits(&mut c, &user(2), &poster(), BURN);
     assert_eq!(credits_of(&c, &addr(&poster())), 10_000);
     c
 }

@@ -653,3 +653,29 @@ pub fn made_call(
         maker_signature,
     }
 }
+
+/// Posts a price of $1 per token (signed by oracles 0 and 1, sent by `relayer`)
+/// and has `buyer` burn `amount` for credits of its own.
+pub fn buy_credits(c: &mut Chain, relayer: &Keypair, buyer: &Keypair, amount: u64) {
+    let price = plinth_ledger::credits::PricePoint {
+        chain: chain(),
+        micro_usd_per_token: 1_000_000,
+        timestamp_ms: c.next_ctx().timestamp_ms,
+    };
+    let stx = c.tx(
+        relayer,
+        Call::PostPrice {
+            signatures: vec![price.sign(&oracle_key(0)), price.sign(&oracle_key(1))],
+            price,
+        },
+    );
+    c.ok(stx);
+    let stx = c.tx(
+        buyer,
+        Call::BurnForCredits {
+            amount,
+            to: addr(buyer),
+        },
+    );
+    c.ok(stx);
+}

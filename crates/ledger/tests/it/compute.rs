@@ -9,7 +9,7 @@ use plinth_ledger::compute::{
     self, Accelerator, ComputeAttrs, ComputeChecks, ComputeParams, ComputeRequirements, JobStatus,
     Lease, LeaseChecks, LeaseCloseReason, LeaseStatus,
 };
-use plinth_ledger::credits::{self, PricePoint};
+use plinth_ledger::credits;
 use plinth_ledger::genesis::GenesisNetwork;
 use plinth_ledger::{Call, LedgerError, Overlay, TxError};
 
@@ -159,27 +159,7 @@ fn market() -> Chain {
         let stx = c.tx(&owner, offer_call(&device, attrs, 5));
         c.ok(stx);
     }
-    let price = PricePoint {
-        chain: chain(),
-        micro_usd_per_token: 1_000_000,
-        timestamp_ms: c.next_ctx().timestamp_ms,
-    };
-    let stx = c.tx(
-        &relayer(),
-        Call::PostPrice {
-            signatures: vec![price.sign(&oracle_key(0)), price.sign(&oracle_key(1))],
-            price,
-        },
-    );
-    c.ok(stx);
-    let stx = c.tx(
-        &consumer(),
-        Call::BurnForCredits {
-            amount: BURN,
-            to: addr(&consumer()),
-        },
-    );
-    c.ok(stx);
+    buy_credits(&mut c, &relayer(), &consumer(), BURN);
     assert_eq!(credits_of(&c, &addr(&consumer())), CREDITS);
     c
 }

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use plinth_core::{Address, Hash, Keypair};
-use plinth_ledger::credits::{self, Credits, PricePoint};
+use plinth_ledger::credits::{self, Credits};
 use plinth_ledger::genesis::GenesisNetwork;
 use plinth_ledger::rewards::MAX_MANIFEST_SIGNATURES;
 use plinth_ledger::state::MemStore;
@@ -92,27 +92,7 @@ fn market(storage: Option<StorageParams>) -> Chain {
     register_in(&mut c, &owner(), &provider(), STORAGE);
     let stx = c.tx(&owner(), offer_call(&provider(), ENDPOINT, DEPOSIT));
     c.ok(stx);
-    let price = PricePoint {
-        chain: chain(),
-        micro_usd_per_token: 1_000_000,
-        timestamp_ms: c.next_ctx().timestamp_ms,
-    };
-    let stx = c.tx(
-        &relayer(),
-        Call::PostPrice {
-            signatures: vec![price.sign(&oracle_key(0)), price.sign(&oracle_key(1))],
-            price,
-        },
-    );
-    c.ok(stx);
-    let stx = c.tx(
-        &consumer(),
-        Call::BurnForCredits {
-            amount: BURN,
-            to: addr(&consumer()),
-        },
-    );
-    c.ok(stx);
+    buy_credits(&mut c, &relayer(), &consumer(), BURN);
     assert_eq!(credits_of(&c, &addr(&consumer())).total(), CREDITS);
     c
 }
