@@ -65,7 +65,10 @@ fuzz_target!(|data: &[u8]| {
             );
             for (_, ds) in &checked.awards {
                 assert!(!ds.is_empty() && ds.len() <= MAX_AWARD_DEVICES);
-                assert!(ds.windows(2).all(|w| w[0] < w[1]), "an award's devices repeat");
+                assert!(
+                    ds.windows(2).all(|w| w[0] < w[1]),
+                    "an award's devices repeat"
+                );
                 assert!(
                     ds.iter().all(|d| out.scores.contains_key(d)),
                     "an award names a device without a score"

@@ -452,7 +452,11 @@ fn family_outputs() -> Vec<(&'static str, Vec<u8>)> {
         ("state", output(&[(dev(2), 1)], &[], b"next epoch's state")),
         ("awards", {
             // Output version 2: version 1's fields, then the awards.
-            let (a, b) = if dev(1) < dev(2) { (dev(1), dev(2)) } else { (dev(2), dev(1)) };
+            let (a, b) = if dev(1) < dev(2) {
+                (dev(1), dev(2))
+            } else {
+                (dev(2), dev(1))
+            };
             let mut o = output(&[(dev(1), 5), (dev(2), 6)], &[], &[]);
             o[..4].copy_from_slice(&2u32.to_le_bytes());
             o.extend(2u32.to_le_bytes());
