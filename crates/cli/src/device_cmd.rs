@@ -89,16 +89,40 @@ pub fn run(
     )
 }
 
-pub fn fleet(
-    ctx: &Ctx,
-    count: usize,
-    cheaters_bps: u32,
-    oracle: &str,
-    owners: &[String],
-    interval: Duration,
-    seed: u64,
-) -> Result<()> {
+/// What `plinth device fleet` runs.
+pub struct FleetOpts<'a> {
+    /// How many devices.
+    pub count: usize,
+    /// Share of cheaters, basis points.
+    pub cheaters_bps: u32,
+    /// The oracle the devices report to.
+    pub oracle: &'a str,
+    /// The owners' key names, in turn.
+    pub owners: &'a [String],
+    /// The maker's key name (default: the keystore's `maker`, if any).
+    pub maker: Option<&'a str>,
+    /// How often devices report.
+    pub interval: Duration,
+    /// The seed of the fleet.
+    pub seed: u64,
+}
+
+pub fn fleet(ctx: &Ctx, opts: FleetOpts<'_>) -> Result<()> {
+    let FleetOpts {
+        count,
+        cheaters_bps,
+        oracle,
+        owners,
+        maker,
+        interval,
+        seed,
+    } = opts;
     let ks = ctx.keystore()?;
+    // The devnet's keystore holds its genesis maker as `maker`.
+    let maker = match maker {
+        Some(m) => Some(ks.key(m)?),
+        None => ks.key("maker").ok(),
+    };
     let owners = owners
         .iter()
         .map(|o| ks.key(o))
@@ -135,6 +159,7 @@ pub fn fleet(
         report_to: Vec::new(),
         owners,
         interval,
+        maker,
     };
     println!(
         "fleet of {count} devices ({}% cheating) reporting to {oracle}",

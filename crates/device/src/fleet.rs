@@ -359,13 +359,16 @@ pub fn field_milli(lat: f64, lon: f64, center: (f64, f64)) -> i64 {
 }
 
 /// Registration transactions for the fleet, owners assigned in turn; `nonces`
-/// holds each owner's next nonce and is advanced.
+/// holds each owner's next nonce and is advanced. With `maker`, each device is
+/// registered as made by it (the maker's certificate over its key), as networks
+/// that require a maker take them.
 pub fn registrations(
     devices: &[SimDevice],
     owners: &[Keypair],
     nonces: &mut [u64],
     chain_id: &str,
     fee: u64,
+    maker: Option<&Keypair>,
 ) -> Vec<SignedTx> {
     devices
         .iter()
@@ -386,11 +389,21 @@ pub fn registrations(
                 signer: owner,
                 nonce: nonces[o],
                 fee,
-                call: Call::RegisterDevice {
-                    device: id,
-                    network: d.device.network.clone(),
-                    location: d.cell,
-                    device_signature: d.device.key.sign(&msg),
+                call: match maker {
+                    Some(m) => Call::RegisterMadeDevice {
+                        device: id,
+                        network: d.device.network.clone(),
+                        location: d.cell,
+                        device_signature: d.device.key.sign(&msg),
+                        maker: Address(m.public()),
+                        maker_signature: crate::maker::sign_device(m, &id),
+                    },
+                    None => Call::RegisterDevice {
+                        device: id,
+                        network: d.device.network.clone(),
+                        location: d.cell,
+                        device_signature: d.device.key.sign(&msg),
+                    },
                 },
             }
             .sign(&owners[o]);
@@ -874,6 +887,9 @@ pub struct FleetRun {
     pub owners: Vec<Keypair>,
     /// How often uptime and sensor devices report.
     pub interval: std::time::Duration,
+    /// An approved maker's key: it certifies the devices of networks that
+    /// require a maker (without it the fleet refuses to start on such a network).
+    pub maker: Option<Keypair>,
 }
 
 /// What one closed epoch paid the fleet, by strategy.
@@ -992,6 +1008,26 @@ pub fn run(
         }
     }
     if !missing.is_empty() {
+        let made: std::collections::BTreeSet<String> = node
+            .networks()
+            .context("the node's networks")?
+            .into_iter()
+            .filter(|n| n.require_maker)
+            .map(|n| n.name)
+            .collect();
+        if how.maker.is_none() {
+            if let Some(d) = missing
+                .iter()
+                .map(|&i| &devices[i])
+                .find(|d| made.contains(&d.device.network))
+            {
+                return Err(anyhow!(
+                    "network `{}` takes only devices made by an approved maker: give the \
+                     fleet a maker's key",
+                    d.device.network
+                ));
+            }
+        }
         let mut nonces = Vec::with_capacity(how.owners.len());
         for o in &how.owners {
             let a = node
@@ -1010,6 +1046,9 @@ pub fn run(
                 &mut n,
                 &chain_id,
                 fee,
+                how.maker
+                    .as_ref()
+                    .filter(|_| made.contains(&devices[i].device.network)),
             );
             nonces[o] = n[0];
             txs.extend(tx);

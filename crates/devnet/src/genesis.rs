@@ -374,6 +374,7 @@ wrong result (or the provider never reveals)."),
     ("accounts", "Initial balances, in the smallest unit."),
     ("networks", "Networks of devices. Each names the proof family that verifies its devices'\nwork; `params` belong to that family (the ledger stores them as given).\n`share_bps` is the network's share of each epoch's emission, in basis points\n(10000 = all of it); the shares add up to at most 10000."),
     ("networks.usage_bps", "Half of the share pays providers by the credits consumers paid them (usage),\nhalf by the MiB they proved."),
+    ("makers", "Device makers approved from the start. A network with `require_maker` takes only\ndevices whose key an approved maker signed (`plinth maker sign`, then `plinth\ndevice register --maker --maker-signature`); the maker's credits pay\n`onboard_fee_credits` per device. Governance approves and revokes makers later."),
 ];
 
 /// Comments on networks, by family, and on their parameters, by name; in the
@@ -595,6 +596,9 @@ pub struct Setup {
     pub oracles: Vec<Keypair>,
     /// The funded accounts' names and keys.
     pub accounts: Vec<(String, Keypair)>,
+    /// The device maker approved at genesis ([`MAKER_NAME`] in the keystore): it
+    /// certifies the devices of the networks that require a maker (`vehicles`).
+    pub maker: Keypair,
 }
 
 impl Setup {
@@ -609,6 +613,7 @@ impl Setup {
         for (name, key) in &self.accounts {
             ks.add(name, key)?;
         }
+        ks.add(MAKER_NAME, &self.maker)?;
         ks.save()
     }
 }
@@ -649,7 +654,8 @@ pub fn new_setup(
     let validator = Keypair::generate();
     let oracles: Vec<Keypair> = (0..oracles).map(|_| Keypair::generate()).collect();
     let accounts = dev_accounts(accounts);
-    let text = template(
+    let maker = Keypair::generate();
+    let mut file = template(
         chain_id,
         now_ms,
         block_time_ms,
@@ -664,8 +670,9 @@ pub fn new_setup(
             .iter()
             .map(|k| Address(k.public()))
             .collect::<Vec<_>>(),
-    )
-    .to_toml();
+    );
+    with_maker(&mut file.genesis, &Address(maker.public()));
+    let text = file.to_toml();
     // The template must always be a valid genesis.
     Genesis::from_toml(&text).context("generated genesis is invalid")?;
     Ok(Setup {
@@ -673,7 +680,33 @@ pub fn new_setup(
         validator,
         oracles,
         accounts,
+        maker,
     })
+}
+
+/// The name of the genesis maker's key in a keystore.
+pub const MAKER_NAME: &str = "maker";
+/// The genesis maker's name on the ledger.
+pub const MAKER_LABEL: &str = "Devnet Telematics";
+/// The networks whose devices a maker must onboard: DIMO's vehicles take only
+/// aftermarket devices from approved manufacturers.
+pub const MAKER_NETWORKS: &[&str] = &["vehicles"];
+
+/// Approves `maker` in `genesis` (no onboarding fee: the devnet's maker holds no
+/// credits) and makes [`MAKER_NETWORKS`] require a maker.
+pub fn with_maker(genesis: &mut Genesis, maker: &Address) {
+    genesis.makers.push(plinth_ledger::genesis::GenesisMaker {
+        address: *maker,
+        name: MAKER_LABEL.into(),
+        onboard_fee_credits: 0,
+    });
+    for n in genesis
+        .networks
+        .iter_mut()
+        .filter(|n| MAKER_NETWORKS.contains(&n.name.as_str()))
+    {
+        n.require_maker = true;
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! claims the owners' rewards, so that a newcomer sees rewards flow into balances
 //! and can store a file with no setup.
 
-use crate::genesis::{is_oracle_name, oracle_keys, oracle_name};
+use crate::genesis::{is_oracle_name, oracle_keys, oracle_name, MAKER_NAME};
 use crate::keystore::{DeviceKeyFile, Keystore};
 use anyhow::{bail, Context, Result};
 use plinth_api::node::AccountView;
@@ -67,12 +67,12 @@ impl Drop for Services {
     }
 }
 
-/// The dev accounts that own the fleet (every funded key but the validator and
-/// the oracles).
+/// The dev accounts that own the fleet (every funded key but the validator, the
+/// oracles and the maker).
 fn owners(ks: &Keystore) -> Result<Vec<(String, Keypair)>> {
     ks.keys
         .iter()
-        .filter(|k| k.name != "validator" && !is_oracle_name(&k.name))
+        .filter(|k| k.name != "validator" && k.name != MAKER_NAME && !is_oracle_name(&k.name))
         .map(|k| Ok((k.name.clone(), ks.key(&k.name)?)))
         .collect()
 }
@@ -165,6 +165,9 @@ pub async fn start(
             node_url,
             &oracle_urls,
             &owners,
+            // A devnet made before it had a maker has none (and no network
+            // requiring one).
+            ks.key(MAKER_NAME).ok(),
             &opts,
             stop.clone(),
         )?;
@@ -283,13 +286,15 @@ async fn start_oracles(
 }
 
 /// Starts the simulated fleet on its own thread, its devices owned by `owners` in
-/// turn and each network's devices spread over `oracle_urls`
+/// turn (those of networks requiring a maker certified by `maker`) and each
+/// network's devices spread over `oracle_urls`
 /// ([`plinth_device::fleet::home_oracles`]), until `stop`.
 fn start_fleet(
     cfg: FleetConfig,
     node_url: &str,
     oracle_urls: &[String],
     owners: &[(String, Keypair)],
+    maker: Option<Keypair>,
     opts: &ServicesOptions,
     stop: Arc<AtomicBool>,
 ) -> Result<()> {
@@ -299,6 +304,7 @@ fn start_fleet(
         report_to: oracle_urls.to_vec(),
         owners: owners.iter().map(|(_, k)| k.clone()).collect(),
         interval: opts.report_interval,
+        maker,
     };
     std::thread::Builder::new()
         .name("fleet".into())

@@ -231,8 +231,8 @@ fn members(
 
 /// The legacy genesis `text` with what the template gained since: the
 /// governance section (issue 15), and the custom networks `vehicles` and
-/// `mapping` with their modules, backhaul's share lowered to make room
-/// (issue 17).
+/// `mapping` with their modules, backhaul's share lowered to make room, and
+/// mapping's usage part that pays bursts (issue 17).
 fn with_governance(text: &str) -> Genesis {
     let mut g = Genesis::from_toml(text).unwrap();
     assert_eq!(g.governance, None, "the legacy text has no governance");
@@ -248,14 +248,14 @@ fn with_governance(text: &str) -> Genesis {
         plinth_families::vehicles::VEHICLES,
         plinth_families::mapping::MAPPING,
     ];
-    for (m, extra) in shipped.iter().zip(["", "resolution = 9\n"]) {
+    for (m, (extra, usage_bps)) in shipped.iter().zip([("", 0), ("resolution = 9\n", 2_000)]) {
         let hash = plinth_ledger::compute_types::module_hash(m.bytes);
         g.networks.push(plinth_ledger::genesis::GenesisNetwork {
             name: m.name.into(),
             family: "wasm".into(),
             params: toml::from_str(&format!("module = \"{hash}\"\n{extra}")).unwrap(),
             share_bps: 500,
-            usage_bps: 0,
+            usage_bps,
             require_maker: false,
         });
         g.modules.push(plinth_ledger::genesis::GenesisModule {

@@ -110,6 +110,11 @@ pub enum DeviceCmd {
             default_value = "alice,bob,carol,dave,erin"
         )]
         owners: Vec<String>,
+        /// An approved maker's key (name in the keystore) that certifies the
+        /// devices of networks requiring a maker; by default the keystore's
+        /// `maker` (the devnet's genesis maker), if it has one.
+        #[arg(long)]
+        maker: Option<String>,
         #[arg(long, default_value = "5s", value_parser = parse_duration)]
         interval: Duration,
         #[arg(long, default_value_t = 1)]
@@ -169,11 +174,23 @@ impl DeviceArgs {
                 cheaters,
                 oracle,
                 owners,
+                maker,
                 interval,
                 seed,
             } => {
                 crate::init_logging();
-                device_cmd::fleet(&c, count, cheaters, &oracle, &owners, interval, seed)
+                device_cmd::fleet(
+                    &c,
+                    device_cmd::FleetOpts {
+                        count,
+                        cheaters_bps: cheaters,
+                        oracle: &oracle,
+                        owners: &owners,
+                        maker: maker.as_deref(),
+                        interval,
+                        seed,
+                    },
+                )
             }
             DeviceCmd::List { owner, network } => {
                 wallet::device_list(&c, owner.as_deref(), network.as_deref())
