@@ -429,7 +429,7 @@ pub fn default_max_reports(family: &plinth_proofs::Family, epoch_ms: u64) -> u64
         Family::Uptime(p) => 2 * (epoch_ms / (p.heartbeat_interval_s.max(1) * 1000) + 1) + seconds,
         Family::Sensor(p) => seconds.max(p.expected_readings.saturating_mul(4)),
         Family::Coverage(p) => p.rounds_per_epoch.saturating_mul(257),
-        Family::Storage(_) | Family::Compute(_) => 0,
+        Family::Storage(_) | Family::Compute(_) | Family::Energy(_) => 0,
         Family::Wasm(_) => seconds,
     }
 }

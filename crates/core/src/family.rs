@@ -38,11 +38,17 @@ pub enum FamilyKind {
     /// A custom family: a WebAssembly module on the ledger, named by hash in the
     /// network's parameters, scores the reports (`plinth_proofs::wasm`).
     Wasm,
+    /// Meters of a local energy market: signed interval readings the ledger
+    /// checks and settles trades against; paid by verified generation
+    /// (`plinth_proofs::energy`).
+    Energy,
 }
 
 /// A family name no [`FamilyKind`] has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute, wasm)")]
+#[error(
+    "unknown proof family `{name}` (known: uptime, sensor, coverage, storage, compute, wasm, energy)"
+)]
 pub struct UnknownFamily {
     /// The name as given, cut to its first 64 characters.
     pub name: String,
@@ -50,13 +56,14 @@ pub struct UnknownFamily {
 
 impl FamilyKind {
     /// Every kind, in the order of [`FamilyKind::name`]s networks know.
-    pub const ALL: [FamilyKind; 6] = [
+    pub const ALL: [FamilyKind; 7] = [
         FamilyKind::Uptime,
         FamilyKind::Sensor,
         FamilyKind::Coverage,
         FamilyKind::Storage,
         FamilyKind::Compute,
         FamilyKind::Wasm,
+        FamilyKind::Energy,
     ];
 
     /// The family's name, as genesis and the ledger store it.
@@ -68,6 +75,7 @@ impl FamilyKind {
             FamilyKind::Storage => "storage",
             FamilyKind::Compute => "compute",
             FamilyKind::Wasm => "wasm",
+            FamilyKind::Energy => "energy",
         }
     }
 
@@ -83,9 +91,13 @@ impl FamilyKind {
 
     /// Whether the family's devices send reports to the oracle (uptime, sensor,
     /// coverage, wasm); storage providers prove their deals in storage rounds instead,
-    /// compute providers by capacity checks and spot checks.
+    /// compute providers by capacity checks and spot checks, energy meters by
+    /// readings the ledger takes.
     pub const fn proven_by_reports(self) -> bool {
-        !matches!(self, FamilyKind::Storage | FamilyKind::Compute)
+        !matches!(
+            self,
+            FamilyKind::Storage | FamilyKind::Compute | FamilyKind::Energy
+        )
     }
 }
 
@@ -146,7 +158,7 @@ mod tests {
         }
         assert_eq!(
             FamilyKind::ALL.map(FamilyKind::name),
-            ["uptime", "sensor", "coverage", "storage", "compute", "wasm"]
+            ["uptime", "sensor", "coverage", "storage", "compute", "wasm", "energy"]
         );
     }
 

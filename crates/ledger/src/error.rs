@@ -910,6 +910,35 @@ pub enum TxError {
         /// Its proof family.
         family: String,
     },
+    /// Energy calls need an `energy` network.
+    #[error("network {network} is a {family} network, not an energy one")]
+    NotEnergyNetwork {
+        /// The network.
+        network: String,
+        /// Its proof family.
+        family: String,
+    },
+    /// An energy call is refused; the text says why.
+    #[error("energy call refused: {reason}")]
+    BadEnergy {
+        /// Why.
+        reason: String,
+    },
+    /// No energy order has this sequence number.
+    #[error("no energy order {order}")]
+    UnknownEnergyOrder {
+        /// The order.
+        order: u64,
+    },
+    /// No certificate has this id.
+    #[error("no certificate {id}")]
+    UnknownCertificate {
+        /// The certificate.
+        id: u64,
+    },
+    /// The signer does not own what the call changes.
+    #[error("the signer does not own it")]
+    NotOwner,
 }
 
 /// Why a block could not be applied, or the store failed underneath the ledger.

@@ -14,8 +14,8 @@ use crate::params::{ChainParams, Validator};
 use crate::state::{Overlay, Store};
 use crate::tx::{Call, Module, SignedTx};
 use crate::{
-    accounts, bursts, compute, credits, devices, governance, keys, oracle_schedule, rewards,
-    staking, storage, tree, validators, Amount, MAX_TX_BYTES,
+    accounts, bursts, compute, credits, devices, energy, governance, keys, oracle_schedule,
+    rewards, staking, storage, tree, validators, Amount, MAX_TX_BYTES,
 };
 use plinth_core::Address;
 use rayon::prelude::*;
@@ -131,6 +131,7 @@ fn apply_call<S: Store>(cx: TxContext<'_, '_, S>, call: &Call) -> Result<(), Fai
         Module::Governance => governance::apply(cx, call),
         Module::Compute => compute::apply(cx, call),
         Module::Bursts => bursts::apply(cx, call),
+        Module::Energy => energy::apply(cx, call),
     }
 }
 
@@ -192,6 +193,7 @@ pub fn execute<S: Store>(
         });
     }
     governance::end_block(&mut state, ctx, &params)?;
+    energy::end_block(&mut state, ctx, &params)?;
     validators::end_block(&mut state, ctx.height)?;
     state.put_t(keys::HEAD.to_vec(), &(ctx.height, ctx.timestamp_ms));
     let writes = state.into_writes();

@@ -523,3 +523,167 @@ pub fn burst(id: &plinth_core::Hash) -> Vec<u8> {
 
 /// Prefix of every burst.
 pub const BURST_PREFIX: &[u8] = b"bst/";
+
+// ---- energy ([`crate::energy`]) ----
+
+/// `{tag}{network}/`: the start of an energy network's keys of one kind.
+fn energy_net(tag: &[u8], network: &str) -> Vec<u8> {
+    let mut k = tag.to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k.push(b'/');
+    k
+}
+
+/// A meter ([`crate::energy::Meter`]): `emtr/{device}`.
+pub fn energy_meter(device: &plinth_core::DeviceId) -> Vec<u8> {
+    let mut k = ENERGY_METER_PREFIX.to_vec();
+    k.extend_from_slice(device.key().as_bytes());
+    k
+}
+
+/// Prefix of every meter.
+pub const ENERGY_METER_PREFIX: &[u8] = b"emtr/";
+
+/// The meter at a site (a device id): `esit/{network}/{cell BE}`.
+pub fn energy_site(network: &str, cell: u64) -> Vec<u8> {
+    let mut k = energy_net(b"esit/", network);
+    k.extend_from_slice(&cell.to_be_bytes());
+    k
+}
+
+/// An order ([`crate::energy::Order`]): `eord/{seq BE}`.
+pub fn energy_order(seq: u64) -> Vec<u8> {
+    let mut k = ENERGY_ORDER_PREFIX.to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Prefix of every order.
+pub const ENERGY_ORDER_PREFIX: &[u8] = b"eord/";
+
+/// The next order sequence number (u64).
+pub const ENERGY_SEQ: &[u8] = b"sys/energy_seq";
+/// The next certificate id (u64).
+pub const ENERGY_CERT_SEQ: &[u8] = b"sys/energy_cert_seq";
+
+/// A zone's book (a paged list of order sequences): `ebk/{network}/{zone BE}`.
+pub fn energy_book(network: &str, zone: u64) -> Vec<u8> {
+    let mut k = energy_net(b"ebk/", network);
+    k.extend_from_slice(&zone.to_be_bytes());
+    k
+}
+
+/// The zones with open orders (`Vec<u64>`, ascending): `ezn/{network}`.
+pub fn energy_zones(network: &str) -> Vec<u8> {
+    let mut k = b"ezn/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k
+}
+
+/// A network's market state ([`crate::energy::MarketState`]): `emkt/{network}`.
+pub fn energy_market(network: &str) -> Vec<u8> {
+    let mut k = b"emkt/".to_vec();
+    k.extend_from_slice(network.as_bytes());
+    k
+}
+
+/// Prefix of a network's zone clearings: `eclr/{network}/`.
+pub fn energy_clearings_of(network: &str) -> Vec<u8> {
+    energy_net(b"eclr/", network)
+}
+
+/// A zone's clearing ([`crate::energy::ZoneClearing`]):
+/// `eclr/{network}/{interval BE}{zone BE}`.
+pub fn energy_clearing(network: &str, interval: u64, zone: u64) -> Vec<u8> {
+    let mut k = energy_clearings_of(network);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k.extend_from_slice(&zone.to_be_bytes());
+    k
+}
+
+/// The zones that cleared in an interval (`Vec<u64>`): `eclz/{network}/{interval BE}`.
+pub fn energy_cleared_zones(network: &str, interval: u64) -> Vec<u8> {
+    let mut k = energy_net(b"eclz/", network);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k
+}
+
+/// A zone interval's fills until it settles (a paged list):
+/// `efil/{network}/{interval BE}{zone BE}`.
+pub fn energy_fills(network: &str, interval: u64, zone: u64) -> Vec<u8> {
+    let mut k = energy_net(b"efil/", network);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k.extend_from_slice(&zone.to_be_bytes());
+    k
+}
+
+/// The meters with a reading kept for an interval (a paged list):
+/// `erdl/{network}/{interval BE}`.
+pub fn energy_readings_of(network: &str, interval: u64) -> Vec<u8> {
+    let mut k = energy_net(b"erdl/", network);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k
+}
+
+/// A reading kept until its interval settles ([`crate::energy::KeptReading`]):
+/// `erd/{network}/{interval BE}{meter}`.
+pub fn energy_reading(network: &str, interval: u64, meter: &plinth_core::DeviceId) -> Vec<u8> {
+    let mut k = energy_net(b"erd/", network);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k.extend_from_slice(meter.key().as_bytes());
+    k
+}
+
+/// Prefix of the verified generation of a network's epoch:
+/// `egen/{network}/{epoch BE}`.
+pub fn energy_generation_of(network: &str, epoch: u64) -> Vec<u8> {
+    let mut k = energy_net(b"egen/", network);
+    k.extend_from_slice(&epoch.to_be_bytes());
+    k
+}
+
+/// A meter's verified generation in a network's epoch (u64, Wh).
+pub fn energy_generation(network: &str, epoch: u64, meter: &plinth_core::DeviceId) -> Vec<u8> {
+    let mut k = energy_generation_of(network, epoch);
+    k.extend_from_slice(meter.key().as_bytes());
+    k
+}
+
+/// Prefix of a meter's settled trades: `etr/{meter}`.
+pub fn energy_trades_of(meter: &plinth_core::DeviceId) -> Vec<u8> {
+    let mut k = b"etr/".to_vec();
+    k.extend_from_slice(meter.key().as_bytes());
+    k
+}
+
+/// A settled trade ([`crate::energy::TradeRecord`]): `etr/{meter}{interval BE}{order BE}`.
+pub fn energy_trade(meter: &plinth_core::DeviceId, interval: u64, order: u64) -> Vec<u8> {
+    let mut k = energy_trades_of(meter);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k.extend_from_slice(&order.to_be_bytes());
+    k
+}
+
+/// A certificate ([`crate::energy::Certificate`]): `ecrt/{id BE}`.
+pub fn energy_certificate(id: u64) -> Vec<u8> {
+    let mut k = ENERGY_CERT_PREFIX.to_vec();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// Prefix of every certificate.
+pub const ENERGY_CERT_PREFIX: &[u8] = b"ecrt/";
+
+/// Prefix of the certificates an account holds: `ecow/{owner}`.
+pub fn energy_certificates_of(owner: &plinth_core::Address) -> Vec<u8> {
+    let mut k = b"ecow/".to_vec();
+    k.extend_from_slice(owner.key().as_bytes());
+    k
+}
+
+/// An account holds a certificate (`()`): `ecow/{owner}{id BE}`.
+pub fn energy_certificate_owner(owner: &plinth_core::Address, id: u64) -> Vec<u8> {
+    let mut k = energy_certificates_of(owner);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}

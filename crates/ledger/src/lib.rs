@@ -84,6 +84,7 @@ pub mod context;
 pub mod credits;
 pub mod devices;
 pub mod emission;
+pub mod energy;
 pub mod error;
 pub mod execute;
 pub mod genesis;

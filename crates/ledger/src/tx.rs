@@ -509,6 +509,55 @@ pub enum Call {
         /// The burst.
         burst: Hash,
     },
+    /// Declare (or re-declare) an owned device of an energy network as a meter of
+    /// `capacity_w` generating capacity (0: a consumer) at its registered site
+    /// ([`crate::energy`]).
+    DeclareMeter {
+        /// The meter's device.
+        device: DeviceId,
+        /// Generating capacity, W.
+        capacity_w: u64,
+    },
+    /// Post a bid or an offer for a meter, for each interval of
+    /// `from_interval..=to_interval` (a standing order when more than one).
+    PostEnergyOrder {
+        /// The meter (owned by the signer).
+        meter: DeviceId,
+        /// Bid or offer.
+        side: crate::energy::Side,
+        /// Energy per interval, Wh.
+        wh: u64,
+        /// A bid's highest or an offer's lowest price, credits per kWh.
+        price: u64,
+        /// The first interval.
+        from_interval: u64,
+        /// The last interval.
+        to_interval: u64,
+    },
+    /// Cancel an open order: what it holds goes back.
+    CancelEnergyOrder {
+        /// The order's sequence number.
+        order: u64,
+    },
+    /// Post meters' signed interval readings. Anyone may submit them.
+    PostReadings {
+        /// Up to [`crate::energy::MAX_READINGS_PER_TX`] readings.
+        readings: Vec<plinth_proofs::energy::SignedReading>,
+    },
+    /// Give a certificate to another account.
+    TransferCertificate {
+        /// The certificate.
+        id: u64,
+        /// The new holder.
+        to: Address,
+    },
+    /// Retire a certificate: claim its energy for `beneficiary`; it no longer moves.
+    RetireCertificate {
+        /// The certificate.
+        id: u64,
+        /// Who the energy is claimed for (1 to 128 bytes).
+        beneficiary: String,
+    },
 }
 
 /// The ledger module that owns a call and applies it.
@@ -525,6 +574,7 @@ pub(crate) enum Module {
     Governance,
     Compute,
     Bursts,
+    Energy,
 }
 
 impl Call {
@@ -581,6 +631,12 @@ impl Call {
             Call::PostBurst { .. } | Call::ClaimBurst { .. } | Call::RefundBurst { .. } => {
                 Module::Bursts
             }
+            Call::DeclareMeter { .. }
+            | Call::PostEnergyOrder { .. }
+            | Call::CancelEnergyOrder { .. }
+            | Call::PostReadings { .. }
+            | Call::TransferCertificate { .. }
+            | Call::RetireCertificate { .. } => Module::Energy,
         }
     }
 

@@ -42,6 +42,7 @@
 
 pub mod compute;
 pub mod coverage;
+pub mod energy;
 pub mod fixed;
 pub mod report;
 pub mod sensor;
@@ -297,6 +298,7 @@ pub const FAMILY_NAMES: &[&str] = &[
     FamilyKind::Storage.name(),
     FamilyKind::Compute.name(),
     FamilyKind::Wasm.name(),
+    FamilyKind::Energy.name(),
 ];
 
 /// The kinds of proof family, from [`plinth_core::family`].
@@ -371,6 +373,9 @@ pub enum Family {
     /// module's bytes come from the ledger, so [`wasm::run`] scores it, not
     /// [`Family::score_with_rounds`].)
     Wasm(wasm::WasmFamilyParams),
+    /// Meters' readings, checked and settled by the ledger; scored from its
+    /// record of verified generation: see [`energy`].
+    Energy(energy::EnergyParams),
 }
 
 impl Family {
@@ -429,6 +434,10 @@ impl Family {
                 .and_then(|p| p.validate().map_err(invalid))
                 .map(Family::Compute),
             FamilyKind::Wasm => wasm::WasmFamilyParams::from_json(text).map(Family::Wasm),
+            FamilyKind::Energy => serde_json::from_str::<energy::EnergyParams>(text)
+                .map_err(bad)
+                .and_then(|p| p.validate().map_err(invalid))
+                .map(Family::Energy),
         }
     }
 
@@ -441,6 +450,7 @@ impl Family {
             Family::Storage(_) => FamilyKind::Storage,
             Family::Compute(_) => FamilyKind::Compute,
             Family::Wasm(_) => FamilyKind::Wasm,
+            Family::Energy(_) => FamilyKind::Energy,
         }
     }
 
@@ -481,6 +491,8 @@ impl Family {
             Family::Compute(_) => FamilyOutput::default(),
             // Needs the module's bytes: see `wasm::run`.
             Family::Wasm(_) => FamilyOutput::default(),
+            // Meters' readings go to the ledger: see `energy::score`.
+            Family::Energy(_) => FamilyOutput::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ mod common;
 mod compute;
 mod credits;
 mod devices;
+mod energy;
 mod envelope;
 mod gov_actions;
 mod governance;
