@@ -40,6 +40,7 @@
 pub mod client;
 pub mod clock;
 pub mod compute;
+pub mod energy;
 pub mod error;
 pub mod gov;
 pub mod node;

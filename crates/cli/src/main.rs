@@ -81,6 +81,9 @@ enum Command {
     /// Bursts: credits on a hex of a custom family's network (mapping), earned by
     /// the devices that map it by a deadline, refunded otherwise.
     Burst(cmd::burst::BurstArgs),
+    /// Energy: meters, bids and offers of a local market cleared per zone and
+    /// interval, settlements against the meters, certificates.
+    Energy(cmd::energy::EnergyArgs),
     /// Custom (`wasm`) proof families: run a module over recorded epochs.
     #[command(subcommand)]
     Family(cmd::family::FamilyCmd),
@@ -139,6 +142,7 @@ fn run() -> Result<()> {
         Command::Storage(a) => a.run(),
         Command::Compute(a) => a.run(),
         Command::Burst(a) => a.run(),
+        Command::Energy(a) => a.run(),
         Command::Family(c) => c.run(),
         Command::Replay(a) => a.run(),
         Command::Bench(c) => plinth_bench::run(c),

@@ -159,6 +159,11 @@ impl<'a> Reader<'a> {
         Overlay::new(&self.snap)
     }
 
+    /// The chain's parameters.
+    pub(crate) fn chain_params(&self) -> Result<plinth_ledger::ChainParams, ApiError> {
+        plinth_ledger::execute::params(&self.snap).map_err(ApiError::internal)
+    }
+
     fn params(&self) -> Result<ComputeParams, ApiError> {
         compute::params(&self.state()).map_err(ApiError::internal)
     }

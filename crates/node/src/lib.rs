@@ -46,6 +46,7 @@
 pub use plinth_api::node as api;
 pub mod bursts_api;
 pub mod compute_api;
+pub mod energy_api;
 pub mod explorer;
 pub mod gov_api;
 pub mod mempool;

@@ -154,6 +154,7 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .merge(crate::gov_api::routes())
         .merge(crate::compute_api::routes())
         .merge(crate::bursts_api::routes())
+        .merge(crate::energy_api::routes())
         .route(
             "/v1/events",
             get(events).layer(axum::Extension(EventStreams(Arc::new(

@@ -210,7 +210,8 @@ impl Oracle {
             .compute()
             .into_iter()
             .map(|(n, _)| n)
-            .chain(networks.wasm());
+            .chain(networks.wasm())
+            .chain(networks.energy());
         for network in earning {
             earnings.push(self.compute_earnings(network, epoch)?);
         }

@@ -271,7 +271,14 @@ impl Oracle {
             .collect();
         earned.sort();
         let view = self.node.price()?;
+        let work = ledger_work(
+            &self.node,
+            network,
+            epoch,
+            self.networks_at(epoch)?.is_energy(network),
+        )?;
         Ok(ComputeEarnings {
+            work,
             network: network.to_string(),
             epoch,
             height: status.height,
@@ -590,9 +597,46 @@ impl Oracle {
     }
 }
 
+/// The work the ledger verified in `network`'s epoch, sorted: an energy
+/// network's verified generation (none for other networks).
+pub fn ledger_work(
+    node: &plinth_api::NodeClient,
+    network: &str,
+    epoch: u64,
+    energy: bool,
+) -> Result<Vec<(plinth_core::DeviceId, u64)>> {
+    if !energy {
+        return Ok(Vec::new());
+    }
+    let mut work: Vec<_> = node
+        .energy_all_generation(network, epoch)?
+        .into_iter()
+        .map(|g| (g.device, g.wh))
+        .collect();
+    work.sort();
+    Ok(work)
+}
+
 /// Whether `e` (a network's whole earnings list, sorted) is what the ledger
-/// recorded for its network and epoch: the co-signers' and the audit's check.
+/// recorded for its network and epoch (and, for an energy network, its verified
+/// generation): the co-signers' and the audit's check.
 pub fn check_earnings(node: &plinth_api::NodeClient, e: &ComputeEarnings) -> Result<(), String> {
+    let energy = node
+        .networks()
+        .map_err(|err| format!("reading the networks: {err}"))?
+        .iter()
+        .any(|n| n.name == e.network && n.family == plinth_core::FamilyKind::Energy);
+    let work = ledger_work(node, &e.network, e.epoch, energy)
+        .map_err(|err| format!("reading the ledger's generation: {err}"))?;
+    if work != e.work {
+        return Err(format!(
+            "verified generation of {} in epoch {}: {} meters listed, the ledger has {} (or other amounts)",
+            e.network,
+            e.epoch,
+            e.work.len(),
+            work.len()
+        ));
+    }
     let mut ledger: Vec<(plinth_core::DeviceId, u64)> = node
         .compute_all_earned(&e.network, e.epoch)
         .map_err(|err| format!("reading the ledger's earnings: {err}"))?
@@ -621,12 +665,16 @@ pub fn merged_earnings<'a>(
     let mut whole: Option<ComputeEarnings> = None;
     for e in parts.into_iter().filter(|e| e.network == network) {
         match &mut whole {
-            Some(w) => w.earned.extend(e.earned.iter().copied()),
+            Some(w) => {
+                w.earned.extend(e.earned.iter().copied());
+                w.work.extend(e.work.iter().copied());
+            }
             None => whole = Some(e.clone()),
         }
     }
     if let Some(w) = &mut whole {
         w.earned.sort();
+        w.work.sort();
     }
     whole
 }

@@ -344,6 +344,25 @@ fn score(
                 usage_caps: None,
             }
         }
+        Family::Energy(_) => {
+            // Verified generation (the ledger's record) is work; the credits
+            // the meters' sales earned are usage, capped at their token value.
+            let generation: Vec<(DeviceId, u64)> = earnings
+                .iter()
+                .filter(|e| e.network == spec.network)
+                .flat_map(|e| e.work.iter().copied())
+                .collect();
+            let es = plinth_proofs::energy::score(&generation, &earnings, devices);
+            Scores {
+                work: es.work,
+                usage: es.usage,
+                deals: Vec::new(),
+                caps: None,
+                state: Vec::new(),
+                awards: Vec::new(),
+                usage_caps: Some(es.caps),
+            }
+        }
         Family::Wasm(_) => {
             // Credits the ledger recorded the devices earned (bursts) are usage:
             // each device's usage reward capped at their token value.

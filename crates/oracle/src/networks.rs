@@ -176,6 +176,16 @@ impl EpochNetworks {
             .collect()
     }
 
+    /// The energy networks (paid by what the ledger verified and recorded).
+    pub fn energy(&self) -> Vec<&str> {
+        self.of_kind(FamilyKind::Energy)
+    }
+
+    /// Whether `network` is an energy network.
+    pub fn is_energy(&self, network: &str) -> bool {
+        self.energy().contains(&network)
+    }
+
     /// The compute networks and their parameters (spot checks, capacity checks).
     pub fn compute(&self) -> Vec<(&str, &plinth_proofs::compute::ComputeFamilyParams)> {
         self.networks

@@ -394,14 +394,25 @@ fn split_earnings(
     let per_part = (budget.saturating_sub(256) / 40).max(1);
     let mut out = Vec::new();
     for e in earnings {
-        if e.earned.is_empty() {
+        if e.earned.len() + e.work.len() <= per_part {
             out.push(SpoolBatch::Earnings(vec![e]));
             continue;
         }
+        // Earnings and work in separate parts.
         for part in e.earned.chunks(per_part) {
             out.push(SpoolBatch::Earnings(vec![
                 plinth_proofs::compute::ComputeEarnings {
                     earned: part.to_vec(),
+                    work: Vec::new(),
+                    ..e.clone()
+                },
+            ]));
+        }
+        for part in e.work.chunks(per_part) {
+            out.push(SpoolBatch::Earnings(vec![
+                plinth_proofs::compute::ComputeEarnings {
+                    earned: Vec::new(),
+                    work: part.to_vec(),
                     ..e.clone()
                 },
             ]));

@@ -71,6 +71,9 @@ pub struct ComputeEarnings {
     /// The ledger's token price when it was read (none posted: `None`), which
     /// caps what providers are paid, as for storage.
     pub price: Option<crate::storage::TokenPrice>,
+    /// Work the ledger verified in the epoch, by device: an energy network's
+    /// verified generation, Wh ([`crate::energy::score`]); empty for others.
+    pub work: Vec<(DeviceId, u64)>,
 }
 
 /// What a compute network's epoch pays by.

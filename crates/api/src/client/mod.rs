@@ -57,6 +57,7 @@ macro_rules! service_client {
 }
 
 mod compute;
+mod energy;
 mod gov;
 mod node;
 mod oracle;

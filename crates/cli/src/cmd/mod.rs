@@ -6,6 +6,7 @@ pub mod burst;
 pub mod compute;
 pub mod device;
 pub mod devnet;
+pub mod energy;
 pub mod family;
 pub mod genesis;
 pub mod gov;
