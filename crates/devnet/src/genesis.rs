@@ -168,7 +168,7 @@ pub fn template(
                 name: name.clone(),
             })
             .collect(),
-        networks: default_networks(),
+        networks: with_energy(default_networks(), genesis_time_ms),
         emission: Emission {
             epoch_ms,
             initial_per_epoch: 1_000_000_000,
@@ -234,6 +234,22 @@ fn wasm_params(module: &plinth_families::Shipped, extra: toml::Table) -> toml::T
     t
 }
 
+/// `networks` and the neighbourhood's energy network (`solar`, its sun's day
+/// starting on a June morning at `genesis_ms`: [`crate::energy::devnet_params`]).
+fn with_energy(mut networks: Vec<GenesisNetwork>, genesis_ms: u64) -> Vec<GenesisNetwork> {
+    let params = toml::Table::try_from(crate::energy::devnet_params(genesis_ms))
+        .expect("energy parameters are a table");
+    networks.push(GenesisNetwork {
+        name: crate::energy::ENERGY_NETWORK.into(),
+        family: "energy".into(),
+        params,
+        share_bps: 500,
+        usage_bps: 5_000,
+        require_maker: false,
+    });
+    networks
+}
+
 /// The devnet's networks: one per built-in proof family, and the vehicles and
 /// mapping networks of the shipped WebAssembly families.
 fn default_networks() -> Vec<GenesisNetwork> {
@@ -261,7 +277,7 @@ fn default_networks() -> Vec<GenesisNetwork> {
         network(
             "backhaul",
             "uptime",
-            2000,
+            1500,
             0,
             toml::toml! { heartbeat_interval_s = 5 },
         ),
@@ -385,6 +401,13 @@ const NETWORK_NOTES: &[(&str, &str)] = &[
     ("compute", "Compute providers run consumers' WebAssembly jobs (`plinth compute render`,
 `plinth compute job`) and lease capacity; the oracle set re-executes a share of
 every claim's tasks and checks leased providers' capacity."),
+    ("energy", "A local energy market: meters (made by an approved maker) report signed interval\nreadings; bids and offers clear per zone (an H3 cell at `zone_resolution`) and\ninterval as a uniform-price double auction at gate closure, and settle against\nthe readings (`plinth energy`). Verified generation earns the share; sales are usage."),
+    ("interval_ms", "Trading intervals (15 minutes by default; 30 s here)."),
+    ("gate_ms", "Orders for an interval close this long before it starts."),
+    ("settle_ms", "Readings are taken until this long after an interval ends; then it settles\n(missing readings count as zero)."),
+    ("penalty_price", "Credits per kWh a seller pays for energy it sold and did not deliver."),
+    ("day_ms", "The sun's day: 24 minutes here, its calendar starting on a June morning\n(`sun_offset_ms`), so that a devnet sees noon and night within the hour."),
+    ("certificate_wh", "Verified generation per certificate (a MWh by default; 50 Wh here)."),
     ("checks_per_epoch", "Capacity checks per leased provider and epoch, at times the oracle draws."),
     ("check_timeout_ms", "How long a provider has to answer a capacity check."),
     ("coverage.params", "HIP-17 hex density scaling: Helium's mainnet table unless set, e.g.\ndensity = [{ res = 8, n = 2, target = 1, max = 4 }, { res = 10, n = 2, target = 1, max = 1 }]"),
@@ -689,8 +712,9 @@ pub const MAKER_NAME: &str = "maker";
 /// The genesis maker's name on the ledger.
 pub const MAKER_LABEL: &str = "Devnet Telematics";
 /// The networks whose devices a maker must onboard: DIMO's vehicles take only
-/// aftermarket devices from approved manufacturers.
-pub const MAKER_NETWORKS: &[&str] = &["vehicles"];
+/// aftermarket devices from approved manufacturers, the energy market only
+/// approved meters.
+pub const MAKER_NETWORKS: &[&str] = &["vehicles", "solar"];
 
 /// Approves `maker` in `genesis` (no onboarding fee: the devnet's maker holds no
 /// credits) and makes [`MAKER_NETWORKS`] require a maker.
@@ -719,7 +743,7 @@ mod tests {
         let g = Genesis::from_toml(&s.genesis_toml).unwrap();
         // Three accounts and the oracle, which pays its manifests' fees.
         assert_eq!(g.accounts.len(), 4);
-        assert_eq!(g.networks.len(), 7);
+        assert_eq!(g.networks.len(), 8);
         assert_eq!(g.supply(), 3 * DEV_BALANCE + DEV_BALANCE / 1000);
         assert_eq!(g.emission.epoch_ms, 30_000);
         assert_eq!(g.emission.initial_per_epoch, 1_000_000_000);
@@ -728,7 +752,16 @@ mod tests {
         assert_eq!(g.oracles.threshold, 1);
         assert_eq!(g.oracles.members, vec![Address(s.oracles[0].public())]);
         let shares: Vec<u32> = g.networks.iter().map(|n| n.share_bps).collect();
-        assert_eq!(shares, vec![2_500, 2_000, 2_500, 1_500, 500, 500, 500]);
+        assert_eq!(shares, vec![2_500, 1_500, 2_500, 1_500, 500, 500, 500, 500]);
+        // The devnet's maker onboards the vehicles' and the meters' devices.
+        assert_eq!(g.makers.len(), 1);
+        let required: Vec<&str> = g
+            .networks
+            .iter()
+            .filter(|n| n.require_maker)
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(required, MAKER_NETWORKS);
         assert_eq!(shares.iter().sum::<u32>(), 10_000);
         let storage = &g.networks[3];
         assert_eq!(

@@ -37,6 +37,7 @@ pub mod bursts;
 pub mod compute;
 pub mod deals;
 pub mod devnet;
+pub mod energy;
 pub mod genesis;
 mod hints;
 pub mod keystore;

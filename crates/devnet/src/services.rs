@@ -158,6 +158,23 @@ pub async fn start(
     };
 
     let stop = Arc::new(AtomicBool::new(false));
+    // The neighbourhood's homes: accounts of their own, funded by the same dev
+    // account before the fleet signs with it; meters made by the genesis maker.
+    if let (Some((_, key)), Ok(maker)) = (owners.last(), ks.key(MAKER_NAME)) {
+        let (dir, node, funder, stop) = (
+            dir.to_path_buf(),
+            node_url.to_string(),
+            key.clone(),
+            stop.clone(),
+        );
+        let started = tokio::task::spawn_blocking(move || {
+            crate::energy::start_homes(&dir, &node, &funder, maker, stop)
+        })
+        .await?;
+        if let Err(e) = started {
+            tracing::warn!(error = %format!("{e:#}"), "the devnet's homes did not start");
+        }
+    }
     let fleet = fleet_config(&first, &opts)?;
     if opts.devices > 0 && !owners.is_empty() {
         start_fleet(
@@ -779,7 +796,11 @@ pub(crate) fn submit_all(
 
 /// Polls until the transaction is committed; a rejection is an error carrying
 /// the ledger's reason.
-fn wait_committed(client: &Client, hash: &plinth_core::Hash, timeout: Duration) -> Result<()> {
+pub(crate) fn wait_committed(
+    client: &Client,
+    hash: &plinth_core::Hash,
+    timeout: Duration,
+) -> Result<()> {
     use plinth_api::node::{TxStatus, TxView};
     let deadline = std::time::Instant::now() + timeout;
     loop {

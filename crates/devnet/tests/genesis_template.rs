@@ -232,7 +232,8 @@ fn members(
 /// The legacy genesis `text` with what the template gained since: the
 /// governance section (issue 15), and the custom networks `vehicles` and
 /// `mapping` with their modules, backhaul's share lowered to make room, and
-/// mapping's usage part that pays bursts (issue 17).
+/// mapping's usage part that pays bursts (issue 17); the energy network
+/// `solar` (issue 18).
 fn with_governance(text: &str) -> Genesis {
     let mut g = Genesis::from_toml(text).unwrap();
     assert_eq!(g.governance, None, "the legacy text has no governance");
@@ -243,7 +244,7 @@ fn with_governance(text: &str) -> Genesis {
         .iter_mut()
         .find(|n| n.name == "backhaul")
         .unwrap();
-    backhaul.share_bps = 2000;
+    backhaul.share_bps = 1500;
     let shipped = [
         plinth_families::vehicles::VEHICLES,
         plinth_families::mapping::MAPPING,
@@ -263,6 +264,16 @@ fn with_governance(text: &str) -> Genesis {
             hex: hex::encode(m.bytes),
         });
     }
+    // The neighbourhood's energy market (issue 18).
+    g.networks.push(plinth_ledger::genesis::GenesisNetwork {
+        name: "solar".into(),
+        family: "energy".into(),
+        params: toml::Table::try_from(plinth_devnet::energy::devnet_params(g.genesis_time_ms))
+            .unwrap(),
+        share_bps: 500,
+        usage_bps: 5_000,
+        require_maker: false,
+    });
     g
 }
 

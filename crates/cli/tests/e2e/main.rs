@@ -4,6 +4,7 @@ mod bad_input;
 mod common;
 mod compute;
 mod devnet;
+mod energy;
 mod gov;
 mod gov_share;
 mod makers;

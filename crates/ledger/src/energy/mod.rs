@@ -809,9 +809,21 @@ fn take_reading<S: Store>(
             Some(k) if k.import_wh == r.import_wh && k.export_wh == r.export_wh => {
                 return Ok(Took::Missed("already taken".into()))
             }
-            Some(_) => Err(ReadingRefusal::ConflictingReading {
-                interval: r.interval,
-            }),
+            // Two signed readings of one interval: the meter's key is on two
+            // sites (a clone). Neither is trusted: the interval counts as no
+            // export (a seller pays its deviation, nothing is generated).
+            Some(k) => {
+                state.put_t(
+                    key.clone(),
+                    &KeptReading {
+                        delta_export_wh: 0,
+                        ..k
+                    },
+                );
+                Err(ReadingRefusal::ConflictingReading {
+                    interval: r.interval,
+                })
+            }
             None => check_reading(&p, &clock, m.capacity_w, m.last.as_ref(), r),
         },
     };

@@ -318,10 +318,13 @@ fn readings_are_refused_with_their_reasons() {
     refused(&mut c, A, reading(A, 2, 0, 120), "conflicting_reading");
     not_taken(&mut c, reading(A, 2, 0, 100), "already taken");
     assert_eq!(meter(&c, A).last.map(|b| b.export_wh), Some(100));
-    // After settlement, readings of the interval are no longer taken.
+    // After settlement, readings of the interval are no longer taken; the
+    // cloned meter's interval counted as no generation.
     at_second(&mut c, 200);
+    let settled_epoch = c.next_epoch();
     c.block(vec![]);
     refused(&mut c, B, reading(B, 2, 0, 150), "interval_settled");
+    assert_eq!(generation(&c, settled_epoch, A), 0);
 }
 
 #[test]

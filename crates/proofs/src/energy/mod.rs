@@ -90,8 +90,8 @@ impl Default for EnergyParams {
 impl EnergyParams {
     /// Checks what serde cannot.
     pub fn validate(self) -> Result<EnergyParams, String> {
-        if !(60_000..=86_400_000).contains(&self.interval_ms) {
-            return Err("interval_ms must be 60000 (a minute) to 86400000 (a day)".into());
+        if !(10_000..=86_400_000).contains(&self.interval_ms) {
+            return Err("interval_ms must be 10000 (10 s) to 86400000 (a day)".into());
         }
         if self.gate_ms > 7 * solar::DAY_MS || self.settle_ms > 7 * solar::DAY_MS {
             return Err("gate_ms and settle_ms must be at most a week".into());
@@ -557,4 +557,126 @@ pub fn score(
         .map(|(d, wh)| (*d, *wh))
         .collect();
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plinth_core::Keypair;
+
+    /// Berlin on the solstice: noon and midnight of 2026-06-21 (UTC), one-hour
+    /// intervals from that day's start.
+    fn setup() -> (EnergyParams, Intervals) {
+        let p = EnergyParams {
+            interval_ms: 3_600_000,
+            ..EnergyParams::default()
+        };
+        let clock = p.clock(20_625 * solar::DAY_MS);
+        (p, clock)
+    }
+
+    fn reading(interval: u64, import_wh: u64, export_wh: u64) -> Reading {
+        Reading {
+            meter: DeviceId(Keypair::from_seed([1; 32]).public()),
+            interval,
+            import_wh,
+            export_wh,
+        }
+    }
+
+    fn base(interval: u64) -> Baseline {
+        Baseline {
+            interval,
+            import_wh: 1_000,
+            export_wh: 1_000,
+        }
+    }
+
+    #[test]
+    fn readings_are_checked_against_the_sun_and_the_counters() {
+        let (p, clock) = setup();
+        let check =
+            |last: Option<&Baseline>, r: &Reading| check_reading(&p, &clock, 5_000, last, r);
+        // The first reading sets a baseline.
+        assert_eq!(check(None, &reading(11, 7, 9)), Ok(Delta::default()));
+        // 11:00–12:00 UTC: 3 kWh from 5 kW is under the noon sun.
+        let ok = check(Some(&base(10)), &reading(11, 1_200, 4_000));
+        assert_eq!(
+            ok,
+            Ok(Delta {
+                import_wh: 200,
+                export_wh: 3_000
+            })
+        );
+        // Above the clear sky.
+        let r = check(Some(&base(10)), &reading(11, 1_000, 8_000));
+        assert_eq!(r.unwrap_err().code(), "export_above_clear_sky");
+        // At night (23:00–24:00 UTC).
+        let r = check(Some(&base(22)), &reading(23, 1_000, 1_010));
+        assert_eq!(r, Err(ReadingRefusal::ExportAtNight { wh: 10 }));
+        // Counters never go back; readings come in order.
+        let r = check(Some(&base(10)), &reading(11, 999, 1_000));
+        assert_eq!(r.unwrap_err().code(), "counter_went_back");
+        let r = check(Some(&base(11)), &reading(11, 1_000, 1_000));
+        assert_eq!(r.unwrap_err().code(), "out_of_order");
+        // More import than the largest connection carries.
+        let r = check(Some(&base(10)), &reading(11, 1_000 + 25_001, 1_000));
+        assert_eq!(r.unwrap_err().code(), "import_above_connection");
+        // A consumer exports nothing.
+        let r = check_reading(&p, &clock, 0, Some(&base(10)), &reading(11, 1_000, 1_001));
+        assert_eq!(r.unwrap_err().code(), "export_without_generation");
+        // After a gap the reading only sets a new baseline, within the limits of
+        // the whole span.
+        assert_eq!(
+            check(Some(&base(8)), &reading(11, 1_500, 5_000)),
+            Ok(Delta::default())
+        );
+    }
+
+    #[test]
+    fn a_zone_refuses_the_generator_far_above_its_median() {
+        let p = EnergyParams::default();
+        let m = |i: u8| DeviceId(Keypair::from_seed([i; 32]).public());
+        let g = |i: u8, export_wh, max_wh| ZoneGeneration {
+            meter: m(i),
+            export_wh,
+            max_wh,
+        };
+        let zone = [
+            g(1, 400, 1_000),
+            g(2, 450, 1_000),
+            g(3, 980, 1_000),
+            g(4, 0, 0),
+        ];
+        let out = zone_outliers(&p, &zone);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0, m(3));
+        assert_eq!(
+            out[0].1,
+            ReadingRefusal::DisagreesWithZone {
+                yield_bps: 9_800,
+                median_bps: 4_500
+            }
+        );
+        // Too few generators to compare.
+        assert!(zone_outliers(&p, &zone[1..]).is_empty());
+    }
+
+    #[test]
+    fn params_are_validated() {
+        assert!(EnergyParams::default().validate().is_ok());
+        let bad = EnergyParams {
+            interval_ms: 1_000,
+            ..EnergyParams::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("interval_ms"));
+        let bad = EnergyParams {
+            lat_cdeg: 9_500,
+            ..EnergyParams::default()
+        };
+        assert!(bad.validate().is_err());
+        assert!(
+            crate::Family::from_network("energy", r#"{"interval_ms": 900000, "x": 1}"#).is_err()
+        );
+    }
 }
