@@ -15,6 +15,7 @@ use plinth_ledger::credits::PricePoint;
 use plinth_ledger::rewards::{manifest_proof, manifest_root};
 use plinth_ledger::{Block, BlockHeader, Call, ManifestEntry, ManifestHeader, OracleSignature};
 use plinth_ledger::{SignedTx, StakeTarget, Transaction};
+use plinth_proofs::energy::{Reading, SignedReading};
 use plinth_proofs::{Report, ReportBody, SignedReport};
 use plinth_storage::{prove_from_memory, Commitment, Manifest, StorageChallenge};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,17 @@ fn write_sel(root: &Path, target: &str, name: &str, selector: u8, bytes: &[u8]) 
     let mut v = vec![selector];
     v.extend_from_slice(bytes);
     write(root, target, name, &v);
+}
+
+/// Meter `n`'s signed reading of `interval`, having exported `export_wh`.
+fn meter_reading(n: u8, interval: u64, export_wh: u64) -> SignedReading {
+    Reading {
+        meter: device(n),
+        interval,
+        import_wh: 500 + interval,
+        export_wh,
+    }
+    .sign(&chain(), &key(n))
 }
 
 fn tx(n: u8, nonce: u64, call: Call) -> SignedTx {
@@ -195,6 +207,33 @@ fn txs() -> Vec<(&'static str, SignedTx)> {
             ),
         ),
         (
+            "post_energy_order",
+            tx(
+                7,
+                2,
+                Call::PostEnergyOrder {
+                    meter: device(8),
+                    side: plinth_ledger::energy::Side::Offer,
+                    wh: 120,
+                    price: 9_000,
+                    from_interval: 40,
+                    to_interval: 70,
+                },
+            ),
+        ),
+        (
+            "post_readings",
+            tx(
+                7,
+                3,
+                Call::PostReadings {
+                    readings: (0..3u64)
+                        .map(|i| meter_reading(8, 40 + i, 100 * i))
+                        .collect(),
+                },
+            ),
+        ),
+        (
             "activate_deal",
             tx(
                 7,
@@ -315,6 +354,30 @@ fn light(root: &Path) {
 
     for (name, r) in reports() {
         write(root, "report", name, &r.encode());
+    }
+
+    // energy_reading: the meter's capacity and last reading, then a reading.
+    let context = |capacity: u64, last: (u64, u64, u64)| -> Vec<u8> {
+        [capacity, last.0, last.1, last.2]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect()
+    };
+    // Interval 400,000 of a chain started at 1,700,000,000,000 ms: daytime.
+    for (name, capacity, last, r) in [
+        (
+            "accepted",
+            5_000,
+            (399_999, 500, 1_000),
+            meter_reading(8, 400_000, 1_200),
+        ),
+        ("consumer", 0, (9, 500, 0), meter_reading(8, 10, 0)),
+        ("went_back", 5_000, (9, 500, 900), meter_reading(8, 10, 100)),
+        ("after_gap", 5_000, (3, 400, 0), meter_reading(8, 10, 50)),
+    ] {
+        let mut v = context(capacity, last);
+        v.extend(plinth_core::encode(&r));
+        write(root, "energy_reading", name, &v);
     }
 
     let entries = entries();
