@@ -13,6 +13,8 @@
 //!   a vote by every account.
 //! - [`compute`]: tasks verified per second by re-execution and the overhead of spot
 //!   checks, blocks with 100,000 open leases, and cheating's expected value.
+//! - [`energy`]: a zone interval of 100,000 orders cleared, 1,000,000 meters'
+//!   readings taken and their interval settled.
 //!
 //! [`BenchCmd`] is the command line (clap); [`run`] runs one benchmark.
 
@@ -21,6 +23,7 @@
 pub mod compute;
 pub mod consensus;
 pub mod coverage;
+pub mod energy;
 pub mod epoch;
 pub mod governance;
 pub mod ingest;
@@ -55,6 +58,9 @@ pub enum BenchCmd {
     /// with 100,000 open leases, and whether cheating pays.
     #[command(subcommand)]
     Compute(compute::ComputeBench),
+    /// Energy: a zone interval of 100,000 orders cleared, 1,000,000 meters'
+    /// readings taken and their interval settled.
+    Energy(energy::EnergyBench),
 }
 
 /// Runs one benchmark and prints its result.
@@ -68,6 +74,7 @@ pub fn run(cmd: BenchCmd) -> Result<()> {
         BenchCmd::Ledger(b) => plinth_devnet::node::runtime()?.block_on(ledger::run(b)),
         BenchCmd::Governance(b) => governance::run(b),
         BenchCmd::Compute(b) => compute::run(b),
+        BenchCmd::Energy(b) => energy::run(b),
     }
 }
 
