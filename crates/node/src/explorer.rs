@@ -56,6 +56,7 @@ const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
 const GOV_JS: &str = include_str!("../web/gov.js");
 const COMPUTE_JS: &str = include_str!("../web/compute.js");
+const ENERGY_JS: &str = include_str!("../web/energy.js");
 const STYLE_CSS: &str = include_str!("../web/style.css");
 
 /// What the explorer page learns from `/v1/explorer/config`. The oracle URL is set
@@ -164,6 +165,7 @@ fn asset(name: &str) -> axum::response::Response {
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         "gov.js" => (GOV_JS, "text/javascript; charset=utf-8"),
         "compute.js" => (COMPUTE_JS, "text/javascript; charset=utf-8"),
+        "energy.js" => (ENERGY_JS, "text/javascript; charset=utf-8"),
         "style.css" => (STYLE_CSS, "text/css; charset=utf-8"),
         _ => {
             return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such explorer asset")

@@ -74,12 +74,15 @@ before(async () => {
   devnet.stdout.on('data', (d) => { log += d; });
   devnet.stderr.on('data', (d) => { log += d; });
   await until('the node API', () => getJson('/v1/status'));
-  // The fleet's 30 devices, plus the devnet's storage and compute providers.
-  await until('the fleet registered', async () => (await getJson('/v1/devices?limit=100'))
-    .filter((d) => d.network !== 'storage' && d.network !== 'compute').length === 30);
+  // The fleet's 30 devices, plus the devnet's storage and compute providers and
+  // the energy network's homes (meters).
+  const services = new Set((await getJson('/v1/networks'))
+    .filter((n) => ['storage', 'compute', 'energy'].includes(n.family)).map((n) => n.name));
+  await until('the fleet registered', async () => (await getJson('/v1/devices?limit=1000'))
+    .filter((d) => !services.has(d.network)).length === 30);
   await until('the storage providers\' offers', async () => (await getJson('/v1/storage/offers')).length > 0);
   await until('the compute providers\' offers', async () => (await getJson('/v1/compute/offers')).length === 5);
-  allDevices = (await getJson('/v1/devices?limit=100')).length;
+  allDevices = (await getJson('/v1/devices?limit=1000')).length;
   // A fresh profile directory: playwright passes it as --user-data-dir.
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,

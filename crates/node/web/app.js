@@ -1,9 +1,11 @@
 // Plinth explorer: one page, plain ES modules, no build step. It reads only the
 // node's public /v1 API and its /v1/events stream (see crates/node/src/explorer.rs).
-// The Governance pages are in gov.js, the Compute pages in compute.js.
+// The Governance pages are in gov.js, the Compute pages in compute.js, the Energy
+// pages in energy.js.
 
 import { governance } from './gov.js';
 import { compute } from './compute.js';
+import { energy } from './energy.js';
 
 const view = document.getElementById('view');
 const EARN = '#e3b341'; // map colour for earnings
@@ -74,7 +76,13 @@ function callSummary(tx) {
   if (c.position !== undefined) parts.push(`position ${esc(c.position)}`);
   if (c.proposal !== undefined) parts.push(`<a href="#/proposal/${esc(c.proposal)}">proposal ${esc(c.proposal)}</a>`);
   if (c.option) parts.push(esc(c.option));
-  if (c.order) parts.push(`<a class="mono" href="#/compute/order/${esc(c.order)}">order ${esc(short(c.order, 6))}</a>`);
+  if (c.meter) parts.push(`<a class="mono" href="#/energy/meter/${esc(c.meter)}">meter ${esc(short(c.meter, 12))}</a>`);
+  if (c.side) parts.push(`${esc(c.side)} ${num(c.wh)} Wh at ${num(c.price)} cr/kWh`);
+  if (c.readings) parts.push(`${num(c.readings.length)} readings`);
+  if (c.type === 'cancel_energy_order') parts.push(`<a href="#/energy/order/${esc(c.order)}">order #${esc(c.order)}</a>`);
+  else if (c.order) parts.push(`<a class="mono" href="#/compute/order/${esc(c.order)}">order ${esc(short(c.order, 6))}</a>`);
+  if (c.type === 'transfer_certificate' || c.type === 'retire_certificate') parts.push(`<a href="#/energy/certificate/${esc(c.id)}">certificate #${esc(c.id)}</a>`);
+  if (c.beneficiary) parts.push(`for ${esc(c.beneficiary)}`);
   if (c.lease) parts.push(`<a class="mono" href="#/compute/lease/${esc(c.lease)}">lease ${esc(short(c.lease, 6))}</a>`);
   if (c.job) parts.push(`<a class="mono" href="#/compute/job/${esc(c.job)}">job ${esc(short(c.job, 6))}</a>`);
   return `<b>${esc(c.type || '?')}</b> ${parts.join(' ')}`;
@@ -258,9 +266,10 @@ async function devicesPage(after) {
 }
 
 async function devicePage(id) {
-  const [d, offers] = await Promise.all([
+  const [d, offers, meter] = await Promise.all([
     api(`/v1/devices/${encodeURIComponent(id)}`),
     fetch(`/v1/compute/offers/${encodeURIComponent(id)}`).then((r) => r.ok),
+    fetch(`/v1/energy/meters/${encodeURIComponent(id)}`).then((r) => r.ok),
   ]);
   view.innerHTML = `<h1>Device</h1>
     <dl>
@@ -272,6 +281,7 @@ async function devicePage(id) {
       <dt>Registered</dt><dd>block ${linkBlock(d.registered_height)}</dd>
       <dt>Stake</dt><dd>${tokens(d.stake)}</dd>
       ${offers ? `<dt>Compute</dt><dd><a href="#/compute/provider/${esc(d.id)}">its offer, leases and reputation</a></dd>` : ''}
+      ${meter ? `<dt>Energy</dt><dd><a id="meter-link" href="#/energy/meter/${esc(d.id)}">its meter: zone, readings, trades and settlements</a></dd>` : ''}
     </dl>`;
 }
 
@@ -547,6 +557,28 @@ async function computeRoute([a, b, c]) {
   return comp.overview();
 }
 
+// ---------- energy (energy.js) ----------
+
+const en = energy({
+  api, esc, num, short, linkAcct, linkBlock, linkDev, card,
+  render: (html) => { view.innerHTML = html; },
+});
+
+// #/energy, #/energy/clearings/NET[/zone/Z][/from/I|/after/I:Z],
+// #/energy/orders/NET[/AFTER], #/energy/order/SEQ, #/energy/certificates[/AFTER],
+// #/energy/certificate/ID, #/energy/generation/NET/EPOCH[/AFTER],
+// #/energy/meter/DEV[/trades/AFTER|/orders/AFTER]; returns the page's live hook, if any.
+async function energyRoute([a, b, c, d, ...rest]) {
+  if (a === 'clearings') return en.clearingsPage(b, [c, d, ...rest].filter((x) => x !== undefined));
+  if (a === 'orders') return en.ordersPage(b, c);
+  if (a === 'order') return en.orderPage(b);
+  if (a === 'certificates') return en.certificatesPage(b);
+  if (a === 'certificate') return en.certificatePage(b);
+  if (a === 'generation') return en.generationPage(b, c, d);
+  if (a === 'meter') return en.meterPage(b, c, d);
+  return en.overview();
+}
+
 // ---------- search and routing ----------
 
 async function search(q) {
@@ -582,6 +614,11 @@ async function route() {
       case 'gov': await govRoute(parts.slice(1)); break;
       case 'compute': {
         const live = await computeRoute(parts.slice(1));
+        if (live) onBlock = () => { live().catch(() => {}); };
+        break;
+      }
+      case 'energy': {
+        const live = await energyRoute(parts.slice(1));
         if (live) onBlock = () => { live().catch(() => {}); };
         break;
       }

@@ -57,6 +57,7 @@ async fn assets_are_served_from_the_binary() {
         ("/explorer/app.js", "text/javascript; charset=utf-8"),
         ("/explorer/gov.js", "text/javascript; charset=utf-8"),
         ("/explorer/compute.js", "text/javascript; charset=utf-8"),
+        ("/explorer/energy.js", "text/javascript; charset=utf-8"),
         ("/explorer/style.css", "text/css; charset=utf-8"),
         ("/explorer", "text/html; charset=utf-8"),
     ] {
