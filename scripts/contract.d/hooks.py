@@ -4,7 +4,8 @@ A pattern describes the shape of an address but not its bech32m checksum, nor
 which 15 hex digits are an H3 cell. These strategies generate values of the
 specs' custom formats that really are valid, so that a "schema-valid" request
 is one the server must accept: `plinth-address` (`plinth1…`), `plinth-device`
-(`pdev1…`), `h3-cell` and `plinth-network` (any name, or one the devnet has). Values the devnet really holds (listed by
+(`pdev1…`), `h3-cell`, `interval-cell` (`interval:cell`, an energy clearing's
+paging key) and `plinth-network` (any name, or one the devnet has). Values the devnet really holds (listed by
 scripts/contract in PLINTH_KNOWN_* variables) are mixed in, so that lookups hit
 existing accounts, devices and cells too, not only unknown ones.
 """
@@ -89,4 +90,12 @@ schemathesis.openapi.format(
 )
 # The devnet's cells add finer resolutions to the base cells.
 _base_cells = st.integers(min_value=0, max_value=121).map(_base_cell)
-schemathesis.openapi.format("h3-cell", _with_known(_base_cells, "PLINTH_KNOWN_CELLS"))
+_cells = _with_known(_base_cells, "PLINTH_KNOWN_CELLS")
+schemathesis.openapi.format("h3-cell", _cells)
+# Any interval of at most 19 digits (a u64), then a valid cell.
+schemathesis.openapi.format(
+    "interval-cell",
+    st.builds(
+        lambda i, c: "%d:%s" % (i, c), st.integers(min_value=0, max_value=10**19 - 1), _cells
+    ),
+)

@@ -258,7 +258,7 @@ pub fn run(b: EnergyBench) -> Result<()> {
         modules: Vec::new(),
     };
     let chain_id = genesis.chain();
-    let mut store = MemStore::new();
+    let mut store = MemStore::latest_only();
     let exec = genesis.execute(&store).context("bench genesis")?;
     store.commit(&exec);
     let mut chain = Chain {

@@ -117,6 +117,7 @@ pub struct MemStore {
     nodes: HashMap<NodeKey, Node>,
     values: BTreeMap<(KeyHash, Version), Option<OwnedValue>>,
     version: Option<Version>,
+    latest_only: bool,
 }
 
 impl MemStore {
@@ -125,9 +126,35 @@ impl MemStore {
         Self::default()
     }
 
+    /// An empty store that, like `plinth-store`, keeps only the latest tree: the
+    /// nodes each version replaces go, and each key keeps only its latest value
+    /// (for chains of millions of keys in memory, e.g. `plinth bench`). Proofs
+    /// are then only possible at the latest version.
+    pub fn latest_only() -> Self {
+        MemStore {
+            latest_only: true,
+            ..Self::default()
+        }
+    }
+
     /// Applies an execution's writes and tree nodes (what a persistent store does in
     /// one transaction).
     pub fn commit(&mut self, exec: &Execution) {
+        if self.latest_only {
+            for stale in &exec.tree_batch.stale_node_index_batch {
+                self.nodes.remove(&stale.node_key);
+            }
+            for (version, key_hash) in exec.tree_batch.node_batch.values().keys() {
+                let old: Vec<(KeyHash, Version)> = self
+                    .values
+                    .range((*key_hash, 0)..(*key_hash, *version))
+                    .map(|(k, _)| *k)
+                    .collect();
+                for k in old {
+                    self.values.remove(&k);
+                }
+            }
+        }
         for (k, v) in &exec.writes {
             match v {
                 Some(v) => self.state.insert(k.clone(), v.clone()),

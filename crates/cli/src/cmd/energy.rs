@@ -27,7 +27,7 @@ pub struct EnergyArgs {
 pub struct Intervals {
     /// The first interval (default: the first still taking orders).
     #[arg(long)]
-    from: Option<u64>,
+    first: Option<u64>,
     /// How many intervals from it: more than one makes a standing order.
     #[arg(long, default_value_t = 1)]
     intervals: u64,
@@ -327,13 +327,13 @@ impl EnergyArgs {
     }
 }
 
-/// Posts an order, its intervals from `--from` (default: the first open one).
+/// Posts an order, its intervals from `--first` (default: the first open one).
 fn order(c: &Ctx, side: Side, o: OrderArgs) -> Result<()> {
     let meter = device(&o.meter)?;
     if o.intervals.intervals == 0 {
         bail!("--intervals must be at least 1");
     }
-    let from = match o.intervals.from {
+    let from = match o.intervals.first {
         Some(f) => f,
         None => {
             let network = c
