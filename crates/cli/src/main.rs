@@ -162,3 +162,17 @@ pub(crate) fn init_logging() {
         .with_writer(std::io::stderr)
         .init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every subcommand's flags are well formed: no flag defined twice (two
+    /// flattened groups both naming `--from` once made `energy offer` panic),
+    /// no `requires` naming a flag that does not exist.
+    #[test]
+    fn every_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,6 +1,6 @@
 //! `plinth oracle …` and the reward side of the wallet.
 
-use crate::keystore::Keystore;
+use crate::keystore::{Keystore, Passphrase};
 use crate::wallet::{Ctx, SendOpts};
 use anyhow::{bail, Context, Result};
 pub use plinth_devnet::oracle::OracleFileConfig;
@@ -19,11 +19,24 @@ pub fn parse_usd(text: &str) -> Result<u64> {
     Ok(micro)
 }
 
-/// Loads the oracle key from a keystore file.
-pub fn oracle_key(path: &std::path::Path) -> Result<plinth_core::Keypair> {
-    let ks = Keystore::load(path)?;
+/// Loads the oracle key from a keystore file (its passphrase from
+/// `passphrase_file` when given, else the environment or the terminal).
+pub fn oracle_key(
+    path: &std::path::Path,
+    passphrase_file: Option<PathBuf>,
+) -> Result<plinth_core::Keypair> {
+    let ks = Keystore::load_with(path, Passphrase::from_file(passphrase_file))?;
+    if !ks.is_encrypted() {
+        tracing::warn!(
+            keystore = %path.display(),
+            "the oracle key is in an unencrypted development keystore \
+             (`plinth wallet --keystore FILE encrypt` encrypts it)"
+        );
+    }
+    if !ks.contains("oracle") {
+        bail!("the keystore {} has no key named `oracle`", path.display());
+    }
     ks.key("oracle")
-        .with_context(|| format!("the keystore {} has no key named `oracle`", path.display()))
 }
 
 pub fn open(cfg: &OracleFileConfig) -> Result<Arc<Oracle>> {
@@ -67,7 +80,7 @@ pub fn open(cfg: &OracleFileConfig) -> Result<Arc<Oracle>> {
         oc.adversary = Some(a.parse().map_err(anyhow::Error::msg)?);
         tracing::warn!(adversary = %a, "this oracle lies (a drill): its peers must refuse what it proposes");
     }
-    let key = oracle_key(key)?;
+    let key = oracle_key(key, cfg.passphrase_file.clone())?;
     let oracle = Oracle::open(oc, key)?;
     Ok(oracle)
 }

@@ -1,7 +1,7 @@
 //! `plinth wallet …` and `plinth device …`: keys, queries and signed transactions.
 
 use crate::amount;
-use crate::keystore::{DeviceKeyFile, Keystore};
+use crate::keystore::{DeviceKeyFile, KdfParams, Keystore, Passphrase};
 use anyhow::{bail, Context, Result};
 use plinth_api::node::*;
 use plinth_api::NodeClient;
@@ -13,6 +13,8 @@ use std::time::Duration;
 /// What every wallet and device command shares.
 pub struct Ctx {
     pub keystore: std::path::PathBuf,
+    /// Where an encrypted keystore's passphrase comes from.
+    pub passphrase: Passphrase,
     pub node: String,
     pub json: bool,
 }
@@ -23,7 +25,7 @@ impl Ctx {
     }
 
     pub fn keystore(&self) -> Result<Keystore> {
-        Keystore::load(&self.keystore)
+        Keystore::load_with(&self.keystore, self.passphrase.clone())
     }
 
     pub fn print<T: serde::Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
@@ -38,15 +40,164 @@ impl Ctx {
     }
 }
 
-pub fn new_key(ctx: &Ctx, name: &str) -> Result<()> {
+/// `wallet new`: a fresh key in the keystore. With `encrypt` (Argon2id
+/// `params`), a keystore that does not exist yet is created encrypted; a key added
+/// to an encrypted keystore is always sealed.
+pub fn new_key(ctx: &Ctx, name: &str, encrypt: Option<KdfParams>) -> Result<()> {
     let mut ks = ctx.keystore()?;
+    if let Some(params) = encrypt {
+        if !ks.is_encrypted() {
+            if ks.path().exists() {
+                bail!(
+                    "keystore {} is an unencrypted development keystore: run `plinth wallet \
+                     encrypt` first (it encrypts every key in it), or drop --encrypt",
+                    ks.path().display()
+                );
+            }
+            ks.encrypt(params)?;
+        }
+    }
     let key = Keypair::generate();
     let address = ks.add(name, &key)?;
     ks.save()?;
     ctx.print(
-        &serde_json::json!({"name": name, "address": address}),
-        || format!("{name}  {address}\n(saved in {})", ks.path().display()),
+        &serde_json::json!({"name": name, "address": address, "encrypted": ks.is_encrypted()}),
+        || {
+            let mut s = format!("{name}  {address}\n(saved in {}", ks.path().display());
+            if !ks.is_encrypted() {
+                s.push_str(
+                    ", an unencrypted development keystore: `plinth wallet encrypt` encrypts it",
+                );
+            }
+            s + ")"
+        },
     );
+    Ok(())
+}
+
+/// `wallet encrypt`: encrypts the development keystore in place (a new file
+/// written, synced and renamed over the old one).
+pub fn encrypt(ctx: &Ctx, params: KdfParams) -> Result<()> {
+    let mut ks = ctx.keystore()?;
+    if !ks.path().exists() {
+        bail!("no keystore at {}", ks.path().display());
+    }
+    ks.encrypt(params)?;
+    ks.save()?;
+    ctx.print(
+        &serde_json::json!({"keystore": ks.path(), "keys": ks.keys.len(), "encrypted": true}),
+        || {
+            format!(
+                "encrypted {} key(s) in {} (argon2id, {} MiB, {} passes; xchacha20poly1305)",
+                ks.keys.len(),
+                ks.path().display(),
+                params.memory_kib / 1024,
+                params.iterations
+            )
+        },
+    );
+    Ok(())
+}
+
+/// `wallet export`: the key `name` alone in a new keystore file `out`, encrypted
+/// when `encrypt` is given or the keystore is (with the same passphrase source),
+/// else a development keystore.
+pub fn export(ctx: &Ctx, name: &str, out: &Path, encrypt: Option<KdfParams>) -> Result<()> {
+    if out.exists() {
+        bail!("{} already exists; refusing to overwrite it", out.display());
+    }
+    let ks = ctx.keystore()?;
+    let key = ks.key(name)?;
+    let entry = ks
+        .keys
+        .iter()
+        .find(|k| k.address == Address(key.public()))
+        .context("the key is in the keystore")?;
+    let mut exported = Keystore::load_with(out, ctx.passphrase.clone())?;
+    let params = encrypt.or(ks.kdf_params());
+    if let Some(params) = params {
+        exported.encrypt(params)?;
+    }
+    let address = exported.add(&entry.name, &key)?;
+    exported.save()?;
+    ctx.print(
+        &serde_json::json!({"name": entry.name, "address": address, "file": out, "encrypted": exported.is_encrypted()}),
+        || {
+            format!(
+                "{}  {address}\n(exported to {}, {})",
+                entry.name,
+                out.display(),
+                if exported.is_encrypted() {
+                    "encrypted"
+                } else {
+                    "unencrypted"
+                }
+            )
+        },
+    );
+    Ok(())
+}
+
+/// `wallet import`: the keys of `file` — a keystore (development or encrypted)
+/// or a device key file as `plinth device keygen` writes — added to the
+/// keystore; `rename` names the key of a file that holds one.
+pub fn import(ctx: &Ctx, file: &Path, rename: Option<&str>) -> Result<()> {
+    let text = crate::keystore::read_secret_file(file, "key file")?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a key file (JSON)", file.display()))?;
+    drop(text);
+    let mut keys: Vec<(String, Keypair)> = if value.get("device_id").is_some() {
+        let stem = file
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        vec![(stem, DeviceKeyFile::load(file)?)]
+    } else {
+        let source = Keystore::load_with(file, ctx.passphrase.clone())?;
+        source
+            .keys
+            .iter()
+            .map(|k| Ok((k.name.clone(), source.key(&k.name)?)))
+            .collect::<Result<_>>()?
+    };
+    if keys.is_empty() {
+        bail!("{} holds no key", file.display());
+    }
+    if let Some(name) = rename {
+        if keys.len() != 1 {
+            bail!(
+                "{} holds {} keys: --name renames only the key of a file that holds one",
+                file.display(),
+                keys.len()
+            );
+        }
+        keys[0].0 = name.to_string();
+    }
+    let mut ks = ctx.keystore()?;
+    for (name, key) in &keys {
+        let address = Address(key.public());
+        if let Some(k) = ks.keys.iter().find(|k| k.address == address) {
+            bail!("{address} is already in the keystore as `{}`", k.name);
+        }
+        ks.add(name, key)?;
+    }
+    ks.save()?;
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|(n, k)| serde_json::json!({"name": n, "address": Address(k.public())}))
+        .collect();
+    ctx.print(&rows, || {
+        let mut s: Vec<String> = keys
+            .iter()
+            .map(|(n, k)| format!("{n:<12} {}", Address(k.public())))
+            .collect();
+        s.push(format!("(imported into {})", ks.path().display()));
+        s.join("\n")
+    });
     Ok(())
 }
 

@@ -629,6 +629,13 @@ impl Setup {
     /// at `path` (created when missing).
     pub fn save_keys(&self, path: &Path) -> Result<()> {
         let mut ks = Keystore::load(path)?;
+        self.add_keys(&mut ks)?;
+        ks.save()
+    }
+
+    /// Adds the validator's, the oracles', the accounts' and the maker's keys to
+    /// `ks` (sealed, when it is encrypted); the caller saves it.
+    pub fn add_keys(&self, ks: &mut Keystore) -> Result<()> {
         ks.add("validator", &self.validator)?;
         for (i, key) in self.oracles.iter().enumerate() {
             ks.add(&oracle_name(i), key)?;
@@ -637,7 +644,7 @@ impl Setup {
             ks.add(name, key)?;
         }
         ks.add(MAKER_NAME, &self.maker)?;
-        ks.save()
+        Ok(())
     }
 }
 

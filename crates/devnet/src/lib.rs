@@ -28,7 +28,8 @@
 //!   bursts on the mapping network.
 //! - [`testnet`]: `plinth testnet init`: the files of a validator set and an oracle set.
 //! - [`genesis`]: genesis files written from typed values, with comments.
-//! - [`keystore`]: the development keystore and device key files.
+//! - [`keystore`]: keystores (the development form and the encrypted one, the
+//!   passphrase's sources) and device key files, read only when owner-only.
 //! - `hints`: what a newcomer can try next, and the devnet's chain id.
 
 #![warn(missing_docs)]

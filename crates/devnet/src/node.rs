@@ -10,7 +10,7 @@
 //! needs another, and [`run_until_signal`] stops with
 //! [`UpgradeNeeded`](plinth_node::upgrade::UpgradeNeeded) when the chain reaches one.
 
-use crate::keystore::Keystore;
+use crate::keystore::{Keystore, Passphrase};
 use anyhow::{bail, Context, Result};
 use plinth_core::Keypair;
 use plinth_ledger::Genesis;
@@ -61,6 +61,9 @@ pub struct NodeFileConfig {
     pub genesis: Option<PathBuf>,
     /// A keystore holding the validator's key (named `validator`, or its first).
     pub key: Option<PathBuf>,
+    /// A file holding the keystore's passphrase when it is encrypted (e.g. a
+    /// systemd credential); else `PLINTH_PASSPHRASE` or the terminal.
+    pub passphrase_file: Option<PathBuf>,
     /// Where the chain lives (`.plinth/node` by default).
     pub data_dir: Option<PathBuf>,
     /// Address of the HTTP API ([`DEFAULT_RPC`] by default).
@@ -120,13 +123,20 @@ pub fn node_parts(cfg: &NodeFileConfig) -> Result<NodeParts> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(".plinth/node"));
     let genesis = load_genesis(genesis_path)?;
-    let ks = Keystore::load(key_path)?;
-    let key: Keypair = ks.key("validator").or_else(|_| {
-        ks.keys
-            .first()
-            .context("the key file is empty")
-            .and_then(|k| ks.key(&k.name))
-    })?;
+    let ks = Keystore::load_with(key_path, Passphrase::from_file(cfg.passphrase_file.clone()))?;
+    if !ks.is_encrypted() {
+        tracing::warn!(
+            keystore = %key_path.display(),
+            "the validator key is in an unencrypted development keystore \
+             (`plinth wallet --keystore FILE encrypt` encrypts it)"
+        );
+    }
+    let name = match ks.keys.first() {
+        _ if ks.contains("validator") => "validator",
+        Some(first) => first.name.as_str(),
+        None => bail!("the key file {} is empty", key_path.display()),
+    };
+    let key: Keypair = ks.key(name)?;
     let block_time = Duration::from_millis(cfg.block_time_ms.unwrap_or(genesis.block_time_ms));
     let rpc = cfg
         .rpc

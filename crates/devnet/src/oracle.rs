@@ -17,6 +17,10 @@ pub struct OracleFileConfig {
     /// A keystore holding the oracle's key (named `oracle`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<PathBuf>,
+    /// A file holding the keystore's passphrase when it is encrypted (e.g. a
+    /// systemd credential); else `PLINTH_PASSPHRASE` or the terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase_file: Option<PathBuf>,
     /// Where the spool and the published manifests are kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,

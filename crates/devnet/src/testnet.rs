@@ -277,6 +277,7 @@ fn write_node_configs(
         let cfg = NodeFileConfig {
             genesis: Some(genesis_path_in(out)),
             key: Some(key_path),
+            passphrase_file: None,
             data_dir: Some(dir.join("data")),
             rpc: Some(rpc),
             block_time_ms: None,

@@ -170,7 +170,25 @@ pub fn router_with(node: Arc<Node>, explorer: crate::explorer::ExplorerConfig) -
         .layer(axum::middleware::from_fn(
             plinth_api::server::extract::json_errors,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            count_requests,
+        ))
         .with_state(node)
+}
+
+/// Counts every request by its answer's status code and times it (metrics
+/// `plinth_http_requests_total`, `plinth_http_request_duration_seconds`).
+async fn count_requests(
+    State(node): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    node.metrics
+        .http_request(res.status().as_u16(), started.elapsed());
+    res
 }
 
 async fn status(State(node): State<AppState>) -> Result<Json<StatusView>, ApiError> {
@@ -349,6 +367,7 @@ async fn openapi() -> impl IntoResponse {
 }
 
 async fn metrics(State(node): State<AppState>) -> impl IntoResponse {
+    node.metrics.observe_disk(&node.config.data_dir);
     (
         [(
             header::CONTENT_TYPE,

@@ -105,6 +105,9 @@ impl Oracle {
         let mut closed = Vec::new();
         let mut epochs = self.spool.epochs()?;
         let current = self.clock.epoch_of(now);
+        // Set first, so that it moves on while passes fail (the alert on late
+        // epochs compares it with the last one closed).
+        self.metrics.epoch_current.set(gauge(current));
         epochs.extend(self.storage_epochs_due(current)?);
         epochs.extend(self.reward_epochs_due(current)?);
         epochs.sort();
@@ -142,10 +145,32 @@ impl Oracle {
             }
             self.ingest.state().forget_before(epoch);
         }
+        self.observe_closed(current, now)?;
         if current > 0 {
             self.close_abandoned_deals(current)?;
         }
         Ok(closed)
+    }
+
+    /// Sets the gauges of closing at `now`: the last epoch closed (every scored
+    /// network's manifest of it and of each epoch before it is here) and how long
+    /// the epoch after it is past its cut-off (what the alert on late epochs reads).
+    fn observe_closed(&self, current: u64, now: u64) -> Result<()> {
+        let due = self.reward_epochs_due(current)?;
+        let grace = self.config.close_grace.as_millis() as u64;
+        self.metrics
+            .epoch_last_closed
+            .set(gauge(due.start).saturating_sub(1));
+        let overdue_ms = if due.is_empty() {
+            0
+        } else {
+            let cutoff = self.clock.window(due.start).end_ms.saturating_add(grace);
+            now.saturating_sub(cutoff)
+        };
+        self.metrics
+            .epoch_close_overdue
+            .set(gauge(overdue_ms / 1000));
+        Ok(())
     }
 
     /// Every batch of `epoch`, with its hash, in hash order.
@@ -420,4 +445,9 @@ impl Oracle {
         tracing::info!(network = %m.header.network, epoch = m.header.epoch, tx = %tx, "manifest submitted");
         Ok(())
     }
+}
+
+/// `n` as a gauge's value (saturating at `i64::MAX`).
+fn gauge(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }

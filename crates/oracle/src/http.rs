@@ -470,6 +470,7 @@ async fn cosign_refusals(State(o): State<Arc<Oracle>>) -> Response {
 }
 
 async fn metrics(State(o): State<Arc<Oracle>>) -> Response {
+    o.metrics.observe_disk(&o.config.data_dir);
     (
         [(
             header::CONTENT_TYPE,

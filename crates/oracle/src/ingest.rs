@@ -24,6 +24,7 @@ use crate::metrics::{KindLabel, Metrics, ReasonLabel};
 use crate::spool::{AnswerReceipt, Spool, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
 use plinth_proofs::{DeviceInfo, ReportBody, SignedReport};
+use prometheus_client::metrics::gauge::Gauge;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{mpsc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
@@ -102,10 +103,13 @@ impl Ingest {
     }
 
     /// Submits raw reports to the worker; returns one verdict each once accepted
-    /// ones are durable.
-    pub async fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<Verdict> {
+    /// ones are durable. `queued` counts them until the worker takes them (it
+    /// subtracts them then).
+    pub async fn submit(&self, raw: Vec<Vec<u8>>, queued: &Gauge) -> Vec<Verdict> {
         let n = raw.len();
         let (tx, rx) = oneshot::channel();
+        // Counted before the worker can take them, so the gauge never dips below 0.
+        queued.inc_by(n as i64);
         let sent = self
             .queue
             .lock()
@@ -125,6 +129,7 @@ impl Ingest {
             ]
         };
         if !sent {
+            queued.dec_by(n as i64);
             return unavailable("the oracle is shutting down");
         }
         rx.await

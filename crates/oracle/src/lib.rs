@@ -207,7 +207,13 @@ impl Oracle {
         let worker = oracle.clone();
         std::thread::Builder::new()
             .name("oracle-ingest".into())
-            .spawn(move || ingest::work(rx, |raw| worker.ingest(raw, now_ms())))?;
+            .spawn(move || {
+                ingest::work(rx, |raw| {
+                    // Taken off the queue (counted in by `Ingest::submit`).
+                    worker.metrics.ingest_queue.dec_by(raw.len() as i64);
+                    worker.ingest(raw, now_ms())
+                })
+            })?;
         Ok(oracle)
     }
 
@@ -223,7 +229,7 @@ impl Oracle {
 
     /// Submits raw reports; returns one verdict each once accepted ones are durable.
     pub async fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<Verdict> {
-        self.ingest.submit(raw).await
+        self.ingest.submit(raw, &self.metrics.ingest_queue).await
     }
 
     /// The whole admission of a group of reports at `now`: decode, signatures,

@@ -5,6 +5,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+use std::path::Path;
 
 /// Labels of accepted reports.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -46,6 +47,21 @@ pub struct Metrics {
     /// Epochs a custom (`wasm`) family failed to score (retried), by code
     /// (`out_of_fuel`, `trap`, `task_failed:<n>`, `bad_output`, …).
     pub family_failures: Family<ReasonLabel, Counter>,
+    /// The current reward epoch by the oracle's clock (set by each close pass).
+    pub epoch_current: Gauge,
+    /// The last epoch closed: every scored network of every epoch up to it
+    /// has a manifest here (within the ledger's age window); −1 before any.
+    pub epoch_last_closed: Gauge,
+    /// Seconds the oldest epoch without its manifests is past its cut-off
+    /// (end + close grace); 0 while none is late.
+    pub epoch_close_overdue: Gauge,
+    /// Reports submitted (HTTP, MQTT) the ingest worker has not taken yet.
+    pub ingest_queue: Gauge,
+    /// Bytes free for the oracle on its data directory's filesystem (set at
+    /// each scrape, [`Metrics::observe_disk`]).
+    pub disk_available: Gauge,
+    /// Size in bytes of the data directory's filesystem.
+    pub disk_size: Gauge,
 }
 
 impl Metrics {
@@ -63,6 +79,12 @@ impl Metrics {
             manifests_cosigned: Counter::default(),
             cosign_refusals: Family::default(),
             family_failures: Family::default(),
+            epoch_current: Gauge::default(),
+            epoch_last_closed: Gauge::default(),
+            epoch_close_overdue: Gauge::default(),
+            ingest_queue: Gauge::default(),
+            disk_available: Gauge::default(),
+            disk_size: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -115,7 +137,47 @@ impl Metrics {
             "Manifest proposals refused, by reason",
             m.cosign_refusals.clone(),
         );
+        registry.register(
+            "epoch_current",
+            "The current reward epoch by the oracle's clock",
+            m.epoch_current.clone(),
+        );
+        registry.register(
+            "epoch_last_closed",
+            "The last epoch every scored network has a manifest of (-1: none)",
+            m.epoch_last_closed.clone(),
+        );
+        registry.register(
+            "epoch_close_overdue_seconds",
+            "Seconds the oldest epoch without manifests is past its cut-off (0: none late)",
+            m.epoch_close_overdue.clone(),
+        );
+        registry.register(
+            "ingest_queue_reports",
+            "Reports submitted and not yet taken by the ingest worker",
+            m.ingest_queue.clone(),
+        );
+        registry.register(
+            "data_dir_available_bytes",
+            "Bytes free for the oracle on its data directory's filesystem",
+            m.disk_available.clone(),
+        );
+        registry.register(
+            "data_dir_size_bytes",
+            "Size of the data directory's filesystem in bytes",
+            m.disk_size.clone(),
+        );
+        m.epoch_last_closed.set(-1);
         Metrics { registry, ..m }
+    }
+
+    /// Sets the disk gauges from the filesystem holding `data_dir`; leaves them
+    /// as they are if it cannot be read (or off unix).
+    pub fn observe_disk(&self, data_dir: &Path) {
+        if let Some((available, size)) = filesystem_space(data_dir) {
+            self.disk_available.set(available);
+            self.disk_size.set(size);
+        }
     }
 
     /// The metrics in the OpenMetrics text format.
@@ -124,6 +186,21 @@ impl Metrics {
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("string write");
         out
     }
+}
+
+/// Bytes free to unprivileged users and the size, in bytes, of the filesystem
+/// holding `path` (`statvfs`: `f_bavail` and `f_blocks` × `f_frsize`).
+#[cfg(unix)]
+fn filesystem_space(path: &Path) -> Option<(i64, i64)> {
+    let s = rustix::fs::statvfs(path).ok()?;
+    let bytes = |blocks: u64| i64::try_from(blocks.saturating_mul(s.f_frsize)).unwrap_or(i64::MAX);
+    Some((bytes(s.f_bavail), bytes(s.f_blocks)))
+}
+
+/// Not measured off unix.
+#[cfg(not(unix))]
+fn filesystem_space(_path: &Path) -> Option<(i64, i64)> {
+    None
 }
 
 impl Default for Metrics {

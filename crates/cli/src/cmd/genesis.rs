@@ -1,6 +1,7 @@
 //! `plinth genesis init`: a commented default genesis and its keys
 //! ([`plinth_devnet::genesis`]).
 
+use crate::keystore::{Keystore, Passphrase};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -29,6 +30,17 @@ pub struct InitArgs {
     /// Overwrite an existing genesis file.
     #[arg(long)]
     force: bool,
+    /// Create the keystore encrypted when it does not exist yet (without it, a
+    /// new keystore is an unencrypted development one; keys added to an
+    /// encrypted keystore are always sealed).
+    #[arg(long)]
+    encrypt: bool,
+    /// A file holding the keystore's passphrase (else `PLINTH_PASSPHRASE`, else
+    /// asked on the terminal).
+    #[arg(long, env = "PLINTH_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    kdf: super::KdfArgs,
 }
 
 impl GenesisCmd {
@@ -55,13 +67,33 @@ impl InitArgs {
             30_000,
             plinth_oracle::now_ms(),
         )?;
-        setup.save_keys(&self.keystore)?;
+        let mut ks = Keystore::load_with(
+            &self.keystore,
+            Passphrase::from_file(self.passphrase_file.clone()),
+        )?;
+        if self.encrypt && !ks.is_encrypted() {
+            if ks.path().exists() {
+                anyhow::bail!(
+                    "keystore {} is an unencrypted development keystore: run `plinth wallet \
+                     --keystore {0} encrypt` first, or drop --encrypt",
+                    ks.path().display()
+                );
+            }
+            ks.encrypt(self.kdf.params())?;
+        }
+        setup.add_keys(&mut ks)?;
+        ks.save()?;
         std::fs::write(out, &setup.genesis_toml)
             .with_context(|| format!("writing {}", out.display()))?;
         println!(
-            "wrote {} and keys in {}",
+            "wrote {} and keys in {}{}",
             out.display(),
-            self.keystore.display()
+            self.keystore.display(),
+            if ks.is_encrypted() {
+                " (encrypted)"
+            } else {
+                " (an unencrypted development keystore: --encrypt for production)"
+            }
         );
         Ok(())
     }

@@ -105,10 +105,15 @@ fn sign(c: &Ctx, key: &str, device: &DeviceId) -> Result<()> {
 /// The key `key` names: one of the keystore's, else a key file at that path.
 fn maker_key(c: &Ctx, key: &str) -> Result<Keypair> {
     let ks = c.keystore()?;
-    match ks.key(key) {
-        Ok(k) => Ok(k),
-        Err(_) if Path::new(key).is_file() => DeviceKeyFile::load(Path::new(key)),
-        Err(e) => Err(e.context(format!("`{key}` is no key in the keystore and no key file"))),
+    if ks.contains(key) {
+        ks.key(key)
+    } else if Path::new(key).is_file() {
+        DeviceKeyFile::load(Path::new(key))
+    } else {
+        anyhow::bail!(
+            "`{key}` is no key in keystore {} and no key file",
+            ks.path().display()
+        )
     }
 }
 

@@ -17,6 +17,7 @@ pub mod storage;
 pub mod testnet;
 pub mod wallet;
 
+use crate::keystore::{KdfParams, Passphrase};
 use crate::wallet::{Ctx, SendOpts};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -33,6 +34,10 @@ pub struct Common {
         default_value = ".plinth/devnet/keystore.json"
     )]
     keystore: PathBuf,
+    /// A file holding the passphrase of an encrypted keystore (else
+    /// `PLINTH_PASSPHRASE`, else asked on the terminal).
+    #[arg(long, global = true, env = "PLINTH_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
     /// The node's HTTP API.
     #[arg(
         long,
@@ -76,8 +81,31 @@ impl Common {
     pub fn ctx(&self) -> Ctx {
         Ctx {
             keystore: self.keystore.clone(),
+            passphrase: Passphrase::from_file(self.passphrase_file.clone()),
             node: self.node.clone(),
             json: self.json,
+        }
+    }
+}
+
+/// The cost of the key derivation (Argon2id) of a keystore a command encrypts.
+#[derive(Args, Clone, Copy)]
+pub struct KdfArgs {
+    /// Memory, MiB (64 by default; less only for tests).
+    #[arg(long, default_value_t = KdfParams::DEFAULT.memory_kib / 1024)]
+    kdf_memory_mib: u32,
+    /// Passes over the memory.
+    #[arg(long, default_value_t = KdfParams::DEFAULT.iterations)]
+    kdf_iterations: u32,
+}
+
+impl KdfArgs {
+    /// The parameters these flags ask for.
+    pub fn params(&self) -> KdfParams {
+        KdfParams {
+            memory_kib: self.kdf_memory_mib.saturating_mul(1024),
+            iterations: self.kdf_iterations,
+            ..KdfParams::DEFAULT
         }
     }
 }

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 /// `plinth node`'s flags (over its config file).
 #[derive(Args)]
 pub struct NodeArgs {
-    /// A TOML file with `genesis`, `key`, `data_dir`, `rpc`, `block_time_ms`; flags win.
+    /// A TOML file with `genesis`, `key`, `passphrase_file`, `data_dir`, `rpc`,
+    /// `block_time_ms`; flags win.
     #[arg(long, env = "PLINTH_CONFIG")]
     config: Option<PathBuf>,
     #[arg(long, env = "PLINTH_GENESIS")]
@@ -18,6 +19,10 @@ pub struct NodeArgs {
     /// A keystore file holding the validator's key (named `validator`).
     #[arg(long, env = "PLINTH_KEY")]
     key: Option<PathBuf>,
+    /// A file holding the key's keystore passphrase when it is encrypted (e.g. a
+    /// systemd credential); else `PLINTH_PASSPHRASE` or the terminal.
+    #[arg(long, env = "PLINTH_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
     #[arg(long, env = "PLINTH_DATA_DIR")]
     data_dir: Option<PathBuf>,
     #[arg(long, env = "PLINTH_RPC")]
@@ -31,6 +36,7 @@ impl NodeArgs {
         let mut cfg: NodeFileConfig = super::load_config(self.config.as_deref())?;
         cfg.genesis = self.genesis.or(cfg.genesis);
         cfg.key = self.key.or(cfg.key);
+        cfg.passphrase_file = self.passphrase_file.or(cfg.passphrase_file);
         cfg.data_dir = self.data_dir.or(cfg.data_dir);
         cfg.rpc = self.rpc.or(cfg.rpc);
         if cfg.consensus.is_some() {

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 pub struct OracleArgs {
     #[command(subcommand)]
     command: Option<OracleCmd>,
-    /// A TOML file with `node`, `key`, `data_dir`, `http`, `mqtt`, `max_skew_ms`,
-    /// `price_usd`, `peers`, `price_tolerance_bps`, `close_grace_ms`,
+    /// A TOML file with `node`, `key`, `passphrase_file`, `data_dir`, `http`,
+    /// `mqtt`, `max_skew_ms`, `price_usd`, `peers`, `price_tolerance_bps`, `close_grace_ms`,
     /// `exchange_interval_ms`, `propose_after_ms`, `proposal_timeout_ms`,
     /// `adversary`; flags win.
     #[arg(long, env = "PLINTH_ORACLE_CONFIG")]
@@ -25,6 +25,10 @@ pub struct OracleArgs {
     /// A keystore holding the oracle's key (named `oracle`).
     #[arg(long)]
     key: Option<PathBuf>,
+    /// A file holding the key's keystore passphrase when it is encrypted (e.g. a
+    /// systemd credential); else `PLINTH_PASSPHRASE` or the terminal.
+    #[arg(long, env = "PLINTH_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Address of the oracle's HTTP API.
@@ -88,6 +92,7 @@ impl OracleArgs {
                 let mut cfg: OracleFileConfig = super::load_config(self.config.as_deref())?;
                 cfg.node = self.node.or(cfg.node);
                 cfg.key = self.key.or(cfg.key);
+                cfg.passphrase_file = self.passphrase_file.or(cfg.passphrase_file);
                 cfg.data_dir = self.data_dir.or(cfg.data_dir);
                 cfg.http = self.http.or(cfg.http);
                 cfg.mqtt = self.mqtt.or(cfg.mqtt);

@@ -1,7 +1,7 @@
 //! `plinth wallet`: keys, balances, transfers, staking, credits and rewards (the
 //! work is in [`crate::wallet`], [`crate::credits_cmd`] and [`crate::oracle_cmd`]).
 
-use super::{Common, Tx};
+use super::{Common, KdfArgs, Tx};
 use crate::wallet::{self, Ctx};
 use crate::{amount, credits_cmd, oracle_cmd};
 use anyhow::Result;
@@ -18,8 +18,47 @@ pub struct WalletArgs {
 
 #[derive(Subcommand)]
 pub enum WalletCmd {
-    /// Create a key and add it to the keystore.
-    New { name: String },
+    /// Create a key and add it to the keystore (sealed, in an encrypted one).
+    New {
+        name: String,
+        /// Create the keystore encrypted when it does not exist yet (without it, a
+        /// new keystore is an unencrypted development one).
+        #[arg(long)]
+        encrypt: bool,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Encrypt the keystore in place under a passphrase (`PLINTH_PASSPHRASE`,
+    /// --passphrase-file, or asked twice on the terminal).
+    Encrypt {
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Write one key to a new keystore file (encrypted with --encrypt or when
+    /// the keystore is).
+    Export {
+        /// Key name or address.
+        name: String,
+        /// The file to write (must not exist).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Encrypt the exported file (under the passphrase of --passphrase-file,
+        /// `PLINTH_PASSPHRASE` or the terminal).
+        #[arg(long)]
+        encrypt: bool,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Add the keys of a keystore file, or a device key file (`plinth device
+    /// keygen`), to the keystore.
+    Import {
+        /// The file to import.
+        file: std::path::PathBuf,
+        /// The name of the imported key (a file holding one key); a device key
+        /// file's key is named after the file by default.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// List the keystore's keys.
     List,
     /// Print the address of a key.
@@ -145,7 +184,17 @@ impl WalletArgs {
     pub fn run(self) -> Result<()> {
         let c = self.common.ctx();
         match self.command {
-            WalletCmd::New { name } => wallet::new_key(&c, &name),
+            WalletCmd::New { name, encrypt, kdf } => {
+                wallet::new_key(&c, &name, encrypt.then(|| kdf.params()))
+            }
+            WalletCmd::Encrypt { kdf } => wallet::encrypt(&c, kdf.params()),
+            WalletCmd::Export {
+                name,
+                out,
+                encrypt,
+                kdf,
+            } => wallet::export(&c, &name, &out, encrypt.then(|| kdf.params())),
+            WalletCmd::Import { file, name } => wallet::import(&c, &file, name.as_deref()),
             WalletCmd::List => wallet::list(&c),
             WalletCmd::Address { name } => wallet::address(&c, &name),
             WalletCmd::Balance { who, proof } => wallet::balance(&c, &who, proof),

@@ -7,6 +7,7 @@ mod devnet;
 mod energy;
 mod gov;
 mod gov_share;
+mod keys;
 mod makers;
 mod oracle_crash;
 mod oracle_quorum;

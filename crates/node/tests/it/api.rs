@@ -222,6 +222,32 @@ async fn status_accounts_blocks_devices_and_metrics() {
     );
     assert!(text.contains("plinth_mempool_transactions 0"), "{text}");
     assert!(text.contains("reason=\"bad_nonce\""), "{text}");
+    // Every request counted by status code and timed; the data directory's
+    // filesystem measured at each scrape.
+    assert!(
+        text.contains("plinth_http_requests_total{code=\"200\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("plinth_http_requests_total{code=\"404\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("plinth_http_request_duration_seconds_count"),
+        "{text}"
+    );
+    let gauge = |name: &str| -> i64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing from {text}"));
+        line[name.len() + 1..].parse().unwrap()
+    };
+    let (free, size) = (
+        gauge("plinth_data_dir_available_bytes"),
+        gauge("plinth_data_dir_size_bytes"),
+    );
+    assert!(0 < free && free <= size, "{free} of {size}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -181,6 +181,24 @@ async fn every_rejection_reason_through_http() {
             "{want} missing from metrics"
         );
     }
+    // Every report answered was taken off the ingest queue; the data
+    // directory's filesystem is measured at each scrape.
+    assert!(
+        metrics.contains("plinth_oracle_ingest_queue_reports 0\n"),
+        "{metrics}"
+    );
+    let gauge = |name: &str| -> i64 {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing from {metrics}"));
+        line[name.len() + 1..].parse().unwrap()
+    };
+    let (free, size) = (
+        gauge("plinth_oracle_data_dir_available_bytes"),
+        gauge("plinth_oracle_data_dir_size_bytes"),
+    );
+    assert!(0 < free && free <= size, "{free} of {size}");
 
     // The accepted report is durable: after a restart of the oracle it is still in
     // the spool and still refused as a duplicate.

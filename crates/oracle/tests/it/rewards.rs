@@ -243,6 +243,16 @@ async fn an_epoch_that_paid_nothing_is_closed_on_the_ledger() {
         let closed = ledger_epoch(&net, network, e).await;
         assert_eq!((closed.header.total, closed.header.devices), (0, 0));
     }
+    // The gauges the alert on late epochs reads: `e` closed, the clock past it,
+    // and no epoch long past its cut-off (epochs of 3 s, a grace of 0.3 s).
+    let m = &net.oracle.metrics;
+    wait_until(|| m.epoch_last_closed.get() >= e as i64).await;
+    assert!(m.epoch_current.get() > e as i64);
+    assert!(
+        m.epoch_close_overdue.get() < 3,
+        "{}",
+        m.epoch_close_overdue.get()
+    );
     // The oracle's own key signs a manifest paying the whole allowance for the
     // epoch: refused, the epoch is closed.
     let entries = vec![plinth_ledger::rewards::ManifestEntry {
