@@ -47,6 +47,7 @@ pub mod node;
 pub mod oracle;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod tls;
 
 pub use client::{award_claim, AwardLookup, ClientError, NodeClient, OracleClient, Service};
 pub use clock::now_ms;

@@ -229,9 +229,16 @@ impl ClientError {
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
 /// The HTTP agent every client uses: `timeout` for a whole request (connect,
-/// send, answer).
+/// send, answer); `https://` URLs are checked against [`crate::tls::client_config`]
+/// (the web roots and the CAs added with [`crate::tls::add_ca_file`]).
 pub fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(timeout).build()
+    agent_builder().timeout(timeout).build()
+}
+
+/// An agent builder with Plinth's TLS config, for clients that set their own
+/// timeouts.
+pub fn agent_builder() -> ureq::AgentBuilder {
+    ureq::AgentBuilder::new().tls_config(crate::tls::client_config())
 }
 
 /// One server: its base URL, an agent, and the answer size limit.
