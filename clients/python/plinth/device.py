@@ -70,7 +70,8 @@ class Device:
         and the epoch schedule come from its `/v1/status`."""
         oracle = OracleClient(oracle_url)
         status = oracle.status()
-        chain = status.extra.get("chain")
+        # `chain` is served beside the documented fields (a later document may list it)
+        chain = getattr(status, "chain", None) or status.extra.get("chain")
         if chain is None:
             raise PlinthError(f"{oracle_url}/v1/status names no chain identity")
         return cls(key, network, bytes.fromhex(chain), genesis_time_ms=status.genesis_time_ms,
