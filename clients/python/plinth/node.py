@@ -110,6 +110,11 @@ class NodeClient:
         """Submits one signed transaction (hex of its borsh encoding); answered once durable."""
         return self.http.call("POST", "/v1/txs", body={"tx": tx_hex})
 
+    @route("POST", "/v1/txs/batch")
+    def submit_txs(self, txs_hex: list[str]) -> m.TxsBatchResponse:
+        """Submits up to 20,000 signed transactions; one verdict each, in order."""
+        return self.http.call("POST", "/v1/txs/batch", body={"txs": list(txs_hex)})
+
     # -- accounts and devices -------------------------------------------------
 
     @route("GET", "/v1/accounts/{address}")
@@ -256,3 +261,273 @@ class NodeClient:
     def energy_market(self, network: str) -> m.EnergyMarket:
         """An energy network's market: parameters, intervals, last clearings."""
         return self.get("/v1/energy/{network}/market", path={"network": network})
+
+    def iter_compute_offers(self, *, network: str | None = None,
+                            page_size: int = 1000) -> Iterator[m.ComputeOffer]:
+        """Every compute offer, in device order."""
+        return pages(lambda at: self.compute_offers(network=network, after=at, limit=page_size),
+                     lambda o: o.device, page_size)
+
+    @route("GET", "/v1/compute/offers/{device}")
+    def compute_offer(self, device: str) -> m.ComputeOffer:
+        """One provider's compute offer."""
+        return self.get("/v1/compute/offers/{device}", path={"device": device})
+
+    @route("GET", "/v1/compute/orders")
+    def compute_orders(self, *, network: str | None = None, consumer: str | None = None,
+                       status: str | None = None, after: str | None = None,
+                       limit: int | None = None) -> list[m.ComputeOrder]:
+        """Compute orders in id order, one page after `after`."""
+        return self.get("/v1/compute/orders", query={"network": network, "consumer": consumer,
+                                                     "status": status, "after": after,
+                                                     "limit": limit})
+
+    def iter_compute_orders(self, *, page_size: int = 1000, **filters: Any) -> Iterator[m.ComputeOrder]:
+        """Every compute order (of `network`, `consumer`, `status`), in id order."""
+        return pages(lambda at: self.compute_orders(after=at, limit=page_size, **filters),
+                     lambda o: o.id, page_size)
+
+    @route("GET", "/v1/compute/orders/{id}")
+    def compute_order(self, id: str) -> m.ComputeOrderDetail:
+        """One compute order with its bids."""
+        return self.get("/v1/compute/orders/{id}", path={"id": id})
+
+    @route("GET", "/v1/compute/leases")
+    def leases(self, *, network: str | None = None, provider: str | None = None,
+               consumer: str | None = None, active: bool | None = None,
+               after: str | None = None, limit: int | None = None) -> list[m.Lease]:
+        """Compute leases settled through the head, in id order."""
+        return self.get("/v1/compute/leases", query={"network": network, "provider": provider,
+                                                     "consumer": consumer, "active": active,
+                                                     "after": after, "limit": limit})
+
+    def iter_leases(self, *, page_size: int = 1000, **filters: Any) -> Iterator[m.Lease]:
+        """Every lease (of `network`, `provider`, `consumer`, `active`), in id order."""
+        return pages(lambda at: self.leases(after=at, limit=page_size, **filters),
+                     lambda x: x.id, page_size)
+
+    @route("GET", "/v1/compute/leases/{id}")
+    def lease(self, id: str) -> m.Lease:
+        """One lease, settled through the head."""
+        return self.get("/v1/compute/leases/{id}", path={"id": id})
+
+    @route("GET", "/v1/compute/modules/{hash}")
+    def module(self, hash: str) -> m.Module:
+        """A WebAssembly module's record (its bytes: `module_bytes`)."""
+        return self.get("/v1/compute/modules/{hash}", path={"hash": hash})
+
+    def module_bytes(self, hash: str) -> bytes:
+        """A WebAssembly module's bytes."""
+        return self.http.raw("GET", self.http.url("/v1/compute/modules/{hash}/bytes",
+                                                  {"hash": hash}))[1]
+
+    @route("GET", "/v1/compute/jobs")
+    def jobs(self, *, network: str | None = None, consumer: str | None = None,
+             status: str | None = None, after: str | None = None,
+             limit: int | None = None) -> list[m.Job]:
+        """Compute jobs in id order, one page after `after`."""
+        return self.get("/v1/compute/jobs", query={"network": network, "consumer": consumer,
+                                                   "status": status, "after": after,
+                                                   "limit": limit})
+
+    def iter_jobs(self, *, page_size: int = 1000, **filters: Any) -> Iterator[m.Job]:
+        """Every job (of `network`, `consumer`, `status`), in id order."""
+        return pages(lambda at: self.jobs(after=at, limit=page_size, **filters),
+                     lambda j: j.id, page_size)
+
+    @route("GET", "/v1/compute/jobs/{id}")
+    def job(self, id: str) -> m.JobView:
+        """One job with its progress."""
+        return self.get("/v1/compute/jobs/{id}", path={"id": id})
+
+    def job_input(self, id: str) -> bytes:
+        """A job's input bytes."""
+        return self.http.raw("GET", self.http.url("/v1/compute/jobs/{id}/input", {"id": id}))[1]
+
+    @route("GET", "/v1/compute/jobs/{id}/tasks")
+    def job_tasks(self, id: str, *, after: int | None = None,
+                  limit: int | None = None) -> list[m.Task]:
+        """A job's tasks in order, one page after task `after`."""
+        return self.get("/v1/compute/jobs/{id}/tasks", path={"id": id},
+                        query={"after": after, "limit": limit})
+
+    def iter_job_tasks(self, id: str, *, page_size: int = 4096) -> Iterator[m.Task]:
+        """Every task of a job, in order."""
+        return pages(lambda at: self.job_tasks(id, after=at, limit=page_size),
+                     lambda t: t.task, page_size)
+
+    @route("GET", "/v1/compute/jobs/{id}/claims")
+    def job_claims(self, id: str, *, after: int | None = None,
+                   limit: int | None = None) -> list[m.Claim]:
+        """A job's claims by number, one page after claim `after`."""
+        return self.get("/v1/compute/jobs/{id}/claims", path={"id": id},
+                        query={"after": after, "limit": limit})
+
+    def iter_job_claims(self, id: str, *, page_size: int = 1000) -> Iterator[m.Claim]:
+        """Every claim of a job, by number."""
+        return pages(lambda at: self.job_claims(id, after=at, limit=page_size),
+                     lambda c: c.number, page_size)
+
+    @route("GET", "/v1/compute/claims/pending")
+    def pending_claims(self, network: str, *, after: str | None = None,
+                       limit: int | None = None) -> list[m.PendingClaim]:
+        """A compute network's revealed claims waiting for the oracle set's spot check."""
+        return self.get("/v1/compute/claims/pending", query={"network": network, "after": after,
+                                                             "limit": limit})
+
+    @route("GET", "/v1/compute/claims/{id}")
+    def claim(self, id: str) -> m.Claim:
+        """One task claim."""
+        return self.get("/v1/compute/claims/{id}", path={"id": id})
+
+    @route("GET", "/v1/compute/usage/{network}/{epoch}")
+    def compute_usage(self, network: str, epoch: int) -> m.ComputeUsage:
+        """A compute network's usage in an epoch."""
+        return self.get("/v1/compute/usage/{network}/{epoch}",
+                        path={"network": network, "epoch": epoch})
+
+    @route("GET", "/v1/compute/earned/{network}/{epoch}")
+    def compute_earned(self, network: str, epoch: int, *, after: str | None = None,
+                       limit: int | None = None) -> list[m.ComputeEarnedItem]:
+        """What each provider of a network earned in an epoch, in device order."""
+        return self.get("/v1/compute/earned/{network}/{epoch}",
+                        path={"network": network, "epoch": epoch},
+                        query={"after": after, "limit": limit})
+
+    @route("GET", "/v1/storage/offers/{device}")
+    def storage_offer(self, device: str) -> m.Offer:
+        """One storage provider's offer."""
+        return self.get("/v1/storage/offers/{device}", path={"device": device})
+
+    @route("GET", "/v1/storage/usage/{network}/{epoch}")
+    def storage_usage(self, network: str, epoch: int) -> m.StorageUsageResponse:
+        """Credits a storage network's deals used and refunded in an epoch."""
+        return self.get("/v1/storage/usage/{network}/{epoch}",
+                        path={"network": network, "epoch": epoch})
+
+    @route("GET", "/v1/gov/proposals/{id}")
+    def proposal(self, id: int) -> m.ProposalView:
+        """One proposal with its live tally and verdict."""
+        return self.get("/v1/gov/proposals/{id}", path={"id": id})
+
+    @route("GET", "/v1/gov/proposals/{id}/votes")
+    def votes(self, id: int, *, after: str | None = None,
+              limit: int | None = None) -> list[m.VoteView]:
+        """The votes on a proposal, in voter order."""
+        return self.get("/v1/gov/proposals/{id}/votes", path={"id": id},
+                        query={"after": after, "limit": limit})
+
+    @route("GET", "/v1/gov/positions")
+    def positions(self, owner: str) -> m.PositionsView:
+        """An account's locked-token positions, power and delegation."""
+        return self.get("/v1/gov/positions", query={"owner": owner})
+
+    @route("GET", "/v1/gov/positions/{id}")
+    def position(self, id: int) -> m.PositionView:
+        """One locked-token position."""
+        return self.get("/v1/gov/positions/{id}", path={"id": id})
+
+    @route("GET", "/v1/makers/{address}")
+    def maker(self, address: str) -> m.Maker:
+        """One device maker."""
+        return self.get("/v1/makers/{address}", path={"address": address})
+
+    @route("GET", "/v1/bursts")
+    def bursts(self, *, network: str | None = None, status: str | None = None,
+               poster: str | None = None, after: str | None = None,
+               limit: int | None = None) -> list[m.Burst]:
+        """Bursts in id order, one page after `after`."""
+        return self.get("/v1/bursts", query={"network": network, "status": status,
+                                             "poster": poster, "after": after, "limit": limit})
+
+    def iter_bursts(self, *, page_size: int = 1000, **filters: Any) -> Iterator[m.Burst]:
+        """Every burst (of `network`, `status`, `poster`), in id order."""
+        return pages(lambda at: self.bursts(after=at, limit=page_size, **filters),
+                     lambda b: b.id, page_size)
+
+    @route("GET", "/v1/bursts/{id}")
+    def burst(self, id: str) -> m.Burst:
+        """One burst."""
+        return self.get("/v1/bursts/{id}", path={"id": id})
+
+    @route("GET", "/v1/energy/{network}/clearings")
+    def clearings(self, network: str, *, from_interval: int | None = None, zone: str | None = None,
+                  after: str | None = None, limit: int | None = None) -> list[m.ZoneClearing]:
+        """An energy network's clearings by interval and zone, one page after
+        `after` (`interval:zone_hex`)."""
+        return self.get("/v1/energy/{network}/clearings", path={"network": network},
+                        query={"from": from_interval, "zone": zone, "after": after,
+                               "limit": limit})
+
+    def iter_clearings(self, network: str, *, page_size: int = 1000,
+                       **filters: Any) -> Iterator[m.ZoneClearing]:
+        """Every clearing of an energy network (from `from_interval`, of `zone`)."""
+        return pages(lambda at: self.clearings(network, after=at, limit=page_size, **filters),
+                     lambda c: f"{c.interval}:{c.zone_hex}", page_size)
+
+    @route("GET", "/v1/energy/{network}/generation/{epoch}")
+    def generation(self, network: str, epoch: int, *, after: str | None = None,
+                   limit: int | None = None) -> list[m.EnergyGenerationItem]:
+        """Each meter's verified generation in an epoch, in device order."""
+        return self.get("/v1/energy/{network}/generation/{epoch}",
+                        path={"network": network, "epoch": epoch},
+                        query={"after": after, "limit": limit})
+
+    @route("GET", "/v1/energy/orders")
+    def energy_orders(self, *, network: str | None = None, meter: str | None = None,
+                      owner: str | None = None, status: str | None = None,
+                      after: int | None = None, limit: int | None = None) -> list[m.EnergyOrder]:
+        """Energy orders by sequence number, one page after `after`."""
+        return self.get("/v1/energy/orders", query={"network": network, "meter": meter,
+                                                    "owner": owner, "status": status,
+                                                    "after": after, "limit": limit})
+
+    def iter_energy_orders(self, *, page_size: int = 1000, **filters: Any) -> Iterator[m.EnergyOrder]:
+        """Every energy order (of `network`, `meter`, `owner`, `status`), by sequence."""
+        return pages(lambda at: self.energy_orders(after=at, limit=page_size, **filters),
+                     lambda o: o.seq, page_size)
+
+    @route("GET", "/v1/energy/orders/{seq}")
+    def energy_order(self, seq: int) -> m.EnergyOrder:
+        """One energy order."""
+        return self.get("/v1/energy/orders/{seq}", path={"seq": seq})
+
+    @route("GET", "/v1/energy/meters/{device}")
+    def meter(self, device: str) -> m.Meter:
+        """A meter of an energy network."""
+        return self.get("/v1/energy/meters/{device}", path={"device": device})
+
+    @route("GET", "/v1/energy/meters/{device}/trades")
+    def meter_trades(self, device: str, *, after: str | None = None,
+                     limit: int | None = None) -> list[m.EnergyTrade]:
+        """A meter's settled trades, one page after `after` (`interval:order`)."""
+        return self.get("/v1/energy/meters/{device}/trades", path={"device": device},
+                        query={"after": after, "limit": limit})
+
+    @route("GET", "/v1/energy/certificates")
+    def certificates(self, *, owner: str | None = None, after: int | None = None,
+                     limit: int | None = None) -> list[m.Certificate]:
+        """Certificates of verified generation, by id, one page after `after`."""
+        return self.get("/v1/energy/certificates", query={"owner": owner, "after": after,
+                                                          "limit": limit})
+
+    def iter_certificates(self, *, owner: str | None = None,
+                          page_size: int = 1000) -> Iterator[m.Certificate]:
+        """Every certificate (held by `owner`), by id."""
+        return pages(lambda at: self.certificates(owner=owner, after=at, limit=page_size),
+                     lambda c: c.id, page_size)
+
+    @route("GET", "/v1/energy/certificates/{id}")
+    def certificate(self, id: int) -> m.Certificate:
+        """One certificate."""
+        return self.get("/v1/energy/certificates/{id}", path={"id": id})
+
+    @route("GET", "/v1/map/{cell}")
+    def map_cell(self, cell: str) -> list[m.Device]:
+        """The devices inside an H3 cell (at most 500)."""
+        return self.get("/v1/map/{cell}", path={"cell": cell})
+
+    @route("GET", "/v1/explorer/config")
+    def explorer_config(self) -> m.ExplorerConfigResponse:
+        """What the explorer needs: the oracle's URL, if the node knows one."""
+        return self.get("/v1/explorer/config")

@@ -99,3 +99,18 @@ def test_one_of_picks_the_variant_by_its_tag():
 def test_yes_and_no_stay_names():
     # YAML 1.1 would read the tally's `yes`/`no` keys as booleans
     assert [f.json for f in nm.Tally._fields] == ["yes", "no", "abstain", "veto"]
+
+
+@pytest.mark.parametrize("client,models,left_out", [
+    (NodeClient, nm, set()),
+    # the co-signing routes are for the oracles of a set, not for clients
+    (OracleClient, om, {("POST", p) for p in ["/v1/cosign/price", "/v1/cosign/manifest",
+                                               "/v1/cosign/settlement", "/v1/cosign/verdict",
+                                               "/v1/cosign/checks"]}),
+])
+def test_every_read_of_the_document_has_a_method(client, models, left_out):
+    covered = {f.__plinth_route__ for _, f in inspect.getmembers(client, inspect.isfunction)
+               if hasattr(f, "__plinth_route__")}
+    reads = {r for r in models.ROUTES if r[0] == "GET"}
+    assert reads - covered == set(), "GET routes without a client method"
+    assert set(models.ROUTES) - covered == left_out
