@@ -47,7 +47,8 @@ pub mod node;
 pub mod oracle;
 #[cfg(feature = "server")]
 pub mod server;
-pub mod tls;
+/// TLS ([`plinth_tls`]): the roots every client checks `https://` against.
+pub use plinth_tls as tls;
 
 pub use client::{award_claim, AwardLookup, ClientError, NodeClient, OracleClient, Service};
 pub use clock::now_ms;

@@ -194,8 +194,9 @@ async fn start_oracle(
     let ok = key(2);
     let oracle =
         tokio::task::spawn_blocking(move || plinth_oracle::Oracle::open(ocfg, ok)).await??;
-    let olistener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let oracle_url = format!("http://{}", olistener.local_addr()?);
+    let olistener =
+        plinth_tls::server::Listener::plain(tokio::net::TcpListener::bind("127.0.0.1:0").await?)?;
+    let oracle_url = olistener.url();
     tokio::spawn(plinth_oracle::run::run(
         oracle.clone(),
         plinth_oracle::run::Endpoints {

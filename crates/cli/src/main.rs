@@ -45,6 +45,11 @@ pub(crate) use plinth_devnet::node::runtime;
 #[derive(Parser)]
 #[command(name = "plinth", version, about = "Plinth: run and use a DePIN — ledger, devices, wallet", long_about = None)]
 struct Cli {
+    /// A PEM file of CA certificates to trust for `https://` URLs (and the
+    /// oracle's `mqtts://` broker) beside the web's public roots, e.g. the
+    /// `tls/ca.pem` that `plinth testnet init --tls` writes.
+    #[arg(long, global = true, env = plinth_tls::CA_ENV, value_name = "FILE")]
+    ca: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -129,7 +134,11 @@ fn main() {
 }
 
 fn run() -> Result<()> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    if let Some(ca) = &cli.ca {
+        anyhow::Context::context(plinth_tls::add_ca_file(ca), "--ca (PLINTH_CA_FILE)")?;
+    }
+    match cli.command {
         Command::Devnet(a) => a.run(),
         Command::Node(a) => a.run(),
         Command::Testnet(c) => c.run(),

@@ -89,12 +89,17 @@ pub async fn run(cfg: OracleFileConfig) -> Result<()> {
     let http = cfg
         .http
         .unwrap_or_else(|| "127.0.0.1:8646".parse().expect("valid"));
+    if let Some(ca) = &cfg.ca {
+        plinth_tls::add_ca_file(ca).context("the config's `ca`")?;
+    }
+    let tls = plinth_devnet::node::server_tls(&cfg.tls)?;
     let o2 = cfg.clone();
     let oracle = tokio::task::spawn_blocking(move || open(&o2)).await??;
     let listener = tokio::net::TcpListener::bind(http)
         .await
         .with_context(|| format!("cannot listen on {http} (choose another with --http)"))?;
-    println!("oracle http://{}/v1/status", listener.local_addr()?);
+    let listener = plinth_tls::server::Listener::new(listener, tls)?;
+    println!("oracle {}/v1/status", listener.url());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(plinth_oracle::run::run(
         oracle,

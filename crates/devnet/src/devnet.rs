@@ -130,7 +130,7 @@ impl Devnet {
             ..NodeConfig::new(dir.clone(), block_time)
         };
         let node = open_node(genesis, key, config)?;
-        let listener = bind(opts.rpc).await?;
+        let listener = plinth_tls::server::Listener::plain(bind(opts.rpc).await?)?;
         let start_height = node.store.head()?.height;
         Ok(Devnet {
             node: RunningNode::start(node, listener)?,

@@ -16,6 +16,7 @@ use plinth_core::Keypair;
 use plinth_ledger::Genesis;
 use plinth_node::explorer::ExplorerConfig;
 use plinth_node::{Node, NodeConfig};
+use plinth_tls::server::Listener;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -73,6 +74,53 @@ pub struct NodeFileConfig {
     /// Present for a member of a validator set (see `plinth testnet init`):
     /// blocks come from consensus among the validators instead of this node alone.
     pub consensus: Option<ConsensusFileConfig>,
+    /// Present to serve the HTTP API over HTTPS.
+    pub tls: Option<TlsFiles>,
+}
+
+/// A server's certificate chain and private key (PEM files): it serves HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The leaf's private key; refused when group or others may read it.
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The server config of these files.
+    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>> {
+        // Refuses a key file its group or others may read, as for keystores.
+        crate::keystore::read_secret_file(&self.key, "TLS private key")?;
+        Ok(plinth_tls::server::server_config(&self.cert, &self.key)?)
+    }
+
+    /// `--tls-cert` and `--tls-key` over a config file's `[tls]`: both or none.
+    pub fn from_flags(
+        cert: Option<PathBuf>,
+        key: Option<PathBuf>,
+        file: Option<TlsFiles>,
+    ) -> Result<Option<TlsFiles>> {
+        match (cert, key) {
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
+            (None, None) => Ok(file),
+            _ => bail!("--tls-cert and --tls-key go together"),
+        }
+    }
+}
+
+/// The server config of an optional `[tls]`.
+pub fn server_tls(tls: &Option<TlsFiles>) -> Result<Option<Arc<rustls::ServerConfig>>> {
+    tls.as_ref().map(TlsFiles::server_config).transpose()
+}
+
+/// Listens on `addr` for an HTTP API, over TLS when `tls` says so.
+pub async fn bind_http(
+    addr: SocketAddr,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<Listener> {
+    Ok(Listener::new(bind(addr).await?, tls)?)
 }
 
 /// A validator set member's networking: where it listens and where every
@@ -108,6 +156,8 @@ pub struct NodeParts {
     pub rpc: SocketAddr,
     /// Time between blocks.
     pub block_time: Duration,
+    /// The HTTPS config, when the API is served over TLS.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Reads the genesis and the key a configuration names and fills in the defaults.
@@ -141,12 +191,14 @@ pub fn node_parts(cfg: &NodeFileConfig) -> Result<NodeParts> {
     let rpc = cfg
         .rpc
         .unwrap_or_else(|| DEFAULT_RPC.parse().expect("valid"));
+    let tls = server_tls(&cfg.tls)?;
     Ok(NodeParts {
         genesis,
         key,
         data_dir,
         rpc,
         block_time,
+        tls,
     })
 }
 
@@ -166,8 +218,8 @@ pub struct RunningNode {
 
 impl RunningNode {
     /// Starts block production and the HTTP API on `listener`.
-    pub fn start(node: Arc<Node>, listener: tokio::net::TcpListener) -> Result<RunningNode> {
-        let url = format!("http://{}", listener.local_addr()?);
+    pub fn start(node: Arc<Node>, listener: Listener) -> Result<RunningNode> {
+        let url = listener.url();
         let (stop, stop_rx) = watch::channel(false);
         let producer = tokio::spawn(node.clone().run_producer(stop_rx.clone()));
         let mut stop_for_http = stop_rx;
@@ -208,15 +260,16 @@ pub async fn run_node(cfg: NodeFileConfig, known_upgrades: Vec<String>) -> Resul
         data_dir,
         rpc,
         block_time,
+        tls,
     } = node_parts(&cfg)?;
     let config = NodeConfig {
         known_upgrades,
         ..NodeConfig::new(data_dir.clone(), block_time)
     };
     let node = open_node(genesis, key, config)?;
-    let listener = bind(rpc).await?;
-    tracing::info!(addr = %listener.local_addr()?, data = %data_dir.display(), "node serving");
-    println!("rpc http://{}/v1/status", listener.local_addr()?);
+    let listener = bind_http(rpc, tls).await?;
+    tracing::info!(url = %listener.url(), data = %data_dir.display(), "node serving");
+    println!("rpc {}/v1/status", listener.url());
     let running = RunningNode::start(node, listener)?;
     crate::hints::print_try_on_local_devnet(&running.url, &running.node.genesis.chain_id);
     run_until_signal(running).await

@@ -27,7 +27,14 @@ pub struct OracleFileConfig {
     /// Address of the oracle's HTTP API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<SocketAddr>,
-    /// `mqtt://host:port` of the broker devices publish to.
+    /// Serve the HTTP API over HTTPS with this certificate and key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::node::TlsFiles>,
+    /// A PEM file of CA certificates to trust beside the web roots, for an
+    /// `https://` node or peer or an `mqtts://` broker (a testnet's own CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<PathBuf>,
+    /// `mqtt://host:port` (or `mqtts://` over TLS) of the broker devices publish to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mqtt: Option<String>,
     /// How far a report's timestamp may be from the oracle's clock.

@@ -288,7 +288,7 @@ async fn start_oracles(
         tokio::spawn(plinth_oracle::run::run(
             oracle.clone(),
             plinth_oracle::run::Endpoints {
-                http,
+                http: plinth_tls::server::Listener::plain(http)?,
                 mqtt: Some(mqtt_url.clone()),
             },
             stop_rx.clone(),

@@ -15,6 +15,14 @@
 //!                          mqtt (if any) and peers (the other oracles' HTTP APIs)
 //!  DIR/o0/data/            created by `plinth oracle --config DIR/o0/oracle.toml`
 //!  …                       o1, o2, … alike
+//!
+//!  with --tls (every HTTP API over HTTPS):
+//!  DIR/tls/ca.pem          the testnet's CA: what clients trust (--ca, PLINTH_CA_FILE)
+//!  DIR/tls/ca-key.pem      its key (0600): whoever holds it can impersonate any server
+//!  DIR/v0/tls/cert.pem     validator 0's certificate (the host, localhost, 127.0.0.1)
+//!  DIR/v0/tls/key.pem      its key (0600); node.toml's [tls] names both
+//!  DIR/o0/tls/…            oracle 0's alike; oracle.toml has [tls], `ca`, and
+//!                          https:// for its node and peers
 //! ```
 //!
 //! The genesis oracle set is every oracle, with a
@@ -29,6 +37,8 @@ use crate::genesis::{
     dev_accounts, governance, majority, oracle_accounts, oracle_name, template, DEV_BALANCE,
     MAX_ORACLES,
 };
+#[cfg(test)]
+use crate::keystore::read_secret_file;
 use crate::keystore::{write_secret_file, Keystore};
 use crate::node::{ConsensusFileConfig, NodeFileConfig, ValidatorEntry};
 use crate::oracle::OracleFileConfig;
@@ -79,7 +89,13 @@ pub struct TestnetInit {
     /// Keep a validator-set admin key (`admin` in the keystore) that changes the
     /// validator and oracle sets by a transaction, beside governance.
     pub bootstrap_admin: bool,
+    /// Make a CA and a certificate per node and oracle: every HTTP API is served
+    /// over HTTPS, and the oracles reach their node and peers over it.
+    pub tls: bool,
 }
+
+/// How long the testnet's certificates are valid, days.
+pub const TLS_DAYS: u64 = 365;
 
 /// The testnet's longest governance lock: four years of blocks (Helium's veHNT),
 /// at most what the ledger allows.
@@ -97,6 +113,8 @@ pub struct Written {
     pub oracles: Vec<(PathBuf, SocketAddr)>,
     /// Signatures a manifest needs (of `oracles.len()`).
     pub threshold: u32,
+    /// The testnet CA's certificate, with `--tls`: clients pass it as `--ca`.
+    pub ca: Option<PathBuf>,
 }
 
 /// Writes the testnet's files (see the module docs); the genesis last, so that its
@@ -142,12 +160,18 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
     }
     ks.save()?;
 
-    let configs = write_node_configs(opts, &out, &nodes)?;
+    let ca = if opts.tls {
+        Some(write_ca(&out, &opts.chain_id)?)
+    } else {
+        None
+    };
+    let tls = ca.as_ref().map(|(ca, path)| (ca, path.as_path()));
+    let configs = write_node_configs(opts, &out, &nodes, tls)?;
     let validator_apis: Vec<SocketAddr> = configs[..opts.validators]
         .iter()
         .map(|(_, rpc)| *rpc)
         .collect();
-    let oracle_configs = write_oracle_configs(opts, &out, &oracles, &validator_apis)?;
+    let oracle_configs = write_oracle_configs(opts, &out, &oracles, &validator_apis, tls)?;
     // The genesis goes last: its presence marks a complete testnet.
     write_secret_file(&genesis_path_in(&out), &text)?;
     Ok(Written {
@@ -156,7 +180,52 @@ pub fn init(opts: &TestnetInit) -> Result<Written> {
         configs,
         oracles: oracle_configs,
         threshold: majority(opts.oracles),
+        ca: ca.map(|(_, path)| path),
     })
+}
+
+/// The scheme of the testnet's HTTP APIs.
+fn scheme(tls: bool) -> &'static str {
+    if tls {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// Makes the testnet's CA: `out/tls/ca.pem` and its key `out/tls/ca-key.pem`.
+fn write_ca(out: &Path, chain_id: &str) -> Result<(plinth_tls::certs::Ca, PathBuf)> {
+    let ca = plinth_tls::certs::Ca::new(&format!("{chain_id} CA"), TLS_DAYS)
+        .context("making the testnet's CA")?;
+    let dir = out.join("tls");
+    let cert = dir.join("ca.pem");
+    write_secret_file(&dir.join("ca-key.pem"), &ca.key_pem())?;
+    std::fs::write(&cert, ca.cert_pem()).with_context(|| format!("writing {}", cert.display()))?;
+    Ok((ca, cert))
+}
+
+/// Issues the certificate of a server listening on `host` into `dir/tls/`.
+fn write_server_cert(
+    ca: &plinth_tls::certs::Ca,
+    dir: &Path,
+    host: IpAddr,
+) -> Result<crate::node::TlsFiles> {
+    let mut hosts = vec![host.to_string(), "localhost".to_string()];
+    if host.is_unspecified() || !host.is_loopback() {
+        hosts.push("127.0.0.1".to_string());
+    }
+    hosts.dedup();
+    let issued = ca
+        .issue(&hosts, TLS_DAYS)
+        .with_context(|| format!("issuing a certificate for {}", dir.display()))?;
+    let files = crate::node::TlsFiles {
+        cert: dir.join("tls").join("cert.pem"),
+        key: dir.join("tls").join("key.pem"),
+    };
+    write_secret_file(&files.key, &issued.key_pem)?;
+    std::fs::write(&files.cert, issued.cert_pem)
+        .with_context(|| format!("writing {}", files.cert.display()))?;
+    Ok(files)
 }
 
 /// Refuses what cannot make a working testnet.
@@ -253,6 +322,7 @@ fn write_node_configs(
     opts: &TestnetInit,
     out: &Path,
     nodes: &[(String, Keypair)],
+    tls: Option<(&plinth_tls::certs::Ca, &Path)>,
 ) -> Result<Vec<(PathBuf, SocketAddr)>> {
     let book: Vec<ValidatorEntry> = nodes
         .iter()
@@ -274,6 +344,10 @@ fn write_node_configs(
         vks.add("validator", key)?;
         vks.save()?;
         let rpc = SocketAddr::new(opts.host, opts.rpc_port + i as u16);
+        let tls = match tls {
+            Some((ca, _)) => Some(write_server_cert(ca, &dir, opts.host)?),
+            None => None,
+        };
         let cfg = NodeFileConfig {
             genesis: Some(genesis_path_in(out)),
             key: Some(key_path),
@@ -285,6 +359,7 @@ fn write_node_configs(
                 listen: SocketAddr::new(opts.host, opts.p2p_port + i as u16),
                 validators: book.clone(),
             }),
+            tls,
         };
         let path = dir.join("node.toml");
         let body = toml::to_string_pretty(&cfg).context("writing node.toml")?;
@@ -310,7 +385,9 @@ fn write_oracle_configs(
     out: &Path,
     oracles: &[Keypair],
     validator_apis: &[SocketAddr],
+    tls: Option<(&plinth_tls::certs::Ca, &Path)>,
 ) -> Result<Vec<(PathBuf, SocketAddr)>> {
+    let scheme = scheme(tls.is_some());
     let apis: Vec<SocketAddr> = (0..oracles.len())
         .map(|i| SocketAddr::new(opts.host, opts.oracle_port + i as u16))
         .collect();
@@ -325,11 +402,20 @@ fn write_oracle_configs(
         let mut oks = Keystore::load(&key_path)?;
         oks.add("oracle", key)?;
         oks.save()?;
+        let (tls_files, ca) = match tls {
+            Some((ca, ca_path)) => (
+                Some(write_server_cert(ca, &dir, opts.host)?),
+                Some(ca_path.to_path_buf()),
+            ),
+            None => (None, None),
+        };
         let cfg = OracleFileConfig {
             node: Some(format!(
-                "http://{}",
+                "{scheme}://{}",
                 validator_apis[i % validator_apis.len()]
             )),
+            tls: tls_files,
+            ca,
             key: Some(key_path),
             data_dir: Some(dir.join("data")),
             http: Some(apis[i]),
@@ -338,7 +424,7 @@ fn write_oracle_configs(
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| *j != i)
-                .map(|(_, a)| format!("http://{a}"))
+                .map(|(_, a)| format!("{scheme}://{a}"))
                 .collect(),
             ..OracleFileConfig::default()
         };
@@ -393,6 +479,7 @@ mod tests {
             force: false,
             voting_period_ms: 120_000,
             bootstrap_admin: true,
+            tls: false,
         };
         let w = init(&opts).unwrap();
         let genesis = Genesis::from_toml(&std::fs::read_to_string(&w.genesis).unwrap()).unwrap();
@@ -456,6 +543,7 @@ mod tests {
             force: false,
             voting_period_ms: 120_000,
             bootstrap_admin: false,
+            tls: false,
         };
         let w = init(&opts).unwrap();
         let genesis = Genesis::from_toml(&std::fs::read_to_string(&w.genesis).unwrap()).unwrap();
@@ -516,5 +604,58 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("overlap"), "{err}");
+    }
+
+    #[test]
+    fn with_tls_every_api_gets_a_certificate_from_the_testnet_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = TestnetInit {
+            validators: 2,
+            spares: 0,
+            epoch_blocks: 100,
+            out: dir.path().join("net"),
+            chain_id: "plinth-testnet".into(),
+            accounts: 1,
+            block_time_ms: 250,
+            epoch_ms: 60_000,
+            host: "127.0.0.1".parse().unwrap(),
+            rpc_port: 8700,
+            p2p_port: 9700,
+            oracles: 2,
+            oracle_port: 8800,
+            mqtt: None,
+            force: false,
+            voting_period_ms: 120_000,
+            bootstrap_admin: false,
+            tls: true,
+        };
+        let w = init(&opts).unwrap();
+        let ca = w.ca.clone().unwrap();
+        assert!(ca.ends_with("tls/ca.pem"));
+        let ca_key = ca.with_file_name("ca-key.pem");
+        assert!(read_secret_file(&ca_key, "CA key").is_ok());
+        for (path, _) in &w.configs {
+            let cfg: NodeFileConfig =
+                toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let tls = cfg.tls.expect("[tls]");
+            // Each key is its owner's alone, and goes with its certificate.
+            tls.server_config().unwrap();
+        }
+        for (i, (path, _)) in w.oracles.iter().enumerate() {
+            let cfg: OracleFileConfig =
+                toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            cfg.tls.expect("[tls]").server_config().unwrap();
+            assert_eq!(cfg.ca.as_deref(), Some(ca.as_path()));
+            assert_eq!(
+                cfg.node,
+                Some(format!("https://127.0.0.1:{}", 8700 + i % 2))
+            );
+            assert_eq!(
+                cfg.peers,
+                vec![format!("https://127.0.0.1:{}", 8800 + (1 - i))]
+            );
+        }
+        // The CA is one clients can add.
+        plinth_tls::add_ca_file(&ca).unwrap();
     }
 }

@@ -48,6 +48,7 @@ pub fn run(cfg: NodeFileConfig, known_upgrades: Vec<String>) -> Result<()> {
         data_dir,
         rpc,
         block_time,
+        tls,
     } = node_parts(&cfg)?;
 
     // The address book holds at least the genesis validators (and may hold
@@ -114,8 +115,9 @@ pub fn run(cfg: NodeFileConfig, known_upgrades: Vec<String>) -> Result<()> {
             net.channels,
         );
 
-        let listener = crate::node::bind(rpc).await?;
-        let addr = listener.local_addr()?;
+        let listener = crate::node::bind_http(rpc, tls).await?;
+        let addr = listener.addr();
+        let url = listener.url();
         let explorer = plinth_node::explorer::ExplorerConfig::default();
         let app = plinth_node::rpc::router_with(node.clone(), explorer);
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
@@ -134,7 +136,7 @@ pub fn run(cfg: NodeFileConfig, known_upgrades: Vec<String>) -> Result<()> {
             peers.len()
         );
         println!("  p2p  {}", consensus.listen);
-        println!("  rpc  http://{addr}/v1/status");
+        println!("  rpc  {url}/v1/status");
         println!("  data {}", data_dir.display());
         tracing::info!(%addr, p2p = %consensus.listen, "validator serving");
 

@@ -35,17 +35,25 @@ pub fn ack_topic(device: &plinth_core::DeviceId) -> String {
     format!("plinth/acks/{device}")
 }
 
-/// A broker's address and the credentials to log in with, if any.
+/// A broker's address, whether it speaks TLS, and the credentials to log in
+/// with, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerUrl {
     pub host: String,
     pub port: u16,
+    /// `mqtts://`: MQTT over TLS, the broker's certificate checked against the
+    /// web roots and the added CAs ([`plinth_tls::client_config`]).
+    pub tls: bool,
     pub credentials: Option<(String, String)>,
 }
 
-/// Parses `mqtt://[user:password@]host:port` (or without the scheme).
+/// Parses `mqtt://[user:password@]host:port`, `mqtts://…` for TLS (or without
+/// a scheme: plain).
 pub fn parse_broker(url: &str) -> Result<BrokerUrl> {
-    let rest = url.strip_prefix("mqtt://").unwrap_or(url);
+    let (tls, rest) = match url.strip_prefix("mqtts://") {
+        Some(rest) => (true, rest),
+        None => (false, url.strip_prefix("mqtt://").unwrap_or(url)),
+    };
     let (credentials, rest) = match rest.rsplit_once('@') {
         Some((user, rest)) => {
             let (u, p) = user
@@ -59,6 +67,7 @@ pub fn parse_broker(url: &str) -> Result<BrokerUrl> {
     Ok(BrokerUrl {
         host,
         port,
+        tls,
         credentials,
     })
 }
@@ -91,6 +100,11 @@ pub async fn run_client(oracle: Arc<Oracle>, broker: String) -> Result<()> {
     );
     if let Some((user, password)) = b.credentials {
         opts.set_credentials(user, password);
+    }
+    if b.tls {
+        opts.set_transport(rumqttc::Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(plinth_tls::client_config()),
+        ));
     }
     opts.set_keep_alive(Duration::from_secs(15));
     opts.set_max_packet_size(64 * 1024, 64 * 1024);

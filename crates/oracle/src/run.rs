@@ -9,8 +9,8 @@ use tokio::sync::watch;
 
 /// Where the oracle listens and what it connects to.
 pub struct Endpoints {
-    /// The listener the HTTP API is served on.
-    pub http: tokio::net::TcpListener,
+    /// The listener the HTTP API is served on (plain or TLS).
+    pub http: plinth_tls::server::Listener,
     /// `mqtt://host:port` of a broker to ingest from, if any.
     pub mqtt: Option<String>,
 }

@@ -149,6 +149,12 @@ pub struct StorageClient {
     http: ureq::Agent,
 }
 
+/// An agent builder whose `https://` agents trust the web roots and the CAs
+/// added with [`plinth_tls::add_ca_file`].
+fn agent_builder() -> ureq::AgentBuilder {
+    ureq::AgentBuilder::new().tls_config(plinth_tls::client_config())
+}
+
 impl StorageClient {
     /// A client of the agent at `agent_url` (`http://host:port`), with a 10 s
     /// connect and 60 s read and write timeout.
@@ -161,7 +167,7 @@ impl StorageClient {
     pub fn with_timeout(agent_url: &str, timeout: Duration) -> StorageClient {
         StorageClient {
             base: agent_url.trim_end_matches('/').to_string(),
-            http: ureq::AgentBuilder::new()
+            http: agent_builder()
                 .timeout_connect(timeout.min(Duration::from_secs(10)))
                 .timeout_read(timeout)
                 .timeout_write(timeout)
@@ -179,7 +185,7 @@ impl StorageClient {
     ) -> StorageClient {
         StorageClient {
             base: agent_url.trim_end_matches('/').to_string(),
-            http: ureq::AgentBuilder::new()
+            http: agent_builder()
                 .timeout(total)
                 .resolver(resolver)
                 .redirects(0)
@@ -193,7 +199,7 @@ impl StorageClient {
     pub fn with_deadline(agent_url: &str, total: Duration) -> StorageClient {
         StorageClient {
             base: agent_url.trim_end_matches('/').to_string(),
-            http: ureq::AgentBuilder::new().timeout(total).build(),
+            http: agent_builder().timeout(total).build(),
         }
     }
 

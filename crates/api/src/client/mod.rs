@@ -238,7 +238,7 @@ pub fn agent(timeout: Duration) -> ureq::Agent {
 /// An agent builder with Plinth's TLS config, for clients that set their own
 /// timeouts.
 pub fn agent_builder() -> ureq::AgentBuilder {
-    ureq::AgentBuilder::new().tls_config(crate::tls::client_config())
+    ureq::AgentBuilder::new().tls_config(plinth_tls::client_config())
 }
 
 /// One server: its base URL, an agent, and the answer size limit.

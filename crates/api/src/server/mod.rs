@@ -1,12 +1,11 @@
 //! What the node's and the oracle's axum servers share (feature `server`): the
 //! JSON error response [`ApiError`], the [`extract`]ors and the [`extract::json_errors`]
 //! layer that keep every error a JSON [`ErrorBody`], and the [`limit`] layer that
-//! refuses oversized bodies with an answer the client can read; [`tls::Listener`]
-//! serves them over HTTPS.
+//! refuses oversized bodies with an answer the client can read (`plinth_tls::server`
+//! serves them over HTTPS).
 
 pub mod extract;
 pub mod limit;
-pub mod tls;
 
 use crate::error::{ErrorBody, ErrorDetail};
 use axum::http::StatusCode;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Args)]
 pub struct NodeArgs {
     /// A TOML file with `genesis`, `key`, `passphrase_file`, `data_dir`, `rpc`,
-    /// `block_time_ms`; flags win.
+    /// `block_time_ms`, `[tls]`; flags win.
     #[arg(long, env = "PLINTH_CONFIG")]
     config: Option<PathBuf>,
     #[arg(long, env = "PLINTH_GENESIS")]
@@ -27,6 +27,13 @@ pub struct NodeArgs {
     data_dir: Option<PathBuf>,
     #[arg(long, env = "PLINTH_RPC")]
     rpc: Option<SocketAddr>,
+    /// Serve the HTTP API over HTTPS with this certificate chain (PEM; with
+    /// --tls-key). In the config file: `[tls] cert = …, key = …`.
+    #[arg(long, env = "PLINTH_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM), readable by its owner only.
+    #[arg(long, env = "PLINTH_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 impl NodeArgs {
@@ -39,6 +46,7 @@ impl NodeArgs {
         cfg.passphrase_file = self.passphrase_file.or(cfg.passphrase_file);
         cfg.data_dir = self.data_dir.or(cfg.data_dir);
         cfg.rpc = self.rpc.or(cfg.rpc);
+        cfg.tls = plinth_devnet::node::TlsFiles::from_flags(self.tls_cert, self.tls_key, cfg.tls)?;
         if cfg.consensus.is_some() {
             plinth_devnet::validator::run(cfg, crate::known_upgrades())
         } else {

@@ -16,7 +16,7 @@ pub struct OracleArgs {
     /// A TOML file with `node`, `key`, `passphrase_file`, `data_dir`, `http`,
     /// `mqtt`, `max_skew_ms`, `price_usd`, `peers`, `price_tolerance_bps`, `close_grace_ms`,
     /// `exchange_interval_ms`, `propose_after_ms`, `proposal_timeout_ms`,
-    /// `adversary`; flags win.
+    /// `adversary`, `ca`, `[tls]`; flags win.
     #[arg(long, env = "PLINTH_ORACLE_CONFIG")]
     config: Option<PathBuf>,
     /// The node's HTTP API.
@@ -34,9 +34,18 @@ pub struct OracleArgs {
     /// Address of the oracle's HTTP API.
     #[arg(long)]
     http: Option<SocketAddr>,
-    /// MQTT broker to ingest from, e.g. mqtt://127.0.0.1:1883.
+    /// MQTT broker to ingest from, e.g. mqtt://127.0.0.1:1883, or
+    /// mqtts://broker.example:8883 over TLS (checked against the web roots and
+    /// --ca).
     #[arg(long)]
     mqtt: Option<String>,
+    /// Serve the HTTP API over HTTPS with this certificate chain (PEM; with
+    /// --tls-key). In the config file: `[tls] cert = …, key = …`.
+    #[arg(long, env = "PLINTH_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM), readable by its owner only.
+    #[arg(long, env = "PLINTH_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Run the price feed: post this token price in USD (e.g. 0.50) every minute,
     /// so that consumers can burn tokens for credits.
     #[arg(long)]
@@ -96,6 +105,11 @@ impl OracleArgs {
                 cfg.data_dir = self.data_dir.or(cfg.data_dir);
                 cfg.http = self.http.or(cfg.http);
                 cfg.mqtt = self.mqtt.or(cfg.mqtt);
+                cfg.tls = plinth_devnet::node::TlsFiles::from_flags(
+                    self.tls_cert,
+                    self.tls_key,
+                    cfg.tls,
+                )?;
                 cfg.price_usd = self.price_usd.or(cfg.price_usd);
                 if !self.peers.is_empty() {
                     cfg.peers = self.peers;

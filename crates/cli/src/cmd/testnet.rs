@@ -76,6 +76,11 @@ pub struct InitArgs {
     /// set-validators`, `set-oracles`); without it they change by proposal only.
     #[arg(long)]
     bootstrap_admin: bool,
+    /// Make a CA (OUT/tls/ca.pem) and a certificate per node and oracle: every
+    /// HTTP API serves HTTPS; clients pass `--ca OUT/tls/ca.pem` (or set
+    /// PLINTH_CA_FILE).
+    #[arg(long)]
+    tls: bool,
 }
 
 impl TestnetCmd {
@@ -108,7 +113,9 @@ impl InitArgs {
             force: self.force,
             voting_period_ms: self.voting_period.as_millis() as u64,
             bootstrap_admin: self.bootstrap_admin,
+            tls: self.tls,
         })?;
+        let scheme = if self.tls { "https" } else { "http" };
         println!("genesis   {}", w.genesis.display());
         println!(
             "keystore  {} (funded accounts, oracles{})",
@@ -117,7 +124,7 @@ impl InitArgs {
         );
         for (path, rpc) in &w.configs {
             println!(
-                "run       plinth node --config {}   # rpc http://{rpc}",
+                "run       plinth node --config {}   # rpc {scheme}://{rpc}",
                 path.display()
             );
         }
@@ -128,8 +135,15 @@ impl InitArgs {
         );
         for (path, http) in &w.oracles {
             println!(
-                "run       plinth oracle --config {}   # http://{http}/v1/status",
+                "run       plinth oracle --config {}   # {scheme}://{http}/v1/status",
                 path.display()
+            );
+        }
+        if let Some(ca) = &w.ca {
+            println!(
+                "tls       clients trust the testnet's CA: export {}={}",
+                plinth_tls::CA_ENV,
+                ca.display()
             );
         }
         Ok(())

@@ -379,7 +379,7 @@ pub async fn start_oracle_with(
     tokio::spawn(plinth_oracle::run::run(
         oracle.clone(),
         plinth_oracle::run::Endpoints {
-            http: listener,
+            http: plinth_tls::server::Listener::plain(listener).unwrap(),
             mqtt: None,
         },
         stop_rx,

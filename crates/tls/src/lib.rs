@@ -1,6 +1,7 @@
-//! TLS for every client: the roots an `https://` URL is checked against.
+//! TLS for Plinth's clients and servers.
 //!
-//! Every HTTP agent of the process ([`crate::client::agent`]) and the oracle's
+//! Clients: every HTTP agent of the process (`plinth_api::client::agent`, the
+//! storage client) and the oracle's
 //! MQTT client over `mqtts://` use [`client_config`]: the public web roots
 //! (Mozilla's, from `webpki-roots`, compiled in) plus the CA certificates added
 //! with [`add_ca_file`], e.g. a testnet's own CA (`plinth testnet init --tls`
@@ -9,9 +10,11 @@
 //!
 //! The crypto provider is rustls' aws-lc-rs provider (the consensus crates
 //! already build aws-lc; its key exchange includes the post-quantum hybrid), for
-//! clients and servers alike (the servers' config is in
-//! `server::tls`, feature `server`; certificates are made in [`certs`], feature
-//! `certs`).
+//! clients and servers alike.
+//!
+//! Servers (feature `server`): [`server::Listener`] serves axum over plain TCP or
+//! TLS. Certificates (feature `certs`): [`certs::Ca`] makes a testnet's CA and
+//! signs its servers' certificates.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -152,3 +155,5 @@ pub fn client_config() -> Arc<ClientConfig> {
 
 #[cfg(feature = "certs")]
 pub mod certs;
+#[cfg(feature = "server")]
+pub mod server;

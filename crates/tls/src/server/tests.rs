@@ -1,5 +1,5 @@
 use super::*;
-use crate::tls::certs::Ca;
+use crate::certs::Ca;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -8,7 +8,10 @@ fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
         "plinth-tls-{name}-{}-{}",
         std::process::id(),
-        crate::now_ms()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
     ));
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -63,9 +66,9 @@ fn client_trusting(ca: Option<&Path>) -> ureq::Agent {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     if let Some(ca) = ca {
-        store.add_parsable_certificates(crate::tls::read_certificates(ca).unwrap());
+        store.add_parsable_certificates(crate::read_certificates(ca).unwrap());
     }
-    let config = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+    let config = rustls::ClientConfig::builder_with_provider(crate::provider())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_root_certificates(store)
@@ -104,9 +107,11 @@ fn https_is_served_to_a_client_trusting_the_ca_and_refused_to_others() {
         .call()
         .is_err());
 
-    // The process-wide agent trusts the CA once it is added.
-    crate::tls::add_ca_file(&p.ca).unwrap();
-    let via_agent = crate::client::agent(Duration::from_secs(10))
+    // An agent on the process-wide config trusts the CA once it is added.
+    crate::add_ca_file(&p.ca).unwrap();
+    let via_agent = ureq::AgentBuilder::new()
+        .tls_config(crate::client_config())
+        .build()
         .get(&format!("{url}/ping"))
         .call()
         .unwrap();
@@ -181,6 +186,6 @@ fn bad_files_are_refused_with_their_reason() {
     let missing = p.cert.with_file_name("nope.pem");
     let err = server_config(&missing, &p.key).unwrap_err().to_string();
     assert!(err.contains("nope.pem"), "{err}");
-    let err = crate::tls::add_ca_file(&p.key).unwrap_err().to_string();
+    let err = crate::add_ca_file(&p.key).unwrap_err().to_string();
     assert!(err.contains("holds no certificate"), "{err}");
 }

@@ -12,7 +12,7 @@
 //! finishes its handshake holds one of [`MAX_HANDSHAKES`] slots for at most
 //! [`HANDSHAKE_TIMEOUT`] and never stalls the accept loop.
 
-use super::super::tls::{provider, read_pem, TlsError};
+use crate::{provider, read_pem, TlsError};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::PrivateKeyDer;
 use rustls::ServerConfig;
@@ -38,7 +38,7 @@ pub const MAX_HANDSHAKES: usize = 512;
 /// The server config of a certificate chain and its key (PEM files): TLS 1.2
 /// and 1.3, HTTP/1.1.
 pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
-    let chain = super::super::tls::read_certificates(cert)?;
+    let chain = crate::read_certificates(cert)?;
     let key_pem = read_pem(key)?;
     let private = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| TlsError::Bad {
         path: key.to_path_buf(),
