@@ -4,12 +4,15 @@ answers decoded through the generated route table."""
 from __future__ import annotations
 
 import json
+import os
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any, Mapping
 
 from ._schema import Type, decode
+from ._tls import ssl_context
 from .errors import ApiError, ModelError, TransportError
 
 #: The most bytes of an answer read (a whole manifest of a large network fits).
@@ -21,7 +24,9 @@ class Transport:
 
     `routes` is a generated module's `ROUTES`: the answer of `(method, path
     template)` is decoded as the type the OpenAPI document gives it. `strict`
-    refuses answers with fields the document does not list.
+    refuses answers with fields the document does not list. An `https://` URL
+    is checked against the system's roots plus `ca_file` (default:
+    $PLINTH_CA_FILE).
     """
 
     def __init__(
@@ -32,6 +37,7 @@ class Transport:
         timeout: float = 10.0,
         strict: bool = False,
         headers: Mapping[str, str] | None = None,
+        ca_file: str | os.PathLike | None = None,
     ):
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base URL {base_url!r} must start with http:// or https://")
@@ -40,6 +46,8 @@ class Transport:
         self.timeout = timeout
         self.strict = strict
         self.headers = dict(headers or {})
+        self.context: ssl.SSLContext | None = (
+            ssl_context(ca_file) if self.base_url.startswith("https://") else None)
 
     def url(self, template: str, path: Mapping[str, Any] | None = None,
             query: Mapping[str, Any] | None = None) -> str:
@@ -62,7 +70,7 @@ class Transport:
             headers["content-type"] = "application/json"
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with urllib.request.urlopen(req, timeout=self.timeout, context=self.context) as resp:
                 return resp.status, _read(resp), resp.headers.get("content-type", "")
         except urllib.error.HTTPError as e:
             raise _api_error(method, url, e.code, _read(e)) from None

@@ -1,7 +1,8 @@
 """`Device`: a device that builds, signs and sends its reports to an oracle,
 over HTTP (`POST /v1/reports`) or MQTT (the raw bytes on
 `plinth/reports/<device id>`; the oracle's verdict comes back as JSON on
-`plinth/acks/<device id>`).
+`plinth/acks/<device id>`); `https://` and `mqtts://` are checked against the
+system's roots plus a CA file (`ca_file=`, or PLINTH_CA_FILE).
 
     key = DeviceKey.load("sensor1.json")               # or DeviceKey.generate()
     dev = Device.connect(key, "weather", "http://127.0.0.1:8646",
@@ -25,6 +26,7 @@ from typing import Any
 from . import oracle_models as om
 from .errors import PlinthError, ReportRefused, TransportError
 from .keys import DeviceKey
+from ._tls import ssl_context
 from .oracle import OracleClient
 from .report import Body, Report, SignedReport
 
@@ -52,7 +54,8 @@ class Device:
     """
 
     def __init__(self, key: DeviceKey, network: str, chain: bytes, *, genesis_time_ms: int,
-                 epoch_ms: int, oracle: OracleClient | None = None, mqtt: str | None = None):
+                 epoch_ms: int, oracle: OracleClient | None = None, mqtt: str | None = None,
+                 ca_file: str | None = None):
         self.key = key
         self.network = network
         self.chain = bytes(chain)
@@ -60,22 +63,25 @@ class Device:
         self.epoch_ms = epoch_ms
         self.oracle = oracle
         self.mqtt_url = mqtt
+        self.ca_file = ca_file
         self._last_seq = 0
         self._mqtt: _MqttLink | None = None
 
     @classmethod
     def connect(cls, key: DeviceKey, network: str, oracle_url: str, *,
-                mqtt: str | None = None) -> Device:
-        """A device reporting to the oracle at `oracle_url`: the chain identity
-        and the epoch schedule come from its `/v1/status`."""
-        oracle = OracleClient(oracle_url)
+                mqtt: str | None = None, ca_file: str | None = None) -> Device:
+        """A device reporting to the oracle at `oracle_url` (and to the broker
+        `mqtt`, `mqtt://` or `mqtts://`): the chain identity and the epoch
+        schedule come from the oracle's `/v1/status`. TLS is checked against the
+        system's roots plus `ca_file` (default: $PLINTH_CA_FILE)."""
+        oracle = OracleClient(oracle_url, ca_file=ca_file)
         status = oracle.status()
         # `chain` is served beside the documented fields (a later document may list it)
         chain = getattr(status, "chain", None) or status.extra.get("chain")
         if chain is None:
             raise PlinthError(f"{oracle_url}/v1/status names no chain identity")
         return cls(key, network, bytes.fromhex(chain), genesis_time_ms=status.genesis_time_ms,
-                   epoch_ms=status.epoch_ms, oracle=oracle, mqtt=mqtt)
+                   epoch_ms=status.epoch_ms, oracle=oracle, mqtt=mqtt, ca_file=ca_file)
 
     @property
     def id(self) -> str:
@@ -119,7 +125,7 @@ class Device:
         if self.mqtt_url is None:
             raise PlinthError("this device has no MQTT broker (mqtt='mqtt://HOST:PORT')")
         if self._mqtt is None:
-            self._mqtt = _MqttLink(self.mqtt_url, self.id)
+            self._mqtt = _MqttLink(self.mqtt_url, self.id, ca_file=self.ca_file)
         data = report.encode() if isinstance(report, SignedReport) else bytes(report)
         return self._mqtt.publish(data, timeout)
 
@@ -140,12 +146,14 @@ class _MqttLink:
     """One MQTT connection of a device: publishes on its report topic, reads
     verdicts from its ack topic (in order: the oracle answers each report)."""
 
-    def __init__(self, url: str, device_id: str, *, connect_timeout: float = 10.0):
+    def __init__(self, url: str, device_id: str, *, ca_file: str | None = None,
+                 connect_timeout: float = 10.0):
         import paho.mqtt.client as mqtt
 
         u = urllib.parse.urlsplit(url if "://" in url else f"mqtt://{url}")
-        if u.scheme not in ("mqtt", "tcp") or not u.hostname or not u.port:
-            raise ValueError(f"MQTT broker {url!r} must be mqtt://[USER:PASSWORD@]HOST:PORT")
+        if u.scheme not in ("mqtt", "mqtts") or not u.hostname:
+            raise ValueError(f"MQTT broker {url!r} must be mqtt[s]://[USER:PASSWORD@]HOST[:PORT]")
+        port = u.port or (8883 if u.scheme == "mqtts" else 1883)
         self.device_id = device_id
         self._acks: list[bytes] = []
         self._cond = threading.Condition()
@@ -156,17 +164,19 @@ class _MqttLink:
             # A broker with the ACL file logs devices in by their id.
             self._client.username_pw_set(urllib.parse.unquote(u.username),
                                          urllib.parse.unquote(u.password or ""))
+        if u.scheme == "mqtts":
+            self._client.tls_set_context(ssl_context(ca_file))
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = lambda *a, **k: self._subscribed.set()
         self._client.on_message = self._on_message
         try:
-            self._client.connect(u.hostname, u.port, keepalive=30)
+            self._client.connect(u.hostname, port, keepalive=30)
         except OSError as e:
-            raise TransportError(f"MQTT broker {u.hostname}:{u.port}: {e}") from None
+            raise TransportError(f"MQTT broker {u.hostname}:{port}: {e}") from None
         self._client.loop_start()
         if not self._subscribed.wait(connect_timeout):
             self.close()
-            raise TransportError(f"MQTT broker {u.hostname}:{u.port}: no subscription "
+            raise TransportError(f"MQTT broker {u.hostname}:{port}: no subscription "
                                  f"within {connect_timeout} s")
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any,

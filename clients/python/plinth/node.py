@@ -8,6 +8,7 @@ that the API pages have an `iter_…` method that walks every page.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterator
 
 from . import node_models as m
@@ -21,10 +22,13 @@ class NodeClient:
 
     `strict=True` refuses answers carrying fields the OpenAPI document does not
     list (the tests use it); by default they are kept in each model's `extra`.
+    `https://` is checked against the system's roots plus `ca_file` (default:
+    $PLINTH_CA_FILE).
     """
 
-    def __init__(self, url: str, *, timeout: float = 10.0, strict: bool = False):
-        self.http = Transport(url, m.ROUTES, timeout=timeout, strict=strict)
+    def __init__(self, url: str, *, timeout: float = 10.0, strict: bool = False,
+                 ca_file: str | os.PathLike | None = None):
+        self.http = Transport(url, m.ROUTES, timeout=timeout, strict=strict, ca_file=ca_file)
 
     def get(self, template: str, *, path: dict[str, Any] | None = None,
             query: dict[str, Any] | None = None) -> Any:

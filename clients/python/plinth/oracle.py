@@ -8,6 +8,7 @@ Each method is one route and returns the generated models of
 
 from __future__ import annotations
 
+import os
 from typing import Any, Iterable, Iterator
 
 from . import oracle_models as m
@@ -24,11 +25,13 @@ class OracleClient:
     """A client of one oracle, e.g. `OracleClient("http://127.0.0.1:8646")`.
 
     `strict=True` refuses answers carrying fields the OpenAPI document does not
-    list; by default they are kept in each model's `extra`.
+    list; by default they are kept in each model's `extra`. `https://` is
+    checked against the system's roots plus `ca_file` (default: $PLINTH_CA_FILE).
     """
 
-    def __init__(self, url: str, *, timeout: float = 10.0, strict: bool = False):
-        self.http = Transport(url, m.ROUTES, timeout=timeout, strict=strict)
+    def __init__(self, url: str, *, timeout: float = 10.0, strict: bool = False,
+                 ca_file: str | os.PathLike | None = None):
+        self.http = Transport(url, m.ROUTES, timeout=timeout, strict=strict, ca_file=ca_file)
 
     def get(self, template: str, *, path: dict[str, Any] | None = None,
             query: dict[str, Any] | None = None) -> Any:
