@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -275,6 +277,16 @@ def test_a_device_reports_over_http_and_mqtt(devnet_env, node, oracle, tmp_path)
         with pytest.raises(ReportRefused) as e:
             dev.send(SignedReport(dev.report(Reading(21_800, "celsius")).report, bytes(64)), via="mqtt")
         assert e.value.code == "bad_signature"
+
+    # the example sensor, as a user runs it, over both transports
+    example = Path(__file__).resolve().parents[1] / "examples/sensor.py"
+    for extra in ([], ["--mqtt", devnet_env["PLINTH_MQTT"]]):
+        run = subprocess.run(
+            [sys.executable, str(example), "--key", str(tmp_path / "sensor.json"),
+             "--oracle", devnet_env["PLINTH_ORACLE"], "--count", "2", "--every", "0.2", *extra],
+            capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.count("accepted as") == 2, run.stdout
 
     # the epoch closes: its manifest scored our reports and counted the refusals
     manifest = closed_manifest(oracle, "weather", epoch)
