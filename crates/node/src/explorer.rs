@@ -3,10 +3,12 @@
 //!
 //! The assets under `crates/node/web/` are compiled into the binary, so the
 //! explorer needs no separate web server and downloads nothing at run time (no
-//! CDN, no map tiles). The page reads only the node's public API:
+//! CDN, no map tiles). That includes the map's basemap, Natural Earth's countries
+//! as world-atlas's TopoJSON (`web/basemap/`, about 105 KiB), which the page
+//! decodes and draws under the hexagons. The page reads only the node's public API:
 //!
 //! ```text
-//!  browser ──GET /, /explorer/*──▶ assets (include_str!)
+//!  browser ──GET /, /explorer/*, /explorer/basemap/*──▶ assets (include_str!)
 //!     │──GET /v1/status, /v1/blocks, … ──▶ rpc.rs
 //!     │──GET /v1/rewards, /v1/map, /v1/map/{cell}, /v1/explorer/config ──▶ here
 //!     │──GET /v1/explorer/manifests/{network}/{epoch} ──▶ here ──▶ oracle
@@ -58,6 +60,10 @@ const GOV_JS: &str = include_str!("../web/gov.js");
 const COMPUTE_JS: &str = include_str!("../web/compute.js");
 const ENERGY_JS: &str = include_str!("../web/energy.js");
 const STYLE_CSS: &str = include_str!("../web/style.css");
+const BASEMAP_JS: &str = include_str!("../web/basemap.js");
+/// Natural Earth's 1:110m countries as TopoJSON (world-atlas 2.0.2; see
+/// `web/basemap/README.md` for its licence and how to re-vendor it).
+const BASEMAP_COUNTRIES: &str = include_str!("../web/basemap/countries-110m.json");
 
 /// What the explorer page learns from `/v1/explorer/config`. The oracle URL is set
 /// after the router is built (the devnet starts its oracle once the API is up), so
@@ -137,6 +143,10 @@ pub fn routes(router: Router<Arc<Node>>, config: ExplorerConfig) -> Router<Arc<N
             get(|Path(f): Path<String>| async move { asset(&f) }),
         )
         .route(
+            "/explorer/basemap/{file}",
+            get(|Path(f): Path<String>| async move { asset(&format!("basemap/{f}")) }),
+        )
+        .route(
             "/v1/explorer/config",
             get(move || {
                 let oracle = config.oracle().map(str::to_string);
@@ -167,6 +177,8 @@ fn asset(name: &str) -> axum::response::Response {
         "compute.js" => (COMPUTE_JS, "text/javascript; charset=utf-8"),
         "energy.js" => (ENERGY_JS, "text/javascript; charset=utf-8"),
         "style.css" => (STYLE_CSS, "text/css; charset=utf-8"),
+        "basemap.js" => (BASEMAP_JS, "text/javascript; charset=utf-8"),
+        "basemap/countries-110m.json" => (BASEMAP_COUNTRIES, "application/json"),
         _ => {
             return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such explorer asset")
                 .into_response()

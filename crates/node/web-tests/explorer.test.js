@@ -141,6 +141,67 @@ test('the map draws the devices as hexagons and lists a cell\'s devices', async 
   assert.ok((await hexes.count()) <= fine);
 });
 
+test('the map draws country borders and coasts under the hexagons, from the node', async () => {
+  const elsewhere = [];
+  const onRequest = (r) => { if (!r.url().startsWith(base)) elsewhere.push(r.url()); };
+  page.on('request', onRequest);
+  // A fresh page (the map test before left it zoomed out, a cell's list open).
+  await page.goto(`${base}/#/map`);
+  await page.reload();
+  const hexes = page.locator('#map path.hex');
+  await until('hexagons', async () => (await hexes.count()) > 0);
+  await page.locator('#map g.basemap path.country').first().waitFor({ state: 'attached' });
+  const drawn = await page.evaluate(() => {
+    const svg = document.getElementById('map');
+    const basemap = svg.querySelector('g.basemap');
+    const countries = [...basemap.querySelectorAll('path.country')];
+    const box = (el) => { const b = el.getBBox(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+    const hexLayer = document.getElementById('hexes');
+    const layer = (el) => { while (el.parentNode !== svg) el = el.parentNode; return [...svg.children].indexOf(el); };
+    return {
+      countries: countries.length,
+      withGeometry: countries.filter((p) => { const b = box(p); return p.getAttribute('d').length > 20 && b.w > 0 && b.h > 0; }).length,
+      // SVG paints in document order: the basemap is beneath what follows it.
+      beneath: layer(basemap) < layer(hexLayer),
+      germany: box(basemap.querySelector('path.country[data-name="Germany"]')),
+      hexes: box(hexLayer),
+      world: box(basemap),
+    };
+  });
+  assert.ok(drawn.countries > 150, `${drawn.countries} country paths`);
+  assert.equal(drawn.withGeometry, drawn.countries, 'every country has a non-empty outline');
+  assert.ok(drawn.beneath, 'the basemap lies under the hexagons');
+  // Projected like the hexagons (x = lon, y = -lat): the world spans 360° (more
+  // before clipping: Russia and Fiji, across the antimeridian, are drawn on both
+  // sides) by about 175°, and the devnet's fleet, round Berlin, lies in Germany.
+  const { world: w } = drawn;
+  assert.ok(w.w >= 359 && w.h > 170 && w.h <= 180 && w.y > -90.1, JSON.stringify(w));
+  const { germany: g, hexes: h } = drawn;
+  assert.ok(h.x > g.x && h.y > g.y && h.x + h.w < g.x + g.w && h.y + h.h < g.y + g.h,
+    `hexagons ${JSON.stringify(h)} inside Germany ${JSON.stringify(g)}`);
+  assert.match(await page.locator('#basemap-note').textContent(), /Natural Earth/);
+  // Zoomed in to the city, the locator beside the map shows where the view is.
+  assert.ok(await page.locator('#locator').isVisible());
+  assert.equal(await page.locator('#locator g.basemap path.country').count(), drawn.countries);
+  await page.locator('#locator #view-rect').waitFor({ state: 'attached' });
+  await shot('map-basemap-city');
+  // A hexagon is clicked through the layers; the legend outlives the cell's list.
+  await hexes.first().click();
+  await until('the cell\'s devices', () => page.locator('#cell a[href^="#/device/pdev1"]').count());
+  assert.match(await page.locator('#basemap-note').textContent(), /Natural Earth/);
+  // Zooming out with the wheel keeps the layers and shows the country round the fleet.
+  const width = () => page.locator('#map').evaluate((svg) => svg.viewBox.baseVal.width);
+  const before = await width();
+  const m = await page.locator('#map').boundingBox();
+  await page.mouse.move(m.x + m.width / 2, m.y + m.height / 2);
+  for (let i = 0; i < 40 && (await width()) < 14; i++) await page.mouse.wheel(0, 100);
+  assert.ok((await width()) > before * 10);
+  assert.equal(await page.locator('#map g.basemap path.country').count(), drawn.countries);
+  await shot('map-basemap');
+  page.off('request', onRequest);
+  assert.deepEqual(elsewhere, [], 'nothing is fetched from anywhere but the node');
+});
+
 test('blocks, a block, a transaction and an account', async () => {
   await page.goto(`${base}/#/blocks`);
   await page.locator('main table tbody tr').first().waitFor();

@@ -6,6 +6,7 @@
 import { governance } from './gov.js';
 import { compute } from './compute.js';
 import { energy } from './energy.js';
+import { loadCountries, basemapSvg } from './basemap.js';
 
 const view = document.getElementById('view');
 const EARN = '#e3b341'; // map colour for earnings
@@ -423,7 +424,8 @@ async function mapPage() {
       <span class="muted">colour by:</span><span class="toggle" id="colourby"><button id="by-network" data-mode="network">network</button><button id="by-earnings" data-mode="earnings">earnings (last epoch)</button></span>
       <span class="muted">H3 resolution <b id="res">${mapRes}</b> · <span id="mapinfo"></span></span></div>
     <div class="maprow"><svg id="map" xmlns="http://www.w3.org/2000/svg"></svg>
-      <div class="side" id="cell"><p class="muted">Click a hexagon to list its devices.</p><div class="legend" id="legend"></div></div></div>`;
+      <div class="side"><svg id="locator" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid slice" aria-label="where the map is"></svg>
+        <div class="legend" id="legend"></div><div id="cell"><p class="muted">Click a hexagon to list its devices.</p></div></div></div>`;
   document.getElementById('zin').onclick = () => { mapRes = Math.min(mapRes + 1, 10); drawMap(true); };
   document.getElementById('zout').onclick = () => { mapRes = Math.max(mapRes - 1, 0); drawMap(true); };
   document.querySelectorAll('#colourby button').forEach((b) => { b.onclick = () => { mapColour = b.dataset.mode; drawMap(true); }; });
@@ -432,14 +434,29 @@ async function mapPage() {
 }
 
 let viewBox = null; // [x, y, w, h] in projected units, kept across resolutions
+let basemap = null;  // the countries' SVG (basemap.js), projected once per page load
 
 function project(lat, lon) { return [lon, -lat]; } // plate carrée; y grows south
 
+// The basemap under the hexagons, drawn with the same projection. A map without
+// it still works: the page says why it is missing.
+async function basemapLayer() {
+  if (basemap === null) {
+    try {
+      basemap = basemapSvg(await loadCountries(), project);
+    } catch (e) {
+      return { svg: '', error: e.message };
+    }
+  }
+  return { svg: basemap, error: null };
+}
+
 async function drawMap(keepView) {
   const byEarnings = mapColour === 'earnings';
-  const [m, earnings] = await Promise.all([
+  const [m, earnings, base] = await Promise.all([
     api(`/v1/map?res=${mapRes}${byEarnings ? '&ids=true' : ''}`),
     byEarnings ? latestEarnings() : null,
+    basemapLayer(),
   ]);
   const svg = document.getElementById('map');
   if (!svg) return;
@@ -461,10 +478,6 @@ async function drawMap(keepView) {
       viewBox = [-180, -90, 360, 180];
     }
   }
-  const step = gridStep(viewBox[2]);
-  let grid = '';
-  for (let x = Math.floor(viewBox[0] / step) * step; x <= viewBox[0] + viewBox[2]; x += step) grid += `M${x},${viewBox[1]}V${viewBox[1] + viewBox[3]}`;
-  for (let y = Math.floor(viewBox[1] / step) * step; y <= viewBox[1] + viewBox[3]; y += step) grid += `M${viewBox[0]},${y}H${viewBox[0] + viewBox[2]}`;
   const hexes = m.cells.map((c) => {
     const d = c.boundary.map(([la, lo], i) => `${i ? 'L' : 'M'}${project(la, lo).join(',')}`).join('') + 'Z';
     const nets = Object.entries(c.networks).map(([n, k]) => `${n} ${k}`).join(', ');
@@ -477,16 +490,58 @@ async function drawMap(keepView) {
     const op = 0.35 + 0.6 * Math.log1p(c.devices) / Math.log1p(max);
     return `<path class="hex" data-cell="${esc(c.cell)}" d="${d}" fill="${colour(top)}" fill-opacity="${op.toFixed(2)}"><title>${esc(c.cell)}: ${c.devices} devices (${nets})</title></path>`;
   }).join('');
-  svg.setAttribute('viewBox', viewBox.join(' '));
   svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
-  svg.innerHTML = `<path class="grid" d="${grid}"/>${hexes}`;
+  // Land and borders first, then the grid, then the hexagons on top. The land is
+  // clipped to one world: the countries across the antimeridian are drawn on
+  // both sides of it (basemap.js), and should end at its edge.
+  const [wx0, wy0] = project(90, -180);
+  const [wx1, wy1] = project(-90, 180);
+  const world = (id) => (base.svg
+    ? `<clipPath id="${id}"><rect x="${wx0}" y="${wy0}" width="${wx1 - wx0}" height="${wy1 - wy0}"/></clipPath><g class="world" clip-path="url(#${id})">${base.svg}</g>`
+    : '');
+  svg.innerHTML = `${world('map-world')}<path class="grid"/><g id="hexes">${hexes}</g>`;
+  const loc = document.getElementById('locator');
+  loc.innerHTML = base.svg ? `${world('locator-world')}<rect id="view-rect"/>` : '';
+  showView(svg);
   document.getElementById('legend').innerHTML = byEarnings
     ? `<span><span class="swatch" style="background:${EARN}"></span>earned</span><span><span class="swatch" style="background:#8b949e;opacity:.4"></span>nothing</span>
       <p class="muted" id="earnings-note">Colour: Σ earned by the cell's devices in the latest accepted epoch of each network (${esc(earnings.epochs.join(', ') || 'none yet')}); stronger colour: more, up to ${tokens(maxEarned)}.${earnings.errors.length ? ` Not available: ${esc(earnings.errors.join('; '))}.` : ''}</p>`
     : networks.map((n) => `<span><span class="swatch" style="background:${colour(n)}"></span>${esc(n)}</span>`).join('') +
       '<p class="muted">Colour: the cell\'s main network; stronger colour: more devices.</p>';
+  document.getElementById('legend').innerHTML += base.error
+    ? `<p class="err" id="basemap-note">No basemap: ${esc(base.error)}.</p>`
+    : '<p class="muted" id="basemap-note">Borders and coasts: <a href="https://www.naturalearthdata.com/">Natural Earth</a> 1:110m (public domain), served by this node.</p>';
   svg.querySelectorAll('.hex').forEach((p) => { p.onclick = () => showCell(p); });
   enablePan(svg);
+}
+
+// Sets the map's viewBox, its grid (drawn again for each view, so a pan or a
+// zoom never leaves a patch of the old one) and the locator: a small map of the
+// region round the view with the view outlined, so a map zoomed in to a city
+// (where the land of a 1:110m basemap fills the whole frame) still shows where it
+// is. The locator is hidden when the map itself shows a continent or more.
+function showView(svg) {
+  svg.setAttribute('viewBox', viewBox.join(' '));
+  // The grid covers the whole frame: with `meet` it is wider or taller than the viewBox.
+  const [gx, gy, gw, gh] = [viewBox[0] - viewBox[2], viewBox[1] - viewBox[3], 3 * viewBox[2], 3 * viewBox[3]];
+  const step = gridStep(viewBox[2]);
+  let grid = '';
+  for (let x = Math.floor(gx / step) * step; x <= gx + gw; x += step) grid += `M${x},${gy}V${gy + gh}`;
+  for (let y = Math.floor(gy / step) * step; y <= gy + gh; y += step) grid += `M${gx},${y}H${gx + gw}`;
+  const g = svg.querySelector('path.grid');
+  if (g) g.setAttribute('d', grid);
+  const loc = document.getElementById('locator');
+  if (!loc) return;
+  const [x, y, w, h] = viewBox;
+  loc.style.display = loc.firstChild && w < 60 ? '' : 'none';
+  const span = Math.min(360, Math.max(24, 6 * Math.max(w, h)));
+  const [cx, cy] = [x + w / 2, y + h / 2];
+  loc.setAttribute('viewBox', [cx - span / 2, cy - span * 0.3, span, span * 0.6].join(' '));
+  const rect = document.getElementById('view-rect');
+  if (!rect) return;
+  // At least 4% of the locator wide, so a city-sized view stays visible.
+  const [rw, rh] = [Math.max(w, span * 0.04), Math.max(h, span * 0.04)];
+  for (const [k, v] of Object.entries({ x: cx - rw / 2, y: cy - rh / 2, width: rw, height: rh })) rect.setAttribute(k, v);
 }
 
 function gridStep(w) {
@@ -505,14 +560,14 @@ function enablePan(svg) {
     const k = viewBox[2] / svg.clientWidth;
     viewBox[0] = start[2] - (e.clientX - start[0]) * k;
     viewBox[1] = start[3] - (e.clientY - start[1]) * k;
-    svg.setAttribute('viewBox', viewBox.join(' '));
+    showView(svg);
   });
   svg.addEventListener('wheel', (e) => {
     e.preventDefault();
     const f = e.deltaY > 0 ? 1.25 : 0.8;
     const [x, y, w, h] = viewBox;
     viewBox = [x + (w - w * f) / 2, y + (h - h * f) / 2, w * f, h * f];
-    svg.setAttribute('viewBox', viewBox.join(' '));
+    showView(svg);
   }, { passive: false });
 }
 

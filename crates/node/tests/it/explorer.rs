@@ -58,6 +58,7 @@ async fn assets_are_served_from_the_binary() {
         ("/explorer/gov.js", "text/javascript; charset=utf-8"),
         ("/explorer/compute.js", "text/javascript; charset=utf-8"),
         ("/explorer/energy.js", "text/javascript; charset=utf-8"),
+        ("/explorer/basemap.js", "text/javascript; charset=utf-8"),
         ("/explorer/style.css", "text/css; charset=utf-8"),
         ("/explorer", "text/html; charset=utf-8"),
     ] {
@@ -69,6 +70,125 @@ async fn assets_are_served_from_the_binary() {
     assert_eq!(e.error.code, "not_found");
     // The API still answers unknown paths with a JSON error.
     let e: ErrorBody = get(&app, "/v1/nope", StatusCode::NOT_FOUND).await;
+    assert_eq!(e.error.code, "not_found");
+}
+
+/// The rings of one country of a quantized TopoJSON `countries` object, as
+/// [lon, lat] positions: each arc's deltas summed, scaled and translated; `~i`
+/// walks arc `i` backwards (the decoding `web/basemap.js` does).
+fn country_rings(topo: &serde_json::Value, name: &str) -> Vec<Vec<[f64; 2]>> {
+    let f = |v: &serde_json::Value| v.as_f64().unwrap();
+    let t = &topo["transform"];
+    let (scale, translate) = (&t["scale"], &t["translate"]);
+    let arcs: Vec<Vec<[f64; 2]>> = topo["arcs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|arc| {
+            let (mut x, mut y) = (0.0, 0.0);
+            let arc = arc.as_array().unwrap();
+            arc.iter()
+                .map(|d| {
+                    (x, y) = (x + f(&d[0]), y + f(&d[1]));
+                    [
+                        x * f(&scale[0]) + f(&translate[0]),
+                        y * f(&scale[1]) + f(&translate[1]),
+                    ]
+                })
+                .collect()
+        })
+        .collect();
+    let g = topo["objects"]["countries"]["geometries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["properties"]["name"] == name)
+        .unwrap_or_else(|| panic!("no country {name}"));
+    let polygons = match g["type"].as_str().unwrap() {
+        "Polygon" => vec![g["arcs"].clone()],
+        "MultiPolygon" => g["arcs"].as_array().unwrap().clone(),
+        other => panic!("{name} is a {other}"),
+    };
+    let mut rings = Vec::new();
+    for polygon in &polygons {
+        for ring in polygon.as_array().unwrap() {
+            let mut out: Vec<[f64; 2]> = Vec::new();
+            for i in ring.as_array().unwrap() {
+                let i = i.as_i64().unwrap();
+                let mut arc = arcs[if i < 0 { !i } else { i } as usize].clone();
+                if i < 0 {
+                    arc.reverse();
+                }
+                out.pop();
+                out.extend(arc);
+            }
+            rings.push(out);
+        }
+    }
+    rings
+}
+
+/// Whether (lon, lat) lies inside `rings` (even-odd rule, as the page fills them).
+fn inside(rings: &[Vec<[f64; 2]>], lon: f64, lat: f64) -> bool {
+    let mut inside = false;
+    for r in rings {
+        for (a, b) in r.iter().zip(r.iter().cycle().skip(1)) {
+            if (a[1] > lat) != (b[1] > lat)
+                && lon < a[0] + (lat - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
+            {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_basemap_is_served_from_the_binary_as_topojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = router(open(dir.path()));
+    let (s, mime, body) = get_raw(&app, "/explorer/basemap/countries-110m.json").await;
+    assert_eq!((s, mime.as_str()), (StatusCode::OK, "application/json"));
+    let topo: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(topo["type"], "Topology");
+    assert_eq!(topo["transform"]["scale"].as_array().unwrap().len(), 2);
+    let arcs = topo["arcs"].as_array().unwrap().len() as i64;
+    let countries = topo["objects"]["countries"]["geometries"]
+        .as_array()
+        .unwrap();
+    assert!(countries.len() > 150, "{} countries", countries.len());
+    // Every arc a polygon names exists.
+    fn indices(v: &serde_json::Value, out: &mut Vec<i64>) {
+        match v {
+            serde_json::Value::Array(a) => a.iter().for_each(|x| indices(x, out)),
+            v => out.push(v.as_i64().unwrap()),
+        }
+    }
+    let mut used = Vec::new();
+    countries
+        .iter()
+        .for_each(|g| indices(&g["arcs"], &mut used));
+    assert!(used.iter().all(|&i| (if i < 0 { !i } else { i }) < arcs));
+    // Decoded, the outlines are where the devnet's fleets are: Berlin is in
+    // Germany, not in Poland; Paris in France.
+    let germany = country_rings(&topo, "Germany");
+    assert!(inside(&germany, 13.405, 52.52));
+    assert!(!inside(&country_rings(&topo, "Poland"), 13.405, 52.52));
+    assert!(inside(&country_rings(&topo, "France"), 2.35, 48.86));
+    // Each ring closes on itself.
+    assert!(germany
+        .iter()
+        .all(|r| r.len() > 3 && r[0] == r[r.len() - 1]));
+
+    // Only the files the node embeds are served from there.
+    let e: ErrorBody = get(
+        &app,
+        "/explorer/basemap/land-50m.json",
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(e.error.code, "not_found");
+    let e: ErrorBody = get(&app, "/explorer/basemap/..%2Fapp.js", StatusCode::NOT_FOUND).await;
     assert_eq!(e.error.code, "not_found");
 }
 
