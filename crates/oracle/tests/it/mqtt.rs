@@ -3,9 +3,16 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::time::Duration;
 
 /// How a test device logs in to the broker: `None` for the embedded broker,
-/// `Some(password)` (user = the device id) for mosquitto with the ACL.
-async fn ingest_over_mqtt(net: &Net, broker_port: u16, login: Option<&str>) {
-    let via_mosquitto_pub = login.is_some();
+/// `Some(password)` (user = the device id) for mosquitto with the ACL. With
+/// `ca`, the broker speaks TLS only: the device (mosquitto_pub) and the verdict's
+/// listener check its certificate against that CA.
+async fn ingest_over_mqtt(
+    net: &Net,
+    broker_port: u16,
+    login: Option<&str>,
+    ca: Option<&std::path::Path>,
+) {
+    let via_mosquitto_pub = login.is_some() || ca.is_some();
     let dev = key(21);
     let clock = net.clock();
     let now = now_ms();
@@ -25,6 +32,11 @@ async fn ingest_over_mqtt(net: &Net, broker_port: u16, login: Option<&str>) {
     opts.set_keep_alive(Duration::from_secs(5));
     if let Some(p) = login {
         opts.set_credentials(id.clone(), p);
+    }
+    if ca.is_some() {
+        opts.set_transport(rumqttc::Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(plinth_tls::client_config()),
+        ));
     }
     let (client, mut events) = AsyncClient::new(opts, 100);
     client
@@ -58,23 +70,26 @@ async fn ingest_over_mqtt(net: &Net, broker_port: u16, login: Option<&str>) {
             if via_mosquitto_pub {
                 let file = net.dir.path().join("report.bin");
                 std::fs::write(&file, r.encode()).unwrap();
-                let out = std::process::Command::new("mosquitto_pub")
-                    .args([
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        &broker_port.to_string(),
-                        "-u",
-                        &id,
-                        "-P",
-                        login.unwrap_or_default(),
-                        "-t",
-                        &plinth_oracle::mqtt::report_topic(&r.report.device),
-                        "-q",
-                        "1",
-                        "-f",
-                    ])
-                    .arg(&file)
+                let mut publish = std::process::Command::new("mosquitto_pub");
+                publish.args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &broker_port.to_string(),
+                    "-t",
+                    &plinth_oracle::mqtt::report_topic(&r.report.device),
+                    "-q",
+                    "1",
+                    "-f",
+                ]);
+                publish.arg(&file);
+                if let Some(password) = login {
+                    publish.args(["-u", &id, "-P", password]);
+                }
+                if let Some(ca) = ca {
+                    publish.arg("--cafile").arg(ca);
+                }
+                let out = publish
                     .output()
                     .expect("mosquitto_pub must be installed (scripts/test installs it)");
                 assert!(
@@ -108,6 +123,69 @@ async fn ingest_over_mqtt(net: &Net, broker_port: u16, login: Option<&str>) {
     assert!(found, "the MQTT report is not in the spool");
 }
 
+/// MQTT over TLS: mosquitto listening with TLS only (a certificate from a
+/// testnet CA), the oracle reading it over `mqtts://` trusting that CA, and the
+/// device publishing with `mosquitto_pub --cafile`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mqtt_over_tls_with_mosquitto() {
+    let dev = key(21);
+    let net = Net::start(&[("weather", &dev)]).await;
+    let port = free_port();
+    let dir = net.dir.path();
+    let ca = plinth_tls::certs::Ca::new("test CA", 1).unwrap();
+    let issued = ca
+        .issue(&["127.0.0.1".into(), "localhost".into()], 1)
+        .unwrap();
+    let (ca_file, cert, key_file) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&ca_file, ca.cert_pem()).unwrap();
+    std::fs::write(&cert, issued.cert_pem).unwrap();
+    std::fs::write(&key_file, issued.key_pem).unwrap();
+    let conf = dir.join("mosquitto-tls.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\ncafile {}\ncertfile {}\nkeyfile {}\n",
+            ca_file.display(),
+            cert.display(),
+            key_file.display()
+        ),
+    )
+    .unwrap();
+    let mut broker = std::process::Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .spawn()
+        .expect("mosquitto must be installed (scripts/test installs it)");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    plinth_tls::add_ca_file(&ca_file).unwrap();
+    tokio::spawn(plinth_oracle::mqtt::run_client(
+        net.oracle.clone(),
+        format!("mqtts://127.0.0.1:{port}"),
+    ));
+    ingest_over_mqtt(&net, port, None, Some(&ca_file)).await;
+    // Plain MQTT to the TLS listener gets nowhere.
+    let out = std::process::Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            "x",
+            "-m",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a plain client was served");
+    let _ = broker.kill();
+    let _ = broker.wait();
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -127,7 +205,7 @@ async fn mqtt_with_the_embedded_broker() {
         net.oracle.clone(),
         format!("mqtt://127.0.0.1:{port}"),
     ));
-    ingest_over_mqtt(&net, port, None).await;
+    ingest_over_mqtt(&net, port, None, None).await;
 }
 
 /// Mosquitto with the shipped ACL (crates/oracle/mosquitto/acl): the device's
@@ -213,7 +291,7 @@ async fn mqtt_with_mosquitto_and_mosquitto_pub() {
             }
         }
     });
-    ingest_over_mqtt(&net, port, Some("dev-secret")).await;
+    ingest_over_mqtt(&net, port, Some("dev-secret"), None).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     spying.abort();
     let got = got.lock().unwrap().clone();
