@@ -2,35 +2,44 @@
 //! the oracle's own code, and reproduced byte for byte by this crate.
 //!
 //! `vectors_file_is_current` regenerates the file and fails when the committed one
-//! differs; `PLINTH_WRITE_VECTORS=1 cargo test -p plinth-firmware --test vectors`
+//! differs; `PLINTH_WRITE_VECTORS=1 cargo test -p plinth-firmware --test it vectors`
 //! rewrites it. `firmware_reproduces_every_vector` reads the committed file, so a
 //! vector that this crate cannot reproduce fails here before any other
 //! implementation meets it.
 
+use crate::common::{body, header};
 use plinth_core::{DeviceId, Hash, Keypair};
+use plinth_firmware::{report_hash, sign_report, signed_len, DeviceKey, DOMAIN, MAX_REPORT_BYTES};
 use plinth_proofs::{Report, ReportBody, SignedReport};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The file as committed: the domain tag and one vector per case.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct VectorsFile {
-    domain: String,
-    vectors: Vec<Vector>,
+pub struct VectorsFile {
+    pub domain: String,
+    pub vectors: Vec<Vector>,
 }
 
 /// One case: the key, the report (as JSON, as `serde` writes it) and every
 /// derived byte string, hex.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct Vector {
-    name: String,
-    seed: String,
-    public_key: String,
-    report: Report,
-    signing_bytes: String,
-    signature: String,
-    signed_report: String,
-    hash: String,
+pub struct Vector {
+    pub name: String,
+    pub seed: String,
+    pub public_key: String,
+    pub report: Report,
+    pub signing_bytes: String,
+    pub signature: String,
+    pub signed_report: String,
+    pub hash: String,
+}
+
+impl Vector {
+    /// The seed's 32 bytes.
+    pub fn seed(&self) -> [u8; 32] {
+        hex::decode(&self.seed).unwrap().try_into().unwrap()
+    }
 }
 
 fn path() -> PathBuf {
@@ -201,7 +210,7 @@ fn generate() -> VectorsFile {
 
 /// The committed vectors (while they are being rewritten: the new ones, so no
 /// test reads a half-written file).
-fn committed() -> VectorsFile {
+pub fn committed() -> VectorsFile {
     if std::env::var_os("PLINTH_WRITE_VECTORS").is_some() {
         return generate();
     }
@@ -223,7 +232,7 @@ fn vectors_file_is_current() {
         on_disk == text,
         "docs/report-vectors.json is not what plinth-proofs makes now; if the change \
          to the report format is intended, regenerate it with\n  \
-         PLINTH_WRITE_VECTORS=1 cargo test -p plinth-firmware --test vectors\n\
+         PLINTH_WRITE_VECTORS=1 cargo test -p plinth-firmware --test it vectors\n\
          and say so in docs/report-format.md (every device implementation must follow)"
     );
 }
@@ -243,5 +252,32 @@ fn every_body_kind_has_a_vector() {
             file.vectors.iter().any(|v| v.report.body.kind() == kind),
             "no vector of {kind}"
         );
+    }
+}
+
+#[test]
+fn firmware_reproduces_every_vector() {
+    let file = committed();
+    assert_eq!(file.domain.as_bytes(), DOMAIN);
+    for v in &file.vectors {
+        let key = DeviceKey::from_seed(&v.seed());
+        assert_eq!(hex::encode(key.public_key()), v.public_key, "{}", v.name);
+        assert_eq!(key.device_id().as_str(), v.report.device.to_string());
+        let (h, b) = (header(&v.report), body(&v.report.body));
+        let mut out = [0u8; MAX_REPORT_BYTES];
+        let n = sign_report(&key, &h, &b, &mut out).unwrap();
+        assert_eq!(n, signed_len(&h, &b).unwrap());
+        let (report, signature) = out[..n].split_at(n - 64);
+        assert_eq!(hex::encode(&out[..n]), v.signed_report, "{}", v.name);
+        assert_eq!(hex::encode(signature), v.signature, "{}", v.name);
+        assert_eq!(
+            hex::encode([DOMAIN, report].concat()),
+            v.signing_bytes,
+            "{}",
+            v.name
+        );
+        assert_eq!(hex::encode(report_hash(&out[..n]).unwrap()), v.hash);
+        // Nothing past the report was touched.
+        assert!(out[n..].iter().all(|b| *b == 0), "{}", v.name);
     }
 }
