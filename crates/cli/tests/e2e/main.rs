@@ -16,4 +16,5 @@ mod oracles;
 mod rewards;
 mod storage;
 mod testnet;
+mod tls;
 mod upgrade;
