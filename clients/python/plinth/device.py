@@ -76,11 +76,7 @@ class Device:
         system's roots plus `ca_file` (default: $PLINTH_CA_FILE)."""
         oracle = OracleClient(oracle_url, ca_file=ca_file)
         status = oracle.status()
-        # `chain` is served beside the documented fields (a later document may list it)
-        chain = getattr(status, "chain", None) or status.extra.get("chain")
-        if chain is None:
-            raise PlinthError(f"{oracle_url}/v1/status names no chain identity")
-        return cls(key, network, bytes.fromhex(chain), genesis_time_ms=status.genesis_time_ms,
+        return cls(key, network, bytes.fromhex(status.chain), genesis_time_ms=status.genesis_time_ms,
                    epoch_ms=status.epoch_ms, oracle=oracle, mqtt=mqtt, ca_file=ca_file)
 
     @property

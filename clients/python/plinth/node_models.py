@@ -498,12 +498,24 @@ class Deal(Model):
     """1 to 32 of a-z, 0-9, -"""
     manifest: DealManifest
     opened_height: int
+    opened_epoch: int
+    """the epoch of the block that opened it"""
     epochs: int
+    start_epoch: int
+    """the first epoch the provider must prove (0 until the deal is active)"""
+    end_epoch: int
+    """the epoch after the last one (0 until the deal is active)"""
     price_per_epoch: int
     escrow: int
     collateral: int
+    next_epoch: int
+    """the next epoch to settle"""
     proven_epochs: int
     failed_epochs: int
+    unsettled_epochs: int
+    """epochs the oracles left unsettled (refunded)"""
+    consecutive_failures: int
+    """failed epochs since the last proven one"""
     status: Literal['active', 'completed', 'slashed', 'pending']
 
 
@@ -1969,12 +1981,18 @@ Deal._fields = (
     Field('network', 'network', Str(pattern='^[a-z0-9-]{1,32}$'), True),
     Field('manifest', 'manifest', Obj(_M, 'DealManifest'), True),
     Field('opened_height', 'opened_height', Int(minimum=0, maximum=18446744073709551615), True),
+    Field('opened_epoch', 'opened_epoch', Int(minimum=0, maximum=18446744073709551615), True),
     Field('epochs', 'epochs', Int(minimum=0, maximum=18446744073709551615), True),
+    Field('start_epoch', 'start_epoch', Int(minimum=0, maximum=18446744073709551615), True),
+    Field('end_epoch', 'end_epoch', Int(minimum=0, maximum=18446744073709551615), True),
     Field('price_per_epoch', 'price_per_epoch', Int(minimum=0, maximum=18446744073709551615), True),
     Field('escrow', 'escrow', Int(minimum=0, maximum=18446744073709551615), True),
     Field('collateral', 'collateral', Int(minimum=0, maximum=18446744073709551615), True),
+    Field('next_epoch', 'next_epoch', Int(minimum=0, maximum=18446744073709551615), True),
     Field('proven_epochs', 'proven_epochs', Int(minimum=0, maximum=18446744073709551615), True),
     Field('failed_epochs', 'failed_epochs', Int(minimum=0, maximum=18446744073709551615), True),
+    Field('unsettled_epochs', 'unsettled_epochs', Int(minimum=0, maximum=18446744073709551615), True),
+    Field('consecutive_failures', 'consecutive_failures', Int(minimum=0), True),
     Field('status', 'status', Str(enum=('active', 'completed', 'slashed', 'pending')), True),
 )
 DealManifest._fields = (

@@ -306,6 +306,8 @@ class StatusResponse(Model):
     """`GET /v1/status`."""
 
     chain_id: str
+    chain: str
+    """the chain's identity (a hash of its genesis hash): every report names it"""
     oracle: str
     """an account, bech32m with prefix `plinth`"""
     epoch: int
@@ -476,6 +478,7 @@ RoundsResponseRounds._fields = (
 )
 StatusResponse._fields = (
     Field('chain_id', 'chain_id', Str(), True),
+    Field('chain', 'chain', Str(pattern='^[0-9a-f]{64}$'), True),
     Field('oracle', 'oracle', Str(pattern='^plinth1[02-9ac-hj-np-z]{58}$'), True),
     Field('epoch', 'epoch', Int(minimum=0, maximum=18446744073709551615), True),
     Field('epoch_ms', 'epoch_ms', Int(minimum=0, maximum=18446744073709551615), True),

@@ -39,12 +39,6 @@ UNDOCUMENTED = {
     "TransactionCall": "*",
     "BlockTxsCall": "*",
     "ReceiptError": "*",
-    # not listed by the documents yet (a deal's epochs and failure streak; the
-    # oracle's chain identity, which `Device.connect` reads): listed by name, so
-    # that any new undocumented field still fails
-    "Deal": {"opened_epoch", "start_epoch", "end_epoch", "next_epoch", "unsettled_epochs",
-             "consecutive_failures"},
-    "StatusResponse": {"chain"},
 }
 
 
