@@ -115,24 +115,50 @@ typedef struct {
     uint32_t sensor;
 } home;
 
-static int cmp_home(const void *a, const void *b) {
-    const home *x = (const home *)a, *y = (const home *)b;
-    if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
-    if (x->value != y->value) return x->value < y->value ? -1 : 1;
-    return x->sensor < y->sensor ? -1 : x->sensor > y->sensor;
-}
-
 /* A density cell and a sensor in it. */
 typedef struct {
     uint64_t cell;
     uint32_t sensor;
 } crowd;
 
-static int cmp_crowd(const void *a, const void *b) {
-    const crowd *x = (const crowd *)a, *y = (const crowd *)b;
-    if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
-    return x->sensor < y->sensor ? -1 : x->sensor > y->sensor;
-}
+/* Stable LSD radix sort of the n records at `a` by the 64-bit key KEY(record):
+ * one pass over the keys counts all eight byte digits, then one scatter pass per
+ * digit that is not the same in every key (H3 cells of one resolution share most
+ * of theirs). It replaces pf_sort's comparator calls (an indirect call each, and
+ * about n log n of them) for the two big sorts of a million-device epoch. The
+ * order is pf_sort's: both are stable. */
+#define RADIX_SORT(T, a, n, KEY)                                                   \
+    do {                                                                           \
+        T *src_ = (a), *dst_ = (T *)pf_alloc((n) * (uint32_t)sizeof(T));           \
+        static uint32_t count_[8][256];                                            \
+        pf_memset(count_, 0, sizeof count_);                                       \
+        for (uint32_t i_ = 0; i_ < (n); i_++) {                                    \
+            uint64_t k_ = KEY(src_[i_]);                                           \
+            for (int d_ = 0; d_ < 8; d_++) count_[d_][(k_ >> (8 * d_)) & 255]++;   \
+        }                                                                          \
+        for (int d_ = 0; d_ < 8; d_++) {                                           \
+            uint32_t *c_ = count_[d_], at_ = 0;                                    \
+            int same_ = 0;                                                         \
+            for (int b_ = 0; b_ < 256; b_++) {                                     \
+                if (c_[b_] == (n)) same_ = 1;                                      \
+                uint32_t here_ = c_[b_];                                           \
+                c_[b_] = at_;                                                      \
+                at_ += here_;                                                      \
+            }                                                                      \
+            if (same_) continue;                                                   \
+            for (uint32_t i_ = 0; i_ < (n); i_++)                                  \
+                dst_[c_[(KEY(src_[i_]) >> (8 * d_)) & 255]++] = src_[i_];          \
+            T *t_ = src_;                                                          \
+            src_ = dst_;                                                           \
+            dst_ = t_;                                                             \
+        }                                                                          \
+        if (src_ != (a)) pf_memcpy((a), src_, (n) * (uint32_t)sizeof(T));          \
+    } while (0)
+
+#define CROWD_CELL(x) ((x).cell)
+#define HOME_CELL(x) ((x).cell)
+/* A value's order as an unsigned key: the sign bit flipped. */
+#define HOME_VALUE(x) ((uint64_t)(x).value ^ 0x8000000000000000ULL)
 
 /* An occupied home cell: its run [start, end) in the sorted homes. */
 typedef struct {
@@ -325,7 +351,9 @@ static int score(const pf_input *in) {
     }
 
     /* 3. stacked(d): the sensors sharing d's density cell (1 without one). */
-    pf_sort(crowds, n_crowds, sizeof(crowd), cmp_crowd);
+    /* Crowds were made in ascending sensor order: a stable sort by cell alone
+     * orders them by (cell, sensor). */
+    RADIX_SORT(crowd, crowds, n_crowds, CROWD_CELL);
     for (uint32_t i = 0; i < n_crowds;) {
         uint32_t j = i;
         while (j < n_crowds && crowds[j].cell == crowds[i].cell) j++;
@@ -335,7 +363,10 @@ static int score(const pf_input *in) {
 
     /* 4. Occupied home cells, each a run of the sorted homes (values ascending
      * within a run). */
-    pf_sort(homes, n_homes, sizeof(home), cmp_home);
+    /* Homes were made in ascending sensor order: stable sorts by value, then by
+     * cell, order them by (cell, value, sensor). */
+    RADIX_SORT(home, homes, n_homes, HOME_VALUE);
+    RADIX_SORT(home, homes, n_homes, HOME_CELL);
     occupied *cells = (occupied *)pf_alloc(n_homes * (uint32_t)sizeof(occupied));
     uint32_t n_cells = 0;
     for (uint32_t i = 0; i < n_homes; i++) {

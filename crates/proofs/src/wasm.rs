@@ -25,6 +25,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use h3o::{CellIndex, LatLng, Resolution};
 use plinth_core::{DeviceId, Hash};
 use plinth_wasm::{HostFn, HostFunction, HostFunctions, Limits, Module, WasmError};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 /// The ABI version this host speaks (the input's and output's `abi`).
@@ -386,7 +387,10 @@ pub fn encode_input(
     params: &WasmFamilyParams,
     e: &EpochInput<'_>,
 ) -> (Vec<u8>, HashMap<Hash, DeviceId>) {
-    let mut reports: Vec<(Hash, &SignedReport)> = e.reports.iter().map(|r| (r.hash(), r)).collect();
+    // Hashing a million reports is a second of one core: spread it (the order
+    // is the input's, whatever the threads).
+    let mut reports: Vec<(Hash, &SignedReport)> =
+        e.reports.par_iter().map(|r| (r.hash(), r)).collect();
     reports.sort_unstable_by(|(ha, a), (hb, b)| {
         (a.report.device, a.report.seq, ha).cmp(&(b.report.device, b.report.seq, hb))
     });
@@ -462,15 +466,19 @@ fn decode_output(
             out.state.len()
         )));
     }
-    let mut scores = BTreeMap::new();
+    let mut scored = Vec::with_capacity(out.scores.len());
     let mut last: Option<[u8; 32]> = None;
+    // Scores ascend strictly, as the registry's ids do: one walk along both
+    // finds each scored device (a million lookups would cost more).
+    let mut registry = devices.keys().peekable();
     for s in out.scores {
         if last.is_some_and(|l| l >= s.device) {
             return Err(bad("scores are not strictly ascending by device".into()));
         }
         last = Some(s.device);
         let id = DeviceId(plinth_core::PublicKey(s.device));
-        if !devices.contains_key(&id) {
+        while registry.next_if(|d| **d < id).is_some() {}
+        if registry.peek() != Some(&&id) {
             return Err(bad(format!(
                 "a score for {id}, which is not in the registry"
             )));
@@ -478,8 +486,10 @@ fn decode_output(
         if s.score == 0 {
             return Err(bad(format!("a zero score for {id}")));
         }
-        scores.insert(id, s.score);
+        scored.push((id, s.score));
     }
+    // In order already: the map is built in bulk.
+    let scores: BTreeMap<DeviceId, u64> = scored.into_iter().collect();
     let mut rejections = Vec::with_capacity(out.rejections.len());
     let mut seen = std::collections::HashSet::new();
     for r in out.rejections {
@@ -568,8 +578,10 @@ pub fn check_output(
 ) -> Result<CheckedOutput, WasmFamilyError> {
     let by_hash: HashMap<Hash, DeviceId> = epoch
         .reports
-        .iter()
+        .par_iter()
         .map(|r| (r.hash(), r.report.device))
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect();
     decode_output(bytes, epoch.devices, &by_hash)
 }

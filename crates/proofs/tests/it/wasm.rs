@@ -197,6 +197,13 @@ fn a_module_s_scores_rejections_and_state_come_back_checked_and_ordered() {
     assert_eq!(run(&module("", "", &out), &devices, &reports).unwrap(), got);
 }
 
+/// Score 1 for each of `ids`, ascending by id.
+fn sorted_scores(ids: &[[u8; 32]]) -> Vec<([u8; 32], u64)> {
+    let mut v: Vec<([u8; 32], u64)> = ids.iter().map(|d| (*d, 1)).collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn an_output_that_breaks_the_abi_fails_the_epoch() {
     let devices = registry([device(1, 0), device(2, 0)]);
@@ -208,6 +215,15 @@ fn an_output_that_breaks_the_abi_fails_the_epoch() {
         (output(&[(b, 1), (a, 1)], &[], b""), "ascending"),
         (output(&[(a, 1), (a, 2)], &[], b""), "ascending"),
         (output(&[(stranger, 1)], &[], b""), "not in the registry"),
+        // A stranger among registered devices, wherever it sorts.
+        (
+            output(&sorted_scores(&[a, b, stranger]), &[], b""),
+            "not in the registry",
+        ),
+        (
+            output(&sorted_scores(&[b, stranger]), &[], b""),
+            "not in the registry",
+        ),
         (output(&[(a, 0)], &[], b""), "zero score"),
         (
             output(&[], &[([5; 32], "x", "")], b""),
