@@ -22,9 +22,11 @@
  *   data, data_len                         custom body data (NULL if data_len 0)
  *   out, out_len                           the output; must not overlap an input
  *
- * chain is the chain identity (the node's GET /v1/status "chain"), epoch the
- * reward epoch (its "epoch"), timestamp_ms milliseconds since the Unix epoch,
- * seq a number strictly increasing per device (keep it across reboots).
+ * chain is the chain identity (plinth_chain_identity of the node's GET
+ * /v1/status "genesis_hash"), timestamp_ms milliseconds since the Unix epoch,
+ * epoch the reward epoch of timestamp_ms (plinth_epoch_of, from the status's
+ * "genesis_time_ms" and "epoch_ms"; the oracle refuses any other), seq a
+ * number strictly increasing per device (keep it across reboots).
  *
  * The byte format: docs/report-format.md; test vectors every implementation
  * reproduces: docs/report-vectors.json. This header is kept by hand; a test
@@ -65,6 +67,13 @@ int32_t plinth_public_key(const uint8_t *seed, uint8_t *out);
 /* The device id, "pdev1..." (63 characters and a NUL: out_len >= 64), the
  * suffix of its MQTT topic. Returns 63 or a negative code. */
 int32_t plinth_device_id(const uint8_t *seed, char *out, size_t out_len);
+
+/* The chain identity (32 bytes) of the chain whose genesis hash is
+ * genesis_hash. Returns 32 or PLINTH_ERR_NULL. */
+int32_t plinth_chain_identity(const uint8_t *genesis_hash, uint8_t *out);
+
+/* The reward epoch of timestamp_ms (0 before genesis or when epoch_ms is 0). */
+uint64_t plinth_epoch_of(uint64_t genesis_time_ms, uint64_t epoch_ms, uint64_t timestamp_ms);
 
 /* A heartbeat ("I am up"), for uptime networks. */
 int32_t plinth_report_heartbeat(const uint8_t *seed, const uint8_t *chain, const char *network, uint64_t epoch, uint64_t timestamp_ms, uint64_t seq, uint8_t *out, size_t out_len);

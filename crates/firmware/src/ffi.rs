@@ -18,8 +18,9 @@
 //! slice after checking it is not NULL and bounding its length.
 
 use crate::{
-    report_hash, sign_report, Body, DeviceKey, Error, Header, DEVICE_ID_LEN, MAX_CUSTOM_BYTES,
-    MAX_CUSTOM_KIND_LEN, MAX_NETWORK_LEN, MAX_REPORT_BYTES, MAX_UNIT_LEN,
+    chain_identity, epoch_of, report_hash, sign_report, Body, DeviceKey, Error, Header,
+    DEVICE_ID_LEN, MAX_CUSTOM_BYTES, MAX_CUSTOM_KIND_LEN, MAX_NETWORK_LEN, MAX_REPORT_BYTES,
+    MAX_UNIT_LEN,
 };
 use core::ffi::c_char;
 
@@ -404,6 +405,32 @@ pub unsafe extern "C" fn plinth_report_hash(
         }
         Err(e) => e.code(),
     }
+}
+
+/// Writes the chain identity of the chain whose genesis hash (32 bytes, the
+/// node's `/v1/status` `genesis_hash`) is `genesis_hash` to `out`: the `chain`
+/// every report names. Returns 32 or `PLINTH_ERR_NULL`.
+///
+/// # Safety
+/// `genesis_hash` points to 32 readable bytes, `out` to 32 writable ones.
+#[no_mangle]
+pub unsafe extern "C" fn plinth_chain_identity(genesis_hash: *const u8, out: *mut u8) -> i32 {
+    let chain = match bytes32(genesis_hash) {
+        Ok(g) => chain_identity(&g),
+        Err(e) => return e.code(),
+    };
+    if out.is_null() {
+        return Error::NullPointer.code();
+    }
+    core::ptr::copy_nonoverlapping(chain.as_ptr(), out, 32);
+    32
+}
+
+/// The reward epoch of `timestamp_ms` (the `epoch` a report made then must
+/// name), from the node's `/v1/status` `genesis_time_ms` and `epoch_ms`.
+#[no_mangle]
+pub extern "C" fn plinth_epoch_of(genesis_time_ms: u64, epoch_ms: u64, timestamp_ms: u64) -> u64 {
+    epoch_of(genesis_time_ms, epoch_ms, timestamp_ms)
 }
 
 /// A short English description of a return code of this API (a static,

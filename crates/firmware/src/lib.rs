@@ -23,11 +23,14 @@
 //! use plinth_firmware::{sign_report, Body, DeviceKey, Header, MAX_REPORT_BYTES};
 //!
 //! let key = DeviceKey::from_seed(&[7; 32]);
+//! let genesis_hash = [0x11; 32]; // the node's /v1/status genesis_hash
+//! let (genesis_time_ms, epoch_ms) = (1_767_225_000_000, 60_000); // and these two
+//! let now_ms = 1_767_225_600_000;
 //! let header = Header {
-//!     chain: [0; 32], // the chain identity, from the node's /v1/status
+//!     chain: plinth_firmware::chain_identity(&genesis_hash),
 //!     network: "weather",
-//!     epoch: 12,
-//!     timestamp_ms: 1_767_225_600_000,
+//!     epoch: plinth_firmware::epoch_of(genesis_time_ms, epoch_ms, now_ms),
+//!     timestamp_ms: now_ms,
 //!     seq: 1,
 //! };
 //! let body = Body::Reading { value_milli: 21_500, unit: "celsius" };
@@ -58,7 +61,8 @@
 //! - **Host builds** (the default feature `std`): `extern crate std` links the
 //!   standard library's panic handler and unwinding runtime. This is what the C
 //!   example and the tests link on Linux (`cc report.c libplinth_firmware.a
-//!   -lpthread -ldl -lm`). A no_std static library for a host target without
+//!   -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc`, the libraries `--print
+//!   native-static-libs` lists). A no_std static library for a host target without
 //!   `std` does not build in the workspace's profiles: they unwind on panic, and
 //!   unwinding needs `std`'s personality routine.
 //! - **Bare metal** (`thumbv7em-none-eabihf`, `riscv32imc-unknown-none-elf`, …,
@@ -90,7 +94,10 @@ mod report;
 pub mod ffi;
 
 pub use id::{DeviceIdText, DEVICE_ID_LEN};
-pub use report::{report_hash, sign_report, signed_len, unsigned_len, Body, DeviceKey, Header};
+pub use report::{
+    chain_identity, epoch_of, report_hash, sign_report, signed_len, unsigned_len, Body, DeviceKey,
+    Header,
+};
 
 /// The domain tag signed in front of every report: a report signature can never
 /// pass for the signature of any other Plinth message.

@@ -17,7 +17,7 @@ use crate::{
 use ed25519_dalek::{Signer, SigningKey};
 
 /// A device's signing key, from its 32-byte ed25519 seed (the secret the device
-/// keeps; `plinth device keygen` writes one as hex).
+/// keeps: the `secret` of the key file `plinth device keygen` writes, as hex).
 pub struct DeviceKey {
     signing: SigningKey,
 }
@@ -46,12 +46,12 @@ impl DeviceKey {
 /// The fields every report has, besides the device (which is the key's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header<'a> {
-    /// The chain identity: `Hash::tagged("plinth/chain", genesis hash)`, the
-    /// `chain` of the node's `/v1/status`. An oracle refuses reports of another chain.
+    /// The chain identity, [`chain_identity`] of the node's `/v1/status`
+    /// `genesis_hash`. An oracle refuses reports of another chain.
     pub chain: [u8; 32],
     /// The network the device is registered in (`[a-z0-9-]{1,32}`).
     pub network: &'a str,
-    /// The reward epoch the report is for (the node's `/v1/status` `epoch`).
+    /// The reward epoch the report is for: [`epoch_of`] `timestamp_ms`.
     pub epoch: u64,
     /// When the report was made, milliseconds since the Unix epoch.
     pub timestamp_ms: u64,
@@ -271,6 +271,30 @@ pub fn report_hash(signed: &[u8]) -> Result<[u8; 32], Error> {
     h.update(HASH_TAG);
     h.update(signed);
     Ok(*h.finalize().as_bytes())
+}
+
+/// The chain identity of the chain whose genesis hash is `genesis_hash` (the
+/// node's `/v1/status` `genesis_hash`): `blake3(u32le(12) ‖ "plinth/chain" ‖
+/// genesis_hash)`, as `plinth_core::chain_identity`. Reports name it in `chain`.
+pub fn chain_identity(genesis_hash: &[u8; 32]) -> [u8; 32] {
+    const TAG: &[u8] = b"plinth/chain";
+    let mut h = blake3::Hasher::new();
+    h.update(&(TAG.len() as u32).to_le_bytes());
+    h.update(TAG);
+    h.update(genesis_hash);
+    *h.finalize().as_bytes()
+}
+
+/// The reward epoch of `timestamp_ms` on a chain whose epochs of `epoch_ms`
+/// start at `genesis_time_ms` (the node's `/v1/status` fields of those names),
+/// as `plinth_core::epoch::EpochClock::epoch_of`: timestamps before genesis,
+/// and every timestamp when `epoch_ms` is 0, are epoch 0. The oracle refuses a
+/// report whose `epoch` is not the epoch of its `timestamp_ms`.
+pub fn epoch_of(genesis_time_ms: u64, epoch_ms: u64, timestamp_ms: u64) -> u64 {
+    timestamp_ms
+        .saturating_sub(genesis_time_ms)
+        .checked_div(epoch_ms)
+        .unwrap_or(0)
 }
 
 /// Writes into a buffer whose length was checked before: a write past its end

@@ -407,3 +407,35 @@ fn every_code_has_its_message() {
     }
     assert_eq!(Error::from_code(-8), None);
 }
+
+#[test]
+fn chain_identity_and_epoch_are_the_chains() {
+    let genesis = plinth_core::Hash::of(b"a genesis");
+    let mut out = [0u8; 32];
+    // SAFETY: valid pointers.
+    assert_eq!(
+        unsafe { plinth_chain_identity(genesis.0.as_ptr(), out.as_mut_ptr()) },
+        32
+    );
+    assert_eq!(out, plinth_core::chain_identity(&genesis).0);
+    // SAFETY: NULL where a pointer is needed, the other valid.
+    unsafe {
+        assert_eq!(plinth_chain_identity(null(), out.as_mut_ptr()), ERR_NULL);
+        assert_eq!(
+            plinth_chain_identity(genesis.0.as_ptr(), null_mut()),
+            ERR_NULL
+        );
+    }
+    for (g, e, t) in [
+        (1_000, 60_000, 999),
+        (1_000, 60_000, 1_000),
+        (1_000, 60_000, 60_999),
+        (1_000, 60_000, 61_000),
+        (1_000, 0, 5_000_000),
+        (0, 1, u64::MAX),
+        (u64::MAX, 7, 3),
+    ] {
+        let clock = plinth_core::epoch::EpochClock::new(g, e);
+        assert_eq!(plinth_epoch_of(g, e, t), clock.epoch_of(t), "{g} {e} {t}");
+    }
+}
