@@ -64,7 +64,11 @@
 //!   -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc`, the libraries `--print
 //!   native-static-libs` lists). A no_std static library for a host target without
 //!   `std` does not build in the workspace's profiles: they unwind on panic, and
-//!   unwinding needs `std`'s personality routine.
+//!   unwinding needs `std`'s personality routine. With `panic = "abort"` it
+//!   builds (`scripts/test` builds it so, which proves that nothing in the
+//!   dependency graph needs `std` or an allocator) but does not link into a
+//!   host program: the host's precompiled `core` still names
+//!   `rust_eh_personality`.
 //! - **Bare metal** (`thumbv7em-none-eabihf`, `riscv32imc-unknown-none-elf`, …,
 //!   whose targets abort on panic): build with `--no-default-features --features
 //!   panic-handler` for a C project that has no Rust of its own (the handler
