@@ -97,6 +97,9 @@ enum Command {
     /// Measure performance (release builds).
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Simulate a network's token economy years ahead over the ledger's own
+    /// code: Monte Carlo runs, sweeps, percentiles per epoch.
+    Sim(cmd::sim::SimArgs),
 }
 
 /// The software upgrades this binary knows: a planned upgrade of one of these
@@ -155,6 +158,7 @@ fn run() -> Result<()> {
         Command::Family(c) => c.run(),
         Command::Replay(a) => a.run(),
         Command::Bench(c) => plinth_bench::run(c),
+        Command::Sim(a) => a.run(),
     }
 }
 

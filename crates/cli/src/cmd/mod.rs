@@ -13,6 +13,7 @@ pub mod gov;
 pub mod maker;
 pub mod node;
 pub mod oracle;
+pub mod sim;
 pub mod storage;
 pub mod testnet;
 pub mod wallet;

@@ -15,6 +15,7 @@ mod oracle_quorum;
 mod oracle_set;
 mod oracles;
 mod rewards;
+mod sim;
 mod storage;
 mod testnet;
 mod tls;
