@@ -5,6 +5,8 @@ use plinth_sim::scenario::{Curve, DemandSpec, BUILTINS, HELIUM_HALVING_EPOCHS, H
 use plinth_sim::{grid, run, simulate, Scenario, ScenarioError, Sweep};
 use proptest::prelude::*;
 
+mod ledger;
+
 /// helium-like without demand: nothing is burned.
 fn helium_without_burns(epochs: u64) -> Scenario {
     let mut s = Scenario::builtin("helium-like").unwrap();
