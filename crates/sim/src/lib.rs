@@ -23,11 +23,13 @@
 //! - [`model`]: the equations, each a pure function.
 //! - [`run`](mod@run): one run, epoch by epoch, over cohorts of operators.
 //! - [`monte`]: many runs, percentiles, summaries.
+//! - [`report`]: the HTML report, its charts as inline SVG.
 
 #![warn(missing_docs)]
 
 pub mod model;
 pub mod monte;
+pub mod report;
 pub mod run;
 pub mod scenario;
 

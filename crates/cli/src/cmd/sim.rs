@@ -1,6 +1,7 @@
 //! `plinth sim`: the token-economy simulator (`plinth-sim`) from the command
 //! line: a scenario file or a built-in, Monte Carlo runs, sweeps, the output
-//! directory (a CSV of per-epoch percentiles per sweep point, `summary.json`).
+//! directory (per sweep point a CSV of per-epoch percentiles and an HTML report
+//! with SVG charts, and `summary.json`).
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -56,6 +57,7 @@ struct Summary {
 #[derive(Serialize)]
 struct PointOut {
     csv: String,
+    report: String,
     #[serde(flatten)]
     summary: plinth_sim::PointSummary,
 }
@@ -136,9 +138,14 @@ impl SimArgs {
             let csv = format!("point-{i:03}.csv");
             std::fs::write(self.out.join(&csv), runs.percentile_csv())
                 .with_context(|| format!("writing {csv}"))?;
+            let report = format!("point-{i:03}.html");
+            let page = plinth_sim::report::html(&runs, &scenario.name, &point.label)?;
+            std::fs::write(self.out.join(&report), page)
+                .with_context(|| format!("writing {report}"))?;
             networks = runs.networks.clone();
             out.push(PointOut {
                 csv,
+                report,
                 summary: runs.summary(&point.label),
             });
         }
@@ -174,7 +181,7 @@ impl SimArgs {
         for p in &summary.points {
             let s = &p.summary;
             println!(
-                "  {}: final supply p50 {} (p10 {}, p90 {}), minted p50 {}, burned p50 {}, price p50 ${:.4}  → {}",
+                "  {}: final supply p50 {} (p10 {}, p90 {}), minted p50 {}, burned p50 {}, price p50 ${:.4}  → {}, {}",
                 s.label,
                 s.final_supply.median,
                 s.final_supply.p10,
@@ -183,6 +190,7 @@ impl SimArgs {
                 s.total_burned.median,
                 s.final_price_usd.median,
                 self.out.join(&p.csv).display(),
+                self.out.join(&p.report).display(),
             );
             if self.find.is_some() {
                 let r = &s.burn_equals_emission;

@@ -104,6 +104,11 @@ fn sim_writes_percentiles_and_a_summary_and_is_deterministic() {
         let s0: u64 = rows[0][supply].parse().unwrap();
         assert!(s0 <= 1_000_900_000 && s0 > 1_000_000_000, "{s0}");
     }
+    // The report: every chart as inline SVG, nothing fetched.
+    let report = std::fs::read_to_string(dir.path().join("a/point-000.html")).unwrap();
+    assert_eq!(report.matches("<svg").count(), 8);
+    assert!(report.contains("Emission vs burn") && report.contains("hotspots"));
+    assert!(!report.contains("<script"));
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("a/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["scenario"], "e2e");
@@ -112,6 +117,7 @@ fn sim_writes_percentiles_and_a_summary_and_is_deterministic() {
     assert_eq!(points.len(), 2);
     assert_eq!(points[1]["label"], "price.depth_usd=1000000");
     assert_eq!(points[1]["csv"], "point-001.csv");
+    assert_eq!(points[1]["report"], "point-001.html");
     let reach = &points[0]["burn_equals_emission"];
     assert_eq!(
         reach["reached"].as_u64().unwrap() + reach["never"].as_u64().unwrap(),
