@@ -186,3 +186,57 @@ fn sim_runs_the_devnet_genesis() {
             > 0
     );
 }
+
+/// The report in a browser: headless chromium parses every chart as SVG
+/// elements (its DOM) and paints them (a screenshot far from blank). Skipped
+/// where chromium is missing (`scripts/test` installs it).
+#[test]
+fn sim_report_shows_its_charts_in_chromium() {
+    let chromium = std::path::Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!("skipped: no /usr/bin/chromium");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(bin())
+        .args(["sim", "flywheel", "--runs", "4", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let url = format!("file://{}", dir.path().join("point-000.html").display());
+    let headless = |extra: &[&str]| {
+        let o = Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu"])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
+            .args(extra)
+            .arg(&url)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    let dom = String::from_utf8(headless(&["--dump-dom"])).unwrap();
+    assert_eq!(dom.matches("<svg").count(), 8, "eight charts in the DOM");
+    assert!(
+        dom.matches("<polyline").count() >= 8,
+        "each chart draws its lines"
+    );
+    assert!(dom.contains("Emission vs burn"));
+    let shot = dir.path().join("shot.png");
+    headless(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=800,1400",
+    ]);
+    // A blank page of that size compresses to a few KB; painted charts to ~100 KB.
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    assert!(
+        png.len() > 40_000,
+        "the charts are painted ({} bytes)",
+        png.len()
+    );
+}
