@@ -93,6 +93,19 @@ def wait_for(what: str, fn, timeout: float = 60.0, every: float = 0.5):
         time.sleep(every)
 
 
+def walked_between(read, walk):
+    """A paged walk of a list that only grows holds everything a read before it
+    returned, only what a read after it returns, each item once, in the list's order."""
+    before = read()
+    walked = walk()
+    after = read()
+    assert len(walked) == len(set(walked)), f"an item twice in the walk: {walked}"
+    assert set(before) <= set(walked), f"the walk lost items: {set(before) - set(walked)}"
+    assert set(walked) <= set(after), f"the walk made up items: {set(walked) - set(after)}"
+    assert walked == [x for x in after if x in set(walked)], "the walk's order is not the list's"
+    return walked
+
+
 def closed_manifest(oracle: OracleClient, network: str, epoch: int):
     def get():
         try:
@@ -341,11 +354,14 @@ def test_compute_storage_energy_and_governance_reads_decode(node):
     assert node.module_bytes(job.module)[:4] == b"\0asm"
     assert len(node.job_input(job.id)) > 0
     # paging: a job's tasks and claims one at a time are the whole lists
-    tasks = node.job_tasks(job.id, limit=4096)
-    assert [t.task for t in node.iter_job_tasks(job.id, page_size=7)] == [t.task for t in tasks]
-    claims = node.job_claims(job.id, limit=1000)
-    assert [c.number for c in node.iter_job_claims(job.id, page_size=2)] == [c.number for c in claims]
-    assert [b.id for b in node.iter_bursts(page_size=1)] == [b.id for b in node.bursts(limit=1000)]
+    # (claims and bursts keep arriving on a running devnet: a walk lies between a read
+    # before it and one after it)
+    walked_between(lambda: [t.task for t in node.job_tasks(job.id, limit=4096)],
+                   lambda: [t.task for t in node.iter_job_tasks(job.id, page_size=7)])
+    walked_between(lambda: [c.number for c in node.job_claims(job.id, limit=1000)],
+                   lambda: [c.number for c in node.iter_job_claims(job.id, page_size=2)])
+    walked_between(lambda: [b.id for b in node.bursts(limit=1000)],
+                   lambda: [b.id for b in node.iter_bursts(page_size=1)])
     for name, more in [("energy_order", lambda: node.energy_order(answers["energy_orders"][0].seq)),
                        ("certificate", lambda: node.certificate(answers["certificates"][0].id)),
                        ("proposal", lambda: node.proposal(node.proposals()[0].proposal.id))]:

@@ -175,6 +175,7 @@ pub fn template(
             halving_interval_epochs: 100_000,
             tail_per_epoch: 100_000_000,
             manifest_max_age_epochs: plinth_ledger::emission::DEFAULT_MANIFEST_MAX_AGE_EPOCHS,
+            net_emissions_cap_per_epoch: 0,
         },
         oracles: OracleSet {
             threshold: majority(oracles.len()),

@@ -36,6 +36,19 @@ pub struct Emission {
     /// genesis when it is the default, so older genesis files keep their hash.
     #[serde(skip_serializing_if = "is_default_max_age")]
     pub manifest_max_age_epochs: u64,
+    /// Net emissions (Helium's HIP-20, Render's burn-and-mint equilibrium): the
+    /// tokens burned in epoch `e − 1` are minted again in epoch `e`, up to this
+    /// many, on top of the schedule and split among the networks and the
+    /// treasury by the same shares. What was burned came out of the supply, so
+    /// the supply never passes `genesis + Σ per_epoch` while rewards keep
+    /// flowing as the schedule halves. 0 (the default, left out of the
+    /// serialised genesis) turns it off.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub net_emissions_cap_per_epoch: Amount,
+}
+
+fn is_zero(v: &Amount) -> bool {
+    *v == 0
 }
 
 /// The default of [`Emission::manifest_max_age_epochs`].
@@ -53,6 +66,7 @@ impl Default for Emission {
             halving_interval_epochs: 0,
             tail_per_epoch: 0,
             manifest_max_age_epochs: DEFAULT_MANIFEST_MAX_AGE_EPOCHS,
+            net_emissions_cap_per_epoch: 0,
         }
     }
 }
@@ -70,11 +84,26 @@ impl Emission {
         halved.max(self.tail_per_epoch)
     }
 
-    /// What a network with `share_bps` may pay out in `epoch`.
+    /// What a network with `share_bps` may pay out in `epoch` by the schedule
+    /// alone (no net emissions: [`Emission::allowance_with`]).
     pub fn network_allowance(&self, epoch: u64, share_bps: u32) -> Amount {
-        let share = u128::from(share_bps.min(BPS));
-        // ≤ per_epoch(epoch) because share ≤ BPS, so it fits back into u64.
-        (u128::from(self.per_epoch(epoch)) * share / u128::from(BPS)) as Amount
+        share_of(self.per_epoch(epoch), share_bps)
+    }
+
+    /// The tokens minted again in an epoch after `burned_before` were burned in
+    /// the epoch before it: `min(burned_before, net_emissions_cap_per_epoch)`.
+    pub fn reminted(&self, burned_before: Amount) -> Amount {
+        burned_before.min(self.net_emissions_cap_per_epoch)
+    }
+
+    /// What a network with `share_bps` may pay out in `epoch` when `reminted`
+    /// tokens are minted again in it ([`Emission::reminted`]): its share of the
+    /// schedule plus its share of the re-mint, each rounded down.
+    pub fn allowance_with(&self, epoch: u64, share_bps: u32, reminted: Amount) -> Amount {
+        // Each part ≤ what it is a share of, and the two ≤ per_epoch + the cap
+        // ≤ 2·u64::MAX: saturating only where a genesis asks for the absurd.
+        self.network_allowance(epoch, share_bps)
+            .saturating_add(share_of(reminted, share_bps))
     }
 
     /// The epoch a block timestamp falls in (timestamps before genesis are epoch 0).
@@ -104,6 +133,13 @@ impl Emission {
     pub fn clock(&self, genesis_time_ms: u64) -> plinth_core::EpochClock {
         plinth_core::EpochClock::new(genesis_time_ms, self.epoch_ms)
     }
+}
+
+/// `share_bps` of `amount`, rounded down.
+fn share_of(amount: Amount, share_bps: u32) -> Amount {
+    let share = u128::from(share_bps.min(BPS));
+    // ≤ amount because share ≤ BPS, so it fits back into u64.
+    (u128::from(amount) * share / u128::from(BPS)) as Amount
 }
 
 /// The token supply. Invariant: the holdings of every account (free, bonded and
@@ -197,5 +233,31 @@ mod tests {
         assert_eq!(e.epoch_at(5_000, 6_999), 1);
         assert_eq!(e.epoch_end_ms(5_000, 1), Some(7_000));
         assert_eq!(e.epoch_end_ms(5_000, u64::MAX), None);
+    }
+
+    #[test]
+    fn net_emissions_remint_the_burn_up_to_the_cap() {
+        let mut e = Emission {
+            epoch_ms: 1000,
+            initial_per_epoch: 1_000,
+            halving_interval_epochs: 10,
+            ..Emission::default()
+        };
+        // Off by default: nothing is minted again.
+        assert_eq!(e.reminted(5_000), 0);
+        assert_eq!(e.allowance_with(0, 2_500, e.reminted(5_000)), 250);
+        e.net_emissions_cap_per_epoch = 400;
+        assert_eq!(e.reminted(0), 0);
+        assert_eq!(e.reminted(399), 399);
+        assert_eq!(e.reminted(5_000), 400);
+        // 25 % of 1,000 by the schedule and 25 % of 399 re-minted, each rounded down.
+        assert_eq!(e.allowance_with(0, 2_500, 399), 250 + 99);
+        assert_eq!(e.allowance_with(10, 10_000, 400), 500 + 400);
+        assert_eq!(e.allowance_with(10, 0, 400), 0);
+        // Left out of the genesis when off, so older genesis files keep their hash.
+        let off = serde_json::to_string(&Emission::default()).unwrap();
+        assert!(!off.contains("net_emissions"), "{off}");
+        let on = serde_json::to_string(&e).unwrap();
+        assert!(on.contains("\"net_emissions_cap_per_epoch\":400"), "{on}");
     }
 }

@@ -152,8 +152,7 @@ pub(crate) fn submit_manifest<S: Store>(
         }
         .into());
     }
-    let allowed = schedule::emission_at(state, params, header.epoch)?
-        .network_allowance(header.epoch, network.share_bps);
+    let allowed = schedule::allowance_at(state, params, header.epoch, network.share_bps)?;
     if header.total > allowed {
         return Err(TxError::OverEmission {
             total: header.total,

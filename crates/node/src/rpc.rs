@@ -385,7 +385,7 @@ async fn networks(
     Query(q): Query<NetworksQuery>,
 ) -> Result<Json<Vec<NetworkView>>, ApiError> {
     use plinth_ledger::context::head_epoch;
-    use plinth_ledger::governance::schedule::{emission_at, networks_at};
+    use plinth_ledger::governance::schedule::{emission_at, networks_at, reminted_at};
     let snap = snapshot(&node)?;
     let state = Overlay::new(&snap);
     let epoch = match q.epoch {
@@ -393,11 +393,12 @@ async fn networks(
         None => head_epoch(&state, &node.params).map_err(ApiError::internal)?,
     };
     let emission = emission_at(&state, &node.params, epoch).map_err(ApiError::internal)?;
+    let reminted = reminted_at(&state, &node.params, epoch).map_err(ApiError::internal)?;
     let out = networks_at(&state, epoch)
         .map_err(ApiError::internal)?
         .into_iter()
         .map(|n| {
-            let allowance = emission.network_allowance(epoch, n.share_bps);
+            let allowance = emission.allowance_with(epoch, n.share_bps, reminted);
             NetworkView::new(n, epoch, allowance)
         })
         .collect();

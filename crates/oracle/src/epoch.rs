@@ -53,44 +53,7 @@ pub struct EpochSpec<'a> {
     pub wasm: Option<&'a plinth_wasm::Module>,
 }
 
-/// Splits `allowance` between work and usage: `usage_bps` of it by credits earned
-/// (when any device earned some), the rest by work scores. The two parts are split
-/// exactly ([`plinth_proofs::split()`]) and added up per device.
-pub fn split_rewards(
-    allowance: u64,
-    usage_bps: u32,
-    work: &BTreeMap<DeviceId, u64>,
-    usage: &BTreeMap<DeviceId, u64>,
-) -> BTreeMap<DeviceId, u64> {
-    split_usage_capped(allowance, usage_bps, work, usage, None)
-}
-
-/// [`split_rewards`] with each device's usage reward capped at `usage_caps` (no
-/// entry: nothing), when given; what is held back is not minted. A custom
-/// family's network pays the credits its devices earned from bursts this way:
-/// never more than their token value.
-pub fn split_usage_capped(
-    allowance: u64,
-    usage_bps: u32,
-    work: &BTreeMap<DeviceId, u64>,
-    usage: &BTreeMap<DeviceId, u64>,
-    usage_caps: Option<&BTreeMap<DeviceId, u64>>,
-) -> BTreeMap<DeviceId, u64> {
-    let usage_part = if usage.values().any(|&c| c > 0) {
-        (allowance as u128 * u128::from(usage_bps.min(10_000)) / 10_000) as u64
-    } else {
-        0
-    };
-    let mut paid = plinth_proofs::split(allowance - usage_part, work);
-    for (device, amount) in plinth_proofs::split(usage_part, usage) {
-        let amount = match usage_caps {
-            Some(caps) => amount.min(caps.get(&device).copied().unwrap_or(0)),
-            None => amount,
-        };
-        *paid.entry(device).or_insert(0) += amount;
-    }
-    paid
-}
+pub use plinth_proofs::split::{split_rewards, split_usage_capped};
 
 /// One network's inputs in an epoch's batches, sorted by kind.
 #[derive(Default)]

@@ -7,7 +7,7 @@
 //!        ▼                                                              ▼
 //!  points ─▶ monte::simulate (runs in parallel, seed base+i) ─▶ run::run per epoch:
 //!            ledger: Emission::network_allowance, credits::credits_for, Supply::total
-//!            oracle: epoch::split_usage_capped (the manifests' exact split)
+//!            proofs: split::split_usage_capped (the manifests' exact split)
 //!        ─▶ Runs ─▶ per-epoch percentiles (CSV), summary (JSON), burn = emission
 //! ```
 //!

@@ -4,9 +4,10 @@
 //!  per epoch e, per network:
 //!    demand (curve · elasticity · noise) ─▶ served = min(demand, capacity)
 //!        ─▶ tokens burned = ⌈µUSD·10^dec / price⌉ ─▶ credits (ledger: credits_for)
-//!    allowance (ledger: Emission::network_allowance) ─▶ exact split by work and
-//!        usage (oracle: split_usage_capped) ─▶ minted to each cohort
-//!  treasury (ledger: network_allowance of treasury_bps) ─▶ minted
+//!    allowance (ledger: Emission::allowance_with, the schedule plus net
+//!        emissions' re-mint of the epoch before's burn) ─▶ exact split by work and
+//!        usage (proofs: split_usage_capped) ─▶ minted to each cohort
+//!  treasury (ledger: allowance_with of treasury_bps) ─▶ minted
 //!  Supply { genesis, minted, burned } ─▶ total (ledger: Supply::total)
 //!  operators: earnings vs running cost, payback vs hurdle ─▶ joins, leaves
 //!  price ─▶ next price (walk, plus burns' buys against operators' sales)
@@ -186,8 +187,12 @@ pub fn run(scenario: &Scenario, economy: &Economy, seed: u64) -> Result<RunSerie
         .collect();
     let mut work = BTreeMap::new();
     let mut usage = BTreeMap::new();
+    // Burned in the epoch before: what net emissions mint again.
+    let mut burned_before: Amount = 0;
 
     for epoch in 0..epochs {
+        // The ledger's `schedule::reminted_at`: nothing in epoch 0.
+        let reminted = economy.emission.reminted(burned_before);
         let total_before = supply.total().ok_or(RunError::Overflow { epoch })?;
         let price_micro = model::micro_usd(price);
         let mut minted: Amount = 0;
@@ -237,7 +242,9 @@ pub fn run(scenario: &Scenario, economy: &Economy, seed: u64) -> Result<RunSerie
             }
             // The network's allowance, split exactly by work and usage as the
             // oracle splits every manifest; a network without devices mints nothing.
-            let allowance = economy.emission.network_allowance(epoch, net.share_bps);
+            let allowance = economy
+                .emission
+                .allowance_with(epoch, net.share_bps, reminted);
             work.clear();
             usage.clear();
             for (ci, (c, s)) in spec.cohorts.iter().zip(&cohorts[ni]).enumerate() {
@@ -253,7 +260,7 @@ pub fn run(scenario: &Scenario, economy: &Economy, seed: u64) -> Result<RunSerie
                 };
                 usage.insert(id, share);
             }
-            let paid = plinth_oracle::epoch::split_usage_capped(
+            let paid = plinth_proofs::split::split_usage_capped(
                 allowance,
                 net.usage_bps,
                 &work,
@@ -317,7 +324,7 @@ pub fn run(scenario: &Scenario, economy: &Economy, seed: u64) -> Result<RunSerie
         // The treasury's share, minted as the ledger mints it each epoch.
         let treasury = economy
             .emission
-            .network_allowance(epoch, economy.treasury_bps);
+            .allowance_with(epoch, economy.treasury_bps, reminted);
         minted = minted
             .checked_add(treasury)
             .ok_or(RunError::Overflow { epoch })?;
@@ -333,6 +340,7 @@ pub fn run(scenario: &Scenario, economy: &Economy, seed: u64) -> Result<RunSerie
         let total = supply.total().ok_or(RunError::Overflow { epoch })?;
         debug_assert_eq!(holdings.total(), Some(total));
 
+        burned_before = burned;
         ints.extend_from_slice(&[
             total,
             minted,

@@ -113,6 +113,11 @@ pub struct ScheduleSpec {
     /// The floor of the emission.
     #[serde(default)]
     pub tail_per_epoch: Amount,
+    /// Net emissions: the tokens burned in an epoch are minted again in the
+    /// next, up to this many (the ledger's `emission.net_emissions_cap_per_epoch`;
+    /// 0: off).
+    #[serde(default)]
+    pub net_emissions_cap_per_epoch: Amount,
     /// The treasury's share of each epoch's emission (basis points).
     #[serde(default)]
     pub treasury_bps: u32,
@@ -467,6 +472,7 @@ impl Scenario {
                     initial_per_epoch: s.initial_per_epoch,
                     halving_interval_epochs: s.halving_interval_epochs,
                     tail_per_epoch: s.tail_per_epoch,
+                    net_emissions_cap_per_epoch: s.net_emissions_cap_per_epoch,
                     ..Emission::default()
                 };
                 let mut networks = Vec::new();
@@ -656,9 +662,10 @@ impl Scenario {
     }
 }
 
-/// `helium-like`: HIP-20's shape (5M tokens a month, halving every two years),
-/// daily epochs for ten years, hotspots paid 100% of the emission, data demand
-/// growing along a logistic curve, an endogenous price. The default scenario.
+/// `helium-like`: HIP-20's shape (5M tokens a month, halving every two years,
+/// net emissions re-minting up to 1,643 tokens a day of what was burned), daily
+/// epochs for ten years, hotspots paid 100% of the emission, data demand growing
+/// along a logistic curve, an endogenous price. The default scenario.
 pub const HELIUM_LIKE: &str = r#"
 name = "helium-like"
 runs = 100
@@ -675,6 +682,7 @@ genesis_supply = 0
 initial_per_epoch = 16666666666666
 halving_interval_epochs = 730
 tail_per_epoch = 0
+net_emissions_cap_per_epoch = 164300000000
 
 [price]
 model = "endogenous"

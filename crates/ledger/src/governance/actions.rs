@@ -529,8 +529,7 @@ pub(crate) fn mint_treasury<S: Store>(
     if ctx.epoch(params) <= prev {
         return Ok(());
     }
-    let amount =
-        schedule::emission_at(state, params, prev)?.network_allowance(prev, gov.treasury_bps);
+    let amount = schedule::allowance_at(state, params, prev, gov.treasury_bps)?;
     if amount == 0 {
         return Ok(());
     }

@@ -78,6 +78,40 @@ pub fn emission_at<S: Store>(
         .map_or_else(|| params.emission.clone(), |(_, e)| e.clone()))
 }
 
+/// The tokens minted again in reward epoch `epoch` by net emissions
+/// ([`Emission::reminted`]): what was burned in the epoch before, up to the cap
+/// of the emission in force in `epoch`; 0 in epoch 0. The epoch before is over
+/// by the time anything of `epoch` is minted (a manifest waits for its epoch's
+/// end; the treasury is minted in the first block after it), so this never
+/// changes once read for a mint.
+pub fn reminted_at<S: Store>(
+    state: &Overlay<'_, S>,
+    params: &ChainParams,
+    epoch: u64,
+) -> Result<crate::Amount, LedgerError> {
+    let emission = emission_at(state, params, epoch)?;
+    if emission.net_emissions_cap_per_epoch == 0 || epoch == 0 {
+        return Ok(0);
+    }
+    let before = crate::credits::epoch_supply(state, epoch - 1)?;
+    Ok(emission.reminted(before.burned))
+}
+
+/// What a network (or the treasury) with `share_bps` may mint for reward epoch
+/// `epoch`: its share of the emission in force then plus its share of the
+/// tokens minted again ([`reminted_at`]). The ledger takes a manifest up to
+/// this and `GET /v1/networks?epoch=E` gives it to the oracles.
+pub fn allowance_at<S: Store>(
+    state: &Overlay<'_, S>,
+    params: &ChainParams,
+    epoch: u64,
+    share_bps: u32,
+) -> Result<crate::Amount, LedgerError> {
+    let emission = emission_at(state, params, epoch)?;
+    let reminted = reminted_at(state, params, epoch)?;
+    Ok(emission.allowance_with(epoch, share_bps, reminted))
+}
+
 /// The names of every network, in order (`sys/networks`).
 pub fn network_names<S: Store>(state: &Overlay<'_, S>) -> Result<Vec<String>, LedgerError> {
     state.get_or_default(keys::NETWORK_NAMES)

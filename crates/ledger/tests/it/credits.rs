@@ -317,3 +317,82 @@ fn supply_per_epoch_counts_mints_and_burns() {
     assert_eq!(s.burned, 7_000);
     assert_eq!(s.minted, 30_000);
 }
+
+#[test]
+fn net_emissions_mint_the_epoch_befores_burn_again_up_to_the_cap() {
+    use plinth_ledger::governance::schedule;
+    const CAP: u64 = 3_000;
+    let mut g = genesis_with_governance(3);
+    g.emission.net_emissions_cap_per_epoch = CAP;
+    let mut gov = gov_params();
+    gov.treasury_bps = 1_000;
+    g.governance = Some(gov);
+    let params = g.params();
+    let mut c = Chain::from_genesis(g.clone());
+    let p = price(time_of(&c), 1_000_000);
+    let stx = c.tx(&user(2), post(&p, &[0, 1]));
+    c.ok(stx);
+    let burn_epoch = c.next_epoch();
+    let stx = c.tx(
+        &user(0),
+        Call::BurnForCredits {
+            amount: 5_000,
+            to: addr(&user(0)),
+        },
+    );
+    c.ok(stx);
+    let next = burn_epoch + 1;
+    c.finish_epoch(next);
+    let allowance = |c: &Chain, epoch: u64, share: u32| {
+        schedule::allowance_at(&Overlay::new(&c.store), &params, epoch, share).unwrap()
+    };
+    let schedule_part = |epoch: u64, share: u32| g.emission.network_allowance(epoch, share);
+    // The burn's epoch mints only the schedule (nothing was burned before it);
+    // the next mints its share of the burn again, capped at 3,000 of 5,000.
+    assert_eq!(
+        schedule::reminted_at(&Overlay::new(&c.store), &params, burn_epoch).unwrap(),
+        0
+    );
+    assert_eq!(
+        schedule::reminted_at(&Overlay::new(&c.store), &params, next).unwrap(),
+        CAP
+    );
+    assert_eq!(
+        allowance(&c, burn_epoch, SHARE_BPS),
+        schedule_part(burn_epoch, SHARE_BPS)
+    );
+    let allowed = schedule_part(next, SHARE_BPS) + CAP * u64::from(SHARE_BPS) / 10_000;
+    assert_eq!(allowance(&c, next, SHARE_BPS), allowed);
+    // A manifest one unit past it is refused; one of exactly it is taken.
+    let over = entries(&[addr(&user(0))], &[allowed + 1]);
+    let stx = c.tx(
+        &user(2),
+        submit_call(&manifest_header(NETWORK, next, &over), &[0, 1]),
+    );
+    c.reject(
+        stx,
+        TxError::OverEmission {
+            total: allowed + 1,
+            allowed,
+        },
+    );
+    let before = supply_record(&c.store);
+    let es = entries(&[addr(&user(0))], &[allowed]);
+    let stx = c.tx(
+        &user(2),
+        submit_call(&manifest_header(NETWORK, next, &es), &[0, 1]),
+    );
+    c.ok(stx);
+    let after = supply_record(&c.store);
+    assert_eq!(after.minted, before.minted + allowed);
+    assert_eq!(after.unclaimed, before.unclaimed + allowed);
+    // The treasury's share of the re-mint came in the first block after the epoch.
+    let treasury = schedule_part(next, 1_000) + CAP / 10;
+    let rec = credits::epoch_supply(&Overlay::new(&c.store), next).unwrap();
+    assert_eq!(rec.minted, treasury + allowed);
+    // Over the whole chain the supply stays under genesis plus the schedule: what
+    // was minted again had been burned.
+    let scheduled: u64 = (0..=next).map(|e| g.emission.per_epoch(e)).sum();
+    assert!(after.total().unwrap() <= after.genesis + scheduled);
+    assert_eq!(after.burned, 5_000);
+}

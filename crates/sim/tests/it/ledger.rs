@@ -2,16 +2,20 @@
 //! blocks (each epoch's reward manifests, signed by the oracle, claimed; the
 //! epoch's price posted and its burn for credits) must leave the ledger with
 //! the simulator's supply, per-epoch mint and burn records and credits, to the
-//! smallest unit.
+//! smallest unit — without net emissions and with them (the burn of each epoch
+//! minted again in the next up to a cap, by the ledger's allowance).
 
 use plinth_core::{Address, DeviceId, Hash, Keypair};
 use plinth_ledger::credits::{self, PricePoint};
 use plinth_ledger::emission::Emission;
 use plinth_ledger::genesis::{Fees, GenesisAccount, GenesisNetwork, Staking, Token};
+use plinth_ledger::governance::schedule;
 use plinth_ledger::params::Validator;
 use plinth_ledger::rewards::{self, ManifestEntry, ManifestHeader, OracleSet};
 use plinth_ledger::state::MemStore;
-use plinth_ledger::{execute, BlockContext, Call, Genesis, Overlay, SigCheck, Transaction};
+use plinth_ledger::{
+    execute, BlockContext, Call, Genesis, Overlay, SigCheck, Transaction, TxError,
+};
 use plinth_sim::{run, Scenario};
 
 const DAY: u64 = 86_400_000;
@@ -21,7 +25,7 @@ fn key(seed: u8) -> Keypair {
     Keypair::from_seed([seed; 32])
 }
 
-fn genesis() -> Genesis {
+fn genesis(net_emissions_cap_per_epoch: u64) -> Genesis {
     let network = |name: &str, share_bps, usage_bps| GenesisNetwork {
         name: name.into(),
         family: "uptime".into(),
@@ -61,6 +65,7 @@ fn genesis() -> Genesis {
             initial_per_epoch: 500_000_000_000,
             halving_interval_epochs: 180,
             tail_per_epoch: 20_000_000_000,
+            net_emissions_cap_per_epoch,
             ..Emission::default()
         },
         oracles: OracleSet {
@@ -101,11 +106,28 @@ fn scenario() -> Scenario {
 
 #[test]
 fn a_year_on_the_ledger_matches_the_simulator_to_the_unit() {
-    let genesis = genesis();
+    a_year_on_the_ledger(0);
+}
+
+#[test]
+fn a_year_with_net_emissions_matches_the_simulator_to_the_unit() {
+    // The median epoch's burn without net emissions: the cap binds on some
+    // epochs and not on others.
+    let (g, s) = (genesis(0), scenario());
+    let plain = run(&s, &s.economy(Some(&g)).unwrap(), 11).unwrap();
+    let mut burns: Vec<u64> = (0..EPOCHS).map(|e| plain.int(e, 2)).collect();
+    burns.sort_unstable();
+    a_year_on_the_ledger(burns[burns.len() / 2]);
+}
+
+fn a_year_on_the_ledger(cap: u64) {
+    let genesis = genesis(cap);
+    let params = genesis.params();
     let s = scenario();
     let economy = s.economy(Some(&genesis)).unwrap();
     let sim = run(&s, &economy, 11).unwrap();
     assert!(sim.supply.burned > 0, "the year burns");
+    let (mut capped, mut under_cap, mut refused) = (0, 0, 0);
 
     let mut store = MemStore::new();
     let exec = genesis.execute(&store).unwrap();
@@ -135,8 +157,27 @@ fn a_year_on_the_ledger_matches_the_simulator_to_the_unit() {
         if e > 0 {
             let prev = e - 1;
             let mut minted = 0;
+            let state = Overlay::new(&store);
+            let reminted = schedule::reminted_at(&state, &params, prev).unwrap();
+            if cap > 0 && prev > 0 {
+                let burned_before = sim.int(prev - 1, 2);
+                assert_eq!(reminted, burned_before.min(cap), "epoch {prev}: reminted");
+                if burned_before > cap {
+                    capped += 1;
+                } else if burned_before > 0 {
+                    under_cap += 1;
+                }
+            } else {
+                assert_eq!(reminted, 0);
+            }
             for n in &genesis.networks {
-                let total = genesis.emission.network_allowance(prev, n.share_bps);
+                // The ledger's allowance: the schedule plus the share of the re-mint.
+                let total = schedule::allowance_at(&state, &params, prev, n.share_bps).unwrap();
+                assert_eq!(
+                    total,
+                    genesis.emission.network_allowance(prev, n.share_bps)
+                        + reminted * u64::from(n.share_bps) / 10_000
+                );
                 minted += total;
                 let entries = [ManifestEntry {
                     device,
@@ -169,6 +210,43 @@ fn a_year_on_the_ledger_matches_the_simulator_to_the_unit() {
             }
             // Both networks always have operators, so each mints its whole allowance.
             assert_eq!(minted, sim.int(prev, 1), "epoch {prev}: minted");
+            // One unit past the allowance is refused (tried on a copy of the block).
+            if reminted > 0 && refused < 3 {
+                let n = &genesis.networks[0];
+                let mut header = match &txs[0].tx.call {
+                    Call::SubmitManifest { header, .. } => header.clone(),
+                    other => panic!("{other:?}"),
+                };
+                header.total += 1;
+                let over = Transaction {
+                    chain_id: genesis.chain_id.clone(),
+                    signer: me,
+                    nonce: nonce_now(&store, &me),
+                    fee: 1,
+                    call: Call::SubmitManifest {
+                        signatures: vec![header.sign(&oracle)],
+                        header: header.clone(),
+                    },
+                }
+                .sign(&user);
+                let ctx = BlockContext {
+                    height: e + 1,
+                    timestamp_ms: e * DAY + 1_000,
+                    proposer: validator,
+                };
+                let exec = execute(&store, &ctx, &[over], SigCheck::Verify).unwrap();
+                let allowed = header.total - 1;
+                assert_eq!(
+                    exec.receipts[0].error,
+                    Some(TxError::OverEmission {
+                        total: header.total,
+                        allowed
+                    }),
+                    "network {}",
+                    n.name
+                );
+                refused += 1;
+            }
         }
         let timestamp_ms = e * DAY + 1_000;
         if e < EPOCHS {
@@ -201,6 +279,13 @@ fn a_year_on_the_ledger_matches_the_simulator_to_the_unit() {
         }
         store.commit(&exec);
     }
+    if cap > 0 {
+        assert!(
+            capped > 0 && under_cap > 0,
+            "{capped} capped, {under_cap} under"
+        );
+        assert_eq!(refused, 3);
+    }
     let state = Overlay::new(&store);
     let supply = plinth_ledger::emission::supply(&state).unwrap();
     assert_eq!(supply.minted, sim.supply.minted);
@@ -229,4 +314,11 @@ fn a_year_on_the_ledger_matches_the_simulator_to_the_unit() {
     let own = credits::load(&state, &me).unwrap().own;
     assert!(own >= credits_total, "{own} < {credits_total}");
     assert!(own - credits_total < 2 * EPOCHS, "{own} vs {credits_total}");
+}
+
+/// The next nonce of `who` as the committed state has it.
+fn nonce_now(store: &MemStore, who: &plinth_core::Address) -> u64 {
+    plinth_ledger::accounts::load(&Overlay::new(store), who)
+        .unwrap()
+        .map_or(0, |a| a.nonce)
 }

@@ -51,6 +51,52 @@ fn helium_like_supply_is_the_closed_form_geometric_sum() {
 }
 
 #[test]
+fn net_emissions_mint_the_burn_again_up_to_the_cap() {
+    // The flywheel with demand from the start: every epoch burns.
+    let mut s = Scenario::builtin("flywheel").unwrap();
+    s.horizon.epochs = 400;
+    for n in &mut s.networks {
+        n.demand.start_usd = 2_000.0;
+    }
+    let off = {
+        let economy = s.economy(None).unwrap();
+        run(&s, &economy, 3).unwrap()
+    };
+    let cap = off.int(10, 2); // about an epoch's burn early on: binds later
+    s.emission.as_mut().unwrap().net_emissions_cap_per_epoch = cap;
+    let economy = s.economy(None).unwrap();
+    let on = run(&s, &economy, 3).unwrap();
+    let treasury = s.emission.as_ref().unwrap().treasury_bps;
+    let shares: u32 = economy.networks.iter().map(|n| n.share_bps).sum::<u32>() + treasury;
+    assert_eq!(shares, 10_000, "every unit of the emission has a taker");
+    let (mut capped, mut under) = (0, 0);
+    for e in 1..on.epochs {
+        let burned_before = on.int(e - 1, 2);
+        let reminted = burned_before.min(cap);
+        if burned_before > cap {
+            capped += 1;
+        } else {
+            under += 1;
+        }
+        let minted = on.int(e, 1);
+        let schedule = economy.emission.per_epoch(e);
+        // Each share of the schedule and of the re-mint is rounded down apart.
+        let parts = economy.networks.len() as u64 + 1;
+        assert!(minted <= schedule + reminted, "epoch {e}");
+        assert!(
+            minted + 2 * parts >= schedule + reminted,
+            "epoch {e}: {minted}"
+        );
+    }
+    assert!(capped > 0 && under > 0, "{capped} capped, {under} under");
+    // Rewards flow more than without net emissions; the supply stays under
+    // genesis plus the schedule.
+    assert!(on.supply.minted > off.supply.minted);
+    let scheduled: u64 = (0..on.epochs).map(|e| economy.emission.per_epoch(e)).sum();
+    assert!(on.supply.total().unwrap() <= economy.genesis_supply + scheduled);
+}
+
+#[test]
 fn find_burn_equals_emission_in_the_flywheel() {
     let s = Scenario::builtin("flywheel").unwrap();
     let economy = s.economy(None).unwrap();
@@ -257,6 +303,7 @@ fn arb_scenario() -> impl Strategy<Value = (Scenario, u64)> {
         ),
         (0.0f64..1.0, 0.0f64..1.0, 0.01f64..20.0, any::<bool>()),
         any::<u64>(),
+        prop_oneof![Just(0u64), 1u64..20_000_000],
     )
         .prop_map(
             |(
@@ -268,6 +315,7 @@ fn arb_scenario() -> impl Strategy<Value = (Scenario, u64)> {
                 nets,
                 (lock, sell, start, endo),
                 seed,
+                cap,
             )| {
                 let mut s = Scenario::builtin("flywheel").unwrap();
                 s.horizon.epochs = epochs;
@@ -286,6 +334,7 @@ fn arb_scenario() -> impl Strategy<Value = (Scenario, u64)> {
                 e.halving_interval_epochs = halving;
                 e.tail_per_epoch = initial / 7;
                 e.treasury_bps = treasury;
+                e.net_emissions_cap_per_epoch = cap;
                 let template = s.networks[0].clone();
                 let total_share = 10_000 - treasury;
                 s.networks = nets
@@ -319,13 +368,19 @@ proptest! {
         let economy = s.economy(None).unwrap();
         let r = run(&s, &economy, seed).unwrap();
         let genesis = economy.genesis_supply;
-        let (mut minted, mut burned) = (0u64, 0u64);
+        let (mut minted, mut burned, mut scheduled) = (0u64, 0u64, 0u64);
         for e in 0..r.epochs {
             minted += r.int(e, 1);
             burned += r.int(e, 2);
             prop_assert_eq!(r.int(e, 0), genesis + minted - burned, "epoch {}", e);
-            // Minted never exceeds the schedule.
-            prop_assert!(r.int(e, 1) <= economy.emission.per_epoch(e));
+            // Minted never exceeds the schedule plus the re-mint of the epoch
+            // before's burn (net emissions), capped.
+            let before = if e == 0 { 0 } else { r.int(e - 1, 2) };
+            let reminted = before.min(economy.emission.net_emissions_cap_per_epoch);
+            prop_assert!(r.int(e, 1) <= economy.emission.per_epoch(e) + reminted);
+            // So the supply never passes genesis plus the schedule.
+            scheduled += economy.emission.per_epoch(e);
+            prop_assert!(r.int(e, 0) <= genesis + scheduled, "epoch {}", e);
         }
         prop_assert_eq!(r.supply.minted, minted);
         prop_assert_eq!(r.supply.burned, burned);

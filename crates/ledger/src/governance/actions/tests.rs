@@ -96,6 +96,7 @@ pub(crate) fn genesis() -> Genesis {
             halving_interval_epochs: 0,
             tail_per_epoch: TAIL,
             manifest_max_age_epochs: MAX_AGE,
+            net_emissions_cap_per_epoch: 0,
         },
         oracles: OracleSet {
             threshold: 1,
