@@ -660,6 +660,8 @@ class EnergyParams(Model):
     """the most intervals one (standing) order spans"""
     certificate_wh: int
     """verified generation per certificate, Wh"""
+    settle_budget_per_block: int
+    """readings and fills one block settles at most (whole zones, at least one a block): a large interval settles over several blocks"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -2066,6 +2068,7 @@ EnergyParams._fields = (
     Field('zone_min_generators', 'zone_min_generators', Int(minimum=0, maximum=4294967295), True),
     Field('max_order_intervals', 'max_order_intervals', Int(minimum=1, maximum=100000), True),
     Field('certificate_wh', 'certificate_wh', Int(minimum=1, maximum=18446744073709551615), True),
+    Field('settle_budget_per_block', 'settle_budget_per_block', Int(minimum=1, maximum=10000000), True),
 )
 EnergyTrade._fields = (
     Field('interval', 'interval', Int(minimum=0, maximum=18446744073709551615), True),

@@ -617,12 +617,35 @@ pub fn energy_fills(network: &str, interval: u64, zone: u64) -> Vec<u8> {
     k
 }
 
-/// The meters with a reading kept for an interval (a paged list):
-/// `erdl/{network}/{interval BE}`.
-pub fn energy_readings_of(network: &str, interval: u64) -> Vec<u8> {
+/// The meters of one zone with a reading kept for an interval (a paged list):
+/// `erdl/{network}/{interval BE}{zone BE}`.
+pub fn energy_readings_in(network: &str, interval: u64, zone: u64) -> Vec<u8> {
     let mut k = energy_net(b"erdl/", network);
     k.extend_from_slice(&interval.to_be_bytes());
+    k.extend_from_slice(&zone.to_be_bytes());
     k
+}
+
+/// The zones with a reading kept for an interval, in the order their first
+/// reading came (a paged list): `erdz/{network}/{interval BE}`.
+pub fn energy_reading_zones(network: &str, interval: u64) -> Vec<u8> {
+    let mut k = energy_net(b"erdz/", network);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k
+}
+
+/// The zones an interval's settlement goes through, ascending (a paged list,
+/// while it is under way): `eszl/{network}/{interval BE}`.
+pub fn energy_settle_zones(network: &str, interval: u64) -> Vec<u8> {
+    let mut k = energy_net(b"eszl/", network);
+    k.extend_from_slice(&interval.to_be_bytes());
+    k
+}
+
+/// Where a network's settlement under way stands (`(interval, next zone index)`):
+/// `escu/{network}/`.
+pub fn energy_settle_cursor(network: &str) -> Vec<u8> {
+    energy_net(b"escu/", network)
 }
 
 /// A reading kept until its interval settles ([`crate::energy::KeptReading`]):

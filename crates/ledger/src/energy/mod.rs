@@ -49,6 +49,7 @@ pub const MAX_LIVE_ORDERS: usize = 8;
 /// Intervals a block clears (and settles) at most per network: a chain that was
 /// down catches up over a few blocks.
 pub const MAX_INTERVALS_PER_BLOCK: u64 = 4;
+
 /// The longest retirement beneficiary, bytes.
 pub const MAX_BENEFICIARY: usize = 128;
 /// Entries per page of the lists the ledger walks (books, readings, fills).
@@ -449,6 +450,17 @@ fn list_all<S: Store, T: BorshDeserialize>(
     Ok(out)
 }
 
+fn list_get<S: Store, T: BorshDeserialize + Clone>(
+    state: &Overlay<'_, S>,
+    prefix: &[u8],
+    index: u64,
+) -> Result<Option<T>, LedgerError> {
+    let page: Vec<T> = state
+        .get_t(&page_key(prefix, index / PAGE))?
+        .unwrap_or_default();
+    Ok(page.get((index % PAGE) as usize).cloned())
+}
+
 fn list_replace<S: Store, T: BorshSerialize + BorshDeserialize>(
     state: &mut Overlay<'_, S>,
     prefix: &[u8],
@@ -839,11 +851,16 @@ fn take_reading<S: Store>(
                     delta_export_wh: delta.export_wh,
                 },
             );
-            list_push(
-                state,
-                &keys::energy_readings_of(&m.network, r.interval),
-                r.meter,
-            )?;
+            // Kept by zone: settlement goes zone by zone, over blocks.
+            let in_zone = keys::energy_readings_in(&m.network, r.interval, m.zone);
+            if list_len(state, &in_zone)? == 0 {
+                list_push(
+                    state,
+                    &keys::energy_reading_zones(&m.network, r.interval),
+                    m.zone,
+                )?;
+            }
+            list_push(state, &in_zone, r.meter)?;
             m.last = Some(Baseline {
                 interval: r.interval,
                 import_wh: r.import_wh,
@@ -897,13 +914,27 @@ pub(crate) fn end_block<S: Store>(
             m.next_clear = i + 1;
             state.put_t(key.clone(), &m);
         }
+        // Settlement goes zone by zone (a zone's agreement needs all its
+        // readings, its trades its exports), whole zones only, at least one per
+        // block, up to the network's budget of readings and fills: an interval of
+        // a million meters settles over many blocks instead of stalling one.
+        let mut budget = p.settle_budget_per_block;
         for _ in 0..MAX_INTERVALS_PER_BLOCK {
             let m = market(state, &n.name)?;
             let i = m.next_settle;
-            if i >= m.next_clear || clock.settle(i) > t {
+            if budget == 0 || i >= m.next_clear || clock.settle(i) > t {
                 break;
             }
-            settle_interval(state, ctx, &n.name, &p, &clock, epoch, i)?;
+            let zones = Zones {
+                network: &n.name,
+                p: &p,
+                clock: &clock,
+                epoch,
+                interval: i,
+            };
+            if !settle_interval(state, ctx, &zones, &mut budget)? {
+                break; // zones left for the next block
+            }
             let mut m = market(state, &n.name)?;
             m.next_settle = i + 1;
             state.put_t(key.clone(), &m);
@@ -1041,22 +1072,90 @@ fn clear_interval<S: Store>(
     Ok(())
 }
 
-/// Settles interval `i`: the zones' agreement, verified generation (recorded for
-/// the oracle, certified), then every cleared zone's trades.
+/// One interval's settlement, zone by zone.
+struct Zones<'a> {
+    network: &'a str,
+    p: &'a EnergyParams,
+    clock: &'a plinth_proofs::energy::Intervals,
+    epoch: u64,
+    interval: u64,
+}
+
+/// Where a settlement under way stands.
+#[derive(BorshSerialize, BorshDeserialize)]
+struct SettleCursor {
+    interval: u64,
+    /// The next zone, an index into the interval's zone list.
+    next: u64,
+}
+
+/// Settles interval `z.interval` zone by zone, spending `budget` (readings and
+/// fills) but always at least one whole zone: true when every zone is done.
+/// The zones are those with readings or a clearing, ascending, listed when the
+/// settlement starts; a cursor carries it over blocks (readings of an interval
+/// are refused once its settlement is due, so no zone gains any meanwhile).
 fn settle_interval<S: Store>(
     state: &mut Overlay<'_, S>,
     ctx: &BlockContext,
-    network: &str,
-    p: &EnergyParams,
-    clock: &plinth_proofs::energy::Intervals,
-    epoch: u64,
-    i: u64,
-) -> Result<(), LedgerError> {
-    let (start, end) = (clock.start(i), clock.end(i));
-    let readings_key = keys::energy_readings_of(network, i);
+    z: &Zones<'_>,
+    budget: &mut u64,
+) -> Result<bool, LedgerError> {
+    let (network, i) = (z.network, z.interval);
+    let cursor_key = keys::energy_settle_cursor(network);
+    let zones_key = keys::energy_settle_zones(network, i);
+    let mut cursor = match state.get_t::<SettleCursor>(&cursor_key)? {
+        Some(c) if c.interval == i => c,
+        _ => {
+            let reading_zones = keys::energy_reading_zones(network, i);
+            let mut zones: Vec<u64> = list_all(state, &reading_zones)?;
+            zones
+                .extend(state.get_or_default::<Vec<u64>>(&keys::energy_cleared_zones(network, i))?);
+            zones.sort_unstable();
+            zones.dedup();
+            list_replace::<S, u64>(state, &reading_zones, &[])?;
+            list_replace(state, &zones_key, &zones)?;
+            SettleCursor {
+                interval: i,
+                next: 0,
+            }
+        }
+    };
+    let total = list_len(state, &zones_key)?;
+    while cursor.next < total && *budget > 0 {
+        let zone: u64 =
+            list_get(state, &zones_key, cursor.next)?.ok_or_else(|| LedgerError::Corrupt {
+                key: String::from_utf8_lossy(&zones_key).into_owned(),
+                reason: format!("no zone at index {} of {total}", cursor.next),
+            })?;
+        let cost = settle_zone(state, ctx, z, zone)?;
+        *budget = budget.saturating_sub(cost.max(1));
+        cursor.next += 1;
+    }
+    if cursor.next < total {
+        state.put_t(cursor_key, &cursor);
+        return Ok(false);
+    }
+    state.delete(cursor_key);
+    list_replace::<S, u64>(state, &zones_key, &[])?;
+    Ok(true)
+}
+
+/// Settles one zone of an interval: its meters' agreement, verified generation
+/// (recorded for the oracle, certified), then its trades if it cleared. Returns
+/// the readings and fills it took.
+fn settle_zone<S: Store>(
+    state: &mut Overlay<'_, S>,
+    ctx: &BlockContext,
+    z: &Zones<'_>,
+    zone: u64,
+) -> Result<u64, LedgerError> {
+    let (network, p, epoch, i) = (z.network, z.p, z.epoch, z.interval);
+    let (start, end) = (z.clock.start(i), z.clock.end(i));
+    let readings_key = keys::energy_readings_in(network, i, zone);
     let meters: Vec<DeviceId> = list_all(state, &readings_key)?;
-    // Each zone's generators, with their ceilings.
-    let mut by_zone: BTreeMap<u64, Vec<ZoneGeneration>> = BTreeMap::new();
+    let mut cost = meters.len() as u64;
+    // The zone's generators, with their ceilings.
+    let mut generators: Vec<ZoneGeneration> = Vec::with_capacity(meters.len());
     let mut kept: BTreeMap<DeviceId, (KeptReading, Meter)> = BTreeMap::new();
     for d in &meters {
         let key = keys::energy_reading(network, i, d);
@@ -1064,7 +1163,7 @@ fn settle_interval<S: Store>(
             continue;
         };
         state.delete(key);
-        by_zone.entry(k.zone).or_default().push(ZoneGeneration {
+        generators.push(ZoneGeneration {
             meter: *d,
             export_wh: k.delta_export_wh,
             max_wh: p.max_export_wh(m.capacity_w, start, end),
@@ -1073,21 +1172,19 @@ fn settle_interval<S: Store>(
     }
     list_replace::<S, DeviceId>(state, &readings_key, &[])?;
     let mut exported: BTreeMap<DeviceId, u64> = BTreeMap::new();
-    for zone in by_zone.values() {
-        let outliers: BTreeMap<DeviceId, ReadingRefusal> =
-            zone_outliers(p, zone).into_iter().collect();
-        for g in zone {
-            let (_, m) = kept.get_mut(&g.meter).expect("kept above");
-            match outliers.get(&g.meter) {
-                Some(why) => {
-                    m.refused += 1;
-                    m.last_refusal = Some(Refused::of(i, why));
-                }
-                None if g.export_wh > 0 => {
-                    exported.insert(g.meter, g.export_wh);
-                }
-                None => {}
+    let outliers: BTreeMap<DeviceId, ReadingRefusal> =
+        zone_outliers(p, &generators).into_iter().collect();
+    for g in &generators {
+        let (_, m) = kept.get_mut(&g.meter).expect("kept above");
+        match outliers.get(&g.meter) {
+            Some(why) => {
+                m.refused += 1;
+                m.last_refusal = Some(Refused::of(i, why));
             }
+            None if g.export_wh > 0 => {
+                exported.insert(g.meter, g.export_wh);
+            }
+            None => {}
         }
     }
     // Verified generation: recorded for the oracle's scores, and certified.
@@ -1128,74 +1225,70 @@ fn settle_interval<S: Store>(
     }
     state.put_t(keys::ENERGY_CERT_SEQ.to_vec(), &next_cert);
 
-    // Trades.
-    let zones: Vec<u64> = state.get_or_default(&keys::energy_cleared_zones(network, i))?;
-    let mut balancing = 0u64;
-    for zone in zones {
-        let ckey = keys::energy_clearing(network, i, zone);
-        let Some(mut c) = state.get_t::<ZoneClearing>(&ckey)? else {
-            continue;
-        };
-        let fkey = keys::energy_fills(network, i, zone);
-        let fills: Vec<Fill> = list_all(state, &fkey)?;
-        list_replace::<S, Fill>(state, &fkey, &[])?;
-        let trade = |f: &Fill| settle::Trade {
-            seq: f.seq,
-            meter: f.meter,
-            wh: f.wh,
-            held: f.held,
-        };
-        let owners: BTreeMap<u64, Address> = fills.iter().map(|f| (f.seq, f.owner)).collect();
-        let sells: Vec<settle::Trade> = fills
-            .iter()
-            .filter(|f| f.side == Side::Offer)
-            .map(trade)
-            .collect();
-        let buys: Vec<settle::Trade> = fills
-            .iter()
-            .filter(|f| f.side == Side::Bid)
-            .map(trade)
-            .collect();
-        let s = settle::settle(c.price, p.penalty_price, &sells, &buys, |m| {
-            exported.get(m).copied().unwrap_or(0)
-        });
-        for (side, outcomes) in [(Side::Offer, &s.sells), (Side::Bid, &s.buys)] {
-            for o in outcomes {
-                let owner = owners[&o.seq];
-                if side == Side::Offer && o.paid > 0 {
-                    let earned = compute::record_earning(state, network, epoch, &o.meter, o.paid);
-                    fatal("energy earning", earned)?;
-                }
-                let back = compute::refund(state, network, epoch, &owner, o.returned);
-                fatal("energy refund", back)?;
-                state.put_t(
-                    keys::energy_trade(&o.meter, i, o.seq),
-                    &TradeRecord {
-                        interval: i,
-                        order: o.seq,
-                        side,
-                        price: c.price,
-                        traded_wh: o.traded_wh,
-                        delivered_wh: o.delivered_wh,
-                        paid: o.paid,
-                        penalty: o.penalty,
-                        returned: o.returned,
-                        height: ctx.height,
-                    },
-                );
+    // Trades, if the zone cleared.
+    let ckey = keys::energy_clearing(network, i, zone);
+    let Some(mut c) = state.get_t::<ZoneClearing>(&ckey)? else {
+        return Ok(cost);
+    };
+    let fkey = keys::energy_fills(network, i, zone);
+    let fills: Vec<Fill> = list_all(state, &fkey)?;
+    cost += fills.len() as u64;
+    list_replace::<S, Fill>(state, &fkey, &[])?;
+    let trade = |f: &Fill| settle::Trade {
+        seq: f.seq,
+        meter: f.meter,
+        wh: f.wh,
+        held: f.held,
+    };
+    let owners: BTreeMap<u64, Address> = fills.iter().map(|f| (f.seq, f.owner)).collect();
+    let sells: Vec<settle::Trade> = fills
+        .iter()
+        .filter(|f| f.side == Side::Offer)
+        .map(trade)
+        .collect();
+    let buys: Vec<settle::Trade> = fills
+        .iter()
+        .filter(|f| f.side == Side::Bid)
+        .map(trade)
+        .collect();
+    let s = settle::settle(c.price, p.penalty_price, &sells, &buys, |m| {
+        exported.get(m).copied().unwrap_or(0)
+    });
+    for (side, outcomes) in [(Side::Offer, &s.sells), (Side::Bid, &s.buys)] {
+        for o in outcomes {
+            let owner = owners[&o.seq];
+            if side == Side::Offer && o.paid > 0 {
+                let earned = compute::record_earning(state, network, epoch, &o.meter, o.paid);
+                fatal("energy earning", earned)?;
             }
+            let back = compute::refund(state, network, epoch, &owner, o.returned);
+            fatal("energy refund", back)?;
+            state.put_t(
+                keys::energy_trade(&o.meter, i, o.seq),
+                &TradeRecord {
+                    interval: i,
+                    order: o.seq,
+                    side,
+                    price: c.price,
+                    traded_wh: o.traded_wh,
+                    delivered_wh: o.delivered_wh,
+                    paid: o.paid,
+                    penalty: o.penalty,
+                    returned: o.returned,
+                    height: ctx.height,
+                },
+            );
         }
-        balancing = balancing.saturating_add(s.balancing);
-        c.settled = Some(ZoneSettlement {
-            delivered_wh: s.sells.iter().map(|o| o.delivered_wh).sum(),
-            paid: s.buys.iter().map(|o| o.paid).sum(),
-            balancing: s.balancing,
-            height: ctx.height,
-        });
-        state.put_t(ckey, &c);
     }
+    c.settled = Some(ZoneSettlement {
+        delivered_wh: s.sells.iter().map(|o| o.delivered_wh).sum(),
+        paid: s.buys.iter().map(|o| o.paid).sum(),
+        balancing: s.balancing,
+        height: ctx.height,
+    });
+    state.put_t(ckey, &c);
     let mut m = market(state, network)?;
-    m.balancing = m.balancing.saturating_add(balancing);
+    m.balancing = m.balancing.saturating_add(s.balancing);
     state.put_t(keys::energy_market(network), &m);
-    Ok(())
+    Ok(cost)
 }

@@ -567,3 +567,110 @@ fn verified_generation_yields_certificates_that_move_and_retire() {
     let r = c.one(stx);
     assert!(matches!(r.error, Some(TxError::BadEnergy { .. })));
 }
+
+/// A fifth meter, a generator in another zone (Paris), owned by user 0.
+const E: u8 = 4;
+
+#[test]
+fn settlement_goes_zone_by_zone_over_blocks_within_its_budget() {
+    for budget in [1i64, 20_000] {
+        let mut g = genesis(3);
+        let mut params = grid_params(1_000_000);
+        params.insert(
+            "settle_budget_per_block".into(),
+            toml::Value::Integer(budget),
+        );
+        g.networks.push(GenesisNetwork {
+            name: GRID.into(),
+            family: "energy".into(),
+            params,
+            share_bps: 1_000,
+            usage_bps: 5_000,
+            require_maker: false,
+        });
+        let mut c = Chain::from_genesis(g);
+        for (d, capacity_w, location) in
+            [(A, 10_000, site(A)), (C, 0, site(C)), (E, 10_000, paris())]
+        {
+            let o = owner_of(d);
+            let stx = c.tx(&o, register_call(&addr(&o), &device_key(d), GRID, location));
+            c.ok(stx);
+            let stx = c.tx(
+                &o,
+                Call::DeclareMeter {
+                    device: meter_id(d),
+                    capacity_w,
+                },
+            );
+            c.ok(stx);
+        }
+        assert_ne!(meter(&c, A).zone, meter(&c, E).zone);
+        for u in 0..3 {
+            buy_credits(&mut c, &user(0), &user(u), 200_000);
+        }
+        let sa = post_order(&mut c, A, Side::Offer, 100, 20_000, 2, 2);
+        let sc = post_order(&mut c, C, Side::Bid, 100, 40_000, 2, 2);
+        at_second(&mut c, 121);
+        post_readings(
+            &mut c,
+            vec![
+                reading(A, 1, 0, 5_000),
+                reading(C, 1, 3_000, 0),
+                reading(E, 1, 0, 7_000),
+            ],
+        );
+        at_second(&mut c, 181);
+        post_readings(
+            &mut c,
+            vec![
+                reading(A, 2, 0, 5_100),
+                reading(C, 2, 3_100, 0),
+                reading(E, 2, 0, 7_040),
+            ],
+        );
+        at_second(&mut c, 200);
+        let epoch = c.next_epoch();
+        c.block(vec![]);
+        let next_settle = |c: &Chain| {
+            energy::market(&Overlay::new(&c.store), GRID)
+                .unwrap()
+                .next_settle
+        };
+        let settled = |c: &Chain| {
+            (
+                generation(c, epoch, A) > 0 && clearing(c, 2).settled.is_some(),
+                generation(c, epoch, E) > 0,
+            )
+        };
+        if budget == 1 {
+            // One zone a block: the lower zone id first, the interval not done.
+            assert_eq!(next_settle(&c), 2);
+            let first = settled(&c);
+            let a_first = meter(&c, A).zone < meter(&c, E).zone;
+            assert_eq!(first, (a_first, !a_first));
+            // A reading of an interval under settlement is refused (its block
+            // settles the second zone).
+            refused(&mut c, E, reading(E, 2, 0, 7_041), "interval_settled");
+        }
+        assert_eq!(next_settle(&c), 3, "budget {budget}");
+        assert_eq!(settled(&c), (true, true));
+        assert_eq!(
+            (generation(&c, epoch, A), generation(&c, epoch, E)),
+            (100, 40)
+        );
+        let ta = trade(&c, A, 2, sa);
+        let tc = trade(&c, C, 2, sc);
+        assert_eq!((ta.delivered_wh, tc.delivered_wh), (100, 100));
+        assert_eq!(ta.paid, tc.paid);
+        // Nothing of the settlement is left in state: no cursor, no zone lists.
+        let s = Overlay::new(&c.store);
+        assert!(s.get(&keys::energy_settle_cursor(GRID)).unwrap().is_none());
+        assert!(s
+            .get(&[keys::energy_settle_zones(GRID, 2), b"#".to_vec()].concat())
+            .unwrap()
+            .is_none());
+        drop(s);
+        c.replay();
+    }
+}
+

@@ -63,6 +63,10 @@ pub struct EnergyParams {
     pub max_order_intervals: u64,
     /// Verified generation per certificate, Wh (one MWh).
     pub certificate_wh: u64,
+    /// Readings and fills one block settles at most (whole zones, at least
+    /// one a block): a large network's interval settles over several blocks
+    /// instead of stalling one.
+    pub settle_budget_per_block: u64,
 }
 
 impl Default for EnergyParams {
@@ -83,6 +87,7 @@ impl Default for EnergyParams {
             zone_min_generators: 3,
             max_order_intervals: 2_976,
             certificate_wh: 1_000_000,
+            settle_budget_per_block: 20_000,
         }
     }
 }
@@ -119,6 +124,9 @@ impl EnergyParams {
         }
         if self.max_order_intervals == 0 || self.max_order_intervals > 100_000 {
             return Err("max_order_intervals must be 1 to 100000".into());
+        }
+        if !(1..=10_000_000).contains(&self.settle_budget_per_block) {
+            return Err("settle_budget_per_block must be 1 to 10000000".into());
         }
         Ok(self)
     }
