@@ -9,6 +9,7 @@ mod credits;
 mod devices;
 mod energy;
 mod envelope;
+mod family_modules;
 mod gov_actions;
 mod governance;
 mod makers;
