@@ -89,7 +89,8 @@ enum Command {
     /// Energy: meters, bids and offers of a local market cleared per zone and
     /// interval, settlements against the meters, certificates.
     Energy(cmd::energy::EnergyArgs),
-    /// Custom (`wasm`) proof families: run a module over recorded epochs.
+    /// Custom (`wasm`) proof families: run a module over recorded epochs, put a
+    /// module on the ledger and print the hash a network names.
     #[command(subcommand)]
     Family(cmd::family::FamilyCmd),
     /// Re-execute a stopped node's blocks from genesis and check every state root.

@@ -1,7 +1,11 @@
-//! `plinth family`: tools for authors of custom (`wasm`) proof families.
+//! `plinth family`: tools for authors of custom (`wasm`) proof families: run a
+//! module over recorded epochs (`test`), put it on the ledger (`upload`).
 
+use super::Common;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use plinth_compute::ledger::NodeLedger;
+use plinth_ledger::compute_types::{module_chunks, module_hash};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -12,6 +16,23 @@ pub enum FamilyCmd {
     /// oracle with `record_family_inputs` writes under
     /// `family-inputs/<network>/`) and print what it scores.
     Test(TestArgs),
+    /// Put a family module on the ledger (in chunks, `UploadModule`; nothing is
+    /// sent when it is there already) and print its hash: the `module` a `wasm`
+    /// network's parameters name (genesis, `AddNetwork`, `SetFamilyParams`).
+    Upload(UploadArgs),
+}
+
+/// `plinth family upload MODULE --from KEY`.
+#[derive(Args)]
+pub struct UploadArgs {
+    /// The module (`.wasm`); it must load as a family (ABI v1), as a proposal
+    /// naming it will check.
+    module: PathBuf,
+    /// The key (name or address in the keystore) that signs and pays the chunks.
+    #[arg(long)]
+    from: String,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// `plinth family test MODULE --inputs DIR`.
@@ -43,6 +64,7 @@ impl FamilyCmd {
     pub fn run(self) -> Result<()> {
         match self {
             FamilyCmd::Test(a) => a.run(),
+            FamilyCmd::Upload(a) => a.run(),
         }
     }
 }
@@ -138,6 +160,49 @@ impl TestArgs {
         if failed > 0 {
             bail!("{failed} of {} epochs failed", files.len());
         }
+        Ok(())
+    }
+}
+
+impl UploadArgs {
+    fn run(self) -> Result<()> {
+        let ctx = self.common.ctx();
+        let bytes = std::fs::read(&self.module)
+            .with_context(|| format!("reading {}", self.module.display()))?;
+        // Refused here rather than by the proposal that would name it.
+        plinth_proofs::wasm::load(&bytes)
+            .with_context(|| format!("{} is not a family module", self.module.display()))?;
+        let hash = module_hash(&bytes);
+        let key = ctx.keystore()?.key(&self.from)?;
+        let ledger = NodeLedger::new(&ctx.node, key);
+        let there = ledger
+            .client()
+            .compute_module(&hash)
+            .with_context(|| format!("asking the node at {} for module {hash}", ctx.node))?
+            .is_some();
+        let chunks = u32::try_from(bytes.len()).map_or(0, module_chunks);
+        if !there {
+            plinth_compute::client::upload_module(&ledger, &bytes)?;
+        }
+        ctx.print(
+            &serde_json::json!({
+                "module": hash,
+                "bytes": bytes.len(),
+                "uploaded": !there,
+                "chunks": if there { 0 } else { chunks },
+            }),
+            || {
+                let what = if there {
+                    "is on the ledger already".to_string()
+                } else {
+                    format!("uploaded in {chunks} chunks")
+                };
+                format!(
+                    "module {hash} ({} bytes) {what}\nname it in a wasm network's parameters: {{\"module\": \"{hash}\"}}",
+                    bytes.len()
+                )
+            },
+        );
         Ok(())
     }
 }

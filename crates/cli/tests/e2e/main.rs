@@ -5,6 +5,7 @@ mod common;
 mod compute;
 mod devnet;
 mod energy;
+mod family;
 mod firmware;
 mod gov;
 mod gov_share;
