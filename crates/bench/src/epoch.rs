@@ -193,7 +193,7 @@ fn wasm_twin(
     let sensor = plinth_families::sensor::SENSOR;
     let mut p: serde_json::Map<String, serde_json::Value> = serde_json::from_str(params)?;
     p.insert("module".into(), sensor.hash().to_hex().into());
-    // A million devices burn some 18 G fuel: the default 50 G is enough, but
+    // A million devices burn some 12.0 G fuel: the default 50 G is enough, but
     // the benchmark gives room to measure larger epochs.
     p.insert("fuel".into(), 2_000_000_000_000u64.into());
     let family = Family::from_network("wasm", &serde_json::Value::Object(p).to_string())?;
