@@ -40,23 +40,57 @@ impl Ctx {
     }
 }
 
-/// `wallet new`: a fresh key in the keystore. With `encrypt` (Argon2id
-/// `params`), a keystore that does not exist yet is created encrypted; a key added
-/// to an encrypted keystore is always sealed.
-pub fn new_key(ctx: &Ctx, name: &str, encrypt: Option<KdfParams>) -> Result<()> {
-    let mut ks = ctx.keystore()?;
-    if let Some(params) = encrypt {
-        if !ks.is_encrypted() {
-            if ks.path().exists() {
-                bail!(
-                    "keystore {} is an unencrypted development keystore: run `plinth wallet \
-                     encrypt` first (it encrypts every key in it), or drop --encrypt",
-                    ks.path().display()
-                );
-            }
-            ks.encrypt(params)?;
+/// Settles the form of the keystore `ks` before a command adds keys to it
+/// (`wallet new`, `genesis init`). One that does not exist yet is created
+/// encrypted under `params` (the passphrase from its [`crate::keystore::Passphrase`]:
+/// a file, `PLINTH_PASSPHRASE`, the terminal; with none the command stops), or,
+/// with `development`, as an unencrypted development keystore. An existing one
+/// keeps its form: `--development` on an encrypted one, or `--encrypt` on a
+/// development one, is refused rather than ignored.
+pub fn settle_new_keystore(
+    ks: &mut Keystore,
+    development: bool,
+    encrypt: bool,
+    params: KdfParams,
+) -> Result<()> {
+    if ks.path().exists() {
+        if development && ks.is_encrypted() {
+            bail!(
+                "keystore {} is encrypted: --development only applies to a keystore that \
+                 does not exist yet (an existing one keeps its form)",
+                ks.path().display()
+            );
         }
+        if encrypt && !ks.is_encrypted() {
+            bail!(
+                "keystore {0} is an unencrypted development keystore: run `plinth wallet \
+                 --keystore {0} encrypt` first (it encrypts every key in it)",
+                ks.path().display()
+            );
+        }
+        return Ok(());
     }
+    if development {
+        return Ok(());
+    }
+    ks.encrypt(params).context(
+        "a new keystore is encrypted (--development writes an unencrypted development \
+         keystore instead, for development only)",
+    )
+}
+
+/// `wallet new`: a fresh key in the keystore. A keystore that does not exist yet
+/// is created encrypted (Argon2id `params`), or unencrypted with `development`
+/// ([`settle_new_keystore`]); a key added to an existing keystore takes its form.
+pub fn new_key(
+    ctx: &Ctx,
+    name: &str,
+    development: bool,
+    encrypt: bool,
+    params: KdfParams,
+) -> Result<()> {
+    let mut ks = ctx.keystore()?;
+    settle_new_keystore(&mut ks, development, encrypt, params)?;
     let key = Keypair::generate();
     let address = ks.add(name, &key)?;
     ks.save()?;

@@ -3,10 +3,10 @@
 //! A keystore file has one of two forms:
 //!
 //! - **development** (`"version": 1, "encrypted": false, "development": true`):
-//!   each secret seed in hex. The devnet and `plinth testnet init` write this form
-//!   (their funded accounts are for development), and so does `plinth wallet new`
-//!   unless asked to encrypt. Files of version 1 without the marker (older ones)
-//!   read as this form.
+//!   each secret seed in hex, for development only. The devnet and `plinth testnet
+//!   init` write this form (their funded accounts are for development); `plinth
+//!   wallet new` and `plinth genesis init` only with `--development`. Files of
+//!   version 1 without the marker (older ones) read as this form.
 //! - **encrypted** (`"version": 2, "encrypted": true`): each seed sealed with
 //!   XChaCha20-Poly1305 under a key derived from a passphrase by Argon2id, whose
 //!   parameters and salt are in the file (`kdf`). Every key has its own random
@@ -14,7 +14,8 @@
 //!   parameters, the salt, the cipher and the key's name and address, so no field
 //!   can be changed or swapped between entries without the key failing to open.
 //!   Names and addresses stay readable: listing and resolving names need no
-//!   passphrase, only signing does.
+//!   passphrase, only signing does. `plinth wallet new` and `plinth genesis init`
+//!   create a keystore in this form unless given `--development`.
 //!
 //! The passphrase ([`Passphrase`]) comes from a passphrase file
 //! (`--passphrase-file`, `PLINTH_PASSPHRASE_FILE`: for services, e.g. a systemd

@@ -30,10 +30,13 @@ pub struct InitArgs {
     /// Overwrite an existing genesis file.
     #[arg(long)]
     force: bool,
-    /// Create the keystore encrypted when it does not exist yet (without it, a
-    /// new keystore is an unencrypted development one; keys added to an
-    /// encrypted keystore are always sealed).
-    #[arg(long)]
+    /// Create a keystore that does not exist yet as an unencrypted development
+    /// keystore (marked `"development": true`; for development only). Without it
+    /// a new keystore is encrypted; an existing one keeps its form.
+    #[arg(long, conflicts_with = "encrypt")]
+    development: bool,
+    /// Encrypt a new keystore: the default, kept for compatibility.
+    #[arg(long, hide = true)]
     encrypt: bool,
     /// A file holding the keystore's passphrase (else `PLINTH_PASSPHRASE`, else
     /// asked on the terminal).
@@ -71,16 +74,12 @@ impl InitArgs {
             &self.keystore,
             Passphrase::from_file(self.passphrase_file.clone()),
         )?;
-        if self.encrypt && !ks.is_encrypted() {
-            if ks.path().exists() {
-                anyhow::bail!(
-                    "keystore {} is an unencrypted development keystore: run `plinth wallet \
-                     --keystore {0} encrypt` first, or drop --encrypt",
-                    ks.path().display()
-                );
-            }
-            ks.encrypt(self.kdf.params())?;
-        }
+        crate::wallet::settle_new_keystore(
+            &mut ks,
+            self.development,
+            self.encrypt,
+            self.kdf.params(),
+        )?;
         setup.add_keys(&mut ks)?;
         ks.save()?;
         std::fs::write(out, &setup.genesis_toml)
@@ -92,7 +91,7 @@ impl InitArgs {
             if ks.is_encrypted() {
                 " (encrypted)"
             } else {
-                " (an unencrypted development keystore: --encrypt for production)"
+                " (an unencrypted development keystore, for development only)"
             }
         );
         Ok(())

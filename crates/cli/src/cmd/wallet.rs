@@ -18,12 +18,17 @@ pub struct WalletArgs {
 
 #[derive(Subcommand)]
 pub enum WalletCmd {
-    /// Create a key and add it to the keystore (sealed, in an encrypted one).
+    /// Create a key and add it to the keystore (sealed, in an encrypted one). A
+    /// keystore that does not exist yet is created encrypted, under the passphrase
+    /// of --passphrase-file, `PLINTH_PASSPHRASE` or the terminal.
     New {
         name: String,
-        /// Create the keystore encrypted when it does not exist yet (without it, a
-        /// new keystore is an unencrypted development one).
-        #[arg(long)]
+        /// Create a keystore that does not exist yet as an unencrypted development
+        /// keystore (marked `"development": true`; for development only).
+        #[arg(long, conflicts_with = "encrypt")]
+        development: bool,
+        /// Encrypt a new keystore: the default, kept for compatibility.
+        #[arg(long, hide = true)]
         encrypt: bool,
         #[command(flatten)]
         kdf: KdfArgs,
@@ -184,9 +189,12 @@ impl WalletArgs {
     pub fn run(self) -> Result<()> {
         let c = self.common.ctx();
         match self.command {
-            WalletCmd::New { name, encrypt, kdf } => {
-                wallet::new_key(&c, &name, encrypt.then(|| kdf.params()))
-            }
+            WalletCmd::New {
+                name,
+                development,
+                encrypt,
+                kdf,
+            } => wallet::new_key(&c, &name, development, encrypt, kdf.params()),
             WalletCmd::Encrypt { kdf } => wallet::encrypt(&c, kdf.params()),
             WalletCmd::Export {
                 name,

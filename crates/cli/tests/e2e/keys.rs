@@ -1,6 +1,7 @@
 //! Keys at rest: a keystore encrypted in place, a command that signs with it
 //! (with the passphrase, and refused without or with a wrong one), export and
-//! import, a device key file imported, and key files open to others refused.
+//! import, a device key file imported, and key files open to others refused; a
+//! new keystore encrypted unless `--development` (`wallet new`, `genesis init`).
 //! No devnet: `plinth maker sign` signs offline.
 
 use crate::common::bin;
@@ -59,7 +60,7 @@ fn an_encrypted_keystore_signs_only_with_its_passphrase() {
     let cheap = ["--kdf-memory-mib", "1", "--kdf-iterations", "1"];
 
     // A development keystore and a device key, as the binary writes them.
-    ok(&ks, None, &["wallet", "new", "maker"]);
+    ok(&ks, None, &["wallet", "new", "maker", "--development"]);
     let dev = json(&ks);
     assert_eq!(
         (dev["development"].clone(), dev["encrypted"].clone()),
@@ -198,4 +199,118 @@ fn an_encrypted_keystore_signs_only_with_its_passphrase() {
         );
         assert!(err.contains("chmod 600"), "{err}");
     }
+}
+
+#[test]
+fn a_new_keystore_is_encrypted_unless_development() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ks = dir.join("keystore.json");
+    let new = [
+        "wallet",
+        "new",
+        "ops",
+        "--json",
+        "--kdf-memory-mib",
+        "1",
+        "--kdf-iterations",
+        "1",
+    ];
+
+    // No passphrase anywhere and no --development: stopped, nothing written.
+    let err = fails(&ks, None, &new);
+    assert!(
+        err.contains(
+            "needs a passphrase: set PLINTH_PASSPHRASE, pass --passphrase-file, or run in a \
+             terminal"
+        ) && err.contains("--development"),
+        "{err}"
+    );
+    assert!(!ks.exists());
+
+    // With PLINTH_PASSPHRASE: an encrypted keystore, no secret in the clear.
+    let made: serde_json::Value = serde_json::from_str(&ok(&ks, Some("hunter2"), &new)).unwrap();
+    assert_eq!(made["encrypted"], true);
+    let enc = json(&ks);
+    assert_eq!(
+        (enc["version"].clone(), enc["encrypted"].clone()),
+        (2.into(), true.into())
+    );
+    assert!(enc["development"].is_null() && enc["keys"][0]["secret"].is_null());
+    #[cfg(unix)]
+    assert_eq!(mode(&ks), 0o600);
+    // A key added to it is sealed too (it keeps its form); --development is refused.
+    let mut second = new;
+    second[2] = "ops2";
+    let err = fails(&ks, None, &second);
+    assert!(err.contains("is encrypted"), "{err}");
+    ok(&ks, Some("hunter2"), &second);
+    assert_eq!(json(&ks)["keys"].as_array().unwrap().len(), 2);
+    let err = fails(
+        &ks,
+        Some("hunter2"),
+        &["wallet", "new", "dev", "--development"],
+    );
+    assert!(err.contains("--development only applies"), "{err}");
+
+    // --development: the unencrypted development form, marked, no passphrase asked;
+    // keys added to it stay in the clear. `--encrypt` (now the default) conflicts.
+    let dev = dir.join("dev.json");
+    ok(&dev, None, &["wallet", "new", "a", "--development"]);
+    ok(&dev, None, &["wallet", "new", "b"]);
+    let d = json(&dev);
+    assert_eq!(
+        (d["development"].clone(), d["encrypted"].clone()),
+        (true.into(), false.into())
+    );
+    assert_eq!(d["keys"].as_array().unwrap().len(), 2);
+    let err = fails(&dev, None, &["wallet", "new", "c", "--encrypt"]);
+    assert!(err.contains("wallet --keystore"), "{err}");
+    let err = fails(
+        &dir.join("x.json"),
+        None,
+        &["wallet", "new", "c", "--encrypt", "--development"],
+    );
+    assert!(err.contains("cannot be used with"), "{err}");
+
+    // `genesis init`: the same default.
+    let genesis = |keystore: &Path, pass: Option<&str>, extra: &[&str]| {
+        let mut cmd = Command::new(bin());
+        cmd.args(["genesis", "init", "--out"])
+            .arg(dir.join("genesis.toml"))
+            .arg("--keystore")
+            .arg(keystore)
+            .args(["--force", "--kdf-memory-mib", "1", "--kdf-iterations", "1"])
+            .args(extra)
+            .env_remove("PLINTH_PASSPHRASE")
+            .env_remove("PLINTH_PASSPHRASE_FILE")
+            .stdin(Stdio::null());
+        if let Some(p) = pass {
+            cmd.env("PLINTH_PASSPHRASE", p);
+        }
+        cmd.output().expect("run plinth")
+    };
+    let gks = dir.join("genesis-keys.json");
+    let out = genesis(&gks, None, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("needs a passphrase"),
+        "{err}"
+    );
+    assert!(!gks.exists() && !dir.join("genesis.toml").exists());
+    let out = genesis(&gks, Some("hunter2"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&gks)["encrypted"], true);
+    let gdev = dir.join("genesis-dev.json");
+    let out = genesis(&gdev, None, &["--development"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&gdev)["development"], true);
 }
