@@ -8,6 +8,7 @@ mod compute;
 mod credits;
 mod devices;
 mod energy;
+mod energy_conservation;
 mod envelope;
 mod family_modules;
 mod gov_actions;
