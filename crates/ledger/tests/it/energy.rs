@@ -673,4 +673,3 @@ fn settlement_goes_zone_by_zone_over_blocks_within_its_budget() {
         c.replay();
     }
 }
-
