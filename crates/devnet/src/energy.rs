@@ -16,7 +16,8 @@
 //! cloned at a second site (both send readings, both sell), and a seller that
 //! offers its panel's energy in its own zone and, through a second meter without
 //! a panel, in the other. [`gains`] sums what each strategy was paid minus what
-//! its deviations cost.
+//! its deviations cost, in all and over the intervals in which it cheated
+//! ([`cheats`]): what cheating gains it.
 
 use crate::compute::key_at;
 use crate::services::wait_committed;
@@ -166,12 +167,15 @@ pub fn homes(center: (f64, f64), zone_res: u8) -> Result<Vec<Home>> {
 }
 
 /// The energy network's parameters in the devnet's genesis: 30-second
-/// intervals, a 24-minute day starting on a June morning at `genesis_ms`.
+/// intervals, a 12-minute day (an interval is an hour of sun) starting at
+/// midday on 21 June at `genesis_ms`: the sun sets in interval 7, three and a
+/// half minutes in, so that a test sees the night exporter cheat within
+/// minutes, and rises again in interval 15.
 pub fn devnet_params(genesis_ms: u64) -> EnergyParams {
-    let day_ms = 1_440_000u64;
+    let day_ms = 720_000u64;
     let day = plinth_proofs::energy::solar::DAY_MS as i128;
-    // 2026-06-21, 09:00 UTC (about 10:00 solar time in Berlin) at genesis.
-    let target = 20_625 * day + 9 * 3_600_000;
+    // 2026-06-21, 12:00 UTC (about 12:54 solar time in Berlin) at genesis.
+    let target = 20_625 * day + 12 * 3_600_000;
     let scaled = genesis_ms as i128 * day / day_ms as i128;
     EnergyParams {
         interval_ms: 30_000,
@@ -216,6 +220,24 @@ fn physics(h: &Home, p: &EnergyParams, start: u64, end: u64, i: u64) -> (u64, u6
     (gen, load)
 }
 
+/// Whether the sun is down over `[start, end)` (at its middle, as the homes'
+/// physics and orders judge).
+pub fn night(p: &EnergyParams, start: u64, end: u64) -> bool {
+    p.sky().sin_elevation(start + (end - start) / 2) <= 0
+}
+
+/// Whether `h` cheats in the interval `[start, end)`: the night exporter at
+/// night (by day it trades and reads as an honest home does), the other three
+/// in every interval they trade (the over-seller trades only by day: at night
+/// its panel could make nothing).
+pub fn cheats(h: &Home, p: &EnergyParams, start: u64, end: u64) -> bool {
+    match h.strategy {
+        EnergyStrategy::Honest => false,
+        EnergyStrategy::NightExporter => night(p, start, end),
+        EnergyStrategy::OverSeller | EnergyStrategy::Cloned | EnergyStrategy::TwoZone => true,
+    }
+}
+
 /// What `h` offers or bids for interval `i`, if anything: `(side, Wh, price)`.
 fn order_for(h: &Home, p: &EnergyParams, start: u64, end: u64) -> Option<(Side, u64, u64)> {
     let span = end - start;
@@ -231,7 +253,7 @@ fn order_for(h: &Home, p: &EnergyParams, start: u64, end: u64) -> Option<(Side, 
     let most = (h.capacity_w as u128 * span as u128 / 3_600_000) as u64;
     let wh = match h.strategy {
         _ if h.capacity_w == 0 && h.strategy != EnergyStrategy::TwoZone => return None,
-        EnergyStrategy::NightExporter if sun == 0 => 30,
+        EnergyStrategy::NightExporter if night(p, start, end) => 30,
         EnergyStrategy::OverSeller if sun > 0 => most,
         // A cloudy forecast (30% of the clear sky) less the load, and 60% of
         // that: a home sells what it is sure to make.
@@ -455,7 +477,7 @@ pub fn start_homes(
                     read = Some(i);
                     if i % 5 == 0 {
                         if let Ok(g) = gains(&node, &homes) {
-                            tracing::info!(interval = i, gains = ?g, "the neighbourhood's gains by strategy (paid − penalties, credits)");
+                            tracing::info!(interval = i, gains = %serde_json::to_string(&g).unwrap_or_default(), "the neighbourhood's gains by strategy (paid − penalties, credits; cheating: over the intervals it cheated in)");
                         }
                     }
                 }
@@ -564,7 +586,7 @@ fn readings<'a>(
         let committed = offered.get(&(h.meter(), i)).copied().unwrap_or(0);
         let c = counters.entry(h.meter()).or_default();
         step(c, h, gen, load, committed);
-        if h.strategy == EnergyStrategy::NightExporter && p.sky().sin_elevation(start) <= 0 {
+        if h.strategy == EnergyStrategy::NightExporter && night(p, start, end) {
             c.export_wh += 30;
         }
         let reading = |c: &Counters| Reading {
@@ -602,16 +624,37 @@ fn step(c: &mut Counters, h: &Home, gen: u64, load: u64, committed: u64) {
     }
 }
 
+/// One strategy's gain, credits: what its meters' offers were paid minus what
+/// their deviations cost (penalties taken from collateral).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Gain {
+    /// Over every settled trade.
+    pub total: i64,
+    /// Over the settled trades of the intervals in which the strategy cheated
+    /// ([`cheats`]): what cheating gained it (0 for the honest homes).
+    pub cheating: i64,
+    /// Intervals, counted per meter, in which it cheated and traded.
+    pub cheating_intervals: u64,
+    /// Its meters counted.
+    pub meters: usize,
+}
+
 /// What each strategy's meters were paid minus what their deviations cost, in
-/// credits, over every settled trade; and, per strategy, the homes counted.
-pub fn gains(node: &NodeClient, homes: &[Home]) -> Result<BTreeMap<EnergyStrategy, (i64, usize)>> {
-    let mut out: BTreeMap<EnergyStrategy, (i64, usize)> = BTreeMap::new();
+/// credits, over every settled trade and over those of the intervals in which
+/// it cheated.
+pub fn gains(node: &NodeClient, homes: &[Home]) -> Result<BTreeMap<EnergyStrategy, Gain>> {
+    let market = node.energy_market(ENERGY_NETWORK)?;
+    let p = market.params;
+    let clock = p.clock(market.genesis_time_ms);
+    let mut out: BTreeMap<EnergyStrategy, Gain> = BTreeMap::new();
     for h in homes
         .iter()
         .filter(|h| h.capacity_w > 0 || h.strategy == EnergyStrategy::TwoZone)
     {
+        let e = out.entry(h.strategy).or_default();
+        e.meters += 1;
         let mut after = None;
-        let mut net = 0i64;
+        let mut cheated = std::collections::BTreeSet::new();
         loop {
             let page = node.energy_trades(
                 &h.meter(),
@@ -620,9 +663,12 @@ pub fn gains(node: &NodeClient, homes: &[Home]) -> Result<BTreeMap<EnergyStrateg
                     limit: Some(1_000),
                 },
             )?;
-            for t in &page {
-                if t.side == Side::Offer {
-                    net += t.paid as i64 - t.penalty as i64;
+            for t in page.iter().filter(|t| t.side == Side::Offer) {
+                let net = t.paid as i64 - t.penalty as i64;
+                e.total += net;
+                if cheats(h, &p, clock.start(t.interval), clock.end(t.interval)) {
+                    e.cheating += net;
+                    cheated.insert(t.interval);
                 }
             }
             match page.last() {
@@ -632,9 +678,29 @@ pub fn gains(node: &NodeClient, homes: &[Home]) -> Result<BTreeMap<EnergyStrateg
                 _ => break,
             }
         }
-        let e = out.entry(h.strategy).or_default();
-        e.0 += net;
-        e.1 += 1;
+        e.cheating_intervals += cheated.len() as u64;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The devnet's day: sun from genesis to interval 6, night from interval 7
+    /// (3.5 minutes in) to 14, sun again from 15, whenever the devnet starts.
+    #[test]
+    fn the_devnet_s_night_comes_in_interval_seven() {
+        for genesis_ms in [1_700_000_000_000u64, 1_765_432_109_876, 1_800_000_000_123] {
+            let p = devnet_params(genesis_ms);
+            let clock = p.clock(genesis_ms);
+            let nights: Vec<bool> = (0..24)
+                .map(|i| night(&p, clock.start(i), clock.end(i)))
+                .collect();
+            let first = nights.iter().position(|n| *n);
+            let morning = nights.iter().skip(7).position(|n| !*n).map(|k| k + 7);
+            assert_eq!((first, morning), (Some(7), Some(15)), "{nights:?}");
+            assert!(nights[15..24].iter().all(|n| !n), "{nights:?}");
+        }
+    }
 }

@@ -236,7 +236,7 @@ fn wasm_params(module: &plinth_families::Shipped, extra: toml::Table) -> toml::T
 }
 
 /// `networks` and the neighbourhood's energy network (`solar`, its sun's day
-/// starting on a June morning at `genesis_ms`: [`crate::energy::devnet_params`]).
+/// starting at midday on 21 June at `genesis_ms`: [`crate::energy::devnet_params`]).
 fn with_energy(mut networks: Vec<GenesisNetwork>, genesis_ms: u64) -> Vec<GenesisNetwork> {
     let params = toml::Table::try_from(crate::energy::devnet_params(genesis_ms))
         .expect("energy parameters are a table");
@@ -407,7 +407,7 @@ every claim's tasks and checks leased providers' capacity."),
     ("gate_ms", "Orders for an interval close this long before it starts."),
     ("settle_ms", "Readings are taken until this long after an interval ends; then it settles\n(missing readings count as zero)."),
     ("penalty_price", "Credits per kWh a seller pays for energy it sold and did not deliver."),
-    ("day_ms", "The sun's day: 24 minutes here, its calendar starting on a June morning\n(`sun_offset_ms`), so that a devnet sees noon and night within the hour."),
+    ("day_ms", "The sun's day: 12 minutes here (an interval is an hour of sun), its calendar\nstarting at midday on 21 June (`sun_offset_ms`), so that a devnet sees night\nwithin minutes."),
     ("certificate_wh", "Verified generation per certificate (a MWh by default; 50 Wh here)."),
     ("settle_budget_per_block", "Readings and fills one block settles at most, whole zones at a time: a large\ninterval settles over several blocks instead of stalling one."),
     ("checks_per_epoch", "Capacity checks per leased provider and epoch, at times the oracle draws."),
