@@ -226,7 +226,11 @@ fn wasm_twin(
 fn generate(n: usize, family: &str, signed: bool) -> Result<(Vec<DeviceInfo>, Vec<SignedReport>)> {
     let owner = Address(crate::key(0xbe, 1).public());
     let side = (n as f64).sqrt().ceil() as usize;
-    let pairs: Vec<(DeviceInfo, SignedReport)> = (0..n)
+    // Straight into the two vectors: no list of pairs to unzip (which held
+    // every device and report twice).
+    let mut devices = Vec::with_capacity(n);
+    let mut reports = Vec::with_capacity(n);
+    (0..n)
         .into_par_iter()
         .map(|i| {
             let key = signed.then(|| crate::key(0xde, i));
@@ -241,7 +245,9 @@ fn generate(n: usize, family: &str, signed: bool) -> Result<(Vec<DeviceInfo>, Ve
             let (x, y) = ((i % side) as f64, (i / side) as f64);
             let lat = 52.0 + y / side as f64;
             let lon = 13.0 + x / side as f64;
-            let cell = h3o::LatLng::new(lat, lon)?.to_cell(h3o::Resolution::Twelve);
+            let cell = h3o::LatLng::new(lat, lon)
+                .expect("coordinates in Berlin")
+                .to_cell(h3o::Resolution::Twelve);
             let device = DeviceInfo {
                 id,
                 owner,
@@ -273,10 +279,10 @@ fn generate(n: usize, family: &str, signed: bool) -> Result<(Vec<DeviceInfo>, Ve
                     signature: Signature([0; 64]),
                 },
             };
-            Ok((device, report))
+            (device, report)
         })
-        .collect::<Result<_>>()?;
-    Ok(pairs.into_iter().unzip())
+        .unzip_into_vecs(&mut devices, &mut reports);
+    Ok((devices, reports))
 }
 
 /// The registry snapshot of the benchmark's network at height 0.

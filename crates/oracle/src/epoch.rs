@@ -5,9 +5,11 @@
 //! `plinth oracle audit` runs exactly this code over batches it downloaded.
 
 use crate::spool::{AnswerReceipt, ProbeIssue, SpoolBatch};
-use plinth_core::{DeviceId, Hash};
+use plinth_core::{merkle, DeviceId, Hash};
 use plinth_ledger::oracle_set::{awards_root, Award};
-use plinth_ledger::rewards::{manifest_root, ManifestEntry, ManifestHeader};
+#[cfg(doc)]
+use plinth_ledger::rewards::manifest_root;
+use plinth_ledger::rewards::{ManifestEntry, ManifestHeader};
 use plinth_proofs::storage::StorageRound;
 use plinth_proofs::wasm::WasmFamilyError;
 use plinth_proofs::{
@@ -53,7 +55,9 @@ pub struct EpochSpec<'a> {
     pub wasm: Option<&'a plinth_wasm::Module>,
 }
 
+use plinth_proofs::split::split_amounts;
 pub use plinth_proofs::split::{split_rewards, split_usage_capped};
+use rayon::prelude::*;
 
 /// One network's inputs in an epoch's batches, sorted by kind.
 #[derive(Default)]
@@ -129,7 +133,11 @@ impl Inputs {
                 SpoolBatch::Registry(snaps) if counts(&h) => {
                     for s in snaps.into_iter().filter(|s| s.network == network) {
                         i.registry_height = i.registry_height.max(s.height);
-                        i.registry.extend(s.devices);
+                        if i.registry.is_empty() {
+                            i.registry = s.devices;
+                        } else {
+                            i.registry.extend(s.devices);
+                        }
                     }
                 }
                 SpoolBatch::Answered(mut rs) => i.receipts.append(&mut rs),
@@ -159,8 +167,11 @@ fn probe_records(
     issues: &[ProbeIssue],
     receipts: &[AnswerReceipt],
     reports: &[SignedReport],
-    devices: &BTreeMap<DeviceId, DeviceInfo>,
+    registered: impl Fn(&DeviceId) -> bool,
 ) -> Vec<ProbeRecord> {
+    if issues.is_empty() {
+        return Vec::new();
+    }
     let answered: HashSet<(DeviceId, Hash)> = reports
         .iter()
         .filter_map(|r| match &r.report.body {
@@ -180,7 +191,7 @@ fn probe_records(
     }
     let mut probes: Vec<ProbeRecord> = issues
         .iter()
-        .filter(|p| devices.contains_key(&p.device))
+        .filter(|p| registered(&p.device))
         .map(|p| ProbeRecord {
             device: p.device,
             challenge: p.challenge,
@@ -247,7 +258,7 @@ fn score(
         state,
         ..
     } = inputs;
-    let probes = probe_records(&issues, &receipts, &reports, devices);
+    let probes = probe_records(&issues, &receipts, &reports, |d| devices.contains_key(d));
     let mut next_state = Vec::new();
     let mut awards = Vec::new();
     // Families are order-independent (their outputs are canonical).
@@ -371,7 +382,9 @@ pub fn family_input(
         .into_iter()
         .map(|d| (d.id, d))
         .collect();
-    let probes = probe_records(&inputs.issues, &inputs.receipts, &inputs.reports, &devices);
+    let probes = probe_records(&inputs.issues, &inputs.receipts, &inputs.reports, |d| {
+        devices.contains_key(d)
+    });
     let params = match spec.family {
         Family::Wasm(p) => p.clone(),
         _ => plinth_proofs::wasm::WasmFamilyParams {
@@ -416,6 +429,9 @@ pub fn try_compute(
     let mut list: Vec<Hash> = batches.iter().map(|(h, _)| *h).collect();
     list.sort();
     let mut inputs = Inputs::gather(spec.network, batches);
+    if matches!(spec.family, Family::Sensor(_) | Family::Uptime(_)) {
+        return Ok((indexed(spec, inputs, list), Vec::new()));
+    }
     let devices: BTreeMap<DeviceId, DeviceInfo> = std::mem::take(&mut inputs.registry)
         .into_iter()
         .map(|d| (d.id, d))
@@ -454,31 +470,191 @@ pub fn try_compute(
             })
         })
         .collect();
-    let header = ManifestHeader {
-        chain: spec.chain,
-        network: spec.network.to_string(),
-        epoch: spec.window.epoch,
-        root: manifest_root(&entries),
-        total: entries.iter().map(|e| e.amount).sum(),
-        devices: entries.len() as u64,
-        inputs: inputs_hash(&list),
-        registry_height,
-        awards: awards_root(&awards),
-        award_count: awards.len() as u64,
-    };
-    Ok((
-        Manifest {
-            header,
+    let m = manifest(
+        spec,
+        Built {
+            list,
+            registry_height,
             entries,
-            batches: list,
-            signatures: Vec::new(),
             rejected,
             scored: work.len() as u64,
             deals,
             usage,
-            refusals: Vec::new(),
             awards,
         },
-        state,
-    ))
+    );
+    Ok((m, state))
+}
+
+/// What a manifest is made of besides the spec.
+struct Built {
+    list: Vec<Hash>,
+    registry_height: u64,
+    entries: Vec<ManifestEntry>,
+    rejected: BTreeMap<String, u64>,
+    scored: u64,
+    deals: Vec<plinth_proofs::storage::DealOutcome>,
+    usage: BTreeMap<DeviceId, u64>,
+    awards: Vec<Award>,
+}
+
+/// The manifest of the entries (its header's root and totals computed here).
+fn manifest(spec: &EpochSpec<'_>, b: Built) -> Manifest {
+    let header = ManifestHeader {
+        chain: spec.chain,
+        network: spec.network.to_string(),
+        epoch: spec.window.epoch,
+        root: entries_root(&b.entries),
+        total: b.entries.iter().map(|e| e.amount).sum(),
+        devices: b.entries.len() as u64,
+        inputs: inputs_hash(&b.list),
+        registry_height: b.registry_height,
+        awards: awards_root(&b.awards),
+        award_count: b.awards.len() as u64,
+    };
+    Manifest {
+        header,
+        entries: b.entries,
+        batches: b.list,
+        signatures: Vec::new(),
+        rejected: b.rejected,
+        scored: b.scored,
+        deals: b.deals,
+        usage: b.usage,
+        refusals: Vec::new(),
+        awards: b.awards,
+    }
+}
+
+/// Leaves per part of the manifest tree hashed by one task: a power of two, so
+/// that each part is a whole subtree.
+const ROOT_PART: usize = 1 << 14;
+
+/// [`manifest_root`], with the leaves hashed in parallel: the roots of
+/// consecutive parts of `ROOT_PART` (a power of two) leaves are the nodes of the
+/// whole tree at that height (an odd node is promoted unchanged at every
+/// level, so the last, shorter part reduces to its node too), and the root over
+/// them is the root over all the leaves.
+fn entries_root(entries: &[ManifestEntry]) -> Hash {
+    root_in_parts(entries, ROOT_PART)
+}
+
+fn root_in_parts(entries: &[ManifestEntry], part: usize) -> Hash {
+    debug_assert!(part.is_power_of_two());
+    let roots: Vec<Hash> = entries
+        .par_chunks(part)
+        .map(|part| {
+            let leaves: Vec<Hash> = part.iter().map(ManifestEntry::leaf).collect();
+            merkle::root(&leaves)
+        })
+        .collect();
+    merkle::root(&roots)
+}
+
+/// [`try_compute`] for the sensor and uptime families, over the registry as a
+/// slice in id order ([`plinth_proofs::sorted_registry`]) rather than a map:
+/// scores by registry index, the split over a list in id order, and the reports
+/// dropped as soon as the family has read them. The same manifest as the
+/// map-based path, with less memory and in parallel.
+fn indexed(spec: &EpochSpec<'_>, mut inputs: Inputs, list: Vec<Hash>) -> Manifest {
+    let registry = plinth_proofs::sorted_registry(std::mem::take(&mut inputs.registry));
+    let Inputs {
+        reports,
+        issues,
+        receipts,
+        registry_height,
+        ..
+    } = inputs;
+    let (scores, rejections) = match spec.family {
+        Family::Sensor(p) => {
+            let (valid, rejections) =
+                plinth_proofs::sensor::readings(p, &spec.window, &registry, &reports);
+            drop(reports);
+            let scores = plinth_proofs::sensor::score_readings(p, &registry, valid);
+            (scores, rejections)
+        }
+        Family::Uptime(p) => {
+            let probes = probe_records(&issues, &receipts, &reports, |d| {
+                registry.binary_search_by(|r| r.id.cmp(d)).is_ok()
+            });
+            let (proven, rejections) =
+                plinth_proofs::uptime::heartbeats(p, &spec.window, &registry, &reports);
+            drop(reports);
+            let scores =
+                plinth_proofs::uptime::score_proven(p, &spec.window, &registry, &proven, &probes);
+            (scores, rejections)
+        }
+        _ => unreachable!("only the sensor and uptime families are scored by index"),
+    };
+    let rejected = rejection_counts(&rejections);
+    drop(rejections);
+    // No usage part: these families earn no credits (what `split_usage_capped`
+    // does with no usage).
+    let values: Vec<u64> = scores.par_iter().map(|s| s.1).collect();
+    let amounts = split_amounts(spec.allowance, &values).unwrap_or_default();
+    drop(values);
+    let entries: Vec<ManifestEntry> = scores
+        .par_iter()
+        .zip(amounts.par_iter())
+        .filter(|(_, amount)| **amount > 0)
+        .map(|(&(i, _), &amount)| {
+            let d = &registry[i as usize];
+            ManifestEntry {
+                device: d.id,
+                owner: d.owner,
+                amount,
+            }
+        })
+        .collect();
+    drop(registry);
+    manifest(
+        spec,
+        Built {
+            list,
+            registry_height,
+            entries,
+            rejected,
+            scored: scores.len() as u64,
+            deals: Vec::new(),
+            usage: BTreeMap::new(),
+            awards: Vec::new(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plinth_core::{Address, PublicKey};
+    use plinth_ledger::rewards::manifest_root;
+
+    fn entries(n: usize) -> Vec<ManifestEntry> {
+        (0..n)
+            .map(|i| {
+                let mut k = [0u8; 32];
+                k[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                ManifestEntry {
+                    device: DeviceId(PublicKey(k)),
+                    owner: Address(PublicKey([7; 32])),
+                    amount: 1 + i as u64,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_root_in_parts_is_the_manifest_root() {
+        for n in [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100] {
+            let e = entries(n);
+            for part in [1, 2, 4, 8, 16] {
+                assert_eq!(
+                    root_in_parts(&e, part),
+                    manifest_root(&e),
+                    "n={n} part={part}"
+                );
+            }
+        }
+        let e = entries(3 * ROOT_PART + 5);
+        assert_eq!(entries_root(&e), manifest_root(&e));
+    }
 }

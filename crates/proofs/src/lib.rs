@@ -59,7 +59,9 @@ pub use uptime::UptimeParams;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use plinth_core::{Address, DeviceId, Hash};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// Fixed-point 1.0 for scores and factors.
@@ -285,6 +287,119 @@ fn registered<'a>(
         Some(d) if !d.active => Err(ScoreRejection::InactiveDevice),
         Some(d) => Ok(d),
     }
+}
+
+/// [`registered`] for a device already looked up (`None`: not in the registry).
+fn registered_entry(d: Option<&DeviceInfo>) -> Result<&DeviceInfo, ScoreRejection> {
+    match d {
+        None => Err(ScoreRejection::UnknownDevice),
+        Some(d) if !d.active => Err(ScoreRejection::InactiveDevice),
+        Some(d) => Ok(d),
+    }
+}
+
+/// The index a report's device has in a registry slice when it is not
+/// registered (see [`by_device`]).
+const UNREGISTERED: u32 = u32::MAX;
+
+/// Reports and devices handled at once by one parallel task.
+const CHUNK: usize = 1 << 14;
+
+/// The registry as the indexed scoring functions take it ([`sensor::score_indexed`],
+/// [`uptime::score_indexed`]): each device once, in ascending id order. Where an
+/// id is listed more than once the last entry counts, as when the list is
+/// collected into a `BTreeMap`.
+pub fn sorted_registry(mut devices: Vec<DeviceInfo>) -> Vec<DeviceInfo> {
+    if devices.par_windows(2).all(|w| w[0].id < w[1].id) {
+        return devices;
+    }
+    // A stable sort: an id's entries keep their order, and the last is kept.
+    devices.par_sort_by(|a, b| a.id.cmp(&b.id));
+    let n = devices.len();
+    let mut kept = 0;
+    for i in 0..n {
+        if i + 1 < n && devices[i + 1].id == devices[i].id {
+            continue;
+        }
+        devices.swap(kept, i);
+        kept += 1;
+    }
+    devices.truncate(kept);
+    devices
+}
+
+/// A family's verdict over a registry slice in id order ([`sorted_registry`]):
+/// what [`FamilyOutput`] holds, with devices named by their index in the slice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexedOutput {
+    /// Devices with a positive score: (index in the registry, score), by index
+    /// (so by id).
+    pub scores: Vec<(u32, u64)>,
+    /// The reports not counted, in no particular order.
+    pub rejections: Vec<Rejected>,
+}
+
+impl IndexedOutput {
+    /// The output with devices named by id, as [`Family::score`] gives it.
+    pub fn into_output<D: Borrow<DeviceInfo>>(self, devices: &[D]) -> FamilyOutput {
+        FamilyOutput {
+            scores: self
+                .scores
+                .into_iter()
+                .map(|(i, s)| (devices[i as usize].borrow().id, s))
+                .collect(),
+            rejections: self.rejections,
+        }
+        .canonical()
+    }
+}
+
+/// Every report's device found in `devices` (in id order, each once): `(index
+/// of the device or [`UNREGISTERED`], index of the report)`, in the order of the
+/// devices' ids, then of the reports. One sort of the reports' ids and one walk
+/// of the registry, not a lookup per report.
+///
+/// # Panics
+///
+/// With 2³² − 1 devices or reports or more.
+fn by_device<D: Borrow<DeviceInfo> + Sync>(
+    devices: &[D],
+    reports: &[SignedReport],
+) -> Vec<(u32, u32)> {
+    assert!(
+        devices.len() < UNREGISTERED as usize && reports.len() < u32::MAX as usize,
+        "fewer than 2^32 - 1 devices and reports"
+    );
+    let mut keys: Vec<(DeviceId, u32)> = reports
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| (r.report.device, i as u32))
+        .collect();
+    keys.par_sort_unstable();
+    let mut out = vec![(UNREGISTERED, 0u32); keys.len()];
+    out.par_chunks_mut(CHUNK)
+        .zip(keys.par_chunks(CHUNK))
+        .for_each(|(out, keys)| {
+            let id = |p: usize| devices[p].borrow().id;
+            let mut p = devices.partition_point(|d| d.borrow().id < keys[0].0);
+            for (slot, (device, report)) in out.iter_mut().zip(keys) {
+                while p < devices.len() && id(p) < *device {
+                    p += 1;
+                }
+                let found = p < devices.len() && id(p) == *device;
+                *slot = (if found { p as u32 } else { UNREGISTERED }, *report);
+            }
+        });
+    out
+}
+
+/// Vectors made by parallel tasks, joined in order.
+fn concat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for mut p in parts {
+        out.append(&mut p);
+    }
+    out
 }
 
 /// The largest parameter document accepted, in bytes.

@@ -33,21 +33,26 @@
 //! rounded down. A device whose registered location is not a valid H3 cell has
 //! no neighbourhood and scores 0 (the ledger admits only valid cells).
 //!
-//! Cost: the readings are sorted once; devices are grouped by home cell in one
-//! sorted list, and each occupied cell computes its disk and the merged sorted
-//! values of that disk once. A device then finds its neighbours' median in that
-//! list, minus its own value, with one binary search. About O(n log n) overall.
+//! Cost: reports are matched to the registry by one sort of their device ids
+//! (not a lookup each); devices are grouped by home cell in one sorted list, and
+//! each occupied cell gathers its disk's values once and picks the two order
+//! statistics its devices' medians (without their own value) can be, in linear
+//! time. About O(n log n) overall, in parallel over chunks of reports and over
+//! cells; the result does not depend on how the work is split.
 
 use crate::fixed::{fraction, mul, number_milli, DecimalError};
 use crate::report::MAX_UNIT_LEN;
 use crate::{
-    registered, DeviceInfo, EpochWindow, FamilyOutput, Rejected, ReportBody, ScoreRejection,
-    SignedReport, SCORE_ONE,
+    by_device, concat, registered_entry, DeviceInfo, EpochWindow, FamilyOutput, IndexedOutput,
+    Rejected, ReportBody, ScoreRejection, SignedReport, CHUNK, SCORE_ONE,
 };
 use h3o::{CellIndex, Resolution};
 use plinth_core::DeviceId;
+use rayon::prelude::*;
 use serde::Deserialize;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// Parameters of the sensor family, from the network's params object. Values
 /// are held in thousandths of `unit`.
@@ -246,14 +251,15 @@ impl SensorParams {
         }
     }
 
-    /// The value of a valid reading, or why it is not one.
+    /// The value of a valid reading from `device` (its registry entry, `None`
+    /// if unregistered), or why it is not one.
     fn check(
         &self,
         window: &EpochWindow,
-        devices: &BTreeMap<DeviceId, DeviceInfo>,
+        device: Option<&DeviceInfo>,
         r: &SignedReport,
     ) -> Result<i64, ScoreRejection> {
-        registered(devices, r)?;
+        registered_entry(device)?;
         let ReportBody::Reading { value_milli, unit } = &r.report.body else {
             return Err(ScoreRejection::WrongKind);
         };
@@ -312,7 +318,9 @@ fn disk(cell: CellIndex, out: &mut Vec<u64>) {
 }
 
 /// The lower median of `sorted` with one occurrence of `own` (which it holds)
-/// removed; `None` if nothing is left.
+/// removed; `None` if nothing is left. (The definition [`median_pair`] is
+/// tested against.)
+#[cfg(test)]
 fn median_without(sorted: &[i64], own: i64) -> Option<i64> {
     let m = sorted.len();
     if m < 2 {
@@ -331,55 +339,137 @@ pub fn score(
     devices: &BTreeMap<DeviceId, DeviceInfo>,
     reports: &[SignedReport],
 ) -> FamilyOutput {
-    let mut out = FamilyOutput::default();
-    let mut valid: Vec<(DeviceId, i64)> = Vec::with_capacity(reports.len());
-    for r in reports {
-        match params.check(window, devices, r) {
-            Ok(v) => valid.push((r.report.device, v)),
-            Err(why) => out.rejections.push(Rejected::of(r, why)),
-        }
-    }
-    valid.sort_unstable();
+    let devices: Vec<&DeviceInfo> = devices.values().collect();
+    score_indexed(params, window, &devices, reports).into_output(&devices)
+}
 
-    // One entry per device with a valid reading (its value lives in `homes`).
-    struct Sensor {
-        id: DeviceId,
-        readings: u64,
-        /// The device's cell at `density_resolution`.
-        crowd: Option<u64>,
+/// [`score`] over a registry slice in id order, each device once
+/// ([`crate::sorted_registry`]), with devices named by their index in it.
+pub fn score_indexed<D: Borrow<DeviceInfo> + Sync>(
+    params: &SensorParams,
+    window: &EpochWindow,
+    devices: &[D],
+    reports: &[SignedReport],
+) -> IndexedOutput {
+    let (valid, rejections) = readings(params, window, devices, reports);
+    IndexedOutput {
+        scores: score_readings(params, devices, valid),
+        rejections,
     }
-    let mut sensors: Vec<Sensor> = Vec::new();
-    // (home cell, value, index into `sensors`), for devices with a valid home.
-    let mut homes: Vec<(u64, i64, usize)> = Vec::new();
-    for group in valid.chunk_by(|a, b| a.0 == b.0) {
-        let id = group[0].0;
-        let value = group[(group.len() - 1) / 2].1;
-        let location = devices.get(&id).map(|d| d.location);
-        if let Some(home) = location.and_then(|l| home_cell(l, params.resolution)) {
-            homes.push((home.into(), value, sensors.len()));
-        }
-        sensors.push(Sensor {
-            id,
-            readings: group.len() as u64,
-            crowd: location
-                .and_then(|l| home_cell(l, params.density_resolution))
-                .map(u64::from),
-        });
-    }
-    homes.sort_unstable();
-    // How many scored devices share each density cell.
-    let mut crowds: Vec<u64> = sensors.iter().filter_map(|s| s.crowd).collect();
-    crowds.sort_unstable();
-    let stacked = |c: Option<u64>| -> u64 {
-        c.map(|c| {
-            let lo = crowds.partition_point(|x| *x < c);
-            let hi = crowds.partition_point(|x| *x <= c);
-            (hi - lo) as u64
+}
+
+/// The first half of [`score_indexed`], the only one that needs the reports:
+/// the valid readings as (device index, value), by device index (a device's
+/// readings together), and the reports rejected (in no particular order).
+pub fn readings<D: Borrow<DeviceInfo> + Sync>(
+    params: &SensorParams,
+    window: &EpochWindow,
+    devices: &[D],
+    reports: &[SignedReport],
+) -> (Vec<(u32, i64)>, Vec<Rejected>) {
+    let joined = by_device(devices, reports);
+    let (valid, rejected): (Vec<_>, Vec<_>) = joined
+        .par_chunks(CHUNK)
+        .map(|part| {
+            let mut valid = Vec::with_capacity(part.len());
+            let mut rejected = Vec::new();
+            for &(device, i) in part {
+                let r = &reports[i as usize];
+                let d = devices.get(device as usize).map(Borrow::borrow);
+                match params.check(window, d, r) {
+                    Ok(v) => valid.push((device, v)),
+                    Err(why) => rejected.push(Rejected::of(r, why)),
+                }
+            }
+            (valid, rejected)
         })
-        .unwrap_or(1)
-        .max(1)
-    };
+        .unzip();
+    drop(joined);
+    (concat(valid), concat(rejected))
+}
 
+/// One device with a valid reading.
+struct Sensor {
+    /// The lower median of its valid readings.
+    value: i64,
+    /// Its home cell ([`home_cell`] at `resolution`); 0 (no cell) if none.
+    home: u64,
+    /// Its cell at `density_resolution`; 0 if none.
+    crowd: u64,
+    /// Its index in the registry.
+    device: u32,
+    /// How many valid readings it sent.
+    readings: u32,
+}
+
+/// The lower median of `values` without one occurrence of `own` is `a` if
+/// `a < own`, else `b`: `(a, b)` are the values of index `j` and `j + 1` in
+/// sorted order, `j = (len − 2) / 2`.
+/// `None` for fewer than two values. Reorders `values`.
+fn median_pair(values: &mut [i64]) -> Option<(i64, i64)> {
+    let m = values.len();
+    if m < 2 {
+        return None;
+    }
+    let (_, a, above) = values.select_nth_unstable((m - 2) / 2);
+    let a = *a;
+    let b = *above.iter().min().expect("at least one value above");
+    Some((a, b))
+}
+
+/// The second half of [`score_indexed`]: the scores of the valid readings
+/// [`readings`] found. Each occupied home cell gathers its disk's values once
+/// and picks the two order statistics the median without one value can be; the
+/// cells are scored in parallel.
+pub fn score_readings<D: Borrow<DeviceInfo> + Sync>(
+    params: &SensorParams,
+    devices: &[D],
+    mut valid: Vec<(u32, i64)>,
+) -> Vec<(u32, u64)> {
+    let cell = |location: u64, resolution: Resolution| {
+        home_cell(location, resolution).map_or(0, u64::from)
+    };
+    let sensors: Vec<Sensor> = valid
+        .par_chunk_by_mut(|a, b| a.0 == b.0)
+        .map(|group| {
+            group.sort_unstable();
+            let device = group[0].0;
+            let location = devices[device as usize].borrow().location;
+            Sensor {
+                value: group[(group.len() - 1) / 2].1,
+                home: cell(location, params.resolution),
+                crowd: cell(location, params.density_resolution),
+                device,
+                readings: group.len() as u32,
+            }
+        })
+        .collect();
+    drop(valid);
+
+    // How many scored devices share each density cell (1 without a cell).
+    let stacked: Vec<AtomicU32> = (0..sensors.len()).map(|_| AtomicU32::new(1)).collect();
+    let mut crowds: Vec<(u64, u32)> = sensors
+        .par_iter()
+        .enumerate()
+        .filter(|(_, s)| s.crowd != 0)
+        .map(|(i, s)| (s.crowd, i as u32))
+        .collect();
+    crowds.par_sort_unstable();
+    crowds.par_chunk_by(|a, b| a.0 == b.0).for_each(|run| {
+        for &(_, i) in run {
+            stacked[i as usize].store(run.len() as u32, Ordering::Relaxed);
+        }
+    });
+    drop(crowds);
+
+    // (home cell, value, index into `sensors`), by cell.
+    let mut homes: Vec<(u64, i64, u32)> = sensors
+        .par_iter()
+        .enumerate()
+        .filter(|(_, s)| s.home != 0)
+        .map(|(i, s)| (s.home, s.value, i as u32))
+        .collect();
+    homes.par_sort_unstable_by_key(|h| h.0);
     // Occupied cells: (cell, start, end) of their run in `homes`.
     let mut cells: Vec<(u64, usize, usize)> = Vec::new();
     for (i, h) in homes.iter().enumerate() {
@@ -389,42 +479,50 @@ pub fn score(
         }
     }
 
-    let mut scores: Vec<(DeviceId, u64)> = Vec::with_capacity(sensors.len());
-    let mut ring: Vec<u64> = Vec::with_capacity(7);
-    let mut around: Vec<i64> = Vec::new();
-    for &(cell, start, end) in &cells {
-        disk(
-            CellIndex::try_from(cell).expect("a home is a valid cell"),
-            &mut ring,
-        );
-        around.clear();
-        for n in &ring {
-            if let Ok(k) = cells.binary_search_by_key(n, |c| c.0) {
-                let (_, s, e) = cells[k];
-                around.extend(homes[s..e].iter().map(|h| h.1));
+    let scores: Vec<AtomicU64> = (0..sensors.len()).map(|_| AtomicU64::new(0)).collect();
+    cells.par_iter().for_each_init(
+        || (Vec::with_capacity(7), Vec::new()),
+        |(ring, around), &(cell, start, end)| {
+            disk(
+                CellIndex::try_from(cell).expect("a home is a valid cell"),
+                ring,
+            );
+            around.clear();
+            for n in ring.iter() {
+                if let Ok(k) = cells.binary_search_by_key(n, |c| c.0) {
+                    let (_, s, e) = cells[k];
+                    around.extend(homes[s..e].iter().map(|h| h.1));
+                }
             }
-        }
-        around.sort_unstable();
-        for &(_, value, idx) in &homes[start..end] {
-            let s = &sensors[idx];
-            let agreement = match median_without(&around, value) {
-                None => SCORE_ONE,
-                Some(median) => params.agreement(value.abs_diff(median)),
-            };
-            let readings = fraction(s.readings, params.expected_readings.max(1));
-            let crowd = stacked(s.crowd);
-            let score = if crowd > params.max_stacked {
-                0
-            } else {
-                mul(agreement, readings) / crowd
-            };
-            if score > 0 {
-                scores.push((s.id, score));
+            let pair = median_pair(around);
+            for &(_, value, i) in &homes[start..end] {
+                let s = &sensors[i as usize];
+                let agreement = match pair {
+                    None => SCORE_ONE,
+                    Some((a, b)) => {
+                        let median = if a < value { a } else { b };
+                        params.agreement(value.abs_diff(median))
+                    }
+                };
+                let readings = fraction(u64::from(s.readings), params.expected_readings.max(1));
+                let crowd = u64::from(stacked[i as usize].load(Ordering::Relaxed));
+                let score = if crowd > params.max_stacked {
+                    0
+                } else {
+                    mul(agreement, readings) / crowd
+                };
+                scores[i as usize].store(score, Ordering::Relaxed);
             }
-        }
-    }
-    out.scores = scores.into_iter().collect();
-    out.canonical()
+        },
+    );
+    sensors
+        .par_iter()
+        .zip(scores.par_iter())
+        .filter_map(|(s, score)| {
+            let score = score.load(Ordering::Relaxed);
+            (score > 0).then_some((s.device, score))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -517,6 +615,189 @@ mod tests {
                 unit: "celsius".into(),
             },
         )
+    }
+
+    /// The sensor family as it was written over a `BTreeMap` registry, one lookup
+    /// per report: what the indexed scoring must give, output for output.
+    mod by_map {
+        use super::super::*;
+        use crate::registered;
+
+        fn check_by_map(
+            params: &SensorParams,
+            window: &EpochWindow,
+            devices: &BTreeMap<DeviceId, DeviceInfo>,
+            r: &SignedReport,
+        ) -> Result<i64, ScoreRejection> {
+            let d = registered(devices, r)?;
+            params.check(window, Some(d), r)
+        }
+
+        fn median_without(sorted: &[i64], own: i64) -> Option<i64> {
+            super::super::median_without(sorted, own)
+        }
+
+        pub(super) fn score(
+            params: &SensorParams,
+            window: &EpochWindow,
+            devices: &BTreeMap<DeviceId, DeviceInfo>,
+            reports: &[SignedReport],
+        ) -> FamilyOutput {
+            let mut out = FamilyOutput::default();
+            let mut valid: Vec<(DeviceId, i64)> = Vec::with_capacity(reports.len());
+            for r in reports {
+                match check_by_map(params, window, devices, r) {
+                    Ok(v) => valid.push((r.report.device, v)),
+                    Err(why) => out.rejections.push(Rejected::of(r, why)),
+                }
+            }
+            valid.sort_unstable();
+
+            // One entry per device with a valid reading (its value lives in `homes`).
+            struct Sensor {
+                id: DeviceId,
+                readings: u64,
+                /// The device's cell at `density_resolution`.
+                crowd: Option<u64>,
+            }
+            let mut sensors: Vec<Sensor> = Vec::new();
+            // (home cell, value, index into `sensors`), for devices with a valid home.
+            let mut homes: Vec<(u64, i64, usize)> = Vec::new();
+            for group in valid.chunk_by(|a, b| a.0 == b.0) {
+                let id = group[0].0;
+                let value = group[(group.len() - 1) / 2].1;
+                let location = devices.get(&id).map(|d| d.location);
+                if let Some(home) = location.and_then(|l| home_cell(l, params.resolution)) {
+                    homes.push((home.into(), value, sensors.len()));
+                }
+                sensors.push(Sensor {
+                    id,
+                    readings: group.len() as u64,
+                    crowd: location
+                        .and_then(|l| home_cell(l, params.density_resolution))
+                        .map(u64::from),
+                });
+            }
+            homes.sort_unstable();
+            // How many scored devices share each density cell.
+            let mut crowds: Vec<u64> = sensors.iter().filter_map(|s| s.crowd).collect();
+            crowds.sort_unstable();
+            let stacked = |c: Option<u64>| -> u64 {
+                c.map(|c| {
+                    let lo = crowds.partition_point(|x| *x < c);
+                    let hi = crowds.partition_point(|x| *x <= c);
+                    (hi - lo) as u64
+                })
+                .unwrap_or(1)
+                .max(1)
+            };
+
+            // Occupied cells: (cell, start, end) of their run in `homes`.
+            let mut cells: Vec<(u64, usize, usize)> = Vec::new();
+            for (i, h) in homes.iter().enumerate() {
+                match cells.last_mut() {
+                    Some(c) if c.0 == h.0 => c.2 = i + 1,
+                    _ => cells.push((h.0, i, i + 1)),
+                }
+            }
+
+            let mut scores: Vec<(DeviceId, u64)> = Vec::with_capacity(sensors.len());
+            let mut ring: Vec<u64> = Vec::with_capacity(7);
+            let mut around: Vec<i64> = Vec::new();
+            for &(cell, start, end) in &cells {
+                disk(
+                    CellIndex::try_from(cell).expect("a home is a valid cell"),
+                    &mut ring,
+                );
+                around.clear();
+                for n in &ring {
+                    if let Ok(k) = cells.binary_search_by_key(n, |c| c.0) {
+                        let (_, s, e) = cells[k];
+                        around.extend(homes[s..e].iter().map(|h| h.1));
+                    }
+                }
+                around.sort_unstable();
+                for &(_, value, idx) in &homes[start..end] {
+                    let s = &sensors[idx];
+                    let agreement = match median_without(&around, value) {
+                        None => SCORE_ONE,
+                        Some(median) => params.agreement(value.abs_diff(median)),
+                    };
+                    let readings = fraction(s.readings, params.expected_readings.max(1));
+                    let crowd = stacked(s.crowd);
+                    let score = if crowd > params.max_stacked {
+                        0
+                    } else {
+                        mul(agreement, readings) / crowd
+                    };
+                    if score > 0 {
+                        scores.push((s.id, score));
+                    }
+                }
+            }
+            out.scores = scores.into_iter().collect();
+            out.canonical()
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn the_same_as_one_lookup_per_report(
+            registered in proptest::collection::vec((0u8..14, 0usize..6, proptest::bool::weighted(0.85)), 0..14),
+            sent in proptest::collection::vec((0u8..16, 0u8..10, -70_000i64..70_000, 0u64..4_000), 0..40),
+            max_age in proptest::option::of(1u64..3_700_000),
+            expected in 1u64..3,
+            max_stacked in 1u64..4,
+        ) {
+            let c = berlin();
+            let spots = [
+                inside(c),
+                inside(c),
+                inside(neighbour_of(c)),
+                inside(far_from(c)),
+                0,
+                inside(c),
+            ];
+            let mut devices = BTreeMap::new();
+            for &(i, spot, active) in &registered {
+                // The same spot twice for some: stacked devices.
+                let location = if spot == 5 { spots[0] } else { spots[spot] };
+                devices.insert(id(i), DeviceInfo { id: id(i), owner: Address(key(200).public()), location, active });
+            }
+            let reports: Vec<SignedReport> = sent
+                .iter()
+                .enumerate()
+                .map(|(seq, &(i, kind, value, at))| {
+                    let body = match kind {
+                        0 => ReportBody::Heartbeat,
+                        1 => ReportBody::Reading { value_milli: value, unit: "kelvin".into() },
+                        // Some out of range, most in.
+                        2 => ReportBody::Reading { value_milli: value, unit: "celsius".into() },
+                        _ => ReportBody::Reading { value_milli: value / 10, unit: "celsius".into() },
+                    };
+                    report(i, START - 50_000 + at * 1_000, seq as u64, body)
+                })
+                .collect();
+            let mut p = params();
+            p.max_age_ms = max_age;
+            p.expected_readings = expected;
+            p.max_stacked = max_stacked;
+            proptest::prop_assert_eq!(
+                score(&p, &WINDOW, &devices, &reports),
+                by_map::score(&p, &WINDOW, &devices, &reports)
+            );
+        }
+
+        #[test]
+        fn the_median_pair_picks_the_median_without(mut values in proptest::collection::vec(-5i64..5, 0..12)) {
+            values.sort_unstable();
+            let pair = median_pair(&mut values.clone());
+            for &own in &values {
+                let picked = pair.map(|(a, b)| if a < own { a } else { b });
+                proptest::prop_assert_eq!(picked, median_without(&values, own));
+            }
+        }
     }
 
     #[test]

@@ -7,39 +7,91 @@
 //! any score is positive), and the result depends only on the inputs.
 
 use plinth_core::DeviceId;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Splits `total` by `scores`. Devices with zero score get nothing; with no
 /// positive score, nothing is paid (an empty map).
 pub fn split(total: u64, scores: &BTreeMap<DeviceId, u64>) -> BTreeMap<DeviceId, u64> {
-    let sum: u128 = scores.values().map(|&s| s as u128).sum();
-    let mut out = BTreeMap::new();
+    let values: Vec<u64> = scores.values().copied().collect();
+    let Some(amounts) = split_amounts(total, &values) else {
+        return BTreeMap::new();
+    };
+    scores
+        .iter()
+        .zip(amounts)
+        .filter(|((_, s), _)| **s > 0)
+        .map(|((id, _), amount)| (*id, amount))
+        .collect()
+}
+
+/// [`split()`] of scores listed in id order (equal remainders go to the earlier
+/// first): each one's amount, in the same order (0 for a zero score); `None`
+/// (nothing paid) when `total` is 0 or no score is positive. The floors are
+/// computed in parallel, and the units left over go to the largest remainders
+/// by one selection, not a sort.
+pub fn split_amounts(total: u64, scores: &[u64]) -> Option<Vec<u64>> {
+    const CHUNK: usize = 1 << 14;
+    let sum: u128 = scores.par_iter().map(|&s| s as u128).sum();
     if sum == 0 || total == 0 {
-        return out;
+        return None;
     }
-    let mut paid: u128 = 0;
-    let mut remainders: Vec<(u128, DeviceId)> = Vec::with_capacity(scores.len());
-    for (id, &s) in scores {
-        if s == 0 {
-            continue;
-        }
+    let small = u64::try_from(sum).ok();
+    let floor = |s: u64| -> u128 {
         let exact = total as u128 * s as u128;
-        let amount = exact / sum;
-        paid += amount;
-        remainders.push((exact % sum, *id));
-        out.insert(*id, amount as u64);
-    }
-    let mut left = total as u128 - paid;
-    // Largest remainder first; equal remainders by ascending device id.
-    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, id) in remainders {
-        if left == 0 {
-            break;
+        // A 64-bit division where the numbers allow it (much faster).
+        match (small, u64::try_from(exact)) {
+            (Some(sum), Ok(exact)) => (exact / sum) as u128,
+            _ => exact / sum,
         }
-        *out.get_mut(&id).expect("inserted above") += 1;
-        left -= 1;
+    };
+    let mut amounts = vec![0u64; scores.len()];
+    let paid: u128 = amounts
+        .par_chunks_mut(CHUNK)
+        .zip(scores.par_chunks(CHUNK))
+        .map(|(amounts, scores)| {
+            let mut paid = 0u128;
+            for (a, &s) in amounts.iter_mut().zip(scores) {
+                if s > 0 {
+                    let amount = floor(s);
+                    *a = amount as u64;
+                    paid += amount;
+                }
+            }
+            paid
+        })
+        .sum();
+    let left = total as u128 - paid;
+    if left > 0 {
+        // (remainder, position) of every positive score.
+        let remainder = |i: usize| total as u128 * scores[i] as u128 - amounts[i] as u128 * sum;
+        let positive = || (0..scores.len()).into_par_iter().filter(|&i| scores[i] > 0);
+        let winners = match small {
+            // Remainders are below the sum: 64 bits hold them.
+            Some(_) => largest(positive().map(|i| (remainder(i) as u64, i)).collect(), left),
+            None => largest(positive().map(|i| (remainder(i), i)).collect(), left),
+        };
+        for i in winners {
+            amounts[i] += 1;
+        }
     }
-    out
+    Some(amounts)
+}
+
+/// The positions of the `k` largest remainders, equal remainders by ascending
+/// position (all of them if there are fewer).
+fn largest<R: Ord + Copy>(mut remainders: Vec<(R, usize)>, k: u128) -> Vec<usize> {
+    let k = usize::try_from(k).map_or(remainders.len(), |k| k.min(remainders.len()));
+    if k == 0 {
+        return Vec::new();
+    }
+    // Largest remainder first; equal remainders by ascending position.
+    let order = |a: &(R, usize), b: &(R, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if k < remainders.len() {
+        remainders.select_nth_unstable_by(k - 1, order);
+    }
+    remainders.truncate(k);
+    remainders.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Splits `allowance` between work and usage: `usage_bps` of it by credits earned
@@ -124,7 +176,55 @@ mod tests {
         );
     }
 
+    /// The split as it was first written: every remainder sorted.
+    fn split_by_sorting(total: u64, scores: &BTreeMap<DeviceId, u64>) -> BTreeMap<DeviceId, u64> {
+        let sum: u128 = scores.values().map(|&s| s as u128).sum();
+        let mut out = BTreeMap::new();
+        if sum == 0 || total == 0 {
+            return out;
+        }
+        let mut paid: u128 = 0;
+        let mut remainders: Vec<(u128, DeviceId)> = Vec::new();
+        for (id, &s) in scores {
+            if s == 0 {
+                continue;
+            }
+            let exact = total as u128 * s as u128;
+            paid += exact / sum;
+            remainders.push((exact % sum, *id));
+            out.insert(*id, (exact / sum) as u64);
+        }
+        let mut left = total as u128 - paid;
+        remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, id) in remainders {
+            if left == 0 {
+                break;
+            }
+            *out.get_mut(&id).unwrap() += 1;
+            left -= 1;
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn the_same_as_sorting_every_remainder(
+            total in prop_oneof![0u64..1_000, 0u64..1_000_000_000_000, Just(u64::MAX)],
+            raw in proptest::collection::vec(prop_oneof![0u64..4, 0u64..2_000_000, Just(u64::MAX)], 0..60),
+        ) {
+            let scores: BTreeMap<DeviceId, u64> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| {
+                    let mut k = [0u8; 32];
+                    k[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                    k[31] = (i * 37 % 251) as u8;
+                    (DeviceId(PublicKey(k)), s)
+                })
+                .collect();
+            prop_assert_eq!(split(total, &scores), split_by_sorting(total, &scores));
+        }
+
         #[test]
         fn sums_are_exact_and_order_free(total in 0u64..1_000_000_000_000, raw in proptest::collection::vec(0u64..2_000_000, 1..40)) {
             let scores: BTreeMap<DeviceId, u64> = raw

@@ -31,11 +31,13 @@
 
 use crate::fixed::fraction;
 use crate::{
-    registered, DeviceInfo, EpochWindow, FamilyOutput, ProbeRecord, Rejected, ReportBody,
-    ScoreRejection, SignedReport, SCORE_ONE,
+    by_device, concat, registered_entry, DeviceInfo, EpochWindow, FamilyOutput, IndexedOutput,
+    ProbeRecord, Rejected, ReportBody, ScoreRejection, SignedReport, CHUNK, SCORE_ONE,
 };
 use plinth_core::{DeviceId, Hash};
+use rayon::prelude::*;
 use serde::Deserialize;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// Basis points in 1.0.
@@ -190,87 +192,187 @@ pub fn score(
     reports: &[SignedReport],
     probes: &[ProbeRecord],
 ) -> FamilyOutput {
-    let mut out = FamilyOutput::default();
-    let intervals = Intervals::new(params, window);
+    let devices: Vec<&DeviceInfo> = devices.values().collect();
+    score_indexed(params, window, &devices, reports, probes).into_output(&devices)
+}
 
-    // Heartbeats that prove some interval: (device, interval, report index).
-    let mut beats: Vec<(DeviceId, u64, usize)> = Vec::new();
-    for (i, r) in reports.iter().enumerate() {
-        // Answers were folded into the probe records by the oracle.
-        if matches!(r.report.body, ReportBody::ProbeAnswer { .. }) {
-            continue;
-        }
-        let verdict = registered(devices, r).and_then(|_| match r.report.body {
-            ReportBody::Heartbeat => intervals.of(r).ok_or(ScoreRejection::OutsideEpoch),
-            _ => Err(ScoreRejection::WrongKind),
-        });
-        match verdict {
-            Ok(slot) => beats.push((r.report.device, slot, i)),
-            Err(why) => out.rejections.push(Rejected::of(r, why)),
-        }
+/// [`score`] over a registry slice in id order, each device once
+/// ([`crate::sorted_registry`]), with devices named by their index in it.
+pub fn score_indexed<D: Borrow<DeviceInfo> + Sync>(
+    params: &UptimeParams,
+    window: &EpochWindow,
+    devices: &[D],
+    reports: &[SignedReport],
+    probes: &[ProbeRecord],
+) -> IndexedOutput {
+    let (proven, rejections) = heartbeats(params, window, devices, reports);
+    IndexedOutput {
+        scores: score_proven(params, window, devices, &proven, probes),
+        rejections,
     }
+}
+
+/// The first half of [`score_indexed`], the only one that needs the reports:
+/// the intervals each device proved, as (device index, intervals) by device
+/// index, and the reports rejected (in no particular order).
+pub fn heartbeats<D: Borrow<DeviceInfo> + Sync>(
+    params: &UptimeParams,
+    window: &EpochWindow,
+    devices: &[D],
+    reports: &[SignedReport],
+) -> (Vec<(u32, u64)>, Vec<Rejected>) {
+    let intervals = Intervals::new(params, window);
+    let joined = by_device(devices, reports);
+    // Heartbeats that prove some interval: (device, interval, report index), by
+    // device.
+    let (beats, mut rejected): (Vec<_>, Vec<_>) = joined
+        .par_chunks(CHUNK)
+        .map(|part| {
+            let mut beats: Vec<(u32, u64, u32)> = Vec::with_capacity(part.len());
+            let mut rejected = Vec::new();
+            for &(device, i) in part {
+                let r = &reports[i as usize];
+                // Answers were folded into the probe records by the oracle.
+                if matches!(r.report.body, ReportBody::ProbeAnswer { .. }) {
+                    continue;
+                }
+                let d = devices.get(device as usize).map(Borrow::borrow);
+                let verdict = registered_entry(d).and_then(|_| match r.report.body {
+                    ReportBody::Heartbeat => intervals.of(r).ok_or(ScoreRejection::OutsideEpoch),
+                    _ => Err(ScoreRejection::WrongKind),
+                });
+                match verdict {
+                    Ok(slot) => beats.push((device, slot, i)),
+                    Err(why) => rejected.push(Rejected::of(r, why)),
+                }
+            }
+            (beats, rejected)
+        })
+        .unzip();
+    drop(joined);
+    let mut beats = concat(beats);
     // Within an interval the earliest heartbeat counts and the others are
     // duplicates; full ties are broken by the encoding, so the choice does not
     // depend on the order of `reports`.
-    beats.sort_unstable_by(|a, b| {
-        let (ra, rb) = (&reports[a.2].report, &reports[b.2].report);
-        (a.0, a.1, ra.timestamp_ms, ra.seq)
-            .cmp(&(b.0, b.1, rb.timestamp_ms, rb.seq))
-            .then_with(|| reports[a.2].encode().cmp(&reports[b.2].encode()))
-    });
-    let mut proven: BTreeMap<DeviceId, u64> = BTreeMap::new();
-    let mut last: Option<(DeviceId, u64)> = None;
-    for &(device, slot, i) in &beats {
-        if last == Some((device, slot)) {
-            out.rejections
-                .push(Rejected::of(&reports[i], ScoreRejection::DuplicateInterval));
-        } else {
-            *proven.entry(device).or_default() += 1;
-            last = Some((device, slot));
-        }
-    }
+    let (proven, duplicates): (Vec<_>, Vec<_>) = beats
+        .par_chunk_by_mut(|a, b| a.0 == b.0)
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut proven, mut duplicates): (Vec<(u32, u64)>, Vec<Rejected>), group| {
+                if group.len() > 1 {
+                    group.sort_unstable_by(|a, b| {
+                        let (ra, rb) = (&reports[a.2 as usize], &reports[b.2 as usize]);
+                        (a.1, ra.report.timestamp_ms, ra.report.seq)
+                            .cmp(&(b.1, rb.report.timestamp_ms, rb.report.seq))
+                            .then_with(|| ra.encode().cmp(&rb.encode()))
+                    });
+                }
+                let mut count = 0;
+                let mut last = None;
+                for &(_, slot, i) in group.iter() {
+                    if last == Some(slot) {
+                        duplicates.push(Rejected::of(
+                            &reports[i as usize],
+                            ScoreRejection::DuplicateInterval,
+                        ));
+                    } else {
+                        count += 1;
+                        last = Some(slot);
+                    }
+                }
+                proven.push((group[0].0, count));
+                (proven, duplicates)
+            },
+        )
+        .unzip();
+    drop(beats);
+    rejected.extend(duplicates);
+    (concat(proven), concat(rejected))
+}
 
+/// The second half of [`score_indexed`]: the scores of the registry's active
+/// devices from the intervals they proved ([`heartbeats`]) and the probes.
+pub fn score_proven<D: Borrow<DeviceInfo> + Sync>(
+    params: &UptimeParams,
+    window: &EpochWindow,
+    devices: &[D],
+    proven: &[(u32, u64)],
+    probes: &[ProbeRecord],
+) -> Vec<(u32, u64)> {
+    let intervals = Intervals::new(params, window);
     // One challenge counts once, passed if any record of it was passed.
-    let mut challenges: Vec<(DeviceId, Hash, bool)> = probes
+    let mut challenges: Vec<(u32, Hash, bool)> = probes
         .iter()
-        .filter(|p| devices.get(&p.device).is_some_and(|d| d.active))
-        .map(|p| {
+        .filter_map(|p| {
+            let i = devices
+                .binary_search_by(|d| d.borrow().id.cmp(&p.device))
+                .ok()?;
             let passed = p.answered_ms.is_some_and(|a| a <= p.deadline_ms);
-            (p.device, p.challenge, passed)
+            devices[i]
+                .borrow()
+                .active
+                .then_some((i as u32, p.challenge, passed))
         })
         .collect();
     // Passed before failed, so that dedup keeps a passed record.
     challenges.sort_unstable_by_key(|a| (a.0, a.1, !a.2));
     challenges.dedup_by(|later, kept| (later.0, later.1) == (kept.0, kept.1));
-    let mut probed: BTreeMap<DeviceId, (u64, u64)> = BTreeMap::new();
+    // (device, issued, passed), by device.
+    let mut probed: Vec<(u32, u64, u64)> = Vec::new();
     for (device, _, passed) in challenges {
-        let e = probed.entry(device).or_default();
-        e.0 += 1;
-        e.1 += passed as u64;
+        match probed.last_mut() {
+            Some(e) if e.0 == device => {
+                e.1 += 1;
+                e.2 += passed as u64;
+            }
+            _ => probed.push((device, 1, passed as u64)),
+        }
     }
 
     if intervals.count == 0 {
         // An empty window has nothing to prove.
-        return out.canonical();
+        return Vec::new();
     }
     let w = params.probe_weight_bps.min(BPS_ONE);
-    let mut scored: Vec<(DeviceId, u64)> = Vec::new();
-    for (id, _) in devices.iter().filter(|(_, d)| d.active) {
-        let heartbeat = fraction(proven.get(id).copied().unwrap_or(0), intervals.count);
-        let probe = match probed.get(id) {
-            Some(&(issued, passed)) => fraction(passed, issued),
-            // Not probed: the gate is open.
-            None => SCORE_ONE,
-        };
-        let gate = (BPS_ONE - w) as u128 * SCORE_ONE as u128 + w as u128 * probe as u128;
-        let s = heartbeat as u128 * gate / (BPS_ONE as u128 * SCORE_ONE as u128);
-        debug_assert!(s <= SCORE_ONE as u128);
-        if s > 0 {
-            scored.push((*id, s as u64));
-        }
-    }
-    out.scores = scored.into_iter().collect();
-    out.canonical()
+    let starts: Vec<usize> = (0..devices.len()).step_by(CHUNK).collect();
+    starts
+        .into_par_iter()
+        .flat_map_iter(|start| {
+            let end = (start + CHUNK).min(devices.len());
+            let mut p = proven.partition_point(|e| (e.0 as usize) < start);
+            let mut q = probed.partition_point(|e| (e.0 as usize) < start);
+            let mut scored = Vec::new();
+            for (i, d) in (start..end).zip(&devices[start..end]) {
+                if !d.borrow().active {
+                    continue;
+                }
+                let i = i as u32;
+                while p < proven.len() && proven[p].0 < i {
+                    p += 1;
+                }
+                while q < probed.len() && probed[q].0 < i {
+                    q += 1;
+                }
+                let intervals_proven = match proven.get(p) {
+                    Some(&(d, n)) if d == i => n,
+                    _ => 0,
+                };
+                let heartbeat = fraction(intervals_proven, intervals.count);
+                let probe = match probed.get(q) {
+                    Some(&(d, issued, passed)) if d == i => fraction(passed, issued),
+                    // Not probed: the gate is open.
+                    _ => SCORE_ONE,
+                };
+                let gate = (BPS_ONE - w) as u128 * SCORE_ONE as u128 + w as u128 * probe as u128;
+                let s = heartbeat as u128 * gate / (BPS_ONE as u128 * SCORE_ONE as u128);
+                debug_assert!(s <= SCORE_ONE as u128);
+                if s > 0 {
+                    scored.push((i, s as u64));
+                }
+            }
+            scored
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -278,6 +380,7 @@ mod tests {
     use super::*;
     use crate::Report;
     use plinth_core::{Address, Keypair};
+    use proptest::prelude::{prop_oneof, Just};
 
     const START: u64 = 1_000_000;
     const WINDOW: EpochWindow = EpochWindow {
@@ -333,6 +436,140 @@ mod tests {
             issued_ms: START,
             deadline_ms: START + 5_000,
             answered_ms: answered,
+        }
+    }
+
+    /// The uptime family as it was written over a `BTreeMap` registry, one
+    /// lookup per report and device: what the indexed scoring must give.
+    mod by_map {
+        use super::super::*;
+        use crate::registered;
+
+        pub(super) fn score(
+            params: &UptimeParams,
+            window: &EpochWindow,
+            devices: &BTreeMap<DeviceId, DeviceInfo>,
+            reports: &[SignedReport],
+            probes: &[ProbeRecord],
+        ) -> FamilyOutput {
+            let mut out = FamilyOutput::default();
+            let intervals = Intervals::new(params, window);
+
+            // Heartbeats that prove some interval: (device, interval, report index).
+            let mut beats: Vec<(DeviceId, u64, usize)> = Vec::new();
+            for (i, r) in reports.iter().enumerate() {
+                // Answers were folded into the probe records by the oracle.
+                if matches!(r.report.body, ReportBody::ProbeAnswer { .. }) {
+                    continue;
+                }
+                let verdict = registered(devices, r).and_then(|_| match r.report.body {
+                    ReportBody::Heartbeat => intervals.of(r).ok_or(ScoreRejection::OutsideEpoch),
+                    _ => Err(ScoreRejection::WrongKind),
+                });
+                match verdict {
+                    Ok(slot) => beats.push((r.report.device, slot, i)),
+                    Err(why) => out.rejections.push(Rejected::of(r, why)),
+                }
+            }
+            // Within an interval the earliest heartbeat counts and the others are
+            // duplicates; full ties are broken by the encoding, so the choice does not
+            // depend on the order of `reports`.
+            beats.sort_unstable_by(|a, b| {
+                let (ra, rb) = (&reports[a.2].report, &reports[b.2].report);
+                (a.0, a.1, ra.timestamp_ms, ra.seq)
+                    .cmp(&(b.0, b.1, rb.timestamp_ms, rb.seq))
+                    .then_with(|| reports[a.2].encode().cmp(&reports[b.2].encode()))
+            });
+            let mut proven: BTreeMap<DeviceId, u64> = BTreeMap::new();
+            let mut last: Option<(DeviceId, u64)> = None;
+            for &(device, slot, i) in &beats {
+                if last == Some((device, slot)) {
+                    out.rejections
+                        .push(Rejected::of(&reports[i], ScoreRejection::DuplicateInterval));
+                } else {
+                    *proven.entry(device).or_default() += 1;
+                    last = Some((device, slot));
+                }
+            }
+
+            // One challenge counts once, passed if any record of it was passed.
+            let mut challenges: Vec<(DeviceId, Hash, bool)> = probes
+                .iter()
+                .filter(|p| devices.get(&p.device).is_some_and(|d| d.active))
+                .map(|p| {
+                    let passed = p.answered_ms.is_some_and(|a| a <= p.deadline_ms);
+                    (p.device, p.challenge, passed)
+                })
+                .collect();
+            // Passed before failed, so that dedup keeps a passed record.
+            challenges.sort_unstable_by_key(|a| (a.0, a.1, !a.2));
+            challenges.dedup_by(|later, kept| (later.0, later.1) == (kept.0, kept.1));
+            let mut probed: BTreeMap<DeviceId, (u64, u64)> = BTreeMap::new();
+            for (device, _, passed) in challenges {
+                let e = probed.entry(device).or_default();
+                e.0 += 1;
+                e.1 += passed as u64;
+            }
+
+            if intervals.count == 0 {
+                // An empty window has nothing to prove.
+                return out.canonical();
+            }
+            let w = params.probe_weight_bps.min(BPS_ONE);
+            let mut scored: Vec<(DeviceId, u64)> = Vec::new();
+            for (id, _) in devices.iter().filter(|(_, d)| d.active) {
+                let heartbeat = fraction(proven.get(id).copied().unwrap_or(0), intervals.count);
+                let probe = match probed.get(id) {
+                    Some(&(issued, passed)) => fraction(passed, issued),
+                    // Not probed: the gate is open.
+                    None => SCORE_ONE,
+                };
+                let gate = (BPS_ONE - w) as u128 * SCORE_ONE as u128 + w as u128 * probe as u128;
+                let s = heartbeat as u128 * gate / (BPS_ONE as u128 * SCORE_ONE as u128);
+                debug_assert!(s <= SCORE_ONE as u128);
+                if s > 0 {
+                    scored.push((*id, s as u64));
+                }
+            }
+            out.scores = scored.into_iter().collect();
+            out.canonical()
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn the_same_as_one_lookup_per_report(
+            registered in proptest::collection::vec((0u8..10, proptest::bool::weighted(0.8)), 0..10),
+            sent in proptest::collection::vec((0u8..12, 0u8..8, 0u64..700, 0u64..3), 0..40),
+            probed in proptest::collection::vec((0u8..12, 0u8..3, proptest::option::of(0u64..10_000)), 0..12),
+            interval in prop_oneof![Just(60u64), Just(1), Just(7_200)],
+            weight in prop_oneof![Just(10_000u64), 0u64..10_000],
+            empty in proptest::bool::weighted(0.1),
+        ) {
+            let mut devices = BTreeMap::new();
+            for &(i, active) in &registered {
+                devices.insert(id(i), DeviceInfo { id: id(i), owner: Address(key(100).public()), location: 0, active });
+            }
+            let reports: Vec<SignedReport> = sent
+                .iter()
+                .map(|&(i, kind, at, seq)| {
+                    let body = match kind {
+                        0 => ReportBody::ProbeAnswer { challenge: Hash([1; 32]) },
+                        1 => ReportBody::Reading { value_milli: 1, unit: "celsius".into() },
+                        _ => ReportBody::Heartbeat,
+                    };
+                    // Some before and after the window, some in the skew.
+                    report(i, START - 10_000 + at * 1_000, seq, body)
+                })
+                .collect();
+            let probes: Vec<ProbeRecord> = probed.iter().map(|&(i, n, answered)| probe(i, n, answered.map(|a| START + a))).collect();
+            let p = UptimeParams { heartbeat_interval_s: interval, probe_weight_bps: weight, ..UptimeParams::default() };
+            let window = if empty { EpochWindow { end_ms: START, ..WINDOW } } else { WINDOW };
+            proptest::prop_assert_eq!(
+                score(&p, &window, &devices, &reports, &probes),
+                by_map::score(&p, &window, &devices, &reports, &probes)
+            );
         }
     }
 
