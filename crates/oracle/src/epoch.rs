@@ -111,9 +111,19 @@ impl Inputs {
         for (h, b) in batches {
             match b {
                 SpoolBatch::Reports(mut rs) => {
-                    rs.retain(|r| {
-                        r.report.network == network && (!several || seen.insert(r.hash()))
-                    });
+                    if several {
+                        // The hashes on every core; which count, in order.
+                        let hashes: Vec<Option<Hash>> = rs
+                            .par_iter()
+                            .map(|r| (r.report.network == network).then(|| r.hash()))
+                            .collect();
+                        let mut keep = hashes
+                            .into_iter()
+                            .map(|h| h.is_some_and(|h| seen.insert(h)));
+                        rs.retain(|_| keep.next().unwrap_or(false));
+                    } else {
+                        rs.retain(|r| r.report.network == network);
+                    }
                     if i.reports.is_empty() {
                         i.reports = rs;
                     } else {
