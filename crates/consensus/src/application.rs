@@ -234,7 +234,10 @@ impl Ledger {
                 .unwrap_or_else(|| finalized.clone());
             let view = Layered::new(&snapshot, &layers);
             self.upgrade_gate(&view, block.header().height)?;
-            let sigs = self.sig_check(&block);
+            // Signatures checked when the transactions were admitted (from a
+            // client or by gossip) are not checked again (see
+            // `plinth_ledger::execute::verify_signatures`).
+            let sigs = SigCheck::Verify;
             let exec = match apply_block(&view, &parent, block.ledger(), sigs) {
                 Ok(exec) => exec,
                 Err(e @ (LedgerError::Store(_) | LedgerError::Corrupt { .. })) => {
@@ -263,16 +266,6 @@ impl Ledger {
             Ok(None) => Ok(()),
             Ok(Some(u)) => Err(Refusal::Upgrade(u)),
             Err(e) => Err(Refusal::Undecided(e.to_string())),
-        }
-    }
-
-    /// Signatures of a block from elsewhere are checked unless every transaction
-    /// is in our mempool byte for byte (checked when it was admitted).
-    fn sig_check(&self, block: &Block) -> SigCheck {
-        if self.shared.node.all_pending(&block.ledger().txs) {
-            SigCheck::Trusted
-        } else {
-            SigCheck::Verify
         }
     }
 
@@ -464,7 +457,8 @@ where
                 tracing::warn!(height = header.height, error = %e, "not voting");
                 return false;
             }
-            let sigs = this.sig_check(&block);
+            // Signatures admission checked are not checked again.
+            let sigs = SigCheck::Verify;
             match apply_block(&view, &chain.tip(), block.ledger(), sigs) {
                 Ok(exec) => {
                     this.shared.executions.insert(Arc::new(Executed {

@@ -5,7 +5,9 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 
 /// Why a key or signature was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -21,6 +23,64 @@ pub enum KeyError {
     InvalidSecretKey,
 }
 
+/// Keys decompressed recently, so that a key seen again costs a lookup rather
+/// than a square root (decompressing a key is about a sixth of a batched
+/// verification, and devices and accounts sign again and again). Bounded: two
+/// generations of at most [`KEY_CACHE`] keys; when the newer one fills up, the
+/// older one is dropped. Decompression is a pure function of the bytes, so a
+/// hit gives exactly what decompressing again would.
+struct KeyCache {
+    new: HashMap<[u8; 32], VerifyingKey>,
+    old: HashMap<[u8; 32], VerifyingKey>,
+}
+
+/// Most keys in each generation of the cache (about 7 MiB each).
+const KEY_CACHE: usize = 32_768;
+
+static KEYS: Mutex<Option<KeyCache>> = Mutex::new(None);
+
+/// `keys` as curve points (from the cache where it has them), one result each.
+fn verifying_keys(keys: &[PublicKey]) -> Vec<Result<VerifyingKey, KeyError>> {
+    let mut out: Vec<Option<VerifyingKey>> = {
+        let cache = KEYS.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter()
+            .map(|k| {
+                cache
+                    .as_ref()
+                    .and_then(|c| c.new.get(&k.0).or_else(|| c.old.get(&k.0)))
+                    .copied()
+            })
+            .collect()
+    };
+    let mut fresh = Vec::new();
+    let results = keys
+        .iter()
+        .zip(out.iter_mut())
+        .map(|(k, hit)| match hit {
+            Some(vk) => Ok(*vk),
+            None => {
+                let vk = VerifyingKey::from_bytes(&k.0).map_err(|_| KeyError::InvalidPublicKey)?;
+                fresh.push(vk);
+                Ok(vk)
+            }
+        })
+        .collect();
+    if !fresh.is_empty() {
+        let mut cache = KEYS.lock().unwrap_or_else(|e| e.into_inner());
+        let c = cache.get_or_insert_with(|| KeyCache {
+            new: HashMap::with_capacity(KEY_CACHE),
+            old: HashMap::new(),
+        });
+        for vk in fresh {
+            if c.new.len() >= KEY_CACHE {
+                c.old = std::mem::replace(&mut c.new, HashMap::with_capacity(KEY_CACHE));
+            }
+            c.new.insert(vk.to_bytes(), vk);
+        }
+    }
+    results
+}
+
 /// An ed25519 public key (32 bytes).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct PublicKey(pub [u8; 32]);
@@ -32,7 +92,9 @@ impl PublicKey {
     }
 
     fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
-        VerifyingKey::from_bytes(&self.0).map_err(|_| KeyError::InvalidPublicKey)
+        verifying_keys(std::slice::from_ref(self))
+            .pop()
+            .expect("one key in, one out")
     }
 
     /// Whether the key is a usable ed25519 public key: a canonically encoded
@@ -148,11 +210,30 @@ impl fmt::Debug for Keypair {
 /// (the caller then checks one at a time, strictly), so an account at a weak key can
 /// never be spent from.
 pub fn verify_batch(items: &[(&[u8], PublicKey, Signature)]) -> Result<(), KeyError> {
+    let pks: Vec<PublicKey> = items.iter().map(|(_, k, _)| *k).collect();
+    batch_with_keys(items, verifying_keys(&pks))
+}
+
+/// [`verify_batch`] decompressing every key afresh, never from the cache of
+/// recent keys: the raw batched rate, for benchmarks to compare against.
+pub fn verify_batch_uncached(items: &[(&[u8], PublicKey, Signature)]) -> Result<(), KeyError> {
+    let keys = items
+        .iter()
+        .map(|(_, k, _)| VerifyingKey::from_bytes(&k.0).map_err(|_| KeyError::InvalidPublicKey))
+        .collect();
+    batch_with_keys(items, keys)
+}
+
+/// The batch check of `items` with their keys already decompressed.
+fn batch_with_keys(
+    items: &[(&[u8], PublicKey, Signature)],
+    vks: Vec<Result<VerifyingKey, KeyError>>,
+) -> Result<(), KeyError> {
     let mut messages = Vec::with_capacity(items.len());
     let mut sigs = Vec::with_capacity(items.len());
     let mut keys = Vec::with_capacity(items.len());
-    for (msg, key, sig) in items {
-        let vk = key.verifying_key()?;
+    for ((msg, _, sig), vk) in items.iter().zip(vks) {
+        let vk = vk?;
         if vk.is_weak() {
             return Err(KeyError::InvalidPublicKey);
         }

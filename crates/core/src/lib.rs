@@ -32,5 +32,7 @@ pub use codec::{decode, encode, CodecError};
 pub use epoch::{EpochClock, EpochWindow};
 pub use family::{FamilyKind, UnknownFamily};
 pub use hash::{chain_identity, Hash};
-pub use keys::{verify_batch, verify_each, KeyError, Keypair, PublicKey, Signature};
+pub use keys::{
+    verify_batch, verify_batch_uncached, verify_each, KeyError, Keypair, PublicKey, Signature,
+};
 pub use sethash::SetHash;

@@ -17,9 +17,10 @@ use crate::{
     accounts, bursts, compute, credits, devices, energy, governance, keys, oracle_schedule,
     rewards, staking, storage, tree, validators, Amount, MAX_TX_BYTES,
 };
-use plinth_core::Address;
+use plinth_core::{Address, Hash};
 use rayon::prelude::*;
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 pub use crate::context::{BlockContext, Fail, UNKNOWN_TIME};
 pub use crate::outcome::Execution;
@@ -40,19 +41,92 @@ pub fn params<S: Store>(store: &S) -> Result<ChainParams, LedgerError> {
         .ok_or(LedgerError::NoGenesis)
 }
 
+/// Transactions whose signatures this process has checked and found good, by
+/// transaction id — which commits to every byte, the signature included, so
+/// the same id is the same bytes. Admission checks a transaction once; the
+/// block that carries it (built here, or proposed by a peer after gossip)
+/// finds it here and does not check it again. Bounded: two generations of at
+/// most [`VERIFIED_CACHE`] ids; when the newer fills up the older is dropped,
+/// and a transaction not found is simply checked again.
+struct Verified {
+    new: HashSet<Hash>,
+    old: HashSet<Hash>,
+}
+
+/// Most ids in each generation of [`Verified`] (a few blocks' worth).
+const VERIFIED_CACHE: usize = 262_144;
+
+static VERIFIED: Mutex<Option<Verified>> = Mutex::new(None);
+
+/// Which of `hashes` were checked before (see [`Verified`]).
+fn verified_before(hashes: &[Hash]) -> Vec<bool> {
+    let cache = VERIFIED.lock().unwrap_or_else(|e| e.into_inner());
+    match cache.as_ref() {
+        Some(c) => hashes
+            .iter()
+            .map(|h| c.new.contains(h) || c.old.contains(h))
+            .collect(),
+        None => vec![false; hashes.len()],
+    }
+}
+
+/// Remembers that the transactions `hashes` name have good signatures.
+fn remember_verified(hashes: impl Iterator<Item = Hash>) {
+    let mut cache = VERIFIED.lock().unwrap_or_else(|e| e.into_inner());
+    let c = cache.get_or_insert_with(|| Verified {
+        new: HashSet::with_capacity(VERIFIED_CACHE),
+        old: HashSet::new(),
+    });
+    for h in hashes {
+        if c.new.len() >= VERIFIED_CACHE {
+            c.old = std::mem::replace(&mut c.new, HashSet::with_capacity(VERIFIED_CACHE));
+        }
+        c.new.insert(h);
+    }
+}
+
 /// Checks signatures in parallel batches; returns one verdict per transaction.
+/// A transaction whose exact bytes were found good before in this process
+/// (admitted to the mempool, or in a block checked earlier) is not checked
+/// again (see [`Verified`]).
 pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
-    txs.par_chunks(64)
+    verify_signatures_hashed(txs, &tx_ids(txs))
+}
+
+/// Each transaction's id, computed in parallel.
+pub fn tx_ids(txs: &[SignedTx]) -> Vec<Hash> {
+    txs.par_iter().map(|t| t.hash()).collect()
+}
+
+/// [`verify_signatures`] with each transaction's id already at hand.
+pub fn verify_signatures_hashed(txs: &[SignedTx], hashes: &[Hash]) -> Vec<bool> {
+    let mut verdicts = verified_before(hashes);
+    let todo: Vec<usize> = (0..txs.len()).filter(|&i| !verdicts[i]).collect();
+    if todo.is_empty() {
+        return verdicts;
+    }
+    let fresh: Vec<bool> = todo
+        .par_chunks(64)
         .flat_map_iter(|chunk| {
-            let msgs: Vec<Vec<u8>> = chunk.iter().map(|t| t.tx.signing_bytes()).collect();
+            let msgs: Vec<Vec<u8>> = chunk.iter().map(|&i| txs[i].tx.signing_bytes()).collect();
             let items: Vec<_> = chunk
                 .iter()
                 .zip(&msgs)
-                .map(|(t, m)| (m.as_slice(), *t.tx.signer.key(), t.signature))
+                .map(|(&i, m)| (m.as_slice(), *txs[i].tx.signer.key(), txs[i].signature))
                 .collect();
             plinth_core::verify_each(&items)
         })
-        .collect()
+        .collect();
+    for (&i, ok) in todo.iter().zip(&fresh) {
+        verdicts[i] = *ok;
+    }
+    remember_verified(
+        todo.iter()
+            .zip(&fresh)
+            .filter(|(_, ok)| **ok)
+            .map(|(&i, _)| hashes[i]),
+    );
+    verdicts
 }
 
 /// Applies one transaction whose signature is known to be good. On error, the
@@ -153,18 +227,28 @@ pub fn execute<S: Store>(
         });
     }
     let params = params(store)?;
+    // Each transaction's encoding once: its id, and its size for the limit.
+    let encoded: Vec<(Hash, usize)> = txs
+        .par_iter()
+        .map(|t| {
+            let bytes = t.encode();
+            (SignedTx::hash_of(&bytes), bytes.len())
+        })
+        .collect();
     let sig_ok = match sigs {
-        SigCheck::Verify => verify_signatures(txs),
+        SigCheck::Verify => {
+            let hashes: Vec<Hash> = encoded.iter().map(|(h, _)| *h).collect();
+            verify_signatures_hashed(txs, &hashes)
+        }
         SigCheck::Trusted => vec![true; txs.len()],
     };
     let mut state = Overlay::new(store);
     let mut seen = HashSet::with_capacity(txs.len());
     let mut receipts = Vec::with_capacity(txs.len());
-    for (i, (stx, sig_ok)) in txs.iter().zip(sig_ok).enumerate() {
-        let tx_hash = stx.hash();
-        let outcome = if sigs == SigCheck::Verify && stx.encode().len() > MAX_TX_BYTES {
+    for (i, ((stx, sig_ok), &(tx_hash, size))) in txs.iter().zip(sig_ok).zip(&encoded).enumerate() {
+        let outcome = if sigs == SigCheck::Verify && size > MAX_TX_BYTES {
             Err(Fail::Tx(TxError::TooLarge {
-                size: stx.encode().len() as u64,
+                size: size as u64,
                 limit: MAX_TX_BYTES as u64,
             }))
         } else if !sig_ok {

@@ -736,7 +736,12 @@ impl SignedTx {
     /// signer's second signature) is another transaction, so a proposer cannot
     /// pass a forged copy off as someone's pending transaction.
     pub fn hash(&self) -> Hash {
-        Hash::tagged("plinth/txid", &self.encode())
+        Self::hash_of(&self.encode())
+    }
+
+    /// The id of the transaction whose canonical encoding is `bytes`.
+    pub fn hash_of(bytes: &[u8]) -> Hash {
+        Hash::tagged("plinth/txid", bytes)
     }
 
     /// The canonical (borsh) encoding, signature included.

@@ -325,7 +325,7 @@ impl Node {
         // They came from the durable mempool: they are durable already.
         let reloaded: Vec<Hash> = results
             .iter()
-            .filter_map(|r| r.as_ref().ok().map(|(tx, _)| tx.hash()))
+            .filter_map(|r| r.as_ref().ok().map(|(_, h, _)| *h))
             .collect();
         self.mempool
             .lock()
@@ -357,7 +357,12 @@ impl Node {
             .iter()
             .filter_map(|d| d.as_ref().ok().cloned())
             .collect();
-        let mut sig_ok = plinth_ledger::execute::verify_signatures(&ok_txs).into_iter();
+        // Each transaction's id once (the raw bytes decoded are its encoding
+        // only if canonical, so it is hashed from its encoding).
+        let ok_hashes = plinth_ledger::execute::tx_ids(&ok_txs);
+        let mut sig_ok =
+            plinth_ledger::execute::verify_signatures_hashed(&ok_txs, &ok_hashes).into_iter();
+        let mut ok_hashes = ok_hashes.into_iter();
 
         let mut pool = self.mempool.lock().expect("mempool lock");
         let snapshot = match self.store.snapshot() {
@@ -375,10 +380,10 @@ impl Node {
         for (bytes, d) in raw.into_iter().zip(decoded) {
             let verdict = (|| {
                 let stx = d.map_err(SubmitError::Rejected)?;
+                let hash = ok_hashes.next().expect("one id per decoded transaction");
                 if !sig_ok.next().unwrap_or(false) {
                     return Err(SubmitError::Rejected(TxError::BadSignature));
                 }
-                let hash = stx.hash();
                 if pool.contains(&hash) {
                     return Err(SubmitError::Duplicate("already pending".into()));
                 }
@@ -417,8 +422,8 @@ impl Node {
                     Err(LedgerError::Rejected(e)) => return Err(SubmitError::Rejected(e)),
                     Err(e) => return Err(SubmitError::Internal(e.to_string())),
                 };
-                pool.insert_unsynced(stx.clone(), spend);
-                Ok((stx, bytes))
+                pool.insert_unsynced_hashed(stx.clone(), hash, spend);
+                Ok((stx, hash, bytes))
             })();
             if let Err(e) = &verdict {
                 self.metrics.tx_rejected(e);
@@ -477,7 +482,7 @@ impl Node {
     fn gossip(&self, verdicts: &[Verdict]) {
         let accepted: Vec<Vec<u8>> = verdicts
             .iter()
-            .filter_map(|v| v.as_ref().ok().map(|(_, b)| b.clone()))
+            .filter_map(|v| v.as_ref().ok().map(|(_, _, b)| b.clone()))
             .collect();
         if accepted.is_empty() {
             return;
@@ -539,14 +544,6 @@ impl Node {
             self.metrics.mempool_size.set(pool.len() as i64);
         }
         self.store.remove_pending(&dropped)
-    }
-
-    /// Whether every one of `txs` is in the mempool byte for byte: their
-    /// signatures were checked on admission, so a block of them need not check
-    /// them again.
-    pub fn all_pending(&self, txs: &[SignedTx]) -> bool {
-        let pool = self.mempool.lock().expect("mempool lock");
-        txs.iter().all(|t| pool.get(&t.hash()) == Some(t))
     }
 
     /// Signs a block header as this node's validator.
@@ -715,14 +712,15 @@ impl Node {
     }
 }
 
-/// One admission verdict: the decoded transaction with its bytes, or why it was refused.
-type Verdict = Result<(SignedTx, Vec<u8>), SubmitError>;
+/// One admission verdict: the decoded transaction with its id and bytes, or why
+/// it was refused.
+type Verdict = Result<(SignedTx, Hash, Vec<u8>), SubmitError>;
 
 /// The accepted transactions of `verdicts`: id and bytes, to make durable.
 fn accepted_txs(verdicts: &[Verdict]) -> Vec<(Hash, Vec<u8>)> {
     verdicts
         .iter()
-        .filter_map(|v| v.as_ref().ok().map(|(tx, b)| (tx.hash(), b.clone())))
+        .filter_map(|v| v.as_ref().ok().map(|(_, h, b)| (*h, b.clone())))
         .collect()
 }
 
@@ -735,8 +733,8 @@ fn outcomes(
     verdicts
         .into_iter()
         .map(|v| match v {
-            Ok((tx, _)) => match durable {
-                Ok(()) => Ok(tx.hash()),
+            Ok((_, hash, _)) => match durable {
+                Ok(()) => Ok(hash),
                 Err(e) => Err(SubmitError::Internal(format!("could not persist: {e}"))),
             },
             Err(e) => Err(e),

@@ -136,13 +136,20 @@ impl Mempool {
 
     /// Adds a transaction that is already durable.
     pub fn insert(&mut self, tx: SignedTx, spend: Amount) {
-        self.add(tx, spend, true);
+        let hash = tx.hash();
+        self.add(tx, hash, spend, true);
     }
 
     /// Adds a transaction whose durable write is still under way; it is held back
     /// from blocks until [`Mempool::mark_durable`].
     pub fn insert_unsynced(&mut self, tx: SignedTx, spend: Amount) {
-        self.add(tx, spend, false);
+        let hash = tx.hash();
+        self.add(tx, hash, spend, false);
+    }
+
+    /// [`Mempool::insert_unsynced`] of a transaction whose id is `hash`.
+    pub fn insert_unsynced_hashed(&mut self, tx: SignedTx, hash: Hash, spend: Amount) {
+        self.add(tx, hash, spend, false);
     }
 
     /// Marks transactions as written to the durable mempool (they may go into
@@ -155,8 +162,7 @@ impl Mempool {
         }
     }
 
-    fn add(&mut self, tx: SignedTx, spend: Amount, durable: bool) {
-        let hash = tx.hash();
+    fn add(&mut self, tx: SignedTx, hash: Hash, spend: Amount, durable: bool) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.order.insert(seq, hash);

@@ -38,8 +38,47 @@ fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
     Verdict::rejected(hash, r.code(), r.to_string())
 }
 
-/// Raw reports for the ingest worker, and where their verdicts go.
-pub(crate) type Job = (Vec<Vec<u8>>, oneshot::Sender<Vec<Verdict>>);
+/// Reports for the ingest worker (decoded and their signatures checked), and
+/// where their verdicts go.
+pub(crate) type Job = (Checked, oneshot::Sender<Vec<Verdict>>);
+
+/// Reports decoded and their signatures checked: the part of ingest that needs
+/// no state, done by each request on all cores before it queues for the
+/// worker (so that one group's checks overlap another's admission and fsync).
+#[derive(Default)]
+pub struct Checked {
+    /// One per report, in order: the report, or why it does not decode.
+    decoded: Vec<Result<SignedReport, Refusal>>,
+    /// One per report that decoded, in order: whether its signature is good.
+    sig_ok: Vec<bool>,
+}
+
+impl Checked {
+    /// Decodes `raw` (size limit first) and checks the signatures of what
+    /// decodes, in parallel.
+    pub fn new(raw: &[Vec<u8>]) -> Checked {
+        let decoded = decode_all(raw);
+        let ok: Vec<&SignedReport> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
+        let sig_ok = admission::verify_signature_refs(&ok);
+        Checked { decoded, sig_ok }
+    }
+
+    /// How many reports.
+    pub fn len(&self) -> usize {
+        self.decoded.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.decoded.is_empty()
+    }
+
+    /// Appends `other`'s reports after these.
+    fn append(&mut self, other: Checked) {
+        self.decoded.extend(other.decoded);
+        self.sig_ok.extend(other.sig_ok);
+    }
+}
 
 /// A report's verdict before its group is durable: accepted (its hash) or
 /// refused (its hash, if it decoded, and why).
@@ -107,16 +146,6 @@ impl Ingest {
     /// subtracts them then).
     pub async fn submit(&self, raw: Vec<Vec<u8>>, queued: &Gauge) -> Vec<Verdict> {
         let n = raw.len();
-        let (tx, rx) = oneshot::channel();
-        // Counted before the worker can take them, so the gauge never dips below 0.
-        queued.inc_by(n as i64);
-        let sent = self
-            .queue
-            .lock()
-            .expect("queue lock")
-            .as_ref()
-            .map(|q| q.send((raw, tx)).is_ok())
-            .unwrap_or(false);
         let unavailable = |why: &str| {
             vec![
                 refused(
@@ -128,6 +157,21 @@ impl Ingest {
                 n
             ]
         };
+        // Decoding and signatures first, on all cores, outside the worker.
+        let checked = match tokio::task::spawn_blocking(move || Checked::new(&raw)).await {
+            Ok(c) => c,
+            Err(_) => return unavailable("the signature check stopped"),
+        };
+        let (tx, rx) = oneshot::channel();
+        // Counted before the worker can take them, so the gauge never dips below 0.
+        queued.inc_by(n as i64);
+        let sent = self
+            .queue
+            .lock()
+            .expect("queue lock")
+            .as_ref()
+            .map(|q| q.send((checked, tx)).is_ok())
+            .unwrap_or(false);
         if !sent {
             queued.dec_by(n as i64);
             return unavailable("the oracle is shutting down");
@@ -180,14 +224,19 @@ impl Ingest {
         raw: Vec<Vec<u8>>,
         now: u64,
     ) -> Vec<Verdict> {
-        let decoded = decode_all(&raw);
-        // Signatures on all cores, before admission's lock is taken.
-        let ok: Vec<SignedReport> = decoded
-            .iter()
-            .filter_map(|d| d.as_ref().ok().cloned())
-            .collect();
-        let sig_ok = verify_signatures(&ok);
-        drop(ok);
+        self.ingest_checked(spool, metrics, Checked::new(&raw), now)
+    }
+
+    /// [`Ingest::ingest`] of reports already decoded and their signatures
+    /// checked ([`Checked::new`]): the rules, then the durable spool batches.
+    pub fn ingest_checked(
+        &self,
+        spool: &Spool,
+        metrics: &Metrics,
+        checked: Checked,
+        now: u64,
+    ) -> Vec<Verdict> {
+        let Checked { decoded, sig_ok } = checked;
         let mut state = self.state();
         let admitted = self.admit_group(&mut state, decoded, sig_ok, now);
         // Durable before acknowledged.
@@ -284,17 +333,17 @@ impl Ingest {
 /// The ingest worker: takes every job waiting, ingests them as one group with
 /// `ingest`, and answers each job with its share of the verdicts. Returns once
 /// the queue is closed ([`Ingest::shutdown`]).
-pub(crate) fn work(rx: mpsc::Receiver<Job>, mut ingest: impl FnMut(Vec<Vec<u8>>) -> Vec<Verdict>) {
+pub(crate) fn work(rx: mpsc::Receiver<Job>, mut ingest: impl FnMut(Checked) -> Vec<Verdict>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while let Ok(more) = rx.try_recv() {
             jobs.push(more);
         }
-        let sizes: Vec<usize> = jobs.iter().map(|(r, _)| r.len()).collect();
-        let mut all = Vec::with_capacity(sizes.iter().sum());
+        let sizes: Vec<usize> = jobs.iter().map(|(c, _)| c.len()).collect();
+        let mut all = Checked::default();
         let mut replies = Vec::with_capacity(jobs.len());
-        for (raw, reply) in jobs {
-            all.extend(raw);
+        for (checked, reply) in jobs {
+            all.append(checked);
             replies.push(reply);
         }
         let mut verdicts = ingest(all).into_iter();
@@ -346,14 +395,21 @@ fn write_group(
                 .write_all(epoch, SpoolBatch::Answered(receipts))
                 .map_err(|e| e.to_string())?;
         }
+        // Counted per (network, kind) first: one labelled counter update each.
+        let mut counts: HashMap<(&str, &str), u64> = HashMap::new();
         for r in &reports {
+            *counts
+                .entry((r.report.network.as_str(), r.report.body.kind()))
+                .or_default() += 1;
+        }
+        for ((network, kind), n) in counts {
             metrics
                 .accepted
                 .get_or_create(&KindLabel {
-                    network: r.report.network.clone(),
-                    kind: r.report.body.kind().into(),
+                    network: network.to_string(),
+                    kind: kind.into(),
                 })
-                .inc();
+                .inc_by(n);
         }
         let parts = spool
             .write_all(epoch, SpoolBatch::Reports(reports))

@@ -208,10 +208,12 @@ impl Oracle {
         std::thread::Builder::new()
             .name("oracle-ingest".into())
             .spawn(move || {
-                ingest::work(rx, |raw| {
+                ingest::work(rx, |checked| {
                     // Taken off the queue (counted in by `Ingest::submit`).
-                    worker.metrics.ingest_queue.dec_by(raw.len() as i64);
-                    worker.ingest(raw, now_ms())
+                    worker.metrics.ingest_queue.dec_by(checked.len() as i64);
+                    worker
+                        .ingest
+                        .ingest_checked(&worker.spool, &worker.metrics, checked, now_ms())
                 })
             })?;
         Ok(oracle)

@@ -465,11 +465,26 @@ fn write_block(
         let mut nodes = w.open_table(NODES)?;
         let batch = &exec.tree_batch;
         // Only the latest tree is kept: nodes replaced by this version go now.
-        for stale in &batch.stale_node_index_batch {
-            nodes.remove(enc(&stale.node_key).as_slice())?;
+        // In key order, as B-tree updates are fastest (each leaf page is
+        // visited once rather than at random).
+        let mut stale: Vec<Vec<u8>> = batch
+            .stale_node_index_batch
+            .iter()
+            .map(|s| enc(&s.node_key))
+            .collect();
+        stale.sort_unstable();
+        for k in &stale {
+            nodes.remove(k.as_slice())?;
         }
-        for (k, n) in batch.node_batch.nodes() {
-            nodes.insert(enc(k).as_slice(), enc(n).as_slice())?;
+        let mut fresh: Vec<(Vec<u8>, Vec<u8>)> = batch
+            .node_batch
+            .nodes()
+            .iter()
+            .map(|(k, n)| (enc(k), enc(n)))
+            .collect();
+        fresh.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (k, n) in &fresh {
+            nodes.insert(k.as_slice(), n.as_slice())?;
         }
         let mut values = w.open_table(VALUES)?;
         for ((_, key_hash), v) in batch.node_batch.values() {
@@ -490,13 +505,30 @@ fn write_block(
         // One history entry per account and block keeps the index small.
         let mut per_account: std::collections::BTreeMap<Address, Vec<(u32, Hash)>> =
             std::collections::BTreeMap::new();
-        for (i, tx) in block.txs.iter().enumerate() {
-            let hash = tx.hash();
-            let loc = TxLocation {
-                height,
-                index: i as u32,
-            };
-            index.insert(hash.as_bytes().as_slice(), enc(&loc).as_slice())?;
+        let hashes: Vec<Hash> = exec.receipts.iter().map(|r| r.tx_hash).collect();
+        let hashes = if hashes.len() == block.txs.len() {
+            hashes
+        } else {
+            block.txs.iter().map(|t| t.hash()).collect()
+        };
+        // The index in key order (ids are random: in block order every insert
+        // would land on a different page).
+        let mut located: Vec<(Hash, Vec<u8>)> = hashes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let loc = TxLocation {
+                    height,
+                    index: i as u32,
+                };
+                (*h, enc(&loc))
+            })
+            .collect();
+        located.sort_unstable_by_key(|l| l.0);
+        for (hash, loc) in &located {
+            index.insert(hash.as_bytes().as_slice(), loc.as_slice())?;
+        }
+        for (i, (tx, &hash)) in block.txs.iter().zip(&hashes).enumerate() {
             // A transaction its signer did not sign (a proposer's forgery, refused
             // with a receipt) stays out of the signer's history.
             let forged = exec

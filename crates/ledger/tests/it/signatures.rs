@@ -124,3 +124,45 @@ fn batched_verdicts_match_single_checks() {
     assert_eq!(single.iter().filter(|ok| !**ok).count(), 4);
     assert_eq!(verify_signatures(&txs), single);
 }
+
+#[test]
+fn a_signature_checked_once_is_trusted_only_for_the_same_bytes() {
+    // A good transaction is checked and remembered by its id, which commits to
+    // every byte, the signature included.
+    let a = user(0);
+    let good = tx(&a, 7, FEE, Call::Withdraw);
+    assert_eq!(verify_signatures(std::slice::from_ref(&good)), vec![true]);
+    assert_eq!(verify_signatures(std::slice::from_ref(&good)), vec![true]);
+    // The same transaction with one bit of its signature changed is another id:
+    // checked afresh, and refused, however often the good one was seen.
+    let mut forged = good.clone();
+    forged.signature.0[40] ^= 0x10;
+    assert_ne!(forged.hash(), good.hash());
+    assert_eq!(
+        verify_signatures(&[good.clone(), forged.clone()]),
+        vec![true, false]
+    );
+    // So is the good signature over a changed transaction.
+    let mut moved = good.clone();
+    moved.tx.fee += 1;
+    assert_eq!(
+        verify_signatures(&[moved.clone(), good.clone()]),
+        vec![false, true]
+    );
+    // And a block refuses the forged copy of a remembered transaction and
+    // executes the remembered one.
+    let mut c = Chain::new(2);
+    let first = c.tx(
+        &a,
+        Call::Transfer {
+            to: addr(&user(1)),
+            amount: 10,
+        },
+    );
+    assert_eq!(verify_signatures(std::slice::from_ref(&first)), vec![true]);
+    let mut bad = first.clone();
+    bad.signature.0[3] ^= 1;
+    let receipts = c.block(vec![bad, first]);
+    assert_eq!(receipts[0].error, Some(TxError::BadSignature));
+    assert_eq!(receipts[1].error, None);
+}

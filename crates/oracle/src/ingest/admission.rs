@@ -84,6 +84,12 @@ impl Rules {
 
 /// Checks signatures of many reports on all cores; one verdict each.
 pub fn verify_signatures(reports: &[SignedReport]) -> Vec<bool> {
+    let refs: Vec<&SignedReport> = reports.iter().collect();
+    verify_signature_refs(&refs)
+}
+
+/// [`verify_signatures`] of borrowed reports.
+pub fn verify_signature_refs(reports: &[&SignedReport]) -> Vec<bool> {
     reports
         .par_chunks(256)
         .flat_map_iter(|chunk| {
