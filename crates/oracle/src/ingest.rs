@@ -2,9 +2,10 @@
 //!
 //! ```text
 //!  HTTP POST /v1/reports ─┐
-//!  MQTT plinth/reports/+ ─┴─▶ submit ─▶ queue ─▶ worker (one group of all waiting jobs)
-//!      ─▶ decode ─▶ signatures (all cores) ─▶ admit (registry, time, epoch, replay,
-//!         challenge, round, rate) ─▶ spool: answer receipts, then reports (fsync)
+//!  MQTT plinth/reports/+ ─┴─▶ submit ─▶ decode ─▶ signatures (all cores, per request)
+//!      ─▶ queue ─▶ worker (one group of all waiting jobs) ─▶ admit (registry, time,
+//!         epoch, replay, challenge, round, rate) ─▶ spool: answer receipts, then
+//!         reports (fsync)
 //!      ─▶ verdicts back (a failed spool write takes the whole group back: refused)
 //! ```
 //!
