@@ -40,6 +40,15 @@ pub async fn run(b: IngestBench) -> Result<()> {
     if b.devices == 0 || b.reports == 0 || b.batch == 0 || b.clients == 0 {
         bail!("devices, reports, batch and clients must be positive");
     }
+    // Batches in flight at once must not share a device: a device's later
+    // report admitted before its earlier one makes that one a replay.
+    if b.devices < b.clients * b.batch {
+        bail!(
+            "need --devices ≥ --clients × --batch ({} × {}): concurrent batches must not share a device, or a later sequence number can arrive first",
+            b.clients,
+            b.batch
+        );
+    }
     let dir = std::env::temp_dir().join(format!("plinth-bench-ingest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let owner = key(1);
@@ -85,29 +94,36 @@ pub async fn run(b: IngestBench) -> Result<()> {
         let (oracle, chunks, next) = (oracle.clone(), chunks.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut accepted = 0;
+            let mut refused = None;
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(raw) = chunks.get(i) else {
-                    return accepted;
+                    return (accepted, refused);
                 };
-                let verdicts = oracle.submit(raw.clone()).await;
-                accepted += verdicts
-                    .iter()
-                    .filter(|v| v.status == plinth_oracle::ingest::VerdictStatus::Accepted)
-                    .count();
+                for v in oracle.submit(raw.clone()).await {
+                    if v.status == plinth_oracle::ingest::VerdictStatus::Accepted {
+                        accepted += 1;
+                    } else if refused.is_none() {
+                        refused = Some(format!("{:?}: {:?}", v.code, v.reason));
+                    }
+                }
             }
         }));
     }
     let mut direct_accepted = 0;
+    let mut first_refusal = None;
     for t in tasks {
-        direct_accepted += t.await?;
+        let (n, refused) = t.await?;
+        direct_accepted += n;
+        first_refusal = first_refusal.or(refused);
     }
     let direct_secs = start.elapsed().as_secs_f64();
     let _ = stop_tx.send(true);
     if direct_accepted != b.reports {
         bail!(
-            "in process, only {direct_accepted} of {} reports were accepted",
-            b.reports
+            "in process, only {direct_accepted} of {} reports were accepted; the first refusal: {}",
+            b.reports,
+            first_refusal.unwrap_or_default()
         );
     }
     let _ = std::fs::remove_dir_all(&dir);

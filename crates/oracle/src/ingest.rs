@@ -39,9 +39,16 @@ fn refused(hash: Option<Hash>, r: &Refusal) -> Verdict {
     Verdict::rejected(hash, r.code(), r.to_string())
 }
 
-/// Reports for the ingest worker (decoded and their signatures checked), and
-/// where their verdicts go.
-pub(crate) type Job = (Checked, oneshot::Sender<Vec<Verdict>>);
+/// A request for the ingest worker, queued as it arrives: how many reports, the
+/// reports once decoded and their signatures checked (the request does that on
+/// all cores while it waits in the queue), and where their verdicts go. The
+/// worker admits requests in arrival order, so a device's reports sent one
+/// request after another are judged in the order sent.
+pub(crate) type Job = (
+    usize,
+    oneshot::Receiver<Checked>,
+    oneshot::Sender<Vec<Verdict>>,
+);
 
 /// Reports decoded and their signatures checked: the part of ingest that needs
 /// no state, done by each request on all cores before it queues for the
@@ -158,24 +165,26 @@ impl Ingest {
                 n
             ]
         };
-        // Decoding and signatures first, on all cores, outside the worker.
-        let checked = match tokio::task::spawn_blocking(move || Checked::new(&raw)).await {
-            Ok(c) => c,
-            Err(_) => return unavailable("the signature check stopped"),
-        };
+        let (checked_tx, checked_rx) = oneshot::channel();
         let (tx, rx) = oneshot::channel();
-        // Counted before the worker can take them, so the gauge never dips below 0.
+        // Queued at once, so that requests are admitted in arrival order; counted
+        // before the worker can take them, so the gauge never dips below 0.
         queued.inc_by(n as i64);
         let sent = self
             .queue
             .lock()
             .expect("queue lock")
             .as_ref()
-            .map(|q| q.send((checked, tx)).is_ok())
+            .map(|q| q.send((n, checked_rx, tx)).is_ok())
             .unwrap_or(false);
         if !sent {
             queued.dec_by(n as i64);
             return unavailable("the oracle is shutting down");
+        }
+        // Decoding and signatures on all cores while the request waits its turn
+        // (the worker answers it as unavailable if this fails).
+        if let Ok(checked) = tokio::task::spawn_blocking(move || Checked::new(&raw)).await {
+            let _ = checked_tx.send(checked);
         }
         rx.await
             .unwrap_or_else(|_| unavailable("the ingest worker stopped"))
@@ -334,21 +343,37 @@ impl Ingest {
 /// The ingest worker: takes every job waiting, ingests them as one group with
 /// `ingest`, and answers each job with its share of the verdicts. Returns once
 /// the queue is closed ([`Ingest::shutdown`]).
-pub(crate) fn work(rx: mpsc::Receiver<Job>, mut ingest: impl FnMut(Checked) -> Vec<Verdict>) {
+pub(crate) fn work(
+    rx: mpsc::Receiver<Job>,
+    queued: &Gauge,
+    mut ingest: impl FnMut(Checked) -> Vec<Verdict>,
+) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while let Ok(more) = rx.try_recv() {
             jobs.push(more);
         }
-        let sizes: Vec<usize> = jobs.iter().map(|(c, _)| c.len()).collect();
+        // Taken off the queue (counted in by `Ingest::submit`).
+        queued.dec_by(jobs.iter().map(|(n, _, _)| *n as i64).sum());
         let mut all = Checked::default();
         let mut replies = Vec::with_capacity(jobs.len());
-        for (checked, reply) in jobs {
-            all.append(checked);
-            replies.push(reply);
+        for (n, checked, reply) in jobs {
+            // In arrival order: each request's checks are waited for in turn.
+            match checked.blocking_recv() {
+                Ok(c) => {
+                    replies.push((c.len(), reply));
+                    all.append(c);
+                }
+                Err(_) => {
+                    let why = Refusal::Unavailable {
+                        reason: "the signature check stopped".into(),
+                    };
+                    let _ = reply.send(vec![refused(None, &why); n]);
+                }
+            }
         }
         let mut verdicts = ingest(all).into_iter();
-        for (size, reply) in sizes.into_iter().zip(replies) {
+        for (size, reply) in replies {
             let _ = reply.send(verdicts.by_ref().take(size).collect());
         }
     }

@@ -208,9 +208,7 @@ impl Oracle {
         std::thread::Builder::new()
             .name("oracle-ingest".into())
             .spawn(move || {
-                ingest::work(rx, |checked| {
-                    // Taken off the queue (counted in by `Ingest::submit`).
-                    worker.metrics.ingest_queue.dec_by(checked.len() as i64);
+                ingest::work(rx, &worker.metrics.ingest_queue, |checked| {
                     worker
                         .ingest
                         .ingest_checked(&worker.spool, &worker.metrics, checked, now_ms())
