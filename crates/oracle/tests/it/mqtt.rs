@@ -15,16 +15,26 @@ async fn ingest_over_mqtt(
     let via_mosquitto_pub = login.is_some() || ca.is_some();
     let dev = key(21);
     let clock = net.clock();
-    let now = now_ms();
-    let r = report(
-        net.chain,
-        &dev,
-        "weather",
-        now,
-        clock.epoch_of(now),
-        1,
-        reading(19_500),
-    );
+    // The report is made just before it is sent, early in an epoch (the tests'
+    // epochs last 3 s): made before subscribing, a slow machine let its epoch
+    // close first.
+    let fresh_report = || async {
+        let mut now = now_ms();
+        while net.oracle.clock.window(clock.epoch_of(now)).end_ms - now < 2_000 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            now = now_ms();
+        }
+        report(
+            net.chain,
+            &dev,
+            "weather",
+            now,
+            clock.epoch_of(now),
+            1,
+            reading(19_500),
+        )
+    };
+    let mut r = None;
 
     // Listen for the verdict on the device's ack topic.
     let id = plinth_core::DeviceId(dev.public()).to_string();
@@ -67,6 +77,7 @@ async fn ingest_over_mqtt(
             sent = true;
             // Give the oracle's client time to (re)subscribe after start.
             tokio::time::sleep(Duration::from_millis(500)).await;
+            let r = r.insert(fresh_report().await);
             if via_mosquitto_pub {
                 let file = net.dir.path().join("report.bin");
                 std::fs::write(&file, r.encode()).unwrap();
@@ -111,6 +122,7 @@ async fn ingest_over_mqtt(
         }
     }
     // It is in the spool.
+    let r = r.expect("the report was sent");
     let epoch = r.report.epoch;
     let mut found = false;
     for h in net.oracle.spool.batches(epoch).unwrap() {
