@@ -39,7 +39,14 @@ async fn every_rejection_reason_through_http() {
     tokio::time::sleep(std::time::Duration::from_millis(700)).await; // registry refresh
 
     let clock = net.clock();
-    let now = now_ms();
+    // Early in an epoch (the tests' epochs last 3 s): the reports below are made
+    // now and sent a few requests later, which on a slow machine can let a
+    // report made at an epoch's end find it closed (`epoch_closed`).
+    let mut now = now_ms();
+    while net.oracle.clock.window(clock.epoch_of(now)).end_ms - now < 2_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        now = now_ms();
+    }
     let e = clock.epoch_of(now);
     let good = report(net.chain, &sensor, "weather", now, e, 1, reading(20_000));
 
