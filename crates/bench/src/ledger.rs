@@ -6,7 +6,7 @@ use crate::peak_rss_mib;
 use anyhow::{bail, Context, Result};
 use plinth_core::{Address, Keypair};
 use plinth_ledger::{Call, Genesis, Transaction};
-use plinth_node::{Node, NodeConfig};
+use plinth_node::{Node, NodeConfig, Pipeline};
 use std::time::{Duration, Instant};
 
 /// The benchmark's keys: account `i` (and the validator's, from the top).
@@ -30,6 +30,10 @@ pub struct LedgerBench {
     /// Transfers per submission (as one `POST /v1/txs/batch`).
     #[arg(long, default_value_t = 10_000)]
     pub submit_batch: usize,
+    /// Build and commit one block at a time, instead of building the next block
+    /// while the previous one commits.
+    #[arg(long)]
+    pub sequential: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -145,21 +149,36 @@ pub async fn run(b: LedgerBench) -> Result<()> {
     let producer = {
         let node = node.clone();
         tokio::task::spawn_blocking(move || -> Result<(usize, usize, f64)> {
+            // The node's pipelined producer: a block commits while the next is built.
+            let mut pipeline = Pipeline::new(node.clone());
             let (mut blocks, mut committed, mut busy) = (0usize, 0usize, 0.0);
             while committed < n {
-                if node.mempool_len() == 0 {
+                let t = Instant::now();
+                // Transactions no block has taken yet.
+                let fresh = node
+                    .mempool_len()
+                    .saturating_sub(pipeline.in_flight_taken());
+                let done = if fresh >= b.block_txs && !b.sequential {
+                    // A full block waiting: build it while the last one commits.
+                    pipeline.step()?
+                } else if pipeline.in_flight_taken() > 0 {
+                    pipeline.flush()?
+                } else if fresh > 0 {
+                    let done = pipeline.step()?;
+                    if b.sequential {
+                        pipeline.flush()?
+                    } else {
+                        done
+                    }
+                } else {
                     std::thread::sleep(Duration::from_millis(1));
                     continue;
-                }
-                let t = Instant::now();
-                let header = node.produce_block()?;
+                };
                 busy += t.elapsed().as_secs_f64();
-                blocks += 1;
-                committed += node
-                    .store
-                    .block(header.height)?
-                    .map(|b| b.txs.len())
-                    .unwrap_or(0);
+                if let Some(done) = done {
+                    blocks += 1;
+                    committed += done.txs;
+                }
             }
             Ok((blocks, committed, busy))
         })
@@ -179,6 +198,7 @@ pub async fn run(b: LedgerBench) -> Result<()> {
         "seconds": elapsed,
         "transfers_per_second": tps,
         "submit_batch": b.submit_batch,
+        "pipelined": !b.sequential,
         "submission_seconds": submit_secs,
         "block_production_seconds": block_secs,
         "blocks": blocks,

@@ -35,8 +35,11 @@ use futures::channel::mpsc;
 use futures::StreamExt as _;
 use plinth_core::Address;
 use plinth_ledger::{
-    apply_block, block::tx_root, execute, BlockContext, BlockHeader, LedgerError, SealedHeader,
-    SigCheck, SignedTx,
+    apply_block,
+    block::tx_root_of_ids,
+    execute,
+    execute::{block_tx_ids, leave_out_rejected},
+    BlockContext, BlockHeader, LedgerError, SealedHeader, SigCheck, SignedTx,
 };
 use plinth_node::upgrade::UpgradeNeeded;
 use plinth_node::Node;
@@ -302,34 +305,18 @@ impl Ledger {
             .map_err(|e| Refusal::Undecided(e.to_string()))?;
         // As in single-validator production: rejected transactions wrote nothing,
         // so leaving them out keeps the writes and the root.
-        let mut included = Vec::with_capacity(candidates.len());
-        let mut receipts = Vec::with_capacity(candidates.len());
-        let mut rejected = Vec::new();
-        for (tx, mut receipt) in candidates
-            .into_iter()
-            .zip(std::mem::take(&mut exec.receipts))
-        {
-            match receipt.error.take() {
-                None => {
-                    receipt.index = included.len() as u32;
-                    receipts.push(receipt);
-                    included.push(tx);
-                }
-                Some(e) => rejected.push((tx.hash(), e)),
-            }
-        }
+        let (included, rejected) = leave_out_rejected(&mut exec, candidates);
         // Left in the mempool, a rejected transaction would head its sender's
         // queue for good (every later nonce waits behind it).
         node.drop_rejected(rejected)
             .map_err(|e| Refusal::Undecided(e.to_string()))?;
-        exec.receipts = receipts;
         let header = BlockHeader {
             chain_id: node.params.chain_id.clone(),
             height: ctx.height,
             parent: parent.hash(),
             timestamp_ms,
             proposer: ctx.proposer,
-            tx_root: tx_root(&included),
+            tx_root: tx_root_of_ids(&block_tx_ids(&included, &exec)),
             state_root: exec.state_root,
         };
         let block = Block::new(node.seal(header, included))

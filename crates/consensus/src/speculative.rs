@@ -11,9 +11,8 @@
 
 use crate::block::{Block, Digest};
 use commonware_cryptography::Digestible as _;
-use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
-use jmt::{KeyHash, OwnedValue, Version};
-use plinth_ledger::{Execution, Store};
+use plinth_ledger::state::Layer;
+use plinth_ledger::Execution;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -25,74 +24,15 @@ pub struct Executed {
     pub exec: Arc<Execution>,
 }
 
+impl Layer for Executed {
+    fn execution(&self) -> &Execution {
+        &self.exec
+    }
+}
+
 /// A read view: a finalized snapshot, then executions of unfinalized blocks
 /// (oldest first) over it.
-pub struct Layered<'a, S: Store> {
-    base: &'a S,
-    layers: &'a [Arc<Executed>],
-}
-
-impl<'a, S: Store> Layered<'a, S> {
-    /// A view of `base` with `layers` (oldest first) applied over it.
-    pub fn new(base: &'a S, layers: &'a [Arc<Executed>]) -> Self {
-        Layered { base, layers }
-    }
-}
-
-impl<S: Store> TreeReader for Layered<'_, S> {
-    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        for l in self.layers.iter().rev() {
-            if let Some(n) = l.exec.tree_batch.node_batch.nodes().get(node_key) {
-                return Ok(Some(n.clone()));
-            }
-        }
-        self.base.get_node_option(node_key)
-    }
-
-    fn get_value_option(
-        &self,
-        max_version: Version,
-        key_hash: KeyHash,
-    ) -> anyhow::Result<Option<OwnedValue>> {
-        for l in self.layers.iter().rev() {
-            if l.exec.version > max_version {
-                continue;
-            }
-            if let Some(v) = l
-                .exec
-                .tree_batch
-                .node_batch
-                .values()
-                .get(&(l.exec.version, key_hash))
-            {
-                return Ok(v.clone());
-            }
-        }
-        self.base.get_value_option(max_version, key_hash)
-    }
-
-    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
-        anyhow::bail!("rightmost leaf is only used by tree restore, which Plinth does not use")
-    }
-}
-
-impl<S: Store> Store for Layered<'_, S> {
-    fn get(&self, key: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
-        for l in self.layers.iter().rev() {
-            if let Some(v) = l.exec.writes.get(key) {
-                return Ok(v.clone());
-            }
-        }
-        self.base.get(key)
-    }
-
-    fn version(&self) -> anyhow::Result<Option<Version>> {
-        match self.layers.last() {
-            Some(l) => Ok(Some(l.exec.version)),
-            None => self.base.version(),
-        }
-    }
-}
+pub type Layered<'a, S> = plinth_ledger::state::Layered<'a, S, Arc<Executed>>;
 
 /// Executions of unfinalized blocks, by digest. Bounded: the oldest heights go
 /// first when it is full (they are re-executed if needed again).
@@ -153,6 +93,7 @@ mod tests {
     use super::*;
     use plinth_core::{Address, Keypair};
     use plinth_ledger::state::MemStore;
+    use plinth_ledger::Store;
     use plinth_ledger::{
         apply_block, block::tx_root, execute, BlockContext, BlockHeader, Call, Genesis,
         SealedHeader, SigCheck, Transaction,

@@ -12,6 +12,7 @@
 //! - [`family`]: the kinds of proof family a network can name ([`FamilyKind`]).
 //! - [`hash`]: blake3 digests, tagged hashing, the chain identity.
 //! - [`keys`]: ed25519 key pairs, public keys and signatures, batch verification.
+//! - [`memo`]: a bounded, process-wide memo of pure results ([`Memo`]).
 //! - [`merkle`]: binary merkle trees with domain-separated leaves and inclusion proofs.
 //! - [`sethash`]: an order-independent, incrementally updatable multiset hash
 //!   ([`SetHash`], LtHash), the digest of a device registry.
@@ -24,6 +25,7 @@ pub mod epoch;
 pub mod family;
 pub mod hash;
 pub mod keys;
+pub mod memo;
 pub mod merkle;
 pub mod sethash;
 
@@ -33,6 +35,8 @@ pub use epoch::{EpochClock, EpochWindow};
 pub use family::{FamilyKind, UnknownFamily};
 pub use hash::{chain_identity, Hash};
 pub use keys::{
-    verify_batch, verify_batch_uncached, verify_each, KeyError, Keypair, PublicKey, Signature,
+    batch_size, verify_batch, verify_batch_uncached, verify_each, KeyError, Keypair, PublicKey,
+    Signature,
 };
+pub use memo::Memo;
 pub use sethash::SetHash;

@@ -58,6 +58,28 @@ pub struct SealedHeader {
 }
 
 impl SealedHeader {
+    /// The sealed header of the block whose canonical encoding is `bytes`, read
+    /// without decoding the transactions: a block encodes as its header, its
+    /// transactions, then its 64-byte seal. For blocks from a trusted store (the
+    /// transactions in between are not checked); decode a [`Block`] from peers.
+    pub fn of_encoded_block(bytes: &[u8]) -> std::io::Result<SealedHeader> {
+        let mut rest = bytes;
+        let header = <BlockHeader as BorshDeserialize>::deserialize(&mut rest)?;
+        // At least the transaction count (4 bytes) and the seal follow.
+        let Some(at) = rest.len().checked_sub(64).filter(|&at| at >= 4) else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "a block encoding ends before its transactions and seal",
+            ));
+        };
+        let mut seal = [0u8; 64];
+        seal.copy_from_slice(&rest[at..]);
+        Ok(SealedHeader {
+            header,
+            signature: Signature(seal),
+        })
+    }
+
     /// The block's id ([`block_hash`]).
     pub fn hash(&self) -> Hash {
         block_hash(&self.header, &self.signature)
@@ -135,9 +157,14 @@ impl Block {
 
 /// The merkle root of signed-transaction ids ([`SignedTx::hash`]).
 pub fn tx_root(txs: &[SignedTx]) -> Hash {
-    let leaves: Vec<Hash> = txs
+    tx_root_of_ids(&crate::execute::tx_ids(txs))
+}
+
+/// [`tx_root`] of transactions whose ids are at hand, in block order.
+pub fn tx_root_of_ids(ids: &[Hash]) -> Hash {
+    let leaves: Vec<Hash> = ids
         .iter()
-        .map(|t| plinth_core::merkle::leaf_hash(t.hash().as_bytes()))
+        .map(|id| plinth_core::merkle::leaf_hash(id.as_bytes()))
         .collect();
     plinth_core::merkle::root(&leaves)
 }

@@ -17,10 +17,9 @@ use crate::{
     accounts, bursts, compute, credits, devices, energy, governance, keys, oracle_schedule,
     rewards, staking, storage, tree, validators, Amount, MAX_TX_BYTES,
 };
-use plinth_core::{Address, Hash};
+use plinth_core::{Address, Hash, Memo};
 use rayon::prelude::*;
 use std::collections::HashSet;
-use std::sync::Mutex;
 
 pub use crate::context::{BlockContext, Fail, UNKNOWN_TIME};
 pub use crate::outcome::Execution;
@@ -46,49 +45,30 @@ pub fn params<S: Store>(store: &S) -> Result<ChainParams, LedgerError> {
 /// the same id is the same bytes. Admission checks a transaction once; the
 /// block that carries it (built here, or proposed by a peer after gossip)
 /// finds it here and does not check it again. Bounded: two generations of at
-/// most [`VERIFIED_CACHE`] ids; when the newer fills up the older is dropped,
-/// and a transaction not found is simply checked again.
-struct Verified {
-    new: HashSet<Hash>,
-    old: HashSet<Hash>,
-}
+/// most [`VERIFIED_CACHE`] ids; a transaction not found is simply checked again.
+static VERIFIED: Memo<Hash, ()> = Memo::new(VERIFIED_CACHE);
 
-/// Most ids in each generation of [`Verified`] (a few blocks' worth).
+/// Most ids in each generation of [`VERIFIED`] (a few blocks' worth).
 const VERIFIED_CACHE: usize = 262_144;
 
-static VERIFIED: Mutex<Option<Verified>> = Mutex::new(None);
-
-/// Which of `hashes` were checked before (see [`Verified`]).
+/// Which of `hashes` were checked before (see [`VERIFIED`]).
 fn verified_before(hashes: &[Hash]) -> Vec<bool> {
-    let cache = VERIFIED.lock().unwrap_or_else(|e| e.into_inner());
-    match cache.as_ref() {
-        Some(c) => hashes
-            .iter()
-            .map(|h| c.new.contains(h) || c.old.contains(h))
-            .collect(),
-        None => vec![false; hashes.len()],
-    }
+    VERIFIED
+        .get_many(hashes)
+        .into_iter()
+        .map(|hit| hit.is_some())
+        .collect()
 }
 
 /// Remembers that the transactions `hashes` name have good signatures.
 fn remember_verified(hashes: impl Iterator<Item = Hash>) {
-    let mut cache = VERIFIED.lock().unwrap_or_else(|e| e.into_inner());
-    let c = cache.get_or_insert_with(|| Verified {
-        new: HashSet::with_capacity(VERIFIED_CACHE),
-        old: HashSet::new(),
-    });
-    for h in hashes {
-        if c.new.len() >= VERIFIED_CACHE {
-            c.old = std::mem::replace(&mut c.new, HashSet::with_capacity(VERIFIED_CACHE));
-        }
-        c.new.insert(h);
-    }
+    VERIFIED.insert_many(hashes.map(|h| (h, ())));
 }
 
 /// Checks signatures in parallel batches; returns one verdict per transaction.
 /// A transaction whose exact bytes were found good before in this process
 /// (admitted to the mempool, or in a block checked earlier) is not checked
-/// again (see [`Verified`]).
+/// again (see [`VERIFIED`]).
 pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
     verify_signatures_hashed(txs, &tx_ids(txs))
 }
@@ -96,6 +76,46 @@ pub fn verify_signatures(txs: &[SignedTx]) -> Vec<bool> {
 /// Each transaction's id, computed in parallel.
 pub fn tx_ids(txs: &[SignedTx]) -> Vec<Hash> {
     txs.par_iter().map(|t| t.hash()).collect()
+}
+
+/// The ids of a block's transactions, `txs`, executed as `exec`: its receipts'
+/// (computed once, in parallel, when the block was executed), or computed afresh
+/// when the receipts do not line up with the transactions.
+pub fn block_tx_ids(txs: &[SignedTx], exec: &Execution) -> Vec<Hash> {
+    if exec.receipts.len() == txs.len() {
+        exec.receipts.iter().map(|r| r.tx_hash).collect()
+    } else {
+        tx_ids(txs)
+    }
+}
+
+/// Leaves the transactions an execution of `candidates` rejected out of the
+/// block being built: returns the included ones and the rejected ones' ids with
+/// their errors, and renumbers the receipts to match the included ones.
+/// Rejected transactions wrote nothing, so the writes and the state root stay
+/// those of the block without them.
+pub fn leave_out_rejected(
+    exec: &mut Execution,
+    candidates: Vec<SignedTx>,
+) -> (Vec<SignedTx>, Vec<(Hash, TxError)>) {
+    let mut included = Vec::with_capacity(candidates.len());
+    let mut rejected = Vec::new();
+    let mut receipts = Vec::with_capacity(candidates.len());
+    for (tx, mut receipt) in candidates
+        .into_iter()
+        .zip(std::mem::take(&mut exec.receipts))
+    {
+        match receipt.error.take() {
+            None => {
+                receipt.index = included.len() as u32;
+                receipts.push(receipt);
+                included.push(tx);
+            }
+            Some(e) => rejected.push((receipt.tx_hash, e)),
+        }
+    }
+    exec.receipts = receipts;
+    (included, rejected)
 }
 
 /// [`verify_signatures`] with each transaction's id already at hand.
@@ -106,7 +126,10 @@ pub fn verify_signatures_hashed(txs: &[SignedTx], hashes: &[Hash]) -> Vec<bool> 
         return verdicts;
     }
     let fresh: Vec<bool> = todo
-        .par_chunks(64)
+        .par_chunks(plinth_core::batch_size(
+            todo.len(),
+            rayon::current_num_threads(),
+        ))
         .flat_map_iter(|chunk| {
             let msgs: Vec<Vec<u8>> = chunk.iter().map(|&i| txs[i].tx.signing_bytes()).collect();
             let items: Vec<_> = chunk

@@ -20,6 +20,104 @@ pub trait Store: TreeReader {
     fn version(&self) -> anyhow::Result<Option<Version>>;
 }
 
+/// An execution a [`Layered`] view reads through: a block executed but not yet
+/// in the store.
+pub trait Layer {
+    /// The execution.
+    fn execution(&self) -> &Execution;
+}
+
+impl Layer for Execution {
+    fn execution(&self) -> &Execution {
+        self
+    }
+}
+
+impl<T: Layer + ?Sized> Layer for std::sync::Arc<T> {
+    fn execution(&self) -> &Execution {
+        (**self).execution()
+    }
+}
+
+impl<T: Layer + ?Sized> Layer for &T {
+    fn execution(&self) -> &Execution {
+        (**self).execution()
+    }
+}
+
+/// A read view: a committed store with the executions of blocks not yet
+/// committed (oldest first) over it. Executing a block on it gives exactly the
+/// write set, state root and tree nodes the block gets when it executes after
+/// those blocks are committed; so a block can be built, or checked, before its
+/// parent is durable (the pipelined producer, a validator voting on blocks that
+/// are not final).
+pub struct Layered<'a, S: Store, L: Layer> {
+    base: &'a S,
+    layers: &'a [L],
+}
+
+impl<'a, S: Store, L: Layer> Layered<'a, S, L> {
+    /// A view of `base` with `layers` (oldest first) applied over it.
+    pub fn new(base: &'a S, layers: &'a [L]) -> Self {
+        Layered { base, layers }
+    }
+}
+
+impl<S: Store, L: Layer> TreeReader for Layered<'_, S, L> {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        for l in self.layers.iter().rev() {
+            if let Some(n) = l.execution().tree_batch.node_batch.nodes().get(node_key) {
+                return Ok(Some(n.clone()));
+            }
+        }
+        self.base.get_node_option(node_key)
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        for l in self.layers.iter().rev() {
+            let exec = l.execution();
+            if exec.version > max_version {
+                continue;
+            }
+            if let Some(v) = exec
+                .tree_batch
+                .node_batch
+                .values()
+                .get(&(exec.version, key_hash))
+            {
+                return Ok(v.clone());
+            }
+        }
+        self.base.get_value_option(max_version, key_hash)
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        anyhow::bail!("rightmost leaf is only used by tree restore, which Plinth does not use")
+    }
+}
+
+impl<S: Store, L: Layer> Store for Layered<'_, S, L> {
+    fn get(&self, key: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
+        for l in self.layers.iter().rev() {
+            if let Some(v) = l.execution().writes.get(key) {
+                return Ok(v.clone());
+            }
+        }
+        self.base.get(key)
+    }
+
+    fn version(&self) -> anyhow::Result<Option<Version>> {
+        match self.layers.last() {
+            Some(l) => Ok(Some(l.execution().version)),
+            None => self.base.version(),
+        }
+    }
+}
+
 /// A write set lives with what executing yields ([`crate::outcome`]).
 pub use crate::outcome::Writes;
 

@@ -52,6 +52,7 @@ pub mod gov_api;
 pub mod mempool;
 pub mod metrics;
 pub mod oracle_api;
+pub mod producer;
 mod query;
 pub mod rpc;
 pub mod storage_api;
@@ -61,10 +62,17 @@ use mempool::Mempool;
 use plinth_api::clock::now_ms;
 use plinth_core::{Address, Hash, Keypair};
 use plinth_ledger::{
-    accounts, block::tx_root, execute, Block, BlockContext, BlockHeader, ChainParams, Execution,
-    Genesis, LedgerError, Overlay, SealedHeader, SigCheck, SignedTx, TxError,
+    accounts,
+    block::tx_root_of_ids,
+    execute,
+    execute::{block_tx_ids, leave_out_rejected},
+    state::Layered,
+    Block, BlockContext, BlockHeader, ChainParams, Execution, Genesis, LedgerError, Overlay,
+    SealedHeader, SigCheck, SignedTx, TxError,
 };
 use plinth_store::{ChainStore, StoreError};
+use producer::Built;
+pub use producer::{Pipeline, Produced};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
@@ -554,52 +562,95 @@ impl Node {
     /// Seals and commits one block from the mempool. Blocking: call from a blocking
     /// thread.
     pub fn produce_block(&self) -> Result<SealedHeader, StoreError> {
-        let started = std::time::Instant::now();
-        let candidates = self
-            .mempool
-            .lock()
-            .expect("mempool lock")
-            .batch(self.config.max_block_txs);
-        let head = self.store.head()?;
+        self.produce().map(|p| p.header)
+    }
+
+    /// [`Node::produce_block`], also saying how many transactions the block holds.
+    pub fn produce(&self) -> Result<Produced, StoreError> {
+        let built = self.build(None)?;
+        self.commit_built(&built)
+    }
+
+    /// The state the block after `parent` builds on: the committed snapshot and,
+    /// while `parent` (built, not committed yet) has not reached it, `parent`
+    /// as a layer over it.
+    fn state_after<'p>(
+        &self,
+        parent: Option<&'p Built>,
+    ) -> Result<(plinth_store::Snapshot, Vec<&'p Built>), StoreError> {
         let snapshot = self.store.snapshot()?;
+        let layers = match parent {
+            Some(p) if snapshot.head() != Some(p.block.header.height) => {
+                // One producer: the parent's own parent is committed.
+                debug_assert_eq!(snapshot.head(), Some(p.block.header.height - 1));
+                vec![p]
+            }
+            _ => Vec::new(),
+        };
+        Ok((snapshot, layers))
+    }
+
+    /// Builds, executes and seals the next block from the mempool, on top of the
+    /// committed head or, when given, of `parent` (built but perhaps not yet
+    /// committed: its transactions stay out of this block). Commits nothing.
+    fn build(&self, parent: Option<&Built>) -> Result<Built, StoreError> {
+        let started = std::time::Instant::now();
+        let candidates = {
+            let pool = self.mempool.lock().expect("mempool lock");
+            match parent {
+                Some(p) => pool.batch_skipping(self.config.max_block_txs, &p.taken),
+                None => pool.batch(self.config.max_block_txs),
+            }
+        };
+        let head = match parent {
+            Some(p) => p.block.sealed_header(),
+            None => self.store.head()?,
+        };
+        let (snapshot, layers) = self.state_after(parent)?;
+        let view = Layered::new(&snapshot, &layers);
         let ctx = BlockContext {
             height: head.height + 1,
             timestamp_ms: now_ms().max(head.timestamp_ms),
             proposer: self.validator(),
         };
-        let mut exec = execute(&snapshot, &ctx, &candidates, SigCheck::Trusted)?;
+        let mut exec = execute(&view, &ctx, &candidates, SigCheck::Trusted)?;
         drop(snapshot);
-        // Rejected transactions wrote nothing, so leaving them out of the block keeps
-        // the same writes and root; only the receipts are renumbered.
-        let mut included = Vec::with_capacity(candidates.len());
-        let mut rejected = Vec::new();
-        let mut receipts = Vec::with_capacity(candidates.len());
-        for (tx, mut receipt) in candidates
-            .into_iter()
-            .zip(std::mem::take(&mut exec.receipts))
-        {
-            match receipt.error.take() {
-                None => {
-                    receipt.index = included.len() as u32;
-                    receipts.push(receipt);
-                    included.push(tx);
-                }
-                Some(e) => rejected.push((tx.hash(), e)),
-            }
-        }
-        exec.receipts = receipts;
+        let (included, rejected) = leave_out_rejected(&mut exec, candidates);
+        let ids = block_tx_ids(&included, &exec);
         let header = BlockHeader {
             chain_id: self.params.chain_id.clone(),
             height: ctx.height,
             parent: head.hash(),
             timestamp_ms: ctx.timestamp_ms,
             proposer: ctx.proposer,
-            tx_root: tx_root(&included),
+            tx_root: tx_root_of_ids(&ids),
             state_root: exec.state_root,
         };
-        let block = Block::seal(header, included, &self.key);
-        self.commit(&block, &exec, rejected, started)?;
-        Ok(block.sealed_header())
+        let taken = ids
+            .into_iter()
+            .chain(rejected.iter().map(|(h, _)| *h))
+            .collect();
+        Ok(Built {
+            block: Block::seal(header, included, &self.key),
+            exec,
+            rejected,
+            taken,
+            started,
+        })
+    }
+
+    /// Commits a block [`Node::build`] built (its parent must be committed).
+    fn commit_built(&self, built: &Built) -> Result<Produced, StoreError> {
+        self.commit(
+            &built.block,
+            &built.exec,
+            built.rejected.clone(),
+            built.started,
+        )?;
+        Ok(Produced {
+            txs: built.block.txs.len(),
+            header: built.block.sealed_header(),
+        })
     }
 
     /// Persists a block finalized by a validator set, with its execution (which the
@@ -634,7 +685,7 @@ impl Node {
         let mut cascade = Vec::new();
         {
             let mut pool = self.mempool.lock().expect("mempool lock");
-            pool.remove_included(block.txs.iter().map(|t| t.hash()));
+            pool.remove_included(block_tx_ids(&block.txs, exec));
             for (h, e) in rejected {
                 self.metrics.tx_rejected(&SubmitError::Rejected(e.clone()));
                 cascade.extend(pool.drop_rejected(&h, e).into_iter().skip(1));
@@ -672,10 +723,19 @@ impl Node {
 
     /// Produces a block every `block_time` until `shutdown` turns true, or until
     /// the next block needs an upgrade this binary does not know ([`Node::halt`]).
+    /// Pipelined ([`Pipeline`]): under load, a block commits while the next one
+    /// is built; each is committed as soon as it is built.
     pub async fn run_producer(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        /// What one turn of the producer did.
+        enum Turn {
+            Produced(Option<Produced>),
+            Halt(UpgradeNeeded),
+            Failed(StoreError),
+        }
         let mut interval = tokio::time::interval(self.config.block_time);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval.tick().await;
+        let mut pipeline = Pipeline::new(self.clone());
         loop {
             tokio::select! {
                 _ = interval.tick() => {}
@@ -684,30 +744,47 @@ impl Node {
             if *shutdown.borrow() {
                 break;
             }
-            // Only this loop produces, so the head cannot move past the check.
-            match self.upgrade_needed() {
-                Ok(None) => {}
-                Ok(Some(reason)) => {
+            let turn = tokio::task::spawn_blocking(move || {
+                // Only this pipeline produces, so the head cannot move past the check.
+                let turn = match pipeline.upgrade_needed() {
+                    Ok(Some(reason)) => Turn::Halt(reason),
+                    Ok(None) => match pipeline.step() {
+                        Ok(done) => Turn::Produced(done),
+                        Err(e) => Turn::Failed(e),
+                    },
+                    Err(e) => Turn::Failed(e),
+                };
+                (pipeline, turn)
+            })
+            .await;
+            match turn {
+                Ok((p, Turn::Produced(done))) => {
+                    pipeline = p;
+                    if let Some(done) = done {
+                        tracing::debug!(height = done.header.height, "block committed");
+                    }
+                }
+                Ok((p, Turn::Halt(reason))) => {
+                    let _ = tokio::task::spawn_blocking(move || drop(p)).await;
                     self.halt(reason);
-                    break;
+                    return;
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the upgrade plan; stopping");
-                    break;
-                }
-            }
-            let node = self.clone();
-            match tokio::task::spawn_blocking(move || node.produce_block()).await {
-                Ok(Ok(h)) => tracing::debug!(height = h.height, "block committed"),
-                Ok(Err(e)) => {
+                Ok((p, Turn::Failed(e))) => {
+                    let _ = tokio::task::spawn_blocking(move || drop(p)).await;
                     tracing::error!(error = %e, "block production failed; stopping");
-                    break;
+                    return;
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "block production panicked; stopping");
-                    break;
+                    return;
                 }
             }
+        }
+        // The block being committed is finished before the producer returns.
+        match tokio::task::spawn_blocking(move || pipeline.flush()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "committing the last block failed"),
+            Err(e) => tracing::error!(error = %e, "committing the last block panicked"),
         }
     }
 }

@@ -190,11 +190,20 @@ impl Mempool {
     /// Up to `max` durable transactions in arrival order. A sender's transactions
     /// after one that is not durable yet wait with it, so nonces stay in order.
     pub fn batch(&self, max: usize) -> Vec<SignedTx> {
+        self.batch_skipping(max, &HashSet::new())
+    }
+
+    /// [`Mempool::batch`] without the transactions `skip` names: those of a
+    /// block built but not yet committed, which the next block builds on.
+    pub fn batch_skipping(&self, max: usize, skip: &HashSet<Hash>) -> Vec<SignedTx> {
         let mut held: HashSet<Address> = HashSet::new();
         let mut out = Vec::new();
         for h in self.order.values() {
             if out.len() >= max {
                 break;
+            }
+            if !skip.is_empty() && skip.contains(h) {
+                continue;
             }
             let e = &self.entries[h];
             let sender = e.tx.tx.signer;
@@ -352,6 +361,16 @@ mod tests {
         assert_eq!(hashes(&pool.batch(100)), hashes(&arrivals));
         assert_eq!(hashes(&pool.batch(3)), hashes(&arrivals[..3]));
         assert!(pool.batch(0).is_empty());
+        // Skipping the transactions of a block in flight: the next ones, up to max.
+        let skip: HashSet<Hash> = hashes(&arrivals[..2]).into_iter().collect();
+        assert_eq!(
+            hashes(&pool.batch_skipping(3, &skip)),
+            hashes(&arrivals[2..5])
+        );
+        assert_eq!(
+            hashes(&pool.batch_skipping(100, &skip)),
+            hashes(&arrivals[2..])
+        );
         // batch only reads.
         assert_eq!(pool.len(), 6);
         for t in &arrivals {

@@ -42,6 +42,7 @@ use jmt::storage::{LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 use plinth_core::{Address, Hash};
 use plinth_ledger::devices::RegistryDigest;
+use plinth_ledger::execute::block_tx_ids;
 use plinth_ledger::{
     keys, Block, BlockHeader, Call, Execution, Genesis, Receipt, SealedHeader, TxError,
 };
@@ -300,7 +301,7 @@ impl ChainStore {
             // The genesis block writes the index's first rows: it is complete.
             meta.insert(REGISTRY_INDEX_META, REGISTRY_INDEX_VERSION)?;
         }
-        write_block(&w, &block, &exec)?;
+        write_block(&w, &block, &exec, &block_tx_ids(&block.txs, &exec))?;
         w.commit()?;
         Ok(())
     }
@@ -341,11 +342,12 @@ impl ChainStore {
         exec: &Execution,
         dropped: &[Hash],
     ) -> Result<(), StoreError> {
+        let ids = block_tx_ids(&block.txs, exec);
         let w = self.db.begin_write()?;
-        write_block(&w, block, exec)?;
+        write_block(&w, block, exec, &ids)?;
         w.commit()?;
         // The block is durable; its transactions leave the mempool log.
-        let mut gone: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        let mut gone = ids;
         gone.extend_from_slice(dropped);
         self.log.lock().expect("mempool log lock").remove(&gone)?;
         Ok(())
@@ -356,7 +358,9 @@ impl ChainStore {
         let r = self.db.begin_read()?;
         let blocks = r.open_table(BLOCKS)?;
         let (_, v) = blocks.last()?.ok_or(StoreError::Empty)?;
-        Ok(decode::<Block>("block", v.value())?.sealed_header())
+        // The header and seal only: the head is read for every block built and
+        // every status request, and its transactions can be many.
+        SealedHeader::of_encoded_block(v.value()).map_err(corrupt("block"))
     }
 
     /// The block at `height`, if the store has it.
@@ -436,10 +440,12 @@ impl ChainStore {
     }
 }
 
+/// Writes `block`, executed as `exec`, whose transactions' ids are `hashes`.
 fn write_block(
     w: &redb::WriteTransaction,
     block: &Block,
     exec: &Execution,
+    hashes: &[Hash],
 ) -> Result<(), StoreError> {
     let height = block.header.height;
     {
@@ -497,20 +503,14 @@ fn write_block(
     {
         let mut blocks = w.open_table(BLOCKS)?;
         blocks.insert(height, enc(block).as_slice())?;
-        let mut hashes = w.open_table(BLOCK_HASH)?;
-        hashes.insert(block.hash().as_bytes().as_slice(), height)?;
+        let mut by_hash = w.open_table(BLOCK_HASH)?;
+        by_hash.insert(block.hash().as_bytes().as_slice(), height)?;
         let mut receipts = w.open_table(RECEIPTS)?;
         receipts.insert(height, enc(&exec.receipts).as_slice())?;
         let mut index = w.open_table(TX_INDEX)?;
         // One history entry per account and block keeps the index small.
         let mut per_account: std::collections::BTreeMap<Address, Vec<(u32, Hash)>> =
             std::collections::BTreeMap::new();
-        let hashes: Vec<Hash> = exec.receipts.iter().map(|r| r.tx_hash).collect();
-        let hashes = if hashes.len() == block.txs.len() {
-            hashes
-        } else {
-            block.txs.iter().map(|t| t.hash()).collect()
-        };
         // The index in key order (ids are random: in block order every insert
         // would land on a different page).
         let mut located: Vec<(Hash, Vec<u8>)> = hashes
@@ -528,7 +528,7 @@ fn write_block(
         for (hash, loc) in &located {
             index.insert(hash.as_bytes().as_slice(), loc.as_slice())?;
         }
-        for (i, (tx, &hash)) in block.txs.iter().zip(&hashes).enumerate() {
+        for (i, (tx, &hash)) in block.txs.iter().zip(hashes).enumerate() {
             // A transaction its signer did not sign (a proposer's forgery, refused
             // with a receipt) stays out of the signer's history.
             let forged = exec

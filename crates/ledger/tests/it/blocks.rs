@@ -223,3 +223,56 @@ fn other_header_rules() {
         Err(LedgerError::NoGenesis)
     ));
 }
+
+#[test]
+fn a_sealed_header_is_read_from_a_block_encoding_without_its_transactions() {
+    let (_, block) = setup();
+    for b in [
+        block.clone(),
+        Block::seal(block.header.clone(), Vec::new(), &validator_key()),
+    ] {
+        let bytes = plinth_core::encode(&b);
+        let read = plinth_ledger::SealedHeader::of_encoded_block(&bytes).unwrap();
+        assert_eq!(read, b.sealed_header());
+        assert_eq!(read.hash(), b.hash());
+        // Cut inside the header: an error.
+        for cut in [0, 10, 40] {
+            assert!(plinth_ledger::SealedHeader::of_encoded_block(&bytes[..cut]).is_err());
+        }
+        // Too short to hold a transaction count and a seal: an error.
+        if b.txs.is_empty() {
+            let cut = bytes.len() - 1;
+            assert!(plinth_ledger::SealedHeader::of_encoded_block(&bytes[..cut]).is_err());
+        }
+    }
+}
+
+#[test]
+fn leaving_rejected_transactions_out_keeps_ids_and_renumbers_receipts() {
+    let (c, block) = setup();
+    let mut exec = apply_block(&c.store, &c.head, &block, SigCheck::Verify).unwrap();
+    let ids: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+    assert_eq!(plinth_ledger::execute::block_tx_ids(&block.txs, &exec), ids);
+    let (included, rejected) =
+        plinth_ledger::execute::leave_out_rejected(&mut exec, block.txs.clone());
+    assert_eq!(included, block.txs[..2].to_vec());
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].0, ids[2]);
+    assert_eq!(
+        exec.receipts
+            .iter()
+            .map(|r| (r.tx_hash, r.index))
+            .collect::<Vec<_>>(),
+        vec![(ids[0], 0), (ids[1], 1)]
+    );
+    assert_eq!(
+        plinth_ledger::block::tx_root_of_ids(&ids[..2]),
+        plinth_ledger::block::tx_root(&included)
+    );
+    // Receipts that do not line up with the transactions are not trusted for ids.
+    assert_eq!(
+        plinth_ledger::execute::block_tx_ids(&block.txs, &exec),
+        ids,
+        "computed afresh when the counts differ"
+    );
+}

@@ -2,8 +2,9 @@
 
 use crate::common::*;
 use plinth_core::Hash;
+use plinth_ledger::SignedTx;
 use plinth_ledger::{block::tx_root, tree, TxError};
-use plinth_node::SubmitError;
+use plinth_node::{Pipeline, SubmitError};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_block_commits_the_accepted_transactions() {
@@ -199,4 +200,122 @@ async fn blocks_hold_at_most_max_block_txs_in_arrival_order() {
     }
     assert_eq!(included, txs);
     assert_eq!(balance(&node, &to), INITIAL_BALANCE + 5);
+}
+
+/// Replays the node's chain from genesis on a fresh in-memory store, checking
+/// every block's state root and receipts; returns the replayed store.
+fn replay(node: &plinth_node::Node) -> plinth_ledger::state::MemStore {
+    let mut mem = plinth_ledger::state::MemStore::new();
+    let g = genesis().execute(&mem).unwrap();
+    mem.commit(&g);
+    let head = node.store.head().unwrap().height;
+    for h in 1..=head {
+        let block = node.store.block(h).unwrap().unwrap();
+        let parent = node.store.block(h - 1).unwrap().unwrap().sealed_header();
+        let exec =
+            plinth_ledger::apply_block(&mem, &parent, &block, plinth_ledger::SigCheck::Verify)
+                .unwrap_or_else(|e| panic!("block {h} does not replay: {e}"));
+        assert_eq!(exec.state_root, block.header.state_root, "block {h}");
+        assert_eq!(
+            Some(exec.receipts.clone()),
+            node.store.receipts(h).unwrap(),
+            "block {h}"
+        );
+        mem.commit(&exec);
+    }
+    mem
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pipelined_producer_commits_what_one_block_at_a_time_commits() {
+    // The same transactions, in blocks of at most 3: one node builds each block
+    // while the one before commits, the other builds and commits in turn.
+    let txs: Vec<SignedTx> = (0..7u64)
+        .flat_map(|n| {
+            (0..USERS).map(move |i| {
+                let to = addr(&user((i + 1) % USERS));
+                transfer(&user(i), n, &to, 1 + n * 10 + u64::from(i))
+            })
+        })
+        .collect();
+    // Two that pass admission, of which only the first applies: users 2 and 3
+    // register the same device, each after its transfers.
+    let device = device_key(0);
+    let (reg, twice) = (
+        register(&user(2), 7, &device),
+        register(&user(3), 7, &device),
+    );
+    let mut balances = Vec::new();
+    for pipelined in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(dir.path());
+        cfg.max_block_txs = 3;
+        let node = open_with(cfg);
+        let mut all: Vec<Vec<u8>> = txs.iter().map(|t| t.encode()).collect();
+        all.extend([reg.encode(), twice.encode()]);
+        let verdicts = node.submit(all).await;
+        assert!(verdicts.iter().all(|v| v.is_ok()), "{verdicts:?}");
+        let n = node.clone();
+        let (blocks, layered) = tokio::task::spawn_blocking(move || {
+            let (mut blocks, mut layered) = (0, 0);
+            if pipelined {
+                let mut p = Pipeline::new(n.clone());
+                while n.mempool_len() > p.in_flight_taken() {
+                    layered += usize::from(p.in_flight_taken() > 0);
+                    blocks += usize::from(p.step().unwrap().is_some());
+                }
+                blocks += usize::from(p.flush().unwrap().is_some());
+                assert!(p.flush().unwrap().is_none(), "nothing left in flight");
+            } else {
+                while n.mempool_len() > 0 {
+                    n.produce().unwrap();
+                    blocks += 1;
+                }
+            }
+            (blocks, layered)
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            blocks,
+            (txs.len() + 2).div_ceil(3),
+            "pipelined: {pipelined}"
+        );
+        if pipelined {
+            assert_eq!(
+                layered,
+                blocks - 1,
+                "each block after the first was built on one in flight"
+            );
+        }
+        // Every transfer and the first registration committed once, in order; the
+        // second registration left out and dropped.
+        let mut committed = Vec::new();
+        for h in 1..=node.store.head().unwrap().height {
+            committed.extend(node.store.block(h).unwrap().unwrap().txs);
+        }
+        assert_eq!(committed.len(), txs.len() + 1);
+        let mut sorted = committed.clone();
+        sorted.sort_by_key(|t| (t.tx.signer, t.tx.nonce));
+        let mut expected = txs.clone();
+        expected.push(reg.clone());
+        expected.sort_by_key(|t| (t.tx.signer, t.tx.nonce));
+        assert_eq!(sorted, expected);
+        assert!(
+            matches!(node.pending_status(&twice.hash()), Some(Err(_))),
+            "{:?}",
+            node.pending_status(&twice.hash())
+        );
+        assert_eq!(device_owner(&node, &dev_id(&device)), Some(addr(&user(2))));
+        assert_eq!(node.mempool_len(), 0);
+        assert!(node.store.pending().unwrap().is_empty());
+        // The roots the pipelined node sealed are the ones a replay computes.
+        replay(&node);
+        balances.push(
+            (0..USERS)
+                .map(|i| balance(&node, &addr(&user(i))))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(balances[0], balances[1]);
 }

@@ -91,7 +91,10 @@ pub fn verify_signatures(reports: &[SignedReport]) -> Vec<bool> {
 /// [`verify_signatures`] of borrowed reports.
 pub fn verify_signature_refs(reports: &[&SignedReport]) -> Vec<bool> {
     reports
-        .par_chunks(256)
+        .par_chunks(plinth_core::batch_size(
+            reports.len(),
+            rayon::current_num_threads(),
+        ))
         .flat_map_iter(|chunk| {
             let msgs: Vec<Vec<u8>> = chunk.iter().map(|r| r.report.signing_bytes()).collect();
             let items: Vec<_> = chunk
