@@ -2,7 +2,7 @@
 //! JSON documents they read from each other: `POST /v1/txs`, `POST /v1/txs/batch`
 //! (node), `POST /v1/reports`, `POST /v1/cosign/price`, `POST /v1/cosign/manifest`,
 //! `POST /v1/cosign/settlement`, `POST /v1/cosign/verdict`, `POST /v1/cosign/checks`
-//! (oracle), `POST /v1/check` (a compute provider's agent), the spool read query of
+//! (oracle; and its binary `POST /v1/reports` body), `POST /v1/check` (a compute provider's agent), the spool read query of
 //! a peer, the oracle's published reward manifest (read by auditors and the
 //! explorer), and a storage agent's receipt and deal status (read by the client).
 //! The first byte picks the type. Whatever parses must serialise and parse back to the same JSON, and the
@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, data)) = data.split_first() else {
         return;
     };
-    match which % 14 {
+    match which % 15 {
         0 => {
             if let Some(r) = parse::<plinth_node::api::SubmitRequest>(data) {
                 if let Ok(raw) = hex::decode(r.tx.trim()) {
@@ -119,6 +119,19 @@ fuzz_target!(|data: &[u8]| {
                 } else if r.rounds <= 256 {
                     let a = run_check(&r).expect("a check within the rounds runs");
                     assert_eq!(run_check(&r).unwrap(), a, "a check is deterministic");
+                }
+            }
+        }
+        14 => {
+            // A binary `POST /v1/reports` body: framed reports, each then decoded
+            // as the oracle does; what splits is framed back to the same bytes.
+            let max = plinth_oracle::http::MAX_REPORTS;
+            if let Ok(frames) = plinth_oracle::http::report_frames(data, max) {
+                assert!(frames.len() <= max);
+                let reports: Vec<&[u8]> = frames.iter().map(|r| &data[r.clone()]).collect();
+                assert_eq!(plinth_oracle::http::frame_reports(&reports), data);
+                for r in reports.iter().take(4) {
+                    let _ = plinth_proofs::SignedReport::decode_received(r);
                 }
             }
         }

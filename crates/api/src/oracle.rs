@@ -30,6 +30,81 @@ impl ReportsRequest {
     }
 }
 
+/// The content type of a binary `POST /v1/reports` body: the reports' canonical
+/// encodings, each after its length ([`frame_reports`]). The same verdicts as
+/// the JSON body's, without hex or JSON to decode.
+pub const REPORTS_BINARY: &str = "application/octet-stream";
+
+/// Bytes of a frame's length prefix.
+const FRAME_LEN_BYTES: usize = 4;
+
+/// A binary `POST /v1/reports` body ([`REPORTS_BINARY`]): each report's
+/// length (4 bytes, little-endian) then its canonical encoding, in order.
+pub fn frame_reports<B: AsRef<[u8]>>(reports: &[B]) -> Vec<u8> {
+    let len = reports
+        .iter()
+        .map(|r| FRAME_LEN_BYTES + r.as_ref().len())
+        .sum();
+    let mut out = Vec::with_capacity(len);
+    for r in reports {
+        let r = r.as_ref();
+        let n = u32::try_from(r.len()).expect("a report is far below 4 GiB");
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(r);
+    }
+    out
+}
+
+/// Why a binary `POST /v1/reports` body is not a list of framed reports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// The body ends inside a length prefix or a report.
+    #[error("the body ends inside report {index} (at byte {at}): each report is a 4-byte little-endian length, then that many bytes")]
+    Truncated {
+        /// The report's position, from 0.
+        index: usize,
+        /// Where its frame starts.
+        at: usize,
+    },
+    /// More reports than one request may carry.
+    #[error("at most {limit} reports per request")]
+    TooMany {
+        /// The most allowed.
+        limit: usize,
+    },
+}
+
+/// The byte range of each report in a binary body ([`frame_reports`]), in
+/// order; at most `max_reports` of them. A report's own size limit is its
+/// decoder's (an oversized report gets its own verdict, as in a JSON body).
+pub fn report_frames(
+    body: &[u8],
+    max_reports: usize,
+) -> Result<Vec<std::ops::Range<usize>>, FrameError> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < body.len() {
+        if out.len() == max_reports {
+            return Err(FrameError::TooMany { limit: max_reports });
+        }
+        let truncated = FrameError::Truncated {
+            index: out.len(),
+            at,
+        };
+        let Some(prefix) = body.get(at..at + FRAME_LEN_BYTES) else {
+            return Err(truncated);
+        };
+        let n = u32::from_le_bytes(prefix.try_into().expect("4 bytes")) as usize;
+        let start = at + FRAME_LEN_BYTES;
+        if body.len() - start < n {
+            return Err(truncated);
+        }
+        out.push(start..start + n);
+        at = start + n;
+    }
+    Ok(out)
+}
+
 /// The answer to `POST /v1/reports`: one verdict per report, in order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReportsResponse {
@@ -373,6 +448,35 @@ mod tests {
         assert_eq!(
             serde_json::to_value(Verdict::rejected(None, "malformed", "not hex")).unwrap(),
             serde_json::json!({"status": "rejected", "code": "malformed", "reason": "not hex"})
+        );
+    }
+
+    #[test]
+    fn framed_reports_split_back_and_bad_frames_are_named() {
+        let reports: Vec<Vec<u8>> = vec![vec![1, 2, 3], vec![], vec![9; 300]];
+        let body = frame_reports(&reports);
+        assert_eq!(body.len(), 3 * 4 + 303);
+        let frames = report_frames(&body, 3).unwrap();
+        let back: Vec<&[u8]> = frames.iter().map(|r| &body[r.clone()]).collect();
+        assert_eq!(back, reports.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        assert_eq!(report_frames(&[], 3).unwrap(), vec![]);
+        assert_eq!(
+            report_frames(&body, 2),
+            Err(FrameError::TooMany { limit: 2 })
+        );
+        // Cut inside the last report, then inside the second's length.
+        assert_eq!(
+            report_frames(&body[..body.len() - 1], 3),
+            Err(FrameError::Truncated { index: 2, at: 11 })
+        );
+        assert_eq!(
+            report_frames(&body[..9], 3),
+            Err(FrameError::Truncated { index: 1, at: 7 })
+        );
+        // A length past the end (even near u32::MAX) is truncation, not a panic.
+        assert_eq!(
+            report_frames(&[0xff, 0xff, 0xff, 0xff, 0], 3),
+            Err(FrameError::Truncated { index: 0, at: 0 })
         );
     }
 }

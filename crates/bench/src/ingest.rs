@@ -61,24 +61,42 @@ pub async fn run(b: IngestBench) -> Result<()> {
 
     let (oracle, oracle_url) = start_oracle(&dir, &node_url, stop_rx).await?;
 
-    eprintln!("signing {} reports…", 2 * b.reports);
+    eprintln!("signing {} reports…", 3 * b.reports);
     let per_device = b.reports.div_ceil(b.devices) as u64;
     let bodies = json_bodies(&signed_reports(&b, oracle.chain, &dev_keys, 0), b.batch);
-    // A second set, later in each device's sequence, for admission alone.
-    let direct = signed_reports(&b, oracle.chain, &dev_keys, per_device);
-    let report_bytes = bodies.iter().map(|s| s.len()).sum::<usize>() / b.reports;
+    // More sets, each later in every device's sequence: the binary body, then
+    // admission alone.
+    let binary: Vec<Vec<u8>> = signed_reports(&b, oracle.chain, &dev_keys, per_device)
+        .chunks(b.batch)
+        .map(plinth_oracle::http::frame_reports)
+        .collect();
+    let direct = signed_reports(&b, oracle.chain, &dev_keys, 2 * per_device);
+    let report_bytes = bodies.iter().map(Vec::len).sum::<usize>() / b.reports;
+    let binary_report_bytes = binary.iter().map(Vec::len).sum::<usize>() / b.reports;
 
+    let url = format!("{oracle_url}/v1/reports");
     eprintln!(
-        "posting {} batches of {} from {} clients…",
+        "posting {} JSON batches of {} from {} clients…",
         bodies.len(),
         b.batch,
         b.clients
     );
     let start = Instant::now();
-    let accepted = post_batches(bodies, &format!("{oracle_url}/v1/reports"), b.clients)?;
+    let accepted = post_batches(bodies, &url, "application/json", b.clients)?;
     let secs = start.elapsed().as_secs_f64();
     if accepted != b.reports {
         bail!("only {accepted} of {} reports were accepted", b.reports);
+    }
+    eprintln!("posting {} binary batches…", binary.len());
+    let start = Instant::now();
+    let binary_accepted =
+        post_batches(binary, &url, plinth_oracle::http::REPORTS_BINARY, b.clients)?;
+    let binary_secs = start.elapsed().as_secs_f64();
+    if binary_accepted != b.reports {
+        bail!(
+            "only {binary_accepted} of {} binary reports were accepted",
+            b.reports
+        );
     }
 
     // The same work without HTTP, JSON or hex: raw reports straight into
@@ -127,7 +145,16 @@ pub async fn run(b: IngestBench) -> Result<()> {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
-    print_result(&b, accepted, secs, direct_secs, report_bytes)
+    print_result(
+        &b,
+        accepted,
+        Seconds {
+            json: secs,
+            binary: binary_secs,
+            direct: direct_secs,
+        },
+        (report_bytes, binary_report_bytes),
+    )
 }
 
 /// Starts a node (block producer and HTTP API) on a new chain with one sensor
@@ -309,23 +336,32 @@ fn signed_reports(
 }
 
 /// The reports as JSON request bodies (hex) of `batch` reports each.
-fn json_bodies(reports: &[Vec<u8>], batch: usize) -> Vec<String> {
+fn json_bodies(reports: &[Vec<u8>], batch: usize) -> Vec<Vec<u8>> {
     reports
         .chunks(batch)
         .map(|c| {
             let hex: Vec<String> = c.iter().map(hex::encode).collect();
-            serde_json::json!({ "reports": hex }).to_string()
+            serde_json::json!({ "reports": hex })
+                .to_string()
+                .into_bytes()
         })
         .collect()
 }
 
-/// Posts the bodies from `clients` threads; returns the reports accepted.
-fn post_batches(bodies: Vec<String>, url: &str, clients: usize) -> Result<usize> {
+/// Posts the bodies (of `content_type`) from `clients` threads; returns the
+/// reports accepted.
+fn post_batches(
+    bodies: Vec<Vec<u8>>,
+    url: &str,
+    content_type: &str,
+    clients: usize,
+) -> Result<usize> {
     let bodies = std::sync::Arc::new(bodies);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut handles = Vec::new();
     for _ in 0..clients {
         let (bodies, next, url) = (bodies.clone(), next.clone(), url.to_string());
+        let content_type = content_type.to_string();
         handles.push(std::thread::spawn(move || -> Result<usize> {
             let agent = ureq::AgentBuilder::new().build();
             let mut accepted = 0;
@@ -342,8 +378,8 @@ fn post_batches(bodies: Vec<String>, url: &str, clients: usize) -> Result<usize>
                 }
                 let text = agent
                     .post(&url)
-                    .set("content-type", "application/json")
-                    .send_string(body)
+                    .set("content-type", &content_type)
+                    .send_bytes(body)
                     .map_err(|e| anyhow::anyhow!("{e}"))?
                     .into_string()?;
                 let resp: Accepted = serde_json::from_str(&text)?;
@@ -358,16 +394,27 @@ fn post_batches(bodies: Vec<String>, url: &str, clients: usize) -> Result<usize>
     Ok(accepted)
 }
 
-/// Prints the result (a table, or JSON).
+/// How long each way of sending took.
+struct Seconds {
+    /// Over HTTP, JSON bodies of hex.
+    json: f64,
+    /// Over HTTP, binary bodies.
+    binary: f64,
+    /// In process.
+    direct: f64,
+}
+
+/// Prints the result (a table, or JSON); `bytes` per report of a JSON and a
+/// binary request.
 fn print_result(
     b: &IngestBench,
     accepted: usize,
-    secs: f64,
-    direct_secs: f64,
-    report_bytes: usize,
+    secs: Seconds,
+    bytes: (usize, usize),
 ) -> Result<()> {
-    let rate = accepted as f64 / secs;
-    let direct_rate = accepted as f64 / direct_secs;
+    let rate = accepted as f64 / secs.json;
+    let binary_rate = accepted as f64 / secs.binary;
+    let direct_rate = accepted as f64 / secs.direct;
     // The machine's raw signature rate in the same run (see `bench ledger`).
     let (_, batched) = crate::ledger::verify_rates();
     let result = serde_json::json!({
@@ -376,25 +423,35 @@ fn print_result(
         "devices": b.devices,
         "batch": b.batch,
         "clients": b.clients,
-        "seconds": secs,
+        "seconds": secs.json,
         "reports_per_second": rate,
-        "in_process_seconds": direct_secs,
+        "binary_seconds": secs.binary,
+        "binary_reports_per_second": binary_rate,
+        "in_process_seconds": secs.direct,
         "in_process_reports_per_second": direct_rate,
-        "request_bytes_per_report": report_bytes,
+        "request_bytes_per_report": bytes.0,
+        "binary_request_bytes_per_report": bytes.1,
         "peak_rss_mib": peak_rss_mib(),
     });
     if b.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
         println!("plinth bench ingest: {accepted} signed reports from {} devices, HTTP batches of {}, {} clients", b.devices, b.batch, b.clients);
-        println!("  accepted and durable   {rate:>12.0} reports/s  ({secs:.2} s)");
         println!(
-            "  the same in process    {direct_rate:>12.0} reports/s  ({direct_secs:.2} s; no HTTP, JSON or hex)"
+            "  accepted and durable, JSON   {rate:>10.0} reports/s  ({:.2} s, {} request bytes/report)",
+            secs.json, bytes.0
         );
-        println!("  ed25519 batched/s, 1 core {batched:>8.0}");
-        println!("  request bytes/report   {report_bytes:>12}");
         println!(
-            "  peak memory            {:>12.1} MiB",
+            "  accepted and durable, binary {binary_rate:>10.0} reports/s  ({:.2} s, {} request bytes/report)",
+            secs.binary, bytes.1
+        );
+        println!(
+            "  the same in process          {direct_rate:>10.0} reports/s  ({:.2} s; no HTTP, JSON or hex)",
+            secs.direct
+        );
+        println!("  ed25519 batched/s, 1 core    {batched:>10.0}");
+        println!(
+            "  peak memory                  {:>10.1} MiB",
             peak_rss_mib().unwrap_or(0.0)
         );
     }

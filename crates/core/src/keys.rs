@@ -2,10 +2,40 @@
 //!
 //! Public keys are stored as raw bytes and only turned into curve points when a
 //! signature is checked, so that decoding untrusted input never does curve work.
+//!
+//! # Which signatures are valid
+//!
+//! One rule, whether a signature is checked alone ([`PublicKey::verify`]) or in
+//! a batch ([`verify_batch`], [`verify_each`]), so that a verdict never depends
+//! on which other signatures shared its batch (validators batch differently:
+//! by core count, by what gossip already verified) — consensus needs every
+//! node to reach the same verdict. A signature `(R, s)` by key `A` over `M` is
+//! valid when:
+//!
+//! - `A` and `R` are canonical encodings of curve points that are not of small
+//!   order ([`refused_point`]: checked on the bytes, before any curve work);
+//! - `s` is canonical (below the group order ℓ);
+//! - `[8]([s]B − [k]A − R)` is the identity, `k = SHA-512(R ‖ A ‖ M) mod ℓ`
+//!   (the cofactored equation).
+//!
+//! ed25519-dalek's `verify_strict` checks the equation without the factor 8, and
+//! its batch check does the same with random coefficients: a signature whose
+//! `R` (or key) carries a small torsion component fails the former but passes
+//! the latter whenever its coefficient happens to be a multiple of the
+//! component's order (1 in 2 to 1 in 8, decided by the rest of the batch). The
+//! cofactored equation removes the torsion from both, so single and batch
+//! checks agree whatever the batch (the ZIP 215 approach). No third party can
+//! alter a valid signature into another one: `k` hashes `R`'s bytes and `s`
+//! must be canonical.
 
 use crate::memo::Memo;
 use borsh::{BorshDeserialize, BorshSerialize};
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use ed25519_dalek::{Signer, SigningKey};
+use sha2::{Digest, Sha512};
 use std::fmt;
 
 /// Why a key or signature was refused.
@@ -27,24 +57,35 @@ pub enum KeyError {
 /// verification, and devices and accounts sign again and again). Bounded: two
 /// generations of at most [`KEY_CACHE`] keys. Decompression is a pure function
 /// of the bytes, so a hit gives exactly what decompressing again would.
-static KEYS: Memo<[u8; 32], VerifyingKey> = Memo::new(KEY_CACHE);
+static KEYS: Memo<[u8; 32], EdwardsPoint> = Memo::new(KEY_CACHE);
 
-/// Most keys in each generation of the cache (about 7 MiB each).
+/// Most keys in each generation of the cache (about 5 MiB each).
 const KEY_CACHE: usize = 32_768;
 
+/// A key's curve point: refused unless a canonical encoding of a point that is
+/// not of small order.
+fn key_point(bytes: &[u8; 32]) -> Result<EdwardsPoint, KeyError> {
+    if refused_point(bytes) {
+        return Err(KeyError::InvalidPublicKey);
+    }
+    CompressedEdwardsY(*bytes)
+        .decompress()
+        .ok_or(KeyError::InvalidPublicKey)
+}
+
 /// `keys` as curve points (from the cache where it has them), one result each.
-fn verifying_keys(keys: &[PublicKey]) -> Vec<Result<VerifyingKey, KeyError>> {
+fn key_points(keys: &[PublicKey]) -> Vec<Result<EdwardsPoint, KeyError>> {
     let hits = KEYS.get_many(keys.iter().map(|k| &k.0));
     let mut fresh = Vec::new();
     let results = keys
         .iter()
         .zip(hits)
         .map(|(k, hit)| match hit {
-            Some(vk) => Ok(vk),
+            Some(point) => Ok(point),
             None => {
-                let vk = VerifyingKey::from_bytes(&k.0).map_err(|_| KeyError::InvalidPublicKey)?;
-                fresh.push((k.0, vk));
-                Ok(vk)
+                let point = key_point(&k.0)?;
+                fresh.push((k.0, point));
+                Ok(point)
             }
         })
         .collect();
@@ -52,6 +93,47 @@ fn verifying_keys(keys: &[PublicKey]) -> Vec<Result<VerifyingKey, KeyError>> {
         KEYS.insert_many(fresh);
     }
     results
+}
+
+/// A signature's terms in the verification equation: `R`, `s` and
+/// `k = SHA-512(R ‖ A ‖ M) mod ℓ`; refused when `R` or `s` is not a canonical
+/// encoding or `R` is of small order.
+struct Terms {
+    r: EdwardsPoint,
+    s: Scalar,
+    k: Scalar,
+}
+
+impl Terms {
+    fn of(message: &[u8], key: &[u8; 32], signature: &Signature) -> Result<Terms, KeyError> {
+        let r_bytes: [u8; 32] = signature.0[..32].try_into().expect("64-byte signature");
+        let s_bytes: [u8; 32] = signature.0[32..].try_into().expect("64-byte signature");
+        if refused_point(&r_bytes) {
+            return Err(KeyError::InvalidSignature);
+        }
+        let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes))
+            .ok_or(KeyError::InvalidSignature)?;
+        let r = CompressedEdwardsY(r_bytes)
+            .decompress()
+            .ok_or(KeyError::InvalidSignature)?;
+        let hash: [u8; 64] = Sha512::new()
+            .chain_update(r_bytes)
+            .chain_update(key)
+            .chain_update(message)
+            .finalize()
+            .into();
+        Ok(Terms {
+            r,
+            s,
+            k: Scalar::from_bytes_mod_order_wide(&hash),
+        })
+    }
+
+    /// Whether `[8]([s]B − [k]A − R)` is the identity.
+    fn hold_for(&self, a: &EdwardsPoint) -> bool {
+        let sb_minus_ka = EdwardsPoint::vartime_double_scalar_mul_basepoint(&self.k, &-a, &self.s);
+        (sb_minus_ka - self.r).mul_by_cofactor().is_identity()
+    }
 }
 
 /// An ed25519 public key (32 bytes).
@@ -64,29 +146,28 @@ impl PublicKey {
         &self.0
     }
 
-    fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
-        verifying_keys(std::slice::from_ref(self))
+    fn point(&self) -> Result<EdwardsPoint, KeyError> {
+        key_points(std::slice::from_ref(self))
             .pop()
             .expect("one key in, one out")
     }
 
     /// Whether the key is a usable ed25519 public key: a canonically encoded
-    /// curve point that is not of small order (no signature under a small-order
-    /// key passes the strict check, and consensus refuses what does not decode).
+    /// curve point that is not of small order (no signature under any other key
+    /// is valid, and consensus refuses what does not decode).
     pub fn is_valid_point(&self) -> bool {
-        match self.verifying_key() {
-            Ok(key) => !key.is_weak() && key.to_edwards().compress().to_bytes() == self.0,
-            Err(_) => false,
-        }
+        self.point().is_ok()
     }
 
-    /// Checks `signature` over `message` (strict: rejects small-order keys and
-    /// non-canonical signatures, so a signature has one valid form).
+    /// Checks `signature` over `message` by the rule of the module's
+    /// documentation (the same verdict a batch gives).
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), KeyError> {
-        let key = self.verifying_key()?;
-        let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
-        key.verify_strict(message, &sig)
-            .map_err(|_| KeyError::InvalidSignature)
+        let a = self.point()?;
+        if Terms::of(message, &self.0, signature)?.hold_for(&a) {
+            Ok(())
+        } else {
+            Err(KeyError::InvalidSignature)
+        }
     }
 }
 
@@ -174,51 +255,65 @@ impl fmt::Debug for Keypair {
 /// Checks many signatures at once. Returns `Ok` only if every signature is valid;
 /// on failure the caller falls back to single checks to find the bad ones.
 ///
-/// Batch verification is about twice as fast per signature as single checks. It is
-/// deterministic (its random coefficients are derived from the inputs).
-///
-/// The batch equation is weaker than [`PublicKey::verify`]'s strict check: under a
-/// small-order ("weak") key such as the all-zero burn address, or with a small-order
-/// `R`, trivial signatures satisfy it for any message. Such inputs are refused here
-/// (the caller then checks one at a time, strictly), so an account at a weak key can
-/// never be spent from.
+/// The same rule as [`PublicKey::verify`] (the module's documentation): each
+/// signature's equation is multiplied by a coefficient of 128 bits and the sum
+/// checked in one multiscalar multiplication, cofactored, so that a verdict
+/// does not depend on the rest of the batch. The coefficients are derived from
+/// a hash of every input (deterministic; grinding inputs for coefficients that
+/// hide a bad signature takes about 2^128 tries). A batch is about three times
+/// as fast per signature as single checks (`BENCHMARKS.md`).
 pub fn verify_batch(items: &[(&[u8], PublicKey, Signature)]) -> Result<(), KeyError> {
     let pks: Vec<PublicKey> = items.iter().map(|(_, k, _)| *k).collect();
-    batch_with_keys(items, verifying_keys(&pks))
+    batch_with_keys(items, key_points(&pks))
 }
 
 /// [`verify_batch`] decompressing every key afresh, never from the cache of
 /// recent keys: the raw batched rate, for benchmarks to compare against.
 pub fn verify_batch_uncached(items: &[(&[u8], PublicKey, Signature)]) -> Result<(), KeyError> {
-    let keys = items
-        .iter()
-        .map(|(_, k, _)| VerifyingKey::from_bytes(&k.0).map_err(|_| KeyError::InvalidPublicKey))
-        .collect();
+    let keys = items.iter().map(|(_, k, _)| key_point(&k.0)).collect();
     batch_with_keys(items, keys)
 }
 
 /// The batch check of `items` with their keys already decompressed.
 fn batch_with_keys(
     items: &[(&[u8], PublicKey, Signature)],
-    vks: Vec<Result<VerifyingKey, KeyError>>,
+    keys: Vec<Result<EdwardsPoint, KeyError>>,
 ) -> Result<(), KeyError> {
-    let mut messages = Vec::with_capacity(items.len());
-    let mut sigs = Vec::with_capacity(items.len());
-    let mut keys = Vec::with_capacity(items.len());
-    for ((msg, _, sig), vk) in items.iter().zip(vks) {
-        let vk = vk?;
-        if vk.is_weak() {
-            return Err(KeyError::InvalidPublicKey);
-        }
-        let r_bytes: [u8; 32] = sig.0[..32].try_into().expect("64-byte signature");
-        if small_order_encoding(&r_bytes) {
-            return Err(KeyError::InvalidSignature);
-        }
-        messages.push(*msg);
-        sigs.push(ed25519_dalek::Signature::from_bytes(&sig.0));
-        keys.push(vk);
+    let mut terms = Vec::with_capacity(items.len());
+    let mut seed = blake3::Hasher::new_derive_key("plinth 2026-12 ed25519 batch coefficients");
+    for ((msg, key, sig), a) in items.iter().zip(keys) {
+        let a = a?;
+        let t = Terms::of(msg, &key.0, sig)?;
+        // `k` commits to the message; the signature and key to the rest.
+        seed.update(&sig.0);
+        seed.update(&key.0);
+        seed.update(t.k.as_bytes());
+        terms.push((a, t));
     }
-    ed25519_dalek::verify_batch(&messages, &sigs, &keys).map_err(|_| KeyError::InvalidSignature)
+    let mut coefficients = seed.finalize_xof();
+    let mut scalars = Vec::with_capacity(2 * terms.len() + 1);
+    let mut points = Vec::with_capacity(2 * terms.len() + 1);
+    let mut s_sum = Scalar::ZERO;
+    for (a, t) in terms {
+        let mut z = [0u8; 32];
+        coefficients.fill(&mut z[..16]);
+        z[0] |= 1; // never 0, which would leave a signature unchecked
+        let z = Scalar::from_bytes_mod_order(z);
+        s_sum += z * t.s;
+        scalars.push(z);
+        points.push(t.r);
+        scalars.push(z * t.k);
+        points.push(a);
+    }
+    scalars.push(-s_sum);
+    points.push(ED25519_BASEPOINT_POINT);
+    // Σ z·R + Σ (z·k)·A − (Σ z·s)·B, cofactored.
+    let sum = EdwardsPoint::vartime_multiscalar_mul(scalars, points);
+    if sum.mul_by_cofactor().is_identity() {
+        Ok(())
+    } else {
+        Err(KeyError::InvalidSignature)
+    }
 }
 
 /// Most signatures checked in one batch. A batch's cost per signature falls
@@ -253,10 +348,12 @@ pub fn verify_each(items: &[(&[u8], PublicKey, Signature)]) -> Vec<bool> {
         .collect()
 }
 
-/// Whether `bytes` encode a point of small order, without decompressing: its `y`
-/// is one of the small-order points' (sign bit ignored) or is not reduced mod p
-/// (the only non-canonical encodings of small-order points are of y = 0 and 1).
-fn small_order_encoding(bytes: &[u8; 32]) -> bool {
+/// Whether `bytes` are refused as a key or as a signature's `R` before any
+/// curve work: a point of small order (its `y` is one of the eight small-order
+/// points', sign bit ignored) or a non-canonical encoding (`y` not reduced mod
+/// p; the other non-canonical form, `x = 0` with the sign bit set, only exists
+/// for `y = ±1`, which are of small order).
+fn refused_point(bytes: &[u8; 32]) -> bool {
     use std::sync::OnceLock;
     static SMALL: OnceLock<Vec<[u8; 32]>> = OnceLock::new();
     let small = SMALL.get_or_init(|| {
@@ -344,25 +441,150 @@ mod tests {
     }
 
     #[test]
-    fn small_order_encodings_are_recognised_without_decompressing() {
+    fn small_order_and_non_canonical_encodings_are_refused_without_decompressing() {
         for p in curve25519_dalek::constants::EIGHT_TORSION {
             let b = p.compress().to_bytes();
-            assert!(small_order_encoding(&b));
+            assert!(refused_point(&b));
             let mut flipped = b;
             flipped[31] ^= 0x80;
-            assert!(small_order_encoding(&flipped));
+            assert!(refused_point(&flipped));
         }
         // p and p + 1: non-canonical encodings of y = 0 and y = 1.
         let mut p_enc = [0xffu8; 32];
         p_enc[0] = 0xed;
         p_enc[31] = 0x7f;
-        assert!(small_order_encoding(&p_enc));
+        assert!(refused_point(&p_enc));
         p_enc[0] = 0xee;
-        assert!(small_order_encoding(&p_enc));
+        assert!(refused_point(&p_enc));
         // An ordinary R is not.
         let k = Keypair::from_seed([5; 32]);
         let r: [u8; 32] = k.sign(b"m").0[..32].try_into().unwrap();
-        assert!(!small_order_encoding(&r));
+        assert!(!refused_point(&r));
+    }
+
+    /// A signature by the secret scalar `a` (its key `[a]B + ta`) whose `R`
+    /// is `[r]B + tr`, with `s = r + k·a`: the equation without the cofactor
+    /// is off by `tr + k·ta`, a torsion point; the cofactored one holds.
+    fn torsioned(
+        a: u8,
+        ta: &EdwardsPoint,
+        tr: &EdwardsPoint,
+        msg: &[u8],
+    ) -> (PublicKey, Signature) {
+        let a = Scalar::from_bytes_mod_order([a; 32]);
+        let key = (EdwardsPoint::mul_base(&a) + ta).compress().to_bytes();
+        let r = Scalar::from_bytes_mod_order([a.as_bytes()[0] ^ 0x55; 32]);
+        let big_r = (EdwardsPoint::mul_base(&r) + tr).compress().to_bytes();
+        let hash: [u8; 64] = Sha512::new()
+            .chain_update(big_r)
+            .chain_update(key)
+            .chain_update(msg)
+            .finalize()
+            .into();
+        let s = r + Scalar::from_bytes_mod_order_wide(&hash) * a;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&big_r);
+        sig[32..].copy_from_slice(s.as_bytes());
+        (PublicKey(key), Signature(sig))
+    }
+
+    #[test]
+    fn a_verdict_does_not_depend_on_the_rest_of_the_batch() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        let none = EdwardsPoint::default();
+        let companions: Vec<(Keypair, Vec<u8>)> = (0..64u8)
+            .map(|i| (Keypair::from_seed([i; 32]), vec![i; 3]))
+            .collect();
+        // R with a torsion component of order 8, and of order 2; a key with one.
+        for (key, sig) in [
+            torsioned(3, &none, &EIGHT_TORSION[1], b"m"),
+            torsioned(4, &none, &EIGHT_TORSION[4], b"m"),
+            torsioned(5, &EIGHT_TORSION[3], &none, b"m"),
+        ] {
+            assert!(key.is_valid_point());
+            assert_eq!(
+                key.verify(b"m", &sig),
+                Ok(()),
+                "the cofactored equation holds"
+            );
+            let mut dalek_verdicts = std::collections::HashSet::new();
+            for (k, m) in &companions {
+                let items = [
+                    (b"m".as_slice(), key, sig),
+                    (m.as_slice(), k.public(), k.sign(m)),
+                ];
+                assert_eq!(verify_batch(&items), Ok(()));
+                assert_eq!(verify_each(&items), vec![true, true]);
+                // What this rule replaced: dalek's batch equation has no
+                // cofactor, so its verdict turns on each batch's coefficients.
+                let dalek_keys: Vec<_> = items
+                    .iter()
+                    .map(|(_, k, _)| ed25519_dalek::VerifyingKey::from_bytes(&k.0).unwrap())
+                    .collect();
+                let dalek_sigs: Vec<_> = items
+                    .iter()
+                    .map(|(_, _, s)| ed25519_dalek::Signature::from_bytes(&s.0))
+                    .collect();
+                let msgs: Vec<&[u8]> = items.iter().map(|(m, _, _)| *m).collect();
+                dalek_verdicts
+                    .insert(ed25519_dalek::verify_batch(&msgs, &dalek_sigs, &dalek_keys).is_ok());
+            }
+            assert_eq!(dalek_verdicts.len(), 2, "dalek's batch verdict varied");
+            // Altered, it fails alone and in every batch.
+            let mut bad = sig;
+            bad.0[40] ^= 1;
+            assert!(key.verify(b"m", &bad).is_err());
+            for (k, m) in companions.iter().take(8) {
+                let items = [
+                    (b"m".as_slice(), key, bad),
+                    (m.as_slice(), k.public(), k.sign(m)),
+                ];
+                assert!(verify_batch(&items).is_err());
+                assert_eq!(verify_each(&items), vec![false, true]);
+            }
+        }
+    }
+
+    #[test]
+    fn signatures_from_ed25519_dalek_verify_alone_and_in_batches() {
+        let keys: Vec<Keypair> = (0..200u8).map(|i| Keypair::from_seed([i; 32])).collect();
+        let msgs: Vec<Vec<u8>> = (0..200u8).map(|i| vec![i; i as usize]).collect();
+        let items: Vec<(&[u8], PublicKey, Signature)> = keys
+            .iter()
+            .zip(&msgs)
+            .map(|(k, m)| (m.as_slice(), k.public(), k.sign(m)))
+            .collect();
+        for (m, k, s) in &items {
+            assert_eq!(k.verify(m, s), Ok(()));
+        }
+        // Past Straus' range too (Pippenger above ~190 points).
+        assert_eq!(verify_batch(&items), Ok(()));
+        assert_eq!(verify_batch_uncached(&items), Ok(()));
+        // A non-canonical s (s + ℓ) is refused alone and in a batch.
+        let (m, k, s) = items[7];
+        // ℓ, little-endian.
+        let mut l = [0u8; 32];
+        l[..16].copy_from_slice(&[
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14,
+        ]);
+        l[31] = 0x10;
+        let s_bytes: [u8; 32] = s.0[32..].try_into().unwrap();
+        let mut wide = [0u8; 32];
+        let mut carry = 0u16;
+        for (i, w) in wide.iter_mut().enumerate() {
+            let v = s_bytes[i] as u16 + l[i] as u16 + carry;
+            *w = v as u8;
+            carry = v >> 8;
+        }
+        let mut malleated = s;
+        malleated.0[32..].copy_from_slice(&wide);
+        assert_ne!(malleated, s);
+        assert!(k.verify(m, &malleated).is_err());
+        let mut batch = items.clone();
+        batch[7] = (m, k, malleated);
+        assert!(verify_batch(&batch).is_err());
+        assert!(!verify_each(&batch)[7]);
     }
 
     #[test]

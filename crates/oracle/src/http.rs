@@ -9,7 +9,7 @@ use crate::{now_ms, Oracle, Verdict, VerdictStatus};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,7 +19,10 @@ use plinth_api::server::ApiError;
 use plinth_core::Hash;
 use std::sync::Arc;
 
-pub use plinth_api::oracle::{ManifestPage, ReportsRequest, ReportsResponse};
+pub use plinth_api::oracle::{
+    frame_reports, report_frames, FrameError, ManifestPage, ReportsRequest, ReportsResponse,
+    REPORTS_BINARY,
+};
 
 /// Most reports in one request.
 pub const MAX_REPORTS: usize = 20_000;
@@ -137,7 +140,14 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML).into_response()
 }
 
-async fn reports(State(o): State<Arc<Oracle>>, body: Result<Bytes, BytesRejection>) -> Response {
+/// `POST /v1/reports`: JSON (`{"reports": [hex, …]}`) or, with the content type
+/// [`REPORTS_BINARY`], the reports framed ([`plinth_api::oracle::frame_reports`];
+/// each report is then a slice of the body, not a copy). One verdict each.
+async fn reports(
+    State(o): State<Arc<Oracle>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let bytes = match body {
         Ok(b) => b,
         Err(r) => {
@@ -149,36 +159,60 @@ async fn reports(State(o): State<Arc<Oracle>>, body: Result<Bytes, BytesRejectio
             return error(r.status(), code, r.body_text());
         }
     };
-    let req: ReportsRequest = match serde_json::from_slice(&bytes) {
-        Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed_json", e.to_string()),
+    // Each report's bytes, or why it is not a report (answered in place; the
+    // rest go to the ingest worker).
+    let decoded: Vec<Result<Bytes, String>> = if is_binary(&headers) {
+        match report_frames(&bytes, MAX_REPORTS) {
+            Ok(frames) => frames.into_iter().map(|r| Ok(bytes.slice(r))).collect(),
+            Err(e @ FrameError::TooMany { .. }) => {
+                return error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_many_reports",
+                    e.to_string(),
+                )
+            }
+            Err(e) => return error(StatusCode::BAD_REQUEST, "malformed_body", e.to_string()),
+        }
+    } else {
+        let req: ReportsRequest = match serde_json::from_slice(&bytes) {
+            Ok(r) => r,
+            Err(e) => return error(StatusCode::BAD_REQUEST, "malformed_json", e.to_string()),
+        };
+        if req.reports.len() > MAX_REPORTS {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_reports",
+                format!(
+                    "at most {MAX_REPORTS} reports per request, found {}",
+                    req.reports.len()
+                ),
+            );
+        }
+        req.reports
+            .iter()
+            .map(|h| {
+                hex::decode(h.trim())
+                    .map(Bytes::from)
+                    .map_err(|e| format!("report is not hex: {e}"))
+            })
+            .collect()
     };
-    if req.reports.len() > MAX_REPORTS {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_reports",
-            format!(
-                "at most {MAX_REPORTS} reports per request, found {}",
-                req.reports.len()
-            ),
-        );
+    let n = decoded.len();
+    let mut unreadable = Vec::new();
+    let mut raw = Vec::with_capacity(n);
+    for (i, d) in decoded.into_iter().enumerate() {
+        match d {
+            Ok(b) => raw.push(b),
+            Err(reason) => unreadable.push((i, reason)),
+        }
     }
-    // Hex errors are answered in place; the rest go to the ingest worker.
-    let decoded: Vec<Result<Vec<u8>, String>> = req
-        .reports
-        .iter()
-        .map(|h| hex::decode(h.trim()).map_err(|e| format!("report is not hex: {e}")))
-        .collect();
-    let raw: Vec<Vec<u8>> = decoded
-        .iter()
-        .filter_map(|d| d.as_ref().ok().cloned())
-        .collect();
     let mut verdicts = o.submit(raw).await.into_iter();
-    let mut results = Vec::with_capacity(decoded.len());
-    for d in decoded {
-        results.push(match d {
-            Ok(_) => verdicts.next().expect("one verdict per report"),
-            Err(reason) => Verdict::rejected(None, "malformed", reason),
+    let mut unreadable = unreadable.into_iter().peekable();
+    let mut results = Vec::with_capacity(n);
+    for i in 0..n {
+        results.push(match unreadable.next_if(|(at, _)| *at == i) {
+            Some((_, reason)) => Verdict::rejected(None, "malformed", reason),
+            None => verdicts.next().expect("one verdict per report"),
         });
     }
     let accepted = results
@@ -186,6 +220,15 @@ async fn reports(State(o): State<Arc<Oracle>>, body: Result<Bytes, BytesRejectio
         .filter(|v| v.status == VerdictStatus::Accepted)
         .count();
     Json(ReportsResponse { accepted, results }).into_response()
+}
+
+/// Whether a request's body is binary ([`REPORTS_BINARY`], parameters aside).
+fn is_binary(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case(REPORTS_BINARY))
 }
 
 /// Another oracle's price to co-sign ([`crate::cosign::CosignRequest`]: the price

@@ -24,6 +24,7 @@ pub use state::{IngestState, Registered, Remembered};
 use crate::metrics::{KindLabel, Metrics, ReasonLabel};
 use crate::spool::{AnswerReceipt, Spool, SpoolBatch};
 use plinth_core::{DeviceId, Hash};
+use plinth_proofs::report::Received;
 use plinth_proofs::{DeviceInfo, ReportBody, SignedReport};
 use prometheus_client::metrics::gauge::Gauge;
 
@@ -55,20 +56,49 @@ pub(crate) type Job = (
 /// worker (so that one group's checks overlap another's admission and fsync).
 #[derive(Default)]
 pub struct Checked {
-    /// One per report, in order: the report, or why it does not decode.
-    decoded: Vec<Result<SignedReport, Refusal>>,
+    /// One per report, in order: the report and its hash, or why it does not
+    /// decode.
+    decoded: Vec<Result<(SignedReport, Hash), Refusal>>,
     /// One per report that decoded, in order: whether its signature is good.
     sig_ok: Vec<bool>,
 }
 
 impl Checked {
-    /// Decodes `raw` (size limit first) and checks the signatures of what
-    /// decodes, in parallel.
-    pub fn new(raw: &[Vec<u8>]) -> Checked {
-        let decoded = decode_all(raw);
-        let ok: Vec<&SignedReport> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
-        let sig_ok = admission::verify_signature_refs(&ok);
-        Checked { decoded, sig_ok }
+    /// Decodes `raw` (size limit first), hashes what decodes and checks its
+    /// signatures: in batches ([`plinth_core::batch_size`]) on all cores. The
+    /// hash and the signed bytes are the bytes received
+    /// ([`SignedReport::decode_received`]), never a re-encoding.
+    pub fn new<B: AsRef<[u8]> + Sync>(raw: &[B]) -> Checked {
+        use rayon::prelude::*;
+        let size = plinth_core::batch_size(raw.len(), rayon::current_num_threads());
+        let parts: Vec<Checked> = raw
+            .par_chunks(size)
+            .map(|chunk| {
+                let received: Vec<_> = chunk.iter().map(|b| decode(b.as_ref())).collect();
+                let items: Vec<_> = received
+                    .iter()
+                    .filter_map(|r| r.as_ref().ok())
+                    .map(|r| {
+                        let key = *r.report.report.device.key();
+                        (r.signing_bytes.as_slice(), key, r.report.signature)
+                    })
+                    .collect();
+                let sig_ok = plinth_core::verify_each(&items);
+                let decoded = received
+                    .into_iter()
+                    .map(|r| r.map(|r| (r.report, r.hash)))
+                    .collect();
+                Checked { decoded, sig_ok }
+            })
+            .collect();
+        let mut all = Checked {
+            decoded: Vec::with_capacity(raw.len()),
+            sig_ok: Vec::with_capacity(raw.len()),
+        };
+        for part in parts {
+            all.append(part);
+        }
+        all
     }
 
     /// How many reports.
@@ -152,7 +182,10 @@ impl Ingest {
     /// Submits raw reports to the worker; returns one verdict each once accepted
     /// ones are durable. `queued` counts them until the worker takes them (it
     /// subtracts them then).
-    pub async fn submit(&self, raw: Vec<Vec<u8>>, queued: &Gauge) -> Vec<Verdict> {
+    pub async fn submit<B>(&self, raw: Vec<B>, queued: &Gauge) -> Vec<Verdict>
+    where
+        B: AsRef<[u8]> + Send + Sync + 'static,
+    {
         let n = raw.len();
         let unavailable = |why: &str| {
             vec![
@@ -289,7 +322,7 @@ impl Ingest {
     fn admit_group(
         &self,
         state: &mut IngestState,
-        decoded: Vec<Result<SignedReport, Refusal>>,
+        decoded: Vec<Result<(SignedReport, Hash), Refusal>>,
         sig_ok: Vec<bool>,
         now: u64,
     ) -> Admitted {
@@ -301,19 +334,18 @@ impl Ingest {
             undo: Vec::new(),
         };
         for d in decoded {
-            let rep = match d {
+            let (rep, hash) = match d {
                 Err(r) => {
                     out.verdicts.push(Err((None, r)));
                     continue;
                 }
                 Ok(rep) => rep,
             };
-            let hash = rep.hash();
             let verdict = if !sig_ok.next().unwrap_or(false) {
                 Err(Refusal::BadSignature)
             } else {
                 let prev = state.last_seq.get(&rep.report.device).copied();
-                admit(state, &rules, &rep, now).map(|()| prev)
+                admit(state, &rules, &rep, hash, now).map(|()| prev)
             };
             out.verdicts.push(match verdict {
                 Ok(prev_seq) => {
@@ -379,17 +411,13 @@ pub(crate) fn work(
     }
 }
 
-/// Decodes each report (size limit first).
-fn decode_all(raw: &[Vec<u8>]) -> Vec<Result<SignedReport, Refusal>> {
+/// Decodes a report (size limit first), with its hash and signed bytes.
+fn decode(raw: &[u8]) -> Result<Received, Refusal> {
     use plinth_proofs::report::ReportDecodeError as E;
-    raw.iter()
-        .map(|b| {
-            SignedReport::decode(b).map_err(|e| match e {
-                E::TooLarge { size, limit } => Refusal::TooLarge { size, limit },
-                E::Malformed(reason) => Refusal::Malformed { reason },
-            })
-        })
-        .collect()
+    SignedReport::decode_received(raw).map_err(|e| match e {
+        E::TooLarge { size, limit } => Refusal::TooLarge { size, limit },
+        E::Malformed(reason) => Refusal::Malformed { reason },
+    })
 }
 
 /// Writes a group's accepted reports durably: per epoch (ascending), when probe

@@ -228,7 +228,10 @@ impl Oracle {
     }
 
     /// Submits raw reports; returns one verdict each once accepted ones are durable.
-    pub async fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<Verdict> {
+    pub async fn submit<B>(&self, raw: Vec<B>) -> Vec<Verdict>
+    where
+        B: AsRef<[u8]> + Send + Sync + 'static,
+    {
         self.ingest.submit(raw, &self.metrics.ingest_queue).await
     }
 

@@ -388,12 +388,22 @@ impl Http {
             path: path.to_string(),
             reason: format!("the request does not serialise: {e}"),
         })?;
+        self.post_bytes(path, "application/json", &body)
+    }
+
+    /// `POST path` with a body of `content_type`, its JSON answer.
+    pub(crate) fn post_bytes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<T> {
         let resp = self.answer(
             path,
             self.agent
                 .post(&self.url(path))
-                .set("Content-Type", "application/json")
-                .send_bytes(&body),
+                .set("Content-Type", content_type)
+                .send_bytes(body),
         )?;
         self.json(path, resp)
     }

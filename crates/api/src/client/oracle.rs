@@ -24,9 +24,12 @@ impl OracleClient {
         Ok(self.status()?.clock())
     }
 
-    /// `POST /v1/reports`: sends reports; the oracle's answer.
+    /// `POST /v1/reports`: sends reports (in a binary body, [`REPORTS_BINARY`]);
+    /// the oracle's answer.
     pub fn submit_reports(&self, reports: &[SignedReport]) -> Result<ReportsResponse> {
-        self.http.post("/v1/reports", &ReportsRequest::new(reports))
+        let encoded: Vec<Vec<u8>> = reports.iter().map(SignedReport::encode).collect();
+        self.http
+            .post_bytes("/v1/reports", REPORTS_BINARY, &frame_reports(&encoded))
     }
 
     /// Sends reports; one verdict each, in order.

@@ -84,12 +84,6 @@ impl Rules {
 
 /// Checks signatures of many reports on all cores; one verdict each.
 pub fn verify_signatures(reports: &[SignedReport]) -> Vec<bool> {
-    let refs: Vec<&SignedReport> = reports.iter().collect();
-    verify_signature_refs(&refs)
-}
-
-/// [`verify_signatures`] of borrowed reports.
-pub fn verify_signature_refs(reports: &[&SignedReport]) -> Vec<bool> {
     reports
         .par_chunks(plinth_core::batch_size(
             reports.len(),
@@ -107,22 +101,24 @@ pub fn verify_signature_refs(reports: &[&SignedReport]) -> Vec<bool> {
         .collect()
 }
 
-/// Checks one report whose signature is known to be valid against the oracle's
-/// state at `now_ms`. On success the report is remembered. The checks run in a
+/// Checks one report whose signature is known to be valid (and whose hash is
+/// `hash`, [`SignedReport::hash`]) against the oracle's state at `now_ms`. On
+/// success the report is remembered. The checks run in a
 /// fixed order: the first that fails is the answer.
 pub fn admit(
     state: &mut IngestState,
     rules: &Rules,
     r: &SignedReport,
+    hash: Hash,
     now_ms: u64,
 ) -> Result<(), Refusal> {
     let rep = &r.report;
     check_sender(state, rules, rep)?;
     check_time(rules, rep, now_ms)?;
-    check_new(state, r)?;
+    check_new(state, rep, &hash)?;
     check_body(state, rep, now_ms)?;
     check_rate(state, rules, rep)?;
-    state.remember(r);
+    state.remember_hashed(r, hash);
     Ok(())
 }
 
@@ -191,13 +187,8 @@ fn check_time(rules: &Rules, rep: &Report, now_ms: u64) -> Result<(), Refusal> {
 }
 
 /// Neither a duplicate nor a replayed sequence number.
-fn check_new(state: &IngestState, r: &SignedReport) -> Result<(), Refusal> {
-    let rep = &r.report;
-    if state
-        .seen
-        .get(&rep.epoch)
-        .is_some_and(|s| s.contains(&r.hash()))
-    {
+fn check_new(state: &IngestState, rep: &Report, hash: &Hash) -> Result<(), Refusal> {
+    if state.seen.get(&rep.epoch).is_some_and(|s| s.contains(hash)) {
         return Err(Refusal::Duplicate);
     }
     if let Some(&last) = state.last_seq.get(&rep.device) {

@@ -49,14 +49,16 @@ pub struct IngestState {
 impl IngestState {
     /// Remembers an accepted report (also used when replaying the spool on start).
     pub fn remember(&mut self, r: &SignedReport) {
+        self.remember_hashed(r, r.hash());
+    }
+
+    /// [`IngestState::remember`] of a report whose hash is known.
+    pub fn remember_hashed(&mut self, r: &SignedReport, hash: Hash) {
         let d = r.report.device;
         let last = self.last_seq.entry(d).or_insert(0);
         *last = (*last).max(r.report.seq);
         *self.accepted.entry((r.report.epoch, d)).or_insert(0) += 1;
-        self.seen
-            .entry(r.report.epoch)
-            .or_default()
-            .insert(r.hash());
+        self.seen.entry(r.report.epoch).or_default().insert(hash);
         if let ReportBody::ProbeAnswer { challenge } = &r.report.body {
             self.outstanding.remove(challenge);
         }

@@ -318,6 +318,25 @@ impl Net {
         .unwrap()
     }
 
+    /// `POST /v1/reports` with `body` as `content_type`: the status and the
+    /// JSON answer.
+    pub async fn post_body(&self, body: Vec<u8>, content_type: &str) -> (u16, serde_json::Value) {
+        let url = format!("{}/v1/reports", self.oracle_url);
+        let content_type = content_type.to_string();
+        tokio::task::spawn_blocking(move || {
+            match ureq::post(&url)
+                .set("content-type", &content_type)
+                .send_bytes(&body)
+            {
+                Ok(r) => (r.status(), r.into_json().unwrap()),
+                Err(ureq::Error::Status(c, r)) => (c, r.into_json().unwrap_or_default()),
+                Err(e) => panic!("{e}"),
+            }
+        })
+        .await
+        .unwrap()
+    }
+
     pub async fn send(&self, reports: &[SignedReport]) -> Vec<serde_json::Value> {
         let (status, body) = self
             .post_reports(reports.iter().map(|r| hex::encode(r.encode())).collect())

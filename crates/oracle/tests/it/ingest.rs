@@ -254,6 +254,89 @@ async fn every_rejection_reason_through_http() {
 
 /// Reports refused at ingest are published with the epoch's manifest, by reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_binary_body_gets_the_verdicts_a_json_body_gets() {
+    use plinth_oracle::http::{frame_reports, MAX_REPORTS, REPORTS_BINARY};
+    let sensor = key(10);
+    let stranger = key(13);
+    let net = Net::start(&[("weather", &sensor)]).await;
+    let clock = net.clock();
+    let mut now = now_ms();
+    while net.oracle.clock.window(clock.epoch_of(now)).end_ms - now < 2_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        now = now_ms();
+    }
+    let e = clock.epoch_of(now);
+    let mk = |seq, milli| report(net.chain, &sensor, "weather", now, e, seq, reading(milli));
+    let (first, second) = (mk(1, 20_000), mk(2, 20_500));
+    let mut forged = mk(3, 1);
+    forged.signature = stranger.sign(&forged.report.signing_bytes());
+    let frames: Vec<Vec<u8>> = vec![
+        first.encode(),
+        vec![1, 2, 3],
+        forged.encode(),
+        vec![0; 5_000],
+        second.encode(),
+        first.encode(),
+    ];
+    // Parameters after the type are allowed.
+    let (status, body) = net
+        .post_body(frame_reports(&frames), &format!("{REPORTS_BINARY}; v=1"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accepted"], 2);
+    let v = body["results"].as_array().unwrap();
+    let codes: Vec<&str> = v.iter().map(code).collect();
+    assert_eq!(
+        codes,
+        [
+            "accepted",
+            "malformed",
+            "bad_signature",
+            "too_large",
+            "accepted",
+            "duplicate"
+        ]
+    );
+    // The hashes are the reports' own, as the JSON body's are.
+    assert_eq!(v[0]["hash"], first.hash().to_string());
+    assert_eq!(v[4]["hash"], second.hash().to_string());
+    assert_eq!(v[2]["hash"], forged.hash().to_string());
+    assert!(v[1].get("hash").is_none());
+    let json = net.send(std::slice::from_ref(&second)).await;
+    assert_eq!(code(&json[0]), "duplicate");
+    assert_eq!(json[0]["hash"], v[4]["hash"]);
+
+    // A body that ends inside a frame is refused whole, and nothing in it counts.
+    let third = mk(4, 21_000);
+    let mut cut = frame_reports(&[third.encode()]);
+    cut.pop();
+    let (status, body) = net.post_body(cut, REPORTS_BINARY).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "malformed_body");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ends inside report 0"));
+    let (status, body) = net.post_body(vec![7, 0, 0], REPORTS_BINARY).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &"malformed_body".into())
+    );
+    assert_eq!(
+        code(&net.send(std::slice::from_ref(&third)).await[0]),
+        "accepted"
+    );
+    // More reports than a request may carry.
+    let empty: Vec<Vec<u8>> = vec![vec![]; MAX_REPORTS + 1];
+    let (status, body) = net.post_body(frame_reports(&empty), REPORTS_BINARY).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_reports");
+    // An empty body is an empty list.
+    let (status, body) = net.post_body(vec![], REPORTS_BINARY).await;
+    assert_eq!((status, &body["accepted"]), (200, &0.into()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refusals_are_published_with_the_epochs_manifest() {
     let sensor = key(14);
     let stranger = key(15);
