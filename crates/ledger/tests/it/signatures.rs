@@ -166,3 +166,84 @@ fn a_signature_checked_once_is_trusted_only_for_the_same_bytes() {
     assert_eq!(receipts[0].error, Some(TxError::BadSignature));
     assert_eq!(receipts[1].error, None);
 }
+
+#[test]
+fn a_signature_with_a_torsioned_r_gets_one_verdict_alone_batched_and_in_a_block() {
+    // The account of secret scalar 3 signs with R = [r]B + T, T of order 8:
+    // ed25519-dalek's batch equation (no cofactor) passed this by the batch's
+    // coefficients and its strict check refused it, so validators batching
+    // differently could disagree about a block carrying it. The rule now is one
+    // (the cofactored equation), alone and in any batch: it is valid.
+    use curve25519_dalek::constants::EIGHT_TORSION;
+    use curve25519_dalek::edwards::EdwardsPoint;
+    use curve25519_dalek::scalar::Scalar;
+    use sha2::{Digest, Sha512};
+    let secret = Scalar::from_bytes_mod_order([3; 32]);
+    let signer = Address(PublicKey(
+        EdwardsPoint::mul_base(&secret).compress().to_bytes(),
+    ));
+    let sign = |nonce: u64, call: Call| -> SignedTx {
+        let tx = Transaction {
+            chain_id: CHAIN_ID.into(),
+            signer,
+            nonce,
+            fee: FEE,
+            call,
+        };
+        let r = Scalar::from_bytes_mod_order([nonce as u8 + 9; 32]);
+        let big_r = (EdwardsPoint::mul_base(&r) + EIGHT_TORSION[1])
+            .compress()
+            .to_bytes();
+        let hash: [u8; 64] = Sha512::new()
+            .chain_update(big_r)
+            .chain_update(signer.0 .0)
+            .chain_update(tx.signing_bytes())
+            .finalize()
+            .into();
+        let s = r + Scalar::from_bytes_mod_order_wide(&hash) * secret;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&big_r);
+        sig[32..].copy_from_slice(s.as_bytes());
+        SignedTx {
+            tx,
+            signature: Signature(sig),
+        }
+    };
+    let mut c = Chain::new(2);
+    c.ok(c.tx(
+        &user(0),
+        Call::Transfer {
+            to: signer,
+            amount: 10_000,
+        },
+    ));
+    let pay = |nonce| {
+        sign(
+            nonce,
+            Call::Transfer {
+                to: addr(&user(1)),
+                amount: 100,
+            },
+        )
+    };
+    let (alone, batched) = (pay(0), pay(1));
+    assert_eq!(alone.verify_signature(), Ok(()));
+    assert_eq!(verify_signatures(std::slice::from_ref(&alone)), vec![true]);
+    // Batched with 99 good transactions, first seen here.
+    let mut batch: Vec<SignedTx> = (0..99)
+        .map(|n| tx(&user(1), 1_000 + n, FEE, Call::Withdraw))
+        .collect();
+    batch.insert(50, batched.clone());
+    assert_eq!(verify_signatures(&batch), vec![true; 100]);
+    // Executed: both transfers go through, nonce by nonce.
+    let receipts = c.block(vec![alone, batched]);
+    assert!(receipts.iter().all(|r| r.error.is_none()), "{receipts:?}");
+    assert_eq!(c.balance(&signer), 10_000 - 2 * (100 + FEE));
+    // Altered, it is refused alone and batched.
+    let mut bad = pay(2);
+    bad.signature.0[40] ^= 1;
+    assert_eq!(bad.verify_signature(), Err(TxError::BadSignature));
+    batch[50] = bad;
+    let verdicts = verify_signatures(&batch);
+    assert!(!verdicts[50] && verdicts.iter().filter(|v| !**v).count() == 1);
+}
