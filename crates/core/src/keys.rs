@@ -279,41 +279,75 @@ fn batch_with_keys(
     items: &[(&[u8], PublicKey, Signature)],
     keys: Vec<Result<EdwardsPoint, KeyError>>,
 ) -> Result<(), KeyError> {
-    let mut terms = Vec::with_capacity(items.len());
-    let mut seed = blake3::Hasher::new_derive_key("plinth 2026-12 ed25519 batch coefficients");
+    let mut parsed = Vec::with_capacity(items.len());
     for ((msg, key, sig), a) in items.iter().zip(keys) {
-        let a = a?;
-        let t = Terms::of(msg, &key.0, sig)?;
-        // `k` commits to the message; the signature and key to the rest.
-        seed.update(&sig.0);
-        seed.update(&key.0);
-        seed.update(t.k.as_bytes());
-        terms.push((a, t));
+        parsed.push(Parsed::of(msg, key, sig, a)?);
     }
-    let mut coefficients = seed.finalize_xof();
-    let mut scalars = Vec::with_capacity(2 * terms.len() + 1);
-    let mut points = Vec::with_capacity(2 * terms.len() + 1);
-    let mut s_sum = Scalar::ZERO;
-    for (a, t) in terms {
-        let mut z = [0u8; 32];
-        coefficients.fill(&mut z[..16]);
-        z[0] |= 1; // never 0, which would leave a signature unchecked
-        let z = Scalar::from_bytes_mod_order(z);
-        s_sum += z * t.s;
-        scalars.push(z);
-        points.push(t.r);
-        scalars.push(z * t.k);
-        points.push(a);
-    }
-    scalars.push(-s_sum);
-    points.push(ED25519_BASEPOINT_POINT);
-    // Σ z·R + Σ (z·k)·A − (Σ z·s)·B, cofactored.
-    let sum = EdwardsPoint::vartime_multiscalar_mul(scalars, points);
-    if sum.mul_by_cofactor().is_identity() {
+    let parsed: Vec<&Parsed> = parsed.iter().collect();
+    if batch_holds(&parsed) {
         Ok(())
     } else {
         Err(KeyError::InvalidSignature)
     }
+}
+
+/// A signature ready for the equation: its key's point, the key's and the
+/// signature's bytes (for the batch coefficients) and its terms.
+struct Parsed<'a> {
+    a: EdwardsPoint,
+    key: &'a [u8; 32],
+    sig: &'a [u8; 64],
+    terms: Terms,
+}
+
+impl<'a> Parsed<'a> {
+    fn of(
+        message: &[u8],
+        key: &'a PublicKey,
+        sig: &'a Signature,
+        point: Result<EdwardsPoint, KeyError>,
+    ) -> Result<Parsed<'a>, KeyError> {
+        Ok(Parsed {
+            a: point?,
+            key: &key.0,
+            sig: &sig.0,
+            terms: Terms::of(message, &key.0, sig)?,
+        })
+    }
+}
+
+/// Whether every signature's cofactored equation holds: each multiplied by a
+/// coefficient of 128 bits derived from a hash of them all, summed, checked in
+/// one multiscalar multiplication.
+fn batch_holds(parsed: &[&Parsed]) -> bool {
+    let mut seed = blake3::Hasher::new_derive_key("plinth 2026-12 ed25519 batch coefficients");
+    for p in parsed {
+        // `k` commits to the message; the signature and key to the rest.
+        seed.update(p.sig);
+        seed.update(p.key);
+        seed.update(p.terms.k.as_bytes());
+    }
+    let mut coefficients = seed.finalize_xof();
+    let mut scalars = Vec::with_capacity(2 * parsed.len() + 1);
+    let mut points = Vec::with_capacity(2 * parsed.len() + 1);
+    let mut s_sum = Scalar::ZERO;
+    for p in parsed {
+        let mut z = [0u8; 32];
+        coefficients.fill(&mut z[..16]);
+        z[0] |= 1; // never 0, which would leave a signature unchecked
+        let z = Scalar::from_bytes_mod_order(z);
+        s_sum += z * p.terms.s;
+        scalars.push(z);
+        points.push(p.terms.r);
+        scalars.push(z * p.terms.k);
+        points.push(p.a);
+    }
+    scalars.push(-s_sum);
+    points.push(ED25519_BASEPOINT_POINT);
+    // Σ z·R + Σ (z·k)·A − (Σ z·s)·B, cofactored.
+    EdwardsPoint::vartime_multiscalar_mul(scalars, points)
+        .mul_by_cofactor()
+        .is_identity()
 }
 
 /// Most signatures checked in one batch. A batch's cost per signature falls
@@ -336,15 +370,24 @@ pub fn batch_size(len: usize, threads: usize) -> usize {
         .clamp(MIN_BATCH.min(len.max(1)), MAX_BATCH)
 }
 
-/// One verdict per signature: a batch check first and, only if it fails (or the
-/// batch refuses an input), strict single checks to find the bad ones.
+/// One verdict per signature. Inputs refused on their encoding (a bad key, `R`
+/// or `s`) are false without a curve equation and stay out of the batch, so
+/// they cannot spoil it; the rest are checked as one batch and, only if it
+/// fails, one at a time (from the terms already computed) to find the bad ones.
 pub fn verify_each(items: &[(&[u8], PublicKey, Signature)]) -> Vec<bool> {
-    if verify_batch(items).is_ok() {
-        return vec![true; items.len()];
-    }
-    items
+    let pks: Vec<PublicKey> = items.iter().map(|(_, k, _)| *k).collect();
+    let parsed: Vec<Option<Parsed>> = items
         .iter()
-        .map(|(m, k, s)| k.verify(m, s).is_ok())
+        .zip(key_points(&pks))
+        .map(|((m, k, s), a)| Parsed::of(m, k, s, a).ok())
+        .collect();
+    let usable: Vec<&Parsed> = parsed.iter().flatten().collect();
+    if batch_holds(&usable) {
+        return parsed.iter().map(Option::is_some).collect();
+    }
+    parsed
+        .iter()
+        .map(|p| p.as_ref().is_some_and(|p| p.terms.hold_for(&p.a)))
         .collect()
 }
 
@@ -585,6 +628,36 @@ mod tests {
         batch[7] = (m, k, malleated);
         assert!(verify_batch(&batch).is_err());
         assert!(!verify_each(&batch)[7]);
+    }
+
+    #[test]
+    fn a_refused_encoding_is_false_without_spoiling_its_batch() {
+        let keys: Vec<Keypair> = (0..6u8).map(|i| Keypair::from_seed([i; 32])).collect();
+        let msgs: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 5]).collect();
+        let mut items: Vec<(&[u8], PublicKey, Signature)> = keys
+            .iter()
+            .zip(&msgs)
+            .map(|(k, m)| (m.as_slice(), k.public(), k.sign(m)))
+            .collect();
+        // A small-order key, a non-canonical R, an s above ℓ, a bad equation.
+        items[1].1 = PublicKey([0; 32]);
+        items[2].2 .0[..32].copy_from_slice(&[0xff; 32]);
+        items[3].2 .0[63] = 0xff;
+        items[4].2 .0[40] ^= 1;
+        assert!(verify_batch(&items).is_err());
+        assert_eq!(
+            verify_each(&items),
+            vec![true, false, false, false, false, true]
+        );
+        // Without the bad equation, the batch holds for the rest.
+        items[4] = (msgs[4].as_slice(), keys[4].public(), keys[4].sign(&msgs[4]));
+        assert_eq!(
+            verify_each(&items),
+            vec![true, false, false, false, true, true]
+        );
+        for (i, (m, k, s)) in items.iter().enumerate() {
+            assert_eq!(k.verify(m, s).is_ok(), ![1, 2, 3].contains(&i), "{i}");
+        }
     }
 
     #[test]
