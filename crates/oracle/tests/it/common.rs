@@ -298,6 +298,18 @@ impl Net {
         g.chain()
     }
 
+    /// Waits until the current epoch has at least `room_ms` left; returns the
+    /// time then and the epoch (reports made now are sent before it closes).
+    pub async fn epoch_with_room(&self, room_ms: u64) -> (u64, u64) {
+        let clock = self.clock();
+        let mut now = now_ms();
+        while self.oracle.clock.window(clock.epoch_of(now)).end_ms - now < room_ms {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            now = now_ms();
+        }
+        (now, clock.epoch_of(now))
+    }
+
     pub fn clock(&self) -> plinth_device::EpochClock {
         plinth_device::EpochClock {
             genesis_time_ms: self.genesis_time_ms,

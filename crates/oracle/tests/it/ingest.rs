@@ -42,12 +42,7 @@ async fn every_rejection_reason_through_http() {
     // Early in an epoch (the tests' epochs last 3 s): the reports below are made
     // now and sent a few requests later, which on a slow machine can let a
     // report made at an epoch's end find it closed (`epoch_closed`).
-    let mut now = now_ms();
-    while net.oracle.clock.window(clock.epoch_of(now)).end_ms - now < 2_000 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        now = now_ms();
-    }
-    let e = clock.epoch_of(now);
+    let (now, e) = net.epoch_with_room(2_000).await;
     let good = report(net.chain, &sensor, "weather", now, e, 1, reading(20_000));
 
     // Whole-request problems.
@@ -259,13 +254,7 @@ async fn a_binary_body_gets_the_verdicts_a_json_body_gets() {
     let sensor = key(10);
     let stranger = key(13);
     let net = Net::start(&[("weather", &sensor)]).await;
-    let clock = net.clock();
-    let mut now = now_ms();
-    while net.oracle.clock.window(clock.epoch_of(now)).end_ms - now < 2_000 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        now = now_ms();
-    }
-    let e = clock.epoch_of(now);
+    let (now, e) = net.epoch_with_room(2_000).await;
     let mk = |seq, milli| report(net.chain, &sensor, "weather", now, e, seq, reading(milli));
     let (first, second) = (mk(1, 20_000), mk(2, 20_500));
     let mut forged = mk(3, 1);
@@ -341,14 +330,8 @@ async fn refusals_are_published_with_the_epochs_manifest() {
     let sensor = key(14);
     let stranger = key(15);
     let net = Net::start(&[("weather", &sensor)]).await;
-    let clock = net.clock();
     // Not in the last second of an epoch, so the reports land before it closes.
-    let mut now = now_ms();
-    while net.oracle.clock.window(clock.epoch_of(now)).end_ms - now < 1_000 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        now = now_ms();
-    }
-    let e = clock.epoch_of(now);
+    let (now, e) = net.epoch_with_room(1_000).await;
     let good = report(net.chain, &sensor, "weather", now, e, 1, reading(20_000));
     let mut forged = report(net.chain, &sensor, "weather", now, e, 2, reading(20_000));
     forged.signature = stranger.sign(&forged.report.signing_bytes());
